@@ -1,0 +1,1 @@
+"""One module per command-line verb: ``add_parser(subparsers)`` and ``run(args) -> int``."""
