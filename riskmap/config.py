@@ -188,6 +188,10 @@ class LevelConfig(_Strict):
     """Score values separating 低|一般|较大|重大 for the 'breaks' rule."""
     quantiles: tuple[float, float, float] = (0.60, 0.90, 0.98)
     """Cumulative shares separating 低|一般|较大|重大 for the 'quantiles' rule."""
+    sample_size: int = Field(default=20_000, ge=100)
+    """Cells sampled (seeded) to fit the 'natural_breaks' rule (Fisher-Jenks)."""
+    seed: int = 0
+    """Seed of that sample."""
 
 
 class WeightsConfig(_Strict):
@@ -211,6 +215,10 @@ class MethodConfig(_Strict):
         default_factory=lambda: {"紧急": 500.0, "固定": 2000.0, "中心": 5000.0}
     )
     top_contributors: int = Field(default=3, ge=1, le=10)
+    vulnerable_density_reference_km2: float = Field(default=100.0, gt=0)
+    """Vulnerable people per km² at which the density part of V saturates (see METHOD.md)."""
+    shortfall_below: float = Field(default=0.5, ge=0, le=1)
+    """A capacity layer whose score (0-1) in a cell is below this adds its measures there."""
 
 
 class RegisterConfig(_Strict):

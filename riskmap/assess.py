@@ -1,0 +1,1247 @@
+"""Risk assessment of grid cells: influence fields, components, score, levels, explanations.
+
+Two stages (see docs/METHOD.md for every formula and default):
+
+* :func:`compute_fields` — the expensive, weight-free part: per layer and cell the raw
+  influence (kernel sums, overlap shares, people), the top contributing features, shelter
+  accessibility (two-step floating catchment) and reach to stations. It runs tile by tile:
+  a tile needs only its cells and the features within the largest influence radius of it
+  (its halo), so :func:`_tile_fields` and :func:`_tile_access` are pure functions of their
+  arguments that could run on separate workers.
+* :func:`score` — the cheap part: weights, components H, E, V, L, consequence C, score
+  H x C, likelihood and severity classes, the four levels, shares, measures.
+
+:func:`assess` runs the grid and both stages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from riskmap.config import (
+    LayerKind,
+    LevelConfig,
+    MethodConfig,
+    Project,
+    ValueRule,
+    WeightsConfig,
+)
+from riskmap.data import Layer, ProjectData
+from riskmap.errors import ConfigError
+from riskmap.grid import build_grid, cell_keys_of_points
+from riskmap.levels import LEVELS, Level
+from riskmap.measures import recommend
+
+__all__ = [
+    "LEVELS",
+    "Assessment",
+    "Fields",
+    "assess",
+    "compute_fields",
+    "level_table",
+    "score",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
+Progress = Callable[[str, int, int], None]
+
+COMPONENTS = ("hazard", "exposure", "vulnerability", "coping_gap")
+_SUPPORTED = {
+    ("hazard", "kernel"),
+    ("hazard", "overlap"),
+    ("exposure", "population"),
+    ("exposure", "kernel"),
+    ("exposure", "overlap"),
+    ("vulnerability", "population"),
+    ("capacity", "shelter"),
+    ("capacity", "reach"),
+}
+_REACH_DEFAULT_FULL_M = 1000.0
+_REACH_DEFAULT_ZERO_M = 5000.0
+_MIN_DEMAND = 1.0
+"""Floor of a shelter's demand (people) in the two-step floating catchment."""
+
+
+def level_table(lang: str = "zh") -> list[dict[str, Any]]:
+    """The four levels, highest first, for legends and tables.
+
+    Parameters
+    ----------
+    lang
+        ``"zh"`` or ``"en"``: which name goes in ``label``.
+
+    Returns
+    -------
+    list of dict
+        ``rank`` (4 = 重大 ... 1 = 低), ``zh``, ``en``, ``label``, ``color`` (hex),
+        ``color_name`` and ``matrix`` (the range of R = likelihood x severity).
+    """
+    return [
+        {
+            "rank": lv.rank,
+            "zh": lv.zh,
+            "en": lv.en,
+            "label": lv.name(lang),
+            "color": lv.color,
+            "color_name": lv.color_name_en if lang == "en" else lv.color_name_zh,
+            "matrix": f"{lv.matrix_min}-{lv.matrix_max}",
+        }
+        for lv in reversed(LEVELS)
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Per-layer inputs (preprocessed features) and per-tile computation: pure functions.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Features:
+    """One layer's features, reduced to what the fields need (picklable)."""
+
+    name: str
+    kind: str
+    role: str
+    method: str
+    index: IntArray  # positions in the layer's GeoDataFrame
+    xy: FloatArray  # (n, 2) point or representative point
+    geom: ObjArray | None  # polygons (overlap, areal interpolation)
+    is_point: npt.NDArray[np.bool_]
+    value: FloatArray  # intensity, people, shelter area
+    radius: FloatArray  # kernel radius, shelter radius, reach halo; 0 for polygons
+    bounds: FloatArray  # (n, 4) influence bounds: where the feature can act
+    decay: str = "gaussian"
+    area: FloatArray | None = None  # polygon areas (areal interpolation)
+
+    def select(self, box: tuple[float, float, float, float]) -> _Features:
+        """The features whose influence bounds meet ``box`` (minx, miny, maxx, maxy)."""
+        b = self.bounds
+        m = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
+        return _Features(
+            name=self.name,
+            kind=self.kind,
+            role=self.role,
+            method=self.method,
+            index=self.index[m],
+            xy=self.xy[m],
+            geom=None if self.geom is None else self.geom[m],
+            is_point=self.is_point[m],
+            value=self.value[m],
+            radius=self.radius[m],
+            bounds=b[m],
+            decay=self.decay,
+            area=None if self.area is None else self.area[m],
+        )
+
+    @property
+    def halo(self) -> float:
+        return float(self.radius.max()) if len(self.radius) else 0.0
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A block of cells (a tile, or the whole grid): positions, ids, centroids, geometry."""
+
+    index: IntArray
+    ids: ObjArray
+    xy: FloatArray
+    geom: ObjArray
+    area: FloatArray
+    grid: dict[str, Any] | None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        b = shapely.bounds(self.geom)
+        return (
+            float(np.nanmin(b[:, 0])),
+            float(np.nanmin(b[:, 1])),
+            float(np.nanmax(b[:, 2])),
+            float(np.nanmax(b[:, 3])),
+        )
+
+    def take(self, m: npt.NDArray[Any]) -> _Cells:
+        return _Cells(self.index[m], self.ids[m], self.xy[m], self.geom[m], self.area[m], self.grid)
+
+
+def _decay(u: FloatArray, kind: str) -> FloatArray:
+    """Kernel k(u) for u = d / R in [0, 1]."""
+    if kind == "gaussian":
+        return np.exp(-4.5 * u * u)
+    if kind == "linear":
+        return 1.0 - u
+    if kind == "exponential":
+        return np.exp(-3.0 * u)
+    if kind == "step":
+        return np.ones_like(u)
+    raise ConfigError(f"unknown decay '{kind}'")
+
+
+def _point_pairs(
+    cell_xy: FloatArray, feat_xy: FloatArray, radius: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """All (cell, feature, distance) with distance <= the feature's radius.
+
+    Features are grouped by radius (bins of a quarter octave) so that a feature is
+    never searched far beyond its own radius.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, float))
+    if len(cell_xy) == 0 or len(feat_xy) == 0:
+        return empty
+    ctree = cKDTree(cell_xy)
+    ok = radius > 0
+    bins = np.full(len(radius), -1, dtype=np.int64)
+    bins[ok] = np.ceil(np.log2(radius[ok]) * 4).astype(np.int64)
+    ci_all, fi_all, d_all = [], [], []
+    for b in np.unique(bins[ok]):  # a handful of radius groups, not one per feature
+        members = np.nonzero(bins == b)[0]
+        rmax = float(radius[members].max())
+        ftree = cKDTree(feat_xy[members])
+        pairs = ftree.sparse_distance_matrix(ctree, rmax, output_type="ndarray")
+        fi = members[pairs["i"]]
+        keep = pairs["v"] <= radius[fi]
+        ci_all.append(pairs["j"][keep].astype(np.int64))
+        fi_all.append(fi[keep].astype(np.int64))
+        d_all.append(pairs["v"][keep])
+    if not ci_all:
+        return empty
+    return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
+
+
+def _polygon_pairs(
+    cells: _Cells, geoms: ObjArray
+) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
+    """(cell, feature, intersection area, cell wholly inside) for polygons meeting cells."""
+    if len(cells.geom) == 0 or len(geoms) == 0:
+        e = np.empty(0, np.int64)
+        return e, e, np.empty(0, float), np.empty(0, bool)
+    tree = shapely.STRtree(cells.geom)
+    fi, ci = tree.query(geoms, predicate="intersects")
+    fw, cw = tree.query(geoms, predicate="contains")
+    n = len(cells.geom)
+    whole = np.isin(fi * n + ci, fw * n + cw)
+    area = np.empty(len(fi), dtype=float)
+    area[whole] = cells.area[ci[whole]]
+    part = ~whole
+    area[part] = shapely.area(shapely.intersection(cells.geom[ci[part]], geoms[fi[part]]))
+    return ci.astype(np.int64), fi.astype(np.int64), area, whole
+
+
+def _top_k(
+    ci: IntArray, fi: IntArray, c: FloatArray, d: FloatArray, n: int, k: int
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Per cell, the k largest contributions: feature index (-1 if none), value, distance."""
+    idx = np.full((n, k), -1, dtype=np.int64)
+    val = np.zeros((n, k), dtype=float)
+    dist = np.full((n, k), np.nan, dtype=float)
+    if len(ci) == 0:
+        return idx, val, dist
+    order = np.lexsort((fi, -c, ci))  # by cell, then contribution descending (ties: feature)
+    ci_s = ci[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ci_s)) + 1]
+    counts = np.diff(np.r_[starts, len(ci_s)])
+    rank = np.arange(len(ci_s)) - np.repeat(starts, counts)
+    keep = rank < k
+    sel = order[keep]
+    idx[ci[sel], rank[keep]] = fi[sel]
+    val[ci[sel], rank[keep]] = c[sel]
+    dist[ci[sel], rank[keep]] = d[sel]
+    return idx, val, dist
+
+
+def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
+    """Position (in ``cells``) of the cell each point falls in, -1 if none of these cells.
+
+    With a grid record (square or H3) each point has exactly one cell, so a point on an
+    edge shared by two tiles is counted once. Without one, the first containing cell.
+    """
+    if len(xy) == 0:
+        return np.empty(0, np.int64)
+    if cells.grid is not None:
+        keys = cell_keys_of_points(xy[:, 0], xy[:, 1], cells.grid)
+        return pd.Index(cells.ids).get_indexer(keys).astype(np.int64)
+    tree = shapely.STRtree(cells.geom)
+    pi, ci = tree.query(shapely.points(xy), predicate="intersects")
+    out = np.full(len(xy), -1, dtype=np.int64)
+    first_p, first = np.unique(pi, return_index=True)
+    out[first_p] = ci[first]
+    return out
+
+
+def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, Any]:
+    """Fields of one tile from its cells and the features in its halo (a pure function).
+
+    Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (hazard layer ->
+    top-k feature positions, contributions, distances) and ``reach`` (layer -> distance
+    to the nearest feature, inf beyond the halo).
+    """
+    n = len(cells.index)
+    raw: dict[str, FloatArray] = {}
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]] = {}
+    reach: dict[str, FloatArray] = {}
+    for f in layers:
+        if f.method == "kernel":
+            ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius)
+            c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)
+            if f.role == "hazard":
+                ti, tv, td = _top_k(ci, fi, c, d, n, k)
+                top[f.name] = (np.where(ti >= 0, f.index[np.maximum(ti, 0)], -1), tv, td)
+        elif f.method == "overlap":
+            assert f.geom is not None
+            ci, fi, a, whole = _polygon_pairs(cells, f.geom)
+            c = f.value[fi] * a / cells.area[ci]
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)
+            if f.role == "hazard":
+                d = np.zeros(len(ci))
+                part = ~whole
+                d[part] = shapely.distance(shapely.points(cells.xy[ci[part]]), f.geom[fi[part]])
+                ti, tv, td = _top_k(ci, fi, c, d, n, k)
+                top[f.name] = (np.where(ti >= 0, f.index[np.maximum(ti, 0)], -1), tv, td)
+        elif f.method == "population":
+            total = np.zeros(n)
+            pts = f.is_point
+            if pts.any():
+                where = _points_to_cells(cells, f.xy[pts])
+                ok = where >= 0
+                total += np.bincount(where[ok], weights=f.value[pts][ok], minlength=n)
+            if (~pts).any():
+                assert f.geom is not None and f.area is not None
+                poly = np.nonzero(~pts)[0]
+                ci, fi, a, _ = _polygon_pairs(cells, f.geom[poly])
+                share = a / f.area[poly][fi]
+                total += np.bincount(ci, weights=f.value[poly][fi] * share, minlength=n)
+            raw[f.name] = total
+        elif f.method == "reach":
+            if len(f.xy) == 0 or n == 0:
+                reach[f.name] = np.full(n, np.inf)
+            else:
+                d, _ = cKDTree(f.xy).query(cells.xy, k=1, distance_upper_bound=max(f.halo, 0.0))
+                reach[f.name] = np.asarray(d, dtype=float)
+    return {"raw": raw, "top": top, "reach": reach}
+
+
+def _tile_access(
+    cells: _Cells, demand_xy: FloatArray, demand_pop: FloatArray, shelters: _Features
+) -> FloatArray:
+    """Two-step floating catchment accessibility (m² per person) of one tile's cells.
+
+    ``demand_xy``/``demand_pop`` are the centroids and populations of the cells within
+    twice the largest shelter radius of the tile (the second halo); ``shelters`` are the
+    shelters within their radius of the tile. A pure function.
+    """
+    n = len(cells.index)
+    if n == 0 or len(shelters.xy) == 0:
+        return np.zeros(n)
+    ci, fi, _ = _point_pairs(demand_xy, shelters.xy, shelters.radius)
+    demand = np.bincount(fi, weights=demand_pop[ci], minlength=len(shelters.xy))
+    ratio = shelters.value / np.maximum(demand, _MIN_DEMAND)
+    ci2, fi2, _ = _point_pairs(cells.xy, shelters.xy, shelters.radius)
+    return np.bincount(ci2, weights=ratio[fi2], minlength=n)
+
+
+# --------------------------------------------------------------------------------------
+# Preparing layers
+# --------------------------------------------------------------------------------------
+
+
+def _rule_values(rule: ValueRule, gdf: pd.DataFrame) -> FloatArray:
+    """Evaluate a ValueRule per feature: category lookup, plus linear terms, clipped."""
+    n = len(gdf)
+    v = np.full(n, float(rule.default))
+    if rule.field and rule.field in gdf.columns and rule.values:
+        col = gdf[rule.field]
+        mapped = col.where(col.notna(), None).astype(str).str.strip().map(rule.values)
+        mapped_arr = pd.to_numeric(mapped, errors="coerce").to_numpy(dtype=float)
+        v = np.where(np.isnan(mapped_arr), v, mapped_arr)
+    for name, coef in rule.terms.items():
+        if name not in gdf.columns:
+            continue
+        col = gdf[name]
+        if col.dtype == object:
+            col = col.map(_truthy)
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        v = v + coef * np.nan_to_num(x, nan=0.0)
+    lo = -np.inf if rule.min is None else rule.min
+    hi = np.inf if rule.max is None else rule.max
+    return np.clip(v, lo, hi)
+
+
+def _truthy(x: Any) -> Any:
+    if isinstance(x, str):
+        s = x.strip().lower()
+        if s in {"true", "yes", "y", "是", "1"}:
+            return 1.0
+        if s in {"false", "no", "n", "否", "0", ""}:
+            return 0.0
+    return x
+
+
+def _representative_xy(geoms: ObjArray) -> FloatArray:
+    pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+    return shapely.get_coordinates(pts).reshape(-1, 2)
+
+
+def _reach_halo(kind: LayerKind, method: MethodConfig) -> tuple[str, float, float, float]:
+    """(unit, full, zero, halo distance m) of a reach layer."""
+    p = kind.params
+    if "full_min" in p or "zero_min" in p:
+        full = p.get("full_min", method.fire_target_min)
+        zero = p.get("zero_min", 3.0 * method.fire_target_min)
+        speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0  # m per minute
+        turnout = p.get("turnout_min", method.fire_turnout_min)
+        detour = p.get("detour_factor", method.detour_factor)
+        halo = max(zero - turnout, 0.0) * speed / detour
+        return "min", full, zero, halo
+    full = p.get("full_m", _REACH_DEFAULT_FULL_M)
+    zero = p.get("zero_m", _REACH_DEFAULT_ZERO_M)
+    return "m", full, zero, zero
+
+
+def _prepare(layer: Layer, method: MethodConfig) -> _Features:
+    kind = layer.kind
+    gdf = layer.gdf
+    geoms_all = np.asarray(gdf.geometry.values, dtype=object)
+    valid = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
+    index = np.nonzero(valid)[0].astype(np.int64)
+    geoms = geoms_all[valid]
+    sub = gdf.iloc[index]
+    n = len(index)
+    is_point = np.isin(shapely.get_type_id(geoms), (0, 4))
+    xy = _representative_xy(geoms) if n else np.empty((0, 2))
+    radius = np.zeros(n)
+    geom: ObjArray | None = None
+    area: FloatArray | None = None
+    decay = kind.decay
+    if kind.method == "kernel":
+        assert kind.intensity is not None and kind.radius is not None
+        value = _rule_values(kind.intensity, sub)
+        radius = _rule_values(kind.radius, sub)
+        keep = (value > 0) & (radius > 0)
+    elif kind.method == "overlap":
+        value = _rule_values(kind.intensity, sub) if kind.intensity else np.ones(n)
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        geom = geoms.copy()
+        if (~polygonal).any():
+            geom[~polygonal] = shapely.buffer(geoms[~polygonal], kind.buffer_m)
+        keep = (value > 0) & (shapely.area(geom) > 0)
+        is_point = np.zeros(n, dtype=bool)
+    elif kind.method == "population":
+        value = pd.to_numeric(sub.get("count"), errors="coerce").to_numpy(dtype=float)
+        value = np.nan_to_num(value, nan=0.0)
+        geom = geoms
+        area = shapely.area(geoms)
+        is_point = is_point | (area <= 0)
+        keep = value > 0
+    elif kind.method == "shelter":
+        value = np.nan_to_num(pd.to_numeric(sub.get("area_m2"), errors="coerce").to_numpy(dtype=float))
+        radii = method.shelter_radius_m
+        fallback = max(radii.values()) if radii else 2000.0
+        types = sub["type"].astype(str).str.strip() if "type" in sub else pd.Series([""] * n)
+        radius = types.map(radii).fillna(fallback).to_numpy(dtype=float)
+        keep = value > 0
+    elif kind.method == "reach":
+        value = np.ones(n)
+        _, _, _, halo = _reach_halo(kind, method)
+        radius = np.full(n, halo)
+        keep = np.ones(n, dtype=bool)
+    else:
+        raise ConfigError(f"layer '{layer.name}': method '{kind.method}' does not act on the risk")
+    if geom is not None:
+        b = shapely.bounds(geom)
+        b = np.where(np.isnan(b), np.c_[xy, xy], b)
+    else:
+        b = np.c_[xy, xy]
+    if kind.method in {"kernel", "shelter", "reach"}:
+        b = np.c_[xy - radius[:, None], xy + radius[:, None]]
+    return _Features(
+        name=layer.name,
+        kind=kind.kind,
+        role=kind.role,
+        method=kind.method,
+        index=index[keep],
+        xy=xy[keep],
+        geom=None if geom is None else geom[keep],
+        is_point=is_point[keep],
+        value=value[keep],
+        radius=radius[keep],
+        bounds=b[keep],
+        decay=decay,
+        area=None if area is None else area[keep],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Fields
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the engine knows about one bound layer.
+
+    Attributes
+    ----------
+    name : binding name.
+    kind : layer kind name.
+    role, method : from the kind.
+    reference : the kind's saturation reference (None for capacity layers).
+    ids, names : feature ``id`` and ``name`` (object arrays, positions as in the layer).
+    unit : for capacity layers, the unit of ``Fields.access`` (``m2/person``, ``min``, ``m``).
+    full, zero : for reach layers, where the score is 1 and 0.
+    """
+
+    name: str
+    kind: str
+    role: str
+    method: str
+    reference: float | None
+    ids: ObjArray
+    names: ObjArray
+    unit: str = ""
+    full: float = 0.0
+    zero: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Weight-free per-cell fields of a project on a grid (the expensive stage).
+
+    Attributes
+    ----------
+    cells : the grid (cell_id, district, adcode, area_m2, x, y, geometry), working CRS.
+    project : the project configuration.
+    kinds : layer kinds by name.
+    layers : :class:`LayerInfo` of every layer that acts on the risk, in project order.
+    raw : binding -> per-cell raw value (hazard/exposure kernel sum, overlap sum, people).
+    top : hazard binding -> (feature positions (n, k), contributions (n, k), distances (n, k)).
+    population : people per cell (sum of the exposure ``population`` layers).
+    access : capacity binding -> per-cell value (shelter m² per person, reach minutes or
+        metres to the nearest feature, inf beyond the halo).
+    capacity : capacity binding -> per-cell score in [0, 1].
+    contributors : per-cell JSON text of the top contributing hazard features.
+    missing : components that no usable layer informs.
+    timings : seconds per stage.
+    file_hashes : input file hashes (from ProjectData).
+    """
+
+    cells: gpd.GeoDataFrame
+    project: Project
+    kinds: dict[str, LayerKind]
+    layers: tuple[LayerInfo, ...]
+    raw: dict[str, FloatArray]
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]]
+    population: FloatArray
+    access: dict[str, FloatArray]
+    capacity: dict[str, FloatArray]
+    contributors: ObjArray
+    missing: tuple[str, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    def by_role(self, role: str) -> list[LayerInfo]:
+        return [lyr for lyr in self.layers if lyr.role == role]
+
+
+def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
+    return _Cells(
+        index=np.arange(len(cells), dtype=np.int64),
+        ids=cells["cell_id"].to_numpy(dtype=object),
+        xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
+        geom=np.asarray(cells.geometry.values, dtype=object),
+        area=cells["area_m2"].to_numpy(float),
+        grid=cells.attrs.get("grid"),
+    )
+
+
+def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
+    if tile_size is None or len(block.index) == 0:
+        return [block.index]
+    t = np.floor(block.xy / float(tile_size)).astype(np.int64)
+    _, inverse = np.unique(t, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1, len(order)]
+    return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+
+
+def _grow(box: tuple[float, float, float, float], by: float) -> tuple[float, float, float, float]:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def compute_fields(
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    *,
+    tile_size: float | None = None,
+    progress: Progress | None = None,
+) -> Fields:
+    """Per-layer influence fields on grid cells (the expensive, weight-free stage).
+
+    Parameters
+    ----------
+    data
+        The project with its layers read, in the working CRS.
+    cells
+        Grid from :func:`riskmap.grid.build_grid` (same CRS).
+    tile_size
+        Side in metres of the square tiles the cells are processed in; None for one
+        tile. Each tile reads only the features within its halo; results are the same.
+    progress
+        Called as ``progress(stage, done, total)`` after each tile.
+
+    Returns
+    -------
+    Fields
+    """
+    t0 = time.perf_counter()
+    method = data.project.method
+    k = method.top_contributors
+    infos: list[LayerInfo] = []
+    feats: list[_Features] = []
+    for layer in data.layers.values():
+        kind = layer.kind
+        if kind.role == "context" or kind.method == "none":
+            continue
+        if (kind.role, kind.method) not in _SUPPORTED:
+            raise ConfigError(
+                f"layer '{layer.name}' (kind '{kind.kind}'): role '{kind.role}' with method "
+                f"'{kind.method}' is not supported"
+            )
+        gdf = layer.gdf
+        ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
+        names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
+        unit, full, zero = "", 0.0, 0.0
+        if kind.method == "reach":
+            unit, full, zero, _ = _reach_halo(kind, method)
+        elif kind.method == "shelter":
+            unit = "m2/person"
+        infos.append(LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero))
+        feats.append(_prepare(layer, method))
+    t_prep = time.perf_counter()
+
+    block = _cells_block(cells)
+    n = len(block.index)
+    tiles = _tiles(block, tile_size)
+    raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
+    top = {
+        f.name: (np.full((n, k), -1, np.int64), np.zeros((n, k)), np.full((n, k), np.nan))
+        for f in feats
+        if f.role == "hazard"
+    }
+    reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
+    field_feats = [f for f in feats if f.method != "shelter"]
+    for i, pos in enumerate(tiles):
+        tile = block.take(pos)
+        box = tile.bounds
+        part = _tile_fields(tile, [f.select(box) for f in field_feats], k)
+        for name, v in part["raw"].items():
+            raw[name][pos] = v
+        for name, (ti, tv, td) in part["top"].items():
+            top[name][0][pos], top[name][1][pos], top[name][2][pos] = ti, tv, td
+        for name, v in part["reach"].items():
+            reach_d[name][pos] = v
+        if progress:
+            progress("fields", i + 1, len(tiles))
+    t_fields = time.perf_counter()
+
+    population = np.zeros(n)
+    for f in feats:
+        if f.role == "exposure" and f.method == "population":
+            population = population + raw[f.name]
+
+    access: dict[str, FloatArray] = {}
+    capacity: dict[str, FloatArray] = {}
+    shelters = [f for f in feats if f.method == "shelter"]
+    for f in shelters:
+        a = np.zeros(n)
+        rmax = f.halo
+        for i, pos in enumerate(tiles):
+            tile = block.take(pos)
+            box = tile.bounds
+            near = _grow(box, 2.0 * rmax)
+            dm = (
+                (block.xy[:, 0] >= near[0])
+                & (block.xy[:, 0] <= near[2])
+                & (block.xy[:, 1] >= near[1])
+                & (block.xy[:, 1] <= near[3])
+            )
+            a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(box))
+            if progress:
+                progress(f"shelters ({f.name})", i + 1, len(tiles))
+        access[f.name] = a
+        capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
+    for info in infos:
+        if info.method != "reach":
+            continue
+        d = reach_d[info.name]
+        if info.unit == "min":
+            kind = data.kinds.get(info.kind) or next(
+                lyr.kind for lyr in data.layers.values() if lyr.name == info.name
+            )
+            p = kind.params
+            speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
+            turnout = p.get("turnout_min", method.fire_turnout_min)
+            detour = p.get("detour_factor", method.detour_factor)
+            value = turnout + detour * d / speed
+        else:
+            value = d
+        access[info.name] = value
+        span = info.zero - info.full
+        capacity[info.name] = (
+            np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
+        )
+    t_access = time.perf_counter()
+
+    roles = {info.role for info in infos}
+    missing = tuple(
+        c
+        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
+        if role not in roles
+    )
+    contributors = _contributors_json(infos, top, k)
+    t_end = time.perf_counter()
+    return Fields(
+        cells=cells,
+        project=data.project,
+        kinds=dict(data.kinds),
+        layers=tuple(infos),
+        raw=raw,
+        top=top,
+        population=population,
+        access=access,
+        capacity=capacity,
+        contributors=contributors,
+        missing=missing,
+        timings={
+            "prepare_layers": t_prep - t0,
+            "fields": t_fields - t_prep,
+            "capacity": t_access - t_fields,
+            "contributors": t_end - t_access,
+        },
+        file_hashes=dict(data.file_hashes),
+    )
+
+
+def _top_across(
+    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Top-k contributing features across hazard layers, ranked by contribution / reference.
+
+    Returns (layer position in ``hz``, feature position, contribution, distance), (n, k)
+    each; layer position -1 where there is none.
+    """
+    hz = [i for i in infos if i.role == "hazard"]
+    if not hz:
+        return (np.empty((0, k), np.int64),) * 2 + (np.empty((0, k)),) * 2  # type: ignore[return-value]
+    fidx = np.concatenate([top[i.name][0] for i in hz], axis=1)
+    val = np.concatenate([top[i.name][1] for i in hz], axis=1)
+    dist = np.concatenate([top[i.name][2] for i in hz], axis=1)
+    lyr = np.repeat(np.arange(len(hz)), k)[None, :].repeat(len(fidx), axis=0)
+    ref = np.array([i.reference or 1.0 for i in hz]).repeat(k)[None, :]
+    key = np.where(fidx >= 0, val / ref, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")[:, :k]
+    rows = np.arange(len(fidx))[:, None]
+    li = np.where(np.isfinite(key[rows, order]), lyr[rows, order], -1)
+    return li, fidx[rows, order], val[rows, order], dist[rows, order]
+
+
+def _contributors_json(
+    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int
+) -> ObjArray:
+    """Per-cell JSON list of the top contributing hazard features, built column-wise."""
+    hz = [i for i in infos if i.role == "hazard"]
+    n = len(next(iter(top.values()))[0]) if top else 0
+    if not hz or n == 0:
+        return np.full(n, "[]", dtype=object)
+    li, fi, val, dist = _top_across(infos, top, k)
+    sdt = np.dtypes.StringDType()
+    # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
+    heads = []
+    offsets = [0]
+    for info in hz:
+        h = (
+            '{"layer":' + json.dumps(info.name) + ',"kind":' + json.dumps(info.kind) + ',"id":'
+            + pd.Series(info.ids, dtype=object).map(json.dumps)
+            + ',"name":'
+            + pd.Series(info.names, dtype=object).map(lambda s: json.dumps(s, ensure_ascii=False))
+        )
+        heads.append(h.to_numpy(dtype=object))
+        offsets.append(offsets[-1] + len(info.ids))
+    head_all = np.concatenate(heads) if heads else np.empty(0, dtype=object)
+    head_all = head_all.astype(sdt)
+    off = np.asarray(offsets[:-1], dtype=np.int64)
+    out = np.full(n, "", dtype=sdt)
+    for s in range(k):
+        ok = li[:, s] >= 0
+        if not ok.any():
+            continue
+        g = off[li[ok, s]] + fi[ok, s]
+        d = np.round(np.nan_to_num(dist[ok, s]), 0).astype(np.int64).astype(sdt)
+        c = np.round(val[ok, s], 4).astype(sdt)
+        item = np.strings.add(
+            np.strings.add(np.strings.add(head_all[g], ',"distance_m":'), d),
+            np.strings.add(np.strings.add(',"contribution":', c), "}"),
+        )
+        sep = np.where(out[ok] == "", "", ",").astype(sdt)
+        out[ok] = np.strings.add(np.strings.add(out[ok], sep), item)
+    return np.strings.add(np.strings.add("[", out), "]").astype(object)
+
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A scored grid.
+
+    Attributes
+    ----------
+    cells : GeoDataFrame (working CRS), one row a cell: cell_id, district, adcode, area_m2,
+        population, vulnerable, hazard, exposure, vulnerability, coping_gap, consequence,
+        score, likelihood, severity, level_rank (1 = 低 ... 4 = 重大), level, level_en,
+        color, top_factor, top_factor_kind, share_<layer>, contributors (JSON), complete,
+        missing, measures, measures_en, geometry.
+    fields : the fields it was scored from (reused when only weights change).
+    weights : the weights used.
+    levels : the level rule used.
+    params : method numbers, grid, and thresholds derived from the data (quantiles,
+        natural breaks).
+    timings : seconds per stage.
+    """
+
+    cells: gpd.GeoDataFrame
+    fields: Fields
+    weights: WeightsConfig
+    levels: LevelConfig
+    params: dict[str, Any]
+    timings: dict[str, float]
+
+    def level_counts(self) -> dict[str, int]:
+        """Cells per level, highest first, keyed by the Chinese name."""
+        counts = self.cells["level_rank"].value_counts()
+        return {lv.zh: int(counts.get(lv.rank, 0)) for lv in reversed(LEVELS)}
+
+    def to_wgs84(self) -> gpd.GeoDataFrame:
+        """The cells in EPSG:4326 (for drawing and export)."""
+        return self.cells.to_crs(4326)
+
+    def explain(self, cell_id: str, lang: str = "zh") -> dict[str, Any]:
+        """Every number behind one cell's level.
+
+        Parameters
+        ----------
+        cell_id
+            The cell's id.
+        lang
+            ``"zh"`` or ``"en"`` for names, level and measures.
+
+        Returns
+        -------
+        dict
+            ``cell_id``, ``district``, ``area_m2``, ``population``, ``components``
+            (hazard, exposure, vulnerability, coping_gap, consequence), ``score``,
+            ``likelihood``, ``severity``, ``level_rank``, ``level``, ``color``, ``layers``
+            (per layer: role, raw, normalised 0-10, weight, share of H), ``capacity`` (per
+            capacity layer: value, unit, score), ``contributors``, ``top_factor``,
+            ``measures``, ``complete``, ``missing``.
+
+        Raises
+        ------
+        KeyError
+            When no cell has that id.
+        """
+        idx = pd.Index(self.cells["cell_id"])
+        pos = idx.get_indexer([cell_id])[0]
+        if pos < 0:
+            raise KeyError(f"no cell with id '{cell_id}'")
+        row = self.cells.iloc[pos]
+        f = self.fields
+        weights = _layer_weights(f, self.weights)
+        area_km2 = float(row["area_m2"]) / 1e6
+        layers = []
+        for info in f.layers:
+            kind = f.kinds.get(info.kind)
+            label = kind.name.get(lang) if kind else info.kind
+            entry: dict[str, Any] = {
+                "layer": info.name,
+                "kind": info.kind,
+                "label": label,
+                "role": info.role,
+                "method": info.method,
+                "weight": weights.get(info.name, 0.0),
+            }
+            if info.name in f.raw:
+                raw = float(f.raw[info.name][pos])
+                x = raw / area_km2 if info.method == "population" and area_km2 > 0 else raw
+                entry["raw"] = raw
+                if info.method == "population" and info.role == "exposure":
+                    entry["density_km2"] = x
+                if info.reference and info.role in {"hazard", "exposure"}:
+                    entry["reference"] = info.reference
+                    entry["normalised"] = 10.0 * (1.0 - math.exp(-x / info.reference))
+            if info.role == "hazard":
+                entry["share"] = float(row.get(f"share_{info.name}", 0.0))
+            if info.name in f.capacity:
+                v = float(f.access[info.name][pos])
+                entry["value"] = v if math.isfinite(v) else None
+                entry["unit"] = info.unit
+                entry["score"] = float(f.capacity[info.name][pos])
+            layers.append(entry)
+        level = LEVELS[int(row["level_rank"]) - 1]
+        mcol = "measures_en" if lang == "en" else "measures"
+        sep = "; " if lang == "en" else "；"
+        return {
+            "cell_id": cell_id,
+            "district": row["district"],
+            "adcode": row["adcode"],
+            "area_m2": float(row["area_m2"]),
+            "population": float(row["population"]),
+            "vulnerable": float(row["vulnerable"]),
+            "components": {c: float(row[c]) for c in (*COMPONENTS, "consequence")},
+            "score": float(row["score"]),
+            "likelihood": int(row["likelihood"]),
+            "severity": int(row["severity"]),
+            "level_rank": level.rank,
+            "level": level.name(lang),
+            "color": level.color,
+            "top_factor": row["top_factor"],
+            "top_factor_kind": row["top_factor_kind"],
+            "layers": layers,
+            "contributors": json.loads(row["contributors"]),
+            "measures": [m for m in str(row[mcol]).split(sep) if m],
+            "complete": bool(row["complete"]),
+            "missing": [m for m in str(row["missing"]).split(",") if m],
+            "weights": {"components": dict(self.weights.components), "layers": weights},
+            "level_rule": self.levels.rule,
+        }
+
+
+def _layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
+    out = {}
+    for info in fields.layers:
+        if info.name in weights.layers:
+            out[info.name] = float(weights.layers[info.name])
+            continue
+        try:
+            binding = fields.project.binding(info.name)
+        except KeyError:
+            binding = None
+        if binding is not None and binding.weight is not None:
+            out[info.name] = float(binding.weight)
+        else:
+            kind = fields.kinds.get(info.kind)
+            out[info.name] = float(kind.weight) if kind else 1.0
+    return out
+
+
+def _saturating_sum(terms: list[tuple[float, FloatArray]], n: int) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
+    """10 (1 - exp(-sum a_l)) with a_l = (w_l / max w) x_l: the component, the sum, each a_l."""
+    if not terms:
+        return np.zeros(n), np.zeros(n), []
+    wmax = max(w for w, _ in terms)
+    if wmax <= 0:
+        return np.zeros(n), np.zeros(n), [np.zeros(n) for _ in terms]
+    parts = [(w / wmax) * x for w, x in terms]
+    s = np.sum(parts, axis=0)
+    return 10.0 * (1.0 - np.exp(-s)), s, parts
+
+
+def _classes(values: FloatArray, breaks: tuple[float, ...]) -> IntArray:
+    """Class 1..len(breaks)+1: a value at or above a break is in the higher class."""
+    return (1 + np.searchsorted(np.asarray(breaks, float), values, side="right")).astype(np.int64)
+
+
+def _level_ranks(
+    score_: FloatArray, likelihood: IntArray, severity: IntArray, levels: LevelConfig
+) -> tuple[IntArray, dict[str, Any]]:
+    if levels.rule == "matrix":
+        r = likelihood * severity
+        mins = np.array([lv.matrix_min for lv in LEVELS[1:]])
+        return (1 + (r[:, None] >= mins[None, :]).sum(axis=1)).astype(np.int64), {}
+    if levels.rule == "breaks":
+        return _classes(score_, levels.score_breaks), {"score_breaks": list(levels.score_breaks)}
+    if levels.rule == "quantiles":
+        thr = np.quantile(score_, levels.quantiles) if len(score_) else np.zeros(3)
+    elif levels.rule == "natural_breaks":
+        thr = _natural_breaks(score_, levels)
+    else:  # pragma: no cover - LevelConfig validates the rule
+        raise ConfigError(f"unknown level rule '{levels.rule}'")
+    ranks = 1 + (score_[:, None] > np.asarray(thr)[None, :]).sum(axis=1)
+    return ranks.astype(np.int64), {"score_thresholds": [float(t) for t in thr]}
+
+
+def _natural_breaks(values: FloatArray, levels: LevelConfig) -> FloatArray:
+    import mapclassify
+
+    if len(values) == 0:
+        return np.zeros(3)
+    rng = np.random.default_rng(levels.seed)
+    sample = values if len(values) <= levels.sample_size else rng.choice(values, levels.sample_size, replace=False)
+    if len(np.unique(sample)) < 4:
+        return np.quantile(values, [0.6, 0.9, 0.98])
+    fj = mapclassify.FisherJenks(np.asarray(sample, float), k=4)
+    return np.asarray(fj.bins[:3], float)
+
+
+def score(
+    fields: Fields,
+    *,
+    weights: WeightsConfig | Mapping[str, Any] | None = None,
+    levels: LevelConfig | Mapping[str, Any] | None = None,
+) -> Assessment:
+    """Score cells from their fields (the cheap stage: change weights or levels here).
+
+    Parameters
+    ----------
+    fields
+        From :func:`compute_fields`.
+    weights
+        Component and layer weights; the project's by default. A mapping is validated
+        as :class:`riskmap.config.WeightsConfig`.
+    levels
+        The level rule; the project's by default.
+
+    Returns
+    -------
+    Assessment
+    """
+    t0 = time.perf_counter()
+    project = fields.project
+    if weights is None:
+        weights = project.weights
+    elif not isinstance(weights, WeightsConfig):
+        weights = WeightsConfig.model_validate(dict(weights))
+    if levels is None:
+        levels = project.levels
+    elif not isinstance(levels, LevelConfig):
+        levels = LevelConfig.model_validate(dict(levels))
+    method = project.method
+    cells = fields.cells
+    n = len(cells)
+    w = _layer_weights(fields, weights)
+    area_km2 = np.maximum(cells["area_m2"].to_numpy(float) / 1e6, 1e-12)
+
+    hz = fields.by_role("hazard")
+    h, h_sum, h_parts = _saturating_sum(
+        [(w[i.name], fields.raw[i.name] / (i.reference or 1.0)) for i in hz], n
+    )
+    ex_terms = []
+    for i in fields.by_role("exposure"):
+        x = fields.raw[i.name] / area_km2 if i.method == "population" else fields.raw[i.name]
+        ex_terms.append((w[i.name], x / (i.reference or 1.0)))
+    e, _, _ = _saturating_sum(ex_terms, n)
+
+    pop = fields.population
+    vl = fields.by_role("vulnerability")
+    vulnerable = np.zeros(n)
+    if vl:
+        vmax = max(w[i.name] for i in vl) or 1.0
+        share_terms, dens = [], np.zeros(n)
+        for i in vl:
+            cnt = fields.raw[i.name]
+            vulnerable = vulnerable + cnt
+            share = np.divide(cnt, np.maximum(pop, cnt), out=np.zeros(n), where=np.maximum(pop, cnt) > 0)
+            share_terms.append((w[i.name], share / (i.reference or 1.0)))
+            dens = dens + (w[i.name] / vmax) * cnt / area_km2
+        v_share, _, _ = _saturating_sum(share_terms, n)
+        v_dens = 10.0 * (1.0 - np.exp(-dens / method.vulnerable_density_reference_km2))
+        v = np.sqrt(v_share * v_dens)
+    else:
+        v = np.zeros(n)
+
+    cap = fields.by_role("capacity")
+    if cap:
+        wsum = sum(w[i.name] for i in cap)
+        mean = (
+            np.sum([w[i.name] * fields.capacity[i.name] for i in cap], axis=0) / wsum
+            if wsum > 0
+            else np.mean([fields.capacity[i.name] for i in cap], axis=0)
+        )
+        lgap = 10.0 * (1.0 - mean)
+    else:
+        lgap = np.zeros(n)
+
+    comps = {"exposure": e, "vulnerability": v, "coping_gap": lgap}
+    cw = {c: float(weights.components.get(c, 0.0)) for c in comps if c not in fields.missing}  # type: ignore[call-overload]
+    total_w = sum(cw.values())
+    if total_w > 0:
+        logc = np.sum([(cw[c] / total_w) * np.log1p(comps[c]) for c in cw], axis=0)
+        consequence = np.expm1(logc)
+    else:
+        consequence = np.zeros(n)
+    risk = h * consequence
+
+    likelihood = _classes(h, levels.likelihood_breaks)
+    severity = _classes(consequence, levels.severity_breaks)
+    rank, derived = _level_ranks(risk, likelihood, severity, levels)
+
+    hz_names = np.array([i.name for i in hz] + [""], dtype=object)
+    hz_kinds = np.array([i.kind for i in hz] + [""], dtype=object)
+    if hz:
+        stack = np.vstack(h_parts)
+        top = np.where(h_sum > 0, np.argmax(stack, axis=0), len(hz))
+    else:
+        top = np.zeros(n, dtype=np.int64)
+    top_factor = hz_names[top]
+    top_kind = hz_kinds[top]
+
+    # Measures: one recommend() per distinct (level, dominant kind, shortfalls) combination.
+    cap_kinds = sorted({i.kind for i in cap})
+    mask = np.zeros(n, dtype=np.int64)
+    for b, kname in enumerate(cap_kinds):
+        best = np.max([fields.capacity[i.name] for i in cap if i.kind == kname], axis=0)
+        mask |= (best < method.shortfall_below).astype(np.int64) << b
+    mask = np.where(rank >= 2, mask, 0)  # capacity measures where the risk is 一般 or higher
+    code = (rank * (len(hz) + 1) + top) * (1 << len(cap_kinds)) + mask
+    uniq, inverse = np.unique(code, return_inverse=True)
+    zh_list, en_list = [], []
+    for u in uniq:
+        m = int(u % (1 << len(cap_kinds)))
+        rest = int(u // (1 << len(cap_kinds)))
+        r_, t_ = divmod(rest, len(hz) + 1)
+        shortfalls = [kname for b, kname in enumerate(cap_kinds) if m >> b & 1]
+        tk = str(hz_kinds[t_])
+        zh_list.append("；".join(recommend(r_, tk, shortfalls, fields.kinds, "zh")))
+        en_list.append("; ".join(recommend(r_, tk, shortfalls, fields.kinds, "en")))
+    measures = np.array(zh_list, dtype=object)[inverse.ravel()] if n else np.empty(0, object)
+    measures_en = np.array(en_list, dtype=object)[inverse.ravel()] if n else np.empty(0, object)
+
+    lv_zh = np.array([lv.zh for lv in LEVELS], dtype=object)
+    lv_en = np.array([lv.en for lv in LEVELS], dtype=object)
+    lv_color = np.array([lv.color for lv in LEVELS], dtype=object)
+    missing_text = ",".join(fields.missing)
+    cols: dict[str, Any] = {
+        "cell_id": cells["cell_id"].to_numpy(),
+        "district": cells["district"].to_numpy(),
+        "adcode": cells["adcode"].to_numpy(),
+        "area_m2": cells["area_m2"].to_numpy(),
+        "population": pop,
+        "vulnerable": vulnerable,
+        "hazard": h,
+        "exposure": e,
+        "vulnerability": v,
+        "coping_gap": lgap,
+        "consequence": consequence,
+        "score": risk,
+        "likelihood": likelihood,
+        "severity": severity,
+        "level_rank": rank,
+        "level": lv_zh[rank - 1],
+        "level_en": lv_en[rank - 1],
+        "color": lv_color[rank - 1],
+        "top_factor": top_factor,
+        "top_factor_kind": top_kind,
+        "contributors": fields.contributors,
+        "complete": np.full(n, not fields.missing),
+        "missing": np.full(n, missing_text, dtype=object),
+        "measures": measures,
+        "measures_en": measures_en,
+    }
+    safe = np.where(h_sum > 0, h_sum, 1.0)
+    for i, part in zip(hz, h_parts, strict=True):
+        cols[f"share_{i.name}"] = np.where(h_sum > 0, part / safe, 0.0)
+    out = gpd.GeoDataFrame(cols, geometry=cells.geometry.values, crs=cells.crs, index=cells.index)
+    out.attrs = dict(cells.attrs)
+    params = {
+        "method": method.model_dump(),
+        "grid": dict(cells.attrs.get("grid", {})),
+        "levels": levels.model_dump(),
+        **derived,
+    }
+    t1 = time.perf_counter()
+    return Assessment(
+        cells=out,
+        fields=fields,
+        weights=weights,
+        levels=levels,
+        params=params,
+        timings={**fields.timings, "score": t1 - t0},
+    )
+
+
+def assess(
+    data: ProjectData | Project | str | Path,
+    *,
+    cell_size: float | None = None,
+    grid: Literal["square", "h3"] | gpd.GeoDataFrame | None = None,
+    h3_resolution: int | None = None,
+    tile_size: float | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Build the grid, compute the fields and score them: the whole assessment.
+
+    Parameters
+    ----------
+    data
+        A loaded project (:class:`ProjectData`), or a project / project reference that is
+        loaded with :func:`riskmap.sources.load_project_data`.
+    cell_size
+        Square cell side in metres; the project's ``grid.cell_size`` by default.
+    grid
+        ``"square"`` or ``"h3"`` (the project's ``grid.kind`` by default), or a grid
+        GeoDataFrame made by :func:`riskmap.grid.build_grid` to reuse.
+    h3_resolution
+        H3 resolution; the project's by default.
+    tile_size
+        Tile side in metres; the project's ``grid.tile_size`` by default.
+    progress
+        Called as ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    Assessment
+    """
+    if not isinstance(data, ProjectData):
+        from riskmap import sources
+        from riskmap.config import load_project
+
+        project = data if isinstance(data, Project) else load_project(data)
+        data = sources.load_project_data(project)
+    gcfg = data.project.grid
+    t0 = time.perf_counter()
+    if isinstance(grid, gpd.GeoDataFrame):
+        cells = grid
+    else:
+        if progress:
+            progress("grid", 0, 1)
+        cells = build_grid(
+            data.boundary,
+            data.districts,
+            cell_size=cell_size or gcfg.cell_size,
+            kind=grid or gcfg.kind,
+            h3_resolution=h3_resolution if h3_resolution is not None else gcfg.h3_resolution,
+            crs=data.crs,
+        )
+        if progress:
+            progress("grid", 1, 1)
+    t1 = time.perf_counter()
+    fields = compute_fields(data, cells, tile_size=tile_size or gcfg.tile_size, progress=progress)
+    result = score(fields)
+    return Assessment(
+        cells=result.cells,
+        fields=result.fields,
+        weights=result.weights,
+        levels=result.levels,
+        params=result.params,
+        timings={"grid": t1 - t0, **result.timings},
+    )
+
+
+__all__ += ["COMPONENTS", "Level", "LayerInfo"]

@@ -1,0 +1,1358 @@
+"""The electronic risk map (城市安全风险电子地图): a folium map of scored cells and overlays.
+
+The page's size does not grow with the number of cells:
+
+* the four-colour **level** view draws the cells dissolved by level (a few polygons,
+  coverage-simplified so adjacent levels keep shared edges, vertex count bounded);
+* the continuous views (**score**, **hazard**, **exposure**, **vulnerability**,
+  **coping_gap**) draw one PNG image: the cells' values resampled onto the pixels of the
+  Web-Mercator map (inverse mapping: each pixel's centre is converted to the working
+  CRS and the cell under it looked up), so the slight rotation of a UTM grid against
+  longitude/latitude is drawn correctly;
+* full cell outlines with tooltips (cell id, level, score) only for the
+  ``max_detail_cells`` highest-scoring cells;
+* a click is answered in Python: :func:`cell_at` maps the clicked longitude/latitude
+  (streamlit-folium's ``last_clicked``) to a cell id. The standalone page also records
+  the last click in the map element's ``data-last-click`` attribute (``"lat,lng"``).
+
+Leaflet and its plugins come from installed files (:mod:`riskmap.assets`); with
+``basemap="none"`` the page requests nothing from any other host. With
+``basemap="amap"`` (GCJ-02 tiles) every drawn coordinate is shifted WGS84 -> GCJ-02.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from jinja2 import Template
+
+from riskmap import assets as _assets
+from riskmap.crs import (
+    from_wgs84_geometries,
+    gcj02_to_wgs84,
+    to_wgs84_geometries,
+    to_wgs84_xy,
+    wgs84_to_gcj02,
+)
+from riskmap.levels import LEVELS
+
+__all__ = [
+    "BASEMAPS",
+    "OVERLAYS",
+    "VIEWS",
+    "CellIndex",
+    "build_cell_index",
+    "build_map",
+    "cell_at",
+    "cells_at",
+    "fire_reach_m",
+    "render_html",
+    "save_map",
+]
+
+VIEWS = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
+BASEMAPS = ("none", "osm", "amap")
+OVERLAYS = (
+    "detail",
+    "districts",
+    "shelters",
+    "shelter_radius",
+    "fire_stations",
+    "fire_reach",
+    "community_stations",
+    "seismic_stations",
+    "supply_depots",
+    "rescue_teams",
+    "hazards",
+    "hazard_areas",
+    "hidden_hazards",
+)
+"""Overlay names for ``build_map(overlays=...)``; each is a toggle in the layer control."""
+DEFAULT_OVERLAYS = ("detail", "districts")
+"""Overlays shown on opening when ``overlays`` is None (the others are off, for a fast first paint)."""
+
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+)
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+_COORD_DIGITS = 5
+"""Decimals of drawn longitudes/latitudes: 1e-5 degree is about 1 m."""
+_MAX_LEVEL_VERTICES = 40_000
+"""Upper bound on the vertices of the dissolved level polygons (about 1 MB of GeoJSON)."""
+_MAX_IMAGE_PX = 1200
+"""Longest side of a continuous view's image, in pixels."""
+_IMAGE_STEPS = 32
+"""Colour steps of a continuous view's image (a palette PNG compresses well)."""
+_BACKGROUND = "#eef1f4"
+
+_CMAPS = {
+    "score": "YlOrRd",
+    "hazard": "Reds",
+    "exposure": "Purples",
+    "vulnerability": "RdPu",
+    "coping_gap": "YlOrBr",
+}
+_RANGES = {"score": (0.0, 100.0)} | dict.fromkeys(
+    ("hazard", "exposure", "vulnerability", "coping_gap"), (0.0, 10.0)
+)
+
+# (zh, en) user-facing texts.
+_TEXT: dict[str, tuple[str, str]] = {
+    "level": ("城市安全风险等级", "Urban safety risk level"),
+    "score": ("风险值", "Risk score"),
+    "hazard": ("危险性 H", "Hazard H"),
+    "exposure": ("暴露度 E", "Exposure E"),
+    "vulnerability": ("脆弱性 V", "Vulnerability V"),
+    "coping_gap": ("应对能力缺口 L", "Lack of coping capacity L"),
+    "method_score": (
+        "风险值 R = H × C（0–100）；C 为暴露度、脆弱性、应对能力缺口的加权几何平均",
+        "Risk score R = H × C (0–100); C = weighted geometric mean of exposure, vulnerability and lack of coping capacity",
+    ),
+    "method_hazard": (
+        "危险性 H（0–10）：各危险源强度 × 距离衰减核之和，各图层稳健缩放后加权",
+        "Hazard H (0–10): sum of source intensity × distance-decay kernel, each layer scaled robustly, then weighted",
+    ),
+    "method_exposure": (
+        "暴露度 E（0–10）：网格人口及学校、医院、高层建筑、人员密集场所等敏感目标",
+        "Exposure E (0–10): people in the cell plus weighted sensitive targets (schools, hospitals, high-rises, crowded places)",
+    ),
+    "method_vulnerability": (
+        "脆弱性 V（0–10）：特困群众、老年人等脆弱人群的比例与数量",
+        "Vulnerability V (0–10): share and number of vulnerable people (special hardship, elderly)",
+    ),
+    "method_coping_gap": (
+        "应对能力缺口 L（0–10）：10 − 能力（避难场所人均面积、消防 5 分钟可达、社区应急服务站、物资库、救援队伍）",
+        "Lack of coping capacity L (0–10): 10 − capacity (shelter area per person, 5-minute fire reach, community stations, depots, rescue teams)",
+    ),
+    "method_matrix": (
+        "风险矩阵 R = 可能性 L × 严重度 S（各 1–5）",
+        "Risk matrix R = likelihood L × severity S (each 1–5)",
+    ),
+    "method_breaks": ("按风险值断点分级", "Classed by risk-score breaks"),
+    "method_quantiles": ("按风险值分位数分级", "Classed by risk-score quantiles"),
+    "method_natural_breaks": ("按风险值自然断点分级", "Classed by natural breaks of the risk score"),
+    "cells": ("格", "cells"),
+    "grid": ("网格", "Grid"),
+    "cell": ("网格", "Cell"),
+    "detail": ("重点网格（风险值最高 {n} 个）", "Top {n} cells by risk score"),
+    "districts": ("行政区划", "Districts"),
+    "boundary": ("市界", "City boundary"),
+    "shelters": ("应急避难场所", "Emergency shelters"),
+    "shelter_radius": ("避难场所服务半径", "Shelter service radius"),
+    "fire_stations": ("消防站", "Fire stations"),
+    "fire_reach": ("消防站 5 分钟可达范围", "Fire stations: 5-minute reach"),
+    "community_stations": ("社区应急服务站", "Community emergency stations"),
+    "seismic_stations": ("地震监测台站", "Seismic stations"),
+    "supply_depots": ("应急物资储备库", "Emergency supply depots"),
+    "rescue_teams": ("救援队伍", "Rescue teams"),
+    "hazards": ("危险源", "Hazard sources"),
+    "hazard_areas": ("风险区域", "Hazard areas"),
+    "hidden_hazards": ("在册隐患（未销号）", "Open hidden hazards"),
+    "area": ("有效面积", "Effective area"),
+    "radius": ("半径", "radius"),
+    "osm": ("OpenStreetMap", "OpenStreetMap"),
+    "amap": ("高德地图", "AMap"),
+}
+
+_SHELTER_COLORS = {"紧急": "#74c476", "固定": "#31a354", "中心": "#006d2c"}
+_HIDDEN_STATUS_COLORS = {"已登记": "#e7298a", "整改中": "#fd8d3c", "待验收": "#1f78b4"}
+_CLOSED_STATUSES = frozenset({"已销号", "已作废"})
+
+
+def _t(key: str, lang: str) -> str:
+    zh, en = _TEXT[key]
+    return en if lang == "en" else zh
+
+
+def _e(text: object) -> str:
+    """HTML-escape any text that came from data."""
+    return html.escape(str(text), quote=True)
+
+
+def _js(value: object) -> str:
+    """JSON for a <script> block: compact, and unable to close the script element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+# ---------------------------------------------------------------------- cell lookup
+
+
+@dataclass(frozen=True)
+class CellIndex:
+    """A fast point -> cell lookup for one cells GeoDataFrame.
+
+    Square grids are looked up arithmetically (the square's column and row from the
+    cell size and grid origin, then a binary search of the sorted square keys); other
+    cells (H3) with an STRtree. Build it once (:func:`build_cell_index`) and keep it
+    while the cells do not change.
+
+    Attributes
+    ----------
+    crs : the cells' (working) CRS.
+    cell_ids : cell ids, in the cells' row order.
+    geometry : the cells' geometries (working CRS).
+    cell_size : square side in metres, or None for non-square cells.
+    origin : x, y of a grid corner (square grids).
+    """
+
+    crs: pyproj.CRS
+    cell_ids: npt.NDArray[np.object_]
+    geometry: npt.NDArray[np.object_]
+    cell_size: float | None
+    origin: tuple[float, float]
+    _keys: npt.NDArray[np.int64]
+    _order: npt.NDArray[np.intp]
+    _lo: tuple[int, int]
+    _span: int
+    _tree: shapely.STRtree | None
+
+    def squares(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Grid column and row of working-CRS points (square grids only)."""
+        if self.cell_size is None:
+            raise ValueError("the cells are not a square grid")
+        s = self.cell_size
+        col = np.floor((np.asarray(x, dtype=float) - self.origin[0]) / s).astype(np.int64)
+        row = np.floor((np.asarray(y, dtype=float) - self.origin[1]) / s).astype(np.int64)
+        return col, row
+
+    def positions(self, x: npt.ArrayLike, y: npt.ArrayLike, *, exact: bool = True) -> npt.NDArray[np.intp]:
+        """Row positions of the cells containing working-CRS points; -1 where none.
+
+        Parameters
+        ----------
+        x, y
+            Points in the working CRS.
+        exact
+            Check that the point is inside the (clipped) cell geometry, not only inside
+            its grid square. Off for image resampling, where a pixel may cover the
+            part of a boundary cell's square that lies outside the boundary.
+        """
+        xa = np.asarray(x, dtype=float).ravel()
+        ya = np.asarray(y, dtype=float).ravel()
+        out = np.full(xa.shape, -1, dtype=np.intp)
+        finite = np.isfinite(xa) & np.isfinite(ya)
+        if self._tree is not None:
+            pts = shapely.points(xa[finite], ya[finite])
+            idx_pts, idx_cells = self._tree.query(pts, predicate="intersects")
+            sub = np.full(pts.shape, -1, dtype=np.intp)
+            # keep the first cell per point (a point on a shared edge touches two)
+            first = np.unique(idx_pts, return_index=True)[1]
+            sub[idx_pts[first]] = idx_cells[first]
+            out[finite] = sub
+            return out
+        col, row = self.squares(xa[finite], ya[finite])
+        c = col - self._lo[0]
+        r = row - self._lo[1]
+        inside = (c >= 0) & (r >= 0) & (r < self._span) & (c < np.iinfo(np.int32).max)
+        key = c * self._span + r
+        j = np.searchsorted(self._keys, key)
+        j = np.clip(j, 0, max(len(self._keys) - 1, 0))
+        hit = inside & (len(self._keys) > 0) & (self._keys[j] == key) if len(self._keys) else inside & False
+        sub = np.where(hit, self._order[j] if len(self._keys) else -1, -1).astype(np.intp)
+        if exact and hit.any():
+            fx = xa[finite][hit]
+            fy = ya[finite][hit]
+            ok = shapely.intersects_xy(self.geometry[sub[hit]], fx, fy)
+            tmp = sub[hit]
+            tmp[~ok] = -1
+            sub[hit] = tmp
+        out[finite] = sub
+        return out
+
+
+def _cells_frame(cells: Any) -> gpd.GeoDataFrame:
+    """The cells GeoDataFrame of an Assessment or a GeoDataFrame."""
+    frame = getattr(cells, "cells", cells)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise TypeError("cells must be a GeoDataFrame (or an Assessment with .cells)")
+    if frame.crs is None:
+        raise ValueError("the cells GeoDataFrame has no CRS; it must be in the working CRS")
+    missing = {"cell_id", "geometry"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"the cells lack column(s): {', '.join(sorted(missing))}")
+    return frame
+
+
+def build_cell_index(cells: Any, cell_size: float | None = None) -> CellIndex:
+    """Index cells for point lookups (:func:`cell_at`, image resampling).
+
+    Parameters
+    ----------
+    cells
+        Cells GeoDataFrame in the working CRS (``cell_id``, geometry), or an Assessment.
+    cell_size
+        Side of the square cells in metres; inferred from the geometries when None.
+        Cells that are not axis-aligned squares of one size (H3) use an STRtree.
+
+    Returns
+    -------
+    CellIndex
+    """
+    frame = _cells_frame(cells)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    ids = np.asarray(frame["cell_id"].astype(str).values, dtype=object)
+    crs = pyproj.CRS.from_user_input(frame.crs)
+    bounds = shapely.bounds(geoms)
+    w = bounds[:, 2] - bounds[:, 0]
+    h = bounds[:, 3] - bounds[:, 1]
+    s = float(cell_size) if cell_size else (float(np.nanmax(np.maximum(w, h))) if len(geoms) else 0.0)
+    tol = max(s * 1e-6, 1e-6)
+    full = (np.abs(w - s) <= tol) & (np.abs(h - s) <= tol)
+    if full.any():
+        area_ok = np.abs(shapely.area(geoms[full]) - s * s) <= s * s * 1e-6
+        full_idx = np.flatnonzero(full)[area_ok]
+    else:
+        full_idx = np.array([], dtype=np.intp)
+    square = s > 0 and len(full_idx) > 0 and bool(np.all(w <= s + tol)) and bool(np.all(h <= s + tol))
+    empty_i = np.zeros(0, dtype=np.int64)
+    if not square:
+        return CellIndex(crs, ids, geoms, None, (0.0, 0.0), empty_i, np.zeros(0, np.intp), (0, 0), 1,
+                         shapely.STRtree(geoms))
+    ox = float(bounds[full_idx[0], 0] % s)
+    oy = float(bounds[full_idx[0], 1] % s)
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    col = np.floor((cx - ox) / s).astype(np.int64)
+    row = np.floor((cy - oy) / s).astype(np.int64)
+    lo = (int(col.min()), int(row.min()))
+    span = int(row.max() - lo[1] + 1)
+    keys = (col - lo[0]) * span + (row - lo[1])
+    order = np.argsort(keys, kind="stable")
+    return CellIndex(crs, ids, geoms, s, (ox, oy), keys[order], order.astype(np.intp), lo, span, None)
+
+
+def _display_to_working(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: pyproj.CRS, basemap: str) -> tuple[np.ndarray, np.ndarray]:
+    lon_a = np.asarray(lon, dtype=float)
+    lat_a = np.asarray(lat, dtype=float)
+    if basemap == "amap":
+        lon_a, lat_a = gcj02_to_wgs84(lon_a, lat_a)
+    transformer = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    x, y = transformer.transform(lon_a, lat_a)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def cells_at(
+    cells: Any,
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    crs: Any = None,
+    *,
+    basemap: str = "none",
+    cell_size: float | None = None,
+    index: CellIndex | None = None,
+) -> npt.NDArray[np.object_]:
+    """Cell ids at many map points (vectorised :func:`cell_at`); None where no cell.
+
+    Parameters
+    ----------
+    cells
+        Cells GeoDataFrame in the working CRS, or an Assessment (ignored if ``index``).
+    lon, lat
+        Points as the map reports them: WGS84, or GCJ-02 when ``basemap="amap"``.
+    crs
+        The cells' CRS (default: ``cells.crs``); kept for callers that pass it.
+    basemap
+        The basemap the map was drawn for (``amap`` means clicks are GCJ-02).
+    cell_size, index
+        Passed to / instead of :func:`build_cell_index`.
+    """
+    idx = index if index is not None else build_cell_index(cells, cell_size)
+    target = pyproj.CRS.from_user_input(crs) if crs is not None else idx.crs
+    x, y = _display_to_working(lon, lat, target, basemap)
+    pos = idx.positions(x, y, exact=True)
+    out = np.full(pos.shape, None, dtype=object)
+    out[pos >= 0] = idx.cell_ids[pos[pos >= 0]]
+    return out
+
+
+def cell_at(
+    cells: Any,
+    lon: float,
+    lat: float,
+    crs: Any = None,
+    *,
+    basemap: str = "none",
+    cell_size: float | None = None,
+    index: CellIndex | None = None,
+) -> str | None:
+    """The id of the cell under a clicked map point, or None outside every cell.
+
+    Parameters
+    ----------
+    cells
+        Cells GeoDataFrame in the working CRS (``cell_id``, geometry), or an Assessment.
+    lon, lat
+        The clicked point (streamlit-folium ``last_clicked["lng"]``, ``["lat"]``): WGS84,
+        or GCJ-02 when the map was drawn with ``basemap="amap"``.
+    crs
+        The cells' CRS (default: ``cells.crs``).
+    basemap
+        The basemap of the clicked map.
+    cell_size, index
+        A known square size, or a prebuilt :class:`CellIndex` (fast repeated clicks).
+
+    Returns
+    -------
+    str or None
+    """
+    found = cells_at(cells, [lon], [lat], crs, basemap=basemap, cell_size=cell_size, index=index)
+    return found[0]
+
+
+# ------------------------------------------------------------------- display helpers
+
+
+@dataclass(frozen=True)
+class _Display:
+    crs: pyproj.CRS
+    basemap: str
+
+    def xy(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = to_wgs84_xy(x, y, self.crs)
+        if self.basemap == "amap":
+            lon, lat = wgs84_to_gcj02(lon, lat)
+        return lon, lat
+
+    def geoms(self, geoms: Any) -> npt.NDArray[np.object_]:
+        out = to_wgs84_geometries(geoms, self.crs)
+        if self.basemap == "amap":
+            out = from_wgs84_geometries(out, "GCJ02")
+        return np.asarray(
+            shapely.transform(out, lambda c: np.round(c, _COORD_DIGITS)), dtype=object
+        )
+
+    def to_working(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        return _display_to_working(lon, lat, self.crs, self.basemap)
+
+
+def _geojson_array(geoms: npt.NDArray[np.object_]) -> str:
+    """A JSON array of GeoJSON geometries (L.geoJSON accepts arrays)."""
+    keep = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if keep.size == 0:
+        return "[]"
+    return "[" + ",".join(shapely.to_geojson(keep).tolist()) + "]"
+
+
+class _ScriptLayer(Layer):
+    """A layer made by a JS function body that returns a Leaflet layer (toggle in the control)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function(map, rm) {
+        {{ this.body }}
+        })({{ this._parent.get_name() }}, window.riskmap);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, name: str, *, show: bool = True, control: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "RiskmapLayer"
+        self.body = body
+
+
+class _Script(MacroElement):
+    """Plain JS in the map's script, with ``map`` bound to the map object."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+        {{ this.body }}
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "RiskmapScript"
+        self.body = body
+
+
+_RUNTIME_JS = """
+var rm = window.riskmap = window.riskmap || {};
+window.riskmapMap = map;
+rm.map = map;
+rm.canvas = L.canvas({padding: 0.5});
+rm.ready = false;
+map.on('click', function(e) {
+  map.getContainer().setAttribute('data-last-click',
+    e.latlng.lat.toFixed(7) + ',' + e.latlng.lng.toFixed(7));
+});
+rm.points = function(layer, d) {
+  var out = [];
+  for (var i = 0; i < d.x.length; i++) {
+    var m = L.circleMarker([d.y[i], d.x[i]], {
+      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, color: '#ffffff', weight: 1,
+      fillColor: d.p[d.c ? d.c[i] : 0], fillOpacity: 0.9, opacity: 0.9});
+    if (d.t) { m.bindTooltip(d.t[i]); }
+    out.push(m);
+  }
+  if (layer.addLayers) { layer.addLayers(out); } else { out.forEach(function(m) { layer.addLayer(m); }); }
+  return layer;
+};
+rm.circles = function(layer, d) {
+  for (var i = 0; i < d.x.length; i++) {
+    L.circle([d.y[i], d.x[i]], {renderer: rm.canvas, radius: d.m[i], color: d.p[d.c ? d.c[i] : 0],
+      weight: 1, opacity: 0.7, fillOpacity: 0.08, interactive: false}).addTo(layer);
+  }
+  return layer;
+};
+rm.cells = function(layer, d) {
+  var q = 1e-5, k = 0, n = d.id.length;
+  for (var i = 0; i < n; i++) {
+    var cx = d.o[0] + d.g[k], cy = d.o[1] + d.g[k + 1], m = d.g[k + 2], ring = [];
+    k += 3;
+    for (var j = 0; j < m; j++) { ring.push([(cy + d.g[k + 2 * j + 1]) * q, (cx + d.g[k + 2 * j]) * q]); }
+    k += 2 * m;
+    var lv = d.l[i];
+    L.polygon(ring, {renderer: rm.canvas, color: '#3a3a3a', weight: 0.5, opacity: 0.55,
+      fill: true, fillColor: d.c[lv], fillOpacity: 0.0})
+      .bindTooltip(d.id[i] + ' · ' + d.n[lv] + ' · ' + d.sl + ' ' + d.s[i])
+      .addTo(layer);
+  }
+  return layer;
+};
+"""
+
+_CSS = """
+<style>
+.leaflet-container { background: %(bg)s; font: 13px/1.4 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+.rm-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); color: #222; max-width: 320px; font-size: 13px; }
+.rm-legend h4 { margin: 0 0 6px; font-size: 14px; }
+.rm-legend .rm-row { display: flex; align-items: center; margin: 3px 0; white-space: nowrap; }
+.rm-legend .rm-sw { width: 22px; height: 14px; margin-right: 7px; border: 1px solid rgba(0,0,0,0.35); flex: none; }
+.rm-legend .rm-name { min-width: 78px; font-weight: 600; }
+.rm-legend .rm-thr { color: #333; margin-left: 6px; }
+.rm-legend .rm-n { color: #555; margin-left: auto; padding-left: 10px; font-variant-numeric: tabular-nums; }
+.rm-legend .rm-method { margin-top: 6px; color: #444; font-size: 12px; white-space: normal; }
+.rm-legend .rm-bar { height: 14px; border: 1px solid rgba(0,0,0,0.35); }
+.rm-legend .rm-ticks { display: flex; justify-content: space-between; font-size: 12px; color: #333; }
+.rm-title { background: rgba(255,255,255,0.94); padding: 5px 10px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 15px; font-weight: 600; color: #222; }
+.rm-label { background: none; border: none; }
+.rm-label span { display: inline-block; transform: translate(-50%%, -50%%); white-space: nowrap;
+  font-size: 13px; font-weight: 600; color: #222;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
+.leaflet-image-layer.rm-raster { image-rendering: pixelated; image-rendering: crisp-edges; }
+</style>
+"""
+
+
+# ------------------------------------------------------------------------ risk layers
+
+
+def _dissolve_levels(
+    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], cell_size: float, diag: float
+) -> tuple[list[int], npt.NDArray[np.object_]]:
+    """Cells dissolved by level and coverage-simplified (working CRS); ranks present."""
+    present = [int(r) for r in range(1, 5) if (ranks == r).any()]
+    parts = []
+    for r in present:  # at most four unions
+        sel = geoms[ranks == r]
+        try:
+            merged = shapely.coverage_union_all(sel)
+        except shapely.errors.GEOSException:
+            merged = shapely.union_all(sel)
+        parts.append(shapely.make_valid(merged) if not shapely.is_valid(merged) else merged)
+    arr = np.asarray(parts, dtype=object)
+    arr = np.asarray([_polygonal(g) for g in arr], dtype=object)
+    # Start by keeping cell corners (tolerance well below the stair-step triangle of
+    # sqrt(s²/2) ≈ 0.7 s); coarsen only while the vertex count is over the budget.
+    tol = max(0.2 * cell_size, diag / 20_000)
+    out = shapely.coverage_simplify(arr, tol)
+    for _ in range(12):
+        if int(shapely.get_num_coordinates(out).sum()) <= _MAX_LEVEL_VERTICES:
+            break
+        tol *= 1.5
+        out = shapely.coverage_simplify(arr, tol)
+    return present, np.asarray(out, dtype=object)
+
+
+def _polygonal(geom: Any) -> Any:
+    """Only the polygonal parts of a geometry (make_valid may add lines or points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = shapely.get_parts(geom)
+    polys = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _level_layer(cells: gpd.GeoDataFrame, display: _Display, cell_size: float, lang: str) -> _ScriptLayer:
+    geoms = np.asarray(cells.geometry.values, dtype=object)
+    ranks = cells["level_rank"].to_numpy(dtype=np.int64)
+    b = cells.total_bounds
+    diag = float(math.hypot(b[2] - b[0], b[3] - b[1]))
+    present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag)
+    shown = display.geoms(dissolved)
+    features = []
+    for rank, geom in zip(present, shown, strict=True):  # at most four features
+        if shapely.is_empty(geom):
+            continue
+        features.append({"r": rank, "g": json.loads(shapely.to_geojson(geom))})
+    colours = {lv.rank: lv.color for lv in LEVELS}
+    names = {lv.rank: f"{lv.name(lang)}（{lv.color_name_zh}）" if lang != "en" else f"{lv.en} ({lv.color_name_en})" for lv in LEVELS}
+    body = f"""
+var f = {_js(features)}, col = {_js(colours)}, nm = {_js(names)};
+var layer = L.featureGroup();
+var svg = L.svg({{padding: 0.5}});
+f.forEach(function(x) {{
+  L.geoJSON(x.g, {{renderer: svg, interactive: false, style: {{
+    color: col[x.r], weight: 0.6, opacity: 0.9, fillColor: col[x.r], fillOpacity: 0.62,
+    className: 'rm-level rm-level-' + x.r}}}}).addTo(layer);
+}});
+return layer;
+"""
+    return _ScriptLayer(body, _t("level", lang), show=True)
+
+
+def _grid_meta(cells: gpd.GeoDataFrame, index: CellIndex) -> float:
+    if index.cell_size is not None:
+        return index.cell_size
+    return float(np.sqrt(np.median(shapely.area(np.asarray(cells.geometry.values, dtype=object)))))
+
+
+def _mercator_y(lat: npt.ArrayLike) -> np.ndarray:
+    return np.log(np.tan(np.pi / 4 + np.radians(np.asarray(lat, dtype=float)) / 2))
+
+
+def _inverse_mercator_y(y: npt.ArrayLike) -> np.ndarray:
+    return np.degrees(2 * np.arctan(np.exp(np.asarray(y, dtype=float))) - np.pi / 2)
+
+
+def _display_bounds(cells: gpd.GeoDataFrame, display: _Display) -> tuple[float, float, float, float]:
+    """West, south, east, north of the cells' extent as drawn (edges densified)."""
+    minx, miny, maxx, maxy = cells.total_bounds
+    t = np.linspace(0, 1, 33)
+    xs = np.concatenate([minx + (maxx - minx) * t, np.full(33, maxx), maxx - (maxx - minx) * t, np.full(33, minx)])
+    ys = np.concatenate([np.full(33, miny), miny + (maxy - miny) * t, np.full(33, maxy), maxy - (maxy - miny) * t])
+    lon, lat = display.xy(xs, ys)
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
+def _resample_image(
+    index: CellIndex,
+    values: np.ndarray,
+    display: _Display,
+    bounds: tuple[float, float, float, float],
+    pixel_m: float,
+) -> np.ndarray:
+    """Cell values resampled onto the map's pixels: rows even in Web-Mercator y.
+
+    Leaflet stretches an image overlay linearly in Web-Mercator between its corner
+    bounds, so pixel rows are spaced evenly in Mercator y (not in latitude) and columns
+    evenly in longitude; each pixel centre is converted to the working CRS and the cell
+    under it looked up (NaN where none).
+    """
+    west, south, east, north = bounds
+    mid = math.radians((south + north) / 2)
+    width_m = (east - west) * 111_320 * math.cos(mid)
+    height_m = (north - south) * 110_574
+    nx = max(int(math.ceil(width_m / pixel_m)), 1)
+    ny = max(int(math.ceil(height_m / pixel_m)), 1)
+    scale = min(1.0, _MAX_IMAGE_PX / max(nx, ny))
+    nx = max(int(round(nx * scale)), 1)
+    ny = max(int(round(ny * scale)), 1)
+    lon = west + (np.arange(nx) + 0.5) * (east - west) / nx
+    y0, y1 = _mercator_y(north), _mercator_y(south)
+    lat = _inverse_mercator_y(y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny)
+    glon, glat = np.meshgrid(lon, lat)
+    x, y = display.to_working(glon.ravel(), glat.ravel())
+    pos = index.positions(x, y, exact=False)
+    out = np.full(pos.shape, np.nan)
+    out[pos >= 0] = values[pos[pos >= 0]]
+    return out.reshape(ny, nx)
+
+
+def _palette(cmap_name: str, steps: int) -> np.ndarray:
+    from matplotlib import colormaps
+
+    cmap = colormaps[cmap_name]
+    # Skip the palest end of sequential maps so low values stay visible on the background.
+    return np.asarray(cmap(0.12 + 0.88 * (np.arange(steps) + 0.5) / steps))[:, :3]
+
+
+def _png_data_url(grid: np.ndarray, vmin: float, vmax: float, cmap_name: str) -> str:
+    from PIL import Image
+
+    steps = _IMAGE_STEPS
+    classes = np.zeros(grid.shape, dtype=np.uint8)
+    ok = np.isfinite(grid)
+    k = np.floor((grid[ok] - vmin) / (vmax - vmin) * steps)
+    classes[ok] = (np.clip(k, 0, steps - 1) + 1).astype(np.uint8)
+    rgb = (_palette(cmap_name, steps) * 255).round().astype(np.uint8)
+    pal = np.vstack([np.zeros((1, 3), np.uint8), rgb]).ravel().tolist()
+    img = Image.fromarray(classes, mode="P")
+    img.putpalette(pal)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True, transparency=0)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _image_layer(
+    cells: gpd.GeoDataFrame, view: str, index: CellIndex, display: _Display, cell_size: float, lang: str
+) -> _ScriptLayer:
+    values = pd.to_numeric(cells[view], errors="coerce").to_numpy(dtype=float)
+    bounds = _display_bounds(cells, display)
+    grid = _resample_image(index, values, display, bounds, cell_size)
+    vmin, vmax = _RANGES[view]
+    url = _png_data_url(grid, vmin, vmax, _CMAPS[view])
+    west, south, east, north = bounds
+    body = f"""
+return L.imageOverlay({_js(url)}, [[{south:.6f}, {west:.6f}], [{north:.6f}, {east:.6f}]],
+  {{opacity: 0.8, interactive: false, className: 'rm-raster'}});
+"""
+    return _ScriptLayer(body, _t(view, lang), show=True)
+
+
+def _detail_layer(
+    cells: gpd.GeoDataFrame, display: _Display, max_cells: int, lang: str, *, show: bool
+) -> _ScriptLayer | None:
+    if max_cells <= 0 or len(cells) == 0:
+        return None
+    score = pd.to_numeric(cells["score"], errors="coerce").fillna(-1).to_numpy()
+    n = min(max_cells, len(cells))
+    top = np.argsort(-score, kind="stable")[:n]
+    sub = cells.iloc[top]
+    geoms = np.asarray(sub.geometry.values, dtype=object)
+    # Largest part of each cell (a clipped cell can be a MultiPolygon), its exterior ring.
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    areas = shapely.area(parts)
+    best = pd.Series(areas).groupby(owner).idxmax().to_numpy()
+    rings = shapely.get_exterior_ring(parts[best])
+    shown = display.geoms(rings)
+    coords, ring_idx = shapely.get_coordinates(shown, return_index=True)
+    q = np.round(coords / 10.0**-_COORD_DIGITS).astype(np.int64)
+    counts = np.bincount(ring_idx, minlength=len(shown)) - 1  # drop the closing vertex
+    starts = np.concatenate([[0], np.cumsum(counts + 1)[:-1]])
+    keep = np.ones(len(q), dtype=bool)
+    keep[starts + counts] = False
+    q = q[keep]
+    owner_q = ring_idx[keep]
+    centre = np.zeros((len(shown), 2), dtype=np.int64)
+    centre[:, 0] = np.round(pd.Series(q[:, 0]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
+    centre[:, 1] = np.round(pd.Series(q[:, 1]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
+    origin = centre.min(axis=0)
+    rel_centre = centre - origin
+    deltas = q - centre[owner_q]
+    # Flat stream per cell: cx, cy, m, dx1, dy1, ..., dxm, dym.
+    sizes = counts * 2 + 3
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    stream = np.zeros(int(sizes.sum()), dtype=np.int64)
+    stream[offsets] = rel_centre[:, 0]
+    stream[offsets + 1] = rel_centre[:, 1]
+    stream[offsets + 2] = counts
+    local = np.arange(len(q)) - np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    base = np.repeat(offsets + 3, counts) + 2 * local
+    stream[base] = deltas[:, 0]
+    stream[base + 1] = deltas[:, 1]
+    ranks = sub["level_rank"].to_numpy(dtype=np.int64) if "level_rank" in sub else np.ones(n, np.int64)
+    data = {
+        "o": origin.tolist(),
+        "g": stream.tolist(),
+        "id": [_e(v) for v in sub["cell_id"].astype(str).tolist()],
+        "s": np.round(score[top], 1).tolist(),
+        "l": ranks.tolist(),
+        "c": {str(lv.rank): lv.color for lv in LEVELS},
+        "n": {str(lv.rank): lv.name(lang) for lv in LEVELS},
+        "sl": _t("score", lang),
+    }
+    body = f"var d = {_js(data)};\nreturn rm.cells(L.featureGroup(), d);"
+    return _ScriptLayer(body, _t("detail", lang).format(n=f"{n:,}"), show=show)
+
+
+# ------------------------------------------------------------------------- legends
+
+
+def _level_thresholds(levels_cfg: Any, lang: str) -> tuple[dict[int, str], str]:
+    rule = getattr(levels_cfg, "rule", "matrix")
+    if rule == "breaks":
+        b = levels_cfg.score_breaks
+        thr = {1: f"< {b[0]:g}", 2: f"{b[0]:g}–{b[1]:g}", 3: f"{b[1]:g}–{b[2]:g}", 4: f"≥ {b[2]:g}"}
+        return thr, _t("method_breaks", lang)
+    if rule == "quantiles":
+        q = [round(100 * v) for v in levels_cfg.quantiles]
+        if lang == "en":
+            thr = {1: f"lowest {q[0]}%", 2: f"{q[0]}–{q[1]}%", 3: f"{q[1]}–{q[2]}%", 4: f"top {100 - q[2]}%"}
+        else:
+            thr = {1: f"最低 {q[0]}%", 2: f"{q[0]}–{q[1]}%", 3: f"{q[1]}–{q[2]}%", 4: f"最高 {100 - q[2]}%"}
+        return thr, _t("method_quantiles", lang)
+    if rule == "natural_breaks":
+        return {}, _t("method_natural_breaks", lang)
+    return {lv.rank: f"R {lv.matrix_min}–{lv.matrix_max}" for lv in LEVELS}, _t("method_matrix", lang)
+
+
+def _legend_html(
+    cells: gpd.GeoDataFrame, view: str, lang: str, levels_cfg: Any, cell_size: float, index: CellIndex
+) -> str:
+    grid_text = (
+        f"{_t('grid', lang)} {cell_size:,.0f} m · {len(cells):,} {_t('cells', lang)}"
+        if index.cell_size is not None
+        else f"{len(cells):,} {_t('cells', lang)}"
+    )
+    if view == "level":
+        thr, method = _level_thresholds(levels_cfg, lang)
+        counts = cells["level_rank"].value_counts()
+        rows = []
+        for lv in reversed(LEVELS):
+            label = f"{lv.zh}（{lv.color_name_zh}）" if lang != "en" else f"{lv.en} ({lv.color_name_en})"
+            rows.append(
+                f'<div class="rm-row"><span class="rm-sw" style="background:{lv.color}"></span>'
+                f'<span class="rm-name">{_e(label)}</span>'
+                f'<span class="rm-thr">{_e(thr.get(lv.rank, ""))}</span>'
+                f'<span class="rm-n">{int(counts.get(lv.rank, 0)):,}</span></div>'
+            )
+        return (
+            f'<div class="rm-legend" data-view="level"><h4>{_e(_t("level", lang))}</h4>{"".join(rows)}'
+            f'<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
+        )
+    vmin, vmax = _RANGES[view]
+    pal = _palette(_CMAPS[view], _IMAGE_STEPS)
+    stops = ",".join(
+        "#{:02x}{:02x}{:02x}".format(*(np.round(pal[i] * 255).astype(int)))
+        for i in np.linspace(0, _IMAGE_STEPS - 1, 9).round().astype(int)
+    )
+    ticks = "".join(f"<span>{v:g}</span>" for v in np.linspace(vmin, vmax, 5))
+    return (
+        f'<div class="rm-legend" data-view="{view}"><h4>{_e(_t(view, lang))}</h4>'
+        f'<div class="rm-bar" style="background:linear-gradient(to right,{stops})"></div>'
+        f'<div class="rm-ticks">{ticks}</div>'
+        f'<div class="rm-method">{_e(_t("method_" + view, lang))}<br>{_e(grid_text)}</div></div>'
+    )
+
+
+def _control_js(html_text: str, position: str) -> str:
+    return f"""
+var c = L.control({{position: {_js(position)}}});
+c.onAdd = function() {{
+  var div = L.DomUtil.create('div');
+  div.innerHTML = {_js(html_text)};
+  L.DomEvent.disableClickPropagation(div);
+  L.DomEvent.disableScrollPropagation(div);
+  return div.firstChild;
+}};
+c.addTo(map);
+"""
+
+
+# ------------------------------------------------------------------------- overlays
+
+
+def fire_reach_m(method: Any) -> float:
+    """Straight-line radius a fire crew covers within the target time.
+
+    ``(fire_target_min - fire_turnout_min)`` minutes at ``fire_speed_kmh``, divided by
+    ``detour_factor`` (network vs straight-line distance); the defaults give 1,538 m.
+
+    Parameters
+    ----------
+    method
+        A :class:`riskmap.config.MethodConfig`.
+    """
+    minutes = max(method.fire_target_min - method.fire_turnout_min, 0.0)
+    return minutes * method.fire_speed_kmh * 1000.0 / 60.0 / method.detour_factor
+
+
+def _rule_values(gdf: pd.DataFrame, rule: Any) -> np.ndarray:
+    """Per-feature value of a :class:`riskmap.config.ValueRule` (vectorised)."""
+    n = len(gdf)
+    if rule is None:
+        return np.ones(n)
+    if rule.field and rule.field in gdf:
+        base = gdf[rule.field].astype(str).map(rule.values).astype(float).fillna(rule.default).to_numpy()
+    else:
+        base = np.full(n, float(rule.default))
+    for f, coef in rule.terms.items():
+        if f in gdf:
+            base = base + coef * pd.to_numeric(gdf[f], errors="coerce").fillna(0).to_numpy(dtype=float)
+    return np.clip(base, rule.min if rule.min is not None else -np.inf, rule.max if rule.max is not None else np.inf)
+
+
+def _names(gdf: pd.DataFrame) -> pd.Series:
+    ids = gdf["id"].astype(str) if "id" in gdf else pd.Series([""] * len(gdf), index=gdf.index)
+    if "name" not in gdf:
+        return ids
+    names = gdf["name"].fillna("").astype(str)
+    return names.where(names.str.len() > 0, ids)
+
+
+def _escaped(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).map(html.escape)
+
+
+def _point_xy(gdf: gpd.GeoDataFrame, display: _Display) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Display lon/lat of each feature (a point on the surface of non-points); valid mask."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    pts = np.empty(len(geoms), dtype=object)
+    pts[ok] = shapely.point_on_surface(geoms[ok])
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[ok] = shapely.get_x(pts[ok])
+    y[ok] = shapely.get_y(pts[ok])
+    lon = np.full(len(geoms), np.nan)
+    lat = np.full(len(geoms), np.nan)
+    if ok.any():
+        lon[ok], lat[ok] = display.xy(x[ok], y[ok])
+    return np.round(lon, _COORD_DIGITS), np.round(lat, _COORD_DIGITS), ok
+
+
+@dataclass
+class _Points:
+    """Accumulated point features of one overlay (concatenated over layers)."""
+
+    x: list[np.ndarray]
+    y: list[np.ndarray]
+    c: list[np.ndarray]
+    r: list[np.ndarray]
+    t: list[pd.Series]
+    m: list[np.ndarray]
+    palette: list[str]
+
+    @classmethod
+    def empty(cls) -> _Points:
+        return cls([], [], [], [], [], [], [])
+
+    def colour(self, hex_colour: str) -> int:
+        if hex_colour not in self.palette:
+            self.palette.append(hex_colour)
+        return self.palette.index(hex_colour)
+
+    def add(self, lon: np.ndarray, lat: np.ndarray, colours: np.ndarray, radius: np.ndarray,
+            tips: pd.Series, metres: np.ndarray | None = None) -> None:
+        self.x.append(lon)
+        self.y.append(lat)
+        self.c.append(colours)
+        self.r.append(radius)
+        self.t.append(tips)
+        self.m.append(metres if metres is not None else np.zeros(len(lon)))
+
+    def __len__(self) -> int:
+        return int(sum(len(a) for a in self.x))
+
+    def payload(self, with_tips: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "x": np.concatenate(self.x).tolist(),
+            "y": np.concatenate(self.y).tolist(),
+            "c": np.concatenate(self.c).astype(int).tolist(),
+            "r": np.round(np.concatenate(self.r), 1).tolist(),
+            "p": self.palette,
+        }
+        if with_tips:
+            out["t"] = pd.concat(self.t, ignore_index=True).tolist()
+        out["m"] = np.round(np.concatenate(self.m)).tolist()
+        return out
+
+
+def _collect_points(
+    layers: Iterable[Any],
+    display: _Display,
+    lang: str,
+    *,
+    colour_by: str | None = None,
+    colour_map: dict[str, str] | None = None,
+    size_by_intensity: bool = False,
+    keep: Any = None,
+    extra: Any = None,
+    metres: Any = None,
+) -> _Points:
+    pts = _Points.empty()
+    for lyr in layers:
+        gdf = lyr.gdf
+        if keep is not None:
+            gdf = gdf[keep(gdf)]
+        if len(gdf) == 0:
+            continue
+        lon, lat, ok = _point_xy(gdf, display)
+        gdf = gdf[ok]
+        lon, lat = lon[ok], lat[ok]
+        base = pts.colour(lyr.kind.style.color)
+        colours = np.full(len(gdf), base)
+        if colour_by and colour_map and colour_by in gdf:
+            codes = {k: pts.colour(v) for k, v in colour_map.items()}
+            colours = gdf[colour_by].astype(str).map(codes).fillna(base).to_numpy(dtype=int)
+        if size_by_intensity and lyr.kind.intensity is not None:
+            rule = lyr.kind.intensity
+            top = rule.max if rule.max is not None else max([rule.default, *rule.values.values()] or [1.0])
+            inten = _rule_values(gdf, rule)
+            radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
+        else:
+            radius = np.full(len(gdf), float(lyr.kind.style.radius_px) + 1)
+        kind_name = html.escape(lyr.kind.name.get(lang))
+        tips = "<b>" + _escaped(_names(gdf)).reset_index(drop=True) + "</b><br>" + kind_name
+        if extra is not None:
+            more = extra(gdf)
+            if more is not None:
+                tips = tips + " · " + _escaped(more).reset_index(drop=True)
+        pts.add(lon, lat, colours, radius, tips, metres(gdf) if metres is not None else None)
+    return pts
+
+
+def _points_layer(pts: _Points, name: str, *, show: bool, cluster: bool) -> _ScriptLayer:
+    group = (
+        "L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 50})"
+        if cluster
+        else "L.featureGroup()"
+    )
+    body = f"var d = {_js(pts.payload())};\nreturn rm.points({group}, d);"
+    return _ScriptLayer(body, name, show=show)
+
+
+def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
+    body = f"var d = {_js(pts.payload(with_tips=False))};\nreturn rm.circles(L.featureGroup(), d);"
+    return _ScriptLayer(body, name, show=show)
+
+
+def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_ScriptLayer], bool]:
+    """Every point overlay the project's layers allow; and whether clustering is used."""
+    out: list[_ScriptLayer] = []
+    clustered = False
+    method = data.project.method
+
+    shelters = data.by_kind("shelter")
+    if shelters:
+        def _shelter_extra(g: pd.DataFrame) -> pd.Series:
+            typ = g["type"].fillna("").astype(str) if "type" in g else pd.Series([""] * len(g), index=g.index)
+            area = pd.to_numeric(g.get("area_m2"), errors="coerce") if "area_m2" in g else None
+            if area is None:
+                return typ
+            return typ + " · " + _t("area", lang) + " " + area.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} m²")
+
+        pts = _collect_points(shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
+                              extra=_shelter_extra)
+        if len(pts):
+            out.append(_points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=False))
+            radius_by_type = dict(method.shelter_radius_m)
+            default_r = max(radius_by_type.values()) if radius_by_type else 500.0
+            circ = _collect_points(
+                shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
+                metres=lambda g: (g["type"].astype(str).map(radius_by_type).astype(float).fillna(default_r).to_numpy()
+                                  if "type" in g else np.full(len(g), default_r)),
+            )
+            out.append(_circles_layer(circ, _t("shelter_radius", lang), show="shelter_radius" in shown))
+
+    fire = data.by_kind("fire_station")
+    if fire:
+        pts = _collect_points(fire, display, lang, extra=lambda g: g["class"] if "class" in g else None)
+        if len(pts):
+            out.append(_points_layer(pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False))
+            reach = fire_reach_m(method)
+            circ = _collect_points(fire, display, lang, metres=lambda g: np.full(len(g), reach))
+            label = f"{_t('fire_reach', lang)}（{_t('radius', lang)} {reach:,.0f} m）" if lang != "en" else f"{_t('fire_reach', lang)} ({_t('radius', lang)} {reach:,.0f} m)"
+            out.append(_circles_layer(circ, label, show="fire_reach" in shown))
+
+    for key, kind, cluster in (
+        ("community_stations", "community_station", True),
+        ("seismic_stations", "seismic_station", False),
+        ("supply_depots", "supply_depot", False),
+        ("rescue_teams", "rescue_team", False),
+    ):
+        layers = data.by_kind(kind)
+        if not layers:
+            continue
+        pts = _collect_points(layers, display, lang)
+        if len(pts):
+            out.append(_points_layer(pts, _t(key, lang), show=key in shown, cluster=cluster))
+            clustered = clustered or cluster
+
+    hazard_layers = [lyr for lyr in data.by_role("hazard") if lyr.kind.kind != "hidden_hazard"]
+    point_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "kernel"]
+    if point_hazards:
+        pts = _collect_points(
+            point_hazards, display, lang, size_by_intensity=True,
+            extra=lambda g: g["grade"] if "grade" in g else None,
+        )
+        if len(pts):
+            out.append(_points_layer(pts, _t("hazards", lang), show="hazards" in shown, cluster=True))
+            clustered = True
+    area_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "overlap"]
+    if area_hazards:
+        out.append(_areas_layer(area_hazards, display, lang, show="hazard_areas" in shown))
+
+    hidden = data.by_kind("hidden_hazard")
+    if hidden:
+        def _open(g: pd.DataFrame) -> pd.Series:
+            if "status" not in g:
+                return pd.Series(True, index=g.index)
+            return ~g["status"].astype(str).isin(_CLOSED_STATUSES)
+
+        def _hidden_extra(g: pd.DataFrame) -> pd.Series:
+            grade = g["grade"].fillna("").astype(str) if "grade" in g else pd.Series([""] * len(g), index=g.index)
+            status = g["status"].fillna("").astype(str) if "status" in g else ""
+            return grade + " · " + status
+
+        pts = _collect_points(hidden, display, lang, colour_by="status", colour_map=_HIDDEN_STATUS_COLORS,
+                              size_by_intensity=True, keep=_open, extra=_hidden_extra)
+        if len(pts):
+            out.append(_points_layer(pts, _t("hidden_hazards", lang), show="hidden_hazards" in shown, cluster=False))
+    return out, clustered
+
+
+def _areas_layer(layers: Sequence[Any], display: _Display, lang: str, *, show: bool) -> _ScriptLayer:
+    groups = []
+    for lyr in layers:  # a handful of layers
+        geoms = np.asarray(lyr.gdf.geometry.values, dtype=object)
+        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if lyr.kind.buffer_m and geoms.size:
+            lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # (multi)linestrings
+            geoms = np.where(lines, shapely.buffer(geoms, lyr.kind.buffer_m), geoms)
+        shown = display.geoms(shapely.simplify(geoms, 20.0))
+        groups.append({"c": lyr.kind.style.color, "n": html.escape(lyr.kind.name.get(lang)),
+                       "g": json.loads(_geojson_array(shown))})
+    body = f"""
+var d = {_js(groups)}, layer = L.featureGroup();
+d.forEach(function(grp) {{
+  L.geoJSON(grp.g, {{style: {{color: grp.c, weight: 1, fillColor: grp.c, fillOpacity: 0.25}}}})
+    .bindTooltip(grp.n).addTo(layer);
+}});
+return layer;
+"""
+    return _ScriptLayer(body, _t("hazard_areas", lang), show=show)
+
+
+def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _ScriptLayer | None:
+    d = data.districts
+    if d is None or len(d) == 0:
+        return None
+    geoms = np.asarray(d.geometry.values, dtype=object)
+    simple = shapely.simplify(geoms, 15.0, preserve_topology=True)
+    lines = display.geoms(shapely.boundary(simple))
+    label_pts = shapely.point_on_surface(geoms)
+    lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
+    names = _escaped(d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))).tolist()
+    data_js = {
+        "g": json.loads(_geojson_array(lines)),
+        "x": np.round(lon, _COORD_DIGITS).tolist(),
+        "y": np.round(lat, _COORD_DIGITS).tolist(),
+        "n": names,
+    }
+    body = f"""
+var d = {_js(data_js)}, layer = L.featureGroup();
+L.geoJSON(d.g, {{interactive: false, style: {{color: '#3b3b3b', weight: 1.2, opacity: 0.85, dashArray: '4 3'}}}}).addTo(layer);
+for (var i = 0; i < d.x.length; i++) {{
+  L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
+    icon: L.divIcon({{className: 'rm-label', html: '<span>' + d.n[i] + '</span>', iconSize: null}})}}).addTo(layer);
+}}
+return layer;
+"""
+    return _ScriptLayer(body, _t("districts", lang), show=show)
+
+
+def _boundary_script(boundary: Any, display: _Display) -> _Script:
+    geom = shapely.simplify(boundary, 15.0, preserve_topology=True)
+    line = display.geoms(np.asarray([shapely.boundary(geom)], dtype=object))
+    body = f"""
+L.geoJSON({_geojson_array(line)}, {{interactive: false,
+  style: {{color: '#1f1f1f', weight: 2.2, opacity: 0.9}}}}).addTo(map);
+"""
+    return _Script(body)
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def build_map(
+    cells: Any,
+    data: Any = None,
+    *,
+    view: str = "level",
+    basemap: str = "none",
+    lang: str = "zh",
+    overlays: Sequence[str] | None = None,
+    assets: str = "inline",
+    asset_url: str = "app/static/riskmap",
+    cell_size: float | None = None,
+    highlight: str | Sequence[str] | None = None,
+    max_detail_cells: int = 5000,
+    index: CellIndex | None = None,
+    title: str | None = None,
+) -> folium.Map:
+    """Build the electronic risk map of scored cells.
+
+    Parameters
+    ----------
+    cells
+        Scored cells in the working CRS (``cell_id``, ``level_rank``, ``score``, the
+        component columns for their views, geometry), or an Assessment.
+    data
+        The project's :class:`riskmap.data.ProjectData` (districts, boundary, overlay
+        layers, method and level settings), or None to draw the cells alone.
+    view
+        ``level`` (four colours), ``score`` (0–100) or a component ``hazard``,
+        ``exposure``, ``vulnerability``, ``coping_gap`` (0–10).
+    basemap
+        ``none`` (plain background, no request to any other host), ``osm``, or
+        ``amap`` (GCJ-02 tiles; everything drawn is shifted WGS84 -> GCJ-02).
+    lang
+        ``zh`` or ``en`` for the legend, layer names and tooltips.
+    overlays
+        Overlays shown on opening (names from :data:`OVERLAYS`); every overlay the data
+        allow is always in the layer control. Default: :data:`DEFAULT_OVERLAYS`.
+    assets
+        ``inline`` (Leaflet and plugins embedded: one standalone file) or ``url``
+        (linked from ``asset_url``, where :func:`riskmap.assets.install_static` put them).
+    asset_url
+        Base URL of the assets for ``assets="url"``.
+    cell_size
+        Square cell side in metres (inferred from the cells when None).
+    highlight
+        Cell id(s) to outline (e.g. the cell selected in the app).
+    max_detail_cells
+        Number of highest-scoring cells drawn as outlines with tooltips.
+    index
+        A prebuilt :class:`CellIndex` of ``cells`` (saves time for continuous views).
+    title
+        Title shown at the top; default: the project's title and the view.
+
+    Returns
+    -------
+    folium.Map
+    """
+    _check_choice("view", view, VIEWS)
+    _check_choice("basemap", basemap, BASEMAPS)
+    _check_choice("lang", lang, ("zh", "en"))
+    _check_choice("assets", assets, ("inline", "url"))
+    shown = set(DEFAULT_OVERLAYS if overlays is None else overlays)
+    unknown = shown - set(OVERLAYS)
+    if unknown:
+        raise ValueError(f"unknown overlay(s) {', '.join(sorted(unknown))}; known: {', '.join(OVERLAYS)}")
+    frame = _cells_frame(cells)
+    needed = {"level_rank", "score"} | ({view} if view != "level" else set())
+    missing = needed - set(frame.columns)
+    if missing:
+        raise ValueError(f"the cells lack column(s) for this map: {', '.join(sorted(missing))}")
+    if len(frame) == 0:
+        raise ValueError("there are no cells to draw")
+    crs = pyproj.CRS.from_user_input(frame.crs)
+    display = _Display(crs, basemap)
+    idx = index if index is not None else build_cell_index(frame, cell_size)
+    size = float(cell_size) if cell_size else _grid_meta(frame, idx)
+
+    west, south, east, north = _display_bounds(frame, display)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        attribution_control=basemap != "none",
+    )
+    root = m.get_root()
+    root.header.add_child(Element(_CSS % {"bg": _BACKGROUND}), name="riskmap_css")
+    m.add_child(_Script(_RUNTIME_JS), name="riskmap_runtime")
+
+    if basemap == "osm":
+        folium.TileLayer(OSM_TILES, name=_t("osm", lang), attr="© OpenStreetMap contributors",
+                         max_zoom=19).add_to(m)
+    elif basemap == "amap":
+        folium.TileLayer(AMAP_TILES, name=_t("amap", lang), attr="© 高德地图", subdomains="1234",
+                         max_zoom=18).add_to(m)
+
+    risk = _level_layer(frame, display, size, lang) if view == "level" else _image_layer(frame, view, idx, display, size, lang)
+    m.add_child(risk)
+    detail = _detail_layer(frame, display, max_detail_cells, lang, show="detail" in shown)
+    if detail is not None:
+        m.add_child(detail)
+
+    clustered = False
+    if data is not None:
+        if data.boundary is not None:
+            m.add_child(_boundary_script(data.boundary, display))
+        districts = _district_layer(data, display, lang, show="districts" in shown)
+        if districts is not None:
+            m.add_child(districts)
+        point_layers, clustered = _point_overlays(data, display, lang, shown)
+        for lyr in point_layers:
+            m.add_child(lyr)
+
+    if highlight is not None:
+        ids = {highlight} if isinstance(highlight, str) else set(highlight)
+        sel = frame[frame["cell_id"].astype(str).isin(ids)]
+        if len(sel):
+            geo = _geojson_array(display.geoms(np.asarray(sel.geometry.values, dtype=object)))
+            m.add_child(_Script(
+                f"L.geoJSON({geo}, {{interactive: false, style: {{color: '#000', weight: 3, fill: false}}}}).addTo(map);"
+            ))
+
+    levels_cfg = data.project.levels if data is not None else None
+    m.add_child(_Script(_control_js(_legend_html(frame, view, lang, levels_cfg, size, idx), "bottomright")))
+    heading = title
+    if heading is None:
+        project_title = data.project.title.get(lang) if data is not None else ""
+        heading = f"{project_title} · {_t(view, lang)}" if project_title else _t(view, lang)
+    m.add_child(_Script(_control_js(f'<div class="rm-title">{_e(heading)}</div>', "topleft")))
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    m.add_child(_Script("window.riskmap.ready = true;"))
+    _configure_assets(m, assets, asset_url, clustered)
+    return m
+
+
+def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool) -> None:
+    """Point every element's JS/CSS at installed files (instance lists, not folium's class lists)."""
+    plugins = frozenset({"leaflet", "markercluster"} if clustered else {"leaflet"})
+
+    def _walk(el: Any) -> Iterable[Any]:
+        yield el
+        for child in getattr(el, "_children", {}).values():
+            yield from _walk(child)
+
+    for el in _walk(m):
+        if hasattr(el, "default_js"):
+            el.default_js = []
+            el.default_css = []
+    if mode == "url":
+        js, css = _assets.asset_links(asset_url, plugins)
+        m.default_js = js
+        m.default_css = css
+    else:
+        m.get_root().header.add_child(Element(_assets.render_inline_assets(plugins)), name="riskmap_assets")
+        # Leaflet must come before the map's own header scripts: move it to the front.
+        header = m.get_root().header
+        children = header._children
+        header._children = type(children)(
+            [("riskmap_assets", children["riskmap_assets"])]
+            + [(k, v) for k, v in children.items() if k != "riskmap_assets"]
+        )
+
+
+def render_html(m: folium.Map) -> str:
+    """The map as one standalone HTML page (UTF-8 text)."""
+    page = m.get_root().render()
+    return re.sub(r"<html>", '<html lang="zh-CN">', page, count=1)
+
+
+def save_map(m: folium.Map, path: str | Path) -> Path:
+    """Write the map as a standalone HTML file; returns the path written."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(m), encoding="utf-8")
+    return out

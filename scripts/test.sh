@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run all of it: lint, types, unit, property,
+# integration, notebook and browser tests. Used by the README and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used),
+# Noto CJK draws Chinese text in the static report map, poppler-utils turns PDFs into PNGs.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk poppler-utils
+fi
+
+python -m pip install --disable-pip-version-check -q -r requirements-test.txt
+python -m pip install --disable-pip-version-check -q --no-deps -e .
+
+python -m pytest -n 2 --dist loadfile "$@"
