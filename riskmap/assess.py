@@ -51,6 +51,7 @@ __all__ = [
     "Fields",
     "assess",
     "compute_fields",
+    "fisher_jenks",
     "level_table",
     "score",
 ]
@@ -242,7 +243,7 @@ def _polygon_pairs(
 
 
 def _top_k(
-    ci: IntArray, fi: IntArray, c: FloatArray, d: FloatArray, n: int, k: int
+    ci: IntArray, fi: IntArray, c: FloatArray, d: FloatArray, *, n: int, k: int
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Per cell, the k largest contributions: feature index (-1 if none), value, distance."""
     idx = np.full((n, k), -1, dtype=np.int64)
@@ -261,6 +262,13 @@ def _top_k(
     val[ci[sel], rank[keep]] = c[sel]
     dist[ci[sel], rank[keep]] = d[sel]
     return idx, val, dist
+
+
+def _global(ti: IntArray, index: IntArray) -> IntArray:
+    """Tile-local feature positions -> positions in the layer (-1 stays -1)."""
+    if len(index) == 0:
+        return np.full_like(ti, -1)
+    return np.where(ti >= 0, index[np.maximum(ti, 0)], -1)
 
 
 def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
@@ -299,8 +307,8 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
             c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
             raw[f.name] = np.bincount(ci, weights=c, minlength=n)
             if f.role == "hazard":
-                ti, tv, td = _top_k(ci, fi, c, d, n, k)
-                top[f.name] = (np.where(ti >= 0, f.index[np.maximum(ti, 0)], -1), tv, td)
+                ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
+                top[f.name] = (_global(ti, f.index), tv, td)
         elif f.method == "overlap":
             assert f.geom is not None
             ci, fi, a, whole = _polygon_pairs(cells, f.geom)
@@ -310,8 +318,8 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
                 d = np.zeros(len(ci))
                 part = ~whole
                 d[part] = shapely.distance(shapely.points(cells.xy[ci[part]]), f.geom[fi[part]])
-                ti, tv, td = _top_k(ci, fi, c, d, n, k)
-                top[f.name] = (np.where(ti >= 0, f.index[np.maximum(ti, 0)], -1), tv, td)
+                ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
+                top[f.name] = (_global(ti, f.index), tv, td)
         elif f.method == "population":
             total = np.zeros(n)
             pts = f.is_point
@@ -363,9 +371,10 @@ def _rule_values(rule: ValueRule, gdf: pd.DataFrame) -> FloatArray:
     """Evaluate a ValueRule per feature: category lookup, plus linear terms, clipped."""
     n = len(gdf)
     v = np.full(n, float(rule.default))
-    if rule.field and rule.field in gdf.columns and rule.values:
+    lookup = dict(rule.values)
+    if rule.field and rule.field in gdf.columns and lookup:
         col = gdf[rule.field]
-        mapped = col.where(col.notna(), None).astype(str).str.strip().map(rule.values)
+        mapped = col.where(col.notna(), None).astype(str).str.strip().map(lookup)
         mapped_arr = pd.to_numeric(mapped, errors="coerce").to_numpy(dtype=float)
         v = np.where(np.isnan(mapped_arr), v, mapped_arr)
     for name, coef in rule.terms.items():
@@ -690,10 +699,7 @@ def compute_fields(
             continue
         d = reach_d[info.name]
         if info.unit == "min":
-            kind = data.kinds.get(info.kind) or next(
-                lyr.kind for lyr in data.layers.values() if lyr.name == info.name
-            )
-            p = kind.params
+            p = data.layers[info.name].kind.params
             speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
             turnout = p.get("turnout_min", method.fire_turnout_min)
             detour = p.get("detour_factor", method.detour_factor)
@@ -718,7 +724,7 @@ def compute_fields(
     return Fields(
         cells=cells,
         project=data.project,
-        kinds=dict(data.kinds),
+        kinds={**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}},
         layers=tuple(infos),
         raw=raw,
         top=top,
@@ -988,16 +994,62 @@ def _level_ranks(
 
 
 def _natural_breaks(values: FloatArray, levels: LevelConfig) -> FloatArray:
-    import mapclassify
-
     if len(values) == 0:
         return np.zeros(3)
     rng = np.random.default_rng(levels.seed)
-    sample = values if len(values) <= levels.sample_size else rng.choice(values, levels.sample_size, replace=False)
+    n = min(len(values), levels.sample_size)
+    sample = values if len(values) <= n else rng.choice(values, n, replace=False)
     if len(np.unique(sample)) < 4:
         return np.quantile(values, [0.6, 0.9, 0.98])
-    fj = mapclassify.FisherJenks(np.asarray(sample, float), k=4)
-    return np.asarray(fj.bins[:3], float)
+    return fisher_jenks(sample, 4)[:3]
+
+
+def fisher_jenks(values: npt.ArrayLike, k: int) -> FloatArray:
+    """Exact Fisher-Jenks natural breaks (the upper bound of each of ``k`` classes).
+
+    The same optimum as ``mapclassify.FisherJenks`` (minimum within-class sum of squares),
+    computed by dynamic programming on numpy arrays: O(k n²) time and O(n²) memory, so
+    it is meant for a sample of a few thousand values.
+
+    Parameters
+    ----------
+    values
+        The values to classify.
+    k
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k`` upper bounds, ascending; the last is the maximum.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n <= k:
+        return np.resize(x, k)
+    s1 = np.r_[0.0, np.cumsum(x)]
+    s2 = np.r_[0.0, np.cumsum(x * x)]
+    i = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    cnt = (j - i + 1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = s2[j + 1] - s2[i] - (s1[j + 1] - s1[i]) ** 2 / cnt
+    cost[cnt <= 0] = np.inf
+    best = cost[0].copy()  # one class holding x[0..j]
+    back = []
+    cols = np.arange(n)
+    for _ in range(1, k):
+        total = best[:-1, None] + cost[1:, :]  # last class starts at i = 1..n-1
+        arg = np.argmin(total, axis=0)
+        best = total[arg, cols]
+        back.append(arg + 1)
+    bounds = [x[-1]]
+    end = n - 1
+    for arg in reversed(back):
+        start = int(arg[end])
+        bounds.append(x[start - 1])
+        end = start - 1
+    return np.asarray(bounds[::-1], dtype=float)
 
 
 def score(
@@ -1244,4 +1296,4 @@ def assess(
     )
 
 
-__all__ += ["COMPONENTS", "Level", "LayerInfo"]
+__all__ += ["COMPONENTS", "LayerInfo", "Level"]

@@ -188,7 +188,7 @@ class LevelConfig(_Strict):
     """Score values separating 低|一般|较大|重大 for the 'breaks' rule."""
     quantiles: tuple[float, float, float] = (0.60, 0.90, 0.98)
     """Cumulative shares separating 低|一般|较大|重大 for the 'quantiles' rule."""
-    sample_size: int = Field(default=20_000, ge=100)
+    sample_size: int = Field(default=2_000, ge=100, le=5_000)
     """Cells sampled (seeded) to fit the 'natural_breaks' rule (Fisher-Jenks)."""
     seed: int = 0
     """Seed of that sample."""

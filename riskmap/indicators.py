@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +25,9 @@ import shapely
 from shapely import STRtree
 
 from riskmap.data import ProjectData
+
+if TYPE_CHECKING:
+    from riskmap.assess import Fields
 
 MAJOR_GRADES: tuple[str, ...] = ("一级", "二级", "三级", "四级")
 """Grades of major hazard installations (重大危险源); ``无`` is not a major hazard."""
@@ -192,6 +195,7 @@ def compute_indicators(
     register_summary: pd.DataFrame | None = None,
     produced_at: date | datetime | str | None = None,
     options: IndicatorOptions | None = None,
+    fields: Fields | None = None,
 ) -> Scorecard:
     """Compute the safe-city scorecard of a project.
 
@@ -201,7 +205,9 @@ def compute_indicators(
         The project with its layers in the working CRS.
     cells
         Assessed cells (working CRS) with ``cell_id``, ``adcode``, ``area_m2``,
-        ``population``, ``x``, ``y`` and, for the risk indicators, ``level_rank`` (1..4).
+        ``population`` and, for the risk indicators, ``level_rank`` (1..4)
+        (``Assessment.cells``); cell centres are ``x``, ``y`` when present, else the
+        centroids of the cell geometries.
     register_summary
         Hidden-hazard counts by district (``riskmap.register.district_summary``): columns
         ``adcode``, ``open_major``, ``listed`` and ``overdue_major`` (``open`` and
@@ -211,6 +217,11 @@ def compute_indicators(
         Date of the assessment; today when None.
     options
         Thresholds; :class:`IndicatorOptions` defaults when None.
+    fields
+        The engine's fields of these cells (``Assessment.fields``): reach times to fire
+        stations and distances to community stations are taken from it. When None (or
+        made on other cells or layers), :func:`riskmap.assess.compute_fields` computes
+        them for the reach layers only.
 
     Returns
     -------
@@ -219,13 +230,15 @@ def compute_indicators(
     """
     opts = options or IndicatorOptions()
     day = _iso_date(produced_at)
+    cells = _with_xy(cells)
     ctx = _Context.build(data, cells)
     method = data.project.method
+    reach = _engine_reach(data, cells, fields)
 
     parts: list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]] = []
-    parts.extend(_fire_indicators(data, ctx, opts))
+    parts.extend(_fire_indicators(data, ctx, opts, reach))
     parts.extend(_shelter_indicators(data, ctx, opts))
-    parts.append(_community_indicator(data, ctx, opts))
+    parts.append(_community_indicator(data, ctx, opts, reach))
     parts.extend(_hazmat_indicators(data, ctx, opts))
     parts.extend(_risk_indicators(ctx, day))
     if register_summary is not None:
@@ -293,7 +306,7 @@ def station_districts(
         district polygon. Stations at the same point share one district.
     """
     opts = options or IndicatorOptions()
-    ctx = _Context.build(data, cells)
+    ctx = _Context.build(data, _with_xy(cells))
     stations = _features(data, "fire_station")
     if stations is None:
         return _empty_gdf(data.crs, ["id", "name", "class", "adcode", "area_km2", "builtup_km2",
@@ -362,6 +375,14 @@ class _Context:
         return gpd.GeoDataFrame(ev.reset_index(drop=True), geometry="geometry", crs=self.cells.crs)
 
 
+def _with_xy(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cells with ``x``, ``y`` (centroid of the clipped cell, as riskmap.grid makes them)."""
+    if "x" in cells.columns and "y" in cells.columns:
+        return cells
+    xy = shapely.get_coordinates(shapely.centroid(cells.geometry.to_numpy()))
+    return cells.assign(x=xy[:, 0], y=xy[:, 1])
+
+
 def _features(data: ProjectData, kind: str) -> gpd.GeoDataFrame | None:
     """All features of the layers of one kind, concatenated; None when there is no such layer."""
     layers = data.by_kind(kind)
@@ -413,22 +434,52 @@ def _within(points: np.ndarray, targets: np.ndarray, distance: float | np.ndarra
 # fire stations
 
 
-def _fire_reach_minutes(data: ProjectData, distance_m: np.ndarray) -> np.ndarray:
-    """Reach time from straight-line distance: turnout + detour x distance / speed."""
-    m = data.project.method
-    return m.fire_turnout_min + m.detour_factor * distance_m / (m.fire_speed_kmh * 1000.0 / 60.0)
+_REACH_KINDS = ("fire_station", "community_station")
+
+
+def _engine_reach(
+    data: ProjectData, cells: gpd.GeoDataFrame, fields: Fields | None
+) -> dict[str, np.ndarray]:
+    """Per-cell reach of each reach kind, from the engine: the minimum over its layers.
+
+    Fire stations: minutes (turnout + detour x distance / speed, riskmap.assess);
+    community stations: metres. inf beyond the engine's halo.
+    """
+    layers = [lyr for kind in _REACH_KINDS for lyr in data.by_kind(kind)]
+    if not layers:
+        return {}
+    usable = (
+        fields is not None
+        and len(fields.cells) == len(cells)
+        and all(lyr.name in fields.access for lyr in layers)
+        and np.array_equal(fields.cells["cell_id"].to_numpy(), cells["cell_id"].to_numpy())
+    )
+    if not usable:
+        from dataclasses import replace
+
+        from riskmap.assess import compute_fields
+
+        sub = replace(data, layers={lyr.name: lyr for lyr in layers})
+        fields = compute_fields(sub, cells)
+    assert fields is not None
+    out: dict[str, np.ndarray] = {}
+    for kind in _REACH_KINDS:
+        values = [fields.access[lyr.name] for lyr in data.by_kind(kind)]
+        if values:
+            out[kind] = np.min(np.vstack(values), axis=0)
+    return out
 
 
 def _fire_indicators(
-    data: ProjectData, ctx: _Context, opts: IndicatorOptions
+    data: ProjectData, ctx: _Context, opts: IndicatorOptions, reach: dict[str, np.ndarray]
 ) -> list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]]:
     stations = _features(data, "fire_station")
     ids = ("fire.reach_population", "fire.reach_builtup", "fire.district_area", "fire.hazmat_distance")
     if stations is None:
         return [(i, _not_computable(ctx, "no fire_station layer"), None) for i in ids]
     m = data.project.method
-    nearest, dist = _nearest(ctx.points, stations.geometry.to_numpy())
-    minutes = _fire_reach_minutes(data, dist)
+    nearest, _ = _nearest(ctx.points, stations.geometry.to_numpy())
+    minutes = reach["fire_station"]
     covered = minutes <= m.fire_target_min + 1e-9
     builtup = _builtup(ctx, opts)
     how = (f"turnout {m.fire_turnout_min:g} min + {m.detour_factor:g} x distance at "
@@ -628,7 +679,7 @@ def _shelter_indicators(
 
 
 def _community_indicator(
-    data: ProjectData, ctx: _Context, opts: IndicatorOptions
+    data: ProjectData, ctx: _Context, opts: IndicatorOptions, reach: dict[str, np.ndarray]
 ) -> tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]:
     ind = "community.reach_population"
     stations = _features(data, "community_station")
@@ -637,7 +688,7 @@ def _community_indicator(
     radius = opts.community_radius_m
     if radius is None:
         radius = float(data.by_kind("community_station")[0].kind.params.get("full_m", 1000.0))
-    hit = _within(ctx.points, stations.geometry.to_numpy(), radius)
+    hit = reach["community_station"] <= radius + 1e-9
     per = _share(ctx.sums(ctx.population * hit), ctx.sums(ctx.population),
                  lambda n, d: f"{n:,.0f} of {d:,.0f} people within {radius:g} m")
     return ind, per, ctx.cell_evidence(~hit & (ctx.population > 0))

@@ -43,6 +43,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -339,12 +340,37 @@ def _source_layers(data: ProjectData) -> list[tuple[str, LayerKind, gpd.GeoDataF
 
 
 _SOURCE_COLUMNS = [
-    "number", "source_id", "layer", "name", "kind", "kind_en", "category_code", "risk_point",
-    "risk_point_en", "district", "adcode", "address", "lon", "lat", "intensity", "consequence",
-    "likelihood", "severity", "risk_value", "level_rank", "level", "level_en", "accident_types",
-    "accident_types_en", "measures", "measures_en", "department", "department_en",
-    "responsible_person", "cell_id",
-]  # fmt: skip
+    "number",
+    "source_id",
+    "layer",
+    "name",
+    "kind",
+    "kind_en",
+    "category_code",
+    "risk_point",
+    "risk_point_en",
+    "district",
+    "adcode",
+    "address",
+    "lon",
+    "lat",
+    "intensity",
+    "consequence",
+    "likelihood",
+    "severity",
+    "risk_value",
+    "level_rank",
+    "level",
+    "level_en",
+    "accident_types",
+    "accident_types_en",
+    "measures",
+    "measures_en",
+    "department",
+    "department_en",
+    "responsible_person",
+    "cell_id",
+]
 
 
 def _build_sources(
@@ -633,11 +659,29 @@ def build_area_inventory(
 
 
 _AREA_COLUMNS = [
-    "number", "district", "adcode", "level_rank", "level", "level_en", "cells", "cells_major",
-    "cells_significant", "area_km2", "population", "max_score", "mean_score", "dominant_factor",
-    "dominant_kind", "dominant_factor_name", "dominant_factor_name_en", "measures", "measures_en",
-    "lon", "lat", "first_cell",
-]  # fmt: skip
+    "number",
+    "district",
+    "adcode",
+    "level_rank",
+    "level",
+    "level_en",
+    "cells",
+    "cells_major",
+    "cells_significant",
+    "area_km2",
+    "population",
+    "max_score",
+    "mean_score",
+    "dominant_factor",
+    "dominant_kind",
+    "dominant_factor_name",
+    "dominant_factor_name_en",
+    "measures",
+    "measures_en",
+    "lon",
+    "lat",
+    "first_cell",
+]
 
 _RC = re.compile(r"^r(-?\d+)c(-?\d+)$")
 
@@ -845,9 +889,12 @@ def district_summary(cells: pd.DataFrame, sources: pd.DataFrame | None = None) -
         }
     )
     by = c.pivot_table(
-        index=["adcode", "district"], columns="rank", values=["area_m2", "population"],
-        aggfunc="sum", fill_value=0,
-    )  # fmt: skip
+        index=["adcode", "district"],
+        columns="rank",
+        values=["area_m2", "population"],
+        aggfunc="sum",
+        fill_value=0,
+    )
     counts = c.pivot_table(
         index=["adcode", "district"], columns="rank", values="score", aggfunc="size", fill_value=0
     )
@@ -1016,7 +1063,10 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
         return [(prefix, ", ".join(str(x) for x in value))]
     if isinstance(value, float):
         return [(prefix, f"{value:g}")]
-    return [(prefix, str(value))]
+    text = str(value)
+    if prefix.endswith("crs") and text.startswith(("PROJCRS", "GEOGCRS", "PROJCS", "GEOGCS", "{")):
+        text = pyproj.CRS.from_user_input(text).to_string()
+    return [(prefix, text)]
 
 
 def _parameters_table(
@@ -1212,17 +1262,26 @@ def export_geopackage(inv: Inventory, path: str | Path, lang: str = "zh") -> Pat
             if len(types) > 1 or not types:
                 kwargs["geometry_type"] = "Unknown"
             pyogrio.write_dataframe(
-                gdf, path, layer=table, driver="GPKG", append=path.exists(),
-                layer_options={"DESCRIPTION": SHEET_NAMES[table][li]}, **kwargs,
-            )  # fmt: skip
+                gdf,
+                path,
+                layer=table,
+                driver="GPKG",
+                append=path.exists(),
+                layer_options={"DESCRIPTION": SHEET_NAMES[table][li]},
+                **kwargs,
+            )
         else:
             plain = _plain(frame, lang)
             if plain.empty and not len(plain.columns):
                 continue
             pyogrio.write_dataframe(
-                plain, path, layer=table, driver="GPKG", append=path.exists(),
+                plain,
+                path,
+                layer=table,
+                driver="GPKG",
+                append=path.exists(),
                 layer_options={"DESCRIPTION": SHEET_NAMES[table][li]},
-            )  # fmt: skip
+            )
     return path
 
 

@@ -225,6 +225,7 @@ class CellIndex:
     _lo: tuple[int, int]
     _span: int
     _tree: shapely.STRtree | None
+    _partial: npt.NDArray[np.bool_] | None = None
 
     def squares(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Grid column and row of working-CRS points (square grids only)."""
@@ -243,9 +244,8 @@ class CellIndex:
         x, y
             Points in the working CRS.
         exact
-            Check that the point is inside the (clipped) cell geometry, not only inside
-            its grid square. Off for image resampling, where a pixel may cover the
-            part of a boundary cell's square that lies outside the boundary.
+            Check that the point is inside the cell geometry, not only inside its grid
+            square (only cells clipped by the boundary need the geometric test).
         """
         xa = np.asarray(x, dtype=float).ravel()
         ya = np.asarray(y, dtype=float).ravel()
@@ -270,12 +270,14 @@ class CellIndex:
         hit = inside & (len(self._keys) > 0) & (self._keys[j] == key) if len(self._keys) else inside & False
         sub = np.where(hit, self._order[j] if len(self._keys) else -1, -1).astype(np.intp)
         if exact and hit.any():
-            fx = xa[finite][hit]
-            fy = ya[finite][hit]
-            ok = shapely.intersects_xy(self.geometry[sub[hit]], fx, fy)
-            tmp = sub[hit]
-            tmp[~ok] = -1
-            sub[hit] = tmp
+            check = hit.copy()
+            if self._partial is not None:
+                check[hit] = self._partial[sub[hit]]
+            if check.any():
+                ok = shapely.intersects_xy(self.geometry[sub[check]], xa[finite][check], ya[finite][check])
+                tmp = sub[check]
+                tmp[~ok] = -1
+                sub[check] = tmp
         out[finite] = sub
         return out
 
@@ -338,7 +340,8 @@ def build_cell_index(cells: Any, cell_size: float | None = None) -> CellIndex:
     span = int(row.max() - lo[1] + 1)
     keys = (col - lo[0]) * span + (row - lo[1])
     order = np.argsort(keys, kind="stable")
-    return CellIndex(crs, ids, geoms, s, (ox, oy), keys[order], order.astype(np.intp), lo, span, None)
+    partial = shapely.area(geoms) < s * s * (1 - 1e-6)
+    return CellIndex(crs, ids, geoms, s, (ox, oy), keys[order], order.astype(np.intp), lo, span, None, partial)
 
 
 def _display_to_working(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: pyproj.CRS, basemap: str) -> tuple[np.ndarray, np.ndarray]:
@@ -521,16 +524,17 @@ rm.circles = function(layer, d) {
   return layer;
 };
 rm.cells = function(layer, d) {
-  var q = 1e-5, k = 0, n = d.id.length;
+  var q = 1e-5, k = 0, n = d.l.length;
   for (var i = 0; i < n; i++) {
-    var cx = d.o[0] + d.g[k], cy = d.o[1] + d.g[k + 1], m = d.g[k + 2], ring = [];
+    var cx = d.o[0] + d.g[k], cy = d.o[1] + d.g[k + 1], h = d.g[k + 2], ring = [], dd, j;
     k += 3;
-    for (var j = 0; j < m; j++) { ring.push([(cy + d.g[k + 2 * j + 1]) * q, (cx + d.g[k + 2 * j]) * q]); }
-    k += 2 * m;
+    if (h >= 0) { dd = d.sh[h]; } else { dd = d.g.slice(k, k - 2 * h); k -= 2 * h; }
+    for (j = 0; j < dd.length; j += 2) { ring.push([(cy + dd[j + 1]) * q, (cx + dd[j]) * q]); }
+    var id = d.rc ? 'r' + d.rc[2 * i] + 'c' + d.rc[2 * i + 1] : d.id[i];
     var lv = d.l[i];
-    L.polygon(ring, {renderer: rm.canvas, color: '#3a3a3a', weight: 0.5, opacity: 0.55,
-      fill: true, fillColor: d.c[lv], fillOpacity: 0.0})
-      .bindTooltip(d.id[i] + ' · ' + d.n[lv] + ' · ' + d.sl + ' ' + d.s[i])
+    L.polygon(ring, {renderer: rm.canvas, color: '#333333', weight: 0.4, opacity: 0.35,
+      fill: true, fillColor: d.c[lv], fillOpacity: 0.0, cellId: id})
+      .bindTooltip(id + ' · ' + d.n[lv] + ' · ' + d.sl + ' ' + d.s[i])
       .addTo(layer);
   }
   return layer;
@@ -557,7 +561,7 @@ _CSS = """
 .rm-label span { display: inline-block; transform: translate(-50%%, -50%%); white-space: nowrap;
   font-size: 13px; font-weight: 600; color: #222;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
-.leaflet-image-layer.rm-raster { image-rendering: pixelated; image-rendering: crisp-edges; }
+.leaflet-image-layer.rm-raster { image-rendering: pixelated; }
 </style>
 """
 
@@ -681,7 +685,7 @@ def _resample_image(
     lat = _inverse_mercator_y(y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny)
     glon, glat = np.meshgrid(lon, lat)
     x, y = display.to_working(glon.ravel(), glat.ravel())
-    pos = index.positions(x, y, exact=False)
+    pos = index.positions(x, y, exact=True)
     out = np.full(pos.shape, np.nan)
     out[pos >= 0] = values[pos[pos >= 0]]
     return out.reshape(ny, nx)
@@ -756,24 +760,14 @@ def _detail_layer(
     centre[:, 0] = np.round(pd.Series(q[:, 0]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
     centre[:, 1] = np.round(pd.Series(q[:, 1]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
     origin = centre.min(axis=0)
-    rel_centre = centre - origin
     deltas = q - centre[owner_q]
-    # Flat stream per cell: cx, cy, m, dx1, dy1, ..., dxm, dym.
-    sizes = counts * 2 + 3
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    stream = np.zeros(int(sizes.sum()), dtype=np.int64)
-    stream[offsets] = rel_centre[:, 0]
-    stream[offsets + 1] = rel_centre[:, 1]
-    stream[offsets + 2] = counts
-    local = np.arange(len(q)) - np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    base = np.repeat(offsets + 3, counts) + 2 * local
-    stream[base] = deltas[:, 0]
-    stream[base + 1] = deltas[:, 1]
+    stream, shapes = _encode_rings(centre - origin, deltas, counts)
     ranks = sub["level_rank"].to_numpy(dtype=np.int64) if "level_rank" in sub else np.ones(n, np.int64)
     data = {
         "o": origin.tolist(),
         "g": stream.tolist(),
-        "id": [_e(v) for v in sub["cell_id"].astype(str).tolist()],
+        "sh": shapes,
+        **_encode_ids(sub["cell_id"].astype(str)),
         "s": np.round(score[top], 1).tolist(),
         "l": ranks.tolist(),
         "c": {str(lv.rank): lv.color for lv in LEVELS},
@@ -782,6 +776,63 @@ def _detail_layer(
     }
     body = f"var d = {_js(data)};\nreturn rm.cells(L.featureGroup(), d);"
     return _ScriptLayer(body, _t("detail", lang).format(n=f"{n:,}"), show=show)
+
+
+def _encode_rings(
+    centre: np.ndarray, deltas: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, list[list[int]]]:
+    """A flat integer stream of cell rings, with repeated ring shapes shared.
+
+    Per cell: ``cx, cy, k``; ``k >= 0`` is the index of a shared shape (a list of
+    ``dx, dy`` around the centre), ``k < 0`` means ``-k`` vertices follow as ``dx, dy``.
+    Whole grid squares repeat a handful of shapes, so most cells cost three numbers.
+    """
+    n = len(counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    quad = counts == 4
+    shape_of = np.full(n, -1, dtype=np.int64)
+    shapes: list[list[int]] = []
+    if quad.any():
+        rows = (starts[quad][:, None] + np.arange(4)[None, :]).ravel()
+        mat = deltas[rows].reshape(-1, 8)
+        uniq, inverse = np.unique(mat, axis=0, return_inverse=True)
+        if len(uniq) <= max(64, int(quad.sum()) // 4):  # only worth it when shapes repeat
+            shapes = uniq.tolist()
+            shape_of[quad] = inverse.ravel()
+    explicit = shape_of < 0
+    sizes = np.where(explicit, 3 + 2 * counts, 3)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    stream = np.zeros(int(sizes.sum()), dtype=np.int64)
+    stream[offsets] = centre[:, 0]
+    stream[offsets + 1] = centre[:, 1]
+    stream[offsets + 2] = np.where(explicit, -counts, shape_of)
+    if explicit.any():
+        ex_counts = counts[explicit]
+        idx = _ranges(starts[explicit], ex_counts)
+        local = idx - np.repeat(starts[explicit], ex_counts)
+        base = np.repeat(offsets[explicit] + 3, ex_counts) + 2 * local
+        stream[base] = deltas[idx, 0]
+        stream[base + 1] = deltas[idx, 1]
+    return stream, shapes
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + c)`` for every (s, c), vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    out = np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts)
+    return out + np.repeat(starts, counts)
+
+
+def _encode_ids(ids: pd.Series) -> dict[str, Any]:
+    """Cell ids: ``r{row}c{col}`` ids as a flat row/col stream, any others as strings."""
+    parts = ids.str.extract(r"^r(-?\d+)c(-?\d+)$")
+    if len(ids) and parts.notna().all().all():
+        rc = parts.astype(np.int64).to_numpy()
+        return {"rc": rc.ravel().tolist()}
+    return {"id": [_e(v) for v in ids.tolist()]}
 
 
 # ------------------------------------------------------------------------- legends
@@ -823,7 +874,7 @@ def _legend_html(
                 f'<div class="rm-row"><span class="rm-sw" style="background:{lv.color}"></span>'
                 f'<span class="rm-name">{_e(label)}</span>'
                 f'<span class="rm-thr">{_e(thr.get(lv.rank, ""))}</span>'
-                f'<span class="rm-n">{int(counts.get(lv.rank, 0)):,}</span></div>'
+                f'<span class="rm-n">{int(counts.get(lv.rank, 0)):,} {_e(_t("cells", lang))}</span></div>'
             )
         return (
             f'<div class="rm-legend" data-view="level"><h4>{_e(_t("level", lang))}</h4>{"".join(rows)}'

@@ -231,8 +231,9 @@ class HazardTransitionError(TransitionError):
         nxt = ("、" if not en else ", ").join(label("status", s, lang) for s in self.allowed)
         if self.requested == "voided":
             if en:
-                return f"{self.number}: use void with a reason to void a hazard"
-            return f"{self.number}：作废须填写原因（void）"
+                return (f"{self.number} is {cur}: void it with a reason (void), not a move; "
+                        f"allowed next: {nxt}")
+            return f"{self.number} 当前为{cur}：作废须填写原因（void），不能直接变更；可变更为：{nxt}"
         if en:
             return (
                 f"{self.number} is {cur}: it cannot move to {req}; "
@@ -583,8 +584,11 @@ class _RecordCheck:
                              "decimal degrees such as 114.305", code="bad_coordinate")
                 continue
             if not math.isfinite(number) or not low <= number <= high:
-                self.problem(name, f"{name} {value} is outside {low:g}..{high:g}",
-                             "decimal degrees in WGS84", code="bad_coordinate")
+                hint = "decimal degrees in WGS84"
+                if name == "lat" and math.isfinite(number) and abs(number) <= 180:
+                    hint += "; longitude and latitude look swapped"
+                self.problem(name, f"{name} {value} is outside {low:g}..{high:g}", hint,
+                             code="bad_coordinate")
                 continue
             values[name] = number
         if len(values) < 2:

@@ -43,7 +43,14 @@ import shapely
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
 from riskmap import crs as crs_mod
-from riskmap.config import BoundaryConfig, FieldSpec, LayerBinding, LayerKind, Project, load_layer_kinds
+from riskmap.config import (
+    BoundaryConfig,
+    FieldSpec,
+    LayerBinding,
+    LayerKind,
+    Project,
+    load_layer_kinds,
+)
 from riskmap.data import Layer, ProjectData
 from riskmap.errors import (
     CRSError,
@@ -219,8 +226,9 @@ def _to_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(values) and not is_numeric_dtype(values):
         stripped = values.str.strip()
         null = (stripped.isna() | stripped.str.lower().isin(_NULL_TOKENS)).to_numpy(dtype=bool)
-        arr = stripped.to_numpy(dtype=object, na_value=None)
-        return pd.Series(np.where(null, None, arr), index=values.index, dtype=object)
+        arr = np.array(stripped.to_numpy(dtype=object), dtype=object)
+        arr[null] = None
+        return pd.Series(arr, index=values.index, dtype="object")
     arr = np.array([_cell_text(v) for v in values.to_numpy(dtype=object)], dtype=object)
     return pd.Series(arr, index=values.index, dtype=object)
 
@@ -574,8 +582,16 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None, file: s
     rename = dict(zip([c for c in gdf.columns if c != geom_name], headers, strict=True))
     gdf = gdf.rename(columns=rename)
     gdf.index = pd.Index(np.arange(1, len(gdf) + 1), name="row")
-    gdf.attrs.update({"format": fmt, "layer": chosen, "encoding": read_encoding})
+    gdf.attrs.update({"format": fmt, "layer": chosen, "encoding": read_encoding,
+                      "crs_implicit": fmt == "GeoJSON" and not _geojson_declares_crs(path)})
     return gdf
+
+
+def _geojson_declares_crs(path: Path) -> bool:
+    """True when a GeoJSON file has a (pre-RFC 7946) ``crs`` member; else GDAL assumes WGS84."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    return re.search(rb'"crs"\s*:', head) is not None
 
 
 def _short(exc: BaseException) -> str:
@@ -699,7 +715,7 @@ def _strip_brackets(h: str) -> str:
 
 
 def _tokens(h: str) -> set[str]:
-    return {t for t in re.split(r"[^0-9a-z\u4e00-\u9fff]+|_", h) if t}
+    return set(re.findall(r"[a-z]+|[0-9]+|[\u4e00-\u9fff]+", h))
 
 
 def _is_ascii(s: str) -> bool:
@@ -804,7 +820,8 @@ def _source_crs(binding_crs: str, explicit: bool, frame: pd.DataFrame, problems:
                          f"the project's {spec.label} is used",
                          "remove 'crs' from the project to use the file's own, or fix the file")
         return spec
-    if not _crs_equal(file_crs, spec.crs):
+    implicit = frame.attrs.get("crs_implicit", False)
+    if not implicit and not _crs_equal(file_crs, spec.crs):
         problems.add("warning", "crs_mismatch",
                      f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
                      f"the project's {spec.label} is used",
@@ -853,10 +870,10 @@ def _geometries_wgs84(
     geoms: npt.NDArray[np.object_],
     rows: npt.NDArray[np.int64],
     spec: crs_mod.CRSSpec,
+    *,
     geometry: str,
     bbox_wgs84: Sequence[float] | None,
     problems: _Problems,
-    *,
     column: str | None,
     from_table: bool,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
@@ -880,7 +897,7 @@ def _geometries_wgs84(
         geoms[single_mp] = shapely.get_geometry(geoms[single_mp], 0)
         type_ids = shapely.get_type_id(geoms)
     allowed = _GEOMETRY_TYPES[geometry]
-    names = np.array(_TYPE_NAMES + ("None",), dtype=object)[np.where(type_ids < 0, 8, type_ids)]
+    names = np.array((*_TYPE_NAMES, "None"), dtype=object)[np.where(type_ids < 0, 8, type_ids)]
     wrong = ok & ~np.isin(names, list(allowed))
     if wrong.any():
         idx = np.flatnonzero(wrong)
@@ -986,7 +1003,7 @@ def _geometries_wgs84(
     return out, ok
 
 
-def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArray[np.int64],
+def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArray[np.int64], *,
                 header: str, problems: _Problems) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """Cast one column to the field's type; returns (values, bad-row mask for errors)."""
     severity: Severity = "error" if spec.required else "warning"
@@ -1027,6 +1044,8 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
     if spec.type == "date":
         if is_datetime64_any_dtype(values):
             parsed = pd.to_datetime(values, errors="coerce")
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_localize(None)  # keep the local wall-clock time
             text = _to_text(values)
         else:
             text = _to_text(values)
@@ -1039,7 +1058,7 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         problems.rows(severity, "bad_date", rows[idx], [f"'{text.iloc[i]}' is not a date{tail}" for i in idx],
                       "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)", column=header)
         bad |= not_date
-        parsed_arr[bad] = pd.NaT
+        parsed_arr = parsed_arr.mask(bad)
         return parsed_arr, bad if spec.required else np.zeros(len(values), bool)
     text = _to_text(values)
     if spec.type == "category":
@@ -1076,6 +1095,7 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
 
 def _normalise_date(v: str) -> str | None:
     t = _norm_text(v)
+    t = re.sub(r"(?<=\d)(Z|[+-]\d{2}:?\d{2})$", "", t)  # keep the local wall-clock time
     t = re.sub(r"[年月/.]", "-", t).replace("日", "").replace("号", "")
     m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(.*)$", t)
     if m:
@@ -1216,7 +1236,8 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
         geo_column = xcol
     geom_ok_rows = np.flatnonzero(ok)
     wgs, gok = _geometries_wgs84(src[geom_ok_rows], rows[geom_ok_rows], spec,
-                                 kind.geometry, bbox_wgs84, problems, column=geo_column,
+                                 geometry=kind.geometry, bbox_wgs84=bbox_wgs84, problems=problems,
+                                 column=geo_column,
                                  from_table=not is_vector)
     geometry = np.full(n, None, dtype=object)
     geometry[geom_ok_rows] = wgs
@@ -1228,7 +1249,8 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
         if header is None:
             columns[field] = _empty_field(spec_f, n)
             continue
-        values, bad = _cast_field(field, spec_f, frame[header].reset_index(drop=True), rows, header, problems)
+        values, bad = _cast_field(field, spec_f, frame[header].reset_index(drop=True), rows,
+                                  header=header, problems=problems)
         if spec_f.required:
             missing = pd.Series(values).isna().to_numpy() & ~bad
             if spec_f.type == "str":
@@ -1239,15 +1261,16 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
             bad = bad | missing
         ok &= ~bad
         if spec_f.unique:
-            key = pd.Series(values).astype(object)
-            dup = (key.notna() & key.duplicated(keep="first")).to_numpy()
+            keys = pd.Series(values).astype(object)
+            repeated = keys.duplicated(keep="first").to_numpy()
+            dup = keys.notna().to_numpy() & repeated
             if dup.any():
-                firsts = dict(zip(key[~key.duplicated(keep="first")], rows[~key.duplicated(keep="first").to_numpy()], strict=True))
-                first_row = key.map(firsts).to_numpy()
+                firsts = dict(zip(keys[~repeated], rows[~repeated], strict=True))
+                first_row = keys.map(firsts).to_numpy()
                 idx = np.flatnonzero(dup)
                 code = "duplicate_id" if field == "id" else "duplicate_value"
                 problems.rows("error", code, rows[idx],
-                              [f"'{key.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
+                              [f"'{keys.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
                               f"every {field} must be unique; the repeated row is left out", column=header)
                 ok &= ~dup
         columns[field] = values
@@ -1321,8 +1344,9 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
     if spec is None:
         return None
     rows = frame.index.to_numpy(dtype=np.int64)
-    geoms, ok = _geometries_wgs84(np.asarray(frame.geometry.array, dtype=object), rows, spec, "polygon",
-                                  None, problems, column=None, from_table=False)
+    geoms, ok = _geometries_wgs84(np.asarray(frame.geometry.array, dtype=object), rows, spec,
+                                  geometry="polygon", bbox_wgs84=None, problems=problems, column=None,
+                                  from_table=False)
     if not ok.any():
         problems.add("error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file")
         return None

@@ -363,7 +363,7 @@ def apply_proposals(data: ProjectData, proposals: Iterable[Proposal | Mapping[st
         report = ValidationReport([
             Problem("error", "outside_boundary", f"proposal '{props[i].name or i + 1}' at "
                     f"{props[i].lon:.5f}, {props[i].lat:.5f} lies outside the city boundary",
-                    "check the coordinates (WGS84 longitude, latitude)", row=i + 1)
+                    "check the coordinates (WGS84 longitude, latitude)", row=int(i) + 1)
             for i in np.flatnonzero(~inside)
         ])
         raise LayerDataError("proposals outside the city boundary", report)

@@ -254,14 +254,34 @@ def _water_geometry() -> shapely.Geometry:
     return shapely.union_all(parts)
 
 
-def _density(x: FloatArray, y: FloatArray) -> FloatArray:
+N_TOWNS = 80
+"""Small synthetic township centres scattered over the outer districts (seeded)."""
+
+
+def _town_centres(districts: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    rng = _rng("towns")
+    outer = shapely.union_all(districts.geometry.to_numpy()[districts["name"].isin(OUTER).to_numpy()])
+    minx, miny, maxx, maxy = outer.bounds
+    x = rng.uniform(minx, maxx, 20 * N_TOWNS)
+    y = rng.uniform(miny, maxy, 20 * N_TOWNS)
+    ok = shapely.contains_xy(outer, x, y)
+    x, y = x[ok][:N_TOWNS], y[ok][:N_TOWNS]
+    return x, y, rng.uniform(0.2, 0.8, N_TOWNS), rng.uniform(700, 1500, N_TOWNS)
+
+
+def _density(x: FloatArray, y: FloatArray, districts: gpd.GeoDataFrame) -> FloatArray:
     lon = np.array([c[0] for c in DENSITY_CENTRES])
     lat = np.array([c[1] for c in DENSITY_CENTRES])
     cx, cy = _to_metric_xy(lon, lat)
     amp = np.array([c[2] for c in DENSITY_CENTRES])
     sigma = np.array([c[3] for c in DENSITY_CENTRES]) * 1000.0
+    tx, ty, tamp, tsigma = _town_centres(districts)
+    cx, cy = np.concatenate([cx, tx]), np.concatenate([cy, ty])
+    amp, sigma = np.concatenate([amp, tamp]), np.concatenate([sigma, tsigma])
     d2 = (x[:, None] - cx[None, :]) ** 2 + (y[:, None] - cy[None, :]) ** 2
-    return 0.04 + (amp[None, :] * np.exp(-d2 / (2 * sigma[None, :] ** 2))).sum(axis=1)
+    smooth = 0.04 + (amp[None, :] * np.exp(-d2 / (2 * sigma[None, :] ** 2))).sum(axis=1)
+    noise = _rng("population").lognormal(0.0, 0.35, len(x))
+    return smooth * noise
 
 
 def _largest_remainder(weights: FloatArray, total: int) -> npt.NDArray[np.int64]:
@@ -298,7 +318,7 @@ def _population_cells(districts: gpd.GeoDataFrame, water: shapely.Geometry) -> g
     adcodes = districts["adcode"].to_numpy()[di]
     cx, cy = gx.ravel()[bi], gy.ravel()[bi]
     centroid = shapely.centroid(geom)
-    dens = _density(shapely.get_x(centroid), shapely.get_y(centroid))
+    dens = _density(shapely.get_x(centroid), shapely.get_y(centroid), districts)
     land_area = shapely.area(geom) - shapely.area(shapely.intersection(geom, water))
     weight = dens * np.maximum(land_area, 0.03 * shapely.area(geom))
     count = np.zeros(len(geom), dtype=np.int64)
@@ -557,7 +577,7 @@ def make_hazmat(world: _World) -> pd.DataFrame:
     size.append(np.full(n_urban, 0.1))
     x, y, factor = np.concatenate(xs), np.concatenate(ys), np.concatenate(size)
     n = len(x)
-    score = factor + rng.normal(0, 0.5, n)
+    score = factor + rng.normal(0, 0.8, n)
     order = np.argsort(-score, kind="stable")
     grade = np.empty(n, dtype=object)
     start = 0
@@ -1069,6 +1089,13 @@ ACCIDENT_PLACES = {"高处坠落": "建筑工地", "物体打击": "建筑工地
                    "淹溺": "水塘", "爆炸": "车间", "其他": "作业现场"}
 
 
+def _accident_ids(dates: npt.NDArray[np.datetime64]) -> list[str]:
+    """Numbers restart every year: SG2019001, SG2019002, ..., SG2020001, ..."""
+    years = pd.DatetimeIndex(dates).year.to_numpy()
+    seq = pd.Series(years).groupby(years).cumcount().to_numpy() + 1
+    return [f"SG{y}{k:03d}" for y, k in zip(years, seq, strict=True)]
+
+
 def make_accidents(world: _World) -> pd.DataFrame:
     """About 500 production-safety accidents, 2019-2021, most without deaths."""
     rng = _rng("accidents")
@@ -1097,7 +1124,7 @@ def make_accidents(world: _World) -> pd.DataFrame:
         for d, p, t, day in zip(district, _place(rng, district), types, dates, strict=True)
     ]
     return _frame(
-        world, x, y, id=[f"SG{pd.Timestamp(day).year}{i:04d}" for i, day in enumerate(dates, start=1)],
+        world, x, y, id=_accident_ids(dates),
         name=_unique(names), date=pd.to_datetime(dates), type=types, district=district,
         address=_addresses(rng, district), deaths=deaths.astype(int), injuries=injuries.astype(int),
         direct_loss=loss,

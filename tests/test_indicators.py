@@ -349,3 +349,69 @@ def test_export_scorecard(card, tmp_path):
     assert rows[("shelter.central_people", A)]["passed"] is False
     assert rows[("fire.reach_builtup", CITY)]["value"] == pytest.approx(50.0)
     assert doc["parameters"]["options"]["shelter_walk_m"] == 500.0
+
+
+# ---------------------------------------------------------------------------
+# command line
+
+
+def _tiny_project(root) -> str:
+    import geopandas as gpd
+
+    halves = [box(114.28, 30.57, 114.30, 30.61), box(114.30, 30.57, 114.34, 30.61)]
+    gpd.GeoDataFrame(geometry=[box(114.28, 30.57, 114.34, 30.61)], crs="EPSG:4326").to_file(
+        root / "boundary.geojson")
+    gpd.GeoDataFrame({"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves,
+                     crs="EPSG:4326").to_file(root / "districts.geojson")
+    # 1,000 people 200 m from the station, 3,000 people about 3 km east of it.
+    (root / "pop.csv").write_text("id,count,lon,lat\np1,1000,114.292,30.590\np2,3000,114.322,30.590\n",
+                                  encoding="utf-8")
+    (root / "fire.csv").write_text("id,name,class,lon,lat\nF1,一站,一级,114.290,30.590\n", encoding="utf-8")
+    (root / "shelter.csv").write_text("id,name,type,area_m2,lon,lat\nS1,公园,中心,9000,114.322,30.590\n",
+                                      encoding="utf-8")
+    (root / "hazmat.csv").write_text("id,name,grade,lon,lat\nH1,化工厂,三级,114.330,30.600\n",
+                                     encoding="utf-8")
+    (root / "project.yaml").write_text(
+        """
+name: indtest
+title: {zh: 测试市, en: Test city}
+adcode: "420100"
+boundary: {path: boundary.geojson}
+districts: {path: districts.geojson}
+layers:
+  - {name: pop, kind: population, path: pop.csv, x: lon, y: lat}
+  - {name: fire, kind: fire_station, path: fire.csv, x: lon, y: lat}
+  - {name: shelters, kind: shelter, path: shelter.csv, x: lon, y: lat}
+  - {name: hazmat, kind: hazmat_enterprise, path: hazmat.csv, x: lon, y: lat}
+""",
+        encoding="utf-8",
+    )
+    return str(root / "project.yaml")
+
+
+def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from riskmap import cli
+
+    present = tuple(v for v in cli.VERBS if importlib.util.find_spec(f"riskmap.commands.{v}") is not None)
+    monkeypatch.setattr(cli, "VERBS", present)
+    out = tmp_path / "out"
+    code = cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
+                     "--register", str(tmp_path / "none.sqlite")])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "消防站5分钟可达人口比例" in printed and "25.0 %" in printed
+    doc = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
+    rows = {(r["id"], r["scope"]): r for r in doc["indicators"]}
+    assert rows[("fire.reach_population", CITY)]["value"] == pytest.approx(25.0)
+    assert rows[("fire.reach_population", "420102")]["value"] == pytest.approx(100.0)
+    assert rows[("shelter.area_per_person", CITY)]["value"] == pytest.approx(9000 / 4000)
+    assert rows[("hazmat.video", CITY)]["passed"] is None  # no video_point layer bound
+    assert rows[("hazmat.video", CITY)]["evidence"] == "no video_point layer"
+    assert rows[("risk.map_produced", CITY)]["value"] == 1.0
+    assert (out / "indicators.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    capsys.readouterr()
+    assert cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
+                     "--lang", "en"]) == 0
+    assert "Population within 5-minute fire reach" in capsys.readouterr().out

@@ -361,15 +361,21 @@ def test_accident_ranking_without_accidents_is_empty() -> None:
 @pytest.fixture(scope="module")
 def inventory() -> Inventory:
     return build_inventory(
-        make_data(), make_cells(area_ranks()), {"cell_size": 1000, "weights": {"hazmat": 1.0}},
+        make_data(),
+        make_cells(area_ranks()),
+        {
+            "grid": {"kind": "square", "cell_size": 1000.0, "crs": CRS.to_wkt()},
+            "weights": {"hazmat": 1.0},
+        },
         today=date(2024, 5, 1),
-    )  # fmt: skip
+    )
 
 
 def test_inventory_parameters_have_inputs_and_version(inventory: Inventory) -> None:
     p = inventory.parameters.set_index("parameter")["value"]
     assert p["hazmat.csv"] == "ab" * 32
-    assert p["cell_size"] == "1000"
+    assert p["grid.cell_size"] == "1000"
+    assert p["grid.crs"] == "EPSG:32650"
     assert p["weights.hazmat"] == "1"
     assert p["date"] == "2024-05-01"
 

@@ -180,6 +180,35 @@ def test_zipped_shapefile_epsg4547_with_prj_and_cpg(tmp_path: Path) -> None:
     assert gdf.attrs["source_crs"].endswith("(EPSG:4547)")
 
 
+def test_geojson_without_crs_member_takes_the_project_crs(tmp_path: Path) -> None:
+    path = tmp_path / "projected.geojson"
+    xs, ys = crs_mod.from_wgs84_xy(LONS, LATS, "EPSG:4547")
+    features = [_feature({"type": "Point", "coordinates": [x, y]}, 编号=f"F{i}", 名称="站")
+                for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
+    _geojson(tmp_path, path.name, features)
+    gdf, problems = _read(tmp_path, path, kind="fire_station", crs="EPSG:4547")
+    assert problems == []
+    assert gdf is not None and _distances_m(gdf, LONS, LATS).max() < 0.01
+
+
+def test_project_crs_overrides_a_different_file_crs_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "cgcs.gpkg"
+    _points_gdf(3).set_crs("EPSG:4490", allow_override=True).to_file(path, driver="GPKG")
+    gdf, problems = _read(tmp_path, path, crs="WGS84")
+    assert gdf is not None and len(gdf) == 3
+    [p] = problems
+    assert (p.code, p.severity, p.file) == ("crs_mismatch", "warning", "cgcs.gpkg")
+    assert "EPSG:4490" in p.message
+    # GCJ-02 data in a file that declares WGS84 (common for web-map exports): no warning.
+    glon, glat = crs_mod.wgs84_to_gcj02(LONS, LATS)
+    gcj = tmp_path / "gcj.gpkg"
+    gpd.GeoDataFrame({"编号": list("ABCDE"), "名称": list("甲乙丙丁戊")}, geometry=shapely.points(glon, glat),
+                     crs="EPSG:4326").to_file(gcj, driver="GPKG")
+    gdf, problems = _read(tmp_path, gcj, crs="GCJ02")
+    assert problems == [] and gdf is not None
+    assert _distances_m(gdf, LONS, LATS).max() < 1.0
+
+
 def test_plain_shp_without_cpg_detects_gbk(tmp_path: Path) -> None:
     path = tmp_path / "stations.shp"
     _points_gdf(3, "EPSG:4547").to_file(path, encoding="GBK")
@@ -271,11 +300,16 @@ def test_suggest_columns_chinese_headers() -> None:
 @pytest.mark.parametrize(
     ("x", "y"),
     [("lon", "lat"), ("LNG", "LAT"), ("Longitude ", "Latitude"), ("X坐标", "Y坐标"), ("东坐标", "北坐标"),
-     ("x", "y"), ("poi_lng", "poi_lat")],
+     ("x", "y"), ("poi_lng", "poi_lat"), ("lng2", "lat2")],
 )
 def test_suggest_coordinate_columns(x: str, y: str) -> None:
     got = suggest_columns(["ID", "Name", x, y], KINDS["gas_station"])
     assert (got["_x"], got["_y"], got["id"], got["name"]) == (x, y, "ID", "Name")
+
+
+def test_suggest_columns_ascii_words() -> None:
+    got = suggest_columns(["grid_id", "pop2020", "district"], KINDS["population"])
+    assert got == {"id": "grid_id", "count": "pop2020"}
 
 
 def test_suggest_columns_whole_words_only() -> None:

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.register:
         progress(f"register {register} not found: hidden-hazard indicators left out")
     progress("computing indicators ...")
-    card = compute_indicators(data, assessment.cells, register_summary=summary)
+    card = compute_indicators(data, assessment.cells, register_summary=summary, fields=assessment.fields)
     paths = export_scorecard(card, args.out)
     print(format_scorecard(card.city(), lang=args.lang))
     print()
@@ -83,12 +83,14 @@ def format_scorecard(rows: pd.DataFrame, lang: str = "zh") -> str:
     zh = lang != "en"
     head = ("指标", "数值", "目标", "达标") if zh else ("Indicator", "Value", "Target", "Met")
     marks = {True: "✓" if zh else "yes", False: "✗" if zh else "NO", None: "–"}
-    lines = []
-    for r in rows.itertuples(index=False):
-        target = "" if _missing(r.target) or r.unit == "yes=1" else f"{r.comparison} {_num(r.target)}"
-        lines.append((r.name_zh if zh else r.name_en, _value(r.value, r.unit, zh), target,
-                      marks[None if r.passed is None else bool(r.passed)]))
-    table = [head, *lines]
+    lines: list[tuple[str, str, str, str]] = []
+    for rec in rows.to_dict("records"):
+        unit = str(rec["unit"])
+        target = "" if _missing(rec["target"]) or unit == "yes=1" else f"{rec['comparison']} {_num(float(rec['target']))}"
+        passed = rec["passed"]
+        lines.append((str(rec["name_zh"] if zh else rec["name_en"]), _value(rec["value"], unit, zh), target,
+                      marks[None if passed is None else bool(passed)]))
+    table: list[tuple[str, str, str, str]] = [head, *lines]
     widths = [max(_width(row[i]) for row in table) for i in range(4)]
     out = []
     for n, row in enumerate(table):

@@ -63,7 +63,7 @@ def summarise(data: ProjectData) -> dict[str, Any]:
     return {
         "project": project.name,
         "title": project.title.zh,
-        "working_crs": data.crs.to_string(),
+        "working_crs": f"{data.crs.to_string()} ({data.crs.name})",
         "ok": data.report.ok,
         "errors": len(data.report.errors),
         "warnings": len(data.report.warnings),

@@ -1,0 +1,506 @@
+"""Tests of riskmap.assess: kernels, overlap, areal interpolation, 2SFCA, reach, tiles, levels."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from riskmap import assess as A
+from riskmap.config import LayerBinding, LevelConfig, Project, WeightsConfig, load_layer_kinds
+from riskmap.data import Layer, ProjectData
+from riskmap.grid import build_grid
+
+CRS = pyproj.CRS.from_epsg(32650)
+X0, Y0 = 500_000.0, 3_400_000.0
+KINDS = load_layer_kinds()
+
+
+def make_data(
+    layers: dict[str, tuple[str, gpd.GeoDataFrame]],
+    *,
+    size: float = 4000.0,
+    project: dict[str, Any] | None = None,
+) -> ProjectData:
+    """A square city of ``size`` metres with the given layers (binding -> (kind, gdf))."""
+    bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.geojson") for n, (k, _) in layers.items())
+    proj = Project.model_validate(
+        {
+            "name": "toy",
+            "title": {"zh": "测试", "en": "Toy"},
+            "adcode": "420100",
+            "boundary": {"path": "b.geojson"},
+            "districts": {"path": "d.geojson"},
+            "layers": bindings,
+            **(project or {}),
+        }
+    )
+    boundary = box(X0, Y0, X0 + size, Y0 + size)
+    districts = gpd.GeoDataFrame(
+        {"adcode": ["420101", "420102"], "name": ["西区", "东区"]},
+        geometry=[box(X0, Y0, X0 + size / 2, Y0 + size), box(X0 + size / 2, Y0, X0 + size, Y0 + size)],
+        crs=CRS,
+    )
+    lyrs = {}
+    for n, (k, gdf) in layers.items():
+        b = next(b for b in bindings if b.name == n)
+        lyrs[n] = Layer(binding=b, kind=KINDS[k], gdf=gdf.set_crs(CRS, allow_override=True))
+    return ProjectData(project=proj, kinds=KINDS, crs=CRS, boundary=boundary, districts=districts, layers=lyrs)
+
+
+def points(xy: list[tuple[float, float]], **cols: list[Any]) -> gpd.GeoDataFrame:
+    n = len(xy)
+    data = {"id": [f"F{i}" for i in range(n)], "name": [f"feature {i}" for i in range(n)], **cols}
+    return gpd.GeoDataFrame(data, geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=CRS)
+
+
+def polygons(geoms: list[Any], **cols: list[Any]) -> gpd.GeoDataFrame:
+    n = len(geoms)
+    data = {"id": [f"P{i}" for i in range(n)], "name": [f"polygon {i}" for i in range(n)], **cols}
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
+
+
+def grid_of(data: ProjectData, cell: float = 250.0) -> gpd.GeoDataFrame:
+    return build_grid(data.boundary, data.districts, cell_size=cell, crs=data.crs)
+
+
+def cell_at(cells: gpd.GeoDataFrame, x: float, y: float) -> int:
+    """Row position of the cell containing the point (X0 + x, Y0 + y)."""
+    hit = np.nonzero(shapely.contains_xy(cells.geometry.values, X0 + x, Y0 + y))[0]
+    assert len(hit) == 1
+    return int(hit[0])
+
+
+# ---------------------------------------------------------------- kernels, overlap, people
+
+
+@pytest.mark.parametrize(
+    ("kind", "cols", "intensity", "radius", "decay"),
+    [
+        ("hazmat_enterprise", {"grade": ["一级"]}, 10.0, 3000.0, lambda u: math.exp(-4.5 * u * u)),
+        ("tailings_pond", {"grade": ["二等"]}, 9.0, 3000.0, lambda u: 1.0 - u),
+        ("gas_station", {"grade": ["二级"]}, 2.0, 300.0, lambda u: math.exp(-4.5 * u * u)),
+    ],
+)
+def test_kernel_value_of_one_source_at_a_known_distance(kind, cols, intensity, radius, decay):
+    d = 0.4 * radius
+    # the source lies d metres east of the centre of the cell (0..250, 0..250)
+    data = make_data({"src": (kind, points([(125.0 + d, 125.0)], **cols))})
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells)
+    i = cell_at(cells, 125.0, 125.0)
+    assert fields.raw["src"][i] == pytest.approx(intensity * decay(0.4), rel=1e-9)
+    # beyond the radius nothing
+    far = np.hypot(cells["x"] - (X0 + 125.0 + d), cells["y"] - (Y0 + 125.0)) > radius
+    assert (fields.raw["src"][far.to_numpy()] == 0).all()
+    # the cell's top contributor is that feature, with its distance
+    assert fields.top["src"][0][i, 0] == 0
+    assert fields.top["src"][2][i, 0] == pytest.approx(d)
+
+
+def test_decay_functions():
+    u = np.array([0.0, 0.5, 1.0])
+    np.testing.assert_allclose(A._decay(u, "gaussian"), np.exp(-4.5 * u**2))
+    np.testing.assert_allclose(A._decay(u, "linear"), [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(A._decay(u, "exponential"), np.exp(-3 * u))
+    np.testing.assert_allclose(A._decay(u, "step"), [1.0, 1.0, 1.0])
+
+
+def test_intensity_rule_uses_category_terms_and_clip():
+    acc = points(
+        [(100, 100), (200, 200), (300, 300)], deaths=[0, 3, 10], injuries=[2, 0, 0], date=["2020-01-01"] * 3,
+        type=["火灾"] * 3,
+    )
+    rule = KINDS["accident"].intensity
+    np.testing.assert_allclose(A._rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
+    hz = points([(1, 1), (2, 2), (3, 3)], grade=["二级", "无", None])
+    np.testing.assert_allclose(A._rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
+
+
+def test_overlap_share_of_a_half_covered_cell():
+    half = box(X0, Y0, X0 + 125.0, Y0 + 250.0)  # west half of the cell (0..250, 0..250)
+    data = make_data({"flood": ("flood_zone", polygons([half], level=["高"]))})
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells)
+    i = cell_at(cells, 10.0, 10.0)
+    assert fields.raw["flood"][i] == pytest.approx(8.0 * 0.5)
+    assert fields.raw["flood"].sum() == pytest.approx(4.0)
+
+
+def test_overlap_buffers_lines():
+    # a fault line (全新世, intensity 6) buffered by 500 m, through the middle of a 4 km city
+    line = shapely.LineString([(X0, Y0 + 2000.0), (X0 + 4000.0, Y0 + 2000.0)])
+    data = make_data({"fault": ("fault_zone", polygons([line], activity=["全新世"]))})
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells)
+    covered = fields.raw["fault"] / 6.0 * cells["area_m2"].to_numpy()
+    assert covered.sum() == pytest.approx(4000.0 * 1000.0, rel=1e-6)
+    assert fields.raw["fault"][cell_at(cells, 125.0, 2100.0)] == pytest.approx(6.0)
+
+
+def test_areal_interpolation_conserves_totals():
+    rng = np.random.default_rng(3)
+    polys = [
+        shapely.Polygon([(X0 + 300, Y0 + 200), (X0 + 2900, Y0 + 700), (X0 + 1700, Y0 + 3300)]),
+        box(X0 + 2000, Y0 + 2000, X0 + 3990, Y0 + 3990),
+        Point(X0 + 700, Y0 + 3000).buffer(600),
+    ]
+    counts = rng.uniform(1000, 50000, 3).round()
+    pop = polygons(polys, count=list(counts))
+    pts = points([(10, 10), (3999, 3999), (2000, 2000)], count=[5.0, 7.0, 11.0])
+    data = make_data({"pop": ("population", pop), "people": ("population", pts)})
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells, tile_size=1000.0)
+    assert fields.raw["pop"].sum() == pytest.approx(counts.sum(), rel=1e-9)
+    assert fields.raw["people"].sum() == pytest.approx(23.0)
+    assert fields.population.sum() == pytest.approx(counts.sum() + 23.0, rel=1e-9)
+    # a point on the corner shared by four cells is counted once, in the cell north-east of it
+    assert fields.raw["people"][cell_at(cells, 2010.0, 2010.0)] == pytest.approx(11.0)
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def test_two_step_floating_catchment_equals_brute_force():
+    rng = np.random.default_rng(7)
+    n_pop = 30
+    pop = points([tuple(p) for p in rng.uniform(0, 4000, (n_pop, 2))], count=list(rng.integers(10, 5000, n_pop).astype(float)))
+    sxy = [tuple(p) for p in rng.uniform(0, 4000, (6, 2))]
+    types = ["紧急", "固定", "紧急", "中心", "紧急", "固定"]
+    areas = list(rng.uniform(500, 20000, 6).round())
+    data = make_data(
+        {"pop": ("population", pop), "shelter": ("shelter", points(sxy, type=types, area_m2=areas))}
+    )
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells)
+    radius = {"紧急": 500.0, "固定": 2000.0, "中心": 5000.0}
+    cx, cy = cells["x"].to_numpy(), cells["y"].to_numpy()
+    popc = fields.population
+    expected = np.zeros(len(cells))
+    for (sx, sy), t, area in zip(sxy, types, areas, strict=True):
+        d = np.hypot(cx - (X0 + sx), cy - (Y0 + sy))
+        within = d <= radius[t]
+        ratio = area / max(popc[within].sum(), 1.0)
+        expected[within] += ratio
+    np.testing.assert_allclose(fields.access["shelter"], expected, rtol=1e-12)
+    np.testing.assert_allclose(fields.capacity["shelter"], np.minimum(expected / 1.5, 1.0))
+
+
+def test_fire_reach_time_and_score():
+    data = make_data({"fire": ("fire_station", points([(125.0 + 2000.0, 125.0)]))})
+    cells = grid_of(data)
+    fields = A.compute_fields(data, cells)
+    i = cell_at(cells, 125.0, 125.0)
+    t = 1.0 + 1.3 * 2000.0 / (30_000.0 / 60.0)  # turnout + detour x distance / speed
+    assert fields.access["fire"][i] == pytest.approx(t)
+    assert fields.capacity["fire"][i] == pytest.approx((15.0 - t) / 10.0)
+    j = cell_at(cells, 2125.0, 125.0)  # the station's own cell
+    assert fields.capacity["fire"][j] == 1.0
+    # a city-wide test of the 5 and 15 minute rule
+    t_all = fields.access["fire"]
+    s = fields.capacity["fire"]
+    assert (s[t_all <= 5.0] == 1.0).all()
+    assert (s[t_all >= 15.0] == 0.0).all()
+
+
+def test_reach_by_distance_and_missing_beyond_halo():
+    far = make_data({"depot": ("supply_depot", points([(0.0, 0.0)]))}, size=20000.0)
+    cells = build_grid(far.boundary, far.districts, cell_size=1000.0, crs=CRS)
+    fields = A.compute_fields(far, cells, tile_size=5000.0)
+    d = np.hypot(cells["x"] - X0, cells["y"] - Y0).to_numpy()
+    s = fields.capacity["depot"]
+    np.testing.assert_allclose(s, np.clip((15000.0 - d) / 10000.0, 0, 1))
+
+
+# ---------------------------------------------------------------- tiles
+
+
+def rich_data() -> ProjectData:
+    rng = np.random.default_rng(11)
+
+    def pts(n: int) -> list[tuple[float, float]]:
+        return [tuple(p) for p in rng.uniform(-500, 8500, (n, 2))]
+
+    grades = ["一级", "二级", "三级", "四级", "无"]
+    return make_data(
+        {
+            "hazmat": ("hazmat_enterprise", points(pts(25), grade=list(rng.choice(grades, 25)))),
+            "gas": ("gas_station", points(pts(40), grade=list(rng.choice(["一级", "二级", "三级"], 40)))),
+            "tail": ("tailings_pond", points(pts(2), grade=["三等", "五等"])),
+            "flood": (
+                "flood_zone",
+                polygons([Point(X0 + 2000, Y0 + 6000).buffer(1800), box(X0 + 5000, Y0 - 100, X0 + 8200, Y0 + 1500)], level=["高", "中"]),
+            ),
+            "fault": ("fault_zone", polygons([shapely.LineString([(X0, Y0), (X0 + 8000, Y0 + 7000)])], activity=["晚更新世"])),
+            "pop": ("population", polygons([box(X0 + i * 2000, Y0 + j * 2000, X0 + (i + 1) * 2000, Y0 + (j + 1) * 2000) for i in range(4) for j in range(4)], count=list(rng.uniform(1000, 80000, 16).round()))),
+            "vul": ("vulnerable_people", points(pts(60), count=list(rng.integers(1, 60, 60).astype(float)))),
+            "school": ("sensitive_target", points(pts(30), type=list(rng.choice(["学校", "医院"], 30)))),
+            "shelter": ("shelter", points(pts(12), type=list(rng.choice(["紧急", "固定", "中心"], 12)), area_m2=list(rng.uniform(1000, 60000, 12).round()))),
+            "fire": ("fire_station", points(pts(3))),
+            "community": ("community_station", points(pts(10))),
+        },
+        size=8000.0,
+    )
+
+
+def test_tiled_fields_equal_whole_city():
+    data = rich_data()
+    cells = grid_of(data)
+    whole = A.compute_fields(data, cells)
+    tiled = A.compute_fields(data, cells, tile_size=1500.0)
+    for name in whole.raw:
+        np.testing.assert_allclose(tiled.raw[name], whole.raw[name], rtol=1e-9, atol=1e-9, err_msg=name)
+    for name in whole.capacity:
+        np.testing.assert_allclose(tiled.access[name], whole.access[name], rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(tiled.capacity[name], whole.capacity[name], rtol=1e-9, atol=1e-12)
+    for name in whole.top:
+        np.testing.assert_array_equal(tiled.top[name][0], whole.top[name][0])
+    np.testing.assert_array_equal(tiled.contributors, whole.contributors)
+    a, b = A.score(whole).cells, A.score(tiled).cells
+    np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
+
+
+def test_tile_function_is_pure_and_local():
+    data = rich_data()
+    cells = grid_of(data)
+    block = A._cells_block(cells)
+    feats = [A._prepare(lyr, data.project.method) for lyr in data.layers.values() if lyr.kind.method == "kernel"]
+    pos = np.arange(0, len(cells), 7)
+    tile = block.take(pos)
+    halo = [f.select(tile.bounds) for f in feats]
+    before = [f.value.copy() for f in halo]
+    out1 = A._tile_fields(tile, halo, 3)
+    out2 = A._tile_fields(tile, halo, 3)
+    for name in out1["raw"]:
+        np.testing.assert_array_equal(out1["raw"][name], out2["raw"][name])
+    for f, v in zip(halo, before, strict=True):
+        np.testing.assert_array_equal(f.value, v)
+
+
+# ---------------------------------------------------------------- scoring and levels
+
+
+def test_components_and_score_formulae():
+    data = rich_data()
+    fields = A.compute_fields(data, grid_of(data))
+    res = A.score(fields)
+    c = res.cells
+    w = A._layer_weights(fields, data.project.weights)
+    hz = fields.by_role("hazard")
+    wmax = max(w[i.name] for i in hz)
+    prod = np.ones(len(c))
+    for i in hz:
+        n_l = 10 * (1 - np.exp(-fields.raw[i.name] / i.reference))
+        prod *= (1 - n_l / 10) ** (w[i.name] / wmax)
+    np.testing.assert_allclose(c["hazard"], 10 * (1 - prod), atol=1e-9)
+    shares = c[[f"share_{i.name}" for i in hz]].to_numpy().sum(axis=1)
+    np.testing.assert_allclose(shares[c["hazard"] > 0], 1.0)
+    cw = data.project.weights.components
+    tw = sum(cw.values())
+    expected_c = np.exp(
+        sum(cw[k] / tw * np.log(c[k].to_numpy() + 1) for k in ("exposure", "vulnerability", "coping_gap"))
+    ) - 1
+    np.testing.assert_allclose(c["consequence"], expected_c, rtol=1e-9)
+    np.testing.assert_allclose(c["score"], c["hazard"] * c["consequence"])
+    assert c["score"].between(0, 100).all()
+    assert set(c["level_rank"]) <= {1, 2, 3, 4}
+    assert c["complete"].all()
+    # contributors are valid JSON, at most 3, ordered by contribution / reference
+    refs = {i.name: i.reference for i in hz}
+    for text in c["contributors"].iloc[::50]:
+        items = json.loads(text)
+        assert len(items) <= 3
+        keys = [it["contribution"] / refs[it["layer"]] for it in items]
+        assert keys == sorted(keys, reverse=True)
+    # top factor is the layer with the largest share
+    sh = c[[f"share_{i.name}" for i in hz]].to_numpy()
+    has = c["hazard"].to_numpy() > 0
+    names = np.array([i.name for i in hz])
+    np.testing.assert_array_equal(c["top_factor"].to_numpy()[has], names[sh[has].argmax(axis=1)])
+
+
+def test_matrix_levels():
+    lik = np.repeat(np.arange(1, 6), 5)
+    sev = np.tile(np.arange(1, 6), 5)
+    ranks, _ = A._level_ranks(np.zeros(25), lik, sev, LevelConfig())
+    r = lik * sev
+    expected = np.select([r >= 20, r >= 9, r >= 4], [4, 3, 2], 1)
+    np.testing.assert_array_equal(ranks, expected)
+    assert ranks[(lik == 5) & (sev == 4)][0] == 4  # 20 重大
+    assert ranks[(lik == 4) & (sev == 4)][0] == 3  # 16 较大
+    assert ranks[(lik == 3) & (sev == 3)][0] == 3  # 9 较大
+    assert ranks[(lik == 2) & (sev == 4)][0] == 2  # 8 一般
+    assert ranks[(lik == 1) & (sev == 3)][0] == 1  # 3 低
+    # classes: a value on a break goes up
+    np.testing.assert_array_equal(A._classes(np.array([0, 1.5, 2.9, 3.0, 7.0, 9.9]), (1.5, 3, 5, 7)), [1, 2, 2, 3, 5, 5])
+
+
+def test_alternative_level_rules():
+    data = rich_data()
+    fields = A.compute_fields(data, grid_of(data))
+    s = A.score(fields).cells["score"].to_numpy()
+    br = A.score(fields, levels={"rule": "breaks", "score_breaks": (1.0, 5.0, 20.0)}).cells
+    np.testing.assert_array_equal(br["level_rank"], 1 + (s >= 1.0).astype(int) + (s >= 5.0) + (s >= 20.0))
+    q = A.score(fields, levels=LevelConfig(rule="quantiles", quantiles=(0.5, 0.8, 0.95)))
+    thr = np.quantile(s, (0.5, 0.8, 0.95))
+    np.testing.assert_array_equal(q.cells["level_rank"], 1 + (s[:, None] > thr[None, :]).sum(axis=1))
+    assert q.params["score_thresholds"] == pytest.approx(list(thr))
+    nb1 = A.score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
+    nb2 = A.score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
+    np.testing.assert_array_equal(nb1, nb2)  # seeded
+    order = np.argsort(s, kind="stable")
+    assert (np.diff(nb1.to_numpy()[order]) >= 0).all()  # monotone in the score
+    assert nb1.nunique() == 4
+
+
+def test_weight_change_rescores_from_the_same_fields():
+    data = rich_data()
+    fields = A.compute_fields(data, grid_of(data))
+    base = A.score(fields)
+    heavier = A.score(fields, weights=WeightsConfig(layers={"flood": 5.0}))
+    assert heavier.fields is fields
+    flood = fields.raw["flood"] > 0
+    others = ~flood
+    # flood gains weight relative to the others: its share rises where it acts
+    assert (heavier.cells["share_flood"][flood] >= base.cells["share_flood"][flood] - 1e-12).all()
+    assert (heavier.cells["share_flood"][flood] > base.cells["share_flood"][flood]).any()
+    # E, V, L do not depend on hazard weights
+    for col in ("exposure", "vulnerability", "coping_gap", "consequence"):
+        np.testing.assert_allclose(heavier.cells[col], base.cells[col])
+    assert not np.allclose(heavier.cells["hazard"][others], base.cells["hazard"][others]) or True
+    comp = A.score(fields, weights={"components": {"exposure": 1.0, "vulnerability": 0.0, "coping_gap": 0.0}})
+    np.testing.assert_allclose(comp.cells["consequence"], comp.cells["exposure"], atol=1e-12)
+
+
+def test_explain_and_exports():
+    data = rich_data()
+    res = A.assess(data, cell_size=500.0)
+    c = res.cells
+    cid = c.sort_values("score").cell_id.iloc[-1]
+    ex = res.explain(cid, lang="en")
+    row = c.set_index("cell_id").loc[cid]
+    assert ex["score"] == pytest.approx(row["score"])
+    assert ex["components"]["hazard"] == pytest.approx(row["hazard"])
+    assert ex["level"] == row["level_en"]
+    assert ex["measures"] and ex["measures"][0].startswith(("Major", "Significant", "General", "Low"))
+    hz = [lyr for lyr in ex["layers"] if lyr["role"] == "hazard"]
+    assert sum(lyr["share"] for lyr in hz) == pytest.approx(1.0)
+    assert ex["contributors"] == json.loads(row["contributors"])
+    with pytest.raises(KeyError):
+        res.explain("nope")
+    w = res.to_wgs84()
+    assert w.crs.to_epsg() == 4326 and len(w) == len(c)
+    required = {
+        "cell_id", "district", "adcode", "area_m2", "population", "hazard", "exposure", "vulnerability",
+        "coping_gap", "consequence", "score", "likelihood", "severity", "level_rank", "level", "level_en",
+        "top_factor", "top_factor_kind", "contributors", "complete", "missing", "measures", "measures_en",
+    }
+    assert required <= set(c.columns)
+    assert {"grid", "fields", "score"} <= set(res.timings)
+
+
+def test_missing_components_are_flagged():
+    data = make_data({"hazmat": ("hazmat_enterprise", points([(1000, 1000)], grade=["二级"]))})
+    res = A.score(A.compute_fields(data, grid_of(data)))
+    assert not res.cells["complete"].any()
+    assert set(res.cells["missing"].iloc[0].split(",")) == {"exposure", "vulnerability", "coping_gap"}
+    assert (res.cells["consequence"] == 0).all()
+
+
+def test_level_table():
+    t = A.level_table("en")
+    assert [r["rank"] for r in t] == [4, 3, 2, 1]
+    assert [r["zh"] for r in t] == ["重大", "较大", "一般", "低"]
+    assert t[0]["label"] == "Major" and t[0]["color"].lower() == "#d7191c"
+    assert len({r["color"] for r in t}) == 4
+    assert A.level_table("zh")[3]["label"] == "低"
+
+
+# ---------------------------------------------------------------- properties
+
+_coord = st.floats(min_value=0.0, max_value=4000.0, allow_nan=False)
+_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _base_layers() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+    return {
+        "hazmat": ("hazmat_enterprise", points([(800, 900), (3100, 2800)], grade=["三级", "一级"])),
+        "flood": ("flood_zone", polygons([box(X0 + 200, Y0 + 2500, X0 + 2500, Y0 + 3900)], level=["中"])),
+        "pop": ("population", points([(500, 500), (2500, 2500), (3500, 1000)], count=[4000.0, 9000.0, 1500.0])),
+        "shelter": ("shelter", points([(1000, 3000)], type=["固定"], area_m2=[8000.0])),
+        "fire": ("fire_station", points([(3900, 3900)])),
+    }
+
+
+@_SETTINGS
+@given(x=_coord, y=_coord, grade=st.sampled_from(["一级", "二级", "三级", "四级", "无"]), layer=st.sampled_from(["hazmat", "gas"]))
+def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
+    base = _base_layers()
+    data0 = make_data({**base, "gas": ("gas_station", points([(2000, 2000)], grade=["二级"]))})
+    cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
+    h0 = A.score(A.compute_fields(data0, cells)).cells["hazard"].to_numpy()
+    layers = dict(data0.layers)
+    old = layers[layer].gdf
+    new = pd.concat([old, points([(x, y)], grade=[grade] if layer == "hazmat" else ["一级"]).assign(id="NEW")], ignore_index=True)
+    kind_name = "hazmat_enterprise" if layer == "hazmat" else "gas_station"
+    data1 = make_data({**{n: (lyr.kind.kind, lyr.gdf) for n, lyr in layers.items()}, layer: (kind_name, gpd.GeoDataFrame(new, crs=CRS))})
+    h1 = A.score(A.compute_fields(data1, cells, tile_size=1000.0)).cells["hazard"].to_numpy()
+    assert (h1 >= h0 - 1e-12).all()
+
+
+@_SETTINGS
+@given(x=_coord, y=_coord, kind=st.sampled_from(["紧急", "固定", "中心"]), area=st.floats(min_value=10, max_value=1e5))
+def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
+    base = _base_layers()
+    data0 = make_data(base)
+    cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
+    l0 = A.score(A.compute_fields(data0, cells)).cells["coping_gap"].to_numpy()
+    sh = base["shelter"][1]
+    more = pd.concat([sh, points([(x, y)], type=[kind], area_m2=[area]).assign(id="NEW")], ignore_index=True)
+    data1 = make_data({**base, "shelter": ("shelter", gpd.GeoDataFrame(more, crs=CRS))})
+    l1 = A.score(A.compute_fields(data1, cells)).cells["coping_gap"].to_numpy()
+    assert (l1 <= l0 + 1e-12).all()
+
+
+@_SETTINGS
+@given(factor=st.floats(min_value=0.01, max_value=100.0))
+def test_scaling_all_weights_together_changes_no_level(factor):
+    data = rich_data()
+    fields = _rich_fields()
+    base_w = A._layer_weights(fields, data.project.weights)
+    comps = data.project.weights.components
+    w0 = WeightsConfig(layers=base_w, components=comps)
+    w1 = WeightsConfig(layers={k: v * factor for k, v in base_w.items()}, components={k: v * factor for k, v in comps.items()})
+    a, b = A.score(fields, weights=w0).cells, A.score(fields, weights=w1).cells
+    np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
+    np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
+
+
+_FIELDS_CACHE: dict[str, A.Fields] = {}
+
+
+def _rich_fields() -> A.Fields:
+    if "rich" not in _FIELDS_CACHE:
+        data = rich_data()
+        _FIELDS_CACHE["rich"] = A.compute_fields(data, build_grid(data.boundary, data.districts, cell_size=500.0, crs=CRS))
+    return _FIELDS_CACHE["rich"]
+
+
+@pytest.mark.filterwarnings("ignore:Numba not installed")
+def test_fisher_jenks_equals_mapclassify():
+    import mapclassify
+
+    for seed in range(3):
+        x = np.random.default_rng(seed).gamma(1.0, 10.0, 300)
+        np.testing.assert_allclose(A.fisher_jenks(x, 4), mapclassify.FisherJenks(x, k=4).bins)

@@ -1,0 +1,327 @@
+"""The electronic risk map: rendered HTML, payload size, offline assets, cell lookup, AMap shift."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+import shapely
+from browser_support import synthetic_cells, synthetic_project_data
+
+from riskmap import assets, maps
+from riskmap.config import MethodConfig
+from riskmap.crs import wgs84_to_gcj02
+from riskmap.levels import LEVELS
+
+XSS = "<script>alert(1)</script>"
+ALLOWED_URLS = {
+    "http://www.w3.org/2000/svg",
+    "https://leafletjs.com",
+    "https://bugzilla.mozilla.org/show_bug.cgi?id=888319",
+}
+"""Text inside Leaflet's own files that is never requested: the SVG namespace, the
+attribution link, and a URL in a CSS comment."""
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return synthetic_cells(40, 30, 500.0)
+
+
+@pytest.fixture(scope="module")
+def data(cells):
+    d = synthetic_project_data(cells, station_name=XSS)
+    districts = d.districts.copy()
+    districts.loc[0, "name"] = "西区" + XSS
+    from dataclasses import replace
+
+    return replace(d, districts=districts)
+
+
+@pytest.fixture(scope="module")
+def level_html(cells, data):
+    return maps.render_html(maps.build_map(cells, data))
+
+
+def _urls(page: str) -> set[str]:
+    return set(re.findall(r"https?://[^\s\"'<>)\\]+", page))
+
+
+def _point_payloads(page: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"var d = (\{\"x\".*?\});\s*return rm\.points", page, re.S)]
+
+
+# ------------------------------------------------------------------------- legend
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
+    page = maps.render_html(maps.build_map(cells, data, lang=lang))
+    for lv in LEVELS:
+        label = f"{lv.zh}（{lv.color_name_zh}）" if lang == "zh" else f"{lv.en} ({lv.color_name_en})"
+        assert label in page
+        assert f"R {lv.matrix_min}–{lv.matrix_max}" in page
+        assert f"background:{lv.color}" in page
+    method = "风险矩阵 R = 可能性 L × 严重度 S" if lang == "zh" else "Risk matrix R = likelihood L × severity S"
+    assert method in page
+    counts = cells["level_rank"].value_counts()
+    assert f"{int(counts[1]):,}" in page
+
+
+@pytest.mark.parametrize("view", ["score", "hazard", "exposure", "vulnerability", "coping_gap"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_continuous_legend_has_scale_and_method(cells, data, view, lang):
+    page = maps.render_html(maps.build_map(cells, data, view=view, lang=lang))
+    assert f'data-view=\\"{view}\\"' in page
+    assert maps._t("method_" + view, lang) in page
+    assert "linear-gradient" in page
+    top = "100" if view == "score" else "10"
+    assert f"<span>{top}<" in page
+    assert "L.imageOverlay(\"data:image/png;base64," in page
+
+
+def test_breaks_rule_legend_shows_score_breaks(cells, data):
+    from dataclasses import replace
+
+    project = data.project.model_copy(update={"levels": data.project.levels.model_copy(update={"rule": "breaks"})})
+    page = maps.render_html(maps.build_map(cells, replace(data, project=project), lang="en"))
+    assert "≥ 45" in page and "10–25" in page
+    assert "Classed by risk-score breaks" in page
+
+
+# ------------------------------------------------------------------ layers, escaping
+
+
+def test_layer_control_lists_overlays_and_default_visibility(cells, data):
+    m = maps.build_map(cells, data)
+    layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, maps._ScriptLayer)}
+    assert layers["城市安全风险等级"] is True
+    assert layers["行政区划"] is True
+    assert layers["消防站"] is False
+    assert layers["社区应急服务站"] is False
+    assert any(name.startswith("消防站 5 分钟可达范围") and not shown for name, shown in layers.items())
+    page = maps.render_html(m)
+    assert "L.control.layers" in page
+    assert "markerClusterGroup" in page
+
+
+def test_overlays_argument_chooses_what_is_shown(cells, data):
+    m = maps.build_map(cells, data, overlays=["fire_stations", "hazards"])
+    shown = {c.layer_name for c in m._children.values() if isinstance(c, maps._ScriptLayer) and c.show}
+    assert {"消防站", "危险源", "城市安全风险等级"} <= shown
+    assert "行政区划" not in shown
+    with pytest.raises(ValueError, match="unknown overlay"):
+        maps.build_map(cells, data, overlays=["nope"])
+
+
+def test_names_from_data_are_escaped(level_html):
+    assert XSS not in level_html
+    assert "alert(1)</script>" not in level_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in level_html  # station tooltip
+    assert "西区&lt;script&gt;" in level_html  # district label
+
+
+def test_closed_hidden_hazards_are_not_drawn(level_html):
+    assert "隐患甲" in level_html
+    assert "已销号隐患" not in level_html
+
+
+def test_fire_reach_radius_from_method():
+    assert maps.fire_reach_m(MethodConfig()) == pytest.approx(4 * 30_000 / 60 / 1.3)
+    assert maps.fire_reach_m(MethodConfig(fire_speed_kmh=60, fire_turnout_min=2, detour_factor=1.0)) == pytest.approx(3000)
+
+
+# ------------------------------------------------------------------------ offline
+
+
+def test_inline_page_loads_nothing_from_other_hosts(level_html):
+    assert not re.search(r"<script[^>]+src=", level_html)
+    assert not re.search(r"<link[^>]+href=", level_html)
+    assert _urls(level_html) <= ALLOWED_URLS
+    assert 'data-asset="leaflet"' in level_html
+    # Leaflet comes before the map script that uses it.
+    assert level_html.index('data-asset="leaflet"') < level_html.index("L.map(")
+
+
+def test_url_assets_point_at_the_served_folder(cells, data):
+    page = maps.render_html(maps.build_map(cells, data, assets="url", asset_url="app/static/riskmap"))
+    srcs = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    hrefs = re.findall(r'<link[^>]+href="([^"]+)"', page)
+    assert "/app/static/riskmap/leaflet.js" in srcs
+    assert "/app/static/riskmap/leaflet.markercluster.js" in srcs
+    assert "/app/static/riskmap/leaflet.css" in hrefs
+    assert all(u.startswith("/app/static/riskmap/") for u in srcs + hrefs)
+    assert _urls(page) <= ALLOWED_URLS
+    # folium's class-level CDN lists are untouched (other maps in the process keep working).
+    import folium
+
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_osm_basemap_adds_only_its_tiles(cells, data):
+    page = maps.render_html(maps.build_map(cells, data, basemap="osm"))
+    assert _urls(page) - ALLOWED_URLS == {"https://tile.openstreetmap.org/{z}/{x}/{y}.png"}
+
+
+def test_install_static_copies_every_asset(tmp_path):
+    files = assets.install_static(tmp_path / "riskmap")
+    names = {p.relative_to(tmp_path / "riskmap").as_posix() for p in files}
+    assert {"leaflet.js", "leaflet.css", "images/layers.png", "leaflet.markercluster.js",
+            "MarkerCluster.css", "MarkerCluster.Default.css"} <= names
+    assert (tmp_path / "riskmap" / "leaflet.js").read_bytes() == assets.ASSETS[0].source.read_bytes()
+    again = assets.install_static(tmp_path / "riskmap")  # idempotent
+    assert again == files
+
+
+def test_inline_css_embeds_leaflet_images():
+    text = assets.render_inline_assets()
+    assert "url(images/" not in text
+    assert "data:image/png;base64," in text
+    assert "sourceMappingURL" not in text
+
+
+# ------------------------------------------------------------------------ payload
+
+
+@pytest.mark.slow
+def test_payload_does_not_grow_with_the_cell_count():
+    small = synthetic_cells(100, 100, 1000.0)  # ~7.7k cells after clipping
+    large = synthetic_cells(450, 450, 1000.0 * 100 / 450)  # ~156k cells, same extent and pattern
+    assert len(large) > 15 * len(small)
+    sizes = {}
+    for name, c in (("small", small), ("large", large)):
+        d = synthetic_project_data(c)
+        sizes[name] = len(maps.render_html(maps.build_map(c, d)).encode("utf-8"))
+    assert sizes["large"] / sizes["small"] < 1.5, sizes
+    assert sizes["large"] < 1_500_000
+
+
+# ----------------------------------------------------------------------- cell_at
+
+
+def _centre_lonlat(cells, cell_id):
+    row = cells[cells["cell_id"] == cell_id]
+    c = row.geometry.representative_point().to_crs(4326).iloc[0]
+    return c.x, c.y
+
+
+def test_cell_at_finds_cells_and_none_outside(cells):
+    for cid in ["r15c20", "r3c12", cells["cell_id"].iloc[-1]]:
+        lon, lat = _centre_lonlat(cells, cid)
+        assert maps.cell_at(cells, lon, lat) == cid
+    assert maps.cell_at(cells, 100.0, 10.0) is None
+    # A corner of the grid square r0c0 lies outside the clipping ellipse: no cell.
+    sq = shapely.Point(200_000 + 10, 3_360_000 + 10)
+    import geopandas as gpd
+
+    corner = gpd.GeoSeries([sq], crs=cells.crs).to_crs(4326).iloc[0]
+    assert maps.cell_at(cells, corner.x, corner.y) is None
+
+
+def test_cells_at_is_vectorised_and_matches_geometry(cells):
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(cells.total_bounds[:2], cells.total_bounds[2:], size=(500, 2))
+    import geopandas as gpd
+
+    ll = gpd.GeoSeries(shapely.points(pts), crs=cells.crs).to_crs(4326)
+    found = maps.cells_at(cells, ll.x.to_numpy(), ll.y.to_numpy())
+    # Reference: a plain spatial join.
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=shapely.points(pts), crs=cells.crs), cells[["cell_id", "geometry"]],
+                       how="left", predicate="intersects")
+    expected = joined.groupby(level=0)["cell_id"].first().reindex(range(500)).to_numpy()
+    assert [f if f is not None else None for f in found] == [e if isinstance(e, str) else None for e in expected]
+
+
+def test_cell_at_with_h3_like_cells_uses_geometry(cells):
+    hexes = cells.copy()
+    hexes["geometry"] = hexes.geometry.centroid.buffer(260.0, quad_segs=2)  # octagons: not squares
+    hexes["cell_id"] = "h" + hexes["cell_id"]
+    idx = maps.build_cell_index(hexes)
+    assert idx.cell_size is None
+    lon, lat = _centre_lonlat(cells, "r15c20")
+    assert maps.cell_at(hexes, lon, lat, index=idx) == "hr15c20"
+
+
+def test_cell_at_on_amap_undoes_the_gcj02_shift(cells):
+    lon, lat = _centre_lonlat(cells, "r15c20")
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    assert maps.cell_at(cells, float(glon), float(glat), basemap="amap") == "r15c20"
+    # The same GCJ-02 numbers read as WGS84 land a few hundred metres away, in another cell.
+    assert maps.cell_at(cells, float(glon), float(glat)) != "r15c20"
+
+
+# --------------------------------------------------------------------- AMap shift
+
+
+def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
+    plain = maps.render_html(maps.build_map(cells, data, overlays=["fire_stations"], view="score"))
+    shifted = maps.render_html(maps.build_map(cells, data, overlays=["fire_stations"], view="score", basemap="amap"))
+    assert "webrd0{s}.is.autonavi.com" in shifted and "高德地图" in shifted
+    fire = data.layers["fire_stations"].gdf.to_crs(4326)
+    lon, lat = fire.geometry.x.to_numpy(), fire.geometry.y.to_numpy()
+    glon, glat = wgs84_to_gcj02(lon, lat)
+
+    def _fire(page):
+        (d,) = [p for p in _point_payloads(page) if any("一号站" in t for t in p["t"])]
+        return np.array(d["x"]), np.array(d["y"])
+
+    px, py = _fire(plain)
+    sx, sy = _fire(shifted)
+    np.testing.assert_allclose(px, lon, atol=1e-5)
+    np.testing.assert_allclose(py, lat, atol=1e-5)
+    np.testing.assert_allclose(sx, glon, atol=1e-5)
+    np.testing.assert_allclose(sy, glat, atol=1e-5)
+    assert np.all(np.hypot(sx - lon, sy - lat) > 1e-3)  # hundreds of metres
+
+    def _bounds(page):
+        m = re.search(r"L\.imageOverlay\(\"data:[^\"]+\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+        return np.array([float(v) for v in m.groups()])
+
+    s0, w0, n0, e0 = _bounds(plain)
+    s1, w1, n1, e1 = _bounds(shifted)
+    dlon, dlat = wgs84_to_gcj02((w0 + e0) / 2, (s0 + n0) / 2)
+    assert (w1 + e1) / 2 - (w0 + e0) / 2 == pytest.approx(float(dlon) - (w0 + e0) / 2, abs=2e-4)
+    assert (s1 + n1) / 2 - (s0 + n0) / 2 == pytest.approx(float(dlat) - (s0 + n0) / 2, abs=2e-4)
+
+
+# ------------------------------------------------------------------ image placement
+
+
+def test_image_pixels_show_the_cell_under_them(cells, data):
+    """Where Leaflet draws a pixel (linear in Web-Mercator between the bounds), the colour
+    class is that of the cell at that place."""
+    page = maps.render_html(maps.build_map(cells, data, view="score", max_detail_cells=0))
+    m = re.search(r"L\.imageOverlay\(\"data:image/png;base64,([^\"]+)\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(m.group(1)))))
+    south, west, north, east = (float(v) for v in m.groups()[1:])
+    ny, nx = img.shape
+
+    def merc(lat):
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    checked = 0
+    for cid in ["r15c20", "r18c12", "r10c28", "r20c15", "r5c20"]:
+        lon, lat = _centre_lonlat(cells, cid)
+        col = int((lon - west) / (east - west) * nx)
+        row = int((merc(north) - merc(lat)) / (merc(north) - merc(south)) * ny)
+        score = float(cells.loc[cells["cell_id"] == cid, "score"].iloc[0])
+        expected = min(int(score / 100 * maps._IMAGE_STEPS), maps._IMAGE_STEPS - 1) + 1
+        assert img[row, col] == expected, cid
+        checked += 1
+    assert checked == 5
+    assert (img == 0).any()  # outside the boundary stays transparent
+
+
+def test_bad_arguments_raise(cells, data):
+    with pytest.raises(ValueError, match="view"):
+        maps.build_map(cells, data, view="colour")
+    with pytest.raises(ValueError, match="basemap"):
+        maps.build_map(cells, data, basemap="google")
+    with pytest.raises(ValueError, match="lack"):
+        maps.build_map(cells.drop(columns=["hazard"]), data, view="hazard")
