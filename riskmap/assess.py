@@ -223,6 +223,61 @@ def _point_pairs(
     return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
 
 
+_PIECE_M = 2000.0
+"""Polygons with many vertices are cut on a fixed 2 km lattice before meeting cells."""
+_PIECE_VERTICES = 64
+
+
+def _cut_pieces(geoms: ObjArray) -> tuple[ObjArray, IntArray]:
+    """Cut large polygons on a fixed lattice (origin 0): (pieces, owner position).
+
+    Intersecting a cell with a small piece is much cheaper than with a polygon of
+    thousands of vertices; the pieces are disjoint, so areas add up exactly. The lattice
+    is fixed, so the pieces do not depend on tiles.
+    """
+    n = len(geoms)
+    big = (shapely.get_num_coordinates(geoms) > _PIECE_VERTICES) & np.isin(shapely.get_type_id(geoms), (3, 6))
+    if not big.any():
+        return geoms, np.arange(n, dtype=np.int64)
+    b = shapely.bounds(geoms[big])
+    c0 = np.floor(b[:, 0] / _PIECE_M).astype(np.int64)
+    c1 = np.floor(b[:, 2] / _PIECE_M).astype(np.int64)
+    r0 = np.floor(b[:, 1] / _PIECE_M).astype(np.int64)
+    r1 = np.floor(b[:, 3] / _PIECE_M).astype(np.int64)
+    nc, nr = c1 - c0 + 1, r1 - r0 + 1
+    counts = nc * nr
+    owner_big = np.repeat(np.nonzero(big)[0], counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    col = np.repeat(c0, counts) + k % np.repeat(nc, counts)
+    row = np.repeat(r0, counts) + k // np.repeat(nc, counts)
+    blocks = shapely.box(col * _PIECE_M, row * _PIECE_M, (col + 1) * _PIECE_M, (row + 1) * _PIECE_M)
+    shapely.prepare(geoms[big])
+    pieces = shapely.intersection(geoms[owner_big], blocks)
+    keep = shapely.area(pieces) > 0
+    small = np.nonzero(~big)[0]
+    all_pieces = np.concatenate([geoms[small], pieces[keep]])
+    owner = np.concatenate([small, owner_big[keep]]).astype(np.int64)
+    order = np.argsort(owner, kind="stable")
+    return all_pieces[order], owner[order]
+
+
+def _merge_pairs(
+    ci: IntArray, gi: IntArray, c: FloatArray, d: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Merge (cell, feature) pairs that came from several pieces: sum c, min d."""
+    if len(ci) == 0:
+        return ci, gi, c, d
+    key = ci * (int(gi.max()) + 1) + gi
+    uniq, inv = np.unique(key, return_inverse=True)
+    inv = inv.ravel()
+    csum = np.bincount(inv, weights=c, minlength=len(uniq))
+    dmin = np.full(len(uniq), np.inf)
+    np.minimum.at(dmin, inv, d)
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    return ci[first], gi[first], csum, dmin
+
+
 def _polygon_pairs(
     cells: _Cells, geoms: ObjArray
 ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
@@ -315,11 +370,12 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
             c = f.value[fi] * a / cells.area[ci]
             raw[f.name] = np.bincount(ci, weights=c, minlength=n)
             if f.role == "hazard":
+                # distance from the cell centre to the zone (0 when the cell is inside it)
                 d = np.zeros(len(ci))
                 part = ~whole
                 d[part] = shapely.distance(shapely.points(cells.xy[ci[part]]), f.geom[fi[part]])
-                ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
-                top[f.name] = (_global(ti, f.index), tv, td)
+                mci, mgi, mc, md = _merge_pairs(ci, f.index[fi], c, d)
+                top[f.name] = _top_k(mci, mgi, mc, md, n=n, k=k)
         elif f.method == "population":
             total = np.zeros(n)
             pts = f.is_point
@@ -470,6 +526,16 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         keep = np.ones(n, dtype=bool)
     else:
         raise ConfigError(f"layer '{layer.name}': method '{kind.method}' does not act on the risk")
+    index, xy, is_point, value, radius = index[keep], xy[keep], is_point[keep], value[keep], radius[keep]
+    if geom is not None:
+        geom = geom[keep]
+        area = None if area is None else area[keep]
+        poly = ~is_point
+        pieces, owner = _cut_pieces(geom[poly])
+        rows = np.concatenate([np.nonzero(~poly)[0], np.nonzero(poly)[0][owner]])
+        geom = np.concatenate([geom[~poly], pieces])
+        index, xy, is_point, value, radius = index[rows], xy[rows], is_point[rows], value[rows], radius[rows]
+        area = None if area is None else area[rows]
     if geom is not None:
         b = shapely.bounds(geom)
         b = np.where(np.isnan(b), np.c_[xy, xy], b)
@@ -482,15 +548,15 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         kind=kind.kind,
         role=kind.role,
         method=kind.method,
-        index=index[keep],
-        xy=xy[keep],
-        geom=None if geom is None else geom[keep],
-        is_point=is_point[keep],
-        value=value[keep],
-        radius=radius[keep],
-        bounds=b[keep],
+        index=index,
+        xy=xy,
+        geom=geom,
+        is_point=is_point,
+        value=value,
+        radius=radius,
+        bounds=b,
         decay=decay,
-        area=None if area is None else area[keep],
+        area=area,
     )
 
 
@@ -757,13 +823,22 @@ def _top_across(
     fidx = np.concatenate([top[i.name][0] for i in hz], axis=1)
     val = np.concatenate([top[i.name][1] for i in hz], axis=1)
     dist = np.concatenate([top[i.name][2] for i in hz], axis=1)
-    lyr = np.repeat(np.arange(len(hz)), k)[None, :].repeat(len(fidx), axis=0)
     ref = np.array([i.reference or 1.0 for i in hz]).repeat(k)[None, :]
     key = np.where(fidx >= 0, val / ref, -np.inf)
-    order = np.argsort(-key, axis=1, kind="stable")[:, :k]
-    rows = np.arange(len(fidx))[:, None]
-    li = np.where(np.isfinite(key[rows, order]), lyr[rows, order], -1)
-    return li, fidx[rows, order], val[rows, order], dist[rows, order]
+    rows = np.arange(len(fidx))
+    li = np.full((len(fidx), k), -1, dtype=np.int64)
+    fo = np.full((len(fidx), k), -1, dtype=np.int64)
+    vo = np.zeros((len(fidx), k))
+    do = np.full((len(fidx), k), np.nan)
+    for s in range(k):  # k passes of argmax: cheaper than sorting every row
+        j = np.argmax(key, axis=1)
+        ok = np.isfinite(key[rows, j])
+        li[ok, s] = j[ok] // k
+        fo[ok, s] = fidx[rows[ok], j[ok]]
+        vo[ok, s] = val[rows[ok], j[ok]]
+        do[ok, s] = dist[rows[ok], j[ok]]
+        key[rows, j] = -np.inf
+    return li, fo, vo, do
 
 
 def _contributors_json(

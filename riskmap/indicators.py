@@ -579,7 +579,8 @@ def _station_districts(
     ok_cell = region_of_cell >= 0
     b_area = np.bincount(region_of_cell[ok_cell], weights=(ctx.area * builtup)[ok_cell],
                          minlength=len(uniq)) / 1e6
-    share = np.divide(b_area, area_km2, out=np.zeros_like(b_area), where=area_km2 > 0)
+    # Cells are whole while regions are exact polygons: clip the small overshoot at 1.
+    share = np.minimum(np.divide(b_area, area_km2, out=np.zeros_like(b_area), where=area_km2 > 0), 1.0)
     cls = (stations["class"].astype("string").fillna("").to_numpy(dtype=object)
            if "class" in stations.columns else np.full(len(stations), "", dtype=object))
     limits = dict(opts.station_district_km2)

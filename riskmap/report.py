@@ -53,6 +53,11 @@ _T: dict[str, tuple[str, str]] = {
     "version": ("riskmap 版本", "riskmap version"),
     "grid": ("评估网格", "Grid"),
     "summary": ("一、评估概况", "1. Summary"),
+    "zoom": ("重点区域放大图", "Close-up of the red and orange areas"),
+    "zoom_note": (
+        "范围：较大及以上风险网格所在区域。",
+        "Extent: where the significant and major cells are.",
+    ),
     "map": ("二、城市安全风险四色图", "2. Four-colour risk map"),
     "districts": ("三、分区风险汇总与排名", "3. Districts, ranked"),
     "sources": ("四、重点风险源清单", "4. Top risk sources"),
@@ -144,6 +149,7 @@ def render_map_png(
     *,
     width_in: float = 7.2,
     dpi: int = 200,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> bytes:
     """The four-colour risk map as a PNG, drawn offline (no tiles, no network).
 
@@ -162,6 +168,9 @@ def render_map_png(
         ``zh`` or ``en``.
     width_in, dpi
         Size of the image.
+    extent
+        ``(minx, miny, maxx, maxy)`` in the working CRS to zoom to; the boundary's
+        bounds by default. Only cells and districts in view are drawn.
     """
     from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -172,7 +181,10 @@ def render_map_png(
     text_lang = lang if (lang == "en" or font) else "en"
     family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
 
-    minx, miny, maxx, maxy = shapely.bounds(data.boundary)
+    minx, miny, maxx, maxy = extent if extent is not None else shapely.bounds(data.boundary)
+    view = shapely.box(minx, miny, maxx, maxy)
+    if extent is not None:
+        cells = cells.iloc[shapely.intersects(cells.geometry.to_numpy(), view)]
     aspect = (maxy - miny) / max(maxx - minx, 1.0)
     map_h = width_in * min(max(aspect, 0.4), 1.6)
     legend_h = 0.42
@@ -204,10 +216,12 @@ def render_map_png(
     handles.append(_line_handle("#333333", 0.5, _t("district_line", text_lang)))
 
     if not data.districts.empty:
-        anchors = shapely.point_on_surface(data.districts.geometry.to_numpy())
-        labels = data.districts["name" if font else "adcode"].astype(str)
+        parts = shapely.intersection(data.districts.geometry.to_numpy(), view)
+        shown = shapely.area(parts) > 0.01 * view.area
+        anchors = shapely.point_on_surface(parts[shown])
+        labels = data.districts.loc[shown, "name" if font else "adcode"].astype(str)
         halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-        fontsize = 7.5 if len(data.districts) <= 20 else 5.5
+        fontsize = 8 if len(anchors) <= 20 else 6
         for pt, text in zip(anchors, labels, strict=True):
             ax.text(
                 shapely.get_x(pt),
@@ -238,6 +252,22 @@ def render_map_png(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+def focus_extent(
+    cells: gpd.GeoDataFrame, *, min_rank: int = 3, min_span_m: float = 8000.0, pad: float = 0.1
+) -> tuple[float, float, float, float] | None:
+    """Bounds of the cells at ``min_rank`` or above (较大 and 重大 by default), padded and
+    at least ``min_span_m`` wide and high, for a zoomed map; None when there are none."""
+    ranks = pd.to_numeric(cells["level_rank"], errors="coerce").fillna(0).to_numpy()
+    hot = cells.geometry.to_numpy()[ranks >= min_rank]
+    if len(hot) == 0:
+        return None
+    b = shapely.total_bounds(hot)
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    half_w = max((b[2] - b[0]) * (1 + pad), min_span_m) / 2
+    half_h = max((b[3] - b[1]) * (1 + pad), min_span_m) / 2
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
 def _line_handle(color: str, width: float, label: str) -> Any:
@@ -315,7 +345,9 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { border: 1px solid #bbb; padding: 1.2mm 1.5mm; vertical-align: top; text-align: left; }
 th { background: #eef0f3; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
+td.code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
+table.small td.code { word-break: break-all; }
+h2, .note { break-after: avoid; page-break-after: avoid; }
 td.lvl { font-weight: 600; text-align: center; white-space: nowrap; }
 .figure { text-align: center; break-inside: avoid; page-break-inside: avoid; }
 .figure img { width: 100%; max-height: 200mm; object-fit: contain; border: 1px solid #ccc; }
@@ -367,7 +399,7 @@ def _html_table(
             elif c in numeric:
                 tds.append(f'<td class="num">{_e(_fmt(v, formats.get(c, "{:,.0f}")))}</td>')
             elif c in code:
-                tds.append(f'<td class="code">{_e(v)}</td>')
+                tds.append(f'<td class="code">{_e(v).replace("-", "-<wbr>")}</td>')
             elif c in nowrap:
                 tds.append(f'<td class="nowrap">{_e(v)}</td>')
             else:
@@ -375,6 +407,22 @@ def _html_table(
         body.append("<tr>" + "".join(tds) + "</tr>")
     cls = ' class="small"' if small else ""
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pct(part: float, whole: float) -> str:
+    share = 100 * part / whole if whole else 0.0
+    return f"{share:.2f}%" if 0 < share < 1 else f"{share:.1f}%"
+
+
+def _num(v: Any) -> str:
+    """A number for people: thousands separated, at most 4 significant digits below 1,000."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "" if v is None else str(v)
+    if np.isnan(f):
+        return ""
+    return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
 
 
 def _fmt(v: Any, spec: str) -> str:
@@ -416,7 +464,7 @@ def _cards_html(cells: pd.DataFrame, lang: str) -> str:
         a, p = float(area[m].sum()), float(pop[m].sum())
         cards.append(
             f'<div class="card" style="border-top-color:{lvl.color}"><div>{_e(lvl.name(lang))}</div>'
-            f'<div class="big">{a:,.1f} km²</div><div class="small">{100 * a / tot_a:.1f}% · '
+            f'<div class="big">{a:,.1f} km²</div><div class="small">{_pct(a, tot_a)} · '
             f"{_e(_t('population', lang))} {p:,.0f}</div></div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>'
@@ -444,8 +492,8 @@ def _summary_html(cells: pd.DataFrame, inv: Inventory, lang: str) -> str:
         rows.append(
             f'<tr><td class="lvl"{_level_style(lvl.zh)}>{_e(lvl.name(lang))}</td>'
             f'<td class="num">{int(m.sum()):,}</td><td class="num">{a:,.2f}</td>'
-            f'<td class="num">{100 * a / tot_a:.1f}%</td><td class="num">{p:,.0f}</td>'
-            f'<td class="num">{100 * p / tot_p:.1f}%</td><td class="num">{ns:,}</td>'
+            f'<td class="num">{_pct(a, tot_a)}</td><td class="num">{p:,.0f}</td>'
+            f'<td class="num">{_pct(p, tot_p)}</td><td class="num">{ns:,}</td>'
             f'<td class="num">{na:,}</td></tr>'
         )
     rows.append(
@@ -481,8 +529,8 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
     for _, r in df.iterrows():
         name = r[name_col] if name_col else ""
         unit = r["unit"] if "unit" in df.columns and pd.notna(r["unit"]) else ""
-        value = _fmt(r.get("value"), "{:,.4g}")
-        target = _fmt(r.get("target"), "{:,.4g}")
+        value = _num(r.get("value"))
+        target = _num(r.get("target"))
         if target and "comparison" in df.columns and pd.notna(r.get("comparison")):
             target = f"{r['comparison']} {target}"
         passed = r.get("passed")
@@ -514,6 +562,7 @@ def build_report(
     top_n: int = 20,
     today: date | None = None,
     map_png: bytes | None = None,
+    zoom: bool = True,
 ) -> str:
     """A self-contained, printable HTML report of one assessment.
 
@@ -537,6 +586,8 @@ def build_report(
         The report's date (today by default).
     map_png
         A ready map image; drawn with :func:`render_map_png` when None.
+    zoom
+        Add a second map zoomed to the red and orange cells (:func:`focus_extent`).
 
     Returns
     -------
@@ -565,6 +616,15 @@ def build_report(
         f'<h2>{_e(_t("map", lang))}</h2><div class="figure">'
         f'<img alt="{_e(_t("map", lang))}" src="{img}">{no_cjk}</div>'
     )
+    focus = focus_extent(cells) if zoom else None
+    if focus is not None:
+        zpng = render_map_png(data, cells, lang, extent=focus)
+        zimg = "data:image/png;base64," + base64.b64encode(zpng).decode("ascii")
+        parts.append(
+            f'<section class="page"><h2>{_e(_t("zoom", lang))}</h2>'
+            f'<p class="note">{_e(_t("zoom_note", lang))}</p><div class="figure">'
+            f'<img alt="{_e(_t("zoom", lang))}" src="{zimg}"></div></section>'
+        )
 
     # Summary, districts, accidents
     parts.append(f'<section class="page"><h2>{_e(_t("summary", lang))}</h2>')

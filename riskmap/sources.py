@@ -224,9 +224,10 @@ def _cell_text(v: Any) -> str | None:
 def _to_text(values: pd.Series) -> pd.Series:
     """Stripped text of every value (object dtype), ``None`` where the value is missing."""
     if pd.api.types.is_string_dtype(values) and not is_numeric_dtype(values):
-        stripped = values.str.strip()
+        # Arrow-backed strings: strip/lower/isin run in C, not per value in Python.
+        stripped = pd.Series(values, dtype="string[pyarrow]").str.strip()
         null = (stripped.isna() | stripped.str.lower().isin(_NULL_TOKENS)).to_numpy(dtype=bool)
-        arr = np.array(stripped.to_numpy(dtype=object), dtype=object)
+        arr = np.array(stripped.to_numpy(dtype=object), dtype=object)  # NA is in `null`
         arr[null] = None
         return pd.Series(arr, index=values.index, dtype="object")
     arr = np.array([_cell_text(v) for v in values.to_numpy(dtype=object)], dtype=object)
@@ -241,13 +242,16 @@ def _numbers(values: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np
         return np.where(missing, np.nan, arr), missing, _to_text(values)
     text = _to_text(values)
     missing = text.isna().to_numpy()
-    cleaned = (
-        pd.Series(text, dtype="string")
-        .str.normalize("NFKC")
-        .str.replace(",", "", regex=False)
-        .str.replace(r"\s+", "", regex=True)
-    )
-    num = np.array(pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+    num = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+    retry = np.flatnonzero(~missing & np.isnan(num))
+    if retry.size:  # full-width digits, thousands separators, inner spaces
+        cleaned = (
+            pd.Series(text.iloc[retry].to_numpy(), dtype="string")
+            .str.normalize("NFKC")
+            .str.replace(",", "", regex=False)
+            .str.replace(r"\s+", "", regex=True)
+        )
+        num[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     num[~np.isfinite(num)] = np.nan
     return num, missing, text
 
@@ -340,8 +344,9 @@ def _read_csv(path: Path, encoding: str | None, file: str, problems: _Problems) 
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])
     headers = _check_headers(_clean_headers(header_line), problems)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                         skip_blank_lines=False, header=0, names=headers, index_col=False)
+        df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=sep, dtype=object,
+                         keep_default_na=False, skip_blank_lines=False, header=0, names=headers,
+                         index_col=False)
         rows = np.arange(len(df)) + 2
     except (pd.errors.ParserError, ValueError):
         df, rows = _read_csv_lenient(text, sep, headers, problems)
@@ -883,7 +888,9 @@ def _geometries_wgs84(
     out = np.full(n, None, dtype=object)
     if n == 0:
         return out, ok
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = np.asarray(geoms, dtype=object)
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if not from_table:
         problems.rows("error", "null_geometry", rows[missing], "the feature has no geometry (null or empty)",
@@ -1252,9 +1259,7 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
         values, bad = _cast_field(field, spec_f, frame[header].reset_index(drop=True), rows,
                                   header=header, problems=problems)
         if spec_f.required:
-            missing = pd.Series(values).isna().to_numpy() & ~bad
-            if spec_f.type == "str":
-                missing |= pd.Series(values).map(lambda v: v is None or v == "").to_numpy()
+            missing = pd.Series(values).isna().to_numpy() & ~bad  # '' and NULL tokens are missing
             idx = np.flatnonzero(missing)
             problems.rows("error", "missing_value", rows[idx], f"the required {field} ({spec_f.label.zh}) is empty",
                           "fill it in or delete the row", column=header)

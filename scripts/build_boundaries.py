@@ -110,7 +110,9 @@ def build_boundaries(tolerance: float = DEFAULT_TOLERANCE) -> tuple[dict, dict]:
     gcj_city = _read_gcj02(folder, CITY[0])
     gap = shapely.symmetric_difference(shapely.union_all(gcj_districts), gcj_city).area
     if gap > 1e-8 * gcj_city.area:
-        raise SystemExit(f"the 13 districts do not cover 420100 exactly (difference {gap:.3g} deg²)")
+        raise SystemExit(
+            f"the 13 districts do not cover 420100 exactly (difference {gap:.3g} deg²)"
+        )
 
     # Each vertex is converted on its own, so vertices shared by two districts stay identical
     # and the districts remain an edge-matched coverage in WGS84.
@@ -177,8 +179,12 @@ def write_feature_collection(fc: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                        help="simplification tolerance in degrees (default %(default)s)")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help="simplification tolerance in degrees (default %(default)s)",
+    )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
     args = parser.parse_args(argv)
     city, districts = build_boundaries(args.tolerance)
@@ -186,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     write_feature_collection(districts, args.out / "districts.geojson")
     for name in ("wuhan.geojson", "districts.geojson"):
         p = args.out / name
-        print(f"{p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}: "
-              f"{p.stat().st_size / 1024:.0f} KiB")
+        print(
+            f"{p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}: "
+            f"{p.stat().st_size / 1024:.0f} KiB"
+        )
     return 0
 
 

@@ -22,7 +22,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import re
 import sys
@@ -57,6 +56,8 @@ FIXED_TIME = (2021, 1, 1, 0, 0, 0)
 """Timestamp written into zip members and file headers so re-runs give the same bytes."""
 
 FloatArray = npt.NDArray[np.float64]
+Names = Sequence[str] | npt.NDArray[Any]
+"""District (or other) names: a list, or an object array from a frame column."""
 
 # ----------------------------------------------------------------------------- census
 
@@ -64,10 +65,21 @@ CENSUS_TOTAL = 12_326_518
 """Resident population of Wuhan, 7th national census (2020-11-01)."""
 
 CENSUS_AREAS: dict[str, int] = {
-    "江岸区": 965_260, "江汉区": 647_932, "硚口区": 666_661, "汉阳区": 837_263,
-    "武昌区": 1_092_750, "青山区": 463_295, "洪山区": 1_728_811, "东西湖区": 845_782,
-    "蔡甸区": 554_383, "江夏区": 974_715, "黄陂区": 1_151_644, "新洲区": 860_377,
-    "武汉经开": 481_338, "东湖高新": 935_146, "东湖风景": 121_161,
+    "江岸区": 965_260,
+    "江汉区": 647_932,
+    "硚口区": 666_661,
+    "汉阳区": 837_263,
+    "武昌区": 1_092_750,
+    "青山区": 463_295,
+    "洪山区": 1_728_811,
+    "东西湖区": 845_782,
+    "蔡甸区": 554_383,
+    "江夏区": 974_715,
+    "黄陂区": 1_151_644,
+    "新洲区": 860_377,
+    "武汉经开": 481_338,
+    "东湖高新": 935_146,
+    "东湖风景": 121_161,
 }
 """The 15 areas of the census bulletin (12 districts + 3 functional zones; 汉南 is inside 经开)."""
 
@@ -112,16 +124,47 @@ def allocate_census() -> dict[str, int]:
 # which run mid-river: good to roughly 0.5-1 km, not a survey.
 
 YANGTZE: tuple[tuple[float, float], ...] = (
-    (113.78, 30.205), (113.86, 30.195), (113.90, 30.255), (113.94, 30.293), (113.97, 30.298),
-    (114.01, 30.270), (114.04, 30.225), (114.07, 30.232), (114.085, 30.270), (114.10, 30.330),
-    (114.13, 30.365), (114.17, 30.405), (114.20, 30.450), (114.235, 30.478), (114.265, 30.510),
-    (114.283, 30.545), (114.300, 30.580), (114.330, 30.626), (114.370, 30.662), (114.420, 30.684),
-    (114.480, 30.690), (114.520, 30.678), (114.548, 30.650), (114.568, 30.602), (114.592, 30.568),
-    (114.630, 30.560), (114.700, 30.585), (114.790, 30.622), (114.840, 30.645),
+    (113.78, 30.205),
+    (113.86, 30.195),
+    (113.90, 30.255),
+    (113.94, 30.293),
+    (113.97, 30.298),
+    (114.01, 30.270),
+    (114.04, 30.225),
+    (114.07, 30.232),
+    (114.085, 30.270),
+    (114.10, 30.330),
+    (114.13, 30.365),
+    (114.17, 30.405),
+    (114.20, 30.450),
+    (114.235, 30.478),
+    (114.265, 30.510),
+    (114.283, 30.545),
+    (114.300, 30.580),
+    (114.330, 30.626),
+    (114.370, 30.662),
+    (114.420, 30.684),
+    (114.480, 30.690),
+    (114.520, 30.678),
+    (114.548, 30.650),
+    (114.568, 30.602),
+    (114.592, 30.568),
+    (114.630, 30.560),
+    (114.700, 30.585),
+    (114.790, 30.622),
+    (114.840, 30.645),
 )
 HAN: tuple[tuple[float, float], ...] = (
-    (113.96, 30.620), (114.00, 30.606), (114.02, 30.602), (114.05, 30.588), (114.08, 30.596),
-    (114.12, 30.597), (114.16, 30.602), (114.19, 30.584), (114.22, 30.580), (114.25, 30.570),
+    (113.96, 30.620),
+    (114.00, 30.606),
+    (114.02, 30.602),
+    (114.05, 30.588),
+    (114.08, 30.596),
+    (114.12, 30.597),
+    (114.16, 30.602),
+    (114.19, 30.584),
+    (114.22, 30.580),
+    (114.25, 30.570),
     (114.285, 30.565),
 )
 YANGTZE_HALF_WIDTH_M = 750.0
@@ -165,48 +208,76 @@ CITY_CENTRE = (114.295, 30.580)
 
 # ----------------------------------------------------------------------- name pools
 
-SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏吕丁沈姚卢姜钟谭陆汪范金石廖夏付方邹熊秦江雷")
-GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华红建文辉力斌波宁峰鹏俊凯浩亮琳晶燕玲丹倩婷雪梅林宇晨志国庆海")
-BRANDS = tuple(
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+SURNAMES = tuple(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏吕丁沈姚卢姜钟谭陆汪范金石廖夏付方邹熊秦江雷"
+)
+GIVEN = tuple(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华红建文辉力斌波宁峰鹏俊凯浩亮琳晶燕玲丹倩婷雪梅林宇晨志国庆海"
+)
+BRANDS = _words(
     "鑫达 华润 长江 江城 楚天 东湖 晴川 龟山 琴台 光谷 盘龙 木兰 汤逊 天河 临空 金银湖 "
     "汉江 荆楚 兴发 恒信 中原 华星 鼎盛 宏图 瑞丰 嘉禾 安达 昌盛 九州 新源 宝丰 远大 "
-    "汇通 联创 正大 富华 信达 永昌 德胜 天成".split()
+    "汇通 联创 正大 富华 信达 永昌 德胜 天成"
 )
 PLACES: dict[str, tuple[str, ...]] = {
-    "江岸区": tuple("后湖 百步亭 二七 大智 一元 球场 劳动 台北 西马 丹水池 谌家矶 塔子湖 永清 车站 四唯 新村".split()),
-    "江汉区": tuple("汉兴 唐家墩 北湖 常青 民权 万松 前进 民意 新华 水塔 花楼 满春".split()),
-    "硚口区": tuple("宗关 汉中 汉水桥 宝丰 荣华 古田 韩家墩 易家墩 长丰 汉正 六角亭".split()),
-    "汉阳区": tuple("四新 晴川 鹦鹉 洲头 五里墩 琴断口 江堤 永丰 龙阳 建桥 江汉二桥".split()),
-    "武昌区": tuple("积玉桥 杨园 徐家棚 粮道 中华路 黄鹤楼 紫阳 白沙洲 首义 中南 水果湖 珞珈山".split()),
-    "青山区": tuple("红卫路 冶金 新沟桥 工人村 厂前 钢花村 白玉山 青山镇 武东 八吉府 北湖".split()),
-    "洪山区": tuple("珞南 关山 狮子山 张家湾 梨园 卓刀泉 洪山 和平 青菱 天兴 花山 九峰 左岭 佛祖岭 豹澥 龙泉".split()),
-    "东西湖区": tuple("吴家山 将军路 慈惠 走马岭 径河 长青 辛安渡 东山 柏泉 新沟 金银湖".split()),
-    "汉南区": tuple("纱帽 邓南 东荆 湘口 乌金 银莲湖".split()),
-    "蔡甸区": tuple("蔡甸 奓山 永安 侏儒山 大集 张湾 索河 玉贤 消泗 沌口 军山 沌阳 常福".split()),
-    "江夏区": tuple("纸坊 金口 乌龙泉 郑店 五里界 安山 山坡 法泗 湖泗 舒安 庙山 藏龙岛 流芳 滨湖".split()),
-    "黄陂区": tuple("前川 祁家湾 横店 罗汉寺 滠口 六指 天河 王家河 长轩岭 李家集 姚家集 蔡榨 武湖 三里桥 蔡店 盘龙城".split()),
-    "新洲区": tuple("邾城 阳逻 仓埠 汪集 李集 三店 潘塘 旧街 双柳 涨渡湖 辛冲 徐古 凤凰".split()),
+    "江岸区": _words(
+        "后湖 百步亭 二七 大智 一元 球场 劳动 台北 西马 丹水池 谌家矶 塔子湖 永清 车站 四唯 新村"
+    ),
+    "江汉区": _words("汉兴 唐家墩 北湖 常青 民权 万松 前进 民意 新华 水塔 花楼 满春"),
+    "硚口区": _words("宗关 汉中 汉水桥 宝丰 荣华 古田 韩家墩 易家墩 长丰 汉正 六角亭"),
+    "汉阳区": _words("四新 晴川 鹦鹉 洲头 五里墩 琴断口 江堤 永丰 龙阳 建桥 江汉二桥"),
+    "武昌区": _words("积玉桥 杨园 徐家棚 粮道 中华路 黄鹤楼 紫阳 白沙洲 首义 中南 水果湖 珞珈山"),
+    "青山区": _words("红卫路 冶金 新沟桥 工人村 厂前 钢花村 白玉山 青山镇 武东 八吉府 北湖"),
+    "洪山区": _words(
+        "珞南 关山 狮子山 张家湾 梨园 卓刀泉 洪山 和平 青菱 天兴 花山 九峰 左岭 佛祖岭 豹澥 龙泉"
+    ),
+    "东西湖区": _words("吴家山 将军路 慈惠 走马岭 径河 长青 辛安渡 东山 柏泉 新沟 金银湖"),
+    "汉南区": _words("纱帽 邓南 东荆 湘口 乌金 银莲湖"),
+    "蔡甸区": _words("蔡甸 奓山 永安 侏儒山 大集 张湾 索河 玉贤 消泗 沌口 军山 沌阳 常福"),
+    "江夏区": _words("纸坊 金口 乌龙泉 郑店 五里界 安山 山坡 法泗 湖泗 舒安 庙山 藏龙岛 流芳 滨湖"),
+    "黄陂区": _words(
+        "前川 祁家湾 横店 罗汉寺 滠口 六指 天河 王家河 长轩岭 李家集 姚家集 蔡榨 武湖 三里桥 蔡店 盘龙城"
+    ),
+    "新洲区": _words("邾城 阳逻 仓埠 汪集 李集 三店 潘塘 旧街 双柳 涨渡湖 辛冲 徐古 凤凰"),
 }
 ROADS: dict[str, tuple[str, ...]] = {
-    "江岸区": tuple("解放大道 建设大道 沿江大道 黄浦大街 后湖大道 二七路 堤角路".split()),
-    "江汉区": tuple("新华路 青年路 发展大道 唐家墩路 解放大道 建设大道 江汉路".split()),
-    "硚口区": tuple("解放大道 中山大道 古田二路 长丰大道 汉西一路 京汉大道 宝丰路".split()),
-    "汉阳区": tuple("龙阳大道 汉阳大道 鹦鹉大道 四新大道 江城大道 墨水湖北路 芳草路".split()),
-    "武昌区": tuple("中北路 武珞路 徐东大街 和平大道 友谊大道 八一路 白沙洲大道 中山路".split()),
-    "青山区": tuple("和平大道 建设一路 冶金大道 工人村路 青化路 友谊大道 临江大道".split()),
-    "洪山区": tuple("珞喻路 雄楚大道 关山大道 光谷大道 高新大道 民族大道 青化路 白沙洲大道".split()),
-    "东西湖区": tuple("金山大道 东吴大道 临空港大道 马池路 吴家山大道 汉丹路".split()),
-    "汉南区": tuple("汉南大道 纱帽大道 兴城大道 通航大道".split()),
-    "蔡甸区": tuple("蔡甸大街 知音湖大道 沌阳大道 东风大道 车城大道 汉阳大道".split()),
-    "江夏区": tuple("文化大道 纸坊大街 江夏大道 庙山大道 藏龙大道 107国道".split()),
-    "黄陂区": tuple("黄陂大道 前川大道 木兰大道 汉口北大道 岱黄公路 盘龙大道".split()),
-    "新洲区": tuple("邾城大街 新洲大道 港城大道 平江东路 阳逻大道 318国道".split()),
+    "江岸区": _words("解放大道 建设大道 沿江大道 黄浦大街 后湖大道 二七路 堤角路"),
+    "江汉区": _words("新华路 青年路 发展大道 唐家墩路 解放大道 建设大道 江汉路"),
+    "硚口区": _words("解放大道 中山大道 古田二路 长丰大道 汉西一路 京汉大道 宝丰路"),
+    "汉阳区": _words("龙阳大道 汉阳大道 鹦鹉大道 四新大道 江城大道 墨水湖北路 芳草路"),
+    "武昌区": _words("中北路 武珞路 徐东大街 和平大道 友谊大道 八一路 白沙洲大道 中山路"),
+    "青山区": _words("和平大道 建设一路 冶金大道 工人村路 青化路 友谊大道 临江大道"),
+    "洪山区": _words("珞喻路 雄楚大道 关山大道 光谷大道 高新大道 民族大道 青化路 白沙洲大道"),
+    "东西湖区": _words("金山大道 东吴大道 临空港大道 马池路 吴家山大道 汉丹路"),
+    "汉南区": _words("汉南大道 纱帽大道 兴城大道 通航大道"),
+    "蔡甸区": _words("蔡甸大街 知音湖大道 沌阳大道 东风大道 车城大道 汉阳大道"),
+    "江夏区": _words("文化大道 纸坊大街 江夏大道 庙山大道 藏龙大道 107国道"),
+    "黄陂区": _words("黄陂大道 前川大道 木兰大道 汉口北大道 岱黄公路 盘龙大道"),
+    "新洲区": _words("邾城大街 新洲大道 港城大道 平江东路 阳逻大道 318国道"),
 }
-COMMUNITY_CHARS = tuple("青和平兴华新建民安永丰福康盛东南金玉花园桥湖山江明振联红星前进友谊长春胜惠育才滨锦绣紫荆翠柳梅竹松桂莲丹凤龙泉清泰宁瑞祥德馨")
+COMMUNITY_CHARS = tuple(
+    "青和平兴华新建民安永丰福康盛东南金玉花园桥湖山江明振联红星前进友谊长春胜惠育才滨锦绣紫荆翠柳梅竹松桂莲丹凤龙泉清泰宁瑞祥德馨"
+)
 
 DISTRICT_ORDER = (
-    "江岸区", "江汉区", "硚口区", "汉阳区", "武昌区", "青山区", "洪山区",
-    "东西湖区", "汉南区", "蔡甸区", "江夏区", "黄陂区", "新洲区",
+    "江岸区",
+    "江汉区",
+    "硚口区",
+    "汉阳区",
+    "武昌区",
+    "青山区",
+    "洪山区",
+    "东西湖区",
+    "汉南区",
+    "蔡甸区",
+    "江夏区",
+    "黄陂区",
+    "新洲区",
 )
 CENTRAL = ("江岸区", "江汉区", "硚口区", "汉阳区", "武昌区", "青山区", "洪山区")
 OUTER = ("东西湖区", "汉南区", "蔡甸区", "江夏区", "黄陂区", "新洲区")
@@ -231,7 +302,9 @@ def _rng(layer: str) -> np.random.Generator:
     return np.random.default_rng([SEED, zlib.crc32(layer.encode("utf-8"))])
 
 
-def _to_metric_xy(lon: Sequence[float] | FloatArray, lat: Sequence[float] | FloatArray) -> tuple[FloatArray, FloatArray]:
+def _to_metric_xy(
+    lon: Sequence[float] | FloatArray, lat: Sequence[float] | FloatArray
+) -> tuple[FloatArray, FloatArray]:
     return from_wgs84_xy(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), METRIC)
 
 
@@ -258,9 +331,13 @@ N_TOWNS = 80
 """Small synthetic township centres scattered over the outer districts (seeded)."""
 
 
-def _town_centres(districts: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _town_centres(
+    districts: gpd.GeoDataFrame,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     rng = _rng("towns")
-    outer = shapely.union_all(districts.geometry.to_numpy()[districts["name"].isin(OUTER).to_numpy()])
+    outer = shapely.union_all(
+        districts.geometry.to_numpy()[districts["name"].isin(OUTER).to_numpy()]
+    )
     minx, miny, maxx, maxy = outer.bounds
     x = rng.uniform(minx, maxx, 20 * N_TOWNS)
     y = rng.uniform(miny, maxy, 20 * N_TOWNS)
@@ -295,21 +372,23 @@ def _largest_remainder(weights: FloatArray, total: int) -> npt.NDArray[np.int64]
 
 def _population_cells(districts: gpd.GeoDataFrame, water: shapely.Geometry) -> gpd.GeoDataFrame:
     """1 km squares (snapped to multiples of 1 km) split by district, with census totals."""
-    minx, miny, maxx, maxy = shapely.total_bounds(districts.geometry.values)
+    minx, miny, maxx, maxy = shapely.total_bounds(districts.geometry.to_numpy())
     xs = np.arange(np.floor(minx / 1000) * 1000, maxx, 1000.0)
     ys = np.arange(np.floor(miny / 1000) * 1000, maxy, 1000.0)
     gx, gy = np.meshgrid(xs, ys)
     boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + 1000, gy.ravel() + 1000)
-    tree = shapely.STRtree(districts.geometry.values)
+    tree = shapely.STRtree(districts.geometry.to_numpy())
     box_i, dist_i = tree.query(boxes, predicate="intersects")
-    pieces = shapely.intersection(boxes[box_i], districts.geometry.values[dist_i], grid_size=0.01)
+    pieces = shapely.intersection(
+        boxes[box_i], districts.geometry.to_numpy()[dist_i], grid_size=0.01
+    )
     pieces = shapely.get_parts(pieces, return_index=True)
     geoms, which = pieces
     keep = (shapely.get_type_id(geoms) == 3) & (shapely.area(geoms) > 100.0)
     # Re-assemble multi-part pieces of the same (box, district) pair.
-    frame = gpd.GeoDataFrame(
-        {"pair": which[keep]}, geometry=geoms[keep], crs=METRIC
-    ).dissolve(by="pair", sort=True)
+    frame = gpd.GeoDataFrame({"pair": which[keep]}, geometry=geoms[keep], crs=METRIC).dissolve(
+        by="pair", sort=True
+    )
     pair = frame.index.to_numpy()
     bi, di = box_i[pair], dist_i[pair]
     geom = frame.geometry.to_numpy()
@@ -326,32 +405,40 @@ def _population_cells(districts: gpd.GeoDataFrame, water: shapely.Geometry) -> g
         sel = names == name
         count[sel] = _largest_remainder(weight[sel], allocation[name])
     ids = np.array(
-        [f"E{int(a) // 1000:03d}N{int(b) // 1000:04d}-{c}" for a, b, c in zip(cx, cy, adcodes, strict=True)]
+        [
+            f"E{int(a) // 1000:03d}N{int(b) // 1000:04d}-{c}"
+            for a, b, c in zip(cx, cy, adcodes, strict=True)
+        ]
     )
     out = gpd.GeoDataFrame(
         {"grid_id": ids, "adcode": adcodes, "district": names, "pop2020": count},
-        geometry=geom, crs=METRIC,
+        geometry=geom,
+        crs=METRIC,
     )
     return out.sort_values("grid_id", kind="stable").reset_index(drop=True)
 
 
 def _load_world(boundary_dir: Path) -> _World:
     d = gpd.read_file(boundary_dir / "districts.geojson")
-    geoms = from_wgs84_geometries(d.geometry.values, METRIC)
-    districts = gpd.GeoDataFrame({"adcode": d["adcode"].astype(str), "name": d["name"]}, geometry=geoms, crs=METRIC)
+    geoms = from_wgs84_geometries(d.geometry.to_numpy(), METRIC)
+    districts = gpd.GeoDataFrame(
+        {"adcode": d["adcode"].astype(str), "name": d["name"]}, geometry=geoms, crs=METRIC
+    )
     boundary = shapely.union_all(geoms)
     water = _water_geometry()
     land = shapely.difference(shapely.buffer(boundary, -30.0), water)
     shapely.prepare(land)
     cells = _population_cells(districts, water)
-    tree = shapely.STRtree(districts.geometry.values)
+    tree = shapely.STRtree(districts.geometry.to_numpy())
     return _World(districts, boundary, water, land, cells, tree)
 
 
 # ------------------------------------------------------------------------- sampling
 
 
-def _take(ok: npt.NDArray[np.bool_], x: FloatArray, y: FloatArray, need: int) -> tuple[FloatArray, FloatArray]:
+def _take(
+    ok: npt.NDArray[np.bool_], x: FloatArray, y: FloatArray, need: int
+) -> tuple[FloatArray, FloatArray]:
     return x[ok][:need], y[ok][:need]
 
 
@@ -374,7 +461,9 @@ def _collect(
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _in_region(world: _World, x: FloatArray, y: FloatArray, region: shapely.Geometry | None) -> npt.NDArray[np.bool_]:
+def _in_region(
+    world: _World, x: FloatArray, y: FloatArray, region: shapely.Geometry | None
+) -> npt.NDArray[np.bool_]:
     ok = shapely.contains_xy(world.land, x, y)
     if region is not None:
         ok &= shapely.contains_xy(region, x, y)
@@ -382,8 +471,13 @@ def _in_region(world: _World, x: FloatArray, y: FloatArray, region: shapely.Geom
 
 
 def _sample_population(
-    rng: np.random.Generator, world: _World, n: int, *, power: float = 1.0,
-    region: shapely.Geometry | None = None, districts: Sequence[str] | None = None,
+    rng: np.random.Generator,
+    world: _World,
+    n: int,
+    *,
+    power: float = 1.0,
+    region: shapely.Geometry | None = None,
+    districts: Sequence[str] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Points with density following population ** power."""
     cells = world.cells
@@ -408,8 +502,13 @@ def _sample_population(
 
 
 def _sample_near(
-    rng: np.random.Generator, world: _World, centres: Sequence[tuple[float, float]], sigma_km: float, n: int,
-    *, region: shapely.Geometry | None = None,
+    rng: np.random.Generator,
+    world: _World,
+    centres: Sequence[tuple[float, float]],
+    sigma_km: float,
+    n: int,
+    *,
+    region: shapely.Geometry | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Points scattered (Gaussian) around WGS84 centres, on land."""
     cx, cy = _to_metric_xy([c[0] for c in centres], [c[1] for c in centres])
@@ -449,7 +548,9 @@ def _region_box(lon0: float, lat0: float, lon1: float, lat1: float) -> shapely.G
     lon = np.linspace(lon0, lon1, 9)
     lat = np.linspace(lat0, lat1, 9)
     ring = list(zip(lon, [lat0] * 9, strict=True)) + list(zip([lon1] * 9, lat, strict=True))
-    ring += list(zip(lon[::-1], [lat1] * 9, strict=True)) + list(zip([lon0] * 9, lat[::-1], strict=True))
+    ring += list(zip(lon[::-1], [lat1] * 9, strict=True)) + list(
+        zip([lon0] * 9, lat[::-1], strict=True)
+    )
     x, y = _to_metric_xy([c[0] for c in ring], [c[1] for c in ring])
     return shapely.Polygon(np.column_stack([x, y]))
 
@@ -465,11 +566,6 @@ def _district_of(world: _World, x: FloatArray, y: FloatArray) -> npt.NDArray[np.
     return out
 
 
-def _distance_to_centre_km(x: FloatArray, y: FloatArray) -> FloatArray:
-    cx, cy = _to_metric_xy([CITY_CENTRE[0]], [CITY_CENTRE[1]])
-    return np.hypot(x - cx[0], y - cy[0]) / 1000.0
-
-
 # ----------------------------------------------------------------------------- names
 
 
@@ -482,21 +578,25 @@ def _people(rng: np.random.Generator, n: int) -> list[str]:
     g1 = rng.integers(0, len(GIVEN), n)
     g2 = rng.integers(0, len(GIVEN), n)
     two = rng.random(n) < 0.6
-    return [SURNAMES[a] + GIVEN[b] + (GIVEN[c] if t else "") for a, b, c, t in zip(s, g1, g2, two, strict=True)]
+    return [
+        SURNAMES[a] + GIVEN[b] + (GIVEN[c] if t else "")
+        for a, b, c, t in zip(s, g1, g2, two, strict=True)
+    ]
 
 
 def _pick(rng: np.random.Generator, pool: Sequence[str], n: int) -> list[str]:
     return [pool[i] for i in rng.integers(0, len(pool), n)]
 
 
-def _place(rng: np.random.Generator, districts: Sequence[str]) -> list[str]:
+def _place(rng: np.random.Generator, districts: Names) -> list[str]:
     return [PLACES[d][rng.integers(0, len(PLACES[d]))] for d in districts]
 
 
-def _addresses(rng: np.random.Generator, districts: Sequence[str]) -> list[str]:
+def _addresses(rng: np.random.Generator, districts: Names) -> list[str]:
     nums = rng.integers(1, 999, len(districts))
     return [
-        f"武汉市{d}{ROADS[d][rng.integers(0, len(ROADS[d]))]}{k}号" for d, k in zip(districts, nums, strict=True)
+        f"武汉市{d}{ROADS[d][rng.integers(0, len(ROADS[d]))]}{k}号"
+        for d, k in zip(districts, nums, strict=True)
     ]
 
 
@@ -512,7 +612,7 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _communities(rng: np.random.Generator, districts: Sequence[str]) -> list[str]:
+def _communities(rng: np.random.Generator, districts: Names) -> list[str]:
     a = rng.integers(0, len(COMMUNITY_CHARS), len(districts))
     b = rng.integers(0, len(COMMUNITY_CHARS), len(districts))
     return [COMMUNITY_CHARS[i] + COMMUNITY_CHARS[j] for i, j in zip(a, b, strict=True)]
@@ -527,7 +627,7 @@ def _short(district: str) -> str:
 # for point layers, or a GeoDataFrame in EPSG:4547 for lines and polygons.
 
 
-def _frame(world: _World, x: FloatArray, y: FloatArray, **columns: Any) -> pd.DataFrame:
+def _frame(x: FloatArray, y: FloatArray, **columns: Any) -> pd.DataFrame:
     df = pd.DataFrame(columns)
     df["x"] = x
     df["y"] = y
@@ -571,26 +671,27 @@ def make_hazmat(world: _World) -> pd.DataFrame:
         ys.append(y)
         size.append(np.full(n, factor))
     n_urban = sum(HAZMAT_GRADE_COUNTS.values()) - sum(c[4] for c in HAZMAT_CLUSTERS)
-    x, y = _sample_population(rng, world, n_urban, power=1.0)  # water works, cold stores, hospitals' gases
+    # water works, cold stores, hospitals' gases
+    x, y = _sample_population(rng, world, n_urban, power=1.0)
     xs.append(x)
     ys.append(y)
     size.append(np.full(n_urban, 0.1))
-    x, y, factor = np.concatenate(xs), np.concatenate(ys), np.concatenate(size)
+    x, y, sizes = np.concatenate(xs), np.concatenate(ys), np.concatenate(size)
     n = len(x)
-    score = factor + rng.normal(0, 0.8, n)
+    score = sizes + rng.normal(0, 0.8, n)
     order = np.argsort(-score, kind="stable")
     grade = np.empty(n, dtype=object)
     start = 0
     for g, k in HAZMAT_GRADE_COUNTS.items():
-        grade[order[start:start + k]] = g
+        grade[order[start : start + k]] = g
         start += k
     lo = {"一级": 100.0, "二级": 50.0, "三级": 10.0, "四级": 1.0}
     hi = {"一级": 400.0, "二级": 100.0, "三级": 50.0, "四级": 10.0}
     u = rng.random(n)
     r = np.full(n, np.nan)
-    for g in lo:
+    for g, low in lo.items():
         sel = grade == g
-        r[sel] = lo[g] * (hi[g] / lo[g]) ** u[sel]  # log-uniform inside the grade's range
+        r[sel] = low * (hi[g] / low) ** u[sel]  # log-uniform inside the grade's range
     r = np.floor(r * 100) / 100  # 2 decimals, never rounded up into the next grade
     trade_i = rng.integers(0, len(HAZMAT_TRADES), n)
     district = _district_of(world, x, y)
@@ -602,11 +703,20 @@ def make_hazmat(world: _World) -> pd.DataFrame:
         picked = rng.choice(len(subs), size=k, replace=False)
         substances.append("、".join(subs[j] for j in sorted(picked)))
         names.append(f"武汉{BRANDS[rng.integers(0, len(BRANDS))]}{trade}有限公司")
-    employees = np.round(rng.lognormal(np.log(60), 0.9, n) * (1 + 2 * (grade == "一级"))).astype(int) + 5
+    employees = (
+        np.round(rng.lognormal(np.log(60), 0.9, n) * (1 + 2 * (grade == "一级"))).astype(int) + 5
+    )
     return _frame(
-        world, x, y,
-        id=_ids("WH", n), name=_unique(names), grade=grade, r_value=r, substances=substances,
-        employees=employees, district=district, address=_addresses(rng, district),
+        x,
+        y,
+        id=_ids("WH", n),
+        name=_unique(names),
+        grade=grade,
+        r_value=r,
+        substances=substances,
+        employees=employees,
+        district=district,
+        address=_addresses(rng, district),
         responsible_person=_people(rng, n),
     )
 
@@ -616,17 +726,26 @@ def make_fireworks(world: _World) -> pd.DataFrame:
     rng = _rng("fireworks")
     region = shapely.difference(
         _district_geom(world, *OUTER),
-        shapely.buffer(shapely.points(*_to_metric_xy([CITY_CENTRE[0]], [CITY_CENTRE[1]])), 12_000)[0],
+        shapely.buffer(shapely.points(*_to_metric_xy([CITY_CENTRE[0]], [CITY_CENTRE[1]])), 12_000)[
+            0
+        ],
     )
     x, y = _sample_population(rng, world, 60, power=0.5, region=region)
     district = _district_of(world, x, y)
-    names = [f"武汉市{_short(d)}{p}烟花爆竹批发有限公司" for d, p in zip(district, _place(rng, district), strict=True)]
+    names = [
+        f"武汉市{_short(d)}{p}烟花爆竹批发有限公司"
+        for d, p in zip(district, _place(rng, district), strict=True)
+    ]
     return _frame(
-        world, x, y,
-        id=_ids("YB", 60), name=_unique(names),
+        x,
+        y,
+        id=_ids("YB", 60),
+        name=_unique(names),
         licence=[f"（鄂）YH批〔2021〕{i:04d}号" for i in rng.permutation(np.arange(1, 61)) + 100],
-        storage_t=np.round(rng.uniform(5, 60, 60), 1), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, 60),
+        storage_t=np.round(rng.uniform(5, 60, 60), 1),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, 60),
     )
 
 
@@ -636,10 +755,20 @@ def _ring_roads_and_radials() -> list[shapely.LineString]:
     roads: list[shapely.LineString] = []
     for r in (5_000.0, 11_000.0, 20_000.0):
         t = np.linspace(0, 2 * np.pi, 73)
-        roads.append(shapely.LineString(np.column_stack([cx[0] + r * np.cos(t), cy[0] + 0.9 * r * np.sin(t)])))
+        roads.append(
+            shapely.LineString(
+                np.column_stack([cx[0] + r * np.cos(t), cy[0] + 0.9 * r * np.sin(t)])
+            )
+        )
     towns = [(c[0], c[1]) for c in DENSITY_CENTRES[7:]] + [
-        (114.13, 30.34), (114.60, 30.30), (114.40, 31.20), (114.95, 30.95), (113.85, 30.45),
-        (114.00, 30.70), (114.25, 30.05), (114.70, 30.60),
+        (114.13, 30.34),
+        (114.60, 30.30),
+        (114.40, 31.20),
+        (114.95, 30.95),
+        (113.85, 30.45),
+        (114.00, 30.70),
+        (114.25, 30.05),
+        (114.70, 30.60),
     ]
     for lon, lat in towns:
         x, y = _to_metric_xy([CITY_CENTRE[0], lon], [CITY_CENTRE[1], lat])
@@ -667,17 +796,31 @@ def make_gas_stations(world: _World) -> pd.DataFrame:
     x2, y2 = _collect(draw, n - n // 2)
     x, y = np.concatenate([x1, x2]), np.concatenate([y1, y2])
     district = _district_of(world, x, y)
-    brand = rng.choice(np.array(["中国石化", "中国石油", "中海油", "壳牌", "民营"]), size=n, p=[0.55, 0.28, 0.05, 0.05, 0.07])
+    brand = rng.choice(
+        np.array(["中国石化", "中国石油", "中海油", "壳牌", "民营"]),
+        size=n,
+        p=[0.55, 0.28, 0.05, 0.05, 0.07],
+    )
     places = _place(rng, district)
     names = [
-        (f"{b}武汉{_short(d)}{p}加油站" if b != "民营" else f"武汉{BRANDS[rng.integers(0, len(BRANDS))]}加油站")
+        (
+            f"{b}武汉{_short(d)}{p}加油站"
+            if b != "民营"
+            else f"武汉{BRANDS[rng.integers(0, len(BRANDS))]}加油站"
+        )
         for b, d, p in zip(brand, district, places, strict=True)
     ]
     grade = rng.choice(np.array(["一级", "二级", "三级"]), size=n, p=[0.1, 0.7, 0.2])
     return _frame(
-        world, x, y,
-        id=_ids("JY", n), name=_unique(names), grade=grade, brand=brand, district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("JY", n),
+        name=_unique(names),
+        grade=grade,
+        brand=brand,
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -691,16 +834,37 @@ def make_tailings(world: _World) -> pd.DataFrame:
     if district[0] != "江夏区" or not shapely.contains_xy(world.land, x[0], y[0]):
         raise RuntimeError("the tailings pond must lie on land in 江夏区")
     return _frame(
-        world, x, y, id=["WK0001"], name=["大洪山尾矿库"], district=district,
-        address=["武汉市江夏区山坡街大洪山村"], responsible_person=_people(_rng("tailings"), 1),
-        grade=["四等"], volume_10k_m3=[186.5],
+        x,
+        y,
+        id=["WK0001"],
+        name=["大洪山尾矿库"],
+        district=district,
+        address=["武汉市江夏区山坡街大洪山村"],
+        responsible_person=_people(_rng("tailings"), 1),
+        grade=["四等"],
+        volume_10k_m3=[186.5],
     )
 
 
-DUST_TYPES = ("铝镁等金属粉尘", "木质粉尘", "粮食粉尘", "饲料粉尘", "淀粉粉尘", "纸质粉尘", "塑料粉尘", "纺织纤维粉尘")
+DUST_TYPES = (
+    "铝镁等金属粉尘",
+    "木质粉尘",
+    "粮食粉尘",
+    "饲料粉尘",
+    "淀粉粉尘",
+    "纸质粉尘",
+    "塑料粉尘",
+    "纺织纤维粉尘",
+)
 INDUSTRIAL_PARKS = (
-    (114.130, 30.665), (114.160, 30.490), (114.080, 30.320), (114.320, 30.330),
-    (114.330, 30.760), (114.560, 30.690), (113.980, 30.500), (114.420, 30.480),
+    (114.130, 30.665),
+    (114.160, 30.490),
+    (114.080, 30.320),
+    (114.320, 30.330),
+    (114.330, 30.760),
+    (114.560, 30.690),
+    (113.980, 30.500),
+    (114.420, 30.480),
 )
 
 
@@ -711,12 +875,26 @@ def make_dust(world: _World) -> pd.DataFrame:
     x, y = _sample_near(rng, world, INDUSTRIAL_PARKS, 3.0, n)
     district = _district_of(world, x, y)
     dust = _pick(rng, DUST_TYPES, n)
-    trade = {"铝镁等金属粉尘": "金属制品", "木质粉尘": "木业", "粮食粉尘": "粮油", "饲料粉尘": "饲料",
-             "淀粉粉尘": "食品", "纸质粉尘": "纸业", "塑料粉尘": "塑胶", "纺织纤维粉尘": "纺织"}
+    trade = {
+        "铝镁等金属粉尘": "金属制品",
+        "木质粉尘": "木业",
+        "粮食粉尘": "粮油",
+        "饲料粉尘": "饲料",
+        "淀粉粉尘": "食品",
+        "纸质粉尘": "纸业",
+        "塑料粉尘": "塑胶",
+        "纺织纤维粉尘": "纺织",
+    }
     names = [f"武汉{BRANDS[rng.integers(0, len(BRANDS))]}{trade[t]}有限公司" for t in dust]
     return _frame(
-        world, x, y, id=_ids("FC", n), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n), dust_type=dust,
+        x,
+        y,
+        id=_ids("FC", n),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
+        dust_type=dust,
         workers=rng.integers(5, 150, n),
     )
 
@@ -732,11 +910,23 @@ def make_confined(world: _World) -> pd.DataFrame:
     x2, y2 = _sample_near(rng, world, INDUSTRIAL_PARKS, 3.0, n - n // 2)
     x, y = np.concatenate([x1, x2]), np.concatenate([y1, y2])
     district = _district_of(world, x, y)
-    owners = ("排水有限公司", "物业服务有限公司", "污水处理厂", "酿造有限公司", "化工有限公司", "市政工程有限公司")
+    owners = (
+        "排水有限公司",
+        "物业服务有限公司",
+        "污水处理厂",
+        "酿造有限公司",
+        "化工有限公司",
+        "市政工程有限公司",
+    )
     names = [f"武汉{BRANDS[rng.integers(0, len(BRANDS))]}{o}" for o in _pick(rng, owners, n)]
     return _frame(
-        world, x, y, id=_ids("YK", n), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("YK", n),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
         space_type=_pick(rng, SPACE_TYPES, n),
     )
 
@@ -769,8 +959,14 @@ def make_metal(world: _World) -> pd.DataFrame:
     names = [s[0].format(b=BRANDS[rng.integers(0, len(BRANDS))]) for s in METAL_SITES]
     n = len(METAL_SITES)
     return _frame(
-        world, x, y, id=_ids("YJ", n), name=names, process=[s[1] for s in METAL_SITES],
-        district=district, address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("YJ", n),
+        name=names,
+        process=[s[1] for s in METAL_SITES],
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -785,14 +981,22 @@ def make_waterlogging(world: _World) -> pd.DataFrame:
         a, b = rng.choice(len(ROADS[d]), size=2, replace=False)
         kind = rng.random()
         names.append(
-            f"{ROADS[d][a]}与{ROADS[d][b]}交叉口" if kind < 0.5
+            f"{ROADS[d][a]}与{ROADS[d][b]}交叉口"
+            if kind < 0.5
             else f"{ROADS[d][a]}{PLACES[d][rng.integers(0, len(PLACES[d]))]}段"
-            if kind < 0.85 else f"{PLACES[d][rng.integers(0, len(PLACES[d]))]}地下通道"
+            if kind < 0.85
+            else f"{PLACES[d][rng.integers(0, len(PLACES[d]))]}地下通道"
         )
     return _frame(
-        world, x, y, id=_ids("NL", n), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
-        depth_cm=np.round(rng.uniform(15, 90, n), 0), fixed=rng.random(n) < 0.4,
+        x,
+        y,
+        id=_ids("NL", n),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
+        depth_cm=np.round(rng.uniform(15, 90, n), 0),
+        fixed=rng.random(n) < 0.4,
     )
 
 
@@ -816,7 +1020,9 @@ def make_geological(world: _World) -> pd.DataFrame:
         ys.append(y)
         types.append(rng.choice(hill_types, size=n, p=[0.45, 0.25, 0.25, 0.05]))
     # Karst collapse (岩溶地面塌陷) along the Yangtze's right bank, 白沙洲-青菱.
-    x, y = _sample_near(rng, world, [(114.285, 30.470)], 1.5, 5, region=_district_geom(world, "洪山区", "武昌区"))
+    x, y = _sample_near(
+        rng, world, [(114.285, 30.470)], 1.5, 5, region=_district_geom(world, "洪山区", "武昌区")
+    )
     xs.append(x)
     ys.append(y)
     types.append(np.array(["地面塌陷"] * 5))
@@ -824,14 +1030,23 @@ def make_geological(world: _World) -> pd.DataFrame:
     n = len(x)
     district = _district_of(world, x, y)
     villages = [
-        f"{p}{s}家{e}" for p, s, e in zip(
-            _place(rng, district), _pick(rng, SURNAMES, n), _pick(rng, ("湾", "冲", "畈", "岗", "垴"), n), strict=True
+        f"{p}{s}家{e}"
+        for p, s, e in zip(
+            _place(rng, district),
+            _pick(rng, SURNAMES, n),
+            _pick(rng, ("湾", "冲", "畈", "岗", "垴"), n),
+            strict=True,
         )
     ]
     return _frame(
-        world, x, y, id=_ids("DZ", n), name=_unique([f"{v}{k}" for v, k in zip(villages, t, strict=True)]),
-        district=district, address=[f"武汉市{d}{v}" for d, v in zip(district, villages, strict=True)],
-        responsible_person=_people(rng, n), type=t,
+        x,
+        y,
+        id=_ids("DZ", n),
+        name=_unique([f"{v}{k}" for v, k in zip(villages, t, strict=True)]),
+        district=district,
+        address=[f"武汉市{d}{v}" for d, v in zip(district, villages, strict=True)],
+        responsible_person=_people(rng, n),
+        type=t,
         threat_people=np.round(rng.lognormal(np.log(30), 0.9, n)).astype(int) + 3,
     )
 
@@ -855,18 +1070,35 @@ def make_flood_zones(world: _World) -> gpd.GeoDataFrame:
             if part.geom_type == "Polygon":
                 part = shapely.MultiPolygon([part])
             elif part.geom_type == "GeometryCollection":
-                part = shapely.MultiPolygon([g for g in shapely.get_parts(part) if g.geom_type == "Polygon"])
-            rows.append({"level": level, "district": name, "return_period": period, "geometry": part})
+                part = shapely.MultiPolygon(
+                    [g for g in shapely.get_parts(part) if g.geom_type == "Polygon"]
+                )
+            rows.append(
+                {"level": level, "district": name, "return_period": period, "geometry": part}
+            )
     gdf = gpd.GeoDataFrame(rows, crs=METRIC)
-    river_of = {name: ("长江" if name not in ("硚口区", "东西湖区") else "汉江") for name in DISTRICT_ORDER}
-    gdf["name"] = [f"{river_of[d]}沿岸{d}洪涝{lv}风险区" for d, lv in zip(gdf["district"], gdf["level"], strict=True)]
+    river_of = {
+        name: ("长江" if name not in ("硚口区", "东西湖区") else "汉江") for name in DISTRICT_ORDER
+    }
+    gdf["name"] = [
+        f"{river_of[d]}沿岸{d}洪涝{lv}风险区"
+        for d, lv in zip(gdf["district"], gdf["level"], strict=True)
+    ]
     gdf["id"] = _ids("HL", len(gdf), 3)
     return gdf[["id", "name", "level", "return_period", "district", "geometry"]]
 
 
 FAULTS: tuple[tuple[str, str, tuple[tuple[float, float], ...]], ...] = (
-    ("襄樊—广济断裂带武汉段（示意）", "晚更新世", ((113.70, 30.985), (114.30, 30.650), (115.10, 30.120))),
-    ("麻城—团风断裂带南段（示意）", "早中更新世", ((114.860, 30.560), (114.950, 30.800), (115.060, 31.050))),
+    (
+        "襄樊—广济断裂带武汉段（示意）",
+        "晚更新世",
+        ((113.70, 30.985), (114.30, 30.650), (115.10, 30.120)),
+    ),
+    (
+        "麻城—团风断裂带南段（示意）",
+        "早中更新世",
+        ((114.860, 30.560), (114.950, 30.800), (115.060, 31.050)),
+    ),
 )
 
 
@@ -888,10 +1120,17 @@ def make_vulnerable(world: _World) -> pd.DataFrame:
     outer = np.isin(district, OUTER)
     p = rng.uniform(0.5, 1.5, n) * np.where(outer, 1.6, 1.0)
     count = 1 + rng.multinomial(total - n, p / p.sum())
-    names = _unique([f"{d}{c}社区" for d, c in zip(district, _communities(rng, district), strict=True)])
+    names = _unique(
+        [f"{d}{c}社区" for d, c in zip(district, _communities(rng, district), strict=True)]
+    )
     return _frame(
-        world, x, y, id=_ids("KN", n), name=[s.split("区", 1)[1] if "区" in s[:4] else s for s in names],
-        district=district, count=count, group=["特困"] * n,
+        x,
+        y,
+        id=_ids("KN", n),
+        name=[s.split("区", 1)[1] if "区" in s[:4] else s for s in names],
+        district=district,
+        count=count,
+        group=["特困"] * n,
     )
 
 
@@ -916,15 +1155,26 @@ def make_shelters(world: _World) -> pd.DataFrame:
     x, y, a = np.concatenate(xs), np.concatenate(ys), np.concatenate(area)
     n = len(x)
     district = _district_of(world, x, y)
-    kinds = {"紧急": ("小学操场", "社区广场", "街头公园", "中学操场", "文化广场"),
-             "固定": ("公园", "体育中心", "中学", "大学运动场"),
-             "中心": ("中心公园", "奥体中心", "园博园", "体育公园")}
-    names = [f"{p}{kinds[t][rng.integers(0, len(kinds[t]))]}{t}避难场所"
-             for t, p in zip(types, _place(rng, district), strict=True)]
+    kinds = {
+        "紧急": ("小学操场", "社区广场", "街头公园", "中学操场", "文化广场"),
+        "固定": ("公园", "体育中心", "中学", "大学运动场"),
+        "中心": ("中心公园", "奥体中心", "园博园", "体育公园"),
+    }
+    names = [
+        f"{p}{kinds[t][rng.integers(0, len(kinds[t]))]}{t}避难场所"
+        for t, p in zip(types, _place(rng, district), strict=True)
+    ]
     return _frame(
-        world, x, y, id=_ids("BN", n), name=_unique(names), type=types, area_m2=a,
-        capacity=np.floor(a / 1.5).astype(int), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("BN", n),
+        name=_unique(names),
+        type=types,
+        area_m2=a,
+        capacity=np.floor(a / 1.5).astype(int),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -936,10 +1186,19 @@ def make_fire_stations(world: _World) -> pd.DataFrame:
     x, y = _sample_population(rng, world, n, power=0.55)
     classes = list(np.array(classes)[rng.permutation(n)])
     district = _district_of(world, x, y)
-    names = [f"{p}{'特勤' if c == '特勤' else ''}消防救援站" for c, p in zip(classes, _place(rng, district), strict=True)]
+    names = [
+        f"{p}{'特勤' if c == '特勤' else ''}消防救援站"
+        for c, p in zip(classes, _place(rng, district), strict=True)
+    ]
     return _frame(
-        world, x, y, id=_ids("XF", n, 3), name=_unique(names), **{"class": classes}, district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("XF", n, 3),
+        name=_unique(names),
+        **{"class": classes},
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -952,8 +1211,14 @@ def make_community_stations(world: _World) -> pd.DataFrame:
     street = _place(rng, district)
     names = _unique([f"{c}社区应急服务站" for c in _communities(rng, district)])
     return _frame(
-        world, x, y, id=_ids("SQ", n), name=names, district=district, street=[f"{s}街道" for s in street],
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("SQ", n),
+        name=names,
+        district=district,
+        street=[f"{s}街道" for s in street],
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -972,8 +1237,14 @@ def make_seismic(world: _World) -> pd.DataFrame:
     district = _district_of(world, x, y)
     names = [f"{p}{t}台" for t, p in zip(types, _place(rng, district), strict=True)]
     return _frame(
-        world, x, y, id=_ids("DC", 40, 3), name=_unique(names), type=types, district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, 40),
+        x,
+        y,
+        id=_ids("DC", 40, 3),
+        name=_unique(names),
+        type=types,
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, 40),
     )
 
 
@@ -984,16 +1255,39 @@ def make_supply_depots(world: _World) -> pd.DataFrame:
     x, y = _sample_population(rng, world, n, power=0.4)
     district = _district_of(world, x, y)
     level = rng.choice(np.array(["市级", "区级", "街道"]), size=n, p=[0.2, 0.5, 0.3])
-    names = [f"武汉市{_short(d)}{'' if lv == '市级' else p}{lv}应急物资储备库"
-             for d, p, lv in zip(district, _place(rng, district), level, strict=True)]
-    cap = np.where(level == "市级", rng.uniform(2000, 6000, n), np.where(level == "区级", rng.uniform(300, 2000, n), rng.uniform(20, 300, n)))
+    names = [
+        f"武汉市{_short(d)}{'' if lv == '市级' else p}{lv}应急物资储备库"
+        for d, p, lv in zip(district, _place(rng, district), level, strict=True)
+    ]
+    cap = np.where(
+        level == "市级",
+        rng.uniform(2000, 6000, n),
+        np.where(level == "区级", rng.uniform(300, 2000, n), rng.uniform(20, 300, n)),
+    )
     return _frame(
-        world, x, y, id=_ids("WZ", n, 3), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n), capacity_t=np.round(cap, 0),
+        x,
+        y,
+        id=_ids("WZ", n, 3),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
+        capacity_t=np.round(cap, 0),
     )
 
 
-TEAM_SPECIALTIES = ("危化品救援", "矿山救援", "水上救援", "地震救援", "医疗救护", "电力抢修", "燃气抢险", "森林消防", "城市排涝", "通信保障")
+TEAM_SPECIALTIES = (
+    "危化品救援",
+    "矿山救援",
+    "水上救援",
+    "地震救援",
+    "医疗救护",
+    "电力抢修",
+    "燃气抢险",
+    "森林消防",
+    "城市排涝",
+    "通信保障",
+)
 
 
 def make_rescue_teams(world: _World) -> pd.DataFrame:
@@ -1005,9 +1299,15 @@ def make_rescue_teams(world: _World) -> pd.DataFrame:
     spec = _pick(rng, TEAM_SPECIALTIES, n)
     names = [f"武汉市{_short(d)}{s}队" for d, s in zip(district, spec, strict=True)]
     return _frame(
-        world, x, y, id=_ids("DW", n, 3), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
-        members=rng.integers(20, 200, n), specialty=spec,
+        x,
+        y,
+        id=_ids("DW", n, 3),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
+        members=rng.integers(20, 200, n),
+        specialty=spec,
     )
 
 
@@ -1020,20 +1320,35 @@ def make_sensitive(world: _World) -> pd.DataFrame:
     x, y = _sample_population(rng, world, n, power=1.0)
     district = _district_of(world, x, y)
     places = _place(rng, district)
-    suffix = {"学校": ("小学", "中学", "实验小学", "初级中学", "高级中学", "职业技术学校"),
-              "幼儿园": ("幼儿园", "第一幼儿园", "实验幼儿园", "双语幼儿园"),
-              "医院": ("医院", "人民医院", "中医医院", "社区卫生服务中心", "妇幼保健院"),
-              "养老院": ("养老院", "颐养中心", "社会福利院", "老年公寓")}
-    names = [f"武汉市{_short(d)}{p}{suffix[t][rng.integers(0, len(suffix[t]))]}"
-             for t, d, p in zip(types, district, places, strict=True)]
+    suffix = {
+        "学校": ("小学", "中学", "实验小学", "初级中学", "高级中学", "职业技术学校"),
+        "幼儿园": ("幼儿园", "第一幼儿园", "实验幼儿园", "双语幼儿园"),
+        "医院": ("医院", "人民医院", "中医医院", "社区卫生服务中心", "妇幼保健院"),
+        "养老院": ("养老院", "颐养中心", "社会福利院", "老年公寓"),
+    }
+    names = [
+        f"武汉市{_short(d)}{p}{suffix[t][rng.integers(0, len(suffix[t]))]}"
+        for t, d, p in zip(types, district, places, strict=True)
+    ]
     cap = np.select(
         [types == "学校", types == "幼儿园", types == "医院"],
-        [rng.integers(300, 3000, n), rng.integers(80, 400, n), np.round(rng.lognormal(np.log(200), 0.9, n))],
+        [
+            rng.integers(300, 3000, n),
+            rng.integers(80, 400, n),
+            np.round(rng.lognormal(np.log(200), 0.9, n)),
+        ],
         rng.integers(30, 300, n),
     ).astype(int)
     return _frame(
-        world, x, y, id=_ids("MG", n), name=_unique(names), type=types, capacity=cap, district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("MG", n),
+        name=_unique(names),
+        type=types,
+        capacity=cap,
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
@@ -1049,12 +1364,19 @@ def make_high_rise(world: _World) -> pd.DataFrame:
     height = np.round(floors * rng.uniform(2.95, 3.6, n), 1)
     kind = ("大厦", "广场", "国际中心", "花园", "公寓", "商务中心", "小区")
     names = []
-    for d, p, k in zip(district, _place(rng, district), _pick(rng, kind, n), strict=True):
+    for p, k in zip(_place(rng, district), _pick(rng, kind, n), strict=True):
         base = f"{BRANDS[rng.integers(0, len(BRANDS))]}{k}" if rng.random() < 0.6 else f"{p}{k}"
         names.append(f"{base}{rng.integers(1, 12)}栋" if k in ("花园", "公寓", "小区") else base)
     return _frame(
-        world, x, y, id=_ids("GC", n), name=_unique(names), district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n), floors=floors, height_m=height,
+        x,
+        y,
+        id=_ids("GC", n),
+        name=_unique(names),
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
+        floors=floors,
+        height_m=height,
     )
 
 
@@ -1066,27 +1388,65 @@ def make_crowded(world: _World) -> pd.DataFrame:
     n = len(types)
     x, y = _sample_population(rng, world, n, power=1.3)
     district = _district_of(world, x, y)
-    suffix = {"商场": ("购物中心", "广场", "商业街", "百货"), "车站": ("地铁站", "客运站", "公交枢纽"),
-              "体育场馆": ("体育馆", "体育中心", "全民健身中心"), "景区": ("风景区", "公园", "古镇"),
-              "其他": ("剧院", "会展中心", "影城", "农贸市场")}
-    cap_range = {"商场": (2000, 20000), "车站": (5000, 50000), "体育场馆": (5000, 50000),
-                 "景区": (5000, 60000), "其他": (500, 5000)}
+    suffix = {
+        "商场": ("购物中心", "广场", "商业街", "百货"),
+        "车站": ("地铁站", "客运站", "公交枢纽"),
+        "体育场馆": ("体育馆", "体育中心", "全民健身中心"),
+        "景区": ("风景区", "公园", "古镇"),
+        "其他": ("剧院", "会展中心", "影城", "农贸市场"),
+    }
+    cap_range = {
+        "商场": (2000, 20000),
+        "车站": (5000, 50000),
+        "体育场馆": (5000, 50000),
+        "景区": (5000, 60000),
+        "其他": (500, 5000),
+    }
     names, cap = [], []
     for t, p in zip(types, _place(rng, district), strict=True):
         names.append(f"{p}{suffix[t][rng.integers(0, len(suffix[t]))]}")
         lo, hi = cap_range[t]
         cap.append(int(round(np.exp(rng.uniform(np.log(lo), np.log(hi))), -2)))
     return _frame(
-        world, x, y, id=_ids("RM", n, 3), name=_unique(names), type=types, capacity=cap, district=district,
-        address=_addresses(rng, district), responsible_person=_people(rng, n),
+        x,
+        y,
+        id=_ids("RM", n, 3),
+        name=_unique(names),
+        type=types,
+        capacity=cap,
+        district=district,
+        address=_addresses(rng, district),
+        responsible_person=_people(rng, n),
     )
 
 
-ACCIDENT_TYPES = ("高处坠落", "物体打击", "机械伤害", "车辆伤害", "触电", "坍塌", "火灾", "中毒和窒息", "淹溺", "爆炸", "其他")
+ACCIDENT_TYPES = (
+    "高处坠落",
+    "物体打击",
+    "机械伤害",
+    "车辆伤害",
+    "触电",
+    "坍塌",
+    "火灾",
+    "中毒和窒息",
+    "淹溺",
+    "爆炸",
+    "其他",
+)
 ACCIDENT_P = (0.30, 0.14, 0.12, 0.10, 0.07, 0.07, 0.07, 0.05, 0.03, 0.02, 0.03)
-ACCIDENT_PLACES = {"高处坠落": "建筑工地", "物体打击": "建筑工地", "机械伤害": "工厂", "车辆伤害": "厂区",
-                   "触电": "施工现场", "坍塌": "基坑", "火灾": "仓库", "中毒和窒息": "污水井",
-                   "淹溺": "水塘", "爆炸": "车间", "其他": "作业现场"}
+ACCIDENT_PLACES = {
+    "高处坠落": "建筑工地",
+    "物体打击": "建筑工地",
+    "机械伤害": "工厂",
+    "车辆伤害": "厂区",
+    "触电": "施工现场",
+    "坍塌": "基坑",
+    "火灾": "仓库",
+    "中毒和窒息": "污水井",
+    "淹溺": "水塘",
+    "爆炸": "车间",
+    "其他": "作业现场",
+}
 
 
 def _accident_ids(dates: npt.NDArray[np.datetime64]) -> list[str]:
@@ -1104,7 +1464,7 @@ def make_accidents(world: _World) -> pd.DataFrame:
     x2, y2 = _sample_near(rng, world, INDUSTRIAL_PARKS, 3.0, n - 350)
     x, y = np.concatenate([x1, x2]), np.concatenate([y1, y2])
     days = pd.date_range("2019-01-01", "2021-12-31", freq="D")
-    lockdown = (days >= "2020-01-23") & (days <= "2020-04-08")
+    lockdown = (days >= pd.Timestamp("2020-01-23")) & (days <= pd.Timestamp("2020-04-08"))
     w = np.where(lockdown, 0.1, 1.0)
     dates = np.sort(rng.choice(days.to_numpy(), size=n, p=w / w.sum()))
     perm = rng.permutation(n)
@@ -1116,7 +1476,9 @@ def make_accidents(world: _World) -> pd.DataFrame:
     injuries = rng.poisson(np.where(deaths > 0, 1.0, 0.9))
     injuries = np.where((deaths == 0) & (injuries == 0), 1, injuries)
     loss = np.where(
-        deaths > 0, deaths * rng.uniform(100, 180, n), np.exp(rng.uniform(np.log(0.5), np.log(60), n))
+        deaths > 0,
+        deaths * rng.uniform(100, 180, n),
+        np.exp(rng.uniform(np.log(0.5), np.log(60), n)),
     )
     loss = np.round(loss * (1 + 3 * (types == "火灾")), 1)
     names = [
@@ -1124,9 +1486,16 @@ def make_accidents(world: _World) -> pd.DataFrame:
         for d, p, t, day in zip(district, _place(rng, district), types, dates, strict=True)
     ]
     return _frame(
-        world, x, y, id=_accident_ids(dates),
-        name=_unique(names), date=pd.to_datetime(dates), type=types, district=district,
-        address=_addresses(rng, district), deaths=deaths.astype(int), injuries=injuries.astype(int),
+        x,
+        y,
+        id=_accident_ids(dates),
+        name=_unique(names),
+        date=pd.to_datetime(dates),
+        type=types,
+        district=district,
+        address=_addresses(rng, district),
+        deaths=deaths.astype(int),
+        injuries=injuries.astype(int),
         direct_loss=loss,
     )
 
@@ -1145,11 +1514,14 @@ def make_video(world: _World, hazmat: pd.DataFrame) -> pd.DataFrame:
         lo, hi = per_grade[site["grade"]]
         for k in range(int(rng.integers(lo, hi + 1))):
             ang, dist = rng.uniform(0, 2 * np.pi), rng.uniform(20, 120)
-            rows.append({
-                "name": f"{site['name']}{('罐区', '装卸区', '库区', '厂区大门', '生产装置区')[k]}摄像头",
-                "enterprise_id": site["id"],
-                "x": site["x"] + dist * np.cos(ang), "y": site["y"] + dist * np.sin(ang),
-            })
+            rows.append(
+                {
+                    "name": f"{site['name']}{('罐区', '装卸区', '库区', '厂区大门', '生产装置区')[k]}摄像头",
+                    "enterprise_id": site["id"],
+                    "x": site["x"] + dist * np.cos(ang),
+                    "y": site["y"] + dist * np.sin(ang),
+                }
+            )
     df = pd.DataFrame(rows)
     df.insert(0, "id", _ids("SP", len(df)))
     return df
@@ -1165,7 +1537,9 @@ def _lonlat(df: pd.DataFrame, crs: str) -> tuple[FloatArray, FloatArray]:
     return np.round(lon, 6), np.round(lat, 6)
 
 
-def _table(df: pd.DataFrame, headers: dict[str, str], crs: str, xy: tuple[str, str]) -> pd.DataFrame:
+def _table(
+    df: pd.DataFrame, headers: dict[str, str], crs: str, xy: tuple[str, str]
+) -> pd.DataFrame:
     out = df[list(headers)].rename(columns=headers)
     out[xy[0]], out[xy[1]] = _lonlat(df, crs)
     return out
@@ -1182,10 +1556,13 @@ def _normalise_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as zin:
         members = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in members:
+        for name, raw in members:
+            data = raw
             if name == "docProps/core.xml":
                 data = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2021-01-01T00:00:00Z\g<3>", data
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>2021-01-01T00:00:00Z\g<3>",
+                    raw,
                 )
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -1193,7 +1570,9 @@ def _normalise_zip(path: Path) -> None:
             zout.writestr(info, data)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, date_columns: Sequence[str] = ()) -> None:
+def write_xlsx(
+    sheets: dict[str, pd.DataFrame], path: Path, date_columns: Sequence[str] = ()
+) -> None:
     """Write tables to an XLSX workbook: bold header, dates as Excel dates, fixed metadata."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -1204,9 +1583,20 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, date_columns: Sequen
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and np.isnan(v)) else
-                       (v.to_pydatetime().date() if isinstance(v, pd.Timestamp) else
-                        v.item() if isinstance(v, np.generic) else v) for v in row])
+            ws.append(
+                [
+                    None
+                    if (isinstance(v, float) and np.isnan(v))
+                    else (
+                        v.to_pydatetime().date()
+                        if isinstance(v, pd.Timestamp)
+                        else v.item()
+                        if isinstance(v, np.generic)
+                        else v
+                    )
+                    for v in row
+                ]
+            )
         for j, col in enumerate(df.columns, start=1):
             letter = openpyxl.utils.get_column_letter(j)
             width = max(len(str(col)) * 2, *(len(str(v)) * 1.6 for v in df[col].head(50)))
@@ -1234,10 +1624,16 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, decimals: int = 6) -> None:
     props = gdf.drop(columns=gdf.geometry.name)
     lines = []
     for rec, geom in zip(props.to_dict("records"), geoms, strict=True):
-        feature = {"type": "Feature", "properties": {k: _json_value(v) for k, v in rec.items()},
-                   "geometry": shapely.geometry.mapping(geom)}
+        feature = {
+            "type": "Feature",
+            "properties": {k: _json_value(v) for k, v in rec.items()},
+            "geometry": shapely.geometry.mapping(geom),
+        }
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
+    path.write_text(
+        '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
+        encoding="utf-8",
+    )
 
 
 def _points_wgs84(df: pd.DataFrame, columns: dict[str, str] | Sequence[str]) -> gpd.GeoDataFrame:
@@ -1302,95 +1698,291 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
 
     # GBK CSV in GCJ-02 (AMap-located registers).
     hazmat = make_hazmat(world)
-    write_csv(_table(hazmat, {
-        "id": "企业编号", "name": "企业名称", "grade": "重大危险源等级", "r_value": "R值",
-        "substances": "主要危险物质", "employees": "从业人数", "district": "所在区", "address": "地址",
-        "responsible_person": "责任人"}, "GCJ02", ("经度", "纬度")), out_dir / "hazmat_enterprises.csv", "gbk")
+    write_csv(
+        _table(
+            hazmat,
+            {
+                "id": "企业编号",
+                "name": "企业名称",
+                "grade": "重大危险源等级",
+                "r_value": "R值",
+                "substances": "主要危险物质",
+                "employees": "从业人数",
+                "district": "所在区",
+                "address": "地址",
+                "responsible_person": "责任人",
+            },
+            "GCJ02",
+            ("经度", "纬度"),
+        ),
+        out_dir / "hazmat_enterprises.csv",
+        "gbk",
+    )
     note("hazmat_enterprises.csv", len(hazmat))
     gas = make_gas_stations(world)
-    write_csv(_table(gas, {
-        "id": "编号", "name": "加油站名称", "grade": "站点等级", "brand": "品牌", "district": "所在区",
-        "address": "详细地址", "responsible_person": "负责人"}, "GCJ02", ("经度", "纬度")),
-        out_dir / "gas_stations.csv", "gbk")
+    write_csv(
+        _table(
+            gas,
+            {
+                "id": "编号",
+                "name": "加油站名称",
+                "grade": "站点等级",
+                "brand": "品牌",
+                "district": "所在区",
+                "address": "详细地址",
+                "responsible_person": "负责人",
+            },
+            "GCJ02",
+            ("经度", "纬度"),
+        ),
+        out_dir / "gas_stations.csv",
+        "gbk",
+    )
     note("gas_stations.csv", len(gas))
     community = make_community_stations(world)
-    write_csv(_table(community, {
-        "id": "服务站编号", "name": "服务站名称", "district": "所在区", "street": "所属街道",
-        "address": "地址", "responsible_person": "站长"}, "GCJ02", ("经度", "纬度")),
-        out_dir / "community_stations.csv", "gbk")
+    write_csv(
+        _table(
+            community,
+            {
+                "id": "服务站编号",
+                "name": "服务站名称",
+                "district": "所在区",
+                "street": "所属街道",
+                "address": "地址",
+                "responsible_person": "站长",
+            },
+            "GCJ02",
+            ("经度", "纬度"),
+        ),
+        out_dir / "community_stations.csv",
+        "gbk",
+    )
     note("community_stations.csv", len(community))
 
     # UTF-8 with BOM (Excel "CSV UTF-8"), CGCS2000 longitude/latitude.
     fireworks = make_fireworks(world)
-    write_csv(_table(fireworks, {
-        "id": "企业编号", "name": "企业名称", "licence": "许可证编号", "storage_t": "库存量（吨）",
-        "district": "所在区", "address": "仓库地址", "responsible_person": "主要负责人"},
-        "CGCS2000", ("经度", "纬度")), out_dir / "fireworks_wholesalers.csv", "utf-8-sig")
+    write_csv(
+        _table(
+            fireworks,
+            {
+                "id": "企业编号",
+                "name": "企业名称",
+                "licence": "许可证编号",
+                "storage_t": "库存量（吨）",
+                "district": "所在区",
+                "address": "仓库地址",
+                "responsible_person": "主要负责人",
+            },
+            "CGCS2000",
+            ("经度", "纬度"),
+        ),
+        out_dir / "fireworks_wholesalers.csv",
+        "utf-8-sig",
+    )
     note("fireworks_wholesalers.csv", len(fireworks))
 
     # Plain UTF-8, BD-09 (a Baidu map export).
     crowded = make_crowded(world)
-    write_csv(_table(crowded, {
-        "id": "编号", "name": "场所名称", "type": "场所类型", "district": "所在区", "address": "地址",
-        "capacity": "最大容纳人数", "responsible_person": "责任人"}, "BD09", ("lng", "lat")),
-        out_dir / "crowded_places.csv", "utf-8")
+    write_csv(
+        _table(
+            crowded,
+            {
+                "id": "编号",
+                "name": "场所名称",
+                "type": "场所类型",
+                "district": "所在区",
+                "address": "地址",
+                "capacity": "最大容纳人数",
+                "responsible_person": "责任人",
+            },
+            "BD09",
+            ("lng", "lat"),
+        ),
+        out_dir / "crowded_places.csv",
+        "utf-8",
+    )
     note("crowded_places.csv", len(crowded))
 
     # XLSX.
     shelters = make_shelters(world)
-    write_xlsx({"避难场所": _table(shelters, {
-        "id": "编号", "name": "避难场所名称", "type": "避难场所类型", "area_m2": "有效避难面积（平方米）",
-        "capacity": "可容纳人数", "district": "所在区", "address": "地址", "responsible_person": "负责人"},
-        "GCJ02", ("经度", "纬度"))}, out_dir / "shelters.xlsx")
+    write_xlsx(
+        {
+            "避难场所": _table(
+                shelters,
+                {
+                    "id": "编号",
+                    "name": "避难场所名称",
+                    "type": "避难场所类型",
+                    "area_m2": "有效避难面积（平方米）",
+                    "capacity": "可容纳人数",
+                    "district": "所在区",
+                    "address": "地址",
+                    "responsible_person": "负责人",
+                },
+                "GCJ02",
+                ("经度", "纬度"),
+            )
+        },
+        out_dir / "shelters.xlsx",
+    )
     note("shelters.xlsx", len(shelters))
     fire = make_fire_stations(world)
-    write_xlsx({"消防站": _table(fire, {
-        "id": "编号", "name": "消防站名称", "class": "站级", "district": "所在区", "address": "地址",
-        "responsible_person": "站长"}, "WGS84", ("经度", "纬度"))}, out_dir / "fire_stations.xlsx")
+    write_xlsx(
+        {
+            "消防站": _table(
+                fire,
+                {
+                    "id": "编号",
+                    "name": "消防站名称",
+                    "class": "站级",
+                    "district": "所在区",
+                    "address": "地址",
+                    "responsible_person": "站长",
+                },
+                "WGS84",
+                ("经度", "纬度"),
+            )
+        },
+        out_dir / "fire_stations.xlsx",
+    )
     note("fire_stations.xlsx", len(fire))
     accidents = make_accidents(world)
-    write_xlsx({"事故台账": _table(accidents, {
-        "id": "事故编号", "name": "事故名称", "date": "发生日期", "type": "事故类型", "district": "所在区",
-        "address": "事故地点", "deaths": "死亡人数", "injuries": "受伤人数", "direct_loss": "直接经济损失（万元）"},
-        "WGS84", ("经度", "纬度"))}, out_dir / "accidents_2019_2021.xlsx", date_columns=("发生日期",))
+    write_xlsx(
+        {
+            "事故台账": _table(
+                accidents,
+                {
+                    "id": "事故编号",
+                    "name": "事故名称",
+                    "date": "发生日期",
+                    "type": "事故类型",
+                    "district": "所在区",
+                    "address": "事故地点",
+                    "deaths": "死亡人数",
+                    "injuries": "受伤人数",
+                    "direct_loss": "直接经济损失（万元）",
+                },
+                "WGS84",
+                ("经度", "纬度"),
+            )
+        },
+        out_dir / "accidents_2019_2021.xlsx",
+        date_columns=("发生日期",),
+    )
     note("accidents_2019_2021.xlsx", len(accidents))
     depots, teams = make_supply_depots(world), make_rescue_teams(world)
-    write_xlsx({
-        "物资储备库": _table(depots, {"id": "编号", "name": "储备库名称", "capacity_t": "储备量（吨）",
-                                 "district": "所在区", "address": "地址", "responsible_person": "负责人"},
-                        "CGCS2000", ("经度", "纬度")),
-        "救援队伍": _table(teams, {"id": "编号", "name": "队伍名称", "specialty": "专业类别", "members": "队员人数",
-                               "district": "所在区", "address": "驻地", "responsible_person": "队长"},
-                       "CGCS2000", ("经度", "纬度")),
-    }, out_dir / "emergency_resources.xlsx")
+    write_xlsx(
+        {
+            "物资储备库": _table(
+                depots,
+                {
+                    "id": "编号",
+                    "name": "储备库名称",
+                    "capacity_t": "储备量（吨）",
+                    "district": "所在区",
+                    "address": "地址",
+                    "responsible_person": "负责人",
+                },
+                "CGCS2000",
+                ("经度", "纬度"),
+            ),
+            "救援队伍": _table(
+                teams,
+                {
+                    "id": "编号",
+                    "name": "队伍名称",
+                    "specialty": "专业类别",
+                    "members": "队员人数",
+                    "district": "所在区",
+                    "address": "驻地",
+                    "responsible_person": "队长",
+                },
+                "CGCS2000",
+                ("经度", "纬度"),
+            ),
+        },
+        out_dir / "emergency_resources.xlsx",
+    )
     note("emergency_resources.xlsx#物资储备库", len(depots))
     note("emergency_resources.xlsx#救援队伍", len(teams))
     vulnerable = make_vulnerable(world)
-    write_xlsx({"特困人员分布": _table(vulnerable, {
-        "id": "编号", "name": "社区名称", "district": "所在区", "count": "特困人数", "group": "人员类别"},
-        "WGS84", ("经度", "纬度"))}, out_dir / "vulnerable_people.xlsx")
+    write_xlsx(
+        {
+            "特困人员分布": _table(
+                vulnerable,
+                {
+                    "id": "编号",
+                    "name": "社区名称",
+                    "district": "所在区",
+                    "count": "特困人数",
+                    "group": "人员类别",
+                },
+                "WGS84",
+                ("经度", "纬度"),
+            )
+        },
+        out_dir / "vulnerable_people.xlsx",
+    )
     note("vulnerable_people.xlsx", len(vulnerable))
 
     # GeoJSON (WGS84).
     point_files: list[tuple[str, pd.DataFrame, dict[str, str] | Sequence[str]]] = [
-        ("tailings_pond.geojson", make_tailings(world),
-         ["id", "name", "grade", "volume_10k_m3", "district", "address", "responsible_person"]),
-        ("metal_smelting.geojson", make_metal(world),
-         ["id", "name", "process", "district", "address", "responsible_person"]),
-        ("dust_explosion.geojson", make_dust(world),
-         ["id", "name", "dust_type", "workers", "district", "address", "responsible_person"]),
-        ("confined_space.geojson", make_confined(world),
-         ["id", "name", "space_type", "district", "address", "responsible_person"]),
-        ("waterlogging_points.geojson", make_waterlogging(world),
-         {"id": "编号", "name": "易涝点名称", "depth_cm": "最大积水深度", "fixed": "是否已整治",
-          "district": "所在区", "address": "地址", "responsible_person": "责任人"}),
-        ("geological_hazards.geojson", make_geological(world),
-         {"id": "灾害点编号", "name": "灾害点名称", "type": "灾害类型", "threat_people": "威胁人数",
-          "district": "所在区", "address": "位置", "responsible_person": "监测责任人"}),
-        ("seismic_stations.geojson", make_seismic(world),
-         ["id", "name", "type", "district", "address", "responsible_person"]),
-        ("sensitive_targets.geojson", make_sensitive(world),
-         ["id", "name", "type", "capacity", "district", "address", "responsible_person"]),
+        (
+            "tailings_pond.geojson",
+            make_tailings(world),
+            ["id", "name", "grade", "volume_10k_m3", "district", "address", "responsible_person"],
+        ),
+        (
+            "metal_smelting.geojson",
+            make_metal(world),
+            ["id", "name", "process", "district", "address", "responsible_person"],
+        ),
+        (
+            "dust_explosion.geojson",
+            make_dust(world),
+            ["id", "name", "dust_type", "workers", "district", "address", "responsible_person"],
+        ),
+        (
+            "confined_space.geojson",
+            make_confined(world),
+            ["id", "name", "space_type", "district", "address", "responsible_person"],
+        ),
+        (
+            "waterlogging_points.geojson",
+            make_waterlogging(world),
+            {
+                "id": "编号",
+                "name": "易涝点名称",
+                "depth_cm": "最大积水深度",
+                "fixed": "是否已整治",
+                "district": "所在区",
+                "address": "地址",
+                "responsible_person": "责任人",
+            },
+        ),
+        (
+            "geological_hazards.geojson",
+            make_geological(world),
+            {
+                "id": "灾害点编号",
+                "name": "灾害点名称",
+                "type": "灾害类型",
+                "threat_people": "威胁人数",
+                "district": "所在区",
+                "address": "位置",
+                "responsible_person": "监测责任人",
+            },
+        ),
+        (
+            "seismic_stations.geojson",
+            make_seismic(world),
+            ["id", "name", "type", "district", "address", "responsible_person"],
+        ),
+        (
+            "sensitive_targets.geojson",
+            make_sensitive(world),
+            ["id", "name", "type", "capacity", "district", "address", "responsible_person"],
+        ),
         ("video_points.geojson", make_video(world, hazmat), ["id", "name", "enterprise_id"]),
     ]
     for name, df, cols in point_files:
@@ -1403,11 +1995,25 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
     # GeoPackage: population (EPSG:4547 1 km squares) and flood zones (WGS84).
     cells = world.cells.copy()
     cells["geometry"] = shapely.set_precision(cells.geometry.to_numpy(), 0.01)
-    write_gpkg(cells[["grid_id", "district", "adcode", "pop2020", "geometry"]], out_dir / "population_1km.gpkg", "population_1km")
+    write_gpkg(
+        cells[["grid_id", "district", "adcode", "pop2020", "geometry"]],
+        out_dir / "population_1km.gpkg",
+        "population_1km",
+    )
     note("population_1km.gpkg", len(cells))
-    flood = make_flood_zones(world).rename(
-        columns={"id": "编号", "name": "名称", "level": "风险等级", "return_period": "重现期", "district": "所在区"}
-    ).set_geometry("geometry")
+    flood = (
+        make_flood_zones(world)
+        .rename(
+            columns={
+                "id": "编号",
+                "name": "名称",
+                "level": "风险等级",
+                "return_period": "重现期",
+                "district": "所在区",
+            }
+        )
+        .set_geometry("geometry")
+    )
     flood = flood.to_crs(4326)
     flood["geometry"] = shapely.set_precision(flood.geometry.to_numpy(), 1e-6)
     write_gpkg(flood, out_dir / "flood_zones.gpkg", "flood_zones")
@@ -1416,10 +2022,23 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
     # Zipped Shapefile in CGCS2000 / Gauss-Kruger CM 114E (EPSG:4547), UTF-8 attributes.
     high = make_high_rise(world)
     shp = gpd.GeoDataFrame(
-        high[["id", "name", "district", "address", "responsible_person", "floors", "height_m"]].rename(columns={
-            "id": "编号", "name": "名称", "district": "所在区", "address": "地址", "responsible_person": "负责人",
-            "floors": "层数", "height_m": "高度"}),
-        geometry=shapely.points(np.round(high["x"].to_numpy(), 2), np.round(high["y"].to_numpy(), 2)), crs=METRIC,
+        high[
+            ["id", "name", "district", "address", "responsible_person", "floors", "height_m"]
+        ].rename(
+            columns={
+                "id": "编号",
+                "name": "名称",
+                "district": "所在区",
+                "address": "地址",
+                "responsible_person": "负责人",
+                "floors": "层数",
+                "height_m": "高度",
+            }
+        ),
+        geometry=shapely.points(
+            np.round(high["x"].to_numpy(), 2), np.round(high["y"].to_numpy(), 2)
+        ),
+        crs=METRIC,
     )
     write_shapefile_zip(shp, out_dir / "high_rise_buildings.zip", "high_rise_buildings")
     note("high_rise_buildings.zip", len(high))
@@ -1428,9 +2047,15 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default data/wuhan)")
-    parser.add_argument("--boundary-dir", type=Path, default=None,
-                        help="folder holding districts.geojson (default OUT/boundary)")
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help="output folder (default data/wuhan)"
+    )
+    parser.add_argument(
+        "--boundary-dir",
+        type=Path,
+        default=None,
+        help="folder holding districts.geojson (default OUT/boundary)",
+    )
     args = parser.parse_args(argv)
     if args.boundary_dir is None and not (args.out / "boundary" / "districts.geojson").exists():
         if (OUT_DIR / "boundary" / "districts.geojson").exists():
@@ -1446,4 +2071,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -72,8 +72,19 @@ def test_total_size_is_small() -> None:
 
 def test_boundaries_are_wuhan_and_its_13_districts(districts, boundary) -> None:
     assert sorted(districts["adcode"]) == [
-        "420102", "420103", "420104", "420105", "420106", "420107", "420111",
-        "420112", "420113", "420114", "420115", "420116", "420117",
+        "420102",
+        "420103",
+        "420104",
+        "420105",
+        "420106",
+        "420107",
+        "420111",
+        "420112",
+        "420113",
+        "420114",
+        "420115",
+        "420116",
+        "420117",
     ]
     assert districts.crs.to_epsg() == 4326
     assert shapely.coverage_is_valid(districts.geometry.to_numpy())
@@ -96,8 +107,17 @@ def test_gbk_csv_is_not_utf8_and_decodes_as_gbk() -> None:
         assert "\r\n" in text
     header = (DATA / "hazmat_enterprises.csv").read_bytes().decode("gbk").split("\r\n")[0]
     assert header.split(",") == [
-        "企业编号", "企业名称", "重大危险源等级", "R值", "主要危险物质", "从业人数", "所在区", "地址",
-        "责任人", "经度", "纬度",
+        "企业编号",
+        "企业名称",
+        "重大危险源等级",
+        "R值",
+        "主要危险物质",
+        "从业人数",
+        "所在区",
+        "地址",
+        "责任人",
+        "经度",
+        "纬度",
     ]
 
 
@@ -113,7 +133,9 @@ def test_utf8_csv_with_and_without_bom() -> None:
 def test_shapefile_zip_has_gauss_kruger_prj_and_utf8_cpg() -> None:
     with zipfile.ZipFile(DATA / "high_rise_buildings.zip") as zf:
         names = sorted(zf.namelist())
-        assert names == sorted(f"high_rise_buildings{e}" for e in (".shp", ".shx", ".dbf", ".prj", ".cpg"))
+        assert names == sorted(
+            f"high_rise_buildings{e}" for e in (".shp", ".shx", ".dbf", ".prj", ".cpg")
+        )
         prj = zf.read("high_rise_buildings.prj").decode("ascii")
         cpg = zf.read("high_rise_buildings.cpg").decode("ascii").strip()
     assert "Gauss_Kruger" in prj and "114" in prj and "CGCS2000" in prj
@@ -242,7 +264,11 @@ def test_categories_are_allowed_by_the_layer_kinds() -> None:
         (_csv("crowded_places.csv", "utf-8")["场所类型"], "crowded_place", "type"),
         (pd.read_excel(DATA / "fire_stations.xlsx")["站级"], "fire_station", "class"),
         (pd.read_excel(DATA / "accidents_2019_2021.xlsx")["事故类型"], "accident", "type"),
-        (gpd.read_file(DATA / "geological_hazards.geojson")["灾害类型"], "geological_hazard", "type"),
+        (
+            gpd.read_file(DATA / "geological_hazards.geojson")["灾害类型"],
+            "geological_hazard",
+            "type",
+        ),
         (gpd.read_file(DATA / "sensitive_targets.geojson")["type"], "sensitive_target", "type"),
         (gpd.read_file(DATA / "seismic_stations.geojson")["type"], "seismic_station", "type"),
         (gpd.read_file(DATA / "metal_smelting.geojson")["process"], "metal_smelting", "process"),
@@ -254,7 +280,9 @@ def test_categories_are_allowed_by_the_layer_kinds() -> None:
         assert set(values) <= allowed, (kind, field, set(values) - allowed)
 
 
-def _points(file: str, crs: str, x: str = "经度", y: str = "纬度", encoding: str | None = None) -> np.ndarray:
+def _points(
+    file: str, crs: str, x: str = "经度", y: str = "纬度", encoding: str | None = None
+) -> np.ndarray:
     path = DATA / file
     df = pd.read_csv(path, encoding=encoding) if file.endswith(".csv") else pd.read_excel(path)
     lon, lat = to_wgs84_xy(df[x].to_numpy(), df[y].to_numpy(), crs)
@@ -269,9 +297,13 @@ def test_points_lie_inside_the_boundary_in_their_stated_crs(boundary) -> None:
         "shelters GCJ-02": _points("shelters.xlsx", "GCJ02"),
         "fire stations WGS84": _points("fire_stations.xlsx", "WGS84"),
         "high-rise EPSG:4547": np.asarray(
-            gpd.read_file(f"zip://{DATA / 'high_rise_buildings.zip'}").to_crs(4326).geometry.to_numpy()
+            gpd.read_file(f"zip://{DATA / 'high_rise_buildings.zip'}")
+            .to_crs(4326)
+            .geometry.to_numpy()
         ),
-        "sensitive WGS84": np.asarray(gpd.read_file(DATA / "sensitive_targets.geojson").geometry.to_numpy()),
+        "sensitive WGS84": np.asarray(
+            gpd.read_file(DATA / "sensitive_targets.geojson").geometry.to_numpy()
+        ),
     }
     for label, pts in sets.items():
         inside = shapely.contains(boundary, pts)
@@ -282,7 +314,11 @@ def test_points_read_in_the_wrong_crs_would_be_visibly_off() -> None:
     # GCJ-02 and BD-09 are offsets of hundreds of metres: the stated CRS matters.
     gcj = _points("hazmat_enterprises.csv", "GCJ02", encoding="gbk")
     raw = _points("hazmat_enterprises.csv", "WGS84", encoding="gbk")
-    shift = gpd.GeoSeries(gcj, crs=4326).to_crs(4547).distance(gpd.GeoSeries(raw, crs=4326).to_crs(4547))
+    shift = (
+        gpd.GeoSeries(gcj, crs=4326)
+        .to_crs(4547)
+        .distance(gpd.GeoSeries(raw, crs=4326).to_crs(4547))
+    )
     assert shift.between(200, 1000).all()
 
 
@@ -305,7 +341,9 @@ def test_tailings_pond_is_in_jiangxia(districts) -> None:
 def test_gpkg_has_the_stated_layer() -> None:
     import pyogrio
 
-    assert [row[0] for row in pyogrio.list_layers(DATA / "population_1km.gpkg")] == ["population_1km"]
+    assert [row[0] for row in pyogrio.list_layers(DATA / "population_1km.gpkg")] == [
+        "population_1km"
+    ]
     assert [row[0] for row in pyogrio.list_layers(DATA / "flood_zones.gpkg")] == ["flood_zones"]
     flood = gpd.read_file(DATA / "flood_zones.gpkg")
     assert flood.crs.to_epsg() == 4326

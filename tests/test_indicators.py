@@ -415,3 +415,27 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys, monkeyp
     assert cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
                      "--lang", "en"]) == 0
     assert "Population within 5-minute fire reach" in capsys.readouterr().out
+
+
+def test_reach_comes_from_the_engine_fields():
+    from dataclasses import replace
+
+    from riskmap.assess import compute_fields
+
+    data, cells = make_data(), make_cells()
+    fields = compute_fields(data, cells)
+    # The engine's own reach times give the same answer as letting the indicators ask it.
+    assert compute_indicators(data, cells, fields=fields).table.equals(compute_indicators(data, cells).table)
+    # And they are what the indicator reads: pretend every cell is 2 minutes away.
+    fast = replace(fields, access={**fields.access, "fire": np.full(len(cells), 2.0)})
+    card = compute_indicators(data, cells, fields=fast)
+    assert value(card, "fire.reach_population") == 100.0
+    assert card.evidence["fire.reach_population"].empty
+
+
+def test_cells_without_xy_use_centroids(card):
+    levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
+    again = compute_indicators(make_data(), make_cells(levels).drop(columns=["x", "y"]),
+                               produced_at="2026-11-28")
+    t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again.table, t)

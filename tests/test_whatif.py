@@ -253,3 +253,43 @@ def test_validate_rejects_bad_records():
         validate_proposals([{"kind": "shelter", "lon": "east", "lat": 30, "type": "大", "area_m2": -1}])
     assert {p.column for p in err.value.report.errors} == {"lon", "type", "area_m2"}
     assert pd.Series([p.row for p in err.value.report.errors]).eq(1).all()
+
+
+def test_engine_levels_fall_where_a_new_station_reaches():
+    """With riskmap.assess: a station at r2c2 lowers the coping gap of the cells it newly
+    reaches (r1c2, r2c1, r2c2); levels there may only fall and nowhere else change."""
+    from riskmap.assess import assess
+    from riskmap.config import LayerBinding as Binding
+
+    data = make_data()
+    grid = make_cells().drop(columns=["population", "level_rank"])
+    pop = gpd.GeoDataFrame({"id": [f"p{i}" for i in range(9)], "count": make_cells()["population"]},
+                           geometry=list(shapely.points(grid[["x", "y"]].to_numpy())), crs=CRS)
+    haz = gpd.GeoDataFrame({"id": ["H1", "H2"], "name": ["a", "b"], "grade": ["一级", "一级"]},
+                           geometry=[shapely.Point(centre(2, 2)), shapely.Point(centre(1, 2))], crs=CRS)
+    data = data.with_layers({
+        name: Layer(Binding(name=name, kind=kind, path="x.csv"), data.kinds[kind], g)
+        for name, kind, g in (("pop", "population", pop), ("haz", "hazmat_enterprise", haz))
+    })
+    before = assess(data, grid=grid)
+    after_data = apply_proposals(data, [station_at(2, 2)])
+    after = assess(after_data, grid=grid)
+    card_b = compute_indicators(data, before.cells, fields=before.fields)
+    card_a = compute_indicators(after_data, after.cells, fields=after.fields)
+    result = compare(before.cells, after.cells, card_b, card_a)
+
+    newly = ["r1c2", "r2c1", "r2c2"]
+    gap_b = before.cells.set_index("cell_id")["coping_gap"]
+    gap_a = after.cells.set_index("cell_id")["coping_gap"]
+    assert (gap_a[newly] < gap_b[newly]).all()
+    changed = result.changed_cells
+    assert len(changed) > 0
+    assert set(changed["cell_id"]) <= set(newly)
+    assert (changed["level_to"] < changed["level_from"]).all()
+    levels = result.levels.set_index("level_rank")
+    for tag, cells in (("before", before.cells), ("after", after.cells)):
+        counts = cells["level_rank"].value_counts()
+        assert levels[f"cells_{tag}"].to_dict() == {r: int(counts.get(r, 0)) for r in (4, 3, 2, 1)}
+    assert levels["cells_change"].sum() == 0
+    row = result.indicators.set_index(["id", "scope"]).loc[("fire.reach_population", "city")]
+    assert row["after"] > row["before"]

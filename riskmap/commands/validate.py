@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from typing import Any
 
 from riskmap.config import load_layer_kinds, load_project
@@ -76,6 +77,11 @@ def summarise(data: ProjectData) -> dict[str, Any]:
     }
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _text(summary: dict[str, Any]) -> str:
     lines = [
         f"Project {summary['project']} — {summary['title']}",
@@ -90,9 +96,10 @@ def _text(summary: dict[str, Any]) -> str:
         if lyr["status"] == "ok" and lyr["rows_read"] not in (None, lyr["count"]):
             count += f" of {lyr['rows_read']:,d}"
         rows.append((lyr["name"], lyr["kind"], count, lyr["file"], str(lyr["crs"]), lyr["encoding"] or ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(5)]
     for r in rows:
-        lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r[:5], widths, strict=True)) + f"  {r[5]}".rstrip())
+        cells = [v + " " * (w - _width(v)) for v, w in zip(r[:5], widths, strict=True)]
+        lines.append(("  " + "  ".join(cells) + f"  {r[5]}").rstrip())
     lines.append(f"{summary['errors']} error(s), {summary['warnings']} warning(s)")
     for p in summary["problems"]:
         loc = ", ".join(x for x in (

@@ -1,0 +1,42 @@
+"""riskmap's Streamlit app: the electronic risk map and its pages.
+
+Run with ``streamlit run app.py``. The pages live in ``app_pages/`` (one module each);
+shared helpers in ``app_pages/common.py`` and every label in ``app_pages/i18n.py``. This
+file only sets the page up, draws the language switch and the project choice, and hands
+over to the page chosen in the navigation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # `streamlit run` from another folder
+    sys.path.insert(0, str(ROOT))
+
+from app_pages import common  # noqa: E402
+from app_pages.common import t  # noqa: E402
+
+st.set_page_config(page_title="riskmap", page_icon="🗺️", layout="wide")
+common.keep_widget_state()
+
+PAGES = (
+    ("app_pages/risk_map.py", "page_map", "🗺️", "map", True),
+    ("app_pages/inventory.py", "page_inventory", "📋", "inventory", False),
+    ("app_pages/data.py", "page_data", "🗂️", "data", False),
+    ("app_pages/hazards.py", "page_hazards", "⚠️", "hazards", False),
+    ("app_pages/safe_city.py", "page_safecity", "🏙️", "safe-city", False),
+    ("app_pages/method.py", "page_method", "📖", "method", False),
+)
+
+navigation = st.navigation(
+    [
+        st.Page(ROOT / path, title=t(key), icon=icon, url_path=url, default=default)
+        for path, key, icon, url, default in PAGES
+    ]
+)
+common.sidebar_common()
+navigation.run()
