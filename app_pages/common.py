@@ -399,6 +399,27 @@ def session_extras(base: ProjectData, register: HazardRegister | None) -> tuple[
     return key, tuple(extras), len(uploads), n_hazards
 
 
+def load_base(project_file: Path) -> tuple[Project, ProjectData]:
+    """The project and its data as read from its files (cached); settings get defaults.
+
+    Shows riskmap's errors as messages (with the validation report) and stops the page.
+    """
+    from riskmap.errors import RiskmapError
+
+    pf = str(project_file)
+    stamp = _stamp(pf)
+    try:
+        project = _load_project(pf, stamp)
+        init_settings(project)
+        with st.spinner(t("computing")):
+            base = _project_data(pf, stamp)
+    except RiskmapError as exc:
+        show_error(exc, "project_error")
+        st.stop()
+    init_settings(project, base)
+    return project, base
+
+
 def load_context(project_file: Path) -> Context:
     """Load (cached) data, fields and the assessment for the session's settings.
 
@@ -407,14 +428,11 @@ def load_context(project_file: Path) -> Context:
     from riskmap.errors import RiskmapError
 
     install_assets(str(STATIC_DIR))
+    project, base = load_base(project_file)
     pf = str(project_file)
     stamp = _stamp(pf)
     try:
-        project = _load_project(pf, stamp)
-        init_settings(project)
         with st.spinner(t("computing")):
-            base = _project_data(pf, stamp)
-            init_settings(project, base)
             s = current_settings(project_file)
             register, reg_path = open_project_register(pf, stamp, project)
             extras_key, extras, n_up, n_hz = session_extras(base, register)
@@ -633,3 +651,9 @@ def session_dir() -> Path:
     if "upload_dir" not in ss or not Path(ss["upload_dir"]).is_dir():
         ss["upload_dir"] = tempfile.mkdtemp(prefix="riskmap-upload-")
     return Path(ss["upload_dir"])
+
+
+def selected_project() -> Path | None:
+    """The project file chosen in the sidebar (None when there is no project)."""
+    value = st.session_state.get("w_project")
+    return Path(value) if value else None

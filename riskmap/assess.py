@@ -608,7 +608,8 @@ class Fields:
     access : capacity binding -> per-cell value (shelter m² per person, reach minutes or
         metres to the nearest feature, inf beyond the halo).
     capacity : capacity binding -> per-cell score in [0, 1].
-    contributors : per-cell JSON text of the top contributing hazard features.
+    contributors : per-cell JSON text of the top contributing hazard features (a pandas
+        string array).
     missing : components that no usable layer informs.
     timings : seconds per stage.
     file_hashes : input file hashes (from ProjectData).
@@ -623,7 +624,7 @@ class Fields:
     population: FloatArray
     access: dict[str, FloatArray]
     capacity: dict[str, FloatArray]
-    contributors: ObjArray
+    contributors: Any
     missing: tuple[str, ...]
     timings: dict[str, float] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
@@ -785,7 +786,7 @@ def compute_fields(
         for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
         if role not in roles
     )
-    contributors = _contributors_json(infos, top, k)
+    contributors = pd.array(_contributors_json(infos, top, k), dtype="str")
     t_end = time.perf_counter()
     return Fields(
         cells=cells,
@@ -1127,6 +1128,12 @@ def fisher_jenks(values: npt.ArrayLike, k: int) -> FloatArray:
     return np.asarray(bounds[::-1], dtype=float)
 
 
+def _categorical(codes: npt.NDArray[np.integer[Any]], labels: list[str]) -> pd.Categorical:
+    """Per-cell labels from codes into ``labels`` (which may repeat)."""
+    uniq, remap = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(remap.ravel()[codes], categories=pd.Index(uniq, dtype="str"))
+
+
 def score(
     fields: Fields,
     *,
@@ -1247,17 +1254,15 @@ def score(
         tk = str(hz_kinds[t_])
         zh_list.append("；".join(recommend(r_, tk, shortfalls, fields.kinds, "zh")))
         en_list.append("; ".join(recommend(r_, tk, shortfalls, fields.kinds, "en")))
-    measures = np.array(zh_list, dtype=object)[inverse.ravel()] if n else np.empty(0, object)
-    measures_en = np.array(en_list, dtype=object)[inverse.ravel()] if n else np.empty(0, object)
+    inverse = inverse.ravel()
+    measures = _categorical(inverse, zh_list)
+    measures_en = _categorical(inverse, en_list)
 
-    lv_zh = np.array([lv.zh for lv in LEVELS], dtype=object)
-    lv_en = np.array([lv.en for lv in LEVELS], dtype=object)
-    lv_color = np.array([lv.color for lv in LEVELS], dtype=object)
-    missing_text = ",".join(fields.missing)
+    # Text columns are categoricals built from codes: no per-cell string work when rescoring.
     cols: dict[str, Any] = {
-        "cell_id": cells["cell_id"].to_numpy(),
-        "district": cells["district"].to_numpy(),
-        "adcode": cells["adcode"].to_numpy(),
+        "cell_id": cells["cell_id"].array,
+        "district": cells["district"].array,
+        "adcode": cells["adcode"].array,
         "area_m2": cells["area_m2"].to_numpy(),
         "population": pop,
         "vulnerable": vulnerable,
@@ -1270,14 +1275,14 @@ def score(
         "likelihood": likelihood,
         "severity": severity,
         "level_rank": rank,
-        "level": lv_zh[rank - 1],
-        "level_en": lv_en[rank - 1],
-        "color": lv_color[rank - 1],
-        "top_factor": top_factor,
-        "top_factor_kind": top_kind,
+        "level": _categorical(rank - 1, [lv.zh for lv in LEVELS]),
+        "level_en": _categorical(rank - 1, [lv.en for lv in LEVELS]),
+        "color": _categorical(rank - 1, [lv.color for lv in LEVELS]),
+        "top_factor": _categorical(top, list(hz_names)),
+        "top_factor_kind": _categorical(top, list(hz_kinds)),
         "contributors": fields.contributors,
         "complete": np.full(n, not fields.missing),
-        "missing": np.full(n, missing_text, dtype=object),
+        "missing": _categorical(np.zeros(n, dtype=np.int64), [",".join(fields.missing)]),
         "measures": measures,
         "measures_en": measures_en,
     }

@@ -482,8 +482,10 @@ def _fire_indicators(
     minutes = reach["fire_station"]
     covered = minutes <= m.fire_target_min + 1e-9
     builtup = _builtup(ctx, opts)
-    how = (f"turnout {m.fire_turnout_min:g} min + {m.detour_factor:g} x distance at "
-           f"{m.fire_speed_kmh:g} km/h <= {m.fire_target_min:g} min")
+    kp = data.by_kind("fire_station")[0].kind.params
+    how = (f"turnout {kp.get('turnout_min', m.fire_turnout_min):g} min + "
+           f"{kp.get('detour_factor', m.detour_factor):g} x distance at "
+           f"{kp.get('speed_kmh', m.fire_speed_kmh):g} km/h <= {m.fire_target_min:g} min")
 
     pop_cov = ctx.sums(ctx.population * covered)
     pop_all = ctx.sums(ctx.population)

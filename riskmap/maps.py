@@ -96,8 +96,8 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 _COORD_DIGITS = 5
 """Decimals of drawn longitudes/latitudes: 1e-5 degree is about 1 m."""
-_MAX_LEVEL_VERTICES = 40_000
-"""Upper bound on the vertices of the dissolved level polygons (about 1 MB of GeoJSON)."""
+_MAX_LEVEL_VERTICES = 20_000
+"""Upper bound on the vertices of the dissolved level polygons (about 450 kB of GeoJSON)."""
 _MAX_IMAGE_PX = 1200
 """Longest side of a continuous view's image, in pixels."""
 _IMAGE_STEPS = 32
@@ -569,30 +569,58 @@ _CSS = """
 # ------------------------------------------------------------------------ risk layers
 
 
+def _row_runs(
+    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], index: CellIndex
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """Whole grid squares merged into horizontal runs of one level; clipped cells as they are.
+
+    A run's edges are taken from its first and last cells' own coordinates, so runs and
+    clipped cells still meet exactly. This turns N cells into roughly (rows x level
+    changes) rectangles before the union.
+    """
+    partial = index._partial if index._partial is not None else np.zeros(len(geoms), bool)
+    full = np.flatnonzero(~partial)
+    bounds = shapely.bounds(geoms[full])
+    col, row = index.squares((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
+    order = np.lexsort((col, row))
+    col, row, rk, b = col[order], row[order], ranks[full][order], bounds[order]
+    new_run = np.ones(len(order), dtype=bool)
+    new_run[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1] + 1) | (rk[1:] != rk[:-1])
+    first = np.flatnonzero(new_run)
+    last = np.concatenate([first[1:] - 1, [len(order) - 1]]) if len(first) else first
+    runs = shapely.box(b[first, 0], b[first, 1], b[last, 2], b[first, 3])
+    run_ranks = rk[first]
+    clipped = np.flatnonzero(partial)
+    return (
+        np.concatenate([np.asarray(runs, dtype=object), geoms[clipped]]),
+        np.concatenate([run_ranks, ranks[clipped]]),
+    )
+
+
 def _dissolve_levels(
-    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], cell_size: float, diag: float
+    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], cell_size: float, diag: float,
+    index: CellIndex,
 ) -> tuple[list[int], npt.NDArray[np.object_]]:
-    """Cells dissolved by level and coverage-simplified (working CRS); ranks present."""
+    """Cells dissolved by level and simplified (working CRS); the ranks present.
+
+    Simplification starts below the stair step of the grid (cell corners are kept) and
+    coarsens only while the total vertex count is over :data:`_MAX_LEVEL_VERTICES`, so
+    the page's size is bounded whatever the number of cells.
+    """
+    if index.cell_size is not None:
+        geoms, ranks = _row_runs(geoms, ranks, index)
     present = [int(r) for r in range(1, 5) if (ranks == r).any()]
-    parts = []
-    for r in present:  # at most four unions
-        sel = geoms[ranks == r]
-        try:
-            merged = shapely.coverage_union_all(sel)
-        except shapely.errors.GEOSException:
-            merged = shapely.union_all(sel)
-        parts.append(shapely.make_valid(merged) if not shapely.is_valid(merged) else merged)
-    arr = np.asarray(parts, dtype=object)
-    arr = np.asarray([_polygonal(g) for g in arr], dtype=object)
-    # Start by keeping cell corners (tolerance well below the stair-step triangle of
-    # sqrt(s²/2) ≈ 0.7 s); coarsen only while the vertex count is over the budget.
+    merged = np.asarray(
+        [_polygonal(shapely.union_all(geoms[ranks == r])) for r in present],  # at most four unions
+        dtype=object,
+    )
     tol = max(0.2 * cell_size, diag / 20_000)
-    out = shapely.coverage_simplify(arr, tol)
-    for _ in range(12):
+    out = shapely.simplify(merged, tol, preserve_topology=True)
+    for _ in range(16):
         if int(shapely.get_num_coordinates(out).sum()) <= _MAX_LEVEL_VERTICES:
             break
-        tol *= 1.5
-        out = shapely.coverage_simplify(arr, tol)
+        tol *= 1.4
+        out = shapely.simplify(merged, tol, preserve_topology=True)
     return present, np.asarray(out, dtype=object)
 
 
@@ -605,12 +633,14 @@ def _polygonal(geom: Any) -> Any:
     return shapely.union_all(polys) if polys else shapely.Polygon()
 
 
-def _level_layer(cells: gpd.GeoDataFrame, display: _Display, cell_size: float, lang: str) -> _ScriptLayer:
+def _level_layer(
+    cells: gpd.GeoDataFrame, display: _Display, cell_size: float, lang: str, index: CellIndex
+) -> _ScriptLayer:
     geoms = np.asarray(cells.geometry.values, dtype=object)
     ranks = cells["level_rank"].to_numpy(dtype=np.int64)
     b = cells.total_bounds
     diag = float(math.hypot(b[2] - b[0], b[3] - b[1]))
-    present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag)
+    present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag, index)
     shown = display.geoms(dissolved)
     features = []
     for rank, geom in zip(present, shown, strict=True):  # at most four features
@@ -1327,7 +1357,7 @@ def build_map(
         folium.TileLayer(AMAP_TILES, name=_t("amap", lang), attr="© 高德地图", subdomains="1234",
                          max_zoom=18).add_to(m)
 
-    risk = _level_layer(frame, display, size, lang) if view == "level" else _image_layer(frame, view, idx, display, size, lang)
+    risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, size, lang)
     m.add_child(risk)
     detail = _detail_layer(frame, display, max_detail_cells, lang, show="detail" in shown)
     if detail is not None:

@@ -203,9 +203,15 @@ def render_map_png(
         mask = ranks == lvl.rank
         if mask.any():
             shape = _dissolve(geoms[mask])
-            gpd.GeoSeries([shape]).plot(ax=ax, color=lvl.color, linewidth=0, edgecolor="none")
+            # The highest level gets a dark outline so that a few red cells stay visible.
+            edge = ("#67000d", 0.6) if lvl.rank == 4 else ("none", 0)
+            gpd.GeoSeries([shape]).plot(
+                ax=ax, color=lvl.color, edgecolor=edge[0], linewidth=edge[1]
+            )
         area = float(pd.to_numeric(cells.loc[mask, "area_m2"], errors="coerce").sum()) / 1e6
-        label = f"{lvl.name(text_lang)}  {area:,.0f} km²"
+        label = (
+            lvl.name(text_lang) if extent is not None else f"{lvl.name(text_lang)}  {area:,.0f} km²"
+        )
         handles.append(Patch(facecolor=lvl.color, edgecolor="#444444", linewidth=0.4, label=label))
     handles.reverse()  # highest level first
 
@@ -693,7 +699,7 @@ def build_report(
                 ],
                 lang,
                 code=["number"],
-                nowrap=["district"],
+                nowrap=["district", "responsible_person"],
             )
         )
     else:
@@ -719,7 +725,7 @@ def build_report(
                 numeric=["area_km2", "population"],
                 code=["number"],
                 formats={"area_km2": "{:,.2f}"},
-                nowrap=["district"],
+                nowrap=["district", "dominant_factor_name"],
             )
         )
     else:

@@ -139,12 +139,12 @@ def synthetic_cells(
     hazard = np.clip(score / 10 + 0.5, 0, 10)
     frame = gpd.GeoDataFrame(
         {
-            "cell_id": [f"r{r}c{c}" for r, c in zip(rows, cols, strict=True)],
+            "cell_id": np.char.add(np.char.add("r", rows.astype(str)), np.char.add("c", cols.astype(str))),
             "district": np.where(u < 0.5, "西区", "东区"),
             "adcode": np.where(u < 0.5, "420101", "420102"),
             "level_rank": rank,
-            "level": [names[k][0] for k in rank],
-            "level_en": [names[k][1] for k in rank],
+            "level": pd.Series(rank).map({k: v[0] for k, v in names.items()}).to_numpy(),
+            "level_en": pd.Series(rank).map({k: v[1] for k, v in names.items()}).to_numpy(),
             "score": np.round(score, 3),
             "hazard": hazard,
             "exposure": np.clip(10 * v, 0, 10),
