@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from riskmap.assess import Assessment, Fields
     from riskmap.config import Project
     from riskmap.data import Layer, ProjectData
+    from riskmap.inventory import Inventory
     from riskmap.maps import CellIndex
     from riskmap.register import HazardRegister
 
@@ -314,6 +315,13 @@ def _risk_map(score_key: str, view: str, basemap: str, lang_: str, overlays: tup
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
+def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> Inventory:
+    from riskmap.inventory import build_inventory
+
+    return build_inventory(_data, _assessment.cells, _assessment.params)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _register(project_file: str, stamp: str, db_path: str) -> HazardRegister:
     from riskmap.register import HazardRegister, project_bbox, project_districts
 
@@ -356,6 +364,10 @@ class Context:
         return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang(),
                          tuple(s.overlays if overlays is None else overlays), ASSET_URL,
                          self.assessment, self.data, self.index)
+
+    def inventory(self) -> Inventory:
+        """The (cached) risk inventory of the current assessment."""
+        return _inventory(self.score_key, self.data, self.assessment)
 
     def caption(self) -> str:
         extra = (t("extra_none") if not (self.n_uploads or self.n_hazards)

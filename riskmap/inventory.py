@@ -790,9 +790,11 @@ def _build_areas(
     )
     # Dominant factor: the top factor with the largest summed score in the area.
     fac = (
-        work[work["top_factor"] != ""]
-        .groupby(["label", "top_factor", "top_factor_kind"], as_index=False)["score"]
-        .sum()
+        pd.DataFrame(
+            work[work["top_factor"] != ""]
+            .groupby(["label", "top_factor", "top_factor_kind"], as_index=False)["score"]
+            .sum()
+        )
         .sort_values(["label", "score", "top_factor"], ascending=[True, False, True])
         .drop_duplicates("label")
         .set_index("label")
@@ -949,7 +951,7 @@ def _tie_rank(keys: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray
         changed = changed | new_group
         pos = pd.Series(np.ones(n)).groupby(g).cumsum().to_numpy()
     else:
-        pos = np.arange(1, n + 1)
+        pos = np.arange(1, n + 1, dtype=float)
     changed[0] = True
     return pd.Series(np.where(changed, pos, np.nan)).ffill().astype(np.int64).to_numpy()
 
@@ -1198,11 +1200,11 @@ def _xlsx_bytes(inv: Inventory, lang: str) -> bytes:
         if "level" in columns:
             j = columns.index("level") + 1
             for i, v in enumerate(view["level"].tolist(), start=2):
-                r = by_name.get(v)
-                if r is not None:
+                level_rank = by_name.get(v)
+                if level_rank is not None:
                     cell = ws.cell(row=i, column=j)
-                    cell.fill = fills[r]
-                    cell.font = fonts[r]
+                    cell.fill = fills[level_rank]
+                    cell.font = fonts[level_rank]
         for j, c in enumerate(columns, start=1):
             sample = [str(labels[c])] + [
                 str(v) for v in view[c].head(500).tolist() if v is not None

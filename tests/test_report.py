@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_inventory import area_ranks, make_cells, make_data
 
-from riskmap.inventory import Inventory, build_inventory
+from riskmap.inventory import build_inventory
 from riskmap.report import build_report, focus_extent, render_map_png, write_pdf, write_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -64,7 +64,13 @@ def test_report_sections_numbers_and_provenance(report_zh: str, report_inputs: t
     _, _, inv = report_inputs
     assert "测试市城市安全风险评估报告" in report_zh
     assert "@page" in report_zh and "A4" in report_zh and "break-before: page" in report_zh
-    for heading in ("分区风险汇总与排名", "重点风险源清单", "重点风险区域清单", "方法与参数", "数据来源"):
+    for heading in (
+        "分区风险汇总与排名",
+        "重点风险源清单",
+        "重点风险区域清单",
+        "方法与参数",
+        "数据来源",
+    ):
         assert heading in report_zh
     # top source (highest level) and every area number are listed
     top = inv.sources["number"].iloc[0].replace("-", "-<wbr>")
@@ -113,7 +119,3 @@ def test_write_pdf(report_inputs: tuple, tmp_path: Path) -> None:
     html_path = write_report(build_report(data, cells, inv, zoom=False), tmp_path / "r.html")
     pdf = write_pdf(html_path, tmp_path / "r.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
-
-
-def test_inventory_is_the_type_passed(report_inputs: tuple) -> None:
-    assert isinstance(report_inputs[2], Inventory)
