@@ -157,7 +157,8 @@ def render() -> None:
     adcode = ctx.settings.district
     scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
     st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
-    st.dataframe(common.level_summary(ctx.assessment.cells, adcode), hide_index=True, width="stretch")
+    summary = common.level_summary(ctx.assessment.cells, adcode)
+    st.table(summary.set_index(t("col_level")))
 
     left, right = st.columns([3, 2], gap="medium")
     with left:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -633,6 +635,22 @@ class Fields:
         return [lyr for lyr in self.layers if lyr.role == role]
 
 
+def _store(
+    part: dict[str, Any],
+    pos: IntArray,
+    raw: dict[str, FloatArray],
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]],
+    reach: dict[str, FloatArray],
+) -> None:
+    """Write one tile's results into the city-wide arrays (at the tile's cell positions)."""
+    for name, v in part["raw"].items():
+        raw[name][pos] = v
+    for name, (ti, tv, td) in part["top"].items():
+        top[name][0][pos], top[name][1][pos], top[name][2][pos] = ti, tv, td
+    for name, v in part["reach"].items():
+        reach[name][pos] = v
+
+
 def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
     return _Cells(
         index=np.arange(len(cells), dtype=np.int64),
@@ -721,18 +739,17 @@ def compute_fields(
     }
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
-    for i, pos in enumerate(tiles):
+    def run(pos: IntArray) -> dict[str, Any]:
         tile = block.take(pos)
-        box = tile.bounds
-        part = _tile_fields(tile, [f.select(box) for f in field_feats], k)
-        for name, v in part["raw"].items():
-            raw[name][pos] = v
-        for name, (ti, tv, td) in part["top"].items():
-            top[name][0][pos], top[name][1][pos], top[name][2][pos] = ti, tv, td
-        for name, v in part["reach"].items():
-            reach_d[name][pos] = v
-        if progress:
-            progress("fields", i + 1, len(tiles))
+        return _tile_fields(tile, [f.select(tile.bounds) for f in field_feats], k)
+
+    # Tiles are independent; shapely and scipy release the GIL, so two threads help.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        parts = pool.map(run, tiles)
+        for i, (pos, part) in enumerate(zip(tiles, parts, strict=True)):
+            _store(part, pos, raw, top, reach_d)
+            if progress:
+                progress("fields", i + 1, len(tiles))
     t_fields = time.perf_counter()
 
     population = np.zeros(n)
@@ -1233,8 +1250,6 @@ def score(
         top = np.where(h_sum > 0, np.argmax(stack, axis=0), len(hz))
     else:
         top = np.zeros(n, dtype=np.int64)
-    top_factor = hz_names[top]
-    top_kind = hz_kinds[top]
 
     # Measures: one recommend() per distinct (level, dominant kind, shortfalls) combination.
     cap_kinds = sorted({i.kind for i in cap})
@@ -1244,7 +1259,10 @@ def score(
         mask |= (best < method.shortfall_below).astype(np.int64) << b
     mask = np.where(rank >= 2, mask, 0)  # capacity measures where the risk is 一般 or higher
     code = (rank * (len(hz) + 1) + top) * (1 << len(cap_kinds)) + mask
-    uniq, inverse = np.unique(code, return_inverse=True)
+    present = np.flatnonzero(np.bincount(code)) if n else np.empty(0, np.int64)
+    lookup = np.zeros(int(present.max()) + 1 if n else 1, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    uniq, inverse = present, lookup[code]
     zh_list, en_list = [], []
     for u in uniq:
         m = int(u % (1 << len(cap_kinds)))

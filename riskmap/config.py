@@ -180,9 +180,9 @@ class LevelConfig(_Strict):
     """How scores become the four levels (see docs/METHOD.md)."""
 
     rule: Literal["matrix", "breaks", "quantiles", "natural_breaks"] = "matrix"
-    likelihood_breaks: tuple[float, float, float, float] = (1.5, 3.0, 5.0, 7.0)
+    likelihood_breaks: tuple[float, float, float, float] = (1.0, 2.5, 4.0, 5.5)
     """H values separating likelihood classes 1|2|3|4|5."""
-    severity_breaks: tuple[float, float, float, float] = (2.0, 3.5, 5.0, 6.5)
+    severity_breaks: tuple[float, float, float, float] = (1.2, 1.7, 2.3, 2.9)
     """C values separating severity classes 1|2|3|4|5."""
     score_breaks: tuple[float, float, float] = (10.0, 25.0, 45.0)
     """Score values separating 低|一般|较大|重大 for the 'breaks' rule."""

@@ -71,6 +71,9 @@ AREA_CODE = "QY"
 NEAR_M = 500.0
 """Default distance (m) within which the consequence around a source sets its severity
 (the 500 m ring of the major-hazard alpha correction, GB 18218)."""
+INTENSITY_BREAKS: tuple[float, float, float, float] = (1.5, 3.0, 5.0, 7.0)
+"""Source intensity (the 0-10 scale of layer kinds) separating likelihood classes 1|2|3|4|5:
+e.g. major-hazard 一级/二级 (10, 7) L5, 三级/四级 (4.5, 3) L3, gas stations (1.5-2.5) L2."""
 CLOSED_STATUSES = frozenset({"已销号", "已作废"})
 """Register statuses of hidden hazards that are no longer sources of risk."""
 _LEVEL_KEYS = {4: "major", 3: "significant", 2: "general", 1: "low"}
@@ -222,6 +225,7 @@ def build_inventory(
     params: Mapping[str, Any] | None = None,
     *,
     near_m: float = NEAR_M,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
     connectivity: Literal[4, 8] = 8,
     today: date | None = None,
 ) -> Inventory:
@@ -240,12 +244,14 @@ def build_inventory(
         table; nested mappings become dotted names.
     near_m
         Distance (m) around a source whose highest consequence sets its severity class.
+    intensity_breaks
+        Source intensities separating likelihood classes 1|2|3|4|5.
     connectivity
         4 or 8: which grid neighbours join red/orange cells into one area.
     today
         Date written into the parameters table (today by default).
     """
-    sources = _build_sources(data, cells, near_m=near_m)
+    sources = _build_sources(data, cells, near_m=near_m, intensity_breaks=intensity_breaks)
     areas = _build_areas(
         cells, kinds=data.kinds, city_adcode=data.project.adcode, connectivity=connectivity
     )
@@ -287,7 +293,12 @@ def header_labels(columns: Sequence[str], lang: str = "zh") -> dict[str, str]:
 
 
 def build_source_inventory(
-    data: ProjectData, cells: gpd.GeoDataFrame, lang: str = "zh", *, near_m: float = NEAR_M
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    lang: str = "zh",
+    *,
+    near_m: float = NEAR_M,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
 ) -> gpd.GeoDataFrame:
     """One row per hazard source, with its unified number and level.
 
@@ -297,7 +308,7 @@ def build_source_inventory(
 
     The source level uses the engine's risk matrix. Likelihood class: the source's own
     intensity (the kind's intensity rule on its attributes, on the common 0–10 scale of
-    layer kinds) cut by the project's ``levels.likelihood_breaks``. Severity class: the
+    layer kinds) cut by ``intensity_breaks`` (:data:`INTENSITY_BREAKS`). Severity class: the
     highest consequence C of the cells within ``near_m`` metres of the source (or the
     nearest cell) cut by ``levels.severity_breaks``. R = likelihood × severity gives the
     level: 20–25 重大, 9–16 较大, 4–8 一般, 1–3 低.
@@ -312,6 +323,8 @@ def build_source_inventory(
         ``zh`` or ``en`` for the texts (kind, level, measures, department, ...).
     near_m
         Distance (m) around a source searched for the highest consequence.
+    intensity_breaks
+        Source intensities separating likelihood classes 1|2|3|4|5.
 
     Returns
     -------
@@ -321,7 +334,9 @@ def build_source_inventory(
         risk_value, level_rank, level, accident_types, measures, department,
         responsible_person, cell_id, geometry (working CRS); highest level first.
     """
-    return view_table(_build_sources(data, cells, near_m=near_m), lang)
+    return view_table(
+        _build_sources(data, cells, near_m=near_m, intensity_breaks=intensity_breaks), lang
+    )
 
 
 def _source_layers(data: ProjectData) -> list[tuple[str, LayerKind, gpd.GeoDataFrame]]:
@@ -374,7 +389,11 @@ _SOURCE_COLUMNS = [
 
 
 def _build_sources(
-    data: ProjectData, cells: gpd.GeoDataFrame, *, near_m: float
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    *,
+    near_m: float,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
 ) -> gpd.GeoDataFrame:
     parts = []
     for binding, kind, gdf in _source_layers(data):
@@ -438,7 +457,7 @@ def _build_sources(
     src["consequence"] = np.round(_max_near(geoms, cells, near_m), 3)
 
     lv = data.project.levels
-    likelihood = _classify(src["intensity"].to_numpy(dtype=float), lv.likelihood_breaks)
+    likelihood = _classify(src["intensity"].to_numpy(dtype=float), intensity_breaks)
     severity = _classify(src["consequence"].to_numpy(dtype=float), lv.severity_breaks)
     risk = likelihood * severity
     rank = _matrix_rank(risk)

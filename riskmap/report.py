@@ -415,6 +415,16 @@ def _html_table(
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _shorten(text: Any, limit: int) -> str:
+    """``text`` cut at the last measure separator before ``limit`` characters, with "…"."""
+    t = "" if text is None else str(text)
+    if len(t) <= limit:
+        return t
+    head = t[:limit]
+    cut = max(head.rfind("；"), head.rfind("; "))
+    return (head[:cut] if cut > limit // 3 else head).rstrip("；; ,，") + " …"
+
+
 def _pct(part: float, whole: float) -> str:
     share = 100 * part / whole if whole else 0.0
     return f"{share:.2f}%" if 0 < share < 1 else f"{share:.1f}%"
@@ -706,6 +716,7 @@ def build_report(
         parts.append(f"<p>{_e(_t('none', lang))}</p>")
     parts.append(f"<h2>{_e(_t('areas', lang))}</h2>")
     a = view_table(inventory.areas, lang)
+    a = a.assign(measures=a["measures"].map(lambda m: _shorten(m, 220 if lang == "en" else 90)))
     if len(a):
         k = min(top_n, len(a))
         parts.append(f'<p class="note">{_e(_t("of_total", lang).format(n=len(a), k=k))}</p>')

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from riskmap import assess as A
+from riskmap import assess as A  # noqa: N812
 from riskmap.config import LayerBinding, LevelConfig, Project, WeightsConfig, load_layer_kinds
 from riskmap.data import Layer, ProjectData
 from riskmap.grid import build_grid

@@ -16,7 +16,14 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
+from riskmap.config import (
+    BoundaryConfig,
+    LayerBinding,
+    LevelConfig,
+    Project,
+    Text,
+    load_layer_kinds,
+)
 from riskmap.data import Layer, ProjectData
 from riskmap.inventory import (
     Inventory,
@@ -123,6 +130,7 @@ def make_data(
         adcode="420100",
         boundary=BoundaryConfig(path="boundary.geojson"),
         districts=BoundaryConfig(path="districts.geojson"),
+        levels=LevelConfig(severity_breaks=(2.0, 3.5, 5.0, 6.5)),
         layers=tuple(
             LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in bindings.items()
         ),

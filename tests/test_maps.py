@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 import shapely
-from browser_support import synthetic_cells, synthetic_project_data
+from browser_support import synthetic_boundary, synthetic_cells, synthetic_project_data
 
 from riskmap import assets, maps
 from riskmap.config import MethodConfig
@@ -52,7 +52,7 @@ def _urls(page: str) -> set[str]:
 
 
 def _point_payloads(page: str) -> list[dict]:
-    return [json.loads(m) for m in re.findall(r"var d = (\{\"x\".*?\});\s*return rm\.points", page, re.S)]
+    return [json.loads(m) for m in re.findall(r"var d = (\{\"x\"[^\n]*\});\nreturn rm\.points", page)]
 
 
 # ------------------------------------------------------------------------- legend
@@ -194,7 +194,7 @@ def test_payload_does_not_grow_with_the_cell_count():
     assert len(large) > 15 * len(small)
     sizes = {}
     for name, c in (("small", small), ("large", large)):
-        d = synthetic_project_data(c)
+        d = synthetic_project_data(c, boundary=synthetic_boundary(100_000, 100_000))
         sizes[name] = len(maps.render_html(maps.build_map(c, d)).encode("utf-8"))
     assert sizes["large"] / sizes["small"] < 1.5, sizes
     assert sizes["large"] < 1_500_000
@@ -259,8 +259,11 @@ def test_cell_at_on_amap_undoes_the_gcj02_shift(cells):
 
 def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
     plain = maps.render_html(maps.build_map(cells, data, overlays=["fire_stations"], view="score"))
-    shifted = maps.render_html(maps.build_map(cells, data, overlays=["fire_stations"], view="score", basemap="amap"))
-    assert "webrd0{s}.is.autonavi.com" in shifted and "高德地图" in shifted
+    amap = maps.build_map(cells, data, overlays=["fire_stations"], view="score", basemap="amap")
+    shifted = maps.render_html(amap)
+    assert "https://webrd0{s}.is.autonavi.com/appmaptile" in shifted
+    tiles = [c for c in amap._children.values() if type(c).__name__ == "TileLayer"]
+    assert tiles and "高德地图" in tiles[0].options["attribution"]
     fire = data.layers["fire_stations"].gdf.to_crs(4326)
     lon, lat = fire.geometry.x.to_numpy(), fire.geometry.y.to_numpy()
     glon, glat = wgs84_to_gcj02(lon, lat)

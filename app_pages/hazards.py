@@ -1,0 +1,205 @@
+"""隐患 — the hidden-hazard register: record, move through the closed loop, list, void, history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import t
+
+MAP_KEY = "hazard_map"
+
+
+def _label(vocabulary: str, code: str) -> str:
+    from riskmap.register import label
+
+    return label(vocabulary, code, common.lang())
+
+
+def _take_click(ctx: common.Context) -> None:
+    """Place the form's location (and district) at the last map click."""
+    from riskmap.maps import cell_at
+
+    ss = st.session_state
+    click = ss.pop("hz_pending", None)
+    if not click:
+        return
+    lon, lat = common.clicked_wgs84(click, ctx.settings.basemap)
+    ss["hz_lon"] = round(lon, 6)
+    ss["hz_lat"] = round(lat, 6)
+    cid = cell_at(ctx.assessment.cells, lon, lat, index=ctx.index)
+    if cid is not None:
+        row = ctx.assessment.cells.loc[ctx.assessment.cells["cell_id"] == cid]
+        if len(row):
+            ss["hz_district"] = str(row["district"].iloc[0])
+
+
+def _record_form(ctx: common.Context, reg: Any) -> None:
+    from riskmap.errors import RiskmapError
+    from riskmap.register import CATEGORIES, GRADES
+
+    ss = st.session_state
+    districts = sorted(ctx.data.districts["name"].astype(str))
+    if ss.get("hz_district") not in districts:
+        ss["hz_district"] = districts[0] if districts else ""
+    x0, y0, x1, y1 = ctx.data.districts.to_crs(4326).total_bounds
+    ss.setdefault("hz_lon", round(float((x0 + x1) / 2), 6))
+    ss.setdefault("hz_lat", round(float((y0 + y1) / 2), 6))
+    st.subheader(t("hz_record"))
+    st.caption(t("hz_click"))
+    with st.form("hz_form", clear_on_submit=False):
+        title = st.text_input(t("hz_title"), key="hz_title")
+        c1, c2 = st.columns(2)
+        category = c1.selectbox(t("hz_category"), list(CATEGORIES), key="hz_category",
+                                format_func=lambda c: _label("category", c))
+        grade = c2.radio(t("hz_grade"), list(GRADES), key="hz_grade", horizontal=True,
+                         format_func=lambda g: _label("grade", g))
+        district = st.selectbox(t("hz_district"), districts, key="hz_district")
+        c3, c4 = st.columns(2)
+        lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
+        lat = c4.number_input(t("hz_lat"), key="hz_lat", format="%.6f", step=0.0001)
+        c5, c6 = st.columns(2)
+        found_by = c5.text_input(t("hz_found_by"), key="hz_found_by")
+        unit = c6.text_input(t("hz_unit"), key="hz_unit")
+        deadline = st.date_input(t("hz_deadline"), value=date.today() + timedelta(days=30), key="hz_deadline")
+        description = st.text_area(t("hz_description"), key="hz_description", height=68)
+        submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
+    if submitted:
+        try:
+            number = reg.add(title=title, category=category, grade=grade, lon=float(lon), lat=float(lat),
+                             district=district, found_by=found_by, responsible_unit=unit,
+                             deadline=deadline, description=description)
+        except RiskmapError as exc:
+            common.show_error(exc)
+        else:
+            ss["hz_message"] = t("hz_registered", number=number)
+            ss["hz_selected"] = number
+            st.rerun()
+
+
+def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
+    from riskmap.register import GRADES, STATUSES, format_hazards, list_hazards
+
+    st.subheader(t("hz_list"))
+    c1, c2, c3 = st.columns(3)
+    statuses = c1.multiselect(t("hz_status"), list(STATUSES), key="hz_f_status",
+                              format_func=lambda s: _label("status", s))
+    grades = c2.multiselect(t("hz_grade"), list(GRADES), key="hz_f_grade",
+                            format_func=lambda g: _label("grade", g))
+    names = sorted(ctx.data.districts["name"].astype(str))
+    districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
+    c4, c5, c6 = st.columns(3)
+    overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")
+    listed = c5.checkbox(t("hz_only_listed"), key="hz_f_listed")
+    voided = c6.checkbox(t("hz_include_voided"), key="hz_f_voided")
+    df = list_hazards(reg, status=statuses or None, grade=grades or None, district=districts or None,
+                      overdue=True if overdue else None, listed=True if listed else None,
+                      include_voided=voided)
+    if df.empty:
+        st.caption(t("hz_none"))
+        return df
+    st.caption(t("hz_count", n=len(df)))
+    st.dataframe(format_hazards(df, common.lang()), hide_index=True, width="stretch", height=300)
+    return df
+
+
+def _record_panel(reg: Any, df: pd.DataFrame) -> None:
+    from riskmap.register import OPEN_STATUSES, TRANSITIONS, get_hazard
+
+    ss = st.session_state
+    numbers = list(df["number"].astype(str)) if not df.empty else []
+    if not numbers:
+        return
+    if ss.get("hz_selected") not in numbers:
+        ss["hz_selected"] = numbers[0]
+    number = st.selectbox(t("hz_select"), numbers, key="hz_selected",
+                          format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}")
+    record = get_hazard(reg, number)
+    status = record["status"]
+    st.text(f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
+            f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('hz_history')}**")
+        hist = pd.DataFrame(record["history"])
+        if not hist.empty:
+            hist["action"] = hist["action"].map(lambda a: _label("action", a))
+            for col in ("from_status", "to_status"):
+                hist[col] = hist[col].map(lambda s: _label("status", s) if s else "")
+            st.dataframe(hist.drop(columns=["number"]), hide_index=True, width="stretch")
+    with right:
+        st.markdown(f"**{t('hz_actions')}**")
+        by = st.text_input(t("hz_by"), key="hz_by")
+        note = st.text_input(t("hz_note"), key="hz_note")
+        moves = TRANSITIONS.get(status, ())
+        if status not in OPEN_STATUSES:
+            st.caption(t("hz_no_moves"))
+        for target in moves:
+            if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
+                _act(lambda target=target: reg.move(number, target, by=by, note=note),
+                     t("hz_moved", number=number, status=_label("status", target)))
+        if status in OPEN_STATUSES and record["grade"] == "major":
+            with st.expander(t("hz_supervise")):
+                unit = st.text_input(t("hz_sup_unit"), key="hz_sup_unit")
+                deadline = st.date_input(t("hz_sup_deadline"), value=date.today() + timedelta(days=15),
+                                         key="hz_sup_deadline")
+                if st.button(t("hz_supervise"), key="hz_list_btn"):
+                    _act(lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
+                         t("hz_listed_ok", number=number))
+        if status in OPEN_STATUSES:
+            with st.expander(t("hz_void")):
+                reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
+                if st.button(t("hz_void"), key="hz_void_btn"):
+                    _act(lambda: reg.void(number, reason, by=by), t("hz_voided", number=number))
+
+
+def _act(action: Any, message: str) -> None:
+    from riskmap.errors import RiskmapError
+    from riskmap.register import HazardTransitionError
+
+    try:
+        action()
+    except HazardTransitionError as exc:
+        st.error(common.plain(exc.text(common.lang())))
+    except RiskmapError as exc:
+        common.show_error(exc)
+    else:
+        st.session_state["hz_message"] = message
+        st.rerun()
+
+
+def render() -> None:
+    project_file = common.selected_project()
+    if project_file is None:
+        return
+    ctx = common.load_context(project_file)
+    st.title(t("page_hazards"))
+    st.caption(t("hz_intro"))
+    st.caption(t("hz_db", path=common.plain(ctx.register_path)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
+    reg = ctx.register
+    if reg is None:
+        return
+    message = st.session_state.pop("hz_message", None)
+    if message:
+        st.success(message)
+    _take_click(ctx)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        m = ctx.risk_map(overlays=("districts", "hidden_hazards"))
+        common.show_map(m, MAP_KEY, height=520, on_change=common.remember_click(MAP_KEY, "hz_pending"))
+        lon, lat = st.session_state.get("hz_lon"), st.session_state.get("hz_lat")
+        if lon is not None and lat is not None:
+            st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
+    with right:
+        _record_form(ctx, reg)
+    st.divider()
+    df = _register_table(ctx, reg)
+    _record_panel(reg, df)
+
+
+if __name__ == "__main__":
+    render()

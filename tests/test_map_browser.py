@@ -1,0 +1,147 @@
+"""The standalone risk map in headless Chromium: it draws, toggles, answers clicks, stays offline."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+from browser_support import (  # noqa: F401  (browser is a fixture)
+    OUTPUT_DIR,
+    browser,
+    serve_directory,
+    synthetic_cells,
+    synthetic_project_data,
+)
+
+from riskmap import maps
+from riskmap.crs import wgs84_to_gcj02
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return synthetic_cells(60, 45, 500.0)
+
+
+@pytest.fixture(scope="module")
+def data(cells):
+    return synthetic_project_data(cells)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, cells, data):
+    folder = tmp_path_factory.mktemp("maps")
+    maps.save_map(maps.build_map(cells, data), folder / "level.html")
+    maps.save_map(maps.build_map(cells, data, view="score", lang="en"), folder / "score.html")
+    maps.save_map(maps.build_map(cells, data, basemap="amap", overlays=["fire_stations"]), folder / "amap.html")
+    with serve_directory(folder) as url:
+        yield url
+
+
+def _open(browser, url, *, block_tiles=False):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1200, "height": 850})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if block_tiles:
+        page.route("**/*autonavi.com/**", lambda route: route.abort())
+    page.goto(url)
+    page.wait_for_function("window.riskmap && window.riskmap.ready === true")
+    return page, requests, errors
+
+
+def _layer_count(page, cls: str) -> int:
+    return page.evaluate(
+        f"""() => {{ var n = 0; riskmapMap.eachLayer(function(l) {{ if (l instanceof L.{cls}) n++; }}); return n; }}"""
+    )
+
+
+def test_level_map_draws_offline_with_legend_and_control(browser, site):  # noqa: F811
+    page, requests, errors = _open(browser, f"{site}/level.html")
+    try:
+        page.wait_for_selector("path.rm-level")
+        assert page.locator(".leaflet-map-pane").count() == 1
+        assert page.locator("path.rm-level").count() >= 3  # several levels drawn
+        assert page.locator(".rm-legend .rm-row").count() == 4
+        assert "重大（红）" in page.locator(".rm-legend").inner_text()
+        assert page.locator(".leaflet-control-layers-overlays input").count() >= 8
+        assert page.locator(".rm-label").count() == 2  # district names
+        OUTPUT_DIR.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT_DIR / "map_level.png"))
+        assert errors == []
+        hosts = {urlparse(u).hostname for u in requests if not u.startswith("data:")}
+        assert hosts == {"127.0.0.1"}, requests
+    finally:
+        page.close()
+
+
+def test_toggling_overlays_shows_and_hides_them(browser, site):  # noqa: F811
+    page, _, _ = _open(browser, f"{site}/level.html")
+    try:
+        before = _layer_count(page, "CircleMarker")
+        page.get_by_text("消防站", exact=True).click()
+        assert _layer_count(page, "CircleMarker") == before + 3
+        page.get_by_text("社区应急服务站", exact=True).click()
+        # 60 stations: drawn as single markers or as cluster icons, depending on the zoom.
+        shown = _layer_count(page, "CircleMarker") - (before + 3) + page.locator(".marker-cluster").count()
+        assert shown >= 5
+        page.screenshot(path=str(OUTPUT_DIR / "map_overlays.png"))
+        page.get_by_text("消防站", exact=True).click()
+        page.get_by_text("社区应急服务站", exact=True).click()
+        assert _layer_count(page, "CircleMarker") == before
+        assert page.locator(".marker-cluster").count() == 0
+    finally:
+        page.close()
+
+
+def test_clicking_a_cell_yields_its_id(browser, site, cells):  # noqa: F811
+    page, _, _ = _open(browser, f"{site}/level.html")
+    try:
+        top = cells.sort_values("score", ascending=False).iloc[10]
+        pt = cells[cells["cell_id"] == top["cell_id"]].geometry.representative_point().to_crs(4326).iloc[0]
+        xy = page.evaluate(f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }}")
+        box = page.locator(".folium-map").bounding_box()
+        page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+        clicked = page.locator(".folium-map").get_attribute("data-last-click")
+        lat, lng = (float(v) for v in clicked.split(","))
+        assert maps.cell_at(cells, lng, lat) == top["cell_id"]
+        # The detail cells' tooltip names the same cell.
+        page.wait_for_selector(".leaflet-tooltip")
+        assert top["cell_id"] in page.locator(".leaflet-tooltip").inner_text()
+    finally:
+        page.close()
+
+
+def test_score_view_draws_the_image_and_its_legend(browser, site):  # noqa: F811
+    page, requests, _ = _open(browser, f"{site}/score.html")
+    try:
+        img = page.locator("img.rm-raster")
+        assert img.count() == 1
+        assert page.evaluate("() => document.querySelector('img.rm-raster').naturalWidth") > 10
+        assert "Risk score" in page.locator(".rm-legend").inner_text()
+        page.screenshot(path=str(OUTPUT_DIR / "map_score.png"))
+        assert {urlparse(u).hostname for u in requests if not u.startswith("data:")} == {"127.0.0.1"}
+    finally:
+        page.close()
+
+
+def test_amap_draws_points_at_their_gcj02_position(browser, site, data):  # noqa: F811
+    page, _, _ = _open(browser, f"{site}/amap.html", block_tiles=True)
+    try:
+        drawn = page.evaluate(
+            """() => { var out = []; riskmapMap.eachLayer(function(l) {
+                 if (l instanceof L.CircleMarker) { out.push([l.getLatLng().lng, l.getLatLng().lat]); } });
+               return out; }"""
+        )
+        fire = data.layers["fire_stations"].gdf.to_crs(4326)
+        glon, glat = wgs84_to_gcj02(fire.geometry.x.to_numpy(), fire.geometry.y.to_numpy())
+        drawn_arr = np.array(sorted(drawn))
+        expected = np.array(sorted(zip(glon.tolist(), glat.tolist(), strict=True)))
+        assert drawn_arr.shape == expected.shape
+        np.testing.assert_allclose(drawn_arr, expected, atol=1e-5)
+    finally:
+        page.close()
