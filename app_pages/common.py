@@ -18,13 +18,13 @@ functions read no globals: everything they use comes in through their arguments.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import json
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,6 @@ ENV_PROJECT = "RISKMAP_APP_PROJECT"
 ENV_REGISTER = "RISKMAP_APP_REGISTER"
 """Environment variable: hidden-hazard register database (instead of the project's)."""
 
-_MAP_LOCK = threading.Lock()
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 
 
@@ -573,19 +572,17 @@ def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None =
              height: int = 620, on_change: Any = None) -> dict[str, Any]:
     """Draw a folium map with streamlit-folium; only a click reruns the script.
 
-    The map object may be cached and shared: ``highlight`` is drawn as a dynamic feature
-    group (no redraw of the map) and removed from the map object again afterwards.
+    streamlit-folium renames the elements of the map it draws, so a cached map is drawn
+    from a copy (a few milliseconds: the large strings are shared): every run then sends
+    the same map, and the browser keeps it (no reload, view kept). ``highlight`` is drawn
+    as a dynamic feature group, also without reloading the map.
     """
     from streamlit_folium import st_folium
 
-    with _MAP_LOCK:
-        try:
-            out = st_folium(m, key=key, returned_objects=["last_clicked"], height=height,
-                            use_container_width=True, center=center, zoom=zoom,
-                            feature_group_to_add=highlight, on_change=on_change)
-        finally:
-            if highlight is not None:
-                m._children.pop(highlight.get_name(), None)
+    fresh = copy.deepcopy(m)
+    out = st_folium(fresh, key=key, returned_objects=["last_clicked"], height=height,
+                    use_container_width=True, center=center, zoom=zoom,
+                    feature_group_to_add=highlight, on_change=on_change)
     return out or {}
 
 
@@ -626,10 +623,10 @@ def level_summary(cells: pd.DataFrame, adcode: str = "") -> pd.DataFrame:
         area = float(summary[f"area_km2_{k}"].sum())
         rows.append({
             t("col_level"): lv.name(lang()),
-            t("col_cells"): int(summary[f"cells_{k}"].sum()),
-            t("col_area"): round(area, 1),
+            t("col_cells"): f"{int(summary[f'cells_{k}'].sum()):,}",
+            t("col_area"): f"{area:,.1f}",
             t("col_share"): f"{100 * area / total_area:.1f}%",
-            t("col_population"): int(round(float(summary[f"population_{k}"].sum()))),
+            t("col_population"): f"{float(summary[f'population_{k}'].sum()):,.0f}",
         })
     return pd.DataFrame(rows)
 

@@ -196,7 +196,8 @@ def _upload_section(ctx: common.Context) -> None:
     st.caption(t("file_read", rows=len(frame), fmt=common.plain(frame.attrs.get("format", "")),
                  enc=common.plain(frame.attrs.get("encoding") or "-")))
     kinds = {k: v for k, v in ctx.base.kinds.items() if k != "district"}
-    kind_names = sorted(kinds, key=lambda k: (kinds[k].role, k))
+    roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
+    kind_names = sorted(kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k))
     kind_name = st.selectbox(t("choose_kind"), kind_names, key="upload_kind",
                              format_func=lambda k: f"{kinds[k].name.get(common.lang())} · {k}")
     kind = kinds[kind_name]

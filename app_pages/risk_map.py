@@ -81,10 +81,11 @@ def _components_chart(expl: dict[str, Any]) -> alt.Chart:
         .mark_bar(color=expl["color"])
         .encode(
             x=alt.X("value:Q", scale=alt.Scale(domain=[0, 10]), title=t("d_value")),
-            y=alt.Y("component:N", sort=None, title=None),
+            y=alt.Y("component:N", sort=None, title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),
             tooltip=["component", "value"],
         )
-        .properties(height=170)
+        .properties(height=210)
     )
 
 
@@ -155,11 +156,6 @@ def render() -> None:
     st.title(f"{ctx.project.title.get(common.lang())} · {t('app_title')}")
     st.caption(ctx.caption())
     adcode = ctx.settings.district
-    scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
-    st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
-    summary = common.level_summary(ctx.assessment.cells, adcode)
-    st.table(summary.set_index(t("col_level")))
-
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.caption(t("map_hint"))
@@ -175,9 +171,13 @@ def render() -> None:
             sel = ctx.assessment.cells[ctx.assessment.cells["cell_id"] == cid]
             if len(sel):
                 highlight = common.outline_group(sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap)
-        common.show_map(m, MAP_KEY, highlight=highlight, center=center, zoom=zoom, height=640,
+        common.show_map(m, MAP_KEY, highlight=highlight, center=center, zoom=zoom, height=680,
                         on_change=common.remember_click(MAP_KEY, "pending_click"))
     with right:
+        scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
+        st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
+        summary = common.level_summary(ctx.assessment.cells, adcode)
+        st.table(summary.set_index(t("col_level")))
         _details(ctx)
 
 

@@ -277,7 +277,7 @@ def _merge_pairs(
     np.minimum.at(dmin, inv, d)
     first = np.zeros(len(uniq), dtype=np.int64)
     first[inv[::-1]] = np.arange(len(inv))[::-1]
-    return ci[first], gi[first], csum, dmin
+    return ci[first], gi[first], csum, dmin  # type: ignore[return-value]
 
 
 def _polygon_pairs(
@@ -338,7 +338,7 @@ def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
         return np.empty(0, np.int64)
     if cells.grid is not None:
         keys = cell_keys_of_points(xy[:, 0], xy[:, 1], cells.grid)
-        return pd.Index(cells.ids).get_indexer(keys).astype(np.int64)
+        return pd.Index(cells.ids).get_indexer(keys).astype(np.int64)  # type: ignore[arg-type]
     tree = shapely.STRtree(cells.geom)
     pi, ci = tree.query(shapely.points(xy), predicate="intersects")
     out = np.full(len(xy), -1, dtype=np.int64)
@@ -362,7 +362,7 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
         if f.method == "kernel":
             ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius)
             c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
-            raw[f.name] = np.bincount(ci, weights=c, minlength=n)
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
             if f.role == "hazard":
                 ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
                 top[f.name] = (_global(ti, f.index), tv, td)
@@ -370,7 +370,7 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
             assert f.geom is not None
             ci, fi, a, whole = _polygon_pairs(cells, f.geom)
             c = f.value[fi] * a / cells.area[ci]
-            raw[f.name] = np.bincount(ci, weights=c, minlength=n)
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
             if f.role == "hazard":
                 # distance from the cell centre to the zone (0 when the cell is inside it)
                 d = np.zeros(len(ci))
@@ -417,7 +417,7 @@ def _tile_access(
     demand = np.bincount(fi, weights=demand_pop[ci], minlength=len(shelters.xy))
     ratio = shelters.value / np.maximum(demand, _MIN_DEMAND)
     ci2, fi2, _ = _point_pairs(cells.xy, shelters.xy, shelters.radius)
-    return np.bincount(ci2, weights=ratio[fi2], minlength=n)
+    return np.bincount(ci2, weights=ratio[fi2], minlength=n)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------------------
@@ -519,7 +519,7 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         radii = method.shelter_radius_m
         fallback = max(radii.values()) if radii else 2000.0
         types = sub["type"].astype(str).str.strip() if "type" in sub else pd.Series([""] * n)
-        radius = types.map(radii).fillna(fallback).to_numpy(dtype=float)
+        radius = types.map(radii).fillna(fallback).to_numpy(dtype=float)  # type: ignore[assignment]
         keep = value > 0
     elif kind.method == "reach":
         value = np.ones(n)
@@ -897,7 +897,7 @@ def _contributors_json(
             np.strings.add(np.strings.add(',"contribution":', c), "}"),
         )
         sep = np.where(out[ok] == "", "", ",").astype(sdt)
-        out[ok] = np.strings.add(np.strings.add(out[ok], sep), item)
+        out[ok] = np.strings.add(np.strings.add(out[ok], sep), item)  # type: ignore[arg-type]
     return np.strings.add(np.strings.add("[", out), "]").astype(object)
 
 

@@ -76,7 +76,7 @@ def build_grid(
         spec = {"kind": "h3", "h3_resolution": int(h3_resolution), "crs": crs.to_wkt()}
     else:
         raise ValueError(f"unknown grid kind '{kind}': use 'square' or 'h3'")
-    keep = ~clipped | (shapely.area(np.where(clipped, geoms, None)) > 0)
+    keep = ~clipped | (shapely.area(np.where(clipped, geoms, None)) > 0)  # type: ignore[call-overload]
     ids, geoms, clipped = ids[keep], geoms[keep], clipped[keep]
     # Whole cells: area and centroid from their bounds; clipped cells: computed.
     bounds = shapely.bounds(geoms)

@@ -705,11 +705,11 @@ def _resample_image(
     mid = math.radians((south + north) / 2)
     width_m = (east - west) * 111_320 * math.cos(mid)
     height_m = (north - south) * 110_574
-    nx = max(int(math.ceil(width_m / pixel_m)), 1)
-    ny = max(int(math.ceil(height_m / pixel_m)), 1)
+    nx = max(math.ceil(width_m / pixel_m), 1)
+    ny = max(math.ceil(height_m / pixel_m), 1)
     scale = min(1.0, _MAX_IMAGE_PX / max(nx, ny))
-    nx = max(int(round(nx * scale)), 1)
-    ny = max(int(round(ny * scale)), 1)
+    nx = max(round(nx * scale), 1)
+    ny = max(round(ny * scale), 1)
     lon = west + (np.arange(nx) + 0.5) * (east - west) / nx
     y0, y1 = _mercator_y(north), _mercator_y(south)
     lat = _inverse_mercator_y(y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny)
@@ -747,7 +747,7 @@ def _png_data_url(grid: np.ndarray, vmin: float, vmax: float, cmap_name: str) ->
 
 
 def _image_layer(
-    cells: gpd.GeoDataFrame, view: str, index: CellIndex, display: _Display, cell_size: float, lang: str
+    cells: gpd.GeoDataFrame, view: str, index: CellIndex, display: _Display, *, cell_size: float, lang: str
 ) -> _ScriptLayer:
     values = pd.to_numeric(cells[view], errors="coerce").to_numpy(dtype=float)
     bounds = _display_bounds(cells, display)
@@ -887,7 +887,7 @@ def _level_thresholds(levels_cfg: Any, lang: str) -> tuple[dict[int, str], str]:
 
 
 def _legend_html(
-    cells: gpd.GeoDataFrame, view: str, lang: str, levels_cfg: Any, cell_size: float, index: CellIndex
+    cells: gpd.GeoDataFrame, view: str, lang: str, levels_cfg: Any, *, cell_size: float, index: CellIndex
 ) -> str:
     grid_text = (
         f"{_t('grid', lang)} {cell_size:,.0f} m · {len(cells):,} {_t('cells', lang)}"
@@ -1023,7 +1023,7 @@ class _Points:
         return self.palette.index(hex_colour)
 
     def add(self, lon: np.ndarray, lat: np.ndarray, colours: np.ndarray, radius: np.ndarray,
-            tips: pd.Series, metres: np.ndarray | None = None) -> None:
+            tips: pd.Series, *, metres: np.ndarray | None = None) -> None:
         self.x.append(lon)
         self.y.append(lat)
         self.c.append(colours)
@@ -1077,7 +1077,7 @@ def _collect_points(
             colours = gdf[colour_by].astype(str).map(codes).fillna(base).to_numpy(dtype=int)
         if size_by_intensity and lyr.kind.intensity is not None:
             rule = lyr.kind.intensity
-            top = rule.max if rule.max is not None else max([rule.default, *rule.values.values()] or [1.0])
+            top = rule.max if rule.max is not None else max([rule.default, *list(rule.values.values())])  # noqa: PD011
             inten = _rule_values(gdf, rule)
             radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
         else:
@@ -1088,7 +1088,7 @@ def _collect_points(
             more = extra(gdf)
             if more is not None:
                 tips = tips + " · " + _escaped(more).reset_index(drop=True)
-        pts.add(lon, lat, colours, radius, tips, metres(gdf) if metres is not None else None)
+        pts.add(lon, lat, colours, radius, tips, metres=metres(gdf) if metres is not None else None)
     return pts
 
 
@@ -1137,7 +1137,7 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
 
     fire = data.by_kind("fire_station")
     if fire:
-        pts = _collect_points(fire, display, lang, extra=lambda g: g["class"] if "class" in g else None)
+        pts = _collect_points(fire, display, lang, extra=lambda g: g.get("class", None))
         if len(pts):
             out.append(_points_layer(pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False))
             reach = fire_reach_m(method)
@@ -1164,7 +1164,7 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
     if point_hazards:
         pts = _collect_points(
             point_hazards, display, lang, size_by_intensity=True,
-            extra=lambda g: g["grade"] if "grade" in g else None,
+            extra=lambda g: g.get("grade", None),
         )
         if len(pts):
             out.append(_points_layer(pts, _t("hazards", lang), show="hazards" in shown, cluster=True))
@@ -1346,6 +1346,7 @@ def build_map(
         prefer_canvas=False,
         attribution_control=basemap != "none",
     )
+    m.options["maxZoom"] = 18  # markercluster needs it; folium passes max_zoom only to tiles
     root = m.get_root()
     root.header.add_child(Element(_CSS % {"bg": _BACKGROUND}), name="riskmap_css")
     m.add_child(_Script(_RUNTIME_JS), name="riskmap_runtime")
@@ -1357,7 +1358,7 @@ def build_map(
         folium.TileLayer(AMAP_TILES, name=_t("amap", lang), attr="© 高德地图", subdomains="1234",
                          max_zoom=18).add_to(m)
 
-    risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, size, lang)
+    risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, cell_size=size, lang=lang)
     m.add_child(risk)
     detail = _detail_layer(frame, display, max_detail_cells, lang, show="detail" in shown)
     if detail is not None:
@@ -1384,7 +1385,7 @@ def build_map(
             ))
 
     levels_cfg = data.project.levels if data is not None else None
-    m.add_child(_Script(_control_js(_legend_html(frame, view, lang, levels_cfg, size, idx), "bottomright")))
+    m.add_child(_Script(_control_js(_legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright")))
     heading = title
     if heading is None:
         project_title = data.project.title.get(lang) if data is not None else ""

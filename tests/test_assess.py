@@ -505,3 +505,34 @@ def test_fisher_jenks_equals_mapclassify():
     for seed in range(3):
         x = np.random.default_rng(seed).gamma(1.0, 10.0, 300)
         np.testing.assert_allclose(A.fisher_jenks(x, 4), mapclassify.FisherJenks(x, k=4).bins)
+
+
+# ---------------------------------------------------------------- the worked example of METHOD.md
+
+
+@pytest.mark.slow
+def test_worked_example_of_method_md():
+    import re
+    from pathlib import Path
+
+    from riskmap.config import load_project
+    from riskmap.sources import load_project_data
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "METHOD.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- worked-example.*?```json\n(.*?)```", text, re.S)
+    assert block, "METHOD.md lost its worked example"
+    ex = json.loads(block.group(1))
+    data = load_project_data(load_project(ex["project"]))
+    res = A.assess(data, cell_size=float(ex["cell_size"]))
+    got = res.explain(ex["cell_id"])
+    assert got["district"] == ex["district"]
+    assert got["population"] == pytest.approx(ex["population"], rel=1e-5)
+    for comp in ("hazard", "exposure", "vulnerability", "coping_gap", "consequence"):
+        assert got["components"][comp] == pytest.approx(ex[comp], rel=1e-5, abs=1e-6), comp
+    assert got["score"] == pytest.approx(ex["score"], rel=1e-5)
+    assert (got["likelihood"], got["severity"], got["level_rank"]) == (ex["likelihood"], ex["severity"], ex["level_rank"])
+    layers = {lyr["layer"]: lyr for lyr in got["layers"]}
+    assert layers["flood_zones"]["share"] == pytest.approx(ex["share_flood_zones"], rel=1e-5)
+    assert layers["fire_stations"]["value"] == pytest.approx(ex["fire_minutes"], rel=1e-5)
+    assert layers["shelters"]["value"] == pytest.approx(ex["shelter_m2_per_person"], rel=1e-5)
+    assert got["contributors"][0]["id"] == ex["top_contributor"]

@@ -110,7 +110,9 @@ def test_clicking_a_cell_yields_its_id(browser, site, cells):  # noqa: F811
         lat, lng = (float(v) for v in clicked.split(","))
         assert maps.cell_at(cells, lng, lat) == top["cell_id"]
         # The detail cells' tooltip names the same cell.
-        page.wait_for_selector(".leaflet-tooltip")
+        page.mouse.move(box["x"] + xy[0] + 1, box["y"] + xy[1] + 1)
+        page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
+        page.wait_for_selector(".leaflet-tooltip", timeout=5000)
         assert top["cell_id"] in page.locator(".leaflet-tooltip").inner_text()
     finally:
         page.close()

@@ -1,0 +1,279 @@
+"""The real app in a real browser: ``streamlit run app.py`` driven by headless Debian Chromium.
+
+One Streamlit server and one browser page serve the whole module; the tests run in file
+order, as an analyst would: open the map, click a cell, move a weight, switch to English,
+upload a GBK CSV in GCJ-02, upload a bad file, download the inventory. Every request the
+page (and its iframes) makes is recorded; none may go to another host. Screenshots of
+each step are saved under ``test-output/app/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from browser_support import OUTPUT_DIR, launch_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = OUTPUT_DIR / "app"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def start_app(env_extra: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``streamlit run app.py`` on a free port; returns the process and its URL."""
+    port = _free_port()
+    env = {**os.environ, **env_extra, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    out = log.open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+    except Exception:
+        proc.kill()
+        raise
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from browser_support import chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (shutil.which('chromium') is None)")
+    from playwright.sync_api import sync_playwright
+
+    tmp = tmp_path_factory.mktemp("app")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    proc, url = start_app({"RISKMAP_APP_CELL_SIZE": "1000",
+                           "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")}, SHOTS / "streamlit.log")
+    requests: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+            context.on("request", lambda r: requests.append(r.url))
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            yield {"page": page, "url": url, "requests": requests, "tmp": tmp}
+            context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _idle(page: Any) -> None:
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]') && !((document.querySelector("
+        "'[data-testid=\"stStatusWidget\"]') || {}).innerText || '').match(/Running|Stop/)",
+        timeout=180_000,
+    )
+    page.wait_for_timeout(400)
+
+
+def _map_frame(page: Any, index: int = 0) -> Any:
+    """The streamlit-folium iframe's frame, once its Leaflet map has drawn."""
+    loc = page.locator('iframe[title="streamlit_folium.st_folium"]').nth(index)
+    loc.wait_for(state="visible", timeout=180_000)
+    frame = loc.content_frame
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    frame.locator("path.leaflet-interactive, .leaflet-overlay-pane svg path").first.wait_for(
+        state="attached", timeout=60_000)
+    return frame
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def _headline(page: Any) -> str:
+    return page.locator('[data-testid="stTable"]').first.inner_text()
+
+
+def _nav(page: Any, label: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(label, exact=True).click()
+    _idle(page)
+
+
+def test_map_opens(app: dict[str, Any]) -> None:
+    page = app["page"]
+    frame = _map_frame(page)
+    _idle(page)
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert "重大" in _headline(page)
+    _shot(page, "01_map")
+
+
+def test_click_cell_opens_details(app: dict[str, Any]) -> None:
+    page = app["page"]
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    # The map is fitted to the city: its centre lies in the city (central Wuhan).
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
+    level = page.locator('[data-testid="cell-level"]')
+    level.wait_for(timeout=60_000)
+    _idle(page)
+    text = page.locator('[data-testid="stColumn"]').nth(1).inner_text()
+    assert "风险值" in text and "建议措施" in text
+    assert any(lv in level.inner_text() for lv in ("重大", "较大", "一般", "低"))
+    _shot(page, "02_cell_details")
+
+
+def test_weight_change_changes_levels(app: dict[str, Any]) -> None:
+    page = app["page"]
+    before = _headline(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("权重", exact=True).click()
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="应对能力缺口 L").get_by_role("slider")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowLeft")
+    _idle(page)
+    page.wait_for_function(
+        "(before) => { const t = document.querySelector('[data-testid=\"stTable\"]');"
+        " return t && t.innerText !== before; }", arg=before, timeout=60_000)
+    assert _headline(page) != before
+    _shot(page, "03_weight_changed")
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="恢复默认权重").click()
+    _idle(page)
+
+
+def test_switch_to_english(app: dict[str, Any]) -> None:
+    page = app["page"]
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    _idle(page)
+    page.get_by_text("Urban safety risk map", exact=False).first.wait_for()
+    assert "Major" in _headline(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Risk inventory" in nav and "Hidden hazards" in nav
+    _map_frame(page)
+    _shot(page, "04_english")
+
+
+def _gbk_csv(path: Path) -> Path:
+    """Hazmat enterprises with Chinese headers, GBK-encoded, coordinates in GCJ-02."""
+    from riskmap.crs import wgs84_to_gcj02
+
+    import numpy as np
+
+    lon = np.array([114.30, 114.35, 114.25])
+    lat = np.array([30.60, 30.55, 30.58])
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["企业编号", "企业名称", "经度", "纬度", "重大危险源等级", "所在区"])
+    for i in range(3):
+        w.writerow([f"UP{i + 1:03d}", f"上传测试化工{i + 1}号", f"{glon[i]:.6f}", f"{glat[i]:.6f}", "二级", "江岸区"])
+    path.write_bytes(buf.getvalue().encode("gbk"))
+    return path
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox (a combobox) by typing part of it."""
+    box = page.get_by_role("combobox", name=label).first
+    box.click()
+    box.fill(option[-12:])
+    page.get_by_role("option", name=option).first.click()
+    _idle(page)
+
+
+def test_upload_gbk_gcj02_csv(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "Data")
+    path = _gbk_csv(app["tmp"] / "企业清单.csv")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(path))
+    _idle(page)
+    page.get_by_text("Read 3 row(s)", exact=False).wait_for()
+    _choose(page, "Layer kind", "Hazardous-chemical enterprise · hazmat_enterprise")
+    _choose(page, "Coordinate system", "GCJ-02 (AMap, Tencent)")
+    page.get_by_role("button", name="Validate").click()
+    _idle(page)
+    page.get_by_text("feature(s) usable", exact=False).first.wait_for()
+    _map_frame(page)
+    _shot(page, "05_upload_validated")
+    page.get_by_role("button", name="Add to this session's assessment").click()
+    _idle(page)
+    page.get_by_text("Added to this session's assessment", exact=False).wait_for()
+    assert "1 uploaded layer(s)" in page.locator("body").inner_text()
+    _shot(page, "06_upload_added")
+
+
+def test_bad_upload_gives_message(app: dict[str, Any]) -> None:
+    page = app["page"]
+    evil = app["tmp"] / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../../outside.csv", "id,name,lon,lat\n1,a,114.3,30.6\n")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(evil))
+    _idle(page)
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="unsafe")
+    alert.first.wait_for(timeout=60_000)
+    assert "Traceback" not in page.locator("body").inner_text()
+    _shot(page, "07_bad_upload")
+
+
+def test_download_inventory_csv(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "Risk inventory")
+    page.get_by_role("tab", name="Risk sources").wait_for()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV (opens in Excel)").first.click()
+    target = app["tmp"] / "inventory.csv"
+    info.value.save_as(str(target))
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == "Unified number"
+    assert len(rows) > 10
+    assert any("上传测试化工1号" in ",".join(r) for r in rows)  # the uploaded layer is in the inventory
+    _shot(page, "08_inventory")
+
+
+def test_no_request_to_outside_hosts(app: dict[str, Any]) -> None:
+    outside = sorted({u for u in app["requests"]
+                      if urlparse(u).scheme in {"http", "https", "ws", "wss"}
+                      and urlparse(u).hostname not in LOCAL_HOSTS})
+    assert app["requests"], "no request was recorded at all"
+    assert outside == []
