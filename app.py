@@ -20,22 +20,24 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder
 from app_pages import common  # noqa: E402
 from app_pages.common import t  # noqa: E402
 
-st.set_page_config(page_title="riskmap", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="riskmap", layout="wide")
 common.keep_widget_state()
 
+# Page file, title key, URL path, default. No icons: a page's icon becomes the favicon, and
+# material icons are fetched from a font CDN (the app must make no outside request).
 PAGES = (
-    ("app_pages/risk_map.py", "page_map", ":material/map:", "map", True),
-    ("app_pages/inventory.py", "page_inventory", ":material/list_alt:", "inventory", False),
-    ("app_pages/data.py", "page_data", ":material/upload_file:", "data", False),
-    ("app_pages/hazards.py", "page_hazards", ":material/report:", "hazards", False),
-    ("app_pages/safe_city.py", "page_safecity", ":material/verified_user:", "safe-city", False),
-    ("app_pages/method.py", "page_method", ":material/menu_book:", "method", False),
+    ("app_pages/risk_map.py", "page_map", "map", True),
+    ("app_pages/inventory.py", "page_inventory", "inventory", False),
+    ("app_pages/data.py", "page_data", "data", False),
+    ("app_pages/hazards.py", "page_hazards", "hazards", False),
+    ("app_pages/safe_city.py", "page_safecity", "safe-city", False),
+    ("app_pages/method.py", "page_method", "method", False),
 )
 
 navigation = st.navigation(
     [
-        st.Page(ROOT / path, title=t(key), icon=icon, url_path=url, default=default)
-        for path, key, icon, url, default in PAGES
+        st.Page(ROOT / path, title=t(key), url_path=url, default=default)
+        for path, key, url, default in PAGES
     ]
 )
 common.sidebar_common()

@@ -280,7 +280,7 @@ def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolut
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def _fields(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int,
+def _fields(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int, *,
             extras_key: str, _extras: tuple[tuple[str, Layer], ...]) -> Fields:
     from riskmap.assess import compute_fields
 
@@ -305,12 +305,17 @@ def _score(fields_key: str, weights_json: str, levels_json: str, _fields: Fields
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _risk_map(score_key: str, view: str, basemap: str, lang_: str, overlays: tuple[str, ...],
+def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
               asset_url: str, _assessment: Assessment, _data: ProjectData, _index: CellIndex) -> folium.Map:
     from riskmap.maps import build_map
 
-    return build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
-                     overlays=list(overlays), assets="url", asset_url=asset_url, index=_index)
+    m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
+                  overlays=list(overlays), assets="url", asset_url=asset_url, index=_index)
+    # In the app the map is narrow: an expanded layer list would hide half of it.
+    for child in m._children.values():
+        if isinstance(child, folium.LayerControl):
+            child.options["collapsed"] = True
+    return m
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -360,9 +365,10 @@ class Context:
                  basemap: str | None = None) -> folium.Map:
         """The (cached) folium map of the current assessment."""
         s = self.settings
-        return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang(),
-                         tuple(s.overlays if overlays is None else overlays), ASSET_URL,
-                         self.assessment, self.data, self.index)
+        return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang_=lang(),
+                         overlays=tuple(s.overlays if overlays is None else overlays),
+                         asset_url=ASSET_URL, _assessment=self.assessment, _data=self.data,
+                         _index=self.index)
 
     def inventory(self) -> Inventory:
         """The (cached) risk inventory of the current assessment."""
@@ -447,7 +453,8 @@ def load_context(project_file: Path) -> Context:
             s = current_settings(project_file)
             register, reg_path = open_project_register(pf, stamp, project)
             extras_key, extras, n_up, n_hz = session_extras(base, register)
-            fields = _fields(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution, extras_key, extras)
+            fields = _fields(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution,
+                             extras_key=extras_key, _extras=extras)
             index = _index(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
             fields_key = f"{pf}|{stamp}|{s.grid_kind}|{s.cell_size}|{s.h3_resolution}|{extras_key}"
             known = {lyr.name for lyr in fields.layers}
@@ -666,3 +673,13 @@ def selected_project() -> Path | None:
     """The project file chosen in the sidebar (None when there is no project)."""
     value = st.session_state.get("w_project")
     return Path(value) if value else None
+
+
+def labels(options: Iterable[Any], label_of: Any) -> Any:
+    """A ``format_func`` whose labels are computed now, in the current language.
+
+    Widgets keep their format function after the run; computing the labels at creation
+    keeps them in the language of that run.
+    """
+    table = {o: str(label_of(o)) for o in options}
+    return lambda o: table.get(o, str(o))

@@ -103,7 +103,7 @@ def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) 
             default = suggested.get(field, "")
             with cols[i % 3]:
                 value = st.selectbox(label, options, index=options.index(default) if default in options else 0,
-                                     key=f"{wkey}_{field}", format_func=lambda h: h or t("col_none"))
+                                     key=f"{wkey}_{field}", format_func=common.labels(options, lambda h: h or t("col_none")))
             i += 1
             if field == "_x":
                 x = value or None
@@ -117,7 +117,7 @@ def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) 
         with cols[i % 3]:
             value = st.selectbox(f"{label} · {field}", options,
                                  index=options.index(default) if default in options else 0,
-                                 key=f"{wkey}_{field}", format_func=lambda h: h or t("col_none"))
+                                 key=f"{wkey}_{field}", format_func=common.labels(options, lambda h: h or t("col_none")))
         i += 1
         if value:
             columns[field] = value
@@ -134,7 +134,7 @@ def _crs_widget(frame: pd.DataFrame, wkey: str) -> str | None:
         return t(f"crs_{c}")
 
     c1, c2 = st.columns([2, 1])
-    choice = c1.selectbox(t("crs_label"), choices, key=f"{wkey}_crs", format_func=label)
+    choice = c1.selectbox(t("crs_label"), choices, key=f"{wkey}_crs", format_func=common.labels(choices, label))
     if choice == FILE_CRS:
         return None
     if choice == "EPSG":
@@ -199,7 +199,7 @@ def _upload_section(ctx: common.Context) -> None:
     roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
     kind_names = sorted(kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k))
     kind_name = st.selectbox(t("choose_kind"), kind_names, key="upload_kind",
-                             format_func=lambda k: f"{kinds[k].name.get(common.lang())} · {k}")
+                             format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(common.lang())} · {k}"))
     kind = kinds[kind_name]
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]

@@ -55,9 +55,9 @@ def _record_form(ctx: common.Context, reg: Any) -> None:
         title = st.text_input(t("hz_title"), key="hz_title")
         c1, c2 = st.columns(2)
         category = c1.selectbox(t("hz_category"), list(CATEGORIES), key="hz_category",
-                                format_func=lambda c: _label("category", c))
+                                format_func=common.labels(CATEGORIES, lambda c: _label("category", c)))
         grade = c2.radio(t("hz_grade"), list(GRADES), key="hz_grade", horizontal=True,
-                         format_func=lambda g: _label("grade", g))
+                         format_func=common.labels(GRADES, lambda g: _label("grade", g)))
         district = st.selectbox(t("hz_district"), districts, key="hz_district")
         c3, c4 = st.columns(2)
         lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
@@ -87,9 +87,9 @@ def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
     statuses = c1.multiselect(t("hz_status"), list(STATUSES), key="hz_f_status",
-                              format_func=lambda s: _label("status", s))
+                              format_func=common.labels(STATUSES, lambda s: _label("status", s)))
     grades = c2.multiselect(t("hz_grade"), list(GRADES), key="hz_f_grade",
-                            format_func=lambda g: _label("grade", g))
+                            format_func=common.labels(GRADES, lambda g: _label("grade", g)))
     names = sorted(ctx.data.districts["name"].astype(str))
     districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
     c4, c5, c6 = st.columns(3)

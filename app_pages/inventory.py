@@ -32,7 +32,7 @@ def _level_filter(key: str) -> list[int]:
     from riskmap.levels import LEVELS
 
     ranks = [lv.rank for lv in reversed(LEVELS)]
-    return st.multiselect(t("f_level"), ranks, default=ranks, key=key, format_func=common.level_label)
+    return st.multiselect(t("f_level"), ranks, default=ranks, key=key, format_func=common.labels(ranks, common.level_label))
 
 
 def _district_filter(ctx: common.Context, key: str) -> list[str]:
@@ -59,20 +59,20 @@ def _file_bytes(write: Any, frame: pd.DataFrame, suffix: str) -> bytes:
 
 def _downloads(ctx: common.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None) -> None:
     """Download buttons: CSV (and GeoJSON for spatial tables) of ``frame``; XLSX/GPKG of every table."""
-    from riskmap import inventory as I
+    from riskmap import inventory as inv_mod
 
     slug = f"{ctx.project.name}_{name}"
     cols = st.columns(4)
     if table is not None:
-        csv = I.to_bytes(inv, "csv", common.lang(), table=table)
+        csv = inv_mod.to_bytes(inv, "csv", common.lang(), table=table)
     else:
-        csv = _file_bytes(I.export_csv, frame, ".csv")
+        csv = _file_bytes(inv_mod.export_csv, frame, ".csv")
     cols[0].download_button(t("dl_csv"), csv, f"{slug}.csv", MIME["csv"], key=f"dl_{name}_csv")
     if isinstance(frame, gpd.GeoDataFrame):
-        if table in I.SPATIAL_TABLES:
-            gj = I.to_bytes(inv, "geojson", common.lang(), table=table)
+        if table in inv_mod.SPATIAL_TABLES:
+            gj = inv_mod.to_bytes(inv, "geojson", common.lang(), table=table)
         else:
-            gj = _file_bytes(I.export_geojson, frame, ".geojson")
+            gj = _file_bytes(inv_mod.export_geojson, frame, ".geojson")
         cols[1].download_button(t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson")
     cols[2].download_button(t("dl_xlsx"), _cached_bytes(ctx, inv, "xlsx"), f"{ctx.project.name}_inventory.xlsx",
                             MIME["xlsx"], key=f"dl_{name}_xlsx")
@@ -101,7 +101,7 @@ def _cells_tab(ctx: common.Context, inv: Any) -> None:
     with c3:
         factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
         chosen = st.multiselect(t("f_factor"), factors, key="f_cells_factor",
-                                format_func=lambda f: common.layer_label(ctx.data, f))
+                                format_func=common.labels(factors, lambda f: common.layer_label(ctx.data, f)))
     mask = cells["level_rank"].isin(levels)
     if districts:
         mask &= cells["adcode"].astype(str).isin(districts)
@@ -126,7 +126,7 @@ def _sources_tab(ctx: common.Context, inv: Any) -> Any:
     with c3:
         kinds = sorted(src["layer"].astype(str).unique())
         chosen = st.multiselect(t("f_kind"), kinds, key="f_src_kind",
-                                format_func=lambda f: common.layer_label(ctx.data, f))
+                                format_func=common.labels(kinds, lambda f: common.layer_label(ctx.data, f)))
     mask = src["level_rank"].isin(levels)
     if districts:
         mask &= src["adcode"].astype(str).isin(districts)
@@ -148,7 +148,7 @@ def _areas_tab(ctx: common.Context, inv: Any) -> Any:
     with c3:
         factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
         chosen = st.multiselect(t("f_factor"), factors, key="f_area_factor",
-                                format_func=lambda f: common.layer_label(ctx.data, f))
+                                format_func=common.labels(factors, lambda f: common.layer_label(ctx.data, f)))
     mask = areas["level_rank"].isin(levels)
     if districts:
         mask &= areas["adcode"].astype(str).isin(districts)
@@ -190,7 +190,7 @@ def _districts_tab(ctx: common.Context, inv: Any) -> None:
 
 def _accidents_tab(ctx: common.Context, inv: Any) -> None:
     period = st.radio(t("period"), ["month", "quarter"], horizontal=True, key="f_acc_period",
-                      format_func=lambda p: t(f"period_{p}"))
+                      format_func=common.labels(["month", "quarter"], lambda p: t(f"period_{p}")))
     table = inv.accidents_month if period == "month" else inv.accidents_quarter
     if table.empty:
         st.info(t("no_accidents"))

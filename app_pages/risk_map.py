@@ -23,7 +23,8 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     if ss.get("w_grid") not in grid_options:
         ss["w_grid"] = "250"
     sb.selectbox(t("cell_size"), grid_options, key="w_grid",
-                 format_func=lambda g: t("grid_h3_option") if g == common.GRID_H3 else t("cell_m", size=g))
+                 format_func=common.labels(grid_options, lambda g: t("grid_h3_option") if g == common.GRID_H3
+                                              else t("cell_m", size=g)))
     if ss["w_grid"] == common.GRID_H3:
         sb.slider(t("h3_res"), 6, 10, key="w_h3res")
 
@@ -40,16 +41,16 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
 
     sb.subheader(t("sec_levels"))
     sb.selectbox(t("level_rule"), list(common.LEVEL_RULES), key="w_rule",
-                 format_func=lambda r: t(f"rule_{r}"))
+                 format_func=common.labels(common.LEVEL_RULES, lambda r: t(f"rule_{r}")))
 
     sb.subheader(t("sec_display"))
-    sb.radio(t("view"), list(common.VIEWS), key="w_view", format_func=lambda v: t(f"view_{v}"))
+    sb.radio(t("view"), list(common.VIEWS), key="w_view", format_func=common.labels(common.VIEWS, lambda v: t(f"view_{v}")))
     sb.selectbox(t("basemap"), list(common.BASEMAPS), key="w_basemap",
-                 format_func=lambda b: t(f"basemap_{b}"))
+                 format_func=common.labels(common.BASEMAPS, lambda b: t(f"basemap_{b}")))
     from riskmap.maps import OVERLAYS
 
     ss["w_overlays"] = [o for o in ss.get("w_overlays", []) if o in OVERLAYS]
-    sb.multiselect(t("overlays"), list(OVERLAYS), key="w_overlays", format_func=lambda o: t(f"ov_{o}"))
+    sb.multiselect(t("overlays"), list(OVERLAYS), key="w_overlays", format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")))
     options = common.district_options(data)
     if ss.get("w_district") not in options:
         ss["w_district"] = ""
@@ -123,7 +124,7 @@ def _details(ctx: Context) -> None:
         df = pd.DataFrame({
             t("d_name"): [c.get("name") or c.get("id") for c in contributors],
             t("d_kind"): [common.kind_label(ctx.data, c.get("kind", "")) for c in contributors],
-            t("d_distance"): [int(round(float(c.get("distance_m", 0)))) for c in contributors],
+            t("d_distance"): [round(float(c.get("distance_m", 0))) for c in contributors],
             t("d_contribution"): [round(float(c.get("contribution", 0)), 3) for c in contributors],
         })
         st.dataframe(df, hide_index=True, width="stretch")

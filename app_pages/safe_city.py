@@ -162,7 +162,7 @@ def _proposal_form(ctx: common.Context) -> None:
     ss.setdefault("wi_lon", round(float((x0 + x1) / 2), 6))
     ss.setdefault("wi_lat", round(float((y0 + y1) / 2), 6))
     kind = st.radio(t("wi_kind"), ["shelter", "fire_station"], key="wi_kind", horizontal=True,
-                    format_func=lambda k: t(f"wi_{k}"))
+                    format_func=common.labels(["shelter", "fire_station"], lambda k: t(f"wi_{k}")))
     with st.form("wi_form"):
         name = st.text_input(t("wi_name"), key="wi_name")
         c1, c2 = st.columns(2)

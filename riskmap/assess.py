@@ -166,10 +166,13 @@ class _Cells:
     geom: ObjArray
     area: FloatArray
     grid: dict[str, Any] | None
+    rc: IntArray | None = None  # (n, 2) lattice row and column of square cells
+    full: npt.NDArray[np.bool_] | None = None  # square cells not clipped by the boundary
+    box: FloatArray | None = None  # (n, 4) bounds of each cell
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        b = shapely.bounds(self.geom)
+        b = shapely.bounds(self.geom) if self.box is None else self.box
         return (
             float(np.nanmin(b[:, 0])),
             float(np.nanmin(b[:, 1])),
@@ -177,8 +180,37 @@ class _Cells:
             float(np.nanmax(b[:, 3])),
         )
 
+    @property
+    def size(self) -> float | None:
+        """Side of the square lattice when the cells are squares on one, else None."""
+        if self.rc is None or self.grid is None or self.grid.get("kind") != "square":
+            return None
+        return float(self.grid["cell_size"])
+
     def take(self, m: npt.NDArray[Any]) -> _Cells:
-        return _Cells(self.index[m], self.ids[m], self.xy[m], self.geom[m], self.area[m], self.grid)
+        return _Cells(
+            self.index[m],
+            self.ids[m],
+            self.xy[m],
+            self.geom[m],
+            self.area[m],
+            self.grid,
+            None if self.rc is None else self.rc[m],
+            None if self.full is None else self.full[m],
+            None if self.box is None else self.box[m],
+        )
+
+    def lookup(self) -> tuple[int, int, int, IntArray]:
+        """(first row, first column, columns, position by (row - r0) * columns + col - c0; -1 none)."""
+        assert self.rc is not None
+        if len(self.rc) == 0:
+            return 0, 0, 1, np.full(1, -1, dtype=np.int64)
+        r0, c0 = (int(v) for v in self.rc.min(axis=0))
+        r1, c1 = (int(v) for v in self.rc.max(axis=0))
+        ncols = c1 - c0 + 1
+        lut = np.full((r1 - r0 + 1) * ncols, -1, dtype=np.int64)
+        lut[(self.rc[:, 0] - r0) * ncols + (self.rc[:, 1] - c0)] = np.arange(len(self.rc))
+        return r0, c0, ncols, lut
 
 
 def _decay(u: FloatArray, kind: str) -> FloatArray:
@@ -195,17 +227,19 @@ def _decay(u: FloatArray, kind: str) -> FloatArray:
 
 
 def _point_pairs(
-    cell_xy: FloatArray, feat_xy: FloatArray, radius: FloatArray
+    cell_xy: FloatArray, feat_xy: FloatArray, radius: FloatArray, ctree: cKDTree | None = None
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """All (cell, feature, distance) with distance <= the feature's radius.
 
     Features are grouped by radius (bins of a quarter octave) so that a feature is
-    never searched far beyond its own radius.
+    never searched far beyond its own radius. ``ctree``, a k-d tree of ``cell_xy``, is
+    built when not given (share it between layers).
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, float))
     if len(cell_xy) == 0 or len(feat_xy) == 0:
         return empty
-    ctree = cKDTree(cell_xy)
+    if ctree is None:
+        ctree = cKDTree(cell_xy)
     ok = radius > 0
     bins = np.full(len(radius), -1, dtype=np.int64)
     bins[ok] = np.ceil(np.log2(radius[ok]) * 4).astype(np.int64)
@@ -283,10 +317,16 @@ def _merge_pairs(
 def _polygon_pairs(
     cells: _Cells, geoms: ObjArray
 ) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
-    """(cell, feature, intersection area, cell wholly inside) for polygons meeting cells."""
+    """(cell, feature, intersection area, cell wholly inside) for polygons meeting cells.
+
+    Only pairs with a positive overlap are returned. Square cells take the lattice way
+    (:func:`_lattice_pairs`); other cells (H3, custom grids) are intersected with shapely.
+    """
     if len(cells.geom) == 0 or len(geoms) == 0:
         e = np.empty(0, np.int64)
         return e, e, np.empty(0, float), np.empty(0, bool)
+    if cells.size is not None:
+        return _lattice_pairs(cells, geoms)
     tree = shapely.STRtree(cells.geom)
     fi, ci = tree.query(geoms, predicate="intersects")
     fw, cw = tree.query(geoms, predicate="contains")
@@ -296,7 +336,147 @@ def _polygon_pairs(
     area[whole] = cells.area[ci[whole]]
     part = ~whole
     area[part] = shapely.area(shapely.intersection(cells.geom[ci[part]], geoms[fi[part]]))
-    return ci.astype(np.int64), fi.astype(np.int64), area, whole
+    ok = area > 0
+    return ci[ok].astype(np.int64), fi[ok].astype(np.int64), area[ok], whole[ok]
+
+
+def _overlap_fraction(u: FloatArray, v: FloatArray, h: float) -> FloatArray:
+    """Mean of clamp(z, 0, h) for z running linearly from u to v (exact, no cancellation)."""
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    d = hi - lo
+    flat = d <= 0
+    dd = np.where(flat, 1.0, d)
+    below = np.where(flat, (lo < 0).astype(float), np.clip(-lo / dd, 0.0, 1.0))
+    above = np.where(flat, (hi > h).astype(float), np.clip((hi - h) / dd, 0.0, 1.0))
+    middle = np.maximum(1.0 - below - above, 0.0)
+    return above * h + middle * 0.5 * (np.clip(lo, 0.0, h) + np.clip(hi, 0.0, h))
+
+
+def _lattice_pairs(
+    cells: _Cells, geoms: ObjArray
+) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Exact overlap areas of polygons with the squares of a lattice, without clipping.
+
+    The area of polygon P inside the square [x0, x0 + s] x [y0, y0 + s] is, by Green's
+    theorem, minus the sum over P's edges (exterior counter-clockwise, holes clockwise)
+    of the integral along x of clamp(y_edge(x) - y0, 0, s) over the edge's x-range inside
+    the column. An edge acts only on the column(s) it spans: fully (s x width) on the
+    squares below it, partly on the squares it passes through, not at all above it. So
+    each edge is cut by columns, the full parts are added with a running sum down each
+    column of the polygon's bounding box, and the partial parts square by square: every
+    square of the box gets its exact area, inside, outside or crossed, in numpy.
+    Squares clipped by the city boundary that a polygon crosses are intersected with
+    shapely (few of them).
+    """
+    size = cells.size
+    assert size is not None and cells.full is not None
+    r0, c0, ncols, lut = cells.lookup()
+    r1 = r0 + len(lut) // ncols - 1
+    c1 = c0 + ncols - 1
+    # Lattice box of each polygon, inside the cells' lattice range.
+    b = shapely.bounds(geoms)
+    pr0 = np.maximum(np.floor(b[:, 1] / size).astype(np.int64), r0)
+    pr1 = np.minimum(np.ceil(b[:, 3] / size).astype(np.int64) - 1, r1)
+    pc0 = np.maximum(np.floor(b[:, 0] / size).astype(np.int64), c0)
+    pc1 = np.minimum(np.ceil(b[:, 2] / size).astype(np.int64) - 1, c1)
+    ok = (pr1 >= pr0) & (pc1 >= pc0) & ~np.isnan(b).any(axis=1)
+    pr0, pr1, pc0, pc1 = (np.where(ok, a, 0) for a in (pr0, pr1, pc0, pc1))
+    pr1 = np.where(ok, pr1, -1)
+    pc1 = np.where(ok, pc1, -1)
+    nr = pr1 - pr0 + 2  # one spare slot per column ends the running sum
+    nc = pc1 - pc0 + 1
+    nslots = np.where(ok, nr * nc, 0)
+    off = np.r_[0, np.cumsum(nslots)]
+    total = int(off[-1])
+    e = np.empty(0, np.int64)
+    if total == 0:
+        return e, e, np.empty(0, float), np.empty(0, bool)
+
+    # Edges of the oriented rings, each with its polygon.
+    parts, part_of = shapely.get_parts(shapely.orient_polygons(geoms[ok]), return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, pt_of = shapely.get_coordinates(rings, return_index=True)
+    same = pt_of[1:] == pt_of[:-1]
+    owner = np.nonzero(ok)[0][part_of[ring_of[pt_of[:-1][same]]]]
+    x1, y1 = xy[:-1, 0][same], xy[:-1, 1][same]
+    x2, y2 = xy[1:, 0][same], xy[1:, 1][same]
+    slanted = x1 != x2  # vertical edges add nothing
+    owner, x1, y1, x2, y2 = owner[slanted], x1[slanted], y1[slanted], x2[slanted], y2[slanted]
+    sign = np.sign(x2 - x1)
+    xl, xr = np.minimum(x1, x2), np.maximum(x1, x2)
+    ea = np.maximum(np.floor(xl / size).astype(np.int64), pc0[owner])
+    eb = np.minimum(np.ceil(xr / size).astype(np.int64) - 1, pc1[owner])
+    cnt = np.maximum(eb - ea + 1, 0)
+    # Edge pieces, one per column.
+    ei = np.repeat(np.arange(len(owner)), cnt)
+    col = np.repeat(ea, cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    p = owner[ei]
+    xa = np.maximum(xl[ei], col * size)
+    xb = np.minimum(xr[ei], (col + 1) * size)
+    width = xb - xa
+    slope = (y2 - y1)[ei] / (x2 - x1)[ei]
+    ya = y1[ei] + slope * (xa - x1[ei])
+    yb = y1[ei] + slope * (xb - x1[ei])
+    sw = sign[ei] * width
+    lo = np.minimum(ya, yb)
+    hi = np.maximum(ya, yb)
+    ra = np.floor(lo / size).astype(np.int64)  # rows below ra: the whole column width
+    rb = np.ceil(hi / size).astype(np.int64) - 1  # rows ra..rb: crossed
+    col_base = off[p] + (col - pc0[p]) * nr[p] - pr0[p]  # slot of (row, col) = col_base + row
+    acc = np.zeros(total)
+    # Full parts: + s x width from the box's first row up to row ra - 1 (running sum).
+    stop = np.minimum(ra, pr1[p] + 1)
+    full_part = stop > pr0[p]
+    fb = col_base[full_part]
+    np.add.at(acc, fb + pr0[p][full_part], sw[full_part] * size)
+    np.add.at(acc, fb + stop[full_part], -sw[full_part] * size)
+    acc = np.cumsum(acc)
+    # remove what earlier columns left (they sum to zero up to rounding)
+    col_start = _column_starts(off, nr, nc, ok)
+    acc -= np.repeat(np.r_[0.0, acc[col_start[1:] - 1]], np.diff(np.r_[col_start, total]))
+    # Crossed parts: square by square.
+    qa = np.maximum(ra, pr0[p])
+    qb = np.minimum(rb, pr1[p])
+    qn = np.maximum(qb - qa + 1, 0)
+    qi = np.repeat(np.arange(len(p)), qn)
+    row = np.repeat(qa, qn) + (np.arange(int(qn.sum())) - np.repeat(np.cumsum(qn) - qn, qn))
+    y0 = row * size
+    val = sw[qi] * _overlap_fraction(ya[qi] - y0, yb[qi] - y0, size)
+    acc += np.bincount(col_base[qi] + row, weights=val, minlength=total)
+    area_all = -acc
+
+    # Slots -> (cell, polygon) pairs with a positive area.
+    full_area = size * size
+    keep = area_all > 1e-9 * full_area
+    slot = np.nonzero(keep)[0]
+    poly = np.searchsorted(off, slot, side="right") - 1
+    k = slot - off[poly]
+    cc = pc0[poly] + k // nr[poly]
+    rr = pr0[poly] + k % nr[poly]
+    inside = rr <= pr1[poly]  # not the spare slot
+    slot, poly, cc, rr = slot[inside], poly[inside], cc[inside], rr[inside]
+    ci = lut[(rr - r0) * ncols + (cc - c0)]
+    has = ci >= 0
+    ci, fi, a = ci[has], poly[has], area_all[slot[has]]
+    whole = a >= (1.0 - 1e-9) * full_area
+    a = np.where(whole, cells.area[ci], a)
+    # Clipped cells a polygon crosses: shapely.
+    clip = ~cells.full[ci] & ~whole
+    if clip.any():
+        a[clip] = shapely.area(shapely.intersection(cells.geom[ci[clip]], geoms[fi[clip]]))
+        inner = clip & (a >= (1.0 - 1e-9) * cells.area[ci])
+        whole[inner] = True
+        a[inner] = cells.area[ci[inner]]
+    pos = a > 0
+    order = np.lexsort((ci[pos], fi[pos]))
+    return ci[pos][order], fi[pos][order], a[pos][order], whole[pos][order]
+
+
+def _column_starts(off: IntArray, nr: IntArray, nc: IntArray, ok: npt.NDArray[np.bool_]) -> IntArray:
+    """First slot of every column of every polygon box (boxes laid out column by column)."""
+    nc_ok = np.where(ok, nc, 0)
+    k = np.arange(int(nc_ok.sum())) - np.repeat(np.cumsum(nc_ok) - nc_ok, nc_ok)
+    return np.repeat(off[:-1], nc_ok) + k * np.repeat(nr, nc_ok)
 
 
 def _top_k(
@@ -336,6 +516,14 @@ def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
     """
     if len(xy) == 0:
         return np.empty(0, np.int64)
+    size = cells.size
+    if size is not None:
+        r0, c0, ncols, lut = cells.lookup()
+        rows = np.floor(xy[:, 1] / size).astype(np.int64) - r0
+        cols = np.floor(xy[:, 0] / size).astype(np.int64) - c0
+        nrows = len(lut) // ncols
+        inside = (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
+        return np.where(inside, lut[np.where(inside, rows * ncols + cols, 0)], -1)
     if cells.grid is not None:
         keys = cell_keys_of_points(xy[:, 0], xy[:, 1], cells.grid)
         return pd.Index(cells.ids).get_indexer(keys).astype(np.int64)  # type: ignore[arg-type]
@@ -358,9 +546,10 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
     raw: dict[str, FloatArray] = {}
     top: dict[str, tuple[IntArray, FloatArray, FloatArray]] = {}
     reach: dict[str, FloatArray] = {}
+    ctree = cKDTree(cells.xy) if n and any(f.method == "kernel" and len(f.xy) for f in layers) else None
     for f in layers:
         if f.method == "kernel":
-            ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius)
+            ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
             c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
             raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
             if f.role == "hazard":
@@ -652,13 +841,30 @@ def _store(
 
 
 def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
+    geom = np.asarray(cells.geometry.values, dtype=object)
+    area = cells["area_m2"].to_numpy(float)
+    grid = cells.attrs.get("grid")
+    box = shapely.bounds(geom)
+    rc = full = None
+    if grid is not None and grid.get("kind") == "square" and len(geom) and not np.isnan(box).any():
+        size = float(grid["cell_size"])
+        # The centre of a cell's bounds lies inside its lattice square, clipped or not.
+        rc = np.c_[
+            np.floor((box[:, 1] + box[:, 3]) / (2.0 * size)),
+            np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
+        ].astype(np.int64)
+        # A 4-corner polygon with the whole area of its square is that square.
+        full = (shapely.get_num_coordinates(geom) == 5) & (np.abs(area - size * size) <= 1e-9 * size * size)
     return _Cells(
         index=np.arange(len(cells), dtype=np.int64),
         ids=cells["cell_id"].to_numpy(dtype=object),
         xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
-        geom=np.asarray(cells.geometry.values, dtype=object),
-        area=cells["area_m2"].to_numpy(float),
-        grid=cells.attrs.get("grid"),
+        geom=geom,
+        area=area,
+        grid=grid,
+        rc=rc,
+        full=full,
+        box=box,
     )
 
 

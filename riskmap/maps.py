@@ -548,12 +548,12 @@ _CSS = """
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); color: #222; max-width: 320px; font-size: 13px; }
 .rm-legend h4 { margin: 0 0 6px; font-size: 14px; }
 .rm-legend .rm-row { display: flex; align-items: center; margin: 3px 0; white-space: nowrap; }
-.rm-legend .rm-sw { width: 22px; height: 14px; margin-right: 7px; border: 1px solid rgba(0,0,0,0.35); flex: none; }
+.rm-legend .rm-sw { width: 22px; height: 14px; margin-right: 7px; border: 1px solid rgba(0,0,0,0.35); flex: none; opacity: 0.72; }
 .rm-legend .rm-name { min-width: 78px; font-weight: 600; }
 .rm-legend .rm-thr { color: #333; margin-left: 6px; }
 .rm-legend .rm-n { color: #555; margin-left: auto; padding-left: 10px; font-variant-numeric: tabular-nums; }
 .rm-legend .rm-method { margin-top: 6px; color: #444; font-size: 12px; white-space: normal; }
-.rm-legend .rm-bar { height: 14px; border: 1px solid rgba(0,0,0,0.35); }
+.rm-legend .rm-bar { height: 14px; border: 1px solid rgba(0,0,0,0.35); opacity: 0.8; }
 .rm-legend .rm-ticks { display: flex; justify-content: space-between; font-size: 12px; color: #333; }
 .rm-title { background: rgba(255,255,255,0.94); padding: 5px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 15px; font-weight: 600; color: #222; }
@@ -601,26 +601,34 @@ def _dissolve_levels(
     geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], cell_size: float, diag: float,
     index: CellIndex,
 ) -> tuple[list[int], npt.NDArray[np.object_]]:
-    """Cells dissolved by level and simplified (working CRS); the ranks present.
+    """Nested level regions (cells of level >= k) for each level k present, simplified.
 
-    Simplification starts below the stair step of the grid (cell corners are kept) and
-    coarsens only while the total vertex count is over :data:`_MAX_LEVEL_VERTICES`, so
-    the page's size is bounded whatever the number of cells.
+    The regions are drawn lowest first, each on top of the one before: simplifying them
+    independently can then never open a gap (a shrunken region shows the level below,
+    not the background), and a region has no holes where higher levels sit, so it
+    needs fewer vertices than the level's own cells. Simplification starts below the
+    grid's stair step (cell corners are kept) and coarsens only while the total vertex
+    count is over :data:`_MAX_LEVEL_VERTICES`: the page's size is bounded whatever the
+    number of cells.
     """
-    if index.cell_size is not None:
-        geoms, ranks = _row_runs(geoms, ranks, index)
     present = [int(r) for r in range(1, 5) if (ranks == r).any()]
-    merged = np.asarray(
-        [_polygonal(shapely.union_all(geoms[ranks == r])) for r in present],  # at most four unions
-        dtype=object,
-    )
+    merged = []
+    for k in present:  # at most four unions
+        mask = (ranks >= k).astype(np.int64)
+        if index.cell_size is not None:
+            g, m = _row_runs(geoms, mask, index)
+            sel = g[m == 1]
+        else:
+            sel = geoms[mask == 1]
+        merged.append(_polygonal(shapely.union_all(sel)))
+    arr = np.asarray(merged, dtype=object)
     tol = max(0.2 * cell_size, diag / 20_000)
-    out = shapely.simplify(merged, tol, preserve_topology=True)
+    out = shapely.simplify(arr, tol, preserve_topology=True)
     for _ in range(16):
         if int(shapely.get_num_coordinates(out).sum()) <= _MAX_LEVEL_VERTICES:
             break
         tol *= 1.4
-        out = shapely.simplify(merged, tol, preserve_topology=True)
+        out = shapely.simplify(arr, tol, preserve_topology=True)
     return present, np.asarray(out, dtype=object)
 
 
@@ -652,10 +660,15 @@ def _level_layer(
     body = f"""
 var f = {_js(features)}, col = {_js(colours)}, nm = {_js(names)};
 var layer = L.featureGroup();
-var svg = L.svg({{padding: 0.5}});
+// Nested regions (level >= k) drawn opaque in one pane; the pane's opacity lets the
+// background or tiles show through once, without colours compounding.
+var pane = map.getPane('rmRisk') || map.createPane('rmRisk');
+pane.style.zIndex = 390;
+pane.style.opacity = 0.72;
+var svg = L.svg({{padding: 0.5, pane: 'rmRisk'}});
 f.forEach(function(x) {{
-  L.geoJSON(x.g, {{renderer: svg, interactive: false, style: {{
-    color: col[x.r], weight: 0.6, opacity: 0.9, fillColor: col[x.r], fillOpacity: 0.62,
+  L.geoJSON(x.g, {{renderer: svg, pane: 'rmRisk', interactive: false, style: {{
+    stroke: false, fillColor: col[x.r], fillOpacity: 1,
     className: 'rm-level rm-level-' + x.r}}}}).addTo(layer);
 }});
 return layer;
@@ -1117,7 +1130,7 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
     if shelters:
         def _shelter_extra(g: pd.DataFrame) -> pd.Series:
             typ = g["type"].fillna("").astype(str) if "type" in g else pd.Series([""] * len(g), index=g.index)
-            area = pd.to_numeric(g.get("area_m2"), errors="coerce") if "area_m2" in g else None
+            area = pd.to_numeric(g["area_m2"], errors="coerce") if "area_m2" in g else None
             if area is None:
                 return typ
             return typ + " · " + _t("area", lang) + " " + area.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} m²")
@@ -1347,7 +1360,7 @@ def build_map(
         attribution_control=basemap != "none",
     )
     m.options["maxZoom"] = 18  # markercluster needs it; folium passes max_zoom only to tiles
-    root = m.get_root()
+    root: Any = m.get_root()
     root.header.add_child(Element(_CSS % {"bg": _BACKGROUND}), name="riskmap_css")
     m.add_child(_Script(_RUNTIME_JS), name="riskmap_runtime")
 
@@ -1416,9 +1429,10 @@ def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool)
         m.default_js = js
         m.default_css = css
     else:
-        m.get_root().header.add_child(Element(_assets.render_inline_assets(plugins)), name="riskmap_assets")
+        root: Any = m.get_root()
+        root.header.add_child(Element(_assets.render_inline_assets(plugins)), name="riskmap_assets")
         # Leaflet must come before the map's own header scripts: move it to the front.
-        header = m.get_root().header
+        header = root.header
         children = header._children
         header._children = type(children)(
             [("riskmap_assets", children["riskmap_assets"])]

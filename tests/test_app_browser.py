@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-
 from browser_support import OUTPUT_DIR, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -195,9 +194,9 @@ def test_switch_to_english(app: dict[str, Any]) -> None:
 
 def _gbk_csv(path: Path) -> Path:
     """Hazmat enterprises with Chinese headers, GBK-encoded, coordinates in GCJ-02."""
-    from riskmap.crs import wgs84_to_gcj02
-
     import numpy as np
+
+    from riskmap.crs import wgs84_to_gcj02
 
     lon = np.array([114.30, 114.35, 114.25])
     lat = np.array([30.60, 30.55, 30.58])

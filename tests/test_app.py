@@ -1,0 +1,290 @@
+"""The Streamlit app, run in-process with streamlit.testing (AppTest) on the Wuhan demo.
+
+A coarse grid (1000 m, through ``RISKMAP_APP_CELL_SIZE``) keeps the runs fast; the
+hidden-hazard register is a fresh SQLite file per test (``RISKMAP_APP_REGISTER``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = (
+    "app_pages/risk_map.py",
+    "app_pages/inventory.py",
+    "app_pages/data.py",
+    "app_pages/hazards.py",
+    "app_pages/safe_city.py",
+    "app_pages/method.py",
+)
+TITLES = {
+    "app_pages/inventory.py": ("风险清单", "Risk inventory"),
+    "app_pages/data.py": ("数据", "Data"),
+    "app_pages/hazards.py": ("隐患", "Hidden hazards"),
+    "app_pages/safe_city.py": ("安全城市", "Safe city"),
+    "app_pages/method.py": ("方法", "Method"),
+}
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RISKMAP_APP_CELL_SIZE", "1000")
+    monkeypatch.setenv("RISKMAP_APP_REGISTER", str(tmp_path / "hazards.sqlite"))
+    return tmp_path
+
+
+def new_app() -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def goto(at: Any, page: str) -> Any:
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def headline(at: Any) -> list[list[str]]:
+    """The headline table (cells, area, population per level) as rows of text."""
+    df = at.table[0].value
+    return [[str(i), *map(str, row)] for i, row in zip(df.index, df.to_numpy().tolist(), strict=True)]
+
+
+def texts(at: Any) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(scope="module")
+def wuhan_cells() -> Any:
+    """The demo's 1000 m cells in WGS84 with their district (to click on them)."""
+    from riskmap.config import load_project
+    from riskmap.grid import build_grid
+    from riskmap.sources import load_project_data
+
+    data = load_project_data(load_project("wuhan"))
+    cells = build_grid(data.boundary, data.districts, cell_size=1000, crs=data.crs)
+    full = cells[cells["area_m2"] > 999_000]
+    pts = full.geometry.centroid.to_crs(4326)
+    return full.assign(lon=pts.x.to_numpy(), lat=pts.y.to_numpy())
+
+
+# ------------------------------------------------------------------------------- pages
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_runs_without_error(app_env: Path, lang: str) -> None:
+    at = new_app()
+    if lang == "en":
+        at.sidebar.radio(key="w_lang").set_value("en").run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    for page in PAGES[1:]:
+        goto(at, page)
+        assert not at.error, (page, [e.value for e in at.error])
+        title = at.title[0].value
+        assert title == TITLES[page][1 if lang == "en" else 0]
+
+
+def test_map_page_has_its_settings(app_env: Path) -> None:
+    at = new_app()
+    keys = {w.key for w in [*at.sidebar.selectbox, *at.sidebar.radio, *at.sidebar.multiselect, *at.sidebar.slider]}
+    for key in ("w_lang", "w_project", "w_grid", "w_rule", "w_view", "w_basemap", "w_overlays",
+                "w_district", "w_cw_exposure", "w_cw_vulnerability", "w_cw_coping_gap", "w_lw_hazmat"):
+        assert key in keys, key
+    assert at.sidebar.selectbox(key="w_grid").value == "1000"
+    assert set(at.sidebar.selectbox(key="w_rule").options) >= {"风险矩阵（可能性×严重性）", "自然断点"}
+    rows = headline(at)
+    assert [r[0] for r in rows] == ["重大", "较大", "一般", "低"]
+    total = sum(int(r[1].replace(",", "")) for r in rows)
+    assert total > 8000  # the whole city at 1000 m
+
+
+def test_weight_change_changes_level_counts(app_env: Path) -> None:
+    at = new_app()
+    before = headline(at)
+    at.sidebar.slider(key="w_cw_coping_gap").set_value(0.0).run()
+    after = headline(at)
+    assert after != before
+    assert "0.00" in at.sidebar.slider(key="w_cw_coping_gap").value.__format__(".2f")
+    at.sidebar.button(key="btn_reset_weights").click().run()
+    assert headline(at) == before
+
+
+def test_level_rule_changes_level_counts(app_env: Path) -> None:
+    at = new_app()
+    before = headline(at)
+    at.sidebar.selectbox(key="w_rule").set_value("quantiles").run()
+    after = headline(at)
+    assert after != before
+    counts = [int(r[1].replace(",", "")) for r in after]
+    total = sum(counts)
+    # Quantile rule (0.60, 0.90, 0.98): at least 60 % of cells are 低 (ties at 0 included),
+    # at most about 2 % are 重大.
+    assert counts[3] / total >= 0.59
+    assert counts[0] / total <= 0.025
+
+
+def test_language_switch_changes_labels(app_env: Path) -> None:
+    at = new_app()
+    assert "城市安全风险电子地图" in at.title[0].value
+    at.sidebar.radio(key="w_lang").set_value("en").run()
+    assert "Urban safety risk map" in at.title[0].value
+    assert [r[0] for r in headline(at)] == ["Major", "Significant", "General", "Low"]
+    assert at.sidebar.selectbox(key="w_grid").label == "Cell size"
+    assert at.sidebar.selectbox(key="w_rule").value == "matrix"
+
+
+def test_district_filter_gives_district_figures(app_env: Path) -> None:
+    at = new_app()
+    city = headline(at)
+    at.sidebar.selectbox(key="w_district").set_value("420102").run()  # 江岸区
+    district = headline(at)
+    assert "江岸区" in texts(at)
+    assert sum(int(r[1].replace(",", "")) for r in district) < sum(int(r[1].replace(",", "")) for r in city) / 5
+
+
+def test_click_on_map_opens_cell_details(app_env: Path, wuhan_cells: Any) -> None:
+    at = new_app()
+    cell = wuhan_cells.iloc[len(wuhan_cells) // 2]
+    at.session_state["pending_click"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
+    at.run()
+    assert at.session_state["selected_cell"] == cell["cell_id"]
+    body = texts(at)
+    assert cell["cell_id"] in body and "建议措施" in body and "主要风险来源" in body
+    assert any(m.label == "风险值（0–100）" for m in at.metric)
+    # A click outside the city says so.
+    at.session_state["pending_click"] = {"lat": 10.0, "lng": 10.0}
+    at.run()
+    assert any("不在任何网格内" in i.value for i in at.info)
+
+
+def score_of(at: Any) -> float:
+    return float(next(m.value for m in at.metric if m.label in {"风险值（0–100）", "Risk score (0–100)"}))
+
+
+def test_open_hidden_hazard_raises_risk_and_closing_removes_it(app_env: Path, wuhan_cells: Any) -> None:
+    at = new_app()
+    # A populated cell away from the strongest sources.
+    cells = wuhan_cells.sort_values("cell_id")
+    cell = cells.iloc[len(cells) // 3]
+    click = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
+    at.session_state["pending_click"] = click
+    at.run()
+    before = score_of(at)
+
+    goto(at, "app_pages/hazards.py")
+    at.session_state["hz_pending"] = click
+    at.run()
+    assert at.number_input(key="hz_lon").value == pytest.approx(float(cell["lon"]), abs=1e-5)
+    assert at.selectbox(key="hz_district").value == cell["district"]
+    at.text_input(key="hz_title").input("储罐区泄漏报警失效")
+    at.selectbox(key="hz_category").set_value("hazmat")
+    at.radio(key="hz_grade").set_value("major")
+    at.text_input(key="hz_found_by").input("检查员甲")
+    at.text_input(key="hz_unit").input("某化工公司")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("已登记" in s.value for s in at.success), [e.value for e in at.error]
+    number = at.session_state["hz_selected"]
+    assert "1 条未销号隐患" in texts(at)
+
+    goto(at, "app_pages/risk_map.py")
+    raised = score_of(at)
+    assert raised > before
+
+    goto(at, "app_pages/hazards.py")
+    at.text_input(key="hz_by").input("检查员甲")
+    at.text_input(key="hz_void_reason").input("重复登记")
+    at.button(key="hz_void_btn").click().run()
+    assert any(number in s.value for s in at.success)
+    goto(at, "app_pages/risk_map.py")
+    assert score_of(at) == pytest.approx(before)
+
+
+def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> None:
+    at = goto(new_app(), "app_pages/hazards.py")
+    cell = wuhan_cells.iloc[10]
+    at.session_state["hz_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
+    at.run()
+    at.text_input(key="hz_title").input("消防通道堵塞")
+    at.selectbox(key="hz_category").set_value("fire")
+    at.text_input(key="hz_found_by").input("检查员乙")
+    at.text_input(key="hz_unit").input("物业公司")
+    at.button[0].click().run()
+    moves = [b.key for b in at.button if b.key and b.key.startswith("hz_move_")]
+    assert moves == ["hz_move_rectifying"]
+    at.text_input(key="hz_by").input("检查员乙")
+    at.button(key="hz_move_rectifying").click().run()
+    moves = [b.key for b in at.button if b.key and b.key.startswith("hz_move_")]
+    assert moves == ["hz_move_awaiting_acceptance"]
+    assert any(df.value.shape[0] >= 2 for df in at.dataframe)  # history: registered, started
+
+
+def test_inventory_page_has_tables_and_downloads(app_env: Path) -> None:
+    at = goto(new_app(), "app_pages/inventory.py")
+    labels = [t.label for t in at.tabs]
+    assert labels == ["风险源清单", "风险区域", "网格", "分区汇总", "事故排名"]
+    downloads = at.get("download_button")
+    assert len(downloads) >= 6
+    assert {m.key for m in at.multiselect} >= {"f_src_district", "f_src_level", "f_cells_factor"}
+    n_before = len(at.dataframe[0].value)
+    at.multiselect(key="f_src_level").set_value([4]).run()
+    assert 0 < len(at.dataframe[0].value) < n_before
+
+
+def test_data_page_lists_layers_with_status(app_env: Path) -> None:
+    at = goto(new_app(), "app_pages/data.py")
+    table = at.dataframe[0].value
+    assert "hazmat" in set(table["图层"])
+    assert set(table["状态"]) == {"可用"}
+
+
+def test_broken_layer_leaves_the_app_running(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = app_env / "city"
+    shutil.copytree(ROOT / "data" / "wuhan", project)
+    (project / "gas_stations.csv").write_bytes(b"\x00\x01garbage without a header\n")
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(project / "project.yaml"))
+    at = new_app()
+    assert not at.error
+    goto(at, "app_pages/data.py")
+    table = at.dataframe[0].value
+    status = dict(zip(table["图层"], table["状态"], strict=True))
+    assert status["gas_stations"].startswith("不可用")
+    assert status["hazmat"] == "可用"
+
+
+def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> None:
+    at = goto(new_app(), "app_pages/safe_city.py")
+    card = at.dataframe[0].value
+    assert "消防站5分钟可达人口比例" in set(card["指标"])
+    # Propose a fire station in a populated cell and compare.
+    cell = wuhan_cells.iloc[len(wuhan_cells) // 2]
+    at.session_state["wi_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
+    at.run()
+    at.radio(key="wi_kind").set_value("fire_station").run()
+    at.text_input(key="wi_name").input("规划消防站")
+    next(b for b in at.button if b.label == "添加方案").click().run()
+    assert at.session_state["proposals"][0]["kind"] == "fire_station"
+    at.button(key="wi_run").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert "指标变化（全市）" in body and "风险等级变化" in body
+
+
+def test_method_page_shows_weights(app_env: Path) -> None:
+    at = goto(new_app(), "app_pages/method.py")
+    weights = at.dataframe[0].value
+    assert len(weights) > 5
+    assert "暴露 E" in set(weights["参数"])
