@@ -315,6 +315,9 @@ def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: 
     for child in m._children.values():
         if isinstance(child, folium.LayerControl):
             child.options["collapsed"] = True
+    # Render once here: copies drawn by show_map() then skip streamlit-folium's full render.
+    m.get_root().render()
+    m._riskmap_rendered = True
     return m
 
 
@@ -569,6 +572,8 @@ def outline_group(geoms_wgs84: Any, basemap: str, name: str = "selection", color
              for g in geoms if g is not None and not shapely.is_empty(g)]
     if feats:
         folium.GeoJson({"type": "FeatureCollection", "features": feats},
+                       marker=folium.CircleMarker(radius=8, color=color, weight=3, fill=True,
+                                                  fill_opacity=0.25),
                        style_function=lambda _f, c=color: {"color": c, "weight": 3, "fill": False},
                        interactive=False).add_to(fg)
     return fg
@@ -589,7 +594,8 @@ def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None =
     fresh = copy.deepcopy(m)
     out = st_folium(fresh, key=key, returned_objects=["last_clicked"], height=height,
                     use_container_width=True, center=center, zoom=zoom,
-                    feature_group_to_add=highlight, on_change=on_change)
+                    feature_group_to_add=highlight, on_change=on_change,
+                    render=not getattr(m, "_riskmap_rendered", False))
     return out or {}
 
 
@@ -614,12 +620,22 @@ def level_label(rank: int) -> str:
     return level_of(int(rank)).name(lang())
 
 
-def level_summary(cells: pd.DataFrame, adcode: str = "") -> pd.DataFrame:
-    """Cells, area and population per level (重大 first) for the city or one district."""
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _district_summary(score_key: str, _cells: pd.DataFrame) -> pd.DataFrame:
+    from riskmap.inventory import district_summary
+
+    return district_summary(_cells)
+
+
+def level_summary(cells: pd.DataFrame, adcode: str = "", score_key: str | None = None) -> pd.DataFrame:
+    """Cells, area and population per level (重大 first) for the city or one district.
+
+    ``score_key`` (the assessment's cache key) lets the per-district sums be cached.
+    """
     from riskmap.inventory import district_summary
     from riskmap.levels import LEVELS
 
-    summary = district_summary(cells)
+    summary = district_summary(cells) if score_key is None else _district_summary(score_key, cells)
     if adcode:
         summary = summary[summary["adcode"].astype(str) == adcode]
     keys = {4: "major", 3: "significant", 2: "general", 1: "low"}

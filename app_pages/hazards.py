@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import shapely
 import streamlit as st
 
 from app_pages import common
@@ -190,8 +191,13 @@ def render() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         m = ctx.risk_map(overlays=("districts", "hidden_hazards"))
-        common.show_map(m, MAP_KEY, height=520, on_change=common.remember_click(MAP_KEY, "hz_pending"))
         lon, lat = st.session_state.get("hz_lon"), st.session_state.get("hz_lat")
+        marker = None
+        if lon is not None and lat is not None:
+            marker = common.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
+                                          name="picked", color="#6a3d9a")
+        common.show_map(m, MAP_KEY, height=520, highlight=marker,
+                        on_change=common.remember_click(MAP_KEY, "hz_pending"))
         if lon is not None and lat is not None:
             st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
     with right:

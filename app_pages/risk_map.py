@@ -177,7 +177,7 @@ def render() -> None:
     with right:
         scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
-        summary = common.level_summary(ctx.assessment.cells, adcode)
+        summary = common.level_summary(ctx.assessment.cells, adcode, ctx.score_key)
         st.table(summary.set_index(t("col_level")))
         _details(ctx)
 

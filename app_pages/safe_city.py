@@ -62,15 +62,25 @@ def _passed(value: Any) -> str:
     return t("passed_na")
 
 
+_COMPARE = {">=": "≥", "<=": "≤", "==": "="}
+_COUNT_UNITS = {"people", "stations", "targets", "hazards", "yes=1"}
+
+
+def _number(value: Any, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):,.0f}" if unit in _COUNT_UNITS else f"{float(value):,.2f}"
+
+
 def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
     name = "name_en" if common.lang() == "en" else "name_zh"
     return pd.DataFrame({
         t("col_indicator"): rows[name],
-        t("col_value"): rows["value"].map(lambda v: "" if v is None or pd.isna(v) else f"{float(v):,.2f}"),
+        t("col_value"): [_number(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)],
         t("col_unit"): rows["unit"],
         t("col_target"): [
-            "" if tg is None or pd.isna(tg) else f"{c or ''} {float(tg):g}"
-            for tg, c in zip(rows["target"], rows["comparison"], strict=True)
+            "" if tg is None or pd.isna(tg) else f"{_COMPARE.get(c, c or '')} {_number(tg, u)}"
+            for tg, c, u in zip(rows["target"], rows["comparison"], rows["unit"], strict=True)
         ],
         t("col_passed"): rows["passed"].map(_passed),
         t("col_standard"): rows["standard"],

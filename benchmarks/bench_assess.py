@@ -1,27 +1,33 @@
-"""Benchmark: the riskmap assessment against the plain-geopandas way, on the Wuhan demo.
+"""Benchmark: the riskmap assessment, stage by stage, against the plain-geopandas way.
 
 Run from the repository root::
 
     python benchmarks/bench_assess.py [--sizes 250 100] [--plain-budget 180]
 
-Each measurement runs in its own subprocess, so the peak memory (ru_maxrss of that
-process) belongs to it alone. Stages of riskmap: grid, fields (kernels, overlaps,
-people), capacity (2SFCA, reach), contributors, score, and a rescore with new weights.
-Plain baselines:
+Each measurement runs in its own subprocess, so the peak memory (ru_maxrss) belongs to
+that run alone; a stage's peak is the process peak once the stage is done (it includes
+the stages before it). Stages of riskmap: grid, prepare (layers), fields (kernels,
+overlaps, people), capacity (2SFCA, reach), contributors, score, and a rescore with new
+weights from the same fields. Plain baselines, each timed in the same process as the
+riskmap part it is compared with:
 
-* grid: every candidate square in the boundary's bounds as a GeoSeries,
-  ``GeoSeries.intersects(boundary)``, then ``.intersection(boundary)``;
+* grid clipping: every candidate square in the boundary's bounds as a GeoSeries,
+  ``GeoSeries.intersects(boundary)``, then ``.intersection(boundary)``; against
+  :func:`riskmap.grid.build_grid`;
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
-  the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``.
+  the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
+  riskmap's kernel stage alone (:func:`riskmap.assess.compute_fields` on the kernel
+  layers only, its ``fields`` time: kernel sums and top contributors).
 
 When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
-subset (a share of candidate cells) and the time is extrapolated linearly; the output
+subset (a share of candidate cells) and its time is extrapolated linearly; the table
 says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import subprocess
@@ -30,6 +36,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+_STAGES = ("grid", "prepare_layers", "fields", "capacity", "contributors", "score", "rescore")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _child(task: str, size: float, share: float) -> None:
@@ -44,51 +55,66 @@ def _child(task: str, size: float, share: float) -> None:
     from riskmap.sources import load_project_data
 
     data = load_project_data(load_project("wuhan"))
-    out: dict[str, float] = {}
+    out: dict[str, float] = {"start_mb": _peak_mb()}
     if task == "riskmap":
         t = time.perf_counter()
         cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
         out["grid"] = time.perf_counter() - t
-        fields = ra.compute_fields(data, cells, tile_size=data.project.grid.tile_size)
+        out["grid_mb"] = _peak_mb()
+        marks: dict[str, float] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if done == total:
+                marks[stage.split(" ", maxsplit=1)[0]] = _peak_mb()
+
+        fields = ra.compute_fields(data, cells, tile_size=data.project.grid.tile_size, progress=progress)
         out.update(fields.timings)
+        out["prepare_layers_mb"] = out["grid_mb"]
+        out["fields_mb"] = marks.get("fields", float("nan"))
+        out["capacity_mb"] = out["contributors_mb"] = _peak_mb()
         t = time.perf_counter()
         res = ra.score(fields)
         out["score"] = time.perf_counter() - t
+        out["score_mb"] = _peak_mb()
         t = time.perf_counter()
         ra.score(fields, weights={"layers": {"hazmat": 2.0, "flood_zones": 0.3}})
         out["rescore"] = time.perf_counter() - t
+        out["rescore_mb"] = _peak_mb()
         out["total"] = out["grid"] + sum(fields.timings.values()) + out["score"]
+        out["total_mb"] = _peak_mb()
         out["cells"] = len(cells)
         out["red_share"] = float((res.cells["level_rank"] == 4).mean())
-    elif task == "plain_grid":
+    elif task == "grid":
+        t = time.perf_counter()
+        build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
+        out["ours"] = time.perf_counter() - t
         b = data.boundary
         minx, miny, maxx, maxy = b.bounds
         xs = np.arange(np.floor(minx / size) * size, maxx, size)
         ys = np.arange(np.floor(miny / size) * size, maxy, size)
         gx, gy = np.meshgrid(xs, ys)
         gx, gy = gx.ravel(), gy.ravel()
-        n_all = len(gx)
-        take = np.random.default_rng(0).random(n_all) < share if share < 1 else np.ones(n_all, bool)
+        take = np.random.default_rng(0).random(len(gx)) < share if share < 1 else np.ones(len(gx), bool)
         t = time.perf_counter()
         boxes = gpd.GeoSeries(shapely.box(gx[take], gy[take], gx[take] + size, gy[take] + size), crs=data.crs)
         kept = boxes[boxes.intersects(b)]
-        clipped = kept.intersection(b)
-        _ = clipped.area
-        out["grid"] = (time.perf_counter() - t) / share
-        out["share"] = share
-    elif task == "plain_kernel":
+        _ = kept.intersection(b).area
+        out["plain"] = (time.perf_counter() - t) / share
+    elif task == "kernel":
         cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
+        kernel = {n: lyr for n, lyr in data.layers.items() if lyr.kind.method == "kernel"}
+        only = dataclasses.replace(data, layers=kernel)
+        fields = ra.compute_fields(only, cells, tile_size=data.project.grid.tile_size)
+        out["ours"] = fields.timings["fields"]
         if share < 1:
             cells = cells.sample(frac=share, random_state=0)
         pts = gpd.GeoDataFrame({"cell": np.arange(len(cells))}, geometry=gpd.points_from_xy(cells["x"], cells["y"]), crs=data.crs)
         t = time.perf_counter()
-        for layer in data.layers.values():
+        for layer in kernel.values():
             kind = layer.kind
-            if kind.method != "kernel":
-                continue
             gdf = layer.gdf.copy()
-            gdf["I"] = ra._rule_values(kind.intensity, gdf)
-            gdf["R"] = ra._rule_values(kind.radius, gdf)
+            gdf["I"] = ra.rule_values(kind.intensity, gdf)
+            gdf["R"] = ra.rule_values(kind.radius, gdf)
             gdf["geometry"] = gdf.geometry.representative_point()
             buf = gdf.set_geometry(gdf.geometry.buffer(gdf["R"]))
             buf["fx"], buf["fy"] = gdf.geometry.x, gdf.geometry.y
@@ -96,9 +122,9 @@ def _child(task: str, size: float, share: float) -> None:
             d = np.hypot(j.geometry.x - j["fx"], j.geometry.y - j["fy"])
             j["c"] = j["I"] * ra._decay((d / j["R"]).clip(upper=1).to_numpy(), kind.decay)
             _ = j.groupby("cell")["c"].sum()
-        out["kernel_fields"] = (time.perf_counter() - t) / share
-        out["share"] = share
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["plain"] = (time.perf_counter() - t) / share
+    out["share"] = share
+    out["maxrss_mb"] = _peak_mb()
     print(json.dumps(out))
 
 
@@ -109,6 +135,15 @@ def _run(task: str, size: float, share: float = 1.0, timeout: float | None = Non
     except subprocess.TimeoutExpired:
         return None
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _baseline(task: str, size: float, budget: float) -> dict[str, float]:
+    share = 1.0 if size >= 250 else 0.125
+    res = _run(task, size, share, timeout=budget)
+    if res is None:
+        res = _run(task, size, share / 8)
+    assert res is not None
+    return res
 
 
 def main() -> None:
@@ -122,24 +157,22 @@ def main() -> None:
     if args.child:
         _child(args.child, args.size, args.share)
         return
+    head = f"{'stage':<28}{'time s':>9}{'peak MB':>9}{'plain s':>10}{'ratio':>8}  note"
     for size in args.sizes:
         ours = _run("riskmap", size)
         assert ours is not None
-        print(f"\n== {size:g} m: {int(ours['cells']):,} cells ==")
-        for k in ("grid", "prepare_layers", "fields", "capacity", "contributors", "score", "rescore", "total"):
-            print(f"  riskmap {k:<15} {ours[k]:8.2f} s")
-        print(f"  riskmap peak memory     {ours['maxrss_mb']:8.0f} MB   (red cells {ours['red_share']:.2%})")
-        for task, key in (("plain_grid", "grid"), ("plain_kernel", "kernel_fields")):
-            share = 1.0 if size >= 250 else 0.125
-            plain = _run(task, size, share, timeout=args.plain_budget)
-            if plain is None:
-                share = share / 8
-                plain = _run(task, size, share)
-            assert plain is not None
-            note = "" if plain["share"] == 1 else f"  (run on {plain['share']:.1%} of the cells, extrapolated)"
-            ours_t = ours["grid"] if key == "grid" else ours["fields"]
-            label = "grid clipping" if key == "grid" else "kernel fields (vs riskmap all fields)"
-            print(f"  plain {label:<38} {plain[key]:8.2f} s, {plain['maxrss_mb']:6.0f} MB -> ratio {plain[key] / ours_t:6.1f}x{note}")
+        print(f"\n== {size:g} m: {int(ours['cells']):,} cells (red {ours['red_share']:.2%}) ==")
+        print(head)
+        print("-" * len(head))
+        for k in (*_STAGES, "total"):
+            print(f"{k:<28}{ours[k]:9.2f}{ours[k + '_mb']:9.0f}")
+        for task, label in (("grid", "grid clipping"), ("kernel", "kernel fields")):
+            b = _baseline(task, size, args.plain_budget)
+            note = "" if b["share"] == 1 else f"plain on {b['share']:.1%} of the cells, extrapolated"
+            print(
+                f"{label + ' (vs plain)':<28}{b['ours']:9.2f}{b['maxrss_mb']:9.0f}{b['plain']:10.2f}"
+                f"{b['plain'] / b['ours']:7.1f}x  {note}"
+            )
 
 
 if __name__ == "__main__":

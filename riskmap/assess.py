@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +31,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from scipy.spatial import cKDTree
 
@@ -38,7 +41,6 @@ from riskmap.config import (
     LevelConfig,
     MethodConfig,
     Project,
-    ValueRule,
     WeightsConfig,
 )
 from riskmap.data import Layer, ProjectData
@@ -46,6 +48,7 @@ from riskmap.errors import ConfigError
 from riskmap.grid import build_grid, cell_keys_of_points
 from riskmap.levels import LEVELS, Level
 from riskmap.measures import recommend
+from riskmap.rules import rule_values
 
 __all__ = [
     "LEVELS",
@@ -55,6 +58,7 @@ __all__ = [
     "compute_fields",
     "fisher_jenks",
     "level_table",
+    "rule_values",
     "score",
 ]
 
@@ -199,6 +203,11 @@ class _Cells:
             None if self.full is None else self.full[m],
             None if self.box is None else self.box[m],
         )
+
+    @cached_property
+    def lattice(self) -> tuple[int, int, int, IntArray]:
+        """:meth:`lookup`, computed once per block."""
+        return self.lookup()
 
     def lookup(self) -> tuple[int, int, int, IntArray]:
         """(first row, first column, columns, position by (row - r0) * columns + col - c0; -1 none)."""
@@ -370,7 +379,7 @@ def _lattice_pairs(
     """
     size = cells.size
     assert size is not None and cells.full is not None
-    r0, c0, ncols, lut = cells.lookup()
+    r0, c0, ncols, lut = cells.lattice
     r1 = r0 + len(lut) // ncols - 1
     c1 = c0 + ncols - 1
     # Lattice box of each polygon, inside the cells' lattice range.
@@ -447,8 +456,7 @@ def _lattice_pairs(
 
     # Slots -> (cell, polygon) pairs with a positive area.
     full_area = size * size
-    keep = area_all > 1e-9 * full_area
-    slot = np.nonzero(keep)[0]
+    slot = np.nonzero(area_all > 0)[0]
     poly = np.searchsorted(off, slot, side="right") - 1
     k = slot - off[poly]
     cc = pc0[poly] + k // nr[poly]
@@ -458,10 +466,15 @@ def _lattice_pairs(
     ci = lut[(rr - r0) * ncols + (cc - c0)]
     has = ci >= 0
     ci, fi, a = ci[has], poly[has], area_all[slot[has]]
+    # Rounding leaves about 1e-12 of a square: below 1e-9 a square counts as untouched
+    # (clipped cells, which can be far smaller than a square, are checked with shapely).
+    is_full = cells.full[ci]
+    real = ~is_full | (a > 1e-9 * full_area)
+    ci, fi, a, is_full = ci[real], fi[real], a[real], is_full[real]
     whole = a >= (1.0 - 1e-9) * full_area
     a = np.where(whole, cells.area[ci], a)
     # Clipped cells a polygon crosses: shapely.
-    clip = ~cells.full[ci] & ~whole
+    clip = ~is_full & ~whole
     if clip.any():
         a[clip] = shapely.area(shapely.intersection(cells.geom[ci[clip]], geoms[fi[clip]]))
         inner = clip & (a >= (1.0 - 1e-9) * cells.area[ci])
@@ -477,6 +490,24 @@ def _column_starts(off: IntArray, nr: IntArray, nc: IntArray, ok: npt.NDArray[np
     nc_ok = np.where(ok, nc, 0)
     k = np.arange(int(nc_ok.sum())) - np.repeat(np.cumsum(nc_ok) - nc_ok, nc_ok)
     return np.repeat(off[:-1], nc_ok) + k * np.repeat(nr, nc_ok)
+
+
+def _zone_distance(xy: FloatArray, fi: IntArray, geoms: ObjArray, owner: IntArray) -> FloatArray:
+    """Distance from each point to the whole zone that piece ``fi`` was cut from.
+
+    The nearest point of the zone is no farther than the piece, so only the pieces of
+    the same zone within that distance are measured.
+    """
+    pts = shapely.points(xy)
+    d = shapely.distance(pts, geoms[fi])
+    multi = np.bincount(owner)[owner[fi]] > 1  # zones cut into several pieces
+    if multi.any():
+        sel = np.nonzero(multi)[0]
+        qi, gj = shapely.STRtree(geoms).query(pts[sel], predicate="dwithin", distance=d[sel])
+        same = (owner[gj] == owner[fi[sel[qi]]]) & (gj != fi[sel[qi]])
+        if same.any():
+            np.minimum.at(d, sel[qi[same]], shapely.distance(pts[sel[qi[same]]], geoms[gj[same]]))
+    return d  # type: ignore[no-any-return]
 
 
 def _top_k(
@@ -505,7 +536,10 @@ def _global(ti: IntArray, index: IntArray) -> IntArray:
     """Tile-local feature positions -> positions in the layer (-1 stays -1)."""
     if len(index) == 0:
         return np.full_like(ti, -1)
-    return np.where(ti >= 0, index[np.maximum(ti, 0)], -1)
+    out = ti.copy()
+    ok = ti >= 0
+    out[ok] = index[ti[ok]]
+    return out
 
 
 def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
@@ -518,7 +552,7 @@ def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:
         return np.empty(0, np.int64)
     size = cells.size
     if size is not None:
-        r0, c0, ncols, lut = cells.lookup()
+        r0, c0, ncols, lut = cells.lattice
         rows = np.floor(xy[:, 1] / size).astype(np.int64) - r0
         cols = np.floor(xy[:, 0] / size).astype(np.int64) - c0
         nrows = len(lut) // ncols
@@ -564,7 +598,7 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
                 # distance from the cell centre to the zone (0 when the cell is inside it)
                 d = np.zeros(len(ci))
                 part = ~whole
-                d[part] = shapely.distance(shapely.points(cells.xy[ci[part]]), f.geom[fi[part]])
+                d[part] = _zone_distance(cells.xy[ci[part]], fi[part], f.geom, f.index)
                 mci, mgi, mc, md = _merge_pairs(ci, f.index[fi], c, d)
                 top[f.name] = _top_k(mci, mgi, mc, md, n=n, k=k)
         elif f.method == "population":
@@ -614,39 +648,6 @@ def _tile_access(
 # --------------------------------------------------------------------------------------
 
 
-def _rule_values(rule: ValueRule, gdf: pd.DataFrame) -> FloatArray:
-    """Evaluate a ValueRule per feature: category lookup, plus linear terms, clipped."""
-    n = len(gdf)
-    v = np.full(n, float(rule.default))
-    lookup = dict(rule.values)
-    if rule.field and rule.field in gdf.columns and lookup:
-        col = gdf[rule.field]
-        mapped = col.where(col.notna(), None).astype(str).str.strip().map(lookup)
-        mapped_arr = pd.to_numeric(mapped, errors="coerce").to_numpy(dtype=float)
-        v = np.where(np.isnan(mapped_arr), v, mapped_arr)
-    for name, coef in rule.terms.items():
-        if name not in gdf.columns:
-            continue
-        col = gdf[name]
-        if col.dtype == object:
-            col = col.map(_truthy)
-        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-        v = v + coef * np.nan_to_num(x, nan=0.0)
-    lo = -np.inf if rule.min is None else rule.min
-    hi = np.inf if rule.max is None else rule.max
-    return np.clip(v, lo, hi)
-
-
-def _truthy(x: Any) -> Any:
-    if isinstance(x, str):
-        s = x.strip().lower()
-        if s in {"true", "yes", "y", "是", "1"}:
-            return 1.0
-        if s in {"false", "no", "n", "否", "0", ""}:
-            return 0.0
-    return x
-
-
 def _representative_xy(geoms: ObjArray) -> FloatArray:
     pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
     return shapely.get_coordinates(pts).reshape(-1, 2)
@@ -685,11 +686,11 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
     decay = kind.decay
     if kind.method == "kernel":
         assert kind.intensity is not None and kind.radius is not None
-        value = _rule_values(kind.intensity, sub)
-        radius = _rule_values(kind.radius, sub)
+        value = rule_values(kind.intensity, sub)
+        radius = rule_values(kind.radius, sub)
         keep = (value > 0) & (radius > 0)
     elif kind.method == "overlap":
-        value = _rule_values(kind.intensity, sub) if kind.intensity else np.ones(n)
+        value = rule_values(kind.intensity, sub) if kind.intensity else np.ones(n)
         polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
         geom = geoms.copy()
         if (~polygonal).any():
@@ -822,6 +823,40 @@ class Fields:
 
     def by_role(self, role: str) -> list[LayerInfo]:
         return [lyr for lyr in self.layers if lyr.role == role]
+
+    @cached_property
+    def _scaled(self) -> dict[str, Any]:
+        """The weight-free terms of :func:`score`, computed once and reused on rescoring.
+
+        ``x/<layer>``: raw / reference (hazard, exposure: population density per km²),
+        ``share/<layer>``, ``density/<layer>`` of vulnerable people, ``vulnerable``, and
+        ``shortfall/<kind>``: capacity kinds whose best score is below the method's
+        ``shortfall_below``.
+        """
+        n = len(self.cells)
+        area_km2 = np.maximum(self.cells["area_m2"].to_numpy(float) / 1e6, 1e-12)
+        out: dict[str, Any] = {}
+        for i in self.by_role("hazard"):
+            out[f"x/{i.name}"] = self.raw[i.name] / (i.reference or 1.0)
+        for i in self.by_role("exposure"):
+            x = self.raw[i.name] / area_km2 if i.method == "population" else self.raw[i.name]
+            out[f"x/{i.name}"] = x / (i.reference or 1.0)
+        vulnerable = np.zeros(n)
+        pop = self.population
+        for i in self.by_role("vulnerability"):
+            cnt = self.raw[i.name]
+            vulnerable = vulnerable + cnt
+            both = np.maximum(pop, cnt)
+            share = np.divide(cnt, both, out=np.zeros(n), where=both > 0)
+            out[f"share/{i.name}"] = share / (i.reference or 1.0)
+            out[f"density/{i.name}"] = cnt / area_km2
+        out["vulnerable"] = vulnerable
+        cap = self.by_role("capacity")
+        below = self.project.method.shortfall_below
+        for kname in sorted({i.kind for i in cap}):
+            best = np.max([self.capacity[i.name] for i in cap if i.kind == kname], axis=0)
+            out[f"shortfall/{kname}"] = best < below
+        return out
 
 
 def _store(
@@ -1009,7 +1044,7 @@ def compute_fields(
         for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
         if role not in roles
     )
-    contributors = pd.array(_contributors_json(infos, top, k), dtype="str")
+    contributors = _contributors_json(infos, top, k, n)
     t_end = time.perf_counter()
     return Fields(
         cells=cells,
@@ -1044,37 +1079,50 @@ def _top_across(
     hz = [i for i in infos if i.role == "hazard"]
     if not hz:
         return (np.empty((0, k), np.int64),) * 2 + (np.empty((0, k)),) * 2  # type: ignore[return-value]
-    fidx = np.concatenate([top[i.name][0] for i in hz], axis=1)
-    val = np.concatenate([top[i.name][1] for i in hz], axis=1)
-    dist = np.concatenate([top[i.name][2] for i in hz], axis=1)
-    ref = np.array([i.reference or 1.0 for i in hz]).repeat(k)[None, :]
-    key = np.where(fidx >= 0, val / ref, -np.inf)
-    rows = np.arange(len(fidx))
-    li = np.full((len(fidx), k), -1, dtype=np.int64)
-    fo = np.full((len(fidx), k), -1, dtype=np.int64)
-    vo = np.zeros((len(fidx), k))
-    do = np.full((len(fidx), k), np.nan)
-    for s in range(k):  # k passes of argmax: cheaper than sorting every row
-        j = np.argmax(key, axis=1)
-        ok = np.isfinite(key[rows, j])
-        li[ok, s] = j[ok] // k
-        fo[ok, s] = fidx[rows[ok], j[ok]]
-        vo[ok, s] = val[rows[ok], j[ok]]
-        do[ok, s] = dist[rows[ok], j[ok]]
-        key[rows, j] = -np.inf
+    n = len(top[hz[0].name][0])
+    cells, cols, feats, vals, dists, keys = [], [], [], [], [], []
+    for pos, info in enumerate(hz):
+        fidx, val, dist = top[info.name]
+        r, s = np.nonzero(fidx >= 0)  # only the contributions there are (sparse)
+        cells.append(r)
+        cols.append(pos * k + s)
+        feats.append(fidx[r, s])
+        vals.append(val[r, s])
+        dists.append(dist[r, s])
+        keys.append(val[r, s] / (info.reference or 1.0))
+    ci, col = np.concatenate(cells), np.concatenate(cols)
+    fi, v, d, key = np.concatenate(feats), np.concatenate(vals), np.concatenate(dists), np.concatenate(keys)
+    # By cell, then key descending; ties go to the earlier layer and rank.
+    order = np.lexsort((col, -key, ci))
+    ci_s = ci[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ci_s)) + 1] if len(ci_s) else np.empty(0, np.int64)
+    counts = np.diff(np.r_[starts, len(ci_s)])
+    rank = np.arange(len(ci_s)) - np.repeat(starts, counts)
+    keep = rank < k
+    sel, rk, c = order[keep], rank[keep], ci_s[keep]
+    li = np.full((n, k), -1, dtype=np.int64)
+    fo = np.full((n, k), -1, dtype=np.int64)
+    vo = np.zeros((n, k))
+    do = np.full((n, k), np.nan)
+    li[c, rk] = col[sel] // k
+    fo[c, rk] = fi[sel]
+    vo[c, rk] = v[sel]
+    do[c, rk] = d[sel]
     return li, fo, vo, do
 
 
 def _contributors_json(
-    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int
-) -> ObjArray:
-    """Per-cell JSON list of the top contributing hazard features, built column-wise."""
+    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int, n: int
+) -> Any:
+    """Per-cell JSON list of the top contributing hazard features (a pandas ``str`` array).
+
+    Built column-wise with Arrow string kernels: one JSON head per feature, then per
+    rank a take of the heads and a join with the formatted distance and contribution.
+    """
     hz = [i for i in infos if i.role == "hazard"]
-    n = len(next(iter(top.values()))[0]) if top else 0
     if not hz or n == 0:
-        return np.full(n, "[]", dtype=object)
+        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
     li, fi, val, dist = _top_across(infos, top, k)
-    sdt = np.dtypes.StringDType()
     # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
     heads = []
     offsets = [0]
@@ -1087,24 +1135,26 @@ def _contributors_json(
         )
         heads.append(h.to_numpy(dtype=object))
         offsets.append(offsets[-1] + len(info.ids))
-    head_all = np.concatenate(heads) if heads else np.empty(0, dtype=object)
-    head_all = head_all.astype(sdt)
+    head_all = pa.array(np.concatenate(heads), type=pa.string())
     off = np.asarray(offsets[:-1], dtype=np.int64)
-    out = np.full(n, "", dtype=sdt)
+    empty = pa.scalar("", pa.string())
+    parts: list[Any] = [pa.scalar("[", pa.string())]
     for s in range(k):
-        ok = li[:, s] >= 0
+        ok = li[:, s] >= 0  # ranks are filled in order: rank s present means 0..s-1 are
         if not ok.any():
             continue
-        g = off[li[ok, s]] + fi[ok, s]
-        d = np.round(np.nan_to_num(dist[ok, s]), 0).astype(np.int64).astype(sdt)
-        c = np.round(val[ok, s], 4).astype(sdt)
-        item = np.strings.add(
-            np.strings.add(np.strings.add(head_all[g], ',"distance_m":'), d),
-            np.strings.add(np.strings.add(',"contribution":', c), "}"),
+        g = np.where(ok, off[np.maximum(li[:, s], 0)] + fi[:, s], 0)
+        d = pc.cast(pa.array(np.round(np.nan_to_num(dist[:, s]), 0).astype(np.int64)), pa.string())
+        c = pc.cast(pa.array(np.round(val[:, s], 4)), pa.string())
+        c = pc.if_else(pc.match_substring(c, "."), c, pc.binary_join_element_wise(c, ".0", ""))  # 3 -> 3.0
+        item = pc.binary_join_element_wise(
+            pa.scalar("," if s else "", pa.string()), pc.take(head_all, pa.array(g)),
+            pa.scalar(',"distance_m":', pa.string()), d,
+            pa.scalar(',"contribution":', pa.string()), c, pa.scalar("}", pa.string()), empty,
         )
-        sep = np.where(out[ok] == "", "", ",").astype(sdt)
-        out[ok] = np.strings.add(np.strings.add(out[ok], sep), item)  # type: ignore[arg-type]
-    return np.strings.add(np.strings.add("[", out), "]").astype(object)
+        parts.append(pc.if_else(pa.array(ok), item, empty))
+    parts.append(pa.scalar("]", pa.string()))
+    return pd.array(pc.binary_join_element_wise(*parts, empty), dtype="str")
 
 
 # --------------------------------------------------------------------------------------
@@ -1264,7 +1314,9 @@ def _saturating_sum(terms: list[tuple[float, FloatArray]], n: int) -> tuple[Floa
     if wmax <= 0:
         return np.zeros(n), np.zeros(n), [np.zeros(n) for _ in terms]
     parts = [(w / wmax) * x for w, x in terms]
-    s = np.sum(parts, axis=0)
+    s = parts[0].copy()
+    for part in parts[1:]:
+        s += part
     return 10.0 * (1.0 - np.exp(-s)), s, parts
 
 
@@ -1393,31 +1445,21 @@ def score(
     cells = fields.cells
     n = len(cells)
     w = _layer_weights(fields, weights)
-    area_km2 = np.maximum(cells["area_m2"].to_numpy(float) / 1e6, 1e-12)
+    scaled = fields._scaled
 
     hz = fields.by_role("hazard")
-    h, h_sum, h_parts = _saturating_sum(
-        [(w[i.name], fields.raw[i.name] / (i.reference or 1.0)) for i in hz], n
-    )
-    ex_terms = []
-    for i in fields.by_role("exposure"):
-        x = fields.raw[i.name] / area_km2 if i.method == "population" else fields.raw[i.name]
-        ex_terms.append((w[i.name], x / (i.reference or 1.0)))
-    e, _, _ = _saturating_sum(ex_terms, n)
+    h, h_sum, h_parts = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in hz], n)
+    e, _, _ = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in fields.by_role("exposure")], n)
 
     pop = fields.population
     vl = fields.by_role("vulnerability")
-    vulnerable = np.zeros(n)
+    vulnerable = scaled["vulnerable"]
     if vl:
         vmax = max(w[i.name] for i in vl) or 1.0
-        share_terms, dens = [], np.zeros(n)
+        v_share, _, _ = _saturating_sum([(w[i.name], scaled[f"share/{i.name}"]) for i in vl], n)
+        dens = np.zeros(n)
         for i in vl:
-            cnt = fields.raw[i.name]
-            vulnerable = vulnerable + cnt
-            share = np.divide(cnt, np.maximum(pop, cnt), out=np.zeros(n), where=np.maximum(pop, cnt) > 0)
-            share_terms.append((w[i.name], share / (i.reference or 1.0)))
-            dens = dens + (w[i.name] / vmax) * cnt / area_km2
-        v_share, _, _ = _saturating_sum(share_terms, n)
+            dens += (w[i.name] / vmax) * scaled[f"density/{i.name}"]
         v_dens = 10.0 * (1.0 - np.exp(-dens / method.vulnerable_density_reference_km2))
         v = np.sqrt(v_share * v_dens)
     else:
@@ -1426,11 +1468,10 @@ def score(
     cap = fields.by_role("capacity")
     if cap:
         wsum = sum(w[i.name] for i in cap)
-        mean = (
-            np.sum([w[i.name] * fields.capacity[i.name] for i in cap], axis=0) / wsum
-            if wsum > 0
-            else np.mean([fields.capacity[i.name] for i in cap], axis=0)
-        )
+        acc = np.zeros(n)
+        for i in cap:
+            acc += (w[i.name] if wsum > 0 else 1.0) * fields.capacity[i.name]
+        mean = acc / (wsum if wsum > 0 else len(cap))
         lgap = 10.0 * (1.0 - mean)
     else:
         lgap = np.zeros(n)
@@ -1452,8 +1493,13 @@ def score(
     hz_names = np.array([i.name for i in hz] + [""], dtype=object)
     hz_kinds = np.array([i.kind for i in hz] + [""], dtype=object)
     if hz:
-        stack = np.vstack(h_parts)
-        top = np.where(h_sum > 0, np.argmax(stack, axis=0), len(hz))
+        best = h_parts[0].copy()
+        top = np.zeros(n, dtype=np.int64)
+        for j, part in enumerate(h_parts[1:], start=1):  # argmax over layers: the first wins ties
+            up = part > best
+            top[up] = j
+            np.maximum(best, part, out=best)
+        top = np.where(h_sum > 0, top, len(hz))
     else:
         top = np.zeros(n, dtype=np.int64)
 
@@ -1461,8 +1507,7 @@ def score(
     cap_kinds = sorted({i.kind for i in cap})
     mask = np.zeros(n, dtype=np.int64)
     for b, kname in enumerate(cap_kinds):
-        best = np.max([fields.capacity[i.name] for i in cap if i.kind == kname], axis=0)
-        mask |= (best < method.shortfall_below).astype(np.int64) << b
+        mask |= scaled[f"shortfall/{kname}"].astype(np.int64) << b
     mask = np.where(rank >= 2, mask, 0)  # capacity measures where the risk is 一般 or higher
     code = (rank * (len(hz) + 1) + top) * (1 << len(cap_kinds)) + mask
     present = np.flatnonzero(np.bincount(code)) if n else np.empty(0, np.int64)

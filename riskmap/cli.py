@@ -1,8 +1,10 @@
 """Command line: ``python -m riskmap <verb> ...``.
 
 Each verb lives in its own module under :mod:`riskmap.commands` with two functions,
-``add_parser(subparsers)`` and ``run(args) -> int``. Errors from riskmap are printed as
-messages (never tracebacks) and give exit code 1; usage errors give 2.
+``add_parser(subparsers)`` and ``run(args) -> int``; a verb module imports heavy libraries
+only inside ``run`` so that ``--help`` is fast. Errors from riskmap and files that cannot
+be read or written are printed as messages (never tracebacks) and give exit code 1; usage
+errors give 2.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ VERBS = ("validate", "assess", "map", "export", "indicators", "report", "hazards
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per verb of :data:`VERBS`."""
     parser = argparse.ArgumentParser(
         prog="python -m riskmap",
         description="Urban safety risk map: validate data, assess risk, draw the four-colour map, "
@@ -35,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 1 on an error in the data, the project or a file,
+        2 on a usage error (raised by argparse as ``SystemExit``), 130 when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -46,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except RiskmapError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a path that cannot be read or written: a message, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

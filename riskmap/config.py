@@ -194,10 +194,15 @@ class LevelConfig(_Strict):
     """Seed of that sample."""
 
 
+ComponentWeightName = Literal["exposure", "vulnerability", "coping_gap"]
+
+
+def _default_component_weights() -> dict[ComponentWeightName, float]:
+    return {"exposure": 0.5, "vulnerability": 0.2, "coping_gap": 0.3}
+
+
 class WeightsConfig(_Strict):
-    components: dict[Literal["exposure", "vulnerability", "coping_gap"], float] = Field(
-        default_factory=lambda: {"exposure": 0.5, "vulnerability": 0.2, "coping_gap": 0.3}
-    )
+    components: dict[ComponentWeightName, float] = Field(default_factory=_default_component_weights)
     layers: dict[str, float] = Field(default_factory=dict)
     """Binding name -> weight inside its component (overrides the kind's default)."""
 

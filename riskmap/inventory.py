@@ -53,6 +53,7 @@ from riskmap.config import LayerKind, ValueRule
 from riskmap.data import ProjectData
 from riskmap.errors import RiskmapError
 from riskmap.levels import LEVELS
+from riskmap.rules import rule_values
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg")
@@ -488,23 +489,13 @@ def _text_column(gdf: pd.DataFrame, column: str, n: int) -> np.ndarray:
 
 
 def _rule_values(gdf: pd.DataFrame, rule: ValueRule | None) -> np.ndarray:
-    """The kind's intensity rule on every feature (vectorised), clipped to 0..10."""
-    n = len(gdf)
+    """The kind's intensity rule on every feature (:func:`riskmap.rules.rule_values`),
+    clipped to 0..10 and rounded for the inventory; 1 without a rule."""
     if rule is None:
-        return np.full(n, 1.0)
-    value = np.full(n, float(rule.default))
-    if rule.field is not None and rule.field in gdf.columns and len(rule.values) > 0:
-        mapped = gdf[rule.field].astype(str).map(rule.values).to_numpy(dtype=float)
-        value = np.where(np.isnan(mapped), value, mapped)
-    for f, coef in rule.terms.items():
-        if f in gdf.columns:
-            col = pd.to_numeric(
-                gdf[f].astype(float) if gdf[f].dtype == bool else gdf[f], errors="coerce"
-            )
-            value = value + coef * col.fillna(0).to_numpy(dtype=float)
+        return np.full(len(gdf), 1.0)
     lo = 0.0 if rule.min is None else rule.min
     hi = 10.0 if rule.max is None else min(rule.max, 10.0)
-    return np.round(np.clip(value, lo, hi), 3)
+    return np.round(np.clip(rule_values(rule, gdf), lo, hi), 3)
 
 
 def _risk_point(gdf: pd.DataFrame, kind: LayerKind, lang: str) -> np.ndarray:

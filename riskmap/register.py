@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import csv
-import io
 import math
 import re
 import sqlite3
@@ -356,10 +354,13 @@ def _split_script(script: str) -> list[str]:
 
 def _connect_sqlite(path: Path, timeout: float) -> sqlite3.Connection:
     """Open the database: autocommit driver mode (we issue BEGIN/COMMIT), WAL, pragmas."""
-    conn = sqlite3.connect(
-        str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    except sqlite3.Error as exc:
+        raise RegisterError(f"{path}: cannot open the register: {exc}") from None
     deadline = time.monotonic() + timeout
     while True:  # switching a new file to WAL needs a moment alone with it
         try:
@@ -370,6 +371,12 @@ def _connect_sqlite(path: Path, timeout: float) -> sqlite3.Connection:
                 conn.close()
                 raise RegisterError(f"{path.name}: cannot open the register: {exc}") from None
             time.sleep(0.05)
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            conn.close()
+            raise RegisterError(
+                f"{path.name}: not a hidden-hazard register ({exc}); give the register's "
+                ".sqlite file, or a new file name to start one"
+            ) from None
     if str(mode).lower() != "wal":
         conn.close()
         raise RegisterError(f"{path.name}: the register needs WAL mode, got '{mode}'")
@@ -689,47 +696,39 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
 
 
 # --------------------------------------------------------------------------------------
-# Files: reading CSV/XLSX as text cells with the row numbers a user sees.
+# Files: CSV/XLSX through riskmap.sources.read_table (encodings, row numbers as the user
+# counts them), kept as text cells per row.
 # --------------------------------------------------------------------------------------
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ValueError("unknown text encoding")
-    return str(best)
+_TABLE_FORMATS = ("CSV", "Excel workbook")
+_PLACEHOLDER_HEADER = re.compile(r"\(column \d+\)")  # read_table's name for a blank header
 
 
-def _read_rows(path: Path, sheet: str | None) -> tuple[builtins.list[str], builtins.list[tuple[int, builtins.list[object]]]]:
-    """Header and ``(spreadsheet row, values)`` of every non-blank data row."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
+def _read_rows(
+    path: Path, sheet: str | None, name: str
+) -> tuple[builtins.list[str], builtins.list[tuple[int, builtins.list[object]]], builtins.list[Problem]]:
+    """Header, ``(spreadsheet row, values)`` of every non-blank data row, and reading problems.
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            ws = wb[sheet] if sheet else wb.worksheets[0]
-            rows = [builtins.list(r) for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    elif suffix in (".csv", ".txt"):
-        text = _decode(path.read_bytes())
-        first = text.split("\n", 1)[0]
-        delimiter = max((",", "\t", ";"), key=first.count)
-        rows = [builtins.list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    else:
-        raise ValueError(f"unsupported file type '{path.suffix}': use .csv or .xlsx")
-    if not rows:
-        return [], []
-    header = [_text(h) for h in rows[0]]
-    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if not all(_is_blank(v) for v in r)]
-    return header, body
+    Raises
+    ------
+    LayerDataError
+        The file is missing, not a CSV/XLSX file, or unreadable (``report`` says why).
+    """
+    from riskmap.sources import SUPPORTED_FORMATS, read_table
+
+    if SUPPORTED_FORMATS.get(path.suffix.lower()) not in _TABLE_FORMATS:
+        problem = Problem("error", "unsupported_format",
+                          f"files of type '{path.suffix or '(none)'}' cannot be imported",
+                          "save it as .xlsx or as .csv in UTF-8", file=name)
+        raise LayerDataError(f"{name}: cannot import", ValidationReport([problem]))
+    frame, problems = read_table(path, sheet=sheet, source_name=name)
+    header = ["" if _PLACEHOLDER_HEADER.fullmatch(str(h)) else str(h) for h in frame.columns]
+    rows = [
+        (int(row), builtins.list(values))
+        for row, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True)
+        if not all(_is_blank(v) for v in values)
+    ]
+    return header, rows, problems
 
 
 @dataclass(frozen=True)
@@ -830,7 +829,10 @@ class HazardRegister:
         )
         self.districts = dict(districts) if districts is not None else None
         self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RegisterError(f"{self.path}: cannot create the register's folder: {exc}") from None
         self._conn: sqlite3.Connection | None = _connect_sqlite(self.path, timeout)
         try:
             self._migrate()
@@ -1199,14 +1201,8 @@ class HazardRegister:
         actor = _actor(by)
         name = file_name or path.name
         report = ValidationReport()
-        try:
-            header, rows = _read_rows(path, sheet)
-        except FileNotFoundError:
-            raise LayerDataError(f"{name}: file not found") from None
-        except (ValueError, KeyError, OSError, csv.Error) as exc:
-            report.add(Problem("error", "unreadable", f"cannot read the file: {exc}",
-                               "save it as .xlsx or as .csv in UTF-8", file=name))
-            raise LayerDataError(f"{name}: cannot import", report) from None
+        header, rows, read_problems = _read_rows(path, sheet, name)
+        report.extend(read_problems)
         columns: dict[str, int] = {}
         headers: dict[str, str] = {}
         for i, h in enumerate(header):

@@ -30,7 +30,7 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -657,7 +657,7 @@ def read_table(
         raise _fail("unsupported_format", f"files of type '{suffix or '(none)'}' cannot be read", hint, file)
     if not p.exists():
         raise _fail("file_not_found", f"file not found: {p}",
-                    "check the path in the project file (relative to the project's folder)", file)
+                    "check the path (in a project file, paths are relative to the project's folder)", file)
     if p.is_dir():
         raise _fail("file_not_found", f"{p} is a folder, not a file", "give the path of a file", file)
     if p.stat().st_size == 0:
@@ -1056,7 +1056,7 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
             text = _to_text(values)
         else:
             text = _to_text(values)
-            norm = text.map(lambda v: _normalise_date(v) if isinstance(v, str) else None)
+            norm = _map_distinct(text, _normalise_date)
             parsed = pd.to_datetime(norm, errors="coerce", format="ISO8601")
         parsed_arr = pd.Series(parsed.to_numpy(), dtype="datetime64[ns]")
         missing = text.isna().to_numpy()
@@ -1074,19 +1074,19 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         for a in allowed:
             lookup.setdefault(_norm_text(a).lower(), a)
             lookup.setdefault(_norm_text(a).lower().translate(_CN_DIGITS), a)
-        mapped = text.map(lambda v: lookup.get(_norm_text(v).lower(), lookup.get(
-            _norm_text(v).lower().translate(_CN_DIGITS))) if isinstance(v, str) else None)
+        mapped = _map_distinct(text, lambda v: lookup.get(_norm_text(v).lower(), lookup.get(
+            _norm_text(v).lower().translate(_CN_DIGITS))))
         unknown = (text.notna() & mapped.isna()).to_numpy()
         idx = np.flatnonzero(unknown)
         problems.rows(severity, "unknown_category", rows[idx],
                       [f"'{text.iloc[i]}' is not an allowed value{tail}" for i in idx],
                       f"{label} must be one of: {', '.join(allowed)}", column=header)
         bad |= unknown
-        arr = mapped.to_numpy(dtype=object)
+        arr = mapped.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr) | bad] = None
         return pd.Series(arr, dtype=object), bad if spec.required else np.zeros(len(values), bool)
     if spec.type == "bool":
-        norm = text.map(lambda v: _norm_text(v).lower() if isinstance(v, str) else None)
+        norm = _map_distinct(text, lambda v: _norm_text(v).lower())
         is_true = norm.isin(_TRUE_TOKENS).to_numpy()
         is_false = norm.isin(_FALSE_TOKENS).to_numpy()
         not_bool = text.notna().to_numpy() & ~is_true & ~is_false
@@ -1098,6 +1098,13 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         result[~(is_true | is_false)] = pd.NA
         return result, bad if spec.required else np.zeros(len(values), bool)
     return pd.Series(text.to_numpy(dtype=object), dtype=object), bad
+
+
+def _map_distinct(text: pd.Series, func: Callable[[str], str | None]) -> pd.Series:
+    """``func`` of every text value (None where missing), called once per distinct value."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=True)
+    mapped = np.array([*(func(str(v)) for v in distinct), None], dtype=object)  # code -1 -> None
+    return pd.Series(mapped[codes], index=text.index, dtype=object)
 
 
 def _normalise_date(v: str) -> str | None:

@@ -232,6 +232,7 @@ def test_upload_gbk_gcj02_csv(app: dict[str, Any]) -> None:
     _idle(page)
     page.get_by_text("feature(s) usable", exact=False).first.wait_for()
     _map_frame(page)
+    page.get_by_text("feature(s) usable", exact=False).first.scroll_into_view_if_needed()
     _shot(page, "05_upload_validated")
     page.get_by_role("button", name="Add to this session's assessment").click()
     _idle(page)
@@ -268,6 +269,20 @@ def test_download_inventory_csv(app: dict[str, Any]) -> None:
     assert len(rows) > 10
     assert any("上传测试化工1号" in ",".join(r) for r in rows)  # the uploaded layer is in the inventory
     _shot(page, "08_inventory")
+
+
+@pytest.mark.parametrize(("label", "shot"), [("Hidden hazards", "09_hazards"), ("Safe city", "10_safe_city"),
+                                           ("Method", "11_method")])
+def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
+    page = app["page"]
+    _nav(page, label)
+    page.locator("h1").filter(has_text=label).first.wait_for()
+    if label != "Method":
+        _map_frame(page)
+    _idle(page)
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "Error" not in body.split("Deploy")[-1][:200]
+    _shot(page, shot)
 
 
 def test_no_request_to_outside_hosts(app: dict[str, Any]) -> None:

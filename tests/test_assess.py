@@ -122,9 +122,9 @@ def test_intensity_rule_uses_category_terms_and_clip():
         type=["火灾"] * 3,
     )
     rule = KINDS["accident"].intensity
-    np.testing.assert_allclose(A._rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
+    np.testing.assert_allclose(A.rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
     hz = points([(1, 1), (2, 2), (3, 3)], grade=["二级", "无", None])
-    np.testing.assert_allclose(A._rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
+    np.testing.assert_allclose(A.rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
 
 
 def test_overlap_share_of_a_half_covered_cell():
@@ -536,3 +536,26 @@ def test_worked_example_of_method_md():
     assert layers["fire_stations"]["value"] == pytest.approx(ex["fire_minutes"], rel=1e-5)
     assert layers["shelters"]["value"] == pytest.approx(ex["shelter_m2_per_person"], rel=1e-5)
     assert got["contributors"][0]["id"] == ex["top_contributor"]
+
+
+def test_project_without_hazard_layers_scores_zero_hazard():
+    # a tiny project with only people and shelters: H = 0, and the hazard is named missing
+    data = make_data(
+        {
+            "pop": ("population", points([(500, 500), (2500, 2500)], count=[4000.0, 9000.0])),
+            "shelter": ("shelter", points([(1000, 3000)], type=["固定"], area_m2=[8000.0])),
+        }
+    )
+    res = A.score(A.compute_fields(data, grid_of(data)))
+    c = res.cells
+    assert len(c) == 256
+    assert (c["hazard"] == 0).all() and (c["score"] == 0).all()
+    assert "hazard" in c["missing"].iloc[0].split(",")
+    assert not c["complete"].any()
+    assert (c["contributors"] == "[]").all()
+    assert (c["likelihood"] == 1).all() and (c["level_rank"] <= 2).all()  # R = 1 x severity <= 5
+    assert c["exposure"].max() > 0  # the other components are still computed
+    # measures still work: every cell gets the general rule of its level
+    assert c["measures"].str.len().min() > 0
+    ex = res.explain(str(c["cell_id"].iloc[0]), lang="en")
+    assert ex["contributors"] == [] and "hazard" in ex["missing"]

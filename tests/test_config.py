@@ -102,7 +102,7 @@ def test_project_unknown_top_level_key(tmp_path: Path) -> None:
 def test_project_unknown_kind_lists_known(tmp_path: Path) -> None:
     p = _write_project(tmp_path)
     p.write_text(p.read_text(encoding="utf-8").replace("gas_station", "gas_stations"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown kind 'gas_stations'.*hazmat_enterprise"):
+    with pytest.raises(ConfigError, match=r"unknown kind 'gas_stations'.*hazmat_enterprise"):
         load_project(p)
 
 

@@ -393,6 +393,43 @@ def test_import_reports_missing_columns_and_refuses_a_second_import(
     assert (p.code, p.row, p.column) == ("already_registered", 2, "统一编号")
 
 
+_CSV_HEADER = "标题,类别,等级,经度,纬度,所在区,区划代码,发现日期,发现人,责任单位,整改期限\n"
+_CSV_ROW = "{title},建设施工,重大,114.3,30.6,江岸,420102,2024-03-01,张三,某公司,2024-04-01\n"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_import_csv_reads_every_encoding_and_counts_rows_as_the_user(
+    reg: HazardRegister, tmp_path: Path, encoding: str
+) -> None:
+    text = _CSV_HEADER + _CSV_ROW.format(title="脚手架") + ",,,,,,,,,,\n" + _CSV_ROW.format(title="配电箱")
+    f = tmp_path / "排查.csv"
+    f.write_bytes(text.encode(encoding))
+    result = reg.import_file(f, by="导入员", today=TODAY)
+    assert result.rows == 2
+    titles = reg.list(today=TODAY).sort_values("number")["title"].tolist()
+    assert titles == ["脚手架", "配电箱"]
+    assert reg.history(result.numbers[1])["note"].iloc[0] == "排查.csv row 4"  # blank row 3 counted
+
+
+def test_import_names_a_row_with_too_many_values_and_refuses_other_files(
+    reg: HazardRegister, tmp_path: Path
+) -> None:
+    f = tmp_path / "x.csv"
+    f.write_text(_CSV_HEADER + _CSV_ROW.format(title="a") + _CSV_ROW.format(title="b,c"), encoding="utf-8")
+    with pytest.raises(LayerDataError) as info:
+        reg.import_file(f, by="x", today=TODAY)
+    assert [(p.code, p.row) for p in info.value.report.errors] == [("wrong_field_count", 3)]
+    geojson = tmp_path / "x.geojson"
+    geojson.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(LayerDataError) as info:
+        reg.import_file(geojson, by="x")
+    assert [p.code for p in info.value.report.errors] == ["unsupported_format"]
+    with pytest.raises(LayerDataError) as info:
+        reg.import_file(tmp_path / "missing.csv", by="x")
+    assert [p.code for p in info.value.report.errors] == ["file_not_found"]
+    assert reg.list(include_voided=True).empty
+
+
 def _comparable(df: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in LIST_COLUMNS if c not in ("created_at", "updated_at")]
     return df.sort_values("number").reset_index(drop=True)[cols].astype(str)
@@ -554,61 +591,58 @@ def test_open_register_takes_path_area_and_districts_from_the_project(tmp_path: 
             reg.add(**_hazard(lon=114.5))
 
 
-def _cli(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
-    monkeypatch.setattr(riskmap.cli, "VERBS", ("hazards",))  # only the verb under test
+def _cli(*argv: str) -> int:
     return riskmap.cli.main(["hazards", *argv])
 
 
-def test_cli_verbs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "cli.sqlite")
-    rc = _cli(monkeypatch, "add", "--db", db, "--title", "脚手架未验收", "--category", "建设施工",
+    rc = _cli("add", "--db", db, "--title", "脚手架未验收", "--category", "建设施工",
               "--grade", "重大", "--lon", "114.3", "--lat", "30.6", "--district", "江岸",
               "--adcode", "420102", "--found-by", "张三", "--found-at", "2024-03-01",
               "--deadline", "2024-04-01", "--unit", "某建设公司")
     assert rc == 0
     number = capsys.readouterr().out.strip()
     assert number == "420102-2024-JS-00001"
-    assert _cli(monkeypatch, "move", number, "--to", "整改中", "--by", "李四", "--db", db) == 0
+    assert _cli("move", number, "--to", "整改中", "--by", "李四", "--db", db) == 0
     assert "整改中" in capsys.readouterr().out
-    assert _cli(monkeypatch, "move", number, "--to", "已销号", "--by", "李四", "--db", db) == 1
+    assert _cli("move", number, "--to", "已销号", "--by", "李四", "--db", db) == 1
     err = capsys.readouterr().err
     assert "整改中" in err and "待验收" in err and "awaiting acceptance" in err
-    assert _cli(monkeypatch, "supervise", number, "--unit", "市安委办", "--deadline",
+    assert _cli("supervise", number, "--unit", "市安委办", "--deadline",
                 "2024-05-01", "--by", "王五", "--db", db) == 0
     capsys.readouterr()
-    assert _cli(monkeypatch, "list", "--db", db, "--overdue", "--today", "2024-06-01") == 0
+    assert _cli("list", "--db", db, "--overdue", "--today", "2024-06-01") == 0
     out = capsys.readouterr().out
     assert number in out and "脚手架未验收" in out and "共 1 条" in out
-    assert _cli(monkeypatch, "list", "--db", db, "--status", "已销号") == 0
+    assert _cli("list", "--db", db, "--status", "已销号") == 0
     assert number not in capsys.readouterr().out
-    assert _cli(monkeypatch, "show", number, "--db", db, "--lang", "en") == 0
+    assert _cli("show", number, "--db", db, "--lang", "en") == 0
     out = capsys.readouterr().out
     assert "rectification started" in out and "李四" in out and "市安委办" in out
     export = tmp_path / "out.csv"
-    assert _cli(monkeypatch, "export", str(export), "--db", db) == 0
+    assert _cli("export", str(export), "--db", db) == 0
     capsys.readouterr()
     db2 = str(tmp_path / "cli2.sqlite")
-    assert _cli(monkeypatch, "import", str(export), "--by", "导入员", "--db", db2) == 0
+    assert _cli("import", str(export), "--by", "导入员", "--db", db2) == 0
     assert "1 hazard(s) registered" in capsys.readouterr().out
-    assert _cli(monkeypatch, "import", str(export), "--by", "导入员", "--db", db2) == 1
+    assert _cli("import", str(export), "--by", "导入员", "--db", db2) == 1
     assert "row 2" in capsys.readouterr().err
-    assert _cli(monkeypatch, "void", number, "--reason", "重复", "--by", "管理员", "--db", db) == 0
+    assert _cli("void", number, "--reason", "重复", "--by", "管理员", "--db", db) == 0
     capsys.readouterr()
-    assert _cli(monkeypatch, "list") == 1
+    assert _cli("list") == 1
     assert "--db" in capsys.readouterr().err
 
 
-def test_cli_project_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_project_default_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = str(_project(tmp_path))
-    rc = _cli(monkeypatch, "add", "--project", project, "--title", "t", "--category", "gas",
+    rc = _cli("add", "--project", project, "--title", "t", "--category", "gas",
               "--grade", "一般", "--lon", "114.2", "--lat", "30.6", "--district", "江汉",
               "--found-by", "a", "--deadline", "2030-01-01", "--unit", "u")
     assert rc == 0
     assert capsys.readouterr().out.strip().startswith(f"420103-{date.today().year}-RQ-")
     assert (tmp_path / "city" / "var" / "testcity-hazards.sqlite").exists()
-    assert _cli(monkeypatch, "add", "--project", project, "--title", "t", "--category", "gas",
+    assert _cli("add", "--project", project, "--title", "t", "--category", "gas",
                 "--grade", "一般", "--lon", "120", "--lat", "30.6", "--district", "江汉",
                 "--found-by", "a", "--deadline", "2030-01-01", "--unit", "u") == 1
     assert "outside the project's area" in capsys.readouterr().err

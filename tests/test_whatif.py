@@ -257,9 +257,13 @@ def test_validate_rejects_bad_records():
 
 def test_engine_levels_fall_where_a_new_station_reaches():
     """With riskmap.assess: a station at r2c2 lowers the coping gap of the cells it newly
-    reaches (r1c2, r2c1, r2c2); levels there may only fall and nowhere else change."""
-    from riskmap.assess import assess
+    reaches (r1c2, r2c1, r2c2); levels there may only fall and nowhere else change.
+
+    Levels by score breaks: under the default likelihood x severity matrix the coping gap
+    moves the score but not the level of these cells."""
+    from riskmap.assess import assess, score
     from riskmap.config import LayerBinding as Binding
+    from riskmap.config import LevelConfig
 
     data = make_data()
     grid = make_cells().drop(columns=["population", "level_rank"])
@@ -271,9 +275,10 @@ def test_engine_levels_fall_where_a_new_station_reaches():
         name: Layer(Binding(name=name, kind=kind, path="x.csv"), data.kinds[kind], g)
         for name, kind, g in (("pop", "population", pop), ("haz", "hazmat_enterprise", haz))
     })
-    before = assess(data, grid=grid)
+    breaks = LevelConfig(rule="breaks", score_breaks=(5.0, 14.0, 18.0))
+    before = score(assess(data, grid=grid).fields, levels=breaks)
     after_data = apply_proposals(data, [station_at(2, 2)])
-    after = assess(after_data, grid=grid)
+    after = score(assess(after_data, grid=grid).fields, levels=breaks)
     card_b = compute_indicators(data, before.cells, fields=before.fields)
     card_a = compute_indicators(after_data, after.cells, fields=after.fields)
     result = compare(before.cells, after.cells, card_b, card_a)

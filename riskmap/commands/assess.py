@@ -20,12 +20,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from riskmap import __version__
-from riskmap.assess import LEVELS, Assessment, assess
-from riskmap.config import load_project
-from riskmap.sources import load_project_data
+from riskmap.levels import LEVELS
+
+if TYPE_CHECKING:
+    from riskmap.assess import Assessment
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -133,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
     progress = _Progress(sys.stderr)
     t0 = time.perf_counter()
     progress.line("reading the project")
+    from riskmap.assess import assess
+    from riskmap.config import load_project
+    from riskmap.sources import load_project_data
+
     project = load_project(args.project)
     data = load_project_data(project)
     t_read = time.perf_counter()

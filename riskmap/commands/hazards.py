@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import unicodedata
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from riskmap.commands._common import format_table, pad, text_width
 from riskmap.errors import RegisterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _date(text: str) -> date:
@@ -37,7 +38,7 @@ def _common() -> argparse.ArgumentParser:
     return p
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``hazards`` verb and its sub-verbs to the top-level parser."""
     common = _common()
     parser = subparsers.add_parser(
@@ -88,9 +89,9 @@ def add_parser(subparsers: Any) -> None:
 
     p = sub.add_parser("list", parents=[common], help="print hazards, overdue and listed first")
     p.add_argument("--status", action="append", help="a status, or 'open'; repeatable")
-    p.add_argument("--grade")
-    p.add_argument("--category")
-    p.add_argument("--district", action="append")
+    p.add_argument("--grade", help="一般 or 重大 (general / major)")
+    p.add_argument("--category", help="a category, e.g. 危化 or hazmat")
+    p.add_argument("--district", action="append", help="a district name; repeatable")
     p.add_argument("--overdue", action="store_true", help="only overdue hazards")
     p.add_argument("--listed", action="store_true", help="only hazards listed for supervision")
     p.add_argument("--all", action="store_true", help="voided ones too")
@@ -98,23 +99,24 @@ def add_parser(subparsers: Any) -> None:
 
     p = sub.add_parser("show", parents=[common], help="print one hazard with its history")
     p.add_argument("number")
-    p.add_argument("--today", type=_date)
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
 
     p = sub.add_parser("summary", parents=[common], help="open, listed, overdue hazards by district")
-    p.add_argument("--today", type=_date)
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
 
     p = sub.add_parser("import", parents=[common],
                        help="register every row of a CSV/XLSX file (all or nothing)")
-    p.add_argument("file")
-    p.add_argument("--by", required=True)
-    p.add_argument("--sheet")
+    p.add_argument("file", help=".csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx; header in row 1")
+    p.add_argument("--by", required=True, help="who imports (kept in each record's history)")
+    p.add_argument("--sheet", help="worksheet of an .xlsx (default: the first)")
     p.add_argument("--dry-run", action="store_true", help="check the file only")
 
     p = sub.add_parser("export", parents=[common], help="write the register to .xlsx or .csv")
-    p.add_argument("file")
-    p.add_argument("--today", type=_date)
+    p.add_argument("file", help="the .xlsx or .csv file to write")
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
 
     parser.set_defaults(run=run)
+    return parser
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -137,26 +139,17 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def _missing(value: object) -> bool:
+    import pandas as pd  # already loaded by riskmap.register when this runs
+
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _table(df: pd.DataFrame) -> str:
-    """A plain-text table that lines up Chinese characters (two columns wide)."""
-    cells = [[str(c) for c in df.columns]] + [
-        ["" if _missing(v) else str(v) for v in row]
-        for row in df.itertuples(index=False, name=None)
+    """A plain-text table of a frame that lines up Chinese characters (two columns wide)."""
+    rows = [[str(c) for c in df.columns]] + [
+        ["" if _missing(v) else str(v) for v in row] for row in df.itertuples(index=False, name=None)
     ]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(df.columns))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(v + " " * (w - _width(v)) for v, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return format_table(rows)
 
 
 _LIST_FIELDS = ("number", "grade", "status", "overdue", "listed", "deadline", "district", "title")
@@ -226,11 +219,11 @@ def _show(reg: Any, number: str, lang: str, today: date | None) -> None:
     if row.empty:
         reg.get(number)  # raises RegisterError naming the number
     shown = format_hazards(row, lang).iloc[0]
-    width = max(_width(str(h)) for h in shown.index)
+    width = max(text_width(str(h)) for h in shown.index)
     for header, value in shown.items():
         if _missing(value) or value == "":
             continue
-        print(f"{header}{' ' * (width - _width(str(header)))}  {value}")
+        print(f"{pad(str(header), width)}  {value}")
     print()
     print("History:" if lang == "en" else "处理记录：")
     hist = reg.history(number)

@@ -2,21 +2,21 @@
 
 Reads the project, assesses it (riskmap.assess), computes the indicators
 (riskmap.indicators), writes ``DIR/indicators.json`` and ``DIR/indicators.csv`` (UTF-8
-with BOM) and prints the city scorecard as a table. The hidden-hazard rows come from the
-project's register when its database exists (or ``--register PATH``).
+with BOM) and prints the city scorecard as a table. The hidden-hazard rows (and the open
+hazards in the assessment) come from the project's register when its database exists (or
+``--register PATH``).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import unicodedata
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from riskmap.commands._common import add_assess_arguments, format_table, load_and_assess, progress
 
-from riskmap.commands._common import progress
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -29,39 +29,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "chemicals, risk levels, hidden hazards), write DIR/indicators.json and DIR/indicators.csv "
         "and print the city scorecard.",
     )
-    parser.add_argument("project", metavar="PROJECT", help="project.yaml, its folder, or a short name (wuhan)")
+    add_assess_arguments(parser)
     parser.add_argument("--out", metavar="DIR", default="out", help="output folder (default: ./out)")
-    parser.add_argument("--cell-size", metavar="M", type=float, default=None,
-                        help="square cell size in metres (default: the project's grid.cell_size)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the printed table")
-    parser.add_argument("--register", metavar="PATH", default=None,
-                        help="hidden-hazard register database (default: the project's, when it exists)")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the verb; returns the exit code (0)."""
-    from riskmap import assess as assess_mod
-    from riskmap.config import load_layer_kinds, load_project
     from riskmap.indicators import compute_indicators, export_scorecard
-    from riskmap.register import default_register_path, district_summary
-    from riskmap.sources import load_project_data
+    from riskmap.register import district_summary
 
-    kinds = load_layer_kinds()
-    project = load_project(args.project, kinds)
-    progress(f"reading {project.name} ...")
-    data = load_project_data(project, kinds)
-    progress("assessing ...")
-    assessment = assess_mod.assess(data, cell_size=args.cell_size)
-    summary = None
-    register = Path(args.register) if args.register else default_register_path(project)
-    if register.exists():
-        summary = district_summary(register)
-    elif args.register:
-        progress(f"register {register} not found: hidden-hazard indicators left out")
+    done = load_and_assess(args)
+    summary = district_summary(done.register) if done.register is not None else None
+    if summary is None:
+        progress("no hidden-hazard register: its indicators are left out")
     progress("computing indicators ...")
-    card = compute_indicators(data, assessment.cells, register_summary=summary, fields=assessment.fields)
+    card = compute_indicators(done.data, done.result.cells, register_summary=summary,
+                              fields=done.result.fields)
     paths = export_scorecard(card, args.out)
     print(format_scorecard(card.city(), lang=args.lang))
     print()
@@ -90,14 +76,7 @@ def format_scorecard(rows: pd.DataFrame, lang: str = "zh") -> str:
         passed = rec["passed"]
         lines.append((str(rec["name_zh"] if zh else rec["name_en"]), _value(rec["value"], unit, zh), target,
                       marks[None if passed is None else bool(passed)]))
-    table: list[tuple[str, str, str, str]] = [head, *lines]
-    widths = [max(_width(row[i]) for row in table) for i in range(4)]
-    out = []
-    for n, row in enumerate(table):
-        out.append("  ".join(_pad(cell, widths[i], right=i in (1, 2)) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return format_table([head, *lines], right=(1, 2))
 
 
 def _missing(v: Any) -> bool:
@@ -123,12 +102,3 @@ def _value(v: Any, unit: str, zh: bool) -> str:
     if unit == "m²/person":
         return f"{v:,.2f} {'m²/人' if zh else unit}"
     return f"{v:,.1f} {unit}"
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill

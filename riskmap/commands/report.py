@@ -1,6 +1,7 @@
 """``python -m riskmap report PROJECT --out report.html [--pdf]``: the printable report.
 
-Assesses the project and writes one self-contained HTML page (A4 print styles, the
+Assesses the project (with the open hazards of its hidden-hazard register when the
+database exists) and writes one self-contained HTML page (A4 print styles, the
 four-colour map as an embedded image, districts, top sources and areas, the safe-city
 scorecard, parameters and input hashes); ``--pdf`` also prints it with headless Chromium.
 """
@@ -12,8 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from riskmap.commands._common import progress
-from riskmap.commands.export import add_project_arguments, load_and_assess
+from riskmap.commands._common import add_assess_arguments, load_and_assess, progress
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -24,7 +24,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Assess a project and write a self-contained, printable HTML report; with "
         "--pdf also print it to PDF next to it with headless Chromium.",
     )
-    add_project_arguments(parser)
+    add_assess_arguments(parser)
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE", help="HTML file to write"
     )
@@ -45,17 +45,19 @@ def run(args: argparse.Namespace) -> int:
     from riskmap.inventory import build_inventory
     from riskmap.report import build_report, write_pdf, write_report
 
-    data, result = load_and_assess(args)
+    done = load_and_assess(args)
+    data, cells = done.data, done.result.cells
     t0 = time.perf_counter()
-    inv = build_inventory(data, result.cells, result.params)
+    inv = build_inventory(data, cells, done.result.params)
     indicators = None
     if not args.no_indicators:
         from riskmap.indicators import compute_indicators
+        from riskmap.register import district_summary
 
-        indicators = compute_indicators(data, result.cells, fields=result.fields).table
-    html_text = build_report(
-        data, result.cells, inv, lang=args.lang, indicators=indicators, top_n=args.top
-    )
+        summary = district_summary(done.register) if done.register is not None else None
+        indicators = compute_indicators(data, cells, register_summary=summary,
+                                        fields=done.result.fields).table
+    html_text = build_report(data, cells, inv, lang=args.lang, indicators=indicators, top_n=args.top)
     out = write_report(html_text, args.out)
     progress(f"report built ({time.perf_counter() - t0:.1f} s)")
     print(f"wrote {out}")

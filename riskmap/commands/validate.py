@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from riskmap.config import load_layer_kinds, load_project
-from riskmap.data import ProjectData
-from riskmap.sources import load_project_data
+from riskmap.commands._common import add_project_argument, format_table
+
+if TYPE_CHECKING:
+    from riskmap.data import ProjectData
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -25,7 +25,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Read the boundary, districts and every layer of a project, validate every "
         "row, and print the counts and every problem with its file, row and column.",
     )
-    parser.add_argument("project", metavar="PROJECT", help="project.yaml, its folder, or a short name (wuhan)")
+    add_project_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(run=run)
     return parser
@@ -77,11 +77,6 @@ def summarise(data: ProjectData) -> dict[str, Any]:
     }
 
 
-def _width(text: str) -> int:
-    """Columns a string takes in a terminal (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _text(summary: dict[str, Any]) -> str:
     lines = [
         f"Project {summary['project']} — {summary['title']}",
@@ -96,10 +91,7 @@ def _text(summary: dict[str, Any]) -> str:
         if lyr["status"] == "ok" and lyr["rows_read"] not in (None, lyr["count"]):
             count += f" of {lyr['rows_read']:,d}"
         rows.append((lyr["name"], lyr["kind"], count, lyr["file"], str(lyr["crs"]), lyr["encoding"] or ""))
-    widths = [max(_width(r[i]) for r in rows) for i in range(5)]
-    for r in rows:
-        cells = [v + " " * (w - _width(v)) for v, w in zip(r[:5], widths, strict=True)]
-        lines.append(("  " + "  ".join(cells) + f"  {r[5]}").rstrip())
+    lines.extend("  " + line for line in format_table(rows).splitlines())
     lines.append(f"{summary['errors']} error(s), {summary['warnings']} warning(s)")
     for p in summary["problems"]:
         loc = ", ".join(x for x in (
@@ -114,6 +106,9 @@ def _text(summary: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the project; print the report; 1 when there are errors, else 0."""
+    from riskmap.config import load_layer_kinds, load_project
+    from riskmap.sources import load_project_data
+
     kinds = load_layer_kinds()
     project = load_project(args.project, kinds)
     data = load_project_data(project, kinds)

@@ -1,0 +1,124 @@
+"""Time the Streamlit app as an analyst meets it: a real ``streamlit run`` driven by Chromium.
+
+Measures, at the project's default grid (250 m for Wuhan) unless ``--cell-size`` is given:
+
+* first load: from opening the page on a fresh server (empty caches) until the risk map
+  has drawn and the script has finished;
+* cell click: from a click on the map until the details panel shows that cell;
+* weight change: from a key press on a weight slider until the new level counts and the
+  redrawn map are shown.
+
+Usage::
+
+    python benchmarks/bench_app.py [--cell-size 250] [--clicks 3] [--changes 2]
+
+Prints one line per measurement and a summary. Needs Debian's chromium and playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from browser_support import launch_chromium  # noqa: E402
+from test_app_browser import start_app  # noqa: E402
+
+IDLE_JS = (
+    "() => !document.querySelector('[data-stale=\"true\"]') && !((document.querySelector("
+    "'[data-testid=\"stStatusWidget\"]') || {}).innerText || '').match(/Running|Stop/)"
+)
+
+
+def _wait_idle(page, timeout_ms: int = 600_000) -> None:  # noqa: ANN001
+    page.wait_for_timeout(100)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=50)
+
+
+def _wait_map(page) -> None:  # noqa: ANN001
+    loc = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    loc.wait_for(state="visible", timeout=600_000)
+    frame = loc.content_frame
+    frame.locator(".leaflet-overlay-pane path").first.wait_for(state="attached", timeout=600_000)
+
+
+def _headline(page) -> str:  # noqa: ANN001
+    return page.locator('[data-testid="stTable"]').first.inner_text()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cell-size", type=int, default=250)
+    parser.add_argument("--clicks", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=2)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="riskmap-bench-"))
+    env = {"RISKMAP_APP_CELL_SIZE": str(args.cell_size), "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")}
+    proc, url = start_app(env, tmp / "streamlit.log")
+    results: dict[str, list[float]] = {"first_load": [], "cell_click": [], "weight_change": []}
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.set_default_timeout(600_000)
+
+            t0 = time.perf_counter()
+            page.goto(url)
+            _wait_map(page)
+            _wait_idle(page)
+            results["first_load"].append(time.perf_counter() - t0)
+            print(f"first load: {results['first_load'][0]:.2f} s", flush=True)
+
+            box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+            spots = [(0.52, 0.62), (0.45, 0.58), (0.58, 0.66), (0.40, 0.70), (0.62, 0.55)]
+            for i in range(args.clicks):
+                fx, fy = spots[i % len(spots)]
+                before = page.locator("body").inner_text()
+                t0 = time.perf_counter()
+                page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+                page.wait_for_function(
+                    "(b) => { const e = document.querySelector('[data-testid=\"cell-level\"]');"
+                    " return e && document.body.innerText !== b; }", arg=before, timeout=600_000, polling=20)
+                _wait_idle(page)
+                dt = time.perf_counter() - t0
+                results["cell_click"].append(dt)
+                print(f"cell click {i + 1}: {dt:.2f} s", flush=True)
+
+            page.locator('[data-testid="stSidebar"]').get_by_text("权重", exact=True).click()
+            _wait_idle(page)
+            slider = page.locator('[data-testid="stSlider"]').filter(has_text="暴露 E").get_by_role("slider")
+            for i in range(args.changes):
+                before = _headline(page)
+                slider.focus()
+                t0 = time.perf_counter()
+                slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                page.wait_for_function(
+                    "(b) => { const t = document.querySelector('[data-testid=\"stTable\"]');"
+                    " return t && t.innerText !== b; }", arg=before, timeout=600_000, polling=20)
+                _wait_idle(page)
+                _wait_map(page)
+                dt = time.perf_counter() - t0
+                results["weight_change"].append(dt)
+                print(f"weight change {i + 1}: {dt:.2f} s", flush=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"\nSummary at {args.cell_size} m (median seconds):")
+    for name, values in results.items():
+        if values:
+            print(f"  {name:<14} {statistics.median(values):6.2f}  (n={len(values)})")
+
+
+if __name__ == "__main__":
+    main()

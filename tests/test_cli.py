@@ -1,0 +1,130 @@
+"""``python -m riskmap``: the verbs end to end, fast help, errors as messages."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from riskmap import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "geopandas", "folium", "shapely", "pyproj", "scipy", "matplotlib")
+GAS_CSV = "编号,名称,经度,纬度,站点等级\nG1,中山加油站,114.05,30.55,一级\nG2,汉阳加油站,114.15,30.65,二级\n"
+
+
+def _project(root: Path) -> str:
+    """A 20 km square city with one district and two petrol stations."""
+    square = shapely.box(114.0, 30.5, 114.2, 30.7)
+    gpd.GeoDataFrame(geometry=[square], crs="EPSG:4326").to_file(root / "boundary.geojson")
+    gpd.GeoDataFrame({"adcode": ["420102"], "name": ["甲区"]}, geometry=[square],
+                     crs="EPSG:4326").to_file(root / "districts.geojson")
+    (root / "gas.csv").write_text(GAS_CSV, encoding="utf-8")
+    (root / "project.yaml").write_text(
+        """
+name: clitest
+title: {zh: 测试市, en: Test city}
+adcode: "420100"
+boundary: {path: boundary.geojson}
+districts: {path: districts.geojson}
+hazard_register: {path: hazards.sqlite}
+layers:
+  - {name: gas, kind: gas_station, path: gas.csv}
+""",
+        encoding="utf-8",
+    )
+    return str(root / "project.yaml")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The tiny project with one open major hidden hazard in its register."""
+    path = _project(tmp_path_factory.mktemp("city"))
+    code = cli.main(["hazards", "add", "--project", path, "--title", "储罐区未设围堰", "--category", "危化",
+                     "--grade", "重大", "--lon", "114.1", "--lat", "30.6", "--district", "甲区",
+                     "--found-by", "张三", "--deadline", "2030-01-01", "--unit", "某公司"])
+    assert code == 0
+    return path
+
+
+@pytest.mark.parametrize("verb", cli.VERBS)
+def test_verb_help_imports_no_heavy_library(verb: str) -> None:
+    code = (
+        "import argparse, sys, importlib\n"
+        f"importlib.import_module('riskmap.commands.{verb}').add_parser("
+        "argparse.ArgumentParser().add_subparsers())\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_lists_every_verb(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(verb in out for verb in cli.VERBS)
+
+
+def test_map_choices_are_those_of_riskmap_maps() -> None:
+    from riskmap import maps
+    from riskmap.commands import map as map_verb
+
+    assert (map_verb.VIEWS, map_verb.BASEMAPS, map_verb.OVERLAYS) == (maps.VIEWS, maps.BASEMAPS, maps.OVERLAYS)
+
+
+@pytest.mark.parametrize("verb", ["validate", "assess", "map", "export", "indicators", "report"])
+def test_missing_project_is_a_message(verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [verb, str(tmp_path / "nowhere")]
+    if verb != "validate":
+        argv += ["--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "nowhere" in err and "not found" in err
+
+
+def test_unwritable_output_and_broken_register_are_messages(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_text("not a database", encoding="utf-8")
+    assert cli.main(["hazards", "list", "--db", str(garbage)]) == 1
+    assert "not a hidden-hazard register" in capsys.readouterr().err
+    db = str(tmp_path / "ok.sqlite")
+    assert cli.main(["hazards", "export", str(garbage / "out.xlsx"), "--db", db]) == 1
+    assert "garbage.sqlite" in capsys.readouterr().err
+
+
+def test_map_draws_the_register_hazards_offline(project: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "map.html"
+    assert cli.main(["map", project, "--out", str(out), "--cell-size", "500",
+                     "--show", "detail", "hidden_hazards"]) == 0
+    assert "1 open hidden hazards" in capsys.readouterr().err
+    page = out.read_text(encoding="utf-8")
+    assert "储罐区未设围堰" in page
+    assert not re.search(r"<(script|link)[^>]*(src|href)=[\"']?(https?:)?//", page)  # Leaflet inline
+
+
+def test_export_and_indicators_use_the_register(project: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["export", project, "--out", str(tmp_path), "--format", "csv", "--cell-size", "500"]) == 0
+    assert (tmp_path / "inventory.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert cli.main(["indicators", project, "--out", str(tmp_path), "--cell-size", "500", "--lang", "en"]) == 0
+    doc = json.loads((tmp_path / "indicators.json").read_text(encoding="utf-8"))
+    hazard_rows = [r for r in doc["indicators"] if r["id"].startswith("hazards.") and r["value"] is not None]
+    assert hazard_rows, "the register's hazards give the hidden-hazard indicators a value"
+
+
+def test_report_writes_one_html_page(project: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert cli.main(["report", project, "--out", str(out), "--cell-size", "500", "--lang", "en"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "Test city" in page
