@@ -137,6 +137,37 @@ def test_overlap_share_of_a_half_covered_cell():
     assert fields.raw["flood"].sum() == pytest.approx(4.0)
 
 
+def test_lattice_overlap_areas_equal_shapely_intersections():
+    # cells clipped by a boundary with a hole; polygons with holes, rotated, multi, aligned
+    boundary = Point(X0 + 2000, Y0 + 2000).buffer(1900).difference(box(X0 + 1000, Y0 + 1000, X0 + 1300, Y0 + 1400))
+    cells = build_grid(boundary, None, cell_size=100.0, crs=CRS)
+    block = A._cells_block(cells)
+    geoms = np.array(
+        [
+            Point(X0 + 1500, Y0 + 1800).buffer(700).difference(Point(X0 + 1500, Y0 + 1800).buffer(200)),
+            box(X0 + 300, Y0 + 300, X0 + 1300, Y0 + 1300),
+            shapely.affinity.rotate(box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 3000), 3),
+            shapely.Polygon([(X0 + 100, Y0 + 100), (X0 + 3900, Y0 + 150), (X0 + 2000, Y0 + 3900)]),
+            shapely.MultiPolygon([box(X0 + 3000, Y0 + 500, X0 + 3050, Y0 + 550), box(X0 + 3300, Y0 + 500, X0 + 3400, Y0 + 600)]),
+            box(X0 - 500, Y0 - 500, X0 + 100, Y0 + 100),
+        ],
+        dtype=object,
+    )
+    assert block.size == 100.0
+    ci, fi, area, whole = A._polygon_pairs(block, geoms)
+    # brute force: every cell against every polygon
+    cc, gg = np.meshgrid(np.arange(len(cells)), np.arange(len(geoms)), indexing="ij")
+    exact = shapely.area(shapely.intersection(block.geom[cc.ravel()], geoms[gg.ravel()]))
+    met = exact > 1e-6
+    assert set(zip(ci.tolist(), fi.tolist(), strict=True)) == set(zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True))
+    got = dict(zip(zip(ci.tolist(), fi.tolist(), strict=True), area, strict=True))
+    want = [got[(c, g)] for c, g in zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True)]
+    np.testing.assert_allclose(want, exact[met], rtol=1e-9, atol=1e-6)
+    # "whole" means the cell lies inside the polygon
+    np.testing.assert_allclose(area[whole], block.area[ci[whole]])
+    assert (area[~whole] < block.area[ci[~whole]] * (1 - 1e-9)).all()
+
+
 def test_overlap_buffers_lines():
     # a fault line (全新世, intensity 6) buffered by 500 m, through the middle of a 4 km city
     line = shapely.LineString([(X0, Y0 + 2000.0), (X0 + 4000.0, Y0 + 2000.0)])
