@@ -53,6 +53,7 @@ from riskmap.crs import (
     wgs84_to_gcj02,
 )
 from riskmap.levels import LEVELS
+from riskmap.rules import rule_values
 
 __all__ = [
     "BASEMAPS",
@@ -970,21 +971,6 @@ def fire_reach_m(method: Any) -> float:
     return minutes * method.fire_speed_kmh * 1000.0 / 60.0 / method.detour_factor
 
 
-def _rule_values(gdf: pd.DataFrame, rule: Any) -> np.ndarray:
-    """Per-feature value of a :class:`riskmap.config.ValueRule` (vectorised)."""
-    n = len(gdf)
-    if rule is None:
-        return np.ones(n)
-    if rule.field and rule.field in gdf:
-        base = gdf[rule.field].astype(str).map(rule.values).astype(float).fillna(rule.default).to_numpy()
-    else:
-        base = np.full(n, float(rule.default))
-    for f, coef in rule.terms.items():
-        if f in gdf:
-            base = base + coef * pd.to_numeric(gdf[f], errors="coerce").fillna(0).to_numpy(dtype=float)
-    return np.clip(base, rule.min if rule.min is not None else -np.inf, rule.max if rule.max is not None else np.inf)
-
-
 def _names(gdf: pd.DataFrame) -> pd.Series:
     ids = gdf["id"].astype(str) if "id" in gdf else pd.Series([""] * len(gdf), index=gdf.index)
     if "name" not in gdf:
@@ -1091,7 +1077,7 @@ def _collect_points(
         if size_by_intensity and lyr.kind.intensity is not None:
             rule = lyr.kind.intensity
             top = rule.max if rule.max is not None else max([rule.default, *list(rule.values.values())])  # noqa: PD011
-            inten = _rule_values(gdf, rule)
+            inten = rule_values(rule, gdf)
             radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
         else:
             radius = np.full(len(gdf), float(lyr.kind.style.radius_px) + 1)
