@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -37,19 +38,19 @@ IDLE_JS = (
 )
 
 
-def _wait_idle(page, timeout_ms: int = 600_000) -> None:  # noqa: ANN001
+def _wait_idle(page: Any, timeout_ms: int = 600_000) -> None:
     page.wait_for_timeout(100)
     page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=50)
 
 
-def _wait_map(page) -> None:  # noqa: ANN001
+def _wait_map(page: Any) -> None:
     loc = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     loc.wait_for(state="visible", timeout=600_000)
     frame = loc.content_frame
     frame.locator(".leaflet-overlay-pane path").first.wait_for(state="attached", timeout=600_000)
 
 
-def _headline(page) -> str:  # noqa: ANN001
+def _headline(page: Any) -> str:
     return page.locator('[data-testid="stTable"]').first.inner_text()
 
 

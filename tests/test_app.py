@@ -288,3 +288,28 @@ def test_method_page_shows_weights(app_env: Path) -> None:
     weights = at.dataframe[0].value
     assert len(weights) > 5
     assert "暴露 E" in set(weights["参数"])
+
+
+def test_amap_click_is_converted_from_gcj02(app_env: Path, wuhan_cells: Any) -> None:
+    import numpy as np
+
+    from riskmap.crs import wgs84_to_gcj02
+
+    at = new_app()
+    at.sidebar.selectbox(key="w_basemap").set_value("amap").run()
+    cell = wuhan_cells.iloc[len(wuhan_cells) // 2]
+    glon, glat = wgs84_to_gcj02(np.array([cell["lon"]]), np.array([cell["lat"]]))
+    at.session_state["pending_click"] = {"lat": float(glat[0]), "lng": float(glon[0])}
+    at.run()
+    assert at.session_state["selected_cell"] == cell["cell_id"]
+
+
+def test_h3_grid_option(app_env: Path) -> None:
+    at = new_app()
+    squares = sum(int(r[1].replace(",", "")) for r in headline(at))
+    at.sidebar.selectbox(key="w_grid").set_value("h3").run()
+    at.sidebar.slider(key="w_h3res").set_value(6).run()
+    assert not at.exception and not at.error
+    hexes = sum(int(r[1].replace(",", "")) for r in headline(at))
+    assert 100 < hexes < squares  # resolution 6 cells are about 36 km²
+    assert "H3" in texts(at)
