@@ -279,3 +279,97 @@ def synthetic_project_data(
 def cells_frame_summary(cells: gpd.GeoDataFrame) -> pd.Series:
     """Counts per level (handy in failure messages)."""
     return cells["level_rank"].value_counts().sort_index()
+
+
+# --------------------------------------------------------------- the Streamlit app
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+"""The repository (where ``app.py`` is)."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: Any, timeout: float) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def start_streamlit_app(env_extra: dict[str, str], log: Path, timeout: float = 120.0) -> tuple[Any, str]:
+    """Start ``streamlit run app.py`` (headless, no file watcher) on a free local port.
+
+    Parameters
+    ----------
+    env_extra
+        Environment variables added to this process's (e.g. ``RISKMAP_APP_CELL_SIZE``).
+    log
+        File receiving the server's output.
+    timeout
+        Seconds to wait for the server's health check.
+
+    Returns
+    -------
+    tuple
+        The ``subprocess.Popen`` of the server and its base URL (no trailing /).
+    """
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {**os.environ, **env_extra, "PYTHONPATH": str(APP_ROOT)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=APP_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, timeout)
+    except Exception:
+        proc.kill()
+        proc.wait(timeout=20)
+        raise
+    return proc, url
+
+
+def stop_streamlit_app(proc: Any) -> None:
+    """Stop a server started by :func:`start_streamlit_app` (terminate, then kill)."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
+def wait_streamlit_idle(page: Any, timeout_ms: int = 180_000) -> None:
+    """Wait until Streamlit has finished the current script run in ``page``."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]') && !((document.querySelector("
+        "'[data-testid=\"stStatusWidget\"]') || {}).innerText || '').match(/Running|Stop/)",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(400)

@@ -1,0 +1,379 @@
+"""The inspector's and the planner's workflows in a real browser (issues 7 and 8).
+
+One ``streamlit run app.py`` (1000 m cells, a fresh hidden-hazard register) and one
+headless Chromium page serve the module; the tests run in file order, as people would:
+
+* the inspector reads a cell's risk, records a major hidden hazard by clicking the
+  hazard map in that cell, sees the cell's risk rise with the hazard among its top
+  contributors, moves it 已登记 → 整改中 → 待验收 → 已销号 with the page's buttons, and sees
+  the cell's risk return to what it was;
+* the planner reads the safe-city scorecard, opens an indicator's evidence map, places a
+  proposed fire station by clicking the what-if map, compares before and after, and
+  exports the proposals.
+
+Map clicks land on a chosen place: the test asks the page's Leaflet map (``window.map`` in
+the streamlit-folium iframe) where a longitude/latitude is drawn and clicks that pixel.
+Screenshots of every step go to ``test-output/workflows/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from browser_support import (
+    OUTPUT_DIR,
+    chromium_path,
+    launch_chromium,
+    start_streamlit_app,
+    stop_streamlit_app,
+    wait_streamlit_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = OUTPUT_DIR / "workflows"
+CELL_SIZE = 1000.0
+WORKING_CRS = "EPSG:32650"
+"""The Wuhan demo's working CRS (UTM 50N); cell ``r{row}c{col}`` spans [col, col+1) × [row, row+1) km."""
+
+HAZARD_CELL = "r3380c245"
+"""A densely populated 洪山区 cell (about 66 000 people) of moderate risk in the demo."""
+HAZARD_DISTRICT = "洪山区"
+HAZARD_TITLE = "测试燃气管线占压"
+STATION_CELL = "r3384c244"
+"""A 武昌区 cell more than 3 km from every fire station in the demo."""
+STATION_NAME = "规划武昌新站"
+
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def _cell_centre(cell_id: str) -> tuple[float, float]:
+    """WGS84 longitude/latitude of the centre of a 1000 m cell of the demo's grid."""
+    from pyproj import Transformer
+
+    m = re.fullmatch(r"r(\d+)c(\d+)", cell_id)
+    assert m is not None
+    row, col = int(m.group(1)), int(m.group(2))
+    to_wgs84 = Transformer.from_crs(WORKING_CRS, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform((col + 0.5) * CELL_SIZE, (row + 0.5) * CELL_SIZE)
+    return float(lon), float(lat)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (shutil.which('chromium') is None)")
+    from playwright.sync_api import sync_playwright
+
+    tmp = tmp_path_factory.mktemp("workflows")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
+                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
+                                    SHOTS / "streamlit.log")
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            yield {"page": page, "tmp": tmp, "state": {}}
+            context.close()
+            browser.close()
+    finally:
+        stop_streamlit_app(proc)
+
+
+# ------------------------------------------------------------------ page helpers
+
+
+def _idle(page: Any) -> None:
+    wait_streamlit_idle(page)
+
+
+def _shot(page: Any, name: str, locator: Any = None) -> None:
+    if locator is not None:
+        locator.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def _nav(page: Any, label: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(label, exact=True).click()
+    _idle(page)
+    page.locator("h1").filter(has_text=label).first.wait_for()
+
+
+def _map(page: Any, index: int = 0) -> Any:
+    """The ``index``-th streamlit-folium iframe, once its Leaflet map has drawn."""
+    loc = page.locator(MAP_IFRAME).nth(index)
+    loc.wait_for(state="visible", timeout=180_000)
+    frame = loc.content_frame
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    frame.locator("path.leaflet-interactive, .leaflet-overlay-pane svg path, canvas").first.wait_for(
+        state="attached", timeout=60_000)
+    return loc
+
+
+def _click_at(page: Any, iframe: Any, lon: float, lat: float, zoom: int | None = None) -> None:
+    """Click the map in ``iframe`` where (lon, lat) is drawn (optionally zooming there first)."""
+    iframe.scroll_into_view_if_needed()
+    frame = iframe.element_handle().content_frame()
+    frame.locator(".leaflet-container").wait_for()
+    frame.wait_for_function("() => window.map && window.map.getSize().x > 0")
+    if zoom is not None:
+        frame.evaluate("([lat, lon, z]) => window.map.setView([lat, lon], z, {animate: false})", [lat, lon, zoom])
+        page.wait_for_timeout(300)
+    x, y = frame.evaluate("([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+                          " return [p.x, p.y]; }", [lat, lon])
+    box = frame.locator(".leaflet-container").first.bounding_box()
+    assert 0 < x < box["width"] and 0 < y < box["height"], "the place is not in the map's view"
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    _idle(page)
+
+
+def _grid_text(locator: Any) -> str:
+    """The text of a Streamlit data frame (its cells are drawn on a canvas; read the grid's DOM)."""
+    return str(locator.evaluate(
+        "el => Array.from(el.querySelectorAll('[role=\"gridcell\"], [role=\"columnheader\"], td, th'))"
+        ".map(c => c.textContent).join('\\t')"))
+
+
+def _details(page: Any) -> dict[str, Any]:
+    """What the risk map's cell-details panel says: cell, level, score and contributors."""
+    level = page.locator('[data-testid="cell-level"]')
+    level.wait_for(timeout=60_000)
+    text = level.inner_text()
+    name, score = (s.strip() for s in text.split("·"))
+    panel = page.locator('[data-testid="stColumn"]').filter(has=level).last
+    caption = panel.get_by_text(re.compile(r"^网格 r\d+c\d+")).first.inner_text()
+    frames = panel.locator('[data-testid="stDataFrame"]')
+    contributors = _grid_text(frames.first) if frames.count() else ""
+    return {"level": name, "score": float(score), "caption": caption, "contributors": contributors}
+
+
+def _wait_cell(page: Any, cell_id: str) -> dict[str, Any]:
+    page.get_by_text(f"网格 {cell_id}").first.wait_for(timeout=60_000)
+    _idle(page)
+    return _details(page)
+
+
+# ------------------------------------------------------------------ the inspector (issue 7)
+
+
+def test_read_cell_risk_before(app: dict[str, Any]) -> None:
+    page = app["page"]
+    lon, lat = _cell_centre(HAZARD_CELL)
+    _click_at(page, _map(page), lon, lat)
+    before = _wait_cell(page, HAZARD_CELL)
+    assert HAZARD_DISTRICT in before["caption"]
+    assert 0 < before["score"] < 90  # room to rise
+    assert before["contributors"], "the cell lists its top contributing sources"
+    assert HAZARD_TITLE not in before["contributors"]
+    app["state"]["before"] = before
+    _shot(page, "01_cell_before", page.locator('[data-testid="cell-level"]'))
+
+
+def test_record_hazard_by_clicking_the_map(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "隐患")
+    assert "0 条未销号隐患" in page.locator("body").inner_text()
+    lon, lat = _cell_centre(HAZARD_CELL)
+    _click_at(page, _map(page), lon, lat, zoom=13)
+    lon_box = page.get_by_label("经度（WGS84）")
+    lat_box = page.get_by_label("纬度（WGS84）")
+    page.wait_for_function(
+        "([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",
+        arg=[lon_box.element_handle(), lon], timeout=30_000)
+    assert abs(float(lon_box.input_value()) - lon) < 0.002
+    assert abs(float(lat_box.input_value()) - lat) < 0.002
+    # The district follows the click.
+    assert HAZARD_DISTRICT in page.get_by_role("combobox", name="所在区").first.evaluate(
+        "el => el.closest('[data-testid=\"stSelectbox\"]').innerText")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("隐患名称").fill(HAZARD_TITLE)
+    box = form.get_by_role("combobox", name="类别")
+    box.click()
+    page.get_by_role("option", name="燃气").first.click()
+    form.get_by_text("重大", exact=True).click()
+    form.get_by_label("发现人").fill("张检查")
+    form.get_by_label("整改责任单位").fill("武汉某燃气公司")
+    deadline = date.today() + timedelta(days=20)
+    date_box = form.get_by_label("整改期限")
+    date_box.fill(deadline.strftime("%Y/%m/%d"))
+    date_box.press("Enter")
+    _shot(page, "02_hazard_form_filled", form)
+    form.get_by_role("button", name="登记").click()
+    _idle(page)
+    ok = page.get_by_text("已登记，统一编号", exact=False).first
+    ok.wait_for(timeout=60_000)
+    number = re.search(r"\d{6}-\d{4}-RQ-\d{5,}", ok.inner_text())
+    assert number is not None, ok.inner_text()
+    number_ = number.group(0)
+    app["state"]["number"] = number_
+    body = page.locator("body").inner_text()
+    assert "1 条未销号隐患" in body
+    table = _grid_text(page.locator('[data-testid="stDataFrame"]').first)
+    assert number_ in table and HAZARD_TITLE in table and "重大" in table
+    record = page.get_by_text(f"{HAZARD_TITLE} · 燃气 · 重大 · 已登记", exact=False).first
+    record.wait_for()
+    assert deadline.isoformat() in record.inner_text()
+    _shot(page, "03_hazard_registered", page.get_by_text("隐患台账").first)
+
+
+def test_hazard_raises_cell_risk(app: dict[str, Any]) -> None:
+    page = app["page"]
+    before = app["state"]["before"]
+    _nav(page, "风险地图")
+    lon, lat = _cell_centre(HAZARD_CELL)
+    _click_at(page, _map(page), lon, lat)
+    page.wait_for_function(
+        "(b) => { const el = document.querySelector('[data-testid=\"cell-level\"]');"
+        " return el && parseFloat(el.innerText.split('·')[1]) > b; }", arg=before["score"], timeout=60_000)
+    after = _wait_cell(page, HAZARD_CELL)
+    assert after["score"] > before["score"] + 1.0
+    assert HAZARD_TITLE in after["contributors"]
+    first_row = after["contributors"].split("\t")
+    # the hazard, at the cell's centre, is the largest contributor
+    assert HAZARD_TITLE in "\t".join(first_row[:6])
+    assert "1 open" in page.locator("body").inner_text() or "1 条" in page.locator("body").inner_text()
+    app["state"]["raised"] = after
+    _shot(page, "04_cell_with_hazard", page.locator('[data-testid="cell-level"]'))
+
+
+@pytest.mark.parametrize(("target", "shot"), [("整改中", "05_rectifying"), ("待验收", "06_awaiting"),
+                                              ("已销号", "07_closed")])
+def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: str) -> None:
+    page = app["page"]
+    number = app["state"]["number"]
+    if page.locator("h1").filter(has_text="隐患").count() == 0:
+        _nav(page, "隐患")
+    page.get_by_role("combobox", name="选择隐患（统一编号）").first.wait_for()
+    page.get_by_label("操作人").fill("李整改")
+    page.get_by_label("操作人").press("Tab")
+    _idle(page)
+    page.get_by_role("button", name=f"转为“{target}”").click()
+    _idle(page)
+    page.get_by_text(f"{number} 已转为“{target}”", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text(f"{HAZARD_TITLE} · 燃气 · 重大 · {target}", exact=False).first.wait_for()
+    history = _grid_text(page.locator('[data-testid="stDataFrame"]').nth(1))
+    assert target in history and "李整改" in history
+    body = page.locator("body").inner_text()
+    if target == "已销号":
+        assert "0 条未销号隐患" in body
+        assert "该隐患已结束流程" in body
+        assert page.get_by_role("button", name=re.compile("^转为")).count() == 0
+    else:
+        assert "1 条未销号隐患" in body
+    _shot(page, shot, page.get_by_text("变更记录").first)
+
+
+def test_closed_hazard_leaves_the_map(app: dict[str, Any]) -> None:
+    page = app["page"]
+    before = app["state"]["before"]
+    _nav(page, "风险地图")
+    lon, lat = _cell_centre(HAZARD_CELL)
+    _click_at(page, _map(page), lon, lat)
+    page.wait_for_function(
+        "(b) => { const el = document.querySelector('[data-testid=\"cell-level\"]');"
+        " return el && Math.abs(parseFloat(el.innerText.split('·')[1]) - b) < 0.05; }",
+        arg=before["score"], timeout=60_000)
+    closed = _wait_cell(page, HAZARD_CELL)
+    assert closed["score"] == pytest.approx(before["score"])
+    assert closed["level"] == before["level"]
+    assert HAZARD_TITLE not in closed["contributors"]
+    _shot(page, "08_cell_after_closing", page.locator('[data-testid="cell-level"]'))
+
+
+# ------------------------------------------------------------------ the planner (issue 8)
+
+
+def test_scorecard_and_evidence_map(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "安全城市")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for()
+    text = _grid_text(table)
+    for expected in ("指标", "数值", "目标", "达标", "消防站5分钟可达人口比例", "人均有效避难面积", "未达标"):
+        assert expected in text, expected
+    _shot(page, "09_scorecard", table)
+    chooser = page.get_by_role("combobox", name="选择指标").first
+    chooser.click()
+    page.get_by_role("option", name="500米内有避难场所的人口比例").first.click()
+    _idle(page)
+    caption = page.get_by_text(re.compile(r"^证据：\d+ 个网格或要素")).first
+    caption.wait_for()
+    assert int(re.search(r"\d+", caption.inner_text()).group(0)) > 0
+    evidence = _map(page, 0)
+    n_paths = evidence.content_frame.locator(".leaflet-overlay-pane path").count()
+    assert n_paths >= 3  # boundary, districts and the evidence
+    _shot(page, "10_evidence_map", evidence)
+
+
+def test_whatif_fire_station(app: dict[str, Any]) -> None:
+    page = app["page"]
+    lon, lat = _cell_centre(STATION_CELL)
+    page.get_by_text("消防站", exact=True).first.click()
+    _idle(page)
+    whatif_map = _map(page, 1)
+    _click_at(page, whatif_map, lon, lat, zoom=13)
+    form = page.locator('[data-testid="stForm"]')
+    lon_box = form.get_by_label("经度（WGS84）")
+    page.wait_for_function("([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",
+                           arg=[lon_box.element_handle(), lon], timeout=30_000)
+    assert abs(float(form.get_by_label("纬度（WGS84）").input_value()) - lat) < 0.002
+    form.get_by_label("名称").fill(STATION_NAME)
+    form.get_by_role("button", name="添加方案").click()
+    _idle(page)
+    proposals = page.locator('[data-testid="stDataFrame"]').filter(has_text="").nth(1)
+    page.get_by_role("button", name="方案前后对比").wait_for()
+    assert STATION_NAME in _grid_text(proposals)
+    _shot(page, "11_proposal_added", page.get_by_role("button", name="方案前后对比"))
+    page.get_by_role("button", name="方案前后对比").click()
+    _idle(page)
+    page.get_by_text("指标变化（全市）").first.wait_for(timeout=120_000)
+    frames = page.locator('[data-testid="stDataFrame"]')
+    changes = _grid_text(frames.nth(2))
+    row = _row_after(changes, "消防站5分钟可达人口比例", 5)
+    before, after, change = float(row[2]), float(row[3]), float(row[4])
+    assert after > before and change > 0
+    levels = _grid_text(frames.nth(3))
+    counts = {lv: _row_after(levels, lv, 4) for lv in ("重大", "较大", "一般", "低")}
+    total_change = sum(int(float(counts[lv][3])) for lv in counts)
+    assert total_change == 0
+    assert any(int(float(counts[lv][3])) != 0 for lv in counts)
+    title = page.get_by_text(re.compile(r"^等级发生变化的网格：\d+ 个")).first
+    title.wait_for()
+    n_changed = int(re.search(r"(\d+) 个", title.inner_text()).group(1))
+    assert n_changed >= 1
+    changed_map = _map(page, 2)
+    assert changed_map.content_frame.locator(".leaflet-overlay-pane path").count() >= 3
+    _shot(page, "12_whatif_result", page.get_by_text("指标变化（全市）").first)
+    _shot(page, "13_whatif_changed_cells", changed_map)
+
+
+def _row_after(text: str, first: str, n: int) -> list[str]:
+    """The ``n`` cells of the data-frame row whose first cell is ``first``."""
+    cells = text.split("\t")
+    i = cells.index(first)
+    return cells[i:i + n]
+
+
+def test_export_proposals(app: dict[str, Any]) -> None:
+    page = app["page"]
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出方案 CSV").click()
+    target = app["tmp"] / "proposals.csv"
+    info.value.save_as(str(target))
+    assert info.value.suggested_filename.endswith("_proposals.csv")
+    raw = target.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    lon, lat = _cell_centre(STATION_CELL)
+    assert rows[0]["kind"] == "fire_station" and rows[0]["name"] == STATION_NAME
+    assert abs(float(rows[0]["lon"]) - lon) < 0.002 and abs(float(rows[0]["lat"]) - lat) < 0.002
