@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -13,6 +13,7 @@ from app_pages import common
 from app_pages.common import t
 
 MAP_KEY = "hazard_map"
+FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or changed
 
 
 def _label(vocabulary: str, code: str) -> str:
@@ -44,6 +45,9 @@ def _record_form(ctx: common.Context, reg: Any) -> None:
     from riskmap.register import CATEGORIES, GRADES
 
     ss = st.session_state
+    if ss.pop("hz_clear_form", False):  # after a registration: a new hazard starts blank
+        for key in ("hz_title", "hz_description"):
+            ss[key] = ""
     districts = sorted(ctx.data.districts["name"].astype(str))
     if ss.get("hz_district") not in districts:
         ss["hz_district"] = districts[0] if districts else ""
@@ -79,6 +83,8 @@ def _record_form(ctx: common.Context, reg: Any) -> None:
         else:
             ss["hz_message"] = t("hz_registered", number=number)
             ss["hz_selected"] = number
+            ss["hz_clear_form"] = True
+            ss["hz_focus"] = [float(lat), float(lon)]
             st.rerun()
 
 
@@ -104,7 +110,8 @@ def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
         st.caption(t("hz_none"))
         return df
     st.caption(t("hz_count", n=len(df)))
-    st.dataframe(format_hazards(df, common.lang()), hide_index=True, width="stretch", height=300)
+    st.dataframe(format_hazards(df, common.lang()), hide_index=True, width="stretch",
+                 height=_table_height(len(df)))
     return df
 
 
@@ -121,17 +128,15 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
                           format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}")
     record = get_hazard(reg, number)
     status = record["status"]
+    focus = [float(record["lat"]), float(record["lon"])]
     st.text(f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
             f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}")
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('hz_history')}**")
-        hist = pd.DataFrame(record["history"])
+        hist = _history_table(record["history"])
         if not hist.empty:
-            hist["action"] = hist["action"].map(lambda a: _label("action", a))
-            for col in ("from_status", "to_status"):
-                hist[col] = hist[col].map(lambda s: _label("status", s) if s else "")
-            st.dataframe(hist.drop(columns=["number"]), hide_index=True, width="stretch")
+            st.dataframe(hist, hide_index=True, width="stretch", height=_table_height(len(hist)))
     with right:
         st.markdown(f"**{t('hz_actions')}**")
         by = st.text_input(t("hz_by"), key="hz_by")
@@ -142,7 +147,7 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
                 _act(lambda target=target: reg.move(number, target, by=by, note=note),
-                     t("hz_moved", number=number, status=_label("status", target)))
+                     t("hz_moved", number=number, status=_label("status", target)), focus)
         if status in OPEN_STATUSES and record["grade"] == "major":
             with st.expander(t("hz_supervise")):
                 unit = st.text_input(t("hz_sup_unit"), key="hz_sup_unit")
@@ -150,15 +155,43 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
                                          key="hz_sup_deadline")
                 if st.button(t("hz_supervise"), key="hz_list_btn"):
                     _act(lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
-                         t("hz_listed_ok", number=number))
+                         t("hz_listed_ok", number=number), focus)
         if status in OPEN_STATUSES:
             with st.expander(t("hz_void")):
                 reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
                 if st.button(t("hz_void"), key="hz_void_btn"):
-                    _act(lambda: reg.void(number, reason, by=by), t("hz_voided", number=number))
+                    _act(lambda: reg.void(number, reason, by=by), t("hz_voided", number=number), focus)
 
 
-def _act(action: Any, message: str) -> None:
+def _table_height(n_rows: int, most: int = 300) -> int:
+    """Pixels for a data frame of ``n_rows`` rows (no empty grid below a short table)."""
+    return int(min(most, 38 + 35 * max(n_rows, 1)))
+
+
+def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
+    """A record's changes for people: labels in the page's language, local time to the minute."""
+    hist = pd.DataFrame(history)
+    if hist.empty:
+        return hist
+    when = pd.to_datetime(hist["changed_at"], utc=True, errors="coerce")
+    local = when.dt.tz_convert(datetime.now().astimezone().tzinfo).dt.strftime("%Y-%m-%d %H:%M")
+
+    def status(value: object) -> str:
+        return _label("status", value) if isinstance(value, str) and value else ""
+
+    return pd.DataFrame({
+        t("hz_h_step"): hist["step"],
+        t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
+        t("hz_by"): hist["actor"].fillna("").astype(str),
+        t("hz_h_action"): [_label("action", a) for a in hist["action"]],
+        t("hz_h_from"): [status(v) for v in hist["from_status"]],
+        t("hz_h_to"): [status(v) for v in hist["to_status"]],
+        t("hz_note"): hist["note"].fillna("").astype(str),
+    })
+
+
+def _act(action: Any, message: str, focus: list[float]) -> None:
+    """Run a register change; on success show ``message`` and centre the map on ``focus`` (lat, lon)."""
     from riskmap.errors import RiskmapError
     from riskmap.register import HazardTransitionError
 
@@ -170,6 +203,7 @@ def _act(action: Any, message: str) -> None:
         common.show_error(exc)
     else:
         st.session_state["hz_message"] = message
+        st.session_state["hz_focus"] = focus
         st.rerun()
 
 
@@ -187,7 +221,9 @@ def render() -> None:
     message = st.session_state.pop("hz_message", None)
     if message:
         st.success(message)
+        st.toast(message)
     _take_click(ctx)
+    x0, y0, x1, y1 = (float(v) for v in ctx.data.districts.to_crs(4326).total_bounds)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         m = ctx.risk_map(overlays=("districts", "hidden_hazards"))
@@ -196,7 +232,13 @@ def render() -> None:
         if lon is not None and lat is not None:
             marker = common.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
                                           name="picked", color="#6a3d9a")
-        common.show_map(m, MAP_KEY, height=520, highlight=marker,
+        # After a change the map shows the hazard changed (its colour, or its absence).
+        focus = st.session_state.get("hz_focus")
+        if focus and not (x0 <= focus[1] <= x1 and y0 <= focus[0] <= y1):
+            focus = None  # a hazard of another project
+        center = common.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
+        common.show_map(m, MAP_KEY, height=520, highlight=marker, center=center,
+                        zoom=FOCUS_ZOOM if focus else None,
                         on_change=common.remember_click(MAP_KEY, "hz_pending"))
         if lon is not None and lat is not None:
             st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
