@@ -82,7 +82,8 @@ def _unit(unit: object) -> str:
 
 def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The scorecard for people: the evidence text (what the value counts) before the standard."""
-    name = "name_en" if common.lang() == "en" else "name_zh"
+    en = common.lang() == "en"
+    name, evidence = ("name_en", "evidence") if en else ("name_zh", "evidence_zh")
     return pd.DataFrame({
         t("col_indicator"): rows[name],
         t("col_value"): [_number(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)],
@@ -92,7 +93,7 @@ def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
             for tg, c, u in zip(rows["target"], rows["comparison"], rows["unit"], strict=True)
         ],
         t("col_passed"): rows["passed"].map(_passed),
-        t("col_evidence"): rows["evidence"],
+        t("col_evidence"): rows[evidence],
         t("col_standard"): rows["standard"],
     })
 

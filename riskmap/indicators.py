@@ -2,7 +2,8 @@
 
 :func:`compute_indicators` turns a project's layers and its assessed cells into a
 :class:`Scorecard`: one row per indicator and scope (the city, then each district), each
-with its value, target, the standard it comes from and a short evidence text, plus the
+with its value, target, the standard it comes from and a short evidence text (in English
+and Chinese, from one template table, :data:`EVIDENCE_TEXTS`), plus the
 cells or features behind each indicator (e.g. the cells out of the fire stations' 5-minute
 reach). Every number used is in :class:`IndicatorOptions` or the project's
 ``method`` settings and is documented in docs/INDICATORS.md.
@@ -48,7 +49,51 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "passed",
     "standard",
     "evidence",
+    "evidence_zh",
 )
+"""Columns of :attr:`Scorecard.table`; ``evidence`` is in English, ``evidence_zh`` in Chinese."""
+
+EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
+    # Not computable
+    "no_layer": ("no {kind} layer", "未绑定 {kind} 图层，无法计算"),
+    "no_levels": ("cells have no risk level (run riskmap.assess)", "网格没有风险等级（请先运行 riskmap.assess）"),
+    "no_register_column": ("register summary has no '{column}' column", "隐患汇总缺少“{column}”列"),
+    # Fire stations
+    "fire.reach_population": ("{n:,.0f} of {d:,.0f} people covered; {how}", "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}"),
+    "fire.how": ("turnout {turnout:g} min + {detour:g} x distance at {speed:g} km/h <= {target:g} min",
+                 "出动 {turnout:g} 分钟 + {detour:g} × 距离按 {speed:g} 公里/小时行驶 ≤ {target:g} 分钟"),
+    "fire.reach_builtup": ("{n:,.1f} of {d:,.1f} km² built-up covered (built-up: >= {density:,.0f} people/km²)",
+                           "覆盖建成区 {n:,.1f} km²，共 {d:,.1f} km²（建成区：每 km² 不少于 {density:,.0f} 人）"),
+    "fire.district_area": ("{n:.0f} of {d:.0f} stations within limit; {edge:.0f} on the urban edge "
+                           "(limit {edge_km2:g} km²)",
+                           "{d:.0f} 座消防站中 {n:.0f} 座辖区面积达标；{edge:.0f} 座位于城市边缘（上限 {edge_km2:g} km²）"),
+    "fire.hazmat_distance": ("{n:.0f} station(s) closer than {m:g} m to a hazardous-chemical site",
+                             "{n:.0f} 座消防站距危化品场所不足 {m:g} 米"),
+    # Shelters and community stations
+    "shelter.area_per_person": ("{a:,.0f} m² effective area for {p:,.0f} people",
+                                "有效避难面积 {a:,.0f} m²，人口 {p:,.0f} 人"),
+    "shelter.walk_population": ("{n:,.0f} of {d:,.0f} people within {m:g} m", "{m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人"),
+    "shelter.fixed_capacity": ("fixed and central shelters hold {n:,.0f} people of {d:,.0f}",
+                               "固定和中心避难场所可容纳 {n:,.0f} 人，人口 {d:,.0f} 人"),
+    "shelter.central_people": ("{p:,.0f} people, {n:.0f} central shelter(s)", "人口 {p:,.0f} 人，中心避难场所 {n:.0f} 处"),
+    "community.reach_population": ("{n:,.0f} of {d:,.0f} people within {m:g} m",
+                                   "服务半径 {m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人"),
+    # Hazardous chemicals
+    "hazmat.video": ("{n:.0f} of {d:.0f} major-hazard sites have video", "{d:.0f} 家重大危险源企业中 {n:.0f} 家有视频监控"),
+    "hazmat.sensitive_targets": ("by nearest site grade: {counts} (screening {distances})",
+                                 "按最近重大危险源等级：{counts}（筛查距离：{distances}）"),
+    "hazmat.grade_count": ("{grade} {n}", "{grade} {n} 处"),
+    "hazmat.grade_distance": ("{grade} {m:g} m", "{grade} {m:g} 米"),
+    "list_sep": (", ", "、"),
+    # Risk work and hidden hazards
+    "risk.map_produced": ("four-colour map and inventory produced {day}: {n:,.0f} of {d:,.0f} cells assessed",
+                          "四色图和风险清单已于 {day} 生成：已评估 {n:,.0f} 个网格，共 {d:,.0f} 个"),
+    "risk.area": ("{n:,.1f} of {d:,.1f} km²", "{n:,.1f} km²，共 {d:,.1f} km²"),
+    "risk.population": ("{n:,.0f} of {d:,.0f} people", "{n:,.0f} 人，共 {d:,.0f} 人"),
+    "hazards.count": ("{n:.0f} hidden hazard(s), register column '{column}'", "{n:.0f} 项隐患（台账列“{column}”）"),
+}
+"""Evidence templates, key -> (English, Chinese), filled with :meth:`str.format`. Both
+languages get the same numbers; a value given as an (en, zh) pair goes to each language."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +144,8 @@ class Scorecard:
     ----------
     table : one row per indicator and scope, columns :data:`TABLE_COLUMNS`; ``scope`` is
         ``"city"`` or a district adcode; ``passed`` is True/False, or None when the
-        indicator cannot be computed (layer missing) or has no target.
+        indicator cannot be computed (layer missing) or has no target; ``evidence`` is the
+        English text and ``evidence_zh`` the Chinese one, with the same numbers.
     evidence : indicator id -> GeoDataFrame (working CRS) of the cells or features behind
         it, e.g. the cells out of reach; each frame has an ``adcode`` column.
     produced_at : ISO date the scorecard was produced.
@@ -476,20 +522,20 @@ def _fire_indicators(
     stations = _features(data, "fire_station")
     ids = ("fire.reach_population", "fire.reach_builtup", "fire.district_area", "fire.hazmat_distance")
     if stations is None:
-        return [(i, _not_computable(ctx, "no fire_station layer"), None) for i in ids]
+        return [(i, _not_computable(ctx, "no_layer", kind="fire_station"), None) for i in ids]
     m = data.project.method
     nearest, _ = _nearest(ctx.points, stations.geometry.to_numpy())
     minutes = reach["fire_station"]
     covered = minutes <= m.fire_target_min + 1e-9
     builtup = _builtup(ctx, opts)
     kp = data.by_kind("fire_station")[0].kind.params
-    how = (f"turnout {kp.get('turnout_min', m.fire_turnout_min):g} min + "
-           f"{kp.get('detour_factor', m.detour_factor):g} x distance at "
-           f"{kp.get('speed_kmh', m.fire_speed_kmh):g} km/h <= {m.fire_target_min:g} min")
+    how = _text("fire.how", turnout=kp.get("turnout_min", m.fire_turnout_min),
+                detour=kp.get("detour_factor", m.detour_factor), speed=kp.get("speed_kmh", m.fire_speed_kmh),
+                target=m.fire_target_min)
 
     pop_cov = ctx.sums(ctx.population * covered)
     pop_all = ctx.sums(ctx.population)
-    per_pop = _share(pop_cov, pop_all, lambda n, d: f"{n:,.0f} of {d:,.0f} people covered; {how}")
+    per_pop = _share(pop_cov, pop_all, "fire.reach_population", how=how)
     ev_cells = ctx.cell_evidence(
         ~covered,
         reach_min=minutes,
@@ -499,11 +545,7 @@ def _fire_indicators(
     b_area = ctx.area * builtup
     area_cov = ctx.sums(b_area * covered) / 1e6
     area_all = ctx.sums(b_area) / 1e6
-    per_area = _share(
-        area_cov, area_all,
-        lambda n, d: (f"{n:,.1f} of {d:,.1f} km² built-up covered "
-                      f"(built-up: >= {opts.builtup_density_per_km2:,.0f} people/km²)"),
-    )
+    per_area = _share(area_cov, area_all, "fire.reach_builtup", density=opts.builtup_density_per_km2)
     ev_builtup = ctx.cell_evidence(~covered & builtup, reach_min=minutes)
 
     districts = _station_districts(data, ctx, stations, opts, nearest=nearest, builtup=builtup)
@@ -511,25 +553,23 @@ def _fire_indicators(
     n_ok = ctx.counts(st_adcode, districts["ok"].to_numpy(float))
     n_all = ctx.counts(st_adcode)
     n_edge = ctx.counts(st_adcode, districts["edge"].to_numpy(float))
-    per_district = _share(n_ok, n_all, lambda n, d: f"{n:.0f} of {d:.0f} stations within limit")
-    per_district["evidence"] = per_district["evidence"] + [
-        f"; {e:.0f} on the urban edge (limit {opts.edge_district_km2:g} km²)" for e in n_edge
-    ]
+    per_district = _with_texts(
+        _ratio(n_ok, n_all) * 100.0,
+        [_text("fire.district_area", n=n, d=d, edge=e, edge_km2=opts.edge_district_km2)
+         for n, d, e in zip(n_ok, n_all, n_edge, strict=True)],
+    )
 
     haz = _features(data, "hazmat_enterprise")
     if haz is None:
-        per_haz = _not_computable(ctx, "no hazmat_enterprise layer")
+        per_haz = _not_computable(ctx, "no_layer", kind="hazmat_enterprise")
         ev_haz = None
     else:
         st_geoms = stations.geometry.to_numpy()
         h_idx, h_dist = _nearest(st_geoms, haz.geometry.to_numpy())
         close = h_dist < opts.hazmat_min_distance_m
         n_close = ctx.counts(_assign_district(st_geoms, ctx.districts), close.astype(float))
-        per_haz = pd.DataFrame({
-            "value": n_close,
-            "evidence": [f"{c:.0f} station(s) closer than {opts.hazmat_min_distance_m:g} m to a "
-                         "hazardous-chemical site" for c in n_close],
-        })
+        per_haz = _with_texts(n_close, [_text("fire.hazmat_distance", n=c, m=opts.hazmat_min_distance_m)
+                                        for c in n_close])
         ev_haz = stations.loc[close, ["id", "name", "geometry"]].copy()
         ev_haz["adcode"] = _assign_district(ev_haz.geometry.to_numpy(), ctx.districts)
         ev_haz["hazmat_id"] = haz["id"].astype(str).to_numpy()[h_idx[close]]
@@ -626,7 +666,7 @@ def _shelter_indicators(
     ids = ("shelter.area_per_person", "shelter.walk_population", "shelter.fixed_capacity",
            "shelter.central_people")
     if shelters is None:
-        return [(i, _not_computable(ctx, "no shelter layer"), None) for i in ids]
+        return [(i, _not_computable(ctx, "no_layer", kind="shelter"), None) for i in ids]
     per_person = data.project.method.shelter_area_per_person_m2
     geoms = shelters.geometry.to_numpy()
     adcodes = _assign_district(geoms, ctx.districts)
@@ -639,10 +679,8 @@ def _shelter_indicators(
 
     total_area = ctx.counts(adcodes, area)
     ratio = _ratio(total_area, pop)
-    per_area = pd.DataFrame({
-        "value": ratio,
-        "evidence": [f"{a:,.0f} m² effective area for {p:,.0f} people" for a, p in zip(total_area, pop, strict=True)],
-    })
+    per_area = _with_texts(ratio, [_text("shelter.area_per_person", a=a, p=p)
+                                   for a, p in zip(total_area, pop, strict=True)])
     ev_area = gpd.GeoDataFrame(
         {"adcode": [a for a, _ in ctx.scopes], "district": [n for _, n in ctx.scopes],
          "shelter_area_m2": total_area.iloc[1:].to_numpy(), "population": pop.iloc[1:].to_numpy(),
@@ -652,21 +690,19 @@ def _shelter_indicators(
 
     walk = _within(ctx.points, geoms, opts.shelter_walk_m)
     pop_walk = ctx.sums(ctx.population * walk)
-    per_walk = _share(pop_walk, pop, lambda n, d: f"{n:,.0f} of {d:,.0f} people within {opts.shelter_walk_m:g} m")
+    per_walk = _share(pop_walk, pop, "shelter.walk_population", m=opts.shelter_walk_m)
     ev_walk = ctx.cell_evidence(~walk & (ctx.population > 0))
 
     fixed = np.isin(stype, ["固定", "中心"])
     cap_fixed = ctx.counts(adcodes, capacity * fixed)
-    per_fixed = _share(cap_fixed, pop, lambda n, d: f"fixed and central shelters hold {n:,.0f} people of {d:,.0f}")
+    per_fixed = _share(cap_fixed, pop, "shelter.fixed_capacity")
     ev_fixed = _feature_evidence(shelters, fixed, adcodes, capacity=capacity)
 
     central = stype == "中心"
     n_central = ctx.counts(adcodes, central.astype(float))
     people = _ratio(pop, n_central)
-    per_central = pd.DataFrame({
-        "value": people,
-        "evidence": [f"{p:,.0f} people, {n:.0f} central shelter(s)" for p, n in zip(pop, n_central, strict=True)],
-    })
+    per_central = _with_texts(people, [_text("shelter.central_people", p=p, n=n)
+                                       for p, n in zip(pop, n_central, strict=True)])
     # No central shelter for people to go to fails the target (it is not a missing value).
     per_central["passed"] = [
         (v <= opts.central_shelter_max_people) if n > 0 else (False if p > 0 else None)
@@ -687,13 +723,13 @@ def _community_indicator(
     ind = "community.reach_population"
     stations = _features(data, "community_station")
     if stations is None:
-        return ind, _not_computable(ctx, "no community_station layer"), None
+        return ind, _not_computable(ctx, "no_layer", kind="community_station"), None
     radius = opts.community_radius_m
     if radius is None:
         radius = float(data.by_kind("community_station")[0].kind.params.get("full_m", 1000.0))
     hit = reach["community_station"] <= radius + 1e-9
-    per = _share(ctx.sums(ctx.population * hit), ctx.sums(ctx.population),
-                 lambda n, d: f"{n:,.0f} of {d:,.0f} people within {radius:g} m")
+    per = _share(ctx.sums(ctx.population * hit), ctx.sums(ctx.population), "community.reach_population",
+                 m=radius)
     return ind, per, ctx.cell_evidence(~hit & (ctx.population > 0))
 
 
@@ -706,7 +742,7 @@ def _hazmat_indicators(
 ) -> list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]]:
     sites = _features(data, "hazmat_enterprise")
     if sites is None:
-        return [(i, _not_computable(ctx, "no hazmat_enterprise layer"), None)
+        return [(i, _not_computable(ctx, "no_layer", kind="hazmat_enterprise"), None)
                 for i in ("hazmat.video", "hazmat.sensitive_targets")]
     grade = sites["grade"].astype("string").fillna("").to_numpy(dtype=object) if "grade" in sites else \
         np.full(len(sites), "", dtype=object)
@@ -718,18 +754,19 @@ def _hazmat_indicators(
 
     videos = _features(data, "video_point")
     if videos is None:
-        out.append(("hazmat.video", _not_computable(ctx, "no video_point layer"), None))
+        out.append(("hazmat.video", _not_computable(ctx, "no_layer", kind="video_point"), None))
     else:
         watched_ids = set(videos["enterprise_id"].astype("string").str.strip().dropna())
         watched = majors["id"].astype(str).str.strip().isin(watched_ids).to_numpy()
         n_w = ctx.counts(m_adcode, watched.astype(float))
         n_m = ctx.counts(m_adcode)
-        per = _share(n_w, n_m, lambda n, d: f"{n:.0f} of {d:.0f} major-hazard sites have video")
+        per = _share(n_w, n_m, "hazmat.video")
         out.append(("hazmat.video", per, _feature_evidence(majors, ~watched, m_adcode, grade=m_grade)))
 
     targets = _features(data, "sensitive_target")
     if targets is None:
-        out.append(("hazmat.sensitive_targets", _not_computable(ctx, "no sensitive_target layer"), None))
+        out.append(("hazmat.sensitive_targets", _not_computable(ctx, "no_layer", kind="sensitive_target"),
+                    None))
         return out
     dist_by_grade = dict(opts.sensitive_distance_m)
     site_dist = np.array([dist_by_grade.get(g, 0.0) for g in m_grade], dtype=float)
@@ -756,13 +793,14 @@ def _hazmat_indicators(
     ev["distance_m"] = pair_d[first]
     ev = gpd.GeoDataFrame(ev.reset_index(drop=True), geometry="geometry", crs=data.crs)
     texts = []
-    dist_text = ", ".join(f"{g} {dist_by_grade.get(g, 0):g} m" for g in MAJOR_GRADES)
+    distances = _join_texts([_text("hazmat.grade_distance", grade=g, m=dist_by_grade.get(g, 0))
+                             for g in MAJOR_GRADES])
     for scope in [CITY, *(a for a, _ in ctx.scopes)]:
         sel = np.ones(len(hit_t), bool) if scope == CITY else (t_adcode[hit_t] == scope)
         counts = by_grade[sel].value_counts()
-        parts = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in MAJOR_GRADES)
-        texts.append(f"by nearest site grade: {parts} (screening {dist_text})")
-    per = pd.DataFrame({"value": n_hit, "evidence": texts})
+        parts = _join_texts([_text("hazmat.grade_count", grade=g, n=int(counts.get(g, 0))) for g in MAJOR_GRADES])
+        texts.append(_text("hazmat.sensitive_targets", counts=parts, distances=distances))
+    per = _with_texts(n_hit, texts)
     out.append(("hazmat.sensitive_targets", per, ev))
     return out
 
@@ -786,28 +824,24 @@ def _risk_indicators(ctx: _Context, day: str) -> list[tuple[str, pd.DataFrame, g
     cells = ctx.cells
     ids = ("risk.area_major", "risk.area_significant", "risk.population_major", "risk.population_significant")
     if "level_rank" not in cells.columns:
-        per = _not_computable(ctx, "cells have no risk level (run riskmap.assess)")
+        per = _not_computable(ctx, "no_levels")
         return [("risk.map_produced", per, None), *[(i, per, None) for i in ids]]
     rank = pd.to_numeric(cells["level_rank"], errors="coerce").to_numpy(float)
     assessed = ~np.isnan(rank)
     n_assessed = ctx.sums(assessed.astype(float))
     n_cells = ctx.sums(np.ones(len(cells)))
-    produced = pd.DataFrame({
-        "value": (n_assessed >= n_cells) & (n_cells > 0),
-        "evidence": [f"four-colour map and inventory produced {day}: {a:,.0f} of {n:,.0f} cells assessed"
-                     for a, n in zip(n_assessed, n_cells, strict=True)],
-    })
-    produced["value"] = produced["value"].astype(float)
+    produced = _with_texts(((n_assessed >= n_cells) & (n_cells > 0)).astype(float),
+                           [_text("risk.map_produced", day=day, n=a, d=n)
+                            for a, n in zip(n_assessed, n_cells, strict=True)])
     out: list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]] = [("risk.map_produced", produced, None)]
     area_all, pop_all = ctx.sums(ctx.area), ctx.sums(ctx.population)
     for rank_value, name in ((4, "major"), (3, "significant")):
         at = rank == rank_value
         a = ctx.sums(ctx.area * at)
         p = ctx.sums(ctx.population * at)
-        out.append((f"risk.area_{name}", _share(a / 1e6, area_all / 1e6, lambda n, d: f"{n:,.1f} of {d:,.1f} km²"),
+        out.append((f"risk.area_{name}", _share(a / 1e6, area_all / 1e6, "risk.area"),
                     ctx.cell_evidence(at, level_rank=rank)))
-        out.append((f"risk.population_{name}", _share(p, pop_all, lambda n, d: f"{n:,.0f} of {d:,.0f} people"),
-                    None))
+        out.append((f"risk.population_{name}", _share(p, pop_all, "risk.population"), None))
     return out
 
 
@@ -821,13 +855,11 @@ def _hazard_indicators(ctx: _Context, summary: pd.DataFrame) -> list[tuple[str, 
                          (("overdue_major", "overdue"), "hazards.overdue")):
         column = next((c for c in columns if c in s.columns), None)
         if column is None:
-            out.append((ind, _not_computable(ctx, f"register summary has no '{columns[0]}' column"), None))
+            out.append((ind, _not_computable(ctx, "no_register_column", column=columns[0]), None))
             continue
         values = pd.to_numeric(s[column], errors="coerce").fillna(0).to_numpy(float)
         counts = ctx.counts(s["adcode"].to_numpy(dtype=object), values)
-        per = pd.DataFrame({"value": counts,
-                            "evidence": [f"{c:.0f} hidden hazard(s), register column '{column}'"
-                                         for c in counts]})
+        per = _with_texts(counts, [_text("hazards.count", n=c, column=column) for c in counts])
         out.append((ind, per, None))
     return out
 
@@ -843,17 +875,41 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return pd.Series(values, index=num.index)
 
 
-def _share(num: pd.Series, den: pd.Series, text: Any) -> pd.DataFrame:
-    """Percent share by scope (NaN where the denominator is zero) with an evidence text."""
+def _text(key: str, **values: Any) -> tuple[str, str]:
+    """The (English, Chinese) evidence of template ``key``; an (en, zh) pair value goes to each language."""
+    en, zh = EVIDENCE_TEXTS[key]
+    return (
+        en.format(**{k: v[0] if isinstance(v, tuple) else v for k, v in values.items()}),
+        zh.format(**{k: v[1] if isinstance(v, tuple) else v for k, v in values.items()}),
+    )
+
+
+def _join_texts(texts: list[tuple[str, str]]) -> tuple[str, str]:
+    """(en, zh) texts joined into one list, each with its language's separator."""
+    sep_en, sep_zh = EVIDENCE_TEXTS["list_sep"]
+    return sep_en.join(en for en, _ in texts), sep_zh.join(zh for _, zh in texts)
+
+
+def _with_texts(value: Any, texts: list[tuple[str, str]]) -> pd.DataFrame:
+    """Values by scope with their ``evidence`` (English) and ``evidence_zh`` texts, in scope order."""
     return pd.DataFrame({
-        "value": _ratio(num, den) * 100.0,
-        "evidence": [text(n, d) for n, d in zip(num, den, strict=True)],
+        "value": value,
+        "evidence": [en for en, _ in texts],
+        "evidence_zh": [zh for _, zh in texts],
     })
 
 
-def _not_computable(ctx: _Context, why: str) -> pd.DataFrame:
+def _share(num: pd.Series, den: pd.Series, key: str, **values: Any) -> pd.DataFrame:
+    """Percent share by scope (NaN where the denominator is zero) with template ``key``'s
+    evidence, given ``n`` (the numerator), ``d`` (the denominator) and ``values``."""
+    return _with_texts(_ratio(num, den) * 100.0,
+                       [_text(key, n=n, d=d, **values) for n, d in zip(num, den, strict=True)])
+
+
+def _not_computable(ctx: _Context, key: str, **values: Any) -> pd.DataFrame:
     index = [CITY, *(a for a, _ in ctx.scopes)]
-    return pd.DataFrame({"value": np.nan, "evidence": why, "passed": None}, index=index)
+    en, zh = _text(key, **values)
+    return pd.DataFrame({"value": np.nan, "evidence": en, "evidence_zh": zh, "passed": None}, index=index)
 
 
 def _compare(value: float, target: float | None, comparison: str | None) -> bool | None:
@@ -891,6 +947,7 @@ def _rows_of(d: _Def, per: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
         "passed": pd.Series(passed, dtype=object),
         "standard": [d.standard] * n,
         "evidence": per["evidence"].fillna("").astype(str).to_numpy(),
+        "evidence_zh": per["evidence_zh"].fillna("").astype(str).to_numpy(),
     })
 
 

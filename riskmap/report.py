@@ -96,6 +96,7 @@ _T: dict[str, tuple[str, str]] = {
     "target": ("目标", "Target"),
     "passed": ("是否达标", "Met"),
     "standard": ("依据", "Basis"),
+    "evidence": ("说明", "Evidence"),
     "yes": ("达标", "met"),
     "no": ("未达标", "not met"),
     "na": ("—", "—"),
@@ -541,6 +542,10 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
     name_col = next(
         (c for c in (f"name_{lang}", "indicator", "name", "id") if c in df.columns), None
     )
+    # riskmap.indicators writes the evidence in English (evidence) and Chinese (evidence_zh).
+    ev_col = next(
+        (c for c in (("evidence",) if lang == "en" else ("evidence_zh", "evidence")) if c in df.columns), None
+    )
     rows = []
     for _, r in df.iterrows():
         name = r[name_col] if name_col else ""
@@ -556,16 +561,19 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
             verdict = f'<td class="ok">✓ {_e(_t("yes", lang))}</td>'
         else:
             verdict = f'<td class="bad">✗ {_e(_t("no", lang))}</td>'
+        evidence = f"<td>{_e(r[ev_col])}</td>" if ev_col else ""
         std = f"<td>{_e(r['standard'])}</td>" if "standard" in df.columns else ""
         rows.append(
             f"<tr><td>{_e(name)}</td><td class='num'>{_e(value)} {_e(unit)}</td>"
-            f"<td class='num'>{_e(target)}</td>{verdict}{std}</tr>"
+            f"<td class='num'>{_e(target)}</td>{verdict}{evidence}{std}</tr>"
         )
+    ev_head = f"<th>{_e(_t('evidence', lang))}</th>" if ev_col else ""
     std_head = f"<th>{_e(_t('standard', lang))}</th>" if "standard" in df.columns else ""
     head = "".join(
         f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
     )
-    return f"<table><thead><tr>{head}{std_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def build_report(
@@ -595,7 +603,8 @@ def build_report(
     indicators
         The safe-city scorecard table (columns ``indicator`` or ``name_zh``/``name_en``,
         ``value``, ``target``, ``passed``; optional ``unit``, ``comparison``, ``standard``,
-        ``scope`` — only ``city`` rows are shown); the section is left out when None.
+        ``evidence`` / ``evidence_zh`` (shown in ``lang``), ``scope`` — only ``city`` rows are
+        shown); the section is left out when None.
     top_n
         Rows of the top sources and areas tables.
     today

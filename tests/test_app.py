@@ -269,6 +269,7 @@ def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> Non
     at = goto(new_app(), "app_pages/safe_city.py")
     card = at.dataframe[0].value
     assert "消防站5分钟可达人口比例" in set(card["指标"])
+    assert any(str(e).startswith("覆盖 ") and "人，共" in str(e) for e in card["说明"])  # Chinese evidence
     # Propose a fire station in a populated cell and compare.
     cell = wuhan_cells.iloc[len(wuhan_cells) // 2]
     at.session_state["wi_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}

@@ -10,6 +10,8 @@ target 5 min) a fire station reaches 4 x 500 / 1.3 = 1,538 m.
 from __future__ import annotations
 
 import json
+import re
+import string
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +24,7 @@ from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_lay
 from riskmap.data import Layer, ProjectData
 from riskmap.indicators import (
     CITY,
+    EVIDENCE_TEXTS,
     INDICATOR_IDS,
     TABLE_COLUMNS,
     IndicatorOptions,
@@ -398,6 +401,7 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert code == 0
     assert "消防站5分钟可达人口比例" in printed and "25.0 %" in printed
+    assert "覆盖 1,000 人，共 4,000 人" in printed  # the evidence, in Chinese
     doc = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
     rows = {(r["id"], r["scope"]): r for r in doc["indicators"]}
     assert rows[("fire.reach_population", CITY)]["value"] == pytest.approx(25.0)
@@ -405,12 +409,15 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
     assert rows[("shelter.area_per_person", CITY)]["value"] == pytest.approx(9000 / 4000)
     assert rows[("hazmat.video", CITY)]["passed"] is None  # no video_point layer bound
     assert rows[("hazmat.video", CITY)]["evidence"] == "no video_point layer"
+    assert rows[("hazmat.video", CITY)]["evidence_zh"] == "未绑定 video_point 图层，无法计算"
     assert rows[("risk.map_produced", CITY)]["value"] == 1.0
     assert (out / "indicators.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
     assert cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
                      "--lang", "en"]) == 0
-    assert "Population within 5-minute fire reach" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Population within 5-minute fire reach" in printed
+    assert "1,000 of 4,000 people covered" in printed and "覆盖" not in printed
 
 
 def test_reach_comes_from_the_engine_fields():
@@ -435,3 +442,78 @@ def test_cells_without_xy_use_centroids(card):
                                produced_at="2026-11-28")
     t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, t)
+
+
+# ---------------------------------------------------------------------------
+# evidence in English and Chinese
+
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_evidence_templates_take_the_same_values_in_both_languages():
+    for key, (en, zh) in EVIDENCE_TEXTS.items():
+        fields_en = sorted(f for _, f, _, _ in string.Formatter().parse(en) if f)
+        fields_zh = sorted(f for _, f, _, _ in string.Formatter().parse(zh) if f)
+        assert fields_en == fields_zh, key
+
+
+def test_chinese_evidence_has_the_numbers_of_the_english(card):
+    t = card.table
+    assert (t["evidence"] != "").all() and (t["evidence_zh"] != "").all()
+    for rec in t.to_dict("records"):
+        en, zh = rec["evidence"], rec["evidence_zh"]
+        assert _CJK.search(zh), (rec["id"], zh)
+        # Numbers may come in another order in Chinese, but they are the same numbers.
+        assert sorted(_NUMBER.findall(zh)) == sorted(_NUMBER.findall(en)), (rec["id"], en, zh)
+    city = card.city().set_index("id")
+    # 8,000 of 16,100 people are within 1,538 m of the station at r0c0 (hand-computed above).
+    assert city.loc["fire.reach_population", "evidence"].startswith("8,000 of 16,100 people covered; ")
+    assert city.loc["fire.reach_population", "evidence_zh"].startswith("覆盖 8,000 人，共 16,100 人；")
+    assert city.loc["shelter.area_per_person", "evidence_zh"] == "有效避难面积 24,000 m²，人口 16,100 人"
+    assert city.loc["hazmat.video", "evidence_zh"] == "2 家重大危险源企业中 1 家有视频监控"
+    assert "一级 1 处" in city.loc["hazmat.sensitive_targets", "evidence_zh"]
+    assert city.loc["risk.map_produced", "evidence_zh"] == "四色图和风险清单已于 2026-11-28 生成：已评估 9 个网格，共 9 个"
+    assert card.for_scope(A).set_index("id").loc["risk.population_major", "evidence_zh"] == "2,000 人，共 6,000 人"
+
+
+def test_not_computable_evidence_in_both_languages():
+    card = compute_indicators(make_data({}), make_cells())
+    row = card.city().set_index("id").loc["shelter.walk_population"]
+    assert row["evidence"] == "no shelter layer"
+    assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
+    row = card.city().set_index("id").loc["risk.area_major"]
+    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.assess）"
+
+
+def test_exports_carry_both_evidence_texts(card, tmp_path):
+    paths = export_scorecard(card, tmp_path / "out")
+    back = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype={"scope": str}, keep_default_na=False)
+    assert back["evidence_zh"].tolist() == card.table["evidence_zh"].tolist()
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert [r["evidence_zh"] for r in doc["indicators"]] == card.table["evidence_zh"].tolist()
+
+
+def test_printed_table_and_report_show_the_evidence_of_their_language(card):
+    from test_inventory import area_ranks
+    from test_inventory import make_cells as inventory_cells
+    from test_inventory import make_data as inventory_data
+
+    from riskmap.commands.indicators import format_scorecard
+    from riskmap.inventory import build_inventory
+    from riskmap.report import build_report
+
+    city = card.city().set_index("id")
+    zh_text = city.loc["shelter.walk_population", "evidence_zh"]
+    en_text = city.loc["shelter.walk_population", "evidence"]
+    assert zh_text in format_scorecard(card.city(), lang="zh")
+    assert en_text not in format_scorecard(card.city(), lang="zh")
+    assert en_text in format_scorecard(card.city(), lang="en")
+
+    data, cells = inventory_data(), inventory_cells(area_ranks())
+    inv = build_inventory(data, cells)
+    png = b"\x89PNG\r\n\x1a\n"  # the report's map is not what this test is about
+    zh = build_report(data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False)
+    en = build_report(data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False)
+    assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
+    assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en

@@ -31,7 +31,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_assess_arguments(parser)
     parser.add_argument("--out", metavar="DIR", default="out", help="output folder (default: ./out)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the printed table")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the printed table (names and evidence)")
     parser.set_defaults(run=run)
     return parser
 
@@ -57,25 +58,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_scorecard(rows: pd.DataFrame, lang: str = "zh") -> str:
-    """A plain-text table of scorecard rows: indicator, value, target, pass mark.
+    """A plain-text table of scorecard rows: indicator, value, target, pass mark, evidence.
 
     Parameters
     ----------
     rows
         Rows of :attr:`riskmap.indicators.Scorecard.table` (usually the city's).
     lang
-        ``zh`` or ``en`` indicator names and headers.
+        ``zh`` or ``en`` indicator names, evidence texts (``evidence_zh`` or ``evidence``)
+        and headers.
     """
     zh = lang != "en"
-    head = ("指标", "数值", "目标", "达标") if zh else ("Indicator", "Value", "Target", "Met")
+    head = ("指标", "数值", "目标", "达标", "说明") if zh else ("Indicator", "Value", "Target", "Met", "Evidence")
+    evidence = "evidence_zh" if zh and "evidence_zh" in rows.columns else "evidence"
     marks = {True: "✓" if zh else "yes", False: "✗" if zh else "NO", None: "–"}
-    lines: list[tuple[str, str, str, str]] = []
+    lines: list[tuple[str, str, str, str, str]] = []
     for rec in rows.to_dict("records"):
         unit = str(rec["unit"])
         target = "" if _missing(rec["target"]) or unit == "yes=1" else f"{rec['comparison']} {_num(float(rec['target']))}"
         passed = rec["passed"]
         lines.append((str(rec["name_zh"] if zh else rec["name_en"]), _value(rec["value"], unit, zh), target,
-                      marks[None if passed is None else bool(passed)]))
+                      marks[None if passed is None else bool(passed)], str(rec.get(evidence) or "")))
     return format_table([head, *lines], right=(1, 2))
 
 
