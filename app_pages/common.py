@@ -306,15 +306,15 @@ def _score(fields_key: str, weights_json: str, levels_json: str, _fields: Fields
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
-              asset_url: str, _assessment: Assessment, _data: ProjectData, _index: CellIndex) -> folium.Map:
+              asset_url: str, data_key: str, _assessment: Assessment, _data: ProjectData,
+              _index: CellIndex) -> folium.Map:
     from riskmap.maps import build_map
 
-    m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
-                  overlays=list(overlays), assets="url", asset_url=asset_url, index=_index)
     # In the app the map is narrow: an expanded layer list would hide half of it.
-    for child in m._children.values():
-        if isinstance(child, folium.LayerControl):
-            child.options["collapsed"] = True
+    # data_key: the overlays (boundary, districts, points) are reused across weight changes.
+    m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
+                  overlays=list(overlays), assets="url", asset_url=asset_url, index=_index,
+                  collapsed_control=True, data_key=data_key)
     # Render once here: copies drawn by show_map() then skip streamlit-folium's full render.
     m.get_root().render()
     m._riskmap_rendered = True
@@ -370,7 +370,8 @@ class Context:
         s = self.settings
         return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang_=lang(),
                          overlays=tuple(s.overlays if overlays is None else overlays),
-                         asset_url=ASSET_URL, _assessment=self.assessment, _data=self.data,
+                         asset_url=ASSET_URL, data_key=self.fields_key, _assessment=self.assessment,
+                         _data=self.data,
                          _index=self.index)
 
     def inventory(self) -> Inventory:
@@ -506,22 +507,10 @@ def show_error(exc: BaseException, prefix_key: str = "error_generic") -> None:
 
 
 def local_assets(m: folium.Map) -> folium.Map:
-    """Make a small folium map of the app load Leaflet from static/riskmap (no CDN)."""
-    from riskmap.assets import asset_links
+    """A copy of a small folium map of the app that loads Leaflet from static/riskmap (no CDN)."""
+    from riskmap.maps import use_local_assets
 
-    def walk(el: Any) -> Iterable[Any]:
-        yield el
-        for child in getattr(el, "_children", {}).values():
-            yield from walk(child)
-
-    for el in walk(m):
-        if hasattr(el, "default_js"):
-            el.default_js = []
-            el.default_css = []
-    js, css = asset_links(ASSET_URL, frozenset({"leaflet"}))
-    m.default_js = js
-    m.default_css = css
-    return m
+    return use_local_assets(m, ASSET_URL)
 
 
 def display_geoms(geoms: Any, basemap: str) -> Any:
@@ -620,36 +609,39 @@ def level_label(rank: int) -> str:
     return level_of(int(rank)).name(lang())
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _district_summary(score_key: str, _cells: pd.DataFrame) -> pd.DataFrame:
-    from riskmap.inventory import district_summary
-
-    return district_summary(_cells)
-
-
 def level_summary(cells: pd.DataFrame, adcode: str = "", score_key: str | None = None) -> pd.DataFrame:
     """Cells, area and population per level (重大 first) for the city or one district.
 
-    ``score_key`` (the assessment's cache key) lets the per-district sums be cached.
+    The same figures as :func:`riskmap.inventory.district_summary` (per district and
+    level: area in km² rounded to 3 decimals, people to units, then summed), counted
+    with ``numpy.bincount`` (a few ms for 139k cells, so a weight change does not wait
+    for it). ``score_key`` is accepted for callers that pass it; nothing is cached.
     """
-    from riskmap.inventory import district_summary
     from riskmap.levels import LEVELS
 
-    summary = district_summary(cells) if score_key is None else _district_summary(score_key, cells)
+    rank = pd.to_numeric(cells["level_rank"], errors="coerce").fillna(1).astype(int).to_numpy()
+    area = pd.to_numeric(cells["area_m2"], errors="coerce").fillna(0).to_numpy(float)
+    people = (pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy(float)
+              if "population" in cells.columns else np.zeros(len(cells)))
+    district_code = cells.groupby(["adcode", "district"], sort=False).ngroup().to_numpy()
     if adcode:
-        summary = summary[summary["adcode"].astype(str) == adcode]
-    keys = {4: "major", 3: "significant", 2: "general", 1: "low"}
-    total_area = float(summary["area_km2"].sum()) or 1.0
+        keep = (cells["adcode"].astype(str) == adcode).to_numpy()
+        rank, area, people, district_code = rank[keep], area[keep], people[keep], district_code[keep]
+    n_groups = int(district_code.max()) + 1 if len(district_code) else 0
+    key = district_code * 5 + np.clip(rank, 0, 4)
+    size = n_groups * 5
+    n_cells = np.bincount(key, minlength=size).reshape(-1, 5).sum(axis=0)
+    area_km2 = (np.bincount(key, weights=area, minlength=size).reshape(-1, 5) / 1e6).round(3).sum(axis=0)
+    population = np.bincount(key, weights=people, minlength=size).reshape(-1, 5).round(0).sum(axis=0)
+    total_area = float(area_km2[1:].sum()) or 1.0
     rows = []
     for lv in reversed(LEVELS):
-        k = keys[lv.rank]
-        area = float(summary[f"area_km2_{k}"].sum())
         rows.append({
             t("col_level"): lv.name(lang()),
-            t("col_cells"): f"{int(summary[f'cells_{k}'].sum()):,}",
-            t("col_area"): f"{area:,.1f}",
-            t("col_share"): f"{100 * area / total_area:.1f}%",
-            t("col_population"): f"{float(summary[f'population_{k}'].sum()):,.0f}",
+            t("col_cells"): f"{int(n_cells[lv.rank]):,}",
+            t("col_area"): f"{float(area_km2[lv.rank]):,.1f}",
+            t("col_share"): f"{100 * float(area_km2[lv.rank]) / total_area:.1f}%",
+            t("col_population"): f"{float(population[lv.rank]):,.0f}",
         })
     return pd.DataFrame(rows)
 

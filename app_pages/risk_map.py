@@ -152,10 +152,20 @@ def render() -> None:
     project, base = common.load_base(project_file)
     _sidebar(project, base)
     ctx = common.load_context(project_file)
-    _process_click(ctx)
 
     st.title(f"{ctx.project.title.get(common.lang())} · {t('app_title')}")
     st.caption(ctx.caption())
+    _map_and_details(ctx)
+
+
+@st.fragment
+def _map_and_details(ctx: Context) -> None:
+    """The map, the headline figures and the clicked cell's details.
+
+    A fragment: a click on the map reruns only this part (the settings, data and
+    assessment of the last full run are kept), not the sidebar and the pipeline.
+    """
+    _process_click(ctx)
     adcode = ctx.settings.district
     left, right = st.columns([3, 2], gap="medium")
     with left:

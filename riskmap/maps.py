@@ -23,13 +23,16 @@ Leaflet and its plugins come from installed files (:mod:`riskmap.assets`); with
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import io
 import json
 import math
 import re
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ import pandas as pd
 import pyproj
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from jinja2 import Template
 
@@ -67,6 +71,7 @@ __all__ = [
     "fire_reach_m",
     "render_html",
     "save_map",
+    "use_local_assets",
 ]
 
 VIEWS = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
@@ -154,7 +159,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cells": ("格", "cells"),
     "grid": ("网格", "Grid"),
     "cell": ("网格", "Cell"),
-    "detail": ("重点网格（风险值最高 {n} 个）", "Top {n} cells by risk score"),
+    "detail": ("重点网格（{level}及以上，{n} 个）", "Detail cells ({level} and above, {n})"),
+    "detail_top": ("重点网格（{level}及以上风险值最高 {n} 个）", "Detail cells ({level} and above, top {n} by risk score)"),
     "districts": ("行政区划", "Districts"),
     "boundary": ("市界", "City boundary"),
     "shelters": ("应急避难场所", "Emergency shelters"),
@@ -227,6 +233,8 @@ class CellIndex:
     _span: int
     _tree: shapely.STRtree | None
     _partial: npt.NDArray[np.bool_] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Weight-free things derived from the cells (position raster, footprint), built once."""
 
     def squares(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Grid column and row of working-CRS points (square grids only)."""
@@ -457,15 +465,62 @@ def _geojson_array(geoms: npt.NDArray[np.object_]) -> str:
     return "[" + ",".join(shapely.to_geojson(keep).tolist()) + "]"
 
 
+def _encode_shapes(geoms: npt.NDArray[np.object_], *, polygons: bool) -> dict[str, Any]:
+    """(Multi)polygons or (multi)lines as compact integer deltas, decoded by ``rm.decode``.
+
+    Coordinates in 1e-5 degree units (:data:`_COORD_DIGITS`), each vertex as the change
+    from the one before (the first from ``o``): about a third of GeoJSON's size, for
+    the page and for the app, which sends the map again on every rerun. ``g``: parts
+    per geometry, ``p``: rings per part (exterior first), ``r``: vertices per ring (a
+    polygon ring's closing vertex is left out: Leaflet closes rings).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    if polygons:
+        rings, ring_owner = shapely.get_rings(parts, return_index=True)
+        rings_per_part = np.bincount(ring_owner, minlength=len(parts))
+    else:
+        rings = parts
+        rings_per_part = np.ones(len(parts), dtype=np.int64)
+    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    counts = np.bincount(ring_idx, minlength=len(rings))
+    if polygons and len(coords):
+        last = np.cumsum(counts) - 1
+        keep = np.ones(len(coords), dtype=bool)
+        keep[last[counts > 0]] = False
+        coords = coords[keep]
+        counts = np.maximum(counts - 1, 0)
+    q = np.round(coords * 10.0**_COORD_DIGITS).astype(np.int64)
+    origin = q[0] if len(q) else np.zeros(2, dtype=np.int64)
+    deltas = np.diff(q, axis=0, prepend=origin[None, :]) if len(q) else q
+    return {
+        "o": origin.tolist(),
+        "g": np.bincount(owner, minlength=len(arr)).tolist(),
+        "p": rings_per_part.tolist(),
+        "r": counts.tolist(),
+        "d": deltas.ravel().tolist(),
+    }
+
+
 class _ScriptLayer(Layer):
-    """A layer made by a JS function body that returns a Leaflet layer (toggle in the control)."""
+    """A layer made by a JS function body that returns a Leaflet layer (toggle in the control).
+
+    A layer hidden on opening is built only when first shown (``rm.lazy``): the page
+    does not spend time on overlays nobody looks at.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {% if this.show %}
         var {{ this.get_name() }} = (function(map, rm) {
         {{ this.body }}
         })({{ this._parent.get_name() }}, window.riskmap);
+        {% else %}
+        var {{ this.get_name() }} = window.riskmap.lazy(function(map, rm) {
+        {{ this.body }}
+        }, {{ this._parent.get_name() }});
+        {% endif %}
         {% endmacro %}
         """
     )
@@ -474,6 +529,16 @@ class _ScriptLayer(Layer):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "RiskmapLayer"
         self.body = body
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
+        # folium's Layer.render, then the script added as text (see _render_script).
+        parent: Any = self._parent
+        if self.show:
+            self.add_child(
+                ElementAddToElement(element_name=self.get_name(), element_parent_name=parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _render_script(self, kwargs)
 
 
 class _Script(MacroElement):
@@ -494,6 +559,34 @@ class _Script(MacroElement):
         self._name = "RiskmapScript"
         self.body = body
 
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
+        _render_script(self, kwargs)
+
+
+class _RawText(Element):
+    """Text placed in the page as it is (branca's Element would compile it as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _render_script(el: MacroElement, kwargs: dict[str, Any]) -> None:
+    """branca's MacroElement.render for an element with only a script macro.
+
+    branca wraps the rendered script in ``Element(text)``, which compiles the text as a
+    Jinja template: for the large data scripts that is most of the render time (and
+    ``{{`` in data would be taken for Jinja syntax). The text is added as it is instead.
+    """
+    figure: Any = el.get_root()
+    script = el._template.module.__dict__["script"]
+    figure.script.add_child(_RawText(script(el, kwargs)), name=el.get_name())
+    for child in el._children.values():
+        child.render(**kwargs)
+
 
 _RUNTIME_JS = """
 var rm = window.riskmap = window.riskmap || {};
@@ -501,10 +594,51 @@ window.riskmapMap = map;
 rm.map = map;
 rm.canvas = L.canvas({padding: 0.5});
 rm.ready = false;
+// A layer built on first display: an empty group that makes the real layer when added.
+rm.lazy = function(build, m) {
+  var proxy = L.layerGroup(), made = null;
+  proxy.on('add', function() {
+    if (!made) { made = build(m, rm); proxy.addLayer(made); }
+  });
+  return proxy;
+};
 map.on('click', function(e) {
   map.getContainer().setAttribute('data-last-click',
     e.latlng.lat.toFixed(7) + ',' + e.latlng.lng.toFixed(7));
+  // In streamlit-folium (returned_objects=['last_clicked']) report the click at once:
+  // the component itself waits 250 ms (debounce) before telling Streamlit. Its own
+  // update then finds the value unchanged (previous_data) and sends nothing more.
+  var g = window.__GLOBAL_DATA__;
+  if (g && window.parent !== window && g.returned_objects && g.returned_objects.length === 1
+      && g.returned_objects[0] === 'last_clicked') {
+    var value = {last_clicked: {lat: e.latlng.lat, lng: e.latlng.lng}};
+    if (JSON.stringify(g.previous_data) !== JSON.stringify(value)) {
+      g.previous_data = value;
+      window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
+                                 value: value, dataType: 'json'}, '*');
+    }
+  }
 });
+// Shapes from _encode_shapes: per geometry, its parts; per part, rings of [lat, lng].
+rm.decode = function(e) {
+  var q = 1e-5, x = e.o[0], y = e.o[1], k = 0, pi = 0, ri = 0, out = [];
+  for (var g = 0; g < e.g.length; g++) {
+    var parts = [];
+    for (var p = 0; p < e.g[g]; p++, pi++) {
+      var rings = [];
+      for (var r = 0; r < e.p[pi]; r++, ri++) {
+        var ring = new Array(e.r[ri]);
+        for (var v = 0; v < e.r[ri]; v++) { x += e.d[k++]; y += e.d[k++]; ring[v] = [y * q, x * q]; }
+        rings.push(ring);
+      }
+      parts.push(rings);
+    }
+    out.push(parts);
+  }
+  return out;
+};
+// Lines of rm.decode's parts (one ring each) as one multi-line.
+rm.lines = function(parts) { return parts.map(function(rings) { return rings[0]; }); };
 rm.points = function(layer, d) {
   var out = [];
   for (var i = 0; i < d.x.length; i++) {
@@ -524,20 +658,78 @@ rm.circles = function(layer, d) {
   }
   return layer;
 };
+// Detail cells: all outlines as ONE canvas polygon (2,000 Leaflet layers took a few
+// hundred ms to build on every redraw) and one tooltip. Which cell the pointer is on
+// is found from the exact pointer position and the cells' own longitudes/latitudes
+// (a bucket grid, then ray casting), not from outlines rounded to whole pixels: at city
+// zoom a cell is a few pixels wide, and the tooltip names the cell a click there selects.
 rm.cells = function(layer, d) {
-  var q = 1e-5, k = 0, n = d.l.length;
-  for (var i = 0; i < n; i++) {
-    var cx = d.o[0] + d.g[k], cy = d.o[1] + d.g[k + 1], h = d.g[k + 2], ring = [], dd, j;
+  var q = 1e-5, k = 0, n = d.l.length, rings = new Array(n), box = new Array(n);
+  var i, j, dd, ring, cx, cy, h, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (i = 0; i < n; i++) {
+    cx = d.o[0] + d.g[k]; cy = d.o[1] + d.g[k + 1]; h = d.g[k + 2];
     k += 3;
     if (h >= 0) { dd = d.sh[h]; } else { dd = d.g.slice(k, k - 2 * h); k -= 2 * h; }
-    for (j = 0; j < dd.length; j += 2) { ring.push([(cy + dd[j + 1]) * q, (cx + dd[j]) * q]); }
-    var id = d.rc ? 'r' + d.rc[2 * i] + 'c' + d.rc[2 * i + 1] : d.id[i];
-    var lv = d.l[i];
-    L.polygon(ring, {renderer: rm.canvas, color: '#333333', weight: 0.4, opacity: 0.35,
-      fill: true, fillColor: d.c[lv], fillOpacity: 0.0, cellId: id})
-      .bindTooltip(id + ' · ' + d.n[lv] + ' · ' + d.sl + ' ' + d.s[i])
-      .addTo(layer);
+    ring = new Array(dd.length / 2);
+    var b = [Infinity, Infinity, -Infinity, -Infinity];
+    for (j = 0; j < dd.length; j += 2) {
+      var lat = (cy + dd[j + 1]) * q, lng = (cx + dd[j]) * q;
+      ring[j / 2] = [lat, lng];
+      if (lat < b[0]) { b[0] = lat; } if (lng < b[1]) { b[1] = lng; }
+      if (lat > b[2]) { b[2] = lat; } if (lng > b[3]) { b[3] = lng; }
+    }
+    rings[i] = [ring]; box[i] = b;
+    x0 = Math.min(x0, b[1]); y0 = Math.min(y0, b[0]); x1 = Math.max(x1, b[3]); y1 = Math.max(y1, b[2]);
   }
+  L.polygon(rings, {renderer: rm.canvas, color: '#333333', weight: 0.4, opacity: 0.35,
+    fill: false, interactive: false}).addTo(layer);
+  // Bucket grid over the cells' bounds: about one cell per bucket.
+  var cw = n ? (box[0][3] - box[0][1]) || 1e-3 : 1e-3, ch = n ? (box[0][2] - box[0][0]) || 1e-3 : 1e-3;
+  var nx = Math.max(1, Math.ceil((x1 - x0) / cw)), ny = Math.max(1, Math.ceil((y1 - y0) / ch)), grid = {};
+  for (i = 0; i < n; i++) {
+    var bx0 = Math.floor((box[i][1] - x0) / cw), bx1 = Math.floor((box[i][3] - x0) / cw);
+    var by0 = Math.floor((box[i][0] - y0) / ch), by1 = Math.floor((box[i][2] - y0) / ch);
+    for (var bx = bx0; bx <= bx1; bx++) {
+      for (var by = by0; by <= by1; by++) { (grid[by * nx + bx] = grid[by * nx + bx] || []).push(i); }
+    }
+  }
+  function inside(r, lat, lng) {
+    var c = false, a, e, u, w;
+    for (u = 0, w = r.length - 1; u < r.length; w = u++) {
+      a = r[u]; e = r[w];
+      if ((a[0] > lat) !== (e[0] > lat) && lng < (e[1] - a[1]) * (lat - a[0]) / (e[0] - a[0]) + a[1]) { c = !c; }
+    }
+    return c;
+  }
+  layer.cellAt = function(ll) {
+    var bx = Math.floor((ll.lng - x0) / cw), by = Math.floor((ll.lat - y0) / ch);
+    if (bx < 0 || by < 0 || bx >= nx || by >= ny) { return -1; }
+    var cand = grid[by * nx + bx] || [];
+    for (var m = 0; m < cand.length; m++) {
+      var c = cand[m], bb = box[c];
+      if (ll.lat >= bb[0] && ll.lat <= bb[2] && ll.lng >= bb[1] && ll.lng <= bb[3]
+          && inside(rings[c][0], ll.lat, ll.lng)) { return c; }
+    }
+    return -1;
+  };
+  layer.cellId = function(c) { return d.rc ? 'r' + d.rc[2 * c] + 'c' + d.rc[2 * c + 1] : d.id[c]; };
+  // permanent: not closed by Leaflet on a click (it is updated here instead).
+  var tip = L.tooltip({direction: 'auto', className: 'rm-cell-tip', permanent: true}), shown = -1, map = null;
+  function hover(e) {
+    var c = layer.cellAt(e.latlng);
+    if (c === shown && (c < 0 || map.hasLayer(tip))) { return; }  // (a click may close it)
+    shown = c;
+    map.getContainer().style.cursor = c >= 0 ? 'pointer' : '';
+    if (c < 0) { tip.remove(); return; }
+    var bb = box[c], lv = d.l[c];
+    tip.setLatLng([(bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2])
+      .setContent(layer.cellId(c) + ' · ' + d.n[lv] + ' · ' + d.sl + ' ' + d.s[c]);
+    if (!map.hasLayer(tip)) { tip.addTo(map); }
+  }
+  function out() { shown = -1; tip.remove(); if (map) { map.getContainer().style.cursor = ''; } }
+  // On a click too (as Leaflet's own tooltips): the tooltip then names the clicked cell.
+  layer.on('add', function() { map = layer._map; map.on('mousemove click', hover); map.on('mouseout', out); });
+  layer.on('remove', function() { if (map) { map.off('mousemove click', hover); map.off('mouseout', out); } out(); });
   return layer;
 };
 """
@@ -570,32 +762,126 @@ _CSS = """
 # ------------------------------------------------------------------------ risk layers
 
 
-def _row_runs(
-    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], index: CellIndex
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
-    """Whole grid squares merged into horizontal runs of one level; clipped cells as they are.
+def _position_raster(index: CellIndex) -> tuple[npt.NDArray[np.int32], float, float]:
+    """The grid as a dense raster of cell positions (-1: no cell), and its lower-left corner.
 
-    A run's edges are taken from its first and last cells' own coordinates, so runs and
-    clipped cells still meet exactly. This turns N cells into roughly (rows x level
-    changes) rectangles before the union.
+    Row ``r``, column ``c`` is the square ``[x0 + c*s, x0 + (c+1)*s] x [y0 + r*s, ...]``.
+    Built once per index (it does not depend on scores).
     """
-    partial = index._partial if index._partial is not None else np.zeros(len(geoms), bool)
-    full = np.flatnonzero(~partial)
-    bounds = shapely.bounds(geoms[full])
-    col, row = index.squares((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
-    order = np.lexsort((col, row))
-    col, row, rk, b = col[order], row[order], ranks[full][order], bounds[order]
-    new_run = np.ones(len(order), dtype=bool)
-    new_run[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1] + 1) | (rk[1:] != rk[:-1])
-    first = np.flatnonzero(new_run)
-    last = np.concatenate([first[1:] - 1, [len(order) - 1]]) if len(first) else first
-    runs = shapely.box(b[first, 0], b[first, 1], b[last, 2], b[first, 3])
-    run_ranks = rk[first]
-    clipped = np.flatnonzero(partial)
-    return (
-        np.concatenate([np.asarray(runs, dtype=object), geoms[clipped]]),
-        np.concatenate([run_ranks, ranks[clipped]]),
-    )
+    hit = index._cache.get("raster")
+    if hit is None:
+        if index.cell_size is None:
+            raise ValueError("the cells are not a square grid")
+        s = index.cell_size
+        col = index._keys // index._span
+        row = index._keys % index._span
+        n_cols = int(col.max()) + 1 if len(col) else 0
+        raster = np.full((index._span, n_cols), -1, dtype=np.int32)
+        raster[row, col] = index._order
+        hit = (raster, index.origin[0] + index._lo[0] * s, index.origin[1] + index._lo[1] * s)
+        index._cache["raster"] = hit
+    return hit
+
+
+def _raster_region(mask: npt.NDArray[np.bool_], x0: float, y0: float, s: float) -> Any:
+    """The exact union of the squares where ``mask`` is True, as one (Multi)Polygon.
+
+    Vectorised polygonisation of a boolean raster: the boundary edges between True and
+    False squares are merged into straight runs (split where a perpendicular edge meets
+    them, so the lines are noded), polygonised, and the faces whose inside is True kept.
+    """
+    n_r, n_c = mask.shape
+    if not mask.any():
+        return shapely.Polygon()
+    m = np.zeros((n_r + 2, n_c + 2), dtype=bool)
+    m[1:-1, 1:-1] = mask
+    # h[a, b]: edge from corner (b, a) to (b + 1, a); v[a, b]: from (b, a) to (b, a + 1).
+    h = np.zeros((n_r + 3, n_c + 2), dtype=bool)
+    h[1:-1] = m[:-1] != m[1:]
+    v = np.zeros((n_r + 2, n_c + 3), dtype=bool)
+    v[:, 1:-1] = m[:, :-1] != m[:, 1:]
+    # Corners touched by a vertical (vt) or horizontal (ht) edge.
+    vt = np.zeros((n_r + 3, n_c + 3), dtype=bool)
+    vt[1:] |= v
+    vt[:-1] |= v
+    ht = np.zeros((n_r + 3, n_c + 3), dtype=bool)
+    ht[:, 1:] |= h
+    ht[:, :-1] |= h
+    before = np.zeros_like(h)
+    before[:, 1:] = h[:, :-1]
+    after = np.zeros_like(h)
+    after[:, :-1] = h[:, 1:]
+    a0, b0 = np.nonzero(h & (~before | vt[:, :-1]))
+    a1, b1 = np.nonzero(h & (~after | vt[:, 1:]))
+    horizontal = np.stack([np.c_[b0, a0], np.c_[b1 + 1, a1]], axis=1)
+    before = np.zeros_like(v)
+    before[1:] = v[:-1]
+    after = np.zeros_like(v)
+    after[:-1] = v[1:]
+    b0, a0 = np.nonzero((v & (~before | ht[:-1])).T)  # column-major: runs along a column
+    b1, a1 = np.nonzero((v & (~after | ht[1:])).T)
+    vertical = np.stack([np.c_[b0, a0], np.c_[b1, a1 + 1]], axis=1)
+    ends = np.concatenate([horizontal, vertical]).astype(float)
+    xy = np.empty_like(ends)
+    xy[..., 0] = x0 + (ends[..., 0] - 1) * s
+    xy[..., 1] = y0 + (ends[..., 1] - 1) * s
+    lines = shapely.linestrings(xy.reshape(-1, 2), indices=np.repeat(np.arange(len(xy)), 2))
+    faces = shapely.get_parts(shapely.polygonize(lines))
+    inner = shapely.point_on_surface(faces)
+    c = np.floor((shapely.get_x(inner) - x0) / s).astype(np.int64)
+    r = np.floor((shapely.get_y(inner) - y0) / s).astype(np.int64)
+    ok = (r >= 0) & (r < n_r) & (c >= 0) & (c < n_c)
+    keep = np.zeros(len(faces), dtype=bool)
+    keep[ok] = mask[r[ok], c[ok]]
+    kept = faces[keep]
+    if len(kept) == 1:
+        return kept[0]
+    return shapely.multipolygons(kept)
+
+
+def _footprint(index: CellIndex) -> Any:
+    """The union of all cells (built once per index): whole squares plus clipped cells."""
+    hit = index._cache.get("footprint")
+    if hit is None:
+        raster, x0, y0 = _position_raster(index)
+        partial = index._partial if index._partial is not None else np.zeros(len(index.geometry), bool)
+        whole = raster >= 0
+        whole[whole] = ~partial[raster[whole]]
+        region = _raster_region(whole, x0, y0, float(index.cell_size or 0.0))
+        clipped = index.geometry[partial]
+        hit = _polygonal(shapely.union_all(np.concatenate([np.array([region], dtype=object), clipped]))) if len(clipped) else region
+        index._cache["footprint"] = hit
+    return hit
+
+
+def _level_regions(
+    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], index: CellIndex
+) -> tuple[list[int], list[Any]]:
+    """The exact nested level regions: for each level k present, the union of the cells
+    of level >= k.
+
+    On a square grid a region is polygonised from the raster of levels (no union of
+    cells) and clipped by the cells' footprint where the boundary cut cells; other
+    cells (H3) are unioned.
+    """
+    present = [int(r) for r in range(1, 5) if (ranks == r).any()]
+    merged: list[Any] = []
+    if index.cell_size is None:
+        return present, [_polygonal(shapely.union_all(geoms[ranks >= k])) for k in present]
+    raster, x0, y0 = _position_raster(index)
+    level_raster = np.zeros(raster.shape, dtype=np.int8)
+    inside = raster >= 0
+    level_raster[inside] = ranks[raster[inside]]
+    clipped = index._partial is not None and bool(index._partial.any())
+    for k in present:  # at most four regions
+        if bool((ranks >= k).all()):
+            merged.append(_footprint(index))
+            continue
+        region = _raster_region(level_raster >= k, x0, y0, index.cell_size)
+        if clipped:
+            region = _polygonal(shapely.intersection(region, _footprint(index)))
+        merged.append(region)
+    return present, merged
 
 
 def _dissolve_levels(
@@ -612,16 +898,7 @@ def _dissolve_levels(
     count is over :data:`_MAX_LEVEL_VERTICES`: the page's size is bounded whatever the
     number of cells.
     """
-    present = [int(r) for r in range(1, 5) if (ranks == r).any()]
-    merged = []
-    for k in present:  # at most four unions
-        mask = (ranks >= k).astype(np.int64)
-        if index.cell_size is not None:
-            g, m = _row_runs(geoms, mask, index)
-            sel = g[m == 1]
-        else:
-            sel = geoms[mask == 1]
-        merged.append(_polygonal(shapely.union_all(sel)))
+    present, merged = _level_regions(geoms, ranks, index)
     arr = np.asarray(merged, dtype=object)
     tol = max(0.2 * cell_size, diag / 20_000)
     out = shapely.simplify(arr, tol, preserve_topology=True)
@@ -651,15 +928,12 @@ def _level_layer(
     diag = float(math.hypot(b[2] - b[0], b[3] - b[1]))
     present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag, index)
     shown = display.geoms(dissolved)
-    features = []
-    for rank, geom in zip(present, shown, strict=True):  # at most four features
-        if shapely.is_empty(geom):
-            continue
-        features.append({"r": rank, "g": json.loads(shapely.to_geojson(geom))})
+    drawn = ~shapely.is_empty(shown)
+    shapes = _encode_shapes(shown[drawn], polygons=True)
+    ranks_drawn = [r for r, ok in zip(present, drawn, strict=True) if ok]  # at most four
     colours = {lv.rank: lv.color for lv in LEVELS}
-    names = {lv.rank: f"{lv.name(lang)}（{lv.color_name_zh}）" if lang != "en" else f"{lv.en} ({lv.color_name_en})" for lv in LEVELS}
     body = f"""
-var f = {_js(features)}, col = {_js(colours)}, nm = {_js(names)};
+var e = {_js(shapes)}, rk = {_js(ranks_drawn)}, col = {_js(colours)};
 var layer = L.featureGroup();
 // Nested regions (level >= k) drawn opaque in one pane; the pane's opacity lets the
 // background or tiles show through once, without colours compounding.
@@ -667,10 +941,9 @@ var pane = map.getPane('rmRisk') || map.createPane('rmRisk');
 pane.style.zIndex = 390;
 pane.style.opacity = 0.72;
 var svg = L.svg({{padding: 0.5, pane: 'rmRisk'}});
-f.forEach(function(x) {{
-  L.geoJSON(x.g, {{renderer: svg, pane: 'rmRisk', interactive: false, style: {{
-    stroke: false, fillColor: col[x.r], fillOpacity: 1,
-    className: 'rm-level rm-level-' + x.r}}}}).addTo(layer);
+rm.decode(e).forEach(function(parts, i) {{
+  L.polygon(parts, {{renderer: svg, pane: 'rmRisk', interactive: false, stroke: false,
+    fillColor: col[rk[i]], fillOpacity: 1, className: 'rm-level rm-level-' + rk[i]}}).addTo(layer);
 }});
 return layer;
 """
@@ -776,14 +1049,26 @@ return L.imageOverlay({_js(url)}, [[{south:.6f}, {west:.6f}], [{north:.6f}, {eas
     return _ScriptLayer(body, _t(view, lang), show=True)
 
 
-def _detail_layer(
-    cells: gpd.GeoDataFrame, display: _Display, max_cells: int, lang: str, *, show: bool
-) -> _ScriptLayer | None:
+def _detail_cells(cells: gpd.GeoDataFrame, max_cells: int, min_level: int) -> tuple[npt.NDArray[np.intp], int]:
+    """Row positions of the detail cells (level >= ``min_level``, highest scores first,
+    at most ``max_cells``) and how many cells were eligible."""
     if max_cells <= 0 or len(cells) == 0:
+        return np.zeros(0, dtype=np.intp), 0
+    score = pd.to_numeric(cells["score"], errors="coerce").fillna(-1).to_numpy()
+    ranks = cells["level_rank"].to_numpy(dtype=np.int64)
+    eligible = np.flatnonzero(ranks >= min_level)
+    order = eligible[np.argsort(-score[eligible], kind="stable")]
+    return order[:max_cells], len(eligible)
+
+
+def _detail_layer(
+    cells: gpd.GeoDataFrame, display: _Display, max_cells: int, min_level: int, lang: str, *, show: bool
+) -> _ScriptLayer | None:
+    top, eligible = _detail_cells(cells, max_cells, min_level)
+    n = len(top)
+    if n == 0:
         return None
     score = pd.to_numeric(cells["score"], errors="coerce").fillna(-1).to_numpy()
-    n = min(max_cells, len(cells))
-    top = np.argsort(-score, kind="stable")[:n]
     sub = cells.iloc[top]
     geoms = np.asarray(sub.geometry.values, dtype=object)
     # Largest part of each cell (a clipped cell can be a MultiPolygon), its exterior ring.
@@ -819,7 +1104,10 @@ def _detail_layer(
         "sl": _t("score", lang),
     }
     body = f"var d = {_js(data)};\nreturn rm.cells(L.featureGroup(), d);"
-    return _ScriptLayer(body, _t("detail", lang).format(n=f"{n:,}"), show=show)
+    lowest = LEVELS[min(max(min_level, 1), 4) - 1]
+    label = _t("detail_top" if n < eligible else "detail", lang).format(
+        n=f"{n:,}", level=lowest.name(lang))
+    return _ScriptLayer(body, label, show=show)
 
 
 def _encode_rings(
@@ -1041,9 +1329,10 @@ class _Points:
             "r": np.round(np.concatenate(self.r), 1).tolist(),
             "p": self.palette,
         }
-        if with_tips:
+        if with_tips:  # markers: tooltips, no radius in metres
             out["t"] = pd.concat(self.t, ignore_index=True).tolist()
-        out["m"] = np.round(np.concatenate(self.m)).tolist()
+        else:  # circles: radius in metres
+            out["m"] = np.round(np.concatenate(self.m)).tolist()
         return out
 
 
@@ -1224,14 +1513,17 @@ def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _
     lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
     names = _escaped(d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))).tolist()
     data_js = {
-        "g": json.loads(_geojson_array(lines)),
+        "e": _encode_shapes(lines, polygons=False),
         "x": np.round(lon, _COORD_DIGITS).tolist(),
         "y": np.round(lat, _COORD_DIGITS).tolist(),
         "n": names,
     }
     body = f"""
 var d = {_js(data_js)}, layer = L.featureGroup();
-L.geoJSON(d.g, {{interactive: false, style: {{color: '#3b3b3b', weight: 1.2, opacity: 0.85, dashArray: '4 3'}}}}).addTo(layer);
+rm.decode(d.e).forEach(function(parts) {{
+  L.polyline(rm.lines(parts), {{interactive: false, color: '#3b3b3b', weight: 1.2, opacity: 0.85,
+    dashArray: '4 3'}}).addTo(layer);
+}});
 for (var i = 0; i < d.x.length; i++) {{
   L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
     icon: L.divIcon({{className: 'rm-label', html: '<span>' + d.n[i] + '</span>', iconSize: null}})}}).addTo(layer);
@@ -1245,10 +1537,59 @@ def _boundary_script(boundary: Any, display: _Display) -> _Script:
     geom = shapely.simplify(boundary, 15.0, preserve_topology=True)
     line = display.geoms(np.asarray([shapely.boundary(geom)], dtype=object))
     body = f"""
-L.geoJSON({_geojson_array(line)}, {{interactive: false,
-  style: {{color: '#1f1f1f', weight: 2.2, opacity: 0.9}}}}).addTo(map);
+window.riskmap.decode({_js(_encode_shapes(line, polygons=False))}).forEach(function(parts) {{
+  L.polyline(window.riskmap.lines(parts), {{interactive: false, color: '#1f1f1f', weight: 2.2,
+    opacity: 0.9}}).addTo(map);
+}});
 """
     return _Script(body)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A score-independent piece of the map (kept in the overlay cache as text)."""
+
+    body: str
+    name: str | None = None
+    show: bool = True
+
+    def element(self) -> MacroElement:
+        if self.name is None:
+            return _Script(self.body)
+        return _ScriptLayer(self.body, self.name, show=self.show)
+
+
+_OVERLAY_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, list[_Part], bool]] = OrderedDict()
+_OVERLAY_CACHE_SIZE = 8
+
+
+def _data_overlays(
+    data: Any, display: _Display, lang: str, shown: set[str], data_key: str | None
+) -> tuple[list[_Part], bool]:
+    """Boundary, districts and point overlays of ``data`` (cached: they ignore scores)."""
+    try:
+        owner: Any = None if data_key is not None else weakref.ref(data)
+    except TypeError:  # an object without weak references: do not cache
+        owner = False
+    key = (data_key if data_key is not None else id(data), display.crs.to_wkt(), display.basemap,
+           lang, tuple(sorted(shown)))
+    hit = _OVERLAY_CACHE.get(key)
+    if hit is not None and (hit[0] is None or (hit[0] is not False and hit[0]() is data)):
+        _OVERLAY_CACHE.move_to_end(key)
+        return hit[1], hit[2]
+    parts: list[_Part] = []
+    if data.boundary is not None:
+        parts.append(_Part(_boundary_script(data.boundary, display).body))
+    districts = _district_layer(data, display, lang, show="districts" in shown)
+    if districts is not None:
+        parts.append(_Part(districts.body, districts.layer_name, "districts" in shown))
+    point_layers, clustered = _point_overlays(data, display, lang, shown)
+    parts.extend(_Part(lyr.body, lyr.layer_name, bool(lyr.show)) for lyr in point_layers)
+    if owner is not False:
+        _OVERLAY_CACHE[key] = (owner, parts, clustered)
+    while len(_OVERLAY_CACHE) > _OVERLAY_CACHE_SIZE:
+        _OVERLAY_CACHE.popitem(last=False)
+    return parts, clustered
 
 
 # ---------------------------------------------------------------------------- build
@@ -1271,9 +1612,12 @@ def build_map(
     asset_url: str = "app/static/riskmap",
     cell_size: float | None = None,
     highlight: str | Sequence[str] | None = None,
-    max_detail_cells: int = 5000,
+    max_detail_cells: int = 2000,
+    detail_min_level: int = 3,
     index: CellIndex | None = None,
     title: str | None = None,
+    collapsed_control: bool = False,
+    data_key: str | None = None,
 ) -> folium.Map:
     """Build the electronic risk map of scored cells.
 
@@ -1306,11 +1650,23 @@ def build_map(
     highlight
         Cell id(s) to outline (e.g. the cell selected in the app).
     max_detail_cells
-        Number of highest-scoring cells drawn as outlines with tooltips.
+        At most this many cells are drawn as outlines with tooltips (cell id, level,
+        score): the highest-scoring cells of level ``detail_min_level`` or above.
+    detail_min_level
+        Lowest level rank of the detail cells (3 = 较大: orange and red cells only).
     index
-        A prebuilt :class:`CellIndex` of ``cells`` (saves time for continuous views).
+        A prebuilt :class:`CellIndex` of ``cells`` (saves time: it also keeps the grid's
+        raster and footprint used to draw the level view).
     title
         Title shown at the top; default: the project's title and the view.
+    collapsed_control
+        Show the layer control collapsed to an icon (for narrow maps, e.g. in the app).
+    data_key
+        A string that identifies ``data`` (e.g. a cache key of the project's files).
+        The overlays drawn from ``data`` (boundary, districts, points) do not depend on
+        the scores: with a key they are built once per key, basemap, language, CRS and
+        shown overlays and reused, so redrawing after a weight change is faster.
+        Without a key they are reused only for the same ``data`` object.
 
     Returns
     -------
@@ -1359,20 +1715,15 @@ def build_map(
 
     risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, cell_size=size, lang=lang)
     m.add_child(risk)
-    detail = _detail_layer(frame, display, max_detail_cells, lang, show="detail" in shown)
+    detail = _detail_layer(frame, display, max_detail_cells, detail_min_level, lang, show="detail" in shown)
     if detail is not None:
         m.add_child(detail)
 
     clustered = False
     if data is not None:
-        if data.boundary is not None:
-            m.add_child(_boundary_script(data.boundary, display))
-        districts = _district_layer(data, display, lang, show="districts" in shown)
-        if districts is not None:
-            m.add_child(districts)
-        point_layers, clustered = _point_overlays(data, display, lang, shown)
-        for lyr in point_layers:
-            m.add_child(lyr)
+        parts, clustered = _data_overlays(data, display, lang, shown, data_key)
+        for part in parts:
+            m.add_child(part.element())
 
     if highlight is not None:
         ids = {highlight} if isinstance(highlight, str) else set(highlight)
@@ -1390,7 +1741,7 @@ def build_map(
         project_title = data.project.title.get(lang) if data is not None else ""
         heading = f"{project_title} · {_t(view, lang)}" if project_title else _t(view, lang)
     m.add_child(_Script(_control_js(f'<div class="rm-title">{_e(heading)}</div>', "topleft")))
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     m.add_child(_Script("window.riskmap.ready = true;"))
     _configure_assets(m, assets, asset_url, clustered)
@@ -1400,13 +1751,7 @@ def build_map(
 def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool) -> None:
     """Point every element's JS/CSS at installed files (instance lists, not folium's class lists)."""
     plugins = frozenset({"leaflet", "markercluster"} if clustered else {"leaflet"})
-
-    def _walk(el: Any) -> Iterable[Any]:
-        yield el
-        for child in getattr(el, "_children", {}).values():
-            yield from _walk(child)
-
-    for el in _walk(m):
+    for el in _walk_elements(m):
         if hasattr(el, "default_js"):
             el.default_js = []
             el.default_css = []
@@ -1424,6 +1769,52 @@ def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool)
             [("riskmap_assets", children["riskmap_assets"])]
             + [(k, v) for k, v in children.items() if k != "riskmap_assets"]
         )
+
+
+def use_local_assets(
+    m: folium.Map, asset_url: str = "app/static/riskmap", *, plugins: Iterable[str] | None = None
+) -> folium.Map:
+    """A copy of any folium map that loads Leaflet from installed files (no CDN).
+
+    Every element's JavaScript and CSS links (folium's CDN defaults) are dropped and the
+    page links Leaflet (and its plugins) from ``asset_url``, where
+    :func:`riskmap.assets.install_static` put them. For small maps made with folium
+    directly (an upload preview, a comparison map); :func:`build_map` does this itself.
+
+    Parameters
+    ----------
+    m
+        A folium map; it is not changed.
+    asset_url
+        Base URL of the installed assets (the app serves ``static/`` at ``app/static/``).
+    plugins
+        Asset bundles to link: ``leaflet`` and, if the map clusters markers,
+        ``markercluster``. Default: ``leaflet``, plus ``markercluster`` when the map has a
+        MarkerCluster.
+
+    Returns
+    -------
+    folium.Map
+    """
+    out = copy.deepcopy(m)
+    if plugins is None:
+        from folium.plugins import MarkerCluster
+
+        clustered = any(isinstance(el, MarkerCluster) for el in _walk_elements(out))
+        chosen = frozenset({"leaflet", "markercluster"} if clustered else {"leaflet"})
+    else:
+        chosen = frozenset(plugins)
+        unknown = chosen - {"leaflet", "markercluster"}
+        if unknown:
+            raise ValueError(f"unknown asset bundle(s): {', '.join(sorted(unknown))}")
+    _configure_assets(out, "url", asset_url, "markercluster" in chosen)
+    return out
+
+
+def _walk_elements(el: Any) -> Iterable[Any]:
+    yield el
+    for child in getattr(el, "_children", {}).values():
+        yield from _walk_elements(child)
 
 
 def render_html(m: folium.Map) -> str:

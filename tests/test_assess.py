@@ -590,3 +590,36 @@ def test_project_without_hazard_layers_scores_zero_hazard():
     assert c["measures"].str.len().min() > 0
     ex = res.explain(str(c["cell_id"].iloc[0]), lang="en")
     assert ex["contributors"] == [] and "hazard" in ex["missing"]
+
+
+def test_recompute_capacity_equals_a_full_recompute():
+    """A new shelter and fire station (and a capacity layer the project lacked) change only
+    the capacity part: recomputing it alone gives the fields and scores of a full run."""
+    from dataclasses import replace
+
+    data = rich_data()
+    cells = grid_of(data)
+    before = A.compute_fields(data, cells, tile_size=3000.0)
+    layers = dict(data.layers)
+    for name, extra in (("shelter", points([(4100, 3900)], type=["中心"], area_m2=[80000.0])),
+                        ("fire", points([(7000, 1000)]))):
+        lyr = layers[name]
+        layers[name] = replace(lyr, gdf=pd.concat([lyr.gdf, extra], ignore_index=True))
+    layers["depot"] = Layer(binding=LayerBinding(name="depot", kind="supply_depot", path="depot.csv"),
+                            kind=KINDS["supply_depot"], gdf=points([(2000, 2000)]))
+    after_data = replace(data, layers=layers)
+    full = A.compute_fields(after_data, cells, tile_size=3000.0)
+    quick = A.recompute_capacity(before, after_data, tile_size=3000.0)
+    assert [i.name for i in quick.layers] == [i.name for i in full.layers]
+    assert quick.missing == full.missing
+    assert set(quick.capacity) == set(full.capacity) == set(before.capacity) | {"depot"}
+    for name in full.capacity:
+        np.testing.assert_allclose(quick.access[name], full.access[name], rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(quick.capacity[name], full.capacity[name], rtol=1e-12, atol=1e-15)
+    assert not np.array_equal(quick.capacity["shelter"], before.capacity["shelter"])  # the change shows
+    a, b = A.score(full).cells, A.score(quick).cells
+    np.testing.assert_allclose(b["coping_gap"], a["coping_gap"], rtol=1e-12)
+    np.testing.assert_allclose(b["score"], a["score"], rtol=1e-12)
+    np.testing.assert_array_equal(b["level_rank"], a["level_rank"])
+    with pytest.raises(ValueError, match="compute_fields"):
+        A.recompute_capacity(before, replace(data, layers={k: v for k, v in data.layers.items() if k != "gas"}))

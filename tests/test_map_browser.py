@@ -147,3 +147,69 @@ def test_amap_draws_points_at_their_gcj02_position(browser, site, data):  # noqa
         np.testing.assert_allclose(drawn_arr, expected, atol=1e-5)
     finally:
         page.close()
+
+
+def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):  # noqa: F811
+    """At a city-wide zoom (cells a few pixels wide, like the app's 1000 m grid) clicking
+    the centre of a detail cell gives that cell's id, and the tooltip names that cell too,
+    also near cell edges (where Leaflet's outlines, rounded to whole pixels, named a
+    neighbour: a tooltip said r3387c248 where the click selected r3386c248).
+
+    Headless Chromium delivers pointer moves late (with the next input event), so the
+    tooltip is checked after the click, which updates it like a move there."""
+    small = synthetic_cells(150, 110, 500.0)
+    maps.save_map(maps.build_map(small, synthetic_project_data(small)), tmp_path / "small.html")
+    with serve_directory(tmp_path) as url:
+        page, _, errors = _open(browser, f"{url}/small.html")
+        try:
+            # Zoom out (again, until a running zoom animation has ended and it takes).
+            page.wait_for_function(
+                "() => { if (riskmapMap.getZoom() !== 10) {"
+                " riskmapMap.setView(riskmapMap.getCenter(), 10, {animate: false}); }"
+                " return riskmapMap.getZoom() === 10; }", timeout=10_000, polling=100)
+            page.wait_for_timeout(200)
+            box = page.locator(".folium-map").bounding_box()
+            px = page.evaluate("() => { var a = riskmapMap.latLngToContainerPoint([30.5, 114.3]),"
+                               " b = riskmapMap.latLngToContainerPoint([30.5, 114.31]); return b.x - a.x; }")
+            assert 3 < px * 500 / 960 < 5  # a 500 m cell is 3-5 pixels wide (the app at 1000 m)
+            hot = small[small["level_rank"] >= 3].sort_values("score", ascending=False)
+            pts = hot.geometry.representative_point().to_crs(4326)
+            checked = 0
+            for cid, pt in list(zip(hot["cell_id"], pts, strict=True))[::97][:6]:
+                xy = page.evaluate(f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
+                                   " return [p.x, p.y]; }")
+                x, y = box["x"] + xy[0], box["y"] + xy[1]
+                page.mouse.move(x + 4, y + 4)  # over a neighbour first ...
+                page.mouse.move(x, y)  # ... then onto the cell
+                page.mouse.click(x, y)
+                lat, lng = (float(v) for v in page.locator(".folium-map").get_attribute("data-last-click").split(","))
+                assert maps.cell_at(small, lng, lat) == cid
+                page.wait_for_function(
+                    "(id) => { var t = document.querySelectorAll('.leaflet-tooltip');"
+                    " return t.length && t[t.length - 1].innerText.indexOf(id + ' ') === 0; }",
+                    arg=cid, timeout=3000)
+                checked += 1
+            assert checked == 6
+            # Near cell edges (under a pixel away; Leaflet rounds outlines to whole pixels)
+            # the tooltip still names the cell that a click at that point selects.
+            hot_ids = set(hot["cell_id"])
+            seen = set()
+            for dx, dy in [(-1.6, 0.3), (1.7, -0.4), (0.2, 1.65), (-0.3, -1.7), (1.5, 1.5),
+                           (2.3, 0.1), (-2.2, -0.2), (0.1, 2.4), (0.3, -2.3), (-4.5, 0.5), (0.5, 4.6)]:
+                x, y = box["x"] + xy[0] + dx, box["y"] + xy[1] + dy
+                page.mouse.move(x, y, steps=2)
+                page.mouse.click(x, y)
+                lat, lng = (float(v) for v in page.locator(".folium-map").get_attribute("data-last-click").split(","))
+                hit = maps.cell_at(small, lng, lat)
+                seen.add(hit)
+                if hit in hot_ids:  # a detail cell: its tooltip
+                    page.wait_for_function(
+                        "(id) => { var t = document.querySelectorAll('.leaflet-tooltip');"
+                        " return t.length && t[t.length - 1].innerText.indexOf(id + ' ') === 0; }",
+                        arg=hit, timeout=3000)
+                else:  # no detail cell there: no tooltip naming another cell
+                    page.wait_for_function("() => !document.querySelector('.leaflet-tooltip')", timeout=3000)
+            assert len(seen) >= 3  # the points fell in the cell and in neighbours
+            assert errors == []
+        finally:
+            page.close()

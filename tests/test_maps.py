@@ -328,3 +328,145 @@ def test_bad_arguments_raise(cells, data):
         maps.build_map(cells, data, basemap="google")
     with pytest.raises(ValueError, match="lack"):
         maps.build_map(cells.drop(columns=["hazard"]), data, view="hazard")
+
+
+# ------------------------------------------------------------------- level regions
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_level_regions_equal_the_union_of_their_cells(seed):
+    """The nested regions drawn for the level view (before simplification) are exactly
+    the cells of level >= k: checkerboard corners, holes, islands and clipped cells."""
+    c = synthetic_cells(36, 28, 500.0)  # clipped to an ellipse: partial boundary cells
+    rng = np.random.default_rng(seed)
+    ranks = rng.choice([1, 2, 3, 4], size=len(c), p=[0.4, 0.3, 0.2, 0.1])
+    geoms = np.asarray(c.geometry.values, dtype=object)
+    index = maps.build_cell_index(c, 500.0)
+    present, regions = maps._level_regions(geoms, ranks, index)
+    assert present == [1, 2, 3, 4]
+    for k, region in zip(present, regions, strict=True):
+        expected = shapely.union_all(geoms[ranks >= k])
+        assert shapely.is_valid(region)
+        assert shapely.area(shapely.symmetric_difference(region, expected)) < 1e-6 * expected.area
+    # Repeated calls reuse the grid's raster and footprint and give the same regions.
+    _, again = maps._level_regions(geoms, ranks, index)
+    assert all(shapely.equals(a, b) for a, b in zip(regions, again, strict=True))
+
+
+def _decode(e):
+    """Python twin of the page's rm.decode: per geometry, parts of rings of (lon, lat)."""
+    x, y = e["o"]
+    k = pi = ri = 0
+    out = []
+    for n_parts in e["g"]:
+        parts = []
+        for _ in range(n_parts):
+            rings = []
+            for _ in range(e["p"][pi]):
+                ring = []
+                for _ in range(e["r"][ri]):
+                    x += e["d"][k]
+                    y += e["d"][k + 1]
+                    k += 2
+                    ring.append((x * 1e-5, y * 1e-5))
+                rings.append(ring)
+                ri += 1
+            parts.append(rings)
+            pi += 1
+        out.append(parts)
+    return out
+
+
+def test_encoded_shapes_decode_to_the_same_geometries():
+    square = shapely.box(114.0, 30.0, 114.01, 30.01)
+    holed = shapely.Polygon(square.exterior.coords, [shapely.box(114.002, 30.002, 114.004, 30.004).exterior.coords])
+    multi = shapely.MultiPolygon([holed, shapely.box(114.02, 30.0, 114.03, 30.005)])
+    geoms = np.array([multi, square], dtype=object)
+    decoded = _decode(maps._encode_shapes(geoms, polygons=True))
+    rebuilt = [shapely.MultiPolygon([shapely.Polygon(rings[0], rings[1:]) for rings in parts]) for parts in decoded]
+    for got, want in zip(rebuilt, geoms, strict=True):
+        assert shapely.equals_exact(shapely.normalize(got), shapely.normalize(shapely.MultiPolygon(
+            shapely.get_parts(want).tolist())), tolerance=1e-9)
+    lines = np.array([shapely.MultiLineString([[(114.0, 30.0), (114.1, 30.1)], [(114.2, 30.0), (114.3, 30.0)]])],
+                     dtype=object)
+    (parts,) = _decode(maps._encode_shapes(lines, polygons=False))
+    assert [r[0] for r in parts] == [[pytest.approx(p) for p in seg] for seg in ([(114.0, 30.0), (114.1, 30.1)],
+                                                                            [(114.2, 30.0), (114.3, 30.0)])]
+
+
+# -------------------------------------------------------------------- detail cells
+
+
+def _layer_names(m) -> list[str]:
+    return [getattr(c, "layer_name", "") for c in m._children.values()]
+
+
+def _detail_ids(page: str) -> list[str]:
+    (payload,) = re.findall(r"var d = (\{\"o\"[^\n]*\});\nreturn rm\.cells", page)
+    rc = json.loads(payload)["rc"]
+    return [f"r{rc[i]}c{rc[i + 1]}" for i in range(0, len(rc), 2)]
+
+
+def test_detail_cells_are_the_highest_scoring_orange_and_red_cells(cells, data):
+    hot = cells[cells["level_rank"] >= 3].sort_values("score", ascending=False, kind="stable")
+    assert 10 < len(hot) < len(cells) / 2
+    m = maps.build_map(cells, data, max_detail_cells=10)
+    assert _detail_ids(maps.render_html(m)) == hot["cell_id"].head(10).tolist()
+    assert "重点网格（较大及以上风险值最高 10 个）" in _layer_names(m)
+    m = maps.build_map(cells, data, lang="en")  # all of them fit
+    assert sorted(_detail_ids(maps.render_html(m))) == sorted(hot["cell_id"])
+    assert f"Detail cells (Significant and above, {len(hot)})" in _layer_names(m)
+    page = maps.render_html(maps.build_map(cells, data, detail_min_level=4))
+    assert sorted(_detail_ids(page)) == sorted(cells.loc[cells["level_rank"] == 4, "cell_id"])
+    assert "rm.cells" not in maps.render_html(maps.build_map(cells, data, max_detail_cells=0)).split("rm.cells = ")[1]
+
+
+# ------------------------------------------------------------- control and assets
+
+
+def test_layer_control_can_start_collapsed(cells, data):
+    def _collapsed(m):
+        (ctrl,) = [c for c in m._children.values() if type(c).__name__ == "LayerControl"]
+        return ctrl.options["collapsed"]
+
+    assert _collapsed(maps.build_map(cells, data)) is False
+    assert _collapsed(maps.build_map(cells, data, collapsed_control=True)) is True
+
+
+def test_use_local_assets_links_installed_files_and_leaves_the_map_alone():
+    import folium
+    from folium.plugins import MarkerCluster
+
+    m = folium.Map(location=[30.6, 114.3], zoom_start=10, tiles=None)
+    folium.Marker([30.6, 114.3]).add_to(m)
+    local = maps.use_local_assets(m, "app/static/riskmap")
+    page = local.get_root().render()
+    assert "cdn.jsdelivr.net" not in page and "cdnjs" not in page
+    assert "app/static/riskmap/leaflet.js" in page
+    assert "markercluster" not in page
+    assert "cdn.jsdelivr.net" in m.get_root().render()  # the original is unchanged
+    clustered = folium.Map(location=[30.6, 114.3], tiles=None)
+    MarkerCluster().add_to(clustered)
+    assert "app/static/riskmap/leaflet.markercluster.js" in maps.use_local_assets(clustered).get_root().render()
+    with pytest.raises(ValueError, match="asset bundle"):
+        maps.use_local_assets(m, plugins=["leaflet", "d3"])
+
+
+# ------------------------------------------------------------------ overlay cache
+
+
+def test_overlays_are_reused_for_the_same_data_and_redrawn_for_other_data(cells, data):
+    from dataclasses import replace
+
+    first = maps.render_html(maps.build_map(cells, data, data_key="k1"))
+    rescored = cells.copy()
+    rescored["level_rank"] = 5 - rescored["level_rank"]
+    second = maps.render_html(maps.build_map(rescored, data, data_key="k1"))
+    assert "西区&lt;script&gt;" in second  # overlays still there
+    assert _detail_ids(first) != _detail_ids(second)  # the cells follow the new scores
+    renamed = data.districts.copy()
+    renamed.loc[0, "name"] = "新名字区"
+    other = replace(data, districts=renamed)
+    assert "新名字区" in maps.render_html(maps.build_map(cells, other))  # no key: another object
+    assert "新名字区" in maps.render_html(maps.build_map(cells, other, data_key="k2"))
+    assert "新名字区" not in maps.render_html(maps.build_map(cells, other, data_key="k1"))  # the key says same data
