@@ -1,7 +1,7 @@
 """Shared test support: headless Debian Chromium (Playwright), a local HTTP server, and
 synthetic scored cells / project data for map tests.
 
-Use the browser in a test module with ``from browser_support import browser  # noqa: F401``
+The ``browser`` session fixture is provided to every test module by tests/conftest.py
 (a session fixture; the test is skipped, with the reason, when Debian's ``chromium`` is
 not installed). Playwright's own browser download is not used.
 """

@@ -11,12 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import OUTPUT_DIR, launch_chromium
+from browser_support import OUTPUT_DIR, start_streamlit_app, stop_streamlit_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,75 +27,24 @@ SHOTS = OUTPUT_DIR / "app"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
-def start_app(env_extra: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``streamlit run app.py`` on a free port; returns the process and its URL."""
-    port = _free_port()
-    env = {**os.environ, **env_extra, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    log.parent.mkdir(parents=True, exist_ok=True)
-    out = log.open("wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-    except Exception:
-        proc.kill()
-        raise
-    return proc, url
-
-
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from browser_support import chromium_path
-
-    if chromium_path() is None:
-        pytest.skip("Debian's chromium is not installed (shutil.which('chromium') is None)")
-    from playwright.sync_api import sync_playwright
-
+def app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("app")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    proc, url = start_app({"RISKMAP_APP_CELL_SIZE": "1000",
-                           "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")}, SHOTS / "streamlit.log")
+    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
+                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
+                                    SHOTS / "streamlit.log")
     requests: list[str] = []
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     try:
-        with sync_playwright() as p:
-            browser = launch_chromium(p)
-            context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
-            context.on("request", lambda r: requests.append(r.url))
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(url)
-            yield {"page": page, "url": url, "requests": requests, "tmp": tmp}
-            context.close()
-            browser.close()
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        yield {"page": page, "url": url, "requests": requests, "tmp": tmp}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        context.close()
+        stop_streamlit_app(proc)
 
 
 def _idle(page: Any) -> None:

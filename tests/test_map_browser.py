@@ -6,9 +6,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from browser_support import (  # noqa: F401  (browser is a fixture)
+from browser_support import (
     OUTPUT_DIR,
-    browser,
     serve_directory,
     synthetic_cells,
     synthetic_project_data,
@@ -40,7 +39,7 @@ def site(tmp_path_factory, cells, data):
         yield url
 
 
-def _open(browser, url, *, block_tiles=False):  # noqa: F811
+def _open(browser, url, *, block_tiles=False):
     page = browser.new_page(viewport={"width": 1200, "height": 850})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -59,7 +58,7 @@ def _layer_count(page, cls: str) -> int:
     )
 
 
-def test_level_map_draws_offline_with_legend_and_control(browser, site):  # noqa: F811
+def test_level_map_draws_offline_with_legend_and_control(browser, site):
     page, requests, errors = _open(browser, f"{site}/level.html")
     try:
         page.wait_for_selector("path.rm-level")
@@ -78,7 +77,7 @@ def test_level_map_draws_offline_with_legend_and_control(browser, site):  # noqa
         page.close()
 
 
-def test_toggling_overlays_shows_and_hides_them(browser, site):  # noqa: F811
+def test_toggling_overlays_shows_and_hides_them(browser, site):
     page, _, _ = _open(browser, f"{site}/level.html")
     try:
         before = _layer_count(page, "CircleMarker")
@@ -97,7 +96,7 @@ def test_toggling_overlays_shows_and_hides_them(browser, site):  # noqa: F811
         page.close()
 
 
-def test_clicking_a_cell_yields_its_id(browser, site, cells):  # noqa: F811
+def test_clicking_a_cell_yields_its_id(browser, site, cells):
     page, _, _ = _open(browser, f"{site}/level.html")
     try:
         top = cells.sort_values("score", ascending=False).iloc[10]
@@ -118,7 +117,7 @@ def test_clicking_a_cell_yields_its_id(browser, site, cells):  # noqa: F811
         page.close()
 
 
-def test_score_view_draws_the_image_and_its_legend(browser, site):  # noqa: F811
+def test_score_view_draws_the_image_and_its_legend(browser, site):
     page, requests, _ = _open(browser, f"{site}/score.html")
     try:
         img = page.locator("img.rm-raster")
@@ -131,7 +130,7 @@ def test_score_view_draws_the_image_and_its_legend(browser, site):  # noqa: F811
         page.close()
 
 
-def test_amap_draws_points_at_their_gcj02_position(browser, site, data):  # noqa: F811
+def test_amap_draws_points_at_their_gcj02_position(browser, site, data):
     page, _, _ = _open(browser, f"{site}/amap.html", block_tiles=True)
     try:
         drawn = page.evaluate(
@@ -149,7 +148,7 @@ def test_amap_draws_points_at_their_gcj02_position(browser, site, data):  # noqa
         page.close()
 
 
-def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):  # noqa: F811
+def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
     """At a city-wide zoom (cells a few pixels wide, like the app's 1000 m grid) clicking
     the centre of a detail cell gives that cell's id, and the tooltip names that cell too,
     also near cell edges (where Leaflet's outlines, rounded to whole pixels, named a
