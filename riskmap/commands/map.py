@@ -39,8 +39,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default: zh)")
     parser.add_argument("--show", nargs="*", choices=OVERLAYS, default=None, metavar="OVERLAY",
                         help=f"overlays shown on opening (default: detail districts); any of: {', '.join(OVERLAYS)}")
-    parser.add_argument("--max-detail-cells", type=int, default=5000, metavar="N",
-                        help="highest-scoring cells drawn with outlines and tooltips (default: 5000)")
+    parser.add_argument("--max-detail-cells", type=int, default=2000, metavar="N",
+                        help="highest-scoring orange and red cells drawn with outlines and tooltips "
+                        "(default: 2000)")
     parser.set_defaults(run=run)
     return parser
 
