@@ -755,7 +755,7 @@ _CSS = """
   font-size: 13px; font-weight: 600; color: #222;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
 .leaflet-image-layer.rm-raster { image-rendering: pixelated; }
-@media (max-height: 600px), (max-width: 700px) {
+@media (max-height: 540px), (max-width: 600px) {
   .rm-legend { padding: 4px 6px; font-size: 11px; max-width: 200px; }
   .rm-legend h4 { font-size: 12px; margin-bottom: 2px; }
   .rm-legend .rm-thr, .rm-legend .rm-method { display: none; }
