@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from browser_support import launch_chromium  # noqa: E402
-from test_app_browser import start_app  # noqa: E402
+from browser_support import launch_chromium, start_streamlit_app, stop_streamlit_app  # noqa: E402
 
 TARGETS = {"first_load": 15.0, "cell_click": 0.5, "weight_change": 1.0}
 """Seconds an analyst may wait (issue 5, at 250 m on a 2-core machine)."""
@@ -68,7 +67,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="riskmap-bench-"))
     env = {"RISKMAP_APP_CELL_SIZE": str(args.cell_size), "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")}
-    proc, url = start_app(env, tmp / "streamlit.log")
+    proc, url = start_streamlit_app(env, tmp / "streamlit.log")
     results: dict[str, list[float]] = {"first_load": [], "cell_click": [], "weight_change": []}
     try:
         with sync_playwright() as p:
@@ -117,8 +116,7 @@ def main() -> None:
                 print(f"weight change {i + 1}: {dt:.2f} s", flush=True)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_streamlit_app(proc)
     print(f"\nSummary at {args.cell_size} m (median seconds; target, issue 5):")
     for name, values in results.items():
         if values:
