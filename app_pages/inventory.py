@@ -91,22 +91,34 @@ def _cached_bytes(ctx: common.Context, inv: Any, fmt: str) -> bytes:
     return _workbook(f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, common.lang(), inv)
 
 
-def _cells_tab(ctx: common.Context, inv: Any) -> None:
-    cells = ctx.assessment.cells
+def _filter_mask(
+    ctx: common.Context, frame: Any, prefix: str, column: str, *, options: list[str], what: str
+) -> Any:
+    """Mask of the rows of ``frame`` kept by the district, level and ``column`` filters drawn above a table.
+
+    The widgets' keys are ``f_{prefix}_district``, ``f_{prefix}_level`` and ``f_{prefix}_{what}``;
+    the third filter is labelled ``t("f_{what}")`` and offers ``options`` (layer names).
+    """
     c1, c2, c3 = st.columns(3)
     with c1:
-        districts = _district_filter(ctx, "f_cells_district")
+        districts = _district_filter(ctx, f"f_{prefix}_district")
     with c2:
-        levels = _level_filter("f_cells_level")
+        levels = _level_filter(f"f_{prefix}_level")
     with c3:
-        factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
-        chosen = st.multiselect(t("f_factor"), factors, key="f_cells_factor",
-                                format_func=common.labels(factors, lambda f: common.layer_label(ctx.data, f)))
-    mask = cells["level_rank"].isin(levels)
+        chosen = st.multiselect(t(f"f_{what}"), options, key=f"f_{prefix}_{what}",
+                                format_func=common.labels(options, lambda f: common.layer_label(ctx.data, f)))
+    mask = frame["level_rank"].isin(levels)
     if districts:
-        mask &= cells["adcode"].astype(str).isin(districts)
+        mask &= frame["adcode"].astype(str).isin(districts)
     if chosen:
-        mask &= cells["top_factor"].astype(str).isin(chosen)
+        mask &= frame[column].astype(str).isin(chosen)
+    return mask
+
+
+def _cells_tab(ctx: common.Context, inv: Any) -> None:
+    cells = ctx.assessment.cells
+    factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
+    mask = _filter_mask(ctx, cells, "cells", "top_factor", options=factors, what="factor")
     frame = cells.loc[mask, [c for c in CELL_COLUMNS if c in cells.columns]]
     frame = frame.sort_values("score", ascending=False).to_crs(4326)
     st.caption(t("rows_shown", n=len(frame)) + " · " + t("cells_cap", n=MAX_ROWS_SHOWN))
@@ -118,21 +130,8 @@ def _cells_tab(ctx: common.Context, inv: Any) -> None:
 
 def _sources_tab(ctx: common.Context, inv: Any) -> Any:
     src = inv.sources
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        districts = _district_filter(ctx, "f_src_district")
-    with c2:
-        levels = _level_filter("f_src_level")
-    with c3:
-        kinds = sorted(src["layer"].astype(str).unique())
-        chosen = st.multiselect(t("f_kind"), kinds, key="f_src_kind",
-                                format_func=common.labels(kinds, lambda f: common.layer_label(ctx.data, f)))
-    mask = src["level_rank"].isin(levels)
-    if districts:
-        mask &= src["adcode"].astype(str).isin(districts)
-    if chosen:
-        mask &= src["layer"].astype(str).isin(chosen)
-    filtered = src[mask]
+    kinds = sorted(src["layer"].astype(str).unique())
+    filtered = src[_filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")]
     st.caption(t("rows_shown", n=len(filtered)))
     st.dataframe(_view(filtered.head(MAX_ROWS_SHOWN)), hide_index=True, width="stretch", height=420)
     return filtered
@@ -140,21 +139,8 @@ def _sources_tab(ctx: common.Context, inv: Any) -> Any:
 
 def _areas_tab(ctx: common.Context, inv: Any) -> Any:
     areas = inv.areas
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        districts = _district_filter(ctx, "f_area_district")
-    with c2:
-        levels = _level_filter("f_area_level")
-    with c3:
-        factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
-        chosen = st.multiselect(t("f_factor"), factors, key="f_area_factor",
-                                format_func=common.labels(factors, lambda f: common.layer_label(ctx.data, f)))
-    mask = areas["level_rank"].isin(levels)
-    if districts:
-        mask &= areas["adcode"].astype(str).isin(districts)
-    if chosen:
-        mask &= areas["dominant_factor"].astype(str).isin(chosen)
-    filtered = areas[mask]
+    factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
+    filtered = areas[_filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")]
     st.caption(t("rows_shown", n=len(filtered)))
     st.dataframe(_view(filtered), hide_index=True, width="stretch", height=360)
     return filtered

@@ -919,6 +919,70 @@ def _grow(box: tuple[float, float, float, float], by: float) -> tuple[float, flo
     return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
 
 
+def _layer_info(layer: Layer, method: MethodConfig) -> LayerInfo:
+    """What the fields keep of a layer acting on risk (ids, names, reach unit and scale)."""
+    kind = layer.kind
+    if (kind.role, kind.method) not in _SUPPORTED:
+        raise ConfigError(
+            f"layer '{layer.name}' (kind '{kind.kind}'): role '{kind.role}' with method "
+            f"'{kind.method}' is not supported"
+        )
+    gdf = layer.gdf
+    ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
+    names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
+    unit, full, zero = "m2/person" if kind.method == "shelter" else "", 0.0, 0.0
+    if kind.method == "reach":
+        unit, full, zero, _ = _reach_halo(kind, method)
+    return LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero)
+
+
+def _shelter_access(
+    block: _Cells, tiles: list[IntArray], population: FloatArray, f: _Features, progress: Progress | None = None
+) -> FloatArray:
+    """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`)."""
+    a = np.zeros(len(block.index))
+    for i, pos in enumerate(tiles):
+        tile = block.take(pos)
+        near = _grow(tile.bounds, 2.0 * f.halo)
+        dm = (
+            (block.xy[:, 0] >= near[0])
+            & (block.xy[:, 0] <= near[2])
+            & (block.xy[:, 1] >= near[1])
+            & (block.xy[:, 1] <= near[3])
+        )
+        a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(tile.bounds))
+        if progress:
+            progress(f"shelters ({f.name})", i + 1, len(tiles))
+    return a
+
+
+def _reach_capacity(
+    info: LayerInfo, d: FloatArray, data: ProjectData, method: MethodConfig
+) -> tuple[FloatArray, FloatArray]:
+    """Access value (minutes or metres) and capacity score of a reach layer from distances ``d``."""
+    if info.unit == "min":
+        p = data.layers[info.name].kind.params
+        speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
+        turnout = p.get("turnout_min", method.fire_turnout_min)
+        detour = p.get("detour_factor", method.detour_factor)
+        value = turnout + detour * d / speed
+    else:
+        value = d
+    span = info.zero - info.full
+    score = np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
+    return value, score
+
+
+def _missing_components(infos: list[LayerInfo]) -> tuple[str, ...]:
+    """Risk components no layer of ``infos`` feeds."""
+    roles = {info.role for info in infos}
+    return tuple(
+        c
+        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
+        if role not in roles
+    )
+
+
 def compute_fields(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
@@ -953,20 +1017,7 @@ def compute_fields(
         kind = layer.kind
         if kind.role == "context" or kind.method == "none":
             continue
-        if (kind.role, kind.method) not in _SUPPORTED:
-            raise ConfigError(
-                f"layer '{layer.name}' (kind '{kind.kind}'): role '{kind.role}' with method "
-                f"'{kind.method}' is not supported"
-            )
-        gdf = layer.gdf
-        ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
-        names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
-        unit, full, zero = "", 0.0, 0.0
-        if kind.method == "reach":
-            unit, full, zero, _ = _reach_halo(kind, method)
-        elif kind.method == "shelter":
-            unit = "m2/person"
-        infos.append(LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero))
+        infos.append(_layer_info(layer, method))
         feats.append(_prepare(layer, method))
     t_prep = time.perf_counter()
 
@@ -1003,48 +1054,14 @@ def compute_fields(
     capacity: dict[str, FloatArray] = {}
     shelters = [f for f in feats if f.method == "shelter"]
     for f in shelters:
-        a = np.zeros(n)
-        rmax = f.halo
-        for i, pos in enumerate(tiles):
-            tile = block.take(pos)
-            box = tile.bounds
-            near = _grow(box, 2.0 * rmax)
-            dm = (
-                (block.xy[:, 0] >= near[0])
-                & (block.xy[:, 0] <= near[2])
-                & (block.xy[:, 1] >= near[1])
-                & (block.xy[:, 1] <= near[3])
-            )
-            a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(box))
-            if progress:
-                progress(f"shelters ({f.name})", i + 1, len(tiles))
-        access[f.name] = a
+        access[f.name] = a = _shelter_access(block, tiles, population, f, progress)
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
-        if info.method != "reach":
-            continue
-        d = reach_d[info.name]
-        if info.unit == "min":
-            p = data.layers[info.name].kind.params
-            speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
-            turnout = p.get("turnout_min", method.fire_turnout_min)
-            detour = p.get("detour_factor", method.detour_factor)
-            value = turnout + detour * d / speed
-        else:
-            value = d
-        access[info.name] = value
-        span = info.zero - info.full
-        capacity[info.name] = (
-            np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
-        )
+        if info.method == "reach":
+            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
     t_access = time.perf_counter()
 
-    roles = {info.role for info in infos}
-    missing = tuple(
-        c
-        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
-        if role not in roles
-    )
+    missing = _missing_components(infos)
     contributors = _contributors_json(infos, top, k, n)
     t_end = time.perf_counter()
     return Fields(
@@ -1116,18 +1133,7 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
         if kind.role != "capacity":
             infos.append(kept[layer.name])
             continue
-        if (kind.role, kind.method) not in _SUPPORTED:
-            raise ConfigError(
-                f"layer '{layer.name}' (kind '{kind.kind}'): role '{kind.role}' with method "
-                f"'{kind.method}' is not supported"
-            )
-        gdf = layer.gdf
-        ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
-        names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
-        unit, full, zero = "m2/person" if kind.method == "shelter" else "", 0.0, 0.0
-        if kind.method == "reach":
-            unit, full, zero, _ = _reach_halo(kind, method)
-        infos.append(LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero))
+        infos.append(_layer_info(layer, method))
         feats.append(_prepare(layer, method))
 
     block = _cells_block(fields.cells)
@@ -1145,40 +1151,12 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
     access: dict[str, FloatArray] = {}
     capacity: dict[str, FloatArray] = {}
     for f in (f for f in feats if f.method == "shelter"):
-        a = np.zeros(n)
-        for pos in tiles:
-            tile = block.take(pos)
-            near = _grow(tile.bounds, 2.0 * f.halo)
-            dm = (
-                (block.xy[:, 0] >= near[0])
-                & (block.xy[:, 0] <= near[2])
-                & (block.xy[:, 1] >= near[1])
-                & (block.xy[:, 1] <= near[3])
-            )
-            a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(tile.bounds))
-        access[f.name] = a
+        access[f.name] = a = _shelter_access(block, tiles, population, f)
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
-        if info.role != "capacity" or info.method != "reach":
-            continue
-        d = reach_d[info.name]
-        if info.unit == "min":
-            p = data.layers[info.name].kind.params
-            speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
-            value = p.get("turnout_min", method.fire_turnout_min) + p.get("detour_factor", method.detour_factor) * d / speed
-        else:
-            value = d
-        access[info.name] = value
-        span = info.zero - info.full
-        capacity[info.name] = (
-            np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
-        )
-    roles = {info.role for info in infos}
-    missing = tuple(
-        c
-        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
-        if role not in roles
-    )
+        if info.role == "capacity" and info.method == "reach":
+            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
+    missing = _missing_components(infos)
     timings = {k: v for k, v in fields.timings.items() if k != "capacity"}
     return replace(
         fields,

@@ -1267,33 +1267,25 @@ def export_geopackage(inv: Inventory, path: str | Path, lang: str = "zh") -> Pat
     li = 1 if lang == "en" else 0
     for table in TABLES:
         frame = getattr(inv, table)
+        kwargs: dict[str, Any] = {}
         if table in SPATIAL_TABLES:
-            gdf = _spatial(frame, lang)
-            kwargs: dict[str, Any] = {}
-            types = set(gdf.geom_type.dropna())
+            out = _spatial(frame, lang)
+            types = set(out.geom_type.dropna())
             if len(types) > 1 or not types:
                 kwargs["geometry_type"] = "Unknown"
-            pyogrio.write_dataframe(
-                gdf,
-                path,
-                layer=table,
-                driver="GPKG",
-                append=path.exists(),
-                layer_options={"DESCRIPTION": SHEET_NAMES[table][li]},
-                **kwargs,
-            )
         else:
-            plain = _plain(frame, lang)
-            if plain.empty and not len(plain.columns):
+            out = _plain(frame, lang)
+            if out.empty and not len(out.columns):
                 continue
-            pyogrio.write_dataframe(
-                plain,
-                path,
-                layer=table,
-                driver="GPKG",
-                append=path.exists(),
-                layer_options={"DESCRIPTION": SHEET_NAMES[table][li]},
-            )
+        pyogrio.write_dataframe(
+            out,
+            path,
+            layer=table,
+            driver="GPKG",
+            append=path.exists(),
+            layer_options={"DESCRIPTION": SHEET_NAMES[table][li]},
+            **kwargs,
+        )
     return path
 
 

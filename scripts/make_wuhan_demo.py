@@ -618,6 +618,15 @@ def _communities(rng: np.random.Generator, districts: Names) -> list[str]:
     return [COMMUNITY_CHARS[i] + COMMUNITY_CHARS[j] for i, j in zip(a, b, strict=True)]
 
 
+def _contact(rng: np.random.Generator, districts: Names) -> dict[str, Any]:
+    """The district, address and responsible-person columns of a point layer (in that order)."""
+    return {
+        "district": districts,
+        "address": _addresses(rng, districts),
+        "responsible_person": _people(rng, len(districts)),
+    }
+
+
 def _short(district: str) -> str:
     return district[:-1]
 
@@ -715,9 +724,7 @@ def make_hazmat(world: _World) -> pd.DataFrame:
         r_value=r,
         substances=substances,
         employees=employees,
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -743,9 +750,7 @@ def make_fireworks(world: _World) -> pd.DataFrame:
         name=_unique(names),
         licence=[f"（鄂）YH批〔2021〕{i:04d}号" for i in rng.permutation(np.arange(1, 61)) + 100],
         storage_t=np.round(rng.uniform(5, 60, 60), 1),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, 60),
+        **_contact(rng, district),
     )
 
 
@@ -818,9 +823,7 @@ def make_gas_stations(world: _World) -> pd.DataFrame:
         name=_unique(names),
         grade=grade,
         brand=brand,
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -891,9 +894,7 @@ def make_dust(world: _World) -> pd.DataFrame:
         y,
         id=_ids("FC", n),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         dust_type=dust,
         workers=rng.integers(5, 150, n),
     )
@@ -924,9 +925,7 @@ def make_confined(world: _World) -> pd.DataFrame:
         y,
         id=_ids("YK", n),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         space_type=_pick(rng, SPACE_TYPES, n),
     )
 
@@ -964,9 +963,7 @@ def make_metal(world: _World) -> pd.DataFrame:
         id=_ids("YJ", n),
         name=names,
         process=[s[1] for s in METAL_SITES],
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -992,9 +989,7 @@ def make_waterlogging(world: _World) -> pd.DataFrame:
         y,
         id=_ids("NL", n),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         depth_cm=np.round(rng.uniform(15, 90, n), 0),
         fixed=rng.random(n) < 0.4,
     )
@@ -1172,9 +1167,7 @@ def make_shelters(world: _World) -> pd.DataFrame:
         type=types,
         area_m2=a,
         capacity=np.floor(a / 1.5).astype(int),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -1196,9 +1189,7 @@ def make_fire_stations(world: _World) -> pd.DataFrame:
         id=_ids("XF", n, 3),
         name=_unique(names),
         **{"class": classes},
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -1242,9 +1233,7 @@ def make_seismic(world: _World) -> pd.DataFrame:
         id=_ids("DC", 40, 3),
         name=_unique(names),
         type=types,
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, 40),
+        **_contact(rng, district),
     )
 
 
@@ -1269,9 +1258,7 @@ def make_supply_depots(world: _World) -> pd.DataFrame:
         y,
         id=_ids("WZ", n, 3),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         capacity_t=np.round(cap, 0),
     )
 
@@ -1303,9 +1290,7 @@ def make_rescue_teams(world: _World) -> pd.DataFrame:
         y,
         id=_ids("DW", n, 3),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         members=rng.integers(20, 200, n),
         specialty=spec,
     )
@@ -1346,9 +1331,7 @@ def make_sensitive(world: _World) -> pd.DataFrame:
         name=_unique(names),
         type=types,
         capacity=cap,
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -1372,9 +1355,7 @@ def make_high_rise(world: _World) -> pd.DataFrame:
         y,
         id=_ids("GC", n),
         name=_unique(names),
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
         floors=floors,
         height_m=height,
     )
@@ -1414,9 +1395,7 @@ def make_crowded(world: _World) -> pd.DataFrame:
         name=_unique(names),
         type=types,
         capacity=cap,
-        district=district,
-        address=_addresses(rng, district),
-        responsible_person=_people(rng, n),
+        **_contact(rng, district),
     )
 
 
@@ -1696,10 +1675,12 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
     def note(name: str, n: int) -> None:
         counts[name] = n
 
-    # GBK CSV in GCJ-02 (AMap-located registers).
+    # (file, table, columns, CRS of the longitude/latitude, their column names, encoding)
     hazmat = make_hazmat(world)
-    write_csv(
-        _table(
+    csv_files: list[tuple[str, pd.DataFrame, dict[str, str], str, tuple[str, str], str]] = [
+        # GBK CSV in GCJ-02 (AMap-located registers).
+        (
+            "hazmat_enterprises.csv",
             hazmat,
             {
                 "id": "企业编号",
@@ -1714,15 +1695,11 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
             },
             "GCJ02",
             ("经度", "纬度"),
+            "gbk",
         ),
-        out_dir / "hazmat_enterprises.csv",
-        "gbk",
-    )
-    note("hazmat_enterprises.csv", len(hazmat))
-    gas = make_gas_stations(world)
-    write_csv(
-        _table(
-            gas,
+        (
+            "gas_stations.csv",
+            make_gas_stations(world),
             {
                 "id": "编号",
                 "name": "加油站名称",
@@ -1734,15 +1711,11 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
             },
             "GCJ02",
             ("经度", "纬度"),
+            "gbk",
         ),
-        out_dir / "gas_stations.csv",
-        "gbk",
-    )
-    note("gas_stations.csv", len(gas))
-    community = make_community_stations(world)
-    write_csv(
-        _table(
-            community,
+        (
+            "community_stations.csv",
+            make_community_stations(world),
             {
                 "id": "服务站编号",
                 "name": "服务站名称",
@@ -1753,17 +1726,12 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
             },
             "GCJ02",
             ("经度", "纬度"),
+            "gbk",
         ),
-        out_dir / "community_stations.csv",
-        "gbk",
-    )
-    note("community_stations.csv", len(community))
-
-    # UTF-8 with BOM (Excel "CSV UTF-8"), CGCS2000 longitude/latitude.
-    fireworks = make_fireworks(world)
-    write_csv(
-        _table(
-            fireworks,
+        # UTF-8 with BOM (Excel "CSV UTF-8"), CGCS2000 longitude/latitude.
+        (
+            "fireworks_wholesalers.csv",
+            make_fireworks(world),
             {
                 "id": "企业编号",
                 "name": "企业名称",
@@ -1775,17 +1743,12 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
             },
             "CGCS2000",
             ("经度", "纬度"),
+            "utf-8-sig",
         ),
-        out_dir / "fireworks_wholesalers.csv",
-        "utf-8-sig",
-    )
-    note("fireworks_wholesalers.csv", len(fireworks))
-
-    # Plain UTF-8, BD-09 (a Baidu map export).
-    crowded = make_crowded(world)
-    write_csv(
-        _table(
-            crowded,
+        # Plain UTF-8, BD-09 (a Baidu map export).
+        (
+            "crowded_places.csv",
+            make_crowded(world),
             {
                 "id": "编号",
                 "name": "场所名称",
@@ -1797,11 +1760,12 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
             },
             "BD09",
             ("lng", "lat"),
+            "utf-8",
         ),
-        out_dir / "crowded_places.csv",
-        "utf-8",
-    )
-    note("crowded_places.csv", len(crowded))
+    ]
+    for name, df, columns, crs, lonlat, encoding in csv_files:
+        write_csv(_table(df, columns, crs, lonlat), out_dir / name, encoding)
+        note(name, len(df))
 
     # XLSX.
     shelters = make_shelters(world)

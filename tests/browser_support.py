@@ -373,3 +373,41 @@ def wait_streamlit_idle(page: Any, timeout_ms: int = 180_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_timeout(400)
+
+
+@contextlib.contextmanager
+def app_session(browser: Any, tmp: Path, shots: Path, *, timeout_ms: int = 60_000) -> Iterator[dict[str, Any]]:
+    """The app served on 1000 m cells with a fresh register in ``tmp``, open in one browser page.
+
+    Parameters
+    ----------
+    browser
+        A Playwright browser (the ``browser`` fixture).
+    tmp
+        Folder for the hidden-hazard register (``hazards.sqlite``) and the test's files.
+    shots
+        Folder for screenshots; the server's output goes to ``shots/streamlit.log``.
+    timeout_ms
+        Default timeout of the page's actions.
+
+    Yields
+    ------
+    dict
+        ``page`` (Playwright page at the app), ``url`` (base URL), ``requests`` (every URL
+        the page and its iframes requested, in order) and ``tmp``.
+    """
+    shots.mkdir(parents=True, exist_ok=True)
+    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
+                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
+                                    shots / "streamlit.log")
+    requests: list[str] = []
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    try:
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        page.goto(url)
+        yield {"page": page, "url": url, "requests": requests, "tmp": tmp}
+    finally:
+        context.close()
+        stop_streamlit_app(proc)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import OUTPUT_DIR, start_streamlit_app, stop_streamlit_app
+from browser_support import OUTPUT_DIR, app_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,22 +29,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 @pytest.fixture(scope="module")
 def app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("app")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
-                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
-                                    SHOTS / "streamlit.log")
-    requests: list[str] = []
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
-    try:
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        page.goto(url)
-        yield {"page": page, "url": url, "requests": requests, "tmp": tmp}
-    finally:
-        context.close()
-        stop_streamlit_app(proc)
+    with app_session(browser, tmp_path_factory.mktemp("app"), SHOTS, timeout_ms=120_000) as session:
+        yield session
 
 
 def _idle(page: Any) -> None:

@@ -29,8 +29,7 @@ from urllib.parse import urlparse
 import pytest
 from browser_support import (
     OUTPUT_DIR,
-    start_streamlit_app,
-    stop_streamlit_app,
+    app_session,
     wait_streamlit_idle,
 )
 
@@ -66,22 +65,8 @@ def _cell_centre(cell_id: str) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("workflows")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
-                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
-                                    SHOTS / "streamlit.log")
-    requests: list[str] = []
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
-    try:
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(url)
-        yield {"page": page, "tmp": tmp, "state": {}, "requests": requests}
-    finally:
-        context.close()
-        stop_streamlit_app(proc)
+    with app_session(browser, tmp_path_factory.mktemp("workflows"), SHOTS) as session:
+        yield {**session, "state": {}}
 
 
 # ------------------------------------------------------------------ page helpers
