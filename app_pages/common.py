@@ -12,7 +12,10 @@ fully describe its input:
 * assessment: the fields' key plus the weights and level rule as JSON (score() is cheap);
 * maps: the assessment's key plus view, basemap, language and overlays.
 
-A weight change therefore reruns only :func:`riskmap.assess.score` and the map. Cached
+A weight change therefore reruns only :func:`riskmap.assess.score` and the map. The map
+is built with ``dynamic=True``: its own script does not depend on the scores, so the
+browser keeps the map after a weight change and only the score-dependent layers (risk
+layer, detail cells, legend) are sent and swapped in (see :func:`show_map`). Cached
 functions read no globals: everything they use comes in through their arguments.
 """
 
@@ -312,9 +315,11 @@ def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: 
 
     # In the app the map is narrow: an expanded layer list would hide half of it.
     # data_key: the overlays (boundary, districts, points) are reused across weight changes.
+    # dynamic: the score-dependent layers are sent apart (show_map), the map script stays
+    # the same across weight changes, so the browser keeps the map and swaps only them.
     m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
                   overlays=list(overlays), assets="url", asset_url=asset_url, index=_index,
-                  collapsed_control=True, data_key=data_key)
+                  collapsed_control=True, data_key=data_key, dynamic=True)
     # Render once here: copies drawn by show_map() then skip streamlit-folium's full render.
     m.get_root().render()
     m._riskmap_rendered = True
@@ -576,14 +581,17 @@ def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None =
     streamlit-folium renames the elements of the map it draws, so a cached map is drawn
     from a copy (a few milliseconds: the large strings are shared): every run then sends
     the same map, and the browser keeps it (no reload, view kept). ``highlight`` is drawn
-    as a dynamic feature group, also without reloading the map.
+    as a dynamic feature group, also without reloading the map; so are the score-dependent
+    layers of a map built with ``dynamic=True`` (``m.riskmap_layers``): after a weight
+    change the browser keeps the map and replaces only those layers.
     """
     from streamlit_folium import st_folium
 
     fresh = copy.deepcopy(m)
+    groups = [g for g in (getattr(fresh, "riskmap_layers", None), highlight) if g is not None]
     out = st_folium(fresh, key=key, returned_objects=["last_clicked"], height=height,
                     use_container_width=True, center=center, zoom=zoom,
-                    feature_group_to_add=highlight, on_change=on_change,
+                    feature_group_to_add=groups or None, on_change=on_change,
                     render=not getattr(m, "_riskmap_rendered", False))
     return out or {}
 

@@ -6,7 +6,8 @@ Measures, at the project's default grid (250 m for Wuhan) unless ``--cell-size``
   has drawn and the script has finished;
 * cell click: from a click on the map until the details panel shows that cell;
 * weight change: from a key press on a weight slider (a new value each time, so nothing
-  comes from the caches) until the new level counts and the redrawn map are shown.
+  comes from the caches) until the new level counts and the redrawn level regions are
+  shown and the script has finished.
 
 Usage::
 
@@ -50,6 +51,36 @@ def _wait_map(page: Any) -> None:
     loc.wait_for(state="visible", timeout=600_000)
     frame = loc.content_frame
     frame.locator(".leaflet-overlay-pane path").first.wait_for(state="attached", timeout=600_000)
+
+
+LEVELS_JS = (
+    "() => Array.from(document.querySelectorAll('path.rm-level'))"
+    ".map(p => (p.getAttribute('d') || '').length).join(',')"
+)
+"""A signature of the drawn level regions (it changes when the redrawn map is shown)."""
+
+
+def _levels_drawn(page: Any) -> str:
+    """The level regions' signature in the map's frame ('' while none is drawn)."""
+    handle = page.locator('iframe[title="streamlit_folium.st_folium"]').first.element_handle()
+    frame = handle.content_frame() if handle is not None else None
+    if frame is None:
+        return ""
+    try:
+        return str(frame.evaluate(LEVELS_JS))
+    except Exception:  # the frame was replaced while we asked
+        return ""
+
+
+def _wait_levels_change(page: Any, before: str, timeout_s: float = 600.0) -> None:
+    """Wait until level regions different from ``before`` are drawn."""
+    end = time.perf_counter() + timeout_s
+    while time.perf_counter() < end:
+        now = _levels_drawn(page)
+        if now and now != before:
+            return
+        page.wait_for_timeout(20)
+    raise TimeoutError("the map was not redrawn")
 
 
 def _headline(page: Any) -> str:
@@ -102,6 +133,7 @@ def main() -> None:
             slider = page.locator('[data-testid="stSlider"]').filter(has_text="暴露 E").get_by_role("slider")
             for i in range(args.changes):
                 before = _headline(page)
+                drawn = _levels_drawn(page)
                 slider.focus()
                 t0 = time.perf_counter()
                 # A new value every time: a value seen before would come from the caches.
@@ -109,11 +141,13 @@ def main() -> None:
                 page.wait_for_function(
                     "(b) => { const t = document.querySelector('[data-testid=\"stTable\"]');"
                     " return t && t.innerText !== b; }", arg=before, timeout=600_000, polling=20)
+                t_table = time.perf_counter() - t0
+                _wait_levels_change(page, drawn)
+                t_map = time.perf_counter() - t0
                 _wait_idle(page)
-                _wait_map(page)
                 dt = time.perf_counter() - t0
                 results["weight_change"].append(dt)
-                print(f"weight change {i + 1}: {dt:.2f} s", flush=True)
+                print(f"weight change {i + 1}: {dt:.2f} s (table {t_table:.2f} s, map {t_map:.2f} s)", flush=True)
             browser.close()
     finally:
         stop_streamlit_app(proc)

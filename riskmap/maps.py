@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import html
 import io
 import json
@@ -563,6 +564,46 @@ class _Script(MacroElement):
         _render_script(self, kwargs)
 
 
+class DynamicLayers(folium.FeatureGroup):
+    """The score-dependent part of a map built with ``build_map(..., dynamic=True)``.
+
+    The risk layer, the detail cells and the legend, as one script that replaces the
+    set shown before (``rm.swap``), keyed by a hash of its content. streamlit-folium
+    evaluates it as a dynamic feature group (``feature_group_to_add``) in the map it
+    already shows: a weight change then sends the same map script, and the browser
+    keeps the map (no reload of the frame, view kept) and redraws only these layers.
+
+    Attributes
+    ----------
+    key
+        Hash of the script (the map's container gets it as ``data-riskmap-layers``).
+    js
+        The script (expects ``window.riskmap`` of the map's runtime).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        {{ this.js }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, js: str, key: str) -> None:
+        # Keeps FeatureGroup's _name: streamlit-folium refers to it as feature_group_<id>.
+        super().__init__(name="riskmap_layers", control=False)
+        self.js = js
+        self.key = key
+        self.default_js: list[tuple[str, str]] = []
+        self.default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
+        # Nothing goes into the map's own page: streamlit-folium takes the script from
+        # the template (branca's render would also compile the large text as Jinja).
+        return None
+
+
 class _RawText(Element):
     """Text placed in the page as it is (branca's Element would compile it as a template)."""
 
@@ -619,6 +660,43 @@ map.on('click', function(e) {
     }
   }
 });
+// The map's layer control (folium's LayerControl, made after this script): layers
+// swapped in later by rm.swap are listed in it too.
+if (!L.Control.Layers.prototype._rmHooked) {
+  var rmLayersOnAdd = L.Control.Layers.prototype.onAdd;
+  L.Control.Layers.prototype.onAdd = function(m) {
+    var r = window.riskmap;
+    if (r && m === r.map) { r.control = this; }
+    return rmLayersOnAdd.call(this, m);
+  };
+  L.Control.Layers.prototype._rmHooked = true;
+}
+// The score-dependent layers and controls (risk layer, detail cells, legend) as a set
+// that replaces the previous set; `build` returns items {id, layer, name, show} or
+// {id, control}. A layer keeps the visibility the user gave it in the control.
+// A set with the key already shown is not rebuilt. The map's container gets the key.
+rm.swap = function(key, build) {
+  if (rm.dyn && rm.dyn.key === key) { return; }
+  var shown = {};
+  if (rm.dyn) {
+    rm.dyn.items.forEach(function(it) {
+      if (it.control) { it.control.remove(); }
+      if (it.layer) {
+        shown[it.id] = rm.map.hasLayer(it.layer);
+        if (rm.control) { rm.control.removeLayer(it.layer); }
+        rm.map.removeLayer(it.layer);
+      }
+    });
+  }
+  var items = build(rm.map, rm);
+  items.forEach(function(it) {
+    if (!it.layer) { return; }
+    if (it.id in shown ? shown[it.id] : it.show) { it.layer.addTo(rm.map); }
+    if (rm.control) { rm.control.addOverlay(it.layer, it.name); }
+  });
+  rm.dyn = {key: key, items: items};
+  rm.map.getContainer().setAttribute('data-riskmap-layers', key);
+};
 // Shapes from _encode_shapes: per geometry, its parts; per part, rings of [lat, lng].
 rm.decode = function(e) {
   var q = 1e-5, x = e.o[0], y = e.o[1], k = 0, pi = 0, ri = 0, out = [];
@@ -1626,6 +1704,7 @@ def build_map(
     title: str | None = None,
     collapsed_control: bool = False,
     data_key: str | None = None,
+    dynamic: bool = False,
 ) -> folium.Map:
     """Build the electronic risk map of scored cells.
 
@@ -1675,6 +1754,11 @@ def build_map(
         the scores: with a key they are built once per key, basemap, language, CRS and
         shown overlays and reused, so redrawing after a weight change is faster.
         Without a key they are reused only for the same ``data`` object.
+    dynamic
+        Leave the score-dependent layers (risk layer, detail cells, legend) out of the
+        map's script and put them in ``m.riskmap_layers``, a :class:`DynamicLayers` to
+        pass to streamlit-folium as ``feature_group_to_add``: the map's own script is
+        then the same for any weights (for the app; a saved map needs ``False``).
 
     Returns
     -------
@@ -1722,10 +1806,13 @@ def build_map(
                          max_zoom=18).add_to(m)
 
     risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, cell_size=size, lang=lang)
-    m.add_child(risk)
     detail = _detail_layer(frame, display, max_detail_cells, detail_min_level, lang, show="detail" in shown)
-    if detail is not None:
-        m.add_child(detail)
+    levels_cfg = data.project.levels if data is not None else None
+    legend_js = _control_js(_legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright")
+    if not dynamic:
+        m.add_child(risk)
+        if detail is not None:
+            m.add_child(detail)
 
     clustered = False
     if data is not None:
@@ -1742,8 +1829,10 @@ def build_map(
                 f"L.geoJSON({geo}, {{interactive: false, style: {{color: '#000', weight: 3, fill: false}}}}).addTo(map);"
             ))
 
-    levels_cfg = data.project.levels if data is not None else None
-    m.add_child(_Script(_control_js(_legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright")))
+    if dynamic:
+        m.riskmap_layers = _dynamic_js(risk, detail, legend_js)  # type: ignore[attr-defined]
+    else:
+        m.add_child(_Script(legend_js))
     heading = title
     if heading is None:
         project_title = data.project.title.get(lang) if data is not None else ""
@@ -1754,6 +1843,22 @@ def build_map(
     m.add_child(_Script("window.riskmap.ready = true;"))
     _configure_assets(m, assets, asset_url, clustered)
     return m
+
+
+def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str) -> DynamicLayers:
+    """The score-dependent layers as one ``rm.swap`` script (see :class:`DynamicLayers`)."""
+    items = []
+    for item_id, layer in (("risk", risk), ("detail", detail)):
+        if layer is None:
+            continue
+        fn = f"function(map, rm) {{\n{layer.body}\n}}"
+        make = f"({fn})(map, rm)" if layer.show else f"rm.lazy({fn}, map)"
+        items.append(f"{{id: {_js(item_id)}, name: {_js(layer.layer_name)}, show: {_js(bool(layer.show))}, "
+                     f"layer: {make}}}")
+    items.append(f"{{id: 'legend', control: (function(map) {{\n{legend_js}\nreturn c;\n}})(map)}}")
+    build = "function(map, rm) {\nreturn [\n" + ",\n".join(items) + "\n];\n}"
+    key = hashlib.sha256(build.encode()).hexdigest()[:16]
+    return DynamicLayers(f"window.riskmap.swap({_js(key)}, {build});", key)
 
 
 def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool) -> None:

@@ -10,7 +10,12 @@ import re
 import numpy as np
 import pytest
 import shapely
-from browser_support import synthetic_boundary, synthetic_cells, synthetic_project_data
+from browser_support import (
+    serve_directory,
+    synthetic_boundary,
+    synthetic_cells,
+    synthetic_project_data,
+)
 
 from riskmap import assets, maps
 from riskmap.config import MethodConfig
@@ -470,3 +475,84 @@ def test_overlays_are_reused_for_the_same_data_and_redrawn_for_other_data(cells,
     assert "新名字区" in maps.render_html(maps.build_map(cells, other))  # no key: another object
     assert "新名字区" in maps.render_html(maps.build_map(cells, other, data_key="k2"))
     assert "新名字区" not in maps.render_html(maps.build_map(cells, other, data_key="k1"))  # the key says same data
+
+
+# ------------------------------------------------------------- dynamic layers (app)
+
+
+def _without_ids(page: str) -> str:
+    return re.sub(r"_[0-9a-f]{32}", "_ID", page)
+
+
+def _rescored(cells):
+    out = cells.copy()
+    out["level_rank"] = 5 - out["level_rank"]
+    out["score"] = 100 - out["score"]
+    return out
+
+
+def test_dynamic_map_sends_the_score_layers_apart(cells, data):
+    first = maps.build_map(cells, data, dynamic=True, data_key="dyn")
+    second = maps.build_map(_rescored(cells), data, dynamic=True, data_key="dyn")
+    again = maps.build_map(cells, data, dynamic=True, data_key="dyn")
+    page = maps.render_html(first)
+    # The map's own page has no level regions, detail cells or legend: after a weight
+    # change it is the same page, and the browser keeps it.
+    assert "rm-level-" not in page and "return rm.cells" not in page
+    assert _without_ids(page) == _without_ids(maps.render_html(second))
+    layers = first.riskmap_layers
+    assert layers.js.startswith(f'window.riskmap.swap("{layers.key}", ')
+    assert "rm-level-" in layers.js and "return rm.cells" in layers.js
+    assert "城市安全风险等级" in layers.js  # layer name for the layer control
+    assert "重大" in layers.js  # the legend
+    assert layers.key == again.riskmap_layers.key
+    assert layers.key != second.riskmap_layers.key
+    assert _detail_ids(layers.js) != _detail_ids(second.riskmap_layers.js)
+    assert not hasattr(maps.build_map(cells, data), "riskmap_layers")
+
+
+@pytest.mark.browser
+def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, tmp_path):
+    first = maps.build_map(cells, data, dynamic=True)
+    second = maps.build_map(_rescored(cells), data, dynamic=True)
+    # As streamlit-folium does: the layers' script runs after the map's own script.
+    page_html = maps.render_html(first).replace("</html>", f"<script>{first.riskmap_layers.js}</script></html>")
+    (tmp_path / "map.html").write_text(page_html, encoding="utf-8")
+    (tmp_path / "second.js").write_text(second.riskmap_layers.js, encoding="utf-8")
+    with serve_directory(tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{url}/map.html")
+        page.wait_for_selector("path.rm-level")
+
+        def state():
+            return page.evaluate(
+                """() => ({key: document.querySelector('.folium-map').getAttribute('data-riskmap-layers'),
+                           regions: Array.from(document.querySelectorAll('path.rm-level'))
+                                         .map(p => p.getAttribute('d')).join('|'),
+                           legends: document.querySelectorAll('.leaflet-bottom.leaflet-right > *').length,
+                           names: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+                                       .map(l => l.textContent.trim())})""")
+
+        before = state()
+        assert before["key"] == first.riskmap_layers.key
+        assert "城市安全风险等级" in before["names"]
+        # The user hides the detail cells; then the weights change.
+        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator("input").check(force=True)
+        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator("input").uncheck(force=True)
+        page.add_script_tag(url=f"{url}/second.js")
+        after = state()
+        assert after["key"] == second.riskmap_layers.key
+        assert after["regions"] != before["regions"]  # the regions of the new levels
+        assert after["legends"] == before["legends"]  # the old legend was removed
+        assert len(after["names"]) == len(before["names"])  # the old layers left the control
+        assert after["names"].count("城市安全风险等级") == 1
+        detail_shown = page.evaluate(
+            "() => { var on = null; riskmap.dyn.items.forEach(function(it) {"
+            " if (it.id === 'detail') { on = riskmapMap.hasLayer(it.layer); } }); return on; }")
+        assert detail_shown is False  # kept hidden, as the user left it
+        page.add_script_tag(url=f"{url}/second.js")  # the same layers again: nothing redrawn
+        assert state() == after
+        assert errors == []
+        page.close()
