@@ -370,3 +370,20 @@ def test_large_arrays_match_point_by_point() -> None:
         for i in (0, 16_383, 16_384, 32_768, 39_999):
             one_lon, one_lat = func(lon[i], lat[i])
             assert abs(out_lon[i] - one_lon) < 1e-12 and abs(out_lat[i] - one_lat) < 1e-12
+
+
+def test_inverse_converges_across_the_whole_box_and_near_105e() -> None:
+    # The GCJ-02 inverse stops on an estimate of its own contraction: check the residual
+    # where that is hardest (the box corners with the largest offsets, high latitudes, and
+    # the sqrt|lon - 105| kink) on random points, against the independent forward formula.
+    rng = np.random.default_rng(11)
+    lon = np.concatenate([rng.uniform(72.1, 137.8, 60_000), rng.uniform(104.99, 105.01, 20_000)])
+    lat = np.concatenate([rng.uniform(0.9, 55.8, 60_000), rng.uniform(1.0, 55.8, 20_000)])
+    w_lon, w_lat = crs.gcj02_to_wgs84(lon, lat)
+    pairs = zip(w_lon[::20], w_lat[::20], strict=True)
+    ref = np.array([prcoords.wgs_gcj((la, lo)) for lo, la in pairs])
+    assert np.abs(ref[:, 1] - lon[::20]).max() < 1e-9
+    assert np.abs(ref[:, 0] - lat[::20]).max() < 1e-9
+    back_lon, back_lat = crs.wgs84_to_gcj02(w_lon, w_lat)
+    assert np.abs(back_lon - lon).max() < 1e-9
+    assert np.abs(back_lat - lat).max() < 1e-9
