@@ -691,6 +691,21 @@ def selected_project() -> Path | None:
     return Path(value) if value else None
 
 
+def open_page(title_key: str, intro_key: str | None = None, *, show_caption: bool = True) -> Context | None:
+    """Start a page: load the chosen project's context, draw its title, intro and the
+    settings caption. None when no project is chosen (the page then draws nothing)."""
+    project_file = selected_project()
+    if project_file is None:
+        return None
+    ctx = load_context(project_file)
+    st.title(t(title_key))
+    if intro_key is not None:
+        st.caption(t(intro_key))
+    if show_caption:
+        st.caption(ctx.caption())
+    return ctx
+
+
 def labels(options: Iterable[Any], label_of: Any) -> Any:
     """A ``format_func`` whose labels are computed now, in the current language.
 

@@ -266,13 +266,9 @@ def _session_uploads(ctx: common.Context) -> None:
 
 
 def render() -> None:
-    project_file = common.selected_project()
-    if project_file is None:
+    ctx = common.open_page("page_data", "data_intro")
+    if ctx is None:
         return
-    ctx = common.load_context(project_file)
-    st.title(t("page_data"))
-    st.caption(t("data_intro"))
-    st.caption(ctx.caption())
     _project_layers(ctx)
     st.divider()
     _session_uploads(ctx)

@@ -208,12 +208,9 @@ def _act(action: Any, message: str, focus: list[float]) -> None:
 
 
 def render() -> None:
-    project_file = common.selected_project()
-    if project_file is None:
+    ctx = common.open_page("page_hazards", "hz_intro", show_caption=False)
+    if ctx is None:
         return
-    ctx = common.load_context(project_file)
-    st.title(t("page_hazards"))
-    st.caption(t("hz_intro"))
     st.caption(t("hz_db", path=common.plain(ctx.register_path)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
     reg = ctx.register
     if reg is None:

@@ -191,13 +191,9 @@ def _accidents_tab(ctx: common.Context, inv: Any) -> None:
 
 
 def render() -> None:
-    project_file = common.selected_project()
-    if project_file is None:
+    ctx = common.open_page("page_inventory", "inv_intro")
+    if ctx is None:
         return
-    ctx = common.load_context(project_file)
-    st.title(t("page_inventory"))
-    st.caption(t("inv_intro"))
-    st.caption(ctx.caption())
     inv = ctx.inventory()
     tabs = st.tabs([t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts"), t("tab_accidents")])
     with tabs[0]:

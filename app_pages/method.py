@@ -26,11 +26,9 @@ def _weights_table(ctx: common.Context) -> pd.DataFrame:
 
 
 def render() -> None:
-    project_file = common.selected_project()
-    if project_file is None:
+    ctx = common.open_page("page_method", show_caption=False)
+    if ctx is None:
         return
-    ctx = common.load_context(project_file)
-    st.title(t("page_method"))
     st.subheader(t("current_weights"))
     st.caption(ctx.caption())
     st.dataframe(_weights_table(ctx), hide_index=True, width="stretch")

@@ -364,13 +364,9 @@ def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
 
 
 def render() -> None:
-    project_file = common.selected_project()
-    if project_file is None:
+    ctx = common.open_page("page_safecity", "sc_intro")
+    if ctx is None:
         return
-    ctx = common.load_context(project_file)
-    st.title(t("page_safecity"))
-    st.caption(t("sc_intro"))
-    st.caption(ctx.caption())
     summary, reg_key = _register_summary(ctx.register)
     with st.spinner(t("computing")):
         card = _scorecard(ctx.score_key, reg_key, ctx.data, ctx.assessment, summary)
