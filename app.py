@@ -1,7 +1,7 @@
 """riskmap's Streamlit app: the electronic risk map and its pages.
 
-Run with ``streamlit run app.py``. The pages live in ``app_pages/`` (one module each);
-shared helpers in ``app_pages/common.py`` and every label in ``app_pages/i18n.py``. This
+Run with ``streamlit run app.py``. The pages live in ``app/pages/`` (one module each);
+shared helpers in ``app/common.py`` and every label in ``app/i18n.py``. This
 file only sets the page up, draws the language switch and the project choice, and hands
 over to the page chosen in the navigation.
 """
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from app_pages import common  # noqa: E402
-from app_pages.common import t  # noqa: E402
+from app import common  # noqa: E402
+from app.common import t  # noqa: E402
 
 st.set_page_config(page_title="riskmap", layout="wide")
 common.keep_widget_state()
@@ -26,12 +26,12 @@ common.keep_widget_state()
 # Page file, title key, URL path, default. No icons: a page's icon becomes the favicon, and
 # material icons are fetched from a font CDN (the app must make no outside request).
 PAGES = (
-    ("app_pages/risk_map.py", "page_map", "map", True),
-    ("app_pages/inventory.py", "page_inventory", "inventory", False),
-    ("app_pages/data.py", "page_data", "data", False),
-    ("app_pages/hazards.py", "page_hazards", "hazards", False),
-    ("app_pages/safe_city.py", "page_safecity", "safe-city", False),
-    ("app_pages/method.py", "page_method", "method", False),
+    ("app/pages/risk_map.py", "page_map", "map", True),
+    ("app/pages/inventory.py", "page_inventory", "inventory", False),
+    ("app/pages/data.py", "page_data", "data", False),
+    ("app/pages/hazards.py", "page_hazards", "hazards", False),
+    ("app/pages/safe_city.py", "page_safecity", "safe-city", False),
+    ("app/pages/method.py", "page_method", "method", False),
 )
 
 navigation = st.navigation(

@@ -13,10 +13,10 @@ riskmap part it is compared with:
 
 * grid clipping: every candidate square in the boundary's bounds as a GeoSeries,
   ``GeoSeries.intersects(boundary)``, then ``.intersection(boundary)``; against
-  :func:`riskmap.grid.build_grid`;
+  :func:`riskmap.engine.grid.build_grid`;
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
   the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
-  riskmap's kernel stage alone (:func:`riskmap.assess.compute_fields` on the kernel
+  riskmap's kernel stage alone (:func:`riskmap.engine.assess.compute_fields` on the kernel
   layers only, its ``fields`` time: kernel sums and top contributors).
 
 When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
@@ -49,10 +49,10 @@ def _child(task: str, size: float, share: float) -> None:
     import numpy as np
     import shapely
 
-    from riskmap import assess as ra
     from riskmap.config import load_project
-    from riskmap.grid import build_grid
-    from riskmap.sources import load_project_data
+    from riskmap.engine import assess as ra
+    from riskmap.engine.grid import build_grid
+    from riskmap.io.sources import load_project_data
 
     data = load_project_data(load_project("wuhan"))
     out: dict[str, float] = {"start_mb": _peak_mb()}

@@ -1,7 +1,7 @@
 """Benchmark: GCJ-02 -> WGS84 for 1,000,000 points, vectorised vs per point.
 
 Converts seeded random GCJ-02 points in Wuhan's bounding box to WGS84 with
-``riskmap.crs.gcj02_to_wgs84`` and validates them (finite, longitude/latitude in range,
+``riskmap.io.crs.gcj02_to_wgs84`` and validates them (finite, longitude/latitude in range,
 inside the bounding box widened by 0.05 degrees), then does the same with the per-point
 reference implementation (``prcoords.gcj_wgs_bored`` in a Python loop). The reference is
 slow, so it is timed on a subsample and extrapolated per point (the output says so).
@@ -27,7 +27,7 @@ import pyproj
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from riskmap.crs import gcj02_to_wgs84
+from riskmap.io.crs import gcj02_to_wgs84
 
 # Wuhan's bounding box (GCJ-02 degrees), with a margin for the few hundred metres of offset.
 BBOX = (113.68, 29.97, 115.08, 31.36)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     vec_s = min(times)
     vec_rate = args.n / vec_s
     print(
-        f"riskmap.crs (vectorised): {vec_s:.3f} s for {args.n:,} points "
+        f"riskmap.io.crs (vectorised): {vec_s:.3f} s for {args.n:,} points "
         f"(best of {args.repeat}: {', '.join(f'{t:.3f}' for t in times)} s), "
         f"{vec_rate:,.0f} points/s, valid {valid:,}/{args.n:,}"
     )

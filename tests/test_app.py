@@ -15,19 +15,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = (
-    "app_pages/risk_map.py",
-    "app_pages/inventory.py",
-    "app_pages/data.py",
-    "app_pages/hazards.py",
-    "app_pages/safe_city.py",
-    "app_pages/method.py",
+    "app/pages/risk_map.py",
+    "app/pages/inventory.py",
+    "app/pages/data.py",
+    "app/pages/hazards.py",
+    "app/pages/safe_city.py",
+    "app/pages/method.py",
 )
 TITLES = {
-    "app_pages/inventory.py": ("风险清单", "Risk inventory"),
-    "app_pages/data.py": ("数据", "Data"),
-    "app_pages/hazards.py": ("隐患", "Hidden hazards"),
-    "app_pages/safe_city.py": ("安全城市", "Safe city"),
-    "app_pages/method.py": ("方法", "Method"),
+    "app/pages/inventory.py": ("风险清单", "Risk inventory"),
+    "app/pages/data.py": ("数据", "Data"),
+    "app/pages/hazards.py": ("隐患", "Hidden hazards"),
+    "app/pages/safe_city.py": ("安全城市", "Safe city"),
+    "app/pages/method.py": ("方法", "Method"),
 }
 
 
@@ -70,8 +70,8 @@ def texts(at: Any) -> str:
 def wuhan_cells() -> Any:
     """The demo's 1000 m cells in WGS84 with their district (to click on them)."""
     from riskmap.config import load_project
-    from riskmap.grid import build_grid
-    from riskmap.sources import load_project_data
+    from riskmap.engine.grid import build_grid
+    from riskmap.io.sources import load_project_data
 
     data = load_project_data(load_project("wuhan"))
     cells = build_grid(data.boundary, data.districts, cell_size=1000, crs=data.crs)
@@ -184,7 +184,7 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(app_env: Path, wu
     at.run()
     before = score_of(at)
 
-    goto(at, "app_pages/hazards.py")
+    goto(at, "app/pages/hazards.py")
     at.session_state["hz_pending"] = click
     at.run()
     assert at.number_input(key="hz_lon").value == pytest.approx(float(cell["lon"]), abs=1e-5)
@@ -200,21 +200,21 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(app_env: Path, wu
     number = at.session_state["hz_selected"]
     assert "1 条未销号隐患" in texts(at)
 
-    goto(at, "app_pages/risk_map.py")
+    goto(at, "app/pages/risk_map.py")
     raised = score_of(at)
     assert raised > before
 
-    goto(at, "app_pages/hazards.py")
+    goto(at, "app/pages/hazards.py")
     at.text_input(key="hz_by").input("检查员甲")
     at.text_input(key="hz_void_reason").input("重复登记")
     at.button(key="hz_void_btn").click().run()
     assert any(number in s.value for s in at.success)
-    goto(at, "app_pages/risk_map.py")
+    goto(at, "app/pages/risk_map.py")
     assert score_of(at) == pytest.approx(before)
 
 
 def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> None:
-    at = goto(new_app(), "app_pages/hazards.py")
+    at = goto(new_app(), "app/pages/hazards.py")
     cell = wuhan_cells.iloc[10]
     at.session_state["hz_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
     at.run()
@@ -233,7 +233,7 @@ def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> No
 
 
 def test_inventory_page_has_tables_and_downloads(app_env: Path) -> None:
-    at = goto(new_app(), "app_pages/inventory.py")
+    at = goto(new_app(), "app/pages/inventory.py")
     labels = [t.label for t in at.tabs]
     assert labels == ["风险源清单", "风险区域", "网格", "分区汇总", "事故排名"]
     downloads = at.get("download_button")
@@ -245,7 +245,7 @@ def test_inventory_page_has_tables_and_downloads(app_env: Path) -> None:
 
 
 def test_data_page_lists_layers_with_status(app_env: Path) -> None:
-    at = goto(new_app(), "app_pages/data.py")
+    at = goto(new_app(), "app/pages/data.py")
     table = at.dataframe[0].value
     assert "hazmat" in set(table["图层"])
     assert set(table["状态"]) == {"可用"}
@@ -258,7 +258,7 @@ def test_broken_layer_leaves_the_app_running(app_env: Path, monkeypatch: pytest.
     monkeypatch.setenv("RISKMAP_APP_PROJECT", str(project / "project.yaml"))
     at = new_app()
     assert not at.error
-    goto(at, "app_pages/data.py")
+    goto(at, "app/pages/data.py")
     table = at.dataframe[0].value
     status = dict(zip(table["图层"], table["状态"], strict=True))
     assert status["gas_stations"].startswith("不可用")
@@ -266,7 +266,7 @@ def test_broken_layer_leaves_the_app_running(app_env: Path, monkeypatch: pytest.
 
 
 def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> None:
-    at = goto(new_app(), "app_pages/safe_city.py")
+    at = goto(new_app(), "app/pages/safe_city.py")
     card = at.dataframe[0].value
     assert "消防站5分钟可达人口比例" in set(card["指标"])
     assert any(str(e).startswith("覆盖 ") and "人，共" in str(e) for e in card["说明"])  # Chinese evidence
@@ -285,7 +285,7 @@ def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> Non
 
 
 def test_method_page_shows_weights(app_env: Path) -> None:
-    at = goto(new_app(), "app_pages/method.py")
+    at = goto(new_app(), "app/pages/method.py")
     weights = at.dataframe[0].value
     assert len(weights) > 5
     assert "暴露 E" in set(weights["参数"])
@@ -294,7 +294,7 @@ def test_method_page_shows_weights(app_env: Path) -> None:
 def test_amap_click_is_converted_from_gcj02(app_env: Path, wuhan_cells: Any) -> None:
     import numpy as np
 
-    from riskmap.crs import wgs84_to_gcj02
+    from riskmap.io.crs import wgs84_to_gcj02
 
     at = new_app()
     at.sidebar.selectbox(key="w_basemap").set_value("amap").run()

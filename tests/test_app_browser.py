@@ -125,7 +125,7 @@ def _gbk_csv(path: Path) -> Path:
     """Hazmat enterprises with Chinese headers, GBK-encoded, coordinates in GCJ-02."""
     import numpy as np
 
-    from riskmap.crs import wgs84_to_gcj02
+    from riskmap.io.crs import wgs84_to_gcj02
 
     lon = np.array([114.30, 114.35, 114.25])
     lat = np.array([30.60, 30.55, 30.58])

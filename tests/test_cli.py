@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from riskmap import cli
+from riskmap.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "geopandas", "folium", "shapely", "pyproj", "scipy", "matplotlib")
@@ -57,7 +57,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_verb_help_imports_no_heavy_library(verb: str) -> None:
     code = (
         "import argparse, sys, importlib\n"
-        f"importlib.import_module('riskmap.commands.{verb}').add_parser("
+        f"importlib.import_module('riskmap.cli.{verb}').add_parser("
         "argparse.ArgumentParser().add_subparsers())\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
@@ -74,8 +74,8 @@ def test_help_lists_every_verb(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_map_choices_are_those_of_riskmap_maps() -> None:
-    from riskmap import maps
-    from riskmap.commands import map as map_verb
+    from riskmap.cli import map as map_verb
+    from riskmap.maps import build as maps
 
     assert (map_verb.VIEWS, map_verb.BASEMAPS, map_verb.OVERLAYS) == (maps.VIEWS, maps.BASEMAPS, maps.OVERLAYS)
 

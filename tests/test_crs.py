@@ -1,4 +1,4 @@
-"""Tests of riskmap.crs against the independent implementation in prcoords."""
+"""Tests of riskmap.io.crs against the independent implementation in prcoords."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskmap import crs
 from riskmap.errors import CRSError
+from riskmap.io import crs
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TOLERANCE_M = 0.5

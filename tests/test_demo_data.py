@@ -1,6 +1,6 @@
 """The Wuhan demo data set: it loads, its files are what data/wuhan/README.md says they are.
 
-Files are read directly with pandas / geopandas / zipfile (not with riskmap.sources), so a
+Files are read directly with pandas / geopandas / zipfile (not with riskmap.io.sources), so a
 bug in the readers cannot hide a bug in the data and the other way round.
 """
 
@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 from riskmap.config import load_layer_kinds, load_project
-from riskmap.crs import to_wgs84_xy
+from riskmap.io.crs import to_wgs84_xy
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wuhan"
 CENSUS_TOTAL = 12_326_518

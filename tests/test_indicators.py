@@ -21,8 +21,8 @@ import shapely
 from shapely.geometry import box
 
 from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
-from riskmap.data import Layer, ProjectData
-from riskmap.indicators import (
+from riskmap.io.data import Layer, ProjectData
+from riskmap.products.indicators import (
     CITY,
     EVIDENCE_TEXTS,
     INDICATOR_IDS,
@@ -393,7 +393,7 @@ layers:
 
 
 def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
-    from riskmap import cli
+    from riskmap.cli import main as cli
 
     out = tmp_path / "out"
     code = cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
@@ -423,7 +423,7 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
 def test_reach_comes_from_the_engine_fields():
     from dataclasses import replace
 
-    from riskmap.assess import compute_fields
+    from riskmap.engine.assess import compute_fields
 
     data, cells = make_data(), make_cells()
     fields = compute_fields(data, cells)
@@ -483,7 +483,7 @@ def test_not_computable_evidence_in_both_languages():
     assert row["evidence"] == "no shelter layer"
     assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
     row = card.city().set_index("id").loc["risk.area_major"]
-    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.assess）"
+    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.engine.assess）"
 
 
 def test_exports_carry_both_evidence_texts(card, tmp_path):
@@ -499,9 +499,9 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     from test_inventory import make_cells as inventory_cells
     from test_inventory import make_data as inventory_data
 
-    from riskmap.commands.indicators import format_scorecard
-    from riskmap.inventory import build_inventory
-    from riskmap.report import build_report
+    from riskmap.cli.indicators import format_scorecard
+    from riskmap.products.inventory import build_inventory
+    from riskmap.products.report import build_report
 
     city = card.city().set_index("id")
     zh_text = city.loc["shelter.walk_population", "evidence_zh"]

@@ -24,8 +24,8 @@ from riskmap.config import (
     Text,
     load_layer_kinds,
 )
-from riskmap.data import Layer, ProjectData
-from riskmap.inventory import (
+from riskmap.io.data import Layer, ProjectData
+from riskmap.products.inventory import (
     Inventory,
     accident_ranking,
     build_area_inventory,

@@ -17,10 +17,11 @@ from browser_support import (
     synthetic_project_data,
 )
 
-from riskmap import assets, maps
 from riskmap.config import MethodConfig
-from riskmap.crs import wgs84_to_gcj02
-from riskmap.levels import LEVELS
+from riskmap.config.levels import LEVELS
+from riskmap.io.crs import wgs84_to_gcj02
+from riskmap.maps import assets
+from riskmap.maps import build as maps
 
 XSS = "<script>alert(1)</script>"
 ALLOWED_URLS = {

@@ -1,11 +1,11 @@
-"""Tests of riskmap.measures.recommend."""
+"""Tests of riskmap.engine.measures.recommend."""
 
 from __future__ import annotations
 
 import pytest
 
 from riskmap.config import load_layer_kinds
-from riskmap.measures import LEVEL_MEASURES, recommend
+from riskmap.engine.measures import LEVEL_MEASURES, recommend
 
 KINDS = load_layer_kinds()
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-import riskmap.cli
+import riskmap.cli.main
 from riskmap.errors import LayerDataError, RegisterError, TransitionError
-from riskmap.register import (
+from riskmap.register.store import (
     HISTORY_COLUMNS,
     LIST_COLUMNS,
     TRANSITIONS,
@@ -592,7 +592,7 @@ def test_open_register_takes_path_area_and_districts_from_the_project(tmp_path: 
 
 
 def _cli(*argv: str) -> int:
-    return riskmap.cli.main(["hazards", *argv])
+    return riskmap.cli.main.main(["hazards", *argv])
 
 
 def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,8 +12,14 @@ import pandas as pd
 import pytest
 from test_inventory import area_ranks, make_cells, make_data
 
-from riskmap.inventory import build_inventory
-from riskmap.report import build_report, focus_extent, render_map_png, write_pdf, write_report
+from riskmap.products.inventory import build_inventory
+from riskmap.products.report import (
+    build_report,
+    focus_extent,
+    render_map_png,
+    write_pdf,
+    write_report,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

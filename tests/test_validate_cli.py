@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from riskmap import cli
+from riskmap.cli import main as cli
 
 GAS_CSV = "编号,名称,经度,纬度,站点等级\nG1,中山加油站,114.3055,30.5928,一级\nG2,汉阳加油站,114.2650,30.6170,二级\n"
 

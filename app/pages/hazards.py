@@ -1,0 +1,250 @@
+"""隐患 — the hidden-hazard register: record, move through the closed loop, list, void, history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import shapely
+import streamlit as st
+
+from app import common
+from app.common import t
+
+MAP_KEY = "hazard_map"
+FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or changed
+
+
+def _label(vocabulary: str, code: str) -> str:
+    from riskmap.register.store import label
+
+    return label(vocabulary, code, common.lang())
+
+
+def _take_click(ctx: common.Context) -> None:
+    """Place the form's location (and district) at the last map click."""
+    from riskmap.maps.build import cell_at
+
+    ss = st.session_state
+    click = ss.pop("hz_pending", None)
+    if not click:
+        return
+    lon, lat = common.clicked_wgs84(click, ctx.settings.basemap)
+    ss["hz_lon"] = round(lon, 6)
+    ss["hz_lat"] = round(lat, 6)
+    cid = cell_at(ctx.assessment.cells, lon, lat, index=ctx.index)
+    if cid is not None:
+        row = ctx.assessment.cells.loc[ctx.assessment.cells["cell_id"] == cid]
+        if len(row):
+            ss["hz_district"] = str(row["district"].iloc[0])
+
+
+def _record_form(ctx: common.Context, reg: Any) -> None:
+    from riskmap.errors import RiskmapError
+    from riskmap.register.store import CATEGORIES, GRADES
+
+    ss = st.session_state
+    if ss.pop("hz_clear_form", False):  # after a registration: a new hazard starts blank
+        for key in ("hz_title", "hz_description"):
+            ss[key] = ""
+    districts = sorted(ctx.data.districts["name"].astype(str))
+    if ss.get("hz_district") not in districts:
+        ss["hz_district"] = districts[0] if districts else ""
+    x0, y0, x1, y1 = ctx.data.districts.to_crs(4326).total_bounds
+    ss.setdefault("hz_lon", round(float((x0 + x1) / 2), 6))
+    ss.setdefault("hz_lat", round(float((y0 + y1) / 2), 6))
+    st.subheader(t("hz_record"))
+    st.caption(t("hz_click"))
+    with st.form("hz_form", clear_on_submit=False):
+        title = st.text_input(t("hz_title"), key="hz_title")
+        c1, c2 = st.columns(2)
+        category = c1.selectbox(t("hz_category"), list(CATEGORIES), key="hz_category",
+                                format_func=common.labels(CATEGORIES, lambda c: _label("category", c)))
+        grade = c2.radio(t("hz_grade"), list(GRADES), key="hz_grade", horizontal=True,
+                         format_func=common.labels(GRADES, lambda g: _label("grade", g)))
+        district = st.selectbox(t("hz_district"), districts, key="hz_district")
+        c3, c4 = st.columns(2)
+        lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
+        lat = c4.number_input(t("hz_lat"), key="hz_lat", format="%.6f", step=0.0001)
+        c5, c6 = st.columns(2)
+        found_by = c5.text_input(t("hz_found_by"), key="hz_found_by")
+        unit = c6.text_input(t("hz_unit"), key="hz_unit")
+        deadline = st.date_input(t("hz_deadline"), value=date.today() + timedelta(days=30), key="hz_deadline")
+        description = st.text_area(t("hz_description"), key="hz_description", height=68)
+        submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
+    if submitted:
+        try:
+            number = reg.add(title=title, category=category, grade=grade, lon=float(lon), lat=float(lat),
+                             district=district, found_by=found_by, responsible_unit=unit,
+                             deadline=deadline, description=description)
+        except RiskmapError as exc:
+            common.show_error(exc)
+        else:
+            ss["hz_message"] = t("hz_registered", number=number)
+            ss["hz_selected"] = number
+            ss["hz_clear_form"] = True
+            ss["hz_focus"] = [float(lat), float(lon)]
+            st.rerun()
+
+
+def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
+    from riskmap.register.store import GRADES, STATUSES, format_hazards, list_hazards
+
+    st.subheader(t("hz_list"))
+    c1, c2, c3 = st.columns(3)
+    statuses = c1.multiselect(t("hz_status"), list(STATUSES), key="hz_f_status",
+                              format_func=common.labels(STATUSES, lambda s: _label("status", s)))
+    grades = c2.multiselect(t("hz_grade"), list(GRADES), key="hz_f_grade",
+                            format_func=common.labels(GRADES, lambda g: _label("grade", g)))
+    names = sorted(ctx.data.districts["name"].astype(str))
+    districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
+    c4, c5, c6 = st.columns(3)
+    overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")
+    listed = c5.checkbox(t("hz_only_listed"), key="hz_f_listed")
+    voided = c6.checkbox(t("hz_include_voided"), key="hz_f_voided")
+    df = list_hazards(reg, status=statuses or None, grade=grades or None, district=districts or None,
+                      overdue=True if overdue else None, listed=True if listed else None,
+                      include_voided=voided)
+    if df.empty:
+        st.caption(t("hz_none"))
+        return df
+    st.caption(t("hz_count", n=len(df)))
+    st.dataframe(format_hazards(df, common.lang()), hide_index=True, width="stretch",
+                 height=_table_height(len(df)))
+    return df
+
+
+def _record_panel(reg: Any, df: pd.DataFrame) -> None:
+    from riskmap.register.store import OPEN_STATUSES, TRANSITIONS, get_hazard
+
+    ss = st.session_state
+    numbers = list(df["number"].astype(str)) if not df.empty else []
+    if not numbers:
+        return
+    if ss.get("hz_selected") not in numbers:
+        ss["hz_selected"] = numbers[0]
+    number = st.selectbox(t("hz_select"), numbers, key="hz_selected",
+                          format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}")
+    record = get_hazard(reg, number)
+    status = record["status"]
+    focus = [float(record["lat"]), float(record["lon"])]
+    st.text(f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
+            f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('hz_history')}**")
+        hist = _history_table(record["history"])
+        if not hist.empty:
+            st.dataframe(hist, hide_index=True, width="stretch", height=_table_height(len(hist)))
+    with right:
+        st.markdown(f"**{t('hz_actions')}**")
+        by = st.text_input(t("hz_by"), key="hz_by")
+        note = st.text_input(t("hz_note"), key="hz_note")
+        moves = TRANSITIONS.get(status, ())
+        if status not in OPEN_STATUSES:
+            st.caption(t("hz_no_moves"))
+        for target in moves:
+            if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
+                _act(lambda target=target: reg.move(number, target, by=by, note=note),
+                     t("hz_moved", number=number, status=_label("status", target)), focus)
+        if status in OPEN_STATUSES and record["grade"] == "major":
+            with st.expander(t("hz_supervise")):
+                unit = st.text_input(t("hz_sup_unit"), key="hz_sup_unit")
+                deadline = st.date_input(t("hz_sup_deadline"), value=date.today() + timedelta(days=15),
+                                         key="hz_sup_deadline")
+                if st.button(t("hz_supervise"), key="hz_list_btn"):
+                    _act(lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
+                         t("hz_listed_ok", number=number), focus)
+        if status in OPEN_STATUSES:
+            with st.expander(t("hz_void")):
+                reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
+                if st.button(t("hz_void"), key="hz_void_btn"):
+                    _act(lambda: reg.void(number, reason, by=by), t("hz_voided", number=number), focus)
+
+
+def _table_height(n_rows: int, most: int = 300) -> int:
+    """Pixels for a data frame of ``n_rows`` rows (no empty grid below a short table)."""
+    return int(min(most, 38 + 35 * max(n_rows, 1)))
+
+
+def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
+    """A record's changes for people: labels in the page's language, local time to the minute."""
+    hist = pd.DataFrame(history)
+    if hist.empty:
+        return hist
+    when = pd.to_datetime(hist["changed_at"], utc=True, errors="coerce")
+    local = when.dt.tz_convert(datetime.now().astimezone().tzinfo).dt.strftime("%Y-%m-%d %H:%M")
+
+    def status(value: object) -> str:
+        return _label("status", value) if isinstance(value, str) and value else ""
+
+    return pd.DataFrame({
+        t("hz_h_step"): hist["step"],
+        t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
+        t("hz_by"): hist["actor"].fillna("").astype(str),
+        t("hz_h_action"): [_label("action", a) for a in hist["action"]],
+        t("hz_h_from"): [status(v) for v in hist["from_status"]],
+        t("hz_h_to"): [status(v) for v in hist["to_status"]],
+        t("hz_note"): hist["note"].fillna("").astype(str),
+    })
+
+
+def _act(action: Any, message: str, focus: list[float]) -> None:
+    """Run a register change; on success show ``message`` and centre the map on ``focus`` (lat, lon)."""
+    from riskmap.errors import RiskmapError
+    from riskmap.register.store import HazardTransitionError
+
+    try:
+        action()
+    except HazardTransitionError as exc:
+        st.error(common.plain(exc.text(common.lang())))
+    except RiskmapError as exc:
+        common.show_error(exc)
+    else:
+        st.session_state["hz_message"] = message
+        st.session_state["hz_focus"] = focus
+        st.rerun()
+
+
+def render() -> None:
+    ctx = common.open_page("page_hazards", "hz_intro", show_caption=False)
+    if ctx is None:
+        return
+    st.caption(t("hz_db", path=common.plain(ctx.register_path)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
+    reg = ctx.register
+    if reg is None:
+        return
+    message = st.session_state.pop("hz_message", None)
+    if message:
+        st.success(message)
+        st.toast(message)
+    _take_click(ctx)
+    x0, y0, x1, y1 = (float(v) for v in ctx.data.districts.to_crs(4326).total_bounds)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        m = ctx.risk_map(overlays=("districts", "hidden_hazards"))
+        lon, lat = st.session_state.get("hz_lon"), st.session_state.get("hz_lat")
+        marker = None
+        if lon is not None and lat is not None:
+            marker = common.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
+                                          name="picked", color="#6a3d9a")
+        # After a change the map shows the hazard changed (its colour, or its absence).
+        focus = st.session_state.get("hz_focus")
+        if focus and not (x0 <= focus[1] <= x1 and y0 <= focus[0] <= y1):
+            focus = None  # a hazard of another project
+        center = common.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
+        common.show_map(m, MAP_KEY, height=520, highlight=marker, center=center,
+                        zoom=FOCUS_ZOOM if focus else None,
+                        on_change=common.remember_click(MAP_KEY, "hz_pending"))
+        if lon is not None and lat is not None:
+            st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
+    with right:
+        _record_form(ctx, reg)
+    st.divider()
+    df = _register_table(ctx, reg)
+    _record_panel(reg, df)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,175 @@
+"""``python -m riskmap assess PROJECT --out DIR``: assess a project and write its results.
+
+Writes, into DIR:
+
+* ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
+  :attr:`riskmap.engine.assess.Assessment.cells`;
+* ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
+  level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
+* ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);
+* ``summary.json`` — counts per level (city and district), parameters, input file hashes,
+  riskmap version and seconds per stage.
+
+Progress (stage names, and tile progress on a terminal) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from riskmap import __version__
+from riskmap.config.levels import LEVELS
+
+if TYPE_CHECKING:
+    from riskmap.engine.assess import Assessment
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``assess`` verb."""
+    parser = subparsers.add_parser(
+        "assess",
+        help="assess risk on a grid and write cells.parquet, districts.csv, summary.json",
+        description="Read a project, score every grid cell (hazard, exposure, vulnerability, "
+        "coping gap, four risk levels) and write the results to a folder.",
+    )
+    parser.add_argument("project", metavar="PROJECT", help="project.yaml, its folder, or a short name (wuhan)")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created)")
+    parser.add_argument("--cell-size", type=float, default=None, metavar="M", help="square cell side in metres")
+    parser.add_argument("--grid", choices=("square", "h3"), default=None, help="grid kind (default: the project's)")
+    parser.add_argument("--h3-resolution", type=int, default=None, metavar="N", help="H3 resolution (with --grid h3)")
+    parser.add_argument("--tile-size", type=float, default=None, metavar="M", help="tile side in metres")
+    parser.set_defaults(run=run)
+    return parser
+
+
+class _Progress:
+    """Stage lines on stderr; a live tile counter when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.stage = ""
+        self.t0 = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.t0
+        if stage != self.stage:
+            if self.tty and self.stage:
+                self.stream.write("\n")
+            self.stage = stage
+            if not self.tty:
+                self.stream.write(f"[{elapsed:6.1f}s] {stage} ...\n")
+        if self.tty:
+            self.stream.write(f"\r[{elapsed:6.1f}s] {stage}: {done}/{total} tiles" if total > 1 else f"\r[{elapsed:6.1f}s] {stage}")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty and self.stage:
+            self.stream.write("\n")
+            self.stage = ""
+        self.stream.write(f"[{time.perf_counter() - self.t0:6.1f}s] {text}\n")
+        self.stream.flush()
+
+
+def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
+    """The content of summary.json.
+
+    Parameters
+    ----------
+    result
+        The assessment.
+    file_hashes
+        Input file name -> sha256.
+    timings
+        Seconds per stage.
+
+    Returns
+    -------
+    dict
+    """
+    cells = result.cells
+    levels = list(reversed(LEVELS))
+    counts = cells["level_rank"].value_counts()
+    by_district: dict[str, dict[str, int]] = {}
+    grouped = cells.groupby(["district", "level_rank"], observed=True).size()
+    for (district, rank), n in grouped.items():
+        by_district.setdefault(str(district), {lv.en.lower(): 0 for lv in levels})
+        by_district[str(district)][LEVELS[int(rank) - 1].en.lower()] = int(n)
+    project = result.fields.project
+    return {
+        "project": project.name,
+        "title": project.title.model_dump(),
+        "riskmap_version": __version__,
+        "cells": len(cells),
+        "levels": [
+            {"rank": lv.rank, "zh": lv.zh, "en": lv.en, "color": lv.color, "cells": int(counts.get(lv.rank, 0))}
+            for lv in levels
+        ],
+        "districts": by_district,
+        "complete": bool(cells["complete"].all()) if len(cells) else True,
+        "missing_components": list(result.fields.missing),
+        "parameters": {
+            **result.params,
+            "weights": result.weights.model_dump(),
+            "layer_weights": dict(_layer_weights(result)),
+        },
+        "input_files": file_hashes,
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _layer_weights(result: Assessment) -> dict[str, float]:
+    from riskmap.engine.assess import _layer_weights as weights_of
+
+    return weights_of(result.fields, result.weights)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``assess`` verb; returns the exit code."""
+    progress = _Progress(sys.stderr)
+    t0 = time.perf_counter()
+    progress.line("reading the project")
+    from riskmap.config import load_project
+    from riskmap.engine.assess import assess
+    from riskmap.io.sources import load_project_data
+
+    project = load_project(args.project)
+    data = load_project_data(project)
+    t_read = time.perf_counter()
+    if data.unavailable:
+        for name, why in data.unavailable.items():
+            progress.line(f"layer '{name}' left out: {why}")
+    result = assess(
+        data,
+        cell_size=args.cell_size,
+        grid=args.grid,
+        h3_resolution=args.h3_resolution,
+        tile_size=args.tile_size,
+        progress=progress,
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    progress.line(f"writing {out}")
+    t_write = time.perf_counter()
+    wgs = result.to_wgs84()
+    wgs.to_parquet(out / "cells.parquet", index=False)
+
+    # ---- Risk inventory (riskmap.products.inventory): inventory.csv, inventory.xlsx, districts.csv.
+    from riskmap.products import inventory
+
+    inv = inventory.build_inventory(data, result.cells, result.params)
+    inventory.write_assess_outputs(inv, out)
+    # ---- end of the inventory call site.
+
+    t_end = time.perf_counter()
+    timings = {"read": t_read - t0, **result.timings, "write": t_end - t_write, "total": t_end - t0}
+    summary = summarise(result, data.file_hashes, timings)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    counts = ", ".join(f"{lv['zh']} {lv['cells']:,}" for lv in summary["levels"])
+    progress.line(f"done in {timings['total']:.1f} s: {len(result.cells):,} cells ({counts})")
+    return 0

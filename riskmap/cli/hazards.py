@@ -1,0 +1,234 @@
+"""``python -m riskmap hazards ...``: the hidden-hazard register from the command line.
+
+Verbs: ``add``, ``move``, ``supervise``, ``void``, ``list``, ``show``, ``summary``,
+``import``, ``export``. Every verb takes ``--db PATH`` (the register's database) or
+``--project PROJECT`` (the project's register path, area and districts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from riskmap.cli.common import format_table, pad, text_width
+from riskmap.errors import RegisterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write it as 2024-03-01") from None
+
+
+def _common() -> argparse.ArgumentParser:
+    # SUPPRESS keeps a value given before the verb from being reset by the verb's parser.
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH",
+                   help="the register's SQLite file (created when missing)")
+    p.add_argument("--project", default=argparse.SUPPRESS, metavar="PROJECT",
+                   help="take the register path, area and districts from this project")
+    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                   help="language of labels (default zh)")
+    return p
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``hazards`` verb and its sub-verbs to the top-level parser."""
+    common = _common()
+    parser = subparsers.add_parser(
+        "hazards", parents=[common], help="hidden-hazard register (隐患台账): add, move, list ...",
+        description="Hidden-hazard register: unified numbers, the closed loop "
+        "已登记 -> 整改中 -> 待验收 -> 已销号, listing for supervision, an audit trail.",
+    )
+    sub = parser.add_subparsers(dest="hazards_verb", metavar="VERB", required=True)
+
+    p = sub.add_parser("add", parents=[common], help="register a new hazard; prints its number")
+    p.add_argument("--title", required=True)
+    p.add_argument("--category", required=True,
+                   help="危化 烟花爆竹 工贸 建设施工 消防 防汛 地质灾害 燃气 交通 其他 (or hazmat, fire ...)")
+    p.add_argument("--grade", required=True, help="一般 or 重大 (general / major)")
+    p.add_argument("--lon", required=True, type=float, help="WGS84 longitude")
+    p.add_argument("--lat", required=True, type=float, help="WGS84 latitude")
+    p.add_argument("--district", required=True)
+    p.add_argument("--adcode", help="the district's 6-digit adcode (optional with --project)")
+    p.add_argument("--found-by", required=True)
+    p.add_argument("--found-at", type=_date, help="date found (default today)")
+    p.add_argument("--deadline", required=True, type=_date, help="rectification deadline")
+    p.add_argument("--unit", required=True, help="responsible unit")
+    p.add_argument("--description", default="")
+    p.add_argument("--layer", help="link: the layer binding name of a related feature")
+    p.add_argument("--feature", help="link: the feature's id in that layer")
+    p.add_argument("--by", help="who registers it (default: --found-by)")
+    p.add_argument("--note", default="")
+
+    p = sub.add_parser("move", parents=[common], help="move a hazard along the closed loop")
+    p.add_argument("number")
+    p.add_argument("--to", required=True, metavar="STATUS",
+                   help="整改中 / 待验收 / 已销号 (or rectifying, awaiting_acceptance, closed)")
+    p.add_argument("--by", required=True)
+    p.add_argument("--note", default="")
+
+    p = sub.add_parser("supervise", parents=[common],
+                       help="list a major hazard for supervision (挂牌督办)")
+    p.add_argument("number")
+    p.add_argument("--unit", required=True, help="supervising unit")
+    p.add_argument("--deadline", required=True, type=_date)
+    p.add_argument("--by", required=True)
+    p.add_argument("--note", default="")
+
+    p = sub.add_parser("void", parents=[common], help="void a hazard (kept, off the map)")
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", required=True)
+
+    p = sub.add_parser("list", parents=[common], help="print hazards, overdue and listed first")
+    p.add_argument("--status", action="append", help="a status, or 'open'; repeatable")
+    p.add_argument("--grade", help="一般 or 重大 (general / major)")
+    p.add_argument("--category", help="a category, e.g. 危化 or hazmat")
+    p.add_argument("--district", action="append", help="a district name; repeatable")
+    p.add_argument("--overdue", action="store_true", help="only overdue hazards")
+    p.add_argument("--listed", action="store_true", help="only hazards listed for supervision")
+    p.add_argument("--all", action="store_true", help="voided ones too")
+    p.add_argument("--today", type=_date, help="the date taken as today (default: today)")
+
+    p = sub.add_parser("show", parents=[common], help="print one hazard with its history")
+    p.add_argument("number")
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+
+    p = sub.add_parser("summary", parents=[common], help="open, listed, overdue hazards by district")
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+
+    p = sub.add_parser("import", parents=[common],
+                       help="register every row of a CSV/XLSX file (all or nothing)")
+    p.add_argument("file", help=".csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx; header in row 1")
+    p.add_argument("--by", required=True, help="who imports (kept in each record's history)")
+    p.add_argument("--sheet", help="worksheet of an .xlsx (default: the first)")
+    p.add_argument("--dry-run", action="store_true", help="check the file only")
+
+    p = sub.add_parser("export", parents=[common], help="write the register to .xlsx or .csv")
+    p.add_argument("file", help="the .xlsx or .csv file to write")
+    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from riskmap.register.store import HazardRegister, open_register
+
+    db = getattr(args, "db", None)
+    project_ref = getattr(args, "project", None)
+    if project_ref is not None:
+        from riskmap.config import load_project
+
+        project = load_project(project_ref)
+        if db is None:
+            return open_register(project)
+        from riskmap.register.store import project_bbox, project_districts
+
+        return HazardRegister(db, bbox=project_bbox(project), districts=project_districts(project))
+    if db is None:
+        raise RegisterError("say which register: --db PATH or --project PROJECT")
+    return HazardRegister(db)
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd  # already loaded by riskmap.register.store when this runs
+
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _table(df: pd.DataFrame) -> str:
+    """A plain-text table of a frame that lines up Chinese characters (two columns wide)."""
+    rows = [[str(c) for c in df.columns]] + [
+        ["" if _missing(v) else str(v) for v in row] for row in df.itertuples(index=False, name=None)
+    ]
+    return format_table(rows)
+
+
+_LIST_FIELDS = ("number", "grade", "status", "overdue", "listed", "deadline", "district", "title")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one ``hazards`` sub-verb; returns the exit code."""
+    from riskmap.register.store import EXPORT_FIELDS, district_summary, format_hazards, label
+
+    lang = getattr(args, "lang", None) or "zh"
+    verb = args.hazards_verb
+    with _open(args) as reg:
+        if verb == "add":
+            number = reg.add(
+                title=args.title, category=args.category, grade=args.grade, lon=args.lon,
+                lat=args.lat, district=args.district, adcode=args.adcode,
+                found_by=args.found_by, found_at=args.found_at, deadline=args.deadline,
+                responsible_unit=args.unit, description=args.description,
+                layer_binding=args.layer, feature_id=args.feature, by=args.by, note=args.note,
+            )
+            print(number)
+        elif verb == "move":
+            status = reg.move(args.number, args.to, by=args.by, note=args.note)
+            print(f"{args.number}: {label('status', status, lang)}")
+        elif verb == "supervise":
+            reg.list_for_supervision(args.number, args.unit, args.deadline, by=args.by,
+                                     note=args.note)
+            print(f"{args.number}: {'listed for supervision' if lang == 'en' else '已挂牌督办'}")
+        elif verb == "void":
+            reg.void(args.number, args.reason, by=args.by)
+            print(f"{args.number}: {label('status', 'voided', lang)}")
+        elif verb == "list":
+            df = reg.list(
+                status=args.status, grade=args.grade, category=args.category,
+                district=args.district, overdue=True if args.overdue else None,
+                listed=True if args.listed else None, include_voided=args.all, today=args.today,
+            )
+            table = format_hazards(df, lang)
+            table = table.iloc[:, [EXPORT_FIELDS.index(f) for f in _LIST_FIELDS]]
+            print(_table(table) if len(table) else ("(none)" if lang == "en" else "（无）"))
+            print(f"{len(table)} hazard(s)" if lang == "en" else f"共 {len(table)} 条")
+        elif verb == "show":
+            _show(reg, args.number, lang, args.today)
+        elif verb == "summary":
+            print(_table(district_summary(reg, today=args.today)))
+        elif verb == "import":
+            result = reg.import_file(args.file, by=args.by, sheet=args.sheet, dry_run=args.dry_run)
+            for problem in result.report:
+                print(problem)
+            if args.dry_run:
+                print(f"{result.file}: {result.rows} row(s) OK; nothing written (--dry-run)")
+            else:
+                print(f"{result.file}: {result.count} hazard(s) registered")
+                for number in result.numbers:
+                    print(number)
+        elif verb == "export":
+            path = reg.export(args.file, lang, today=args.today)
+            print(path)
+    return 0
+
+
+def _show(reg: Any, number: str, lang: str, today: date | None) -> None:
+    from riskmap.register.store import format_hazards, label
+
+    df = reg.list(include_voided=True, today=today)
+    row = df[df["number"] == number]
+    if row.empty:
+        reg.get(number)  # raises RegisterError naming the number
+    shown = format_hazards(row, lang).iloc[0]
+    width = max(text_width(str(h)) for h in shown.index)
+    for header, value in shown.items():
+        if _missing(value) or value == "":
+            continue
+        print(f"{pad(str(header), width)}  {value}")
+    print()
+    print("History:" if lang == "en" else "处理记录：")
+    hist = reg.history(number)
+    for r in hist.itertuples(index=False):
+        start = label("status", r.from_status, lang) if isinstance(r.from_status, str) else "-"
+        note = f"  {r.note}" if isinstance(r.note, str) and r.note else ""
+        print(f"  {r.step}. {r.changed_at}  {r.actor}  {label('action', r.action, lang)}  "
+              f"{start} -> {label('status', r.to_status, lang)}{note}")

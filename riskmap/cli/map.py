@@ -1,0 +1,69 @@
+"""``python -m riskmap map PROJECT --out map.html``: a standalone, offline risk map.
+
+Reads the project (with the open hazards of its hidden-hazard register when the database
+exists), assesses it, and writes one HTML file with Leaflet embedded: with the default
+``--basemap none`` the page makes no request to any other host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
+
+# The choices of riskmap.maps.build (VIEWS, BASEMAPS, OVERLAYS), written out so that ``--help``
+# does not import folium; tests/test_cli.py checks that they stay the same.
+VIEWS = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
+BASEMAPS = ("none", "osm", "amap")
+OVERLAYS = ("detail", "districts", "shelters", "shelter_radius", "fire_stations", "fire_reach",
+            "community_stations", "seismic_stations", "supply_depots", "rescue_teams", "hazards",
+            "hazard_areas", "hidden_hazards")  # fmt: skip
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``map`` verb."""
+    parser = subparsers.add_parser(
+        "map",
+        help="write the electronic risk map as one standalone offline HTML file",
+        description="Assess a project and write its four-colour risk map (or a continuous view) "
+        "as one HTML file with Leaflet embedded. With --basemap none the page works offline.",
+    )
+    add_assess_arguments(parser)
+    parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="HTML file to write")
+    parser.add_argument("--view", choices=VIEWS, default="level", help="what the cells show (default: level)")
+    parser.add_argument("--basemap", choices=BASEMAPS, default="none",
+                        help="none (offline, default), osm, or amap (GCJ-02 tiles; overlays shifted)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default: zh)")
+    parser.add_argument("--show", nargs="*", choices=OVERLAYS, default=None, metavar="OVERLAY",
+                        help=f"overlays shown on opening (default: detail districts); any of: {', '.join(OVERLAYS)}")
+    parser.add_argument("--max-detail-cells", type=int, default=2000, metavar="N",
+                        help="highest-scoring orange and red cells drawn with outlines and tooltips "
+                        "(default: 2000)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``map`` verb; returns the exit code."""
+    from riskmap.maps.build import build_map, save_map
+
+    done = load_and_assess(args)
+    t0 = time.perf_counter()
+    m = build_map(
+        done.result.cells,
+        done.data,
+        view=args.view,
+        basemap=args.basemap,
+        lang=args.lang,
+        overlays=args.show,
+        assets="inline",
+        cell_size=args.cell_size,
+        max_detail_cells=args.max_detail_cells,
+    )
+    out = save_map(m, args.out)
+    size = out.stat().st_size
+    progress(f"wrote {out} ({size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")
+    return 0

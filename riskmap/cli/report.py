@@ -1,0 +1,67 @@
+"""``python -m riskmap report PROJECT --out report.html [--pdf]``: the printable report.
+
+Assesses the project (with the open hazards of its hidden-hazard register when the
+database exists) and writes one self-contained HTML page (A4 print styles, the
+four-colour map as an embedded image, districts, top sources and areas, the safe-city
+scorecard, parameters and input hashes); ``--pdf`` also prints it with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``report`` verb."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write the printable risk assessment report (HTML, optionally PDF)",
+        description="Assess a project and write a self-contained, printable HTML report; with "
+        "--pdf also print it to PDF next to it with headless Chromium.",
+    )
+    add_assess_arguments(parser)
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="HTML file to write"
+    )
+    parser.add_argument(
+        "--pdf", action="store_true", help="also write FILE with .pdf (needs chromium)"
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
+    parser.add_argument("--no-indicators", action="store_true",
+                        help="leave out the safe-city scorecard")  # fmt: skip
+    parser.add_argument("--top", type=int, default=20, metavar="N",
+                        help="rows of the top sources and areas tables (default: 20)")  # fmt: skip
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``report`` verb; returns the exit code."""
+    from riskmap.products.inventory import build_inventory
+    from riskmap.products.report import build_report, write_pdf, write_report
+
+    done = load_and_assess(args)
+    data, cells = done.data, done.result.cells
+    t0 = time.perf_counter()
+    inv = build_inventory(data, cells, done.result.params)
+    indicators = None
+    if not args.no_indicators:
+        from riskmap.products.indicators import compute_indicators
+        from riskmap.register.store import district_summary
+
+        summary = district_summary(done.register) if done.register is not None else None
+        indicators = compute_indicators(data, cells, register_summary=summary,
+                                        fields=done.result.fields).table
+    html_text = build_report(data, cells, inv, lang=args.lang, indicators=indicators, top_n=args.top)
+    out = write_report(html_text, args.out)
+    progress(f"report built ({time.perf_counter() - t0:.1f} s)")
+    print(f"wrote {out}")
+    if args.pdf:
+        pdf = write_pdf(out, out.with_suffix(".pdf"))
+        print(f"wrote {pdf}")
+    return 0

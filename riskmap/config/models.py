@@ -1,0 +1,409 @@
+"""Typed, validated configuration: layer kinds (riskmap/config/kinds/*.yaml) and projects (project.yaml).
+
+Every model is frozen and rejects unknown keys, so a typo in a YAML file fails loudly
+with the file and the key path instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from riskmap.errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The installed ``riskmap`` package."""
+LAYERS_DIR = Path(__file__).resolve().parent / "kinds"
+"""The layer kinds shipped with the package (package data, so an installed wheel has them)."""
+REPO_ROOT = PACKAGE_ROOT.parent
+DATA_DIR = REPO_ROOT / "data"
+"""Demo projects of a source checkout (``data/<name>/project.yaml``)."""
+BUNDLED_DATA_DIR = PACKAGE_ROOT / "_data"
+"""Demo projects shipped inside an installed wheel (the same files as ``data/``)."""
+
+
+def data_dirs() -> list[Path]:
+    """Folders searched for a project's short name: the checkout's ``data/``, then the
+    demos shipped inside the installed package."""
+    return [d for d in (DATA_DIR, BUNDLED_DATA_DIR) if d.is_dir()]
+
+Role = Literal["hazard", "exposure", "vulnerability", "capacity", "context"]
+GeometryType = Literal["point", "line", "polygon", "any"]
+Method = Literal["kernel", "overlap", "population", "shelter", "reach", "none"]
+Decay = Literal["linear", "gaussian", "exponential", "step"]
+FieldType = Literal["str", "int", "float", "date", "category", "bool"]
+Component = Literal["hazard", "exposure", "vulnerability", "coping_gap"]
+Lang = Literal["zh", "en"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class FieldSpec(_Strict):
+    """One attribute of a layer kind, as riskmap names it (canonical field name is the key)."""
+
+    type: FieldType
+    label: Text
+    required: bool = False
+    unique: bool = False
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    aliases: tuple[str, ...] = ()
+    """Column headers commonly used for this field (Chinese included), for auto-suggestion."""
+
+    @model_validator(mode="after")
+    def _category_has_allowed(self) -> FieldSpec:
+        if self.type == "category" and not self.allowed:
+            raise ValueError("a field of type 'category' needs 'allowed' values")
+        return self
+
+
+class ValueRule(_Strict):
+    """Per-feature value (intensity, radius, capacity ...) derived from attributes.
+
+    value = ``values[feature[field]]`` when ``field`` names a category field and the value
+    is listed, else ``default``; then ``+ sum(coef * feature[f] for f, coef in terms)``;
+    then clipped to [``min``, ``max``].
+    """
+
+    default: float
+    field: str | None = None
+    values: dict[str, float] = Field(default_factory=dict)
+    terms: dict[str, float] = Field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+
+
+class Style(_Strict):
+    color: str = "#555555"
+    icon: str = "circle"
+    fill_opacity: float = 0.6
+    radius_px: float = 4.0
+
+
+class LayerKind(_Strict):
+    """What a kind of layer means: role, schema, how it acts on the risk, how it looks."""
+
+    kind: str
+    name: Text
+    role: Role
+    geometry: GeometryType
+    method: Method
+    group: str = ""
+    """Free grouping for the UI, e.g. ``hazmat``, ``natural``, ``history``, ``shelter``."""
+    category_code: str = Field(pattern=r"^[A-Z]{2,4}$")
+    """Short code used in unified numbers (risk inventory, hazard register)."""
+    fields: dict[str, FieldSpec]
+    intensity: ValueRule | None = None
+    radius: ValueRule | None = None
+    decay: Decay = "gaussian"
+    weight: float = Field(default=1.0, ge=0)
+    """Default weight of the layer inside its component."""
+    reference: float | None = Field(default=None, gt=0)
+    """Raw field value that saturates the layer's normalised score (see docs/METHOD.md)."""
+    buffer_m: float = Field(default=0.0, ge=0)
+    """Line and point geometries of an ``overlap`` layer are buffered by this many metres."""
+    params: dict[str, float] = Field(default_factory=dict)
+    """Method-specific numbers (e.g. speed_kmh, turnout_min, area_per_person_m2)."""
+    accident_types: tuple[str, ...] = ()
+    department: Text | None = None
+    style: Style = Style()
+    measures: tuple[Text, ...] = ()
+    description: Text | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _has_id(cls, v: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        if "id" not in v:
+            raise ValueError("every layer kind declares an 'id' field")
+        return v
+
+    @model_validator(mode="after")
+    def _rules_name_known_fields(self) -> LayerKind:
+        for rule_name in ("intensity", "radius"):
+            rule: ValueRule | None = getattr(self, rule_name)
+            if rule is None:
+                continue
+            for f in [rule.field, *rule.terms]:
+                if f is not None and f not in self.fields:
+                    raise ValueError(f"{rule_name} refers to unknown field '{f}'")
+        if self.method == "kernel" and (self.intensity is None or self.radius is None):
+            raise ValueError("a 'kernel' layer needs 'intensity' and 'radius'")
+        return self
+
+    @property
+    def required_fields(self) -> list[str]:
+        return [k for k, f in self.fields.items() if f.required]
+
+
+class LayerBinding(_Strict):
+    """A project's binding of one file to one layer kind."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: str
+    path: str
+    crs: str = "WGS84"
+    """WGS84, CGCS2000, GCJ02, BD09, or any 'EPSG:nnnn'."""
+    encoding: str | None = None
+    """Text encoding of a CSV; detected when absent (UTF-8, UTF-8 with BOM, GBK/GB18030)."""
+    sheet: str | None = None
+    layer: str | None = None
+    x: str | None = None
+    """Column holding longitude / easting, for tables."""
+    y: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    """riskmap field name -> the column header in the file."""
+    weight: float | None = Field(default=None, ge=0)
+    enabled: bool = True
+
+
+class BoundaryConfig(_Strict):
+    path: str
+    crs: str = "WGS84"
+    name_column: str = "name"
+    adcode_column: str = "adcode"
+
+
+class GridConfig(_Strict):
+    kind: Literal["square", "h3"] = "square"
+    cell_size: float = Field(default=250.0, gt=0)
+    h3_resolution: int = Field(default=8, ge=0, le=15)
+    tile_size: float = Field(default=20_000.0, gt=0)
+
+
+class LevelConfig(_Strict):
+    """How scores become the four levels (see docs/METHOD.md)."""
+
+    rule: Literal["matrix", "breaks", "quantiles", "natural_breaks"] = "matrix"
+    likelihood_breaks: tuple[float, float, float, float] = (1.0, 2.5, 4.0, 5.5)
+    """H values separating likelihood classes 1|2|3|4|5."""
+    severity_breaks: tuple[float, float, float, float] = (1.2, 1.7, 2.3, 2.9)
+    """C values separating severity classes 1|2|3|4|5."""
+    score_breaks: tuple[float, float, float] = (10.0, 25.0, 45.0)
+    """Score values separating 低|一般|较大|重大 for the 'breaks' rule."""
+    quantiles: tuple[float, float, float] = (0.60, 0.90, 0.98)
+    """Cumulative shares separating 低|一般|较大|重大 for the 'quantiles' rule."""
+    sample_size: int = Field(default=2_000, ge=100, le=5_000)
+    """Cells sampled (seeded) to fit the 'natural_breaks' rule (Fisher-Jenks)."""
+    seed: int = 0
+    """Seed of that sample."""
+
+
+ComponentWeightName = Literal["exposure", "vulnerability", "coping_gap"]
+
+
+def _default_component_weights() -> dict[ComponentWeightName, float]:
+    return {"exposure": 0.5, "vulnerability": 0.2, "coping_gap": 0.3}
+
+
+class WeightsConfig(_Strict):
+    components: dict[ComponentWeightName, float] = Field(default_factory=_default_component_weights)
+    layers: dict[str, float] = Field(default_factory=dict)
+    """Binding name -> weight inside its component (overrides the kind's default)."""
+
+
+class MethodConfig(_Strict):
+    """Numbers of the method that are not per layer (every one documented in METHOD.md)."""
+
+    fire_speed_kmh: float = Field(default=30.0, gt=0)
+    fire_turnout_min: float = Field(default=1.0, ge=0)
+    fire_target_min: float = Field(default=5.0, gt=0)
+    detour_factor: float = Field(default=1.3, ge=1.0)
+    """Network distance / straight-line distance, for reach times without a road network."""
+    shelter_area_per_person_m2: float = Field(default=1.5, gt=0)
+    shelter_radius_m: dict[str, float] = Field(
+        default_factory=lambda: {"紧急": 500.0, "固定": 2000.0, "中心": 5000.0}
+    )
+    top_contributors: int = Field(default=3, ge=1, le=10)
+    vulnerable_density_reference_km2: float = Field(default=100.0, gt=0)
+    """Vulnerable people per km² at which the density part of V saturates (see METHOD.md)."""
+    shortfall_below: float = Field(default=0.5, ge=0, le=1)
+    """A capacity layer whose score (0-1) in a cell is below this adds its measures there."""
+
+
+class RegisterConfig(_Strict):
+    path: str = "../../var/{name}-hazards.sqlite"
+
+
+class Project(_Strict):
+    """A city project: its files, grid, weights and method."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: Text
+    adcode: str = Field(pattern=r"^\d{6}$")
+    boundary: BoundaryConfig
+    districts: BoundaryConfig
+    working_crs: str = "auto"
+    grid: GridConfig = GridConfig()
+    weights: WeightsConfig = WeightsConfig()
+    levels: LevelConfig = LevelConfig()
+    method: MethodConfig = MethodConfig()
+    hazard_register: RegisterConfig = RegisterConfig()
+    layers: tuple[LayerBinding, ...]
+    root: Path = Path()
+    """Folder of the project file; relative paths resolve against it (set by load_project)."""
+
+    @field_validator("layers")
+    @classmethod
+    def _unique_names(cls, v: tuple[LayerBinding, ...]) -> tuple[LayerBinding, ...]:
+        seen: set[str] = set()
+        for b in v:
+            if b.name in seen:
+                raise ValueError(f"layer name '{b.name}' is used twice")
+            seen.add(b.name)
+        return v
+
+    def resolve(self, path: str) -> Path:
+        """A path from the project file, made absolute against the project's folder."""
+        p = Path(path.format(name=self.name))
+        return p if p.is_absolute() else (self.root / p).resolve()
+
+    def binding(self, name: str) -> LayerBinding:
+        for b in self.layers:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+    def layer_weight(self, binding: LayerBinding, kind: LayerKind) -> float:
+        """Weight of a bound layer inside its component: project override, binding, kind."""
+        if binding.name in self.weights.layers:
+            return self.weights.layers[binding.name]
+        if binding.weight is not None:
+            return binding.weight
+        return kind.weight
+
+
+def _format_validation_error(err: ValidationError, source: Path) -> str:
+    lines = [f"{source}: {err.error_count()} problem(s)"]
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling; see docs/CONFIG.md for the keys allowed)"
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def parse_layer_kind(data: Any, source: Path) -> LayerKind:
+    """Validate one layer-kind mapping; ``source`` names the file in error messages."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        kind = LayerKind.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, source)) from None
+    if kind.kind != source.stem:
+        raise ConfigError(f"{source}: 'kind: {kind.kind}' must equal the file name '{source.stem}'")
+    return kind
+
+
+@cache
+def _load_kinds_cached(directory: str) -> dict[str, LayerKind]:
+    d = Path(directory)
+    files = sorted(d.glob("*.yaml"))
+    if not files:
+        raise ConfigError(f"{d}: no layer kinds (*.yaml) found")
+    return {f.stem: parse_layer_kind(_read_yaml(f), f) for f in files}
+
+
+def load_layer_kinds(directory: Path | None = None) -> dict[str, LayerKind]:
+    """All layer kinds, keyed by kind name.
+
+    Parameters
+    ----------
+    directory
+        Folder of ``*.yaml`` files; the kinds shipped with riskmap by default.
+    """
+    return dict(_load_kinds_cached(str((directory or LAYERS_DIR).resolve())))
+
+
+def project_path(ref: str | Path) -> Path:
+    """Resolve a project reference: a path to a project.yaml, a folder, or a short name."""
+    p = Path(ref)
+    if p.suffix in {".yaml", ".yml"}:
+        return p.resolve()
+    if p.is_dir():
+        return (p / "project.yaml").resolve()
+    for folder in data_dirs():
+        candidate = folder / str(ref) / "project.yaml"
+        if candidate.exists():
+            return candidate
+    known = sorted({x.parent.name for d in data_dirs() for x in d.glob("*/project.yaml")})
+    raise ConfigError(
+        f"project '{ref}' not found: give a path to a project.yaml or one of: {', '.join(known) or '(none)'}"
+    )
+
+
+def load_project(ref: str | Path, kinds: dict[str, LayerKind] | None = None) -> Project:
+    """Load and validate a project file.
+
+    Parameters
+    ----------
+    ref
+        A path to a project.yaml, its folder, or a short name such as ``wuhan``
+        (meaning ``data/wuhan/project.yaml``).
+    kinds
+        Layer kinds to check the bindings against; ``load_layer_kinds()`` by default.
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys, bad values, unknown layer kinds or fields, with the key path.
+    """
+    path = project_path(ref)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    if "root" in data:
+        raise ConfigError(f"{path}: 'root' is set by riskmap and cannot be given")
+    try:
+        project = Project.model_validate({**data, "root": path.parent})
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, path)) from None
+    kinds = kinds if kinds is not None else load_layer_kinds()
+    problems = []
+    for i, b in enumerate(project.layers):
+        if b.kind not in kinds:
+            problems.append(
+                f"  layers.{i} ({b.name}): unknown kind '{b.kind}'; known kinds: {', '.join(sorted(kinds))}"
+            )
+            continue
+        for field_name in b.columns:
+            if field_name not in kinds[b.kind].fields:
+                problems.append(
+                    f"  layers.{i} ({b.name}).columns: '{field_name}' is not a field of kind "
+                    f"'{b.kind}' (fields: {', '.join(kinds[b.kind].fields)})"
+                )
+    for name in project.weights.layers:
+        if name not in {b.name for b in project.layers}:
+            problems.append(f"  weights.layers: '{name}' is not the name of a layer of this project")
+    if problems:
+        raise ConfigError(f"{path}: {len(problems)} problem(s)\n" + "\n".join(problems))
+    return project
