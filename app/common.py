@@ -12,7 +12,7 @@ fully describe its input:
 * assessment: the fields' key plus the weights and level rule as JSON (score() is cheap);
 * maps: the assessment's key plus view, basemap, language and overlays.
 
-A weight change therefore reruns only :func:`riskmap.engine.assess.score` and the map. The map
+A weight change therefore reruns only :func:`riskmap.engine.core.score` and the map. The map
 is built with ``dynamic=True``: its own script does not depend on the scores, so the
 browser keeps the map after a weight change and only the score-dependent layers (risk
 layer, detail cells, legend) are sent and swapped in (see :func:`show_map`). Cached
@@ -44,11 +44,11 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from riskmap.config import Project
-    from riskmap.engine.assess import Assessment, Fields
-    from riskmap.io.data import Layer, ProjectData
-    from riskmap.maps.build import CellIndex
+    from riskmap.engine import Assessment, Fields
+    from riskmap.io import Layer, ProjectData
+    from riskmap.maps import CellIndex
     from riskmap.products.inventory import Inventory
-    from riskmap.register.store import HazardRegister
+    from riskmap.register import HazardRegister
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository (app.py's folder)."""
@@ -268,14 +268,14 @@ def install_assets(static_dir: str) -> list[str]:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _project_data(project_file: str, stamp: str) -> ProjectData:
-    from riskmap.io.sources import load_project_data
+    from riskmap.io import load_project_data
 
     return load_project_data(_load_project(project_file, stamp))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> gpd.GeoDataFrame:
-    from riskmap.engine.grid import build_grid
+    from riskmap.engine import build_grid
 
     data = _project_data(project_file, stamp)
     return build_grid(data.boundary, data.districts, cell_size=cell_size or 250.0, kind=kind,
@@ -285,7 +285,7 @@ def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolut
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _fields(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int, *,
             extras_key: str, _extras: tuple[tuple[str, Layer], ...]) -> Fields:
-    from riskmap.engine.assess import compute_fields
+    from riskmap.engine import compute_fields
 
     data = _project_data(project_file, stamp).with_layers(dict(_extras))
     cells = _grid(project_file, stamp, kind, cell_size, h3_resolution)
@@ -294,7 +294,7 @@ def _fields(project_file: str, stamp: str, kind: str, cell_size: float, h3_resol
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _index(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> CellIndex:
-    from riskmap.maps.build import build_cell_index
+    from riskmap.maps import build_cell_index
 
     cells = _grid(project_file, stamp, kind, cell_size, h3_resolution)
     return build_cell_index(cells, cell_size if kind == "square" else None)
@@ -302,7 +302,7 @@ def _index(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolu
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _score(fields_key: str, weights_json: str, levels_json: str, _fields: Fields) -> Assessment:
-    from riskmap.engine.assess import score
+    from riskmap.engine import score
 
     return score(_fields, weights=json.loads(weights_json), levels=json.loads(levels_json))
 
@@ -311,7 +311,7 @@ def _score(fields_key: str, weights_json: str, levels_json: str, _fields: Fields
 def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
               asset_url: str, data_key: str, _assessment: Assessment, _data: ProjectData,
               _index: CellIndex) -> folium.Map:
-    from riskmap.maps.build import build_map
+    from riskmap.maps import build_map
 
     # In the app the map is narrow: an expanded layer list would hide half of it.
     # data_key: the overlays (boundary, districts, points) are reused across weight changes.
@@ -335,7 +335,7 @@ def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> I
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _register(project_file: str, stamp: str, db_path: str) -> HazardRegister:
-    from riskmap.register.store import HazardRegister, project_bbox, project_districts
+    from riskmap.register import HazardRegister, project_bbox, project_districts
 
     project = _load_project(project_file, stamp)
     return HazardRegister(db_path, bbox=project_bbox(project), districts=project_districts(project))
@@ -392,7 +392,7 @@ class Context:
 
 def register_path(project: Project) -> Path:
     """The register database: the environment's override, else the project's setting."""
-    from riskmap.register.store import default_register_path
+    from riskmap.register import default_register_path
 
     env = os.environ.get(ENV_REGISTER)
     return Path(env).resolve() if env else default_register_path(project)
@@ -409,7 +409,7 @@ def open_project_register(project_file: str, stamp: str, project: Project) -> tu
 
 def session_extras(base: ProjectData, register: HazardRegister | None) -> tuple[str, tuple[tuple[str, Layer], ...], int, int]:
     """The session's uploaded layers and the register's open hazards, with a key describing them."""
-    from riskmap.register.store import build_hazards_layer
+    from riskmap.register import build_hazards_layer
 
     uploads: dict[str, dict[str, Any]] = st.session_state.get("uploads", {})
     extras: list[tuple[str, Layer]] = [(name, u["layer"]) for name, u in sorted(uploads.items())]
@@ -513,7 +513,7 @@ def show_error(exc: BaseException, prefix_key: str = "error_generic") -> None:
 
 def local_assets(m: folium.Map) -> folium.Map:
     """A copy of a small folium map of the app that loads Leaflet from static/riskmap (no CDN)."""
-    from riskmap.maps.build import use_local_assets
+    from riskmap.maps import use_local_assets
 
     return use_local_assets(m, ASSET_URL)
 

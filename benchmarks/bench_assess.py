@@ -16,7 +16,7 @@ riskmap part it is compared with:
   :func:`riskmap.engine.grid.build_grid`;
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
   the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
-  riskmap's kernel stage alone (:func:`riskmap.engine.assess.compute_fields` on the kernel
+  riskmap's kernel stage alone (:func:`riskmap.engine.core.compute_fields` on the kernel
   layers only, its ``fields`` time: kernel sums and top contributors).
 
 When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
@@ -50,9 +50,9 @@ def _child(task: str, size: float, share: float) -> None:
     import shapely
 
     from riskmap.config import load_project
-    from riskmap.engine import assess as ra
-    from riskmap.engine.grid import build_grid
-    from riskmap.io.sources import load_project_data
+    from riskmap.engine import build_grid
+    from riskmap.engine import core as ra
+    from riskmap.io import load_project_data
 
     data = load_project_data(load_project("wuhan"))
     out: dict[str, float] = {"start_mb": _peak_mb()}

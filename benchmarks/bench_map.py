@@ -8,7 +8,7 @@ GeoJSON paths exist. Run from the repository root:
 
     python benchmarks/bench_map.py [--sizes 250 100] [--explore-sizes 500 250]
 
-Scores come from riskmap.engine.assess when data/wuhan/project.yaml exists, else synthetic
+Scores come from riskmap.engine.core when data/wuhan/project.yaml exists, else synthetic
 smooth scores on the real grid (the output says which).
 """
 
@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_support import launch_chromium, serve_directory  # noqa: E402
 
-from riskmap.engine.grid import build_grid  # noqa: E402
+from riskmap.engine import build_grid  # noqa: E402
 from riskmap.io.crs import to_wgs84_geometries, working_crs  # noqa: E402
 from riskmap.maps import build as maps  # noqa: E402
 
@@ -55,11 +55,11 @@ def _load(cell_size: float):
     project_file = ROOT / "data" / "wuhan" / "project.yaml"
     if project_file.exists():
         from riskmap.config import load_project
-        from riskmap.engine.assess import assess
-        from riskmap.io.sources import load_project_data
+        from riskmap.engine import assess
+        from riskmap.io import load_project_data
 
         data = load_project_data(load_project(project_file))
-        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine.assess (real engine)"
+        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine.core (real engine)"
     b = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "wuhan.geojson")
     d = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "districts.geojson")
     crs = working_crs(b)

@@ -187,7 +187,7 @@ def synthetic_project_data(
     ``station_name`` is the name of the first community station (tests put markup in it).
     """
     from riskmap.config import LayerBinding, Project, load_layer_kinds
-    from riskmap.io.data import Layer, ProjectData
+    from riskmap.io import Layer, ProjectData
 
     rng = np.random.default_rng(seed)
     crs = cells.crs

@@ -70,8 +70,8 @@ def texts(at: Any) -> str:
 def wuhan_cells() -> Any:
     """The demo's 1000 m cells in WGS84 with their district (to click on them)."""
     from riskmap.config import load_project
-    from riskmap.engine.grid import build_grid
-    from riskmap.io.sources import load_project_data
+    from riskmap.engine import build_grid
+    from riskmap.io import load_project_data
 
     data = load_project_data(load_project("wuhan"))
     cells = build_grid(data.boundary, data.districts, cell_size=1000, crs=data.crs)

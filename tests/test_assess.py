@@ -1,4 +1,4 @@
-"""Tests of riskmap.engine.assess: kernels, overlap, areal interpolation, 2SFCA, reach, tiles, levels."""
+"""Tests of riskmap.engine.core: kernels, overlap, areal interpolation, 2SFCA, reach, tiles, levels."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from riskmap.config import LayerBinding, LevelConfig, Project, WeightsConfig, load_layer_kinds
-from riskmap.engine import assess as A  # noqa: N812
-from riskmap.engine.grid import build_grid
-from riskmap.io.data import Layer, ProjectData
+from riskmap.engine import build_grid
+from riskmap.engine import core as A  # noqa: N812
+from riskmap.io import Layer, ProjectData
 
 CRS = pyproj.CRS.from_epsg(32650)
 X0, Y0 = 500_000.0, 3_400_000.0
@@ -547,7 +547,7 @@ def test_worked_example_of_method_md():
     from pathlib import Path
 
     from riskmap.config import load_project
-    from riskmap.io.sources import load_project_data
+    from riskmap.io import load_project_data
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "METHOD.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- worked-example.*?```json\n(.*?)```", text, re.S)

@@ -10,7 +10,7 @@ import shapely
 from shapely.affinity import translate
 from shapely.geometry import Point, box
 
-from riskmap.engine.grid import build_grid, cell_keys_of_points
+from riskmap.engine import build_grid, cell_keys_of_points
 
 CRS = pyproj.CRS.from_epsg(32650)
 X0, Y0 = 500_000.0, 3_400_000.0

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import box
 
 from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
-from riskmap.io.data import Layer, ProjectData
+from riskmap.io import Layer, ProjectData
 from riskmap.products.indicators import (
     CITY,
     EVIDENCE_TEXTS,
@@ -423,7 +423,7 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
 def test_reach_comes_from_the_engine_fields():
     from dataclasses import replace
 
-    from riskmap.engine.assess import compute_fields
+    from riskmap.engine import compute_fields
 
     data, cells = make_data(), make_cells()
     fields = compute_fields(data, cells)
@@ -483,7 +483,7 @@ def test_not_computable_evidence_in_both_languages():
     assert row["evidence"] == "no shelter layer"
     assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
     row = card.city().set_index("id").loc["risk.area_major"]
-    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.engine.assess）"
+    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.engine.core）"
 
 
 def test_exports_carry_both_evidence_texts(card, tmp_path):

@@ -24,7 +24,7 @@ from riskmap.config import (
     Text,
     load_layer_kinds,
 )
-from riskmap.io.data import Layer, ProjectData
+from riskmap.io import Layer, ProjectData
 from riskmap.products.inventory import (
     Inventory,
     accident_ranking,

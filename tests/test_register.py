@@ -19,7 +19,7 @@ from shapely.geometry import box
 
 import riskmap.cli.main
 from riskmap.errors import LayerDataError, RegisterError, TransitionError
-from riskmap.register.store import (
+from riskmap.register import (
     HISTORY_COLUMNS,
     LIST_COLUMNS,
     TRANSITIONS,

@@ -18,8 +18,7 @@ import shapely
 from riskmap.config import LayerBinding, load_layer_kinds, load_project
 from riskmap.errors import LayerDataError, Problem, UnsafeFileError
 from riskmap.io import crs as crs_mod
-from riskmap.io import sources
-from riskmap.io.sources import load_project_data, read_layer, read_table, suggest_columns
+from riskmap.io import load_project_data, read_layer, read_table, sources, suggest_columns
 
 KINDS = load_layer_kinds()
 # Wuhan's bounding box in WGS84 (minx, miny, maxx, maxy), rounded outwards.

@@ -19,7 +19,7 @@ from shapely.geometry import box
 
 from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
 from riskmap.errors import LayerDataError
-from riskmap.io.data import Layer, ProjectData
+from riskmap.io import Layer, ProjectData
 from riskmap.products.indicators import compute_indicators
 from riskmap.products.whatif import (
     Proposal,
@@ -256,14 +256,14 @@ def test_validate_rejects_bad_records():
 
 
 def test_engine_levels_fall_where_a_new_station_reaches():
-    """With riskmap.engine.assess: a station at r2c2 lowers the coping gap of the cells it newly
+    """With riskmap.engine.core: a station at r2c2 lowers the coping gap of the cells it newly
     reaches (r1c2, r2c1, r2c2); levels there may only fall and nowhere else change.
 
     Levels by score breaks: under the default likelihood x severity matrix the coping gap
     moves the score but not the level of these cells."""
     from riskmap.config import LayerBinding as Binding
     from riskmap.config import LevelConfig
-    from riskmap.engine.assess import assess, score
+    from riskmap.engine import assess, score
 
     data = make_data()
     grid = make_cells().drop(columns=["population", "level_rank"])

@@ -60,7 +60,7 @@ def _safe_name(original: str, digest: str, taken: dict[str, Any]) -> str:
 
 def _save_upload(uploaded: Any) -> tuple[Path, str] | None:
     """Write the upload into this session's temp folder; None (with a message) when refused."""
-    from riskmap.io.sources import SUPPORTED_FORMATS
+    from riskmap.io import SUPPORTED_FORMATS
 
     size_mb = uploaded.size / 1024 / 1024
     if size_mb > common.MAX_UPLOAD_MB:
@@ -82,14 +82,14 @@ def _save_upload(uploaded: Any) -> tuple[Path, str] | None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _read(path: str, original: str) -> tuple[pd.DataFrame, list[Any]]:
-    from riskmap.io.sources import read_table
+    from riskmap.io import read_table
 
     frame, problems = read_table(path, source_name=original)
     return frame, problems
 
 
 def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) -> tuple[dict[str, str], str | None, str | None]:
-    from riskmap.io.sources import suggest_columns
+    from riskmap.io import suggest_columns
 
     suggested = suggest_columns(headers, kind)
     options = ["", *headers]
@@ -167,8 +167,7 @@ def _preview(ctx: common.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
 def _upload_section(ctx: common.Context) -> None:
     from riskmap.config import LayerBinding
     from riskmap.errors import LayerDataError, UnsafeFileError
-    from riskmap.io.data import Layer
-    from riskmap.io.sources import read_layer
+    from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
     uploaded = st.file_uploader(t("upload_label"), key="upload_file",

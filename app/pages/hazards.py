@@ -17,14 +17,14 @@ FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or change
 
 
 def _label(vocabulary: str, code: str) -> str:
-    from riskmap.register.store import label
+    from riskmap.register import label
 
     return label(vocabulary, code, common.lang())
 
 
 def _take_click(ctx: common.Context) -> None:
     """Place the form's location (and district) at the last map click."""
-    from riskmap.maps.build import cell_at
+    from riskmap.maps import cell_at
 
     ss = st.session_state
     click = ss.pop("hz_pending", None)
@@ -42,7 +42,7 @@ def _take_click(ctx: common.Context) -> None:
 
 def _record_form(ctx: common.Context, reg: Any) -> None:
     from riskmap.errors import RiskmapError
-    from riskmap.register.store import CATEGORIES, GRADES
+    from riskmap.register import CATEGORIES, GRADES
 
     ss = st.session_state
     if ss.pop("hz_clear_form", False):  # after a registration: a new hazard starts blank
@@ -89,7 +89,7 @@ def _record_form(ctx: common.Context, reg: Any) -> None:
 
 
 def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
-    from riskmap.register.store import GRADES, STATUSES, format_hazards, list_hazards
+    from riskmap.register import GRADES, STATUSES, format_hazards, list_hazards
 
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
@@ -116,7 +116,7 @@ def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
 
 
 def _record_panel(reg: Any, df: pd.DataFrame) -> None:
-    from riskmap.register.store import OPEN_STATUSES, TRANSITIONS, get_hazard
+    from riskmap.register import OPEN_STATUSES, TRANSITIONS, get_hazard
 
     ss = st.session_state
     numbers = list(df["number"].astype(str)) if not df.empty else []
@@ -193,7 +193,7 @@ def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
 def _act(action: Any, message: str, focus: list[float]) -> None:
     """Run a register change; on success show ``message`` and centre the map on ``focus`` (lat, lon)."""
     from riskmap.errors import RiskmapError
-    from riskmap.register.store import HazardTransitionError
+    from riskmap.register import HazardTransitionError
 
     try:
         action()

@@ -47,7 +47,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     sb.radio(t("view"), list(common.VIEWS), key="w_view", format_func=common.labels(common.VIEWS, lambda v: t(f"view_{v}")))
     sb.selectbox(t("basemap"), list(common.BASEMAPS), key="w_basemap",
                  format_func=common.labels(common.BASEMAPS, lambda b: t(f"basemap_{b}")))
-    from riskmap.maps.build import OVERLAYS
+    from riskmap.maps import OVERLAYS
 
     ss["w_overlays"] = [o for o in ss.get("w_overlays", []) if o in OVERLAYS]
     sb.multiselect(t("overlays"), list(OVERLAYS), key="w_overlays", format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")))
@@ -59,7 +59,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
 
 def _process_click(ctx: Context) -> None:
     """Turn the last map click (stored by the map's on_change) into the selected cell."""
-    from riskmap.maps.build import cell_at
+    from riskmap.maps import cell_at
 
     ss = st.session_state
     click = ss.pop("pending_click", None)

@@ -26,7 +26,7 @@ MAX_POINTS = 3000
 def _register_summary(reg: Any) -> tuple[pd.DataFrame | None, str]:
     if reg is None:
         return None, "none"
-    from riskmap.register.store import district_summary
+    from riskmap.register import district_summary
 
     summary = district_summary(reg)
     return summary, hashlib.sha256(summary.to_csv(index=False).encode()).hexdigest()[:16]
@@ -42,7 +42,7 @@ def _scorecard(score_key: str, register_key: str, _data: Any, _assessment: Any, 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _whatif(score_key: str, register_key: str, proposals_json: str, _data: Any, _assessment: Any,
             _summary: Any, _before: Any) -> Any:
-    from riskmap.engine.assess import recompute_capacity, score
+    from riskmap.engine import recompute_capacity, score
     from riskmap.products.indicators import compute_indicators
     from riskmap.products.whatif import apply_proposals, compare
 

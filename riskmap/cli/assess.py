@@ -3,7 +3,7 @@
 Writes, into DIR:
 
 * ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
-  :attr:`riskmap.engine.assess.Assessment.cells`;
+  :attr:`riskmap.engine.core.Assessment.cells`;
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
 * ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);
@@ -26,7 +26,7 @@ from riskmap import __version__
 from riskmap.config.levels import LEVELS
 
 if TYPE_CHECKING:
-    from riskmap.engine.assess import Assessment
+    from riskmap.engine import Assessment
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -124,7 +124,7 @@ def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str
 
 
 def _layer_weights(result: Assessment) -> dict[str, float]:
-    from riskmap.engine.assess import _layer_weights as weights_of
+    from riskmap.engine.core import _layer_weights as weights_of
 
     return weights_of(result.fields, result.weights)
 
@@ -135,8 +135,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     progress.line("reading the project")
     from riskmap.config import load_project
-    from riskmap.engine.assess import assess
-    from riskmap.io.sources import load_project_data
+    from riskmap.engine import assess
+    from riskmap.io import load_project_data
 
     project = load_project(args.project)
     data = load_project_data(project)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from riskmap.engine.assess import Assessment
-    from riskmap.io.data import ProjectData
+    from riskmap.engine import Assessment
+    from riskmap.io import ProjectData
 
 PROJECT_HELP = "project.yaml, its folder, or a short name (wuhan)"
 
@@ -73,9 +73,9 @@ def load_and_assess(args: argparse.Namespace) -> Assessed:
     Assessed
     """
     from riskmap.config import load_layer_kinds, load_project
-    from riskmap.engine.assess import assess
-    from riskmap.io.sources import load_project_data
-    from riskmap.register.store import build_hazards_layer, default_register_path
+    from riskmap.engine import assess
+    from riskmap.io import load_project_data
+    from riskmap.register import build_hazards_layer, default_register_path
 
     t0 = time.perf_counter()
     kinds = load_layer_kinds()

@@ -120,7 +120,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from riskmap.register.store import HazardRegister, open_register
+    from riskmap.register import HazardRegister, open_register
 
     db = getattr(args, "db", None)
     project_ref = getattr(args, "project", None)
@@ -130,7 +130,7 @@ def _open(args: argparse.Namespace) -> Any:
         project = load_project(project_ref)
         if db is None:
             return open_register(project)
-        from riskmap.register.store import project_bbox, project_districts
+        from riskmap.register import project_bbox, project_districts
 
         return HazardRegister(db, bbox=project_bbox(project), districts=project_districts(project))
     if db is None:
@@ -157,7 +157,7 @@ _LIST_FIELDS = ("number", "grade", "status", "overdue", "listed", "deadline", "d
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``hazards`` sub-verb; returns the exit code."""
-    from riskmap.register.store import EXPORT_FIELDS, district_summary, format_hazards, label
+    from riskmap.register import EXPORT_FIELDS, district_summary, format_hazards, label
 
     lang = getattr(args, "lang", None) or "zh"
     verb = args.hazards_verb
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(reg: Any, number: str, lang: str, today: date | None) -> None:
-    from riskmap.register.store import format_hazards, label
+    from riskmap.register import format_hazards, label
 
     df = reg.list(include_voided=True, today=today)
     row = df[df["number"] == number]

@@ -1,6 +1,6 @@
 """``python -m riskmap indicators PROJECT``: the safe-city scorecard.
 
-Reads the project, assesses it (riskmap.engine.assess), computes the indicators
+Reads the project, assesses it (riskmap.engine.core), computes the indicators
 (riskmap.products.indicators), writes ``DIR/indicators.json`` and ``DIR/indicators.csv`` (UTF-8
 with BOM) and prints the city scorecard as a table. The hidden-hazard rows (and the open
 hazards in the assessment) come from the project's register when its database exists (or
@@ -40,7 +40,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the verb; returns the exit code (0)."""
     from riskmap.products.indicators import compute_indicators, export_scorecard
-    from riskmap.register.store import district_summary
+    from riskmap.register import district_summary
 
     done = load_and_assess(args)
     summary = district_summary(done.register) if done.register is not None else None

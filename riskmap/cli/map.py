@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``map`` verb; returns the exit code."""
-    from riskmap.maps.build import build_map, save_map
+    from riskmap.maps import build_map, save_map
 
     done = load_and_assess(args)
     t0 = time.perf_counter()

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     indicators = None
     if not args.no_indicators:
         from riskmap.products.indicators import compute_indicators
-        from riskmap.register.store import district_summary
+        from riskmap.register import district_summary
 
         summary = district_summary(done.register) if done.register is not None else None
         indicators = compute_indicators(data, cells, register_summary=summary,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from riskmap.cli.common import add_project_argument, format_table
 
 if TYPE_CHECKING:
-    from riskmap.io.data import ProjectData
+    from riskmap.io import ProjectData
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -107,7 +107,7 @@ def _text(summary: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Validate the project; print the report; 1 when there are errors, else 0."""
     from riskmap.config import load_layer_kinds, load_project
-    from riskmap.io.sources import load_project_data
+    from riskmap.io import load_project_data
 
     kinds = load_layer_kinds()
     project = load_project(args.project, kinds)

@@ -25,10 +25,10 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
-from riskmap.io.data import ProjectData
+from riskmap.io import ProjectData
 
 if TYPE_CHECKING:
-    from riskmap.engine.assess import Fields
+    from riskmap.engine import Fields
 
 MAJOR_GRADES: tuple[str, ...] = ("一级", "二级", "三级", "四级")
 """Grades of major hazard installations (重大危险源); ``无`` is not a major hazard."""
@@ -56,7 +56,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
     # Not computable
     "no_layer": ("no {kind} layer", "未绑定 {kind} 图层，无法计算"),
-    "no_levels": ("cells have no risk level (run riskmap.engine.assess)", "网格没有风险等级（请先运行 riskmap.engine.assess）"),
+    "no_levels": ("cells have no risk level (run riskmap.engine.core)", "网格没有风险等级（请先运行 riskmap.engine.core）"),
     "no_register_column": ("register summary has no '{column}' column", "隐患汇总缺少“{column}”列"),
     # Fire stations
     "fire.reach_population": ("{n:,.0f} of {d:,.0f} people covered; {how}", "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}"),
@@ -266,7 +266,7 @@ def compute_indicators(
     fields
         The engine's fields of these cells (``Assessment.fields``): reach times to fire
         stations and distances to community stations are taken from it. When None (or
-        made on other cells or layers), :func:`riskmap.engine.assess.compute_fields` computes
+        made on other cells or layers), :func:`riskmap.engine.core.compute_fields` computes
         them for the reach layers only.
 
     Returns
@@ -381,7 +381,7 @@ class _Context:
     def build(cls, data: ProjectData, cells: gpd.GeoDataFrame) -> _Context:
         missing = [c for c in ("cell_id", "area_m2", "population", "x", "y") if c not in cells.columns]
         if missing:
-            raise ValueError(f"cells lack column(s) {', '.join(missing)} (see riskmap.engine.assess)")
+            raise ValueError(f"cells lack column(s) {', '.join(missing)} (see riskmap.engine.core)")
         adcode = (
             cells["adcode"].astype("string").fillna("").to_numpy(dtype=object)
             if "adcode" in cells.columns
@@ -488,7 +488,7 @@ def _engine_reach(
 ) -> dict[str, np.ndarray]:
     """Per-cell reach of each reach kind, from the engine: the minimum over its layers.
 
-    Fire stations: minutes (turnout + detour x distance / speed, riskmap.engine.assess);
+    Fire stations: minutes (turnout + detour x distance / speed, riskmap.engine.core);
     community stations: metres. inf beyond the engine's halo.
     """
     layers = [lyr for kind in _REACH_KINDS for lyr in data.by_kind(kind)]
@@ -503,7 +503,7 @@ def _engine_reach(
     if not usable:
         from dataclasses import replace
 
-        from riskmap.engine.assess import compute_fields
+        from riskmap.engine import compute_fields
 
         sub = replace(data, layers={lyr.name: lyr for lyr in layers})
         fields = compute_fields(sub, cells)

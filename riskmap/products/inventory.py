@@ -53,7 +53,7 @@ from riskmap.config import LayerKind, ValueRule
 from riskmap.config.levels import LEVELS
 from riskmap.engine.rules import rule_values
 from riskmap.errors import RiskmapError
-from riskmap.io.data import ProjectData
+from riskmap.io import ProjectData
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg")

@@ -29,7 +29,7 @@ import shapely
 from riskmap import __version__
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
-from riskmap.io.data import ProjectData
+from riskmap.io import ProjectData
 from riskmap.products.inventory import Inventory, header_labels, view_table
 
 CJK_FONTS: tuple[str, ...] = (

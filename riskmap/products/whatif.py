@@ -26,7 +26,7 @@ import shapely
 from riskmap.config import LayerBinding
 from riskmap.config.levels import LEVELS
 from riskmap.errors import LayerDataError, Problem, ValidationReport
-from riskmap.io.data import Layer, ProjectData
+from riskmap.io import Layer, ProjectData
 from riskmap.products.indicators import Scorecard
 
 PROPOSAL_KINDS: tuple[str, ...] = ("shelter", "fire_station")

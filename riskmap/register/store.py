@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import pyproj
 
     from riskmap.config import LayerKind, Project
-    from riskmap.io.data import Layer
+    from riskmap.io import Layer
 
 # --------------------------------------------------------------------------------------
 # Vocabulary: codes stored in the database, labels shown to people (zh, en).
@@ -714,7 +714,7 @@ def _read_rows(
     LayerDataError
         The file is missing, not a CSV/XLSX file, or unreadable (``report`` says why).
     """
-    from riskmap.io.sources import SUPPORTED_FORMATS, read_table
+    from riskmap.io import SUPPORTED_FORMATS, read_table
 
     if SUPPORTED_FORMATS.get(path.suffix.lower()) not in _TABLE_FORMATS:
         problem = Problem("error", "unsupported_format",
@@ -1633,7 +1633,7 @@ def build_hazards_layer(
     Add it to a project's data with ``data.with_layers({layer.name: layer})``.
     """
     from riskmap.config import LayerBinding, load_layer_kinds
-    from riskmap.io.data import Layer
+    from riskmap.io import Layer
 
     kind = (kinds if kinds is not None else load_layer_kinds())["hidden_hazard"]
     with _opened(register) as reg:

@@ -48,7 +48,7 @@ from riskmap.engine.grid import build_grid, cell_keys_of_points
 from riskmap.engine.measures import recommend
 from riskmap.engine.rules import rule_values
 from riskmap.errors import ConfigError
-from riskmap.io.data import Layer, ProjectData
+from riskmap.io import Layer, ProjectData
 
 __all__ = [
     "LEVELS",
