@@ -124,7 +124,7 @@ def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str
 
 
 def _layer_weights(result: Assessment) -> dict[str, float]:
-    from riskmap.engine.core import _layer_weights as weights_of
+    from riskmap.engine import layer_weights as weights_of
 
     return weights_of(result.fields, result.weights)
 

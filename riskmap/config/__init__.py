@@ -37,11 +37,19 @@ from riskmap.config.models import (
     parse_layer_kind,
     project_path,
 )
+from riskmap.config.options import (
+    MAJOR_GRADES,
+    IndicatorOptions,
+    InventoryOptions,
+    MapOptions,
+    ReportOptions,
+)
 
 __all__ = [
     "BUNDLED_DATA_DIR",
     "DATA_DIR",
     "LAYERS_DIR",
+    "MAJOR_GRADES",
     "PACKAGE_ROOT",
     "REPO_ROOT",
     "BoundaryConfig",
@@ -52,14 +60,18 @@ __all__ = [
     "FieldType",
     "GeometryType",
     "GridConfig",
+    "IndicatorOptions",
+    "InventoryOptions",
     "Lang",
     "LayerBinding",
     "LayerKind",
     "LevelConfig",
+    "MapOptions",
     "Method",
     "MethodConfig",
     "Project",
     "RegisterConfig",
+    "ReportOptions",
     "Role",
     "Style",
     "Text",

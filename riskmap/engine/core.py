@@ -806,6 +806,8 @@ class Fields:
     missing : components that no usable layer informs.
     timings : seconds per stage.
     file_hashes : input file hashes (from ProjectData).
+    data : the project data the fields were computed from (its layers, districts,
+        boundary), so that an :class:`Assessment` carries everything its products need.
     """
 
     cells: gpd.GeoDataFrame
@@ -821,6 +823,7 @@ class Fields:
     missing: tuple[str, ...]
     timings: dict[str, float] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    data: ProjectData | None = None
 
     def by_role(self, role: str) -> list[LayerInfo]:
         return [lyr for lyr in self.layers if lyr.role == role]
@@ -1083,6 +1086,7 @@ def compute_fields(
             "contributors": t_end - t_access,
         },
         file_hashes=dict(data.file_hashes),
+        data=data,
     )
 
 
@@ -1168,6 +1172,7 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
         missing=missing,
         timings={**timings, "capacity": time.perf_counter() - t0},
         file_hashes=dict(data.file_hashes),
+        data=data,
     )
 
 
@@ -1291,6 +1296,18 @@ class Assessment:
     params: dict[str, Any]
     timings: dict[str, float]
 
+    @property
+    def data(self) -> ProjectData:
+        """The project data scored (layers, districts, boundary): what products draw from."""
+        if self.fields.data is None:
+            raise ValueError("this assessment's fields were made without their project data")
+        return self.fields.data
+
+    @property
+    def project(self) -> Project:
+        """The project configuration."""
+        return self.fields.project
+
     def level_counts(self) -> dict[str, int]:
         """Cells per level, highest first, keyed by the Chinese name."""
         counts = self.cells["level_rank"].value_counts()
@@ -1338,7 +1355,7 @@ class Assessment:
             raise KeyError(f"no cell with id '{cell_id}'")
         row = self.cells.iloc[pos]
         f = self.fields
-        weights = _layer_weights(f, self.weights)
+        weights = layer_weights(f, self.weights)
         area_km2 = float(row["area_m2"]) / 1e6
         layers = []
         for info in f.layers:
@@ -1398,7 +1415,7 @@ class Assessment:
         }
 
 
-def _layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
+def layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
     out = {}
     for info in fields.layers:
         if info.name in weights.layers:
@@ -1554,7 +1571,7 @@ def score(
     method = project.method
     cells = fields.cells
     n = len(cells)
-    w = _layer_weights(fields, weights)
+    w = layer_weights(fields, weights)
     scaled = fields._scaled
 
     hz = fields.by_role("hazard")

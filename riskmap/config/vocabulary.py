@@ -1,0 +1,68 @@
+"""The shared vocabulary: the names every face (library, command line, app) uses.
+
+Each list is defined here once; the map, the command line's choices and the app's widgets
+read them from here, and their zh/en labels come from the one catalogue
+(:mod:`riskmap.config.catalogue`, once it holds them).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+COMPONENTS: tuple[str, ...] = ("hazard", "exposure", "vulnerability", "coping_gap")
+"""The four risk components, each 0-10 (H, E, V, L)."""
+
+COMPONENT_WEIGHTS: tuple[str, ...] = ("exposure", "vulnerability", "coping_gap")
+"""Components that carry a weight in the consequence (the weighted geometric mean)."""
+
+VIEWS: tuple[str, ...] = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
+"""What the risk layer of a map shows: the four-colour level, the score or one component."""
+
+BASEMAPS: tuple[str, ...] = ("none", "osm", "amap")
+"""Basemaps: none (offline, boundaries only), OpenStreetMap, AMap (GCJ-02)."""
+
+LEVEL_RULES: tuple[str, ...] = ("matrix", "breaks", "quantiles", "natural_breaks")
+"""Rules that turn scores into the four levels (see ``LevelConfig``)."""
+
+OVERLAYS: tuple[str, ...] = (
+    "detail",
+    "districts",
+    "shelters",
+    "shelter_radius",
+    "fire_stations",
+    "fire_reach",
+    "community_stations",
+    "seismic_stations",
+    "supply_depots",
+    "rescue_teams",
+    "hazards",
+    "hazard_areas",
+    "hidden_hazards",
+)
+"""Layers a map can draw over the risk layer."""
+
+DEFAULT_OVERLAYS: tuple[str, ...] = ("detail", "districts")
+"""Overlays shown on opening when none are named (the others are off, for a fast first paint)."""
+
+LANGS: tuple[str, ...] = ("zh", "en")
+"""Languages of every label: Chinese (default) and English."""
+
+View = Literal["level", "score", "hazard", "exposure", "vulnerability", "coping_gap"]
+Basemap = Literal["none", "osm", "amap"]
+LevelRule = Literal["matrix", "breaks", "quantiles", "natural_breaks"]
+LangCode = Literal["zh", "en"]
+
+__all__ = [
+    "BASEMAPS",
+    "COMPONENTS",
+    "COMPONENT_WEIGHTS",
+    "DEFAULT_OVERLAYS",
+    "LANGS",
+    "LEVEL_RULES",
+    "OVERLAYS",
+    "VIEWS",
+    "Basemap",
+    "LangCode",
+    "LevelRule",
+    "View",
+]
