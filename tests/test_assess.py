@@ -327,7 +327,7 @@ def test_components_and_score_formulae():
     fields = A.compute_fields(data, grid_of(data))
     res = A.score(fields)
     c = res.cells
-    w = A._layer_weights(fields, data.project.weights)
+    w = A.layer_weights(fields, data.project.weights)
     hz = fields.by_role("hazard")
     wmax = max(w[i.name] for i in hz)
     prod = np.ones(len(c))
@@ -510,7 +510,7 @@ def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
 def test_scaling_all_weights_together_changes_no_level(factor):
     data = rich_data()
     fields = _rich_fields()
-    base_w = A._layer_weights(fields, data.project.weights)
+    base_w = A.layer_weights(fields, data.project.weights)
     comps = data.project.weights.components
     w0 = WeightsConfig(layers=base_w, components=comps)
     w1 = WeightsConfig(layers={k: v * factor for k, v in base_w.items()}, components={k: v * factor for k, v in comps.items()})
