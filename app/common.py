@@ -44,9 +44,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from riskmap.config import Project
-    from riskmap.engine import Assessment, Fields
+    from riskmap.engine import Assessment
     from riskmap.io import Layer, ProjectData
     from riskmap.maps import CellIndex
+    from riskmap.pipeline import Study
     from riskmap.products.inventory import Inventory
     from riskmap.register import HazardRegister
 
@@ -283,13 +284,11 @@ def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolut
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def _fields(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int, *,
-            extras_key: str, _extras: tuple[tuple[str, Layer], ...]) -> Fields:
-    from riskmap.engine import compute_fields
-
-    data = _project_data(project_file, stamp).with_layers(dict(_extras))
-    cells = _grid(project_file, stamp, kind, cell_size, h3_resolution)
-    return compute_fields(data, cells, tile_size=data.project.grid.tile_size)
+def _study(study_key: str, *, _candidate: Study) -> Study:
+    """The session's :class:`riskmap.Study`, one per ``study_key`` (project files, grid and
+    the layers joined: register hazards and uploads). The first candidate made for a key is
+    kept, with the fields it computes; later runs get it back."""
+    return _candidate
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -301,10 +300,8 @@ def _index(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolu
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _score(fields_key: str, weights_json: str, levels_json: str, _fields: Fields) -> Assessment:
-    from riskmap.engine import score
-
-    return score(_fields, weights=json.loads(weights_json), levels=json.loads(levels_json))
+def _score(study_key: str, weights_json: str, levels_json: str, *, _study: Study) -> Assessment:
+    return _study.score(weights=json.loads(weights_json), levels=json.loads(levels_json))
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -341,12 +338,6 @@ def _register(project_file: str, stamp: str, db_path: str) -> HazardRegister:
     return HazardRegister(db_path, bbox=project_bbox(project), districts=project_districts(project))
 
 
-def _frame_hash(gdf: gpd.GeoDataFrame) -> str:
-    h = hashlib.sha256()
-    h.update(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).to_csv(index=False).encode())
-    h.update(b"".join(gdf.geometry.to_wkb()))
-    return h.hexdigest()[:16]
-
 
 # --------------------------------------------------------------------------- context
 
@@ -359,6 +350,7 @@ class Context:
     project: Project
     stamp: str
     base: ProjectData
+    study: Study
     data: ProjectData
     assessment: Assessment
     index: CellIndex
@@ -407,22 +399,10 @@ def open_project_register(project_file: str, stamp: str, project: Project) -> tu
         return None, path
 
 
-def session_extras(base: ProjectData, register: HazardRegister | None) -> tuple[str, tuple[tuple[str, Layer], ...], int, int]:
-    """The session's uploaded layers and the register's open hazards, with a key describing them."""
-    from riskmap.register import build_hazards_layer
-
+def session_uploads() -> dict[str, Layer]:
+    """The session's uploaded layers, by binding name."""
     uploads: dict[str, dict[str, Any]] = st.session_state.get("uploads", {})
-    extras: list[tuple[str, Layer]] = [(name, u["layer"]) for name, u in sorted(uploads.items())]
-    parts = [f"u:{name}:{u['key']}" for name, u in sorted(uploads.items())]
-    n_hazards = 0
-    if register is not None:
-        layer = build_hazards_layer(register, base.crs, kinds=base.kinds)
-        n_hazards = len(layer.gdf)
-        if n_hazards:
-            extras.append((layer.name, layer))
-            parts.append(f"h:{_frame_hash(layer.gdf)}")
-    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16] if parts else "none"
-    return key, tuple(extras), len(uploads), n_hazards
+    return {name: u["layer"] for name, u in sorted(uploads.items())}
 
 
 def load_base(project_file: Path) -> tuple[Project, ProjectData]:
@@ -447,11 +427,14 @@ def load_base(project_file: Path) -> tuple[Project, ProjectData]:
 
 
 def load_context(project_file: Path) -> Context:
-    """Load (cached) data, fields and the assessment for the session's settings.
+    """Load (cached) the session's :class:`riskmap.Study` and score it with the settings.
 
+    Every page goes through the same Study as the command line: the project's layers, the
+    register's open hazards and the session's uploads, on the grid chosen in the sidebar.
     Shows riskmap's errors as messages (with the validation report) and stops the page.
     """
     from riskmap.errors import RiskmapError
+    from riskmap.pipeline import Study
 
     install_assets(str(STATIC_DIR))
     project, base = load_base(project_file)
@@ -461,26 +444,27 @@ def load_context(project_file: Path) -> Context:
         with st.spinner(t("computing")):
             s = current_settings(project_file)
             register, reg_path = open_project_register(pf, stamp, project)
-            extras_key, extras, n_up, n_hz = session_extras(base, register)
-            fields = _fields(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution,
-                             extras_key=extras_key, _extras=extras)
+            uploads = session_uploads()
+            cells = _grid(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
+            candidate = Study.from_data(base, cell_size=s.cell_size or None, grid=s.grid_kind,  # type: ignore[arg-type]
+                                        h3_resolution=s.h3_resolution, register=register,
+                                        extra_layers=uploads, cells=cells)
+            study_key = f"{pf}|{stamp}|{candidate.extras_key()}"
+            study = _study(study_key, _candidate=candidate)
             index = _index(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
-            fields_key = f"{pf}|{stamp}|{s.grid_kind}|{s.cell_size}|{s.h3_resolution}|{extras_key}"
-            known = {lyr.name for lyr in fields.layers}
-            weights = {"components": s.components,
-                       "layers": {k: v for k, v in s.layers.items() if k in known}}
-            levels = project.levels.model_copy(update={"rule": s.rule}).model_dump(mode="json")
+            weights = {"components": s.components, "layers": s.layers}
+            levels = {"rule": s.rule}
             wj = json.dumps(weights, sort_keys=True)
             lj = json.dumps(levels, sort_keys=True)
-            assessment = _score(fields_key, wj, lj, fields)
+            assessment = _score(study_key, wj, lj, _study=study)
     except RiskmapError as exc:
         show_error(exc, "project_error")
         st.stop()
-    data = base.with_layers(dict(extras))
-    return Context(settings=s, project=project, stamp=stamp, base=base, data=data,
-                   assessment=assessment, index=index, fields_key=fields_key,
-                   score_key=f"{fields_key}|{hashlib.sha256((wj + lj).encode()).hexdigest()[:16]}",
-                   register=register, register_path=reg_path, n_uploads=n_up, n_hazards=n_hz)
+    return Context(settings=s, project=project, stamp=stamp, base=base, study=study,
+                   data=study.data, assessment=assessment, index=index, fields_key=study_key,
+                   score_key=f"{study_key}|{hashlib.sha256((wj + lj).encode()).hexdigest()[:16]}",
+                   register=register, register_path=reg_path, n_uploads=len(uploads),
+                   n_hazards=study.n_hazards)
 
 
 # --------------------------------------------------------------------------- messages

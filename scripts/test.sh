@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run all of it: lint, types, unit, property,
-# integration, notebook and browser tests. Used by the README and by .ci/run.
+# Install everything the test suite needs, then run all of it: lint, format, types, import
+# contracts, then unit, property, integration, notebook and browser tests. Used by the README
+# and by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,11 @@ fi
 python -m pip install --disable-pip-version-check -q -r requirements-test.txt
 python -m pip install --disable-pip-version-check -q --no-deps -e .
 
-python -m pytest -n 2 --dist loadfile "$@"
+# Static checks, each its own step (a failure names the step and stops the run).
+step() { echo "== $1"; shift; "$@"; }
+step "lint (ruff check)" ruff check .
+step "format (ruff format --check)" ruff format --check .
+step "types (mypy: riskmap, app, scripts)" python -m mypy
+step "import contracts (lint-imports)" lint-imports --no-cache
+
+step "tests (pytest)" python -m pytest -n 2 --dist loadfile "$@"

@@ -40,20 +40,11 @@ def _scorecard(score_key: str, register_key: str, _data: Any, _assessment: Any, 
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _whatif(score_key: str, register_key: str, proposals_json: str, _data: Any, _assessment: Any,
-            _summary: Any, _before: Any) -> Any:
-    from riskmap.engine import recompute_capacity, score
-    from riskmap.products.indicators import compute_indicators
-    from riskmap.products.whatif import apply_proposals, compare
-
-    proposals = json.loads(proposals_json)
-    after_data = apply_proposals(_data, proposals)
-    before = _assessment
-    # Proposals add shelters and fire stations only: recompute the capacity part alone.
-    fields = recompute_capacity(before.fields, after_data, tile_size=after_data.project.grid.tile_size)
-    after = score(fields, weights=before.weights, levels=before.levels)
-    after_card = compute_indicators(after_data, after.cells, register_summary=_summary, fields=fields)
-    return compare(before.cells, after.cells, _before, after_card)
+def _whatif(score_key: str, register_key: str, proposals_json: str, *, _ctx: common.Context,
+            _summary: Any) -> Any:
+    a = _ctx.assessment
+    return _ctx.study.what_if(json.loads(proposals_json), weights=a.weights, levels=a.levels,
+                              register_summary=_summary)
 
 
 def _passed(value: Any) -> str:
@@ -308,7 +299,7 @@ def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
     pj = json.dumps(proposals, sort_keys=True, ensure_ascii=False)
     try:
         with st.spinner(t("computing")):
-            result = _whatif(ctx.score_key, reg_key, pj, ctx.data, ctx.assessment, summary, card)
+            result = _whatif(ctx.score_key, reg_key, pj, _ctx=ctx, _summary=summary)
     except RiskmapError as exc:
         common.show_error(exc)
         return

@@ -20,9 +20,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from riskmap import __version__
+from riskmap.cli.common import StageProgress, add_assess_arguments, build_study
 from riskmap.config.levels import LEVELS
 
 if TYPE_CHECKING:
@@ -35,45 +36,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "assess",
         help="assess risk on a grid and write cells.parquet, districts.csv, summary.json",
         description="Read a project, score every grid cell (hazard, exposure, vulnerability, "
-        "coping gap, four risk levels) and write the results to a folder.",
+        "coping gap, four risk levels) and write the results to a folder. The open hazards of "
+        "the project's hidden-hazard register are assessed, as in every other verb.",
     )
-    parser.add_argument("project", metavar="PROJECT", help="project.yaml, its folder, or a short name (wuhan)")
+    add_assess_arguments(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created)")
-    parser.add_argument("--cell-size", type=float, default=None, metavar="M", help="square cell side in metres")
-    parser.add_argument("--grid", choices=("square", "h3"), default=None, help="grid kind (default: the project's)")
-    parser.add_argument("--h3-resolution", type=int, default=None, metavar="N", help="H3 resolution (with --grid h3)")
-    parser.add_argument("--tile-size", type=float, default=None, metavar="M", help="tile side in metres")
     parser.set_defaults(run=run)
     return parser
-
-
-class _Progress:
-    """Stage lines on stderr; a live tile counter when stderr is a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.stage = ""
-        self.t0 = time.perf_counter()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - self.t0
-        if stage != self.stage:
-            if self.tty and self.stage:
-                self.stream.write("\n")
-            self.stage = stage
-            if not self.tty:
-                self.stream.write(f"[{elapsed:6.1f}s] {stage} ...\n")
-        if self.tty:
-            self.stream.write(f"\r[{elapsed:6.1f}s] {stage}: {done}/{total} tiles" if total > 1 else f"\r[{elapsed:6.1f}s] {stage}")
-        self.stream.flush()
-
-    def line(self, text: str) -> None:
-        if self.tty and self.stage:
-            self.stream.write("\n")
-            self.stage = ""
-        self.stream.write(f"[{time.perf_counter() - self.t0:6.1f}s] {text}\n")
-        self.stream.flush()
 
 
 def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
@@ -131,45 +100,32 @@ def _layer_weights(result: Assessment) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``assess`` verb; returns the exit code."""
-    progress = _Progress(sys.stderr)
+    stages = StageProgress(sys.stderr)
     t0 = time.perf_counter()
-    progress.line("reading the project")
-    from riskmap.config import load_project
-    from riskmap.engine import assess
-    from riskmap.io import load_project_data
-
-    project = load_project(args.project)
-    data = load_project_data(project)
-    t_read = time.perf_counter()
-    if data.unavailable:
-        for name, why in data.unavailable.items():
-            progress.line(f"layer '{name}' left out: {why}")
-    result = assess(
-        data,
-        cell_size=args.cell_size,
-        grid=args.grid,
-        h3_resolution=args.h3_resolution,
-        tile_size=args.tile_size,
-        progress=progress,
-    )
+    stages.line("reading the project")
+    study = build_study(args, stages)
+    result = study.score()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    progress.line(f"writing {out}")
+    stages.line(f"writing {out}")
     t_write = time.perf_counter()
     wgs = result.to_wgs84()
     wgs.to_parquet(out / "cells.parquet", index=False)
 
-    # ---- Risk inventory (riskmap.products.inventory): inventory.csv, inventory.xlsx, districts.csv.
     from riskmap.products import inventory
 
-    inv = inventory.build_inventory(data, result.cells, result.params)
+    inv = inventory.build_inventory(study.data, result.cells, result.params)
     inventory.write_assess_outputs(inv, out)
-    # ---- end of the inventory call site.
 
     t_end = time.perf_counter()
-    timings = {"read": t_read - t0, **result.timings, "write": t_end - t_write, "total": t_end - t0}
-    summary = summarise(result, data.file_hashes, timings)
+    timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}
+    summary = summarise(result, study.data.file_hashes, timings)
+    summary["register"] = (
+        {"path": study.register_path.name, "open_hazards": study.n_hazards}
+        if study.register_path is not None
+        else None
+    )
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     counts = ", ".join(f"{lv['zh']} {lv['cells']:,}" for lv in summary["levels"])
-    progress.line(f"done in {timings['total']:.1f} s: {len(result.cells):,} cells ({counts})")
+    stages.line(f"done in {timings['total']:.1f} s: {len(result.cells):,} cells ({counts})")
     return 0

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from riskmap.engine import Assessment
     from riskmap.io import ProjectData
+    from riskmap.pipeline import Study
 
 PROJECT_HELP = "project.yaml, its folder, or a short name (wuhan)"
 
@@ -34,13 +35,47 @@ def add_project_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
-    """PROJECT, ``--cell-size`` and ``--register``: every verb that assesses a project."""
+    """PROJECT and the grid and register options: every verb that assesses a project.
+
+    The verbs then call :func:`build_study` with the parsed arguments, so every verb
+    assesses the same data (the project's layers plus the register's open hazards).
+    """
     add_project_argument(parser)
     parser.add_argument("--cell-size", type=float, default=None, metavar="M",
                         help="square cell side in metres (default: the project's grid)")  # fmt: skip
+    parser.add_argument("--grid", choices=("square", "h3"), default=None,
+                        help="grid kind (default: the project's)")  # fmt: skip
+    parser.add_argument("--h3-resolution", type=int, default=None, metavar="N",
+                        help="H3 resolution (with --grid h3)")  # fmt: skip
+    parser.add_argument("--tile-size", type=float, default=None, metavar="M",
+                        help="tile side in metres (default: the project's)")  # fmt: skip
     parser.add_argument("--register", type=Path, default=None, metavar="PATH",
                         help="hidden-hazard register database; its open hazards are assessed "
                         "(default: the project's, when it exists)")  # fmt: skip
+
+
+def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -> Study:
+    """The :class:`~riskmap.Study` that the arguments of :func:`add_assess_arguments` name.
+
+    Prints which layers were left out and how many open hazards the register added.
+    """
+    from riskmap.pipeline import Study
+
+    study = Study.from_project(
+        args.project,
+        cell_size=args.cell_size,
+        grid=args.grid,
+        h3_resolution=args.h3_resolution,
+        tile_size=args.tile_size,
+        register=args.register if args.register is not None else "auto",
+        progress=stages,
+    )
+    say = stages.line if stages is not None else progress
+    for name, why in study.unavailable.items():
+        say(f"layer '{name}' left out: {why}")
+    if study.register_path is not None:
+        say(f"register: {study.n_hazards:,} open hidden hazards from {study.register_path}")
+    return study
 
 
 @dataclass(frozen=True)
@@ -49,56 +84,61 @@ class Assessed:
 
     Attributes
     ----------
+    study : the study (data, grid, fields).
     data : the project's data, with the register's open hazards as a layer when there are any.
-    result : the assessment of ``data``.
+    result : the assessment of ``data`` with the project's weights and level rule.
     register : the register database used, or None when there is none.
     """
 
+    study: Study
     data: ProjectData
     result: Assessment
     register: Path | None
 
 
 def load_and_assess(args: argparse.Namespace) -> Assessed:
-    """Read the project named by ``args``, add the register's open hazards, assess it.
-
-    Parameters
-    ----------
-    args
-        Parsed arguments with ``project``, ``cell_size`` and ``register`` (see
-        :func:`add_assess_arguments`).
-
-    Returns
-    -------
-    Assessed
-    """
-    from riskmap.config import load_layer_kinds, load_project
-    from riskmap.engine import assess
-    from riskmap.io import load_project_data
-    from riskmap.register import build_hazards_layer, default_register_path
-
+    """Build the study named by ``args`` (see :func:`build_study`) and score it."""
     t0 = time.perf_counter()
-    kinds = load_layer_kinds()
-    project = load_project(args.project, kinds)
-    progress(f"reading {project.name} ...")
-    data = load_project_data(project, kinds)
-    for name, why in data.unavailable.items():
-        progress(f"layer '{name}' left out: {why}")
-    register: Path | None = Path(args.register) if args.register else default_register_path(project)
-    if register is not None and register.is_file():
-        layer = build_hazards_layer(register, data.crs, kinds=kinds)
-        if len(layer.gdf):
-            data = data.with_layers({layer.name: layer})
-        progress(f"register: {len(layer.gdf):,} open hidden hazards from {register}")
-    else:
-        if args.register:
-            progress(f"register {register} not found: hidden hazards left out")
-        register = None
-    progress(f"read {len(data.layers)} layers ({time.perf_counter() - t0:.1f} s)")
+    study = build_study(args)
+    progress(f"read {len(study.data.layers)} layers ({time.perf_counter() - t0:.1f} s)")
     t1 = time.perf_counter()
-    result = assess(data, cell_size=args.cell_size)
+    result = study.score()
     progress(f"assessed {len(result.cells):,} cells ({time.perf_counter() - t1:.1f} s)")
-    return Assessed(data, result, register)
+    return Assessed(study, study.data, result, study.register_path)
+
+
+class StageProgress:
+    """Stage lines on stderr; a live tile counter when stderr is a terminal.
+
+    Called as ``progress(stage, done, total)`` by the engine; :meth:`line` prints a line.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.stage = ""
+        self.t0 = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.t0
+        if stage != self.stage:
+            if self.tty and self.stage:
+                self.stream.write("\n")
+            self.stage = stage
+            if not self.tty:
+                self.stream.write(f"[{elapsed:6.1f}s] {stage} ...\n")
+        if self.tty:
+            counter = f": {done}/{total} tiles" if total > 1 else ""
+            self.stream.write(f"\r[{elapsed:6.1f}s] {stage}{counter}")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        """Print one line (ending a live counter first)."""
+        if self.tty and self.stage:
+            self.stream.write("\n")
+            self.stage = ""
+        self.stream.write(f"[{time.perf_counter() - self.t0:6.1f}s] {text}\n")
+        self.stream.flush()
 
 
 def text_width(text: str) -> int:

@@ -33,7 +33,7 @@ class MapOptions(_Options):
     lang : labels, legend and tooltips in ``zh`` or ``en``.
     overlays : overlays shown on opening; None for the defaults (detail cells, districts).
     assets : ``inline`` (one standalone HTML file) or ``url`` (Leaflet served from
-        ``asset_url``, e.g. Streamlit's static folder).
+        ``asset_url``, e.g. the app server's static folder).
     asset_url : where Leaflet's files are served when ``assets="url"``.
     highlight : cell ids outlined on the map.
     max_detail_cells : at most this many cells are drawn as vectors (the reddest first).

@@ -1,0 +1,450 @@
+"""The one orchestration of riskmap: :class:`Study`.
+
+Every face (the command line's verbs, the app's pages, the notebooks) goes through a
+Study, so that two faces never assess different data::
+
+    import riskmap as rm
+
+    study = rm.Study.from_project("wuhan", cell_size=500)
+    assessment = study.score()                       # project weights and level rule
+    brighter = study.score(weights={"components": {"exposure": 2.0}})   # fields reused
+
+A Study reads and validates the project's layers (its report is ``study.report``), joins
+the hidden-hazard register's open hazards in one place, builds the grid and computes the
+weight-free fields once (the expensive part, cached on the object). :meth:`Study.score`
+applies weights and a level rule to the cached fields (the cheap part) and returns an
+:class:`~riskmap.engine.Assessment` that carries its data, which every product takes:
+``build_map(assessment)``, ``build_inventory(assessment)``,
+``compute_indicators(assessment)``, ``build_report(assessment)``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from riskmap.errors import ConfigError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from riskmap.config import LayerKind, LevelConfig, Project, WeightsConfig
+    from riskmap.engine import Assessment, Fields
+    from riskmap.errors import ValidationReport
+    from riskmap.io import Layer, ProjectData
+    from riskmap.products.whatif import WhatIfResult
+    from riskmap.register import HazardRegister
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as the work goes on (stage names, tiles done)."""
+
+
+__all__ = ["GridSpec", "Study"]
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """The grid a study is assessed on.
+
+    Attributes
+    ----------
+    kind : ``square`` or ``h3``.
+    cell_size : square cell side in metres (used when ``kind`` is square).
+    h3_resolution : H3 resolution (used when ``kind`` is h3).
+    tile_size : side in metres of the tiles the fields are computed in (None: one tile).
+    """
+
+    kind: Literal["square", "h3"]
+    cell_size: float
+    h3_resolution: int
+    tile_size: float | None
+
+    @classmethod
+    def of(
+        cls,
+        project: Project,
+        *,
+        cell_size: float | None = None,
+        grid: Literal["square", "h3"] | None = None,
+        h3_resolution: int | None = None,
+        tile_size: float | None = None,
+    ) -> GridSpec:
+        """The project's grid with the given settings changed (None keeps the project's)."""
+        g = project.grid
+        kind = grid or g.kind
+        if kind not in ("square", "h3"):
+            raise ConfigError(f"grid kind '{kind}' is not one of: square, h3")
+        return cls(
+            kind=kind,
+            cell_size=float(cell_size or g.cell_size),
+            h3_resolution=int(h3_resolution if h3_resolution is not None else g.h3_resolution),
+            tile_size=tile_size if tile_size is not None else g.tile_size,
+        )
+
+    def label(self) -> str:
+        """``250 m`` or ``H3 r8``."""
+        if self.kind == "h3":
+            return f"H3 r{self.h3_resolution}"
+        return f"{self.cell_size:g} m"
+
+
+class Study:
+    """A project's data on a grid, with its weight-free fields computed once.
+
+    Make one with :meth:`from_project` (reads the project's files) or :meth:`from_data`
+    (reuses data already read). The grid and the fields are computed on first use and
+    kept; :meth:`score` is cheap and may be called for every change of weights or level
+    rule.
+
+    Attributes
+    ----------
+    data : the project data assessed: every usable layer of the project, the register's
+        open hazards (layer ``hidden_hazards``) and the extra layers given.
+    base : the project data as read from its files (without register and extra layers).
+    grid : the :class:`GridSpec`.
+    register_path : the register database whose open hazards were joined, or None.
+    n_hazards : how many open hazards the register added.
+    extra_layers : names of the extra layers joined (e.g. a session's uploads).
+    """
+
+    def __init__(
+        self,
+        data: ProjectData,
+        grid: GridSpec,
+        *,
+        base: ProjectData | None = None,
+        register_path: Path | None = None,
+        n_hazards: int = 0,
+        extra_layers: tuple[str, ...] = (),
+        cells: gpd.GeoDataFrame | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.data = data
+        self.base = base if base is not None else data
+        self.grid = grid
+        self.register_path = register_path
+        self.n_hazards = n_hazards
+        self.extra_layers = extra_layers
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self._given_cells = cells
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_project(
+        cls,
+        ref: str | Path | Project,
+        *,
+        cell_size: float | None = None,
+        grid: Literal["square", "h3"] | None = None,
+        h3_resolution: int | None = None,
+        tile_size: float | None = None,
+        register: str | Path | HazardRegister | Literal["auto"] | None = "auto",
+        extra_layers: Mapping[str, Layer] | None = None,
+        kinds: Mapping[str, LayerKind] | None = None,
+        progress: Progress | None = None,
+    ) -> Study:
+        """Read a project's files and set up the study.
+
+        Parameters
+        ----------
+        ref
+            A path to a project.yaml, its folder, a short name (``wuhan``), or a loaded
+            :class:`~riskmap.config.Project`.
+        cell_size, grid, h3_resolution, tile_size
+            The grid; None keeps the project's ``grid`` settings.
+        register
+            The hidden-hazard register whose open hazards are assessed: ``"auto"`` (the
+            project's register when its database exists), a database path (it must
+            exist), an open :class:`~riskmap.register.HazardRegister`, or None (none).
+        extra_layers
+            Layers added to the project's (e.g. uploads), keyed by binding name; a name
+            that the project has replaces that layer.
+        kinds
+            Layer kinds; the ones shipped with riskmap by default.
+        progress
+            Called as ``progress(stage, done, total)``.
+
+        Returns
+        -------
+        Study
+
+        Raises
+        ------
+        ConfigError
+            The project file is invalid, or a named register does not exist.
+        LayerDataError
+            A layer file has errors (its report lists each with file, row and column).
+        """
+        from riskmap.config import Project, load_layer_kinds, load_project
+        from riskmap.io import load_project_data
+
+        t0 = time.perf_counter()
+        kinds = dict(kinds) if kinds is not None else load_layer_kinds()
+        project = ref if isinstance(ref, Project) else load_project(ref, kinds)
+        if progress:
+            progress("read", 0, 1)
+        base = load_project_data(project, kinds)
+        if progress:
+            progress("read", 1, 1)
+        study = cls.from_data(
+            base,
+            cell_size=cell_size,
+            grid=grid,
+            h3_resolution=h3_resolution,
+            tile_size=tile_size,
+            register=register,
+            extra_layers=extra_layers,
+            progress=progress,
+        )
+        study.timings["read"] = time.perf_counter() - t0
+        return study
+
+    @classmethod
+    def from_data(
+        cls,
+        base: ProjectData,
+        *,
+        cell_size: float | None = None,
+        grid: Literal["square", "h3"] | None = None,
+        h3_resolution: int | None = None,
+        tile_size: float | None = None,
+        register: str | Path | HazardRegister | Literal["auto"] | None = "auto",
+        extra_layers: Mapping[str, Layer] | None = None,
+        cells: gpd.GeoDataFrame | None = None,
+        progress: Progress | None = None,
+    ) -> Study:
+        """Set up a study from project data already read (see :meth:`from_project`).
+
+        ``cells`` reuses a grid built before for the same data and grid settings (the
+        app keeps grids between sessions).
+        """
+        spec = GridSpec.of(
+            base.project, cell_size=cell_size, grid=grid, h3_resolution=h3_resolution, tile_size=tile_size
+        )
+        layers: dict[str, Layer] = {}
+        path, n_hazards = None, 0
+        hazards = _register_layer(base, register)
+        if hazards is not None:
+            path, layer = hazards
+            n_hazards = len(layer.gdf)
+            if n_hazards:
+                layers[layer.name] = layer
+        extra = dict(extra_layers or {})
+        layers.update(extra)
+        data = base.with_layers(layers) if layers else base
+        return cls(
+            data,
+            spec,
+            base=base,
+            register_path=path,
+            n_hazards=n_hazards,
+            extra_layers=tuple(extra),
+            cells=cells,
+            progress=progress,
+        )
+
+    # ------------------------------------------------------------------ the stages
+
+    @property
+    def project(self) -> Project:
+        """The project configuration."""
+        return self.data.project
+
+    @property
+    def report(self) -> ValidationReport:
+        """Every problem found while reading the project's files."""
+        return self.data.report
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Layers left out: binding name -> why."""
+        return dict(self.data.unavailable)
+
+    @cached_property
+    def cells(self) -> gpd.GeoDataFrame:
+        """The grid: cell_id, district, adcode, area_m2, x, y, geometry (working CRS)."""
+        if self._given_cells is not None:
+            return self._given_cells
+        from riskmap.engine import build_grid
+
+        t0 = time.perf_counter()
+        if self.progress:
+            self.progress("grid", 0, 1)
+        d = self.data
+        cells = build_grid(
+            d.boundary,
+            d.districts,
+            cell_size=self.grid.cell_size,
+            kind=self.grid.kind,
+            h3_resolution=self.grid.h3_resolution,
+            crs=d.crs,
+        )
+        if self.progress:
+            self.progress("grid", 1, 1)
+        self.timings["grid"] = time.perf_counter() - t0
+        return cells
+
+    @property
+    def fields(self) -> Fields:
+        """The weight-free fields (computed on first use, then kept; thread-safe)."""
+        with self._lock:
+            if "_fields" not in self.__dict__:
+                from riskmap.engine import compute_fields
+
+                t0 = time.perf_counter()
+                cells = self.cells
+                self.__dict__["_fields"] = compute_fields(
+                    self.data, cells, tile_size=self.grid.tile_size, progress=self.progress
+                )
+                self.timings["fields"] = time.perf_counter() - t0
+            fields: Fields = self.__dict__["_fields"]
+            return fields
+
+    def score(
+        self,
+        weights: WeightsConfig | Mapping[str, Any] | None = None,
+        levels: LevelConfig | Mapping[str, Any] | None = None,
+    ) -> Assessment:
+        """Score the cells: the project's weights and level rule unless given.
+
+        Parameters
+        ----------
+        weights
+            Component and layer weights (a :class:`~riskmap.config.WeightsConfig` or a
+            mapping validated as one). Layer weights of layers the study does not have
+            are ignored.
+        levels
+            The level rule (a :class:`~riskmap.config.LevelConfig` or a mapping); a
+            mapping may give only some keys (e.g. ``{"rule": "quantiles"}``): the rest
+            are the project's.
+
+        Returns
+        -------
+        Assessment
+            Cells with components, score, level, explanation columns; carries the data.
+        """
+        from riskmap.engine import score
+
+        fields = self.fields
+        return score(fields, weights=self._weights(weights, fields), levels=self._levels(levels))
+
+    def what_if(
+        self,
+        proposals: Iterable[Any],
+        *,
+        weights: WeightsConfig | Mapping[str, Any] | None = None,
+        levels: LevelConfig | Mapping[str, Any] | None = None,
+        register_summary: pd.DataFrame | None = None,
+    ) -> WhatIfResult:
+        """The effect of proposed shelters and fire stations on levels and indicators.
+
+        Only the capacity part of the fields is computed again (the proposals add
+        capacity features); before and after are scored with the same weights and rule.
+
+        Parameters
+        ----------
+        proposals
+            :class:`~riskmap.products.whatif.Proposal` objects or mappings (validated).
+        weights, levels
+            As for :meth:`score`.
+        register_summary
+            The register's district summary for the hidden-hazard indicators; the
+            study's register's by default.
+
+        Returns
+        -------
+        WhatIfResult
+        """
+        from riskmap.engine import recompute_capacity, score
+        from riskmap.products.indicators import compute_indicators
+        from riskmap.products.whatif import apply_proposals, compare
+
+        summary = register_summary if register_summary is not None else self.register_summary()
+        before = self.score(weights, levels)
+        after_data = apply_proposals(self.data, list(proposals))
+        fields = recompute_capacity(self.fields, after_data, tile_size=self.grid.tile_size)
+        after = score(fields, weights=before.weights, levels=before.levels)
+        before_card = compute_indicators(before, register_summary=summary)
+        after_card = compute_indicators(after, register_summary=summary)
+        return compare(before.cells, after.cells, before_card, after_card)
+
+    def extras_key(self) -> str:
+        """A short digest of what the study joins to the project's files: the grid, the
+        register's open hazards and the extra layers (their attributes and geometries).
+
+        Two studies of the same project files with the same key assess the same data, so
+        a cache of studies (the app's) may be keyed by it.
+        """
+        import hashlib
+
+        h = hashlib.sha256(repr(self.grid).encode())
+        for name in sorted(set(self.data.layers) - set(self.base.layers) | set(self.extra_layers)):
+            gdf = self.data.layers[name].gdf
+            h.update(name.encode())
+            h.update(gdf.drop(columns=gdf.geometry.name).to_csv(index=False).encode())
+            h.update(b"".join(gdf.geometry.to_wkb()))
+        return h.hexdigest()[:16]
+
+    def register_summary(self) -> pd.DataFrame | None:
+        """Open, listed and overdue hazards by district from the study's register, or None."""
+        if self.register_path is None:
+            return None
+        from riskmap.register import district_summary
+
+        return district_summary(self.register_path)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _weights(self, weights: WeightsConfig | Mapping[str, Any] | None, fields: Fields) -> Any:
+        if weights is None or not isinstance(weights, Mapping):
+            return weights
+        known = {info.name for info in fields.layers}
+        layer_weights = {k: v for k, v in dict(weights.get("layers") or {}).items() if k in known}
+        return {**dict(weights), "layers": layer_weights}
+
+    def _levels(self, levels: LevelConfig | Mapping[str, Any] | None) -> Any:
+        if levels is None or not isinstance(levels, Mapping):
+            return levels
+        return self.project.levels.model_copy(update=dict(levels)).model_dump(mode="json")
+
+    def __repr__(self) -> str:
+        return (
+            f"Study({self.project.name!r}, grid={self.grid.label()}, layers={len(self.data.layers)}, "
+            f"hazards={self.n_hazards})"
+        )
+
+
+def _register_layer(
+    base: ProjectData, register: str | Path | HazardRegister | Literal["auto"] | None
+) -> tuple[Path, Layer] | None:
+    """The register's open hazards as a layer, with the register's path; None without one."""
+    if register is None:
+        return None
+    from riskmap.register import HazardRegister, build_hazards_layer, default_register_path
+
+    if isinstance(register, HazardRegister):
+        path = Path(register.path)
+        source: HazardRegister | Path = register
+    elif isinstance(register, str) and register == "auto":
+        path = default_register_path(base.project)
+        if not path.is_file():
+            return None
+        source = path
+    else:
+        path = Path(register)
+        if not path.is_file():
+            raise ConfigError(
+                f"hidden-hazard register {path} not found: give the path of an existing register "
+                "database, or leave the register out"
+            )
+        source = path
+    return path, build_hazards_layer(source, base.crs, kinds=base.kinds)
