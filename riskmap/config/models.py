@@ -6,6 +6,7 @@ with the file and the key path instead of being silently ignored.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -22,8 +23,8 @@ LAYERS_DIR = Path(__file__).resolve().parent / "kinds"
 REPO_ROOT = PACKAGE_ROOT.parent
 DATA_DIR = REPO_ROOT / "data"
 """Demo projects of a source checkout (``data/<name>/project.yaml``)."""
-BUNDLED_DATA_DIR = PACKAGE_ROOT / "_data"
-"""Demo projects shipped inside an installed wheel (the same files as ``data/``)."""
+BUNDLED_DATA_DIR = Path(sys.prefix) / "share" / "riskmap" / "data"
+"""Demo projects installed with the package (``pip install .`` copies ``data/wuhan`` there)."""
 
 
 def data_dirs() -> list[Path]:
