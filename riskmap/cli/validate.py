@@ -106,12 +106,10 @@ def _text(summary: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the project; print the report; 1 when there are errors, else 0."""
-    from riskmap.config import load_layer_kinds, load_project
-    from riskmap.io import load_project_data
+    from riskmap.pipeline import Study
 
-    kinds = load_layer_kinds()
-    project = load_project(args.project, kinds)
-    data = load_project_data(project, kinds)
+    study = Study.from_project(args.project, register=None)
+    data = study.base
     summary = summarise(data)
     if args.format == "json":
         json.dump(summary, sys.stdout, ensure_ascii=False, indent=2, default=str)
