@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from app import common  # noqa: E402
-from app.common import t  # noqa: E402
+from app import common, state  # noqa: E402
+from app.state import t  # noqa: E402
 
 st.set_page_config(page_title="riskmap", layout="wide")
-common.keep_widget_state()
+state.keep_widget_state()
 
 # Page file, title key, URL path, default. No icons: a page's icon becomes the favicon, and
 # material icons are fetched from a font CDN (the app must make no outside request).

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app import common
+from app import cache, common, state
 from app.common import t
 
 CRS_CHOICES = ("WGS84", "CGCS2000", "GCJ02", "BD09", "EPSG")
@@ -22,7 +22,7 @@ FILE_CRS = "FILE"
 PREVIEW_MAX = 5000
 
 
-def _project_layers(ctx: common.Context) -> None:
+def _project_layers(ctx: cache.Context) -> None:
     st.subheader(t("project_layers"))
     base = ctx.base
     rows = []
@@ -32,7 +32,7 @@ def _project_layers(ctx: common.Context) -> None:
                   else t("status_ok"))
         rows.append({
             t("col_layer"): b.name,
-            t("col_kind"): kind.name.get(common.lang()) if kind else b.kind,
+            t("col_kind"): kind.name.get(state.lang()) if kind else b.kind,
             t("col_role"): kind.role if kind else "",
             t("col_file"): b.path,
             t("col_crs"): b.crs,
@@ -111,7 +111,7 @@ def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) 
                 y = value or None
     for field, spec in kind.fields.items():
         default = suggested.get(field, "")
-        label = spec.label.get(common.lang())
+        label = spec.label.get(state.lang())
         if spec.required:
             label = t("required_mark", label=label)
         with cols[i % 3]:
@@ -143,7 +143,7 @@ def _crs_widget(frame: pd.DataFrame, wkey: str) -> str | None:
     return choice
 
 
-def _preview(ctx: common.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
+def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
     st.markdown(f"**{t('preview')}**")
     boundary = gpd.GeoSeries([ctx.base.boundary], crs=ctx.base.crs).to_crs(4326)
     x0, y0, x1, y1 = boundary.total_bounds
@@ -164,7 +164,7 @@ def _preview(ctx: common.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
     common.show_map(common.local_assets(m), "upload_preview", height=380)
 
 
-def _upload_section(ctx: common.Context) -> None:
+def _upload_section(ctx: cache.Context) -> None:
     from riskmap.config import LayerBinding
     from riskmap.errors import LayerDataError, UnsafeFileError
     from riskmap.io import Layer, read_layer
@@ -198,7 +198,7 @@ def _upload_section(ctx: common.Context) -> None:
     roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
     kind_names = sorted(kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k))
     kind_name = st.selectbox(t("choose_kind"), kind_names, key="upload_kind",
-                             format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(common.lang())} · {k}"))
+                             format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"))
     kind = kinds[kind_name]
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]
@@ -246,7 +246,7 @@ def _upload_section(ctx: common.Context) -> None:
         st.rerun()
 
 
-def _session_uploads(ctx: common.Context) -> None:
+def _session_uploads(ctx: cache.Context) -> None:
     st.subheader(t("session_uploads"))
     ss = st.session_state
     added = ss.pop("upload_added", None)
@@ -265,7 +265,7 @@ def _session_uploads(ctx: common.Context) -> None:
 
 
 def render() -> None:
-    ctx = common.open_page("page_data", "data_intro")
+    ctx = cache.open_page("page_data", "data_intro")
     if ctx is None:
         return
     _project_layers(ctx)

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app import common
+from app import cache, common, state
 from app.common import t
 
 MAP_KEY = "hazard_map"
@@ -19,10 +19,10 @@ FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or change
 def _label(vocabulary: str, code: str) -> str:
     from riskmap.register import label
 
-    return label(vocabulary, code, common.lang())
+    return label(vocabulary, code, state.lang())
 
 
-def _take_click(ctx: common.Context) -> None:
+def _take_click(ctx: cache.Context) -> None:
     """Place the form's location (and district) at the last map click."""
     from riskmap.maps import cell_at
 
@@ -40,7 +40,7 @@ def _take_click(ctx: common.Context) -> None:
             ss["hz_district"] = str(row["district"].iloc[0])
 
 
-def _record_form(ctx: common.Context, reg: Any) -> None:
+def _record_form(ctx: cache.Context, reg: Any) -> None:
     from riskmap.errors import RiskmapError
     from riskmap.register import CATEGORIES, GRADES
 
@@ -88,7 +88,7 @@ def _record_form(ctx: common.Context, reg: Any) -> None:
             st.rerun()
 
 
-def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
+def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
     from riskmap.register import GRADES, STATUSES, format_hazards, list_hazards
 
     st.subheader(t("hz_list"))
@@ -110,7 +110,7 @@ def _register_table(ctx: common.Context, reg: Any) -> pd.DataFrame:
         st.caption(t("hz_none"))
         return df
     st.caption(t("hz_count", n=len(df)))
-    st.dataframe(format_hazards(df, common.lang()), hide_index=True, width="stretch",
+    st.dataframe(format_hazards(df, state.lang()), hide_index=True, width="stretch",
                  height=_table_height(len(df)))
     return df
 
@@ -198,7 +198,7 @@ def _act(action: Any, message: str, focus: list[float]) -> None:
     try:
         action()
     except HazardTransitionError as exc:
-        st.error(common.plain(exc.text(common.lang())))
+        st.error(common.plain(exc.text(state.lang())))
     except RiskmapError as exc:
         common.show_error(exc)
     else:
@@ -208,7 +208,7 @@ def _act(action: Any, message: str, focus: list[float]) -> None:
 
 
 def render() -> None:
-    ctx = common.open_page("page_hazards", "hz_intro", show_caption=False)
+    ctx = cache.open_page("page_hazards", "hz_intro", show_caption=False)
     if ctx is None:
         return
     st.caption(t("hz_db", path=common.plain(ctx.register_path)) + " · " + t("hz_open_feed", n=ctx.n_hazards))

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app import common
+from app import cache, common, state
 from app.common import t
 
 MAX_ROWS_SHOWN = 2000
@@ -35,7 +35,7 @@ def _level_filter(key: str) -> list[int]:
     return st.multiselect(t("f_level"), ranks, default=ranks, key=key, format_func=common.labels(ranks, common.level_label))
 
 
-def _district_filter(ctx: common.Context, key: str) -> list[str]:
+def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
     return st.multiselect(t("f_district"), list(options), key=key, format_func=options.get)
 
@@ -44,33 +44,33 @@ def _view(frame: pd.DataFrame) -> pd.DataFrame:
     """One language, headers for people, no geometry (riskmap's inventory labels)."""
     from riskmap.products.inventory import header_labels, view_table
 
-    view = view_table(frame, common.lang())
+    view = view_table(frame, state.lang())
     if "geometry" in view.columns:
         view = pd.DataFrame(view.drop(columns="geometry"))
-    return view.rename(columns=header_labels(list(view.columns), common.lang()))
+    return view.rename(columns=header_labels(list(view.columns), state.lang()))
 
 
 def _file_bytes(write: Any, frame: pd.DataFrame, suffix: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="riskmap-dl-") as tmp:
         path = Path(tmp) / f"table{suffix}"
-        write(frame, path, common.lang())
+        write(frame, path, state.lang())
         return path.read_bytes()
 
 
-def _downloads(ctx: common.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None) -> None:
+def _downloads(ctx: cache.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None) -> None:
     """Download buttons: CSV (and GeoJSON for spatial tables) of ``frame``; XLSX/GPKG of every table."""
     from riskmap.products import inventory as inv_mod
 
     slug = f"{ctx.project.name}_{name}"
     cols = st.columns(4)
     if table is not None:
-        csv = inv_mod.to_bytes(inv, "csv", common.lang(), table=table)
+        csv = inv_mod.to_bytes(inv, "csv", state.lang(), table=table)
     else:
         csv = _file_bytes(inv_mod.export_csv, frame, ".csv")
     cols[0].download_button(t("dl_csv"), csv, f"{slug}.csv", MIME["csv"], key=f"dl_{name}_csv")
     if isinstance(frame, gpd.GeoDataFrame):
         if table in inv_mod.SPATIAL_TABLES:
-            gj = inv_mod.to_bytes(inv, "geojson", common.lang(), table=table)
+            gj = inv_mod.to_bytes(inv, "geojson", state.lang(), table=table)
         else:
             gj = _file_bytes(inv_mod.export_geojson, frame, ".geojson")
         cols[1].download_button(t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson")
@@ -87,12 +87,12 @@ def _workbook(key: str, fmt: str, lang: str, _inv: Any) -> bytes:
     return to_bytes(_inv, fmt, lang)
 
 
-def _cached_bytes(ctx: common.Context, inv: Any, fmt: str) -> bytes:
-    return _workbook(f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, common.lang(), inv)
+def _cached_bytes(ctx: cache.Context, inv: Any, fmt: str) -> bytes:
+    return _workbook(f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, state.lang(), inv)
 
 
 def _filter_mask(
-    ctx: common.Context, frame: Any, prefix: str, column: str, *, options: list[str], what: str
+    ctx: cache.Context, frame: Any, prefix: str, column: str, *, options: list[str], what: str
 ) -> Any:
     """Mask of the rows of ``frame`` kept by the district, level and ``column`` filters drawn above a table.
 
@@ -115,7 +115,7 @@ def _filter_mask(
     return mask
 
 
-def _cells_tab(ctx: common.Context, inv: Any) -> None:
+def _cells_tab(ctx: cache.Context, inv: Any) -> None:
     cells = ctx.assessment.cells
     factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
     mask = _filter_mask(ctx, cells, "cells", "top_factor", options=factors, what="factor")
@@ -128,7 +128,7 @@ def _cells_tab(ctx: common.Context, inv: Any) -> None:
     _downloads(ctx, "cells", frame, inv, None)
 
 
-def _sources_tab(ctx: common.Context, inv: Any) -> Any:
+def _sources_tab(ctx: cache.Context, inv: Any) -> Any:
     src = inv.sources
     kinds = sorted(src["layer"].astype(str).unique())
     filtered = src[_filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")]
@@ -137,7 +137,7 @@ def _sources_tab(ctx: common.Context, inv: Any) -> Any:
     return filtered
 
 
-def _areas_tab(ctx: common.Context, inv: Any) -> Any:
+def _areas_tab(ctx: cache.Context, inv: Any) -> Any:
     areas = inv.areas
     factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
     filtered = areas[_filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")]
@@ -146,7 +146,7 @@ def _areas_tab(ctx: common.Context, inv: Any) -> Any:
     return filtered
 
 
-def _districts_tab(ctx: common.Context, inv: Any) -> None:
+def _districts_tab(ctx: cache.Context, inv: Any) -> None:
     from riskmap.config.levels import LEVELS
 
     st.dataframe(_view(inv.districts), hide_index=True, width="stretch")
@@ -155,9 +155,9 @@ def _districts_tab(ctx: common.Context, inv: Any) -> None:
     for lv in reversed(LEVELS):
         part = inv.districts[["district", f"area_km2_{keys[lv.rank]}"]].rename(
             columns={f"area_km2_{keys[lv.rank]}": "area"})
-        rows.append(part.assign(level=lv.name(common.lang()), order=5 - lv.rank))
+        rows.append(part.assign(level=lv.name(state.lang()), order=5 - lv.rank))
     long = pd.concat(rows, ignore_index=True)
-    colours = alt.Scale(domain=[lv.name(common.lang()) for lv in reversed(LEVELS)],
+    colours = alt.Scale(domain=[lv.name(state.lang()) for lv in reversed(LEVELS)],
                         range=[lv.color for lv in reversed(LEVELS)])
     chart = (
         alt.Chart(long)
@@ -174,7 +174,7 @@ def _districts_tab(ctx: common.Context, inv: Any) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def _accidents_tab(ctx: common.Context, inv: Any) -> None:
+def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
     period = st.radio(t("period"), ["month", "quarter"], horizontal=True, key="f_acc_period",
                       format_func=common.labels(["month", "quarter"], lambda p: t(f"period_{p}")))
     table = inv.accidents_month if period == "month" else inv.accidents_quarter
@@ -191,7 +191,7 @@ def _accidents_tab(ctx: common.Context, inv: Any) -> None:
 
 
 def render() -> None:
-    ctx = common.open_page("page_inventory", "inv_intro")
+    ctx = cache.open_page("page_inventory", "inv_intro")
     if ctx is None:
         return
     inv = ctx.inventory()

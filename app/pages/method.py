@@ -5,19 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import common
+from app import cache, common, state
 from app.common import t
 
-METHOD_FILE = common.ROOT / "docs" / "METHOD.md"
+METHOD_FILE = cache.ROOT / "docs" / "METHOD.md"
 
 
-def _weights_table(ctx: common.Context) -> pd.DataFrame:
+def _weights_table(ctx: cache.Context) -> pd.DataFrame:
     a = ctx.assessment
     rows = [
         {t("col_parameter"): t(f"comp_{c}"), t("col_weight"): float(a.weights.components.get(c, 0.0))}
-        for c in common.COMPONENT_WEIGHTS
+        for c in state.COMPONENT_WEIGHTS
     ]
-    layer_weights = a.explain(str(a.cells["cell_id"].iloc[0]), common.lang())["weights"]["layers"]
+    layer_weights = a.explain(str(a.cells["cell_id"].iloc[0]), state.lang())["weights"]["layers"]
     rows += [
         {t("col_parameter"): common.layer_label(ctx.data, name), t("col_weight"): float(w)}
         for name, w in layer_weights.items()
@@ -26,7 +26,7 @@ def _weights_table(ctx: common.Context) -> pd.DataFrame:
 
 
 def render() -> None:
-    ctx = common.open_page("page_method", show_caption=False)
+    ctx = cache.open_page("page_method", show_caption=False)
     if ctx is None:
         return
     st.subheader(t("current_weights"))

@@ -8,8 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import common
-from app.common import Context, t
+from app import cache, common, state
+from app.cache import Context
+from app.common import t
+from riskmap.config.vocabulary import BASEMAPS, LEVEL_RULES, VIEWS
 
 MAP_KEY = "risk_map"
 
@@ -19,34 +21,34 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     ss = st.session_state
     sb = st.sidebar
     sb.subheader(t("sec_grid"))
-    grid_options = [*(str(s) for s in common.CELL_SIZES), common.GRID_H3]
+    grid_options = [*(str(s) for s in state.CELL_SIZES), state.GRID_H3]
     if ss.get("w_grid") not in grid_options:
         ss["w_grid"] = "250"
     sb.selectbox(t("cell_size"), grid_options, key="w_grid",
-                 format_func=common.labels(grid_options, lambda g: t("grid_h3_option") if g == common.GRID_H3
+                 format_func=common.labels(grid_options, lambda g: t("grid_h3_option") if g == state.GRID_H3
                                               else t("cell_m", size=g)))
-    if ss["w_grid"] == common.GRID_H3:
+    if ss["w_grid"] == state.GRID_H3:
         sb.slider(t("h3_res"), 6, 10, key="w_h3res")
 
     with sb.expander(t("sec_weights"), expanded=False):
         st.caption(t("component_weights"))
-        for comp in common.COMPONENT_WEIGHTS:
+        for comp in state.COMPONENT_WEIGHTS:
             st.slider(t(f"comp_{comp}"), 0.0, 1.0, step=0.05, key=f"w_cw_{comp}")
         st.caption(t("layer_weights"))
         for layer in data.layers.values():
             key = f"w_lw_{layer.name}"
             if key in ss:
                 st.slider(common.layer_label(data, layer.name), 0.0, 3.0, step=0.1, key=key)
-        st.button(t("reset_weights"), on_click=common.reset_weights, key="btn_reset_weights")
+        st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
 
     sb.subheader(t("sec_levels"))
-    sb.selectbox(t("level_rule"), list(common.LEVEL_RULES), key="w_rule",
-                 format_func=common.labels(common.LEVEL_RULES, lambda r: t(f"rule_{r}")))
+    sb.selectbox(t("level_rule"), list(LEVEL_RULES), key="w_rule",
+                 format_func=common.labels(LEVEL_RULES, lambda r: t(f"rule_{r}")))
 
     sb.subheader(t("sec_display"))
-    sb.radio(t("view"), list(common.VIEWS), key="w_view", format_func=common.labels(common.VIEWS, lambda v: t(f"view_{v}")))
-    sb.selectbox(t("basemap"), list(common.BASEMAPS), key="w_basemap",
-                 format_func=common.labels(common.BASEMAPS, lambda b: t(f"basemap_{b}")))
+    sb.radio(t("view"), list(VIEWS), key="w_view", format_func=common.labels(VIEWS, lambda v: t(f"view_{v}")))
+    sb.selectbox(t("basemap"), list(BASEMAPS), key="w_basemap",
+                 format_func=common.labels(BASEMAPS, lambda b: t(f"basemap_{b}")))
     from riskmap.maps import OVERLAYS
 
     ss["w_overlays"] = [o for o in ss.get("w_overlays", []) if o in OVERLAYS]
@@ -100,7 +102,7 @@ def _details(ctx: Context) -> None:
         st.caption(t("pick_cell"))
         return
     try:
-        expl = ctx.assessment.explain(cid, common.lang())
+        expl = ctx.assessment.explain(cid, state.lang())
     except KeyError:
         st.caption(t("pick_cell"))
         return
@@ -146,14 +148,14 @@ _COMP_KEYS = {"comp_hazard", "comp_exposure", "comp_vulnerability", "comp_coping
 
 
 def render() -> None:
-    project_file = common.selected_project()
+    project_file = state.selected_project()
     if project_file is None:
         return
-    project, base = common.load_base(project_file)
+    project, base = cache.load_base(project_file)
     _sidebar(project, base)
-    ctx = common.load_context(project_file)
+    ctx = cache.load_context(project_file)
 
-    st.title(f"{ctx.project.title.get(common.lang())} · {t('app_title')}")
+    st.title(f"{ctx.project.title.get(state.lang())} · {t('app_title')}")
     st.caption(ctx.caption())
     _map_and_details(ctx)
 

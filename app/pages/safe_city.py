@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app import common
+from app import cache, common, state
 from app.common import t
 from app.i18n import TEXTS
 
@@ -40,7 +40,7 @@ def _scorecard(score_key: str, register_key: str, _data: Any, _assessment: Any, 
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _whatif(score_key: str, register_key: str, proposals_json: str, *, _ctx: common.Context,
+def _whatif(score_key: str, register_key: str, proposals_json: str, *, _ctx: cache.Context,
             _summary: Any) -> Any:
     a = _ctx.assessment
     return _ctx.study.what_if(json.loads(proposals_json), weights=a.weights, levels=a.levels,
@@ -73,7 +73,7 @@ def _unit(unit: object) -> str:
 
 def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The scorecard for people: the evidence text (what the value counts) before the standard."""
-    en = common.lang() == "en"
+    en = state.lang() == "en"
     name, evidence = ("name_en", "evidence") if en else ("name_zh", "evidence_zh")
     return pd.DataFrame({
         t("col_indicator"): rows[name],
@@ -94,7 +94,7 @@ def _table_height(n_rows: int, most: int = 640) -> int:
     return int(min(most, 38 + 35 * max(n_rows, 1)))
 
 
-def _base_map(ctx: common.Context, focus: Any = None) -> tuple[folium.Map, tuple[float, float, float, float]]:
+def _base_map(ctx: cache.Context, focus: Any = None) -> tuple[folium.Map, tuple[float, float, float, float]]:
     """The city's boundary and districts, fitted to the city, or to ``focus`` (WGS84 bounds) if given."""
     boundary = gpd.GeoSeries([ctx.data.boundary], crs=ctx.data.crs).to_crs(4326)
     x0, y0, x1, y1 = (float(v) for v in boundary.total_bounds)
@@ -143,7 +143,7 @@ def _geometry_layer(gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 
                           interactive=False)
 
 
-def _scorecard_section(ctx: common.Context, card: Any) -> None:
+def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     st.subheader(t("sc_scorecard"))
     scopes = common.district_options(ctx.data)
     scope_codes: list[str] = list(scopes)
@@ -156,7 +156,7 @@ def _scorecard_section(ctx: common.Context, card: Any) -> None:
     if not with_evidence:
         return
     st.subheader(t("sc_evidence"))
-    names = dict(zip(rows["id"], rows["name_en" if common.lang() == "en" else "name_zh"], strict=True))
+    names = dict(zip(rows["id"], rows["name_en" if state.lang() == "en" else "name_zh"], strict=True))
     ind = st.selectbox(t("sc_choose"), with_evidence, key="sc_indicator",
                        format_func=lambda k: str(names.get(k, k)))
     if ind is None:
@@ -192,7 +192,7 @@ def _evidence_layers(ev: gpd.GeoDataFrame, ind: str, name: str) -> list[folium.G
     return [layer for layer in layers if layer is not None]
 
 
-def _take_click(ctx: common.Context) -> None:
+def _take_click(ctx: cache.Context) -> None:
     ss = st.session_state
     click = ss.pop("wi_pending", None)
     if click:
@@ -200,7 +200,7 @@ def _take_click(ctx: common.Context) -> None:
         ss["wi_lon"], ss["wi_lat"] = round(lon, 6), round(lat, 6)
 
 
-def _proposal_form(ctx: common.Context) -> None:
+def _proposal_form(ctx: cache.Context) -> None:
     from riskmap.errors import RiskmapError
     from riskmap.products.whatif import SHELTER_TYPES, STATION_CLASSES, validate_proposals
 
@@ -250,7 +250,7 @@ def _proposal_form(ctx: common.Context) -> None:
                 st.success(t("wi_imported", n=len(props)))
 
 
-def _proposals_table(ctx: common.Context) -> list[dict[str, Any]]:
+def _proposals_table(ctx: cache.Context) -> list[dict[str, Any]]:
     from riskmap.products.whatif import export_proposals
 
     proposals: list[dict[str, Any]] = st.session_state.get("proposals", [])
@@ -285,7 +285,7 @@ def _proposals_frame(proposals: list[dict[str, Any]]) -> pd.DataFrame:
     return df.rename(columns=headers)
 
 
-def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
+def _whatif_result(ctx: cache.Context, card: Any, summary: Any, reg_key: str,
                    proposals: list[dict[str, Any]]) -> None:
     from riskmap.config.levels import level_of
     from riskmap.errors import RiskmapError
@@ -303,7 +303,7 @@ def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
     except RiskmapError as exc:
         common.show_error(exc)
         return
-    en = common.lang() == "en"
+    en = state.lang() == "en"
     ind = result.indicators[result.indicators["scope"] == "city"]
     st.markdown(f"**{t('wi_indicators')}**")
     st.dataframe(pd.DataFrame({
@@ -341,7 +341,7 @@ def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
     m, _ = _base_map(ctx, focus=_focus_bounds(np.concatenate([changed_wgs84, places])))
     for rank in sorted(changed["level_to"].unique()):
         part = changed[changed["level_to"] == rank]
-        layer = _geometry_layer(part, level_of(int(rank)).color, level_of(int(rank)).name(common.lang()), 0.8)
+        layer = _geometry_layer(part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8)
         if layer is not None:
             layer.add_to(m)
     common.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
@@ -355,7 +355,7 @@ def _whatif_result(ctx: common.Context, card: Any, summary: Any, reg_key: str,
 
 
 def render() -> None:
-    ctx = common.open_page("page_safecity", "sc_intro")
+    ctx = cache.open_page("page_safecity", "sc_intro")
     if ctx is None:
         return
     summary, reg_key = _register_summary(ctx.register)

@@ -1,0 +1,294 @@
+"""The cached pipeline of the app: one :class:`riskmap.Study` per project, grid and joined
+layers, scored per weights and level rule.
+
+Each step is cached with ``st.cache_resource`` (the results are frozen riskmap objects
+that must not be copied), keyed by hashable arguments that fully describe its input:
+
+* project data: the project file and a stamp of its folder's files (name, size, mtime);
+* grid: the same plus grid kind, cell size and H3 resolution;
+* study (its fields are the expensive step): the same plus ``Study.extras_key()``, a digest
+  of the register's open hazards and the session's uploads that the Study joins;
+* assessment: the study's key plus the weights and level rule as JSON (``Study.score`` is
+  cheap);
+* maps: the assessment's key plus view, basemap, language and overlays.
+
+A weight change therefore reruns only ``Study.score`` and the map. Cached functions read
+no globals: everything they use comes in through their arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import folium
+import streamlit as st
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from riskmap.config import Project
+    from riskmap.engine import Assessment
+    from riskmap.io import Layer, ProjectData
+    from riskmap.maps import CellIndex
+    from riskmap.pipeline import Study
+    from riskmap.products.inventory import Inventory
+    from riskmap.register import HazardRegister
+
+from app.common import ASSET_URL, plain, show_error
+from app.state import (
+    ENV_REGISTER,
+    Settings,
+    current_settings,
+    init_settings,
+    lang,
+    selected_project,
+    t,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (app.py's folder)."""
+STATIC_DIR = ROOT / "static" / "riskmap"
+"""Where Leaflet's files are installed; Streamlit serves static/ at /app/static/."""
+
+
+def _stamp(project_file: str) -> str:
+    """A cheap fingerprint of the project's folder: each file's path, size and mtime."""
+    folder = Path(project_file).parent
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            st_ = p.stat()
+            h.update(f"{p.relative_to(folder)}|{st_.st_size}|{st_.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _load_project(project_file: str, stamp: str) -> Project:
+    from riskmap.config import load_project
+
+    return load_project(project_file)
+
+
+@st.cache_resource(show_spinner=False)
+def install_assets(static_dir: str) -> list[str]:
+    """Copy Leaflet's files into static/riskmap once per server process."""
+    from riskmap.maps.assets import install_static
+
+    return [str(p) for p in install_static(static_dir)]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _project_data(project_file: str, stamp: str) -> ProjectData:
+    from riskmap.io import load_project_data
+
+    return load_project_data(_load_project(project_file, stamp))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> gpd.GeoDataFrame:
+    from riskmap.engine import build_grid
+
+    data = _project_data(project_file, stamp)
+    return build_grid(data.boundary, data.districts, cell_size=cell_size or 250.0, kind=kind,
+                      h3_resolution=h3_resolution, crs=data.crs)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _study(study_key: str, *, _candidate: Study) -> Study:
+    """The session's :class:`riskmap.Study`, one per ``study_key`` (project files, grid and
+    the layers joined: register hazards and uploads). The first candidate made for a key is
+    kept, with the fields it computes; later runs get it back."""
+    return _candidate
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _index(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> CellIndex:
+    from riskmap.maps import build_cell_index
+
+    cells = _grid(project_file, stamp, kind, cell_size, h3_resolution)
+    return build_cell_index(cells, cell_size if kind == "square" else None)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _score(study_key: str, weights_json: str, levels_json: str, *, _study: Study) -> Assessment:
+    return _study.score(weights=json.loads(weights_json), levels=json.loads(levels_json))
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
+              asset_url: str, data_key: str, _assessment: Assessment, _data: ProjectData,
+              _index: CellIndex) -> folium.Map:
+    from riskmap.maps import build_map
+
+    # In the app the map is narrow: an expanded layer list would hide half of it.
+    # data_key: the overlays (boundary, districts, points) are reused across weight changes.
+    # dynamic: the score-dependent layers are sent apart (show_map), the map script stays
+    # the same across weight changes, so the browser keeps the map and swaps only them.
+    m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
+                  overlays=list(overlays), assets="url", asset_url=asset_url, index=_index,
+                  collapsed_control=True, data_key=data_key, dynamic=True)
+    # Render once here: copies drawn by show_map() then skip streamlit-folium's full render.
+    m.get_root().render()
+    m._riskmap_rendered = True
+    return m
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> Inventory:
+    from riskmap.products.inventory import build_inventory
+
+    return build_inventory(_data, _assessment.cells, _assessment.params)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _register(project_file: str, stamp: str, db_path: str) -> HazardRegister:
+    from riskmap.register import HazardRegister, project_bbox, project_districts
+
+    project = _load_project(project_file, stamp)
+    return HazardRegister(db_path, bbox=project_bbox(project), districts=project_districts(project))
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page draws from: settings, data (with the session's extras), assessment."""
+
+    settings: Settings
+    project: Project
+    stamp: str
+    base: ProjectData
+    study: Study
+    data: ProjectData
+    assessment: Assessment
+    index: CellIndex
+    fields_key: str
+    score_key: str
+    register: HazardRegister | None
+    register_path: Path | None
+    n_uploads: int
+    n_hazards: int
+
+    def risk_map(self, *, view: str | None = None, overlays: Sequence[str] | None = None,
+                 basemap: str | None = None) -> folium.Map:
+        """The (cached) folium map of the current assessment."""
+        s = self.settings
+        return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang_=lang(),
+                         overlays=tuple(s.overlays if overlays is None else overlays),
+                         asset_url=ASSET_URL, data_key=self.fields_key, _assessment=self.assessment,
+                         _data=self.data,
+                         _index=self.index)
+
+    def inventory(self) -> Inventory:
+        """The (cached) risk inventory of the current assessment."""
+        return _inventory(self.score_key, self.data, self.assessment)
+
+    def caption(self) -> str:
+        extra = (t("extra_none") if not (self.n_uploads or self.n_hazards)
+                 else t("extra_some", uploads=self.n_uploads, hazards=self.n_hazards))
+        return t("settings_caption", grid=self.settings.grid_label(),
+                 rule=t(f"rule_{self.settings.rule}"), extra=extra)
+
+
+def register_path(project: Project) -> Path:
+    """The register database: the environment's override, else the project's setting."""
+    from riskmap.register import default_register_path
+
+    env = os.environ.get(ENV_REGISTER)
+    return Path(env).resolve() if env else default_register_path(project)
+
+
+def open_project_register(project_file: str, stamp: str, project: Project) -> tuple[HazardRegister | None, Path]:
+    path = register_path(project)
+    try:
+        return _register(project_file, stamp, str(path)), path
+    except Exception as exc:  # a register that cannot be opened must not stop the map
+        st.warning(t("error_generic") + plain(exc))
+        return None, path
+
+
+def session_uploads() -> dict[str, Layer]:
+    """The session's uploaded layers, by binding name."""
+    uploads: dict[str, dict[str, Any]] = st.session_state.get("uploads", {})
+    return {name: u["layer"] for name, u in sorted(uploads.items())}
+
+
+def load_base(project_file: Path) -> tuple[Project, ProjectData]:
+    """The project and its data as read from its files (cached); settings get defaults.
+
+    Shows riskmap's errors as messages (with the validation report) and stops the page.
+    """
+    from riskmap.errors import RiskmapError
+
+    pf = str(project_file)
+    stamp = _stamp(pf)
+    try:
+        project = _load_project(pf, stamp)
+        init_settings(project)
+        with st.spinner(t("computing")):
+            base = _project_data(pf, stamp)
+    except RiskmapError as exc:
+        show_error(exc, "project_error")
+        st.stop()
+    init_settings(project, base)
+    return project, base
+
+
+def load_context(project_file: Path) -> Context:
+    """Load (cached) the session's :class:`riskmap.Study` and score it with the settings.
+
+    Every page goes through the same Study as the command line: the project's layers, the
+    register's open hazards and the session's uploads, on the grid chosen in the sidebar.
+    Shows riskmap's errors as messages (with the validation report) and stops the page.
+    """
+    from riskmap.errors import RiskmapError
+    from riskmap.pipeline import Study
+
+    install_assets(str(STATIC_DIR))
+    project, base = load_base(project_file)
+    pf = str(project_file)
+    stamp = _stamp(pf)
+    try:
+        with st.spinner(t("computing")):
+            s = current_settings(project_file)
+            register, reg_path = open_project_register(pf, stamp, project)
+            uploads = session_uploads()
+            cells = _grid(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
+            candidate = Study.from_data(base, cell_size=s.cell_size or None, grid=s.grid_kind,  # type: ignore[arg-type]
+                                        h3_resolution=s.h3_resolution, register=register,
+                                        extra_layers=uploads, cells=cells)
+            study_key = f"{pf}|{stamp}|{candidate.extras_key()}"
+            study = _study(study_key, _candidate=candidate)
+            index = _index(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
+            weights = {"components": s.components, "layers": s.layers}
+            levels = {"rule": s.rule}
+            wj = json.dumps(weights, sort_keys=True)
+            lj = json.dumps(levels, sort_keys=True)
+            assessment = _score(study_key, wj, lj, _study=study)
+    except RiskmapError as exc:
+        show_error(exc, "project_error")
+        st.stop()
+    return Context(settings=s, project=project, stamp=stamp, base=base, study=study,
+                   data=study.data, assessment=assessment, index=index, fields_key=study_key,
+                   score_key=f"{study_key}|{hashlib.sha256((wj + lj).encode()).hexdigest()[:16]}",
+                   register=register, register_path=reg_path, n_uploads=len(uploads),
+                   n_hazards=study.n_hazards)
+
+
+def open_page(title_key: str, intro_key: str | None = None, *, show_caption: bool = True) -> Context | None:
+    """Start a page: load the chosen project's context, draw its title, intro and the
+    settings caption. None when no project is chosen (the page then draws nothing)."""
+    project_file = selected_project()
+    if project_file is None:
+        return None
+    ctx = load_context(project_file)
+    st.title(t(title_key))
+    if intro_key is not None:
+        st.caption(t(intro_key))
+    if show_caption:
+        st.caption(ctx.caption())
+    return ctx

@@ -1,0 +1,177 @@
+"""The app's settings, kept in Streamlit's session state and read as one typed object.
+
+Widgets own their values under keys starting ``w_`` (``w_grid``, ``w_cw_<component>``,
+``w_lw_<layer>``, ``w_rule``, ``w_view``, ``w_basemap``, ``w_overlays``, ``w_district``,
+``w_lang``, ``w_project``); :func:`current_settings` reads them into a frozen
+:class:`Settings`, which is what the cached pipeline (:mod:`app.cache`) is keyed by. The
+names of views, basemaps, level rules and components come from riskmap's one vocabulary.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from app.i18n import LANGS, text
+
+if TYPE_CHECKING:
+
+    from riskmap.config import Project
+    from riskmap.io import ProjectData
+
+from riskmap.config.vocabulary import COMPONENT_WEIGHTS
+
+CELL_SIZES: tuple[int, ...] = (1000, 500, 250, 100)
+GRID_H3 = "h3"
+ENV_CELL_SIZE = "RISKMAP_APP_CELL_SIZE"
+"""Environment variable: default cell size in metres (tests use a coarse grid)."""
+ENV_PROJECT = "RISKMAP_APP_PROJECT"
+"""Environment variable: default project (path to a project.yaml)."""
+ENV_REGISTER = "RISKMAP_APP_REGISTER"
+"""Environment variable: hidden-hazard register database (instead of the project's)."""
+
+
+def lang() -> str:
+    """The language chosen in the sidebar (``zh`` by default)."""
+    value = st.session_state.get("w_lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def t(key: str, **values: object) -> str:
+    """The app label ``key`` in the current language."""
+    return text(key, lang(), **values)
+
+
+def project_files() -> list[Path]:
+    """Every ``data/*/project.yaml``, plus the one named by the environment, if any."""
+    from riskmap.config import data_dirs
+
+    files = sorted(f for d in data_dirs() for f in d.glob("*/project.yaml"))
+    env = os.environ.get(ENV_PROJECT)
+    if env:
+        p = Path(env).resolve()
+        files = [p, *[f for f in files if f.resolve() != p]]
+    return files
+
+
+def keep_widget_state() -> None:
+    """Keep the sidebar settings when a page that does not draw them is shown.
+
+    Streamlit forgets a widget's value when the widget is not drawn in a run; settings
+    widgets use keys starting ``w_`` and are re-assigned here at the start of every run.
+    """
+    ss = st.session_state
+    for k in [k for k in ss if isinstance(k, str) and k.startswith("w_")]:
+        ss[k] = ss[k]
+
+
+def default_cell_size(project: Project) -> str:
+    env = os.environ.get(ENV_CELL_SIZE)
+    if env:
+        return str(int(float(env)))
+    size = int(project.grid.cell_size)
+    if project.grid.kind == "h3":
+        return GRID_H3
+    return str(size) if size in CELL_SIZES else "250"
+
+
+def default_weights(project: Project, data: ProjectData | None = None) -> dict[str, float]:
+    """Widget key -> default weight: components, then each layer that acts on the risk."""
+    out = {f"w_cw_{c}": float(project.weights.components.get(c, 0.0)) for c in COMPONENT_WEIGHTS}
+    if data is not None:
+        for layer in data.layers.values():
+            if layer.kind.role in {"hazard", "exposure", "vulnerability", "capacity"}:
+                out[f"w_lw_{layer.name}"] = float(project.layer_weight(layer.binding, layer.kind))
+    return out
+
+
+def reset_weights() -> None:
+    """Button callback: the project's default weights."""
+    defaults = st.session_state.get("_weight_defaults", {})
+    for k, v in defaults.items():
+        st.session_state[k] = v
+
+
+def _on_project_change() -> None:
+    ss = st.session_state
+    for k in [k for k in ss if isinstance(k, str) and (k.startswith(("w_cw_", "w_lw_")))]:
+        del ss[k]
+    for k in ("uploads", "selected_cell", "pending_click", "proposals", "whatif"):
+        ss.pop(k, None)
+    ss.pop("w_district", None)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the assessment and the map are made from, as read from the session."""
+
+    project_file: str
+    grid: str
+    h3_resolution: int
+    components: dict[str, float]
+    layers: dict[str, float]
+    rule: str
+    view: str
+    basemap: str
+    overlays: tuple[str, ...]
+    district: str
+
+    @property
+    def cell_size(self) -> float:
+        return 0.0 if self.grid == GRID_H3 else float(self.grid)
+
+    @property
+    def grid_kind(self) -> str:
+        return "h3" if self.grid == GRID_H3 else "square"
+
+    def weights(self) -> dict[str, Any]:
+        return {"components": dict(self.components), "layers": dict(self.layers)}
+
+    def grid_label(self) -> str:
+        if self.grid == GRID_H3:
+            return t("grid_h3", res=self.h3_resolution)
+        return t("grid_square", size=self.cell_size)
+
+
+def init_settings(project: Project, data: ProjectData | None = None) -> None:
+    """Session defaults for every setting (set once; the widgets then own them)."""
+    ss = st.session_state
+    ss.setdefault("w_grid", default_cell_size(project))
+    ss.setdefault("w_h3res", int(project.grid.h3_resolution))
+    defaults = default_weights(project, data)
+    ss["_weight_defaults"] = defaults
+    for k, v in defaults.items():
+        ss.setdefault(k, v)
+    ss.setdefault("w_rule", project.levels.rule)
+    ss.setdefault("w_view", "level")
+    ss.setdefault("w_basemap", "none")
+    ss.setdefault("w_overlays", ["detail", "districts"])
+    ss.setdefault("w_district", "")
+
+
+def current_settings(project_file: Path) -> Settings:
+    ss = st.session_state
+    comps = {c: float(ss.get(f"w_cw_{c}", 0.0)) for c in COMPONENT_WEIGHTS}
+    layers = {k[5:]: float(v) for k, v in ss.items() if isinstance(k, str) and k.startswith("w_lw_")}
+    return Settings(
+        project_file=str(project_file),
+        grid=str(ss.get("w_grid", "250")),
+        h3_resolution=int(ss.get("w_h3res", 8)),
+        components=comps,
+        layers=dict(sorted(layers.items())),
+        rule=str(ss.get("w_rule", "matrix")),
+        view=str(ss.get("w_view", "level")),
+        basemap=str(ss.get("w_basemap", "none")),
+        overlays=tuple(ss.get("w_overlays", ["detail", "districts"])),
+        district=str(ss.get("w_district", "") or ""),
+    )
+
+
+def selected_project() -> Path | None:
+    """The project file chosen in the sidebar (None when there is no project)."""
+    value = st.session_state.get("w_project")
+    return Path(value) if value else None
