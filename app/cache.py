@@ -143,7 +143,7 @@ def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: 
 def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> Inventory:
     from riskmap.products.inventory import build_inventory
 
-    return build_inventory(_data, _assessment.cells, _assessment.params)
+    return build_inventory(_assessment)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

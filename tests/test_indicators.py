@@ -28,8 +28,8 @@ from riskmap.products.indicators import (
     INDICATOR_IDS,
     TABLE_COLUMNS,
     IndicatorOptions,
-    compute_indicators,
     export_scorecard,
+    indicators_from_cells,
     station_districts,
 )
 
@@ -130,7 +130,7 @@ def card():
     summary = pd.DataFrame({"adcode": [A, B], "district": ["甲区", "乙区"], "open": [3, 1],
                             "open_major": [2, 1], "listed": [1, 0], "overdue": [2, 0],
                             "overdue_major": [1, 0]})
-    return compute_indicators(make_data(), make_cells(levels), register_summary=summary,
+    return indicators_from_cells(make_data(), make_cells(levels), register_summary=summary,
                               produced_at="2026-11-28")
 
 
@@ -166,7 +166,7 @@ def test_fire_reach_follows_method_settings():
     faster = data.project.model_copy(update={"method": data.project.method.model_copy(
         update={"fire_speed_kmh": 60.0})})
     from dataclasses import replace
-    card = compute_indicators(replace(data, project=faster), make_cells())
+    card = indicators_from_cells(replace(data, project=faster), make_cells())
     # 4 min x 1,000 m/min / 1.3 = 3,077 m: every centre (farthest 2,828 m) is reached.
     assert value(card, "fire.reach_population") == pytest.approx(100.0)
     assert passed(card, "fire.reach_population") is True
@@ -199,7 +199,7 @@ def test_station_districts_voronoi_and_limits():
     assert d.loc["F2", "limit_km2"] == 2.0
     assert d["adcode"].tolist() == [A, B]
     assert shapely.union_all(d.geometry.to_numpy()).area == pytest.approx(9e6)
-    card = compute_indicators(data, make_cells())
+    card = indicators_from_cells(data, make_cells())
     assert value(card, "fire.district_area") == 50.0
     assert value(card, "fire.district_area", A) == 100.0
     assert value(card, "fire.district_area", B) == 0.0
@@ -293,7 +293,7 @@ def test_sensitive_targets_near_major_hazards(card):
 
 def test_sensitive_distance_by_grade():
     opts = IndicatorOptions(sensitive_distance_m={"一级": 300.0, "二级": 500.0, "三级": 700.0, "四级": 500.0})
-    card = compute_indicators(make_data(), make_cells(), options=opts)
+    card = indicators_from_cells(make_data(), make_cells(), options=opts)
     ev = card.evidence["hazmat.sensitive_targets"]
     assert set(ev["id"]) == {"T2", "T3"}  # T1 (400 m > 300 m) drops, T2 (600 m <= 700 m) enters
 
@@ -319,7 +319,7 @@ def test_hidden_hazards_from_register(card):
 
 
 def test_missing_layers_are_not_computable():
-    card = compute_indicators(make_data({}), make_cells())
+    card = indicators_from_cells(make_data({}), make_cells())
     for ind in ("fire.reach_population", "shelter.area_per_person", "hazmat.video",
                 "community.reach_population", "risk.map_produced"):
         assert np.isnan(value(card, ind))
@@ -332,7 +332,7 @@ def test_inputs_not_modified():
     data, cells = make_data(), make_cells([1] * 9)
     before = {n: lyr.gdf.copy() for n, lyr in data.layers.items()}
     cells_before = cells.copy()
-    compute_indicators(data, cells)
+    indicators_from_cells(data, cells)
     pd.testing.assert_frame_equal(cells, cells_before)
     for n, lyr in data.layers.items():
         pd.testing.assert_frame_equal(lyr.gdf, before[n])
@@ -396,8 +396,7 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
     from riskmap.cli import main as cli
 
     out = tmp_path / "out"
-    code = cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
-                     "--register", str(tmp_path / "none.sqlite")])
+    code = cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500"])
     printed = capsys.readouterr().out
     assert code == 0
     assert "消防站5分钟可达人口比例" in printed and "25.0 %" in printed
@@ -428,17 +427,17 @@ def test_reach_comes_from_the_engine_fields():
     data, cells = make_data(), make_cells()
     fields = compute_fields(data, cells)
     # The engine's own reach times give the same answer as letting the indicators ask it.
-    assert compute_indicators(data, cells, fields=fields).table.equals(compute_indicators(data, cells).table)
+    assert indicators_from_cells(data, cells, fields=fields).table.equals(indicators_from_cells(data, cells).table)
     # And they are what the indicator reads: pretend every cell is 2 minutes away.
     fast = replace(fields, access={**fields.access, "fire": np.full(len(cells), 2.0)})
-    card = compute_indicators(data, cells, fields=fast)
+    card = indicators_from_cells(data, cells, fields=fast)
     assert value(card, "fire.reach_population") == 100.0
     assert card.evidence["fire.reach_population"].empty
 
 
 def test_cells_without_xy_use_centroids(card):
     levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
-    again = compute_indicators(make_data(), make_cells(levels).drop(columns=["x", "y"]),
+    again = indicators_from_cells(make_data(), make_cells(levels).drop(columns=["x", "y"]),
                                produced_at="2026-11-28")
     t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, t)
@@ -478,7 +477,7 @@ def test_chinese_evidence_has_the_numbers_of_the_english(card):
 
 
 def test_not_computable_evidence_in_both_languages():
-    card = compute_indicators(make_data({}), make_cells())
+    card = indicators_from_cells(make_data({}), make_cells())
     row = card.city().set_index("id").loc["shelter.walk_population"]
     assert row["evidence"] == "no shelter layer"
     assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
@@ -500,8 +499,8 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     from test_inventory import make_data as inventory_data
 
     from riskmap.cli.indicators import format_scorecard
-    from riskmap.products.inventory import build_inventory
-    from riskmap.products.report import build_report
+    from riskmap.products.inventory import inventory_from_cells
+    from riskmap.products.report import report_from_cells
 
     city = card.city().set_index("id")
     zh_text = city.loc["shelter.walk_population", "evidence_zh"]
@@ -511,9 +510,9 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     assert en_text in format_scorecard(card.city(), lang="en")
 
     data, cells = inventory_data(), inventory_cells(area_ranks())
-    inv = build_inventory(data, cells)
+    inv = inventory_from_cells(data, cells)
     png = b"\x89PNG\r\n\x1a\n"  # the report's map is not what this test is about
-    zh = build_report(data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False)
-    en = build_report(data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False)
+    zh = report_from_cells(data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False)
+    en = report_from_cells(data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False)
     assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
     assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en

@@ -29,10 +29,10 @@ from riskmap.products.inventory import (
     Inventory,
     accident_ranking,
     build_area_inventory,
-    build_inventory,
     build_source_inventory,
     district_summary,
     export_inventory,
+    inventory_from_cells,
     to_bytes,
     write_assess_outputs,
 )
@@ -272,7 +272,7 @@ def test_source_inventory_does_not_modify_inputs() -> None:
     cells = make_cells()
     before = cells.copy()
     hz_before = data.layers["hazmat"].gdf.copy()
-    build_inventory(data, cells)
+    inventory_from_cells(data, cells)
     pd.testing.assert_frame_equal(cells, before)
     pd.testing.assert_frame_equal(data.layers["hazmat"].gdf, hz_before)
 
@@ -368,7 +368,7 @@ def test_accident_ranking_without_accidents_is_empty() -> None:
 
 @pytest.fixture(scope="module")
 def inventory() -> Inventory:
-    return build_inventory(
+    return inventory_from_cells(
         make_data(),
         make_cells(area_ranks()),
         {

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from test_inventory import area_ranks, make_cells, make_data
 
-from riskmap.products.inventory import build_inventory
+from riskmap.products.inventory import inventory_from_cells
 from riskmap.products.report import (
-    build_report,
     focus_extent,
     render_map_png,
+    report_from_cells,
     write_pdf,
     write_report,
 )
@@ -28,7 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def report_inputs() -> tuple:
     data = make_data()
     cells = make_cells(area_ranks())
-    inv = build_inventory(data, cells, {"grid": {"kind": "square", "cell_size": 1000.0}})
+    inv = inventory_from_cells(data, cells, {"grid": {"kind": "square", "cell_size": 1000.0}})
     return data, cells, inv
 
 
@@ -43,7 +43,7 @@ def report_zh(report_inputs: tuple) -> str:
             "passed": [False, True],
         }
     )
-    return build_report(data, cells, inv, indicators=scorecard, today=date(2024, 5, 1))
+    return report_from_cells(data, cells, inv, indicators=scorecard, today=date(2024, 5, 1))
 
 
 def test_report_has_no_external_references(report_zh: str) -> None:
@@ -91,7 +91,7 @@ def test_report_sections_numbers_and_provenance(report_zh: str, report_inputs: t
 
 def test_report_without_scorecard_and_in_english(report_inputs: tuple) -> None:
     data, cells, inv = report_inputs
-    text = build_report(data, cells, inv, lang="en", zoom=False)
+    text = report_from_cells(data, cells, inv, lang="en", zoom=False)
     assert "Safe-city scorecard" not in text
     assert "Test City: Urban safety risk assessment report" in text
     assert text.count("data:image/png") == 1
@@ -101,8 +101,8 @@ def test_report_without_scorecard_and_in_english(report_inputs: tuple) -> None:
 def test_report_with_no_red_or_orange_cells_has_no_close_up() -> None:
     data, cells = make_data(), make_cells()
     assert focus_extent(cells) is None
-    inv = build_inventory(data, cells)
-    text = build_report(data, cells, inv)
+    inv = inventory_from_cells(data, cells)
+    text = report_from_cells(data, cells, inv)
     assert text.count("data:image/png") == 1
 
 
@@ -122,6 +122,6 @@ def test_render_map_png_is_a_png(report_inputs: tuple) -> None:
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_write_pdf(report_inputs: tuple, tmp_path: Path) -> None:
     data, cells, inv = report_inputs
-    html_path = write_report(build_report(data, cells, inv, zoom=False), tmp_path / "r.html")
+    html_path = write_report(report_from_cells(data, cells, inv, zoom=False), tmp_path / "r.html")
     pdf = write_pdf(html_path, tmp_path / "r.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -20,7 +20,7 @@ from shapely.geometry import box
 from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
 from riskmap.errors import LayerDataError
 from riskmap.io import Layer, ProjectData
-from riskmap.products.indicators import compute_indicators
+from riskmap.products.indicators import indicators_from_cells
 from riskmap.products.whatif import (
     Proposal,
     apply_proposals,
@@ -143,9 +143,9 @@ def test_apply_rejects_points_outside_the_city():
 
 def test_new_station_covers_uncovered_cells():
     data, cells = make_data(), make_cells()
-    before = compute_indicators(data, cells, produced_at="2026-11-28")
+    before = indicators_from_cells(data, cells, produced_at="2026-11-28")
     after_data = apply_proposals(data, [station_at(2, 2)])
-    after = compute_indicators(after_data, cells, produced_at="2026-11-28")
+    after = indicators_from_cells(after_data, cells, produced_at="2026-11-28")
     gone = set(before.evidence["fire.reach_population"]["cell_id"])
     left = set(after.evidence["fire.reach_population"]["cell_id"])
     assert gone == {"r0c2", "r1c2", "r2c0", "r2c1", "r2c2"}
@@ -169,8 +169,8 @@ def test_new_station_covers_uncovered_cells():
 def test_compare_levels_and_changed_cells():
     before = make_cells([4, 3, 1, 2, 1, 1, 1, 1, 3])
     after = make_cells([3, 3, 1, 2, 1, 1, 1, 1, 2])
-    card = compute_indicators(make_data(), before)
-    card_after = compute_indicators(make_data(), after)
+    card = indicators_from_cells(make_data(), before)
+    card_after = indicators_from_cells(make_data(), after)
     result = compare(before, after, card, card_after)
     levels = result.levels.set_index("level_rank")
     assert levels.index.tolist() == [4, 3, 2, 1]
@@ -279,8 +279,8 @@ def test_engine_levels_fall_where_a_new_station_reaches():
     before = score(assess(data, grid=grid).fields, levels=breaks)
     after_data = apply_proposals(data, [station_at(2, 2)])
     after = score(assess(after_data, grid=grid).fields, levels=breaks)
-    card_b = compute_indicators(data, before.cells, fields=before.fields)
-    card_a = compute_indicators(after_data, after.cells, fields=after.fields)
+    card_b = indicators_from_cells(data, before.cells, fields=before.fields)
+    card_a = indicators_from_cells(after_data, after.cells, fields=after.fields)
     result = compare(before.cells, after.cells, card_b, card_a)
 
     newly = ["r1c2", "r2c1", "r2c2"]

@@ -36,7 +36,7 @@ def _register_summary(reg: Any) -> tuple[pd.DataFrame | None, str]:
 def _scorecard(score_key: str, register_key: str, _data: Any, _assessment: Any, _summary: Any) -> Any:
     from riskmap.products.indicators import compute_indicators
 
-    return compute_indicators(_data, _assessment.cells, register_summary=_summary, fields=_assessment.fields)
+    return compute_indicators(_assessment, register_summary=_summary)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -112,10 +112,9 @@ def run(args: argparse.Namespace) -> int:
     wgs = result.to_wgs84()
     wgs.to_parquet(out / "cells.parquet", index=False)
 
-    from riskmap.products import inventory
+    from riskmap.products.inventory import build_inventory, write_assess_outputs
 
-    inv = inventory.build_inventory(study.data, result.cells, result.params)
-    inventory.write_assess_outputs(inv, out)
+    write_assess_outputs(build_inventory(result), out)
 
     t_end = time.perf_counter()
     timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     done = load_and_assess(args)
     t0 = time.perf_counter()
-    inv = build_inventory(done.data, done.result.cells, done.result.params)
+    inv = build_inventory(done.result)
     progress(
         f"inventory: {len(inv.sources):,} sources, {len(inv.areas):,} risk areas "
         f"({time.perf_counter() - t0:.1f} s)"

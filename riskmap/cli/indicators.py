@@ -40,15 +40,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the verb; returns the exit code (0)."""
     from riskmap.products.indicators import compute_indicators, export_scorecard
-    from riskmap.register import district_summary
 
     done = load_and_assess(args)
-    summary = district_summary(done.register) if done.register is not None else None
+    summary = done.study.register_summary()
     if summary is None:
         progress("no hidden-hazard register: its indicators are left out")
     progress("computing indicators ...")
-    card = compute_indicators(done.data, done.result.cells, register_summary=summary,
-                              fields=done.result.fields)
+    card = compute_indicators(done.result, register_summary=summary)
     paths = export_scorecard(card, args.out)
     print(format_scorecard(card.city(), lang=args.lang))
     print()

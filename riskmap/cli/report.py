@@ -42,22 +42,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``report`` verb; returns the exit code."""
-    from riskmap.products.inventory import build_inventory
+    from riskmap.config import ReportOptions
     from riskmap.products.report import build_report, write_pdf, write_report
 
     done = load_and_assess(args)
-    data, cells = done.data, done.result.cells
     t0 = time.perf_counter()
-    inv = build_inventory(data, cells, done.result.params)
-    indicators = None
-    if not args.no_indicators:
-        from riskmap.products.indicators import compute_indicators
-        from riskmap.register import district_summary
-
-        summary = district_summary(done.register) if done.register is not None else None
-        indicators = compute_indicators(data, cells, register_summary=summary,
-                                        fields=done.result.fields).table
-    html_text = build_report(data, cells, inv, lang=args.lang, indicators=indicators, top_n=args.top)
+    options = ReportOptions(lang=args.lang, top_n=args.top, indicators=not args.no_indicators)
+    html_text = build_report(done.result, options, register_summary=done.study.register_summary())
     out = write_report(html_text, args.out)
     progress(f"report built ({time.perf_counter() - t0:.1f} s)")
     print(f"wrote {out}")

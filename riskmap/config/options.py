@@ -52,8 +52,8 @@ class MapOptions(_Options):
     assets: Literal["inline", "url"] = "inline"
     asset_url: str = "app/static/riskmap"
     highlight: tuple[str, ...] | None = None
-    max_detail_cells: int = Field(2000, ge=0)
-    detail_min_level: int = Field(3, ge=1, le=4)
+    max_detail_cells: int = Field(default=2000, ge=0)
+    detail_min_level: int = Field(default=3, ge=1, le=4)
     title: str | None = None
     collapsed_control: bool = False
     dynamic: bool = False
@@ -64,13 +64,15 @@ class InventoryOptions(_Options):
 
     Attributes
     ----------
-    near_m : a source's risk area is the cells within this distance (metres).
-    intensity_breaks : intensity values separating the five source grades.
+    near_m : distance (m) within which the consequence around a source sets its severity
+        class (the 500 m ring of the major-hazard alpha correction, GB 18218).
+    intensity_breaks : source intensity (the 0-10 scale of layer kinds) separating the
+        likelihood classes 1|2|3|4|5.
     connectivity : 4 or 8: how cells join into one risk area.
     today : the inventory's date (today by default).
     """
 
-    near_m: float = Field(500.0, gt=0)
+    near_m: float = Field(default=500.0, gt=0)
     intensity_breaks: tuple[float, float, float, float] = (1.5, 3.0, 5.0, 7.0)
     connectivity: Literal[4, 8] = 8
     today: date | None = None
@@ -132,7 +134,7 @@ class ReportOptions(_Options):
     """
 
     lang: LangCode = "zh"
-    top_n: int = Field(20, ge=1)
+    top_n: int = Field(default=20, ge=1)
     indicators: bool = True
     zoom: bool = True
     today: date | None = None

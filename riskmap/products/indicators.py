@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,13 +25,12 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from riskmap.config import MAJOR_GRADES, IndicatorOptions
 from riskmap.io import ProjectData
 
 if TYPE_CHECKING:
-    from riskmap.engine import Fields
+    from riskmap.engine import Assessment, Fields
 
-MAJOR_GRADES: tuple[str, ...] = ("一级", "二级", "三级", "四级")
-"""Grades of major hazard installations (重大危险源); ``无`` is not a major hazard."""
 
 CITY = "city"
 """The ``scope`` of the city-wide rows; district rows carry the district's adcode."""
@@ -94,46 +93,6 @@ EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
 }
 """Evidence templates, key -> (English, Chinese), filled with :meth:`str.format`. Both
 languages get the same numbers; a value given as an (en, zh) pair goes to each language."""
-
-
-@dataclass(frozen=True)
-class IndicatorOptions:
-    """Thresholds of the indicators that are not in the project's ``method`` settings.
-
-    Attributes
-    ----------
-    builtup_density_per_km2 : a cell counts as built-up when its population per km² is at
-        least this (1,500: the GHSL "urban centre" density).
-    station_district_km2 : largest district area of a fire station by class
-        (GB 51080-2015 §4.1.3); a station without a class is judged as 一级.
-    edge_district_km2 : largest district area of a station on the urban edge.
-    edge_builtup_share : a station is on the urban edge when less than this share of its
-        district's area is built-up cells.
-    hazmat_min_distance_m : a fire station should be at least this far from a
-        hazardous-chemical site.
-    shelter_walk_m : walking distance to the nearest shelter of any type.
-    fixed_shelter_share : fixed (固定 and 中心) shelter capacity against the population.
-    central_shelter_max_people : people per central shelter, at most.
-    sensitive_distance_m : screening distance from a major-hazard site to a sensitive target,
-        by grade.
-    community_radius_m : service radius of a community emergency service station; None
-        takes the kind's ``params.full_m``.
-    """
-
-    builtup_density_per_km2: float = 1500.0
-    station_district_km2: Mapping[str, float] = field(
-        default_factory=lambda: {"一级": 7.0, "二级": 4.0, "特勤": 7.0, "小型": 2.0}
-    )
-    edge_district_km2: float = 15.0
-    edge_builtup_share: float = 0.5
-    hazmat_min_distance_m: float = 300.0
-    shelter_walk_m: float = 500.0
-    fixed_shelter_share: float = 0.15
-    central_shelter_max_people: float = 500_000.0
-    sensitive_distance_m: Mapping[str, float] = field(
-        default_factory=lambda: dict.fromkeys(MAJOR_GRADES, 500.0)
-    )
-    community_radius_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +194,43 @@ INDICATOR_IDS: tuple[str, ...] = tuple(_DEFS)
 
 
 def compute_indicators(
+    assessment: Assessment,
+    options: IndicatorOptions | None = None,
+    *,
+    register_summary: pd.DataFrame | None = None,
+    produced_at: date | datetime | str | None = None,
+) -> Scorecard:
+    """The safe-city scorecard of an assessment.
+
+    Parameters
+    ----------
+    assessment
+        From :meth:`riskmap.Study.score`: its cells, data and fields (reach times to fire
+        stations and distances to community stations are taken from the fields).
+    options
+        Thresholds; :class:`~riskmap.config.IndicatorOptions` defaults when None.
+    register_summary
+        Hidden-hazard counts by district (:meth:`riskmap.Study.register_summary`); the
+        hidden-hazard indicators are left out when None.
+    produced_at
+        Date of the assessment; today when None.
+
+    Returns
+    -------
+    Scorecard
+        Rows for the city and for each district.
+    """
+    return indicators_from_cells(
+        assessment.data,
+        assessment.cells,
+        register_summary=register_summary,
+        produced_at=produced_at,
+        options=options,
+        fields=assessment.fields,
+    )
+
+
+def indicators_from_cells(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
     *,
@@ -243,7 +239,8 @@ def compute_indicators(
     options: IndicatorOptions | None = None,
     fields: Fields | None = None,
 ) -> Scorecard:
-    """Compute the safe-city scorecard of a project.
+    """The safe-city scorecard of cells that may not come from an :class:`Assessment`
+    (e.g. a grid of one's own); :func:`compute_indicators` funnels into it.
 
     Parameters
     ----------
@@ -297,7 +294,7 @@ def compute_indicators(
     evidence = {ind_id: ev for ind_id, _, ev in parts if ev is not None}
     parameters: dict[str, Any] = {
         "method": method.model_dump(),
-        "options": {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in asdict(opts).items()},
+        "options": {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in opts.model_dump().items()},
         "cells": len(cells),
         "crs": data.crs.to_string(),
     }

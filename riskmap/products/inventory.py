@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -49,11 +49,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from riskmap import __version__
-from riskmap.config import LayerKind, ValueRule
+from riskmap.config import InventoryOptions, LayerKind, ValueRule
 from riskmap.config.levels import LEVELS
 from riskmap.engine.rules import rule_values
 from riskmap.errors import RiskmapError
 from riskmap.io import ProjectData
+
+if TYPE_CHECKING:
+    from riskmap.engine import Assessment
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg")
@@ -69,10 +72,10 @@ SPATIAL_TABLES: tuple[str, ...] = ("sources", "areas")
 
 AREA_CODE = "QY"
 """Category code of risk areas in their unified numbers (区域)."""
-NEAR_M = 500.0
+NEAR_M = InventoryOptions().near_m
 """Default distance (m) within which the consequence around a source sets its severity
 (the 500 m ring of the major-hazard alpha correction, GB 18218)."""
-INTENSITY_BREAKS: tuple[float, float, float, float] = (1.5, 3.0, 5.0, 7.0)
+INTENSITY_BREAKS: tuple[float, float, float, float] = InventoryOptions().intensity_breaks
 """Source intensity (the 0-10 scale of layer kinds) separating likelihood classes 1|2|3|4|5:
 e.g. major-hazard 一级/二级 (10, 7) L5, 三级/四级 (4.5, 3) L3, gas stations (1.5-2.5) L2."""
 CLOSED_STATUSES = frozenset({"已销号", "已作废"})
@@ -220,7 +223,34 @@ class Inventory:
         return view_table(getattr(self, name), lang)
 
 
-def build_inventory(
+def build_inventory(assessment: Assessment, options: InventoryOptions | None = None) -> Inventory:
+    """The risk inventory (风险清单) of an assessment.
+
+    Parameters
+    ----------
+    assessment
+        From :meth:`riskmap.Study.score`: its cells, data and parameters.
+    options
+        How sources are graded and areas joined; :class:`~riskmap.config.InventoryOptions`
+        defaults when None.
+
+    Returns
+    -------
+    Inventory
+    """
+    o = options or InventoryOptions()
+    return inventory_from_cells(
+        assessment.data,
+        assessment.cells,
+        assessment.params,
+        near_m=o.near_m,
+        intensity_breaks=o.intensity_breaks,
+        connectivity=o.connectivity,
+        today=o.today,
+    )
+
+
+def inventory_from_cells(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
     params: Mapping[str, Any] | None = None,

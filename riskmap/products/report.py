@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,10 +27,15 @@ import pandas as pd
 import shapely
 
 from riskmap import __version__
+from riskmap.config import ReportOptions
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
 from riskmap.io import ProjectData
 from riskmap.products.inventory import Inventory, header_labels, view_table
+
+if TYPE_CHECKING:
+    from riskmap.engine import Assessment
+    from riskmap.products.indicators import Scorecard
 
 CJK_FONTS: tuple[str, ...] = (
     "Noto Sans CJK SC",
@@ -577,6 +582,62 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
 
 
 def build_report(
+    assessment: Assessment,
+    options: ReportOptions | None = None,
+    *,
+    inventory: Inventory | None = None,
+    scorecard: Scorecard | None = None,
+    register_summary: pd.DataFrame | None = None,
+    map_png: bytes | None = None,
+) -> str:
+    """A self-contained, printable HTML report of an assessment.
+
+    Parameters
+    ----------
+    assessment
+        From :meth:`riskmap.Study.score`.
+    options
+        Language, table lengths, sections; :class:`~riskmap.config.ReportOptions`
+        defaults when None.
+    inventory
+        The assessment's risk inventory; built when None.
+    scorecard
+        The assessment's safe-city scorecard; computed when None and
+        ``options.indicators`` is true.
+    register_summary
+        The register's district summary for the scorecard's hidden-hazard indicators
+        (used when the scorecard is computed here).
+    map_png
+        A ready map image; drawn when None.
+
+    Returns
+    -------
+    str
+        The HTML page: A4 print styles, no outside references, images as ``data:`` URIs.
+    """
+    from riskmap.products.indicators import compute_indicators
+    from riskmap.products.inventory import build_inventory
+
+    o = options or ReportOptions()
+    inv = inventory if inventory is not None else build_inventory(assessment)
+    table = None
+    if o.indicators:
+        card = scorecard if scorecard is not None else compute_indicators(assessment, register_summary=register_summary)
+        table = card.table
+    return report_from_cells(
+        assessment.data,
+        assessment.cells,
+        inv,
+        o.lang,
+        table,
+        top_n=o.top_n,
+        today=o.today,
+        map_png=map_png,
+        zoom=o.zoom,
+    )
+
+
+def report_from_cells(
     data: ProjectData,
     assessment_cells: gpd.GeoDataFrame,
     inventory: Inventory,
@@ -588,7 +649,8 @@ def build_report(
     map_png: bytes | None = None,
     zoom: bool = True,
 ) -> str:
-    """A self-contained, printable HTML report of one assessment.
+    """The report of cells that may not come from an :class:`Assessment`;
+    :func:`build_report` funnels into it.
 
     Parameters
     ----------
