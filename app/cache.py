@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from riskmap.products.inventory import Inventory
     from riskmap.register import HazardRegister
 
-from app.common import ASSET_URL, plain, show_error
+from app.common import plain, show_error
 from app.state import (
     ENV_REGISTER,
     Settings,
@@ -122,21 +122,11 @@ def _score(study_key: str, weights_json: str, levels_json: str, *, _study: Study
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
-              asset_url: str, data_key: str, _assessment: Assessment, _data: ProjectData,
-              _index: CellIndex) -> folium.Map:
-    from riskmap.maps import build_map
+              _assessment: Assessment, _index: CellIndex) -> folium.Map:
+    from app.components.map import app_risk_map
 
-    # In the app the map is narrow: an expanded layer list would hide half of it.
-    # data_key: the overlays (boundary, districts, points) are reused across weight changes.
-    # dynamic: the score-dependent layers are sent apart (show_map), the map script stays
-    # the same across weight changes, so the browser keeps the map and swaps only them.
-    m = build_map(_assessment.cells, _data, view=view, basemap=basemap, lang=lang_,
-                  overlays=list(overlays), assets="url", asset_url=asset_url, index=_index,
-                  collapsed_control=True, data_key=data_key, dynamic=True)
-    # Render once here: copies drawn by show_map() then skip streamlit-folium's full render.
-    m.get_root().render()
-    m._riskmap_rendered = True
-    return m
+    return app_risk_map(_assessment, view=view, basemap=basemap, lang=lang_, overlays=overlays,
+                        index=_index)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -179,9 +169,7 @@ class Context:
         s = self.settings
         return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang_=lang(),
                          overlays=tuple(s.overlays if overlays is None else overlays),
-                         asset_url=ASSET_URL, data_key=self.fields_key, _assessment=self.assessment,
-                         _data=self.data,
-                         _index=self.index)
+                         _assessment=self.assessment, _index=self.index)
 
     def inventory(self) -> Inventory:
         """The (cached) risk inventory of the current assessment."""

@@ -5,16 +5,13 @@ Settings live in :mod:`app.state`, the cached pipeline in :mod:`app.cache`.
 
 from __future__ import annotations
 
-import copy
 import html
-import json
 import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import folium
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -22,7 +19,6 @@ import streamlit as st
 from app.i18n import LANGS
 
 if TYPE_CHECKING:
-    import geopandas as gpd
 
     from riskmap.io import ProjectData
 
@@ -79,103 +75,6 @@ def show_error(exc: BaseException, prefix_key: str = "error_generic") -> None:
     report = getattr(exc, "report", None)
     if report is not None and len(report):
         st.dataframe(report_frame(report), hide_index=True, width="stretch")
-
-
-def local_assets(m: folium.Map) -> folium.Map:
-    """A copy of a small folium map of the app that loads Leaflet from static/riskmap (no CDN)."""
-    from riskmap.maps import use_local_assets
-
-    return use_local_assets(m, ASSET_URL)
-
-
-def display_geoms(geoms: Any, basemap: str) -> Any:
-    """Shapely geometries in EPSG:4326 shifted to GCJ-02 for the AMap basemap."""
-    if basemap == "amap":
-        from riskmap.io.crs import from_wgs84_geometries
-
-        return from_wgs84_geometries(np.asarray(geoms, dtype=object), "GCJ02")
-    return np.asarray(geoms, dtype=object)
-
-
-def display_point(lon: float, lat: float, basemap: str) -> tuple[float, float]:
-    if basemap == "amap":
-        from riskmap.io.crs import wgs84_to_gcj02
-
-        x, y = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
-        return float(x[0]), float(y[0])
-    return lon, lat
-
-
-def clicked_wgs84(click: dict[str, float], basemap: str) -> tuple[float, float]:
-    """A streamlit-folium click as WGS84 longitude/latitude (AMap clicks are GCJ-02)."""
-    lon, lat = float(click["lng"]), float(click["lat"])
-    if basemap == "amap":
-        from riskmap.io.crs import gcj02_to_wgs84
-
-        x, y = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
-        return float(x[0]), float(y[0])
-    return lon, lat
-
-
-def view_of(gdf_wgs84: gpd.GeoDataFrame, basemap: str) -> tuple[tuple[float, float], int]:
-    """Centre (lat, lon) and zoom that show a frame in EPSG:4326."""
-    x0, y0, x1, y1 = (float(v) for v in gdf_wgs84.total_bounds)
-    lon, lat = display_point((x0 + x1) / 2, (y0 + y1) / 2, basemap)
-    span = max(x1 - x0, (y1 - y0) * 1.3, 1e-4)
-    zoom = int(np.clip(np.floor(np.log2(700 * 360 / (256 * span))), 7, 16))
-    return (lat, lon), zoom
-
-
-def outline_group(geoms_wgs84: Any, basemap: str, name: str = "selection", color: str = "#000000") -> folium.FeatureGroup:
-    """A feature group outlining geometries (e.g. the selected cell), added without a redraw."""
-    import shapely
-
-    fg = folium.FeatureGroup(name=name, control=False)
-    geoms = display_geoms(geoms_wgs84, basemap)
-    feats = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-             for g in geoms if g is not None and not shapely.is_empty(g)]
-    if feats:
-        folium.GeoJson({"type": "FeatureCollection", "features": feats},
-                       marker=folium.CircleMarker(radius=8, color=color, weight=3, fill=True,
-                                                  fill_opacity=0.25),
-                       style_function=lambda _f, c=color: {"color": c, "weight": 3, "fill": False},
-                       interactive=False).add_to(fg)
-    return fg
-
-
-def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None = None,
-             center: tuple[float, float] | None = None, zoom: int | None = None,
-             height: int = 620, on_change: Any = None) -> dict[str, Any]:
-    """Draw a folium map with streamlit-folium; only a click reruns the script.
-
-    streamlit-folium renames the elements of the map it draws, so a cached map is drawn
-    from a copy (a few milliseconds: the large strings are shared): every run then sends
-    the same map, and the browser keeps it (no reload, view kept). ``highlight`` is drawn
-    as a dynamic feature group, also without reloading the map; so are the score-dependent
-    layers of a map built with ``dynamic=True`` (``m.riskmap_layers``): after a weight
-    change the browser keeps the map and replaces only those layers.
-    """
-    from streamlit_folium import st_folium
-
-    fresh = copy.deepcopy(m)
-    groups = [g for g in (getattr(fresh, "riskmap_layers", None), highlight) if g is not None]
-    out = st_folium(fresh, key=key, returned_objects=["last_clicked"], height=height,
-                    use_container_width=True, center=center, zoom=zoom,
-                    feature_group_to_add=groups or None, on_change=on_change,
-                    render=not getattr(m, "_riskmap_rendered", False))
-    return out or {}
-
-
-def remember_click(map_key: str, target: str) -> Any:
-    """An ``on_change`` callback storing the map's last click in ``session_state[target]``."""
-
-    def _callback() -> None:
-        value = st.session_state.get(map_key) or {}
-        click = value.get("last_clicked") if isinstance(value, dict) else None
-        if click:
-            st.session_state[target] = click
-
-    return _callback
 
 
 def level_label(rank: int) -> str:

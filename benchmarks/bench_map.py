@@ -109,7 +109,7 @@ def main() -> int:
         print(f"{size:g} m: {len(cells):,} cells ({source}), {time.perf_counter() - t:.1f} s", flush=True)
         if size in args.sizes:
             t = time.perf_counter()
-            m = maps.build_map(cells, data, overlays=list(maps.OVERLAYS) if data is not None else None)
+            m = maps.map_from_cells(cells, data, overlays=list(maps.OVERLAYS) if data is not None else None)
             path = maps.save_map(m, folder / f"ours_{size:g}.html")
             print(f"  ours: built in {time.perf_counter() - t:.1f} s", flush=True)
             pages.append(("ours", size, path, "window.riskmap && window.riskmap.ready && "

@@ -32,9 +32,9 @@ def data(cells):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, cells, data):
     folder = tmp_path_factory.mktemp("maps")
-    maps.save_map(maps.build_map(cells, data), folder / "level.html")
-    maps.save_map(maps.build_map(cells, data, view="score", lang="en"), folder / "score.html")
-    maps.save_map(maps.build_map(cells, data, basemap="amap", overlays=["fire_stations"]), folder / "amap.html")
+    maps.save_map(maps.map_from_cells(cells, data), folder / "level.html")
+    maps.save_map(maps.map_from_cells(cells, data, view="score", lang="en"), folder / "score.html")
+    maps.save_map(maps.map_from_cells(cells, data, basemap="amap", overlays=["fire_stations"]), folder / "amap.html")
     with serve_directory(folder) as url:
         yield url
 
@@ -157,7 +157,7 @@ def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
     Headless Chromium delivers pointer moves late (with the next input event), so the
     tooltip is checked after the click, which updates it like a move there."""
     small = synthetic_cells(150, 110, 500.0)
-    maps.save_map(maps.build_map(small, synthetic_project_data(small)), tmp_path / "small.html")
+    maps.save_map(maps.map_from_cells(small, synthetic_project_data(small)), tmp_path / "small.html")
     with serve_directory(tmp_path) as url:
         page, _, errors = _open(browser, f"{url}/small.html")
         try:

@@ -50,7 +50,7 @@ def data(cells):
 
 @pytest.fixture(scope="module")
 def level_html(cells, data):
-    return maps.render_html(maps.build_map(cells, data))
+    return maps.render_html(maps.map_from_cells(cells, data))
 
 
 def _urls(page: str) -> set[str]:
@@ -66,7 +66,7 @@ def _point_payloads(page: str) -> list[dict]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
-    page = maps.render_html(maps.build_map(cells, data, lang=lang))
+    page = maps.render_html(maps.map_from_cells(cells, data, lang=lang))
     for lv in LEVELS:
         label = f"{lv.zh}（{lv.color_name_zh}）" if lang == "zh" else f"{lv.en} ({lv.color_name_en})"
         assert label in page
@@ -81,7 +81,7 @@ def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
 @pytest.mark.parametrize("view", ["score", "hazard", "exposure", "vulnerability", "coping_gap"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_continuous_legend_has_scale_and_method(cells, data, view, lang):
-    page = maps.render_html(maps.build_map(cells, data, view=view, lang=lang))
+    page = maps.render_html(maps.map_from_cells(cells, data, view=view, lang=lang))
     assert f'data-view=\\"{view}\\"' in page
     assert maps._t("method_" + view, lang) in page
     assert "linear-gradient" in page
@@ -94,7 +94,7 @@ def test_breaks_rule_legend_shows_score_breaks(cells, data):
     from dataclasses import replace
 
     project = data.project.model_copy(update={"levels": data.project.levels.model_copy(update={"rule": "breaks"})})
-    page = maps.render_html(maps.build_map(cells, replace(data, project=project), lang="en"))
+    page = maps.render_html(maps.map_from_cells(cells, replace(data, project=project), lang="en"))
     assert "≥ 45" in page and "10–25" in page
     assert "Classed by risk-score breaks" in page
 
@@ -103,7 +103,7 @@ def test_breaks_rule_legend_shows_score_breaks(cells, data):
 
 
 def test_layer_control_lists_overlays_and_default_visibility(cells, data):
-    m = maps.build_map(cells, data)
+    m = maps.map_from_cells(cells, data)
     layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, maps._ScriptLayer)}
     assert layers["城市安全风险等级"] is True
     assert layers["行政区划"] is True
@@ -116,12 +116,12 @@ def test_layer_control_lists_overlays_and_default_visibility(cells, data):
 
 
 def test_overlays_argument_chooses_what_is_shown(cells, data):
-    m = maps.build_map(cells, data, overlays=["fire_stations", "hazards"])
+    m = maps.map_from_cells(cells, data, overlays=["fire_stations", "hazards"])
     shown = {c.layer_name for c in m._children.values() if isinstance(c, maps._ScriptLayer) and c.show}
     assert {"消防站", "危险源", "城市安全风险等级"} <= shown
     assert "行政区划" not in shown
     with pytest.raises(ValueError, match="unknown overlay"):
-        maps.build_map(cells, data, overlays=["nope"])
+        maps.map_from_cells(cells, data, overlays=["nope"])
 
 
 def test_names_from_data_are_escaped(level_html):
@@ -154,7 +154,7 @@ def test_inline_page_loads_nothing_from_other_hosts(level_html):
 
 
 def test_url_assets_point_at_the_served_folder(cells, data):
-    page = maps.render_html(maps.build_map(cells, data, assets="url", asset_url="app/static/riskmap"))
+    page = maps.render_html(maps.map_from_cells(cells, data, assets="url", asset_url="app/static/riskmap"))
     srcs = re.findall(r'<script[^>]+src="([^"]+)"', page)
     hrefs = re.findall(r'<link[^>]+href="([^"]+)"', page)
     assert "/app/static/riskmap/leaflet.js" in srcs
@@ -169,7 +169,7 @@ def test_url_assets_point_at_the_served_folder(cells, data):
 
 
 def test_osm_basemap_adds_only_its_tiles(cells, data):
-    page = maps.render_html(maps.build_map(cells, data, basemap="osm"))
+    page = maps.render_html(maps.map_from_cells(cells, data, basemap="osm"))
     assert _urls(page) - ALLOWED_URLS == {"https://tile.openstreetmap.org/{z}/{x}/{y}.png"}
 
 
@@ -201,7 +201,7 @@ def test_payload_does_not_grow_with_the_cell_count():
     sizes = {}
     for name, c in (("small", small), ("large", large)):
         d = synthetic_project_data(c, boundary=synthetic_boundary(100_000, 100_000))
-        sizes[name] = len(maps.render_html(maps.build_map(c, d)).encode("utf-8"))
+        sizes[name] = len(maps.render_html(maps.map_from_cells(c, d)).encode("utf-8"))
     assert sizes["large"] / sizes["small"] < 1.5, sizes
     assert sizes["large"] < 1_500_000
 
@@ -264,8 +264,8 @@ def test_cell_at_on_amap_undoes_the_gcj02_shift(cells):
 
 
 def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
-    plain = maps.render_html(maps.build_map(cells, data, overlays=["fire_stations"], view="score"))
-    amap = maps.build_map(cells, data, overlays=["fire_stations"], view="score", basemap="amap")
+    plain = maps.render_html(maps.map_from_cells(cells, data, overlays=["fire_stations"], view="score"))
+    amap = maps.map_from_cells(cells, data, overlays=["fire_stations"], view="score", basemap="amap")
     shifted = maps.render_html(amap)
     assert "https://webrd0{s}.is.autonavi.com/appmaptile" in shifted
     tiles = [c for c in amap._children.values() if type(c).__name__ == "TileLayer"]
@@ -303,7 +303,7 @@ def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
 def test_image_pixels_show_the_cell_under_them(cells, data):
     """Where Leaflet draws a pixel (linear in Web-Mercator between the bounds), the colour
     class is that of the cell at that place."""
-    page = maps.render_html(maps.build_map(cells, data, view="score", max_detail_cells=0))
+    page = maps.render_html(maps.map_from_cells(cells, data, view="score", max_detail_cells=0))
     m = re.search(r"L\.imageOverlay\(\"data:image/png;base64,([^\"]+)\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
     from PIL import Image
 
@@ -329,11 +329,11 @@ def test_image_pixels_show_the_cell_under_them(cells, data):
 
 def test_bad_arguments_raise(cells, data):
     with pytest.raises(ValueError, match="view"):
-        maps.build_map(cells, data, view="colour")
+        maps.map_from_cells(cells, data, view="colour")
     with pytest.raises(ValueError, match="basemap"):
-        maps.build_map(cells, data, basemap="google")
+        maps.map_from_cells(cells, data, basemap="google")
     with pytest.raises(ValueError, match="lack"):
-        maps.build_map(cells.drop(columns=["hazard"]), data, view="hazard")
+        maps.map_from_cells(cells.drop(columns=["hazard"]), data, view="hazard")
 
 
 # ------------------------------------------------------------------- level regions
@@ -416,15 +416,15 @@ def _detail_ids(page: str) -> list[str]:
 def test_detail_cells_are_the_highest_scoring_orange_and_red_cells(cells, data):
     hot = cells[cells["level_rank"] >= 3].sort_values("score", ascending=False, kind="stable")
     assert 10 < len(hot) < len(cells) / 2
-    m = maps.build_map(cells, data, max_detail_cells=10)
+    m = maps.map_from_cells(cells, data, max_detail_cells=10)
     assert _detail_ids(maps.render_html(m)) == hot["cell_id"].head(10).tolist()
     assert "重点网格（较大及以上风险值最高 10 个）" in _layer_names(m)
-    m = maps.build_map(cells, data, lang="en")  # all of them fit
+    m = maps.map_from_cells(cells, data, lang="en")  # all of them fit
     assert sorted(_detail_ids(maps.render_html(m))) == sorted(hot["cell_id"])
     assert f"Detail cells (Significant and above, {len(hot)})" in _layer_names(m)
-    page = maps.render_html(maps.build_map(cells, data, detail_min_level=4))
+    page = maps.render_html(maps.map_from_cells(cells, data, detail_min_level=4))
     assert sorted(_detail_ids(page)) == sorted(cells.loc[cells["level_rank"] == 4, "cell_id"])
-    assert "rm.cells" not in maps.render_html(maps.build_map(cells, data, max_detail_cells=0)).split("rm.cells = ")[1]
+    assert "rm.cells" not in maps.render_html(maps.map_from_cells(cells, data, max_detail_cells=0)).split("rm.cells = ")[1]
 
 
 # ------------------------------------------------------------- control and assets
@@ -435,8 +435,8 @@ def test_layer_control_can_start_collapsed(cells, data):
         (ctrl,) = [c for c in m._children.values() if type(c).__name__ == "LayerControl"]
         return ctrl.options["collapsed"]
 
-    assert _collapsed(maps.build_map(cells, data)) is False
-    assert _collapsed(maps.build_map(cells, data, collapsed_control=True)) is True
+    assert _collapsed(maps.map_from_cells(cells, data)) is False
+    assert _collapsed(maps.map_from_cells(cells, data, collapsed_control=True)) is True
 
 
 def test_use_local_assets_links_installed_files_and_leaves_the_map_alone():
@@ -464,18 +464,16 @@ def test_use_local_assets_links_installed_files_and_leaves_the_map_alone():
 def test_overlays_are_reused_for_the_same_data_and_redrawn_for_other_data(cells, data):
     from dataclasses import replace
 
-    first = maps.render_html(maps.build_map(cells, data, data_key="k1"))
+    first = maps.render_html(maps.map_from_cells(cells, data))
     rescored = cells.copy()
     rescored["level_rank"] = 5 - rescored["level_rank"]
-    second = maps.render_html(maps.build_map(rescored, data, data_key="k1"))
+    second = maps.render_html(maps.map_from_cells(rescored, data))  # same data object: reused
     assert "西区&lt;script&gt;" in second  # overlays still there
     assert _detail_ids(first) != _detail_ids(second)  # the cells follow the new scores
     renamed = data.districts.copy()
     renamed.loc[0, "name"] = "新名字区"
     other = replace(data, districts=renamed)
-    assert "新名字区" in maps.render_html(maps.build_map(cells, other))  # no key: another object
-    assert "新名字区" in maps.render_html(maps.build_map(cells, other, data_key="k2"))
-    assert "新名字区" not in maps.render_html(maps.build_map(cells, other, data_key="k1"))  # the key says same data
+    assert "新名字区" in maps.render_html(maps.map_from_cells(cells, other))  # another object: redrawn
 
 
 # ------------------------------------------------------------- dynamic layers (app)
@@ -493,9 +491,9 @@ def _rescored(cells):
 
 
 def test_dynamic_map_sends_the_score_layers_apart(cells, data):
-    first = maps.build_map(cells, data, dynamic=True, data_key="dyn")
-    second = maps.build_map(_rescored(cells), data, dynamic=True, data_key="dyn")
-    again = maps.build_map(cells, data, dynamic=True, data_key="dyn")
+    first = maps.map_from_cells(cells, data, dynamic=True)
+    second = maps.map_from_cells(_rescored(cells), data, dynamic=True)
+    again = maps.map_from_cells(cells, data, dynamic=True)
     page = maps.render_html(first)
     # The map's own page has no level regions, detail cells or legend: after a weight
     # change it is the same page, and the browser keeps it.
@@ -509,13 +507,13 @@ def test_dynamic_map_sends_the_score_layers_apart(cells, data):
     assert layers.key == again.riskmap_layers.key
     assert layers.key != second.riskmap_layers.key
     assert _detail_ids(layers.js) != _detail_ids(second.riskmap_layers.js)
-    assert not hasattr(maps.build_map(cells, data), "riskmap_layers")
+    assert not hasattr(maps.map_from_cells(cells, data), "riskmap_layers")
 
 
 @pytest.mark.browser
 def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, tmp_path):
-    first = maps.build_map(cells, data, dynamic=True)
-    second = maps.build_map(_rescored(cells), data, dynamic=True)
+    first = maps.map_from_cells(cells, data, dynamic=True)
+    second = maps.map_from_cells(_rescored(cells), data, dynamic=True)
     # As streamlit-folium does: the layers' script runs after the map's own script.
     page_html = maps.render_html(first).replace("</html>", f"<script>{first.riskmap_layers.js}</script></html>")
     (tmp_path / "map.html").write_text(page_html, encoding="utf-8")

@@ -16,6 +16,7 @@ import streamlit as st
 
 from app import cache, common, state
 from app.common import t
+from app.components import map as map_ui
 
 CRS_CHOICES = ("WGS84", "CGCS2000", "GCJ02", "BD09", "EPSG")
 FILE_CRS = "FILE"
@@ -161,7 +162,7 @@ def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
                    style_function=lambda _f: {"color": "#6a3d9a", "weight": 2, "fillOpacity": 0.3},
                    interactive=False).add_to(m)
     m.fit_bounds([[y0, x0], [y1, x1]])
-    common.show_map(common.local_assets(m), "upload_preview", height=380)
+    map_ui.show_map(map_ui.local_assets(m), "upload_preview", height=380)
 
 
 def _upload_section(ctx: cache.Context) -> None:

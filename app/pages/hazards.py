@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import cache, common, state
 from app.common import t
+from app.components import map as map_ui
 
 MAP_KEY = "hazard_map"
 FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or changed
@@ -30,7 +31,7 @@ def _take_click(ctx: cache.Context) -> None:
     click = ss.pop("hz_pending", None)
     if not click:
         return
-    lon, lat = common.clicked_wgs84(click, ctx.settings.basemap)
+    lon, lat = map_ui.clicked_wgs84(click, ctx.settings.basemap)
     ss["hz_lon"] = round(lon, 6)
     ss["hz_lat"] = round(lat, 6)
     cid = cell_at(ctx.assessment.cells, lon, lat, index=ctx.index)
@@ -227,16 +228,16 @@ def render() -> None:
         lon, lat = st.session_state.get("hz_lon"), st.session_state.get("hz_lat")
         marker = None
         if lon is not None and lat is not None:
-            marker = common.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
+            marker = map_ui.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
                                           name="picked", color="#6a3d9a")
         # After a change the map shows the hazard changed (its colour, or its absence).
         focus = st.session_state.get("hz_focus")
         if focus and not (x0 <= focus[1] <= x1 and y0 <= focus[0] <= y1):
             focus = None  # a hazard of another project
-        center = common.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
-        common.show_map(m, MAP_KEY, height=520, highlight=marker, center=center,
+        center = map_ui.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
+        map_ui.show_map(m, MAP_KEY, height=520, highlight=marker, center=center,
                         zoom=FOCUS_ZOOM if focus else None,
-                        on_change=common.remember_click(MAP_KEY, "hz_pending"))
+                        on_change=map_ui.remember_click(MAP_KEY, "hz_pending"))
         if lon is not None and lat is not None:
             st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
     with right:

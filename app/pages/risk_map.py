@@ -11,6 +11,7 @@ import streamlit as st
 from app import cache, common, state
 from app.cache import Context
 from app.common import t
+from app.components import map as map_ui
 from riskmap.config.vocabulary import BASEMAPS, LEVEL_RULES, VIEWS
 
 MAP_KEY = "risk_map"
@@ -67,7 +68,7 @@ def _process_click(ctx: Context) -> None:
     click = ss.pop("pending_click", None)
     if not click:
         return
-    lon, lat = common.clicked_wgs84(click, ctx.settings.basemap)
+    lon, lat = map_ui.clicked_wgs84(click, ctx.settings.basemap)
     cid = cell_at(ctx.assessment.cells, lon, lat, index=ctx.index)
     ss["selected_cell"] = cid or ""
     ss["click_missed"] = cid is None
@@ -177,15 +178,15 @@ def _map_and_details(ctx: Context) -> None:
         if adcode:
             d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
             if len(d):
-                center, zoom = common.view_of(d, ctx.settings.basemap)
+                center, zoom = map_ui.view_of(d, ctx.settings.basemap)
         highlight = None
         cid = st.session_state.get("selected_cell") or ""
         if cid:
             sel = ctx.assessment.cells[ctx.assessment.cells["cell_id"] == cid]
             if len(sel):
-                highlight = common.outline_group(sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap)
-        common.show_map(m, MAP_KEY, highlight=highlight, center=center, zoom=zoom, height=680,
-                        on_change=common.remember_click(MAP_KEY, "pending_click"))
+                highlight = map_ui.outline_group(sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap)
+        map_ui.show_map(m, MAP_KEY, highlight=highlight, center=center, zoom=zoom, height=680,
+                        on_change=map_ui.remember_click(MAP_KEY, "pending_click"))
     with right:
         scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from app import cache, common, state
 from app.common import t
+from app.components import map as map_ui
 from app.i18n import TEXTS
 
 MAP_KEY = "whatif_map"
@@ -174,7 +175,7 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
         layer.add_to(m)
     if "ok" in ev.columns:
         st.caption(t("sc_ev_ok"))
-    common.show_map(common.local_assets(m), f"evidence_{ind}", height=460)
+    map_ui.show_map(map_ui.local_assets(m), f"evidence_{ind}", height=460)
 
 
 def _evidence_layers(ev: gpd.GeoDataFrame, ind: str, name: str) -> list[folium.GeoJson]:
@@ -196,7 +197,7 @@ def _take_click(ctx: cache.Context) -> None:
     ss = st.session_state
     click = ss.pop("wi_pending", None)
     if click:
-        lon, lat = common.clicked_wgs84(click, "none")
+        lon, lat = map_ui.clicked_wgs84(click, "none")
         ss["wi_lon"], ss["wi_lat"] = round(lon, 6), round(lat, 6)
 
 
@@ -344,8 +345,8 @@ def _whatif_result(ctx: cache.Context, card: Any, summary: Any, reg_key: str,
         layer = _geometry_layer(part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8)
         if layer is not None:
             layer.add_to(m)
-    common.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
-    common.show_map(common.local_assets(m), "whatif_changed", height=420)
+    map_ui.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
+    map_ui.show_map(map_ui.local_assets(m), "whatif_changed", height=420)
     st.dataframe(pd.DataFrame({
         t("col_cell"): changed["cell_id"],
         t("f_district"): changed.get("district", ""),
@@ -373,9 +374,9 @@ def render() -> None:
         marks = None
         if proposals:
             pts = shapely.points([p["lon"] for p in proposals], [p["lat"] for p in proposals])
-            marks = common.outline_group(pts, "none", name="proposals", color="#6a3d9a")
-        common.show_map(m, MAP_KEY, height=480, highlight=marks,
-                        on_change=common.remember_click(MAP_KEY, "wi_pending"))
+            marks = map_ui.outline_group(pts, "none", name="proposals", color="#6a3d9a")
+        map_ui.show_map(m, MAP_KEY, height=480, highlight=marks,
+                        on_change=map_ui.remember_click(MAP_KEY, "wi_pending"))
     with right:
         _proposal_form(ctx)
     proposals = _proposals_table(ctx)

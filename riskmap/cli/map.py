@@ -13,14 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
-
-# The choices of riskmap.maps.build (VIEWS, BASEMAPS, OVERLAYS), written out so that ``--help``
-# does not import folium; tests/test_cli.py checks that they stay the same.
-VIEWS = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
-BASEMAPS = ("none", "osm", "amap")
-OVERLAYS = ("detail", "districts", "shelters", "shelter_radius", "fire_stations", "fire_reach",
-            "community_stations", "seismic_stations", "supply_depots", "rescue_teams", "hazards",
-            "hazard_areas", "hidden_hazards")  # fmt: skip
+from riskmap.config.vocabulary import BASEMAPS, OVERLAYS, VIEWS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -48,21 +41,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``map`` verb; returns the exit code."""
+    from riskmap.config import MapOptions
     from riskmap.maps import build_map, save_map
 
     done = load_and_assess(args)
     t0 = time.perf_counter()
-    m = build_map(
-        done.result.cells,
-        done.data,
-        view=args.view,
-        basemap=args.basemap,
-        lang=args.lang,
-        overlays=args.show,
-        assets="inline",
-        cell_size=args.cell_size,
-        max_detail_cells=args.max_detail_cells,
-    )
+    options = MapOptions(view=args.view, basemap=args.basemap, lang=args.lang,
+                         overlays=None if args.show is None else tuple(args.show),
+                         assets="inline", max_detail_cells=args.max_detail_cells)  # fmt: skip
+    m = build_map(done.result, options)
     out = save_map(m, args.out)
     size = out.stat().st_size
     progress(f"wrote {out} ({size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")

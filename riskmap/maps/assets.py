@@ -4,8 +4,8 @@ folium loads Leaflet, jQuery, Bootstrap, Font Awesome and more from CDNs. riskma
 need only Leaflet 1.9.3 (PyPI ``XStatic-Leaflet``) and Leaflet.markercluster
 (``XStatic-Leaflet-MarkerCluster``); both wheels carry the files. A map either embeds
 them (``inline``: one standalone HTML file that works with no network) or links them
-from a URL the application serves (``url``: e.g. Streamlit's static file serving, which
-serves ``static/`` at ``/app/static/``; :func:`install_static` copies the files there).
+from a URL the application serves (``url``: e.g. an app server's static folder, such as
+``static/`` served at ``/app/static/``; :func:`install_static` copies the files there).
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def asset_links(
     asset_url
         Where :func:`install_static`'s folder is served, e.g. ``/app/static/riskmap``. A
         value without a scheme and without a leading ``/`` (``app/static/riskmap``) is
-        taken from the site root: the map may be drawn inside an iframe (streamlit-folium)
-        whose own URL would otherwise be the base.
+        taken from the site root: the map may be drawn inside an iframe whose own URL would
+        otherwise be the base.
     plugins
         Which plugins the map uses (``leaflet`` is always included).
 

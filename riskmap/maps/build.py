@@ -12,8 +12,9 @@ The page's size does not grow with the number of cells:
 * full cell outlines with tooltips (cell id, level, score) only for the
   ``max_detail_cells`` highest-scoring cells;
 * a click is answered in Python: :func:`cell_at` maps the clicked longitude/latitude
-  (streamlit-folium's ``last_clicked``) to a cell id. The standalone page also records
-  the last click in the map element's ``data-last-click`` attribute (``"lat,lng"``).
+  (as a host page reports it) to a cell id. Every page also records the last click in the
+  map element's ``data-last-click`` attribute (``"lat,lng"``) and calls
+  ``window.riskmap.onclick(event)`` when a host page has set it.
 
 Leaflet and its plugins come from installed files (:mod:`riskmap.maps.assets`); with
 ``basemap="none"`` the page requests nothing from any other host. With
@@ -49,7 +50,9 @@ from folium.elements import ElementAddToElement
 from folium.map import Layer
 from jinja2 import Template
 
+from riskmap.config import MapOptions
 from riskmap.config.levels import LEVELS
+from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEWS
 from riskmap.engine.rules import rule_values
 from riskmap.io.crs import (
     from_wgs84_geometries,
@@ -62,39 +65,23 @@ from riskmap.maps import assets as _assets
 
 __all__ = [
     "BASEMAPS",
+    "DEFAULT_OVERLAYS",
     "OVERLAYS",
     "VIEWS",
     "CellIndex",
+    "ScoreLayers",
     "build_cell_index",
     "build_map",
     "cell_at",
     "cells_at",
     "fire_reach_m",
+    "map_from_cells",
     "render_html",
     "save_map",
     "use_local_assets",
 ]
 
-VIEWS = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
-BASEMAPS = ("none", "osm", "amap")
-OVERLAYS = (
-    "detail",
-    "districts",
-    "shelters",
-    "shelter_radius",
-    "fire_stations",
-    "fire_reach",
-    "community_stations",
-    "seismic_stations",
-    "supply_depots",
-    "rescue_teams",
-    "hazards",
-    "hazard_areas",
-    "hidden_hazards",
-)
-"""Overlay names for ``build_map(overlays=...)``; each is a toggle in the layer control."""
-DEFAULT_OVERLAYS = ("detail", "districts")
-"""Overlays shown on opening when ``overlays`` is None (the others are off, for a fast first paint)."""
+# Views, basemaps and overlays: riskmap's one vocabulary (riskmap.config.vocabulary).
 
 AMAP_TILES = (
     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
@@ -415,7 +402,7 @@ def cell_at(
     cells
         Cells GeoDataFrame in the working CRS (``cell_id``, geometry), or an Assessment.
     lon, lat
-        The clicked point (streamlit-folium ``last_clicked["lng"]``, ``["lat"]``): WGS84,
+        The clicked point (longitude, latitude as the page reports them): WGS84,
         or GCJ-02 when the map was drawn with ``basemap="amap"``.
     crs
         The cells' CRS (default: ``cells.crs``).
@@ -564,44 +551,24 @@ class _Script(MacroElement):
         _render_script(self, kwargs)
 
 
-class DynamicLayers(folium.FeatureGroup):
-    """The score-dependent part of a map built with ``build_map(..., dynamic=True)``.
+@dataclass(frozen=True)
+class ScoreLayers:
+    """The score-dependent part of a map built with ``MapOptions(dynamic=True)``.
 
-    The risk layer, the detail cells and the legend, as one script that replaces the
-    set shown before (``rm.swap``), keyed by a hash of its content. streamlit-folium
-    evaluates it as a dynamic feature group (``feature_group_to_add``) in the map it
-    already shows: a weight change then sends the same map script, and the browser
-    keeps the map (no reload of the frame, view kept) and redraws only these layers.
+    The risk layer, the detail cells and the legend, as one script for the map's runtime:
+    run in a page that already shows the map, it replaces the set shown before
+    (``window.riskmap.swap``), keyed by a hash of its content; layers keep the
+    visibility the user gave them. A host that keeps the map on screen (the app) can
+    then redraw only these layers after a weight change.
 
     Attributes
     ----------
-    key
-        Hash of the script (the map's container gets it as ``data-riskmap-layers``).
-    js
-        The script (expects ``window.riskmap`` of the map's runtime).
+    js : the script (expects ``window.riskmap`` of the map's runtime).
+    key : hash of the script (the map's container gets it as ``data-riskmap-layers``).
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        {{ this.js }}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, js: str, key: str) -> None:
-        # Keeps FeatureGroup's _name: streamlit-folium refers to it as feature_group_<id>.
-        super().__init__(name="riskmap_layers", control=False)
-        self.js = js
-        self.key = key
-        self.default_js: list[tuple[str, str]] = []
-        self.default_css: list[tuple[str, str]] = []
-
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
-        # Nothing goes into the map's own page: streamlit-folium takes the script from
-        # the template (branca's render would also compile the large text as Jinja).
-        return None
+    js: str
+    key: str
 
 
 class _RawText(Element):
@@ -646,19 +613,8 @@ rm.lazy = function(build, m) {
 map.on('click', function(e) {
   map.getContainer().setAttribute('data-last-click',
     e.latlng.lat.toFixed(7) + ',' + e.latlng.lng.toFixed(7));
-  // In streamlit-folium (returned_objects=['last_clicked']) report the click at once:
-  // the component itself waits 250 ms (debounce) before telling Streamlit. Its own
-  // update then finds the value unchanged (previous_data) and sends nothing more.
-  var g = window.__GLOBAL_DATA__;
-  if (g && window.parent !== window && g.returned_objects && g.returned_objects.length === 1
-      && g.returned_objects[0] === 'last_clicked') {
-    var value = {last_clicked: {lat: e.latlng.lat, lng: e.latlng.lng}};
-    if (JSON.stringify(g.previous_data) !== JSON.stringify(value)) {
-      g.previous_data = value;
-      window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
-                                 value: value, dataType: 'json'}, '*');
-    }
-  }
+  // A host page may listen for clicks (e.g. to report them to a server at once).
+  if (typeof rm.onclick === 'function') { rm.onclick(e); }
 });
 // The map's layer control (folium's LayerControl, made after this script): layers
 // swapped in later by rm.swap are listed in it too.
@@ -1649,18 +1605,19 @@ _OVERLAY_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, list[_Part], bool]] = Or
 _OVERLAY_CACHE_SIZE = 8
 
 
-def _data_overlays(
-    data: Any, display: _Display, lang: str, shown: set[str], data_key: str | None
-) -> tuple[list[_Part], bool]:
-    """Boundary, districts and point overlays of ``data`` (cached: they ignore scores)."""
+def _data_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_Part], bool]:
+    """Boundary, districts and point overlays of ``data``.
+
+    They ignore the scores, so they are kept for the same ``data`` object (a Study's data
+    stays the same across weight changes) and reused when its map is drawn again.
+    """
     try:
-        owner: Any = None if data_key is not None else weakref.ref(data)
+        owner: Any = weakref.ref(data)
     except TypeError:  # an object without weak references: do not cache
         owner = False
-    key = (data_key if data_key is not None else id(data), display.crs.to_wkt(), display.basemap,
-           lang, tuple(sorted(shown)))
+    key = (id(data), display.crs.to_wkt(), display.basemap, lang, tuple(sorted(shown)))
     hit = _OVERLAY_CACHE.get(key)
-    if hit is not None and (hit[0] is None or (hit[0] is not False and hit[0]() is data)):
+    if hit is not None and hit[0] is not False and hit[0]() is data:
         _OVERLAY_CACHE.move_to_end(key)
         return hit[1], hit[2]
     parts: list[_Part] = []
@@ -1686,7 +1643,7 @@ def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
-def build_map(
+def map_from_cells(
     cells: Any,
     data: Any = None,
     *,
@@ -1703,10 +1660,10 @@ def build_map(
     index: CellIndex | None = None,
     title: str | None = None,
     collapsed_control: bool = False,
-    data_key: str | None = None,
     dynamic: bool = False,
 ) -> folium.Map:
-    """Build the electronic risk map of scored cells.
+    """The electronic risk map of scored cells (:func:`build_map` funnels into it; use
+    this one for cells that do not come from an Assessment).
 
     Parameters
     ----------
@@ -1748,17 +1705,13 @@ def build_map(
         Title shown at the top; default: the project's title and the view.
     collapsed_control
         Show the layer control collapsed to an icon (for narrow maps, e.g. in the app).
-    data_key
-        A string that identifies ``data`` (e.g. a cache key of the project's files).
-        The overlays drawn from ``data`` (boundary, districts, points) do not depend on
-        the scores: with a key they are built once per key, basemap, language, CRS and
-        shown overlays and reused, so redrawing after a weight change is faster.
-        Without a key they are reused only for the same ``data`` object.
     dynamic
         Leave the score-dependent layers (risk layer, detail cells, legend) out of the
-        map's script and put them in ``m.riskmap_layers``, a :class:`DynamicLayers` to
-        pass to streamlit-folium as ``feature_group_to_add``: the map's own script is
-        then the same for any weights (for the app; a saved map needs ``False``).
+        map's script and put them in ``m.riskmap_layers``, a :class:`ScoreLayers` script
+        that a host page showing the map runs to draw or replace them: the map's own
+        script is then the same for any weights (a saved map needs ``False``).
+        The overlays drawn from ``data`` (boundary, districts, points) do not depend on
+        the scores: they are kept for the same ``data`` object and reused.
 
     Returns
     -------
@@ -1816,7 +1769,7 @@ def build_map(
 
     clustered = False
     if data is not None:
-        parts, clustered = _data_overlays(data, display, lang, shown, data_key)
+        parts, clustered = _data_overlays(data, display, lang, shown)
         for part in parts:
             m.add_child(part.element())
 
@@ -1845,8 +1798,49 @@ def build_map(
     return m
 
 
-def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str) -> DynamicLayers:
-    """The score-dependent layers as one ``rm.swap`` script (see :class:`DynamicLayers`)."""
+def build_map(
+    assessment: Any, options: MapOptions | None = None, *, index: CellIndex | None = None
+) -> folium.Map:
+    """The electronic risk map (城市安全风险电子地图) of an assessment.
+
+    Parameters
+    ----------
+    assessment
+        From :meth:`riskmap.Study.score`: its cells and data (districts, boundary,
+        overlay layers, level rule).
+    options
+        View, basemap, language, overlays, assets ...; :class:`~riskmap.config.MapOptions`
+        defaults when None (the four-colour level view, offline, in Chinese).
+    index
+        A prebuilt :class:`CellIndex` of the assessment's grid (it keeps the grid's
+        raster and footprint: saves time when the same grid is drawn again).
+
+    Returns
+    -------
+    folium.Map
+    """
+    o = options or MapOptions()
+    return map_from_cells(
+        assessment.cells,
+        assessment.data,
+        view=o.view,
+        basemap=o.basemap,
+        lang=o.lang,
+        overlays=None if o.overlays is None else list(o.overlays),
+        assets=o.assets,
+        asset_url=o.asset_url,
+        highlight=None if o.highlight is None else list(o.highlight),
+        max_detail_cells=o.max_detail_cells,
+        detail_min_level=o.detail_min_level,
+        index=index,
+        title=o.title,
+        collapsed_control=o.collapsed_control,
+        dynamic=o.dynamic,
+    )
+
+
+def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str) -> ScoreLayers:
+    """The score-dependent layers as one ``rm.swap`` script (see :class:`ScoreLayers`)."""
     items = []
     for item_id, layer in (("risk", risk), ("detail", detail)):
         if layer is None:
@@ -1858,7 +1852,7 @@ def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str)
     items.append(f"{{id: 'legend', control: (function(map) {{\n{legend_js}\nreturn c;\n}})(map)}}")
     build = "function(map, rm) {\nreturn [\n" + ",\n".join(items) + "\n];\n}"
     key = hashlib.sha256(build.encode()).hexdigest()[:16]
-    return DynamicLayers(f"window.riskmap.swap({_js(key)}, {build});", key)
+    return ScoreLayers(f"window.riskmap.swap({_js(key)}, {build});", key)
 
 
 def _configure_assets(m: folium.Map, mode: str, asset_url: str, clustered: bool) -> None:

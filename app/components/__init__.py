@@ -1,0 +1,1 @@
+"""Adapters between riskmap's plain outputs and Streamlit components."""
