@@ -16,7 +16,7 @@ riskmap part it is compared with:
   :func:`riskmap.engine.grid.build_grid`;
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
   the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
-  riskmap's kernel stage alone (:func:`riskmap.engine.core.compute_fields` on the kernel
+  riskmap's kernel stage alone (:func:`riskmap.engine.compute_fields` on the kernel
   layers only, its ``fields`` time: kernel sums and top contributors).
 
 When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
@@ -50,8 +50,9 @@ def _child(task: str, size: float, share: float) -> None:
     import shapely
 
     from riskmap.config import load_project
-    from riskmap.engine import build_grid
-    from riskmap.engine import core as ra
+    from riskmap.engine import build_grid, compute_fields, score
+    from riskmap.engine.kernels import _decay
+    from riskmap.engine.rules import rule_values
     from riskmap.io import load_project_data
 
     data = load_project_data(load_project("wuhan"))
@@ -67,17 +68,17 @@ def _child(task: str, size: float, share: float) -> None:
             if done == total:
                 marks[stage.split(" ", maxsplit=1)[0]] = _peak_mb()
 
-        fields = ra.compute_fields(data, cells, tile_size=data.project.grid.tile_size, progress=progress)
+        fields = compute_fields(data, cells, tile_size=data.project.grid.tile_size, progress=progress)
         out.update(fields.timings)
         out["prepare_layers_mb"] = out["grid_mb"]
         out["fields_mb"] = marks.get("fields", float("nan"))
         out["capacity_mb"] = out["contributors_mb"] = _peak_mb()
         t = time.perf_counter()
-        res = ra.score(fields)
+        res = score(fields)
         out["score"] = time.perf_counter() - t
         out["score_mb"] = _peak_mb()
         t = time.perf_counter()
-        ra.score(fields, weights={"layers": {"hazmat": 2.0, "flood_zones": 0.3}})
+        score(fields, weights={"layers": {"hazmat": 2.0, "flood_zones": 0.3}})
         out["rescore"] = time.perf_counter() - t
         out["rescore_mb"] = _peak_mb()
         out["total"] = out["grid"] + sum(fields.timings.values()) + out["score"]
@@ -104,7 +105,7 @@ def _child(task: str, size: float, share: float) -> None:
         cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
         kernel = {n: lyr for n, lyr in data.layers.items() if lyr.kind.method == "kernel"}
         only = dataclasses.replace(data, layers=kernel)
-        fields = ra.compute_fields(only, cells, tile_size=data.project.grid.tile_size)
+        fields = compute_fields(only, cells, tile_size=data.project.grid.tile_size)
         out["ours"] = fields.timings["fields"]
         if share < 1:
             cells = cells.sample(frac=share, random_state=0)
@@ -113,14 +114,14 @@ def _child(task: str, size: float, share: float) -> None:
         for layer in kernel.values():
             kind = layer.kind
             gdf = layer.gdf.copy()
-            gdf["I"] = ra.rule_values(kind.intensity, gdf)
-            gdf["R"] = ra.rule_values(kind.radius, gdf)
+            gdf["I"] = rule_values(kind.intensity, gdf)
+            gdf["R"] = rule_values(kind.radius, gdf)
             gdf["geometry"] = gdf.geometry.representative_point()
             buf = gdf.set_geometry(gdf.geometry.buffer(gdf["R"]))
             buf["fx"], buf["fy"] = gdf.geometry.x, gdf.geometry.y
             j = gpd.sjoin(pts, buf[["I", "R", "fx", "fy", "geometry"]], predicate="intersects")
             d = np.hypot(j.geometry.x - j["fx"], j.geometry.y - j["fy"])
-            j["c"] = j["I"] * ra._decay((d / j["R"]).clip(upper=1).to_numpy(), kind.decay)
+            j["c"] = j["I"] * _decay((d / j["R"]).clip(upper=1).to_numpy(), kind.decay)
             _ = j.groupby("cell")["c"].sum()
         out["plain"] = (time.perf_counter() - t) / share
     out["share"] = share

@@ -8,7 +8,7 @@ GeoJSON paths exist. Run from the repository root:
 
     python benchmarks/bench_map.py [--sizes 250 100] [--explore-sizes 500 250]
 
-Scores come from riskmap.engine.core when data/wuhan/project.yaml exists, else synthetic
+Scores come from riskmap.engine when data/wuhan/project.yaml exists, else synthetic
 smooth scores on the real grid (the output says which).
 """
 
@@ -59,7 +59,7 @@ def _load(cell_size: float):
         from riskmap.io import load_project_data
 
         data = load_project_data(load_project(project_file))
-        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine.core (real engine)"
+        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine (real engine)"
     b = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "wuhan.geojson")
     d = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "districts.geojson")
     crs = working_crs(b)

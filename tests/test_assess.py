@@ -1,4 +1,4 @@
-"""Tests of riskmap.engine.core: kernels, overlap, areal interpolation, 2SFCA, reach, tiles, levels."""
+"""Tests of riskmap.engine: kernels, overlap, areal interpolation, 2SFCA, reach, tiles, levels."""
 
 from __future__ import annotations
 
@@ -17,8 +17,21 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from riskmap.config import LayerBinding, LevelConfig, Project, WeightsConfig, load_layer_kinds
-from riskmap.engine import build_grid
-from riskmap.engine import core as A  # noqa: N812
+from riskmap.engine import (
+    Fields,
+    assess,
+    build_grid,
+    compute_fields,
+    fisher_jenks,
+    layer_weights,
+    level_table,
+    recompute_capacity,
+    score,
+)
+from riskmap.engine.kernels import _decay, _polygon_pairs
+from riskmap.engine.rules import rule_values
+from riskmap.engine.scoring import _classes, _level_ranks
+from riskmap.engine.tiles import _cells_block, _prepare, _tile_fields
 from riskmap.io import Layer, ProjectData
 
 CRS = pyproj.CRS.from_epsg(32650)
@@ -97,7 +110,7 @@ def test_kernel_value_of_one_source_at_a_known_distance(kind, cols, intensity, r
     # the source lies d metres east of the centre of the cell (0..250, 0..250)
     data = make_data({"src": (kind, points([(125.0 + d, 125.0)], **cols))})
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells)
+    fields = compute_fields(data, cells)
     i = cell_at(cells, 125.0, 125.0)
     assert fields.raw["src"][i] == pytest.approx(intensity * decay(0.4), rel=1e-9)
     # beyond the radius nothing
@@ -110,10 +123,10 @@ def test_kernel_value_of_one_source_at_a_known_distance(kind, cols, intensity, r
 
 def test_decay_functions():
     u = np.array([0.0, 0.5, 1.0])
-    np.testing.assert_allclose(A._decay(u, "gaussian"), np.exp(-4.5 * u**2))
-    np.testing.assert_allclose(A._decay(u, "linear"), [1.0, 0.5, 0.0])
-    np.testing.assert_allclose(A._decay(u, "exponential"), np.exp(-3 * u))
-    np.testing.assert_allclose(A._decay(u, "step"), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(_decay(u, "gaussian"), np.exp(-4.5 * u**2))
+    np.testing.assert_allclose(_decay(u, "linear"), [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(_decay(u, "exponential"), np.exp(-3 * u))
+    np.testing.assert_allclose(_decay(u, "step"), [1.0, 1.0, 1.0])
 
 
 def test_intensity_rule_uses_category_terms_and_clip():
@@ -122,16 +135,16 @@ def test_intensity_rule_uses_category_terms_and_clip():
         type=["火灾"] * 3,
     )
     rule = KINDS["accident"].intensity
-    np.testing.assert_allclose(A.rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
+    np.testing.assert_allclose(rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
     hz = points([(1, 1), (2, 2), (3, 3)], grade=["二级", "无", None])
-    np.testing.assert_allclose(A.rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
+    np.testing.assert_allclose(rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
 
 
 def test_overlap_share_of_a_half_covered_cell():
     half = box(X0, Y0, X0 + 125.0, Y0 + 250.0)  # west half of the cell (0..250, 0..250)
     data = make_data({"flood": ("flood_zone", polygons([half], level=["高"]))})
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells)
+    fields = compute_fields(data, cells)
     i = cell_at(cells, 10.0, 10.0)
     assert fields.raw["flood"][i] == pytest.approx(8.0 * 0.5)
     assert fields.raw["flood"].sum() == pytest.approx(4.0)
@@ -141,7 +154,7 @@ def test_lattice_overlap_areas_equal_shapely_intersections():
     # cells clipped by a boundary with a hole; polygons with holes, rotated, multi, aligned
     boundary = Point(X0 + 2000, Y0 + 2000).buffer(1900).difference(box(X0 + 1000, Y0 + 1000, X0 + 1300, Y0 + 1400))
     cells = build_grid(boundary, None, cell_size=100.0, crs=CRS)
-    block = A._cells_block(cells)
+    block = _cells_block(cells)
     geoms = np.array(
         [
             Point(X0 + 1500, Y0 + 1800).buffer(700).difference(Point(X0 + 1500, Y0 + 1800).buffer(200)),
@@ -154,7 +167,7 @@ def test_lattice_overlap_areas_equal_shapely_intersections():
         dtype=object,
     )
     assert block.size == 100.0
-    ci, fi, area, whole = A._polygon_pairs(block, geoms)
+    ci, fi, area, whole = _polygon_pairs(block, geoms)
     # brute force: every cell against every polygon
     cc, gg = np.meshgrid(np.arange(len(cells)), np.arange(len(geoms)), indexing="ij")
     exact = shapely.area(shapely.intersection(block.geom[cc.ravel()], geoms[gg.ravel()]))
@@ -173,7 +186,7 @@ def test_overlap_buffers_lines():
     line = shapely.LineString([(X0, Y0 + 2000.0), (X0 + 4000.0, Y0 + 2000.0)])
     data = make_data({"fault": ("fault_zone", polygons([line], activity=["全新世"]))})
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells)
+    fields = compute_fields(data, cells)
     covered = fields.raw["fault"] / 6.0 * cells["area_m2"].to_numpy()
     assert covered.sum() == pytest.approx(4000.0 * 1000.0, rel=1e-6)
     assert fields.raw["fault"][cell_at(cells, 125.0, 2100.0)] == pytest.approx(6.0)
@@ -191,7 +204,7 @@ def test_areal_interpolation_conserves_totals():
     pts = points([(10, 10), (3999, 3999), (2000, 2000)], count=[5.0, 7.0, 11.0])
     data = make_data({"pop": ("population", pop), "people": ("population", pts)})
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells, tile_size=1000.0)
+    fields = compute_fields(data, cells, tile_size=1000.0)
     assert fields.raw["pop"].sum() == pytest.approx(counts.sum(), rel=1e-9)
     assert fields.raw["people"].sum() == pytest.approx(23.0)
     assert fields.population.sum() == pytest.approx(counts.sum() + 23.0, rel=1e-9)
@@ -213,7 +226,7 @@ def test_two_step_floating_catchment_equals_brute_force():
         {"pop": ("population", pop), "shelter": ("shelter", points(sxy, type=types, area_m2=areas))}
     )
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells)
+    fields = compute_fields(data, cells)
     radius = {"紧急": 500.0, "固定": 2000.0, "中心": 5000.0}
     cx, cy = cells["x"].to_numpy(), cells["y"].to_numpy()
     popc = fields.population
@@ -230,7 +243,7 @@ def test_two_step_floating_catchment_equals_brute_force():
 def test_fire_reach_time_and_score():
     data = make_data({"fire": ("fire_station", points([(125.0 + 2000.0, 125.0)]))})
     cells = grid_of(data)
-    fields = A.compute_fields(data, cells)
+    fields = compute_fields(data, cells)
     i = cell_at(cells, 125.0, 125.0)
     t = 1.0 + 1.3 * 2000.0 / (30_000.0 / 60.0)  # turnout + detour x distance / speed
     assert fields.access["fire"][i] == pytest.approx(t)
@@ -247,7 +260,7 @@ def test_fire_reach_time_and_score():
 def test_reach_by_distance_and_missing_beyond_halo():
     far = make_data({"depot": ("supply_depot", points([(0.0, 0.0)]))}, size=20000.0)
     cells = build_grid(far.boundary, far.districts, cell_size=1000.0, crs=CRS)
-    fields = A.compute_fields(far, cells, tile_size=5000.0)
+    fields = compute_fields(far, cells, tile_size=5000.0)
     d = np.hypot(cells["x"] - X0, cells["y"] - Y0).to_numpy()
     s = fields.capacity["depot"]
     np.testing.assert_allclose(s, np.clip((15000.0 - d) / 10000.0, 0, 1))
@@ -287,8 +300,8 @@ def rich_data() -> ProjectData:
 def test_tiled_fields_equal_whole_city():
     data = rich_data()
     cells = grid_of(data)
-    whole = A.compute_fields(data, cells)
-    tiled = A.compute_fields(data, cells, tile_size=1500.0)
+    whole = compute_fields(data, cells)
+    tiled = compute_fields(data, cells, tile_size=1500.0)
     for name in whole.raw:
         np.testing.assert_allclose(tiled.raw[name], whole.raw[name], rtol=1e-9, atol=1e-9, err_msg=name)
     for name in whole.capacity:
@@ -297,7 +310,7 @@ def test_tiled_fields_equal_whole_city():
     for name in whole.top:
         np.testing.assert_array_equal(tiled.top[name][0], whole.top[name][0])
     np.testing.assert_array_equal(tiled.contributors, whole.contributors)
-    a, b = A.score(whole).cells, A.score(tiled).cells
+    a, b = score(whole).cells, score(tiled).cells
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
 
@@ -305,14 +318,14 @@ def test_tiled_fields_equal_whole_city():
 def test_tile_function_is_pure_and_local():
     data = rich_data()
     cells = grid_of(data)
-    block = A._cells_block(cells)
-    feats = [A._prepare(lyr, data.project.method) for lyr in data.layers.values() if lyr.kind.method == "kernel"]
+    block = _cells_block(cells)
+    feats = [_prepare(lyr, data.project.method) for lyr in data.layers.values() if lyr.kind.method == "kernel"]
     pos = np.arange(0, len(cells), 7)
     tile = block.take(pos)
     halo = [f.select(tile.bounds) for f in feats]
     before = [f.value.copy() for f in halo]
-    out1 = A._tile_fields(tile, halo, 3)
-    out2 = A._tile_fields(tile, halo, 3)
+    out1 = _tile_fields(tile, halo, 3)
+    out2 = _tile_fields(tile, halo, 3)
     for name in out1["raw"]:
         np.testing.assert_array_equal(out1["raw"][name], out2["raw"][name])
     for f, v in zip(halo, before, strict=True):
@@ -324,10 +337,10 @@ def test_tile_function_is_pure_and_local():
 
 def test_components_and_score_formulae():
     data = rich_data()
-    fields = A.compute_fields(data, grid_of(data))
-    res = A.score(fields)
+    fields = compute_fields(data, grid_of(data))
+    res = score(fields)
     c = res.cells
-    w = A.layer_weights(fields, data.project.weights)
+    w = layer_weights(fields, data.project.weights)
     hz = fields.by_role("hazard")
     wmax = max(w[i.name] for i in hz)
     prod = np.ones(len(c))
@@ -364,7 +377,7 @@ def test_components_and_score_formulae():
 def test_matrix_levels():
     lik = np.repeat(np.arange(1, 6), 5)
     sev = np.tile(np.arange(1, 6), 5)
-    ranks, _ = A._level_ranks(np.zeros(25), lik, sev, LevelConfig())
+    ranks, _ = _level_ranks(np.zeros(25), lik, sev, LevelConfig())
     r = lik * sev
     expected = np.select([r >= 20, r >= 9, r >= 4], [4, 3, 2], 1)
     np.testing.assert_array_equal(ranks, expected)
@@ -374,21 +387,21 @@ def test_matrix_levels():
     assert ranks[(lik == 2) & (sev == 4)][0] == 2  # 8 一般
     assert ranks[(lik == 1) & (sev == 3)][0] == 1  # 3 低
     # classes: a value on a break goes up
-    np.testing.assert_array_equal(A._classes(np.array([0, 1.5, 2.9, 3.0, 7.0, 9.9]), (1.5, 3, 5, 7)), [1, 2, 2, 3, 5, 5])
+    np.testing.assert_array_equal(_classes(np.array([0, 1.5, 2.9, 3.0, 7.0, 9.9]), (1.5, 3, 5, 7)), [1, 2, 2, 3, 5, 5])
 
 
 def test_alternative_level_rules():
     data = rich_data()
-    fields = A.compute_fields(data, grid_of(data))
-    s = A.score(fields).cells["score"].to_numpy()
-    br = A.score(fields, levels={"rule": "breaks", "score_breaks": (1.0, 5.0, 20.0)}).cells
+    fields = compute_fields(data, grid_of(data))
+    s = score(fields).cells["score"].to_numpy()
+    br = score(fields, levels={"rule": "breaks", "score_breaks": (1.0, 5.0, 20.0)}).cells
     np.testing.assert_array_equal(br["level_rank"], 1 + (s >= 1.0).astype(int) + (s >= 5.0) + (s >= 20.0))
-    q = A.score(fields, levels=LevelConfig(rule="quantiles", quantiles=(0.5, 0.8, 0.95)))
+    q = score(fields, levels=LevelConfig(rule="quantiles", quantiles=(0.5, 0.8, 0.95)))
     thr = np.quantile(s, (0.5, 0.8, 0.95))
     np.testing.assert_array_equal(q.cells["level_rank"], 1 + (s[:, None] > thr[None, :]).sum(axis=1))
     assert q.params["score_thresholds"] == pytest.approx(list(thr))
-    nb1 = A.score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
-    nb2 = A.score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
+    nb1 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
+    nb2 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
     np.testing.assert_array_equal(nb1, nb2)  # seeded
     order = np.argsort(s, kind="stable")
     assert (np.diff(nb1.to_numpy()[order]) >= 0).all()  # monotone in the score
@@ -397,9 +410,9 @@ def test_alternative_level_rules():
 
 def test_weight_change_rescores_from_the_same_fields():
     data = rich_data()
-    fields = A.compute_fields(data, grid_of(data))
-    base = A.score(fields)
-    heavier = A.score(fields, weights=WeightsConfig(layers={"flood": 5.0}))
+    fields = compute_fields(data, grid_of(data))
+    base = score(fields)
+    heavier = score(fields, weights=WeightsConfig(layers={"flood": 5.0}))
     assert heavier.fields is fields
     flood = fields.raw["flood"] > 0
     # flood gains weight relative to the others: its share rises where it acts
@@ -411,13 +424,13 @@ def test_weight_change_rescores_from_the_same_fields():
     # where only flood acts, H rises with its weight (flood is no longer scaled by the max weight)
     only_flood = flood & (base.cells["share_flood"] > 0.999).to_numpy()
     assert (heavier.cells["hazard"][only_flood] > base.cells["hazard"][only_flood]).all()
-    comp = A.score(fields, weights={"components": {"exposure": 1.0, "vulnerability": 0.0, "coping_gap": 0.0}})
+    comp = score(fields, weights={"components": {"exposure": 1.0, "vulnerability": 0.0, "coping_gap": 0.0}})
     np.testing.assert_allclose(comp.cells["consequence"], comp.cells["exposure"], atol=1e-12)
 
 
 def test_explain_and_exports():
     data = rich_data()
-    res = A.assess(data, cell_size=500.0)
+    res = assess(data, cell_size=500.0)
     c = res.cells
     cid = c.sort_values("score").cell_id.iloc[-1]
     ex = res.explain(cid, lang="en")
@@ -444,19 +457,19 @@ def test_explain_and_exports():
 
 def test_missing_components_are_flagged():
     data = make_data({"hazmat": ("hazmat_enterprise", points([(1000, 1000)], grade=["二级"]))})
-    res = A.score(A.compute_fields(data, grid_of(data)))
+    res = score(compute_fields(data, grid_of(data)))
     assert not res.cells["complete"].any()
     assert set(res.cells["missing"].iloc[0].split(",")) == {"exposure", "vulnerability", "coping_gap"}
     assert (res.cells["consequence"] == 0).all()
 
 
 def test_level_table():
-    t = A.level_table("en")
+    t = level_table("en")
     assert [r["rank"] for r in t] == [4, 3, 2, 1]
     assert [r["zh"] for r in t] == ["重大", "较大", "一般", "低"]
     assert t[0]["label"] == "Major" and t[0]["color"].lower() == "#d7191c"
     assert len({r["color"] for r in t}) == 4
-    assert A.level_table("zh")[3]["label"] == "低"
+    assert level_table("zh")[3]["label"] == "低"
 
 
 # ---------------------------------------------------------------- properties
@@ -481,13 +494,13 @@ def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
     base = _base_layers()
     data0 = make_data({**base, "gas": ("gas_station", points([(2000, 2000)], grade=["二级"]))})
     cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
-    h0 = A.score(A.compute_fields(data0, cells)).cells["hazard"].to_numpy()
+    h0 = score(compute_fields(data0, cells)).cells["hazard"].to_numpy()
     layers = dict(data0.layers)
     old = layers[layer].gdf
     new = pd.concat([old, points([(x, y)], grade=[grade] if layer == "hazmat" else ["一级"]).assign(id="NEW")], ignore_index=True)
     kind_name = "hazmat_enterprise" if layer == "hazmat" else "gas_station"
     data1 = make_data({**{n: (lyr.kind.kind, lyr.gdf) for n, lyr in layers.items()}, layer: (kind_name, gpd.GeoDataFrame(new, crs=CRS))})
-    h1 = A.score(A.compute_fields(data1, cells, tile_size=1000.0)).cells["hazard"].to_numpy()
+    h1 = score(compute_fields(data1, cells, tile_size=1000.0)).cells["hazard"].to_numpy()
     assert (h1 >= h0 - 1e-12).all()
 
 
@@ -497,11 +510,11 @@ def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
     base = _base_layers()
     data0 = make_data(base)
     cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
-    l0 = A.score(A.compute_fields(data0, cells)).cells["coping_gap"].to_numpy()
+    l0 = score(compute_fields(data0, cells)).cells["coping_gap"].to_numpy()
     sh = base["shelter"][1]
     more = pd.concat([sh, points([(x, y)], type=[kind], area_m2=[area]).assign(id="NEW")], ignore_index=True)
     data1 = make_data({**base, "shelter": ("shelter", gpd.GeoDataFrame(more, crs=CRS))})
-    l1 = A.score(A.compute_fields(data1, cells)).cells["coping_gap"].to_numpy()
+    l1 = score(compute_fields(data1, cells)).cells["coping_gap"].to_numpy()
     assert (l1 <= l0 + 1e-12).all()
 
 
@@ -510,22 +523,22 @@ def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
 def test_scaling_all_weights_together_changes_no_level(factor):
     data = rich_data()
     fields = _rich_fields()
-    base_w = A.layer_weights(fields, data.project.weights)
+    base_w = layer_weights(fields, data.project.weights)
     comps = data.project.weights.components
     w0 = WeightsConfig(layers=base_w, components=comps)
     w1 = WeightsConfig(layers={k: v * factor for k, v in base_w.items()}, components={k: v * factor for k, v in comps.items()})
-    a, b = A.score(fields, weights=w0).cells, A.score(fields, weights=w1).cells
+    a, b = score(fields, weights=w0).cells, score(fields, weights=w1).cells
     np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
 
 
-_FIELDS_CACHE: dict[str, A.Fields] = {}
+_FIELDS_CACHE: dict[str, Fields] = {}
 
 
-def _rich_fields() -> A.Fields:
+def _rich_fields() -> Fields:
     if "rich" not in _FIELDS_CACHE:
         data = rich_data()
-        _FIELDS_CACHE["rich"] = A.compute_fields(data, build_grid(data.boundary, data.districts, cell_size=500.0, crs=CRS))
+        _FIELDS_CACHE["rich"] = compute_fields(data, build_grid(data.boundary, data.districts, cell_size=500.0, crs=CRS))
     return _FIELDS_CACHE["rich"]
 
 
@@ -535,7 +548,7 @@ def test_fisher_jenks_equals_mapclassify():
 
     for seed in range(3):
         x = np.random.default_rng(seed).gamma(1.0, 10.0, 300)
-        np.testing.assert_allclose(A.fisher_jenks(x, 4), mapclassify.FisherJenks(x, k=4).bins)
+        np.testing.assert_allclose(fisher_jenks(x, 4), mapclassify.FisherJenks(x, k=4).bins)
 
 
 # ---------------------------------------------------------------- the worked example of METHOD.md
@@ -554,7 +567,7 @@ def test_worked_example_of_method_md():
     assert block, "METHOD.md lost its worked example"
     ex = json.loads(block.group(1))
     data = load_project_data(load_project(ex["project"]))
-    res = A.assess(data, cell_size=float(ex["cell_size"]))
+    res = assess(data, cell_size=float(ex["cell_size"]))
     got = res.explain(ex["cell_id"])
     assert got["district"] == ex["district"]
     assert got["population"] == pytest.approx(ex["population"], rel=1e-5)
@@ -577,7 +590,7 @@ def test_project_without_hazard_layers_scores_zero_hazard():
             "shelter": ("shelter", points([(1000, 3000)], type=["固定"], area_m2=[8000.0])),
         }
     )
-    res = A.score(A.compute_fields(data, grid_of(data)))
+    res = score(compute_fields(data, grid_of(data)))
     c = res.cells
     assert len(c) == 256
     assert (c["hazard"] == 0).all() and (c["score"] == 0).all()
@@ -599,7 +612,7 @@ def test_recompute_capacity_equals_a_full_recompute():
 
     data = rich_data()
     cells = grid_of(data)
-    before = A.compute_fields(data, cells, tile_size=3000.0)
+    before = compute_fields(data, cells, tile_size=3000.0)
     layers = dict(data.layers)
     for name, extra in (("shelter", points([(4100, 3900)], type=["中心"], area_m2=[80000.0])),
                         ("fire", points([(7000, 1000)]))):
@@ -608,8 +621,8 @@ def test_recompute_capacity_equals_a_full_recompute():
     layers["depot"] = Layer(binding=LayerBinding(name="depot", kind="supply_depot", path="depot.csv"),
                             kind=KINDS["supply_depot"], gdf=points([(2000, 2000)]))
     after_data = replace(data, layers=layers)
-    full = A.compute_fields(after_data, cells, tile_size=3000.0)
-    quick = A.recompute_capacity(before, after_data, tile_size=3000.0)
+    full = compute_fields(after_data, cells, tile_size=3000.0)
+    quick = recompute_capacity(before, after_data, tile_size=3000.0)
     assert [i.name for i in quick.layers] == [i.name for i in full.layers]
     assert quick.missing == full.missing
     assert set(quick.capacity) == set(full.capacity) == set(before.capacity) | {"depot"}
@@ -617,9 +630,9 @@ def test_recompute_capacity_equals_a_full_recompute():
         np.testing.assert_allclose(quick.access[name], full.access[name], rtol=1e-12, err_msg=name)
         np.testing.assert_allclose(quick.capacity[name], full.capacity[name], rtol=1e-12, atol=1e-15)
     assert not np.array_equal(quick.capacity["shelter"], before.capacity["shelter"])  # the change shows
-    a, b = A.score(full).cells, A.score(quick).cells
+    a, b = score(full).cells, score(quick).cells
     np.testing.assert_allclose(b["coping_gap"], a["coping_gap"], rtol=1e-12)
     np.testing.assert_allclose(b["score"], a["score"], rtol=1e-12)
     np.testing.assert_array_equal(b["level_rank"], a["level_rank"])
     with pytest.raises(ValueError, match="compute_fields"):
-        A.recompute_capacity(before, replace(data, layers={k: v for k, v in data.layers.items() if k != "gas"}))
+        recompute_capacity(before, replace(data, layers={k: v for k, v in data.layers.items() if k != "gas"}))

@@ -482,7 +482,7 @@ def test_not_computable_evidence_in_both_languages():
     assert row["evidence"] == "no shelter layer"
     assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
     row = card.city().set_index("id").loc["risk.area_major"]
-    assert row["evidence_zh"] == "网格没有风险等级（请先运行 riskmap.engine.core）"
+    assert row["evidence_zh"] == "网格没有风险等级（请先评分：riskmap.Study.score）"
 
 
 def test_exports_carry_both_evidence_texts(card, tmp_path):

@@ -157,9 +157,16 @@ def test_what_if_adds_capacity_and_lowers_no_cell(study_1km: rm.Study) -> None:
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to copy the checkout")
 def test_an_installed_wheel_knows_the_layer_kinds_and_the_demo(tmp_path: Path) -> None:
     """`pip install .` outside the repository: kinds are package data, the demo is installed."""
+    # Build from a copy of the tracked files: pip builds in the source tree (build/).
+    src = tmp_path / "src"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(src)],
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )
     assert build.returncode == 0, build.stderr

@@ -256,7 +256,7 @@ def test_validate_rejects_bad_records():
 
 
 def test_engine_levels_fall_where_a_new_station_reaches():
-    """With riskmap.engine.core: a station at r2c2 lowers the coping gap of the cells it newly
+    """With riskmap.engine: a station at r2c2 lowers the coping gap of the cells it newly
     reaches (r1c2, r2c1, r2c2); levels there may only fall and nowhere else change.
 
     Levels by score breaks: under the default likelihood x severity matrix the coping gap

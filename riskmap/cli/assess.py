@@ -3,7 +3,7 @@
 Writes, into DIR:
 
 * ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
-  :attr:`riskmap.engine.core.Assessment.cells`;
+  :attr:`riskmap.engine.Assessment.cells`;
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
 * ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);

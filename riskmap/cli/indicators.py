@@ -1,6 +1,6 @@
 """``python -m riskmap indicators PROJECT``: the safe-city scorecard.
 
-Reads the project, assesses it (riskmap.engine.core), computes the indicators
+Reads the project, assesses it (riskmap.engine), computes the indicators
 (riskmap.products.indicators), writes ``DIR/indicators.json`` and ``DIR/indicators.csv`` (UTF-8
 with BOM) and prints the city scorecard as a table. The hidden-hazard rows (and the open
 hazards in the assessment) come from the project's register when its database exists (or

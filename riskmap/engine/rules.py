@@ -1,6 +1,6 @@
 """Per-feature values of a layer kind's value rules (intensity, radius).
 
-One evaluator for every module: the engine (:mod:`riskmap.engine.core`), the risk inventory
+One evaluator for every module: the engine (:mod:`riskmap.engine`), the risk inventory
 (:mod:`riskmap.products.inventory`) and anything else that needs a kind's intensity or radius.
 """
 

@@ -55,7 +55,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
     # Not computable
     "no_layer": ("no {kind} layer", "未绑定 {kind} 图层，无法计算"),
-    "no_levels": ("cells have no risk level (run riskmap.engine.core)", "网格没有风险等级（请先运行 riskmap.engine.core）"),
+    "no_levels": ("cells have no risk level (score them first: riskmap.Study.score)", "网格没有风险等级（请先评分：riskmap.Study.score）"),
     "no_register_column": ("register summary has no '{column}' column", "隐患汇总缺少“{column}”列"),
     # Fire stations
     "fire.reach_population": ("{n:,.0f} of {d:,.0f} people covered; {how}", "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}"),
@@ -263,7 +263,7 @@ def indicators_from_cells(
     fields
         The engine's fields of these cells (``Assessment.fields``): reach times to fire
         stations and distances to community stations are taken from it. When None (or
-        made on other cells or layers), :func:`riskmap.engine.core.compute_fields` computes
+        made on other cells or layers), :func:`riskmap.engine.compute_fields` computes
         them for the reach layers only.
 
     Returns
@@ -378,7 +378,7 @@ class _Context:
     def build(cls, data: ProjectData, cells: gpd.GeoDataFrame) -> _Context:
         missing = [c for c in ("cell_id", "area_m2", "population", "x", "y") if c not in cells.columns]
         if missing:
-            raise ValueError(f"cells lack column(s) {', '.join(missing)} (see riskmap.engine.core)")
+            raise ValueError(f"cells lack column(s) {', '.join(missing)} (see riskmap.engine)")
         adcode = (
             cells["adcode"].astype("string").fillna("").to_numpy(dtype=object)
             if "adcode" in cells.columns
@@ -485,7 +485,7 @@ def _engine_reach(
 ) -> dict[str, np.ndarray]:
     """Per-cell reach of each reach kind, from the engine: the minimum over its layers.
 
-    Fire stations: minutes (turnout + detour x distance / speed, riskmap.engine.core);
+    Fire stations: minutes (turnout + detour x distance / speed, riskmap.engine.fields);
     community stations: metres. inf beyond the engine's halo.
     """
     layers = [lyr for kind in _REACH_KINDS for lyr in data.by_kind(kind)]

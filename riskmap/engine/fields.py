@@ -1,0 +1,522 @@
+"""The weight-free fields of a project on a grid (the expensive stage): kernel sums,
+overlaps, people, shelter access (two-step floating catchment), reach of stations, and
+the top contributing features of every cell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from riskmap.config import (
+    LayerKind,
+    MethodConfig,
+    Project,
+    WeightsConfig,
+)
+from riskmap.engine.common import _SUPPORTED, COMPONENTS, FloatArray, IntArray, ObjArray, Progress
+from riskmap.engine.kernels import _Cells, _Features
+from riskmap.engine.tiles import (
+    _cells_block,
+    _grow,
+    _prepare,
+    _reach_halo,
+    _tile_access,
+    _tile_fields,
+    _tiles,
+)
+from riskmap.errors import ConfigError
+from riskmap.io import Layer, ProjectData
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the engine knows about one bound layer.
+
+    Attributes
+    ----------
+    name : binding name.
+    kind : layer kind name.
+    role, method : from the kind.
+    reference : the kind's saturation reference (None for capacity layers).
+    ids, names : feature ``id`` and ``name`` (object arrays, positions as in the layer).
+    unit : for capacity layers, the unit of ``Fields.access`` (``m2/person``, ``min``, ``m``).
+    full, zero : for reach layers, where the score is 1 and 0.
+    """
+
+    name: str
+    kind: str
+    role: str
+    method: str
+    reference: float | None
+    ids: ObjArray
+    names: ObjArray
+    unit: str = ""
+    full: float = 0.0
+    zero: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Weight-free per-cell fields of a project on a grid (the expensive stage).
+
+    Attributes
+    ----------
+    cells : the grid (cell_id, district, adcode, area_m2, x, y, geometry), working CRS.
+    project : the project configuration.
+    kinds : layer kinds by name.
+    layers : :class:`LayerInfo` of every layer that acts on the risk, in project order.
+    raw : binding -> per-cell raw value (hazard/exposure kernel sum, overlap sum, people).
+    top : hazard binding -> (feature positions (n, k), contributions (n, k), distances (n, k)).
+    population : people per cell (sum of the exposure ``population`` layers).
+    access : capacity binding -> per-cell value (shelter m² per person, reach minutes or
+        metres to the nearest feature, inf beyond the halo).
+    capacity : capacity binding -> per-cell score in [0, 1].
+    contributors : per-cell JSON text of the top contributing hazard features (a pandas
+        string array).
+    missing : components that no usable layer informs.
+    timings : seconds per stage.
+    file_hashes : input file hashes (from ProjectData).
+    data : the project data the fields were computed from (its layers, districts,
+        boundary), so that an :class:`Assessment` carries everything its products need.
+    """
+
+    cells: gpd.GeoDataFrame
+    project: Project
+    kinds: dict[str, LayerKind]
+    layers: tuple[LayerInfo, ...]
+    raw: dict[str, FloatArray]
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]]
+    population: FloatArray
+    access: dict[str, FloatArray]
+    capacity: dict[str, FloatArray]
+    contributors: Any
+    missing: tuple[str, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    data: ProjectData | None = None
+
+    def by_role(self, role: str) -> list[LayerInfo]:
+        return [lyr for lyr in self.layers if lyr.role == role]
+
+    @cached_property
+    def _scaled(self) -> dict[str, Any]:
+        """The weight-free terms of :func:`score`, computed once and reused on rescoring.
+
+        ``x/<layer>``: raw / reference (hazard, exposure: population density per km²),
+        ``share/<layer>``, ``density/<layer>`` of vulnerable people, ``vulnerable``, and
+        ``shortfall/<kind>``: capacity kinds whose best score is below the method's
+        ``shortfall_below``.
+        """
+        n = len(self.cells)
+        area_km2 = np.maximum(self.cells["area_m2"].to_numpy(float) / 1e6, 1e-12)
+        out: dict[str, Any] = {}
+        for i in self.by_role("hazard"):
+            out[f"x/{i.name}"] = self.raw[i.name] / (i.reference or 1.0)
+        for i in self.by_role("exposure"):
+            x = self.raw[i.name] / area_km2 if i.method == "population" else self.raw[i.name]
+            out[f"x/{i.name}"] = x / (i.reference or 1.0)
+        vulnerable = np.zeros(n)
+        pop = self.population
+        for i in self.by_role("vulnerability"):
+            cnt = self.raw[i.name]
+            vulnerable = vulnerable + cnt
+            both = np.maximum(pop, cnt)
+            share = np.divide(cnt, both, out=np.zeros(n), where=both > 0)
+            out[f"share/{i.name}"] = share / (i.reference or 1.0)
+            out[f"density/{i.name}"] = cnt / area_km2
+        out["vulnerable"] = vulnerable
+        cap = self.by_role("capacity")
+        below = self.project.method.shortfall_below
+        for kname in sorted({i.kind for i in cap}):
+            best = np.max([self.capacity[i.name] for i in cap if i.kind == kname], axis=0)
+            out[f"shortfall/{kname}"] = best < below
+        return out
+
+
+def _store(
+    part: dict[str, Any],
+    pos: IntArray,
+    raw: dict[str, FloatArray],
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]],
+    reach: dict[str, FloatArray],
+) -> None:
+    """Write one tile's results into the city-wide arrays (at the tile's cell positions)."""
+    for name, v in part["raw"].items():
+        raw[name][pos] = v
+    for name, (ti, tv, td) in part["top"].items():
+        top[name][0][pos], top[name][1][pos], top[name][2][pos] = ti, tv, td
+    for name, v in part["reach"].items():
+        reach[name][pos] = v
+
+
+def _layer_info(layer: Layer, method: MethodConfig) -> LayerInfo:
+    """What the fields keep of a layer acting on risk (ids, names, reach unit and scale)."""
+    kind = layer.kind
+    if (kind.role, kind.method) not in _SUPPORTED:
+        raise ConfigError(
+            f"layer '{layer.name}' (kind '{kind.kind}'): role '{kind.role}' with method "
+            f"'{kind.method}' is not supported"
+        )
+    gdf = layer.gdf
+    ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
+    names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
+    unit, full, zero = "m2/person" if kind.method == "shelter" else "", 0.0, 0.0
+    if kind.method == "reach":
+        unit, full, zero, _ = _reach_halo(kind, method)
+    return LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero)
+
+
+def _shelter_access(
+    block: _Cells, tiles: list[IntArray], population: FloatArray, f: _Features, progress: Progress | None = None
+) -> FloatArray:
+    """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`)."""
+    a = np.zeros(len(block.index))
+    for i, pos in enumerate(tiles):
+        tile = block.take(pos)
+        near = _grow(tile.bounds, 2.0 * f.halo)
+        dm = (
+            (block.xy[:, 0] >= near[0])
+            & (block.xy[:, 0] <= near[2])
+            & (block.xy[:, 1] >= near[1])
+            & (block.xy[:, 1] <= near[3])
+        )
+        a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(tile.bounds))
+        if progress:
+            progress(f"shelters ({f.name})", i + 1, len(tiles))
+    return a
+
+
+def _reach_capacity(
+    info: LayerInfo, d: FloatArray, data: ProjectData, method: MethodConfig
+) -> tuple[FloatArray, FloatArray]:
+    """Access value (minutes or metres) and capacity score of a reach layer from distances ``d``."""
+    if info.unit == "min":
+        p = data.layers[info.name].kind.params
+        speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0
+        turnout = p.get("turnout_min", method.fire_turnout_min)
+        detour = p.get("detour_factor", method.detour_factor)
+        value = turnout + detour * d / speed
+    else:
+        value = d
+    span = info.zero - info.full
+    score = np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
+    return value, score
+
+
+def _missing_components(infos: list[LayerInfo]) -> tuple[str, ...]:
+    """Risk components no layer of ``infos`` feeds."""
+    roles = {info.role for info in infos}
+    return tuple(
+        c
+        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
+        if role not in roles
+    )
+
+
+def compute_fields(
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    *,
+    tile_size: float | None = None,
+    progress: Progress | None = None,
+) -> Fields:
+    """Per-layer influence fields on grid cells (the expensive, weight-free stage).
+
+    Parameters
+    ----------
+    data
+        The project with its layers read, in the working CRS.
+    cells
+        Grid from :func:`riskmap.engine.grid.build_grid` (same CRS).
+    tile_size
+        Side in metres of the square tiles the cells are processed in; None for one
+        tile. Each tile reads only the features within its halo; results are the same.
+    progress
+        Called as ``progress(stage, done, total)`` after each tile.
+
+    Returns
+    -------
+    Fields
+    """
+    t0 = time.perf_counter()
+    method = data.project.method
+    k = method.top_contributors
+    infos: list[LayerInfo] = []
+    feats: list[_Features] = []
+    for layer in data.layers.values():
+        kind = layer.kind
+        if kind.role == "context" or kind.method == "none":
+            continue
+        infos.append(_layer_info(layer, method))
+        feats.append(_prepare(layer, method))
+    t_prep = time.perf_counter()
+
+    block = _cells_block(cells)
+    n = len(block.index)
+    tiles = _tiles(block, tile_size)
+    raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
+    top = {
+        f.name: (np.full((n, k), -1, np.int64), np.zeros((n, k)), np.full((n, k), np.nan))
+        for f in feats
+        if f.role == "hazard"
+    }
+    reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
+    field_feats = [f for f in feats if f.method != "shelter"]
+    def run(pos: IntArray) -> dict[str, Any]:
+        tile = block.take(pos)
+        return _tile_fields(tile, [f.select(tile.bounds) for f in field_feats], k)
+
+    # Tiles are independent; shapely and scipy release the GIL, so two threads help.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        parts = pool.map(run, tiles)
+        for i, (pos, part) in enumerate(zip(tiles, parts, strict=True)):
+            _store(part, pos, raw, top, reach_d)
+            if progress:
+                progress("fields", i + 1, len(tiles))
+    t_fields = time.perf_counter()
+
+    population = np.zeros(n)
+    for f in feats:
+        if f.role == "exposure" and f.method == "population":
+            population = population + raw[f.name]
+
+    access: dict[str, FloatArray] = {}
+    capacity: dict[str, FloatArray] = {}
+    shelters = [f for f in feats if f.method == "shelter"]
+    for f in shelters:
+        access[f.name] = a = _shelter_access(block, tiles, population, f, progress)
+        capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
+    for info in infos:
+        if info.method == "reach":
+            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
+    t_access = time.perf_counter()
+
+    missing = _missing_components(infos)
+    contributors = _contributors_json(infos, top, k, n)
+    t_end = time.perf_counter()
+    return Fields(
+        cells=cells,
+        project=data.project,
+        kinds={**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}},
+        layers=tuple(infos),
+        raw=raw,
+        top=top,
+        population=population,
+        access=access,
+        capacity=capacity,
+        contributors=contributors,
+        missing=missing,
+        timings={
+            "prepare_layers": t_prep - t0,
+            "fields": t_fields - t_prep,
+            "capacity": t_access - t_fields,
+            "contributors": t_end - t_access,
+        },
+        file_hashes=dict(data.file_hashes),
+        data=data,
+    )
+
+
+def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | None = None) -> Fields:
+    """The fields with only the capacity part computed again, from ``data``.
+
+    For a change to capacity layers alone (a proposed shelter or fire station, see
+    :func:`riskmap.products.whatif.apply_proposals`): shelter accessibility and the reach of
+    every capacity layer of ``data`` are computed on the same cells; the hazard,
+    exposure and vulnerability fields, the population and the contributors of
+    ``fields`` are kept. The result equals ``compute_fields(data, fields.cells)`` when
+    the other layers of ``data`` are those ``fields`` were computed from, at a fraction
+    of the time (no kernel sums, overlaps or contributors).
+
+    Parameters
+    ----------
+    fields
+        Fields of the project before the change.
+    data
+        The changed project; its hazard, exposure and vulnerability layers must be the
+        ones of ``fields`` (same names, same data).
+    tile_size
+        As for :func:`compute_fields` (results do not depend on it).
+
+    Returns
+    -------
+    Fields
+
+    Raises
+    ------
+    ValueError
+        The layers other than capacity differ from those of ``fields`` (by name or kind):
+        use :func:`compute_fields`.
+    ConfigError
+        A capacity layer's method is not supported.
+    """
+    t0 = time.perf_counter()
+    method = data.project.method
+    kept = {info.name: info for info in fields.layers if info.role != "capacity"}
+    acting = [lyr for lyr in data.layers.values() if lyr.kind.role != "context" and lyr.kind.method != "none"]
+    others = [(lyr.name, lyr.kind.kind) for lyr in acting if lyr.kind.role != "capacity"]
+    if others != [(i.name, i.kind) for i in kept.values()]:
+        raise ValueError("only capacity layers may differ from the fields' layers; use compute_fields")
+    infos: list[LayerInfo] = []
+    feats: list[_Features] = []
+    for layer in acting:
+        kind = layer.kind
+        if kind.role != "capacity":
+            infos.append(kept[layer.name])
+            continue
+        infos.append(_layer_info(layer, method))
+        feats.append(_prepare(layer, method))
+
+    block = _cells_block(fields.cells)
+    n = len(block.index)
+    tiles = _tiles(block, tile_size)
+    population = fields.population
+    reach_feats = [f for f in feats if f.method == "reach"]
+    reach_d = {f.name: np.full(n, np.inf) for f in reach_feats}
+    for pos in tiles if reach_feats else []:
+        tile = block.take(pos)
+        part = _tile_fields(tile, [f.select(tile.bounds) for f in reach_feats], method.top_contributors)
+        for name, v in part["reach"].items():
+            reach_d[name][pos] = v
+
+    access: dict[str, FloatArray] = {}
+    capacity: dict[str, FloatArray] = {}
+    for f in (f for f in feats if f.method == "shelter"):
+        access[f.name] = a = _shelter_access(block, tiles, population, f)
+        capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
+    for info in infos:
+        if info.role == "capacity" and info.method == "reach":
+            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
+    missing = _missing_components(infos)
+    timings = {k: v for k, v in fields.timings.items() if k != "capacity"}
+    return replace(
+        fields,
+        project=data.project,
+        kinds={**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}},
+        layers=tuple(infos),
+        access=access,
+        capacity=capacity,
+        missing=missing,
+        timings={**timings, "capacity": time.perf_counter() - t0},
+        file_hashes=dict(data.file_hashes),
+        data=data,
+    )
+
+
+def _top_across(
+    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Top-k contributing features across hazard layers, ranked by contribution / reference.
+
+    Returns (layer position in ``hz``, feature position, contribution, distance), (n, k)
+    each; layer position -1 where there is none.
+    """
+    hz = [i for i in infos if i.role == "hazard"]
+    if not hz:
+        return (np.empty((0, k), np.int64),) * 2 + (np.empty((0, k)),) * 2  # type: ignore[return-value]
+    n = len(top[hz[0].name][0])
+    cells, cols, feats, vals, dists, keys = [], [], [], [], [], []
+    for pos, info in enumerate(hz):
+        fidx, val, dist = top[info.name]
+        r, s = np.nonzero(fidx >= 0)  # only the contributions there are (sparse)
+        cells.append(r)
+        cols.append(pos * k + s)
+        feats.append(fidx[r, s])
+        vals.append(val[r, s])
+        dists.append(dist[r, s])
+        keys.append(val[r, s] / (info.reference or 1.0))
+    ci, col = np.concatenate(cells), np.concatenate(cols)
+    fi, v, d, key = np.concatenate(feats), np.concatenate(vals), np.concatenate(dists), np.concatenate(keys)
+    # By cell, then key descending; ties go to the earlier layer and rank.
+    order = np.lexsort((col, -key, ci))
+    ci_s = ci[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ci_s)) + 1] if len(ci_s) else np.empty(0, np.int64)
+    counts = np.diff(np.r_[starts, len(ci_s)])
+    rank = np.arange(len(ci_s)) - np.repeat(starts, counts)
+    keep = rank < k
+    sel, rk, c = order[keep], rank[keep], ci_s[keep]
+    li = np.full((n, k), -1, dtype=np.int64)
+    fo = np.full((n, k), -1, dtype=np.int64)
+    vo = np.zeros((n, k))
+    do = np.full((n, k), np.nan)
+    li[c, rk] = col[sel] // k
+    fo[c, rk] = fi[sel]
+    vo[c, rk] = v[sel]
+    do[c, rk] = d[sel]
+    return li, fo, vo, do
+
+
+def _contributors_json(
+    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int, n: int
+) -> Any:
+    """Per-cell JSON list of the top contributing hazard features (a pandas ``str`` array).
+
+    Built column-wise with Arrow string kernels: one JSON head per feature, then per
+    rank a take of the heads and a join with the formatted distance and contribution.
+    """
+    hz = [i for i in infos if i.role == "hazard"]
+    if not hz or n == 0:
+        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
+    li, fi, val, dist = _top_across(infos, top, k)
+    # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
+    heads = []
+    offsets = [0]
+    for info in hz:
+        h = (
+            '{"layer":' + json.dumps(info.name) + ',"kind":' + json.dumps(info.kind) + ',"id":'
+            + pd.Series(info.ids, dtype=object).map(json.dumps)
+            + ',"name":'
+            + pd.Series(info.names, dtype=object).map(lambda s: json.dumps(s, ensure_ascii=False))
+        )
+        heads.append(h.to_numpy(dtype=object))
+        offsets.append(offsets[-1] + len(info.ids))
+    head_all = pa.array(np.concatenate(heads), type=pa.string())
+    off = np.asarray(offsets[:-1], dtype=np.int64)
+    empty = pa.scalar("", pa.string())
+    parts: list[Any] = [pa.scalar("[", pa.string())]
+    for s in range(k):
+        ok = li[:, s] >= 0  # ranks are filled in order: rank s present means 0..s-1 are
+        if not ok.any():
+            continue
+        g = np.where(ok, off[np.maximum(li[:, s], 0)] + fi[:, s], 0)
+        d = pc.cast(pa.array(np.round(np.nan_to_num(dist[:, s]), 0).astype(np.int64)), pa.string())
+        c = pc.cast(pa.array(np.round(val[:, s], 4)), pa.string())
+        c = pc.if_else(pc.match_substring(c, "."), c, pc.binary_join_element_wise(c, ".0", ""))  # 3 -> 3.0
+        item = pc.binary_join_element_wise(
+            pa.scalar("," if s else "", pa.string()), pc.take(head_all, pa.array(g)),
+            pa.scalar(',"distance_m":', pa.string()), d,
+            pa.scalar(',"contribution":', pa.string()), c, pa.scalar("}", pa.string()), empty,
+        )
+        parts.append(pc.if_else(pa.array(ok), item, empty))
+    parts.append(pa.scalar("]", pa.string()))
+    return pd.array(pc.binary_join_element_wise(*parts, empty), dtype="str")
+
+
+def layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
+    out = {}
+    for info in fields.layers:
+        if info.name in weights.layers:
+            out[info.name] = float(weights.layers[info.name])
+            continue
+        try:
+            binding = fields.project.binding(info.name)
+        except KeyError:
+            binding = None
+        if binding is not None and binding.weight is not None:
+            out[info.name] = float(binding.weight)
+        else:
+            kind = fields.kinds.get(info.kind)
+            out[info.name] = float(kind.weight) if kind else 1.0
+    return out

@@ -1,0 +1,368 @@
+"""Scoring (the cheap stage): weights and a level rule applied to the fields; level
+breaks (matrix, fixed breaks, quantiles, Fisher-Jenks natural breaks).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from riskmap.config import (
+    LevelConfig,
+    Project,
+    WeightsConfig,
+)
+from riskmap.config.levels import LEVELS
+from riskmap.engine.common import FloatArray, IntArray, Progress
+from riskmap.engine.fields import Fields, compute_fields, layer_weights
+from riskmap.engine.grid import build_grid
+from riskmap.engine.measures import recommend
+from riskmap.engine.result import Assessment
+from riskmap.errors import ConfigError
+from riskmap.io import ProjectData
+
+
+def _saturating_sum(terms: list[tuple[float, FloatArray]], n: int) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
+    """10 (1 - exp(-sum a_l)) with a_l = (w_l / max w) x_l: the component, the sum, each a_l."""
+    if not terms:
+        return np.zeros(n), np.zeros(n), []
+    wmax = max(w for w, _ in terms)
+    if wmax <= 0:
+        return np.zeros(n), np.zeros(n), [np.zeros(n) for _ in terms]
+    parts = [(w / wmax) * x for w, x in terms]
+    s = parts[0].copy()
+    for part in parts[1:]:
+        s += part
+    return 10.0 * (1.0 - np.exp(-s)), s, parts
+
+
+def _classes(values: FloatArray, breaks: tuple[float, ...]) -> IntArray:
+    """Class 1..len(breaks)+1: a value at or above a break is in the higher class."""
+    return (1 + np.searchsorted(np.asarray(breaks, float), values, side="right")).astype(np.int64)
+
+
+def _level_ranks(
+    score_: FloatArray, likelihood: IntArray, severity: IntArray, levels: LevelConfig
+) -> tuple[IntArray, dict[str, Any]]:
+    if levels.rule == "matrix":
+        r = likelihood * severity
+        mins = np.array([lv.matrix_min for lv in LEVELS[1:]])
+        return (1 + (r[:, None] >= mins[None, :]).sum(axis=1)).astype(np.int64), {}
+    if levels.rule == "breaks":
+        return _classes(score_, levels.score_breaks), {"score_breaks": list(levels.score_breaks)}
+    if levels.rule == "quantiles":
+        thr = np.quantile(score_, levels.quantiles) if len(score_) else np.zeros(3)
+    elif levels.rule == "natural_breaks":
+        thr = _natural_breaks(score_, levels)
+    else:  # pragma: no cover - LevelConfig validates the rule
+        raise ConfigError(f"unknown level rule '{levels.rule}'")
+    ranks = 1 + (score_[:, None] > np.asarray(thr)[None, :]).sum(axis=1)
+    return ranks.astype(np.int64), {"score_thresholds": [float(t) for t in thr]}
+
+
+def _natural_breaks(values: FloatArray, levels: LevelConfig) -> FloatArray:
+    if len(values) == 0:
+        return np.zeros(3)
+    rng = np.random.default_rng(levels.seed)
+    n = min(len(values), levels.sample_size)
+    sample = values if len(values) <= n else rng.choice(values, n, replace=False)
+    if len(np.unique(sample)) < 4:
+        return np.quantile(values, [0.6, 0.9, 0.98])
+    return fisher_jenks(sample, 4)[:3]
+
+
+def fisher_jenks(values: npt.ArrayLike, k: int) -> FloatArray:
+    """Exact Fisher-Jenks natural breaks (the upper bound of each of ``k`` classes).
+
+    The same optimum as ``mapclassify.FisherJenks`` (minimum within-class sum of squares),
+    computed by dynamic programming on numpy arrays: O(k n²) time and O(n²) memory, so
+    it is meant for a sample of a few thousand values.
+
+    Parameters
+    ----------
+    values
+        The values to classify.
+    k
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k`` upper bounds, ascending; the last is the maximum.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n <= k:
+        return np.resize(x, k)
+    s1 = np.r_[0.0, np.cumsum(x)]
+    s2 = np.r_[0.0, np.cumsum(x * x)]
+    i = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    cnt = (j - i + 1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = s2[j + 1] - s2[i] - (s1[j + 1] - s1[i]) ** 2 / cnt
+    cost[cnt <= 0] = np.inf
+    best = cost[0].copy()  # one class holding x[0..j]
+    back = []
+    cols = np.arange(n)
+    for _ in range(1, k):
+        total = best[:-1, None] + cost[1:, :]  # last class starts at i = 1..n-1
+        arg = np.argmin(total, axis=0)
+        best = total[arg, cols]
+        back.append(arg + 1)
+    bounds = [x[-1]]
+    end = n - 1
+    for arg in reversed(back):
+        start = int(arg[end])
+        bounds.append(x[start - 1])
+        end = start - 1
+    return np.asarray(bounds[::-1], dtype=float)
+
+
+def _categorical(codes: npt.NDArray[np.integer[Any]], labels: list[str]) -> pd.Categorical:
+    """Per-cell labels from codes into ``labels`` (which may repeat)."""
+    uniq, remap = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(remap.ravel()[codes], categories=pd.Index(uniq, dtype="str"))
+
+
+def score(
+    fields: Fields,
+    *,
+    weights: WeightsConfig | Mapping[str, Any] | None = None,
+    levels: LevelConfig | Mapping[str, Any] | None = None,
+) -> Assessment:
+    """Score cells from their fields (the cheap stage: change weights or levels here).
+
+    Parameters
+    ----------
+    fields
+        From :func:`compute_fields`.
+    weights
+        Component and layer weights; the project's by default. A mapping is validated
+        as :class:`riskmap.config.WeightsConfig`.
+    levels
+        The level rule; the project's by default.
+
+    Returns
+    -------
+    Assessment
+    """
+    t0 = time.perf_counter()
+    project = fields.project
+    if weights is None:
+        weights = project.weights
+    elif not isinstance(weights, WeightsConfig):
+        weights = WeightsConfig.model_validate(dict(weights))
+    if levels is None:
+        levels = project.levels
+    elif not isinstance(levels, LevelConfig):
+        levels = LevelConfig.model_validate(dict(levels))
+    method = project.method
+    cells = fields.cells
+    n = len(cells)
+    w = layer_weights(fields, weights)
+    scaled = fields._scaled
+
+    hz = fields.by_role("hazard")
+    h, h_sum, h_parts = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in hz], n)
+    e, _, _ = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in fields.by_role("exposure")], n)
+
+    pop = fields.population
+    vl = fields.by_role("vulnerability")
+    vulnerable = scaled["vulnerable"]
+    if vl:
+        vmax = max(w[i.name] for i in vl) or 1.0
+        v_share, _, _ = _saturating_sum([(w[i.name], scaled[f"share/{i.name}"]) for i in vl], n)
+        dens = np.zeros(n)
+        for i in vl:
+            dens += (w[i.name] / vmax) * scaled[f"density/{i.name}"]
+        v_dens = 10.0 * (1.0 - np.exp(-dens / method.vulnerable_density_reference_km2))
+        v = np.sqrt(v_share * v_dens)
+    else:
+        v = np.zeros(n)
+
+    cap = fields.by_role("capacity")
+    if cap:
+        wsum = sum(w[i.name] for i in cap)
+        acc = np.zeros(n)
+        for i in cap:
+            acc += (w[i.name] if wsum > 0 else 1.0) * fields.capacity[i.name]
+        mean = acc / (wsum if wsum > 0 else len(cap))
+        lgap = 10.0 * (1.0 - mean)
+    else:
+        lgap = np.zeros(n)
+
+    comps = {"exposure": e, "vulnerability": v, "coping_gap": lgap}
+    cw = {c: float(weights.components.get(c, 0.0)) for c in comps if c not in fields.missing}  # type: ignore[call-overload]
+    total_w = sum(cw.values())
+    if total_w > 0:
+        logc = np.sum([(cw[c] / total_w) * np.log1p(comps[c]) for c in cw], axis=0)
+        consequence = np.expm1(logc)
+    else:
+        consequence = np.zeros(n)
+    risk = h * consequence
+
+    likelihood = _classes(h, levels.likelihood_breaks)
+    severity = _classes(consequence, levels.severity_breaks)
+    rank, derived = _level_ranks(risk, likelihood, severity, levels)
+
+    hz_names = np.array([i.name for i in hz] + [""], dtype=object)
+    hz_kinds = np.array([i.kind for i in hz] + [""], dtype=object)
+    if hz:
+        best = h_parts[0].copy()
+        top = np.zeros(n, dtype=np.int64)
+        for j, part in enumerate(h_parts[1:], start=1):  # argmax over layers: the first wins ties
+            up = part > best
+            top[up] = j
+            np.maximum(best, part, out=best)
+        top = np.where(h_sum > 0, top, len(hz))
+    else:
+        top = np.zeros(n, dtype=np.int64)
+
+    # Measures: one recommend() per distinct (level, dominant kind, shortfalls) combination.
+    cap_kinds = sorted({i.kind for i in cap})
+    mask = np.zeros(n, dtype=np.int64)
+    for b, kname in enumerate(cap_kinds):
+        mask |= scaled[f"shortfall/{kname}"].astype(np.int64) << b
+    mask = np.where(rank >= 2, mask, 0)  # capacity measures where the risk is 一般 or higher
+    code = (rank * (len(hz) + 1) + top) * (1 << len(cap_kinds)) + mask
+    present = np.flatnonzero(np.bincount(code)) if n else np.empty(0, np.int64)
+    lookup = np.zeros(int(present.max()) + 1 if n else 1, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    uniq, inverse = present, lookup[code]
+    zh_list, en_list = [], []
+    for u in uniq:
+        m = int(u % (1 << len(cap_kinds)))
+        rest = int(u // (1 << len(cap_kinds)))
+        r_, t_ = divmod(rest, len(hz) + 1)
+        shortfalls = [kname for b, kname in enumerate(cap_kinds) if m >> b & 1]
+        tk = str(hz_kinds[t_])
+        zh_list.append("；".join(recommend(r_, tk, shortfalls, fields.kinds, "zh")))
+        en_list.append("; ".join(recommend(r_, tk, shortfalls, fields.kinds, "en")))
+    inverse = inverse.ravel()
+    measures = _categorical(inverse, zh_list)
+    measures_en = _categorical(inverse, en_list)
+
+    # Text columns are categoricals built from codes: no per-cell string work when rescoring.
+    cols: dict[str, Any] = {
+        "cell_id": cells["cell_id"].array,
+        "district": cells["district"].array,
+        "adcode": cells["adcode"].array,
+        "area_m2": cells["area_m2"].to_numpy(),
+        "population": pop,
+        "vulnerable": vulnerable,
+        "hazard": h,
+        "exposure": e,
+        "vulnerability": v,
+        "coping_gap": lgap,
+        "consequence": consequence,
+        "score": risk,
+        "likelihood": likelihood,
+        "severity": severity,
+        "level_rank": rank,
+        "level": _categorical(rank - 1, [lv.zh for lv in LEVELS]),
+        "level_en": _categorical(rank - 1, [lv.en for lv in LEVELS]),
+        "color": _categorical(rank - 1, [lv.color for lv in LEVELS]),
+        "top_factor": _categorical(top, list(hz_names)),
+        "top_factor_kind": _categorical(top, list(hz_kinds)),
+        "contributors": fields.contributors,
+        "complete": np.full(n, not fields.missing),
+        "missing": _categorical(np.zeros(n, dtype=np.int64), [",".join(fields.missing)]),
+        "measures": measures,
+        "measures_en": measures_en,
+    }
+    safe = np.where(h_sum > 0, h_sum, 1.0)
+    for i, part in zip(hz, h_parts, strict=True):
+        cols[f"share_{i.name}"] = np.where(h_sum > 0, part / safe, 0.0)
+    out = gpd.GeoDataFrame(cols, geometry=cells.geometry.values, crs=cells.crs, index=cells.index)
+    out.attrs = dict(cells.attrs)
+    params = {
+        "method": method.model_dump(),
+        "grid": dict(cells.attrs.get("grid", {})),
+        "levels": levels.model_dump(),
+        **derived,
+    }
+    t1 = time.perf_counter()
+    return Assessment(
+        cells=out,
+        fields=fields,
+        weights=weights,
+        levels=levels,
+        params=params,
+        timings={**fields.timings, "score": t1 - t0},
+    )
+
+
+def assess(
+    data: ProjectData | Project | str | Path,
+    *,
+    cell_size: float | None = None,
+    grid: Literal["square", "h3"] | gpd.GeoDataFrame | None = None,
+    h3_resolution: int | None = None,
+    tile_size: float | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Build the grid, compute the fields and score them: the whole assessment.
+
+    Parameters
+    ----------
+    data
+        A loaded project (:class:`ProjectData`), or a project / project reference that is
+        loaded with :func:`riskmap.io.sources.load_project_data`.
+    cell_size
+        Square cell side in metres; the project's ``grid.cell_size`` by default.
+    grid
+        ``"square"`` or ``"h3"`` (the project's ``grid.kind`` by default), or a grid
+        GeoDataFrame made by :func:`riskmap.engine.grid.build_grid` to reuse.
+    h3_resolution
+        H3 resolution; the project's by default.
+    tile_size
+        Tile side in metres; the project's ``grid.tile_size`` by default.
+    progress
+        Called as ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    Assessment
+    """
+    if not isinstance(data, ProjectData):
+        from riskmap.config import load_project
+        from riskmap.io import sources
+
+        project = data if isinstance(data, Project) else load_project(data)
+        data = sources.load_project_data(project)
+    gcfg = data.project.grid
+    t0 = time.perf_counter()
+    if isinstance(grid, gpd.GeoDataFrame):
+        cells = grid
+    else:
+        if progress:
+            progress("grid", 0, 1)
+        cells = build_grid(
+            data.boundary,
+            data.districts,
+            cell_size=cell_size or gcfg.cell_size,
+            kind=grid or gcfg.kind,
+            h3_resolution=h3_resolution if h3_resolution is not None else gcfg.h3_resolution,
+            crs=data.crs,
+        )
+        if progress:
+            progress("grid", 1, 1)
+    t1 = time.perf_counter()
+    fields = compute_fields(data, cells, tile_size=tile_size or gcfg.tile_size, progress=progress)
+    result = score(fields)
+    return Assessment(
+        cells=result.cells,
+        fields=result.fields,
+        weights=result.weights,
+        levels=result.levels,
+        params=result.params,
+        timings={"grid": t1 - t0, **result.timings},
+    )

@@ -1,0 +1,265 @@
+"""Tiles: a block of cells plus the features within its halo is enough to compute its
+fields. Layers become features (intensity, radius, reach halos); cells become blocks and
+tiles; :func:`_tile_fields` and :func:`_tile_access` are pure functions of one tile, run
+by a thread pool today and ready to run as tasks on a cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from riskmap.config import (
+    LayerKind,
+    MethodConfig,
+)
+from riskmap.engine.common import (
+    _MIN_DEMAND,
+    _REACH_DEFAULT_FULL_M,
+    _REACH_DEFAULT_ZERO_M,
+    FloatArray,
+    IntArray,
+    ObjArray,
+)
+from riskmap.engine.kernels import (
+    _Cells,
+    _cut_pieces,
+    _decay,
+    _Features,
+    _global,
+    _merge_pairs,
+    _point_pairs,
+    _points_to_cells,
+    _polygon_pairs,
+    _top_k,
+    _zone_distance,
+)
+from riskmap.engine.rules import rule_values
+from riskmap.errors import ConfigError
+from riskmap.io import Layer
+
+
+def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, Any]:
+    """Fields of one tile from its cells and the features in its halo (a pure function).
+
+    Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (hazard layer ->
+    top-k feature positions, contributions, distances) and ``reach`` (layer -> distance
+    to the nearest feature, inf beyond the halo).
+    """
+    n = len(cells.index)
+    raw: dict[str, FloatArray] = {}
+    top: dict[str, tuple[IntArray, FloatArray, FloatArray]] = {}
+    reach: dict[str, FloatArray] = {}
+    ctree = cKDTree(cells.xy) if n and any(f.method == "kernel" and len(f.xy) for f in layers) else None
+    for f in layers:
+        if f.method == "kernel":
+            ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
+            c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
+            if f.role == "hazard":
+                ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
+                top[f.name] = (_global(ti, f.index), tv, td)
+        elif f.method == "overlap":
+            assert f.geom is not None
+            ci, fi, a, whole = _polygon_pairs(cells, f.geom)
+            c = f.value[fi] * a / cells.area[ci]
+            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
+            if f.role == "hazard":
+                # distance from the cell centre to the zone (0 when the cell is inside it)
+                d = np.zeros(len(ci))
+                part = ~whole
+                d[part] = _zone_distance(cells.xy[ci[part]], fi[part], f.geom, f.index)
+                mci, mgi, mc, md = _merge_pairs(ci, f.index[fi], c, d)
+                top[f.name] = _top_k(mci, mgi, mc, md, n=n, k=k)
+        elif f.method == "population":
+            total = np.zeros(n)
+            pts = f.is_point
+            if pts.any():
+                where = _points_to_cells(cells, f.xy[pts])
+                ok = where >= 0
+                total += np.bincount(where[ok], weights=f.value[pts][ok], minlength=n)
+            if (~pts).any():
+                assert f.geom is not None and f.area is not None
+                poly = np.nonzero(~pts)[0]
+                ci, fi, a, _ = _polygon_pairs(cells, f.geom[poly])
+                share = a / f.area[poly][fi]
+                total += np.bincount(ci, weights=f.value[poly][fi] * share, minlength=n)
+            raw[f.name] = total
+        elif f.method == "reach":
+            if len(f.xy) == 0 or n == 0:
+                reach[f.name] = np.full(n, np.inf)
+            else:
+                d, _ = cKDTree(f.xy).query(cells.xy, k=1, distance_upper_bound=max(f.halo, 0.0))
+                reach[f.name] = np.asarray(d, dtype=float)
+    return {"raw": raw, "top": top, "reach": reach}
+
+
+def _tile_access(
+    cells: _Cells, demand_xy: FloatArray, demand_pop: FloatArray, shelters: _Features
+) -> FloatArray:
+    """Two-step floating catchment accessibility (m² per person) of one tile's cells.
+
+    ``demand_xy``/``demand_pop`` are the centroids and populations of the cells within
+    twice the largest shelter radius of the tile (the second halo); ``shelters`` are the
+    shelters within their radius of the tile. A pure function.
+    """
+    n = len(cells.index)
+    if n == 0 or len(shelters.xy) == 0:
+        return np.zeros(n)
+    ci, fi, _ = _point_pairs(demand_xy, shelters.xy, shelters.radius)
+    demand = np.bincount(fi, weights=demand_pop[ci], minlength=len(shelters.xy))
+    ratio = shelters.value / np.maximum(demand, _MIN_DEMAND)
+    ci2, fi2, _ = _point_pairs(cells.xy, shelters.xy, shelters.radius)
+    return np.bincount(ci2, weights=ratio[fi2], minlength=n)  # type: ignore[return-value]
+
+
+def _representative_xy(geoms: ObjArray) -> FloatArray:
+    pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+    return shapely.get_coordinates(pts).reshape(-1, 2)
+
+
+def _reach_halo(kind: LayerKind, method: MethodConfig) -> tuple[str, float, float, float]:
+    """(unit, full, zero, halo distance m) of a reach layer."""
+    p = kind.params
+    if "full_min" in p or "zero_min" in p:
+        full = p.get("full_min", method.fire_target_min)
+        zero = p.get("zero_min", 3.0 * method.fire_target_min)
+        speed = p.get("speed_kmh", method.fire_speed_kmh) * 1000.0 / 60.0  # m per minute
+        turnout = p.get("turnout_min", method.fire_turnout_min)
+        detour = p.get("detour_factor", method.detour_factor)
+        halo = max(zero - turnout, 0.0) * speed / detour
+        return "min", full, zero, halo
+    full = p.get("full_m", _REACH_DEFAULT_FULL_M)
+    zero = p.get("zero_m", _REACH_DEFAULT_ZERO_M)
+    return "m", full, zero, zero
+
+
+def _prepare(layer: Layer, method: MethodConfig) -> _Features:
+    kind = layer.kind
+    gdf = layer.gdf
+    geoms_all = np.asarray(gdf.geometry.values, dtype=object)
+    valid = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
+    index = np.nonzero(valid)[0].astype(np.int64)
+    geoms = geoms_all[valid]
+    sub = gdf.iloc[index]
+    n = len(index)
+    is_point = np.isin(shapely.get_type_id(geoms), (0, 4))
+    xy = _representative_xy(geoms) if n else np.empty((0, 2))
+    radius = np.zeros(n)
+    geom: ObjArray | None = None
+    area: FloatArray | None = None
+    decay = kind.decay
+    if kind.method == "kernel":
+        assert kind.intensity is not None and kind.radius is not None
+        value = rule_values(kind.intensity, sub)
+        radius = rule_values(kind.radius, sub)
+        keep = (value > 0) & (radius > 0)
+    elif kind.method == "overlap":
+        value = rule_values(kind.intensity, sub) if kind.intensity else np.ones(n)
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        geom = geoms.copy()
+        if (~polygonal).any():
+            geom[~polygonal] = shapely.buffer(geoms[~polygonal], kind.buffer_m)
+        keep = (value > 0) & (shapely.area(geom) > 0)
+        is_point = np.zeros(n, dtype=bool)
+    elif kind.method == "population":
+        value = pd.to_numeric(sub.get("count"), errors="coerce").to_numpy(dtype=float)
+        value = np.nan_to_num(value, nan=0.0)
+        geom = geoms
+        area = shapely.area(geoms)
+        is_point = is_point | (area <= 0)
+        keep = value > 0
+    elif kind.method == "shelter":
+        value = np.nan_to_num(pd.to_numeric(sub.get("area_m2"), errors="coerce").to_numpy(dtype=float))
+        radii = method.shelter_radius_m
+        fallback = max(radii.values()) if radii else 2000.0
+        types = sub["type"].astype(str).str.strip() if "type" in sub else pd.Series([""] * n)
+        radius = types.map(radii).fillna(fallback).to_numpy(dtype=float)  # type: ignore[assignment]
+        keep = value > 0
+    elif kind.method == "reach":
+        value = np.ones(n)
+        _, _, _, halo = _reach_halo(kind, method)
+        radius = np.full(n, halo)
+        keep = np.ones(n, dtype=bool)
+    else:
+        raise ConfigError(f"layer '{layer.name}': method '{kind.method}' does not act on the risk")
+    index, xy, is_point, value, radius = index[keep], xy[keep], is_point[keep], value[keep], radius[keep]
+    if geom is not None:
+        geom = geom[keep]
+        area = None if area is None else area[keep]
+        poly = ~is_point
+        pieces, owner = _cut_pieces(geom[poly])
+        rows = np.concatenate([np.nonzero(~poly)[0], np.nonzero(poly)[0][owner]])
+        geom = np.concatenate([geom[~poly], pieces])
+        index, xy, is_point, value, radius = index[rows], xy[rows], is_point[rows], value[rows], radius[rows]
+        area = None if area is None else area[rows]
+    if geom is not None:
+        b = shapely.bounds(geom)
+        b = np.where(np.isnan(b), np.c_[xy, xy], b)
+    else:
+        b = np.c_[xy, xy]
+    if kind.method in {"kernel", "shelter", "reach"}:
+        b = np.c_[xy - radius[:, None], xy + radius[:, None]]
+    return _Features(
+        name=layer.name,
+        kind=kind.kind,
+        role=kind.role,
+        method=kind.method,
+        index=index,
+        xy=xy,
+        geom=geom,
+        is_point=is_point,
+        value=value,
+        radius=radius,
+        bounds=b,
+        decay=decay,
+        area=area,
+    )
+
+
+def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
+    geom = np.asarray(cells.geometry.values, dtype=object)
+    area = cells["area_m2"].to_numpy(float)
+    grid = cells.attrs.get("grid")
+    box = shapely.bounds(geom)
+    rc = full = None
+    if grid is not None and grid.get("kind") == "square" and len(geom) and not np.isnan(box).any():
+        size = float(grid["cell_size"])
+        # The centre of a cell's bounds lies inside its lattice square, clipped or not.
+        rc = np.c_[
+            np.floor((box[:, 1] + box[:, 3]) / (2.0 * size)),
+            np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
+        ].astype(np.int64)
+        # A 4-corner polygon with the whole area of its square is that square.
+        full = (shapely.get_num_coordinates(geom) == 5) & (np.abs(area - size * size) <= 1e-9 * size * size)
+    return _Cells(
+        index=np.arange(len(cells), dtype=np.int64),
+        ids=cells["cell_id"].to_numpy(dtype=object),
+        xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
+        geom=geom,
+        area=area,
+        grid=grid,
+        rc=rc,
+        full=full,
+        box=box,
+    )
+
+
+def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
+    if tile_size is None or len(block.index) == 0:
+        return [block.index]
+    t = np.floor(block.xy / float(tile_size)).astype(np.int64)
+    _, inverse = np.unique(t, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1, len(order)]
+    return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+
+
+def _grow(box: tuple[float, float, float, float], by: float) -> tuple[float, float, float, float]:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
