@@ -28,9 +28,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser_support import launch_chromium, serve_directory  # noqa: E402
 
+from riskmap import maps  # noqa: E402
 from riskmap.engine import build_grid  # noqa: E402
 from riskmap.io.crs import to_wgs84_geometries, working_crs  # noqa: E402
-from riskmap.maps import build as maps  # noqa: E402
 
 
 def _synthetic_scores(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -71,7 +71,7 @@ def _localise(path: Path, folder: Path) -> None:
     """Point explore()'s Leaflet at local files and drop its other CDN links (no network here)."""
     import re
 
-    from riskmap.maps.assets import install_static
+    from riskmap.maps_assets import install_static
 
     install_static(folder / "assets")
     text = path.read_text(encoding="utf-8")

@@ -74,8 +74,8 @@ def test_help_lists_every_verb(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_map_choices_are_those_of_riskmap_maps() -> None:
+    from riskmap import maps
     from riskmap.cli import map as map_verb
-    from riskmap.maps import build as maps
 
     assert (map_verb.VIEWS, map_verb.BASEMAPS, map_verb.OVERLAYS) == (maps.VIEWS, maps.BASEMAPS, maps.OVERLAYS)
 

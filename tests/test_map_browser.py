@@ -13,8 +13,8 @@ from browser_support import (
     synthetic_project_data,
 )
 
+from riskmap import maps
 from riskmap.io.crs import wgs84_to_gcj02
-from riskmap.maps import build as maps
 
 pytestmark = pytest.mark.browser
 

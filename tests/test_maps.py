@@ -17,11 +17,14 @@ from browser_support import (
     synthetic_project_data,
 )
 
+from riskmap import maps
 from riskmap.config import MethodConfig
 from riskmap.config.levels import LEVELS
 from riskmap.io.crs import wgs84_to_gcj02
 from riskmap.maps import assets
-from riskmap.maps import build as maps
+from riskmap.maps.display import _encode_shapes, _ScriptLayer
+from riskmap.maps.risk_layers import _level_regions
+from riskmap.maps.text import _IMAGE_STEPS, _t
 
 XSS = "<script>alert(1)</script>"
 ALLOWED_URLS = {
@@ -83,7 +86,7 @@ def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
 def test_continuous_legend_has_scale_and_method(cells, data, view, lang):
     page = maps.render_html(maps.map_from_cells(cells, data, view=view, lang=lang))
     assert f'data-view=\\"{view}\\"' in page
-    assert maps._t("method_" + view, lang) in page
+    assert _t("method_" + view, lang) in page
     assert "linear-gradient" in page
     top = "100" if view == "score" else "10"
     assert f"<span>{top}<" in page
@@ -104,7 +107,7 @@ def test_breaks_rule_legend_shows_score_breaks(cells, data):
 
 def test_layer_control_lists_overlays_and_default_visibility(cells, data):
     m = maps.map_from_cells(cells, data)
-    layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, maps._ScriptLayer)}
+    layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, _ScriptLayer)}
     assert layers["城市安全风险等级"] is True
     assert layers["行政区划"] is True
     assert layers["消防站"] is False
@@ -117,7 +120,7 @@ def test_layer_control_lists_overlays_and_default_visibility(cells, data):
 
 def test_overlays_argument_chooses_what_is_shown(cells, data):
     m = maps.map_from_cells(cells, data, overlays=["fire_stations", "hazards"])
-    shown = {c.layer_name for c in m._children.values() if isinstance(c, maps._ScriptLayer) and c.show}
+    shown = {c.layer_name for c in m._children.values() if isinstance(c, _ScriptLayer) and c.show}
     assert {"消防站", "危险源", "城市安全风险等级"} <= shown
     assert "行政区划" not in shown
     with pytest.raises(ValueError, match="unknown overlay"):
@@ -320,7 +323,7 @@ def test_image_pixels_show_the_cell_under_them(cells, data):
         col = int((lon - west) / (east - west) * nx)
         row = int((merc(north) - merc(lat)) / (merc(north) - merc(south)) * ny)
         score = float(cells.loc[cells["cell_id"] == cid, "score"].iloc[0])
-        expected = min(int(score / 100 * maps._IMAGE_STEPS), maps._IMAGE_STEPS - 1) + 1
+        expected = min(int(score / 100 * _IMAGE_STEPS), _IMAGE_STEPS - 1) + 1
         assert img[row, col] == expected, cid
         checked += 1
     assert checked == 5
@@ -348,14 +351,14 @@ def test_level_regions_equal_the_union_of_their_cells(seed):
     ranks = rng.choice([1, 2, 3, 4], size=len(c), p=[0.4, 0.3, 0.2, 0.1])
     geoms = np.asarray(c.geometry.values, dtype=object)
     index = maps.build_cell_index(c, 500.0)
-    present, regions = maps._level_regions(geoms, ranks, index)
+    present, regions = _level_regions(geoms, ranks, index)
     assert present == [1, 2, 3, 4]
     for k, region in zip(present, regions, strict=True):
         expected = shapely.union_all(geoms[ranks >= k])
         assert shapely.is_valid(region)
         assert shapely.area(shapely.symmetric_difference(region, expected)) < 1e-6 * expected.area
     # Repeated calls reuse the grid's raster and footprint and give the same regions.
-    _, again = maps._level_regions(geoms, ranks, index)
+    _, again = _level_regions(geoms, ranks, index)
     assert all(shapely.equals(a, b) for a, b in zip(regions, again, strict=True))
 
 
@@ -388,14 +391,14 @@ def test_encoded_shapes_decode_to_the_same_geometries():
     holed = shapely.Polygon(square.exterior.coords, [shapely.box(114.002, 30.002, 114.004, 30.004).exterior.coords])
     multi = shapely.MultiPolygon([holed, shapely.box(114.02, 30.0, 114.03, 30.005)])
     geoms = np.array([multi, square], dtype=object)
-    decoded = _decode(maps._encode_shapes(geoms, polygons=True))
+    decoded = _decode(_encode_shapes(geoms, polygons=True))
     rebuilt = [shapely.MultiPolygon([shapely.Polygon(rings[0], rings[1:]) for rings in parts]) for parts in decoded]
     for got, want in zip(rebuilt, geoms, strict=True):
         assert shapely.equals_exact(shapely.normalize(got), shapely.normalize(shapely.MultiPolygon(
             shapely.get_parts(want).tolist())), tolerance=1e-9)
     lines = np.array([shapely.MultiLineString([[(114.0, 30.0), (114.1, 30.1)], [(114.2, 30.0), (114.3, 30.0)]])],
                      dtype=object)
-    (parts,) = _decode(maps._encode_shapes(lines, polygons=False))
+    (parts,) = _decode(_encode_shapes(lines, polygons=False))
     assert [r[0] for r in parts] == [[pytest.approx(p) for p in seg] for seg in ([(114.0, 30.0), (114.1, 30.1)],
                                                                             [(114.2, 30.0), (114.3, 30.0)])]
 

@@ -1,0 +1,381 @@
+"""Overlays drawn from the project's data: boundary, districts, shelters and their
+service radius, fire stations and their reach, community stations, depots, rescue
+teams, hazard sources and areas, the register's hidden hazards.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+
+from riskmap.engine.rules import rule_values
+from riskmap.maps.display import _Display, _encode_shapes, _geojson_array, _Script, _ScriptLayer
+from riskmap.maps.text import (
+    _CLOSED_STATUSES,
+    _COORD_DIGITS,
+    _HIDDEN_STATUS_COLORS,
+    _SHELTER_COLORS,
+    _js,
+    _t,
+)
+
+
+def fire_reach_m(method: Any) -> float:
+    """Straight-line radius a fire crew covers within the target time.
+
+    ``(fire_target_min - fire_turnout_min)`` minutes at ``fire_speed_kmh``, divided by
+    ``detour_factor`` (network vs straight-line distance); the defaults give 1,538 m.
+
+    Parameters
+    ----------
+    method
+        A :class:`riskmap.config.MethodConfig`.
+    """
+    minutes = max(method.fire_target_min - method.fire_turnout_min, 0.0)
+    return minutes * method.fire_speed_kmh * 1000.0 / 60.0 / method.detour_factor
+
+
+def _names(gdf: pd.DataFrame) -> pd.Series:
+    ids = gdf["id"].astype(str) if "id" in gdf else pd.Series([""] * len(gdf), index=gdf.index)
+    if "name" not in gdf:
+        return ids
+    names = gdf["name"].fillna("").astype(str)
+    return names.where(names.str.len() > 0, ids)
+
+
+def _escaped(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).map(html.escape)
+
+
+def _point_xy(gdf: gpd.GeoDataFrame, display: _Display) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Display lon/lat of each feature (a point on the surface of non-points); valid mask."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    pts = np.empty(len(geoms), dtype=object)
+    pts[ok] = shapely.point_on_surface(geoms[ok])
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[ok] = shapely.get_x(pts[ok])
+    y[ok] = shapely.get_y(pts[ok])
+    lon = np.full(len(geoms), np.nan)
+    lat = np.full(len(geoms), np.nan)
+    if ok.any():
+        lon[ok], lat[ok] = display.xy(x[ok], y[ok])
+    return np.round(lon, _COORD_DIGITS), np.round(lat, _COORD_DIGITS), ok
+
+
+@dataclass
+class _Points:
+    """Accumulated point features of one overlay (concatenated over layers)."""
+
+    x: list[np.ndarray]
+    y: list[np.ndarray]
+    c: list[np.ndarray]
+    r: list[np.ndarray]
+    t: list[pd.Series]
+    m: list[np.ndarray]
+    palette: list[str]
+
+    @classmethod
+    def empty(cls) -> _Points:
+        return cls([], [], [], [], [], [], [])
+
+    def colour(self, hex_colour: str) -> int:
+        if hex_colour not in self.palette:
+            self.palette.append(hex_colour)
+        return self.palette.index(hex_colour)
+
+    def add(self, lon: np.ndarray, lat: np.ndarray, colours: np.ndarray, radius: np.ndarray,
+            tips: pd.Series, *, metres: np.ndarray | None = None) -> None:
+        self.x.append(lon)
+        self.y.append(lat)
+        self.c.append(colours)
+        self.r.append(radius)
+        self.t.append(tips)
+        self.m.append(metres if metres is not None else np.zeros(len(lon)))
+
+    def __len__(self) -> int:
+        return int(sum(len(a) for a in self.x))
+
+    def payload(self, with_tips: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "x": np.concatenate(self.x).tolist(),
+            "y": np.concatenate(self.y).tolist(),
+            "c": np.concatenate(self.c).astype(int).tolist(),
+            "r": np.round(np.concatenate(self.r), 1).tolist(),
+            "p": self.palette,
+        }
+        if with_tips:  # markers: tooltips, no radius in metres
+            out["t"] = pd.concat(self.t, ignore_index=True).tolist()
+        else:  # circles: radius in metres
+            out["m"] = np.round(np.concatenate(self.m)).tolist()
+        return out
+
+
+def _collect_points(
+    layers: Iterable[Any],
+    display: _Display,
+    lang: str,
+    *,
+    colour_by: str | None = None,
+    colour_map: dict[str, str] | None = None,
+    size_by_intensity: bool = False,
+    keep: Any = None,
+    extra: Any = None,
+    metres: Any = None,
+) -> _Points:
+    pts = _Points.empty()
+    for lyr in layers:
+        gdf = lyr.gdf
+        if keep is not None:
+            gdf = gdf[keep(gdf)]
+        if len(gdf) == 0:
+            continue
+        lon, lat, ok = _point_xy(gdf, display)
+        gdf = gdf[ok]
+        lon, lat = lon[ok], lat[ok]
+        base = pts.colour(lyr.kind.style.color)
+        colours = np.full(len(gdf), base)
+        if colour_by and colour_map and colour_by in gdf:
+            codes = {k: pts.colour(v) for k, v in colour_map.items()}
+            colours = gdf[colour_by].astype(str).map(codes).fillna(base).to_numpy(dtype=int)
+        if size_by_intensity and lyr.kind.intensity is not None:
+            rule = lyr.kind.intensity
+            top = rule.max if rule.max is not None else max([rule.default, *list(rule.values.values())])  # noqa: PD011
+            inten = rule_values(rule, gdf)
+            radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
+        else:
+            radius = np.full(len(gdf), float(lyr.kind.style.radius_px) + 1)
+        kind_name = html.escape(lyr.kind.name.get(lang))
+        tips = "<b>" + _escaped(_names(gdf)).reset_index(drop=True) + "</b><br>" + kind_name
+        if extra is not None:
+            more = extra(gdf)
+            if more is not None:
+                tips = tips + " · " + _escaped(more).reset_index(drop=True)
+        pts.add(lon, lat, colours, radius, tips, metres=metres(gdf) if metres is not None else None)
+    return pts
+
+
+def _points_layer(pts: _Points, name: str, *, show: bool, cluster: bool) -> _ScriptLayer:
+    group = (
+        "L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 50})"
+        if cluster
+        else "L.featureGroup()"
+    )
+    body = f"var d = {_js(pts.payload())};\nreturn rm.points({group}, d);"
+    return _ScriptLayer(body, name, show=show)
+
+
+def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
+    body = f"var d = {_js(pts.payload(with_tips=False))};\nreturn rm.circles(L.featureGroup(), d);"
+    return _ScriptLayer(body, name, show=show)
+
+
+def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_ScriptLayer], bool]:
+    """Every point overlay the project's layers allow; and whether clustering is used."""
+    out: list[_ScriptLayer] = []
+    clustered = False
+    method = data.project.method
+
+    shelters = data.by_kind("shelter")
+    if shelters:
+        def _shelter_extra(g: pd.DataFrame) -> pd.Series:
+            typ = g["type"].fillna("").astype(str) if "type" in g else pd.Series([""] * len(g), index=g.index)
+            area = pd.to_numeric(g["area_m2"], errors="coerce") if "area_m2" in g else None
+            if area is None:
+                return typ
+            return typ + " · " + _t("area", lang) + " " + area.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} m²")
+
+        pts = _collect_points(shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
+                              extra=_shelter_extra)
+        if len(pts):
+            out.append(_points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=False))
+            radius_by_type = dict(method.shelter_radius_m)
+            default_r = max(radius_by_type.values()) if radius_by_type else 500.0
+            circ = _collect_points(
+                shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
+                metres=lambda g: (g["type"].astype(str).map(radius_by_type).astype(float).fillna(default_r).to_numpy()
+                                  if "type" in g else np.full(len(g), default_r)),
+            )
+            out.append(_circles_layer(circ, _t("shelter_radius", lang), show="shelter_radius" in shown))
+
+    fire = data.by_kind("fire_station")
+    if fire:
+        pts = _collect_points(fire, display, lang, extra=lambda g: g.get("class", None))
+        if len(pts):
+            out.append(_points_layer(pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False))
+            reach = fire_reach_m(method)
+            circ = _collect_points(fire, display, lang, metres=lambda g: np.full(len(g), reach))
+            label = f"{_t('fire_reach', lang)}（{_t('radius', lang)} {reach:,.0f} m）" if lang != "en" else f"{_t('fire_reach', lang)} ({_t('radius', lang)} {reach:,.0f} m)"
+            out.append(_circles_layer(circ, label, show="fire_reach" in shown))
+
+    for key, kind, cluster in (
+        ("community_stations", "community_station", True),
+        ("seismic_stations", "seismic_station", False),
+        ("supply_depots", "supply_depot", False),
+        ("rescue_teams", "rescue_team", False),
+    ):
+        layers = data.by_kind(kind)
+        if not layers:
+            continue
+        pts = _collect_points(layers, display, lang)
+        if len(pts):
+            out.append(_points_layer(pts, _t(key, lang), show=key in shown, cluster=cluster))
+            clustered = clustered or cluster
+
+    hazard_layers = [lyr for lyr in data.by_role("hazard") if lyr.kind.kind != "hidden_hazard"]
+    point_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "kernel"]
+    if point_hazards:
+        pts = _collect_points(
+            point_hazards, display, lang, size_by_intensity=True,
+            extra=lambda g: g.get("grade", None),
+        )
+        if len(pts):
+            out.append(_points_layer(pts, _t("hazards", lang), show="hazards" in shown, cluster=True))
+            clustered = True
+    area_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "overlap"]
+    if area_hazards:
+        out.append(_areas_layer(area_hazards, display, lang, show="hazard_areas" in shown))
+
+    hidden = data.by_kind("hidden_hazard")
+    if hidden:
+        def _open(g: pd.DataFrame) -> pd.Series:
+            if "status" not in g:
+                return pd.Series(True, index=g.index)
+            return ~g["status"].astype(str).isin(_CLOSED_STATUSES)
+
+        def _hidden_extra(g: pd.DataFrame) -> pd.Series:
+            grade = g["grade"].fillna("").astype(str) if "grade" in g else pd.Series([""] * len(g), index=g.index)
+            status = g["status"].fillna("").astype(str) if "status" in g else ""
+            return grade + " · " + status
+
+        pts = _collect_points(hidden, display, lang, colour_by="status", colour_map=_HIDDEN_STATUS_COLORS,
+                              size_by_intensity=True, keep=_open, extra=_hidden_extra)
+        if len(pts):
+            out.append(_points_layer(pts, _t("hidden_hazards", lang), show="hidden_hazards" in shown, cluster=False))
+    return out, clustered
+
+
+def _areas_layer(layers: Sequence[Any], display: _Display, lang: str, *, show: bool) -> _ScriptLayer:
+    groups = []
+    for lyr in layers:  # a handful of layers
+        geoms = np.asarray(lyr.gdf.geometry.values, dtype=object)
+        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if lyr.kind.buffer_m and geoms.size:
+            lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # (multi)linestrings
+            geoms = np.where(lines, shapely.buffer(geoms, lyr.kind.buffer_m), geoms)
+        shown = display.geoms(shapely.simplify(geoms, 20.0))
+        groups.append({"c": lyr.kind.style.color, "n": html.escape(lyr.kind.name.get(lang)),
+                       "g": json.loads(_geojson_array(shown))})
+    body = f"""
+var d = {_js(groups)}, layer = L.featureGroup();
+d.forEach(function(grp) {{
+  L.geoJSON(grp.g, {{style: {{color: grp.c, weight: 1, fillColor: grp.c, fillOpacity: 0.25}}}})
+    .bindTooltip(grp.n).addTo(layer);
+}});
+return layer;
+"""
+    return _ScriptLayer(body, _t("hazard_areas", lang), show=show)
+
+
+def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _ScriptLayer | None:
+    d = data.districts
+    if d is None or len(d) == 0:
+        return None
+    geoms = np.asarray(d.geometry.values, dtype=object)
+    simple = shapely.simplify(geoms, 15.0, preserve_topology=True)
+    lines = display.geoms(shapely.boundary(simple))
+    label_pts = shapely.point_on_surface(geoms)
+    lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
+    names = _escaped(d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))).tolist()
+    data_js = {
+        "e": _encode_shapes(lines, polygons=False),
+        "x": np.round(lon, _COORD_DIGITS).tolist(),
+        "y": np.round(lat, _COORD_DIGITS).tolist(),
+        "n": names,
+    }
+    body = f"""
+var d = {_js(data_js)}, layer = L.featureGroup();
+rm.decode(d.e).forEach(function(parts) {{
+  L.polyline(rm.lines(parts), {{interactive: false, color: '#3b3b3b', weight: 1.2, opacity: 0.85,
+    dashArray: '4 3'}}).addTo(layer);
+}});
+for (var i = 0; i < d.x.length; i++) {{
+  L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
+    icon: L.divIcon({{className: 'rm-label', html: '<span>' + d.n[i] + '</span>', iconSize: null}})}}).addTo(layer);
+}}
+return layer;
+"""
+    return _ScriptLayer(body, _t("districts", lang), show=show)
+
+
+def _boundary_script(boundary: Any, display: _Display) -> _Script:
+    geom = shapely.simplify(boundary, 15.0, preserve_topology=True)
+    line = display.geoms(np.asarray([shapely.boundary(geom)], dtype=object))
+    body = f"""
+window.riskmap.decode({_js(_encode_shapes(line, polygons=False))}).forEach(function(parts) {{
+  L.polyline(window.riskmap.lines(parts), {{interactive: false, color: '#1f1f1f', weight: 2.2,
+    opacity: 0.9}}).addTo(map);
+}});
+"""
+    return _Script(body)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A score-independent piece of the map (kept in the overlay cache as text)."""
+
+    body: str
+    name: str | None = None
+    show: bool = True
+
+    def element(self) -> MacroElement:
+        if self.name is None:
+            return _Script(self.body)
+        return _ScriptLayer(self.body, self.name, show=self.show)
+
+
+_OVERLAY_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, list[_Part], bool]] = OrderedDict()
+
+_OVERLAY_CACHE_SIZE = 8
+
+
+def _data_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_Part], bool]:
+    """Boundary, districts and point overlays of ``data``.
+
+    They ignore the scores, so they are kept for the same ``data`` object (a Study's data
+    stays the same across weight changes) and reused when its map is drawn again.
+    """
+    try:
+        owner: Any = weakref.ref(data)
+    except TypeError:  # an object without weak references: do not cache
+        owner = False
+    key = (id(data), display.crs.to_wkt(), display.basemap, lang, tuple(sorted(shown)))
+    hit = _OVERLAY_CACHE.get(key)
+    if hit is not None and hit[0] is not False and hit[0]() is data:
+        _OVERLAY_CACHE.move_to_end(key)
+        return hit[1], hit[2]
+    parts: list[_Part] = []
+    if data.boundary is not None:
+        parts.append(_Part(_boundary_script(data.boundary, display).body))
+    districts = _district_layer(data, display, lang, show="districts" in shown)
+    if districts is not None:
+        parts.append(_Part(districts.body, districts.layer_name, "districts" in shown))
+    point_layers, clustered = _point_overlays(data, display, lang, shown)
+    parts.extend(_Part(lyr.body, lyr.layer_name, bool(lyr.show)) for lyr in point_layers)
+    if owner is not False:
+        _OVERLAY_CACHE[key] = (owner, parts, clustered)
+    while len(_OVERLAY_CACHE) > _OVERLAY_CACHE_SIZE:
+        _OVERLAY_CACHE.popitem(last=False)
+    return parts, clustered
