@@ -139,7 +139,7 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def _missing(value: object) -> bool:
-    import pandas as pd  # already loaded by riskmap.register.store when this runs
+    import pandas as pd  # already loaded by riskmap.register when this runs
 
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 

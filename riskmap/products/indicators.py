@@ -252,7 +252,7 @@ def indicators_from_cells(
         (``Assessment.cells``); cell centres are ``x``, ``y`` when present, else the
         centroids of the cell geometries.
     register_summary
-        Hidden-hazard counts by district (``riskmap.register.store.district_summary``): columns
+        Hidden-hazard counts by district (``riskmap.register.district_summary``): columns
         ``adcode``, ``open_major``, ``listed`` and ``overdue_major`` (``open`` and
         ``overdue`` are used when the ``_major`` columns are absent); the hidden-hazard
         indicators are left out when None.
@@ -844,7 +844,7 @@ def _risk_indicators(ctx: _Context, day: str) -> list[tuple[str, pd.DataFrame, g
 
 def _hazard_indicators(ctx: _Context, summary: pd.DataFrame) -> list[tuple[str, pd.DataFrame, None]]:
     if "adcode" not in summary.columns:
-        raise ValueError("register_summary needs an 'adcode' column (riskmap.register.store.district_summary)")
+        raise ValueError("register_summary needs an 'adcode' column (riskmap.register.district_summary)")
     s = summary.copy()
     s["adcode"] = s["adcode"].astype(str)
     out: list[tuple[str, pd.DataFrame, None]] = []
