@@ -1,6 +1,6 @@
 """The Wuhan demo data set: it loads, its files are what data/wuhan/README.md says they are.
 
-Files are read directly with pandas / geopandas / zipfile (not with riskmap.io.sources), so a
+Files are read directly with pandas / geopandas / zipfile (not with riskmap.io), so a
 bug in the readers cannot hide a bug in the data and the other way round.
 """
 

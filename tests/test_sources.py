@@ -17,8 +17,8 @@ import shapely
 
 from riskmap.config import LayerBinding, load_layer_kinds, load_project
 from riskmap.errors import LayerDataError, Problem, UnsafeFileError
+from riskmap.io import MAX_ROW_PROBLEMS, load_project_data, read_layer, read_table, suggest_columns, tables
 from riskmap.io import crs as crs_mod
-from riskmap.io import load_project_data, read_layer, read_table, sources, suggest_columns
 
 KINDS = load_layer_kinds()
 # Wuhan's bounding box in WGS84 (minx, miny, maxx, maxy), rounded outwards.
@@ -241,14 +241,14 @@ def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
 
 
 def test_many_bad_rows_are_summarised(tmp_path: Path) -> None:
-    rows = "".join(f"G{i},站,x{i},30.5\n" for i in range(sources.MAX_ROW_PROBLEMS + 10))
+    rows = "".join(f"G{i},站,x{i},30.5\n" for i in range(MAX_ROW_PROBLEMS + 10))
     path = tmp_path / "gas.csv"
     path.write_text("编号,名称,经度,纬度\nG,站,114.3,30.5\n" + rows, encoding="utf-8")
     gdf, problems = _read(tmp_path, path)
     assert gdf is not None and len(gdf) == 1
     per_row = [p for p in problems if p.code == "non_numeric" and p.row is not None]
     summary = [p for p in problems if p.code == "non_numeric" and p.row is None]
-    assert len(per_row) == sources.MAX_ROW_PROBLEMS
+    assert len(per_row) == MAX_ROW_PROBLEMS
     assert len(summary) == 1 and summary[0].message.startswith("10 more row(s)")
 
 
@@ -515,7 +515,7 @@ def test_zip_traversal_raises_unsafe_file_error(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "MAX_UNZIPPED_BYTES", 1_000_000)
+    monkeypatch.setattr(tables, "MAX_UNZIPPED_BYTES", 1_000_000)
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("big.csv", b"0" * 5_000_000)

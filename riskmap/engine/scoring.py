@@ -315,7 +315,7 @@ def assess(
     ----------
     data
         A loaded project (:class:`ProjectData`), or a project / project reference that is
-        loaded with :func:`riskmap.io.sources.load_project_data`.
+        loaded with :func:`riskmap.io.load_project_data`.
     cell_size
         Square cell side in metres; the project's ``grid.cell_size`` by default.
     grid
@@ -334,10 +334,10 @@ def assess(
     """
     if not isinstance(data, ProjectData):
         from riskmap.config import load_project
-        from riskmap.io import sources
+        from riskmap.io import load_project_data
 
         project = data if isinstance(data, Project) else load_project(data)
-        data = sources.load_project_data(project)
+        data = load_project_data(project)
     gcfg = data.project.grid
     t0 = time.perf_counter()
     if isinstance(grid, gpd.GeoDataFrame):

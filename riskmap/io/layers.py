@@ -1,0 +1,347 @@
+"""Reading one layer (:func:`read_layer`): the binding's column mapping, field types and
+values checked row by row against the layer kind, geometries converted; every problem
+with its file, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pandas.api.types import is_datetime64_any_dtype
+
+from riskmap.config import (
+    FieldSpec,
+    LayerBinding,
+    LayerKind,
+)
+from riskmap.errors import (
+    LayerDataError,
+    Problem,
+    Severity,
+)
+from riskmap.io.geometry import _checked_crs, _geometries_wgs84, _resolve_path
+from riskmap.io.suggest import X_ALIASES, Y_ALIASES, suggest_columns
+from riskmap.io.tables import read_table
+from riskmap.io.values import (
+    _CN_DIGITS,
+    _FALSE_TOKENS,
+    _TRUE_TOKENS,
+    _norm_text,
+    _numbers,
+    _Problems,
+    _to_text,
+)
+
+
+def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArray[np.int64], *,
+                header: str, problems: _Problems) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """Cast one column to the field's type; returns (values, bad-row mask for errors)."""
+    severity: Severity = "error" if spec.required else "warning"
+    tail = "" if spec.required else "; the value is left empty"
+    bad = np.zeros(len(values), dtype=bool)
+    label = f"{spec.label.en} ({spec.label.zh})"
+    if spec.type in {"int", "float"}:
+        num, missing, text = _numbers(values)
+        not_num = ~missing & np.isnan(num)
+        idx = np.flatnonzero(not_num)
+        problems.rows(severity, "non_numeric", rows[idx],
+                      [f"'{text.iloc[i]}' is not a number{tail}" for i in idx],
+                      f"{label} must be a plain number (no units or text)", column=header)
+        bad |= not_num
+        if spec.type == "int":
+            frac = np.isfinite(num) & (num != np.round(num))
+            idx = np.flatnonzero(frac)
+            problems.rows(severity, "not_integer", rows[idx],
+                          [f"{num[i]:g} is not a whole number{tail}" for i in idx],
+                          f"{label} must be a whole number", column=header)
+            bad |= frac
+        low = np.isfinite(num) & (num < spec.min) if spec.min is not None else np.zeros(len(num), bool)
+        high = np.isfinite(num) & (num > spec.max) if spec.max is not None else np.zeros(len(num), bool)
+        rng = f"between {spec.min:g} and {spec.max:g}" if spec.min is not None and spec.max is not None else (
+            f"at least {spec.min:g}" if spec.min is not None else f"at most {spec.max:g}" if spec.max is not None else "")
+        idx = np.flatnonzero(low | high)
+        problems.rows(severity, "out_of_range", rows[idx],
+                      [f"{num[i]:g} is out of range: {label} must be {rng}{tail}" for i in idx],
+                      f"correct the value ({rng})", column=header)
+        bad |= low | high
+        num = np.where(bad, np.nan, num)
+        if spec.type == "int":
+            result = pd.Series(pd.array(np.where(np.isnan(num), 0, num).astype(np.int64), dtype="Int64"))
+            result[np.isnan(num)] = pd.NA
+        else:
+            result = pd.Series(num, dtype=np.float64)
+        return result, bad if spec.required else np.zeros(len(values), bool)
+    if spec.type == "date":
+        if is_datetime64_any_dtype(values):
+            parsed = pd.to_datetime(values, errors="coerce")
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_localize(None)  # keep the local wall-clock time
+            text = _to_text(values)
+        else:
+            text = _to_text(values)
+            norm = _map_distinct(text, _normalise_date)
+            parsed = pd.to_datetime(norm, errors="coerce", format="ISO8601")
+        parsed_arr = pd.Series(parsed.to_numpy(), dtype="datetime64[ns]")
+        missing = text.isna().to_numpy()
+        not_date = ~missing & parsed_arr.isna().to_numpy()
+        idx = np.flatnonzero(not_date)
+        problems.rows(severity, "bad_date", rows[idx], [f"'{text.iloc[i]}' is not a date{tail}" for i in idx],
+                      "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)", column=header)
+        bad |= not_date
+        parsed_arr = parsed_arr.mask(bad)
+        return parsed_arr, bad if spec.required else np.zeros(len(values), bool)
+    text = _to_text(values)
+    if spec.type == "category":
+        allowed = tuple(spec.allowed or ())
+        lookup: dict[str, str] = {}
+        for a in allowed:
+            lookup.setdefault(_norm_text(a).lower(), a)
+            lookup.setdefault(_norm_text(a).lower().translate(_CN_DIGITS), a)
+        mapped = _map_distinct(text, lambda v: lookup.get(_norm_text(v).lower(), lookup.get(
+            _norm_text(v).lower().translate(_CN_DIGITS))))
+        unknown = (text.notna() & mapped.isna()).to_numpy()
+        idx = np.flatnonzero(unknown)
+        problems.rows(severity, "unknown_category", rows[idx],
+                      [f"'{text.iloc[i]}' is not an allowed value{tail}" for i in idx],
+                      f"{label} must be one of: {', '.join(allowed)}", column=header)
+        bad |= unknown
+        arr = mapped.to_numpy(dtype=object, copy=True)
+        arr[pd.isna(arr) | bad] = None
+        return pd.Series(arr, dtype=object), bad if spec.required else np.zeros(len(values), bool)
+    if spec.type == "bool":
+        norm = _map_distinct(text, lambda v: _norm_text(v).lower())
+        is_true = norm.isin(_TRUE_TOKENS).to_numpy()
+        is_false = norm.isin(_FALSE_TOKENS).to_numpy()
+        not_bool = text.notna().to_numpy() & ~is_true & ~is_false
+        idx = np.flatnonzero(not_bool)
+        problems.rows(severity, "bad_bool", rows[idx], [f"'{text.iloc[i]}' is not yes/no{tail}" for i in idx],
+                      "write 是/否, yes/no, true/false or 1/0", column=header)
+        bad |= not_bool
+        result = pd.Series(pd.array(is_true, dtype="boolean"))
+        result[~(is_true | is_false)] = pd.NA
+        return result, bad if spec.required else np.zeros(len(values), bool)
+    return pd.Series(text.to_numpy(dtype=object), dtype=object), bad
+
+
+def _map_distinct(text: pd.Series, func: Callable[[str], str | None]) -> pd.Series:
+    """``func`` of every text value (None where missing), called once per distinct value."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=True)
+    mapped = np.array([*(func(str(v)) for v in distinct), None], dtype=object)  # code -1 -> None
+    return pd.Series(mapped[codes], index=text.index, dtype=object)
+
+
+def _normalise_date(v: str) -> str | None:
+    t = _norm_text(v)
+    t = re.sub(r"(?<=\d)(Z|[+-]\d{2}:?\d{2})$", "", t)  # keep the local wall-clock time
+    t = re.sub(r"[年月/.]", "-", t).replace("日", "").replace("号", "")
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(.*)$", t)
+    if m:
+        t = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}{m.group(4)}"
+    elif re.fullmatch(r"\d{8}", t):
+        t = f"{t[:4]}-{t[4:6]}-{t[6:]}"
+    return t.strip()
+
+
+def read_layer(
+    binding: LayerBinding,
+    kind: LayerKind,
+    *,
+    root: Path | str,
+    bbox_wgs84: Sequence[float] | None = None,
+    name: str | None = None,
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read one bound layer, validate every row and convert it to EPSG:4326.
+
+    Parameters
+    ----------
+    binding
+        The project's binding: file path, CRS, encoding, sheet/layer, x/y and column mapping
+        (fields the mapping does not name are found by :func:`suggest_columns`).
+    kind
+        The layer kind: fields with types, required/unique flags, allowed values and ranges;
+        the geometry type.
+    root
+        Folder that a relative ``binding.path`` is relative to (the project's folder).
+    bbox_wgs84
+        The city's bounding box (minx, miny, maxx, maxy) in degrees; features outside it
+        (plus a margin) are errors, with swapped longitude/latitude recognised.
+    name
+        The file name shown in problems (e.g. an upload's original name); the file's own
+        name by default.
+
+    Returns
+    -------
+    gdf, problems
+        The good rows with the kind's canonical fields (every field of the kind is a
+        column; ``id`` str, ``name`` str, '' when absent), geometry in EPSG:4326 — or None
+        when the file cannot be used (file-level error) or no row is good. ``problems``
+        lists every problem; no exception escapes for bad data.
+    """
+    path = _resolve_path(binding.path, root)
+    shown = name or path.name
+    problems = _Problems(shown, binding.name)
+    try:
+        frame, read_problems = read_table(path, encoding=binding.encoding, sheet=binding.sheet,
+                                          layer=binding.layer, source_name=shown)
+    except LayerDataError as exc:
+        problems.extend(exc.report.problems)
+        return None, problems.finish()
+    problems.extend(read_problems)
+    gdf = _validate_frame(frame, binding, kind, bbox_wgs84, problems)
+    return gdf, problems.finish()
+
+
+def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
+                    bbox_wgs84: Sequence[float] | None, problems: _Problems) -> gpd.GeoDataFrame | None:
+    is_vector = isinstance(frame, gpd.GeoDataFrame)
+    geom_name = frame.geometry.name if is_vector else None
+    headers = [str(c) for c in frame.columns if c != geom_name]
+    found = ", ".join(headers) or "(none)"
+    if len(frame) == 0:
+        problems.add("error", "no_rows", "the file has no rows of data" if not is_vector else "the file has no features",
+                     "add the features below the header row" if not is_vector else "export the features again")
+        return None
+    mark = len(problems.items)
+    spec = _checked_crs(binding.crs, "crs" in binding.model_fields_set, frame, problems)
+    if spec is None:
+        return None
+    suggested = suggest_columns(headers, kind)
+    mapping: dict[str, str] = {}
+    for field, spec_f in kind.fields.items():
+        header = binding.columns.get(field)
+        if header is not None:
+            if header in headers:
+                mapping[field] = header
+                continue
+            problems.add("error" if spec_f.required else "warning", "missing_column",
+                         f"the column '{header}' given for {field} is not in the file; columns found: {found}",
+                         "fix 'columns' in the project (headers must match exactly)", row=1 if not is_vector else None,
+                         column=header)
+            continue
+        if field in suggested:
+            mapping[field] = suggested[field]
+        elif spec_f.required:
+            aliases = ", ".join(spec_f.aliases[:6])
+            problems.add("error", "missing_column",
+                         f"no column for the required field '{field}' ({spec_f.label.zh}); columns found: {found}",
+                         f"name a column e.g. {aliases}, or map it under 'columns: {{{field}: <header>}}' in the project",
+                         row=1 if not is_vector else None)
+    xcol = ycol = None
+    if not is_vector:
+        if kind.geometry in {"line", "polygon"}:
+            problems.add("error", "wrong_geometry",
+                         f"a table gives points, but this layer needs {kind.geometry}s",
+                         "use a GeoJSON, GeoPackage or zipped shapefile for lines and polygons")
+        for axis, given, key in (("x", binding.x, "_x"), ("y", binding.y, "_y")):
+            col = given if given is not None else suggested.get(key)
+            if col is None or col not in headers:
+                what = "longitude/easting (x)" if axis == "x" else "latitude/northing (y)"
+                names = ", ".join(X_ALIASES if axis == "x" else Y_ALIASES)
+                problems.add("error", "missing_column",
+                             f"no {what} column" + (f" '{col}'" if col else "") + f"; columns found: {found}",
+                             f"name the column one of {names}, or set '{axis}:' in the project",
+                             row=1, column=col)
+            elif axis == "x":
+                xcol = col
+            else:
+                ycol = col
+    if problems.errors_since(mark):
+        return None
+    rows = frame.index.to_numpy(dtype=np.int64)
+    n = len(frame)
+    ok = np.ones(n, dtype=bool)
+    # Geometry in the source CRS.
+    if is_vector:
+        src = np.asarray(frame.geometry.array, dtype=object)
+        geo_column = None
+    else:
+        assert xcol is not None and ycol is not None
+        xs, xmiss, xtext = _numbers(frame[xcol])
+        ys, ymiss, ytext = _numbers(frame[ycol])
+        for col, vals, miss, text in ((xcol, xs, xmiss, xtext), (ycol, ys, ymiss, ytext)):
+            idx = np.flatnonzero(miss)
+            problems.rows("error", "missing_coordinates", rows[idx], "the coordinate is empty",
+                          "fill in the coordinate or delete the row", column=col)
+            idx = np.flatnonzero(~miss & np.isnan(vals))
+            problems.rows("error", "non_numeric", rows[idx], [f"'{text.iloc[i]}' is not a number" for i in idx],
+                          "coordinates must be decimal numbers (e.g. 114.305); convert degrees-minutes-seconds",
+                          column=col)
+        good_xy = np.isfinite(xs) & np.isfinite(ys)
+        ok &= good_xy
+        src = np.full(n, None, dtype=object)
+        src[good_xy] = shapely.points(xs[good_xy], ys[good_xy])
+        geo_column = xcol
+    geom_ok_rows = np.flatnonzero(ok)
+    wgs, gok = _geometries_wgs84(src[geom_ok_rows], rows[geom_ok_rows], spec,
+                                 geometry=kind.geometry, bbox_wgs84=bbox_wgs84, problems=problems,
+                                 column=geo_column,
+                                 from_table=not is_vector)
+    geometry = np.full(n, None, dtype=object)
+    geometry[geom_ok_rows] = wgs
+    ok[geom_ok_rows[~gok]] = False
+    # Fields.
+    columns: dict[str, Any] = {}
+    for field, spec_f in kind.fields.items():
+        header = mapping.get(field)
+        if header is None:
+            columns[field] = _empty_field(spec_f, n)
+            continue
+        values, bad = _cast_field(field, spec_f, frame[header].reset_index(drop=True), rows,
+                                  header=header, problems=problems)
+        if spec_f.required:
+            missing = pd.Series(values).isna().to_numpy() & ~bad  # '' and NULL tokens are missing
+            idx = np.flatnonzero(missing)
+            problems.rows("error", "missing_value", rows[idx], f"the required {field} ({spec_f.label.zh}) is empty",
+                          "fill it in or delete the row", column=header)
+            bad = bad | missing
+        ok &= ~bad
+        if spec_f.unique:
+            keys = pd.Series(values).astype(object)
+            repeated = keys.duplicated(keep="first").to_numpy()
+            dup = keys.notna().to_numpy() & repeated
+            if dup.any():
+                firsts = dict(zip(keys[~repeated], rows[~repeated], strict=True))
+                first_row = keys.map(firsts).to_numpy()
+                idx = np.flatnonzero(dup)
+                code = "duplicate_id" if field == "id" else "duplicate_value"
+                problems.rows("error", code, rows[idx],
+                              [f"'{keys.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
+                              f"every {field} must be unique; the repeated row is left out", column=header)
+                ok &= ~dup
+        columns[field] = values
+    if "name" in columns:
+        columns["name"] = pd.Series(columns["name"]).astype(object).where(pd.Series(columns["name"]).notna(), "").astype(str)
+    if "id" in columns:
+        columns["id"] = pd.Series(columns["id"]).astype(object)
+    keep = np.flatnonzero(ok)
+    if keep.size == 0:
+        problems.add("error", "no_valid_rows", f"none of the {n:,d} row(s) can be used",
+                     "fix the problems listed for this file")
+        return None
+    data = {f: pd.Series(v).iloc[keep].reset_index(drop=True) for f, v in columns.items()}
+    if "id" in data:
+        data["id"] = data["id"].astype(str)
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometry[keep], crs="EPSG:4326"), crs="EPSG:4326")
+    out.attrs.update({"source_crs": spec.label, "encoding": frame.attrs.get("encoding"),
+                      "format": frame.attrs.get("format"), "rows_read": n})
+    return out
+
+
+def _empty_field(spec: FieldSpec, n: int) -> pd.Series:
+    if spec.type == "float":
+        return pd.Series(np.full(n, np.nan))
+    if spec.type == "int":
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    if spec.type == "bool":
+        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+    if spec.type == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    return pd.Series([None] * n, dtype=object)

@@ -1,0 +1,190 @@
+"""Loading a project's data (:func:`load_project_data`): the boundary, the districts and
+every bound layer, with one validation report and the input files' hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from riskmap.config import (
+    BoundaryConfig,
+    FieldSpec,
+    LayerBinding,
+    LayerKind,
+    Project,
+    load_layer_kinds,
+)
+from riskmap.errors import (
+    CRSError,
+    LayerDataError,
+    Problem,
+    ValidationReport,
+)
+from riskmap.io import crs as crs_mod
+from riskmap.io.data import Layer, ProjectData
+from riskmap.io.geometry import _checked_crs, _geometries_wgs84
+from riskmap.io.layers import read_layer
+from riskmap.io.tables import read_table
+from riskmap.io.values import _Problems
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _boundary_binding(name: str, cfg: BoundaryConfig, columns: dict[str, str]) -> LayerBinding:
+    data: dict[str, Any] = {"name": name, "kind": "district", "path": cfg.path, "columns": columns}
+    if "crs" in cfg.model_fields_set:
+        data["crs"] = cfg.crs
+    return LayerBinding(**data)
+
+
+def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | None:
+    cfg = project.boundary
+    path = project.resolve(cfg.path)
+    problems.file = path.name
+    try:
+        frame, read_problems = read_table(path, source_name=path.name)
+    except LayerDataError as exc:
+        problems.extend(exc.report.problems)
+        return None
+    problems.extend(read_problems)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        problems.add("error", "wrong_geometry", "the boundary must be polygons (GeoJSON, GeoPackage or shapefile)",
+                     "export the city boundary as polygons")
+        return None
+    if len(frame) == 0:
+        problems.add("error", "no_rows", "the boundary file has no features", "export the city boundary again")
+        return None
+    spec = _checked_crs(cfg.crs, "crs" in cfg.model_fields_set, frame, problems)
+    if spec is None:
+        return None
+    rows = frame.index.to_numpy(dtype=np.int64)
+    geoms, ok = _geometries_wgs84(np.asarray(frame.geometry.array, dtype=object), rows, spec,
+                                  geometry="polygon", bbox_wgs84=None, problems=problems, column=None,
+                                  from_table=False)
+    if not ok.any():
+        problems.add("error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file")
+        return None
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms[ok], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = None) -> ProjectData:
+    """Read the boundary, districts and every enabled layer of a project.
+
+    Parameters
+    ----------
+    project
+        A loaded project (:func:`riskmap.config.load_project`).
+    kinds
+        Layer kinds; :func:`riskmap.config.load_layer_kinds` by default.
+
+    Returns
+    -------
+    ProjectData
+        Boundary (dissolved to one geometry), districts (``adcode``, ``name``) and layers,
+        all in the working CRS (``crs.working_crs(boundary, project.working_crs)``);
+        ``unavailable`` maps each binding that could not be used (or is disabled) to the
+        reason; ``report`` holds every problem and ``counts`` (binding -> features used);
+        ``file_hashes`` maps each file read (relative to the project folder) to its SHA-256.
+
+    Raises
+    ------
+    LayerDataError
+        When the boundary is missing or unusable (``exc.report`` lists the problems).
+    """
+    kinds = kinds if kinds is not None else load_layer_kinds()
+    report = ValidationReport()
+    hashes: dict[str, str] = {}
+
+    def remember(path: Path) -> None:
+        if path.is_file():
+            try:
+                key = path.relative_to(project.root.resolve()).as_posix()
+            except ValueError:
+                key = path.as_posix()
+            hashes[key] = file_sha256(path)
+
+    boundary_problems = _Problems(None, "boundary")
+    boundary_gdf = _read_boundary(project, boundary_problems)
+    boundary_report = ValidationReport(boundary_problems.finish())
+    report.extend(boundary_report.problems)
+    remember(project.resolve(project.boundary.path))
+    if boundary_gdf is None or not boundary_report.ok:
+        raise LayerDataError(f"the city boundary ({project.boundary.path}) cannot be used", boundary_report)
+    boundary_wgs84 = shapely.union_all(np.asarray(boundary_gdf.geometry.array, dtype=object))
+    boundary_wgs84 = shapely.make_valid(boundary_wgs84, method="structure", keep_collapsed=False)
+    try:
+        work = crs_mod.working_crs(boundary_wgs84, project.working_crs)
+    except CRSError as exc:
+        raise LayerDataError(f"working CRS: {exc}", boundary_report) from None
+    bbox = tuple(float(v) for v in shapely.bounds(boundary_wgs84))
+    boundary_work = gpd.GeoSeries([boundary_wgs84], crs="EPSG:4326").to_crs(work).iloc[0]
+
+    # Districts: a broken file is reported and replaced by the boundary as one district.
+    dcfg = project.districts
+    dbinding = _boundary_binding("districts", dcfg, {"id": dcfg.adcode_column, "name": dcfg.name_column})
+    dgdf, dproblems = read_layer(dbinding, kinds["district"] if "district" in kinds else _district_kind(),
+                                 root=project.root, bbox_wgs84=bbox)
+    report.extend(dproblems)
+    remember(project.resolve(dcfg.path))
+    if dgdf is None:
+        districts = gpd.GeoDataFrame({"adcode": [project.adcode], "name": [project.title.zh]},
+                                     geometry=[boundary_work], crs=work)
+        report.add(Problem("warning", "districts_unavailable",
+                           "the districts file cannot be used; the whole boundary is used as one district",
+                           "fix the districts file", Path(dcfg.path).name, "districts"))
+    else:
+        districts = gpd.GeoDataFrame({"adcode": dgdf["id"].to_numpy(), "name": dgdf["name"].to_numpy()},
+                                     geometry=dgdf.geometry.to_crs(work).to_numpy(), crs=work)
+
+    layers: dict[str, Layer] = {}
+    unavailable: dict[str, str] = {}
+    for binding in project.layers:
+        path = project.resolve(binding.path)
+        if not binding.enabled:
+            unavailable[binding.name] = "disabled in the project file"
+            continue
+        kind = kinds.get(binding.kind)
+        if kind is None:
+            unavailable[binding.name] = f"unknown layer kind '{binding.kind}'"
+            report.add(Problem("error", "unknown_kind", unavailable[binding.name], "", path.name, binding.name))
+            continue
+        gdf, problems = read_layer(binding, kind, root=project.root, bbox_wgs84=bbox)
+        report.extend(problems)
+        remember(path)
+        if gdf is None:
+            errors = [p for p in problems if p.severity == "error"]
+            unavailable[binding.name] = errors[0].message if errors else "no usable features"
+            report.counts[binding.name] = 0
+            continue
+        attrs = dict(gdf.attrs)
+        work_gdf = gdf.to_crs(work)
+        work_gdf.attrs.update(attrs)
+        layers[binding.name] = Layer(binding=binding, kind=kind, gdf=work_gdf, source=path)
+        report.counts[binding.name] = len(work_gdf)
+    return ProjectData(project=project, kinds=kinds, crs=work, boundary=boundary_work, districts=districts,
+                       layers=layers, unavailable=unavailable, report=report, file_hashes=hashes)
+
+
+def _district_kind() -> LayerKind:
+    """A minimal district kind for when riskmap/config/kinds/district.yaml is not among the kinds given."""
+    from riskmap.config import Text
+
+    return LayerKind(
+        kind="district", name=Text(zh="行政区划", en="District boundary"), role="context",
+        geometry="polygon", method="none", category_code="XZ",
+        fields={"id": FieldSpec(type="str", label=Text(zh="行政区划代码", en="Adcode"), required=True, unique=True),
+                "name": FieldSpec(type="str", label=Text(zh="名称", en="Name"), required=True)},
+    )
