@@ -17,7 +17,14 @@ import shapely
 
 from riskmap.config import LayerBinding, load_layer_kinds, load_project
 from riskmap.errors import LayerDataError, Problem, UnsafeFileError
-from riskmap.io import MAX_ROW_PROBLEMS, load_project_data, read_layer, read_table, suggest_columns, tables
+from riskmap.io import (
+    MAX_ROW_PROBLEMS,
+    load_project_data,
+    read_layer,
+    read_table,
+    suggest_columns,
+    tables,
+)
 from riskmap.io import crs as crs_mod
 
 KINDS = load_layer_kinds()
