@@ -1,0 +1,351 @@
+"""Risk sources (风险源): one row a hazard feature, with its risk point, location,
+likelihood and severity classes, level, unified number and measures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from riskmap.config import LayerKind, ValueRule
+from riskmap.config.levels import LEVELS
+from riskmap.engine.rules import rule_values
+from riskmap.io import ProjectData
+
+if TYPE_CHECKING:
+    pass
+
+from riskmap.products.inventory.base import (
+    _MEASURE_SEP,
+    _SEP,
+    ACCIDENT_TYPES_EN,
+    CLOSED_STATUSES,
+    INTENSITY_BREAKS,
+    NEAR_M,
+    view_table,
+)
+
+
+def build_source_inventory(
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    lang: str = "zh",
+    *,
+    near_m: float = NEAR_M,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
+) -> gpd.GeoDataFrame:
+    """One row per hazard source, with its unified number and level.
+
+    Every feature of every layer whose kind has role ``hazard`` is a source, except the
+    accident history (kind group ``history``); hidden hazards of the register whose status
+    is closed (已销号, 已作废) are left out.
+
+    The source level uses the engine's risk matrix. Likelihood class: the source's own
+    intensity (the kind's intensity rule on its attributes, on the common 0–10 scale of
+    layer kinds) cut by ``intensity_breaks`` (:data:`INTENSITY_BREAKS`). Severity class: the
+    highest consequence C of the cells within ``near_m`` metres of the source (or the
+    nearest cell) cut by ``levels.severity_breaks``. R = likelihood × severity gives the
+    level: 20–25 重大, 9–16 较大, 4–8 一般, 1–3 低.
+
+    Parameters
+    ----------
+    data
+        The loaded project.
+    cells
+        Assessed cells with ``cell_id`` and ``consequence`` in the working CRS.
+    lang
+        ``zh`` or ``en`` for the texts (kind, level, measures, department, ...).
+    near_m
+        Distance (m) around a source searched for the highest consequence.
+    intensity_breaks
+        Source intensities separating likelihood classes 1|2|3|4|5.
+
+    Returns
+    -------
+    GeoDataFrame
+        number, source_id, layer, name, kind, category_code, risk_point, district,
+        adcode, address, lon, lat, intensity, consequence, likelihood, severity,
+        risk_value, level_rank, level, accident_types, measures, department,
+        responsible_person, cell_id, geometry (working CRS); highest level first.
+    """
+    return view_table(
+        _build_sources(data, cells, near_m=near_m, intensity_breaks=intensity_breaks), lang
+    )
+
+
+def _source_layers(data: ProjectData) -> list[tuple[str, LayerKind, gpd.GeoDataFrame]]:
+    out = []
+    for lyr in data.layers.values():
+        kind = lyr.kind
+        if kind.role != "hazard" or kind.group == "history" or kind.kind == "accident":
+            continue
+        gdf = lyr.gdf
+        if "status" in gdf.columns and kind.kind == "hidden_hazard":
+            gdf = gdf[~gdf["status"].astype(str).isin(CLOSED_STATUSES)]
+        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        if len(gdf):
+            out.append((lyr.name, kind, gdf))
+    return out
+
+
+_SOURCE_COLUMNS = [
+    "number",
+    "source_id",
+    "layer",
+    "name",
+    "kind",
+    "kind_en",
+    "category_code",
+    "risk_point",
+    "risk_point_en",
+    "district",
+    "adcode",
+    "address",
+    "lon",
+    "lat",
+    "intensity",
+    "consequence",
+    "likelihood",
+    "severity",
+    "risk_value",
+    "level_rank",
+    "level",
+    "level_en",
+    "accident_types",
+    "accident_types_en",
+    "measures",
+    "measures_en",
+    "department",
+    "department_en",
+    "responsible_person",
+    "cell_id",
+]
+
+
+def _build_sources(
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    *,
+    near_m: float,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
+) -> gpd.GeoDataFrame:
+    parts = []
+    for binding, kind, gdf in _source_layers(data):
+        ids = gdf["id"].astype(str).to_numpy()
+        n = len(gdf)
+        frame = pd.DataFrame(
+            {
+                "source_id": ids,
+                "layer": binding,
+                "name": _text_column(gdf, "name", n),
+                "kind": kind.name.zh,
+                "kind_en": kind.name.en,
+                "category_code": kind.category_code,
+                "risk_point": _risk_point(gdf, kind, "zh"),
+                "risk_point_en": _risk_point(gdf, kind, "en"),
+                "address": _text_column(gdf, "address", n),
+                "intensity": _rule_values(gdf, kind.intensity),
+                "accident_types": _SEP["zh"].join(kind.accident_types),
+                "accident_types_en": _SEP["en"].join(
+                    ACCIDENT_TYPES_EN.get(t, t) for t in kind.accident_types
+                ),
+                "measures": _MEASURE_SEP["zh"].join(m.zh for m in kind.measures),
+                "measures_en": _MEASURE_SEP["en"].join(m.en for m in kind.measures),
+                "department": kind.department.zh if kind.department else "",
+                "department_en": kind.department.en if kind.department else "",
+                "responsible_person": _text_column(gdf, "responsible_person", n),
+            }
+        )
+        parts.append(gpd.GeoDataFrame(frame, geometry=gdf.geometry.to_numpy(), crs=data.crs))
+    if not parts:
+        empty = gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in _SOURCE_COLUMNS}, geometry=[], crs=data.crs
+        )
+        return empty
+    src = pd.concat(parts, ignore_index=True)
+    src = gpd.GeoDataFrame(src, geometry="geometry", crs=data.crs)
+    geoms = src.geometry.to_numpy()
+    anchor = shapely.point_on_surface(geoms)
+
+    # District by location (nearest district for sources just outside every polygon).
+    d_idx = _locate(anchor, data.districts.geometry.to_numpy())
+    names = data.districts["name"].astype(str).to_numpy()
+    codes = data.districts["adcode"].astype(str).to_numpy()
+    src["district"] = np.where(d_idx >= 0, names[np.clip(d_idx, 0, None)], "") if len(codes) else ""
+    src["adcode"] = (
+        np.where(d_idx >= 0, codes[np.clip(d_idx, 0, None)], "000000") if len(codes) else "000000"
+    )
+
+    # Longitude / latitude of the anchor point.
+    wgs = gpd.GeoSeries(anchor, crs=data.crs).to_crs(4326)
+    src["lon"] = np.round(wgs.x.to_numpy(), 6)
+    src["lat"] = np.round(wgs.y.to_numpy(), 6)
+
+    # Cell it sits in, and the highest consequence within near_m.
+    cell_geoms = cells.geometry.to_numpy()
+    c_idx = _locate(anchor, cell_geoms)
+    cell_ids = cells["cell_id"].astype(str).to_numpy()
+    src["cell_id"] = (
+        np.where(c_idx >= 0, cell_ids[np.clip(c_idx, 0, None)], "") if len(cells) else ""
+    )
+    src["consequence"] = np.round(_max_near(geoms, cells, near_m), 3)
+
+    lv = data.project.levels
+    likelihood = _classify(src["intensity"].to_numpy(dtype=float), intensity_breaks)
+    severity = _classify(src["consequence"].to_numpy(dtype=float), lv.severity_breaks)
+    risk = likelihood * severity
+    rank = _matrix_rank(risk)
+    src["likelihood"] = likelihood
+    src["severity"] = severity
+    src["risk_value"] = risk
+    src["level_rank"] = rank
+    src["level"] = np.array([lvl.zh for lvl in LEVELS])[rank - 1]
+    src["level_en"] = np.array([lvl.en for lvl in LEVELS])[rank - 1]
+    src["number"] = _source_numbers(
+        data.project.adcode, src["adcode"], src["category_code"], src["source_id"], src["layer"]
+    )
+    src = src.sort_values(
+        ["level_rank", "risk_value", "intensity", "number"], ascending=[False, False, False, True]
+    )
+    return gpd.GeoDataFrame(
+        src[[*_SOURCE_COLUMNS, "geometry"]].reset_index(drop=True),
+        geometry="geometry",
+        crs=data.crs,
+    )
+
+
+def _text_column(gdf: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    if column not in gdf.columns:
+        return np.full(n, "", dtype=object)
+    s = gdf[column]
+    return s.where(s.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _rule_values(gdf: pd.DataFrame, rule: ValueRule | None) -> np.ndarray:
+    """The kind's intensity rule on every feature (:func:`riskmap.engine.rules.rule_values`),
+    clipped to 0..10 and rounded for the inventory; 1 without a rule."""
+    if rule is None:
+        return np.full(len(gdf), 1.0)
+    lo = 0.0 if rule.min is None else rule.min
+    hi = 10.0 if rule.max is None else min(rule.max, 10.0)
+    return np.round(np.clip(rule_values(rule, gdf), lo, hi), 3)
+
+
+def _risk_point(gdf: pd.DataFrame, kind: LayerKind, lang: str) -> np.ndarray:
+    """The kind's name plus its describing attributes, e.g. ``危险化学品企业（重大危险源等级：一级）``."""
+    skip = {
+        "id",
+        "name",
+        "district",
+        "address",
+        "responsible_person",
+        "status",
+        "overdue",
+        "listed",
+    }
+    n = len(gdf)
+    parts: list[pd.Series] = []
+    colon = ": " if lang == "en" else "："
+    for fname, spec in kind.fields.items():
+        if fname in skip or fname not in gdf.columns or spec.type not in {"category", "str"}:
+            continue
+        s = gdf[fname].where(gdf[fname].notna(), "").astype(str).str.strip().reset_index(drop=True)
+        parts.append(s.where(s == "", spec.label.get(lang) + colon + s))
+    base = kind.name.get(lang)
+    if not parts:
+        return np.full(n, base, dtype=object)
+    detail = (
+        pd.concat(parts, axis=1).apply(lambda r: _SEP[lang].join(x for x in r if x), axis=1)
+        if n
+        else pd.Series([], dtype=object)
+    )
+    detail = detail.astype(str)
+    open_, close = (" (", ")") if lang == "en" else ("（", "）")
+    return np.where(detail != "", base + open_ + detail + close, base).astype(object)
+
+
+def _locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Index of the polygon each point lies in (lowest index on shared edges), else the
+    nearest polygon; -1 when there are no polygons."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(polygons) == 0 or len(points) == 0:
+        return out
+    tree = shapely.STRtree(polygons)
+    pi, ti = tree.query(points, predicate="intersects")
+    order = np.lexsort((ti, pi))
+    pi, ti = pi[order], ti[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.array([], dtype=bool)
+    out[pi[first]] = ti[first]
+    miss = np.flatnonzero(out < 0)
+    if len(miss):
+        mi, mt = tree.query_nearest(points[miss], all_matches=False)
+        out[miss[mi]] = mt
+    return out
+
+
+def _max_near(geoms: np.ndarray, cells: gpd.GeoDataFrame, near_m: float) -> np.ndarray:
+    """Highest cell consequence within ``near_m`` of each geometry (nearest cell if none)."""
+    n = len(geoms)
+    if len(cells) == 0 or "consequence" not in cells.columns:
+        return np.zeros(n)
+    cons = pd.to_numeric(cells["consequence"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    tree = shapely.STRtree(cells.geometry.to_numpy())
+    gi, ci = tree.query(geoms, predicate="dwithin", distance=near_m)
+    out = np.full(n, -1.0)
+    np.maximum.at(out, gi, cons[ci])
+    miss = np.flatnonzero(out < 0)
+    if len(miss):
+        mi, mc = tree.query_nearest(geoms[miss], all_matches=False)
+        out[miss[mi]] = cons[mc]
+    return np.clip(out, 0, None)
+
+
+def _classify(values: np.ndarray, breaks: Sequence[float]) -> np.ndarray:
+    """Class 1..len(breaks)+1: a value equal to a break goes to the upper class."""
+    v = np.nan_to_num(values, nan=0.0)
+    return (np.searchsorted(np.asarray(breaks, dtype=float), v, side="right") + 1).astype(np.int64)
+
+
+def _matrix_rank(risk: np.ndarray) -> np.ndarray:
+    """Level rank 1..4 of risk-matrix values R from the level table (R >= a level's minimum)."""
+    mins = np.array([lvl.matrix_min for lvl in LEVELS[1:]], dtype=float)
+    return (np.searchsorted(mins, risk, side="right") + 1).astype(np.int64)
+
+
+def _short_hash(text: str, n: int = 8) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n].upper()
+
+
+def _source_numbers(
+    city: str, adcode: pd.Series, category: pd.Series, ids: pd.Series, layer: pd.Series
+) -> np.ndarray:
+    """Unified numbers ``{city}-{district}-{category}-{sequence}`` (see module docstring)."""
+    digits = ids.astype(str).str.replace(r"\D", "", regex=True)
+    seq = digits.str.lstrip("0").replace("", "0").str.zfill(4)
+    seq = seq.where(digits != "", "")
+    prefix = city + "-" + adcode.astype(str) + "-" + category.astype(str) + "-"
+    number = prefix + seq
+    dup = number.duplicated(keep=False) | (seq == "")
+    if dup.any():
+        hashed = [
+            "H" + _short_hash(f"{c}:{i}")
+            for c, i in zip(category[dup], ids[dup].astype(str), strict=True)
+        ]
+        number = number.copy()
+        number[dup] = prefix[dup] + np.array(hashed, dtype=object)
+    # The same id in two layers of the same kind: tell them apart by the layer's hash.
+    still = number.duplicated(keep=False)
+    if still.any():
+        extra = [
+            _short_hash(f"{lyr}:{i}", 4)
+            for lyr, i in zip(layer[still], ids[still].astype(str), strict=True)
+        ]
+        number = number.copy()
+        number[still] = number[still] + "-" + np.array(extra, dtype=object)
+    return number.to_numpy(dtype=object)
