@@ -20,14 +20,20 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
+from riskmap.config import (
+    BoundaryConfig,
+    IndicatorOptions,
+    LayerBinding,
+    Project,
+    Text,
+    load_layer_kinds,
+)
 from riskmap.io import Layer, ProjectData
 from riskmap.products.indicators import (
     CITY,
     EVIDENCE_TEXTS,
     INDICATOR_IDS,
     TABLE_COLUMNS,
-    IndicatorOptions,
     export_scorecard,
     indicators_from_cells,
     station_districts,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +18,6 @@ from scipy.sparse.csgraph import connected_components
 from riskmap.config import LayerKind
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.products.inventory.base import AREA_CODE, view_table
 
 

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
 from riskmap.config import InventoryOptions
 from riskmap.errors import RiskmapError
-
-if TYPE_CHECKING:
-    pass
-
-
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -17,10 +17,6 @@ import shapely
 from riskmap import __version__
 from riskmap.errors import RiskmapError
 from riskmap.io import ProjectData
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.products.inventory.base import _LEVEL_KEYS
 from riskmap.products.inventory.sources import _locate
 

@@ -9,7 +9,7 @@ import math
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -17,10 +17,6 @@ import pandas as pd
 
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.products.inventory.base import (
     _LEVEL_KEYS,
     FORMATS,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,10 +16,6 @@ from riskmap.config import LayerKind, ValueRule
 from riskmap.config.levels import LEVELS
 from riskmap.engine.rules import rule_values
 from riskmap.io import ProjectData
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.products.inventory.base import (
     _MEASURE_SEP,
     _SEP,
