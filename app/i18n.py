@@ -8,6 +8,8 @@ page in both languages).
 
 from __future__ import annotations
 
+from riskmap.config.catalogue import LABELS
+
 LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
 """Language code -> its name in the language switch."""
 
@@ -59,36 +61,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reset_weights": ("恢复默认权重", "Reset weights"),
     "sec_levels": ("分级", "Levels"),
     "level_rule": ("分级规则", "Level rule"),
-    "rule_matrix": ("风险矩阵（可能性×严重性）", "Risk matrix (likelihood × severity)"),
-    "rule_breaks": ("固定分值断点", "Fixed score breaks"),
-    "rule_quantiles": ("分位数", "Quantiles"),
-    "rule_natural_breaks": ("自然断点", "Natural breaks"),
     "sec_display": ("显示", "Display"),
     "view": ("专题", "View"),
-    "view_level": ("风险等级（四色）", "Risk level (four colours)"),
-    "view_score": ("风险值", "Risk score"),
-    "view_hazard": ("危险性 H", "Hazard H"),
-    "view_exposure": ("暴露 E", "Exposure E"),
-    "view_vulnerability": ("脆弱性 V", "Vulnerability V"),
-    "view_coping_gap": ("应对能力缺口 L", "Lack of coping capacity L"),
     "basemap": ("底图", "Basemap"),
-    "basemap_none": ("无（离线）", "None (offline)"),
-    "basemap_osm": ("OpenStreetMap（需联网）", "OpenStreetMap (online)"),
-    "basemap_amap": ("高德地图 GCJ-02（需联网）", "AMap GCJ-02 (online)"),
     "overlays": ("叠加图层", "Overlays"),
-    "ov_detail": ("高风险网格轮廓", "Highest-risk cell outlines"),
-    "ov_districts": ("区界", "District boundaries"),
-    "ov_shelters": ("应急避难场所", "Shelters"),
-    "ov_shelter_radius": ("避难场所服务半径", "Shelter service radius"),
-    "ov_fire_stations": ("消防站", "Fire stations"),
-    "ov_fire_reach": ("消防站5分钟可达范围", "Fire-station 5-minute reach"),
-    "ov_community_stations": ("社区应急服务站", "Community emergency stations"),
-    "ov_seismic_stations": ("地震监测台站", "Seismic stations"),
-    "ov_supply_depots": ("应急物资储备库", "Supply depots"),
-    "ov_rescue_teams": ("救援队伍", "Rescue teams"),
-    "ov_hazards": ("风险源", "Hazard sources"),
-    "ov_hazard_areas": ("风险区域（洪涝、断裂带）", "Hazard areas (flood, faults)"),
-    "ov_hidden_hazards": ("隐患", "Hidden hazards"),
     "district": ("行政区", "District"),
     "whole_city": ("全市", "Whole city"),
     # ---- risk map: main
@@ -121,11 +97,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "d_incomplete": ("数据不完整，缺少：{missing}", "Data incomplete; missing: {missing}"),
     "d_measures": ("建议措施", "Recommended measures"),
     "d_top_factor": ("主导因素：{factor}", "Dominant factor: {factor}"),
-    "comp_hazard": ("危险性 H", "Hazard H"),
-    "comp_exposure": ("暴露 E", "Exposure E"),
-    "comp_vulnerability": ("脆弱性 V", "Vulnerability V"),
-    "comp_coping_gap": ("应对能力缺口 L", "Coping gap L"),
-    "comp_consequence": ("后果 C", "Consequence C"),
     # ---- inventory
     "inv_intro": ("城市安全风险清单：风险源、风险区域、分区汇总与事故排名，可按条件筛选并下载。",
                   "The city safety risk inventory: sources, risk areas, district summary and accident "
@@ -341,6 +312,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_weight": ("权重", "Weight"),
     "col_parameter": ("参数", "Parameter"),
 }
+
+# Labels shared with the library (components, views, basemaps, level rules, overlays) come
+# from riskmap's one catalogue, so a layer has the same name in the sidebar and on the map.
+_PREFIXES = {"component": "comp_", "view": "view_", "basemap": "basemap_", "rule": "rule_", "overlay": "ov_"}
+for _key, _value in LABELS.items():
+    _group, _name = _key.split(".", 1)
+    TEXTS.setdefault(_PREFIXES[_group] + _name, _value)
 """Key -> (Chinese, English)."""
 
 

@@ -288,7 +288,7 @@ def test_method_page_shows_weights(app_env: Path) -> None:
     at = goto(new_app(), "app/pages/method.py")
     weights = at.dataframe[0].value
     assert len(weights) > 5
-    assert "暴露 E" in set(weights["参数"])
+    assert "暴露度 E" in set(weights["参数"])
 
 
 def test_amap_click_is_converted_from_gcj02(app_env: Path, wuhan_cells: Any) -> None:

@@ -218,6 +218,16 @@ class WeightsConfig(_Strict):
     layers: dict[str, float] = Field(default_factory=dict)
     """Binding name -> weight inside its component (overrides the kind's default)."""
 
+    def layer_weight(self, name: str, binding: LayerBinding | None, kind: LayerKind | None) -> float:
+        """The weight of layer ``name`` inside its component: the one rule, used by the
+        engine, the app's sliders and the report: these weights' own value for the layer,
+        else the binding's ``weight``, else the kind's ``weight`` (1 without a kind)."""
+        if name in self.layers:
+            return float(self.layers[name])
+        if binding is not None and binding.weight is not None:
+            return float(binding.weight)
+        return float(kind.weight) if kind is not None else 1.0
+
 
 class MethodConfig(_Strict):
     """Numbers of the method that are not per layer (every one documented in METHOD.md)."""
@@ -282,12 +292,8 @@ class Project(_Strict):
         raise KeyError(name)
 
     def layer_weight(self, binding: LayerBinding, kind: LayerKind) -> float:
-        """Weight of a bound layer inside its component: project override, binding, kind."""
-        if binding.name in self.weights.layers:
-            return self.weights.layers[binding.name]
-        if binding.weight is not None:
-            return binding.weight
-        return kind.weight
+        """Weight of a bound layer inside its component (see :meth:`WeightsConfig.layer_weight`)."""
+        return self.weights.layer_weight(binding.name, binding, kind)
 
 
 def _format_validation_error(err: ValidationError, source: Path) -> str:

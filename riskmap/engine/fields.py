@@ -505,18 +505,12 @@ def _contributors_json(
 
 
 def layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
+    """Each acting layer's weight inside its component (:meth:`WeightsConfig.layer_weight`)."""
     out = {}
     for info in fields.layers:
-        if info.name in weights.layers:
-            out[info.name] = float(weights.layers[info.name])
-            continue
         try:
             binding = fields.project.binding(info.name)
         except KeyError:
             binding = None
-        if binding is not None and binding.weight is not None:
-            out[info.name] = float(binding.weight)
-        else:
-            kind = fields.kinds.get(info.kind)
-            out[info.name] = float(kind.weight) if kind else 1.0
+        out[info.name] = weights.layer_weight(info.name, binding, fields.kinds.get(info.kind))
     return out

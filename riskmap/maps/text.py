@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import json
 
+from riskmap.config.catalogue import LABELS
+
 AMAP_TILES = (
     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 )
@@ -44,12 +46,8 @@ _RANGES = {"score": (0.0, 100.0)} | dict.fromkeys(
 
 # (zh, en) user-facing texts.
 _TEXT: dict[str, tuple[str, str]] = {
+    # Components, views and overlays come from riskmap's one catalogue (below).
     "level": ("城市安全风险等级", "Urban safety risk level"),
-    "score": ("风险值", "Risk score"),
-    "hazard": ("危险性 H", "Hazard H"),
-    "exposure": ("暴露度 E", "Exposure E"),
-    "vulnerability": ("脆弱性 V", "Vulnerability V"),
-    "coping_gap": ("应对能力缺口 L", "Lack of coping capacity L"),
     "method_score": (
         "风险值 R = H × C（0–100）；C 为暴露度、脆弱性、应对能力缺口的加权几何平均",
         "Risk score R = H × C (0–100); C = weighted geometric mean of exposure, vulnerability and lack of coping capacity",
@@ -82,24 +80,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cell": ("网格", "Cell"),
     "detail": ("重点网格（{level}及以上，{n} 个）", "Detail cells ({level} and above, {n})"),
     "detail_top": ("重点网格（{level}及以上风险值最高 {n} 个）", "Detail cells ({level} and above, top {n} by risk score)"),
-    "districts": ("行政区划", "Districts"),
     "boundary": ("市界", "City boundary"),
-    "shelters": ("应急避难场所", "Emergency shelters"),
-    "shelter_radius": ("避难场所服务半径", "Shelter service radius"),
-    "fire_stations": ("消防站", "Fire stations"),
-    "fire_reach": ("消防站 5 分钟可达范围", "Fire stations: 5-minute reach"),
-    "community_stations": ("社区应急服务站", "Community emergency stations"),
-    "seismic_stations": ("地震监测台站", "Seismic stations"),
-    "supply_depots": ("应急物资储备库", "Emergency supply depots"),
-    "rescue_teams": ("救援队伍", "Rescue teams"),
-    "hazards": ("危险源", "Hazard sources"),
-    "hazard_areas": ("风险区域", "Hazard areas"),
-    "hidden_hazards": ("在册隐患（未销号）", "Open hidden hazards"),
     "area": ("有效面积", "Effective area"),
     "radius": ("半径", "radius"),
     "osm": ("OpenStreetMap", "OpenStreetMap"),
     "amap": ("高德地图", "AMap"),
 }
+for _key, _value in LABELS.items():
+    if _key.startswith(("component.", "overlay.")):
+        _TEXT.setdefault(_key.split(".", 1)[1], _value)  # the map's own texts ("detail") win
 
 
 _SHELTER_COLORS = {"紧急": "#74c476", "固定": "#31a354", "中心": "#006d2c"}
