@@ -95,7 +95,7 @@ def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolut
     from riskmap.engine import build_grid
 
     data = _project_data(project_file, stamp)
-    return build_grid(data.boundary, data.districts, cell_size=cell_size or 250.0, kind=kind,
+    return build_grid(data.boundary, data.districts, cell_size=cell_size or 250.0, kind="h3" if kind == "h3" else "square",
                       h3_resolution=h3_resolution, crs=data.crs)
 
 

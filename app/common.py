@@ -50,7 +50,7 @@ def sidebar_common() -> Path | None:
     names = {str(f): f.parent.name for f in files}
     if ss.get("w_project") not in names:
         ss["w_project"] = str(files[0])
-    st.sidebar.selectbox(t("project"), list(names), format_func=names.get, key="w_project",
+    st.sidebar.selectbox(t("project"), list(names), format_func=lambda f: names.get(f, f), key="w_project",
                          on_change=_on_project_change)
     return Path(ss["w_project"])
 
@@ -65,7 +65,7 @@ def report_frame(problems: Iterable[Any]) -> pd.DataFrame:
     cols = ["severity", "code", "layer", "file", "row", "column", "message", "hint"]
     df = pd.DataFrame(rows, columns=cols)
     df["severity"] = df["severity"].map({"error": t("sev_error"), "warning": t("sev_warning")})
-    df["row"] = pd.array(df["row"], dtype="Int64")
+    df["row"] = df["row"].astype("Int64")
     return df.rename(columns={c: t(f"rp_{c}") for c in cols})
 
 

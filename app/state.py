@@ -81,7 +81,7 @@ def default_cell_size(project: Project) -> str:
 
 def default_weights(project: Project, data: ProjectData | None = None) -> dict[str, float]:
     """Widget key -> default weight: components, then each layer that acts on the risk."""
-    out = {f"w_cw_{c}": float(project.weights.components.get(c, 0.0)) for c in COMPONENT_WEIGHTS}
+    out = {f"w_cw_{c}": project.weights.component(c) for c in COMPONENT_WEIGHTS}
     if data is not None:
         for layer in data.layers.values():
             if layer.kind.role in {"hazard", "exposure", "vulnerability", "capacity"}:

@@ -22,7 +22,8 @@ python -m pip install --disable-pip-version-check -q --no-deps -e .
 step() { echo "== $1"; shift; "$@"; }
 step "lint (ruff check)" ruff check .
 step "format (ruff format --check)" ruff format --check .
-step "types (mypy: riskmap, app, scripts)" python -m mypy
+step "types (mypy: riskmap, app)" python -m mypy
+step "types (mypy: app.py)" python -m mypy app.py
 step "import contracts (lint-imports)" lint-imports --no-cache
 
 step "tests (pytest)" python -m pytest -n 2 --dist loadfile "$@"

@@ -209,7 +209,7 @@ def _upload_section(ctx: cache.Context) -> None:
 
     uploads: dict[str, dict[str, Any]] = st.session_state.setdefault("uploads", {})
     name = _safe_name(uploaded.name, digest, uploads)
-    fields = {"name": name, "kind": kind_name, "path": str(path), "x": x, "y": y, "columns": columns}
+    fields: dict[str, Any] = {"name": name, "kind": kind_name, "path": str(path), "x": x, "y": y, "columns": columns}
     if crs is not None:
         fields["crs"] = crs
     binding = LayerBinding(**fields)

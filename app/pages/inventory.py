@@ -37,7 +37,7 @@ def _level_filter(key: str) -> list[int]:
 
 def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
-    return st.multiselect(t("f_district"), list(options), key=key, format_func=options.get)
+    return st.multiselect(t("f_district"), list(options), key=key, format_func=lambda k: options.get(k, k))
 
 
 def _view(frame: pd.DataFrame) -> pd.DataFrame:

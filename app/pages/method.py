@@ -14,7 +14,7 @@ METHOD_FILE = cache.ROOT / "docs" / "METHOD.md"
 def _weights_table(ctx: cache.Context) -> pd.DataFrame:
     a = ctx.assessment
     rows = [
-        {t("col_parameter"): t(f"comp_{c}"), t("col_weight"): float(a.weights.components.get(c, 0.0))}
+        {t("col_parameter"): t(f"comp_{c}"), t("col_weight"): a.weights.component(c)}
         for c in state.COMPONENT_WEIGHTS
     ]
     layer_weights = a.explain(str(a.cells["cell_id"].iloc[0]), state.lang())["weights"]["layers"]

@@ -57,7 +57,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     options = common.district_options(data)
     if ss.get("w_district") not in options:
         ss["w_district"] = ""
-    sb.selectbox(t("district"), list(options), key="w_district", format_func=options.get)
+    sb.selectbox(t("district"), list(options), key="w_district", format_func=lambda k: options.get(k, k))
 
 
 def _process_click(ctx: Context) -> None:

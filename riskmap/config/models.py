@@ -218,6 +218,10 @@ class WeightsConfig(_Strict):
     layers: dict[str, float] = Field(default_factory=dict)
     """Binding name -> weight inside its component (overrides the kind's default)."""
 
+    def component(self, name: str) -> float:
+        """The weight of consequence component ``name`` (0 when not given)."""
+        return float(self.components.get(name, 0.0))  # type: ignore[call-overload]
+
     def layer_weight(self, name: str, binding: LayerBinding | None, kind: LayerKind | None) -> float:
         """The weight of layer ``name`` inside its component: the one rule, used by the
         engine, the app's sliders and the report: these weights' own value for the layer,
