@@ -562,7 +562,7 @@ def test_worked_example_of_method_md():
     from riskmap.config import load_project
     from riskmap.io import load_project_data
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "METHOD.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "METHOD.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- worked-example.*?```json\n(.*?)```", text, re.S)
     assert block, "METHOD.md lost its worked example"
     ex = json.loads(block.group(1))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_inventory import area_ranks, make_cells, make_data
+from factories import area_ranks, make_cells, make_data
 
 from riskmap.products.inventory import inventory_from_cells
 from riskmap.products.report import (

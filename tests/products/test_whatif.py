@@ -1,4 +1,4 @@
-"""What-if planning on a 3 x 3 grid of 1 km cells (see tests/test_indicators.py for the layout).
+"""What-if planning on a 3 x 3 grid of 1 km cells (see tests/products/test_indicators.py for the layout).
 
 One fire station at the centre of r0c0 reaches 1,538 m (default method): cells r0c2, r1c2,
 r2c0, r2c1, r2c2 are out of reach. A proposed station at the centre of r2c2 brings r1c2,

@@ -22,7 +22,7 @@ from browser_support import OUTPUT_DIR, app_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = OUTPUT_DIR / "app"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 

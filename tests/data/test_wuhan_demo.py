@@ -20,7 +20,7 @@ import shapely
 from riskmap.config import load_layer_kinds, load_project
 from riskmap.io.crs import to_wgs84_xy
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "wuhan"
+DATA = Path(__file__).resolve().parents[2] / "data" / "wuhan"
 CENSUS_TOTAL = 12_326_518
 
 
@@ -354,7 +354,7 @@ def test_gpkg_has_the_stated_layer() -> None:
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     import importlib.util
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "make_wuhan_demo.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_wuhan_demo.py"
     spec = importlib.util.spec_from_file_location("make_wuhan_demo", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

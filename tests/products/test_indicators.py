@@ -500,9 +500,9 @@ def test_exports_carry_both_evidence_texts(card, tmp_path):
 
 
 def test_printed_table_and_report_show_the_evidence_of_their_language(card):
-    from test_inventory import area_ranks
-    from test_inventory import make_cells as inventory_cells
-    from test_inventory import make_data as inventory_data
+    from factories import area_ranks
+    from factories import make_cells as inventory_cells
+    from factories import make_data as inventory_data
 
     from riskmap.cli.indicators import format_scorecard
     from riskmap.products.inventory import inventory_from_cells

@@ -14,7 +14,7 @@ import shapely
 
 from riskmap.cli import main as cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "geopandas", "folium", "shapely", "pyproj", "scipy", "matplotlib")
 GAS_CSV = "编号,名称,经度,纬度,站点等级\nG1,中山加油站,114.05,30.55,一级\nG2,汉阳加油站,114.15,30.65,二级\n"
 
