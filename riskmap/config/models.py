@@ -42,7 +42,7 @@ Lang = Literal["zh", "en"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Text(_Strict):
@@ -59,12 +59,19 @@ class FieldSpec(_Strict):
     """One attribute of a layer kind, as riskmap names it (canonical field name is the key)."""
 
     type: FieldType
+    """Value type: str, int, float, date, category (needs ``allowed``) or bool."""
     label: Text
+    """The field's name for people (zh, en): headers, tooltips, messages."""
     required: bool = False
+    """A row without a value is an error."""
     unique: bool = False
+    """Values must differ from row to row (ids)."""
     allowed: tuple[str, ...] | None = None
+    """The values a category field accepts."""
     min: float | None = None
+    """Smallest valid value of a number field."""
     max: float | None = None
+    """Largest valid value of a number field."""
     aliases: tuple[str, ...] = ()
     """Column headers commonly used for this field (Chinese included), for auto-suggestion."""
 
@@ -84,36 +91,57 @@ class ValueRule(_Strict):
     """
 
     default: float
+    """The value when ``field`` is absent, empty or not listed in ``values``."""
     field: str | None = None
+    """A category field whose value selects from ``values``."""
     values: dict[str, float] = Field(default_factory=dict)
+    """Category -> value."""
     terms: dict[str, float] = Field(default_factory=dict)
+    """Numeric field -> coefficient, added to the value (yes/no texts count 1/0)."""
     min: float | None = None
+    """Lower clip of the value."""
     max: float | None = None
+    """Upper clip of the value."""
 
 
 class Style(_Strict):
+    """How the layer's features are drawn on the map."""
+
     color: str = "#555555"
+    """Colour (hex) of the features."""
     icon: str = "circle"
+    """Marker shape."""
     fill_opacity: float = 0.6
+    """Opacity of filled shapes (0-1)."""
     radius_px: float = 4.0
+    """Marker radius in pixels."""
 
 
 class LayerKind(_Strict):
     """What a kind of layer means: role, schema, how it acts on the risk, how it looks."""
 
     kind: str
+    """The kind's name, as project bindings cite it (the file name without .yaml)."""
     name: Text
+    """What the layer is called (zh, en)."""
     role: Role
+    """Which risk component it acts on: hazard, exposure, vulnerability, capacity, or context (drawn only)."""
     geometry: GeometryType
+    """Expected geometry: point, line, polygon or any."""
     method: Method
+    """How it acts: kernel, overlap, population, shelter, reach, or none."""
     group: str = ""
     """Free grouping for the UI, e.g. ``hazmat``, ``natural``, ``history``, ``shelter``."""
     category_code: str = Field(pattern=r"^[A-Z]{2,4}$")
     """Short code used in unified numbers (risk inventory, hazard register)."""
     fields: dict[str, FieldSpec]
+    """The kind's attributes by canonical name (``id`` is required of every kind)."""
     intensity: ValueRule | None = None
+    """Per-feature intensity (0-10) of a hazard or exposure source."""
     radius: ValueRule | None = None
+    """Per-feature influence radius in metres."""
     decay: Decay = "gaussian"
+    """Distance-decay kernel: linear, gaussian, exponential or step."""
     weight: float = Field(default=1.0, ge=0)
     """Default weight of the layer inside its component."""
     reference: float | None = Field(default=None, gt=0)
@@ -123,10 +151,15 @@ class LayerKind(_Strict):
     params: dict[str, float] = Field(default_factory=dict)
     """Method-specific numbers (e.g. speed_kmh, turnout_min, area_per_person_m2)."""
     accident_types: tuple[str, ...] = ()
+    """Possible accident types (风险清单: 可能发生的事故类型)."""
     department: Text | None = None
+    """Responsible department (风险清单: 责任部门)."""
     style: Style = Style()
+    """How the features are drawn."""
     measures: tuple[Text, ...] = ()
+    """Control measures recommended where the layer dominates a cell's risk."""
     description: Text | None = None
+    """What the layer is, for people."""
 
     @field_validator("fields")
     @classmethod
@@ -157,41 +190,62 @@ class LayerBinding(_Strict):
     """A project's binding of one file to one layer kind."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The layer's name in the project (lower case, digits, underscores)."""
     kind: str
+    """The layer kind (see docs/LAYERS.md)."""
     path: str
+    """The file, relative to the project folder: CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile."""
     crs: str = "WGS84"
     """WGS84, CGCS2000, GCJ02, BD09, or any 'EPSG:nnnn'."""
     encoding: str | None = None
     """Text encoding of a CSV; detected when absent (UTF-8, UTF-8 with BOM, GBK/GB18030)."""
     sheet: str | None = None
+    """The XLSX sheet (the first by default)."""
     layer: str | None = None
+    """The GeoPackage layer (the only one by default)."""
     x: str | None = None
     """Column holding longitude / easting, for tables."""
     y: str | None = None
+    """Column holding latitude / northing, for tables."""
     columns: dict[str, str] = Field(default_factory=dict)
     """riskmap field name -> the column header in the file."""
     weight: float | None = Field(default=None, ge=0)
+    """Weight of the layer inside its component (the kind's by default)."""
     enabled: bool = True
+    """False leaves the layer out."""
 
 
 class BoundaryConfig(_Strict):
+    """A file of polygons: the city boundary or its districts."""
+
     path: str
+    """The file, relative to the project folder."""
     crs: str = "WGS84"
+    """Its coordinate system (WGS84, CGCS2000, GCJ02, BD09, EPSG:nnnn)."""
     name_column: str = "name"
+    """Column with the district's name."""
     adcode_column: str = "adcode"
+    """Column with the 6-digit administrative code."""
 
 
 class GridConfig(_Strict):
+    """The grid the city is assessed on."""
+
     kind: Literal["square", "h3"] = "square"
+    """Square cells in the working CRS, or H3 hexagons."""
     cell_size: float = Field(default=250.0, gt=0)
+    """Square cell side in metres."""
     h3_resolution: int = Field(default=8, ge=0, le=15)
+    """H3 resolution (for ``kind: h3``)."""
     tile_size: float = Field(default=20_000.0, gt=0)
+    """Side in metres of the tiles the fields are computed in."""
 
 
 class LevelConfig(_Strict):
     """How scores become the four levels (see docs/METHOD.md)."""
 
     rule: Literal["matrix", "breaks", "quantiles", "natural_breaks"] = "matrix"
+    """The level rule: risk matrix, fixed score breaks, quantiles or natural breaks."""
     likelihood_breaks: tuple[float, float, float, float] = (1.0, 2.5, 4.0, 5.5)
     """H values separating likelihood classes 1|2|3|4|5."""
     severity_breaks: tuple[float, float, float, float] = (1.2, 1.7, 2.3, 2.9)
@@ -214,7 +268,10 @@ def _default_component_weights() -> dict[ComponentWeightName, float]:
 
 
 class WeightsConfig(_Strict):
+    """Weights of the consequence components and of the layers inside their component."""
+
     components: dict[ComponentWeightName, float] = Field(default_factory=_default_component_weights)
+    """Exposure, vulnerability and coping gap in the weighted geometric mean C."""
     layers: dict[str, float] = Field(default_factory=dict)
     """Binding name -> weight inside its component (overrides the kind's default)."""
 
@@ -237,15 +294,21 @@ class MethodConfig(_Strict):
     """Numbers of the method that are not per layer (every one documented in METHOD.md)."""
 
     fire_speed_kmh: float = Field(default=30.0, gt=0)
+    """Fire engines' average speed (km/h)."""
     fire_turnout_min: float = Field(default=1.0, ge=0)
+    """Minutes from the alarm to leaving the station."""
     fire_target_min: float = Field(default=5.0, gt=0)
+    """The reach target: 5 minutes (GB 51080-2015)."""
     detour_factor: float = Field(default=1.3, ge=1.0)
     """Network distance / straight-line distance, for reach times without a road network."""
     shelter_area_per_person_m2: float = Field(default=1.5, gt=0)
+    """Living area per person in a shelter (GB 21734-2008)."""
     shelter_radius_m: dict[str, float] = Field(
         default_factory=lambda: {"紧急": 500.0, "固定": 2000.0, "中心": 5000.0}
     )
+    """Service radius by shelter type (practice)."""
     top_contributors: int = Field(default=3, ge=1, le=10)
+    """How many top contributing features each cell keeps."""
     vulnerable_density_reference_km2: float = Field(default=100.0, gt=0)
     """Vulnerable people per km² at which the density part of V saturates (see METHOD.md)."""
     shortfall_below: float = Field(default=0.5, ge=0, le=1)
@@ -253,24 +316,39 @@ class MethodConfig(_Strict):
 
 
 class RegisterConfig(_Strict):
+    """Where the project keeps its hidden-hazard register."""
+
     path: str = "../../var/{name}-hazards.sqlite"
+    """The SQLite file, relative to the project folder (``{name}`` is the project's name)."""
 
 
 class Project(_Strict):
     """A city project: its files, grid, weights and method."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    """Short name (lower case): the register's file name and ``riskmap assess NAME``."""
     title: Text
+    """The city's title on maps and reports (zh, en)."""
     adcode: str = Field(pattern=r"^\d{6}$")
+    """The city's 6-digit administrative code."""
     boundary: BoundaryConfig
+    """The city boundary."""
     districts: BoundaryConfig
+    """The districts (names and adcodes)."""
     working_crs: str = "auto"
+    """The metric CRS computed in: ``auto`` (the UTM zone of the boundary) or an EPSG code."""
     grid: GridConfig = GridConfig()
+    """The grid."""
     weights: WeightsConfig = WeightsConfig()
+    """Component and layer weights."""
     levels: LevelConfig = LevelConfig()
+    """How scores become the four levels."""
     method: MethodConfig = MethodConfig()
+    """The method's numbers that are not per layer."""
     hazard_register: RegisterConfig = RegisterConfig()
+    """The hidden-hazard register."""
     layers: tuple[LayerBinding, ...]
+    """The project's layers: one binding a file."""
     root: Path = Path()
     """Folder of the project file; relative paths resolve against it (set by load_project)."""
 

@@ -20,7 +20,7 @@ MAJOR_GRADES: tuple[str, ...] = ("一级", "二级", "三级", "四级")
 
 
 class _Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class MapOptions(_Options):
