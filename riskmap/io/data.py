@@ -1,4 +1,4 @@
-"""Loaded project data: the frozen objects that sources produce and the engine consumes."""
+"""Loaded project data: the frozen objects that riskmap.io produces and the engine consumes."""
 
 from __future__ import annotations
 
