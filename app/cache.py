@@ -91,12 +91,20 @@ def _project_data(project_file: str, stamp: str) -> ProjectData:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _grid(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> gpd.GeoDataFrame:
+def _grid(
+    project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int
+) -> gpd.GeoDataFrame:
     from riskmap.engine import build_grid
 
     data = _project_data(project_file, stamp)
-    return build_grid(data.boundary, data.districts, cell_size=cell_size or 250.0, kind="h3" if kind == "h3" else "square",
-                      h3_resolution=h3_resolution, crs=data.crs)
+    return build_grid(
+        data.boundary,
+        data.districts,
+        cell_size=cell_size or 250.0,
+        kind="h3" if kind == "h3" else "square",
+        h3_resolution=h3_resolution,
+        crs=data.crs,
+    )
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -108,7 +116,9 @@ def _study(study_key: str, *, _candidate: Study) -> Study:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _index(project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int) -> CellIndex:
+def _index(
+    project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int
+) -> CellIndex:
     from riskmap.maps import build_cell_index
 
     cells = _grid(project_file, stamp, kind, cell_size, h3_resolution)
@@ -121,12 +131,21 @@ def _score(study_key: str, weights_json: str, levels_json: str, *, _study: Study
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _risk_map(score_key: str, view: str, basemap: str, *, lang_: str, overlays: tuple[str, ...],
-              _assessment: Assessment, _index: CellIndex) -> folium.Map:
+def _risk_map(
+    score_key: str,
+    view: str,
+    basemap: str,
+    *,
+    lang_: str,
+    overlays: tuple[str, ...],
+    _assessment: Assessment,
+    _index: CellIndex,
+) -> folium.Map:
     from app.components.map import app_risk_map
 
-    return app_risk_map(_assessment, view=view, basemap=basemap, lang=lang_, overlays=overlays,
-                        index=_index)
+    return app_risk_map(
+        _assessment, view=view, basemap=basemap, lang=lang_, overlays=overlays, index=_index
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -163,23 +182,41 @@ class Context:
     n_uploads: int
     n_hazards: int
 
-    def risk_map(self, *, view: str | None = None, overlays: Sequence[str] | None = None,
-                 basemap: str | None = None) -> folium.Map:
+    def risk_map(
+        self,
+        *,
+        view: str | None = None,
+        overlays: Sequence[str] | None = None,
+        basemap: str | None = None,
+    ) -> folium.Map:
         """The (cached) folium map of the current assessment."""
         s = self.settings
-        return _risk_map(self.score_key, view or s.view, basemap or s.basemap, lang_=lang(),
-                         overlays=tuple(s.overlays if overlays is None else overlays),
-                         _assessment=self.assessment, _index=self.index)
+        return _risk_map(
+            self.score_key,
+            view or s.view,
+            basemap or s.basemap,
+            lang_=lang(),
+            overlays=tuple(s.overlays if overlays is None else overlays),
+            _assessment=self.assessment,
+            _index=self.index,
+        )
 
     def inventory(self) -> Inventory:
         """The (cached) risk inventory of the current assessment."""
         return _inventory(self.score_key, self.data, self.assessment)
 
     def caption(self) -> str:
-        extra = (t("extra_none") if not (self.n_uploads or self.n_hazards)
-                 else t("extra_some", uploads=self.n_uploads, hazards=self.n_hazards))
-        return t("settings_caption", grid=self.settings.grid_label(),
-                 rule=t(f"rule_{self.settings.rule}"), extra=extra)
+        extra = (
+            t("extra_none")
+            if not (self.n_uploads or self.n_hazards)
+            else t("extra_some", uploads=self.n_uploads, hazards=self.n_hazards)
+        )
+        return t(
+            "settings_caption",
+            grid=self.settings.grid_label(),
+            rule=t(f"rule_{self.settings.rule}"),
+            extra=extra,
+        )
 
 
 def register_path(project: Project) -> Path:
@@ -190,7 +227,9 @@ def register_path(project: Project) -> Path:
     return Path(env).resolve() if env else default_register_path(project)
 
 
-def open_project_register(project_file: str, stamp: str, project: Project) -> tuple[HazardRegister | None, Path]:
+def open_project_register(
+    project_file: str, stamp: str, project: Project
+) -> tuple[HazardRegister | None, Path]:
     path = register_path(project)
     try:
         return _register(project_file, stamp, str(path)), path
@@ -246,9 +285,15 @@ def load_context(project_file: Path) -> Context:
             register, reg_path = open_project_register(pf, stamp, project)
             uploads = session_uploads()
             cells = _grid(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
-            candidate = Study.from_data(base, cell_size=s.cell_size or None, grid=s.grid_kind,  # type: ignore[arg-type]
-                                        h3_resolution=s.h3_resolution, register=register,
-                                        extra_layers=uploads, cells=cells)
+            candidate = Study.from_data(
+                base,
+                cell_size=s.cell_size or None,
+                grid=s.grid_kind,  # type: ignore[arg-type]
+                h3_resolution=s.h3_resolution,
+                register=register,
+                extra_layers=uploads,
+                cells=cells,
+            )
             study_key = f"{pf}|{stamp}|{candidate.extras_key()}"
             study = _study(study_key, _candidate=candidate)
             index = _index(pf, stamp, s.grid_kind, s.cell_size, s.h3_resolution)
@@ -260,14 +305,27 @@ def load_context(project_file: Path) -> Context:
     except RiskmapError as exc:
         show_error(exc, "project_error")
         st.stop()
-    return Context(settings=s, project=project, stamp=stamp, base=base, study=study,
-                   data=study.data, assessment=assessment, index=index, fields_key=study_key,
-                   score_key=f"{study_key}|{hashlib.sha256((wj + lj).encode()).hexdigest()[:16]}",
-                   register=register, register_path=reg_path, n_uploads=len(uploads),
-                   n_hazards=study.n_hazards)
+    return Context(
+        settings=s,
+        project=project,
+        stamp=stamp,
+        base=base,
+        study=study,
+        data=study.data,
+        assessment=assessment,
+        index=index,
+        fields_key=study_key,
+        score_key=f"{study_key}|{hashlib.sha256((wj + lj).encode()).hexdigest()[:16]}",
+        register=register,
+        register_path=reg_path,
+        n_uploads=len(uploads),
+        n_hazards=study.n_hazards,
+    )
 
 
-def open_page(title_key: str, intro_key: str | None = None, *, show_caption: bool = True) -> Context | None:
+def open_page(
+    title_key: str, intro_key: str | None = None, *, show_caption: bool = True
+) -> Context | None:
     """Start a page: load the chosen project's context, draw its title, intro and the
     settings caption. None when no project is chosen (the page then draws nothing)."""
     project_file = selected_project()

@@ -19,7 +19,6 @@ import streamlit as st
 from app.i18n import LANGS
 
 if TYPE_CHECKING:
-
     from riskmap.io import ProjectData
 
 from app.state import _on_project_change, lang, project_files, t
@@ -31,8 +30,6 @@ MAX_UPLOAD_MB = 50
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 
 
-
-
 def plain(value: object) -> str:
     """Text from a data file made safe for Streamlit's Markdown (no links, images, HTML)."""
     return _MD_SPECIAL.sub(r"\\\1", str(value))
@@ -42,7 +39,9 @@ def sidebar_common() -> Path | None:
     """Language switch and project choice (every page); returns the project file."""
     ss = st.session_state
     ss.setdefault("w_lang", "zh")
-    st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, key="w_lang", horizontal=True)
+    st.sidebar.radio(
+        t("language"), list(LANGS), format_func=LANGS.get, key="w_lang", horizontal=True
+    )
     files = project_files()
     if not files:
         st.error(t("no_projects"))
@@ -50,16 +49,29 @@ def sidebar_common() -> Path | None:
     names = {str(f): f.parent.name for f in files}
     if ss.get("w_project") not in names:
         ss["w_project"] = str(files[0])
-    st.sidebar.selectbox(t("project"), list(names), format_func=lambda f: names.get(f, f), key="w_project",
-                         on_change=_on_project_change)
+    st.sidebar.selectbox(
+        t("project"),
+        list(names),
+        format_func=lambda f: names.get(f, f),
+        key="w_project",
+        on_change=_on_project_change,
+    )
     return Path(ss["w_project"])
 
 
 def report_frame(problems: Iterable[Any]) -> pd.DataFrame:
     """Problems (a ValidationReport or a list of Problem) as a table with headers for people."""
     rows = [
-        {"severity": p.severity, "code": p.code, "layer": p.layer, "file": p.file, "row": p.row,
-         "column": p.column, "message": p.message, "hint": p.hint}
+        {
+            "severity": p.severity,
+            "code": p.code,
+            "layer": p.layer,
+            "file": p.file,
+            "row": p.row,
+            "column": p.column,
+            "message": p.message,
+            "hint": p.hint,
+        }
         for p in problems
     ]
     cols = ["severity", "code", "layer", "file", "row", "column", "message", "hint"]
@@ -83,7 +95,9 @@ def level_label(rank: int) -> str:
     return level_of(int(rank)).name(lang())
 
 
-def level_summary(cells: pd.DataFrame, adcode: str = "", score_key: str | None = None) -> pd.DataFrame:
+def level_summary(
+    cells: pd.DataFrame, adcode: str = "", score_key: str | None = None
+) -> pd.DataFrame:
     """Cells, area and population per level (重大 first) for the city or one district.
 
     The same figures as :func:`riskmap.products.inventory.district_summary` (per district and
@@ -95,28 +109,42 @@ def level_summary(cells: pd.DataFrame, adcode: str = "", score_key: str | None =
 
     rank = pd.to_numeric(cells["level_rank"], errors="coerce").fillna(1).astype(int).to_numpy()
     area = pd.to_numeric(cells["area_m2"], errors="coerce").fillna(0).to_numpy(float)
-    people = (pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy(float)
-              if "population" in cells.columns else np.zeros(len(cells)))
+    people = (
+        pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy(float)
+        if "population" in cells.columns
+        else np.zeros(len(cells))
+    )
     district_code = cells.groupby(["adcode", "district"], sort=False).ngroup().to_numpy()
     if adcode:
         keep = (cells["adcode"].astype(str) == adcode).to_numpy()
-        rank, area, people, district_code = rank[keep], area[keep], people[keep], district_code[keep]
+        rank, area, people, district_code = (
+            rank[keep],
+            area[keep],
+            people[keep],
+            district_code[keep],
+        )
     n_groups = int(district_code.max()) + 1 if len(district_code) else 0
     key = district_code * 5 + np.clip(rank, 0, 4)
     size = n_groups * 5
     n_cells = np.bincount(key, minlength=size).reshape(-1, 5).sum(axis=0)
-    area_km2 = (np.bincount(key, weights=area, minlength=size).reshape(-1, 5) / 1e6).round(3).sum(axis=0)
-    population = np.bincount(key, weights=people, minlength=size).reshape(-1, 5).round(0).sum(axis=0)
+    area_km2 = (
+        (np.bincount(key, weights=area, minlength=size).reshape(-1, 5) / 1e6).round(3).sum(axis=0)
+    )
+    population = (
+        np.bincount(key, weights=people, minlength=size).reshape(-1, 5).round(0).sum(axis=0)
+    )
     total_area = float(area_km2[1:].sum()) or 1.0
     rows = []
     for lv in reversed(LEVELS):
-        rows.append({
-            t("col_level"): lv.name(lang()),
-            t("col_cells"): f"{int(n_cells[lv.rank]):,}",
-            t("col_area"): f"{float(area_km2[lv.rank]):,.1f}",
-            t("col_share"): f"{100 * float(area_km2[lv.rank]) / total_area:.1f}%",
-            t("col_population"): f"{float(population[lv.rank]):,.0f}",
-        })
+        rows.append(
+            {
+                t("col_level"): lv.name(lang()),
+                t("col_cells"): f"{int(n_cells[lv.rank]):,}",
+                t("col_area"): f"{float(area_km2[lv.rank]):,.1f}",
+                t("col_share"): f"{100 * float(area_km2[lv.rank]) / total_area:.1f}%",
+                t("col_population"): f"{float(population[lv.rank]):,.0f}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -136,7 +164,11 @@ def layer_label(data: ProjectData, layer_name: str) -> str:
     lyr = data.layers.get(layer_name)
     if lyr is None:
         return layer_name
-    return f"{lyr.kind.name.get(lang())}（{layer_name}）" if lang() == "zh" else f"{lyr.kind.name.get('en')} ({layer_name})"
+    return (
+        f"{lyr.kind.name.get(lang())}（{layer_name}）"
+        if lang() == "zh"
+        else f"{lyr.kind.name.get('en')} ({layer_name})"
+    )
 
 
 def escape_html(value: object) -> str:

@@ -19,7 +19,6 @@ import streamlit as st
 from app.i18n import LANGS, text
 
 if TYPE_CHECKING:
-
     from riskmap.config import Project
     from riskmap.io import ProjectData
 
@@ -156,7 +155,9 @@ def init_settings(project: Project, data: ProjectData | None = None) -> None:
 def current_settings(project_file: Path) -> Settings:
     ss = st.session_state
     comps = {c: float(ss.get(f"w_cw_{c}", 0.0)) for c in COMPONENT_WEIGHTS}
-    layers = {k[5:]: float(v) for k, v in ss.items() if isinstance(k, str) and k.startswith("w_lw_")}
+    layers = {
+        k[5:]: float(v) for k, v in ss.items() if isinstance(k, str) and k.startswith("w_lw_")
+    }
     return Settings(
         project_file=str(project_file),
         grid=str(ss.get("w_grid", "250")),

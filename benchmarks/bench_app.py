@@ -97,7 +97,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="riskmap-bench-"))
-    env = {"RISKMAP_APP_CELL_SIZE": str(args.cell_size), "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")}
+    env = {
+        "RISKMAP_APP_CELL_SIZE": str(args.cell_size),
+        "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite"),
+    }
     proc, url = start_streamlit_app(env, tmp / "streamlit.log")
     results: dict[str, list[float]] = {"first_load": [], "cell_click": [], "weight_change": []}
     try:
@@ -122,7 +125,11 @@ def main() -> None:
                 page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
                 page.wait_for_function(
                     "(b) => { const e = document.querySelector('[data-testid=\"cell-level\"]');"
-                    " return e && document.body.innerText !== b; }", arg=before, timeout=600_000, polling=20)
+                    " return e && document.body.innerText !== b; }",
+                    arg=before,
+                    timeout=600_000,
+                    polling=20,
+                )
                 _wait_idle(page)
                 dt = time.perf_counter() - t0
                 results["cell_click"].append(dt)
@@ -130,7 +137,11 @@ def main() -> None:
 
             page.locator('[data-testid="stSidebar"]').get_by_text("权重", exact=True).click()
             _wait_idle(page)
-            slider = page.locator('[data-testid="stSlider"]').filter(has_text="暴露 E").get_by_role("slider")
+            slider = (
+                page.locator('[data-testid="stSlider"]')
+                .filter(has_text="暴露 E")
+                .get_by_role("slider")
+            )
             for i in range(args.changes):
                 before = _headline(page)
                 drawn = _levels_drawn(page)
@@ -140,14 +151,21 @@ def main() -> None:
                 slider.press("ArrowRight")
                 page.wait_for_function(
                     "(b) => { const t = document.querySelector('[data-testid=\"stTable\"]');"
-                    " return t && t.innerText !== b; }", arg=before, timeout=600_000, polling=20)
+                    " return t && t.innerText !== b; }",
+                    arg=before,
+                    timeout=600_000,
+                    polling=20,
+                )
                 t_table = time.perf_counter() - t0
                 _wait_levels_change(page, drawn)
                 t_map = time.perf_counter() - t0
                 _wait_idle(page)
                 dt = time.perf_counter() - t0
                 results["weight_change"].append(dt)
-                print(f"weight change {i + 1}: {dt:.2f} s (table {t_table:.2f} s, map {t_map:.2f} s)", flush=True)
+                print(
+                    f"weight change {i + 1}: {dt:.2f} s (table {t_table:.2f} s, map {t_map:.2f} s)",
+                    flush=True,
+                )
             browser.close()
     finally:
         stop_streamlit_app(proc)

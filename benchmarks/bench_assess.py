@@ -68,7 +68,9 @@ def _child(task: str, size: float, share: float) -> None:
             if done == total:
                 marks[stage.split(" ", maxsplit=1)[0]] = _peak_mb()
 
-        fields = compute_fields(data, cells, tile_size=data.project.grid.tile_size, progress=progress)
+        fields = compute_fields(
+            data, cells, tile_size=data.project.grid.tile_size, progress=progress
+        )
         out.update(fields.timings)
         out["prepare_layers_mb"] = out["grid_mb"]
         out["fields_mb"] = marks.get("fields", float("nan"))
@@ -95,9 +97,15 @@ def _child(task: str, size: float, share: float) -> None:
         ys = np.arange(np.floor(miny / size) * size, maxy, size)
         gx, gy = np.meshgrid(xs, ys)
         gx, gy = gx.ravel(), gy.ravel()
-        take = np.random.default_rng(0).random(len(gx)) < share if share < 1 else np.ones(len(gx), bool)
+        take = (
+            np.random.default_rng(0).random(len(gx)) < share
+            if share < 1
+            else np.ones(len(gx), bool)
+        )
         t = time.perf_counter()
-        boxes = gpd.GeoSeries(shapely.box(gx[take], gy[take], gx[take] + size, gy[take] + size), crs=data.crs)
+        boxes = gpd.GeoSeries(
+            shapely.box(gx[take], gy[take], gx[take] + size, gy[take] + size), crs=data.crs
+        )
         kept = boxes[boxes.intersects(b)]
         _ = kept.intersection(b).area
         out["plain"] = (time.perf_counter() - t) / share
@@ -109,7 +117,11 @@ def _child(task: str, size: float, share: float) -> None:
         out["ours"] = fields.timings["fields"]
         if share < 1:
             cells = cells.sample(frac=share, random_state=0)
-        pts = gpd.GeoDataFrame({"cell": np.arange(len(cells))}, geometry=gpd.points_from_xy(cells["x"], cells["y"]), crs=data.crs)
+        pts = gpd.GeoDataFrame(
+            {"cell": np.arange(len(cells))},
+            geometry=gpd.points_from_xy(cells["x"], cells["y"]),
+            crs=data.crs,
+        )
         t = time.perf_counter()
         for layer in kernel.values():
             kind = layer.kind
@@ -129,7 +141,9 @@ def _child(task: str, size: float, share: float) -> None:
     print(json.dumps(out))
 
 
-def _run(task: str, size: float, share: float = 1.0, timeout: float | None = None) -> dict[str, float] | None:
+def _run(
+    task: str, size: float, share: float = 1.0, timeout: float | None = None
+) -> dict[str, float] | None:
     cmd = [sys.executable, __file__, "--child", task, "--size", str(size), "--share", str(share)]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
@@ -150,7 +164,12 @@ def _baseline(task: str, size: float, budget: float) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=float, nargs="+", default=[250.0, 100.0])
-    ap.add_argument("--plain-budget", type=float, default=180.0, help="seconds before a plain baseline runs on a subset")
+    ap.add_argument(
+        "--plain-budget",
+        type=float,
+        default=180.0,
+        help="seconds before a plain baseline runs on a subset",
+    )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=float, default=250.0, help=argparse.SUPPRESS)
     ap.add_argument("--share", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -169,7 +188,9 @@ def main() -> None:
             print(f"{k:<28}{ours[k]:9.2f}{ours[k + '_mb']:9.0f}")
         for task, label in (("grid", "grid clipping"), ("kernel", "kernel fields")):
             b = _baseline(task, size, args.plain_budget)
-            note = "" if b["share"] == 1 else f"plain on {b['share']:.1%} of the cells, extrapolated"
+            note = (
+                "" if b["share"] == 1 else f"plain on {b['share']:.1%} of the cells, extrapolated"
+            )
             print(
                 f"{label + ' (vs plain)':<28}{b['ours']:9.2f}{b['maxrss_mb']:9.0f}{b['plain']:10.2f}"
                 f"{b['plain'] / b['ours']:7.1f}x  {note}"

@@ -40,8 +40,12 @@ def _synthetic_scores(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     v = (y - y.min()) / np.ptp(y)
     rng = np.random.default_rng(0)
     centres = rng.uniform(0.2, 0.8, size=(12, 2))
-    hot = sum(60 * rng.uniform(0.3, 1) * np.exp(-((u - cx) ** 2 + (v - cy) ** 2) / rng.uniform(0.001, 0.01))
-              for cx, cy in centres)
+    hot = sum(
+        60
+        * rng.uniform(0.3, 1)
+        * np.exp(-((u - cx) ** 2 + (v - cy) ** 2) / rng.uniform(0.001, 0.01))
+        for cx, cy in centres
+    )
     score = np.clip(hot + 8 * rng.random(len(u)), 0, 100)
     out = cells.copy()
     out["score"] = score
@@ -63,7 +67,9 @@ def _load(cell_size: float):
     b = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "wuhan.geojson")
     d = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "districts.geojson")
     crs = working_crs(b)
-    cells = build_grid(b.to_crs(crs).geometry.union_all(), d.to_crs(crs), cell_size=cell_size, crs=crs)
+    cells = build_grid(
+        b.to_crs(crs).geometry.union_all(), d.to_crs(crs), cell_size=cell_size, crs=crs
+    )
     return _synthetic_scores(cells), None, "riskmap.engine.grid.build_grid + synthetic scores"
 
 
@@ -75,10 +81,16 @@ def _localise(path: Path, folder: Path) -> None:
 
     install_static(folder / "assets")
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r'<script src="https://[^"]*leaflet@[^"]*/leaflet\.js"></script>',
-                  '<script src="assets/leaflet.js"></script>', text)
-    text = re.sub(r'<link rel="stylesheet" href="https://[^"]*leaflet@[^"]*/leaflet\.css"/>',
-                  '<link rel="stylesheet" href="assets/leaflet.css"/>', text)
+    text = re.sub(
+        r'<script src="https://[^"]*leaflet@[^"]*/leaflet\.js"></script>',
+        '<script src="assets/leaflet.js"></script>',
+        text,
+    )
+    text = re.sub(
+        r'<link rel="stylesheet" href="https://[^"]*leaflet@[^"]*/leaflet\.css"/>',
+        '<link rel="stylesheet" href="assets/leaflet.css"/>',
+        text,
+    )
     text = re.sub(r'<script src="https://[^"]*"></script>', "", text)
     text = re.sub(r'<link rel="stylesheet" href="https://[^"]*"/>', "", text)
     path.write_text(text, encoding="utf-8")
@@ -106,25 +118,45 @@ def main() -> int:
     for size in sorted(set(args.sizes) | set(args.explore_sizes), reverse=True):
         t = time.perf_counter()
         cells, data, source = _load(size)
-        print(f"{size:g} m: {len(cells):,} cells ({source}), {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"{size:g} m: {len(cells):,} cells ({source}), {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         if size in args.sizes:
             t = time.perf_counter()
-            m = maps.map_from_cells(cells, data, overlays=list(maps.OVERLAYS) if data is not None else None)
+            m = maps.map_from_cells(
+                cells, data, overlays=list(maps.OVERLAYS) if data is not None else None
+            )
             path = maps.save_map(m, folder / f"ours_{size:g}.html")
             print(f"  ours: built in {time.perf_counter() - t:.1f} s", flush=True)
-            pages.append(("ours", size, path, "window.riskmap && window.riskmap.ready && "
-                          "document.querySelectorAll('path.rm-level').length > 0"))
+            pages.append(
+                (
+                    "ours",
+                    size,
+                    path,
+                    "window.riskmap && window.riskmap.ready && "
+                    "document.querySelectorAll('path.rm-level').length > 0",
+                )
+            )
         if size in args.explore_sizes:
             t = time.perf_counter()
             wgs = cells[["cell_id", "score", "level_rank", "geometry"]].copy()
             wgs["geometry"] = to_wgs84_geometries(wgs.geometry, cells.crs)
             wgs = wgs.set_crs(4326, allow_override=True)
-            ex = wgs.explore(column="level_rank", tooltip=["cell_id", "score"], legend=False, tiles=None)
+            ex = wgs.explore(
+                column="level_rank", tooltip=["cell_id", "score"], legend=False, tiles=None
+            )
             ex.save(str(folder / f"explore_{size:g}.html"))
             _localise(folder / f"explore_{size:g}.html", folder)
             print(f"  explore: built in {time.perf_counter() - t:.1f} s", flush=True)
-            pages.append(("explore", size, folder / f"explore_{size:g}.html",
-                          "document.querySelectorAll('path.leaflet-interactive').length > 0"))
+            pages.append(
+                (
+                    "explore",
+                    size,
+                    folder / f"explore_{size:g}.html",
+                    "document.querySelectorAll('path.leaflet-interactive').length > 0",
+                )
+            )
     print(f"\n{'map':8} {'cells m':>8} {'size MB':>8} {'drawn s':>8}")
     with serve_directory(folder) as url, sync_playwright() as p:
         browser = launch_chromium(p)

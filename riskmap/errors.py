@@ -85,7 +85,11 @@ class Problem:
 
     def __str__(self) -> str:
         loc = self.location()
-        text = f"{self.severity.upper()}: {loc}: {self.message}" if loc else f"{self.severity.upper()}: {self.message}"
+        text = (
+            f"{self.severity.upper()}: {loc}: {self.message}"
+            if loc
+            else f"{self.severity.upper()}: {self.message}"
+        )
         if self.hint:
             text += f" — {self.hint}"
         return text

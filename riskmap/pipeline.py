@@ -228,7 +228,11 @@ class Study:
         app keeps grids between sessions).
         """
         spec = GridSpec.of(
-            base.project, cell_size=cell_size, grid=grid, h3_resolution=h3_resolution, tile_size=tile_size
+            base.project,
+            cell_size=cell_size,
+            grid=grid,
+            h3_resolution=h3_resolution,
+            tile_size=tile_size,
         )
         layers: dict[str, Layer] = {}
         path, n_hazards = None, 0

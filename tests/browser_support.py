@@ -135,11 +135,18 @@ def synthetic_cells(
     )
     score = np.clip(hot, 0, 100)
     rank = np.digitize(score, [10.0, 25.0, 45.0]) + 1
-    names = {1: ("低", "Low"), 2: ("一般", "General"), 3: ("较大", "Significant"), 4: ("重大", "Major")}
+    names = {
+        1: ("低", "Low"),
+        2: ("一般", "General"),
+        3: ("较大", "Significant"),
+        4: ("重大", "Major"),
+    }
     hazard = np.clip(score / 10 + 0.5, 0, 10)
     frame = gpd.GeoDataFrame(
         {
-            "cell_id": np.char.add(np.char.add("r", rows.astype(str)), np.char.add("c", cols.astype(str))),
+            "cell_id": np.char.add(
+                np.char.add("r", rows.astype(str)), np.char.add("c", cols.astype(str))
+            ),
             "district": np.where(u < 0.5, "西区", "东区"),
             "adcode": np.where(u < 0.5, "420101", "420102"),
             "level_rank": rank,
@@ -231,38 +238,63 @@ def synthetic_project_data(
     n_sh = 8
     layers = {
         "shelters": _layer(
-            "shelters", "shelter",
-            {"id": [f"S{i}" for i in range(n_sh)], "name": [f"避难场所{i}" for i in range(n_sh)],
-             "type": (["紧急", "固定", "中心"] * 3)[:n_sh], "area_m2": rng.uniform(2000, 50000, n_sh)},
+            "shelters",
+            "shelter",
+            {
+                "id": [f"S{i}" for i in range(n_sh)],
+                "name": [f"避难场所{i}" for i in range(n_sh)],
+                "type": (["紧急", "固定", "中心"] * 3)[:n_sh],
+                "area_m2": rng.uniform(2000, 50000, n_sh),
+            },
             _pts(n_sh),
         ),
         "fire_stations": _layer(
-            "fire_stations", "fire_station",
-            {"id": ["F1", "F2", "F3"], "name": ["一号站", "二号站", "三号站"], "class": ["一级", "二级", "小型"]},
+            "fire_stations",
+            "fire_station",
+            {
+                "id": ["F1", "F2", "F3"],
+                "name": ["一号站", "二号站", "三号站"],
+                "class": ["一级", "二级", "小型"],
+            },
             _pts(3),
         ),
         "community_stations": _layer(
-            "community_stations", "community_station",
-            {"id": [f"C{i}" for i in range(n_stations)],
-             "name": [station_name] + [f"社区站{i}" for i in range(1, n_stations)]},
+            "community_stations",
+            "community_station",
+            {
+                "id": [f"C{i}" for i in range(n_stations)],
+                "name": [station_name] + [f"社区站{i}" for i in range(1, n_stations)],
+            },
             _pts(n_stations),
         ),
         "hazmat": _layer(
-            "hazmat", "hazmat_enterprise",
-            {"id": [f"H{i}" for i in range(12)], "name": [f"化工企业{i}" for i in range(12)],
-             "grade": (["一级", "二级", "三级", "四级"] * 3)},
+            "hazmat",
+            "hazmat_enterprise",
+            {
+                "id": [f"H{i}" for i in range(12)],
+                "name": [f"化工企业{i}" for i in range(12)],
+                "grade": (["一级", "二级", "三级", "四级"] * 3),
+            },
             _pts(12),
         ),
         "hidden": _layer(
-            "hidden", "hidden_hazard",
-            {"id": ["Y1", "Y2", "Y3"], "name": ["隐患甲", "隐患乙", "已销号隐患"],
-             "grade": ["重大", "一般", "重大"], "status": ["整改中", "已登记", "已销号"]},
+            "hidden",
+            "hidden_hazard",
+            {
+                "id": ["Y1", "Y2", "Y3"],
+                "name": ["隐患甲", "隐患乙", "已销号隐患"],
+                "grade": ["重大", "一般", "重大"],
+                "status": ["整改中", "已登记", "已销号"],
+            },
             _pts(3),
         ),
         "flood": _layer(
-            "flood", "flood_zone",
+            "flood",
+            "flood_zone",
             {"id": ["Z1"], "name": ["低洼区"]},
-            np.asarray([shapely.Point(midx, (miny + maxy) / 2).buffer((maxx - minx) / 10)], dtype=object),
+            np.asarray(
+                [shapely.Point(midx, (miny + maxy) / 2).buffer((maxx - minx) / 10)], dtype=object
+            ),
         ),
     }
     layers = {k: v for k, v in layers.items() if v.kind.kind in kinds}
@@ -313,7 +345,9 @@ def _wait_healthy(url: str, proc: Any, timeout: float) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-def start_streamlit_app(env_extra: dict[str, str], log: Path, timeout: float = 120.0) -> tuple[Any, str]:
+def start_streamlit_app(
+    env_extra: dict[str, str], log: Path, timeout: float = 120.0
+) -> tuple[Any, str]:
     """Start ``streamlit run app.py`` (headless, no file watcher) on a free local port.
 
     Parameters
@@ -336,9 +370,23 @@ def start_streamlit_app(env_extra: dict[str, str], log: Path, timeout: float = 1
 
     port = free_port()
     env = {**os.environ, **env_extra, "PYTHONPATH": str(APP_ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=APP_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -376,7 +424,9 @@ def wait_streamlit_idle(page: Any, timeout_ms: int = 180_000) -> None:
 
 
 @contextlib.contextmanager
-def app_session(browser: Any, tmp: Path, shots: Path, *, timeout_ms: int = 60_000) -> Iterator[dict[str, Any]]:
+def app_session(
+    browser: Any, tmp: Path, shots: Path, *, timeout_ms: int = 60_000
+) -> Iterator[dict[str, Any]]:
     """The app served on 1000 m cells with a fresh register in ``tmp``, open in one browser page.
 
     Parameters
@@ -397,9 +447,10 @@ def app_session(browser: Any, tmp: Path, shots: Path, *, timeout_ms: int = 60_00
         the page and its iframes requested, in order) and ``tmp``.
     """
     shots.mkdir(parents=True, exist_ok=True)
-    proc, url = start_streamlit_app({"RISKMAP_APP_CELL_SIZE": "1000",
-                                     "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
-                                    shots / "streamlit.log")
+    proc, url = start_streamlit_app(
+        {"RISKMAP_APP_CELL_SIZE": "1000", "RISKMAP_APP_REGISTER": str(tmp / "hazards.sqlite")},
+        shots / "streamlit.log",
+    )
     requests: list[str] = []
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     try:

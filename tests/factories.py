@@ -60,7 +60,9 @@ def make_cells(rank: np.ndarray | None = None) -> gpd.GeoDataFrame:
     )
 
 
-def make_hazmat(ids: list[str], grades: list[str], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+def make_hazmat(
+    ids: list[str], grades: list[str], xy: list[tuple[float, float]]
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "id": ids,

@@ -13,7 +13,12 @@ SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("benc
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_benchmark_script_starts(script: Path) -> None:
-    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "usage:" in result.stdout

@@ -18,4 +18,6 @@ def test_tool_installed_in_ci(tool: str) -> None:
 
 @pytest.mark.parametrize("module", ["nbclient", "nbformat", "playwright", "prcoords", "hypothesis"])
 def test_test_dependency_installed_in_ci(module: str) -> None:
-    assert importlib.util.find_spec(module) is not None, f"{module}: pip install -r requirements-test.txt"
+    assert importlib.util.find_spec(module) is not None, (
+        f"{module}: pip install -r requirements-test.txt"
+    )

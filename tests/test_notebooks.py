@@ -17,19 +17,32 @@ def test_notebook_runs(path: Path) -> None:
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)
     # committed without outputs
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
+        f"{path.name} has outputs"
+    )
     repo = path.parents[1]
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = str(repo) + (os.pathsep + env_path if env_path else "")
     try:
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+        client = nbclient.NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()
     finally:
         if env_path:
             os.environ["PYTHONPATH"] = env_path
         else:
             os.environ.pop("PYTHONPATH", None)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors
 
 

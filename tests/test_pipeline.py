@@ -69,7 +69,9 @@ def test_wuhan_500m_results_are_pinned() -> None:
 def test_fields_are_computed_once_and_scoring_reuses_them(study_1km: rm.Study) -> None:
     first = study_1km.score()
     fields = study_1km.fields
-    again = study_1km.score(weights={"components": {"exposure": 2.0, "vulnerability": 1.0, "coping_gap": 1.0}})
+    again = study_1km.score(
+        weights={"components": {"exposure": 2.0, "vulnerability": 1.0, "coping_gap": 1.0}}
+    )
     assert first.fields is fields and again.fields is fields
     assert study_1km.cells is fields.cells
     assert not first.cells["score"].equals(again.cells["score"])
@@ -124,7 +126,9 @@ def test_extra_layers_join_the_study(study_1km: rm.Study) -> None:
     assert study.score().cells["hazard"].sum() > study_1km.score().cells["hazard"].sum()
 
 
-def test_assess_and_export_score_the_same_cells(register_with_hazards: Path, tmp_path: Path) -> None:
+def test_assess_and_export_score_the_same_cells(
+    register_with_hazards: Path, tmp_path: Path
+) -> None:
     """Both verbs go through the same Study: the register's open hazards count in both."""
     common = ["wuhan", "--cell-size", "1000", "--register", str(register_with_hazards)]
     assert cli.main(["assess", *common, "--out", str(tmp_path / "assess")]) == 0
@@ -142,7 +146,12 @@ def test_what_if_adds_capacity_and_lowers_no_cell(study_1km: rm.Study) -> None:
     """A proposed shelter in the densest district: no cell gets worse, the city gains capacity."""
     before = study_1km.score()
     dense = before.cells.sort_values("population").iloc[-1]
-    x, y = gpd.GeoSeries([dense.geometry.centroid], crs=before.cells.crs).to_crs(4326).iloc[0].coords[0]
+    x, y = (
+        gpd.GeoSeries([dense.geometry.centroid], crs=before.cells.crs)
+        .to_crs(4326)
+        .iloc[0]
+        .coords[0]
+    )
     result = study_1km.what_if([{"kind": "shelter", "name": "新避难场所", "lon": x, "lat": y,
                                  "type": "固定", "area_m2": 200000}])  # fmt: skip
     changed = result.changed_cells
@@ -159,7 +168,9 @@ def test_an_installed_wheel_knows_the_layer_kinds_and_the_demo(tmp_path: Path) -
     """`pip install .` outside the repository: kinds are package data, the demo is installed."""
     # Build from a copy of the tracked files: pip builds in the source tree (build/).
     src = tmp_path / "src"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     for name in filter(None, files.decode().split("\0")):
         if (ROOT / name).is_file():
             (src / name).parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +178,10 @@ def test_an_installed_wheel_knows_the_layer_kinds_and_the_demo(tmp_path: Path) -
     wheels = tmp_path / "wheels"
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(src)],
-        capture_output=True, text=True, check=False, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert build.returncode == 0, build.stderr
     wheel = next(wheels.glob("riskmap-*.whl"))
@@ -183,7 +197,9 @@ def test_an_installed_wheel_knows_the_layer_kinds_and_the_demo(tmp_path: Path) -
                    capture_output=True)  # fmt: skip
     code = ("import riskmap as rm; s = rm.Study.from_project('wuhan', cell_size=2000, register=None);"
             "a = s.score(); print(rm.__file__, len(a.cells))")  # fmt: skip
-    run = subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
+    run = subprocess.run(
+        [str(py), "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
     assert run.returncode == 0, run.stderr
     where, n = run.stdout.split()
     assert str(venv) in where and int(n) > 1000

@@ -18,7 +18,8 @@ def test_library_knows_no_streamlit() -> None:
     named = [
         str(p.relative_to(ROOT))
         for p in (ROOT / "riskmap").rglob("*")
-        if p.is_file() and p.suffix in {".py", ".yaml", ".js", ".html", ".css"}
+        if p.is_file()
+        and p.suffix in {".py", ".yaml", ".js", ".html", ".css"}
         and "streamlit" in p.read_text(encoding="utf-8").lower()
     ]
     assert not named, f"riskmap/ must not know streamlit (move it to app/components/): {named}"

@@ -95,8 +95,15 @@ class DynamicLayers(folium.FeatureGroup):
         return None
 
 
-def app_risk_map(assessment: Assessment, *, view: str, basemap: str, lang: str,
-                 overlays: tuple[str, ...], index: CellIndex) -> folium.Map:
+def app_risk_map(
+    assessment: Assessment,
+    *,
+    view: str,
+    basemap: str,
+    lang: str,
+    overlays: tuple[str, ...],
+    index: CellIndex,
+) -> folium.Map:
     """The risk map for a page: Leaflet from the app's static folder, a collapsed layer
     list (the map is narrow), the score layers apart (``dynamic``) and clicks reported
     at once. Rendered once here, so that the copies :func:`show_map` draws skip
@@ -104,8 +111,18 @@ def app_risk_map(assessment: Assessment, *, view: str, basemap: str, lang: str,
     from riskmap.config import MapOptions
     from riskmap.maps import build_map
 
-    options = MapOptions(view=view, basemap=basemap, lang=lang, overlays=overlays, assets="url",  # type: ignore[arg-type]
-                         asset_url=ASSET_URL, collapsed_control=True, dynamic=True)
+    options = MapOptions.model_validate(
+        {
+            "view": view,
+            "basemap": basemap,
+            "lang": lang,
+            "overlays": overlays,
+            "assets": "url",
+            "asset_url": ASSET_URL,
+            "collapsed_control": True,
+            "dynamic": True,
+        }
+    )
     m = build_map(assessment, options, index=index)
     m.add_child(_Script(CLICK_REPORTER), name="riskmap_click_reporter")
     m.get_root().render()
@@ -158,26 +175,41 @@ def view_of(gdf_wgs84: gpd.GeoDataFrame, basemap: str) -> tuple[tuple[float, flo
     return (lat, lon), zoom
 
 
-def outline_group(geoms_wgs84: Any, basemap: str, name: str = "selection", color: str = "#000000") -> folium.FeatureGroup:
+def outline_group(
+    geoms_wgs84: Any, basemap: str, name: str = "selection", color: str = "#000000"
+) -> folium.FeatureGroup:
     """A feature group outlining geometries (e.g. the selected cell), added without a redraw."""
     import shapely
 
     fg = folium.FeatureGroup(name=name, control=False)
     geoms = display_geoms(geoms_wgs84, basemap)
-    feats = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-             for g in geoms if g is not None and not shapely.is_empty(g)]
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        for g in geoms
+        if g is not None and not shapely.is_empty(g)
+    ]
     if feats:
-        folium.GeoJson({"type": "FeatureCollection", "features": feats},
-                       marker=folium.CircleMarker(radius=8, color=color, weight=3, fill=True,
-                                                  fill_opacity=0.25),
-                       style_function=lambda _f, c=color: {"color": c, "weight": 3, "fill": False},
-                       interactive=False).add_to(fg)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats},
+            marker=folium.CircleMarker(
+                radius=8, color=color, weight=3, fill=True, fill_opacity=0.25
+            ),
+            style_function=lambda _f, c=color: {"color": c, "weight": 3, "fill": False},
+            interactive=False,
+        ).add_to(fg)
     return fg
 
 
-def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None = None,
-             center: tuple[float, float] | None = None, zoom: int | None = None,
-             height: int = 620, on_change: Any = None) -> dict[str, Any]:
+def show_map(
+    m: folium.Map,
+    key: str,
+    *,
+    highlight: folium.FeatureGroup | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    height: int = 620,
+    on_change: Any = None,
+) -> dict[str, Any]:
     """Draw a folium map with streamlit-folium; only a click reruns the script.
 
     streamlit-folium renames the elements of the map it draws, so a cached map is drawn
@@ -191,11 +223,23 @@ def show_map(m: folium.Map, key: str, *, highlight: folium.FeatureGroup | None =
 
     fresh = copy.deepcopy(m)
     layers = getattr(fresh, "riskmap_layers", None)
-    groups = [g for g in (DynamicLayers(layers) if layers is not None else None, highlight) if g is not None]
-    out = st_folium(fresh, key=key, returned_objects=["last_clicked"], height=height,
-                    use_container_width=True, center=center, zoom=zoom,
-                    feature_group_to_add=groups or None, on_change=on_change,
-                    render=not getattr(m, "_riskmap_rendered", False))
+    groups = [
+        g
+        for g in (DynamicLayers(layers) if layers is not None else None, highlight)
+        if g is not None
+    ]
+    out = st_folium(
+        fresh,
+        key=key,
+        returned_objects=["last_clicked"],
+        height=height,
+        use_container_width=True,
+        center=center,
+        zoom=zoom,
+        feature_group_to_add=groups or None,
+        on_change=on_change,
+        render=not getattr(m, "_riskmap_rendered", False),
+    )
     return out or {}
 
 
@@ -209,5 +253,3 @@ def remember_click(map_key: str, target: str) -> Any:
             st.session_state[target] = click
 
     return _callback
-
-

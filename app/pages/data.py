@@ -29,21 +29,28 @@ def _project_layers(ctx: cache.Context) -> None:
     rows = []
     for b in ctx.project.layers:
         kind = base.kinds.get(b.kind)
-        status = (t("status_unavailable", reason=base.unavailable[b.name]) if b.name in base.unavailable
-                  else t("status_ok"))
-        rows.append({
-            t("col_layer"): b.name,
-            t("col_kind"): kind.name.get(state.lang()) if kind else b.kind,
-            t("col_role"): kind.role if kind else "",
-            t("col_file"): b.path,
-            t("col_crs"): b.crs,
-            t("col_count"): int(base.report.counts.get(b.name, 0)),
-            t("col_status"): status,
-        })
+        status = (
+            t("status_unavailable", reason=base.unavailable[b.name])
+            if b.name in base.unavailable
+            else t("status_ok")
+        )
+        rows.append(
+            {
+                t("col_layer"): b.name,
+                t("col_kind"): kind.name.get(state.lang()) if kind else b.kind,
+                t("col_role"): kind.role if kind else "",
+                t("col_file"): b.path,
+                t("col_crs"): b.crs,
+                t("col_count"): int(base.report.counts.get(b.name, 0)),
+                t("col_status"): status,
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     report = base.report
-    with st.expander(f"{t('project_report')} · "
-                     f"{t('report_summary', errors=len(report.errors), warnings=len(report.warnings))}"):
+    with st.expander(
+        f"{t('project_report')} · "
+        f"{t('report_summary', errors=len(report.errors), warnings=len(report.warnings))}"
+    ):
         if len(report):
             st.dataframe(common.report_frame(report), hide_index=True, width="stretch")
         else:
@@ -89,7 +96,9 @@ def _read(path: str, original: str) -> tuple[pd.DataFrame, list[Any]]:
     return frame, problems
 
 
-def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) -> tuple[dict[str, str], str | None, str | None]:
+def _mapping_widgets(
+    kind: Any, headers: list[str], is_vector: bool, wkey: str
+) -> tuple[dict[str, str], str | None, str | None]:
     from riskmap.io import suggest_columns
 
     suggested = suggest_columns(headers, kind)
@@ -103,8 +112,13 @@ def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) 
         for field, label in (("_x", t("x_col")), ("_y", t("y_col"))):
             default = suggested.get(field, "")
             with cols[i % 3]:
-                value = st.selectbox(label, options, index=options.index(default) if default in options else 0,
-                                     key=f"{wkey}_{field}", format_func=common.labels(options, lambda h: h or t("col_none")))
+                value = st.selectbox(
+                    label,
+                    options,
+                    index=options.index(default) if default in options else 0,
+                    key=f"{wkey}_{field}",
+                    format_func=common.labels(options, lambda h: h or t("col_none")),
+                )
             i += 1
             if field == "_x":
                 x = value or None
@@ -116,9 +130,13 @@ def _mapping_widgets(kind: Any, headers: list[str], is_vector: bool, wkey: str) 
         if spec.required:
             label = t("required_mark", label=label)
         with cols[i % 3]:
-            value = st.selectbox(f"{label} · {field}", options,
-                                 index=options.index(default) if default in options else 0,
-                                 key=f"{wkey}_{field}", format_func=common.labels(options, lambda h: h or t("col_none")))
+            value = st.selectbox(
+                f"{label} · {field}",
+                options,
+                index=options.index(default) if default in options else 0,
+                key=f"{wkey}_{field}",
+                format_func=common.labels(options, lambda h: h or t("col_none")),
+            )
         i += 1
         if value:
             columns[field] = value
@@ -135,7 +153,9 @@ def _crs_widget(frame: pd.DataFrame, wkey: str) -> str | None:
         return t(f"crs_{c}")
 
     c1, c2 = st.columns([2, 1])
-    choice = c1.selectbox(t("crs_label"), choices, key=f"{wkey}_crs", format_func=common.labels(choices, label))
+    choice = c1.selectbox(
+        t("crs_label"), choices, key=f"{wkey}_crs", format_func=common.labels(choices, label)
+    )
     if choice == FILE_CRS:
         return None
     if choice == "EPSG":
@@ -148,19 +168,29 @@ def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
     st.markdown(f"**{t('preview')}**")
     boundary = gpd.GeoSeries([ctx.base.boundary], crs=ctx.base.crs).to_crs(4326)
     x0, y0, x1, y1 = boundary.total_bounds
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=9, tiles=None,
-                   attribution_control=False)
-    folium.GeoJson(json.loads(shapely.to_geojson(boundary.iloc[0])), name="boundary",
-                   style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
-                   interactive=False).add_to(m)
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=9, tiles=None, attribution_control=False
+    )
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(boundary.iloc[0])),
+        name="boundary",
+        style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
+        interactive=False,
+    ).add_to(m)
     shown = gdf.head(PREVIEW_MAX)
     geoms = shown.geometry.to_numpy()
-    feats = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-             for g in geoms if g is not None]
-    folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name,
-                   marker=folium.CircleMarker(radius=4, color="#6a3d9a", fill=True, fill_opacity=0.8),
-                   style_function=lambda _f: {"color": "#6a3d9a", "weight": 2, "fillOpacity": 0.3},
-                   interactive=False).add_to(m)
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        for g in geoms
+        if g is not None
+    ]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        name=name,
+        marker=folium.CircleMarker(radius=4, color="#6a3d9a", fill=True, fill_opacity=0.8),
+        style_function=lambda _f: {"color": "#6a3d9a", "weight": 2, "fillOpacity": 0.3},
+        interactive=False,
+    ).add_to(m)
     m.fit_bounds([[y0, x0], [y1, x1]])
     map_ui.show_map(map_ui.local_assets(m), "upload_preview", height=380)
 
@@ -171,8 +201,11 @@ def _upload_section(ctx: cache.Context) -> None:
     from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
-    uploaded = st.file_uploader(t("upload_label"), key="upload_file",
-                                type=["csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"])
+    uploaded = st.file_uploader(
+        t("upload_label"),
+        key="upload_file",
+        type=["csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
+    )
     if uploaded is None:
         return
     saved = _save_upload(uploaded)
@@ -193,13 +226,25 @@ def _upload_section(ctx: cache.Context) -> None:
         if len(exc.report):
             st.dataframe(common.report_frame(exc.report), hide_index=True, width="stretch")
         return
-    st.caption(t("file_read", rows=len(frame), fmt=common.plain(frame.attrs.get("format", "")),
-                 enc=common.plain(frame.attrs.get("encoding") or "-")))
+    st.caption(
+        t(
+            "file_read",
+            rows=len(frame),
+            fmt=common.plain(frame.attrs.get("format", "")),
+            enc=common.plain(frame.attrs.get("encoding") or "-"),
+        )
+    )
     kinds = {k: v for k, v in ctx.base.kinds.items() if k != "district"}
     roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
-    kind_names = sorted(kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k))
-    kind_name = st.selectbox(t("choose_kind"), kind_names, key="upload_kind",
-                             format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"))
+    kind_names = sorted(
+        kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k)
+    )
+    kind_name = st.selectbox(
+        t("choose_kind"),
+        kind_names,
+        key="upload_kind",
+        format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"),
+    )
     kind = kinds[kind_name]
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]
@@ -209,18 +254,31 @@ def _upload_section(ctx: cache.Context) -> None:
 
     uploads: dict[str, dict[str, Any]] = st.session_state.setdefault("uploads", {})
     name = _safe_name(uploaded.name, digest, uploads)
-    fields: dict[str, Any] = {"name": name, "kind": kind_name, "path": str(path), "x": x, "y": y, "columns": columns}
+    fields: dict[str, Any] = {
+        "name": name,
+        "kind": kind_name,
+        "path": str(path),
+        "x": x,
+        "y": y,
+        "columns": columns,
+    }
     if crs is not None:
         fields["crs"] = crs
     binding = LayerBinding(**fields)
     layer_key = hashlib.sha256((digest + binding.model_dump_json()).encode()).hexdigest()[:16]
 
     if st.button(t("validate_btn"), key="upload_validate", type="primary"):
-        x0, y0, x1, y1 = gpd.GeoSeries([ctx.base.boundary], crs=ctx.base.crs).to_crs(4326).total_bounds
-        gdf, problems = read_layer(binding, kind, root=path.parent, bbox_wgs84=(x0, y0, x1, y1),
-                                   name=uploaded.name)
-        st.session_state["upload_result"] = {"key": layer_key, "gdf": gdf,
-                                             "problems": [*read_problems, *problems]}
+        x0, y0, x1, y1 = (
+            gpd.GeoSeries([ctx.base.boundary], crs=ctx.base.crs).to_crs(4326).total_bounds
+        )
+        gdf, problems = read_layer(
+            binding, kind, root=path.parent, bbox_wgs84=(x0, y0, x1, y1), name=uploaded.name
+        )
+        st.session_state["upload_result"] = {
+            "key": layer_key,
+            "gdf": gdf,
+            "problems": [*read_problems, *problems],
+        }
     result = st.session_state.get("upload_result")
     if not result or result["key"] != layer_key:
         return
@@ -241,8 +299,13 @@ def _upload_section(ctx: cache.Context) -> None:
     if st.button(t("add_btn"), key="upload_add"):
         work = gdf.to_crs(ctx.base.crs)
         work.attrs.update(gdf.attrs)
-        uploads[name] = {"layer": Layer(binding=binding, kind=kind, gdf=work, source=path),
-                         "key": layer_key, "file": uploaded.name, "kind": kind_name, "count": len(work)}
+        uploads[name] = {
+            "layer": Layer(binding=binding, kind=kind, gdf=work, source=path),
+            "key": layer_key,
+            "file": uploaded.name,
+            "kind": kind_name,
+            "count": len(work),
+        }
         st.session_state["upload_added"] = name
         st.rerun()
 

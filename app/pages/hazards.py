@@ -60,10 +60,19 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
     with st.form("hz_form", clear_on_submit=False):
         title = st.text_input(t("hz_title"), key="hz_title")
         c1, c2 = st.columns(2)
-        category = c1.selectbox(t("hz_category"), list(CATEGORIES), key="hz_category",
-                                format_func=common.labels(CATEGORIES, lambda c: _label("category", c)))
-        grade = c2.radio(t("hz_grade"), list(GRADES), key="hz_grade", horizontal=True,
-                         format_func=common.labels(GRADES, lambda g: _label("grade", g)))
+        category = c1.selectbox(
+            t("hz_category"),
+            list(CATEGORIES),
+            key="hz_category",
+            format_func=common.labels(CATEGORIES, lambda c: _label("category", c)),
+        )
+        grade = c2.radio(
+            t("hz_grade"),
+            list(GRADES),
+            key="hz_grade",
+            horizontal=True,
+            format_func=common.labels(GRADES, lambda g: _label("grade", g)),
+        )
         district = st.selectbox(t("hz_district"), districts, key="hz_district")
         c3, c4 = st.columns(2)
         lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
@@ -71,14 +80,25 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         c5, c6 = st.columns(2)
         found_by = c5.text_input(t("hz_found_by"), key="hz_found_by")
         unit = c6.text_input(t("hz_unit"), key="hz_unit")
-        deadline = st.date_input(t("hz_deadline"), value=date.today() + timedelta(days=30), key="hz_deadline")
+        deadline = st.date_input(
+            t("hz_deadline"), value=date.today() + timedelta(days=30), key="hz_deadline"
+        )
         description = st.text_area(t("hz_description"), key="hz_description", height=68)
         submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
     if submitted:
         try:
-            number = reg.add(title=title, category=category, grade=grade, lon=float(lon), lat=float(lat),
-                             district=district, found_by=found_by, responsible_unit=unit,
-                             deadline=deadline, description=description)
+            number = reg.add(
+                title=title,
+                category=category,
+                grade=grade,
+                lon=float(lon),
+                lat=float(lat),
+                district=district,
+                found_by=found_by,
+                responsible_unit=unit,
+                deadline=deadline,
+                description=description,
+            )
         except RiskmapError as exc:
             common.show_error(exc)
         else:
@@ -94,25 +114,43 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
 
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
-    statuses = c1.multiselect(t("hz_status"), list(STATUSES), key="hz_f_status",
-                              format_func=common.labels(STATUSES, lambda s: _label("status", s)))
-    grades = c2.multiselect(t("hz_grade"), list(GRADES), key="hz_f_grade",
-                            format_func=common.labels(GRADES, lambda g: _label("grade", g)))
+    statuses = c1.multiselect(
+        t("hz_status"),
+        list(STATUSES),
+        key="hz_f_status",
+        format_func=common.labels(STATUSES, lambda s: _label("status", s)),
+    )
+    grades = c2.multiselect(
+        t("hz_grade"),
+        list(GRADES),
+        key="hz_f_grade",
+        format_func=common.labels(GRADES, lambda g: _label("grade", g)),
+    )
     names = sorted(ctx.data.districts["name"].astype(str))
     districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
     c4, c5, c6 = st.columns(3)
     overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")
     listed = c5.checkbox(t("hz_only_listed"), key="hz_f_listed")
     voided = c6.checkbox(t("hz_include_voided"), key="hz_f_voided")
-    df = list_hazards(reg, status=statuses or None, grade=grades or None, district=districts or None,
-                      overdue=True if overdue else None, listed=True if listed else None,
-                      include_voided=voided)
+    df = list_hazards(
+        reg,
+        status=statuses or None,
+        grade=grades or None,
+        district=districts or None,
+        overdue=True if overdue else None,
+        listed=True if listed else None,
+        include_voided=voided,
+    )
     if df.empty:
         st.caption(t("hz_none"))
         return df
     st.caption(t("hz_count", n=len(df)))
-    st.dataframe(format_hazards(df, state.lang()), hide_index=True, width="stretch",
-                 height=_table_height(len(df)))
+    st.dataframe(
+        format_hazards(df, state.lang()),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(len(df)),
+    )
     return df
 
 
@@ -125,13 +163,19 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         return
     if ss.get("hz_selected") not in numbers:
         ss["hz_selected"] = numbers[0]
-    number = st.selectbox(t("hz_select"), numbers, key="hz_selected",
-                          format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}")
+    number = st.selectbox(
+        t("hz_select"),
+        numbers,
+        key="hz_selected",
+        format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}",
+    )
     record = get_hazard(reg, number)
     status = record["status"]
     focus = [float(record["lat"]), float(record["lon"])]
-    st.text(f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
-            f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}")
+    st.text(
+        f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
+        f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}"
+    )
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('hz_history')}**")
@@ -147,21 +191,34 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
             st.caption(t("hz_no_moves"))
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
-                _act(lambda target=target: reg.move(number, target, by=by, note=note),
-                     t("hz_moved", number=number, status=_label("status", target)), focus)
+                _act(
+                    lambda target=target: reg.move(number, target, by=by, note=note),
+                    t("hz_moved", number=number, status=_label("status", target)),
+                    focus,
+                )
         if status in OPEN_STATUSES and record["grade"] == "major":
             with st.expander(t("hz_supervise")):
                 unit = st.text_input(t("hz_sup_unit"), key="hz_sup_unit")
-                deadline = st.date_input(t("hz_sup_deadline"), value=date.today() + timedelta(days=15),
-                                         key="hz_sup_deadline")
+                deadline = st.date_input(
+                    t("hz_sup_deadline"),
+                    value=date.today() + timedelta(days=15),
+                    key="hz_sup_deadline",
+                )
                 if st.button(t("hz_supervise"), key="hz_list_btn"):
-                    _act(lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
-                         t("hz_listed_ok", number=number), focus)
+                    _act(
+                        lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
+                        t("hz_listed_ok", number=number),
+                        focus,
+                    )
         if status in OPEN_STATUSES:
             with st.expander(t("hz_void")):
                 reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
                 if st.button(t("hz_void"), key="hz_void_btn"):
-                    _act(lambda: reg.void(number, reason, by=by), t("hz_voided", number=number), focus)
+                    _act(
+                        lambda: reg.void(number, reason, by=by),
+                        t("hz_voided", number=number),
+                        focus,
+                    )
 
 
 def _table_height(n_rows: int, most: int = 300) -> int:
@@ -180,15 +237,17 @@ def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
     def status(value: object) -> str:
         return _label("status", value) if isinstance(value, str) and value else ""
 
-    return pd.DataFrame({
-        t("hz_h_step"): hist["step"],
-        t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
-        t("hz_by"): hist["actor"].fillna("").astype(str),
-        t("hz_h_action"): [_label("action", a) for a in hist["action"]],
-        t("hz_h_from"): [status(v) for v in hist["from_status"]],
-        t("hz_h_to"): [status(v) for v in hist["to_status"]],
-        t("hz_note"): hist["note"].fillna("").astype(str),
-    })
+    return pd.DataFrame(
+        {
+            t("hz_h_step"): hist["step"],
+            t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
+            t("hz_by"): hist["actor"].fillna("").astype(str),
+            t("hz_h_action"): [_label("action", a) for a in hist["action"]],
+            t("hz_h_from"): [status(v) for v in hist["from_status"]],
+            t("hz_h_to"): [status(v) for v in hist["to_status"]],
+            t("hz_note"): hist["note"].fillna("").astype(str),
+        }
+    )
 
 
 def _act(action: Any, message: str, focus: list[float]) -> None:
@@ -212,7 +271,11 @@ def render() -> None:
     ctx = cache.open_page("page_hazards", "hz_intro", show_caption=False)
     if ctx is None:
         return
-    st.caption(t("hz_db", path=common.plain(ctx.register_path)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
+    st.caption(
+        t("hz_db", path=common.plain(ctx.register_path))
+        + " · "
+        + t("hz_open_feed", n=ctx.n_hazards)
+    )
     reg = ctx.register
     if reg is None:
         return
@@ -228,16 +291,28 @@ def render() -> None:
         lon, lat = st.session_state.get("hz_lon"), st.session_state.get("hz_lat")
         marker = None
         if lon is not None and lat is not None:
-            marker = map_ui.outline_group(shapely.points([float(lon)], [float(lat)]), ctx.settings.basemap,
-                                          name="picked", color="#6a3d9a")
+            marker = map_ui.outline_group(
+                shapely.points([float(lon)], [float(lat)]),
+                ctx.settings.basemap,
+                name="picked",
+                color="#6a3d9a",
+            )
         # After a change the map shows the hazard changed (its colour, or its absence).
         focus = st.session_state.get("hz_focus")
         if focus and not (x0 <= focus[1] <= x1 and y0 <= focus[0] <= y1):
             focus = None  # a hazard of another project
-        center = map_ui.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
-        map_ui.show_map(m, MAP_KEY, height=520, highlight=marker, center=center,
-                        zoom=FOCUS_ZOOM if focus else None,
-                        on_change=map_ui.remember_click(MAP_KEY, "hz_pending"))
+        center = (
+            map_ui.display_point(focus[1], focus[0], ctx.settings.basemap)[::-1] if focus else None
+        )
+        map_ui.show_map(
+            m,
+            MAP_KEY,
+            height=520,
+            highlight=marker,
+            center=center,
+            zoom=FOCUS_ZOOM if focus else None,
+            on_change=map_ui.remember_click(MAP_KEY, "hz_pending"),
+        )
         if lon is not None and lat is not None:
             st.caption(t("hz_picked", lon=float(lon), lat=float(lat)))
     with right:

@@ -17,9 +17,25 @@ from app import cache, common, state
 from app.common import t
 
 MAX_ROWS_SHOWN = 2000
-CELL_COLUMNS = ("cell_id", "district", "adcode", "level", "level_en", "score", "hazard", "exposure",
-                "vulnerability", "coping_gap", "consequence", "population", "area_m2", "top_factor",
-                "measures", "measures_en", "geometry")
+CELL_COLUMNS = (
+    "cell_id",
+    "district",
+    "adcode",
+    "level",
+    "level_en",
+    "score",
+    "hazard",
+    "exposure",
+    "vulnerability",
+    "coping_gap",
+    "consequence",
+    "population",
+    "area_m2",
+    "top_factor",
+    "measures",
+    "measures_en",
+    "geometry",
+)
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,12 +48,20 @@ def _level_filter(key: str) -> list[int]:
     from riskmap.config.levels import LEVELS
 
     ranks = [lv.rank for lv in reversed(LEVELS)]
-    return st.multiselect(t("f_level"), ranks, default=ranks, key=key, format_func=common.labels(ranks, common.level_label))
+    return st.multiselect(
+        t("f_level"),
+        ranks,
+        default=ranks,
+        key=key,
+        format_func=common.labels(ranks, common.level_label),
+    )
 
 
 def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
-    return st.multiselect(t("f_district"), list(options), key=key, format_func=lambda k: options.get(k, k))
+    return st.multiselect(
+        t("f_district"), list(options), key=key, format_func=lambda k: options.get(k, k)
+    )
 
 
 def _view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +81,9 @@ def _file_bytes(write: Any, frame: pd.DataFrame, suffix: str) -> bytes:
         return path.read_bytes()
 
 
-def _downloads(ctx: cache.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None) -> None:
+def _downloads(
+    ctx: cache.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None
+) -> None:
     """Download buttons: CSV (and GeoJSON for spatial tables) of ``frame``; XLSX/GPKG of every table."""
     from riskmap.products import inventory as inv_mod
 
@@ -73,11 +99,23 @@ def _downloads(ctx: cache.Context, name: str, frame: pd.DataFrame, inv: Any, tab
             gj = inv_mod.to_bytes(inv, "geojson", state.lang(), table=table)
         else:
             gj = _file_bytes(inv_mod.export_geojson, frame, ".geojson")
-        cols[1].download_button(t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson")
-    cols[2].download_button(t("dl_xlsx"), _cached_bytes(ctx, inv, "xlsx"), f"{ctx.project.name}_inventory.xlsx",
-                            MIME["xlsx"], key=f"dl_{name}_xlsx")
-    cols[3].download_button(t("dl_gpkg"), _cached_bytes(ctx, inv, "gpkg"), f"{ctx.project.name}_inventory.gpkg",
-                            MIME["gpkg"], key=f"dl_{name}_gpkg")
+        cols[1].download_button(
+            t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson"
+        )
+    cols[2].download_button(
+        t("dl_xlsx"),
+        _cached_bytes(ctx, inv, "xlsx"),
+        f"{ctx.project.name}_inventory.xlsx",
+        MIME["xlsx"],
+        key=f"dl_{name}_xlsx",
+    )
+    cols[3].download_button(
+        t("dl_gpkg"),
+        _cached_bytes(ctx, inv, "gpkg"),
+        f"{ctx.project.name}_inventory.gpkg",
+        MIME["gpkg"],
+        key=f"dl_{name}_gpkg",
+    )
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -88,7 +126,9 @@ def _workbook(key: str, fmt: str, lang: str, _inv: Any) -> bytes:
 
 
 def _cached_bytes(ctx: cache.Context, inv: Any, fmt: str) -> bytes:
-    return _workbook(f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, state.lang(), inv)
+    return _workbook(
+        f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, state.lang(), inv
+    )
 
 
 def _filter_mask(
@@ -105,8 +145,12 @@ def _filter_mask(
     with c2:
         levels = _level_filter(f"f_{prefix}_level")
     with c3:
-        chosen = st.multiselect(t(f"f_{what}"), options, key=f"f_{prefix}_{what}",
-                                format_func=common.labels(options, lambda f: common.layer_label(ctx.data, f)))
+        chosen = st.multiselect(
+            t(f"f_{what}"),
+            options,
+            key=f"f_{prefix}_{what}",
+            format_func=common.labels(options, lambda f: common.layer_label(ctx.data, f)),
+        )
     mask = frame["level_rank"].isin(levels)
     if districts:
         mask &= frame["adcode"].astype(str).isin(districts)
@@ -122,8 +166,17 @@ def _cells_tab(ctx: cache.Context, inv: Any) -> None:
     frame = cells.loc[mask, [c for c in CELL_COLUMNS if c in cells.columns]]
     frame = frame.sort_values("score", ascending=False).to_crs(4326)
     st.caption(t("rows_shown", n=len(frame)) + " · " + t("cells_cap", n=MAX_ROWS_SHOWN))
-    shown = frame.head(MAX_ROWS_SHOWN).round({"score": 2, "hazard": 2, "exposure": 2, "vulnerability": 2,
-                                              "coping_gap": 2, "consequence": 2, "population": 0})
+    shown = frame.head(MAX_ROWS_SHOWN).round(
+        {
+            "score": 2,
+            "hazard": 2,
+            "exposure": 2,
+            "vulnerability": 2,
+            "coping_gap": 2,
+            "consequence": 2,
+            "population": 0,
+        }
+    )
     st.dataframe(_view(shown), hide_index=True, width="stretch", height=420)
     _downloads(ctx, "cells", frame, inv, None)
 
@@ -140,7 +193,9 @@ def _sources_tab(ctx: cache.Context, inv: Any) -> Any:
 def _areas_tab(ctx: cache.Context, inv: Any) -> Any:
     areas = inv.areas
     factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
-    filtered = areas[_filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")]
+    filtered = areas[
+        _filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")
+    ]
     st.caption(t("rows_shown", n=len(filtered)))
     st.dataframe(_view(filtered), hide_index=True, width="stretch", height=360)
     return filtered
@@ -154,11 +209,14 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
     rows = []
     for lv in reversed(LEVELS):
         part = inv.districts[["district", f"area_km2_{keys[lv.rank]}"]].rename(
-            columns={f"area_km2_{keys[lv.rank]}": "area"})
+            columns={f"area_km2_{keys[lv.rank]}": "area"}
+        )
         rows.append(part.assign(level=lv.name(state.lang()), order=5 - lv.rank))
     long = pd.concat(rows, ignore_index=True)
-    colours = alt.Scale(domain=[lv.name(state.lang()) for lv in reversed(LEVELS)],
-                        range=[lv.color for lv in reversed(LEVELS)])
+    colours = alt.Scale(
+        domain=[lv.name(state.lang()) for lv in reversed(LEVELS)],
+        range=[lv.color for lv in reversed(LEVELS)],
+    )
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -175,19 +233,31 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
 
 
 def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
-    period = st.radio(t("period"), ["month", "quarter"], horizontal=True, key="f_acc_period",
-                      format_func=common.labels(["month", "quarter"], lambda p: t(f"period_{p}")))
+    period = st.radio(
+        t("period"),
+        ["month", "quarter"],
+        horizontal=True,
+        key="f_acc_period",
+        format_func=common.labels(["month", "quarter"], lambda p: t(f"period_{p}")),
+    )
     table = inv.accidents_month if period == "month" else inv.accidents_quarter
     if table.empty:
         st.info(t("no_accidents"))
         return
     periods = list(dict.fromkeys(table["period"].astype(str)))
     chosen = st.selectbox(t("period"), periods, key=f"f_acc_{period}")
-    st.dataframe(_view(table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch")
+    st.dataframe(
+        _view(table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch"
+    )
     from riskmap.products.inventory import export_csv
 
-    st.download_button(t("dl_csv"), _file_bytes(export_csv, table, ".csv"),
-                       f"{ctx.project.name}_accidents_{period}.csv", MIME["csv"], key=f"dl_acc_{period}")
+    st.download_button(
+        t("dl_csv"),
+        _file_bytes(export_csv, table, ".csv"),
+        f"{ctx.project.name}_accidents_{period}.csv",
+        MIME["csv"],
+        key=f"dl_acc_{period}",
+    )
 
 
 def render() -> None:
@@ -195,13 +265,17 @@ def render() -> None:
     if ctx is None:
         return
     inv = ctx.inventory()
-    tabs = st.tabs([t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts"), t("tab_accidents")])
+    tabs = st.tabs(
+        [t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts"), t("tab_accidents")]
+    )
     with tabs[0]:
         sources = _sources_tab(ctx, inv)
     with tabs[1]:
         areas = _areas_tab(ctx, inv)
     filtered = dataclasses.replace(inv, sources=sources, areas=areas)
-    digest = hashlib.sha256("|".join([*sources["number"].astype(str), "#", *areas["number"].astype(str)]).encode())
+    digest = hashlib.sha256(
+        "|".join([*sources["number"].astype(str), "#", *areas["number"].astype(str)]).encode()
+    )
     st.session_state["inv_filter_key"] = digest.hexdigest()[:16]
     with tabs[0]:
         _downloads(ctx, "sources", sources, filtered, "sources")

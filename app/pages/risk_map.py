@@ -25,9 +25,15 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     grid_options = [*(str(s) for s in state.CELL_SIZES), state.GRID_H3]
     if ss.get("w_grid") not in grid_options:
         ss["w_grid"] = "250"
-    sb.selectbox(t("cell_size"), grid_options, key="w_grid",
-                 format_func=common.labels(grid_options, lambda g: t("grid_h3_option") if g == state.GRID_H3
-                                              else t("cell_m", size=g)))
+    sb.selectbox(
+        t("cell_size"),
+        grid_options,
+        key="w_grid",
+        format_func=common.labels(
+            grid_options,
+            lambda g: t("grid_h3_option") if g == state.GRID_H3 else t("cell_m", size=g),
+        ),
+    )
     if ss["w_grid"] == state.GRID_H3:
         sb.slider(t("h3_res"), 6, 10, key="w_h3res")
 
@@ -43,21 +49,41 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
         st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
 
     sb.subheader(t("sec_levels"))
-    sb.selectbox(t("level_rule"), list(LEVEL_RULES), key="w_rule",
-                 format_func=common.labels(LEVEL_RULES, lambda r: t(f"rule_{r}")))
+    sb.selectbox(
+        t("level_rule"),
+        list(LEVEL_RULES),
+        key="w_rule",
+        format_func=common.labels(LEVEL_RULES, lambda r: t(f"rule_{r}")),
+    )
 
     sb.subheader(t("sec_display"))
-    sb.radio(t("view"), list(VIEWS), key="w_view", format_func=common.labels(VIEWS, lambda v: t(f"view_{v}")))
-    sb.selectbox(t("basemap"), list(BASEMAPS), key="w_basemap",
-                 format_func=common.labels(BASEMAPS, lambda b: t(f"basemap_{b}")))
+    sb.radio(
+        t("view"),
+        list(VIEWS),
+        key="w_view",
+        format_func=common.labels(VIEWS, lambda v: t(f"view_{v}")),
+    )
+    sb.selectbox(
+        t("basemap"),
+        list(BASEMAPS),
+        key="w_basemap",
+        format_func=common.labels(BASEMAPS, lambda b: t(f"basemap_{b}")),
+    )
     from riskmap.maps import OVERLAYS
 
     ss["w_overlays"] = [o for o in ss.get("w_overlays", []) if o in OVERLAYS]
-    sb.multiselect(t("overlays"), list(OVERLAYS), key="w_overlays", format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")))
+    sb.multiselect(
+        t("overlays"),
+        list(OVERLAYS),
+        key="w_overlays",
+        format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")),
+    )
     options = common.district_options(data)
     if ss.get("w_district") not in options:
         ss["w_district"] = ""
-    sb.selectbox(t("district"), list(options), key="w_district", format_func=lambda k: options.get(k, k))
+    sb.selectbox(
+        t("district"), list(options), key="w_district", format_func=lambda k: options.get(k, k)
+    )
 
 
 def _process_click(ctx: Context) -> None:
@@ -76,17 +102,23 @@ def _process_click(ctx: Context) -> None:
 
 def _components_chart(expl: dict[str, Any]) -> alt.Chart:
     comps = ["hazard", "exposure", "vulnerability", "coping_gap", "consequence"]
-    df = pd.DataFrame({
-        "component": [t(f"comp_{c}") for c in comps],
-        "value": [round(float(expl["components"][c]), 2) for c in comps],
-    })
+    df = pd.DataFrame(
+        {
+            "component": [t(f"comp_{c}") for c in comps],
+            "value": [round(float(expl["components"][c]), 2) for c in comps],
+        }
+    )
     return (
         alt.Chart(df)
         .mark_bar(color=expl["color"])
         .encode(
             x=alt.X("value:Q", scale=alt.Scale(domain=[0, 10]), title=t("d_value")),
-            y=alt.Y("component:N", sort=None, title=None,
-                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+            y=alt.Y(
+                "component:N",
+                sort=None,
+                title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=200),
+            ),
             tooltip=["component", "value"],
         )
         .properties(height=210)
@@ -110,7 +142,7 @@ def _details(ctx: Context) -> None:
     st.markdown(
         f'<div data-testid="cell-level" style="border-left:10px solid {common.escape_html(expl["color"])};'
         f'padding:4px 10px;font-size:1.25rem;font-weight:600">'
-        f'{common.escape_html(expl["level"])} · {expl["score"]:.1f}</div>',
+        f"{common.escape_html(expl['level'])} · {expl['score']:.1f}</div>",
         unsafe_allow_html=True,
     )
     st.caption(t("d_cell", cell=common.plain(cid), district=common.plain(expl["district"])))
@@ -124,22 +156,37 @@ def _details(ctx: Context) -> None:
     st.markdown(f"**{t('d_contributors')}**")
     contributors = expl.get("contributors") or []
     if contributors:
-        df = pd.DataFrame({
-            t("d_name"): [c.get("name") or c.get("id") for c in contributors],
-            t("d_kind"): [common.kind_label(ctx.data, c.get("kind", "")) for c in contributors],
-            t("d_distance"): [round(float(c.get("distance_m", 0))) for c in contributors],
-            t("d_contribution"): [round(float(c.get("contribution", 0)), 3) for c in contributors],
-        })
+        df = pd.DataFrame(
+            {
+                t("d_name"): [c.get("name") or c.get("id") for c in contributors],
+                t("d_kind"): [common.kind_label(ctx.data, c.get("kind", "")) for c in contributors],
+                t("d_distance"): [round(float(c.get("distance_m", 0))) for c in contributors],
+                t("d_contribution"): [
+                    round(float(c.get("contribution", 0)), 3) for c in contributors
+                ],
+            }
+        )
         st.dataframe(df, hide_index=True, width="stretch")
     else:
         st.caption(t("d_no_contributors"))
     if expl.get("top_factor"):
-        st.caption(t("d_top_factor", factor=common.plain(common.layer_label(ctx.data, str(expl["top_factor"])))))
+        st.caption(
+            t(
+                "d_top_factor",
+                factor=common.plain(common.layer_label(ctx.data, str(expl["top_factor"]))),
+            )
+        )
     if expl["complete"]:
         st.success(t("d_complete"))
     else:
-        st.warning(t("d_incomplete", missing=", ".join(t(f"comp_{m}") if f"comp_{m}" in _COMP_KEYS else m
-                                                        for m in expl["missing"])))
+        st.warning(
+            t(
+                "d_incomplete",
+                missing=", ".join(
+                    t(f"comp_{m}") if f"comp_{m}" in _COMP_KEYS else m for m in expl["missing"]
+                ),
+            )
+        )
     st.markdown(f"**{t('d_measures')}**")
     for measure in expl["measures"]:
         st.markdown(f"- {common.plain(measure)}")
@@ -184,9 +231,18 @@ def _map_and_details(ctx: Context) -> None:
         if cid:
             sel = ctx.assessment.cells[ctx.assessment.cells["cell_id"] == cid]
             if len(sel):
-                highlight = map_ui.outline_group(sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap)
-        map_ui.show_map(m, MAP_KEY, highlight=highlight, center=center, zoom=zoom, height=680,
-                        on_change=map_ui.remember_click(MAP_KEY, "pending_click"))
+                highlight = map_ui.outline_group(
+                    sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap
+                )
+        map_ui.show_map(
+            m,
+            MAP_KEY,
+            highlight=highlight,
+            center=center,
+            zoom=zoom,
+            height=680,
+            on_change=map_ui.remember_click(MAP_KEY, "pending_click"),
+        )
     with right:
         scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")

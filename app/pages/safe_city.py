@@ -34,18 +34,22 @@ def _register_summary(reg: Any) -> tuple[pd.DataFrame | None, str]:
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def _scorecard(score_key: str, register_key: str, _data: Any, _assessment: Any, _summary: Any) -> Any:
+def _scorecard(
+    score_key: str, register_key: str, _data: Any, _assessment: Any, _summary: Any
+) -> Any:
     from riskmap.products.indicators import compute_indicators
 
     return compute_indicators(_assessment, register_summary=_summary)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _whatif(score_key: str, register_key: str, proposals_json: str, *, _ctx: cache.Context,
-            _summary: Any) -> Any:
+def _whatif(
+    score_key: str, register_key: str, proposals_json: str, *, _ctx: cache.Context, _summary: Any
+) -> Any:
     a = _ctx.assessment
-    return _ctx.study.what_if(json.loads(proposals_json), weights=a.weights, levels=a.levels,
-                              register_summary=_summary)
+    return _ctx.study.what_if(
+        json.loads(proposals_json), weights=a.weights, levels=a.levels, register_summary=_summary
+    )
 
 
 def _passed(value: Any) -> str:
@@ -76,18 +80,22 @@ def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The scorecard for people: the evidence text (what the value counts) before the standard."""
     en = state.lang() == "en"
     name, evidence = ("name_en", "evidence") if en else ("name_zh", "evidence_zh")
-    return pd.DataFrame({
-        t("col_indicator"): rows[name],
-        t("col_value"): [_number(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)],
-        t("col_unit"): rows["unit"].map(_unit),
-        t("col_target"): [
-            "" if tg is None or pd.isna(tg) else f"{_COMPARE.get(c, c or '')} {_number(tg, u)}"
-            for tg, c, u in zip(rows["target"], rows["comparison"], rows["unit"], strict=True)
-        ],
-        t("col_passed"): rows["passed"].map(_passed),
-        t("col_evidence"): rows[evidence],
-        t("col_standard"): rows["standard"],
-    })
+    return pd.DataFrame(
+        {
+            t("col_indicator"): rows[name],
+            t("col_value"): [
+                _number(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)
+            ],
+            t("col_unit"): rows["unit"].map(_unit),
+            t("col_target"): [
+                "" if tg is None or pd.isna(tg) else f"{_COMPARE.get(c, c or '')} {_number(tg, u)}"
+                for tg, c, u in zip(rows["target"], rows["comparison"], rows["unit"], strict=True)
+            ],
+            t("col_passed"): rows["passed"].map(_passed),
+            t("col_evidence"): rows[evidence],
+            t("col_standard"): rows["standard"],
+        }
+    )
 
 
 def _table_height(n_rows: int, most: int = 640) -> int:
@@ -95,20 +103,35 @@ def _table_height(n_rows: int, most: int = 640) -> int:
     return int(min(most, 38 + 35 * max(n_rows, 1)))
 
 
-def _base_map(ctx: cache.Context, focus: Any = None) -> tuple[folium.Map, tuple[float, float, float, float]]:
+def _base_map(
+    ctx: cache.Context, focus: Any = None
+) -> tuple[folium.Map, tuple[float, float, float, float]]:
     """The city's boundary and districts, fitted to the city, or to ``focus`` (WGS84 bounds) if given."""
     boundary = gpd.GeoSeries([ctx.data.boundary], crs=ctx.data.crs).to_crs(4326)
     x0, y0, x1, y1 = (float(v) for v in boundary.total_bounds)
     # Fractional zoom: the city fills the map instead of the nearest smaller whole zoom.
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=9, tiles=None,
-                   attribution_control=False, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
-    folium.GeoJson(json.loads(shapely.to_geojson(boundary.iloc[0])), name="boundary",
-                   style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
-                   interactive=False).add_to(m)
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2],
+        zoom_start=9,
+        tiles=None,
+        attribution_control=False,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(boundary.iloc[0])),
+        name="boundary",
+        style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
+        interactive=False,
+    ).add_to(m)
     d = ctx.data.districts.to_crs(4326)
-    folium.GeoJson(json.loads(shapely.to_geojson(shapely.union_all(shapely.boundary(d.geometry.to_numpy())))),
-                   name="districts", style_function=lambda _f: {"color": "#888888", "weight": 0.8},
-                   interactive=False).add_to(m)
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(shapely.union_all(shapely.boundary(d.geometry.to_numpy())))),
+        name="districts",
+        style_function=lambda _f: {"color": "#888888", "weight": 0.8},
+        interactive=False,
+    ).add_to(m)
     fx0, fy0, fx1, fy1 = (x0, y0, x1, y1) if focus is None else (float(v) for v in focus)
     m.fit_bounds([[fy0, fx0], [fy1, fx1]])
     return m, (x0, y0, x1, y1)
@@ -117,10 +140,17 @@ def _base_map(ctx: cache.Context, focus: Any = None) -> tuple[folium.Map, tuple[
 def _focus_bounds(geoms_wgs84: Any, margin_deg: float = 0.03) -> tuple[float, float, float, float]:
     """WGS84 bounds around geometries, with a margin (about 3 km) so their neighbourhood shows."""
     x0, y0, x1, y1 = shapely.total_bounds(np.asarray(geoms_wgs84, dtype=object))
-    return (float(x0) - margin_deg, float(y0) - margin_deg, float(x1) + margin_deg, float(y1) + margin_deg)
+    return (
+        float(x0) - margin_deg,
+        float(y0) - margin_deg,
+        float(x1) + margin_deg,
+        float(y1) + margin_deg,
+    )
 
 
-def _geometry_layer(gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 0.45) -> folium.GeoJson | None:
+def _geometry_layer(
+    gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 0.45
+) -> folium.GeoJson | None:
     """Evidence geometries for drawing: polygons merged (coverage union) and simplified, points capped."""
     if gdf is None or len(gdf) == 0:
         return None
@@ -135,31 +165,56 @@ def _geometry_layer(gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 
         parts.append(merged)
     parts.extend(points)
     shown = gpd.GeoSeries(parts, crs=gdf.crs).to_crs(4326)
-    feats = [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-             for g in shown if g is not None and not g.is_empty]
-    return folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name,
-                          marker=folium.CircleMarker(radius=4, color=color, fill=True, fill_opacity=0.9),
-                          style_function=lambda _f, c=color: {"color": c, "weight": 1, "fillColor": c,
-                                                               "fillOpacity": fill},
-                          interactive=False)
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        for g in shown
+        if g is not None and not g.is_empty
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        name=name,
+        marker=folium.CircleMarker(radius=4, color=color, fill=True, fill_opacity=0.9),
+        style_function=lambda _f, c=color: {
+            "color": c,
+            "weight": 1,
+            "fillColor": c,
+            "fillOpacity": fill,
+        },
+        interactive=False,
+    )
 
 
 def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     st.subheader(t("sc_scorecard"))
     scopes = common.district_options(ctx.data)
     scope_codes: list[str] = list(scopes)
-    scope = st.selectbox(t("sc_scope"), scope_codes, key="sc_scope", format_func=lambda k: scopes.get(k, k))
+    scope = st.selectbox(
+        t("sc_scope"), scope_codes, key="sc_scope", format_func=lambda k: scopes.get(k, k)
+    )
     rows = card.city() if not scope else card.for_scope(scope)
-    st.dataframe(_scorecard_table(rows), hide_index=True, width="stretch", height=_table_height(len(rows)),
-                 column_config={t("col_indicator"): st.column_config.TextColumn(width=260),
-                                t("col_evidence"): st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        _scorecard_table(rows),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(len(rows)),
+        column_config={
+            t("col_indicator"): st.column_config.TextColumn(width=260),
+            t("col_evidence"): st.column_config.TextColumn(width="large"),
+        },
+    )
     with_evidence = [i for i in rows["id"] if i in card.evidence]
     if not with_evidence:
         return
     st.subheader(t("sc_evidence"))
-    names = dict(zip(rows["id"], rows["name_en" if state.lang() == "en" else "name_zh"], strict=True))
-    ind = st.selectbox(t("sc_choose"), with_evidence, key="sc_indicator",
-                       format_func=lambda k: str(names.get(k, k)))
+    names = dict(
+        zip(rows["id"], rows["name_en" if state.lang() == "en" else "name_zh"], strict=True)
+    )
+    ind = st.selectbox(
+        t("sc_choose"),
+        with_evidence,
+        key="sc_indicator",
+        format_func=lambda k: str(names.get(k, k)),
+    )
     if ind is None:
         return
     ev = card.evidence[ind]
@@ -185,7 +240,10 @@ def _evidence_layers(ev: gpd.GeoDataFrame, ind: str, name: str) -> list[folium.G
     if "ok" in ev.columns:
         ok = ev["ok"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         parts = [(ev[ok], "#1a9641", f"{name} ✓"), (ev[~ok], "#d7191c", f"{name} ✗")]
-    elif "level_rank" in ev.columns and (ev["level_rank"].to_numpy() == ev["level_rank"].iloc[0]).all():
+    elif (
+        "level_rank" in ev.columns
+        and (ev["level_rank"].to_numpy() == ev["level_rank"].iloc[0]).all()
+    ):
         parts = [(ev, level_of(int(ev["level_rank"].iloc[0])).color, name)]
     else:
         parts = [(ev, "#d7191c", name)]
@@ -210,8 +268,13 @@ def _proposal_form(ctx: cache.Context) -> None:
     x0, y0, x1, y1 = ctx.data.districts.to_crs(4326).total_bounds
     ss.setdefault("wi_lon", round(float((x0 + x1) / 2), 6))
     ss.setdefault("wi_lat", round(float((y0 + y1) / 2), 6))
-    kind = st.radio(t("wi_kind"), ["shelter", "fire_station"], key="wi_kind", horizontal=True,
-                    format_func=common.labels(["shelter", "fire_station"], lambda k: t(f"wi_{k}")))
+    kind = st.radio(
+        t("wi_kind"),
+        ["shelter", "fire_station"],
+        key="wi_kind",
+        horizontal=True,
+        format_func=common.labels(["shelter", "fire_station"], lambda k: t(f"wi_{k}")),
+    )
     with st.form("wi_form"):
         name = st.text_input(t("wi_name"), key="wi_name")
         c1, c2 = st.columns(2)
@@ -221,8 +284,11 @@ def _proposal_form(ctx: cache.Context) -> None:
         if kind == "shelter":
             c3, c4 = st.columns(2)
             record["type"] = c3.selectbox(t("wi_type"), list(SHELTER_TYPES), key="wi_type")
-            record["area_m2"] = float(c4.number_input(t("wi_area"), min_value=0.0, value=20_000.0,
-                                                      step=1000.0, key="wi_area"))
+            record["area_m2"] = float(
+                c4.number_input(
+                    t("wi_area"), min_value=0.0, value=20_000.0, step=1000.0, key="wi_area"
+                )
+            )
         else:
             record["class"] = st.selectbox(t("wi_class"), list(STATION_CLASSES), key="wi_class")
         if st.form_submit_button(t("wi_add"), type="primary"):
@@ -259,13 +325,22 @@ def _proposals_table(ctx: cache.Context) -> list[dict[str, Any]]:
     if not proposals:
         st.caption(t("wi_none"))
         return proposals
-    st.dataframe(_proposals_frame(proposals), hide_index=True, width="stretch",
-                 height=_table_height(len(proposals), 400))
+    st.dataframe(
+        _proposals_frame(proposals),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(len(proposals), 400),
+    )
     c1, c2 = st.columns(2)
     with tempfile.TemporaryDirectory(prefix="riskmap-wi-") as tmp:
         out = export_proposals(proposals, Path(tmp) / "proposals.csv")
-        c1.download_button(t("wi_export"), out.read_bytes(), f"{ctx.project.name}_proposals.csv",
-                           "text/csv", key="wi_export")
+        c1.download_button(
+            t("wi_export"),
+            out.read_bytes(),
+            f"{ctx.project.name}_proposals.csv",
+            "text/csv",
+            key="wi_export",
+        )
     if c2.button(t("wi_clear"), key="wi_clear"):
         st.session_state["proposals"] = []
         st.session_state.pop("whatif_on", None)
@@ -277,8 +352,17 @@ def _proposals_frame(proposals: list[dict[str, Any]]) -> pd.DataFrame:
     """Proposals for people: headers and facility kinds in the page's language, empty columns left out."""
     df = pd.DataFrame(proposals)
     kinds = {"shelter": t("wi_shelter"), "fire_station": t("wi_fire_station")}
-    headers = {"kind": t("wi_kind"), "id": "ID", "name": t("wi_name"), "lon": t("hz_lon"), "lat": t("hz_lat"),
-               "type": t("wi_type"), "class": t("wi_class"), "area_m2": t("wi_area"), "capacity": t("wi_capacity")}
+    headers = {
+        "kind": t("wi_kind"),
+        "id": "ID",
+        "name": t("wi_name"),
+        "lon": t("hz_lon"),
+        "lat": t("hz_lat"),
+        "type": t("wi_type"),
+        "class": t("wi_class"),
+        "area_m2": t("wi_area"),
+        "capacity": t("wi_capacity"),
+    }
     if "kind" in df.columns:
         df["kind"] = df["kind"].map(lambda k: kinds.get(k, k))
     blank = df.isna() | (df.astype(str) == "")
@@ -286,8 +370,9 @@ def _proposals_frame(proposals: list[dict[str, Any]]) -> pd.DataFrame:
     return df.rename(columns=headers)
 
 
-def _whatif_result(ctx: cache.Context, card: Any, summary: Any, reg_key: str,
-                   proposals: list[dict[str, Any]]) -> None:
+def _whatif_result(
+    ctx: cache.Context, card: Any, summary: Any, reg_key: str, proposals: list[dict[str, Any]]
+) -> None:
     from riskmap.config.levels import level_of
     from riskmap.errors import RiskmapError
 
@@ -307,29 +392,45 @@ def _whatif_result(ctx: cache.Context, card: Any, summary: Any, reg_key: str,
     en = state.lang() == "en"
     ind = result.indicators[result.indicators["scope"] == "city"]
     st.markdown(f"**{t('wi_indicators')}**")
-    st.dataframe(pd.DataFrame({
-        t("col_indicator"): ind["name_en" if en else "name_zh"],
-        t("col_unit"): ind["unit"].map(_unit),
-        t("col_before"): ind["before"].round(2),
-        t("col_after"): ind["after"].round(2),
-        t("col_change"): ind["change"].round(2),
-        t("col_passed"): [f"{_passed(b)} → {_passed(a)}" for b, a in
-                          zip(ind["passed_before"], ind["passed_after"], strict=True)],
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_indicator"): ind["name_en" if en else "name_zh"],
+                t("col_unit"): ind["unit"].map(_unit),
+                t("col_before"): ind["before"].round(2),
+                t("col_after"): ind["after"].round(2),
+                t("col_change"): ind["change"].round(2),
+                t("col_passed"): [
+                    f"{_passed(b)} → {_passed(a)}"
+                    for b, a in zip(ind["passed_before"], ind["passed_after"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.markdown(f"**{t('wi_levels')}**")
     lv = result.levels
     pop_before = f"{t('col_population')} · {t('col_before')}"
     pop_after = f"{t('col_population')} · {t('col_after')}"
-    st.dataframe(pd.DataFrame({
-        t("col_level"): lv["level_en" if en else "level"],
-        f"{t('col_cells')} · {t('col_before')}": lv["cells_before"],
-        f"{t('col_cells')} · {t('col_after')}": lv["cells_after"],
-        t("col_change"): lv["cells_change"],
-        pop_before: lv["population_before"].round(0).astype(int),
-        pop_after: lv["population_after"].round(0).astype(int),
-    }), hide_index=True, width="stretch",
-        column_config={pop_before: st.column_config.NumberColumn(format="localized"),
-                       pop_after: st.column_config.NumberColumn(format="localized")})
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_level"): lv["level_en" if en else "level"],
+                f"{t('col_cells')} · {t('col_before')}": lv["cells_before"],
+                f"{t('col_cells')} · {t('col_after')}": lv["cells_after"],
+                t("col_change"): lv["cells_change"],
+                pop_before: lv["population_before"].round(0).astype(int),
+                pop_after: lv["population_after"].round(0).astype(int),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            pop_before: st.column_config.NumberColumn(format="localized"),
+            pop_after: st.column_config.NumberColumn(format="localized"),
+        },
+    )
     changed = result.changed_cells
     if len(changed) == 0:
         st.caption(t("wi_no_change"))
@@ -342,17 +443,26 @@ def _whatif_result(ctx: cache.Context, card: Any, summary: Any, reg_key: str,
     m, _ = _base_map(ctx, focus=_focus_bounds(np.concatenate([changed_wgs84, places])))
     for rank in sorted(changed["level_to"].unique()):
         part = changed[changed["level_to"] == rank]
-        layer = _geometry_layer(part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8)
+        layer = _geometry_layer(
+            part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8
+        )
         if layer is not None:
             layer.add_to(m)
     map_ui.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
     map_ui.show_map(map_ui.local_assets(m), "whatif_changed", height=420)
-    st.dataframe(pd.DataFrame({
-        t("col_cell"): changed["cell_id"],
-        t("f_district"): changed.get("district", ""),
-        t("col_from"): changed["from_en" if en else "from_zh"],
-        t("col_to"): changed["to_en" if en else "to_zh"],
-    }).head(500), hide_index=True, width="stretch", height=_table_height(min(len(changed), 500), 400))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_cell"): changed["cell_id"],
+                t("f_district"): changed.get("district", ""),
+                t("col_from"): changed["from_en" if en else "from_zh"],
+                t("col_to"): changed["to_en" if en else "to_zh"],
+            }
+        ).head(500),
+        hide_index=True,
+        width="stretch",
+        height=_table_height(min(len(changed), 500), 400),
+    )
 
 
 def render() -> None:
@@ -375,8 +485,13 @@ def render() -> None:
         if proposals:
             pts = shapely.points([p["lon"] for p in proposals], [p["lat"] for p in proposals])
             marks = map_ui.outline_group(pts, "none", name="proposals", color="#6a3d9a")
-        map_ui.show_map(m, MAP_KEY, height=480, highlight=marks,
-                        on_change=map_ui.remember_click(MAP_KEY, "wi_pending"))
+        map_ui.show_map(
+            m,
+            MAP_KEY,
+            height=480,
+            highlight=marks,
+            on_change=map_ui.remember_click(MAP_KEY, "wi_pending"),
+        )
     with right:
         _proposal_form(ctx)
     proposals = _proposals_table(ctx)

@@ -40,12 +40,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "the project's hidden-hazard register are assessed, as in every other verb.",
     )
     add_assess_arguments(parser)
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created)")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="output folder (created)"
+    )
     parser.set_defaults(run=run)
     return parser
 
 
-def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
+def summarise(
+    result: Assessment, file_hashes: dict[str, str], timings: dict[str, float]
+) -> dict[str, Any]:
     """The content of summary.json.
 
     Parameters
@@ -76,7 +80,13 @@ def summarise(result: Assessment, file_hashes: dict[str, str], timings: dict[str
         "riskmap_version": __version__,
         "cells": len(cells),
         "levels": [
-            {"rank": lv.rank, "zh": lv.zh, "en": lv.en, "color": lv.color, "cells": int(counts.get(lv.rank, 0))}
+            {
+                "rank": lv.rank,
+                "zh": lv.zh,
+                "en": lv.en,
+                "color": lv.color,
+                "cells": int(counts.get(lv.rank, 0)),
+            }
             for lv in levels
         ],
         "districts": by_district,
@@ -124,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
         if study.register_path is not None
         else None
     )
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
     counts = ", ".join(f"{lv['zh']} {lv['cells']:,}" for lv in summary["levels"])
     stages.line(f"done in {timings['total']:.1f} s: {len(result.cells):,} cells ({counts})")
     return 0

@@ -167,8 +167,12 @@ def format_table(rows: Sequence[Sequence[str]], *, right: Collection[int] = ()) 
     widths = [max(text_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
-        lines.append("  ".join(pad(v, w, right=i in right) for i, (v, w) in
-                               enumerate(zip(row, widths, strict=True))).rstrip())
+        lines.append(
+            "  ".join(
+                pad(v, w, right=i in right)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -23,18 +23,32 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write it as 2024-03-01") from None
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date: write it as 2024-03-01"
+        ) from None
 
 
 def _common() -> argparse.ArgumentParser:
     # SUPPRESS keeps a value given before the verb from being reset by the verb's parser.
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH",
-                   help="the register's SQLite file (created when missing)")
-    p.add_argument("--project", default=argparse.SUPPRESS, metavar="PROJECT",
-                   help="take the register path, area and districts from this project")
-    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
-                   help="language of labels (default zh)")
+    p.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="the register's SQLite file (created when missing)",
+    )
+    p.add_argument(
+        "--project",
+        default=argparse.SUPPRESS,
+        metavar="PROJECT",
+        help="take the register path, area and districts from this project",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=argparse.SUPPRESS,
+        help="language of labels (default zh)",
+    )
     return p
 
 
@@ -42,7 +56,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``hazards`` verb and its sub-verbs to the top-level parser."""
     common = _common()
     parser = subparsers.add_parser(
-        "hazards", parents=[common], help="hidden-hazard register (隐患台账): add, move, list ...",
+        "hazards",
+        parents=[common],
+        help="hidden-hazard register (隐患台账): add, move, list ...",
         description="Hidden-hazard register: unified numbers, the closed loop "
         "已登记 -> 整改中 -> 待验收 -> 已销号, listing for supervision, an audit trail.",
     )
@@ -50,8 +66,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("add", parents=[common], help="register a new hazard; prints its number")
     p.add_argument("--title", required=True)
-    p.add_argument("--category", required=True,
-                   help="危化 烟花爆竹 工贸 建设施工 消防 防汛 地质灾害 燃气 交通 其他 (or hazmat, fire ...)")
+    p.add_argument(
+        "--category",
+        required=True,
+        help="危化 烟花爆竹 工贸 建设施工 消防 防汛 地质灾害 燃气 交通 其他 (or hazmat, fire ...)",
+    )
     p.add_argument("--grade", required=True, help="一般 or 重大 (general / major)")
     p.add_argument("--lon", required=True, type=float, help="WGS84 longitude")
     p.add_argument("--lat", required=True, type=float, help="WGS84 latitude")
@@ -69,13 +88,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("move", parents=[common], help="move a hazard along the closed loop")
     p.add_argument("number")
-    p.add_argument("--to", required=True, metavar="STATUS",
-                   help="整改中 / 待验收 / 已销号 (or rectifying, awaiting_acceptance, closed)")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="STATUS",
+        help="整改中 / 待验收 / 已销号 (or rectifying, awaiting_acceptance, closed)",
+    )
     p.add_argument("--by", required=True)
     p.add_argument("--note", default="")
 
-    p = sub.add_parser("supervise", parents=[common],
-                       help="list a major hazard for supervision (挂牌督办)")
+    p = sub.add_parser(
+        "supervise", parents=[common], help="list a major hazard for supervision (挂牌督办)"
+    )
     p.add_argument("number")
     p.add_argument("--unit", required=True, help="supervising unit")
     p.add_argument("--deadline", required=True, type=_date)
@@ -99,13 +123,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", parents=[common], help="print one hazard with its history")
     p.add_argument("number")
-    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+    p.add_argument(
+        "--today", type=_date, help="the date taken as today, for 'overdue' (default: today)"
+    )
 
-    p = sub.add_parser("summary", parents=[common], help="open, listed, overdue hazards by district")
-    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+    p = sub.add_parser(
+        "summary", parents=[common], help="open, listed, overdue hazards by district"
+    )
+    p.add_argument(
+        "--today", type=_date, help="the date taken as today, for 'overdue' (default: today)"
+    )
 
-    p = sub.add_parser("import", parents=[common],
-                       help="register every row of a CSV/XLSX file (all or nothing)")
+    p = sub.add_parser(
+        "import", parents=[common], help="register every row of a CSV/XLSX file (all or nothing)"
+    )
     p.add_argument("file", help=".csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx; header in row 1")
     p.add_argument("--by", required=True, help="who imports (kept in each record's history)")
     p.add_argument("--sheet", help="worksheet of an .xlsx (default: the first)")
@@ -113,7 +144,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="write the register to .xlsx or .csv")
     p.add_argument("file", help="the .xlsx or .csv file to write")
-    p.add_argument("--today", type=_date, help="the date taken as today, for 'overdue' (default: today)")
+    p.add_argument(
+        "--today", type=_date, help="the date taken as today, for 'overdue' (default: today)"
+    )
 
     parser.set_defaults(run=run)
     return parser
@@ -147,7 +180,8 @@ def _missing(value: object) -> bool:
 def _table(df: pd.DataFrame) -> str:
     """A plain-text table of a frame that lines up Chinese characters (two columns wide)."""
     rows = [[str(c) for c in df.columns]] + [
-        ["" if _missing(v) else str(v) for v in row] for row in df.itertuples(index=False, name=None)
+        ["" if _missing(v) else str(v) for v in row]
+        for row in df.itertuples(index=False, name=None)
     ]
     return format_table(rows)
 
@@ -164,28 +198,45 @@ def run(args: argparse.Namespace) -> int:
     with _open(args) as reg:
         if verb == "add":
             number = reg.add(
-                title=args.title, category=args.category, grade=args.grade, lon=args.lon,
-                lat=args.lat, district=args.district, adcode=args.adcode,
-                found_by=args.found_by, found_at=args.found_at, deadline=args.deadline,
-                responsible_unit=args.unit, description=args.description,
-                layer_binding=args.layer, feature_id=args.feature, by=args.by, note=args.note,
+                title=args.title,
+                category=args.category,
+                grade=args.grade,
+                lon=args.lon,
+                lat=args.lat,
+                district=args.district,
+                adcode=args.adcode,
+                found_by=args.found_by,
+                found_at=args.found_at,
+                deadline=args.deadline,
+                responsible_unit=args.unit,
+                description=args.description,
+                layer_binding=args.layer,
+                feature_id=args.feature,
+                by=args.by,
+                note=args.note,
             )
             print(number)
         elif verb == "move":
             status = reg.move(args.number, args.to, by=args.by, note=args.note)
             print(f"{args.number}: {label('status', status, lang)}")
         elif verb == "supervise":
-            reg.list_for_supervision(args.number, args.unit, args.deadline, by=args.by,
-                                     note=args.note)
+            reg.list_for_supervision(
+                args.number, args.unit, args.deadline, by=args.by, note=args.note
+            )
             print(f"{args.number}: {'listed for supervision' if lang == 'en' else '已挂牌督办'}")
         elif verb == "void":
             reg.void(args.number, args.reason, by=args.by)
             print(f"{args.number}: {label('status', 'voided', lang)}")
         elif verb == "list":
             df = reg.list(
-                status=args.status, grade=args.grade, category=args.category,
-                district=args.district, overdue=True if args.overdue else None,
-                listed=True if args.listed else None, include_voided=args.all, today=args.today,
+                status=args.status,
+                grade=args.grade,
+                category=args.category,
+                district=args.district,
+                overdue=True if args.overdue else None,
+                listed=True if args.listed else None,
+                include_voided=args.all,
+                today=args.today,
             )
             table = format_hazards(df, lang)
             table = table.iloc[:, [EXPORT_FIELDS.index(f) for f in _LIST_FIELDS]]
@@ -230,5 +281,7 @@ def _show(reg: Any, number: str, lang: str, today: date | None) -> None:
     for r in hist.itertuples(index=False):
         start = label("status", r.from_status, lang) if isinstance(r.from_status, str) else "-"
         note = f"  {r.note}" if isinstance(r.note, str) and r.note else ""
-        print(f"  {r.step}. {r.changed_at}  {r.actor}  {label('action', r.action, lang)}  "
-              f"{start} -> {label('status', r.to_status, lang)}{note}")
+        print(
+            f"  {r.step}. {r.changed_at}  {r.actor}  {label('action', r.action, lang)}  "
+            f"{start} -> {label('status', r.to_status, lang)}{note}"
+        )

@@ -30,9 +30,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "and print the city scorecard.",
     )
     add_assess_arguments(parser)
-    parser.add_argument("--out", metavar="DIR", default="out", help="output folder (default: ./out)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the printed table (names and evidence)")
+    parser.add_argument(
+        "--out", metavar="DIR", default="out", help="output folder (default: ./out)"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the printed table (names and evidence)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -67,16 +73,31 @@ def format_scorecard(rows: pd.DataFrame, lang: str = "zh") -> str:
         and headers.
     """
     zh = lang != "en"
-    head = ("指标", "数值", "目标", "达标", "说明") if zh else ("Indicator", "Value", "Target", "Met", "Evidence")
+    head = (
+        ("指标", "数值", "目标", "达标", "说明")
+        if zh
+        else ("Indicator", "Value", "Target", "Met", "Evidence")
+    )
     evidence = "evidence_zh" if zh and "evidence_zh" in rows.columns else "evidence"
     marks = {True: "✓" if zh else "yes", False: "✗" if zh else "NO", None: "–"}
     lines: list[tuple[str, str, str, str, str]] = []
     for rec in rows.to_dict("records"):
         unit = str(rec["unit"])
-        target = "" if _missing(rec["target"]) or unit == "yes=1" else f"{rec['comparison']} {_num(float(rec['target']))}"
+        target = (
+            ""
+            if _missing(rec["target"]) or unit == "yes=1"
+            else f"{rec['comparison']} {_num(float(rec['target']))}"
+        )
         passed = rec["passed"]
-        lines.append((str(rec["name_zh"] if zh else rec["name_en"]), _value(rec["value"], unit, zh), target,
-                      marks[None if passed is None else bool(passed)], str(rec.get(evidence) or "")))
+        lines.append(
+            (
+                str(rec["name_zh"] if zh else rec["name_en"]),
+                _value(rec["value"], unit, zh),
+                target,
+                marks[None if passed is None else bool(passed)],
+                str(rec.get(evidence) or ""),
+            )
+        )
     return format_table([head, *lines], right=(1, 2))
 
 

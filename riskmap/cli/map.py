@@ -25,16 +25,35 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "as one HTML file with Leaflet embedded. With --basemap none the page works offline.",
     )
     add_assess_arguments(parser)
-    parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="HTML file to write")
-    parser.add_argument("--view", choices=VIEWS, default="level", help="what the cells show (default: level)")
-    parser.add_argument("--basemap", choices=BASEMAPS, default="none",
-                        help="none (offline, default), osm, or amap (GCJ-02 tiles; overlays shifted)")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="HTML file to write"
+    )
+    parser.add_argument(
+        "--view", choices=VIEWS, default="level", help="what the cells show (default: level)"
+    )
+    parser.add_argument(
+        "--basemap",
+        choices=BASEMAPS,
+        default="none",
+        help="none (offline, default), osm, or amap (GCJ-02 tiles; overlays shifted)",
+    )
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default: zh)")
-    parser.add_argument("--show", nargs="*", choices=OVERLAYS, default=None, metavar="OVERLAY",
-                        help=f"overlays shown on opening (default: detail districts); any of: {', '.join(OVERLAYS)}")
-    parser.add_argument("--max-detail-cells", type=int, default=2000, metavar="N",
-                        help="highest-scoring orange and red cells drawn with outlines and tooltips "
-                        "(default: 2000)")
+    parser.add_argument(
+        "--show",
+        nargs="*",
+        choices=OVERLAYS,
+        default=None,
+        metavar="OVERLAY",
+        help=f"overlays shown on opening (default: detail districts); any of: {', '.join(OVERLAYS)}",
+    )
+    parser.add_argument(
+        "--max-detail-cells",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="highest-scoring orange and red cells drawn with outlines and tooltips "
+        "(default: 2000)",
+    )
     parser.set_defaults(run=run)
     return parser
 

@@ -26,7 +26,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "row, and print the counts and every problem with its file, row and column.",
     )
     add_project_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -50,17 +52,19 @@ def summarise(data: ProjectData) -> dict[str, Any]:
     for binding in project.layers:
         layer = data.layers.get(binding.name)
         attrs = layer.gdf.attrs if layer is not None else {}
-        layers.append({
-            "name": binding.name,
-            "kind": binding.kind,
-            "file": binding.path,
-            "crs": attrs.get("source_crs", binding.crs),
-            "encoding": attrs.get("encoding"),
-            "count": len(layer.gdf) if layer is not None else 0,
-            "rows_read": attrs.get("rows_read"),
-            "status": "ok" if layer is not None else "unavailable",
-            "reason": data.unavailable.get(binding.name),
-        })
+        layers.append(
+            {
+                "name": binding.name,
+                "kind": binding.kind,
+                "file": binding.path,
+                "crs": attrs.get("source_crs", binding.crs),
+                "encoding": attrs.get("encoding"),
+                "count": len(layer.gdf) if layer is not None else 0,
+                "rows_read": attrs.get("rows_read"),
+                "status": "ok" if layer is not None else "unavailable",
+                "reason": data.unavailable.get(binding.name),
+            }
+        )
     return {
         "project": project.name,
         "title": project.title.zh,
@@ -68,8 +72,11 @@ def summarise(data: ProjectData) -> dict[str, Any]:
         "ok": data.report.ok,
         "errors": len(data.report.errors),
         "warnings": len(data.report.warnings),
-        "boundary": {"file": project.boundary.path, "crs": project.boundary.crs,
-                     "area_km2": round(float(data.boundary.area) / 1e6, 1)},
+        "boundary": {
+            "file": project.boundary.path,
+            "crs": project.boundary.crs,
+            "area_km2": round(float(data.boundary.area) / 1e6, 1),
+        },
         "districts": {"file": project.districts.path, "count": len(data.districts)},
         "layers": layers,
         "problems": data.report.to_records(),
@@ -90,13 +97,22 @@ def _text(summary: dict[str, Any]) -> str:
         count = f"{lyr['count']:,d}" if lyr["status"] == "ok" else f"— ({lyr['reason']})"
         if lyr["status"] == "ok" and lyr["rows_read"] not in (None, lyr["count"]):
             count += f" of {lyr['rows_read']:,d}"
-        rows.append((lyr["name"], lyr["kind"], count, lyr["file"], str(lyr["crs"]), lyr["encoding"] or ""))
+        rows.append(
+            (lyr["name"], lyr["kind"], count, lyr["file"], str(lyr["crs"]), lyr["encoding"] or "")
+        )
     lines.extend("  " + line for line in format_table(rows).splitlines())
     lines.append(f"{summary['errors']} error(s), {summary['warnings']} warning(s)")
     for p in summary["problems"]:
-        loc = ", ".join(x for x in (
-            p["layer"] and f"[{p['layer']}]", p["file"], p["row"] is not None and f"row {p['row']}",
-            p["column"] and f"column '{p['column']}'") if x)
+        loc = ", ".join(
+            x
+            for x in (
+                p["layer"] and f"[{p['layer']}]",
+                p["file"],
+                p["row"] is not None and f"row {p['row']}",
+                p["column"] and f"column '{p['column']}'",
+            )
+            if x
+        )
         text = f"  {str(p['severity']).upper()}: {loc}: {p['message']}"
         if p["hint"]:
             text += f" — {p['hint']}"

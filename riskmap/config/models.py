@@ -32,6 +32,7 @@ def data_dirs() -> list[Path]:
     demos shipped inside the installed package."""
     return [d for d in (DATA_DIR, BUNDLED_DATA_DIR) if d.is_dir()]
 
+
 Role = Literal["hazard", "exposure", "vulnerability", "capacity", "context"]
 GeometryType = Literal["point", "line", "polygon", "any"]
 Method = Literal["kernel", "overlap", "population", "shelter", "reach", "none"]
@@ -279,7 +280,9 @@ class WeightsConfig(_Strict):
         """The weight of consequence component ``name`` (0 when not given)."""
         return float(self.components.get(name, 0.0))  # type: ignore[call-overload]
 
-    def layer_weight(self, name: str, binding: LayerBinding | None, kind: LayerKind | None) -> float:
+    def layer_weight(
+        self, name: str, binding: LayerBinding | None, kind: LayerKind | None
+    ) -> float:
         """The weight of layer ``name`` inside its component: the one rule, used by the
         engine, the app's sliders and the report: these weights' own value for the layer,
         else the binding's ``weight``, else the kind's ``weight`` (1 without a kind)."""
@@ -492,7 +495,9 @@ def load_project(ref: str | Path, kinds: dict[str, LayerKind] | None = None) -> 
                 )
     for name in project.weights.layers:
         if name not in {b.name for b in project.layers}:
-            problems.append(f"  weights.layers: '{name}' is not the name of a layer of this project")
+            problems.append(
+                f"  weights.layers: '{name}' is not the name of a layer of this project"
+            )
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s)\n" + "\n".join(problems))
     return project

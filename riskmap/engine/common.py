@@ -1,5 +1,4 @@
-"""Types and constants shared by the engine's modules.
-"""
+"""Types and constants shared by the engine's modules."""
 
 from __future__ import annotations
 

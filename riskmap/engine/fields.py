@@ -170,16 +170,30 @@ def _layer_info(layer: Layer, method: MethodConfig) -> LayerInfo:
             f"'{kind.method}' is not supported"
         )
     gdf = layer.gdf
-    ids = gdf["id"].astype(str).to_numpy(dtype=object) if "id" in gdf else np.arange(len(gdf)).astype(str).astype(object)
-    names = gdf["name"].fillna("").astype(str).to_numpy(dtype=object) if "name" in gdf else np.full(len(gdf), "", dtype=object)
+    ids = (
+        gdf["id"].astype(str).to_numpy(dtype=object)
+        if "id" in gdf
+        else np.arange(len(gdf)).astype(str).astype(object)
+    )
+    names = (
+        gdf["name"].fillna("").astype(str).to_numpy(dtype=object)
+        if "name" in gdf
+        else np.full(len(gdf), "", dtype=object)
+    )
     unit, full, zero = "m2/person" if kind.method == "shelter" else "", 0.0, 0.0
     if kind.method == "reach":
         unit, full, zero, _ = _reach_halo(kind, method)
-    return LayerInfo(layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero)
+    return LayerInfo(
+        layer.name, kind.kind, kind.role, kind.method, kind.reference, ids, names, unit, full, zero
+    )
 
 
 def _shelter_access(
-    block: _Cells, tiles: list[IntArray], population: FloatArray, f: _Features, progress: Progress | None = None
+    block: _Cells,
+    tiles: list[IntArray],
+    population: FloatArray,
+    f: _Features,
+    progress: Progress | None = None,
 ) -> FloatArray:
     """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`)."""
     a = np.zeros(len(block.index))
@@ -211,7 +225,11 @@ def _reach_capacity(
     else:
         value = d
     span = info.zero - info.full
-    score = np.clip((info.zero - value) / span, 0.0, 1.0) if span > 0 else (value <= info.full).astype(float)
+    score = (
+        np.clip((info.zero - value) / span, 0.0, 1.0)
+        if span > 0
+        else (value <= info.full).astype(float)
+    )
     return value, score
 
 
@@ -220,7 +238,9 @@ def _missing_components(infos: list[LayerInfo]) -> tuple[str, ...]:
     roles = {info.role for info in infos}
     return tuple(
         c
-        for c, role in zip(COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True)
+        for c, role in zip(
+            COMPONENTS, ("hazard", "exposure", "vulnerability", "capacity"), strict=True
+        )
         if role not in roles
     )
 
@@ -274,6 +294,7 @@ def compute_fields(
     }
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
+
     def run(pos: IntArray) -> dict[str, Any]:
         tile = block.take(pos)
         return _tile_fields(tile, [f.select(tile.bounds) for f in field_feats], k)
@@ -300,7 +321,9 @@ def compute_fields(
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
         if info.method == "reach":
-            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
+            access[info.name], capacity[info.name] = _reach_capacity(
+                info, reach_d[info.name], data, method
+            )
     t_access = time.perf_counter()
 
     missing = _missing_components(infos)
@@ -329,7 +352,9 @@ def compute_fields(
     )
 
 
-def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | None = None) -> Fields:
+def recompute_capacity(
+    fields: Fields, data: ProjectData, *, tile_size: float | None = None
+) -> Fields:
     """The fields with only the capacity part computed again, from ``data``.
 
     For a change to capacity layers alone (a proposed shelter or fire station, see
@@ -365,10 +390,16 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
     t0 = time.perf_counter()
     method = data.project.method
     kept = {info.name: info for info in fields.layers if info.role != "capacity"}
-    acting = [lyr for lyr in data.layers.values() if lyr.kind.role != "context" and lyr.kind.method != "none"]
+    acting = [
+        lyr
+        for lyr in data.layers.values()
+        if lyr.kind.role != "context" and lyr.kind.method != "none"
+    ]
     others = [(lyr.name, lyr.kind.kind) for lyr in acting if lyr.kind.role != "capacity"]
     if others != [(i.name, i.kind) for i in kept.values()]:
-        raise ValueError("only capacity layers may differ from the fields' layers; use compute_fields")
+        raise ValueError(
+            "only capacity layers may differ from the fields' layers; use compute_fields"
+        )
     infos: list[LayerInfo] = []
     feats: list[_Features] = []
     for layer in acting:
@@ -387,7 +418,9 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
     reach_d = {f.name: np.full(n, np.inf) for f in reach_feats}
     for pos in tiles if reach_feats else []:
         tile = block.take(pos)
-        part = _tile_fields(tile, [f.select(tile.bounds) for f in reach_feats], method.top_contributors)
+        part = _tile_fields(
+            tile, [f.select(tile.bounds) for f in reach_feats], method.top_contributors
+        )
         for name, v in part["reach"].items():
             reach_d[name][pos] = v
 
@@ -398,7 +431,9 @@ def recompute_capacity(fields: Fields, data: ProjectData, *, tile_size: float | 
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
         if info.role == "capacity" and info.method == "reach":
-            access[info.name], capacity[info.name] = _reach_capacity(info, reach_d[info.name], data, method)
+            access[info.name], capacity[info.name] = _reach_capacity(
+                info, reach_d[info.name], data, method
+            )
     missing = _missing_components(infos)
     timings = {k: v for k, v in fields.timings.items() if k != "capacity"}
     return replace(
@@ -438,7 +473,12 @@ def _top_across(
         dists.append(dist[r, s])
         keys.append(val[r, s] / (info.reference or 1.0))
     ci, col = np.concatenate(cells), np.concatenate(cols)
-    fi, v, d, key = np.concatenate(feats), np.concatenate(vals), np.concatenate(dists), np.concatenate(keys)
+    fi, v, d, key = (
+        np.concatenate(feats),
+        np.concatenate(vals),
+        np.concatenate(dists),
+        np.concatenate(keys),
+    )
     # By cell, then key descending; ties go to the earlier layer and rank.
     order = np.lexsort((col, -key, ci))
     ci_s = ci[order]
@@ -475,7 +515,11 @@ def _contributors_json(
     offsets = [0]
     for info in hz:
         h = (
-            '{"layer":' + json.dumps(info.name) + ',"kind":' + json.dumps(info.kind) + ',"id":'
+            '{"layer":'
+            + json.dumps(info.name)
+            + ',"kind":'
+            + json.dumps(info.kind)
+            + ',"id":'
             + pd.Series(info.ids, dtype=object).map(json.dumps)
             + ',"name":'
             + pd.Series(info.names, dtype=object).map(lambda s: json.dumps(s, ensure_ascii=False))
@@ -493,11 +537,18 @@ def _contributors_json(
         g = np.where(ok, off[np.maximum(li[:, s], 0)] + fi[:, s], 0)
         d = pc.cast(pa.array(np.round(np.nan_to_num(dist[:, s]), 0).astype(np.int64)), pa.string())
         c = pc.cast(pa.array(np.round(val[:, s], 4)), pa.string())
-        c = pc.if_else(pc.match_substring(c, "."), c, pc.binary_join_element_wise(c, ".0", ""))  # 3 -> 3.0
+        c = pc.if_else(
+            pc.match_substring(c, "."), c, pc.binary_join_element_wise(c, ".0", "")
+        )  # 3 -> 3.0
         item = pc.binary_join_element_wise(
-            pa.scalar("," if s else "", pa.string()), pc.take(head_all, pa.array(g)),
-            pa.scalar(',"distance_m":', pa.string()), d,
-            pa.scalar(',"contribution":', pa.string()), c, pa.scalar("}", pa.string()), empty,
+            pa.scalar("," if s else "", pa.string()),
+            pc.take(head_all, pa.array(g)),
+            pa.scalar(',"distance_m":', pa.string()),
+            d,
+            pa.scalar(',"contribution":', pa.string()),
+            c,
+            pa.scalar("}", pa.string()),
+            empty,
         )
         parts.append(pc.if_else(pa.array(ok), item, empty))
     parts.append(pa.scalar("]", pa.string()))

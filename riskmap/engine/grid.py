@@ -141,7 +141,9 @@ def cell_keys_of_points(
     )
 
 
-def _square_ids(rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+def _square_ids(
+    rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]
+) -> npt.NDArray[np.object_]:
     sdt = np.dtypes.StringDType()
     r = np.strings.add("r", np.asarray(rows).astype(sdt))
     c = np.strings.add("c", np.asarray(cols).astype(sdt))
@@ -165,8 +167,12 @@ def _square_cells(
     lo = np.minimum(a, b)
     hi = np.maximum(a, b)
     # Segments are at most half a cell long: their bounding box touches at most 2 x 2 cells.
-    seg_c = np.stack([np.floor(lo[:, 0] / size), np.floor(hi[:, 0] / size)], axis=1).astype(np.int64)
-    seg_r = np.stack([np.floor(lo[:, 1] / size), np.floor(hi[:, 1] / size)], axis=1).astype(np.int64)
+    seg_c = np.stack([np.floor(lo[:, 0] / size), np.floor(hi[:, 0] / size)], axis=1).astype(
+        np.int64
+    )
+    seg_r = np.stack([np.floor(lo[:, 1] / size), np.floor(hi[:, 1] / size)], axis=1).astype(
+        np.int64
+    )
     cand_r = np.concatenate([seg_r[:, 0], seg_r[:, 0], seg_r[:, 1], seg_r[:, 1]]) - r0
     cand_c = np.concatenate([seg_c[:, 0], seg_c[:, 1], seg_c[:, 0], seg_c[:, 1]]) - c0
     ok = (cand_r >= 0) & (cand_r < nrows) & (cand_c >= 0) & (cand_c < ncols)
@@ -190,7 +196,9 @@ def _square_cells(
     rows = np.concatenate([in_r, xr])
     cols = np.concatenate([in_c, xc])
     geoms = np.concatenate([in_geoms, x_geoms])
-    clipped = np.concatenate([np.zeros(len(in_geoms), dtype=bool), np.ones(len(x_geoms), dtype=bool)])
+    clipped = np.concatenate(
+        [np.zeros(len(in_geoms), dtype=bool), np.ones(len(x_geoms), dtype=bool)]
+    )
     order = np.lexsort((cols, -rows))  # north to south, west to east
     return _square_ids(rows[order], cols[order]), geoms[order], clipped[order]
 
@@ -206,7 +214,10 @@ def _clip_cells(
     inverse = inverse.ravel()
     bsize = size * _BLOCK
     block_boxes = shapely.box(
-        blocks[:, 1] * bsize, blocks[:, 0] * bsize, (blocks[:, 1] + 1) * bsize, (blocks[:, 0] + 1) * bsize
+        blocks[:, 1] * bsize,
+        blocks[:, 0] * bsize,
+        (blocks[:, 1] + 1) * bsize,
+        (blocks[:, 0] + 1) * bsize,
     )
     pieces = shapely.intersection(boundary, block_boxes)
     boxes = shapely.box(cols * size, rows * size, (cols + 1) * size, (rows + 1) * size)
@@ -242,7 +253,9 @@ def _h3_cells(
     grown = shapely.buffer(boundary, edge * 1.2)
     to_wgs = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
     from_wgs = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-    grown_wgs = shapely.transform(grown, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
+    grown_wgs = shapely.transform(
+        grown, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
+    )
     cells = np.array(sorted(h3.geo_to_cells(grown_wgs, res)), dtype=object)
     # h3-py has no vectorised boundary function; one call per cell (a few thousand at res 8).
     rings = [h3.cell_to_boundary(c) for c in cells]

@@ -186,7 +186,9 @@ def _cut_pieces(geoms: ObjArray) -> tuple[ObjArray, IntArray]:
     is fixed, so the pieces do not depend on tiles.
     """
     n = len(geoms)
-    big = (shapely.get_num_coordinates(geoms) > _PIECE_VERTICES) & np.isin(shapely.get_type_id(geoms), (3, 6))
+    big = (shapely.get_num_coordinates(geoms) > _PIECE_VERTICES) & np.isin(
+        shapely.get_type_id(geoms), (3, 6)
+    )
     if not big.any():
         return geoms, np.arange(n, dtype=np.int64)
     b = shapely.bounds(geoms[big])
@@ -390,7 +392,9 @@ def _lattice_pairs(
     return ci[pos][order], fi[pos][order], a[pos][order], whole[pos][order]
 
 
-def _column_starts(off: IntArray, nr: IntArray, nc: IntArray, ok: npt.NDArray[np.bool_]) -> IntArray:
+def _column_starts(
+    off: IntArray, nr: IntArray, nc: IntArray, ok: npt.NDArray[np.bool_]
+) -> IntArray:
     """First slot of every column of every polygon box (boxes laid out column by column)."""
     nc_ok = np.where(ok, nc, 0)
     k = np.arange(int(nc_ok.sum())) - np.repeat(np.cumsum(nc_ok) - nc_ok, nc_ok)

@@ -29,7 +29,9 @@ from riskmap.errors import ConfigError
 from riskmap.io import ProjectData
 
 
-def _saturating_sum(terms: list[tuple[float, FloatArray]], n: int) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
+def _saturating_sum(
+    terms: list[tuple[float, FloatArray]], n: int
+) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
     """10 (1 - exp(-sum a_l)) with a_l = (w_l / max w) x_l: the component, the sum, each a_l."""
     if not terms:
         return np.zeros(n), np.zeros(n), []
@@ -172,7 +174,9 @@ def score(
 
     hz = fields.by_role("hazard")
     h, h_sum, h_parts = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in hz], n)
-    e, _, _ = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in fields.by_role("exposure")], n)
+    e, _, _ = _saturating_sum(
+        [(w[i.name], scaled[f"x/{i.name}"]) for i in fields.by_role("exposure")], n
+    )
 
     pop = fields.population
     vl = fields.by_role("vulnerability")

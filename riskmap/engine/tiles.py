@@ -55,7 +55,9 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
     raw: dict[str, FloatArray] = {}
     top: dict[str, tuple[IntArray, FloatArray, FloatArray]] = {}
     reach: dict[str, FloatArray] = {}
-    ctree = cKDTree(cells.xy) if n and any(f.method == "kernel" and len(f.xy) for f in layers) else None
+    ctree = (
+        cKDTree(cells.xy) if n and any(f.method == "kernel" and len(f.xy) for f in layers) else None
+    )
     for f in layers:
         if f.method == "kernel":
             ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
@@ -175,7 +177,9 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         is_point = is_point | (area <= 0)
         keep = value > 0
     elif kind.method == "shelter":
-        value = np.nan_to_num(pd.to_numeric(sub.get("area_m2"), errors="coerce").to_numpy(dtype=float))
+        value = np.nan_to_num(
+            pd.to_numeric(sub.get("area_m2"), errors="coerce").to_numpy(dtype=float)
+        )
         radii = method.shelter_radius_m
         fallback = max(radii.values()) if radii else 2000.0
         types = sub["type"].astype(str).str.strip() if "type" in sub else pd.Series([""] * n)
@@ -188,7 +192,13 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         keep = np.ones(n, dtype=bool)
     else:
         raise ConfigError(f"layer '{layer.name}': method '{kind.method}' does not act on the risk")
-    index, xy, is_point, value, radius = index[keep], xy[keep], is_point[keep], value[keep], radius[keep]
+    index, xy, is_point, value, radius = (
+        index[keep],
+        xy[keep],
+        is_point[keep],
+        value[keep],
+        radius[keep],
+    )
     if geom is not None:
         geom = geom[keep]
         area = None if area is None else area[keep]
@@ -196,7 +206,13 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         pieces, owner = _cut_pieces(geom[poly])
         rows = np.concatenate([np.nonzero(~poly)[0], np.nonzero(poly)[0][owner]])
         geom = np.concatenate([geom[~poly], pieces])
-        index, xy, is_point, value, radius = index[rows], xy[rows], is_point[rows], value[rows], radius[rows]
+        index, xy, is_point, value, radius = (
+            index[rows],
+            xy[rows],
+            is_point[rows],
+            value[rows],
+            radius[rows],
+        )
         area = None if area is None else area[rows]
     if geom is not None:
         b = shapely.bounds(geom)
@@ -236,7 +252,9 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
             np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
         ].astype(np.int64)
         # A 4-corner polygon with the whole area of its square is that square.
-        full = (shapely.get_num_coordinates(geom) == 5) & (np.abs(area - size * size) <= 1e-9 * size * size)
+        full = (shapely.get_num_coordinates(geom) == 5) & (
+            np.abs(area - size * size) <= 1e-9 * size * size
+        )
     return _Cells(
         index=np.arange(len(cells), dtype=np.int64),
         ids=cells["cell_id"].to_numpy(dtype=object),

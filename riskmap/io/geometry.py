@@ -34,8 +34,16 @@ _GEOMETRY_TYPES = {
 }
 
 
-_TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-               "MultiPolygon", "GeometryCollection")
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 
 
 def _resolve_path(path: str, root: Path | str) -> Path:
@@ -50,7 +58,9 @@ def _crs_equal(a: pyproj.CRS, b: pyproj.CRS) -> bool:
     return ea is not None and ea == eb
 
 
-def _source_crs(binding_crs: str, explicit: bool, frame: pd.DataFrame, problems: _Problems) -> crs_mod.CRSSpec:
+def _source_crs(
+    binding_crs: str, explicit: bool, frame: pd.DataFrame, problems: _Problems
+) -> crs_mod.CRSSpec:
     """The CRS of the file's coordinates: the project's when given, else the file's own."""
     spec = crs_mod.parse_crs(binding_crs)
     file_crs = frame.crs if isinstance(frame, gpd.GeoDataFrame) else None
@@ -61,25 +71,34 @@ def _source_crs(binding_crs: str, explicit: bool, frame: pd.DataFrame, problems:
         return crs_mod.parse_crs(file_crs)
     if spec.kind in {"gcj02", "bd09"}:
         if not file_crs.is_geographic:
-            problems.add("warning", "crs_mismatch",
-                         f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
-                         f"the project's {spec.label} is used",
-                         "remove 'crs' from the project to use the file's own, or fix the file")
+            problems.add(
+                "warning",
+                "crs_mismatch",
+                f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
+                f"the project's {spec.label} is used",
+                "remove 'crs' from the project to use the file's own, or fix the file",
+            )
         return spec
     implicit = frame.attrs.get("crs_implicit", False)
     if not implicit and not _crs_equal(file_crs, spec.crs):
-        problems.add("warning", "crs_mismatch",
-                     f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
-                     f"the project's {spec.label} is used",
-                     "remove 'crs' from the project to use the file's own, or fix the file")
+        problems.add(
+            "warning",
+            "crs_mismatch",
+            f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
+            f"the project's {spec.label} is used",
+            "remove 'crs' from the project to use the file's own, or fix the file",
+        )
     return spec
 
 
-def _checked_crs(binding_crs: str, explicit: bool, frame: pd.DataFrame,
-                 problems: _Problems) -> crs_mod.CRSSpec | None:
+def _checked_crs(
+    binding_crs: str, explicit: bool, frame: pd.DataFrame, problems: _Problems
+) -> crs_mod.CRSSpec | None:
     """The source CRS, or None (with an ``unknown_crs`` problem) when it cannot reach WGS84."""
-    hint = ("use WGS84, CGCS2000, GCJ02, BD09 or EPSG:nnnn (e.g. EPSG:4547 for CGCS2000 "
-            "Gauss-Kruger CM 114°E)")
+    hint = (
+        "use WGS84, CGCS2000, GCJ02, BD09 or EPSG:nnnn (e.g. EPSG:4547 for CGCS2000 "
+        "Gauss-Kruger CM 114°E)"
+    )
     try:
         spec = _source_crs(binding_crs, explicit, frame, problems)
     except CRSError as exc:
@@ -88,8 +107,12 @@ def _checked_crs(binding_crs: str, explicit: bool, frame: pd.DataFrame,
     try:
         crs_mod.to_wgs84_xy(np.array([0.0]), np.array([0.0]), spec)
     except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
-        problems.add("error", "unknown_crs",
-                     f"coordinates in {spec.label} cannot be converted to WGS84 ({_short(exc)})", hint)
+        problems.add(
+            "error",
+            "unknown_crs",
+            f"coordinates in {spec.label} cannot be converted to WGS84 ({_short(exc)})",
+            hint,
+        )
         return None
     return spec
 
@@ -134,8 +157,14 @@ def _geometries_wgs84(
         geoms = shapely.force_2d(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if not from_table:
-        problems.rows("error", "null_geometry", rows[missing], "the feature has no geometry (null or empty)",
-                      "draw the feature again or delete it", column=column)
+        problems.rows(
+            "error",
+            "null_geometry",
+            rows[missing],
+            "the feature has no geometry (null or empty)",
+            "draw the feature again or delete it",
+            column=column,
+        )
     ok &= ~missing
     # Geometry type for the kind (multi-points of one point become points).
     type_ids = shapely.get_type_id(geoms)
@@ -149,10 +178,14 @@ def _geometries_wgs84(
     wrong = ok & ~np.isin(names, list(allowed))
     if wrong.any():
         idx = np.flatnonzero(wrong)
-        problems.rows("error", "wrong_geometry", rows[idx],
-                      [f"the geometry is a {names[i]}; this layer needs {geometry} geometries" for i in idx],
-                      f"convert the features to {geometry}s, or bind the file to a layer kind of that geometry",
-                      column=column)
+        problems.rows(
+            "error",
+            "wrong_geometry",
+            rows[idx],
+            [f"the geometry is a {names[i]}; this layer needs {geometry} geometries" for i in idx],
+            f"convert the features to {geometry}s, or bind the file to a layer kind of that geometry",
+            column=column,
+        )
     ok &= ~wrong
     # Values in the wrong unit: degrees vs metres (on bounds, before conversion).
     bounds = np.full((n, 4), np.nan)
@@ -161,8 +194,14 @@ def _geometries_wgs84(
     ax = np.fmax(np.abs(bx0), np.abs(bx1))
     ay = np.fmax(np.abs(by0), np.abs(by1))
     bad_num = ok & ~(np.isfinite(bounds).all(axis=1))
-    problems.rows("error", "bad_coordinates", rows[bad_num], "the coordinates are not finite numbers",
-                  "fix the coordinates", column=column)
+    problems.rows(
+        "error",
+        "bad_coordinates",
+        rows[bad_num],
+        "the coordinates are not finite numbers",
+        "fix the coordinates",
+        column=column,
+    )
     ok &= ~bad_num
     swapped = np.zeros(n, dtype=bool)
     if _is_geographic(spec):
@@ -172,23 +211,47 @@ def _geometries_wgs84(
         projected = out_of_range & ~swap_like & ((ax > 1000) | (ay > 1000))
         other = out_of_range & ~swap_like & ~projected
         idx = np.flatnonzero(projected)
-        problems.rows("error", "projected_as_degrees", rows[idx],
-                      [f"{_fmt_xy(bx0[i], by0[i])} are not longitude/latitude in degrees: they look like "
-                       f"projected coordinates in metres, but the layer's crs is {spec.label}" for i in idx],
-                      "set the layer's crs to the projected system, e.g. EPSG:4547 (CGCS2000 3-degree "
-                      "Gauss-Kruger, central meridian 114°E)", column=column)
+        problems.rows(
+            "error",
+            "projected_as_degrees",
+            rows[idx],
+            [
+                f"{_fmt_xy(bx0[i], by0[i])} are not longitude/latitude in degrees: they look like "
+                f"projected coordinates in metres, but the layer's crs is {spec.label}"
+                for i in idx
+            ],
+            "set the layer's crs to the projected system, e.g. EPSG:4547 (CGCS2000 3-degree "
+            "Gauss-Kruger, central meridian 114°E)",
+            column=column,
+        )
         idx = np.flatnonzero(other)
-        problems.rows("error", "bad_coordinates", rows[idx],
-                      [f"{_fmt_xy(bx0[i], by0[i])} is outside the range of longitude (±180) / latitude (±90)"
-                       for i in idx], "fix the coordinates", column=column)
+        problems.rows(
+            "error",
+            "bad_coordinates",
+            rows[idx],
+            [
+                f"{_fmt_xy(bx0[i], by0[i])} is outside the range of longitude (±180) / latitude (±90)"
+                for i in idx
+            ],
+            "fix the coordinates",
+            column=column,
+        )
         ok &= ~out_of_range
     else:
         degrees = ok & (ax <= 180) & (ay <= 90)
         idx = np.flatnonzero(degrees)
-        problems.rows("error", "degrees_as_projected", rows[idx],
-                      [f"{_fmt_xy(bx0[i], by0[i])} look like longitude/latitude in degrees, but the layer's "
-                       f"crs is the projected {spec.label}" for i in idx],
-                      "set the layer's crs to WGS84, CGCS2000, GCJ02 or BD09", column=column)
+        problems.rows(
+            "error",
+            "degrees_as_projected",
+            rows[idx],
+            [
+                f"{_fmt_xy(bx0[i], by0[i])} look like longitude/latitude in degrees, but the layer's "
+                f"crs is the projected {spec.label}"
+                for i in idx
+            ],
+            "set the layer's crs to WGS84, CGCS2000, GCJ02 or BD09",
+            column=column,
+        )
         ok &= ~degrees
     # Convert the good rows.
     idx = np.flatnonzero(ok)
@@ -197,9 +260,14 @@ def _geometries_wgs84(
         out[idx] = converted
         cb = shapely.bounds(converted)
         nonfinite = ~np.isfinite(cb).all(axis=1)
-        problems.rows("error", "bad_coordinates", rows[idx[nonfinite]],
-                      f"the coordinates cannot be converted from {spec.label} to WGS84",
-                      "check the layer's crs and the coordinates", column=column)
+        problems.rows(
+            "error",
+            "bad_coordinates",
+            rows[idx[nonfinite]],
+            f"the coordinates cannot be converted from {spec.label} to WGS84",
+            "check the layer's crs and the coordinates",
+            column=column,
+        )
         ok[idx[nonfinite]] = False
     # Inside the city's bounding box?
     if bbox_wgs84 is not None:
@@ -217,17 +285,33 @@ def _geometries_wgs84(
             ok[outside] = False
             minx, miny, maxx, maxy = (float(v) for v in bbox_wgs84)
             reps = shapely.point_on_surface(out[far]) if far.size else np.array([], dtype=object)
-            problems.rows("error", "outside_bbox", rows[far],
-                          [f"the feature at lon {shapely.get_x(p):.5f}, lat {shapely.get_y(p):.5f} is outside the "
-                           f"city (lon {minx:.3f}..{maxx:.3f}, lat {miny:.3f}..{maxy:.3f})" for p in reps],
-                          "check the coordinates and the layer's crs (GCJ02/BD09/WGS84/a projected EPSG code)",
-                          column=column)
+            problems.rows(
+                "error",
+                "outside_bbox",
+                rows[far],
+                [
+                    f"the feature at lon {shapely.get_x(p):.5f}, lat {shapely.get_y(p):.5f} is outside the "
+                    f"city (lon {minx:.3f}..{maxx:.3f}, lat {miny:.3f}..{maxy:.3f})"
+                    for p in reps
+                ],
+                "check the coordinates and the layer's crs (GCJ02/BD09/WGS84/a projected EPSG code)",
+                column=column,
+            )
     idx = np.flatnonzero(swapped)
     if idx.size:
-        problems.rows("error", "swapped_xy", rows[idx],
-                      [f"longitude and latitude appear to be swapped ({_fmt_xy(bx0[i], by0[i])})" for i in idx],
-                      "swap the columns (or x/y in the project), longitude/easting is x" if from_table
-                      else "swap the coordinates' axis order when exporting the file", column=column)
+        problems.rows(
+            "error",
+            "swapped_xy",
+            rows[idx],
+            [
+                f"longitude and latitude appear to be swapped ({_fmt_xy(bx0[i], by0[i])})"
+                for i in idx
+            ],
+            "swap the columns (or x/y in the project), longitude/easting is x"
+            if from_table
+            else "swap the coordinates' axis order when exporting the file",
+            column=column,
+        )
         ok[idx] = False
         out[idx] = None
     # Repair invalid polygons and lines.
@@ -238,13 +322,22 @@ def _geometries_wgs84(
             reasons = shapely.is_valid_reason(out[invalid])
             repaired = shapely.make_valid(out[invalid], method="structure", keep_collapsed=False)
             empty = shapely.is_empty(repaired) | shapely.is_missing(repaired)
-            problems.rows("warning", "invalid_geometry", rows[invalid[~empty]],
-                          [f"invalid geometry ({r}); repaired" for r in reasons[~empty]],
-                          "check the feature's outline in a GIS (self-intersection, duplicate rings)",
-                          column=column)
-            problems.rows("error", "null_geometry", rows[invalid[empty]],
-                          "the geometry is invalid and nothing is left after repair",
-                          "draw the feature again", column=column)
+            problems.rows(
+                "warning",
+                "invalid_geometry",
+                rows[invalid[~empty]],
+                [f"invalid geometry ({r}); repaired" for r in reasons[~empty]],
+                "check the feature's outline in a GIS (self-intersection, duplicate rings)",
+                column=column,
+            )
+            problems.rows(
+                "error",
+                "null_geometry",
+                rows[invalid[empty]],
+                "the geometry is invalid and nothing is left after repair",
+                "draw the feature again",
+                column=column,
+            )
             out[invalid] = repaired
             ok[invalid[empty]] = False
     out[~ok] = None

@@ -41,8 +41,15 @@ from riskmap.io.values import (
 )
 
 
-def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArray[np.int64], *,
-                header: str, problems: _Problems) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+def _cast_field(
+    field: str,
+    spec: FieldSpec,
+    values: pd.Series,
+    rows: npt.NDArray[np.int64],
+    *,
+    header: str,
+    problems: _Problems,
+) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """Cast one column to the field's type; returns (values, bad-row mask for errors)."""
     severity: Severity = "error" if spec.required else "warning"
     tail = "" if spec.required else "; the value is left empty"
@@ -52,29 +59,63 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         num, missing, text = _numbers(values)
         not_num = ~missing & np.isnan(num)
         idx = np.flatnonzero(not_num)
-        problems.rows(severity, "non_numeric", rows[idx],
-                      [f"'{text.iloc[i]}' is not a number{tail}" for i in idx],
-                      f"{label} must be a plain number (no units or text)", column=header)
+        problems.rows(
+            severity,
+            "non_numeric",
+            rows[idx],
+            [f"'{text.iloc[i]}' is not a number{tail}" for i in idx],
+            f"{label} must be a plain number (no units or text)",
+            column=header,
+        )
         bad |= not_num
         if spec.type == "int":
             frac = np.isfinite(num) & (num != np.round(num))
             idx = np.flatnonzero(frac)
-            problems.rows(severity, "not_integer", rows[idx],
-                          [f"{num[i]:g} is not a whole number{tail}" for i in idx],
-                          f"{label} must be a whole number", column=header)
+            problems.rows(
+                severity,
+                "not_integer",
+                rows[idx],
+                [f"{num[i]:g} is not a whole number{tail}" for i in idx],
+                f"{label} must be a whole number",
+                column=header,
+            )
             bad |= frac
-        low = np.isfinite(num) & (num < spec.min) if spec.min is not None else np.zeros(len(num), bool)
-        high = np.isfinite(num) & (num > spec.max) if spec.max is not None else np.zeros(len(num), bool)
-        rng = f"between {spec.min:g} and {spec.max:g}" if spec.min is not None and spec.max is not None else (
-            f"at least {spec.min:g}" if spec.min is not None else f"at most {spec.max:g}" if spec.max is not None else "")
+        low = (
+            np.isfinite(num) & (num < spec.min)
+            if spec.min is not None
+            else np.zeros(len(num), bool)
+        )
+        high = (
+            np.isfinite(num) & (num > spec.max)
+            if spec.max is not None
+            else np.zeros(len(num), bool)
+        )
+        rng = (
+            f"between {spec.min:g} and {spec.max:g}"
+            if spec.min is not None and spec.max is not None
+            else (
+                f"at least {spec.min:g}"
+                if spec.min is not None
+                else f"at most {spec.max:g}"
+                if spec.max is not None
+                else ""
+            )
+        )
         idx = np.flatnonzero(low | high)
-        problems.rows(severity, "out_of_range", rows[idx],
-                      [f"{num[i]:g} is out of range: {label} must be {rng}{tail}" for i in idx],
-                      f"correct the value ({rng})", column=header)
+        problems.rows(
+            severity,
+            "out_of_range",
+            rows[idx],
+            [f"{num[i]:g} is out of range: {label} must be {rng}{tail}" for i in idx],
+            f"correct the value ({rng})",
+            column=header,
+        )
         bad |= low | high
         num = np.where(bad, np.nan, num)
         if spec.type == "int":
-            result = pd.Series(pd.array(np.where(np.isnan(num), 0, num).astype(np.int64), dtype="Int64"))
+            result = pd.Series(
+                pd.array(np.where(np.isnan(num), 0, num).astype(np.int64), dtype="Int64")
+            )
             result[np.isnan(num)] = pd.NA
         else:
             result = pd.Series(num, dtype=np.float64)
@@ -93,8 +134,14 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         missing = text.isna().to_numpy()
         not_date = ~missing & parsed_arr.isna().to_numpy()
         idx = np.flatnonzero(not_date)
-        problems.rows(severity, "bad_date", rows[idx], [f"'{text.iloc[i]}' is not a date{tail}" for i in idx],
-                      "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)", column=header)
+        problems.rows(
+            severity,
+            "bad_date",
+            rows[idx],
+            [f"'{text.iloc[i]}' is not a date{tail}" for i in idx],
+            "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)",
+            column=header,
+        )
         bad |= not_date
         parsed_arr = parsed_arr.mask(bad)
         return parsed_arr, bad if spec.required else np.zeros(len(values), bool)
@@ -105,13 +152,22 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         for a in allowed:
             lookup.setdefault(_norm_text(a).lower(), a)
             lookup.setdefault(_norm_text(a).lower().translate(_CN_DIGITS), a)
-        mapped = _map_distinct(text, lambda v: lookup.get(_norm_text(v).lower(), lookup.get(
-            _norm_text(v).lower().translate(_CN_DIGITS))))
+        mapped = _map_distinct(
+            text,
+            lambda v: lookup.get(
+                _norm_text(v).lower(), lookup.get(_norm_text(v).lower().translate(_CN_DIGITS))
+            ),
+        )
         unknown = (text.notna() & mapped.isna()).to_numpy()
         idx = np.flatnonzero(unknown)
-        problems.rows(severity, "unknown_category", rows[idx],
-                      [f"'{text.iloc[i]}' is not an allowed value{tail}" for i in idx],
-                      f"{label} must be one of: {', '.join(allowed)}", column=header)
+        problems.rows(
+            severity,
+            "unknown_category",
+            rows[idx],
+            [f"'{text.iloc[i]}' is not an allowed value{tail}" for i in idx],
+            f"{label} must be one of: {', '.join(allowed)}",
+            column=header,
+        )
         bad |= unknown
         arr = mapped.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr) | bad] = None
@@ -122,8 +178,14 @@ def _cast_field(field: str, spec: FieldSpec, values: pd.Series, rows: npt.NDArra
         is_false = norm.isin(_FALSE_TOKENS).to_numpy()
         not_bool = text.notna().to_numpy() & ~is_true & ~is_false
         idx = np.flatnonzero(not_bool)
-        problems.rows(severity, "bad_bool", rows[idx], [f"'{text.iloc[i]}' is not yes/no{tail}" for i in idx],
-                      "write 是/否, yes/no, true/false or 1/0", column=header)
+        problems.rows(
+            severity,
+            "bad_bool",
+            rows[idx],
+            [f"'{text.iloc[i]}' is not yes/no{tail}" for i in idx],
+            "write 是/否, yes/no, true/false or 1/0",
+            column=header,
+        )
         bad |= not_bool
         result = pd.Series(pd.array(is_true, dtype="boolean"))
         result[~(is_true | is_false)] = pd.NA
@@ -189,8 +251,13 @@ def read_layer(
     shown = name or path.name
     problems = _Problems(shown, binding.name)
     try:
-        frame, read_problems = read_table(path, encoding=binding.encoding, sheet=binding.sheet,
-                                          layer=binding.layer, source_name=shown)
+        frame, read_problems = read_table(
+            path,
+            encoding=binding.encoding,
+            sheet=binding.sheet,
+            layer=binding.layer,
+            source_name=shown,
+        )
     except LayerDataError as exc:
         problems.extend(exc.report.problems)
         return None, problems.finish()
@@ -199,15 +266,26 @@ def read_layer(
     return gdf, problems.finish()
 
 
-def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
-                    bbox_wgs84: Sequence[float] | None, problems: _Problems) -> gpd.GeoDataFrame | None:
+def _validate_frame(
+    frame: pd.DataFrame,
+    binding: LayerBinding,
+    kind: LayerKind,
+    bbox_wgs84: Sequence[float] | None,
+    problems: _Problems,
+) -> gpd.GeoDataFrame | None:
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     geom_name = frame.geometry.name if is_vector else None
     headers = [str(c) for c in frame.columns if c != geom_name]
     found = ", ".join(headers) or "(none)"
     if len(frame) == 0:
-        problems.add("error", "no_rows", "the file has no rows of data" if not is_vector else "the file has no features",
-                     "add the features below the header row" if not is_vector else "export the features again")
+        problems.add(
+            "error",
+            "no_rows",
+            "the file has no rows of data" if not is_vector else "the file has no features",
+            "add the features below the header row"
+            if not is_vector
+            else "export the features again",
+        )
         return None
     mark = len(problems.items)
     spec = _checked_crs(binding.crs, "crs" in binding.model_fields_set, frame, problems)
@@ -221,34 +299,50 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
             if header in headers:
                 mapping[field] = header
                 continue
-            problems.add("error" if spec_f.required else "warning", "missing_column",
-                         f"the column '{header}' given for {field} is not in the file; columns found: {found}",
-                         "fix 'columns' in the project (headers must match exactly)", row=1 if not is_vector else None,
-                         column=header)
+            problems.add(
+                "error" if spec_f.required else "warning",
+                "missing_column",
+                f"the column '{header}' given for {field} is not in the file; columns found: {found}",
+                "fix 'columns' in the project (headers must match exactly)",
+                row=1 if not is_vector else None,
+                column=header,
+            )
             continue
         if field in suggested:
             mapping[field] = suggested[field]
         elif spec_f.required:
             aliases = ", ".join(spec_f.aliases[:6])
-            problems.add("error", "missing_column",
-                         f"no column for the required field '{field}' ({spec_f.label.zh}); columns found: {found}",
-                         f"name a column e.g. {aliases}, or map it under 'columns: {{{field}: <header>}}' in the project",
-                         row=1 if not is_vector else None)
+            problems.add(
+                "error",
+                "missing_column",
+                f"no column for the required field '{field}' ({spec_f.label.zh}); columns found: {found}",
+                f"name a column e.g. {aliases}, or map it under 'columns: {{{field}: <header>}}' in the project",
+                row=1 if not is_vector else None,
+            )
     xcol = ycol = None
     if not is_vector:
         if kind.geometry in {"line", "polygon"}:
-            problems.add("error", "wrong_geometry",
-                         f"a table gives points, but this layer needs {kind.geometry}s",
-                         "use a GeoJSON, GeoPackage or zipped shapefile for lines and polygons")
+            problems.add(
+                "error",
+                "wrong_geometry",
+                f"a table gives points, but this layer needs {kind.geometry}s",
+                "use a GeoJSON, GeoPackage or zipped shapefile for lines and polygons",
+            )
         for axis, given, key in (("x", binding.x, "_x"), ("y", binding.y, "_y")):
             col = given if given is not None else suggested.get(key)
             if col is None or col not in headers:
                 what = "longitude/easting (x)" if axis == "x" else "latitude/northing (y)"
                 names = ", ".join(X_ALIASES if axis == "x" else Y_ALIASES)
-                problems.add("error", "missing_column",
-                             f"no {what} column" + (f" '{col}'" if col else "") + f"; columns found: {found}",
-                             f"name the column one of {names}, or set '{axis}:' in the project",
-                             row=1, column=col)
+                problems.add(
+                    "error",
+                    "missing_column",
+                    f"no {what} column"
+                    + (f" '{col}'" if col else "")
+                    + f"; columns found: {found}",
+                    f"name the column one of {names}, or set '{axis}:' in the project",
+                    row=1,
+                    column=col,
+                )
             elif axis == "x":
                 xcol = col
             else:
@@ -268,22 +362,39 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
         ys, ymiss, ytext = _numbers(frame[ycol])
         for col, vals, miss, text in ((xcol, xs, xmiss, xtext), (ycol, ys, ymiss, ytext)):
             idx = np.flatnonzero(miss)
-            problems.rows("error", "missing_coordinates", rows[idx], "the coordinate is empty",
-                          "fill in the coordinate or delete the row", column=col)
+            problems.rows(
+                "error",
+                "missing_coordinates",
+                rows[idx],
+                "the coordinate is empty",
+                "fill in the coordinate or delete the row",
+                column=col,
+            )
             idx = np.flatnonzero(~miss & np.isnan(vals))
-            problems.rows("error", "non_numeric", rows[idx], [f"'{text.iloc[i]}' is not a number" for i in idx],
-                          "coordinates must be decimal numbers (e.g. 114.305); convert degrees-minutes-seconds",
-                          column=col)
+            problems.rows(
+                "error",
+                "non_numeric",
+                rows[idx],
+                [f"'{text.iloc[i]}' is not a number" for i in idx],
+                "coordinates must be decimal numbers (e.g. 114.305); convert degrees-minutes-seconds",
+                column=col,
+            )
         good_xy = np.isfinite(xs) & np.isfinite(ys)
         ok &= good_xy
         src = np.full(n, None, dtype=object)
         src[good_xy] = shapely.points(xs[good_xy], ys[good_xy])
         geo_column = xcol
     geom_ok_rows = np.flatnonzero(ok)
-    wgs, gok = _geometries_wgs84(src[geom_ok_rows], rows[geom_ok_rows], spec,
-                                 geometry=kind.geometry, bbox_wgs84=bbox_wgs84, problems=problems,
-                                 column=geo_column,
-                                 from_table=not is_vector)
+    wgs, gok = _geometries_wgs84(
+        src[geom_ok_rows],
+        rows[geom_ok_rows],
+        spec,
+        geometry=kind.geometry,
+        bbox_wgs84=bbox_wgs84,
+        problems=problems,
+        column=geo_column,
+        from_table=not is_vector,
+    )
     geometry = np.full(n, None, dtype=object)
     geometry[geom_ok_rows] = wgs
     ok[geom_ok_rows[~gok]] = False
@@ -294,13 +405,25 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
         if header is None:
             columns[field] = _empty_field(spec_f, n)
             continue
-        values, bad = _cast_field(field, spec_f, frame[header].reset_index(drop=True), rows,
-                                  header=header, problems=problems)
+        values, bad = _cast_field(
+            field,
+            spec_f,
+            frame[header].reset_index(drop=True),
+            rows,
+            header=header,
+            problems=problems,
+        )
         if spec_f.required:
             missing = pd.Series(values).isna().to_numpy() & ~bad  # '' and NULL tokens are missing
             idx = np.flatnonzero(missing)
-            problems.rows("error", "missing_value", rows[idx], f"the required {field} ({spec_f.label.zh}) is empty",
-                          "fill it in or delete the row", column=header)
+            problems.rows(
+                "error",
+                "missing_value",
+                rows[idx],
+                f"the required {field} ({spec_f.label.zh}) is empty",
+                "fill it in or delete the row",
+                column=header,
+            )
             bad = bad | missing
         ok &= ~bad
         if spec_f.unique:
@@ -312,26 +435,48 @@ def _validate_frame(frame: pd.DataFrame, binding: LayerBinding, kind: LayerKind,
                 first_row = keys.map(firsts).to_numpy()
                 idx = np.flatnonzero(dup)
                 code = "duplicate_id" if field == "id" else "duplicate_value"
-                problems.rows("error", code, rows[idx],
-                              [f"'{keys.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
-                              f"every {field} must be unique; the repeated row is left out", column=header)
+                problems.rows(
+                    "error",
+                    code,
+                    rows[idx],
+                    [f"'{keys.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
+                    f"every {field} must be unique; the repeated row is left out",
+                    column=header,
+                )
                 ok &= ~dup
         columns[field] = values
     if "name" in columns:
-        columns["name"] = pd.Series(columns["name"]).astype(object).where(pd.Series(columns["name"]).notna(), "").astype(str)
+        columns["name"] = (
+            pd.Series(columns["name"])
+            .astype(object)
+            .where(pd.Series(columns["name"]).notna(), "")
+            .astype(str)
+        )
     if "id" in columns:
         columns["id"] = pd.Series(columns["id"]).astype(object)
     keep = np.flatnonzero(ok)
     if keep.size == 0:
-        problems.add("error", "no_valid_rows", f"none of the {n:,d} row(s) can be used",
-                     "fix the problems listed for this file")
+        problems.add(
+            "error",
+            "no_valid_rows",
+            f"none of the {n:,d} row(s) can be used",
+            "fix the problems listed for this file",
+        )
         return None
     data = {f: pd.Series(v).iloc[keep].reset_index(drop=True) for f, v in columns.items()}
     if "id" in data:
         data["id"] = data["id"].astype(str)
-    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometry[keep], crs="EPSG:4326"), crs="EPSG:4326")
-    out.attrs.update({"source_crs": spec.label, "encoding": frame.attrs.get("encoding"),
-                      "format": frame.attrs.get("format"), "rows_read": n})
+    out = gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries(geometry[keep], crs="EPSG:4326"), crs="EPSG:4326"
+    )
+    out.attrs.update(
+        {
+            "source_crs": spec.label,
+            "encoding": frame.attrs.get("encoding"),
+            "format": frame.attrs.get("format"),
+            "rows_read": n,
+        }
+    )
     return out
 
 

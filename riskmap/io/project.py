@@ -61,21 +61,39 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
         return None
     problems.extend(read_problems)
     if not isinstance(frame, gpd.GeoDataFrame):
-        problems.add("error", "wrong_geometry", "the boundary must be polygons (GeoJSON, GeoPackage or shapefile)",
-                     "export the city boundary as polygons")
+        problems.add(
+            "error",
+            "wrong_geometry",
+            "the boundary must be polygons (GeoJSON, GeoPackage or shapefile)",
+            "export the city boundary as polygons",
+        )
         return None
     if len(frame) == 0:
-        problems.add("error", "no_rows", "the boundary file has no features", "export the city boundary again")
+        problems.add(
+            "error",
+            "no_rows",
+            "the boundary file has no features",
+            "export the city boundary again",
+        )
         return None
     spec = _checked_crs(cfg.crs, "crs" in cfg.model_fields_set, frame, problems)
     if spec is None:
         return None
     rows = frame.index.to_numpy(dtype=np.int64)
-    geoms, ok = _geometries_wgs84(np.asarray(frame.geometry.array, dtype=object), rows, spec,
-                                  geometry="polygon", bbox_wgs84=None, problems=problems, column=None,
-                                  from_table=False)
+    geoms, ok = _geometries_wgs84(
+        np.asarray(frame.geometry.array, dtype=object),
+        rows,
+        spec,
+        geometry="polygon",
+        bbox_wgs84=None,
+        problems=problems,
+        column=None,
+        from_table=False,
+    )
     if not ok.any():
-        problems.add("error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file")
+        problems.add(
+            "error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file"
+        )
         return None
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms[ok], crs="EPSG:4326"), crs="EPSG:4326")
 
@@ -122,7 +140,9 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
     report.extend(boundary_report.problems)
     remember(project.resolve(project.boundary.path))
     if boundary_gdf is None or not boundary_report.ok:
-        raise LayerDataError(f"the city boundary ({project.boundary.path}) cannot be used", boundary_report)
+        raise LayerDataError(
+            f"the city boundary ({project.boundary.path}) cannot be used", boundary_report
+        )
     boundary_wgs84 = shapely.union_all(np.asarray(boundary_gdf.geometry.array, dtype=object))
     boundary_wgs84 = shapely.make_valid(boundary_wgs84, method="structure", keep_collapsed=False)
     try:
@@ -134,20 +154,39 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
 
     # Districts: a broken file is reported and replaced by the boundary as one district.
     dcfg = project.districts
-    dbinding = _boundary_binding("districts", dcfg, {"id": dcfg.adcode_column, "name": dcfg.name_column})
-    dgdf, dproblems = read_layer(dbinding, kinds["district"] if "district" in kinds else _district_kind(),
-                                 root=project.root, bbox_wgs84=bbox)
+    dbinding = _boundary_binding(
+        "districts", dcfg, {"id": dcfg.adcode_column, "name": dcfg.name_column}
+    )
+    dgdf, dproblems = read_layer(
+        dbinding,
+        kinds["district"] if "district" in kinds else _district_kind(),
+        root=project.root,
+        bbox_wgs84=bbox,
+    )
     report.extend(dproblems)
     remember(project.resolve(dcfg.path))
     if dgdf is None:
-        districts = gpd.GeoDataFrame({"adcode": [project.adcode], "name": [project.title.zh]},
-                                     geometry=[boundary_work], crs=work)
-        report.add(Problem("warning", "districts_unavailable",
-                           "the districts file cannot be used; the whole boundary is used as one district",
-                           "fix the districts file", Path(dcfg.path).name, "districts"))
+        districts = gpd.GeoDataFrame(
+            {"adcode": [project.adcode], "name": [project.title.zh]},
+            geometry=[boundary_work],
+            crs=work,
+        )
+        report.add(
+            Problem(
+                "warning",
+                "districts_unavailable",
+                "the districts file cannot be used; the whole boundary is used as one district",
+                "fix the districts file",
+                Path(dcfg.path).name,
+                "districts",
+            )
+        )
     else:
-        districts = gpd.GeoDataFrame({"adcode": dgdf["id"].to_numpy(), "name": dgdf["name"].to_numpy()},
-                                     geometry=dgdf.geometry.to_crs(work).to_numpy(), crs=work)
+        districts = gpd.GeoDataFrame(
+            {"adcode": dgdf["id"].to_numpy(), "name": dgdf["name"].to_numpy()},
+            geometry=dgdf.geometry.to_crs(work).to_numpy(),
+            crs=work,
+        )
 
     layers: dict[str, Layer] = {}
     unavailable: dict[str, str] = {}
@@ -159,7 +198,11 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
         kind = kinds.get(binding.kind)
         if kind is None:
             unavailable[binding.name] = f"unknown layer kind '{binding.kind}'"
-            report.add(Problem("error", "unknown_kind", unavailable[binding.name], "", path.name, binding.name))
+            report.add(
+                Problem(
+                    "error", "unknown_kind", unavailable[binding.name], "", path.name, binding.name
+                )
+            )
             continue
         gdf, problems = read_layer(binding, kind, root=project.root, bbox_wgs84=bbox)
         report.extend(problems)
@@ -174,8 +217,17 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
         work_gdf.attrs.update(attrs)
         layers[binding.name] = Layer(binding=binding, kind=kind, gdf=work_gdf, source=path)
         report.counts[binding.name] = len(work_gdf)
-    return ProjectData(project=project, kinds=kinds, crs=work, boundary=boundary_work, districts=districts,
-                       layers=layers, unavailable=unavailable, report=report, file_hashes=hashes)
+    return ProjectData(
+        project=project,
+        kinds=kinds,
+        crs=work,
+        boundary=boundary_work,
+        districts=districts,
+        layers=layers,
+        unavailable=unavailable,
+        report=report,
+        file_hashes=hashes,
+    )
 
 
 def _district_kind() -> LayerKind:
@@ -183,8 +235,16 @@ def _district_kind() -> LayerKind:
     from riskmap.config import Text
 
     return LayerKind(
-        kind="district", name=Text(zh="行政区划", en="District boundary"), role="context",
-        geometry="polygon", method="none", category_code="XZ",
-        fields={"id": FieldSpec(type="str", label=Text(zh="行政区划代码", en="Adcode"), required=True, unique=True),
-                "name": FieldSpec(type="str", label=Text(zh="名称", en="Name"), required=True)},
+        kind="district",
+        name=Text(zh="行政区划", en="District boundary"),
+        role="context",
+        geometry="polygon",
+        method="none",
+        category_code="XZ",
+        fields={
+            "id": FieldSpec(
+                type="str", label=Text(zh="行政区划代码", en="Adcode"), required=True, unique=True
+            ),
+            "name": FieldSpec(type="str", label=Text(zh="名称", en="Name"), required=True),
+        },
     )

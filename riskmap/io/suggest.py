@@ -82,7 +82,11 @@ def suggest_columns(headers: Iterable[str], kind: LayerKind) -> dict[str, str]:
                     break
     # Substring matches, longest alias first across all fields.
     subs = sorted(
-        ((len(_norm_header(a)), field, _norm_header(a)) for field, aliases in targets for a in aliases),
+        (
+            (len(_norm_header(a)), field, _norm_header(a))
+            for field, aliases in targets
+            for a in aliases
+        ),
         key=lambda t: -t[0],
     )
     for _, field, a in subs:

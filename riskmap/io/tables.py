@@ -57,15 +57,22 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
         try:
             return raw.decode(encoding), encoding
         except LookupError:
-            raise _fail("unknown_encoding", f"unknown text encoding '{encoding}'",
-                        "use e.g. utf-8, utf-8-sig or gbk, or leave encoding out to detect it",
-                        file) from None
+            raise _fail(
+                "unknown_encoding",
+                f"unknown text encoding '{encoding}'",
+                "use e.g. utf-8, utf-8-sig or gbk, or leave encoding out to detect it",
+                file,
+            ) from None
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            raise _fail("unreadable_encoding",
-                        f"the file is not valid {encoding}: byte {exc.start} (line {line}) cannot be decoded",
-                        "leave 'encoding' out so riskmap detects it, or save the file as UTF-8 "
-                        "(Excel: 'CSV UTF-8')", file, row=line) from None
+            raise _fail(
+                "unreadable_encoding",
+                f"the file is not valid {encoding}: byte {exc.start} (line {line}) cannot be decoded",
+                "leave 'encoding' out so riskmap detects it, or save the file as UTF-8 "
+                "(Excel: 'CSV UTF-8')",
+                file,
+                row=line,
+            ) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "utf-16"
@@ -89,10 +96,13 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
         text = str(best)
         if "\x00" not in text:
             return text, best.encoding
-    raise _fail("unreadable_encoding",
-                "the text encoding could not be recognised (tried UTF-8, UTF-8 with BOM, GB18030 "
-                "and detection); the file may not be a text file",
-                "save the file as 'CSV UTF-8' from Excel, or give 'encoding' in the project", file)
+    raise _fail(
+        "unreadable_encoding",
+        "the text encoding could not be recognised (tried UTF-8, UTF-8 with BOM, GB18030 "
+        "and detection); the file may not be a text file",
+        "save the file as 'CSV UTF-8' from Excel, or give 'encoding' in the project",
+        file,
+    )
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -118,9 +128,14 @@ def _check_headers(headers: list[str], problems: _Problems) -> list[str]:
         seen[h] += 1
         if seen[h] > 1:
             new = f"{h} ({seen[h]})"
-            problems.add("warning", "duplicate_column",
-                         f"the header '{h}' appears more than once; the repeat is read as '{new}'",
-                         "give every column its own header", row=1, column=h)
+            problems.add(
+                "warning",
+                "duplicate_column",
+                f"the header '{h}' appears more than once; the repeat is read as '{new}'",
+                "give every column its own header",
+                row=1,
+                column=h,
+            )
             out.append(new)
         else:
             out.append(h)
@@ -130,15 +145,25 @@ def _check_headers(headers: list[str], problems: _Problems) -> list[str]:
 def _read_csv(path: Path, encoding: str | None, file: str, problems: _Problems) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise _fail("empty_file", "the file is empty", "export the table again with its header row", file)
+        raise _fail(
+            "empty_file", "the file is empty", "export the table again with its header row", file
+        )
     text, used = _decode(raw, encoding, file)
     sep = _sniff_delimiter(text)
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])
     headers = _check_headers(_clean_headers(header_line), problems)
     try:
-        df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=sep, dtype=object,
-                         keep_default_na=False, skip_blank_lines=False, header=0, names=headers,
-                         index_col=False)
+        df = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            encoding="utf-8",
+            sep=sep,
+            dtype=object,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            header=0,
+            names=headers,
+            index_col=False,
+        )
         rows = np.arange(len(df)) + 2
     except (pd.errors.ParserError, ValueError):
         df, rows = _read_csv_lenient(text, sep, headers, problems)
@@ -147,21 +172,32 @@ def _read_csv(path: Path, encoding: str | None, file: str, problems: _Problems) 
     return df
 
 
-def _read_csv_lenient(text: str, sep: str, headers: list[str], problems: _Problems) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+def _read_csv_lenient(
+    text: str, sep: str, headers: list[str], problems: _Problems
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     """Fallback for rows with too many fields: report them and keep the others."""
     records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
     good, rows, bad, bad_msgs = [], [], [], []
     for i, rec in enumerate(records):
         row = i + 2
-        if len(rec) > len(headers) and any(v.strip() for v in rec[len(headers):]):
+        if len(rec) > len(headers) and any(v.strip() for v in rec[len(headers) :]):
             bad.append(row)
             bad_msgs.append(f"{len(rec)} values but the header has {len(headers)} columns")
             continue
         good.append((rec + [""] * len(headers))[: len(headers)])
         rows.append(row)
-    problems.rows("error", "wrong_field_count", bad, bad_msgs,
-                  "a value containing the delimiter must be in double quotes; check this row")
-    df = pd.DataFrame(good, columns=headers, dtype=str) if good else pd.DataFrame(columns=headers, dtype=str)
+    problems.rows(
+        "error",
+        "wrong_field_count",
+        bad,
+        bad_msgs,
+        "a value containing the delimiter must be in double quotes; check this row",
+    )
+    df = (
+        pd.DataFrame(good, columns=headers, dtype=str)
+        if good
+        else pd.DataFrame(columns=headers, dtype=str)
+    )
     return df, np.asarray(rows, dtype=np.int64)
 
 
@@ -174,8 +210,12 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
             warnings.simplefilter("always")
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _fail("unreadable_file", f"not a readable Excel workbook ({exc})",
-                    "open it in Excel and save it again as .xlsx", file) from None
+        raise _fail(
+            "unreadable_file",
+            f"not a readable Excel workbook ({exc})",
+            "open it in Excel and save it again as .xlsx",
+            file,
+        ) from None
     for w in caught:
         problems.add("warning", "reader_warning", str(w.message))
     try:
@@ -185,8 +225,12 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
         elif sheet in names:
             ws = wb[sheet]
         else:
-            raise _fail("sheet_not_found", f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}",
-                        "set 'sheet' to one of these names", file)
+            raise _fail(
+                "sheet_not_found",
+                f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}",
+                "set 'sheet' to one of these names",
+                file,
+            )
         ws.reset_dimensions()
         header: list[str] | None = None
         header_row = 0
@@ -205,22 +249,36 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
     finally:
         wb.close()
     if header is None:
-        raise _fail("empty_file", f"sheet '{sheet_name}' is empty",
-                    "put the header in the first row and one feature per row below it", file)
+        raise _fail(
+            "empty_file",
+            f"sheet '{sheet_name}' is empty",
+            "put the header in the first row and one feature per row below it",
+            file,
+        )
     width = max([len(header), *(len(d) for d in data)])
     headers = [*header, *([None] * (width - len(header)))]
     cleaned = _clean_headers(headers)
     # Drop trailing columns that have neither a header nor a value.
-    keep = [i for i in range(width) if headers[i] is not None or any(
-        i < len(d) and d[i] is not None for d in data)]
+    keep = [
+        i
+        for i in range(width)
+        if headers[i] is not None or any(i < len(d) and d[i] is not None for d in data)
+    ]
     cleaned = _check_headers([cleaned[i] for i in keep], problems)
     matrix = [[d[i] if i < len(d) else None for i in keep] for d in data]
-    df = pd.DataFrame(matrix, columns=cleaned, dtype=object) if matrix else pd.DataFrame(columns=cleaned, dtype=object)
+    df = (
+        pd.DataFrame(matrix, columns=cleaned, dtype=object)
+        if matrix
+        else pd.DataFrame(columns=cleaned, dtype=object)
+    )
     df.index = pd.Index(np.asarray(rows, dtype=np.int64), name="row")
     if header_row != 1:
-        problems.add("warning", "header_not_first_row",
-                     f"the header is in row {header_row} of sheet '{sheet_name}' (rows above it are empty)",
-                     "rows are numbered as in Excel")
+        problems.add(
+            "warning",
+            "header_not_first_row",
+            f"the header is in row {header_row} of sheet '{sheet_name}' (rows above it are empty)",
+            "rows are numbered as in Excel",
+        )
     df.attrs.update({"format": "Excel workbook", "sheet": sheet_name, "encoding": None})
     return df
 
@@ -246,29 +304,50 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise _fail("unreadable_file", f"not a readable zip file ({exc})",
-                    "zip the shapefile's parts (.shp .shx .dbf .prj .cpg) again", file) from None
+        raise _fail(
+            "unreadable_file",
+            f"not a readable zip file ({exc})",
+            "zip the shapefile's parts (.shp .shx .dbf .prj .cpg) again",
+            file,
+        ) from None
     hint = "zip only the data files, with plain relative names"
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise _fail("unsafe_file", f"the zip holds {len(infos):,d} files (limit {MAX_ZIP_MEMBERS:,d})",
-                        hint, file, unsafe=True)
+            raise _fail(
+                "unsafe_file",
+                f"the zip holds {len(infos):,d} files (limit {MAX_ZIP_MEMBERS:,d})",
+                hint,
+                file,
+                unsafe=True,
+            )
         declared = sum(i.file_size for i in infos)
         if declared > MAX_UNZIPPED_BYTES:
-            raise _fail("unsafe_file",
-                        f"the zip would unpack to {declared / 2**20:,.0f} MiB (limit {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
-                        "split the data or simplify it", file, unsafe=True)
+            raise _fail(
+                "unsafe_file",
+                f"the zip would unpack to {declared / 2**20:,.0f} MiB (limit {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
+                "split the data or simplify it",
+                file,
+                unsafe=True,
+            )
         plan: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
         for info in infos:
             name = _zip_member_name(info).replace("\\", "/")
             parts = PurePosixPath(name)
             mode = (info.external_attr >> 16) & 0o170000
-            if (name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts.parts
-                    or mode == 0o120000):
-                raise _fail("unsafe_file",
-                            f"the zip member '{name}' points outside its folder (absolute path, '..' or a link)",
-                            hint, file, unsafe=True)
+            if (
+                name.startswith("/")
+                or re.match(r"^[A-Za-z]:", name)
+                or ".." in parts.parts
+                or mode == 0o120000
+            ):
+                raise _fail(
+                    "unsafe_file",
+                    f"the zip member '{name}' points outside its folder (absolute path, '..' or a link)",
+                    hint,
+                    file,
+                    unsafe=True,
+                )
             if info.is_dir() or parts.parts[0] == "__MACOSX" or parts.name.startswith("._"):
                 continue
             plan.append((info, parts))
@@ -278,21 +357,41 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
         for info, parts in plan:
             target = (root / Path(*parts.parts)).resolve()
             if not target.is_relative_to(root):
-                raise _fail("unsafe_file", f"the zip member '{parts}' points outside its folder",
-                            hint, file, unsafe=True)
+                raise _fail(
+                    "unsafe_file",
+                    f"the zip member '{parts}' points outside its folder",
+                    hint,
+                    file,
+                    unsafe=True,
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with zf.open(info) as src, target.open("wb") as dst:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
                         if written > MAX_UNZIPPED_BYTES:
-                            raise _fail("unsafe_file",
-                                        f"the zip unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB",
-                                        "split the data or simplify it", file, unsafe=True)
+                            raise _fail(
+                                "unsafe_file",
+                                f"the zip unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB",
+                                "split the data or simplify it",
+                                file,
+                                unsafe=True,
+                            )
                         dst.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
-                raise _fail("unreadable_file", f"the zip member '{parts}' cannot be unpacked ({exc})",
-                            "zip the files again (without a password)", file) from None
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                zlib.error,
+                NotImplementedError,
+                RuntimeError,
+            ) as exc:
+                raise _fail(
+                    "unreadable_file",
+                    f"the zip member '{parts}' cannot be unpacked ({exc})",
+                    "zip the files again (without a password)",
+                    file,
+                ) from None
             out.append(target)
     return out
 
@@ -316,8 +415,10 @@ def _dbf_encoding(dbf: Path) -> str | None:
     if ldid == 0x4D:  # code page 936 (GBK)
         return "gb18030"
     header_len = int.from_bytes(raw[8:10], "little")
-    names = b"".join(raw[32 + 32 * i: 32 + 32 * i + 11].split(b"\x00")[0]
-                     for i in range(max((header_len - 33) // 32, 0)))
+    names = b"".join(
+        raw[32 + 32 * i : 32 + 32 * i + 11].split(b"\x00")[0]
+        for i in range(max((header_len - 33) // 32, 0))
+    )
     body = names + raw[header_len:].rstrip(b"\x1a")
     if not re.search(rb"[\x80-\xff]", body):
         return None
@@ -330,8 +431,9 @@ def _dbf_encoding(dbf: Path) -> str | None:
     return None
 
 
-def _read_vector(path: Path, *, layer: str | None, encoding: str | None, file: str,
-                 problems: _Problems, fmt: str) -> gpd.GeoDataFrame:
+def _read_vector(
+    path: Path, *, layer: str | None, encoding: str | None, file: str, problems: _Problems, fmt: str
+) -> gpd.GeoDataFrame:
     import pyogrio
 
     suffix = path.suffix.lower()
@@ -339,37 +441,60 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None, file: s
     if suffix == ".shp":
         missing = [s for s in (".shx", ".dbf") if _sibling(path, s) is None]
         if missing:
-            raise _fail("incomplete_shapefile",
-                        f"the shapefile '{path.name}' has no {' or '.join(missing)} part",
-                        "a shapefile is several files: zip .shp .shx .dbf .prj and .cpg together", file)
+            raise _fail(
+                "incomplete_shapefile",
+                f"the shapefile '{path.name}' has no {' or '.join(missing)} part",
+                "a shapefile is several files: zip .shp .shx .dbf .prj and .cpg together",
+                file,
+            )
         if _sibling(path, ".prj") is None:
-            problems.add("warning", "no_crs", f"the shapefile '{path.name}' has no .prj file",
-                         "the layer's 'crs' from the project is used (WGS84 when not given)")
+            problems.add(
+                "warning",
+                "no_crs",
+                f"the shapefile '{path.name}' has no .prj file",
+                "the layer's 'crs' from the project is used (WGS84 when not given)",
+            )
         if encoding is None and _sibling(path, ".cpg") is None:
             dbf = _sibling(path, ".dbf")
             read_encoding = _dbf_encoding(dbf) if dbf is not None else None
     try:
         layers_info = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise _fail("unreadable_file", f"cannot open the file as {fmt} ({_short(exc)})",
-                    "check that it is a valid file of this format (open it in QGIS)", file) from None
+        raise _fail(
+            "unreadable_file",
+            f"cannot open the file as {fmt} ({_short(exc)})",
+            "check that it is a valid file of this format (open it in QGIS)",
+            file,
+        ) from None
     names = [str(n) for n in layers_info[:, 0]] if len(layers_info) else []
     if not names:
         raise _fail("no_rows", "the file holds no layer", "export the features again", file)
     if layer is not None and layer not in names:
-        raise _fail("layer_not_found", f"no layer named '{layer}'; the file has: {', '.join(names)}",
-                    "set 'layer' to one of these names", file)
+        raise _fail(
+            "layer_not_found",
+            f"no layer named '{layer}'; the file has: {', '.join(names)}",
+            "set 'layer' to one of these names",
+            file,
+        )
     if layer is None and len(names) > 1:
-        raise _fail("several_layers", f"the file has {len(names)} layers: {', '.join(names)}",
-                    "set 'layer' in the project to the one to use", file)
+        raise _fail(
+            "several_layers",
+            f"the file has {len(names)} layers: {', '.join(names)}",
+            "set 'layer' in the project to the one to use",
+            file,
+        )
     chosen = layer or names[0]
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             gdf = pyogrio.read_dataframe(path, layer=chosen, encoding=read_encoding)
     except Exception as exc:
-        raise _fail("unreadable_file", f"cannot read the file as {fmt} ({_short(exc)})",
-                    "check that it is a valid file of this format (open it in QGIS)", file) from None
+        raise _fail(
+            "unreadable_file",
+            f"cannot read the file as {fmt} ({_short(exc)})",
+            "check that it is a valid file of this format (open it in QGIS)",
+            file,
+        ) from None
     for w in caught:
         problems.add("warning", "reader_warning", str(w.message))
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -379,8 +504,14 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None, file: s
     rename = dict(zip([c for c in gdf.columns if c != geom_name], headers, strict=True))
     gdf = gdf.rename(columns=rename)
     gdf.index = pd.Index(np.arange(1, len(gdf) + 1), name="row")
-    gdf.attrs.update({"format": fmt, "layer": chosen, "encoding": read_encoding,
-                      "crs_implicit": fmt == "GeoJSON" and not _geojson_declares_crs(path)})
+    gdf.attrs.update(
+        {
+            "format": fmt,
+            "layer": chosen,
+            "encoding": read_encoding,
+            "crs_implicit": fmt == "GeoJSON" and not _geojson_declares_crs(path),
+        }
+    )
     return gdf
 
 
@@ -445,13 +576,25 @@ def read_table(
     problems = _Problems(file, None)
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED_FORMATS:
-        hint = "save it as .xlsx" if suffix in {".xls", ".et", ".ods"} else f"supported: {_SUPPORTED_TEXT}"
-        raise _fail("unsupported_format", f"files of type '{suffix or '(none)'}' cannot be read", hint, file)
+        hint = (
+            "save it as .xlsx"
+            if suffix in {".xls", ".et", ".ods"}
+            else f"supported: {_SUPPORTED_TEXT}"
+        )
+        raise _fail(
+            "unsupported_format", f"files of type '{suffix or '(none)'}' cannot be read", hint, file
+        )
     if not p.exists():
-        raise _fail("file_not_found", f"file not found: {p}",
-                    "check the path (in a project file, paths are relative to the project's folder)", file)
+        raise _fail(
+            "file_not_found",
+            f"file not found: {p}",
+            "check the path (in a project file, paths are relative to the project's folder)",
+            file,
+        )
     if p.is_dir():
-        raise _fail("file_not_found", f"{p} is a folder, not a file", "give the path of a file", file)
+        raise _fail(
+            "file_not_found", f"{p} is a folder, not a file", "give the path of a file", file
+        )
     if p.stat().st_size == 0:
         raise _fail("empty_file", "the file is empty (0 bytes)", "export the data again", file)
     fmt = SUPPORTED_FORMATS[suffix]
@@ -461,35 +604,58 @@ def read_table(
     elif fmt == "Excel workbook":
         frame = _read_xlsx(p, sheet, file, problems)
     elif suffix == ".zip":
-        frame = _read_zip(p, encoding=encoding, sheet=sheet, layer=layer, file=file, problems=problems)
+        frame = _read_zip(
+            p, encoding=encoding, sheet=sheet, layer=layer, file=file, problems=problems
+        )
     else:
-        frame = _read_vector(p, layer=layer, encoding=encoding, file=file, problems=problems, fmt=fmt)
+        frame = _read_vector(
+            p, layer=layer, encoding=encoding, file=file, problems=problems, fmt=fmt
+        )
     return frame, problems.finish()
 
 
-def _read_zip(path: Path, *, encoding: str | None, sheet: str | None, layer: str | None,
-              file: str, problems: _Problems) -> pd.DataFrame | gpd.GeoDataFrame:
+def _read_zip(
+    path: Path,
+    *,
+    encoding: str | None,
+    sheet: str | None,
+    layer: str | None,
+    file: str,
+    problems: _Problems,
+) -> pd.DataFrame | gpd.GeoDataFrame:
     tmp = Path(tempfile.mkdtemp(prefix="riskmap-zip-"))
     try:
         members = _extract_zip(path, tmp, file)
         shps = [m for m in members if m.suffix.lower() == ".shp"]
-        others = [m for m in members if m.suffix.lower() in SUPPORTED_FORMATS
-                  and m.suffix.lower() not in {".zip", ".shp", ".txt"}]
+        others = [
+            m
+            for m in members
+            if m.suffix.lower() in SUPPORTED_FORMATS
+            and m.suffix.lower() not in {".zip", ".shp", ".txt"}
+        ]
         candidates = shps or others
         if layer is not None and len(candidates) > 1:
             candidates = [m for m in candidates if m.stem == layer] or candidates
         if not candidates:
             found = ", ".join(sorted(m.name for m in members)) or "(nothing)"
-            raise _fail("unsupported_format", f"the zip holds no shapefile (.shp) or other data file; it has: {found}",
-                        f"zip a shapefile's parts together; supported: {_SUPPORTED_TEXT}", file)
+            raise _fail(
+                "unsupported_format",
+                f"the zip holds no shapefile (.shp) or other data file; it has: {found}",
+                f"zip a shapefile's parts together; supported: {_SUPPORTED_TEXT}",
+                file,
+            )
         if len(candidates) > 1:
-            raise _fail("several_layers",
-                        f"the zip holds {len(candidates)} data files: {', '.join(m.name for m in candidates)}",
-                        "set 'layer' in the project to the file name (without extension) to use", file)
+            raise _fail(
+                "several_layers",
+                f"the zip holds {len(candidates)} data files: {', '.join(m.name for m in candidates)}",
+                "set 'layer' in the project to the file name (without extension) to use",
+                file,
+            )
         inner = candidates[0]
         inner_layer = None if inner.suffix.lower() == ".shp" else layer
-        frame, inner_problems = read_table(inner, encoding=encoding, sheet=sheet, layer=inner_layer,
-                                           source_name=file)
+        frame, inner_problems = read_table(
+            inner, encoding=encoding, sheet=sheet, layer=inner_layer, source_name=file
+        )
         problems.extend(inner_problems)
         frame.attrs["member"] = str(inner.relative_to(tmp))
         if inner.suffix.lower() == ".shp":

@@ -26,7 +26,9 @@ from riskmap.errors import (
 MAX_ROW_PROBLEMS = 50
 """Per file, problem code and column: rows reported one by one; the rest are summarised."""
 
-_NULL_TOKENS = frozenset({"", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-", "--", "—", "/"})
+_NULL_TOKENS = frozenset(
+    {"", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-", "--", "—", "/"}
+)
 
 _TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "是", "对", "有", "真", "已整改", "√"})
 
@@ -56,12 +58,24 @@ class _Problems:
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.items.append(Problem(severity, code, message, hint, self.file, self.layer, row, column))
+        self.items.append(
+            Problem(severity, code, message, hint, self.file, self.layer, row, column)
+        )
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
-            self.items.append(Problem(p.severity, p.code, p.message, p.hint, self.file or p.file,
-                                      self.layer or p.layer, p.row, p.column))
+            self.items.append(
+                Problem(
+                    p.severity,
+                    p.code,
+                    p.message,
+                    p.hint,
+                    self.file or p.file,
+                    self.layer or p.layer,
+                    p.row,
+                    p.column,
+                )
+            )
 
     def rows(
         self,
@@ -95,16 +109,32 @@ class _Problems:
     def finish(self) -> list[Problem]:
         out = list(self.items)
         for (code, column, severity), n in self._suppressed.items():
-            out.append(Problem(severity, code,
-                               f"{n:,d} more row(s) with the same problem (only the first "
-                               f"{MAX_ROW_PROBLEMS} are listed)",
-                               self._hints[(code, column, severity)], self.file, self.layer,
-                               None, column))
+            out.append(
+                Problem(
+                    severity,
+                    code,
+                    f"{n:,d} more row(s) with the same problem (only the first "
+                    f"{MAX_ROW_PROBLEMS} are listed)",
+                    self._hints[(code, column, severity)],
+                    self.file,
+                    self.layer,
+                    None,
+                    column,
+                )
+            )
         return out
 
 
-def _fail(code: str, message: str, hint: str, file: str | None, *, unsafe: bool = False,
-          row: int | None = None, column: str | None = None) -> LayerDataError:
+def _fail(
+    code: str,
+    message: str,
+    hint: str,
+    file: str | None,
+    *,
+    unsafe: bool = False,
+    row: int | None = None,
+    column: str | None = None,
+) -> LayerDataError:
     problem = Problem("error", code, message, hint, file, None, row, column)
     report = ValidationReport([problem])
     text = f"{file}: {message}" if file else message
@@ -165,6 +195,8 @@ def _numbers(values: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np
             .str.replace(",", "", regex=False)
             .str.replace(r"\s+", "", regex=True)
         )
-        num[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        num[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     num[~np.isfinite(num)] = np.nan
     return num, missing, text

@@ -195,9 +195,9 @@ def render_inline_assets(plugins: frozenset[str] = frozenset({"leaflet", "marker
     for a in wanted:
         if a.kind == "css":
             css = _css_with_data_uris(a.source.read_text(encoding="utf-8"), a.source.parent)
-            parts.append(f"<style data-asset=\"{a.name}\">\n{_script_safe(css)}\n</style>")
+            parts.append(f'<style data-asset="{a.name}">\n{_script_safe(css)}\n</style>')
     for a in wanted:
         if a.kind == "js":
             js = _SOURCE_MAP.sub("", a.source.read_text(encoding="utf-8"))
-            parts.append(f"<script data-asset=\"{a.name}\">\n{_script_safe(js)}\n</script>")
+            parts.append(f'<script data-asset="{a.name}">\n{_script_safe(js)}\n</script>')
     return "\n".join(parts)

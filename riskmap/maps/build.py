@@ -127,7 +127,9 @@ def map_from_cells(
     shown = set(DEFAULT_OVERLAYS if overlays is None else overlays)
     unknown = shown - set(OVERLAYS)
     if unknown:
-        raise ValueError(f"unknown overlay(s) {', '.join(sorted(unknown))}; known: {', '.join(OVERLAYS)}")
+        raise ValueError(
+            f"unknown overlay(s) {', '.join(sorted(unknown))}; known: {', '.join(OVERLAYS)}"
+        )
     frame = _cells_frame(cells)
     needed = {"level_rank", "score"} | ({view} if view != "level" else set())
     missing = needed - set(frame.columns)
@@ -155,16 +157,26 @@ def map_from_cells(
     m.add_child(_Script(_RUNTIME_JS), name="riskmap_runtime")
 
     if basemap == "osm":
-        folium.TileLayer(OSM_TILES, name=_t("osm", lang), attr="© OpenStreetMap contributors",
-                         max_zoom=19).add_to(m)
+        folium.TileLayer(
+            OSM_TILES, name=_t("osm", lang), attr="© OpenStreetMap contributors", max_zoom=19
+        ).add_to(m)
     elif basemap == "amap":
-        folium.TileLayer(AMAP_TILES, name=_t("amap", lang), attr="© 高德地图", subdomains="1234",
-                         max_zoom=18).add_to(m)
+        folium.TileLayer(
+            AMAP_TILES, name=_t("amap", lang), attr="© 高德地图", subdomains="1234", max_zoom=18
+        ).add_to(m)
 
-    risk = _level_layer(frame, display, size, lang, idx) if view == "level" else _image_layer(frame, view, idx, display, cell_size=size, lang=lang)
-    detail = _detail_layer(frame, display, max_detail_cells, detail_min_level, lang, show="detail" in shown)
+    risk = (
+        _level_layer(frame, display, size, lang, idx)
+        if view == "level"
+        else _image_layer(frame, view, idx, display, cell_size=size, lang=lang)
+    )
+    detail = _detail_layer(
+        frame, display, max_detail_cells, detail_min_level, lang, show="detail" in shown
+    )
     levels_cfg = data.project.levels if data is not None else None
-    legend_js = _control_js(_legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright")
+    legend_js = _control_js(
+        _legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright"
+    )
     if not dynamic:
         m.add_child(risk)
         if detail is not None:
@@ -181,9 +193,11 @@ def map_from_cells(
         sel = frame[frame["cell_id"].astype(str).isin(ids)]
         if len(sel):
             geo = _geojson_array(display.geoms(np.asarray(sel.geometry.values, dtype=object)))
-            m.add_child(_Script(
-                f"L.geoJSON({geo}, {{interactive: false, style: {{color: '#000', weight: 3, fill: false}}}}).addTo(map);"
-            ))
+            m.add_child(
+                _Script(
+                    f"L.geoJSON({geo}, {{interactive: false, style: {{color: '#000', weight: 3, fill: false}}}}).addTo(map);"
+                )
+            )
 
     if dynamic:
         m.riskmap_layers = _dynamic_js(risk, detail, legend_js)  # type: ignore[attr-defined]
@@ -250,8 +264,10 @@ def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str)
             continue
         fn = f"function(map, rm) {{\n{layer.body}\n}}"
         make = f"({fn})(map, rm)" if layer.show else f"rm.lazy({fn}, map)"
-        items.append(f"{{id: {_js(item_id)}, name: {_js(layer.layer_name)}, show: {_js(bool(layer.show))}, "
-                     f"layer: {make}}}")
+        items.append(
+            f"{{id: {_js(item_id)}, name: {_js(layer.layer_name)}, show: {_js(bool(layer.show))}, "
+            f"layer: {make}}}"
+        )
     items.append(f"{{id: 'legend', control: (function(map) {{\n{legend_js}\nreturn c;\n}})(map)}}")
     build = "function(map, rm) {\nreturn [\n" + ",\n".join(items) + "\n];\n}"
     key = hashlib.sha256(build.encode()).hexdigest()[:16]

@@ -129,7 +129,9 @@ class _ScriptLayer(Layer):
         parent: Any = self._parent
         if self.show:
             self.add_child(
-                ElementAddToElement(element_name=self.get_name(), element_parent_name=parent.get_name()),
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=parent.get_name()
+                ),
                 name=self.get_name() + "_add",
             )
         _render_script(self, kwargs)

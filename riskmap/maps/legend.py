@@ -1,5 +1,4 @@
-"""The legend: the level rule in force and its thresholds, counts per level, colour ramps.
-"""
+"""The legend: the level rule in force and its thresholds, counts per level, colour ramps."""
 
 from __future__ import annotations
 
@@ -23,17 +22,35 @@ def _level_thresholds(levels_cfg: Any, lang: str) -> tuple[dict[int, str], str]:
     if rule == "quantiles":
         q = [round(100 * v) for v in levels_cfg.quantiles]
         if lang == "en":
-            thr = {1: f"lowest {q[0]}%", 2: f"{q[0]}–{q[1]}%", 3: f"{q[1]}–{q[2]}%", 4: f"top {100 - q[2]}%"}
+            thr = {
+                1: f"lowest {q[0]}%",
+                2: f"{q[0]}–{q[1]}%",
+                3: f"{q[1]}–{q[2]}%",
+                4: f"top {100 - q[2]}%",
+            }
         else:
-            thr = {1: f"最低 {q[0]}%", 2: f"{q[0]}–{q[1]}%", 3: f"{q[1]}–{q[2]}%", 4: f"最高 {100 - q[2]}%"}
+            thr = {
+                1: f"最低 {q[0]}%",
+                2: f"{q[0]}–{q[1]}%",
+                3: f"{q[1]}–{q[2]}%",
+                4: f"最高 {100 - q[2]}%",
+            }
         return thr, _t("method_quantiles", lang)
     if rule == "natural_breaks":
         return {}, _t("method_natural_breaks", lang)
-    return {lv.rank: f"R {lv.matrix_min}–{lv.matrix_max}" for lv in LEVELS}, _t("method_matrix", lang)
+    return {lv.rank: f"R {lv.matrix_min}–{lv.matrix_max}" for lv in LEVELS}, _t(
+        "method_matrix", lang
+    )
 
 
 def _legend_html(
-    cells: gpd.GeoDataFrame, view: str, lang: str, levels_cfg: Any, *, cell_size: float, index: CellIndex
+    cells: gpd.GeoDataFrame,
+    view: str,
+    lang: str,
+    levels_cfg: Any,
+    *,
+    cell_size: float,
+    index: CellIndex,
 ) -> str:
     grid_text = (
         f"{_t('grid', lang)} {cell_size:,.0f} m · {len(cells):,} {_t('cells', lang)}"
@@ -45,7 +62,11 @@ def _legend_html(
         counts = cells["level_rank"].value_counts()
         rows = []
         for lv in reversed(LEVELS):
-            label = f"{lv.zh}（{lv.color_name_zh}）" if lang != "en" else f"{lv.en} ({lv.color_name_en})"
+            label = (
+                f"{lv.zh}（{lv.color_name_zh}）"
+                if lang != "en"
+                else f"{lv.en} ({lv.color_name_en})"
+            )
             rows.append(
                 f'<div class="rm-row"><span class="rm-sw" style="background:{lv.color}"></span>'
                 f'<span class="rm-name">{_e(label)}</span>'

@@ -50,7 +50,9 @@ class CellIndex:
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Weight-free things derived from the cells (position raster, footprint), built once."""
 
-    def squares(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def squares(
+        self, x: npt.ArrayLike, y: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Grid column and row of working-CRS points (square grids only)."""
         if self.cell_size is None:
             raise ValueError("the cells are not a square grid")
@@ -59,7 +61,9 @@ class CellIndex:
         row = np.floor((np.asarray(y, dtype=float) - self.origin[1]) / s).astype(np.int64)
         return col, row
 
-    def positions(self, x: npt.ArrayLike, y: npt.ArrayLike, *, exact: bool = True) -> npt.NDArray[np.intp]:
+    def positions(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, *, exact: bool = True
+    ) -> npt.NDArray[np.intp]:
         """Row positions of the cells containing working-CRS points; -1 where none.
 
         Parameters
@@ -90,14 +94,20 @@ class CellIndex:
         key = c * self._span + r
         j = np.searchsorted(self._keys, key)
         j = np.clip(j, 0, max(len(self._keys) - 1, 0))
-        hit = inside & (len(self._keys) > 0) & (self._keys[j] == key) if len(self._keys) else inside & False
+        hit = (
+            inside & (len(self._keys) > 0) & (self._keys[j] == key)
+            if len(self._keys)
+            else inside & False
+        )
         sub = np.where(hit, self._order[j] if len(self._keys) else -1, -1).astype(np.intp)
         if exact and hit.any():
             check = hit.copy()
             if self._partial is not None:
                 check[hit] = self._partial[sub[hit]]
             if check.any():
-                ok = shapely.intersects_xy(self.geometry[sub[check]], xa[finite][check], ya[finite][check])
+                ok = shapely.intersects_xy(
+                    self.geometry[sub[check]], xa[finite][check], ya[finite][check]
+                )
                 tmp = sub[check]
                 tmp[~ok] = -1
                 sub[check] = tmp
@@ -140,7 +150,11 @@ def build_cell_index(cells: Any, cell_size: float | None = None) -> CellIndex:
     bounds = shapely.bounds(geoms)
     w = bounds[:, 2] - bounds[:, 0]
     h = bounds[:, 3] - bounds[:, 1]
-    s = float(cell_size) if cell_size else (float(np.nanmax(np.maximum(w, h))) if len(geoms) else 0.0)
+    s = (
+        float(cell_size)
+        if cell_size
+        else (float(np.nanmax(np.maximum(w, h))) if len(geoms) else 0.0)
+    )
     tol = max(s * 1e-6, 1e-6)
     full = (np.abs(w - s) <= tol) & (np.abs(h - s) <= tol)
     if full.any():
@@ -148,11 +162,23 @@ def build_cell_index(cells: Any, cell_size: float | None = None) -> CellIndex:
         full_idx = np.flatnonzero(full)[area_ok]
     else:
         full_idx = np.array([], dtype=np.intp)
-    square = s > 0 and len(full_idx) > 0 and bool(np.all(w <= s + tol)) and bool(np.all(h <= s + tol))
+    square = (
+        s > 0 and len(full_idx) > 0 and bool(np.all(w <= s + tol)) and bool(np.all(h <= s + tol))
+    )
     empty_i = np.zeros(0, dtype=np.int64)
     if not square:
-        return CellIndex(crs, ids, geoms, None, (0.0, 0.0), empty_i, np.zeros(0, np.intp), (0, 0), 1,
-                         shapely.STRtree(geoms))
+        return CellIndex(
+            crs,
+            ids,
+            geoms,
+            None,
+            (0.0, 0.0),
+            empty_i,
+            np.zeros(0, np.intp),
+            (0, 0),
+            1,
+            shapely.STRtree(geoms),
+        )
     ox = float(bounds[full_idx[0], 0] % s)
     oy = float(bounds[full_idx[0], 1] % s)
     cx = (bounds[:, 0] + bounds[:, 2]) / 2
@@ -164,10 +190,14 @@ def build_cell_index(cells: Any, cell_size: float | None = None) -> CellIndex:
     keys = (col - lo[0]) * span + (row - lo[1])
     order = np.argsort(keys, kind="stable")
     partial = shapely.area(geoms) < s * s * (1 - 1e-6)
-    return CellIndex(crs, ids, geoms, s, (ox, oy), keys[order], order.astype(np.intp), lo, span, None, partial)
+    return CellIndex(
+        crs, ids, geoms, s, (ox, oy), keys[order], order.astype(np.intp), lo, span, None, partial
+    )
 
 
-def _display_to_working(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: pyproj.CRS, basemap: str) -> tuple[np.ndarray, np.ndarray]:
+def _display_to_working(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, crs: pyproj.CRS, basemap: str
+) -> tuple[np.ndarray, np.ndarray]:
     lon_a = np.asarray(lon, dtype=float)
     lat_a = np.asarray(lat, dtype=float)
     if basemap == "amap":

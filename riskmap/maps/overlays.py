@@ -58,7 +58,9 @@ def _escaped(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).map(html.escape)
 
 
-def _point_xy(gdf: gpd.GeoDataFrame, display: _Display) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _point_xy(
+    gdf: gpd.GeoDataFrame, display: _Display
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Display lon/lat of each feature (a point on the surface of non-points); valid mask."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -96,8 +98,16 @@ class _Points:
             self.palette.append(hex_colour)
         return self.palette.index(hex_colour)
 
-    def add(self, lon: np.ndarray, lat: np.ndarray, colours: np.ndarray, radius: np.ndarray,
-            tips: pd.Series, *, metres: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        colours: np.ndarray,
+        radius: np.ndarray,
+        tips: pd.Series,
+        *,
+        metres: np.ndarray | None = None,
+    ) -> None:
         self.x.append(lon)
         self.y.append(lat)
         self.c.append(colours)
@@ -152,7 +162,8 @@ def _collect_points(
             colours = gdf[colour_by].astype(str).map(codes).fillna(base).to_numpy(dtype=int)
         if size_by_intensity and lyr.kind.intensity is not None:
             rule = lyr.kind.intensity
-            top = rule.max if rule.max is not None else max([rule.default, *list(rule.values.values())])  # noqa: PD011
+            categories = list(rule.values.values())  # noqa: PD011  (a dict, not a frame)
+            top = rule.max if rule.max is not None else max([rule.default, *categories])
             inten = rule_values(rule, gdf)
             radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
         else:
@@ -182,7 +193,9 @@ def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
     return _ScriptLayer(body, name, show=show)
 
 
-def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_ScriptLayer], bool]:
+def _point_overlays(
+    data: Any, display: _Display, lang: str, shown: set[str]
+) -> tuple[list[_ScriptLayer], bool]:
     """Every point overlay the project's layers allow; and whether clustering is used."""
     out: list[_ScriptLayer] = []
     clustered = False
@@ -190,34 +203,75 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
 
     shelters = data.by_kind("shelter")
     if shelters:
+
         def _shelter_extra(g: pd.DataFrame) -> pd.Series:
-            typ = g["type"].fillna("").astype(str) if "type" in g else pd.Series([""] * len(g), index=g.index)
+            typ = (
+                g["type"].fillna("").astype(str)
+                if "type" in g
+                else pd.Series([""] * len(g), index=g.index)
+            )
             area = pd.to_numeric(g["area_m2"], errors="coerce") if "area_m2" in g else None
             if area is None:
                 return typ
-            return typ + " · " + _t("area", lang) + " " + area.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} m²")
+            return (
+                typ
+                + " · "
+                + _t("area", lang)
+                + " "
+                + area.map(lambda v: "" if pd.isna(v) else f"{v:,.0f} m²")
+            )
 
-        pts = _collect_points(shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
-                              extra=_shelter_extra)
+        pts = _collect_points(
+            shelters,
+            display,
+            lang,
+            colour_by="type",
+            colour_map=_SHELTER_COLORS,
+            extra=_shelter_extra,
+        )
         if len(pts):
-            out.append(_points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=False))
+            out.append(
+                _points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=False)
+            )
             radius_by_type = dict(method.shelter_radius_m)
             default_r = max(radius_by_type.values()) if radius_by_type else 500.0
             circ = _collect_points(
-                shelters, display, lang, colour_by="type", colour_map=_SHELTER_COLORS,
-                metres=lambda g: (g["type"].astype(str).map(radius_by_type).astype(float).fillna(default_r).to_numpy()
-                                  if "type" in g else np.full(len(g), default_r)),
+                shelters,
+                display,
+                lang,
+                colour_by="type",
+                colour_map=_SHELTER_COLORS,
+                metres=lambda g: (
+                    g["type"]
+                    .astype(str)
+                    .map(radius_by_type)
+                    .astype(float)
+                    .fillna(default_r)
+                    .to_numpy()
+                    if "type" in g
+                    else np.full(len(g), default_r)
+                ),
             )
-            out.append(_circles_layer(circ, _t("shelter_radius", lang), show="shelter_radius" in shown))
+            out.append(
+                _circles_layer(circ, _t("shelter_radius", lang), show="shelter_radius" in shown)
+            )
 
     fire = data.by_kind("fire_station")
     if fire:
         pts = _collect_points(fire, display, lang, extra=lambda g: g.get("class", None))
         if len(pts):
-            out.append(_points_layer(pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False))
+            out.append(
+                _points_layer(
+                    pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False
+                )
+            )
             reach = fire_reach_m(method)
             circ = _collect_points(fire, display, lang, metres=lambda g: np.full(len(g), reach))
-            label = f"{_t('fire_reach', lang)}（{_t('radius', lang)} {reach:,.0f} m）" if lang != "en" else f"{_t('fire_reach', lang)} ({_t('radius', lang)} {reach:,.0f} m)"
+            label = (
+                f"{_t('fire_reach', lang)}（{_t('radius', lang)} {reach:,.0f} m）"
+                if lang != "en"
+                else f"{_t('fire_reach', lang)} ({_t('radius', lang)} {reach:,.0f} m)"
+            )
             out.append(_circles_layer(circ, label, show="fire_reach" in shown))
 
     for key, kind, cluster in (
@@ -238,11 +292,16 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
     point_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "kernel"]
     if point_hazards:
         pts = _collect_points(
-            point_hazards, display, lang, size_by_intensity=True,
+            point_hazards,
+            display,
+            lang,
+            size_by_intensity=True,
             extra=lambda g: g.get("grade", None),
         )
         if len(pts):
-            out.append(_points_layer(pts, _t("hazards", lang), show="hazards" in shown, cluster=True))
+            out.append(
+                _points_layer(pts, _t("hazards", lang), show="hazards" in shown, cluster=True)
+            )
             clustered = True
     area_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "overlap"]
     if area_hazards:
@@ -250,24 +309,43 @@ def _point_overlays(data: Any, display: _Display, lang: str, shown: set[str]) ->
 
     hidden = data.by_kind("hidden_hazard")
     if hidden:
+
         def _open(g: pd.DataFrame) -> pd.Series:
             if "status" not in g:
                 return pd.Series(True, index=g.index)
             return ~g["status"].astype(str).isin(_CLOSED_STATUSES)
 
         def _hidden_extra(g: pd.DataFrame) -> pd.Series:
-            grade = g["grade"].fillna("").astype(str) if "grade" in g else pd.Series([""] * len(g), index=g.index)
+            grade = (
+                g["grade"].fillna("").astype(str)
+                if "grade" in g
+                else pd.Series([""] * len(g), index=g.index)
+            )
             status = g["status"].fillna("").astype(str) if "status" in g else ""
             return grade + " · " + status
 
-        pts = _collect_points(hidden, display, lang, colour_by="status", colour_map=_HIDDEN_STATUS_COLORS,
-                              size_by_intensity=True, keep=_open, extra=_hidden_extra)
+        pts = _collect_points(
+            hidden,
+            display,
+            lang,
+            colour_by="status",
+            colour_map=_HIDDEN_STATUS_COLORS,
+            size_by_intensity=True,
+            keep=_open,
+            extra=_hidden_extra,
+        )
         if len(pts):
-            out.append(_points_layer(pts, _t("hidden_hazards", lang), show="hidden_hazards" in shown, cluster=False))
+            out.append(
+                _points_layer(
+                    pts, _t("hidden_hazards", lang), show="hidden_hazards" in shown, cluster=False
+                )
+            )
     return out, clustered
 
 
-def _areas_layer(layers: Sequence[Any], display: _Display, lang: str, *, show: bool) -> _ScriptLayer:
+def _areas_layer(
+    layers: Sequence[Any], display: _Display, lang: str, *, show: bool
+) -> _ScriptLayer:
     groups = []
     for lyr in layers:  # a handful of layers
         geoms = np.asarray(lyr.gdf.geometry.values, dtype=object)
@@ -276,8 +354,13 @@ def _areas_layer(layers: Sequence[Any], display: _Display, lang: str, *, show: b
             lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # (multi)linestrings
             geoms = np.where(lines, shapely.buffer(geoms, lyr.kind.buffer_m), geoms)
         shown = display.geoms(shapely.simplify(geoms, 20.0))
-        groups.append({"c": lyr.kind.style.color, "n": html.escape(lyr.kind.name.get(lang)),
-                       "g": json.loads(_geojson_array(shown))})
+        groups.append(
+            {
+                "c": lyr.kind.style.color,
+                "n": html.escape(lyr.kind.name.get(lang)),
+                "g": json.loads(_geojson_array(shown)),
+            }
+        )
     body = f"""
 var d = {_js(groups)}, layer = L.featureGroup();
 d.forEach(function(grp) {{
@@ -298,7 +381,9 @@ def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _
     lines = display.geoms(shapely.boundary(simple))
     label_pts = shapely.point_on_surface(geoms)
     lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
-    names = _escaped(d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))).tolist()
+    names = _escaped(
+        d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))
+    ).tolist()
     data_js = {
         "e": _encode_shapes(lines, polygons=False),
         "x": np.round(lon, _COORD_DIGITS).tolist(),
@@ -351,7 +436,9 @@ _OVERLAY_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, list[_Part], bool]] = Or
 _OVERLAY_CACHE_SIZE = 8
 
 
-def _data_overlays(data: Any, display: _Display, lang: str, shown: set[str]) -> tuple[list[_Part], bool]:
+def _data_overlays(
+    data: Any, display: _Display, lang: str, shown: set[str]
+) -> tuple[list[_Part], bool]:
     """Boundary, districts and point overlays of ``data``.
 
     They ignore the scores, so they are kept for the same ``data`` object (a Study's data

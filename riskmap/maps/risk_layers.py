@@ -113,12 +113,20 @@ def _footprint(index: CellIndex) -> Any:
     hit = index._cache.get("footprint")
     if hit is None:
         raster, x0, y0 = _position_raster(index)
-        partial = index._partial if index._partial is not None else np.zeros(len(index.geometry), bool)
+        partial = (
+            index._partial if index._partial is not None else np.zeros(len(index.geometry), bool)
+        )
         whole = raster >= 0
         whole[whole] = ~partial[raster[whole]]
         region = _raster_region(whole, x0, y0, float(index.cell_size or 0.0))
         clipped = index.geometry[partial]
-        hit = _polygonal(shapely.union_all(np.concatenate([np.array([region], dtype=object), clipped]))) if len(clipped) else region
+        hit = (
+            _polygonal(
+                shapely.union_all(np.concatenate([np.array([region], dtype=object), clipped]))
+            )
+            if len(clipped)
+            else region
+        )
         index._cache["footprint"] = hit
     return hit
 
@@ -154,7 +162,10 @@ def _level_regions(
 
 
 def _dissolve_levels(
-    geoms: npt.NDArray[np.object_], ranks: npt.NDArray[np.int64], cell_size: float, diag: float,
+    geoms: npt.NDArray[np.object_],
+    ranks: npt.NDArray[np.int64],
+    cell_size: float,
+    diag: float,
     index: CellIndex,
 ) -> tuple[list[int], npt.NDArray[np.object_]]:
     """Nested level regions (cells of level >= k) for each level k present, simplified.
@@ -233,12 +244,18 @@ def _inverse_mercator_y(y: npt.ArrayLike) -> np.ndarray:
     return np.degrees(2 * np.arctan(np.exp(np.asarray(y, dtype=float))) - np.pi / 2)
 
 
-def _display_bounds(cells: gpd.GeoDataFrame, display: _Display) -> tuple[float, float, float, float]:
+def _display_bounds(
+    cells: gpd.GeoDataFrame, display: _Display
+) -> tuple[float, float, float, float]:
     """West, south, east, north of the cells' extent as drawn (edges densified)."""
     minx, miny, maxx, maxy = cells.total_bounds
     t = np.linspace(0, 1, 33)
-    xs = np.concatenate([minx + (maxx - minx) * t, np.full(33, maxx), maxx - (maxx - minx) * t, np.full(33, minx)])
-    ys = np.concatenate([np.full(33, miny), miny + (maxy - miny) * t, np.full(33, maxy), maxy - (maxy - miny) * t])
+    xs = np.concatenate(
+        [minx + (maxx - minx) * t, np.full(33, maxx), maxx - (maxx - minx) * t, np.full(33, minx)]
+    )
+    ys = np.concatenate(
+        [np.full(33, miny), miny + (maxy - miny) * t, np.full(33, maxy), maxy - (maxy - miny) * t]
+    )
     lon, lat = display.xy(xs, ys)
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
@@ -303,7 +320,13 @@ def _png_data_url(grid: np.ndarray, vmin: float, vmax: float, cmap_name: str) ->
 
 
 def _image_layer(
-    cells: gpd.GeoDataFrame, view: str, index: CellIndex, display: _Display, *, cell_size: float, lang: str
+    cells: gpd.GeoDataFrame,
+    view: str,
+    index: CellIndex,
+    display: _Display,
+    *,
+    cell_size: float,
+    lang: str,
 ) -> _ScriptLayer:
     values = pd.to_numeric(cells[view], errors="coerce").to_numpy(dtype=float)
     bounds = _display_bounds(cells, display)
@@ -318,7 +341,9 @@ return L.imageOverlay({_js(url)}, [[{south:.6f}, {west:.6f}], [{north:.6f}, {eas
     return _ScriptLayer(body, _t(view, lang), show=True)
 
 
-def _detail_cells(cells: gpd.GeoDataFrame, max_cells: int, min_level: int) -> tuple[npt.NDArray[np.intp], int]:
+def _detail_cells(
+    cells: gpd.GeoDataFrame, max_cells: int, min_level: int
+) -> tuple[npt.NDArray[np.intp], int]:
     """Row positions of the detail cells (level >= ``min_level``, highest scores first,
     at most ``max_cells``) and how many cells were eligible."""
     if max_cells <= 0 or len(cells) == 0:
@@ -331,7 +356,13 @@ def _detail_cells(cells: gpd.GeoDataFrame, max_cells: int, min_level: int) -> tu
 
 
 def _detail_layer(
-    cells: gpd.GeoDataFrame, display: _Display, max_cells: int, min_level: int, lang: str, *, show: bool
+    cells: gpd.GeoDataFrame,
+    display: _Display,
+    max_cells: int,
+    min_level: int,
+    lang: str,
+    *,
+    show: bool,
 ) -> _ScriptLayer | None:
     top, eligible = _detail_cells(cells, max_cells, min_level)
     n = len(top)
@@ -360,7 +391,9 @@ def _detail_layer(
     origin = centre.min(axis=0)
     deltas = q - centre[owner_q]
     stream, shapes = _encode_rings(centre - origin, deltas, counts)
-    ranks = sub["level_rank"].to_numpy(dtype=np.int64) if "level_rank" in sub else np.ones(n, np.int64)
+    ranks = (
+        sub["level_rank"].to_numpy(dtype=np.int64) if "level_rank" in sub else np.ones(n, np.int64)
+    )
     data = {
         "o": origin.tolist(),
         "g": stream.tolist(),
@@ -375,5 +408,6 @@ def _detail_layer(
     body = f"var d = {_js(data)};\nreturn rm.cells(L.featureGroup(), d);"
     lowest = LEVELS[min(max(min_level, 1), 4) - 1]
     label = _t("detail_top" if n < eligible else "detail", lang).format(
-        n=f"{n:,}", level=lowest.name(lang))
+        n=f"{n:,}", level=lowest.name(lang)
+    )
     return _ScriptLayer(body, label, show=show)

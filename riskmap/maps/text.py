@@ -9,9 +9,7 @@ import json
 
 from riskmap.config.catalogue import LABELS
 
-AMAP_TILES = (
-    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
-)
+AMAP_TILES = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -74,12 +72,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "method_breaks": ("按风险值断点分级", "Classed by risk-score breaks"),
     "method_quantiles": ("按风险值分位数分级", "Classed by risk-score quantiles"),
-    "method_natural_breaks": ("按风险值自然断点分级", "Classed by natural breaks of the risk score"),
+    "method_natural_breaks": (
+        "按风险值自然断点分级",
+        "Classed by natural breaks of the risk score",
+    ),
     "cells": ("格", "cells"),
     "grid": ("网格", "Grid"),
     "cell": ("网格", "Cell"),
     "detail": ("重点网格（{level}及以上，{n} 个）", "Detail cells ({level} and above, {n})"),
-    "detail_top": ("重点网格（{level}及以上风险值最高 {n} 个）", "Detail cells ({level} and above, top {n} by risk score)"),
+    "detail_top": (
+        "重点网格（{level}及以上风险值最高 {n} 个）",
+        "Detail cells ({level} and above, top {n} by risk score)",
+    ),
     "boundary": ("市界", "City boundary"),
     "area": ("有效面积", "Effective area"),
     "radius": ("半径", "radius"),

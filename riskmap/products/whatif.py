@@ -34,7 +34,17 @@ SHELTER_TYPES: tuple[str, ...] = ("紧急", "固定", "中心")
 STATION_CLASSES: tuple[str, ...] = ("一级", "二级", "特勤", "小型")
 DEFAULT_STATION_CLASS = "一级"
 
-CSV_COLUMNS: tuple[str, ...] = ("kind", "id", "name", "lon", "lat", "type", "class", "area_m2", "capacity")
+CSV_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "id",
+    "name",
+    "lon",
+    "lat",
+    "type",
+    "class",
+    "area_m2",
+    "capacity",
+)
 """Columns of a proposals CSV, as written by :func:`export_proposals`."""
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -49,8 +59,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "capacity": ("capacity", "可容纳人数", "容纳人数"),
 }
 _KIND_WORDS: dict[str, str] = {
-    "shelter": "shelter", "避难场所": "shelter", "应急避难场所": "shelter",
-    "fire_station": "fire_station", "fire station": "fire_station", "消防站": "fire_station",
+    "shelter": "shelter",
+    "避难场所": "shelter",
+    "应急避难场所": "shelter",
+    "fire_station": "fire_station",
+    "fire station": "fire_station",
+    "消防站": "fire_station",
 }
 
 
@@ -83,9 +97,15 @@ class Proposal:
     def to_record(self) -> dict[str, Any]:
         """A plain record with the CSV column names (``class`` for the station class)."""
         return {
-            "kind": self.kind, "id": self.id or "", "name": self.name, "lon": self.lon, "lat": self.lat,
-            "type": self.type or "", "class": self.station_class or "",
-            "area_m2": self.area_m2, "capacity": self.capacity,
+            "kind": self.kind,
+            "id": self.id or "",
+            "name": self.name,
+            "lon": self.lon,
+            "lat": self.lat,
+            "type": self.type or "",
+            "class": self.station_class or "",
+            "area_m2": self.area_m2,
+            "capacity": self.capacity,
         }
 
 
@@ -174,22 +194,42 @@ def _check_record(
     col = dict(headers or {})
 
     def problem(code: str, column: str, message: str, hint: str = "") -> Problem:
-        return Problem("error", code, message, hint, file=file, row=row, column=col.get(column, column))
+        return Problem(
+            "error", code, message, hint, file=file, row=row, column=col.get(column, column)
+        )
 
     problems: list[Problem] = []
     kind_raw = str(rec.get("kind", "") or "").strip()
     kind = _KIND_WORDS.get(kind_raw.lower(), _KIND_WORDS.get(kind_raw))
     if kind is None:
-        problems.append(problem("bad_value", "kind", f"kind '{kind_raw}' is not a proposal kind",
-                                "use 'shelter' (避难场所) or 'fire_station' (消防站)"))
+        problems.append(
+            problem(
+                "bad_value",
+                "kind",
+                f"kind '{kind_raw}' is not a proposal kind",
+                "use 'shelter' (避难场所) or 'fire_station' (消防站)",
+            )
+        )
     lon = _number(rec.get("lon")) if _present(rec.get("lon")) else None
     lat = _number(rec.get("lat")) if _present(rec.get("lat")) else None
     if lon is None or not -180 <= lon <= 180:
-        problems.append(problem("bad_coordinate", "lon", f"longitude '{rec.get('lon')}' is not a number "
-                                "in -180..180", "give WGS84 degrees, e.g. 114.30"))
+        problems.append(
+            problem(
+                "bad_coordinate",
+                "lon",
+                f"longitude '{rec.get('lon')}' is not a number in -180..180",
+                "give WGS84 degrees, e.g. 114.30",
+            )
+        )
     if lat is None or not -90 <= lat <= 90:
-        problems.append(problem("bad_coordinate", "lat", f"latitude '{rec.get('lat')}' is not a number "
-                                "in -90..90", "give WGS84 degrees, e.g. 30.59"))
+        problems.append(
+            problem(
+                "bad_coordinate",
+                "lat",
+                f"latitude '{rec.get('lat')}' is not a number in -90..90",
+                "give WGS84 degrees, e.g. 30.59",
+            )
+        )
     name = str(rec.get("name") or "").strip() if _present(rec.get("name")) else ""
     pid = str(rec.get("id")).strip() if _present(rec.get("id")) else None
     stype = str(rec.get("type")).strip() if _present(rec.get("type")) else None
@@ -197,32 +237,60 @@ def _check_record(
     area = capacity = None
     if kind == "shelter":
         if stype not in SHELTER_TYPES:
-            problems.append(problem("bad_value", "type", f"shelter type '{stype or ''}' is not one of "
-                                    f"{'/'.join(SHELTER_TYPES)}", "紧急 immediate, 固定 fixed, 中心 central"))
+            problems.append(
+                problem(
+                    "bad_value",
+                    "type",
+                    f"shelter type '{stype or ''}' is not one of {'/'.join(SHELTER_TYPES)}",
+                    "紧急 immediate, 固定 fixed, 中心 central",
+                )
+            )
         area = _number(rec.get("area_m2")) if _present(rec.get("area_m2")) else None
         if area is None or area <= 0:
-            problems.append(problem("bad_value", "area_m2", f"effective area '{rec.get('area_m2', '')}' "
-                                    "must be a number above 0", "square metres of usable shelter area"))
+            problems.append(
+                problem(
+                    "bad_value",
+                    "area_m2",
+                    f"effective area '{rec.get('area_m2', '')}' must be a number above 0",
+                    "square metres of usable shelter area",
+                )
+            )
         if _present(rec.get("capacity")):
             capacity = _number(rec.get("capacity"))
             if capacity is None or capacity < 0:
-                problems.append(problem("bad_value", "capacity", f"capacity '{rec.get('capacity')}' must "
-                                        "be a number of people, 0 or more", "leave it empty to use "
-                                        "area / 1.5 m² per person"))
+                problems.append(
+                    problem(
+                        "bad_value",
+                        "capacity",
+                        f"capacity '{rec.get('capacity')}' must be a number of people, 0 or more",
+                        "leave it empty to use area / 1.5 m² per person",
+                    )
+                )
                 capacity = None
     elif kind == "fire_station":
         if sclass is None:
             sclass = DEFAULT_STATION_CLASS
         elif sclass not in STATION_CLASSES:
-            problems.append(problem("bad_value", "class", f"station class '{sclass}' is not one of "
-                                    f"{'/'.join(STATION_CLASSES)}", "leave it empty for 一级"))
+            problems.append(
+                problem(
+                    "bad_value",
+                    "class",
+                    f"station class '{sclass}' is not one of {'/'.join(STATION_CLASSES)}",
+                    "leave it empty for 一级",
+                )
+            )
     if problems or kind is None or lon is None or lat is None:
         return None, problems
     return Proposal(
-        kind=kind, lon=lon, lat=lat, name=name,
+        kind=kind,
+        lon=lon,
+        lat=lat,
+        name=name,
         type=stype if kind == "shelter" else None,
         station_class=sclass if kind == "fire_station" else None,
-        area_m2=area, capacity=capacity, id=pid,
+        area_m2=area,
+        capacity=capacity,
+        id=pid,
     ), []
 
 
@@ -264,7 +332,9 @@ def proposals_from_csv(path: str | Path) -> list[Proposal]:
     try:
         df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        report = ValidationReport([Problem("error", "bad_file", f"not a readable CSV: {exc}", file=p.name)])
+        report = ValidationReport(
+            [Problem("error", "bad_file", f"not a readable CSV: {exc}", file=p.name)]
+        )
         raise LayerDataError(f"{p.name}: not a readable CSV", report) from None
     headers: dict[str, str] = {}
     for canonical, aliases in _ALIASES.items():
@@ -274,11 +344,19 @@ def proposals_from_csv(path: str | Path) -> list[Proposal]:
                 break
     missing = [c for c in ("kind", "lon", "lat") if c not in headers]
     if missing:
-        report = ValidationReport([
-            Problem("error", "missing_column", f"column '{c}' is missing", f"add a column '{c}'"
-                    f" (or {'/'.join(_ALIASES[c][1:])})", file=p.name, row=1)
-            for c in missing
-        ])
+        report = ValidationReport(
+            [
+                Problem(
+                    "error",
+                    "missing_column",
+                    f"column '{c}' is missing",
+                    f"add a column '{c}' (or {'/'.join(_ALIASES[c][1:])})",
+                    file=p.name,
+                    row=1,
+                )
+                for c in missing
+            ]
+        )
         raise LayerDataError(f"{p.name}: missing column(s) {', '.join(missing)}", report)
     report = ValidationReport()
     out: list[Proposal] = []
@@ -317,13 +395,16 @@ def export_proposals(proposals: Iterable[Proposal | Mapping[str, Any]], path: st
     elif suffix in {".geojson", ".json"}:
         gdf = gpd.GeoDataFrame(
             df.drop(columns=["lon", "lat"]),
-            geometry=shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)) if len(df)
+            geometry=shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float))
+            if len(df)
             else gpd.GeoSeries([], crs="EPSG:4326"),
             crs="EPSG:4326",
         )
         p.write_text(gdf.to_json(ensure_ascii=False, drop_id=True), encoding="utf-8")
     else:
-        raise ValueError(f"export_proposals: unsupported file type '{p.suffix}' (use .csv or .geojson)")
+        raise ValueError(
+            f"export_proposals: unsupported file type '{p.suffix}' (use .csv or .geojson)"
+        )
     return p
 
 
@@ -331,7 +412,9 @@ def export_proposals(proposals: Iterable[Proposal | Mapping[str, Any]], path: st
 # applying proposals
 
 
-def apply_proposals(data: ProjectData, proposals: Iterable[Proposal | Mapping[str, Any]]) -> ProjectData:
+def apply_proposals(
+    data: ProjectData, proposals: Iterable[Proposal | Mapping[str, Any]]
+) -> ProjectData:
     """A new ProjectData with the proposals added to the shelter / fire-station layers.
 
     Proposed features get ``proposed=True`` (existing features of the changed layers
@@ -360,15 +443,24 @@ def apply_proposals(data: ProjectData, proposals: Iterable[Proposal | Mapping[st
     pts = shapely.points(np.asarray(x), np.asarray(y))
     inside = shapely.covers(data.boundary, pts)
     if not inside.all():
-        report = ValidationReport([
-            Problem("error", "outside_boundary", f"proposal '{props[i].name or i + 1}' at "
+        report = ValidationReport(
+            [
+                Problem(
+                    "error",
+                    "outside_boundary",
+                    f"proposal '{props[i].name or i + 1}' at "
                     f"{props[i].lon:.5f}, {props[i].lat:.5f} lies outside the city boundary",
-                    "check the coordinates (WGS84 longitude, latitude)", row=int(i) + 1)
-            for i in np.flatnonzero(~inside)
-        ])
+                    "check the coordinates (WGS84 longitude, latitude)",
+                    row=int(i) + 1,
+                )
+                for i in np.flatnonzero(~inside)
+            ]
+        )
         raise LayerDataError("proposals outside the city boundary", report)
 
-    taken = {str(v) for lyr in data.layers.values() for v in lyr.gdf["id"]} if data.layers else set()
+    taken = (
+        {str(v) for lyr in data.layers.values() for v in lyr.gdf["id"]} if data.layers else set()
+    )
     ids: list[str] = []
     n = 0
     for prop in props:
@@ -385,20 +477,25 @@ def apply_proposals(data: ProjectData, proposals: Iterable[Proposal | Mapping[st
         sel = [i for i, prop in enumerate(props) if prop.kind == kind]
         if not sel:
             continue
-        new = _proposal_frame(kind, [props[i] for i in sel], [ids[i] for i in sel], pts[sel], data.crs)
+        new = _proposal_frame(
+            kind, [props[i] for i in sel], [ids[i] for i in sel], pts[sel], data.crs
+        )
         existing = data.by_kind(kind)
         if existing:
             layer = existing[0]
             old = layer.gdf.copy()
             old["proposed"] = _proposed_flags(old)
-            gdf = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry",
-                                   crs=data.crs)
+            gdf = gpd.GeoDataFrame(
+                pd.concat([old, new], ignore_index=True), geometry="geometry", crs=data.crs
+            )
             extra[layer.name] = replace(layer, gdf=gdf)
         else:
             if kind not in data.kinds:
                 raise LayerDataError(f"layer kind '{kind}' is not known to this project")
             binding = LayerBinding(name=f"proposed_{kind}", kind=kind, path="")
-            extra[binding.name] = Layer(binding=binding, kind=data.kinds[kind], gdf=new, source=None)
+            extra[binding.name] = Layer(
+                binding=binding, kind=data.kinds[kind], gdf=new, source=None
+            )
     return data.with_layers(extra)
 
 
@@ -408,8 +505,9 @@ def _proposed_flags(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.zeros(len(gdf), dtype=bool)
 
 
-def _proposal_frame(kind: str, props: list[Proposal], ids: list[str], pts: np.ndarray,
-                    crs: Any) -> gpd.GeoDataFrame:
+def _proposal_frame(
+    kind: str, props: list[Proposal], ids: list[str], pts: np.ndarray, crs: Any
+) -> gpd.GeoDataFrame:
     cols: dict[str, Any] = {
         "id": ids,
         "name": [p.name or pid for p, pid in zip(props, ids, strict=True)],
@@ -439,8 +537,11 @@ def proposals_of(data: ProjectData) -> gpd.GeoDataFrame:
     ]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return gpd.GeoDataFrame({"id": [], "layer": [], "kind": []},
-                                geometry=gpd.GeoSeries([], crs=data.crs), crs=data.crs)
+        return gpd.GeoDataFrame(
+            {"id": [], "layer": [], "kind": []},
+            geometry=gpd.GeoSeries([], crs=data.crs),
+            crs=data.crs,
+        )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=data.crs)
 
 
@@ -478,8 +579,12 @@ def compare(
 def _indicator_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     keys = ["id", "scope"]
     info = ["name_zh", "name_en", "district", "unit", "target", "comparison"]
-    b = before[[*keys, *info, "value", "passed"]].rename(columns={"value": "before", "passed": "passed_before"})
-    a = after[[*keys, *info, "value", "passed"]].rename(columns={"value": "after", "passed": "passed_after"})
+    b = before[[*keys, *info, "value", "passed"]].rename(
+        columns={"value": "before", "passed": "passed_before"}
+    )
+    a = after[[*keys, *info, "value", "passed"]].rename(
+        columns={"value": "after", "passed": "passed_after"}
+    )
     m = b.merge(a, on=keys, how="outer", suffixes=("", "_a"))
     for c in info:
         m[c] = m[c].where(m[c].notna(), m[f"{c}_a"])
@@ -489,42 +594,81 @@ def _indicator_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFram
     change = m["change"].to_numpy(float)
     better = np.where(higher.to_numpy(), change > 0, change < 0)
     valid = np.isfinite(change) & (np.abs(change) > 1e-12)
-    m["better"] = pd.Series([bool(x) if v else None for x, v in zip(better, valid, strict=True)],
-                            dtype=object)
+    m["better"] = pd.Series(
+        [bool(x) if v else None for x, v in zip(better, valid, strict=True)], dtype=object
+    )
     order = {k: i for i, k in enumerate(after["id"].drop_duplicates())}
     m["_o"] = m["id"].map(order).fillna(len(order))
     m["_s"] = m["scope"] != "city"
     m = m.sort_values(["_o", "_s", "scope"], kind="stable").drop(columns=["_o", "_s"])
-    return m[[*keys[:1], "name_zh", "name_en", "scope", "district", "unit", "target", "comparison",
-              "before", "after", "change", "passed_before", "passed_after", "better"]].reset_index(drop=True)
+    return m[
+        [
+            *keys[:1],
+            "name_zh",
+            "name_en",
+            "scope",
+            "district",
+            "unit",
+            "target",
+            "comparison",
+            "before",
+            "after",
+            "change",
+            "passed_before",
+            "passed_after",
+            "better",
+        ]
+    ].reset_index(drop=True)
 
 
 def _level_counts(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
     ranks = [lv.rank for lv in reversed(LEVELS)]
-    out = pd.DataFrame({
-        "level_rank": ranks,
-        "level": [lv.zh for lv in reversed(LEVELS)],
-        "level_en": [lv.en for lv in reversed(LEVELS)],
-    })
+    out = pd.DataFrame(
+        {
+            "level_rank": ranks,
+            "level": [lv.zh for lv in reversed(LEVELS)],
+            "level_en": [lv.en for lv in reversed(LEVELS)],
+        }
+    )
     for tag, cells in (("before", before), ("after", after)):
         rank = pd.to_numeric(cells["level_rank"], errors="coerce")
-        g = pd.DataFrame({
-            "rank": rank,
-            "n": 1,
-            "pop": pd.to_numeric(cells.get("population", 0.0), errors="coerce"),
-            "area": pd.to_numeric(cells.get("area_m2", 0.0), errors="coerce") / 1e6,
-        }).groupby("rank").sum()
+        g = (
+            pd.DataFrame(
+                {
+                    "rank": rank,
+                    "n": 1,
+                    "pop": pd.to_numeric(cells.get("population", 0.0), errors="coerce"),
+                    "area": pd.to_numeric(cells.get("area_m2", 0.0), errors="coerce") / 1e6,
+                }
+            )
+            .groupby("rank")
+            .sum()
+        )
         out[f"cells_{tag}"] = g["n"].reindex(ranks, fill_value=0).to_numpy(int)
         out[f"population_{tag}"] = g["pop"].reindex(ranks, fill_value=0.0).to_numpy(float)
         out[f"area_km2_{tag}"] = g["area"].reindex(ranks, fill_value=0.0).to_numpy(float)
     out["cells_change"] = out["cells_after"] - out["cells_before"]
-    return out[["level_rank", "level", "level_en", "cells_before", "cells_after", "cells_change",
-                "population_before", "population_after", "area_km2_before", "area_km2_after"]]
+    return out[
+        [
+            "level_rank",
+            "level",
+            "level_en",
+            "cells_before",
+            "cells_after",
+            "cells_change",
+            "population_before",
+            "population_after",
+            "area_km2_before",
+            "area_km2_after",
+        ]
+    ]
 
 
 def _changed_cells(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     b = before[["cell_id", "level_rank"]].rename(columns={"level_rank": "level_from"})
-    keep = [c for c in ("cell_id", "district", "adcode", "level_rank", "geometry") if c in after.columns]
+    keep = [
+        c for c in ("cell_id", "district", "adcode", "level_rank", "geometry") if c in after.columns
+    ]
     m = after[keep].rename(columns={"level_rank": "level_to"}).merge(b, on="cell_id", how="inner")
     m = m[m["level_from"].to_numpy() != m["level_to"].to_numpy()].copy()
     zh = {lv.rank: lv.zh for lv in LEVELS}

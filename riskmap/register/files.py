@@ -22,7 +22,6 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     pass
 
 from riskmap.register.values import _COLUMN_BY_FIELD, EXPORT_FIELDS, _is_blank
@@ -35,7 +34,9 @@ _PLACEHOLDER_HEADER = re.compile(r"\(column \d+\)")  # read_table's name for a b
 
 def _read_rows(
     path: Path, sheet: str | None, name: str
-) -> tuple[builtins.list[str], builtins.list[tuple[int, builtins.list[object]]], builtins.list[Problem]]:
+) -> tuple[
+    builtins.list[str], builtins.list[tuple[int, builtins.list[object]]], builtins.list[Problem]
+]:
     """Header, ``(spreadsheet row, values)`` of every non-blank data row, and reading problems.
 
     Raises
@@ -46,9 +47,13 @@ def _read_rows(
     from riskmap.io import SUPPORTED_FORMATS, read_table
 
     if SUPPORTED_FORMATS.get(path.suffix.lower()) not in _TABLE_FORMATS:
-        problem = Problem("error", "unsupported_format",
-                          f"files of type '{path.suffix or '(none)'}' cannot be imported",
-                          "save it as .xlsx or as .csv in UTF-8", file=name)
+        problem = Problem(
+            "error",
+            "unsupported_format",
+            f"files of type '{path.suffix or '(none)'}' cannot be imported",
+            "save it as .xlsx or as .csv in UTF-8",
+            file=name,
+        )
         raise LayerDataError(f"{name}: cannot import", ValidationReport([problem]))
     frame, problems = read_table(path, sheet=sheet, source_name=name)
     header = ["" if _PLACEHOLDER_HEADER.fullmatch(str(h)) else str(h) for h in frame.columns]

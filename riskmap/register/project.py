@@ -16,7 +16,6 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     from riskmap.config import Project
 
 from riskmap.register.store import HazardRegister
@@ -68,8 +67,13 @@ def project_districts(project: Project) -> dict[str, str]:
     gdf = _read_boundary_file(project.resolve(cfg.path))
     missing = [c for c in (cfg.name_column, cfg.adcode_column) if c not in gdf.columns]
     if missing:
-        raise LayerDataError(f"{cfg.path}: no column(s) {', '.join(missing)} for district names/adcodes")
-    return {_text(n): _text(a) for n, a in zip(gdf[cfg.name_column], gdf[cfg.adcode_column], strict=True)}
+        raise LayerDataError(
+            f"{cfg.path}: no column(s) {', '.join(missing)} for district names/adcodes"
+        )
+    return {
+        _text(n): _text(a)
+        for n, a in zip(gdf[cfg.name_column], gdf[cfg.adcode_column], strict=True)
+    }
 
 
 def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:

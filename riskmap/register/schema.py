@@ -15,7 +15,6 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     pass
 
 from riskmap.register.vocabulary import ACTIONS, CATEGORIES, GRADES, STATUSES

@@ -24,7 +24,6 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     pass
 
 from riskmap.register.files import ImportResult, _plain, _read_rows, _write_xlsx, format_hazards
@@ -59,10 +58,31 @@ from riskmap.register.vocabulary import (
 )
 
 _RECORD_COLUMNS: tuple[str, ...] = (
-    "number", "adcode", "year", "category_code", "seq", "title", "description", "category",
-    "grade", "lon", "lat", "district", "layer_binding", "feature_id", "found_at", "found_by",
-    "responsible_unit", "deadline", "status", "listed", "supervising_unit", "listed_deadline",
-    "void_reason", "created_at", "updated_at",
+    "number",
+    "adcode",
+    "year",
+    "category_code",
+    "seq",
+    "title",
+    "description",
+    "category",
+    "grade",
+    "lon",
+    "lat",
+    "district",
+    "layer_binding",
+    "feature_id",
+    "found_at",
+    "found_by",
+    "responsible_unit",
+    "deadline",
+    "status",
+    "listed",
+    "supervising_unit",
+    "listed_deadline",
+    "void_reason",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -72,7 +92,14 @@ LIST_COLUMNS: tuple[str, ...] = (*_RECORD_COLUMNS, "overdue")
 """Columns of :meth:`HazardRegister.list` (codes, not labels; see :func:`format_hazards`)."""
 
 HISTORY_COLUMNS: tuple[str, ...] = (
-    "number", "step", "changed_at", "actor", "action", "from_status", "to_status", "note",
+    "number",
+    "step",
+    "changed_at",
+    "actor",
+    "action",
+    "from_status",
+    "to_status",
+    "note",
 )
 
 
@@ -126,14 +153,18 @@ class HazardRegister:
         if bbox is not None and len(bbox) != 4:
             raise RegisterError("bbox is (min_lon, min_lat, max_lon, max_lat)")
         self.bbox: tuple[float, float, float, float] | None = (
-            None if bbox is None else (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
+            None
+            if bbox is None
+            else (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
         )
         self.districts = dict(districts) if districts is not None else None
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RegisterError(f"{self.path}: cannot create the register's folder: {exc}") from None
+            raise RegisterError(
+                f"{self.path}: cannot create the register's folder: {exc}"
+            ) from None
         self._conn: sqlite3.Connection | None = _connect_sqlite(self.path, timeout)
         try:
             self._migrate()
@@ -173,7 +204,9 @@ class HazardRegister:
             try:
                 conn.execute(_SQLITE_BEGIN_WRITE)
             except sqlite3.OperationalError as exc:
-                raise RegisterError(f"{self.path.name}: the register is busy ({exc}); try again") from None
+                raise RegisterError(
+                    f"{self.path.name}: the register is busy ({exc}); try again"
+                ) from None
             try:
                 yield conn
             except BaseException:
@@ -209,7 +242,9 @@ class HazardRegister:
             return
         with self._write() as conn:
             conn.execute(_SCHEMA_VERSION_TABLE)
-            current = int(conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+            current = int(
+                conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            )
             for version in range(current + 1, len(_MIGRATIONS) + 1):
                 for statement in _split_script(_MIGRATIONS[version - 1]):
                     conn.execute(statement)
@@ -225,8 +260,9 @@ class HazardRegister:
     def _checker(self, today: date | None, file: str | None = None) -> _RecordCheck:
         return _RecordCheck(self.bbox, self.districts, today or date.today(), file=file)
 
-    def _insert(self, conn: sqlite3.Connection, rec: Mapping[str, Any], *, by: str,
-                action: str, note: str) -> str:
+    def _insert(
+        self, conn: sqlite3.Connection, rec: Mapping[str, Any], *, by: str, action: str, note: str
+    ) -> str:
         """Number and insert one validated record with its first history row."""
         year = rec["found_at"].year
         code = CATEGORIES[rec["category"]]["code"]
@@ -240,9 +276,14 @@ class HazardRegister:
         now = _now()
         row = {
             **{k: rec.get(k) for k in _RECORD_COLUMNS},
-            "number": number, "year": year, "category_code": code, "seq": seq,
-            "listed": int(bool(rec["listed"])), "void_reason": None,
-            "created_at": now, "updated_at": now,
+            "number": number,
+            "year": year,
+            "category_code": code,
+            "seq": seq,
+            "listed": int(bool(rec["listed"])),
+            "void_reason": None,
+            "created_at": now,
+            "updated_at": now,
         }
         for k in _DATE_COLUMNS:
             row[k] = row[k].isoformat() if row[k] is not None else None
@@ -251,19 +292,41 @@ class HazardRegister:
             f"INSERT INTO hazard ({', '.join(_RECORD_COLUMNS)}) VALUES ({placeholders})",
             tuple(row[k] for k in _RECORD_COLUMNS),
         )
-        self._append_history(conn, number, by=by, action=action, from_status=None,
-                             to_status=rec["status"], note=note, when=now)
+        self._append_history(
+            conn,
+            number,
+            by=by,
+            action=action,
+            from_status=None,
+            to_status=rec["status"],
+            note=note,
+            when=now,
+        )
         if rec["listed"]:
             self._append_history(
-                conn, number, by=by, action="list", from_status=rec["status"],
+                conn,
+                number,
+                by=by,
+                action="list",
+                from_status=rec["status"],
                 to_status=rec["status"],
-                note=f"{rec['supervising_unit']} {rec['listed_deadline'].isoformat()}", when=now,
+                note=f"{rec['supervising_unit']} {rec['listed_deadline'].isoformat()}",
+                when=now,
             )
         return number
 
     @staticmethod
-    def _append_history(conn: sqlite3.Connection, number: str, *, by: str, action: str,
-                        from_status: str | None, to_status: str, note: str, when: str) -> None:
+    def _append_history(
+        conn: sqlite3.Connection,
+        number: str,
+        *,
+        by: str,
+        action: str,
+        from_status: str | None,
+        to_status: str,
+        note: str,
+        when: str,
+    ) -> None:
         step = conn.execute(
             "SELECT COALESCE(MAX(step), 0) + 1 FROM hazard_history WHERE number = ?", (number,)
         ).fetchone()[0]
@@ -327,16 +390,27 @@ class HazardRegister:
             A value is missing or wrong; the message lists every problem.
         """
         raw = {
-            "title": title, "category": category, "grade": grade, "lon": lon, "lat": lat,
-            "district": district, "adcode": adcode, "found_by": found_by,
-            "responsible_unit": responsible_unit, "deadline": deadline, "found_at": found_at,
-            "description": description, "layer_binding": layer_binding, "feature_id": feature_id,
+            "title": title,
+            "category": category,
+            "grade": grade,
+            "lon": lon,
+            "lat": lat,
+            "district": district,
+            "adcode": adcode,
+            "found_by": found_by,
+            "responsible_unit": responsible_unit,
+            "deadline": deadline,
+            "found_at": found_at,
+            "description": description,
+            "layer_binding": layer_binding,
+            "feature_id": feature_id,
         }
         check = self._checker(today)
         rec = _check_record(raw, check)
         if check.problems:
             raise RegisterError(
-                "the hazard was not registered: " + "; ".join(
+                "the hazard was not registered: "
+                + "; ".join(
                     f"{p.column}: {p.message}" + (f" ({p.hint})" if p.hint else "")
                     for p in check.problems
                 )
@@ -388,12 +462,21 @@ class HazardRegister:
                 "UPDATE hazard SET status = ?, updated_at = ? WHERE number = ?",
                 (target, now, number),
             )
-            self._append_history(conn, number, by=actor, action=_MOVE_ACTIONS[(current, target)],
-                                 from_status=current, to_status=target, note=note, when=now)
+            self._append_history(
+                conn,
+                number,
+                by=actor,
+                action=_MOVE_ACTIONS[(current, target)],
+                from_status=current,
+                to_status=target,
+                note=note,
+                when=now,
+            )
         return target
 
-    def list_for_supervision(self, number: str, unit: str, deadline: date | str, by: str,
-                             note: str = "") -> None:
+    def list_for_supervision(
+        self, number: str, unit: str, deadline: date | str, by: str, note: str = ""
+    ) -> None:
         """List a major (重大) open hazard for supervision (挂牌督办).
 
         Listing it again replaces the supervising unit and deadline (both kept in the
@@ -428,8 +511,16 @@ class HazardRegister:
                 (unit, when.isoformat(), now, number),
             )
             text = f"{unit} {when.isoformat()}" + (f": {note}" if note else "")
-            self._append_history(conn, number, by=actor, action="list", from_status=status,
-                                 to_status=status, note=text, when=now)
+            self._append_history(
+                conn,
+                number,
+                by=actor,
+                action="list",
+                from_status=status,
+                to_status=status,
+                note=text,
+                when=now,
+            )
 
     def void(self, number: str, reason: str, by: str) -> None:
         """Void a hazard (已作废): it stays in the register, off the map, and never changes again.
@@ -455,8 +546,16 @@ class HazardRegister:
                 "WHERE number = ?",
                 (reason, now, number),
             )
-            self._append_history(conn, number, by=actor, action="void", from_status=status,
-                                 to_status="voided", note=reason, when=now)
+            self._append_history(
+                conn,
+                number,
+                by=actor,
+                action="void",
+                from_status=status,
+                to_status="voided",
+                note=reason,
+                when=now,
+            )
 
     def import_file(
         self,
@@ -511,13 +610,29 @@ class HazardRegister:
                 continue
             fld = _HEADER_INDEX.get(_norm_header(h))
             if fld is None:
-                report.add(Problem("warning", "unknown_column", f"column '{h}' is not used",
-                                   "see docs/REGISTER.md for the columns read", file=name,
-                                   row=1, column=h))
+                report.add(
+                    Problem(
+                        "warning",
+                        "unknown_column",
+                        f"column '{h}' is not used",
+                        "see docs/REGISTER.md for the columns read",
+                        file=name,
+                        row=1,
+                        column=h,
+                    )
+                )
             elif fld in columns:
-                report.add(Problem("error", "duplicate_column",
-                                   f"'{h}' and '{headers[fld]}' both mean {fld}",
-                                   "keep one of them", file=name, row=1, column=h))
+                report.add(
+                    Problem(
+                        "error",
+                        "duplicate_column",
+                        f"'{h}' and '{headers[fld]}' both mean {fld}",
+                        "keep one of them",
+                        file=name,
+                        row=1,
+                        column=h,
+                    )
+                )
             else:
                 columns[fld] = i
                 headers[fld] = h
@@ -526,14 +641,27 @@ class HazardRegister:
             required.append("adcode")
         for f in required:
             col = _COLUMN_BY_FIELD[f]
-            report.add(Problem(
-                "error", "missing_column", f"no column for {col.zh} ({f})",
-                f"add a column headed {col.zh}" + (f" or {', '.join(col.aliases[:3])}" if col.aliases else ""),
-                file=name, row=1,
-            ))
+            report.add(
+                Problem(
+                    "error",
+                    "missing_column",
+                    f"no column for {col.zh} ({f})",
+                    f"add a column headed {col.zh}"
+                    + (f" or {', '.join(col.aliases[:3])}" if col.aliases else ""),
+                    file=name,
+                    row=1,
+                )
+            )
         if not rows:
-            report.add(Problem("error", "empty", "the file has no data rows",
-                               "put one hazard per row under the header row", file=name))
+            report.add(
+                Problem(
+                    "error",
+                    "empty",
+                    "the file has no data rows",
+                    "put one hazard per row under the header row",
+                    file=name,
+                )
+            )
         if not report.ok:
             raise LayerDataError(f"{name}: cannot import", report)
 
@@ -556,11 +684,17 @@ class HazardRegister:
                 builtins.list(numbers_given),
             )
             for (number,) in existing:
-                report.add(Problem(
-                    "error", "already_registered", f"{number} is already in the register",
-                    "this row was imported before; remove it from the file",
-                    file=name, row=numbers_given[number], column=headers["number"],
-                ))
+                report.add(
+                    Problem(
+                        "error",
+                        "already_registered",
+                        f"{number} is already in the register",
+                        "this row was imported before; remove it from the file",
+                        file=name,
+                        row=numbers_given[number],
+                        column=headers["number"],
+                    )
+                )
         if not report.ok:
             raise LayerDataError(
                 f"{name}: {len(report.errors)} problem(s); nothing was imported", report
@@ -570,8 +704,9 @@ class HazardRegister:
         numbers = []
         with self._write() as conn:
             for (row_number, _), rec in zip(rows, records, strict=True):
-                number = self._insert(conn, rec, by=actor, action="import",
-                                      note=f"{name} row {row_number}")
+                number = self._insert(
+                    conn, rec, by=actor, action="import", note=f"{name} row {row_number}"
+                )
                 numbers.append(number)
         return ImportResult(name, tuple(numbers), len(rows), report)
 
@@ -607,12 +742,17 @@ class HazardRegister:
             self.get(number)  # raises for an unknown number
         return pd.DataFrame(rows, columns=builtins.list(HISTORY_COLUMNS))
 
-    def _select(self, where: str, params: Sequence[object], *, today: date | None,
-                overdue: bool | None = None, limit: int | None = None) -> pd.DataFrame:
+    def _select(
+        self,
+        where: str,
+        params: Sequence[object],
+        *,
+        today: date | None,
+        overdue: bool | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
         day = (today or date.today()).isoformat()
-        sql = (
-            f"SELECT {', '.join(_RECORD_COLUMNS)}, {_OVERDUE_SQL} AS overdue FROM hazard {where}"
-        )
+        sql = f"SELECT {', '.join(_RECORD_COLUMNS)}, {_OVERDUE_SQL} AS overdue FROM hazard {where}"
         full: builtins.list[object] = [day, day, *params]
         if overdue is not None:
             sql = f"SELECT * FROM ({sql}) q WHERE overdue = ?"
@@ -711,8 +851,11 @@ class HazardRegister:
         if statuses is not None:
             codes: builtins.list[str] = []
             for s in statuses:
-                codes.extend(OPEN_STATUSES if _norm_token(s) in ("open", "未销号", "在册")
-                             else [parse_code("status", s)])
+                codes.extend(
+                    OPEN_STATUSES
+                    if _norm_token(s) in ("open", "未销号", "在册")
+                    else [parse_code("status", s)]
+                )
             where.append(f"status IN ({', '.join('?' for _ in codes)})")
             params.extend(codes)
         elif not include_voided:

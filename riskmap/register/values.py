@@ -21,7 +21,6 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     pass
 
 from riskmap.register.vocabulary import _ADCODE_RE, _INDEXES, _allowed_text, _norm_token
@@ -64,8 +63,15 @@ _COLUMNS: tuple[_Column, ...] = (
 _COLUMN_BY_FIELD = {c.field: c for c in _COLUMNS}
 
 _IMPORT_REQUIRED = (
-    "title", "category", "grade", "lon", "lat", "district", "found_by",
-    "responsible_unit", "deadline",
+    "title",
+    "category",
+    "grade",
+    "lon",
+    "lat",
+    "district",
+    "found_by",
+    "responsible_unit",
+    "deadline",
 )
 
 
@@ -73,10 +79,29 @@ _IMPORT_IGNORED = ("overdue", "void_reason", "created_at", "updated_at")
 """Columns an export carries that an import reads past (computed or kept by the register)."""
 
 EXPORT_FIELDS: tuple[str, ...] = (
-    "number", "title", "category", "grade", "status", "overdue", "lon", "lat", "district",
-    "adcode", "found_at", "found_by", "responsible_unit", "deadline", "listed",
-    "supervising_unit", "listed_deadline", "description", "layer_binding", "feature_id",
-    "void_reason", "created_at", "updated_at",
+    "number",
+    "title",
+    "category",
+    "grade",
+    "status",
+    "overdue",
+    "lon",
+    "lat",
+    "district",
+    "adcode",
+    "found_at",
+    "found_by",
+    "responsible_unit",
+    "deadline",
+    "listed",
+    "supervising_unit",
+    "listed_deadline",
+    "description",
+    "layer_binding",
+    "feature_id",
+    "void_reason",
+    "created_at",
+    "updated_at",
 )
 """Columns of :meth:`HazardRegister.export`, in order (English headers are these names)."""
 
@@ -174,8 +199,14 @@ class _RecordCheck:
     headers: Mapping[str, str] = field(default_factory=dict)
     problems: builtins.list[Problem] = field(default_factory=list)
 
-    def problem(self, column: str | None, message: str, hint: str = "", code: str = "bad_value",
-                severity: Severity = "error") -> None:
+    def problem(
+        self,
+        column: str | None,
+        message: str,
+        hint: str = "",
+        code: str = "bad_value",
+        severity: Severity = "error",
+    ) -> None:
         header = self.headers.get(column, column) if column else None
         self.problems.append(
             Problem(severity, code, message, hint, file=self.file, row=self.row, column=header)
@@ -184,8 +215,12 @@ class _RecordCheck:
     def required_text(self, raw: Mapping[str, object], name: str, max_len: int) -> str:
         text = _unguard_text(_text(raw.get(name)))
         if not text:
-            self.problem(name, f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
-                         "every hazard needs this value", code="missing_value")
+            self.problem(
+                name,
+                f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
+                "every hazard needs this value",
+                code="missing_value",
+            )
         elif len(text) > max_len:
             self.problem(name, f"{name} is longer than {max_len} characters", "shorten it")
         return text
@@ -195,13 +230,21 @@ class _RecordCheck:
         if _is_blank(value):
             if default is not None:
                 return default
-            self.problem(name, f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
-                         f"use one of {_allowed_text(name)}", code="missing_value")
+            self.problem(
+                name,
+                f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
+                f"use one of {_allowed_text(name)}",
+                code="missing_value",
+            )
             return ""
         code = _INDEXES[name].get(_norm_token(value))
         if code is None:
-            self.problem(name, f"'{value}' is not a known {name}",
-                         f"use one of {_allowed_text(name)}", code=f"bad_{name}")
+            self.problem(
+                name,
+                f"'{value}' is not a known {name}",
+                f"use one of {_allowed_text(name)}",
+                code=f"bad_{name}",
+            )
             return ""
         return code
 
@@ -209,14 +252,19 @@ class _RecordCheck:
         value = raw.get(name)
         if _is_blank(value):
             if required:
-                self.problem(name, f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
-                             "give a date such as 2024-03-01", code="missing_value")
+                self.problem(
+                    name,
+                    f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
+                    "give a date such as 2024-03-01",
+                    code="missing_value",
+                )
             return None
         try:
             return _parse_date(value)
         except ValueError:
-            self.problem(name, f"'{value}' is not a date", "write it as 2024-03-01",
-                         code="bad_date")
+            self.problem(
+                name, f"'{value}' is not a date", "write it as 2024-03-01", code="bad_date"
+            )
             return None
 
     def coordinates(self, raw: Mapping[str, object]) -> tuple[float, float]:
@@ -224,22 +272,33 @@ class _RecordCheck:
         for name, low, high in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
             value = raw.get(name)
             if _is_blank(value):
-                self.problem(name, f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
-                             "give WGS84 longitude and latitude in decimal degrees",
-                             code="missing_value")
+                self.problem(
+                    name,
+                    f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
+                    "give WGS84 longitude and latitude in decimal degrees",
+                    code="missing_value",
+                )
                 continue
             try:
                 number = _parse_float(value)
             except ValueError:
-                self.problem(name, f"'{value}' is not a number",
-                             "decimal degrees such as 114.305", code="bad_coordinate")
+                self.problem(
+                    name,
+                    f"'{value}' is not a number",
+                    "decimal degrees such as 114.305",
+                    code="bad_coordinate",
+                )
                 continue
             if not math.isfinite(number) or not low <= number <= high:
                 hint = "decimal degrees in WGS84"
                 if name == "lat" and math.isfinite(number) and abs(number) <= 180:
                     hint += "; longitude and latitude look swapped"
-                self.problem(name, f"{name} {value} is outside {low:g}..{high:g}", hint,
-                             code="bad_coordinate")
+                self.problem(
+                    name,
+                    f"{name} {value} is outside {low:g}..{high:g}",
+                    hint,
+                    code="bad_coordinate",
+                )
                 continue
             values[name] = number
         if len(values) < 2:
@@ -249,36 +308,60 @@ class _RecordCheck:
             x0, y0, x1, y1 = self.bbox
             if not (x0 <= lon <= x1 and y0 <= lat <= y1):
                 swapped = x0 <= lat <= x1 and y0 <= lon <= y1
-                hint = ("longitude and latitude look swapped" if swapped else
-                        f"the project's area is lon {x0:.3f}..{x1:.3f}, lat {y0:.3f}..{y1:.3f}")
-                self.problem("lon", f"({lon}, {lat}) lies outside the project's area", hint,
-                             code="outside_area")
+                hint = (
+                    "longitude and latitude look swapped"
+                    if swapped
+                    else f"the project's area is lon {x0:.3f}..{x1:.3f}, lat {y0:.3f}..{y1:.3f}"
+                )
+                self.problem(
+                    "lon",
+                    f"({lon}, {lat}) lies outside the project's area",
+                    hint,
+                    code="outside_area",
+                )
         return lon, lat
 
     def place(self, raw: Mapping[str, object]) -> tuple[str, str]:
         district = _text(raw.get("district"))
         adcode = _text(raw.get("adcode"))
         if not district:
-            self.problem("district", "所在区 (district) is empty", "name the district",
-                         code="missing_value")
+            self.problem(
+                "district", "所在区 (district) is empty", "name the district", code="missing_value"
+            )
         if adcode and not _ADCODE_RE.match(adcode):
-            self.problem("adcode", f"'{adcode}' is not a 6-digit district adcode",
-                         "e.g. 420102", code="bad_adcode")
+            self.problem(
+                "adcode",
+                f"'{adcode}' is not a 6-digit district adcode",
+                "e.g. 420102",
+                code="bad_adcode",
+            )
             return district, ""
         if self.districts is not None and district:
             known = self.districts.get(district)
             if known is None:
                 names = "、".join(list(self.districts)[:20])
-                self.problem("district", f"'{district}' is not a district of the project",
-                             f"use one of {names}", code="unknown_district")
+                self.problem(
+                    "district",
+                    f"'{district}' is not a district of the project",
+                    f"use one of {names}",
+                    code="unknown_district",
+                )
             elif not adcode:
                 adcode = known
             elif adcode != known:
-                self.problem("adcode", f"adcode {adcode} does not match district {district} ({known})",
-                             f"use {known} or correct the district", code="bad_adcode")
+                self.problem(
+                    "adcode",
+                    f"adcode {adcode} does not match district {district} ({known})",
+                    f"use {known} or correct the district",
+                    code="bad_adcode",
+                )
         if not adcode and district:
-            self.problem("adcode", "区划代码 (adcode) is empty",
-                         "give the district's 6-digit adcode", code="missing_value")
+            self.problem(
+                "adcode",
+                "区划代码 (adcode) is empty",
+                "give the district's 6-digit adcode",
+                code="missing_value",
+            )
         return district, adcode
 
 
@@ -298,42 +381,68 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
     found_at = check.date_value(raw, "found_at", required=False) or check.today
     deadline = check.date_value(raw, "deadline", required=True)
     if found_at > check.today:
-        check.problem("found_at", f"found_at {found_at} is in the future",
-                      "a hazard is registered after it is found")
+        check.problem(
+            "found_at",
+            f"found_at {found_at} is in the future",
+            "a hazard is registered after it is found",
+        )
     if deadline is not None and deadline < found_at:
-        check.problem("deadline", f"deadline {deadline} is before found_at {found_at}",
-                      "the rectification deadline follows the day it was found")
+        check.problem(
+            "deadline",
+            f"deadline {deadline} is before found_at {found_at}",
+            "the rectification deadline follows the day it was found",
+        )
     rec["found_at"], rec["deadline"] = found_at, deadline
     if rec["status"] == "voided":
-        check.problem("status", "a record cannot be created voided",
-                      "register it, then void it with a reason", code="bad_status")
+        check.problem(
+            "status",
+            "a record cannot be created voided",
+            "register it, then void it with a reason",
+            code="bad_status",
+        )
     try:
         listed = _parse_bool(raw.get("listed"))
     except ValueError:
-        check.problem("listed", f"'{raw.get('listed')}' is not yes/no", "write 是 or 否",
-                      code="bad_value")
+        check.problem(
+            "listed", f"'{raw.get('listed')}' is not yes/no", "write 是 or 否", code="bad_value"
+        )
         listed = False
     rec["listed"] = listed
     rec["supervising_unit"] = _text(raw.get("supervising_unit")) or None
     rec["listed_deadline"] = check.date_value(raw, "listed_deadline", required=False)
     if listed:
         if rec["grade"] == "general":
-            check.problem("listed", "only major (重大) hazards are listed for supervision",
-                          "set grade to 重大 or listed to 否", code="bad_listing")
+            check.problem(
+                "listed",
+                "only major (重大) hazards are listed for supervision",
+                "set grade to 重大 or listed to 否",
+                code="bad_listing",
+            )
         if not rec["supervising_unit"]:
-            check.problem("supervising_unit", "a listed hazard needs a supervising unit",
-                          "name the unit that supervises it (督办单位)", code="missing_value")
+            check.problem(
+                "supervising_unit",
+                "a listed hazard needs a supervising unit",
+                "name the unit that supervises it (督办单位)",
+                code="missing_value",
+            )
         if rec["listed_deadline"] is None:
-            check.problem("listed_deadline", "a listed hazard needs a supervision deadline",
-                          "give the date (督办期限)", code="missing_value")
+            check.problem(
+                "listed_deadline",
+                "a listed hazard needs a supervision deadline",
+                "give the date (督办期限)",
+                code="missing_value",
+            )
     elif rec["supervising_unit"] or rec["listed_deadline"]:
         rec["supervising_unit"] = rec["listed_deadline"] = None
     binding = _text(raw.get("layer_binding")) or None
     feature = _text(raw.get("feature_id")) or None
     if (binding is None) != (feature is None):
-        check.problem("feature_id" if binding else "layer_binding",
-                      "a link to a layer feature needs both the layer name and the feature id",
-                      "give both or neither", code="bad_link")
+        check.problem(
+            "feature_id" if binding else "layer_binding",
+            "a link to a layer feature needs both the layer name and the feature id",
+            "give both or neither",
+            code="bad_link",
+        )
         binding = feature = None
     rec["layer_binding"], rec["feature_id"] = binding, feature
     return rec

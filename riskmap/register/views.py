@@ -51,13 +51,21 @@ def list_hazards(
     ``register`` is an open :class:`HazardRegister` or the path of its database.
     """
     with _opened(register) as reg:
-        return reg.list(status=status, grade=grade, category=category, district=district,
-                        overdue=overdue, listed=listed, include_voided=include_voided,
-                        today=today)
+        return reg.list(
+            status=status,
+            grade=grade,
+            category=category,
+            district=district,
+            overdue=overdue,
+            listed=listed,
+            include_voided=include_voided,
+            today=today,
+        )
 
 
-def get_hazard(register: HazardRegister | str | Path, number: str, *,
-               today: date | None = None) -> dict[str, Any]:
+def get_hazard(
+    register: HazardRegister | str | Path, number: str, *, today: date | None = None
+) -> dict[str, Any]:
     """One record as a dict, with ``history``: a list of dicts (oldest change first).
 
     Raises
@@ -74,13 +82,21 @@ def get_hazard(register: HazardRegister | str | Path, number: str, *,
 
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "adcode", "district", "total", "open", "open_major", "listed", "overdue", "overdue_major",
+    "adcode",
+    "district",
+    "total",
+    "open",
+    "open_major",
+    "listed",
+    "overdue",
+    "overdue_major",
     "closed",
 )
 
 
-def district_summary(register: HazardRegister | str | Path, *,
-                     today: date | None = None) -> pd.DataFrame:
+def district_summary(
+    register: HazardRegister | str | Path, *, today: date | None = None
+) -> pd.DataFrame:
     """Counts of hazards by district, for the indicators.
 
     Returns
@@ -93,20 +109,26 @@ def district_summary(register: HazardRegister | str | Path, *,
     with _opened(register) as reg:
         df = reg.list(today=today)
     if df.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("adcode", "district") else int)
-                             for c in SUMMARY_COLUMNS})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=object if c in ("adcode", "district") else int)
+                for c in SUMMARY_COLUMNS
+            }
+        )
     is_open = df["status"].isin(OPEN_STATUSES)
     major = df["grade"] == "major"
-    flags = pd.DataFrame({
-        "adcode": df["adcode"],
-        "total": 1,
-        "open": is_open.astype(int),
-        "open_major": (is_open & major).astype(int),
-        "listed": (is_open & df["listed"]).astype(int),
-        "overdue": df["overdue"].astype(int),
-        "overdue_major": (df["overdue"] & major).astype(int),
-        "closed": (df["status"] == "closed").astype(int),
-    })
+    flags = pd.DataFrame(
+        {
+            "adcode": df["adcode"],
+            "total": 1,
+            "open": is_open.astype(int),
+            "open_major": (is_open & major).astype(int),
+            "listed": (is_open & df["listed"]).astype(int),
+            "overdue": df["overdue"].astype(int),
+            "overdue_major": (df["overdue"] & major).astype(int),
+            "closed": (df["status"] == "closed").astype(int),
+        }
+    )
     counts = flags.groupby("adcode", sort=True).sum()
     names = df.sort_values("created_at").groupby("adcode")["district"].last()
     counts.insert(0, "district", names)
@@ -114,12 +136,19 @@ def district_summary(register: HazardRegister | str | Path, *,
 
 
 HAZARD_LAYER_FIELDS: tuple[str, ...] = (
-    "id", "name", "district", "grade", "status", "overdue", "listed",
+    "id",
+    "name",
+    "district",
+    "grade",
+    "status",
+    "overdue",
+    "listed",
 )
 
 
-def open_hazards_layer(register: HazardRegister | str | Path,
-                       today: date | None = None) -> gpd.GeoDataFrame:
+def open_hazards_layer(
+    register: HazardRegister | str | Path, today: date | None = None
+) -> gpd.GeoDataFrame:
     """Open hazards (not closed, not voided) as a ``hidden_hazard`` point layer.
 
     Returns
@@ -132,16 +161,20 @@ def open_hazards_layer(register: HazardRegister | str | Path,
     """
     with _opened(register) as reg:
         df = reg.list(status="open", today=today)
-    data = pd.DataFrame({
-        "id": df["number"].astype(str),
-        "name": df["title"].astype(str),
-        "district": df["district"].astype(str),
-        "grade": df["grade"].map({c: e["zh"] for c, e in GRADES.items()}).astype(str),
-        "status": df["status"].map({c: e["zh"] for c, e in STATUSES.items()}).astype(str),
-        "overdue": df["overdue"].astype(bool),
-        "listed": df["listed"].astype(bool),
-    })
-    geometry = gpd.points_from_xy(df["lon"].to_numpy(float), df["lat"].to_numpy(float), crs="EPSG:4326")
+    data = pd.DataFrame(
+        {
+            "id": df["number"].astype(str),
+            "name": df["title"].astype(str),
+            "district": df["district"].astype(str),
+            "grade": df["grade"].map({c: e["zh"] for c, e in GRADES.items()}).astype(str),
+            "status": df["status"].map({c: e["zh"] for c, e in STATUSES.items()}).astype(str),
+            "overdue": df["overdue"].astype(bool),
+            "listed": df["listed"].astype(bool),
+        }
+    )
+    geometry = gpd.points_from_xy(
+        df["lon"].to_numpy(float), df["lat"].to_numpy(float), crs="EPSG:4326"
+    )
     return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
 
 

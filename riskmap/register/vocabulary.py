@@ -15,9 +15,7 @@ from riskmap.errors import (
 )
 
 if TYPE_CHECKING:
-
     pass
-
 
 
 CATEGORIES: dict[str, dict[str, str]] = {
@@ -87,20 +85,39 @@ _ADCODE_RE = re.compile(r"^\d{6}$")
 
 _EXTRA_ALIASES: dict[str, dict[str, str]] = {
     "category": {
-        "危险化学品": "hazmat", "危化品": "hazmat", "危险化学品安全": "hazmat",
-        "烟花": "fireworks", "工贸行业": "industry", "工矿商贸": "industry",
-        "建筑施工": "construction", "建设": "construction", "施工": "construction",
-        "消防安全": "fire", "防汛抗旱": "flood", "地质": "geological", "地灾": "geological",
-        "燃气安全": "gas", "道路交通": "traffic", "其它": "other",
+        "危险化学品": "hazmat",
+        "危化品": "hazmat",
+        "危险化学品安全": "hazmat",
+        "烟花": "fireworks",
+        "工贸行业": "industry",
+        "工矿商贸": "industry",
+        "建筑施工": "construction",
+        "建设": "construction",
+        "施工": "construction",
+        "消防安全": "fire",
+        "防汛抗旱": "flood",
+        "地质": "geological",
+        "地灾": "geological",
+        "燃气安全": "gas",
+        "道路交通": "traffic",
+        "其它": "other",
     },
     "grade": {"一般隐患": "general", "重大隐患": "major", "ordinary": "general"},
-    "status": {"登记": "registered", "整改": "rectifying", "验收": "awaiting_acceptance",
-               "销号": "closed", "作废": "voided", "awaitingacceptance": "awaiting_acceptance"},
+    "status": {
+        "登记": "registered",
+        "整改": "rectifying",
+        "验收": "awaiting_acceptance",
+        "销号": "closed",
+        "作废": "voided",
+        "awaitingacceptance": "awaiting_acceptance",
+    },
 }
 
 
 _VOCABULARIES: dict[str, dict[str, dict[str, str]]] = {
-    "category": CATEGORIES, "grade": GRADES, "status": STATUSES,
+    "category": CATEGORIES,
+    "grade": GRADES,
+    "status": STATUSES,
 }
 
 
@@ -157,7 +174,9 @@ def parse_code(vocabulary: str, value: object) -> str:
     """
     code = _INDEXES[vocabulary].get(_norm_token(value))
     if code is None:
-        raise RegisterError(f"unknown {vocabulary} '{value}': use one of {_allowed_text(vocabulary)}")
+        raise RegisterError(
+            f"unknown {vocabulary} '{value}': use one of {_allowed_text(vocabulary)}"
+        )
     return code
 
 
@@ -195,12 +214,15 @@ class HazardTransitionError(TransitionError):
         nxt = ("、" if not en else ", ").join(label("status", s, lang) for s in self.allowed)
         if self.requested == "voided":
             if en:
-                return (f"{self.number} is {cur}: void it with a reason (void), not a move; "
-                        f"allowed next: {nxt}")
-            return f"{self.number} 当前为{cur}：作废须填写原因（void），不能直接变更；可变更为：{nxt}"
+                return (
+                    f"{self.number} is {cur}: void it with a reason (void), not a move; "
+                    f"allowed next: {nxt}"
+                )
+            return (
+                f"{self.number} 当前为{cur}：作废须填写原因（void），不能直接变更；可变更为：{nxt}"
+            )
         if en:
             return (
-                f"{self.number} is {cur}: it cannot move to {req}; "
-                f"allowed next: {nxt} (or void it)"
+                f"{self.number} is {cur}: it cannot move to {req}; allowed next: {nxt} (or void it)"
             )
         return f"{self.number} 当前为{cur}，不能变更为{req}；可变更为：{nxt}（或作废）"

@@ -51,7 +51,8 @@ def _map_frame(page: Any, index: int = 0) -> Any:
     frame = loc.content_frame
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     frame.locator("path.leaflet-interactive, .leaflet-overlay-pane svg path").first.wait_for(
-        state="attached", timeout=60_000)
+        state="attached", timeout=60_000
+    )
     return frame
 
 
@@ -95,14 +96,21 @@ def test_weight_change_changes_levels(app: dict[str, Any]) -> None:
     page = app["page"]
     before = _headline(page)
     page.locator('[data-testid="stSidebar"]').get_by_text("权重", exact=True).click()
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="应对能力缺口 L").get_by_role("slider")
+    slider = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="应对能力缺口 L")
+        .get_by_role("slider")
+    )
     slider.focus()
     for _ in range(10):
         slider.press("ArrowLeft")
     _idle(page)
     page.wait_for_function(
         "(before) => { const t = document.querySelector('[data-testid=\"stTable\"]');"
-        " return t && t.innerText !== before; }", arg=before, timeout=60_000)
+        " return t && t.innerText !== before; }",
+        arg=before,
+        timeout=60_000,
+    )
     assert _headline(page) != before
     _shot(page, "03_weight_changed")
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="恢复默认权重").click()
@@ -134,7 +142,16 @@ def _gbk_csv(path: Path) -> Path:
     w = csv.writer(buf)
     w.writerow(["企业编号", "企业名称", "经度", "纬度", "重大危险源等级", "所在区"])
     for i in range(3):
-        w.writerow([f"UP{i + 1:03d}", f"上传测试化工{i + 1}号", f"{glon[i]:.6f}", f"{glat[i]:.6f}", "二级", "江岸区"])
+        w.writerow(
+            [
+                f"UP{i + 1:03d}",
+                f"上传测试化工{i + 1}号",
+                f"{glon[i]:.6f}",
+                f"{glat[i]:.6f}",
+                "二级",
+                "江岸区",
+            ]
+        )
     path.write_bytes(buf.getvalue().encode("gbk"))
     return path
 
@@ -152,7 +169,9 @@ def test_upload_gbk_gcj02_csv(app: dict[str, Any]) -> None:
     page = app["page"]
     _nav(page, "Data")
     path = _gbk_csv(app["tmp"] / "企业清单.csv")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(path))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(path)
+    )
     _idle(page)
     page.get_by_text("Read 3 row(s)", exact=False).wait_for()
     _choose(page, "Layer kind", "Hazardous-chemical enterprise · hazmat_enterprise")
@@ -175,7 +194,9 @@ def test_bad_upload_gives_message(app: dict[str, Any]) -> None:
     evil = app["tmp"] / "evil.zip"
     with zipfile.ZipFile(evil, "w") as z:
         z.writestr("../../outside.csv", "id,name,lon,lat\n1,a,114.3,30.6\n")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(evil))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(evil)
+    )
     _idle(page)
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="unsafe")
     alert.first.wait_for(timeout=60_000)
@@ -196,12 +217,16 @@ def test_download_inventory_csv(app: dict[str, Any]) -> None:
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == "Unified number"
     assert len(rows) > 10
-    assert any("上传测试化工1号" in ",".join(r) for r in rows)  # the uploaded layer is in the inventory
+    assert any(
+        "上传测试化工1号" in ",".join(r) for r in rows
+    )  # the uploaded layer is in the inventory
     _shot(page, "08_inventory")
 
 
-@pytest.mark.parametrize(("label", "shot"), [("Hidden hazards", "09_hazards"), ("Safe city", "10_safe_city"),
-                                           ("Method", "11_method")])
+@pytest.mark.parametrize(
+    ("label", "shot"),
+    [("Hidden hazards", "09_hazards"), ("Safe city", "10_safe_city"), ("Method", "11_method")],
+)
 def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
     page = app["page"]
     _nav(page, label)
@@ -215,8 +240,13 @@ def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
 
 
 def test_no_request_to_outside_hosts(app: dict[str, Any]) -> None:
-    outside = sorted({u for u in app["requests"]
-                      if urlparse(u).scheme in {"http", "https", "ws", "wss"}
-                      and urlparse(u).hostname not in LOCAL_HOSTS})
+    outside = sorted(
+        {
+            u
+            for u in app["requests"]
+            if urlparse(u).scheme in {"http", "https", "ws", "wss"}
+            and urlparse(u).hostname not in LOCAL_HOSTS
+        }
+    )
     assert app["requests"], "no request was recorded at all"
     assert outside == []

@@ -57,11 +57,15 @@ def goto(at: Any, page: str) -> Any:
 def headline(at: Any) -> list[list[str]]:
     """The headline table (cells, area, population per level) as rows of text."""
     df = at.table[0].value
-    return [[str(i), *map(str, row)] for i, row in zip(df.index, df.to_numpy().tolist(), strict=True)]
+    return [
+        [str(i), *map(str, row)] for i, row in zip(df.index, df.to_numpy().tolist(), strict=True)
+    ]
 
 
 def texts(at: Any) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts = (
+        [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    )
     parts += [s.value for s in at.subheader]
     return "\n".join(str(p) for p in parts)
 
@@ -99,12 +103,35 @@ def test_every_page_runs_without_error(app_env: Path, lang: str) -> None:
 
 def test_map_page_has_its_settings(app_env: Path) -> None:
     at = new_app()
-    keys = {w.key for w in [*at.sidebar.selectbox, *at.sidebar.radio, *at.sidebar.multiselect, *at.sidebar.slider]}
-    for key in ("w_lang", "w_project", "w_grid", "w_rule", "w_view", "w_basemap", "w_overlays",
-                "w_district", "w_cw_exposure", "w_cw_vulnerability", "w_cw_coping_gap", "w_lw_hazmat"):
+    keys = {
+        w.key
+        for w in [
+            *at.sidebar.selectbox,
+            *at.sidebar.radio,
+            *at.sidebar.multiselect,
+            *at.sidebar.slider,
+        ]
+    }
+    for key in (
+        "w_lang",
+        "w_project",
+        "w_grid",
+        "w_rule",
+        "w_view",
+        "w_basemap",
+        "w_overlays",
+        "w_district",
+        "w_cw_exposure",
+        "w_cw_vulnerability",
+        "w_cw_coping_gap",
+        "w_lw_hazmat",
+    ):
         assert key in keys, key
     assert at.sidebar.selectbox(key="w_grid").value == "1000"
-    assert set(at.sidebar.selectbox(key="w_rule").options) >= {"风险矩阵（可能性×严重性）", "自然断点"}
+    assert set(at.sidebar.selectbox(key="w_rule").options) >= {
+        "风险矩阵（可能性×严重性）",
+        "自然断点",
+    }
     rows = headline(at)
     assert [r[0] for r in rows] == ["重大", "较大", "一般", "低"]
     total = sum(int(r[1].replace(",", "")) for r in rows)
@@ -152,7 +179,10 @@ def test_district_filter_gives_district_figures(app_env: Path) -> None:
     at.sidebar.selectbox(key="w_district").set_value("420102").run()  # 江岸区
     district = headline(at)
     assert "江岸区" in texts(at)
-    assert sum(int(r[1].replace(",", "")) for r in district) < sum(int(r[1].replace(",", "")) for r in city) / 5
+    assert (
+        sum(int(r[1].replace(",", "")) for r in district)
+        < sum(int(r[1].replace(",", "")) for r in city) / 5
+    )
 
 
 def test_click_on_map_opens_cell_details(app_env: Path, wuhan_cells: Any) -> None:
@@ -171,10 +201,14 @@ def test_click_on_map_opens_cell_details(app_env: Path, wuhan_cells: Any) -> Non
 
 
 def score_of(at: Any) -> float:
-    return float(next(m.value for m in at.metric if m.label in {"风险值（0–100）", "Risk score (0–100)"}))
+    return float(
+        next(m.value for m in at.metric if m.label in {"风险值（0–100）", "Risk score (0–100)"})
+    )
 
 
-def test_open_hidden_hazard_raises_risk_and_closing_removes_it(app_env: Path, wuhan_cells: Any) -> None:
+def test_open_hidden_hazard_raises_risk_and_closing_removes_it(
+    app_env: Path, wuhan_cells: Any
+) -> None:
     at = new_app()
     # A populated cell away from the strongest sources.
     cells = wuhan_cells.sort_values("cell_id")
@@ -251,7 +285,9 @@ def test_data_page_lists_layers_with_status(app_env: Path) -> None:
     assert set(table["状态"]) == {"可用"}
 
 
-def test_broken_layer_leaves_the_app_running(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_layer_leaves_the_app_running(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = app_env / "city"
     shutil.copytree(ROOT / "data" / "wuhan", project)
     (project / "gas_stations.csv").write_bytes(b"\x00\x01garbage without a header\n")
@@ -269,7 +305,9 @@ def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> Non
     at = goto(new_app(), "app/pages/safe_city.py")
     card = at.dataframe[0].value
     assert "消防站5分钟可达人口比例" in set(card["指标"])
-    assert any(str(e).startswith("覆盖 ") and "人，共" in str(e) for e in card["说明"])  # Chinese evidence
+    assert any(
+        str(e).startswith("覆盖 ") and "人，共" in str(e) for e in card["说明"]
+    )  # Chinese evidence
     # Propose a fire station in a populated cell and compare.
     cell = wuhan_cells.iloc[len(wuhan_cells) // 2]
     at.session_state["wi_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}

@@ -95,20 +95,28 @@ def _map(page: Any, index: int = 0) -> Any:
     loc.wait_for(state="visible", timeout=180_000)
     frame = loc.content_frame
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    frame.locator("path.leaflet-interactive, .leaflet-overlay-pane svg path, canvas").first.wait_for(
-        state="attached", timeout=60_000)
+    frame.locator(
+        "path.leaflet-interactive, .leaflet-overlay-pane svg path, canvas"
+    ).first.wait_for(state="attached", timeout=60_000)
     # drawn, not just attached: the overlay has a size on the page
     loc.element_handle().content_frame().wait_for_function(
         "() => { const s = document.querySelector('.leaflet-overlay-pane svg, .leaflet-overlay-pane canvas');"
-        " return window.map && s && s.getBoundingClientRect().width > 0; }", timeout=60_000)
+        " return window.map && s && s.getBoundingClientRect().width > 0; }",
+        timeout=60_000,
+    )
     page.wait_for_timeout(300)
     return loc
 
 
 def _view(iframe: Any) -> dict[str, float]:
     """The Leaflet map's zoom and centre in ``iframe``."""
-    return dict(iframe.element_handle().content_frame().evaluate(
-        "() => { const c = window.map.getCenter(); return {zoom: window.map.getZoom(), lat: c.lat, lon: c.lng}; }"))
+    return dict(
+        iframe.element_handle()
+        .content_frame()
+        .evaluate(
+            "() => { const c = window.map.getCenter(); return {zoom: window.map.getZoom(), lat: c.lat, lon: c.lng}; }"
+        )
+    )
 
 
 def _click_at(page: Any, iframe: Any, lon: float, lat: float, zoom: int | None = None) -> None:
@@ -118,10 +126,16 @@ def _click_at(page: Any, iframe: Any, lon: float, lat: float, zoom: int | None =
     frame.locator(".leaflet-container").wait_for()
     frame.wait_for_function("() => window.map && window.map.getSize().x > 0")
     if zoom is not None:
-        frame.evaluate("([lat, lon, z]) => { window.map.setView([lat, lon], z, {animate: false}); }", [lat, lon, zoom])
+        frame.evaluate(
+            "([lat, lon, z]) => { window.map.setView([lat, lon], z, {animate: false}); }",
+            [lat, lon, zoom],
+        )
         page.wait_for_timeout(300)
-    x, y = frame.evaluate("([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
-                          " return [p.x, p.y]; }", [lat, lon])
+    x, y = frame.evaluate(
+        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [lat, lon],
+    )
     box = frame.locator(".leaflet-container").first.bounding_box()
     assert 0 < x < box["width"] and 0 < y < box["height"], "the place is not in the map's view"
     page.mouse.click(box["x"] + x, box["y"] + y)
@@ -132,9 +146,12 @@ def _grid_rows(locator: Any) -> list[list[str]]:
     """A Streamlit data frame's rows as text, header first (its cells are drawn on a canvas;
     the grid keeps an accessible table of them in the DOM, once it has drawn)."""
     locator.locator('[role="gridcell"]').first.wait_for(state="attached")
-    return list(locator.evaluate(
-        "el => Array.from(el.querySelectorAll('[role=\"row\"]')).map(r => Array.from("
-        "r.querySelectorAll('[role=\"gridcell\"], [role=\"columnheader\"]')).map(c => c.textContent.trim()))"))
+    return list(
+        locator.evaluate(
+            "el => Array.from(el.querySelectorAll('[role=\"row\"]')).map(r => Array.from("
+            'r.querySelectorAll(\'[role="gridcell"], [role="columnheader"]\')).map(c => c.textContent.trim()))'
+        )
+    )
 
 
 def _grid_text(locator: Any) -> str:
@@ -163,8 +180,11 @@ def _choose(scope: Any, label: str, option: str) -> None:
 
 def _selected(scope: Any, label: str) -> str:
     """The option shown by the selectbox labelled ``label``."""
-    return str(scope.get_by_role("combobox", name=label).first.evaluate(
-        "el => el.closest('[data-testid=\"stSelectbox\"]').innerText + ' ' + (el.value || '')"))
+    return str(
+        scope.get_by_role("combobox", name=label).first.evaluate(
+            "el => el.closest('[data-testid=\"stSelectbox\"]').innerText + ' ' + (el.value || '')"
+        )
+    )
 
 
 def _details(page: Any) -> dict[str, Any]:
@@ -212,7 +232,9 @@ def test_record_hazard_by_clicking_the_map(app: dict[str, Any]) -> None:
     lat_box = page.get_by_label("纬度（WGS84）")
     page.wait_for_function(
         "([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",
-        arg=[lon_box.element_handle(), lon], timeout=30_000)
+        arg=[lon_box.element_handle(), lon],
+        timeout=30_000,
+    )
     assert abs(float(lon_box.input_value()) - lon) < 0.002
     assert abs(float(lat_box.input_value()) - lat) < 0.002
     # The district follows the click.
@@ -224,8 +246,11 @@ def test_record_hazard_by_clicking_the_map(app: dict[str, Any]) -> None:
     form.get_by_label("发现人").fill("张检查")
     form.get_by_label("整改责任单位").fill("武汉某燃气公司")
     deadline = date.today() + timedelta(days=20)
-    for part, value in (("year", f"{deadline.year:04d}"), ("month", f"{deadline.month:02d}"),
-                        ("day", f"{deadline.day:02d}")):
+    for part, value in (
+        ("year", f"{deadline.year:04d}"),
+        ("month", f"{deadline.month:02d}"),
+        ("day", f"{deadline.day:02d}"),
+    ):
         form.get_by_role("spinbutton", name=f"{part}, 整改期限").click()
         page.keyboard.type(value)
     page.keyboard.press("Escape")  # close the calendar
@@ -263,7 +288,10 @@ def test_hazard_raises_cell_risk(app: dict[str, Any]) -> None:
     _click_at(page, _map(page), lon, lat)
     page.wait_for_function(
         "(b) => { const el = document.querySelector('[data-testid=\"cell-level\"]');"
-        " return el && parseFloat(el.innerText.split('·')[1]) > b; }", arg=before["score"], timeout=60_000)
+        " return el && parseFloat(el.innerText.split('·')[1]) > b; }",
+        arg=before["score"],
+        timeout=60_000,
+    )
     after = _wait_cell(page, HAZARD_CELL)
     assert after["score"] > before["score"] + 1.0
     # A major hazard at the cell's centre is its largest contributor, shown as a hidden hazard.
@@ -274,8 +302,10 @@ def test_hazard_raises_cell_risk(app: dict[str, Any]) -> None:
     _shot(page, "04_cell_with_hazard", page.locator('[data-testid="cell-level"]'))
 
 
-@pytest.mark.parametrize(("target", "shot"), [("整改中", "05_rectifying"), ("待验收", "06_awaiting"),
-                                              ("已销号", "07_closed")])
+@pytest.mark.parametrize(
+    ("target", "shot"),
+    [("整改中", "05_rectifying"), ("待验收", "06_awaiting"), ("已销号", "07_closed")],
+)
 def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: str) -> None:
     page = app["page"]
     number = app["state"]["number"]
@@ -292,8 +322,12 @@ def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: st
     history = page.locator('[data-testid="stDataFrame"]').nth(1)
     history.locator('[role="gridcell"]').filter(has_text=target).first.wait_for(state="attached")
     last = _grid_rows(history)[-1]
-    assert last[2:6] == ["李整改", {"整改中": "开始整改", "待验收": "申请验收", "已销号": "验收销号"}[target],
-                         {"整改中": "已登记", "待验收": "整改中", "已销号": "待验收"}[target], target], last
+    assert last[2:6] == [
+        "李整改",
+        {"整改中": "开始整改", "待验收": "申请验收", "已销号": "验收销号"}[target],
+        {"整改中": "已登记", "待验收": "整改中", "已销号": "待验收"}[target],
+        target,
+    ], last
     body = page.locator("body").inner_text()
     if target == "已销号":
         assert "0 条未销号隐患" in body
@@ -313,7 +347,9 @@ def test_closed_hazard_leaves_the_map(app: dict[str, Any]) -> None:
     page.wait_for_function(
         "(b) => { const el = document.querySelector('[data-testid=\"cell-level\"]');"
         " return el && Math.abs(parseFloat(el.innerText.split('·')[1]) - b) < 0.05; }",
-        arg=before["score"], timeout=60_000)
+        arg=before["score"],
+        timeout=60_000,
+    )
     closed = _wait_cell(page, HAZARD_CELL)
     assert closed["score"] == pytest.approx(before["score"])
     assert closed["level"] == before["level"]
@@ -330,7 +366,15 @@ def test_scorecard_and_evidence_map(app: dict[str, Any]) -> None:
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for()
     text = _grid_text(table)
-    for expected in ("指标", "数值", "目标", "达标", "消防站5分钟可达人口比例", "人均有效避难面积", "未达标"):
+    for expected in (
+        "指标",
+        "数值",
+        "目标",
+        "达标",
+        "消防站5分钟可达人口比例",
+        "人均有效避难面积",
+        "未达标",
+    ):
         assert expected in text, expected
     _shot(page, "09_scorecard", table)
     _choose(page, "选择指标", "500米内有避难场所的人口比例")
@@ -353,8 +397,11 @@ def test_whatif_fire_station(app: dict[str, Any]) -> None:
     _click_at(page, whatif_map, lon, lat, zoom=13)
     form = page.locator('[data-testid="stForm"]')
     lon_box = form.get_by_label("经度（WGS84）")
-    page.wait_for_function("([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",
-                           arg=[lon_box.element_handle(), lon], timeout=30_000)
+    page.wait_for_function(
+        "([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",
+        arg=[lon_box.element_handle(), lon],
+        timeout=30_000,
+    )
     assert abs(float(form.get_by_label("纬度（WGS84）").input_value()) - lat) < 0.002
     form.get_by_label("名称").fill(STATION_NAME)
     form.get_by_role("button", name="添加方案").click()
@@ -408,6 +455,12 @@ def test_export_proposals(app: dict[str, Any]) -> None:
 def test_no_request_left_the_machine(app: dict[str, Any]) -> None:
     """Every map drawn in these workflows (evidence, what-if, changed cells) loads only local files."""
     local = {"127.0.0.1", "localhost", "::1", "[::1]"}
-    outside = sorted({u for u in app["requests"]
-                      if urlparse(u).scheme in {"http", "https", "ws", "wss"} and urlparse(u).hostname not in local})
+    outside = sorted(
+        {
+            u
+            for u in app["requests"]
+            if urlparse(u).scheme in {"http", "https", "ws", "wss"}
+            and urlparse(u).hostname not in local
+        }
+    )
     assert app["requests"] and outside == []

@@ -17,9 +17,13 @@ GAS_CSV = "编号,名称,经度,纬度,站点等级\nG1,中山加油站,114.3055
 def _project(root: Path, gas_csv: str = GAS_CSV, *, boundary: bool = True) -> Path:
     if boundary:
         gpd.GeoDataFrame(geometry=[shapely.box(114.0, 30.3, 114.6, 30.9)], crs="EPSG:4326").to_file(
-            root / "boundary.geojson")
-    gpd.GeoDataFrame({"adcode": ["420102"], "name": ["甲区"]}, geometry=[shapely.box(114.0, 30.3, 114.6, 30.9)],
-                     crs="EPSG:4326").to_file(root / "districts.geojson")
+            root / "boundary.geojson"
+        )
+    gpd.GeoDataFrame(
+        {"adcode": ["420102"], "name": ["甲区"]},
+        geometry=[shapely.box(114.0, 30.3, 114.6, 30.9)],
+        crs="EPSG:4326",
+    ).to_file(root / "districts.geojson")
     (root / "gas.csv").write_bytes(gas_csv.encode("gbk"))
     (root / "project.yaml").write_text(
         """
@@ -44,7 +48,9 @@ def test_validate_ok_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "0 error(s), 0 warning(s)" in out
 
 
-def test_validate_errors_exit_1_and_list_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_errors_exit_1_and_list_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = GAS_CSV + "G3,坏站,abc,30.5,一级\nG1,重复,114.3,30.5,一级\n"
     code = cli.main(["validate", str(_project(tmp_path, bad))])
     out = capsys.readouterr().out
@@ -61,13 +67,25 @@ def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 1
     assert doc["ok"] is False and doc["errors"] == 1
     [layer] = doc["layers"]
-    assert (layer["name"], layer["count"], layer["rows_read"], layer["status"]) == ("gas", 2, 3, "ok")
+    assert (layer["name"], layer["count"], layer["rows_read"], layer["status"]) == (
+        "gas",
+        2,
+        3,
+        "ok",
+    )
     [problem] = doc["problems"]
-    assert (problem["code"], problem["row"], problem["column"], problem["file"]) == ("non_numeric", 4, "经度", "gas.csv")
+    assert (problem["code"], problem["row"], problem["column"], problem["file"]) == (
+        "non_numeric",
+        4,
+        "经度",
+        "gas.csv",
+    )
     assert set(doc["file_hashes"]) == {"boundary.geojson", "districts.geojson", "gas.csv"}
 
 
-def test_missing_boundary_exits_1_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_boundary_exits_1_with_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = cli.main(["validate", str(_project(tmp_path, boundary=False))])
     err = capsys.readouterr().err
     assert code == 1
@@ -77,8 +95,10 @@ def test_missing_boundary_exits_1_with_message(tmp_path: Path, capsys: pytest.Ca
 
 def test_config_error_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _project(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("kind: gas_station", "kind: gas_stations"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("kind: gas_station", "kind: gas_stations"),
+        encoding="utf-8",
+    )
     code = cli.main(["validate", str(path)])
     err = capsys.readouterr().err
     assert code == 1

@@ -23,8 +23,9 @@ def _project(root: Path) -> str:
     """A 20 km square city with one district and two petrol stations."""
     square = shapely.box(114.0, 30.5, 114.2, 30.7)
     gpd.GeoDataFrame(geometry=[square], crs="EPSG:4326").to_file(root / "boundary.geojson")
-    gpd.GeoDataFrame({"adcode": ["420102"], "name": ["甲区"]}, geometry=[square],
-                     crs="EPSG:4326").to_file(root / "districts.geojson")
+    gpd.GeoDataFrame(
+        {"adcode": ["420102"], "name": ["甲区"]}, geometry=[square], crs="EPSG:4326"
+    ).to_file(root / "districts.geojson")
     (root / "gas.csv").write_text(GAS_CSV, encoding="utf-8")
     (root / "project.yaml").write_text(
         """
@@ -46,9 +47,32 @@ layers:
 def project(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The tiny project with one open major hidden hazard in its register."""
     path = _project(tmp_path_factory.mktemp("city"))
-    code = cli.main(["hazards", "add", "--project", path, "--title", "储罐区未设围堰", "--category", "危化",
-                     "--grade", "重大", "--lon", "114.1", "--lat", "30.6", "--district", "甲区",
-                     "--found-by", "张三", "--deadline", "2030-01-01", "--unit", "某公司"])
+    code = cli.main(
+        [
+            "hazards",
+            "add",
+            "--project",
+            path,
+            "--title",
+            "储罐区未设围堰",
+            "--category",
+            "危化",
+            "--grade",
+            "重大",
+            "--lon",
+            "114.1",
+            "--lat",
+            "30.6",
+            "--district",
+            "甲区",
+            "--found-by",
+            "张三",
+            "--deadline",
+            "2030-01-01",
+            "--unit",
+            "某公司",
+        ]
+    )
     assert code == 0
     return path
 
@@ -61,7 +85,9 @@ def test_verb_help_imports_no_heavy_library(verb: str) -> None:
         "argparse.ArgumentParser().add_subparsers())\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""
 
 
@@ -77,11 +103,17 @@ def test_map_choices_are_those_of_riskmap_maps() -> None:
     from riskmap import maps
     from riskmap.cli import map as map_verb
 
-    assert (map_verb.VIEWS, map_verb.BASEMAPS, map_verb.OVERLAYS) == (maps.VIEWS, maps.BASEMAPS, maps.OVERLAYS)
+    assert (map_verb.VIEWS, map_verb.BASEMAPS, map_verb.OVERLAYS) == (
+        maps.VIEWS,
+        maps.BASEMAPS,
+        maps.OVERLAYS,
+    )
 
 
 @pytest.mark.parametrize("verb", ["validate", "assess", "map", "export", "indicators", "report"])
-def test_missing_project_is_a_message(verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_project_is_a_message(
+    verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = [verb, str(tmp_path / "nowhere")]
     if verb != "validate":
         argv += ["--out", str(tmp_path / "out")]
@@ -90,8 +122,9 @@ def test_missing_project_is_a_message(verb: str, tmp_path: Path, capsys: pytest.
     assert "nowhere" in err and "not found" in err
 
 
-def test_unwritable_output_and_broken_register_are_messages(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_output_and_broken_register_are_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_text("not a database", encoding="utf-8")
     assert cli.main(["hazards", "list", "--db", str(garbage)]) == 1
@@ -101,30 +134,62 @@ def test_unwritable_output_and_broken_register_are_messages(tmp_path: Path,
     assert "garbage.sqlite" in capsys.readouterr().err
 
 
-def test_map_draws_the_register_hazards_offline(project: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_map_draws_the_register_hazards_offline(
+    project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "map.html"
-    assert cli.main(["map", project, "--out", str(out), "--cell-size", "500",
-                     "--show", "detail", "hidden_hazards"]) == 0
+    assert (
+        cli.main(
+            [
+                "map",
+                project,
+                "--out",
+                str(out),
+                "--cell-size",
+                "500",
+                "--show",
+                "detail",
+                "hidden_hazards",
+            ]
+        )
+        == 0
+    )
     assert "1 open hidden hazards" in capsys.readouterr().err
     page = out.read_text(encoding="utf-8")
     assert "储罐区未设围堰" in page
-    assert not re.search(r"<(script|link)[^>]*(src|href)=[\"']?(https?:)?//", page)  # Leaflet inline
+    assert not re.search(
+        r"<(script|link)[^>]*(src|href)=[\"']?(https?:)?//", page
+    )  # Leaflet inline
 
 
-def test_export_and_indicators_use_the_register(project: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["export", project, "--out", str(tmp_path), "--format", "csv", "--cell-size", "500"]) == 0
+def test_export_and_indicators_use_the_register(
+    project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(
+            ["export", project, "--out", str(tmp_path), "--format", "csv", "--cell-size", "500"]
+        )
+        == 0
+    )
     assert (tmp_path / "inventory.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert cli.main(["indicators", project, "--out", str(tmp_path), "--cell-size", "500", "--lang", "en"]) == 0
+    assert (
+        cli.main(
+            ["indicators", project, "--out", str(tmp_path), "--cell-size", "500", "--lang", "en"]
+        )
+        == 0
+    )
     doc = json.loads((tmp_path / "indicators.json").read_text(encoding="utf-8"))
-    hazard_rows = [r for r in doc["indicators"] if r["id"].startswith("hazards.") and r["value"] is not None]
+    hazard_rows = [
+        r for r in doc["indicators"] if r["id"].startswith("hazards.") and r["value"] is not None
+    ]
     assert hazard_rows, "the register's hazards give the hidden-hazard indicators a value"
 
 
 def test_report_writes_one_html_page(project: str, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    assert cli.main(["report", project, "--out", str(out), "--cell-size", "500", "--lang", "en"]) == 0
+    assert (
+        cli.main(["report", project, "--out", str(out), "--cell-size", "500", "--lang", "en"]) == 0
+    )
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "Test city" in page

@@ -30,12 +30,31 @@ def test_every_layer_kind_loads(path: Path) -> None:
 def test_required_kinds_exist() -> None:
     kinds = load_layer_kinds()
     required = {
-        "hazmat_enterprise", "fireworks_wholesaler", "gas_station", "tailings_pond",
-        "dust_explosion", "confined_space", "metal_smelting", "waterlogging_point",
-        "geological_hazard", "flood_zone", "fault_zone", "population", "vulnerable_people",
-        "sensitive_target", "high_rise", "crowded_place", "shelter", "fire_station",
-        "community_station", "supply_depot", "rescue_team", "accident", "seismic_station",
-        "video_point", "district",
+        "hazmat_enterprise",
+        "fireworks_wholesaler",
+        "gas_station",
+        "tailings_pond",
+        "dust_explosion",
+        "confined_space",
+        "metal_smelting",
+        "waterlogging_point",
+        "geological_hazard",
+        "flood_zone",
+        "fault_zone",
+        "population",
+        "vulnerable_people",
+        "sensitive_target",
+        "high_rise",
+        "crowded_place",
+        "shelter",
+        "fire_station",
+        "community_station",
+        "supply_depot",
+        "rescue_team",
+        "accident",
+        "seismic_station",
+        "video_point",
+        "district",
     }
     assert required <= set(kinds)
     codes = [k.category_code for k in kinds.values()]
@@ -101,7 +120,9 @@ def test_project_unknown_top_level_key(tmp_path: Path) -> None:
 
 def test_project_unknown_kind_lists_known(tmp_path: Path) -> None:
     p = _write_project(tmp_path)
-    p.write_text(p.read_text(encoding="utf-8").replace("gas_station", "gas_stations"), encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("gas_station", "gas_stations"), encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match=r"unknown kind 'gas_stations'.*hazmat_enterprise"):
         load_project(p)
 

@@ -30,7 +30,9 @@ def documents() -> dict[Path, str]:
 def test_generated_docs_are_committed_as_generated(documents: dict[Path, str]) -> None:
     for path, text in documents.items():
         committed = path.read_text(encoding="utf-8") if path.exists() else ""
-        assert committed == text, f"{path.relative_to(ROOT)} is out of date: run python scripts/make_docs.py"
+        assert committed == text, (
+            f"{path.relative_to(ROOT)} is out of date: run python scripts/make_docs.py"
+        )
 
 
 def test_every_layer_kind_and_field_is_documented(documents: dict[Path, str]) -> None:
@@ -43,8 +45,15 @@ def test_every_layer_kind_and_field_is_documented(documents: dict[Path, str]) ->
 
 def test_every_project_key_is_documented(documents: dict[Path, str]) -> None:
     config = documents[ROOT / "docs" / "CONFIG.md"]
-    models = [Project, LayerBinding, *(f.annotation for f in Project.model_fields.values()
-                                       if isinstance(f.annotation, type) and hasattr(f.annotation, "model_fields"))]
+    models = [
+        Project,
+        LayerBinding,
+        *(
+            f.annotation
+            for f in Project.model_fields.values()
+            if isinstance(f.annotation, type) and hasattr(f.annotation, "model_fields")
+        ),
+    ]
     for model in models:
         for key in model.model_fields:
             if key != "root" and model.__name__ != "Text":
@@ -55,8 +64,13 @@ def test_every_project_key_is_documented(documents: dict[Path, str]) -> None:
 
 def test_every_cited_document_exists() -> None:
     cited: set[str] = set()
-    sources = [*LAYERS_DIR.glob("*.yaml"), *(ROOT / "riskmap").rglob("*.py"), *(ROOT / "app").rglob("*.py"),
-               ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    sources = [
+        *LAYERS_DIR.glob("*.yaml"),
+        *(ROOT / "riskmap").rglob("*.py"),
+        *(ROOT / "app").rglob("*.py"),
+        ROOT / "README.md",
+        *(ROOT / "docs").glob("*.md"),
+    ]
     for path in sources:
         cited |= set(re.findall(r"docs/([A-Z][A-Z_]+\.md)", path.read_text(encoding="utf-8")))
     assert {"LAYERS.md", "CONFIG.md", "METHOD.md"} <= cited

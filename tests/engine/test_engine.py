@@ -46,7 +46,9 @@ def make_data(
     project: dict[str, Any] | None = None,
 ) -> ProjectData:
     """A square city of ``size`` metres with the given layers (binding -> (kind, gdf))."""
-    bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.geojson") for n, (k, _) in layers.items())
+    bindings = tuple(
+        LayerBinding(name=n, kind=k, path=f"{n}.geojson") for n, (k, _) in layers.items()
+    )
     proj = Project.model_validate(
         {
             "name": "toy",
@@ -61,14 +63,19 @@ def make_data(
     boundary = box(X0, Y0, X0 + size, Y0 + size)
     districts = gpd.GeoDataFrame(
         {"adcode": ["420101", "420102"], "name": ["西区", "东区"]},
-        geometry=[box(X0, Y0, X0 + size / 2, Y0 + size), box(X0 + size / 2, Y0, X0 + size, Y0 + size)],
+        geometry=[
+            box(X0, Y0, X0 + size / 2, Y0 + size),
+            box(X0 + size / 2, Y0, X0 + size, Y0 + size),
+        ],
         crs=CRS,
     )
     lyrs = {}
     for n, (k, gdf) in layers.items():
         b = next(b for b in bindings if b.name == n)
         lyrs[n] = Layer(binding=b, kind=KINDS[k], gdf=gdf.set_crs(CRS, allow_override=True))
-    return ProjectData(project=proj, kinds=KINDS, crs=CRS, boundary=boundary, districts=districts, layers=lyrs)
+    return ProjectData(
+        project=proj, kinds=KINDS, crs=CRS, boundary=boundary, districts=districts, layers=lyrs
+    )
 
 
 def points(xy: list[tuple[float, float]], **cols: list[Any]) -> gpd.GeoDataFrame:
@@ -131,13 +138,18 @@ def test_decay_functions():
 
 def test_intensity_rule_uses_category_terms_and_clip():
     acc = points(
-        [(100, 100), (200, 200), (300, 300)], deaths=[0, 3, 10], injuries=[2, 0, 0], date=["2020-01-01"] * 3,
+        [(100, 100), (200, 200), (300, 300)],
+        deaths=[0, 3, 10],
+        injuries=[2, 0, 0],
+        date=["2020-01-01"] * 3,
         type=["火灾"] * 3,
     )
     rule = KINDS["accident"].intensity
     np.testing.assert_allclose(rule_values(rule, acc), [1.0 + 0.6, 1.0 + 6.0, 10.0])
     hz = points([(1, 1), (2, 2), (3, 3)], grade=["二级", "无", None])
-    np.testing.assert_allclose(rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0])
+    np.testing.assert_allclose(
+        rule_values(KINDS["hazmat_enterprise"].radius, hz), [2000.0, 500.0, 500.0]
+    )
 
 
 def test_overlap_share_of_a_half_covered_cell():
@@ -152,16 +164,27 @@ def test_overlap_share_of_a_half_covered_cell():
 
 def test_lattice_overlap_areas_equal_shapely_intersections():
     # cells clipped by a boundary with a hole; polygons with holes, rotated, multi, aligned
-    boundary = Point(X0 + 2000, Y0 + 2000).buffer(1900).difference(box(X0 + 1000, Y0 + 1000, X0 + 1300, Y0 + 1400))
+    boundary = (
+        Point(X0 + 2000, Y0 + 2000)
+        .buffer(1900)
+        .difference(box(X0 + 1000, Y0 + 1000, X0 + 1300, Y0 + 1400))
+    )
     cells = build_grid(boundary, None, cell_size=100.0, crs=CRS)
     block = _cells_block(cells)
     geoms = np.array(
         [
-            Point(X0 + 1500, Y0 + 1800).buffer(700).difference(Point(X0 + 1500, Y0 + 1800).buffer(200)),
+            Point(X0 + 1500, Y0 + 1800)
+            .buffer(700)
+            .difference(Point(X0 + 1500, Y0 + 1800).buffer(200)),
             box(X0 + 300, Y0 + 300, X0 + 1300, Y0 + 1300),
             shapely.affinity.rotate(box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 3000), 3),
             shapely.Polygon([(X0 + 100, Y0 + 100), (X0 + 3900, Y0 + 150), (X0 + 2000, Y0 + 3900)]),
-            shapely.MultiPolygon([box(X0 + 3000, Y0 + 500, X0 + 3050, Y0 + 550), box(X0 + 3300, Y0 + 500, X0 + 3400, Y0 + 600)]),
+            shapely.MultiPolygon(
+                [
+                    box(X0 + 3000, Y0 + 500, X0 + 3050, Y0 + 550),
+                    box(X0 + 3300, Y0 + 500, X0 + 3400, Y0 + 600),
+                ]
+            ),
             box(X0 - 500, Y0 - 500, X0 + 100, Y0 + 100),
         ],
         dtype=object,
@@ -172,9 +195,13 @@ def test_lattice_overlap_areas_equal_shapely_intersections():
     cc, gg = np.meshgrid(np.arange(len(cells)), np.arange(len(geoms)), indexing="ij")
     exact = shapely.area(shapely.intersection(block.geom[cc.ravel()], geoms[gg.ravel()]))
     met = exact > 1e-6
-    assert set(zip(ci.tolist(), fi.tolist(), strict=True)) == set(zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True))
+    assert set(zip(ci.tolist(), fi.tolist(), strict=True)) == set(
+        zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True)
+    )
     got = dict(zip(zip(ci.tolist(), fi.tolist(), strict=True), area, strict=True))
-    want = [got[(c, g)] for c, g in zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True)]
+    want = [
+        got[(c, g)] for c, g in zip(cc.ravel()[met].tolist(), gg.ravel()[met].tolist(), strict=True)
+    ]
     np.testing.assert_allclose(want, exact[met], rtol=1e-9, atol=1e-6)
     # "whole" means the cell lies inside the polygon
     np.testing.assert_allclose(area[whole], block.area[ci[whole]])
@@ -218,7 +245,10 @@ def test_areal_interpolation_conserves_totals():
 def test_two_step_floating_catchment_equals_brute_force():
     rng = np.random.default_rng(7)
     n_pop = 30
-    pop = points([tuple(p) for p in rng.uniform(0, 4000, (n_pop, 2))], count=list(rng.integers(10, 5000, n_pop).astype(float)))
+    pop = points(
+        [tuple(p) for p in rng.uniform(0, 4000, (n_pop, 2))],
+        count=list(rng.integers(10, 5000, n_pop).astype(float)),
+    )
     sxy = [tuple(p) for p in rng.uniform(0, 4000, (6, 2))]
     types = ["紧急", "固定", "紧急", "中心", "紧急", "固定"]
     areas = list(rng.uniform(500, 20000, 6).round())
@@ -279,17 +309,54 @@ def rich_data() -> ProjectData:
     return make_data(
         {
             "hazmat": ("hazmat_enterprise", points(pts(25), grade=list(rng.choice(grades, 25)))),
-            "gas": ("gas_station", points(pts(40), grade=list(rng.choice(["一级", "二级", "三级"], 40)))),
+            "gas": (
+                "gas_station",
+                points(pts(40), grade=list(rng.choice(["一级", "二级", "三级"], 40))),
+            ),
             "tail": ("tailings_pond", points(pts(2), grade=["三等", "五等"])),
             "flood": (
                 "flood_zone",
-                polygons([Point(X0 + 2000, Y0 + 6000).buffer(1800), box(X0 + 5000, Y0 - 100, X0 + 8200, Y0 + 1500)], level=["高", "中"]),
+                polygons(
+                    [
+                        Point(X0 + 2000, Y0 + 6000).buffer(1800),
+                        box(X0 + 5000, Y0 - 100, X0 + 8200, Y0 + 1500),
+                    ],
+                    level=["高", "中"],
+                ),
             ),
-            "fault": ("fault_zone", polygons([shapely.LineString([(X0, Y0), (X0 + 8000, Y0 + 7000)])], activity=["晚更新世"])),
-            "pop": ("population", polygons([box(X0 + i * 2000, Y0 + j * 2000, X0 + (i + 1) * 2000, Y0 + (j + 1) * 2000) for i in range(4) for j in range(4)], count=list(rng.uniform(1000, 80000, 16).round()))),
-            "vul": ("vulnerable_people", points(pts(60), count=list(rng.integers(1, 60, 60).astype(float)))),
-            "school": ("sensitive_target", points(pts(30), type=list(rng.choice(["学校", "医院"], 30)))),
-            "shelter": ("shelter", points(pts(12), type=list(rng.choice(["紧急", "固定", "中心"], 12)), area_m2=list(rng.uniform(1000, 60000, 12).round()))),
+            "fault": (
+                "fault_zone",
+                polygons(
+                    [shapely.LineString([(X0, Y0), (X0 + 8000, Y0 + 7000)])], activity=["晚更新世"]
+                ),
+            ),
+            "pop": (
+                "population",
+                polygons(
+                    [
+                        box(X0 + i * 2000, Y0 + j * 2000, X0 + (i + 1) * 2000, Y0 + (j + 1) * 2000)
+                        for i in range(4)
+                        for j in range(4)
+                    ],
+                    count=list(rng.uniform(1000, 80000, 16).round()),
+                ),
+            ),
+            "vul": (
+                "vulnerable_people",
+                points(pts(60), count=list(rng.integers(1, 60, 60).astype(float))),
+            ),
+            "school": (
+                "sensitive_target",
+                points(pts(30), type=list(rng.choice(["学校", "医院"], 30))),
+            ),
+            "shelter": (
+                "shelter",
+                points(
+                    pts(12),
+                    type=list(rng.choice(["紧急", "固定", "中心"], 12)),
+                    area_m2=list(rng.uniform(1000, 60000, 12).round()),
+                ),
+            ),
             "fire": ("fire_station", points(pts(3))),
             "community": ("community_station", points(pts(10))),
         },
@@ -303,10 +370,14 @@ def test_tiled_fields_equal_whole_city():
     whole = compute_fields(data, cells)
     tiled = compute_fields(data, cells, tile_size=1500.0)
     for name in whole.raw:
-        np.testing.assert_allclose(tiled.raw[name], whole.raw[name], rtol=1e-9, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(
+            tiled.raw[name], whole.raw[name], rtol=1e-9, atol=1e-9, err_msg=name
+        )
     for name in whole.capacity:
         np.testing.assert_allclose(tiled.access[name], whole.access[name], rtol=1e-9, err_msg=name)
-        np.testing.assert_allclose(tiled.capacity[name], whole.capacity[name], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            tiled.capacity[name], whole.capacity[name], rtol=1e-9, atol=1e-12
+        )
     for name in whole.top:
         np.testing.assert_array_equal(tiled.top[name][0], whole.top[name][0])
     np.testing.assert_array_equal(tiled.contributors, whole.contributors)
@@ -319,7 +390,11 @@ def test_tile_function_is_pure_and_local():
     data = rich_data()
     cells = grid_of(data)
     block = _cells_block(cells)
-    feats = [_prepare(lyr, data.project.method) for lyr in data.layers.values() if lyr.kind.method == "kernel"]
+    feats = [
+        _prepare(lyr, data.project.method)
+        for lyr in data.layers.values()
+        if lyr.kind.method == "kernel"
+    ]
     pos = np.arange(0, len(cells), 7)
     tile = block.take(pos)
     halo = [f.select(tile.bounds) for f in feats]
@@ -352,9 +427,15 @@ def test_components_and_score_formulae():
     np.testing.assert_allclose(shares[c["hazard"] > 0], 1.0)
     cw = data.project.weights.components
     tw = sum(cw.values())
-    expected_c = np.exp(
-        sum(cw[k] / tw * np.log(c[k].to_numpy() + 1) for k in ("exposure", "vulnerability", "coping_gap"))
-    ) - 1
+    expected_c = (
+        np.exp(
+            sum(
+                cw[k] / tw * np.log(c[k].to_numpy() + 1)
+                for k in ("exposure", "vulnerability", "coping_gap")
+            )
+        )
+        - 1
+    )
     np.testing.assert_allclose(c["consequence"], expected_c, rtol=1e-9)
     np.testing.assert_allclose(c["score"], c["hazard"] * c["consequence"])
     assert c["score"].between(0, 100).all()
@@ -387,7 +468,9 @@ def test_matrix_levels():
     assert ranks[(lik == 2) & (sev == 4)][0] == 2  # 8 一般
     assert ranks[(lik == 1) & (sev == 3)][0] == 1  # 3 低
     # classes: a value on a break goes up
-    np.testing.assert_array_equal(_classes(np.array([0, 1.5, 2.9, 3.0, 7.0, 9.9]), (1.5, 3, 5, 7)), [1, 2, 2, 3, 5, 5])
+    np.testing.assert_array_equal(
+        _classes(np.array([0, 1.5, 2.9, 3.0, 7.0, 9.9]), (1.5, 3, 5, 7)), [1, 2, 2, 3, 5, 5]
+    )
 
 
 def test_alternative_level_rules():
@@ -395,13 +478,21 @@ def test_alternative_level_rules():
     fields = compute_fields(data, grid_of(data))
     s = score(fields).cells["score"].to_numpy()
     br = score(fields, levels={"rule": "breaks", "score_breaks": (1.0, 5.0, 20.0)}).cells
-    np.testing.assert_array_equal(br["level_rank"], 1 + (s >= 1.0).astype(int) + (s >= 5.0) + (s >= 20.0))
+    np.testing.assert_array_equal(
+        br["level_rank"], 1 + (s >= 1.0).astype(int) + (s >= 5.0) + (s >= 20.0)
+    )
     q = score(fields, levels=LevelConfig(rule="quantiles", quantiles=(0.5, 0.8, 0.95)))
     thr = np.quantile(s, (0.5, 0.8, 0.95))
-    np.testing.assert_array_equal(q.cells["level_rank"], 1 + (s[:, None] > thr[None, :]).sum(axis=1))
+    np.testing.assert_array_equal(
+        q.cells["level_rank"], 1 + (s[:, None] > thr[None, :]).sum(axis=1)
+    )
     assert q.params["score_thresholds"] == pytest.approx(list(thr))
-    nb1 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
-    nb2 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells["level_rank"]
+    nb1 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells[
+        "level_rank"
+    ]
+    nb2 = score(fields, levels=LevelConfig(rule="natural_breaks", sample_size=500, seed=3)).cells[
+        "level_rank"
+    ]
     np.testing.assert_array_equal(nb1, nb2)  # seeded
     order = np.argsort(s, kind="stable")
     assert (np.diff(nb1.to_numpy()[order]) >= 0).all()  # monotone in the score
@@ -424,7 +515,9 @@ def test_weight_change_rescores_from_the_same_fields():
     # where only flood acts, H rises with its weight (flood is no longer scaled by the max weight)
     only_flood = flood & (base.cells["share_flood"] > 0.999).to_numpy()
     assert (heavier.cells["hazard"][only_flood] > base.cells["hazard"][only_flood]).all()
-    comp = score(fields, weights={"components": {"exposure": 1.0, "vulnerability": 0.0, "coping_gap": 0.0}})
+    comp = score(
+        fields, weights={"components": {"exposure": 1.0, "vulnerability": 0.0, "coping_gap": 0.0}}
+    )
     np.testing.assert_allclose(comp.cells["consequence"], comp.cells["exposure"], atol=1e-12)
 
 
@@ -438,7 +531,9 @@ def test_explain_and_exports():
     assert ex["score"] == pytest.approx(row["score"])
     assert ex["components"]["hazard"] == pytest.approx(row["hazard"])
     assert ex["level"] == row["level_en"]
-    assert ex["measures"] and ex["measures"][0].startswith(("Major", "Significant", "General", "Low"))
+    assert ex["measures"] and ex["measures"][0].startswith(
+        ("Major", "Significant", "General", "Low")
+    )
     hz = [lyr for lyr in ex["layers"] if lyr["role"] == "hazard"]
     assert sum(lyr["share"] for lyr in hz) == pytest.approx(1.0)
     assert ex["contributors"] == json.loads(row["contributors"])
@@ -447,9 +542,29 @@ def test_explain_and_exports():
     w = res.to_wgs84()
     assert w.crs.to_epsg() == 4326 and len(w) == len(c)
     required = {
-        "cell_id", "district", "adcode", "area_m2", "population", "hazard", "exposure", "vulnerability",
-        "coping_gap", "consequence", "score", "likelihood", "severity", "level_rank", "level", "level_en",
-        "top_factor", "top_factor_kind", "contributors", "complete", "missing", "measures", "measures_en",
+        "cell_id",
+        "district",
+        "adcode",
+        "area_m2",
+        "population",
+        "hazard",
+        "exposure",
+        "vulnerability",
+        "coping_gap",
+        "consequence",
+        "score",
+        "likelihood",
+        "severity",
+        "level_rank",
+        "level",
+        "level_en",
+        "top_factor",
+        "top_factor_kind",
+        "contributors",
+        "complete",
+        "missing",
+        "measures",
+        "measures_en",
     }
     assert required <= set(c.columns)
     assert {"grid", "fields", "score"} <= set(res.timings)
@@ -459,7 +574,11 @@ def test_missing_components_are_flagged():
     data = make_data({"hazmat": ("hazmat_enterprise", points([(1000, 1000)], grade=["二级"]))})
     res = score(compute_fields(data, grid_of(data)))
     assert not res.cells["complete"].any()
-    assert set(res.cells["missing"].iloc[0].split(",")) == {"exposure", "vulnerability", "coping_gap"}
+    assert set(res.cells["missing"].iloc[0].split(",")) == {
+        "exposure",
+        "vulnerability",
+        "coping_gap",
+    }
     assert (res.cells["consequence"] == 0).all()
 
 
@@ -481,15 +600,26 @@ _SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Heal
 def _base_layers() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
     return {
         "hazmat": ("hazmat_enterprise", points([(800, 900), (3100, 2800)], grade=["三级", "一级"])),
-        "flood": ("flood_zone", polygons([box(X0 + 200, Y0 + 2500, X0 + 2500, Y0 + 3900)], level=["中"])),
-        "pop": ("population", points([(500, 500), (2500, 2500), (3500, 1000)], count=[4000.0, 9000.0, 1500.0])),
+        "flood": (
+            "flood_zone",
+            polygons([box(X0 + 200, Y0 + 2500, X0 + 2500, Y0 + 3900)], level=["中"]),
+        ),
+        "pop": (
+            "population",
+            points([(500, 500), (2500, 2500), (3500, 1000)], count=[4000.0, 9000.0, 1500.0]),
+        ),
         "shelter": ("shelter", points([(1000, 3000)], type=["固定"], area_m2=[8000.0])),
         "fire": ("fire_station", points([(3900, 3900)])),
     }
 
 
 @_SETTINGS
-@given(x=_coord, y=_coord, grade=st.sampled_from(["一级", "二级", "三级", "四级", "无"]), layer=st.sampled_from(["hazmat", "gas"]))
+@given(
+    x=_coord,
+    y=_coord,
+    grade=st.sampled_from(["一级", "二级", "三级", "四级", "无"]),
+    layer=st.sampled_from(["hazmat", "gas"]),
+)
 def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
     base = _base_layers()
     data0 = make_data({**base, "gas": ("gas_station", points([(2000, 2000)], grade=["二级"]))})
@@ -497,22 +627,37 @@ def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
     h0 = score(compute_fields(data0, cells)).cells["hazard"].to_numpy()
     layers = dict(data0.layers)
     old = layers[layer].gdf
-    new = pd.concat([old, points([(x, y)], grade=[grade] if layer == "hazmat" else ["一级"]).assign(id="NEW")], ignore_index=True)
+    new = pd.concat(
+        [old, points([(x, y)], grade=[grade] if layer == "hazmat" else ["一级"]).assign(id="NEW")],
+        ignore_index=True,
+    )
     kind_name = "hazmat_enterprise" if layer == "hazmat" else "gas_station"
-    data1 = make_data({**{n: (lyr.kind.kind, lyr.gdf) for n, lyr in layers.items()}, layer: (kind_name, gpd.GeoDataFrame(new, crs=CRS))})
+    data1 = make_data(
+        {
+            **{n: (lyr.kind.kind, lyr.gdf) for n, lyr in layers.items()},
+            layer: (kind_name, gpd.GeoDataFrame(new, crs=CRS)),
+        }
+    )
     h1 = score(compute_fields(data1, cells, tile_size=1000.0)).cells["hazard"].to_numpy()
     assert (h1 >= h0 - 1e-12).all()
 
 
 @_SETTINGS
-@given(x=_coord, y=_coord, kind=st.sampled_from(["紧急", "固定", "中心"]), area=st.floats(min_value=10, max_value=1e5))
+@given(
+    x=_coord,
+    y=_coord,
+    kind=st.sampled_from(["紧急", "固定", "中心"]),
+    area=st.floats(min_value=10, max_value=1e5),
+)
 def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
     base = _base_layers()
     data0 = make_data(base)
     cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
     l0 = score(compute_fields(data0, cells)).cells["coping_gap"].to_numpy()
     sh = base["shelter"][1]
-    more = pd.concat([sh, points([(x, y)], type=[kind], area_m2=[area]).assign(id="NEW")], ignore_index=True)
+    more = pd.concat(
+        [sh, points([(x, y)], type=[kind], area_m2=[area]).assign(id="NEW")], ignore_index=True
+    )
     data1 = make_data({**base, "shelter": ("shelter", gpd.GeoDataFrame(more, crs=CRS))})
     l1 = score(compute_fields(data1, cells)).cells["coping_gap"].to_numpy()
     assert (l1 <= l0 + 1e-12).all()
@@ -526,7 +671,10 @@ def test_scaling_all_weights_together_changes_no_level(factor):
     base_w = layer_weights(fields, data.project.weights)
     comps = data.project.weights.components
     w0 = WeightsConfig(layers=base_w, components=comps)
-    w1 = WeightsConfig(layers={k: v * factor for k, v in base_w.items()}, components={k: v * factor for k, v in comps.items()})
+    w1 = WeightsConfig(
+        layers={k: v * factor for k, v in base_w.items()},
+        components={k: v * factor for k, v in comps.items()},
+    )
     a, b = score(fields, weights=w0).cells, score(fields, weights=w1).cells
     np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
@@ -538,7 +686,9 @@ _FIELDS_CACHE: dict[str, Fields] = {}
 def _rich_fields() -> Fields:
     if "rich" not in _FIELDS_CACHE:
         data = rich_data()
-        _FIELDS_CACHE["rich"] = compute_fields(data, build_grid(data.boundary, data.districts, cell_size=500.0, crs=CRS))
+        _FIELDS_CACHE["rich"] = compute_fields(
+            data, build_grid(data.boundary, data.districts, cell_size=500.0, crs=CRS)
+        )
     return _FIELDS_CACHE["rich"]
 
 
@@ -574,7 +724,11 @@ def test_worked_example_of_method_md():
     for comp in ("hazard", "exposure", "vulnerability", "coping_gap", "consequence"):
         assert got["components"][comp] == pytest.approx(ex[comp], rel=1e-5, abs=1e-6), comp
     assert got["score"] == pytest.approx(ex["score"], rel=1e-5)
-    assert (got["likelihood"], got["severity"], got["level_rank"]) == (ex["likelihood"], ex["severity"], ex["level_rank"])
+    assert (got["likelihood"], got["severity"], got["level_rank"]) == (
+        ex["likelihood"],
+        ex["severity"],
+        ex["level_rank"],
+    )
     layers = {lyr["layer"]: lyr for lyr in got["layers"]}
     assert layers["flood_zones"]["share"] == pytest.approx(ex["share_flood_zones"], rel=1e-5)
     assert layers["fire_stations"]["value"] == pytest.approx(ex["fire_minutes"], rel=1e-5)
@@ -614,12 +768,17 @@ def test_recompute_capacity_equals_a_full_recompute():
     cells = grid_of(data)
     before = compute_fields(data, cells, tile_size=3000.0)
     layers = dict(data.layers)
-    for name, extra in (("shelter", points([(4100, 3900)], type=["中心"], area_m2=[80000.0])),
-                        ("fire", points([(7000, 1000)]))):
+    for name, extra in (
+        ("shelter", points([(4100, 3900)], type=["中心"], area_m2=[80000.0])),
+        ("fire", points([(7000, 1000)])),
+    ):
         lyr = layers[name]
         layers[name] = replace(lyr, gdf=pd.concat([lyr.gdf, extra], ignore_index=True))
-    layers["depot"] = Layer(binding=LayerBinding(name="depot", kind="supply_depot", path="depot.csv"),
-                            kind=KINDS["supply_depot"], gdf=points([(2000, 2000)]))
+    layers["depot"] = Layer(
+        binding=LayerBinding(name="depot", kind="supply_depot", path="depot.csv"),
+        kind=KINDS["supply_depot"],
+        gdf=points([(2000, 2000)]),
+    )
     after_data = replace(data, layers=layers)
     full = compute_fields(after_data, cells, tile_size=3000.0)
     quick = recompute_capacity(before, after_data, tile_size=3000.0)
@@ -628,11 +787,17 @@ def test_recompute_capacity_equals_a_full_recompute():
     assert set(quick.capacity) == set(full.capacity) == set(before.capacity) | {"depot"}
     for name in full.capacity:
         np.testing.assert_allclose(quick.access[name], full.access[name], rtol=1e-12, err_msg=name)
-        np.testing.assert_allclose(quick.capacity[name], full.capacity[name], rtol=1e-12, atol=1e-15)
-    assert not np.array_equal(quick.capacity["shelter"], before.capacity["shelter"])  # the change shows
+        np.testing.assert_allclose(
+            quick.capacity[name], full.capacity[name], rtol=1e-12, atol=1e-15
+        )
+    assert not np.array_equal(
+        quick.capacity["shelter"], before.capacity["shelter"]
+    )  # the change shows
     a, b = score(full).cells, score(quick).cells
     np.testing.assert_allclose(b["coping_gap"], a["coping_gap"], rtol=1e-12)
     np.testing.assert_allclose(b["score"], a["score"], rtol=1e-12)
     np.testing.assert_array_equal(b["level_rank"], a["level_rank"])
     with pytest.raises(ValueError, match="compute_fields"):
-        recompute_capacity(before, replace(data, layers={k: v for k, v in data.layers.items() if k != "gas"}))
+        recompute_capacity(
+            before, replace(data, layers={k: v for k, v in data.layers.items() if k != "gas"})
+        )

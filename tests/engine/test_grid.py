@@ -28,7 +28,9 @@ def _districts(geom: shapely.Polygon) -> gpd.GeoDataFrame:
     mid = (minx + maxx) / 2
     west = box(minx - 10, miny - 10, mid, maxy + 10).intersection(geom)
     east = box(mid, miny - 10, maxx + 10, maxy + 10).intersection(geom)
-    return gpd.GeoDataFrame({"adcode": ["1", "2"], "name": ["西", "东"]}, geometry=[west, east], crs=CRS)
+    return gpd.GeoDataFrame(
+        {"adcode": ["1", "2"], "name": ["西", "东"]}, geometry=[west, east], crs=CRS
+    )
 
 
 def _plain_way(geom: shapely.Polygon, size: float) -> dict[str, float]:
@@ -96,7 +98,11 @@ def test_districts_are_assigned():
 
 
 def test_points_fall_in_one_cell():
-    keys = cell_keys_of_points(np.array([0.0, 249.999, 250.0, -0.001]), np.array([0.0, 0.0, 500.0, 0.0]), {"kind": "square", "cell_size": 250.0})
+    keys = cell_keys_of_points(
+        np.array([0.0, 249.999, 250.0, -0.001]),
+        np.array([0.0, 0.0, 500.0, 0.0]),
+        {"kind": "square", "cell_size": 250.0},
+    )
     assert list(keys) == ["r0c0", "r0c0", "r2c1", "r0c-1"]
 
 

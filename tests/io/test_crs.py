@@ -19,7 +19,9 @@ GEOD = pyproj.Geod(ellps="WGS84")
 TOLERANCE_M = 0.5
 
 
-def _grid(lon0: float, lon1: float, lat0: float, lat1: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _grid(
+    lon0: float, lon1: float, lat0: float, lat1: float, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     lon, lat = np.meshgrid(np.linspace(lon0, lon1, n), np.linspace(lat0, lat1, n))
     return lon.ravel(), lat.ravel()
 
@@ -221,7 +223,9 @@ def test_crsspec_is_frozen() -> None:
         spec.kind = "gcj02"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name", ["GCJ03", "Mars-2", "EPSG:99999999", "", "   ", "not a crs", 3.5, None])
+@pytest.mark.parametrize(
+    "name", ["GCJ03", "Mars-2", "EPSG:99999999", "", "   ", "not a crs", 3.5, None]
+)
 def test_parse_crs_bad_name(name) -> None:
     with pytest.raises(CRSError) as info:
         crs.parse_crs(name)
@@ -262,7 +266,9 @@ def test_geometry_types_and_vertices_match_point_conversion() -> None:
         shapely.Point(114.3, 30.6),
         shapely.LineString([(114.3, 30.6), (114.4, 30.7)]),
         shapely.box(114.0, 30.0, 114.1, 30.1),
-        shapely.MultiPolygon([shapely.box(114.0, 30.0, 114.1, 30.1), shapely.box(114.2, 30.2, 114.3, 30.3)]),
+        shapely.MultiPolygon(
+            [shapely.box(114.0, 30.0, 114.1, 30.1), shapely.box(114.2, 30.2, 114.3, 30.3)]
+        ),
         shapely.MultiPoint([(114.3, 30.6), (114.5, 30.5)]),
         shapely.Point(114.3, 30.6, 12.0),
         None,
@@ -281,7 +287,9 @@ def test_geometry_types_and_vertices_match_point_conversion() -> None:
 
 
 def test_geometry_round_trip_and_geoseries_input() -> None:
-    series = gpd.GeoSeries([shapely.box(114.0, 30.0, 114.1, 30.1), shapely.Point(114.3, 30.6)], crs=4326)
+    series = gpd.GeoSeries(
+        [shapely.box(114.0, 30.0, 114.1, 30.1), shapely.Point(114.3, 30.6)], crs=4326
+    )
     for name in ("GCJ02", "BD09", "EPSG:4547", "CGCS2000"):
         there = crs.from_wgs84_geometries(series, name)
         back = crs.to_wgs84_geometries(there, name)

@@ -48,7 +48,9 @@ def _read(tmp_path: Path, path: Path | str, kind: str = "gas_station", **kw: Any
 
 def _points_gdf(n: int = 3, crs: str = "EPSG:4326", **columns: Any) -> gpd.GeoDataFrame:
     data = {"编号": [f"P{i}" for i in range(n)], "名称": [f"站{i}" for i in range(n)], **columns}
-    return gpd.GeoDataFrame(data, geometry=shapely.points(LONS[:n], LATS[:n]), crs="EPSG:4326").to_crs(crs)
+    return gpd.GeoDataFrame(
+        data, geometry=shapely.points(LONS[:n], LATS[:n]), crs="EPSG:4326"
+    ).to_crs(crs)
 
 
 def _distances_m(gdf: gpd.GeoDataFrame, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
@@ -98,7 +100,10 @@ def test_csv_explicit_encoding_and_semicolons(tmp_path: Path) -> None:
 def test_gbk_csv_in_gcj02_lands_within_a_metre(tmp_path: Path) -> None:
     glon, glat = crs_mod.wgs84_to_gcj02(LONS, LATS)
     lines = ["序号,单位名称,经度,纬度,人口数（人）"]
-    lines += [f"{i + 1},点{i},{x:.9f},{y:.9f},{100 * (i + 1)}" for i, (x, y) in enumerate(zip(glon, glat, strict=True))]
+    lines += [
+        f"{i + 1},点{i},{x:.9f},{y:.9f},{100 * (i + 1)}"
+        for i, (x, y) in enumerate(zip(glon, glat, strict=True))
+    ]
     path = tmp_path / "人口.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
     gdf, problems = _read(tmp_path, path, kind="population", crs="GCJ02")
@@ -144,14 +149,23 @@ def test_xlsx_bad_value_reports_the_excel_row(tmp_path: Path) -> None:
     gdf, problems = _read(tmp_path, path, kind="shelter")
     assert gdf is not None and list(gdf["id"]) == ["S1"]
     [p] = problems
-    assert (p.code, p.row, p.column, p.file, p.severity) == ("non_numeric", 3, "面积（平方米）", "shelters.xlsx", "error")
+    assert (p.code, p.row, p.column, p.file, p.severity) == (
+        "non_numeric",
+        3,
+        "面积（平方米）",
+        "shelters.xlsx",
+        "error",
+    )
 
 
 def test_geojson_points_and_fields(tmp_path: Path) -> None:
     path = tmp_path / "hazmat.geojson"
-    _points_gdf(3, 等级=["一级", "2级", None], 从业人数=[10, 20, None]).to_file(path, driver="GeoJSON")
-    gdf, problems = _read(tmp_path, path, kind="hazmat_enterprise",
-                          columns={"grade": "等级", "employees": "从业人数"})
+    _points_gdf(3, 等级=["一级", "2级", None], 从业人数=[10, 20, None]).to_file(
+        path, driver="GeoJSON"
+    )
+    gdf, problems = _read(
+        tmp_path, path, kind="hazmat_enterprise", columns={"grade": "等级", "employees": "从业人数"}
+    )
     assert problems == []
     assert gdf is not None
     assert list(gdf["grade"])[:2] == ["一级", "二级"]  # "2级" is read as 二级
@@ -189,8 +203,10 @@ def test_zipped_shapefile_epsg4547_with_prj_and_cpg(tmp_path: Path) -> None:
 def test_geojson_without_crs_member_takes_the_project_crs(tmp_path: Path) -> None:
     path = tmp_path / "projected.geojson"
     xs, ys = crs_mod.from_wgs84_xy(LONS, LATS, "EPSG:4547")
-    features = [_feature({"type": "Point", "coordinates": [x, y]}, 编号=f"F{i}", 名称="站")
-                for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
+    features = [
+        _feature({"type": "Point", "coordinates": [x, y]}, 编号=f"F{i}", 名称="站")
+        for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+    ]
     _geojson(tmp_path, path.name, features)
     gdf, problems = _read(tmp_path, path, kind="fire_station", crs="EPSG:4547")
     assert problems == []
@@ -208,8 +224,11 @@ def test_project_crs_overrides_a_different_file_crs_with_a_warning(tmp_path: Pat
     # GCJ-02 data in a file that declares WGS84 (common for web-map exports): no warning.
     glon, glat = crs_mod.wgs84_to_gcj02(LONS, LATS)
     gcj = tmp_path / "gcj.gpkg"
-    gpd.GeoDataFrame({"编号": list("ABCDE"), "名称": list("甲乙丙丁戊")}, geometry=shapely.points(glon, glat),
-                     crs="EPSG:4326").to_file(gcj, driver="GPKG")
+    gpd.GeoDataFrame(
+        {"编号": list("ABCDE"), "名称": list("甲乙丙丁戊")},
+        geometry=shapely.points(glon, glat),
+        crs="EPSG:4326",
+    ).to_file(gcj, driver="GPKG")
     gdf, problems = _read(tmp_path, gcj, crs="GCJ02")
     assert problems == [] and gdf is not None
     assert _distances_m(gdf, LONS, LATS).max() < 1.0
@@ -244,7 +263,9 @@ def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
         ("duplicate_id", 5, "编号"),
         ("outside_bbox", 6, "经度"),
     }
-    assert next(p for p in problems if p.code == "duplicate_id").message.endswith("(first in row 2)")
+    assert next(p for p in problems if p.code == "duplicate_id").message.endswith(
+        "(first in row 2)"
+    )
 
 
 def test_many_bad_rows_are_summarised(tmp_path: Path) -> None:
@@ -290,8 +311,17 @@ def test_input_frame_is_not_modified(tmp_path: Path) -> None:
 
 
 def test_suggest_columns_chinese_headers() -> None:
-    headers = ["序号", "企业名称", "所在区域", "详细地址", "负责人", "重大危险源等级", "从业人员数（人）",
-               "经度（GCJ02）", "纬度（GCJ02）"]
+    headers = [
+        "序号",
+        "企业名称",
+        "所在区域",
+        "详细地址",
+        "负责人",
+        "重大危险源等级",
+        "从业人员数（人）",
+        "经度（GCJ02）",
+        "纬度（GCJ02）",
+    ]
     got = suggest_columns(headers, KINDS["hazmat_enterprise"])
     assert got["id"] == "序号"
     assert got["name"] == "企业名称"
@@ -305,8 +335,16 @@ def test_suggest_columns_chinese_headers() -> None:
 
 @pytest.mark.parametrize(
     ("x", "y"),
-    [("lon", "lat"), ("LNG", "LAT"), ("Longitude ", "Latitude"), ("X坐标", "Y坐标"), ("东坐标", "北坐标"),
-     ("x", "y"), ("poi_lng", "poi_lat"), ("lng2", "lat2")],
+    [
+        ("lon", "lat"),
+        ("LNG", "LAT"),
+        ("Longitude ", "Latitude"),
+        ("X坐标", "Y坐标"),
+        ("东坐标", "北坐标"),
+        ("x", "y"),
+        ("poi_lng", "poi_lat"),
+        ("lng2", "lat2"),
+    ],
 )
 def test_suggest_coordinate_columns(x: str, y: str) -> None:
     got = suggest_columns(["ID", "Name", x, y], KINDS["gas_station"])
@@ -335,8 +373,10 @@ def _w(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
 
 def _geojson(tmp: Path, name: str, features: list[dict[str, Any]]) -> Path:
     path = tmp / name
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -345,10 +385,18 @@ def _feature(geometry: dict[str, Any] | None, **props: Any) -> dict[str, Any]:
 
 
 PT = {"type": "Point", "coordinates": [114.30, 30.59]}
-BOWTIE = {"type": "Polygon", "coordinates": [[[114.30, 30.50], [114.40, 30.60], [114.40, 30.50],
-                                               [114.30, 30.60], [114.30, 30.50]]]}
-SQUARE = {"type": "Polygon", "coordinates": [[[114.30, 30.50], [114.40, 30.50], [114.40, 30.60],
-                                               [114.30, 30.60], [114.30, 30.50]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[114.30, 30.50], [114.40, 30.60], [114.40, 30.50], [114.30, 30.60], [114.30, 30.50]]
+    ],
+}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[114.30, 30.50], [114.40, 30.50], [114.40, 30.60], [114.30, 30.60], [114.30, 30.50]]
+    ],
+}
 HEAD = "编号,名称,经度,纬度\n"
 
 
@@ -370,109 +418,573 @@ def _shp_parts(tmp: Path) -> dict[str, Path]:
     return {p.name: p for p in d.iterdir()}
 
 
-Case = tuple[str, Callable[[Path], tuple[Path, dict[str, Any]]], str, str, str | None, int | None, str | None, bool]
+Case = tuple[
+    str,
+    Callable[[Path], tuple[Path, dict[str, Any]]],
+    str,
+    str,
+    str | None,
+    int | None,
+    str | None,
+    bool,
+]
 # (id, build -> (path, binding kwargs incl. kind), code, severity, file, row, column, layer usable?)
 CASES: list[Case] = [
-    ("file_not_found", lambda t: (t / "missing.csv", {}), "file_not_found", "error", "missing.csv", None, None, False),
-    ("xls", lambda t: (_w(t, "old.xls", "x"), {}), "unsupported_format", "error", "old.xls", None, None, False),
-    ("shp_dbf_only", lambda t: (_w(t, "a.dbf", "x"), {}), "unsupported_format", "error", "a.dbf", None, None, False),
-    ("zero_bytes", lambda t: (_w(t, "e.csv", ""), {}), "empty_file", "error", "e.csv", None, None, False),
-    ("blank_lines", lambda t: (_w(t, "b.csv", "\n\n  \n"), {}), "empty_file", "error", "b.csv", None, None, False),
-    ("header_only", lambda t: (_w(t, "h.csv", HEAD), {}), "no_rows", "error", "h.csv", None, None, False),
-    ("wrong_encoding", lambda t: (_w(t, "g.csv", "id,name,lon,lat\n1,中文,114.3,30.5\n", "gbk"),
-                                  {"encoding": "utf-8"}),
-     "unreadable_encoding", "error", "g.csv", 2, None, False),
-    ("binary_junk", lambda t: (_bin(t, "j.csv"), {}),
-     "unreadable_encoding", "error", "j.csv", None, None, False),
-    ("unknown_encoding_name", lambda t: (_w(t, "u.csv", GAS_CSV), {"encoding": "klingon"}),
-     "unknown_encoding", "error", "u.csv", None, None, False),
-    ("no_id_column", lambda t: (_w(t, "n.csv", "名称,经度,纬度\n甲,114.3,30.5\n"), {}),
-     "missing_column", "error", "n.csv", 1, None, False),
-    ("no_coordinates", lambda t: (_w(t, "c.csv", "编号,名称,地址\n1,甲,路\n"), {}),
-     "missing_column", "error", "c.csv", 1, None, False),
-    ("mapped_header_absent", lambda t: (_w(t, "m.csv", GAS_CSV), {"columns": {"name": "站名"}}),
-     "missing_column", "error", "m.csv", 1, "站名", False),
-    ("non_numeric_coordinate", lambda t: (_w(t, "x.csv", HEAD + "1,甲,114.3,30.5\n2,乙,东经114度,30.5\n"), {}),
-     "non_numeric", "error", "x.csv", 3, "经度", True),
-    ("empty_coordinate", lambda t: (_w(t, "ec.csv", HEAD + "1,甲,114.3,30.5\n2,乙,114.3,\n"), {}),
-     "missing_coordinates", "error", "ec.csv", 3, "纬度", True),
-    ("non_numeric_required", lambda t: (_w(t, "s.csv", HEAD.strip() + ",类型,面积\n1,甲,114.3,30.5,固定,500\n"
-                                           "2,乙,114.3,30.5,紧急,约500\n"), {"kind": "shelter"}),
-     "non_numeric", "error", "s.csv", 3, "面积", True),
-    ("negative_population", lambda t: (_w(t, "p.csv", HEAD.strip() + ",人口数\n1,甲,114.3,30.5,10\n"
-                                          "2,乙,114.3,30.5,-5\n"), {"kind": "population"}),
-     "out_of_range", "error", "p.csv", 3, "人口数", True),
-    ("floors_too_high", lambda t: (_w(t, "f.csv", HEAD.strip() + ",层数\n1,甲,114.3,30.5,300\n"), {"kind": "high_rise"}),
-     "out_of_range", "warning", "f.csv", 2, "层数", True),
-    ("floors_fraction", lambda t: (_w(t, "f2.csv", HEAD.strip() + ",层数\n1,甲,114.3,30.5,3.5\n"), {"kind": "high_rise"}),
-     "not_integer", "warning", "f2.csv", 2, "层数", True),
-    ("unknown_category", lambda t: (_w(t, "k.csv", HEAD.strip() + ",类型\n1,甲,114.3,30.5,学校\n2,乙,114.3,30.5,超市\n"),
-                                    {"kind": "sensitive_target", "columns": {"type": "类型"}}),
-     "unknown_category", "error", "k.csv", 3, "类型", True),
-    ("empty_required_name", lambda t: (_w(t, "e2.csv", HEAD + "1,甲,114.3,30.5\n2,,114.3,30.5\n"), {}),
-     "missing_value", "error", "e2.csv", 3, "名称", True),
-    ("duplicate_id", lambda t: (_w(t, "d.csv", HEAD + "1,甲,114.3,30.5\n2,乙,114.3,30.5\n1,丙,114.3,30.5\n"), {}),
-     "duplicate_id", "error", "d.csv", 4, "编号", True),
-    ("swapped", lambda t: (_w(t, "sw.csv", HEAD + "1,甲,114.3,30.5\n2,乙,30.6,114.2\n"), {}),
-     "swapped_xy", "error", "sw.csv", 3, "经度", True),
-    ("swapped_lat_over_90", lambda t: (_w(t, "sw2.csv", "编号,名称,lat,lon\n1,甲,114.3,30.5\n"), {}),
-     "swapped_xy", "error", "sw2.csv", 2, "lon", False),
-    ("outside_city", lambda t: (_w(t, "o.csv", HEAD + "1,甲,114.3,30.5\n2,北京,116.40,39.90\n"), {}),
-     "outside_bbox", "error", "o.csv", 3, "经度", True),
-    ("metres_as_degrees", lambda t: (_w(t, "pm.csv", HEAD + "1,甲,512345.6,3380000.2\n"), {}),
-     "projected_as_degrees", "error", "pm.csv", 2, "经度", False),
-    ("degrees_as_metres", lambda t: (_w(t, "dm.csv", HEAD + "1,甲,114.3,30.5\n"), {"crs": "EPSG:4547"}),
-     "degrees_as_projected", "error", "dm.csv", 2, "经度", False),
-    ("unknown_crs", lambda t: (_w(t, "uc.csv", GAS_CSV), {"crs": "MARS2000"}),
-     "unknown_crs", "error", "uc.csv", None, None, False),
-    ("unknown_epsg", lambda t: (_w(t, "ue.csv", GAS_CSV), {"crs": "EPSG:999999"}),
-     "unknown_crs", "error", "ue.csv", None, None, False),
-    ("null_geometry", lambda t: (_geojson(t, "ng.geojson", [_feature(PT, 编号="1", 名称="甲"),
-                                                             _feature(None, 编号="2", 名称="乙")]), {}),
-     "null_geometry", "error", "ng.geojson", 2, None, True),
-    ("bowtie_polygon", lambda t: (_geojson(t, "bt.geojson", [_feature(BOWTIE, 编号="F1")]), {"kind": "flood_zone"}),
-     "invalid_geometry", "warning", "bt.geojson", 1, None, True),
-    ("polygon_in_point_layer", lambda t: (_geojson(t, "pp.geojson", [_feature(PT, 编号="1", 名称="甲"),
-                                                                      _feature(SQUARE, 编号="2", 名称="乙")]), {}),
-     "wrong_geometry", "error", "pp.geojson", 2, None, True),
-    ("table_for_polygons", lambda t: (_w(t, "tp.csv", HEAD + "1,甲,114.3,30.5\n"), {"kind": "flood_zone"}),
-     "wrong_geometry", "error", "tp.csv", None, None, False),
-    ("bad_date", lambda t: (_w(t, "bd.csv", "编号,日期,事故类型,经度,纬度\n1,2023-01-02,火灾,114.3,30.5\n"
-                                 "2,昨天,火灾,114.3,30.5\n"), {"kind": "accident"}),
-     "bad_date", "error", "bd.csv", 3, "日期", True),
-    ("bad_bool", lambda t: (_w(t, "bb.csv", HEAD.strip() + ",是否整改\n1,甲,114.3,30.5,也许\n"),
-                            {"kind": "waterlogging_point", "columns": {"fixed": "是否整改"}}),
-     "bad_bool", "warning", "bb.csv", 2, "是否整改", True),
-    ("too_many_fields", lambda t: (_w(t, "tf.csv", HEAD + "1,甲,114.3,30.5\n2,乙,丙,114.3,30.5\n"), {}),
-     "wrong_field_count", "error", "tf.csv", 3, None, True),
-    ("duplicate_header", lambda t: (_w(t, "dh.csv", "编号,名称,名称,经度,纬度\n1,甲,乙,114.3,30.5\n"), {}),
-     "duplicate_column", "warning", "dh.csv", 1, "名称", True),
-    ("corrupt_geojson", lambda t: (_w(t, "cg.geojson", '{"type": "FeatureCollection", "features": [ oops'), {}),
-     "unreadable_file", "error", "cg.geojson", None, None, False),
-    ("empty_feature_collection", lambda t: (_geojson(t, "efc.geojson", []), {}),
-     "no_rows", "error", "efc.geojson", None, None, False),
-    ("gpkg_several_layers", lambda t: (_gpkg2(t), {}), "several_layers", "error", "two.gpkg", None, None, False),
-    ("gpkg_unknown_layer", lambda t: (_gpkg2(t), {"layer": "nope"}), "layer_not_found", "error", "two.gpkg",
-     None, None, False),
-    ("xlsx_unknown_sheet", lambda t: (_xlsx(t, "w.xlsx", [["编号"]]), {"sheet": "数据"}),
-     "sheet_not_found", "error", "w.xlsx", None, None, False),
-    ("xlsx_not_a_workbook", lambda t: (_w(t, "nw.xlsx", "id,name\n"), {}),
-     "unreadable_file", "error", "nw.xlsx", None, None, False),
-    ("xlsx_bad_coordinate", lambda t: (_xlsx(t, "bc.xlsx", [["编号", "名称", "经度", "纬度"], [1, "甲", 114.3, 30.5],
-                                                             [2, "乙", "N/A?", 30.5]]), {}),
-     "non_numeric", "error", "bc.xlsx", 3, "经度", True),
-    ("zip_without_shx", lambda t: (_zip(t / "noshx.zip", {k: v for k, v in _shp_parts(t).items()
-                                                          if not k.endswith(".shx")}), {}),
-     "incomplete_shapefile", "error", "noshx.zip", None, None, False),
-    ("zip_without_data", lambda t: (_zip(t / "nd.zip", {"readme.md": b"hello"}), {}),
-     "unsupported_format", "error", "nd.zip", None, None, False),
-    ("zip_dotdot", lambda t: (_zip(t / "evil.zip", {"../evil.csv": GAS_CSV.encode()}), {}),
-     "unsafe_file", "error", "evil.zip", None, None, False),
-    ("zip_absolute", lambda t: (_zip(t / "abs.zip", {"/tmp/abs.csv": GAS_CSV.encode()}), {}),
-     "unsafe_file", "error", "abs.zip", None, None, False),
-    ("not_a_zip", lambda t: (_w(t, "nz.zip", "not a zip"), {}), "unreadable_file", "error", "nz.zip", None, None, False),
-    ("no_valid_rows", lambda t: (_w(t, "nv.csv", HEAD + "1,甲,a,b\n2,乙,c,d\n"), {}),
-     "no_valid_rows", "error", "nv.csv", None, None, False),
+    (
+        "file_not_found",
+        lambda t: (t / "missing.csv", {}),
+        "file_not_found",
+        "error",
+        "missing.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "xls",
+        lambda t: (_w(t, "old.xls", "x"), {}),
+        "unsupported_format",
+        "error",
+        "old.xls",
+        None,
+        None,
+        False,
+    ),
+    (
+        "shp_dbf_only",
+        lambda t: (_w(t, "a.dbf", "x"), {}),
+        "unsupported_format",
+        "error",
+        "a.dbf",
+        None,
+        None,
+        False,
+    ),
+    (
+        "zero_bytes",
+        lambda t: (_w(t, "e.csv", ""), {}),
+        "empty_file",
+        "error",
+        "e.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "blank_lines",
+        lambda t: (_w(t, "b.csv", "\n\n  \n"), {}),
+        "empty_file",
+        "error",
+        "b.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "header_only",
+        lambda t: (_w(t, "h.csv", HEAD), {}),
+        "no_rows",
+        "error",
+        "h.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "wrong_encoding",
+        lambda t: (
+            _w(t, "g.csv", "id,name,lon,lat\n1,中文,114.3,30.5\n", "gbk"),
+            {"encoding": "utf-8"},
+        ),
+        "unreadable_encoding",
+        "error",
+        "g.csv",
+        2,
+        None,
+        False,
+    ),
+    (
+        "binary_junk",
+        lambda t: (_bin(t, "j.csv"), {}),
+        "unreadable_encoding",
+        "error",
+        "j.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "unknown_encoding_name",
+        lambda t: (_w(t, "u.csv", GAS_CSV), {"encoding": "klingon"}),
+        "unknown_encoding",
+        "error",
+        "u.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "no_id_column",
+        lambda t: (_w(t, "n.csv", "名称,经度,纬度\n甲,114.3,30.5\n"), {}),
+        "missing_column",
+        "error",
+        "n.csv",
+        1,
+        None,
+        False,
+    ),
+    (
+        "no_coordinates",
+        lambda t: (_w(t, "c.csv", "编号,名称,地址\n1,甲,路\n"), {}),
+        "missing_column",
+        "error",
+        "c.csv",
+        1,
+        None,
+        False,
+    ),
+    (
+        "mapped_header_absent",
+        lambda t: (_w(t, "m.csv", GAS_CSV), {"columns": {"name": "站名"}}),
+        "missing_column",
+        "error",
+        "m.csv",
+        1,
+        "站名",
+        False,
+    ),
+    (
+        "non_numeric_coordinate",
+        lambda t: (_w(t, "x.csv", HEAD + "1,甲,114.3,30.5\n2,乙,东经114度,30.5\n"), {}),
+        "non_numeric",
+        "error",
+        "x.csv",
+        3,
+        "经度",
+        True,
+    ),
+    (
+        "empty_coordinate",
+        lambda t: (_w(t, "ec.csv", HEAD + "1,甲,114.3,30.5\n2,乙,114.3,\n"), {}),
+        "missing_coordinates",
+        "error",
+        "ec.csv",
+        3,
+        "纬度",
+        True,
+    ),
+    (
+        "non_numeric_required",
+        lambda t: (
+            _w(
+                t,
+                "s.csv",
+                HEAD.strip() + ",类型,面积\n1,甲,114.3,30.5,固定,500\n2,乙,114.3,30.5,紧急,约500\n",
+            ),
+            {"kind": "shelter"},
+        ),
+        "non_numeric",
+        "error",
+        "s.csv",
+        3,
+        "面积",
+        True,
+    ),
+    (
+        "negative_population",
+        lambda t: (
+            _w(t, "p.csv", HEAD.strip() + ",人口数\n1,甲,114.3,30.5,10\n2,乙,114.3,30.5,-5\n"),
+            {"kind": "population"},
+        ),
+        "out_of_range",
+        "error",
+        "p.csv",
+        3,
+        "人口数",
+        True,
+    ),
+    (
+        "floors_too_high",
+        lambda t: (
+            _w(t, "f.csv", HEAD.strip() + ",层数\n1,甲,114.3,30.5,300\n"),
+            {"kind": "high_rise"},
+        ),
+        "out_of_range",
+        "warning",
+        "f.csv",
+        2,
+        "层数",
+        True,
+    ),
+    (
+        "floors_fraction",
+        lambda t: (
+            _w(t, "f2.csv", HEAD.strip() + ",层数\n1,甲,114.3,30.5,3.5\n"),
+            {"kind": "high_rise"},
+        ),
+        "not_integer",
+        "warning",
+        "f2.csv",
+        2,
+        "层数",
+        True,
+    ),
+    (
+        "unknown_category",
+        lambda t: (
+            _w(t, "k.csv", HEAD.strip() + ",类型\n1,甲,114.3,30.5,学校\n2,乙,114.3,30.5,超市\n"),
+            {"kind": "sensitive_target", "columns": {"type": "类型"}},
+        ),
+        "unknown_category",
+        "error",
+        "k.csv",
+        3,
+        "类型",
+        True,
+    ),
+    (
+        "empty_required_name",
+        lambda t: (_w(t, "e2.csv", HEAD + "1,甲,114.3,30.5\n2,,114.3,30.5\n"), {}),
+        "missing_value",
+        "error",
+        "e2.csv",
+        3,
+        "名称",
+        True,
+    ),
+    (
+        "duplicate_id",
+        lambda t: (
+            _w(t, "d.csv", HEAD + "1,甲,114.3,30.5\n2,乙,114.3,30.5\n1,丙,114.3,30.5\n"),
+            {},
+        ),
+        "duplicate_id",
+        "error",
+        "d.csv",
+        4,
+        "编号",
+        True,
+    ),
+    (
+        "swapped",
+        lambda t: (_w(t, "sw.csv", HEAD + "1,甲,114.3,30.5\n2,乙,30.6,114.2\n"), {}),
+        "swapped_xy",
+        "error",
+        "sw.csv",
+        3,
+        "经度",
+        True,
+    ),
+    (
+        "swapped_lat_over_90",
+        lambda t: (_w(t, "sw2.csv", "编号,名称,lat,lon\n1,甲,114.3,30.5\n"), {}),
+        "swapped_xy",
+        "error",
+        "sw2.csv",
+        2,
+        "lon",
+        False,
+    ),
+    (
+        "outside_city",
+        lambda t: (_w(t, "o.csv", HEAD + "1,甲,114.3,30.5\n2,北京,116.40,39.90\n"), {}),
+        "outside_bbox",
+        "error",
+        "o.csv",
+        3,
+        "经度",
+        True,
+    ),
+    (
+        "metres_as_degrees",
+        lambda t: (_w(t, "pm.csv", HEAD + "1,甲,512345.6,3380000.2\n"), {}),
+        "projected_as_degrees",
+        "error",
+        "pm.csv",
+        2,
+        "经度",
+        False,
+    ),
+    (
+        "degrees_as_metres",
+        lambda t: (_w(t, "dm.csv", HEAD + "1,甲,114.3,30.5\n"), {"crs": "EPSG:4547"}),
+        "degrees_as_projected",
+        "error",
+        "dm.csv",
+        2,
+        "经度",
+        False,
+    ),
+    (
+        "unknown_crs",
+        lambda t: (_w(t, "uc.csv", GAS_CSV), {"crs": "MARS2000"}),
+        "unknown_crs",
+        "error",
+        "uc.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "unknown_epsg",
+        lambda t: (_w(t, "ue.csv", GAS_CSV), {"crs": "EPSG:999999"}),
+        "unknown_crs",
+        "error",
+        "ue.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "null_geometry",
+        lambda t: (
+            _geojson(
+                t,
+                "ng.geojson",
+                [_feature(PT, 编号="1", 名称="甲"), _feature(None, 编号="2", 名称="乙")],
+            ),
+            {},
+        ),
+        "null_geometry",
+        "error",
+        "ng.geojson",
+        2,
+        None,
+        True,
+    ),
+    (
+        "bowtie_polygon",
+        lambda t: (
+            _geojson(t, "bt.geojson", [_feature(BOWTIE, 编号="F1")]),
+            {"kind": "flood_zone"},
+        ),
+        "invalid_geometry",
+        "warning",
+        "bt.geojson",
+        1,
+        None,
+        True,
+    ),
+    (
+        "polygon_in_point_layer",
+        lambda t: (
+            _geojson(
+                t,
+                "pp.geojson",
+                [_feature(PT, 编号="1", 名称="甲"), _feature(SQUARE, 编号="2", 名称="乙")],
+            ),
+            {},
+        ),
+        "wrong_geometry",
+        "error",
+        "pp.geojson",
+        2,
+        None,
+        True,
+    ),
+    (
+        "table_for_polygons",
+        lambda t: (_w(t, "tp.csv", HEAD + "1,甲,114.3,30.5\n"), {"kind": "flood_zone"}),
+        "wrong_geometry",
+        "error",
+        "tp.csv",
+        None,
+        None,
+        False,
+    ),
+    (
+        "bad_date",
+        lambda t: (
+            _w(
+                t,
+                "bd.csv",
+                "编号,日期,事故类型,经度,纬度\n1,2023-01-02,火灾,114.3,30.5\n"
+                "2,昨天,火灾,114.3,30.5\n",
+            ),
+            {"kind": "accident"},
+        ),
+        "bad_date",
+        "error",
+        "bd.csv",
+        3,
+        "日期",
+        True,
+    ),
+    (
+        "bad_bool",
+        lambda t: (
+            _w(t, "bb.csv", HEAD.strip() + ",是否整改\n1,甲,114.3,30.5,也许\n"),
+            {"kind": "waterlogging_point", "columns": {"fixed": "是否整改"}},
+        ),
+        "bad_bool",
+        "warning",
+        "bb.csv",
+        2,
+        "是否整改",
+        True,
+    ),
+    (
+        "too_many_fields",
+        lambda t: (_w(t, "tf.csv", HEAD + "1,甲,114.3,30.5\n2,乙,丙,114.3,30.5\n"), {}),
+        "wrong_field_count",
+        "error",
+        "tf.csv",
+        3,
+        None,
+        True,
+    ),
+    (
+        "duplicate_header",
+        lambda t: (_w(t, "dh.csv", "编号,名称,名称,经度,纬度\n1,甲,乙,114.3,30.5\n"), {}),
+        "duplicate_column",
+        "warning",
+        "dh.csv",
+        1,
+        "名称",
+        True,
+    ),
+    (
+        "corrupt_geojson",
+        lambda t: (_w(t, "cg.geojson", '{"type": "FeatureCollection", "features": [ oops'), {}),
+        "unreadable_file",
+        "error",
+        "cg.geojson",
+        None,
+        None,
+        False,
+    ),
+    (
+        "empty_feature_collection",
+        lambda t: (_geojson(t, "efc.geojson", []), {}),
+        "no_rows",
+        "error",
+        "efc.geojson",
+        None,
+        None,
+        False,
+    ),
+    (
+        "gpkg_several_layers",
+        lambda t: (_gpkg2(t), {}),
+        "several_layers",
+        "error",
+        "two.gpkg",
+        None,
+        None,
+        False,
+    ),
+    (
+        "gpkg_unknown_layer",
+        lambda t: (_gpkg2(t), {"layer": "nope"}),
+        "layer_not_found",
+        "error",
+        "two.gpkg",
+        None,
+        None,
+        False,
+    ),
+    (
+        "xlsx_unknown_sheet",
+        lambda t: (_xlsx(t, "w.xlsx", [["编号"]]), {"sheet": "数据"}),
+        "sheet_not_found",
+        "error",
+        "w.xlsx",
+        None,
+        None,
+        False,
+    ),
+    (
+        "xlsx_not_a_workbook",
+        lambda t: (_w(t, "nw.xlsx", "id,name\n"), {}),
+        "unreadable_file",
+        "error",
+        "nw.xlsx",
+        None,
+        None,
+        False,
+    ),
+    (
+        "xlsx_bad_coordinate",
+        lambda t: (
+            _xlsx(
+                t,
+                "bc.xlsx",
+                [["编号", "名称", "经度", "纬度"], [1, "甲", 114.3, 30.5], [2, "乙", "N/A?", 30.5]],
+            ),
+            {},
+        ),
+        "non_numeric",
+        "error",
+        "bc.xlsx",
+        3,
+        "经度",
+        True,
+    ),
+    (
+        "zip_without_shx",
+        lambda t: (
+            _zip(
+                t / "noshx.zip", {k: v for k, v in _shp_parts(t).items() if not k.endswith(".shx")}
+            ),
+            {},
+        ),
+        "incomplete_shapefile",
+        "error",
+        "noshx.zip",
+        None,
+        None,
+        False,
+    ),
+    (
+        "zip_without_data",
+        lambda t: (_zip(t / "nd.zip", {"readme.md": b"hello"}), {}),
+        "unsupported_format",
+        "error",
+        "nd.zip",
+        None,
+        None,
+        False,
+    ),
+    (
+        "zip_dotdot",
+        lambda t: (_zip(t / "evil.zip", {"../evil.csv": GAS_CSV.encode()}), {}),
+        "unsafe_file",
+        "error",
+        "evil.zip",
+        None,
+        None,
+        False,
+    ),
+    (
+        "zip_absolute",
+        lambda t: (_zip(t / "abs.zip", {"/tmp/abs.csv": GAS_CSV.encode()}), {}),
+        "unsafe_file",
+        "error",
+        "abs.zip",
+        None,
+        None,
+        False,
+    ),
+    (
+        "not_a_zip",
+        lambda t: (_w(t, "nz.zip", "not a zip"), {}),
+        "unreadable_file",
+        "error",
+        "nz.zip",
+        None,
+        None,
+        False,
+    ),
+    (
+        "no_valid_rows",
+        lambda t: (_w(t, "nv.csv", HEAD + "1,甲,a,b\n2,乙,c,d\n"), {}),
+        "no_valid_rows",
+        "error",
+        "nv.csv",
+        None,
+        None,
+        False,
+    ),
 ]
 
 
@@ -545,10 +1057,13 @@ def test_read_table_raises_layer_data_error_for_missing_file(tmp_path: Path) -> 
 def _write_project(root: Path, *, boundary_ok: bool = True, extra_layers: str = "") -> Path:
     square = shapely.box(114.0, 30.3, 114.6, 30.9)
     if boundary_ok:
-        gpd.GeoDataFrame({"name": ["测试市"]}, geometry=[square], crs="EPSG:4326").to_file(root / "boundary.geojson")
+        gpd.GeoDataFrame({"name": ["测试市"]}, geometry=[square], crs="EPSG:4326").to_file(
+            root / "boundary.geojson"
+        )
     halves = [shapely.box(114.0, 30.3, 114.3, 30.9), shapely.box(114.3, 30.3, 114.6, 30.9)]
-    gpd.GeoDataFrame({"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves,
-                     crs="EPSG:4326").to_file(root / "districts.geojson")
+    gpd.GeoDataFrame(
+        {"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves, crs="EPSG:4326"
+    ).to_file(root / "districts.geojson")
     (root / "gas.csv").write_bytes(GAS_CSV.encode("gbk"))
     (root / "broken.csv").write_text("名称\n甲\n", encoding="utf-8")
     text = f"""
@@ -577,15 +1092,27 @@ def test_load_project_data(tmp_path: Path) -> None:
     assert set(data.unavailable) == {"broken", "spare"}
     assert "id" in data.unavailable["broken"]
     assert data.report.counts == {"gas": 2, "broken": 0}
-    assert {(p.code, p.file, p.layer) for p in data.report.errors} == {("missing_column", "broken.csv", "broken")}
+    assert {(p.code, p.file, p.layer) for p in data.report.errors} == {
+        ("missing_column", "broken.csv", "broken")
+    }
     assert list(data.districts["adcode"]) == ["420102", "420103"]
     assert data.districts.crs == data.crs
-    assert data.boundary.area == pytest.approx(gpd.GeoSeries([shapely.box(114.0, 30.3, 114.6, 30.9)],
-                                                             crs=4326).to_crs(data.crs).area[0], rel=1e-9)
-    assert set(data.file_hashes) == {"boundary.geojson", "districts.geojson", "gas.csv", "broken.csv"}
+    assert data.boundary.area == pytest.approx(
+        gpd.GeoSeries([shapely.box(114.0, 30.3, 114.6, 30.9)], crs=4326).to_crs(data.crs).area[0],
+        rel=1e-9,
+    )
+    assert set(data.file_hashes) == {
+        "boundary.geojson",
+        "districts.geojson",
+        "gas.csv",
+        "broken.csv",
+    }
     import hashlib
 
-    assert data.file_hashes["gas.csv"] == hashlib.sha256((tmp_path / "gas.csv").read_bytes()).hexdigest()
+    assert (
+        data.file_hashes["gas.csv"]
+        == hashlib.sha256((tmp_path / "gas.csv").read_bytes()).hexdigest()
+    )
 
 
 def test_missing_boundary_raises(tmp_path: Path) -> None:

@@ -61,7 +61,9 @@ def _urls(page: str) -> set[str]:
 
 
 def _point_payloads(page: str) -> list[dict]:
-    return [json.loads(m) for m in re.findall(r"var d = (\{\"x\"[^\n]*\});\nreturn rm\.points", page)]
+    return [
+        json.loads(m) for m in re.findall(r"var d = (\{\"x\"[^\n]*\});\nreturn rm\.points", page)
+    ]
 
 
 # ------------------------------------------------------------------------- legend
@@ -71,11 +73,17 @@ def _point_payloads(page: str) -> list[dict]:
 def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
     page = maps.render_html(maps.map_from_cells(cells, data, lang=lang))
     for lv in LEVELS:
-        label = f"{lv.zh}（{lv.color_name_zh}）" if lang == "zh" else f"{lv.en} ({lv.color_name_en})"
+        label = (
+            f"{lv.zh}（{lv.color_name_zh}）" if lang == "zh" else f"{lv.en} ({lv.color_name_en})"
+        )
         assert label in page
         assert f"R {lv.matrix_min}–{lv.matrix_max}" in page
         assert f"background:{lv.color}" in page
-    method = "风险矩阵 R = 可能性 L × 严重度 S" if lang == "zh" else "Risk matrix R = likelihood L × severity S"
+    method = (
+        "风险矩阵 R = 可能性 L × 严重度 S"
+        if lang == "zh"
+        else "Risk matrix R = likelihood L × severity S"
+    )
     assert method in page
     counts = cells["level_rank"].value_counts()
     assert f"{int(counts[1]):,}" in page
@@ -90,13 +98,15 @@ def test_continuous_legend_has_scale_and_method(cells, data, view, lang):
     assert "linear-gradient" in page
     top = "100" if view == "score" else "10"
     assert f"<span>{top}<" in page
-    assert "L.imageOverlay(\"data:image/png;base64," in page
+    assert 'L.imageOverlay("data:image/png;base64,' in page
 
 
 def test_breaks_rule_legend_shows_score_breaks(cells, data):
     from dataclasses import replace
 
-    project = data.project.model_copy(update={"levels": data.project.levels.model_copy(update={"rule": "breaks"})})
+    project = data.project.model_copy(
+        update={"levels": data.project.levels.model_copy(update={"rule": "breaks"})}
+    )
     page = maps.render_html(maps.map_from_cells(cells, replace(data, project=project), lang="en"))
     assert "≥ 45" in page and "10–25" in page
     assert "Classed by risk-score breaks" in page
@@ -112,7 +122,9 @@ def test_layer_control_lists_overlays_and_default_visibility(cells, data):
     assert layers["行政区划"] is True
     assert layers["消防站"] is False
     assert layers["社区应急服务站"] is False
-    assert any(name.startswith("消防站 5 分钟可达范围") and not shown for name, shown in layers.items())
+    assert any(
+        name.startswith("消防站 5 分钟可达范围") and not shown for name, shown in layers.items()
+    )
     page = maps.render_html(m)
     assert "L.control.layers" in page
     assert "markerClusterGroup" in page
@@ -141,7 +153,9 @@ def test_closed_hidden_hazards_are_not_drawn(level_html):
 
 def test_fire_reach_radius_from_method():
     assert maps.fire_reach_m(MethodConfig()) == pytest.approx(4 * 30_000 / 60 / 1.3)
-    assert maps.fire_reach_m(MethodConfig(fire_speed_kmh=60, fire_turnout_min=2, detour_factor=1.0)) == pytest.approx(3000)
+    assert maps.fire_reach_m(
+        MethodConfig(fire_speed_kmh=60, fire_turnout_min=2, detour_factor=1.0)
+    ) == pytest.approx(3000)
 
 
 # ------------------------------------------------------------------------ offline
@@ -157,7 +171,9 @@ def test_inline_page_loads_nothing_from_other_hosts(level_html):
 
 
 def test_url_assets_point_at_the_served_folder(cells, data):
-    page = maps.render_html(maps.map_from_cells(cells, data, assets="url", asset_url="app/static/riskmap"))
+    page = maps.render_html(
+        maps.map_from_cells(cells, data, assets="url", asset_url="app/static/riskmap")
+    )
     srcs = re.findall(r'<script[^>]+src="([^"]+)"', page)
     hrefs = re.findall(r'<link[^>]+href="([^"]+)"', page)
     assert "/app/static/riskmap/leaflet.js" in srcs
@@ -179,9 +195,17 @@ def test_osm_basemap_adds_only_its_tiles(cells, data):
 def test_install_static_copies_every_asset(tmp_path):
     files = assets.install_static(tmp_path / "riskmap")
     names = {p.relative_to(tmp_path / "riskmap").as_posix() for p in files}
-    assert {"leaflet.js", "leaflet.css", "images/layers.png", "leaflet.markercluster.js",
-            "MarkerCluster.css", "MarkerCluster.Default.css"} <= names
-    assert (tmp_path / "riskmap" / "leaflet.js").read_bytes() == assets.ASSETS[0].source.read_bytes()
+    assert {
+        "leaflet.js",
+        "leaflet.css",
+        "images/layers.png",
+        "leaflet.markercluster.js",
+        "MarkerCluster.css",
+        "MarkerCluster.Default.css",
+    } <= names
+    assert (tmp_path / "riskmap" / "leaflet.js").read_bytes() == assets.ASSETS[
+        0
+    ].source.read_bytes()
     again = assets.install_static(tmp_path / "riskmap")  # idempotent
     assert again == files
 
@@ -239,8 +263,12 @@ def test_cells_at_is_vectorised_and_matches_geometry(cells):
     ll = gpd.GeoSeries(shapely.points(pts), crs=cells.crs).to_crs(4326)
     found = maps.cells_at(cells, ll.x.to_numpy(), ll.y.to_numpy())
     # Reference: a plain spatial join.
-    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=shapely.points(pts), crs=cells.crs), cells[["cell_id", "geometry"]],
-                       how="left", predicate="intersects")
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=shapely.points(pts), crs=cells.crs),
+        cells[["cell_id", "geometry"]],
+        how="left",
+        predicate="intersects",
+    )
     expected = joined.groupby(level=0)["cell_id"].first().reindex(range(500)).to_numpy()
     assert list(found) == [e if isinstance(e, str) else None for e in expected]
 
@@ -267,8 +295,12 @@ def test_cell_at_on_amap_undoes_the_gcj02_shift(cells):
 
 
 def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
-    plain = maps.render_html(maps.map_from_cells(cells, data, overlays=["fire_stations"], view="score"))
-    amap = maps.map_from_cells(cells, data, overlays=["fire_stations"], view="score", basemap="amap")
+    plain = maps.render_html(
+        maps.map_from_cells(cells, data, overlays=["fire_stations"], view="score")
+    )
+    amap = maps.map_from_cells(
+        cells, data, overlays=["fire_stations"], view="score", basemap="amap"
+    )
     shifted = maps.render_html(amap)
     assert "https://webrd0{s}.is.autonavi.com/appmaptile" in shifted
     tiles = [c for c in amap._children.values() if type(c).__name__ == "TileLayer"]
@@ -290,7 +322,10 @@ def test_amap_shifts_overlays_and_image_to_gcj02(cells, data):
     assert np.all(np.hypot(sx - lon, sy - lat) > 1e-3)  # hundreds of metres
 
     def _bounds(page):
-        m = re.search(r"L\.imageOverlay\(\"data:[^\"]+\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+        m = re.search(
+            r"L\.imageOverlay\(\"data:[^\"]+\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+            page,
+        )
         return np.array([float(v) for v in m.groups()])
 
     s0, w0, n0, e0 = _bounds(plain)
@@ -307,7 +342,10 @@ def test_image_pixels_show_the_cell_under_them(cells, data):
     """Where Leaflet draws a pixel (linear in Web-Mercator between the bounds), the colour
     class is that of the cell at that place."""
     page = maps.render_html(maps.map_from_cells(cells, data, view="score", max_detail_cells=0))
-    m = re.search(r"L\.imageOverlay\(\"data:image/png;base64,([^\"]+)\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    m = re.search(
+        r"L\.imageOverlay\(\"data:image/png;base64,([^\"]+)\", \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+        page,
+    )
     from PIL import Image
 
     img = np.asarray(Image.open(io.BytesIO(base64.b64decode(m.group(1)))))
@@ -388,19 +426,31 @@ def _decode(e):
 
 def test_encoded_shapes_decode_to_the_same_geometries():
     square = shapely.box(114.0, 30.0, 114.01, 30.01)
-    holed = shapely.Polygon(square.exterior.coords, [shapely.box(114.002, 30.002, 114.004, 30.004).exterior.coords])
+    holed = shapely.Polygon(
+        square.exterior.coords, [shapely.box(114.002, 30.002, 114.004, 30.004).exterior.coords]
+    )
     multi = shapely.MultiPolygon([holed, shapely.box(114.02, 30.0, 114.03, 30.005)])
     geoms = np.array([multi, square], dtype=object)
     decoded = _decode(_encode_shapes(geoms, polygons=True))
-    rebuilt = [shapely.MultiPolygon([shapely.Polygon(rings[0], rings[1:]) for rings in parts]) for parts in decoded]
+    rebuilt = [
+        shapely.MultiPolygon([shapely.Polygon(rings[0], rings[1:]) for rings in parts])
+        for parts in decoded
+    ]
     for got, want in zip(rebuilt, geoms, strict=True):
-        assert shapely.equals_exact(shapely.normalize(got), shapely.normalize(shapely.MultiPolygon(
-            shapely.get_parts(want).tolist())), tolerance=1e-9)
-    lines = np.array([shapely.MultiLineString([[(114.0, 30.0), (114.1, 30.1)], [(114.2, 30.0), (114.3, 30.0)]])],
-                     dtype=object)
+        assert shapely.equals_exact(
+            shapely.normalize(got),
+            shapely.normalize(shapely.MultiPolygon(shapely.get_parts(want).tolist())),
+            tolerance=1e-9,
+        )
+    lines = np.array(
+        [shapely.MultiLineString([[(114.0, 30.0), (114.1, 30.1)], [(114.2, 30.0), (114.3, 30.0)]])],
+        dtype=object,
+    )
     (parts,) = _decode(_encode_shapes(lines, polygons=False))
-    assert [r[0] for r in parts] == [[pytest.approx(p) for p in seg] for seg in ([(114.0, 30.0), (114.1, 30.1)],
-                                                                            [(114.2, 30.0), (114.3, 30.0)])]
+    assert [r[0] for r in parts] == [
+        [pytest.approx(p) for p in seg]
+        for seg in ([(114.0, 30.0), (114.1, 30.1)], [(114.2, 30.0), (114.3, 30.0)])
+    ]
 
 
 # -------------------------------------------------------------------- detail cells
@@ -427,7 +477,12 @@ def test_detail_cells_are_the_highest_scoring_orange_and_red_cells(cells, data):
     assert f"Detail cells (Significant and above, {len(hot)})" in _layer_names(m)
     page = maps.render_html(maps.map_from_cells(cells, data, detail_min_level=4))
     assert sorted(_detail_ids(page)) == sorted(cells.loc[cells["level_rank"] == 4, "cell_id"])
-    assert "rm.cells" not in maps.render_html(maps.map_from_cells(cells, data, max_detail_cells=0)).split("rm.cells = ")[1]
+    assert (
+        "rm.cells"
+        not in maps.render_html(maps.map_from_cells(cells, data, max_detail_cells=0)).split(
+            "rm.cells = "
+        )[1]
+    )
 
 
 # ------------------------------------------------------------- control and assets
@@ -456,7 +511,10 @@ def test_use_local_assets_links_installed_files_and_leaves_the_map_alone():
     assert "cdn.jsdelivr.net" in m.get_root().render()  # the original is unchanged
     clustered = folium.Map(location=[30.6, 114.3], tiles=None)
     MarkerCluster().add_to(clustered)
-    assert "app/static/riskmap/leaflet.markercluster.js" in maps.use_local_assets(clustered).get_root().render()
+    assert (
+        "app/static/riskmap/leaflet.markercluster.js"
+        in maps.use_local_assets(clustered).get_root().render()
+    )
     with pytest.raises(ValueError, match="asset bundle"):
         maps.use_local_assets(m, plugins=["leaflet", "d3"])
 
@@ -476,7 +534,9 @@ def test_overlays_are_reused_for_the_same_data_and_redrawn_for_other_data(cells,
     renamed = data.districts.copy()
     renamed.loc[0, "name"] = "新名字区"
     other = replace(data, districts=renamed)
-    assert "新名字区" in maps.render_html(maps.map_from_cells(cells, other))  # another object: redrawn
+    assert "新名字区" in maps.render_html(
+        maps.map_from_cells(cells, other)
+    )  # another object: redrawn
 
 
 # ------------------------------------------------------------- dynamic layers (app)
@@ -518,7 +578,9 @@ def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, 
     first = maps.map_from_cells(cells, data, dynamic=True)
     second = maps.map_from_cells(_rescored(cells), data, dynamic=True)
     # As streamlit-folium does: the layers' script runs after the map's own script.
-    page_html = maps.render_html(first).replace("</html>", f"<script>{first.riskmap_layers.js}</script></html>")
+    page_html = maps.render_html(first).replace(
+        "</html>", f"<script>{first.riskmap_layers.js}</script></html>"
+    )
     (tmp_path / "map.html").write_text(page_html, encoding="utf-8")
     (tmp_path / "second.js").write_text(second.riskmap_layers.js, encoding="utf-8")
     with serve_directory(tmp_path) as url:
@@ -535,14 +597,19 @@ def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, 
                                          .map(p => p.getAttribute('d')).join('|'),
                            legends: document.querySelectorAll('.leaflet-bottom.leaflet-right > *').length,
                            names: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
-                                       .map(l => l.textContent.trim())})""")
+                                       .map(l => l.textContent.trim())})"""
+            )
 
         before = state()
         assert before["key"] == first.riskmap_layers.key
         assert "城市安全风险等级" in before["names"]
         # The user hides the detail cells; then the weights change.
-        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator("input").check(force=True)
-        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator("input").uncheck(force=True)
+        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator(
+            "input"
+        ).check(force=True)
+        page.locator(".leaflet-control-layers-overlays label", has_text="重点网格").locator(
+            "input"
+        ).uncheck(force=True)
         page.add_script_tag(url=f"{url}/second.js")
         after = state()
         assert after["key"] == second.riskmap_layers.key
@@ -552,7 +619,8 @@ def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, 
         assert after["names"].count("城市安全风险等级") == 1
         detail_shown = page.evaluate(
             "() => { var on = null; riskmap.dyn.items.forEach(function(it) {"
-            " if (it.id === 'detail') { on = riskmapMap.hasLayer(it.layer); } }); return on; }")
+            " if (it.id === 'detail') { on = riskmapMap.hasLayer(it.layer); } }); return on; }"
+        )
         assert detail_shown is False  # kept hidden, as the user left it
         page.add_script_tag(url=f"{url}/second.js")  # the same layers again: nothing redrawn
         assert state() == after

@@ -34,7 +34,10 @@ def site(tmp_path_factory, cells, data):
     folder = tmp_path_factory.mktemp("maps")
     maps.save_map(maps.map_from_cells(cells, data), folder / "level.html")
     maps.save_map(maps.map_from_cells(cells, data, view="score", lang="en"), folder / "score.html")
-    maps.save_map(maps.map_from_cells(cells, data, basemap="amap", overlays=["fire_stations"]), folder / "amap.html")
+    maps.save_map(
+        maps.map_from_cells(cells, data, basemap="amap", overlays=["fire_stations"]),
+        folder / "amap.html",
+    )
     with serve_directory(folder) as url:
         yield url
 
@@ -85,7 +88,11 @@ def test_toggling_overlays_shows_and_hides_them(browser, site):
         assert _layer_count(page, "CircleMarker") == before + 3
         page.get_by_text("社区应急服务站", exact=True).click()
         # 60 stations: drawn as single markers or as cluster icons, depending on the zoom.
-        shown = _layer_count(page, "CircleMarker") - (before + 3) + page.locator(".marker-cluster").count()
+        shown = (
+            _layer_count(page, "CircleMarker")
+            - (before + 3)
+            + page.locator(".marker-cluster").count()
+        )
         assert shown >= 5
         page.screenshot(path=str(OUTPUT_DIR / "map_overlays.png"))
         page.get_by_text("消防站", exact=True).click()
@@ -100,8 +107,15 @@ def test_clicking_a_cell_yields_its_id(browser, site, cells):
     page, _, _ = _open(browser, f"{site}/level.html")
     try:
         top = cells.sort_values("score", ascending=False).iloc[10]
-        pt = cells[cells["cell_id"] == top["cell_id"]].geometry.representative_point().to_crs(4326).iloc[0]
-        xy = page.evaluate(f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }}")
+        pt = (
+            cells[cells["cell_id"] == top["cell_id"]]
+            .geometry.representative_point()
+            .to_crs(4326)
+            .iloc[0]
+        )
+        xy = page.evaluate(
+            f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }}"
+        )
         box = page.locator(".folium-map").bounding_box()
         page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
         page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
@@ -125,7 +139,9 @@ def test_score_view_draws_the_image_and_its_legend(browser, site):
         assert page.evaluate("() => document.querySelector('img.rm-raster').naturalWidth") > 10
         assert "Risk score" in page.locator(".rm-legend").inner_text()
         page.screenshot(path=str(OUTPUT_DIR / "map_score.png"))
-        assert {urlparse(u).hostname for u in requests if not u.startswith("data:")} == {"127.0.0.1"}
+        assert {urlparse(u).hostname for u in requests if not u.startswith("data:")} == {
+            "127.0.0.1"
+        }
     finally:
         page.close()
 
@@ -157,7 +173,9 @@ def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
     Headless Chromium delivers pointer moves late (with the next input event), so the
     tooltip is checked after the click, which updates it like a move there."""
     small = synthetic_cells(150, 110, 500.0)
-    maps.save_map(maps.map_from_cells(small, synthetic_project_data(small)), tmp_path / "small.html")
+    maps.save_map(
+        maps.map_from_cells(small, synthetic_project_data(small)), tmp_path / "small.html"
+    )
     with serve_directory(tmp_path) as url:
         page, _, errors = _open(browser, f"{url}/small.html")
         try:
@@ -165,49 +183,79 @@ def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
             page.wait_for_function(
                 "() => { if (riskmapMap.getZoom() !== 10) {"
                 " riskmapMap.setView(riskmapMap.getCenter(), 10, {animate: false}); }"
-                " return riskmapMap.getZoom() === 10; }", timeout=10_000, polling=100)
+                " return riskmapMap.getZoom() === 10; }",
+                timeout=10_000,
+                polling=100,
+            )
             page.wait_for_timeout(200)
             box = page.locator(".folium-map").bounding_box()
-            px = page.evaluate("() => { var a = riskmapMap.latLngToContainerPoint([30.5, 114.3]),"
-                               " b = riskmapMap.latLngToContainerPoint([30.5, 114.31]); return b.x - a.x; }")
+            px = page.evaluate(
+                "() => { var a = riskmapMap.latLngToContainerPoint([30.5, 114.3]),"
+                " b = riskmapMap.latLngToContainerPoint([30.5, 114.31]); return b.x - a.x; }"
+            )
             assert 3 < px * 500 / 960 < 5  # a 500 m cell is 3-5 pixels wide (the app at 1000 m)
             hot = small[small["level_rank"] >= 3].sort_values("score", ascending=False)
             pts = hot.geometry.representative_point().to_crs(4326)
             checked = 0
             for cid, pt in list(zip(hot["cell_id"], pts, strict=True))[::97][:6]:
-                xy = page.evaluate(f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
-                                   " return [p.x, p.y]; }")
+                xy = page.evaluate(
+                    f"() => {{ var p = riskmapMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
+                    " return [p.x, p.y]; }"
+                )
                 x, y = box["x"] + xy[0], box["y"] + xy[1]
                 page.mouse.move(x + 4, y + 4)  # over a neighbour first ...
                 page.mouse.move(x, y)  # ... then onto the cell
                 page.mouse.click(x, y)
-                lat, lng = (float(v) for v in page.locator(".folium-map").get_attribute("data-last-click").split(","))
+                lat, lng = (
+                    float(v)
+                    for v in page.locator(".folium-map").get_attribute("data-last-click").split(",")
+                )
                 assert maps.cell_at(small, lng, lat) == cid
                 page.wait_for_function(
                     "(id) => { var t = document.querySelectorAll('.leaflet-tooltip');"
                     " return t.length && t[t.length - 1].innerText.indexOf(id + ' ') === 0; }",
-                    arg=cid, timeout=3000)
+                    arg=cid,
+                    timeout=3000,
+                )
                 checked += 1
             assert checked == 6
             # Near cell edges (under a pixel away; Leaflet rounds outlines to whole pixels)
             # the tooltip still names the cell that a click at that point selects.
             hot_ids = set(hot["cell_id"])
             seen = set()
-            for dx, dy in [(-1.6, 0.3), (1.7, -0.4), (0.2, 1.65), (-0.3, -1.7), (1.5, 1.5),
-                           (2.3, 0.1), (-2.2, -0.2), (0.1, 2.4), (0.3, -2.3), (-4.5, 0.5), (0.5, 4.6)]:
+            for dx, dy in [
+                (-1.6, 0.3),
+                (1.7, -0.4),
+                (0.2, 1.65),
+                (-0.3, -1.7),
+                (1.5, 1.5),
+                (2.3, 0.1),
+                (-2.2, -0.2),
+                (0.1, 2.4),
+                (0.3, -2.3),
+                (-4.5, 0.5),
+                (0.5, 4.6),
+            ]:
                 x, y = box["x"] + xy[0] + dx, box["y"] + xy[1] + dy
                 page.mouse.move(x, y, steps=2)
                 page.mouse.click(x, y)
-                lat, lng = (float(v) for v in page.locator(".folium-map").get_attribute("data-last-click").split(","))
+                lat, lng = (
+                    float(v)
+                    for v in page.locator(".folium-map").get_attribute("data-last-click").split(",")
+                )
                 hit = maps.cell_at(small, lng, lat)
                 seen.add(hit)
                 if hit in hot_ids:  # a detail cell: its tooltip
                     page.wait_for_function(
                         "(id) => { var t = document.querySelectorAll('.leaflet-tooltip');"
                         " return t.length && t[t.length - 1].innerText.indexOf(id + ' ') === 0; }",
-                        arg=hit, timeout=3000)
+                        arg=hit,
+                        timeout=3000,
+                    )
                 else:  # no detail cell there: no tooltip naming another cell
-                    page.wait_for_function("() => !document.querySelector('.leaflet-tooltip')", timeout=3000)
+                    page.wait_for_function(
+                        "() => !document.querySelector('.leaflet-tooltip')", timeout=3000
+                    )
             assert len(seen) >= 3  # the points fell in the cell and in neighbours
             assert errors == []
         finally:

@@ -77,8 +77,11 @@ def make_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None) -> 
     layers = layers if layers is not None else default_layers()
     bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in layers.items())
     project = Project(
-        name="test", title=Text(zh="测试", en="Test"), adcode="000000",
-        boundary=BoundaryConfig(path="b.geojson"), districts=BoundaryConfig(path="d.geojson"),
+        name="test",
+        title=Text(zh="测试", en="Test"),
+        adcode="000000",
+        boundary=BoundaryConfig(path="b.geojson"),
+        districts=BoundaryConfig(path="d.geojson"),
         layers=bindings,
     )
     districts = gpd.GeoDataFrame(
@@ -87,10 +90,15 @@ def make_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None) -> 
         crs=CRS,
     )
     return ProjectData(
-        project=project, kinds=kinds, crs=districts.crs, boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
+        project=project,
+        kinds=kinds,
+        crs=districts.crs,
+        boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
         districts=districts,
-        layers={n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1]) for n, b in
-                zip(layers, bindings, strict=True)},
+        layers={
+            n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1])
+            for n, b in zip(layers, bindings, strict=True)
+        },
     )
 
 
@@ -100,20 +108,56 @@ def gdf(rows: dict[str, list], xy: list[tuple[float, float]]) -> gpd.GeoDataFram
 
 def default_layers() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
     return {
-        "fire": ("fire_station", gdf({"id": ["F1"], "name": ["一站"], "class": ["一级"]}, [centre(0, 0)])),
-        "shelters": ("shelter", gdf(
-            {"id": ["S1", "S2", "S3"], "name": ["a", "b", "c"], "type": ["紧急", "固定", "中心"],
-             "area_m2": [3000.0, 12000.0, 9000.0], "capacity": [np.nan, 3000.0, np.nan]},
-            [centre(0, 0), centre(2, 2), centre(1, 1)])),
-        "community": ("community_station", gdf({"id": ["C1"], "name": ["站"]}, [(X0 + 2000, Y0 + 1000)])),
-        "hazmat": ("hazmat_enterprise", gdf(
-            {"id": ["H1", "H2", "H3"], "name": ["h1", "h2", "h3"], "grade": ["一级", "无", "三级"]},
-            [(X0 + 700, Y0 + 500), centre(2, 2), centre(1, 2)])),
-        "video": ("video_point", gdf({"id": ["V1", "V2"], "enterprise_id": ["H1", "H2"]},
-                                     [(X0 + 710, Y0 + 500), centre(2, 2)])),
-        "targets": ("sensitive_target", gdf(
-            {"id": ["T1", "T2", "T3"], "name": ["学校", "医院", "幼儿园"], "type": ["学校", "医院", "幼儿园"]},
-            [(X0 + 700, Y0 + 900), (X0 + 2500, Y0 + 2100), (X0 + 2800, Y0 + 1500)])),
+        "fire": (
+            "fire_station",
+            gdf({"id": ["F1"], "name": ["一站"], "class": ["一级"]}, [centre(0, 0)]),
+        ),
+        "shelters": (
+            "shelter",
+            gdf(
+                {
+                    "id": ["S1", "S2", "S3"],
+                    "name": ["a", "b", "c"],
+                    "type": ["紧急", "固定", "中心"],
+                    "area_m2": [3000.0, 12000.0, 9000.0],
+                    "capacity": [np.nan, 3000.0, np.nan],
+                },
+                [centre(0, 0), centre(2, 2), centre(1, 1)],
+            ),
+        ),
+        "community": (
+            "community_station",
+            gdf({"id": ["C1"], "name": ["站"]}, [(X0 + 2000, Y0 + 1000)]),
+        ),
+        "hazmat": (
+            "hazmat_enterprise",
+            gdf(
+                {
+                    "id": ["H1", "H2", "H3"],
+                    "name": ["h1", "h2", "h3"],
+                    "grade": ["一级", "无", "三级"],
+                },
+                [(X0 + 700, Y0 + 500), centre(2, 2), centre(1, 2)],
+            ),
+        ),
+        "video": (
+            "video_point",
+            gdf(
+                {"id": ["V1", "V2"], "enterprise_id": ["H1", "H2"]},
+                [(X0 + 710, Y0 + 500), centre(2, 2)],
+            ),
+        ),
+        "targets": (
+            "sensitive_target",
+            gdf(
+                {
+                    "id": ["T1", "T2", "T3"],
+                    "name": ["学校", "医院", "幼儿园"],
+                    "type": ["学校", "医院", "幼儿园"],
+                },
+                [(X0 + 700, Y0 + 900), (X0 + 2500, Y0 + 2100), (X0 + 2800, Y0 + 1500)],
+            ),
+        ),
     }
 
 
@@ -130,14 +174,21 @@ def passed(card, ind: str, scope: str = CITY):
 
 @pytest.fixture(scope="module")
 def card():
-    levels = [4, 3, 1,
-              2, 1, 1,
-              1, 1, 3]
-    summary = pd.DataFrame({"adcode": [A, B], "district": ["甲区", "乙区"], "open": [3, 1],
-                            "open_major": [2, 1], "listed": [1, 0], "overdue": [2, 0],
-                            "overdue_major": [1, 0]})
-    return indicators_from_cells(make_data(), make_cells(levels), register_summary=summary,
-                              produced_at="2026-11-28")
+    levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
+    summary = pd.DataFrame(
+        {
+            "adcode": [A, B],
+            "district": ["甲区", "乙区"],
+            "open": [3, 1],
+            "open_major": [2, 1],
+            "listed": [1, 0],
+            "overdue": [2, 0],
+            "overdue_major": [1, 0],
+        }
+    )
+    return indicators_from_cells(
+        make_data(), make_cells(levels), register_summary=summary, produced_at="2026-11-28"
+    )
 
 
 def test_table_shape_and_scopes(card):
@@ -163,15 +214,18 @@ def test_fire_reach_population_and_builtup(card):
     uncovered = card.evidence["fire.reach_population"]
     assert set(uncovered["cell_id"]) == {"r0c2", "r1c2", "r2c0", "r2c1", "r2c2"}
     assert uncovered.set_index("cell_id").loc["r2c2", "reach_min"] == pytest.approx(
-        1 + 1.3 * np.hypot(2000, 2000) / 500)
+        1 + 1.3 * np.hypot(2000, 2000) / 500
+    )
     assert "r0c2" not in set(card.evidence["fire.reach_builtup"]["cell_id"])
 
 
 def test_fire_reach_follows_method_settings():
     data = make_data()
-    faster = data.project.model_copy(update={"method": data.project.method.model_copy(
-        update={"fire_speed_kmh": 60.0})})
+    faster = data.project.model_copy(
+        update={"method": data.project.method.model_copy(update={"fire_speed_kmh": 60.0})}
+    )
     from dataclasses import replace
+
     card = indicators_from_cells(replace(data, project=faster), make_cells())
     # 4 min x 1,000 m/min / 1.3 = 3,077 m: every centre (farthest 2,828 m) is reached.
     assert value(card, "fire.reach_population") == pytest.approx(100.0)
@@ -192,9 +246,13 @@ def test_station_district_area_single_station(card):
 
 def test_station_districts_voronoi_and_limits():
     layers = default_layers()
-    layers["fire"] = ("fire_station", gdf(
-        {"id": ["F1", "F2"], "name": ["一站", "二站"], "class": ["一级", "小型"]},
-        [centre(0, 0), centre(2, 2)]))
+    layers["fire"] = (
+        "fire_station",
+        gdf(
+            {"id": ["F1", "F2"], "name": ["一站", "二站"], "class": ["一级", "小型"]},
+            [centre(0, 0), centre(2, 2)],
+        ),
+    )
     data = make_data(layers)
     d = station_districts(data, make_cells()).set_index("id")
     # The bisector of the diagonal splits the square in two halves of 4.5 km².
@@ -248,7 +306,13 @@ def test_shelter_walk_500m(card):
     assert value(card, "shelter.walk_population") == pytest.approx(100 * 6000 / 16100)
     assert value(card, "shelter.walk_population", A) == pytest.approx(100 * 2000 / 6000)
     assert set(card.evidence["shelter.walk_population"]["cell_id"]) == {
-        "r0c1", "r0c2", "r1c0", "r1c2", "r2c0", "r2c1"}
+        "r0c1",
+        "r0c2",
+        "r1c0",
+        "r1c2",
+        "r2c0",
+        "r2c1",
+    }
 
 
 def test_fixed_shelter_capacity(card):
@@ -298,7 +362,9 @@ def test_sensitive_targets_near_major_hazards(card):
 
 
 def test_sensitive_distance_by_grade():
-    opts = IndicatorOptions(sensitive_distance_m={"一级": 300.0, "二级": 500.0, "三级": 700.0, "四级": 500.0})
+    opts = IndicatorOptions(
+        sensitive_distance_m={"一级": 300.0, "二级": 500.0, "三级": 700.0, "四级": 500.0}
+    )
     card = indicators_from_cells(make_data(), make_cells(), options=opts)
     ev = card.evidence["hazmat.sensitive_targets"]
     assert set(ev["id"]) == {"T2", "T3"}  # T1 (400 m > 300 m) drops, T2 (600 m <= 700 m) enters
@@ -326,8 +392,13 @@ def test_hidden_hazards_from_register(card):
 
 def test_missing_layers_are_not_computable():
     card = indicators_from_cells(make_data({}), make_cells())
-    for ind in ("fire.reach_population", "shelter.area_per_person", "hazmat.video",
-                "community.reach_population", "risk.map_produced"):
+    for ind in (
+        "fire.reach_population",
+        "shelter.area_per_person",
+        "hazmat.video",
+        "community.reach_population",
+        "risk.map_produced",
+    ):
         assert np.isnan(value(card, ind))
         assert passed(card, ind) is None
     assert "hazards.overdue" not in set(card.table["id"])
@@ -369,17 +440,24 @@ def _tiny_project(root) -> str:
 
     halves = [box(114.28, 30.57, 114.30, 30.61), box(114.30, 30.57, 114.34, 30.61)]
     gpd.GeoDataFrame(geometry=[box(114.28, 30.57, 114.34, 30.61)], crs="EPSG:4326").to_file(
-        root / "boundary.geojson")
-    gpd.GeoDataFrame({"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves,
-                     crs="EPSG:4326").to_file(root / "districts.geojson")
+        root / "boundary.geojson"
+    )
+    gpd.GeoDataFrame(
+        {"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves, crs="EPSG:4326"
+    ).to_file(root / "districts.geojson")
     # 1,000 people 200 m from the station, 3,000 people about 3 km east of it.
-    (root / "pop.csv").write_text("id,count,lon,lat\np1,1000,114.292,30.590\np2,3000,114.322,30.590\n",
-                                  encoding="utf-8")
-    (root / "fire.csv").write_text("id,name,class,lon,lat\nF1,一站,一级,114.290,30.590\n", encoding="utf-8")
-    (root / "shelter.csv").write_text("id,name,type,area_m2,lon,lat\nS1,公园,中心,9000,114.322,30.590\n",
-                                      encoding="utf-8")
-    (root / "hazmat.csv").write_text("id,name,grade,lon,lat\nH1,化工厂,三级,114.330,30.600\n",
-                                     encoding="utf-8")
+    (root / "pop.csv").write_text(
+        "id,count,lon,lat\np1,1000,114.292,30.590\np2,3000,114.322,30.590\n", encoding="utf-8"
+    )
+    (root / "fire.csv").write_text(
+        "id,name,class,lon,lat\nF1,一站,一级,114.290,30.590\n", encoding="utf-8"
+    )
+    (root / "shelter.csv").write_text(
+        "id,name,type,area_m2,lon,lat\nS1,公园,中心,9000,114.322,30.590\n", encoding="utf-8"
+    )
+    (root / "hazmat.csv").write_text(
+        "id,name,grade,lon,lat\nH1,化工厂,三级,114.330,30.600\n", encoding="utf-8"
+    )
     (root / "project.yaml").write_text(
         """
 name: indtest
@@ -402,7 +480,9 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
     from riskmap.cli import main as cli
 
     out = tmp_path / "out"
-    code = cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500"])
+    code = cli.main(
+        ["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500"]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "消防站5分钟可达人口比例" in printed and "25.0 %" in printed
@@ -418,8 +498,21 @@ def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
     assert rows[("risk.map_produced", CITY)]["value"] == 1.0
     assert (out / "indicators.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
-    assert cli.main(["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500",
-                     "--lang", "en"]) == 0
+    assert (
+        cli.main(
+            [
+                "indicators",
+                _tiny_project(tmp_path),
+                "--out",
+                str(out),
+                "--cell-size",
+                "500",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "Population within 5-minute fire reach" in printed
     assert "1,000 of 4,000 people covered" in printed and "覆盖" not in printed
@@ -433,7 +526,9 @@ def test_reach_comes_from_the_engine_fields():
     data, cells = make_data(), make_cells()
     fields = compute_fields(data, cells)
     # The engine's own reach times give the same answer as letting the indicators ask it.
-    assert indicators_from_cells(data, cells, fields=fields).table.equals(indicators_from_cells(data, cells).table)
+    assert indicators_from_cells(data, cells, fields=fields).table.equals(
+        indicators_from_cells(data, cells).table
+    )
     # And they are what the indicator reads: pretend every cell is 2 minutes away.
     fast = replace(fields, access={**fields.access, "fire": np.full(len(cells), 2.0)})
     card = indicators_from_cells(data, cells, fields=fast)
@@ -443,8 +538,9 @@ def test_reach_comes_from_the_engine_fields():
 
 def test_cells_without_xy_use_centroids(card):
     levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
-    again = indicators_from_cells(make_data(), make_cells(levels).drop(columns=["x", "y"]),
-                               produced_at="2026-11-28")
+    again = indicators_from_cells(
+        make_data(), make_cells(levels).drop(columns=["x", "y"]), produced_at="2026-11-28"
+    )
     t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, t)
 
@@ -473,13 +569,26 @@ def test_chinese_evidence_has_the_numbers_of_the_english(card):
         assert sorted(_NUMBER.findall(zh)) == sorted(_NUMBER.findall(en)), (rec["id"], en, zh)
     city = card.city().set_index("id")
     # 8,000 of 16,100 people are within 1,538 m of the station at r0c0 (hand-computed above).
-    assert city.loc["fire.reach_population", "evidence"].startswith("8,000 of 16,100 people covered; ")
-    assert city.loc["fire.reach_population", "evidence_zh"].startswith("覆盖 8,000 人，共 16,100 人；")
-    assert city.loc["shelter.area_per_person", "evidence_zh"] == "有效避难面积 24,000 m²，人口 16,100 人"
+    assert city.loc["fire.reach_population", "evidence"].startswith(
+        "8,000 of 16,100 people covered; "
+    )
+    assert city.loc["fire.reach_population", "evidence_zh"].startswith(
+        "覆盖 8,000 人，共 16,100 人；"
+    )
+    assert (
+        city.loc["shelter.area_per_person", "evidence_zh"]
+        == "有效避难面积 24,000 m²，人口 16,100 人"
+    )
     assert city.loc["hazmat.video", "evidence_zh"] == "2 家重大危险源企业中 1 家有视频监控"
     assert "一级 1 处" in city.loc["hazmat.sensitive_targets", "evidence_zh"]
-    assert city.loc["risk.map_produced", "evidence_zh"] == "四色图和风险清单已于 2026-11-28 生成：已评估 9 个网格，共 9 个"
-    assert card.for_scope(A).set_index("id").loc["risk.population_major", "evidence_zh"] == "2,000 人，共 6,000 人"
+    assert (
+        city.loc["risk.map_produced", "evidence_zh"]
+        == "四色图和风险清单已于 2026-11-28 生成：已评估 9 个网格，共 9 个"
+    )
+    assert (
+        card.for_scope(A).set_index("id").loc["risk.population_major", "evidence_zh"]
+        == "2,000 人，共 6,000 人"
+    )
 
 
 def test_not_computable_evidence_in_both_languages():
@@ -493,7 +602,9 @@ def test_not_computable_evidence_in_both_languages():
 
 def test_exports_carry_both_evidence_texts(card, tmp_path):
     paths = export_scorecard(card, tmp_path / "out")
-    back = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype={"scope": str}, keep_default_na=False)
+    back = pd.read_csv(
+        paths["csv"], encoding="utf-8-sig", dtype={"scope": str}, keep_default_na=False
+    )
     assert back["evidence_zh"].tolist() == card.table["evidence_zh"].tolist()
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert [r["evidence_zh"] for r in doc["indicators"]] == card.table["evidence_zh"].tolist()
@@ -518,7 +629,11 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     data, cells = inventory_data(), inventory_cells(area_ranks())
     inv = inventory_from_cells(data, cells)
     png = b"\x89PNG\r\n\x1a\n"  # the report's map is not what this test is about
-    zh = report_from_cells(data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False)
-    en = report_from_cells(data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False)
+    zh = report_from_cells(
+        data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False
+    )
+    en = report_from_cells(
+        data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False
+    )
     assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
     assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en

@@ -59,32 +59,62 @@ def make_cells(levels: list[int] | None = None) -> gpd.GeoDataFrame:
         "y": xy[:, 1],
         "level_rank": levels if levels is not None else [1] * 9,
     }
-    return gpd.GeoDataFrame(cols, geometry=[box(x - 500, y - 500, x + 500, y + 500) for x, y in xy],
-                            crs=CRS)
+    return gpd.GeoDataFrame(
+        cols, geometry=[box(x - 500, y - 500, x + 500, y + 500) for x, y in xy], crs=CRS
+    )
 
 
 def make_data(with_shelters: bool = True) -> ProjectData:
     kinds = load_layer_kinds()
-    layers = {"fire": ("fire_station", gpd.GeoDataFrame(
-        {"id": ["F1"], "name": ["一站"], "class": ["一级"]}, geometry=[shapely.Point(centre(0, 0))], crs=CRS))}
+    layers = {
+        "fire": (
+            "fire_station",
+            gpd.GeoDataFrame(
+                {"id": ["F1"], "name": ["一站"], "class": ["一级"]},
+                geometry=[shapely.Point(centre(0, 0))],
+                crs=CRS,
+            ),
+        )
+    }
     if with_shelters:
-        layers["shelters"] = ("shelter", gpd.GeoDataFrame(
-            {"id": ["S1"], "name": ["a"], "type": ["紧急"], "area_m2": [3000.0], "capacity": [np.nan]},
-            geometry=[shapely.Point(centre(0, 0))], crs=CRS))
+        layers["shelters"] = (
+            "shelter",
+            gpd.GeoDataFrame(
+                {
+                    "id": ["S1"],
+                    "name": ["a"],
+                    "type": ["紧急"],
+                    "area_m2": [3000.0],
+                    "capacity": [np.nan],
+                },
+                geometry=[shapely.Point(centre(0, 0))],
+                crs=CRS,
+            ),
+        )
     bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in layers.items())
     project = Project(
-        name="test", title=Text(zh="测试", en="Test"), adcode="000000",
-        boundary=BoundaryConfig(path="b.geojson"), districts=BoundaryConfig(path="d.geojson"),
+        name="test",
+        title=Text(zh="测试", en="Test"),
+        adcode="000000",
+        boundary=BoundaryConfig(path="b.geojson"),
+        districts=BoundaryConfig(path="d.geojson"),
         layers=bindings,
     )
     districts = gpd.GeoDataFrame(
         {"adcode": [A, B], "name": ["甲区", "乙区"]},
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 3000), box(X0 + 1000, Y0, X0 + 3000, Y0 + 3000)], crs=CRS)
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 3000), box(X0 + 1000, Y0, X0 + 3000, Y0 + 3000)],
+        crs=CRS,
+    )
     return ProjectData(
-        project=project, kinds=kinds, crs=districts.crs, boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
+        project=project,
+        kinds=kinds,
+        crs=districts.crs,
+        boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
         districts=districts,
-        layers={n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1])
-                for n, b in zip(layers, bindings, strict=True)},
+        layers={
+            n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1])
+            for n, b in zip(layers, bindings, strict=True)
+        },
     )
 
 
@@ -96,10 +126,13 @@ def station_at(r: int, c: int, **kw) -> dict:
 def test_apply_adds_proposed_features_without_touching_input():
     data = make_data()
     lon, lat = lonlat(*centre(1, 1))
-    after = apply_proposals(data, [
-        station_at(2, 2),
-        Proposal(kind="shelter", lon=lon, lat=lat, name="新公园", type="固定", area_m2=20000.0),
-    ])
+    after = apply_proposals(
+        data,
+        [
+            station_at(2, 2),
+            Proposal(kind="shelter", lon=lon, lat=lat, name="新公园", type="固定", area_m2=20000.0),
+        ],
+    )
     fire = after.layers["fire"].gdf
     assert fire["id"].tolist() == ["F1", "P-001"]
     assert fire["proposed"].tolist() == [False, True]
@@ -118,8 +151,19 @@ def test_apply_adds_proposed_features_without_touching_input():
 def test_apply_creates_a_layer_when_the_kind_is_missing():
     data = make_data(with_shelters=False)
     lon, lat = lonlat(*centre(1, 1))
-    after = apply_proposals(data, [{"kind": "shelter", "lon": lon, "lat": lat, "type": "中心",
-                                    "area_m2": 60000, "capacity": 40000}])
+    after = apply_proposals(
+        data,
+        [
+            {
+                "kind": "shelter",
+                "lon": lon,
+                "lat": lat,
+                "type": "中心",
+                "area_m2": 60000,
+                "capacity": 40000,
+            }
+        ],
+    )
     layer = after.layers["proposed_shelter"]
     assert layer.kind.kind == "shelter"
     assert layer.gdf["capacity"].tolist() == [40000.0]
@@ -161,7 +205,9 @@ def test_new_station_covers_uncovered_cells():
     area = result.indicators.set_index(["id", "scope"]).loc[("fire.district_area", "city")]
     assert (area["before"], area["after"], area["passed_after"]) == (0.0, 100.0, True)
     # Nothing else moved.
-    unchanged = result.indicators.set_index(["id", "scope"]).loc[("shelter.area_per_person", "city")]
+    unchanged = result.indicators.set_index(["id", "scope"]).loc[
+        ("shelter.area_per_person", "city")
+    ]
     assert unchanged["change"] == 0 and unchanged["better"] is None
     assert result.changed_cells.empty
 
@@ -181,7 +227,12 @@ def test_compare_levels_and_changed_cells():
     assert levels.loc[2, "population_after"] == 4000.0
     changed = result.changed_cells.set_index("cell_id")
     assert set(changed.index) == {"r0c0", "r2c2"}
-    assert changed.loc["r0c0", ["level_from", "level_to", "from_zh", "to_zh"]].tolist() == [4, 3, "重大", "较大"]
+    assert changed.loc["r0c0", ["level_from", "level_to", "from_zh", "to_zh"]].tolist() == [
+        4,
+        3,
+        "重大",
+        "较大",
+    ]
     row = result.indicators.set_index(["id", "scope"]).loc[("risk.area_major", "city")]
     assert row["after"] == 0.0
     assert row["better"] is True
@@ -190,9 +241,11 @@ def test_compare_levels_and_changed_cells():
 def test_proposals_from_csv_chinese_headers_gbk(tmp_path):
     lon, lat = lonlat(*centre(1, 1))
     path = tmp_path / "proposals.csv"
-    text = ("设施,名称,经度,纬度,类型,站级,有效避难面积,可容纳人数\n"
-            f"消防站,新站,{lon},{lat},,二级,,\n"
-            f"避难场所,新公园,{lon},{lat},固定,,\"12,000\",5000\n")
+    text = (
+        "设施,名称,经度,纬度,类型,站级,有效避难面积,可容纳人数\n"
+        f"消防站,新站,{lon},{lat},,二级,,\n"
+        f'避难场所,新公园,{lon},{lat},固定,,"12,000",5000\n'
+    )
     path.write_bytes(text.encode("gbk"))
     props = proposals_from_csv(path)
     assert [p.kind for p in props] == ["fire_station", "shelter"]
@@ -215,8 +268,12 @@ def test_proposals_from_csv_reports_rows_and_columns(tmp_path):
     with pytest.raises(LayerDataError) as err:
         proposals_from_csv(path)
     got = {(p.row, p.column, p.code) for p in err.value.report.errors}
-    assert got == {(3, "area_m2", "bad_value"), (4, "class", "bad_value"),
-                   (5, "kind", "bad_value"), (5, "lat", "bad_coordinate")}
+    assert got == {
+        (3, "area_m2", "bad_value"),
+        (4, "class", "bad_value"),
+        (5, "kind", "bad_value"),
+        (5, "lat", "bad_coordinate"),
+    }
     assert all(p.file == "bad.csv" for p in err.value.report.errors)
 
 
@@ -230,10 +287,19 @@ def test_proposals_from_csv_missing_columns(tmp_path):
 
 
 def test_export_round_trip(tmp_path):
-    props = validate_proposals([
-        station_at(2, 2, **{"class": "小型"}),
-        {"kind": "shelter", "lon": 114.3, "lat": 30.5, "name": "公园", "type": "紧急", "area_m2": 2500},
-    ])
+    props = validate_proposals(
+        [
+            station_at(2, 2, **{"class": "小型"}),
+            {
+                "kind": "shelter",
+                "lon": 114.3,
+                "lat": 30.5,
+                "name": "公园",
+                "type": "紧急",
+                "area_m2": 2500,
+            },
+        ]
+    )
     csv_path = export_proposals(props, tmp_path / "p.csv")
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert proposals_from_csv(csv_path) == props
@@ -250,7 +316,9 @@ def test_export_round_trip(tmp_path):
 
 def test_validate_rejects_bad_records():
     with pytest.raises(LayerDataError) as err:
-        validate_proposals([{"kind": "shelter", "lon": "east", "lat": 30, "type": "大", "area_m2": -1}])
+        validate_proposals(
+            [{"kind": "shelter", "lon": "east", "lat": 30, "type": "大", "area_m2": -1}]
+        )
     assert {p.column for p in err.value.report.errors} == {"lon", "type", "area_m2"}
     assert pd.Series([p.row for p in err.value.report.errors]).eq(1).all()
 
@@ -267,14 +335,22 @@ def test_engine_levels_fall_where_a_new_station_reaches():
 
     data = make_data()
     grid = make_cells().drop(columns=["population", "level_rank"])
-    pop = gpd.GeoDataFrame({"id": [f"p{i}" for i in range(9)], "count": make_cells()["population"]},
-                           geometry=list(shapely.points(grid[["x", "y"]].to_numpy())), crs=CRS)
-    haz = gpd.GeoDataFrame({"id": ["H1", "H2"], "name": ["a", "b"], "grade": ["一级", "一级"]},
-                           geometry=[shapely.Point(centre(2, 2)), shapely.Point(centre(1, 2))], crs=CRS)
-    data = data.with_layers({
-        name: Layer(Binding(name=name, kind=kind, path="x.csv"), data.kinds[kind], g)
-        for name, kind, g in (("pop", "population", pop), ("haz", "hazmat_enterprise", haz))
-    })
+    pop = gpd.GeoDataFrame(
+        {"id": [f"p{i}" for i in range(9)], "count": make_cells()["population"]},
+        geometry=list(shapely.points(grid[["x", "y"]].to_numpy())),
+        crs=CRS,
+    )
+    haz = gpd.GeoDataFrame(
+        {"id": ["H1", "H2"], "name": ["a", "b"], "grade": ["一级", "一级"]},
+        geometry=[shapely.Point(centre(2, 2)), shapely.Point(centre(1, 2))],
+        crs=CRS,
+    )
+    data = data.with_layers(
+        {
+            name: Layer(Binding(name=name, kind=kind, path="x.csv"), data.kinds[kind], g)
+            for name, kind, g in (("pop", "population", pop), ("haz", "hazmat_enterprise", haz))
+        }
+    )
     breaks = LevelConfig(rule="breaks", score_breaks=(5.0, 14.0, 18.0))
     before = score(assess(data, grid=grid).fields, levels=breaks)
     after_data = apply_proposals(data, [station_at(2, 2)])

@@ -39,10 +39,17 @@ TODAY = date(2024, 6, 1)
 
 def _hazard(**over: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "title": "储罐区可燃气体报警器失效", "category": "危化", "grade": "重大",
-        "lon": 114.30, "lat": 30.60, "district": "江岸", "adcode": "420102",
-        "found_by": "张三", "responsible_unit": "某化工有限公司",
-        "found_at": "2024-03-01", "deadline": "2024-05-01",
+        "title": "储罐区可燃气体报警器失效",
+        "category": "危化",
+        "grade": "重大",
+        "lon": 114.30,
+        "lat": 30.60,
+        "district": "江岸",
+        "adcode": "420102",
+        "found_by": "张三",
+        "responsible_unit": "某化工有限公司",
+        "found_at": "2024-03-01",
+        "deadline": "2024-05-01",
     }
     values.update(over)
     return values
@@ -56,10 +63,14 @@ def reg(tmp_path: Path) -> HazardRegister:
 
 def _statuses_of_history(reg: HazardRegister, number: str) -> list[tuple[str | None, str]]:
     h = reg.history(number)
-    return [(f if isinstance(f, str) else None, t) for f, t in zip(h["from_status"], h["to_status"], strict=True)]
+    return [
+        (f if isinstance(f, str) else None, t)
+        for f, t in zip(h["from_status"], h["to_status"], strict=True)
+    ]
 
 
 # ---- the closed loop -------------------------------------------------------------------
+
 
 def test_full_loop_with_failed_acceptance_keeps_complete_history(reg: HazardRegister) -> None:
     n = reg.add(**_hazard(), by="登记员")
@@ -79,8 +90,11 @@ def test_full_loop_with_failed_acceptance_keeps_complete_history(reg: HazardRegi
     assert h["actor"].tolist() == ["登记员", "李四", "某化工", "验收组", "某化工", "验收组"]
     assert h["action"].tolist() == ["register", "start", "submit", "reject", "submit", "accept"]
     assert _statuses_of_history(reg, n) == [
-        (None, "registered"), ("registered", "rectifying"), ("rectifying", "awaiting_acceptance"),
-        ("awaiting_acceptance", "rectifying"), ("rectifying", "awaiting_acceptance"),
+        (None, "registered"),
+        ("registered", "rectifying"),
+        ("rectifying", "awaiting_acceptance"),
+        ("awaiting_acceptance", "rectifying"),
+        ("rectifying", "awaiting_acceptance"),
         ("awaiting_acceptance", "closed"),
     ]
     assert h["note"].tolist()[1:4] == ["制定整改方案", "已更换报警器", "报警器未联动"]
@@ -89,9 +103,12 @@ def test_full_loop_with_failed_acceptance_keeps_complete_history(reg: HazardRegi
 
 def _reach(reg: HazardRegister, status: str) -> str:
     n = reg.add(**_hazard())
-    path = {"registered": [], "rectifying": ["rectifying"],
-            "awaiting_acceptance": ["rectifying", "awaiting_acceptance"],
-            "closed": ["rectifying", "awaiting_acceptance", "closed"]}
+    path = {
+        "registered": [],
+        "rectifying": ["rectifying"],
+        "awaiting_acceptance": ["rectifying", "awaiting_acceptance"],
+        "closed": ["rectifying", "awaiting_acceptance", "closed"],
+    }
     if status == "voided":
         reg.void(n, "重复登记", by="管理员")
     for s in path.get(status, []):
@@ -120,8 +137,13 @@ def test_every_refused_transition_names_current_and_allowed(
     assert (err.current, err.requested, err.allowed) == (current, target, TRANSITIONS[current])
     zh, en = err.text("zh"), err.text("en")
     assert n in str(err) and zh in str(err) and en in str(err)
-    assert {"registered": "已登记", "rectifying": "整改中", "awaiting_acceptance": "待验收",
-            "closed": "已销号", "voided": "已作废"}[current] in zh
+    assert {
+        "registered": "已登记",
+        "rectifying": "整改中",
+        "awaiting_acceptance": "待验收",
+        "closed": "已销号",
+        "voided": "已作废",
+    }[current] in zh
     for allowed in TRANSITIONS[current]:
         assert allowed.replace("_", " ") in en
     assert reg.get(n)["status"] == current
@@ -149,7 +171,9 @@ def test_void_keeps_the_record_and_is_terminal(reg: HazardRegister) -> None:
         reg.void(closed, "late", by="x")
 
 
-def test_history_and_records_cannot_be_changed_or_deleted_behind_the_api(reg: HazardRegister) -> None:
+def test_history_and_records_cannot_be_changed_or_deleted_behind_the_api(
+    reg: HazardRegister,
+) -> None:
     n = reg.add(**_hazard())
     conn = sqlite3.connect(reg.path)
     try:
@@ -183,6 +207,7 @@ def test_unknown_number_and_missing_actor_are_clear_errors(reg: HazardRegister) 
 
 # ---- supervision, overdue, order -----------------------------------------------------------
 
+
 def test_only_major_hazards_are_listed_and_listing_is_recorded(reg: HazardRegister) -> None:
     general = reg.add(**_hazard(grade="一般"))
     with pytest.raises(RegisterError, match="重大"):
@@ -191,10 +216,17 @@ def test_only_major_hazards_are_listed_and_listing_is_recorded(reg: HazardRegist
     reg.list_for_supervision(major, "市安委办", date(2024, 7, 1), by="王五", note="第一批")
     rec = reg.get(major)
     assert (rec["listed"], rec["supervising_unit"], rec["listed_deadline"]) == (
-        True, "市安委办", date(2024, 7, 1))
+        True,
+        "市安委办",
+        date(2024, 7, 1),
+    )
     last = reg.history(major).iloc[-1]
     assert (last["action"], last["actor"], last["from_status"], last["to_status"]) == (
-        "list", "王五", "registered", "registered")
+        "list",
+        "王五",
+        "registered",
+        "registered",
+    )
     assert "市安委办" in last["note"] and "第一批" in last["note"]
 
 
@@ -220,6 +252,7 @@ def test_overdue_from_deadline_and_today_and_order(reg: HazardRegister) -> None:
 
 # ---- numbers ------------------------------------------------------------------------------
 
+
 def test_numbers_are_per_series_and_follow_found_year(reg: HazardRegister) -> None:
     a = [reg.add(**_hazard()) for _ in range(3)]
     b = reg.add(**_hazard(category="fire"))
@@ -237,8 +270,10 @@ def _add_many(path: str, worker: int, n: int, barrier: Any, out: str) -> None:
     with HazardRegister(path, timeout=60) as reg:
         barrier.wait()  # all four start writing at once
         numbers = [
-            reg.add(**_hazard(title=f"worker {worker} hazard {i}",
-                              category=("hazmat", "fire")[i % 2]), by=f"w{worker}")
+            reg.add(
+                **_hazard(title=f"worker {worker} hazard {i}", category=("hazmat", "fire")[i % 2]),
+                by=f"w{worker}",
+            )
             for i in range(n)
         ]
     Path(out).write_text("\n".join(numbers), encoding="utf-8")
@@ -344,30 +379,44 @@ def _check_consistent(path: Path, committed: list[str]) -> int:
 
 # ---- import / export ---------------------------------------------------------------------
 
+
 def test_import_errors_name_file_row_and_column_and_write_nothing(
     reg: HazardRegister, tmp_path: Path
 ) -> None:
     rows = [
-        _hazard(),                                   # row 2 fine
-        _hazard(category="矿山"),                      # row 3 bad category
-        _hazard(lon="abc"),                          # row 4 not a number
-        _hazard(lon=30.6, lat=114.3),                # row 5 swapped
-        _hazard(deadline="2024-02-01"),              # row 6 deadline before found_at
-        _hazard(grade="一般", title=""),              # row 7 empty title
+        _hazard(),  # row 2 fine
+        _hazard(category="矿山"),  # row 3 bad category
+        _hazard(lon="abc"),  # row 4 not a number
+        _hazard(lon=30.6, lat=114.3),  # row 5 swapped
+        _hazard(deadline="2024-02-01"),  # row 6 deadline before found_at
+        _hazard(grade="一般", title=""),  # row 7 empty title
     ]
-    df = pd.DataFrame(rows).rename(columns={
-        "title": "标题", "category": "类别", "grade": "等级", "lon": "经度", "lat": "纬度",
-        "district": "所在区", "adcode": "区划代码", "found_at": "发现日期", "found_by": "发现人",
-        "responsible_unit": "责任单位", "deadline": "整改期限",
-    })
+    df = pd.DataFrame(rows).rename(
+        columns={
+            "title": "标题",
+            "category": "类别",
+            "grade": "等级",
+            "lon": "经度",
+            "lat": "纬度",
+            "district": "所在区",
+            "adcode": "区划代码",
+            "found_at": "发现日期",
+            "found_by": "发现人",
+            "responsible_unit": "责任单位",
+            "deadline": "整改期限",
+        }
+    )
     f = tmp_path / "排查.csv"
     df.to_csv(f, index=False, encoding="gbk")
     with pytest.raises(LayerDataError) as info:
         reg.import_file(f, by="导入员", today=TODAY)
     found = {(p.row, p.column, p.code) for p in info.value.report.errors}
     assert found == {
-        (3, "类别", "bad_category"), (4, "经度", "bad_coordinate"), (5, "纬度", "bad_coordinate"),
-        (6, "整改期限", "bad_value"), (7, "标题", "missing_value"),
+        (3, "类别", "bad_category"),
+        (4, "经度", "bad_coordinate"),
+        (5, "纬度", "bad_coordinate"),
+        (6, "整改期限", "bad_value"),
+        (7, "标题", "missing_value"),
     }
     assert all(p.file == "排查.csv" for p in info.value.report.errors)
     swapped = next(p for p in info.value.report.errors if p.row == 5)
@@ -401,7 +450,12 @@ _CSV_ROW = "{title},建设施工,重大,114.3,30.6,江岸,420102,2024-03-01,张�
 def test_import_csv_reads_every_encoding_and_counts_rows_as_the_user(
     reg: HazardRegister, tmp_path: Path, encoding: str
 ) -> None:
-    text = _CSV_HEADER + _CSV_ROW.format(title="脚手架") + ",,,,,,,,,,\n" + _CSV_ROW.format(title="配电箱")
+    text = (
+        _CSV_HEADER
+        + _CSV_ROW.format(title="脚手架")
+        + ",,,,,,,,,,\n"
+        + _CSV_ROW.format(title="配电箱")
+    )
     f = tmp_path / "排查.csv"
     f.write_bytes(text.encode(encoding))
     result = reg.import_file(f, by="导入员", today=TODAY)
@@ -415,7 +469,9 @@ def test_import_names_a_row_with_too_many_values_and_refuses_other_files(
     reg: HazardRegister, tmp_path: Path
 ) -> None:
     f = tmp_path / "x.csv"
-    f.write_text(_CSV_HEADER + _CSV_ROW.format(title="a") + _CSV_ROW.format(title="b,c"), encoding="utf-8")
+    f.write_text(
+        _CSV_HEADER + _CSV_ROW.format(title="a") + _CSV_ROW.format(title="b,c"), encoding="utf-8"
+    )
     with pytest.raises(LayerDataError) as info:
         reg.import_file(f, by="x", today=TODAY)
     assert [(p.code, p.row) for p in info.value.report.errors] == [("wrong_field_count", 3)]
@@ -435,15 +491,24 @@ def _comparable(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("number").reset_index(drop=True)[cols].astype(str)
 
 
-@pytest.mark.parametrize(("suffix", "lang"), [(".xlsx", "zh"), (".csv", "zh"), (".csv", "en"),
-                                              (".xlsx", "en")])
+@pytest.mark.parametrize(
+    ("suffix", "lang"), [(".xlsx", "zh"), (".csv", "zh"), (".csv", "en"), (".xlsx", "en")]
+)
 def test_export_round_trips(tmp_path: Path, suffix: str, lang: str) -> None:
     with HazardRegister(tmp_path / "a.sqlite") as a:
-        n1 = a.add(**_hazard(title="=HYPERLINK(\"x\")", description="配电箱, \"破损\"\n二楼"))
+        n1 = a.add(**_hazard(title='=HYPERLINK("x")', description='配电箱, "破损"\n二楼'))
         a.move(n1, "整改中", by="x")
         a.list_for_supervision(n1, "市安委办", "2024-08-01", by="x")
-        a.add(**_hazard(grade="一般", category="燃气", lon=114.123456789, lat=30.5,
-                        layer_binding="gas_stations", feature_id="G-17"))
+        a.add(
+            **_hazard(
+                grade="一般",
+                category="燃气",
+                lon=114.123456789,
+                lat=30.5,
+                layer_binding="gas_stations",
+                feature_id="G-17",
+            )
+        )
         n3 = a.add(**_hazard(category="flood"))
         for s in ("rectifying", "awaiting_acceptance", "closed"):
             a.move(n3, s, by="x")
@@ -464,13 +529,61 @@ def test_export_round_trips(tmp_path: Path, suffix: str, lang: str) -> None:
 def test_import_xlsx_with_chinese_headers_and_project_districts(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["隐患名称", "类别", "隐患等级", "经度(WGS84)", "纬度(WGS84)", "所在区", "发现日期",
-               "发现人", "责任单位", "整改期限", "挂牌督办", "督办单位", "督办期限", "备用列"])
-    ws.append(["仓库堆放烟花", "烟花爆竹", "重大", 114.2, 30.55, "江汉", date(2024, 3, 2),
-               "赵六", "某批发部", date(2024, 4, 2), "是", "区应急局", date(2024, 4, 30), "x"])
+    ws.append(
+        [
+            "隐患名称",
+            "类别",
+            "隐患等级",
+            "经度(WGS84)",
+            "纬度(WGS84)",
+            "所在区",
+            "发现日期",
+            "发现人",
+            "责任单位",
+            "整改期限",
+            "挂牌督办",
+            "督办单位",
+            "督办期限",
+            "备用列",
+        ]
+    )
+    ws.append(
+        [
+            "仓库堆放烟花",
+            "烟花爆竹",
+            "重大",
+            114.2,
+            30.55,
+            "江汉",
+            date(2024, 3, 2),
+            "赵六",
+            "某批发部",
+            date(2024, 4, 2),
+            "是",
+            "区应急局",
+            date(2024, 4, 30),
+            "x",
+        ]
+    )
     ws.append([None] * 14)  # a blank row is skipped but still counted
-    ws.append(["路口积水", "防汛", "一般", 114.21, 30.56, "江岸", "2024/3/5", "钱七", "区水务局",
-               "2024年4月5日", "否", None, None, None])
+    ws.append(
+        [
+            "路口积水",
+            "防汛",
+            "一般",
+            114.21,
+            30.56,
+            "江岸",
+            "2024/3/5",
+            "钱七",
+            "区水务局",
+            "2024年4月5日",
+            "否",
+            None,
+            None,
+            None,
+        ]
+    )
     f = tmp_path / "导入.xlsx"
     wb.save(f)
     districts = {"江岸": "420102", "江汉": "420103"}
@@ -480,7 +593,10 @@ def test_import_xlsx_with_chinese_headers_and_project_districts(tmp_path: Path) 
         assert [p.code for p in result.report] == ["unknown_column"]
         rec = reg.get("420103-2024-YH-00001")
         assert (rec["listed"], rec["supervising_unit"], rec["deadline"]) == (
-            True, "区应急局", date(2024, 4, 2))
+            True,
+            "区应急局",
+            date(2024, 4, 2),
+        )
         hist = reg.history("420102-2024-FX-00001")
         assert hist["note"].iloc[0] == "导入.xlsx row 4"
         with pytest.raises(RegisterError, match="not a district"):
@@ -488,6 +604,7 @@ def test_import_xlsx_with_chinese_headers_and_project_districts(tmp_path: Path) 
 
 
 # ---- integration ----------------------------------------------------------------------------
+
 
 def test_open_hazards_layer_drops_closed_and_voided(reg: HazardRegister, tmp_path: Path) -> None:
     open_major = reg.add(**_hazard(deadline="2024-05-01"))
@@ -498,12 +615,25 @@ def test_open_hazards_layer_drops_closed_and_voided(reg: HazardRegister, tmp_pat
     voided = _reach(reg, "voided")
     gdf = open_hazards_layer(reg, today=TODAY)
     assert gdf.crs.to_epsg() == 4326
-    assert list(gdf.columns) == ["id", "name", "district", "grade", "status", "overdue", "listed",
-                                 "geometry"]
+    assert list(gdf.columns) == [
+        "id",
+        "name",
+        "district",
+        "grade",
+        "status",
+        "overdue",
+        "listed",
+        "geometry",
+    ]
     assert set(gdf["id"]) == {open_major, open_general}
     assert closed not in set(gdf["id"]) and voided not in set(gdf["id"])
     row = gdf.set_index("id").loc[open_major]
-    assert (row["grade"], row["status"], row["overdue"], row["listed"]) == ("重大", "已登记", True, True)
+    assert (row["grade"], row["status"], row["overdue"], row["listed"]) == (
+        "重大",
+        "已登记",
+        True,
+        True,
+    )
     assert (row.geometry.x, row.geometry.y) == (114.30, 30.60)
     assert gdf.set_index("id").loc[open_general, "status"] == "整改中"
     layer = build_hazards_layer(reg.path, "EPSG:32650", today=TODAY)
@@ -522,8 +652,14 @@ def test_district_summary_and_get_hazard(reg: HazardRegister) -> None:
     _reach(reg, "voided")
     s = district_summary(reg, today=TODAY).set_index("adcode")
     assert s.loc["420102"].to_dict() == {
-        "district": "江岸", "total": 2, "open": 1, "open_major": 1, "listed": 1, "overdue": 1,
-        "overdue_major": 1, "closed": 1,
+        "district": "江岸",
+        "total": 2,
+        "open": 1,
+        "open_major": 1,
+        "listed": 1,
+        "overdue": 1,
+        "overdue_major": 1,
+        "closed": 1,
     }
     assert s.loc["420103", "open"] == 1 and s.loc["420103", "open_major"] == 0
     rec = get_hazard(reg, a, today=TODAY)
@@ -561,6 +697,7 @@ def test_location_checks(reg: HazardRegister) -> None:
 
 # ---- projects and the command line -------------------------------------------------------------
 
+
 def _project(tmp_path: Path) -> Path:
     root = tmp_path / "city"
     root.mkdir()
@@ -597,10 +734,33 @@ def _cli(*argv: str) -> int:
 
 def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "cli.sqlite")
-    rc = _cli("add", "--db", db, "--title", "脚手架未验收", "--category", "建设施工",
-              "--grade", "重大", "--lon", "114.3", "--lat", "30.6", "--district", "江岸",
-              "--adcode", "420102", "--found-by", "张三", "--found-at", "2024-03-01",
-              "--deadline", "2024-04-01", "--unit", "某建设公司")
+    rc = _cli(
+        "add",
+        "--db",
+        db,
+        "--title",
+        "脚手架未验收",
+        "--category",
+        "建设施工",
+        "--grade",
+        "重大",
+        "--lon",
+        "114.3",
+        "--lat",
+        "30.6",
+        "--district",
+        "江岸",
+        "--adcode",
+        "420102",
+        "--found-by",
+        "张三",
+        "--found-at",
+        "2024-03-01",
+        "--deadline",
+        "2024-04-01",
+        "--unit",
+        "某建设公司",
+    )
     assert rc == 0
     number = capsys.readouterr().out.strip()
     assert number == "420102-2024-JS-00001"
@@ -609,8 +769,21 @@ def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli("move", number, "--to", "已销号", "--by", "李四", "--db", db) == 1
     err = capsys.readouterr().err
     assert "整改中" in err and "待验收" in err and "awaiting acceptance" in err
-    assert _cli("supervise", number, "--unit", "市安委办", "--deadline",
-                "2024-05-01", "--by", "王五", "--db", db) == 0
+    assert (
+        _cli(
+            "supervise",
+            number,
+            "--unit",
+            "市安委办",
+            "--deadline",
+            "2024-05-01",
+            "--by",
+            "王五",
+            "--db",
+            db,
+        )
+        == 0
+    )
     capsys.readouterr()
     assert _cli("list", "--db", db, "--overdue", "--today", "2024-06-01") == 0
     out = capsys.readouterr().out
@@ -636,13 +809,56 @@ def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_project_default_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = str(_project(tmp_path))
-    rc = _cli("add", "--project", project, "--title", "t", "--category", "gas",
-              "--grade", "一般", "--lon", "114.2", "--lat", "30.6", "--district", "江汉",
-              "--found-by", "a", "--deadline", "2030-01-01", "--unit", "u")
+    rc = _cli(
+        "add",
+        "--project",
+        project,
+        "--title",
+        "t",
+        "--category",
+        "gas",
+        "--grade",
+        "一般",
+        "--lon",
+        "114.2",
+        "--lat",
+        "30.6",
+        "--district",
+        "江汉",
+        "--found-by",
+        "a",
+        "--deadline",
+        "2030-01-01",
+        "--unit",
+        "u",
+    )
     assert rc == 0
     assert capsys.readouterr().out.strip().startswith(f"420103-{date.today().year}-RQ-")
     assert (tmp_path / "city" / "var" / "testcity-hazards.sqlite").exists()
-    assert _cli("add", "--project", project, "--title", "t", "--category", "gas",
-                "--grade", "一般", "--lon", "120", "--lat", "30.6", "--district", "江汉",
-                "--found-by", "a", "--deadline", "2030-01-01", "--unit", "u") == 1
+    assert (
+        _cli(
+            "add",
+            "--project",
+            project,
+            "--title",
+            "t",
+            "--category",
+            "gas",
+            "--grade",
+            "一般",
+            "--lon",
+            "120",
+            "--lat",
+            "30.6",
+            "--district",
+            "江汉",
+            "--found-by",
+            "a",
+            "--deadline",
+            "2030-01-01",
+            "--unit",
+            "u",
+        )
+        == 1
+    )
     assert "outside the project's area" in capsys.readouterr().err

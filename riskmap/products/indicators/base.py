@@ -39,41 +39,77 @@ TABLE_COLUMNS: tuple[str, ...] = (
 EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
     # Not computable
     "no_layer": ("no {kind} layer", "未绑定 {kind} 图层，无法计算"),
-    "no_levels": ("cells have no risk level (score them first: riskmap.Study.score)", "网格没有风险等级（请先评分：riskmap.Study.score）"),
+    "no_levels": (
+        "cells have no risk level (score them first: riskmap.Study.score)",
+        "网格没有风险等级（请先评分：riskmap.Study.score）",
+    ),
     "no_register_column": ("register summary has no '{column}' column", "隐患汇总缺少“{column}”列"),
     # Fire stations
-    "fire.reach_population": ("{n:,.0f} of {d:,.0f} people covered; {how}", "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}"),
-    "fire.how": ("turnout {turnout:g} min + {detour:g} x distance at {speed:g} km/h <= {target:g} min",
-                 "出动 {turnout:g} 分钟 + {detour:g} × 距离按 {speed:g} 公里/小时行驶 ≤ {target:g} 分钟"),
-    "fire.reach_builtup": ("{n:,.1f} of {d:,.1f} km² built-up covered (built-up: >= {density:,.0f} people/km²)",
-                           "覆盖建成区 {n:,.1f} km²，共 {d:,.1f} km²（建成区：每 km² 不少于 {density:,.0f} 人）"),
-    "fire.district_area": ("{n:.0f} of {d:.0f} stations within limit; {edge:.0f} on the urban edge "
-                           "(limit {edge_km2:g} km²)",
-                           "{d:.0f} 座消防站中 {n:.0f} 座辖区面积达标；{edge:.0f} 座位于城市边缘（上限 {edge_km2:g} km²）"),
-    "fire.hazmat_distance": ("{n:.0f} station(s) closer than {m:g} m to a hazardous-chemical site",
-                             "{n:.0f} 座消防站距危化品场所不足 {m:g} 米"),
+    "fire.reach_population": (
+        "{n:,.0f} of {d:,.0f} people covered; {how}",
+        "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}",
+    ),
+    "fire.how": (
+        "turnout {turnout:g} min + {detour:g} x distance at {speed:g} km/h <= {target:g} min",
+        "出动 {turnout:g} 分钟 + {detour:g} × 距离按 {speed:g} 公里/小时行驶 ≤ {target:g} 分钟",
+    ),
+    "fire.reach_builtup": (
+        "{n:,.1f} of {d:,.1f} km² built-up covered (built-up: >= {density:,.0f} people/km²)",
+        "覆盖建成区 {n:,.1f} km²，共 {d:,.1f} km²（建成区：每 km² 不少于 {density:,.0f} 人）",
+    ),
+    "fire.district_area": (
+        "{n:.0f} of {d:.0f} stations within limit; {edge:.0f} on the urban edge "
+        "(limit {edge_km2:g} km²)",
+        "{d:.0f} 座消防站中 {n:.0f} 座辖区面积达标；{edge:.0f} 座位于城市边缘（上限 {edge_km2:g} km²）",
+    ),
+    "fire.hazmat_distance": (
+        "{n:.0f} station(s) closer than {m:g} m to a hazardous-chemical site",
+        "{n:.0f} 座消防站距危化品场所不足 {m:g} 米",
+    ),
     # Shelters and community stations
-    "shelter.area_per_person": ("{a:,.0f} m² effective area for {p:,.0f} people",
-                                "有效避难面积 {a:,.0f} m²，人口 {p:,.0f} 人"),
-    "shelter.walk_population": ("{n:,.0f} of {d:,.0f} people within {m:g} m", "{m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人"),
-    "shelter.fixed_capacity": ("fixed and central shelters hold {n:,.0f} people of {d:,.0f}",
-                               "固定和中心避难场所可容纳 {n:,.0f} 人，人口 {d:,.0f} 人"),
-    "shelter.central_people": ("{p:,.0f} people, {n:.0f} central shelter(s)", "人口 {p:,.0f} 人，中心避难场所 {n:.0f} 处"),
-    "community.reach_population": ("{n:,.0f} of {d:,.0f} people within {m:g} m",
-                                   "服务半径 {m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人"),
+    "shelter.area_per_person": (
+        "{a:,.0f} m² effective area for {p:,.0f} people",
+        "有效避难面积 {a:,.0f} m²，人口 {p:,.0f} 人",
+    ),
+    "shelter.walk_population": (
+        "{n:,.0f} of {d:,.0f} people within {m:g} m",
+        "{m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人",
+    ),
+    "shelter.fixed_capacity": (
+        "fixed and central shelters hold {n:,.0f} people of {d:,.0f}",
+        "固定和中心避难场所可容纳 {n:,.0f} 人，人口 {d:,.0f} 人",
+    ),
+    "shelter.central_people": (
+        "{p:,.0f} people, {n:.0f} central shelter(s)",
+        "人口 {p:,.0f} 人，中心避难场所 {n:.0f} 处",
+    ),
+    "community.reach_population": (
+        "{n:,.0f} of {d:,.0f} people within {m:g} m",
+        "服务半径 {m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人",
+    ),
     # Hazardous chemicals
-    "hazmat.video": ("{n:.0f} of {d:.0f} major-hazard sites have video", "{d:.0f} 家重大危险源企业中 {n:.0f} 家有视频监控"),
-    "hazmat.sensitive_targets": ("by nearest site grade: {counts} (screening {distances})",
-                                 "按最近重大危险源等级：{counts}（筛查距离：{distances}）"),
+    "hazmat.video": (
+        "{n:.0f} of {d:.0f} major-hazard sites have video",
+        "{d:.0f} 家重大危险源企业中 {n:.0f} 家有视频监控",
+    ),
+    "hazmat.sensitive_targets": (
+        "by nearest site grade: {counts} (screening {distances})",
+        "按最近重大危险源等级：{counts}（筛查距离：{distances}）",
+    ),
     "hazmat.grade_count": ("{grade} {n}", "{grade} {n} 处"),
     "hazmat.grade_distance": ("{grade} {m:g} m", "{grade} {m:g} 米"),
     "list_sep": (", ", "、"),
     # Risk work and hidden hazards
-    "risk.map_produced": ("four-colour map and inventory produced {day}: {n:,.0f} of {d:,.0f} cells assessed",
-                          "四色图和风险清单已于 {day} 生成：已评估 {n:,.0f} 个网格，共 {d:,.0f} 个"),
+    "risk.map_produced": (
+        "four-colour map and inventory produced {day}: {n:,.0f} of {d:,.0f} cells assessed",
+        "四色图和风险清单已于 {day} 生成：已评估 {n:,.0f} 个网格，共 {d:,.0f} 个",
+    ),
     "risk.area": ("{n:,.1f} of {d:,.1f} km²", "{n:,.1f} km²，共 {d:,.1f} km²"),
     "risk.population": ("{n:,.0f} of {d:,.0f} people", "{n:,.0f} 人，共 {d:,.0f} 人"),
-    "hazards.count": ("{n:.0f} hidden hazard(s), register column '{column}'", "{n:.0f} 项隐患（台账列“{column}”）"),
+    "hazards.count": (
+        "{n:.0f} hidden hazard(s), register column '{column}'",
+        "{n:.0f} 项隐患（台账列“{column}”）",
+    ),
 }
 """Evidence templates, key -> (English, Chinese), filled with :meth:`str.format`. Both
 languages get the same numbers; a value given as an (en, zh) pair goes to each language."""
@@ -110,7 +146,9 @@ class Scorecard:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping: produced_at, parameters and the rows (NaN as None)."""
-        rows = [{k: _json_value(v) for k, v in rec.items()} for rec in self.table.to_dict("records")]
+        rows = [
+            {k: _json_value(v) for k, v in rec.items()} for rec in self.table.to_dict("records")
+        ]
         return {"produced_at": self.produced_at, "parameters": self.parameters, "indicators": rows}
 
 
@@ -130,44 +168,177 @@ _FIRE_STD = "GB 51080-2015 §4.1.3; 建标152-2017"
 _DEFS: dict[str, _Def] = {
     d.id: d
     for d in (
-        _Def("fire.reach_population", "消防站5分钟可达人口比例", "Population within 5-minute fire reach",
-             "%", 100.0, ">=", _FIRE_STD),
-        _Def("fire.reach_builtup", "消防站5分钟可达建成区面积比例", "Built-up area within 5-minute fire reach",
-             "%", 100.0, ">=", _FIRE_STD),
-        _Def("fire.district_area", "辖区面积达标的消防站比例", "Fire stations within their district-area limit",
-             "%", 100.0, ">=", _FIRE_STD),
-        _Def("fire.hazmat_distance", "距危化品场所不足300米的消防站", "Fire stations within 300 m of a hazardous-chemical site",
-             "stations", 0.0, "==", "GB 51080-2015 (fire-station siting); 建标152-2017"),
-        _Def("shelter.area_per_person", "人均有效避难面积", "Effective shelter area per person",
-             "m²/person", 1.5, ">=", "GB 21734-2008 §5.4"),
-        _Def("shelter.walk_population", "500米内有避难场所的人口比例", "Population within 500 m of a shelter",
-             "%", 100.0, ">=", "practice (Guangdong shelter plan: immediate shelters within 500 m)"),
-        _Def("shelter.fixed_capacity", "固定避难场所容量占人口比例", "Fixed-shelter capacity as a share of population",
-             "%", 15.0, ">=", "national shelter planning code (fixed shelter ≥ 15 % of catchment)"),
-        _Def("shelter.central_people", "每处中心避难场所服务人口", "People per central shelter",
-             "people", 500_000.0, "<=", "national shelter planning code (central shelter ≤ 500,000 people)"),
-        _Def("community.reach_population", "社区应急服务站服务半径内人口比例", "Population within a community emergency station's radius",
-             "%", 100.0, ">=", "practice (Wuhan 2021 work plan: community emergency service stations)"),
-        _Def("hazmat.video", "重大危险源企业视频监控覆盖率", "Major-hazard sites with video monitoring",
-             "%", 100.0, ">=", "安委办〔2019〕16号 评价细则 (video at major-hazard firms 100 %)"),
-        _Def("hazmat.sensitive_targets", "重大危险源筛查距离内的敏感目标", "Sensitive targets within screening distance of a major-hazard site",
-             "targets", 0.0, "==", "GB 18218-2018 (500 m exposure zone); GB 36894-2018"),
-        _Def("risk.map_produced", "风险评估与四色图已完成", "Risk assessment and four-colour map produced",
-             "yes=1", 1.0, "==", "安委办〔2019〕16号 评价细则 (risk assessment, four-colour map)"),
-        _Def("risk.area_major", "重大风险面积比例", "Area at 重大 (major) risk",
-             "%", None, None, "dual-prevention practice (重大 and 较大 to be brought down a level)"),
-        _Def("risk.area_significant", "较大风险面积比例", "Area at 较大 (significant) risk",
-             "%", None, None, "dual-prevention practice (重大 and 较大 to be brought down a level)"),
-        _Def("risk.population_major", "重大风险区人口比例", "Population at 重大 (major) risk",
-             "%", None, None, "dual-prevention practice (重大 and 较大 to be brought down a level)"),
-        _Def("risk.population_significant", "较大风险区人口比例", "Population at 较大 (significant) risk",
-             "%", None, None, "dual-prevention practice (重大 and 较大 to be brought down a level)"),
-        _Def("hazards.open_major", "未销号重大隐患", "Open major hidden hazards",
-             "hazards", None, None, "practice (Wuhan 2021 work plan: closed-loop hazard management)"),
-        _Def("hazards.listed", "挂牌督办重大隐患", "Major hidden hazards listed for supervision",
-             "hazards", None, None, "practice (Wuhan 2021 work plan: 挂牌督办)"),
-        _Def("hazards.overdue", "逾期未整改重大隐患", "Overdue major hidden hazards",
-             "hazards", 0.0, "==", "practice (Wuhan 2021 work plan: closed-loop hazard management)"),
+        _Def(
+            "fire.reach_population",
+            "消防站5分钟可达人口比例",
+            "Population within 5-minute fire reach",
+            "%",
+            100.0,
+            ">=",
+            _FIRE_STD,
+        ),
+        _Def(
+            "fire.reach_builtup",
+            "消防站5分钟可达建成区面积比例",
+            "Built-up area within 5-minute fire reach",
+            "%",
+            100.0,
+            ">=",
+            _FIRE_STD,
+        ),
+        _Def(
+            "fire.district_area",
+            "辖区面积达标的消防站比例",
+            "Fire stations within their district-area limit",
+            "%",
+            100.0,
+            ">=",
+            _FIRE_STD,
+        ),
+        _Def(
+            "fire.hazmat_distance",
+            "距危化品场所不足300米的消防站",
+            "Fire stations within 300 m of a hazardous-chemical site",
+            "stations",
+            0.0,
+            "==",
+            "GB 51080-2015 (fire-station siting); 建标152-2017",
+        ),
+        _Def(
+            "shelter.area_per_person",
+            "人均有效避难面积",
+            "Effective shelter area per person",
+            "m²/person",
+            1.5,
+            ">=",
+            "GB 21734-2008 §5.4",
+        ),
+        _Def(
+            "shelter.walk_population",
+            "500米内有避难场所的人口比例",
+            "Population within 500 m of a shelter",
+            "%",
+            100.0,
+            ">=",
+            "practice (Guangdong shelter plan: immediate shelters within 500 m)",
+        ),
+        _Def(
+            "shelter.fixed_capacity",
+            "固定避难场所容量占人口比例",
+            "Fixed-shelter capacity as a share of population",
+            "%",
+            15.0,
+            ">=",
+            "national shelter planning code (fixed shelter ≥ 15 % of catchment)",
+        ),
+        _Def(
+            "shelter.central_people",
+            "每处中心避难场所服务人口",
+            "People per central shelter",
+            "people",
+            500_000.0,
+            "<=",
+            "national shelter planning code (central shelter ≤ 500,000 people)",
+        ),
+        _Def(
+            "community.reach_population",
+            "社区应急服务站服务半径内人口比例",
+            "Population within a community emergency station's radius",
+            "%",
+            100.0,
+            ">=",
+            "practice (Wuhan 2021 work plan: community emergency service stations)",
+        ),
+        _Def(
+            "hazmat.video",
+            "重大危险源企业视频监控覆盖率",
+            "Major-hazard sites with video monitoring",
+            "%",
+            100.0,
+            ">=",
+            "安委办〔2019〕16号 评价细则 (video at major-hazard firms 100 %)",
+        ),
+        _Def(
+            "hazmat.sensitive_targets",
+            "重大危险源筛查距离内的敏感目标",
+            "Sensitive targets within screening distance of a major-hazard site",
+            "targets",
+            0.0,
+            "==",
+            "GB 18218-2018 (500 m exposure zone); GB 36894-2018",
+        ),
+        _Def(
+            "risk.map_produced",
+            "风险评估与四色图已完成",
+            "Risk assessment and four-colour map produced",
+            "yes=1",
+            1.0,
+            "==",
+            "安委办〔2019〕16号 评价细则 (risk assessment, four-colour map)",
+        ),
+        _Def(
+            "risk.area_major",
+            "重大风险面积比例",
+            "Area at 重大 (major) risk",
+            "%",
+            None,
+            None,
+            "dual-prevention practice (重大 and 较大 to be brought down a level)",
+        ),
+        _Def(
+            "risk.area_significant",
+            "较大风险面积比例",
+            "Area at 较大 (significant) risk",
+            "%",
+            None,
+            None,
+            "dual-prevention practice (重大 and 较大 to be brought down a level)",
+        ),
+        _Def(
+            "risk.population_major",
+            "重大风险区人口比例",
+            "Population at 重大 (major) risk",
+            "%",
+            None,
+            None,
+            "dual-prevention practice (重大 and 较大 to be brought down a level)",
+        ),
+        _Def(
+            "risk.population_significant",
+            "较大风险区人口比例",
+            "Population at 较大 (significant) risk",
+            "%",
+            None,
+            None,
+            "dual-prevention practice (重大 and 较大 to be brought down a level)",
+        ),
+        _Def(
+            "hazards.open_major",
+            "未销号重大隐患",
+            "Open major hidden hazards",
+            "hazards",
+            None,
+            None,
+            "practice (Wuhan 2021 work plan: closed-loop hazard management)",
+        ),
+        _Def(
+            "hazards.listed",
+            "挂牌督办重大隐患",
+            "Major hidden hazards listed for supervision",
+            "hazards",
+            None,
+            None,
+            "practice (Wuhan 2021 work plan: 挂牌督办)",
+        ),
+        _Def(
+            "hazards.overdue",
+            "逾期未整改重大隐患",
+            "Overdue major hidden hazards",
+            "hazards",
+            0.0,
+            "==",
+            "practice (Wuhan 2021 work plan: closed-loop hazard management)",
+        ),
     )
 }
 
@@ -200,24 +371,30 @@ def _join_texts(texts: list[tuple[str, str]]) -> tuple[str, str]:
 
 def _with_texts(value: Any, texts: list[tuple[str, str]]) -> pd.DataFrame:
     """Values by scope with their ``evidence`` (English) and ``evidence_zh`` texts, in scope order."""
-    return pd.DataFrame({
-        "value": value,
-        "evidence": [en for en, _ in texts],
-        "evidence_zh": [zh for _, zh in texts],
-    })
+    return pd.DataFrame(
+        {
+            "value": value,
+            "evidence": [en for en, _ in texts],
+            "evidence_zh": [zh for _, zh in texts],
+        }
+    )
 
 
 def _share(num: pd.Series, den: pd.Series, key: str, **values: Any) -> pd.DataFrame:
     """Percent share by scope (NaN where the denominator is zero) with template ``key``'s
     evidence, given ``n`` (the numerator), ``d`` (the denominator) and ``values``."""
-    return _with_texts(_ratio(num, den) * 100.0,
-                       [_text(key, n=n, d=d, **values) for n, d in zip(num, den, strict=True)])
+    return _with_texts(
+        _ratio(num, den) * 100.0,
+        [_text(key, n=n, d=d, **values) for n, d in zip(num, den, strict=True)],
+    )
 
 
 def _not_computable(ctx: _Context, key: str, **values: Any) -> pd.DataFrame:
     index = [CITY, *(a for a, _ in ctx.scopes)]
     en, zh = _text(key, **values)
-    return pd.DataFrame({"value": np.nan, "evidence": en, "evidence_zh": zh, "passed": None}, index=index)
+    return pd.DataFrame(
+        {"value": np.nan, "evidence": en, "evidence_zh": zh, "passed": None}, index=index
+    )
 
 
 def _compare(value: float, target: float | None, comparison: str | None) -> bool | None:
@@ -237,26 +414,30 @@ def _rows_of(d: _Def, per: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     per = per.reindex(scopes)
     values = per["value"].to_numpy(float)
     if "passed" in per.columns:
-        passed = [None if p is None or (isinstance(p, float) and math.isnan(p)) else bool(p)
-                  for p in per["passed"]]
+        passed = [
+            None if p is None or (isinstance(p, float) and math.isnan(p)) else bool(p)
+            for p in per["passed"]
+        ]
     else:
         passed = [_compare(v, d.target, d.comparison) for v in values]
     n = len(scopes)
-    return pd.DataFrame({
-        "id": [d.id] * n,
-        "name_zh": [d.name_zh] * n,
-        "name_en": [d.name_en] * n,
-        "scope": scopes,
-        "district": ["" if s == CITY else names[s] for s in scopes],
-        "value": values,
-        "unit": [d.unit] * n,
-        "target": [np.nan if d.target is None else d.target] * n,
-        "comparison": [d.comparison or ""] * n,
-        "passed": pd.Series(passed, dtype=object),
-        "standard": [d.standard] * n,
-        "evidence": per["evidence"].fillna("").astype(str).to_numpy(),
-        "evidence_zh": per["evidence_zh"].fillna("").astype(str).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "id": [d.id] * n,
+            "name_zh": [d.name_zh] * n,
+            "name_en": [d.name_en] * n,
+            "scope": scopes,
+            "district": ["" if s == CITY else names[s] for s in scopes],
+            "value": values,
+            "unit": [d.unit] * n,
+            "target": [np.nan if d.target is None else d.target] * n,
+            "comparison": [d.comparison or ""] * n,
+            "passed": pd.Series(passed, dtype=object),
+            "standard": [d.standard] * n,
+            "evidence": per["evidence"].fillna("").astype(str).to_numpy(),
+            "evidence_zh": per["evidence_zh"].fillna("").astype(str).to_numpy(),
+        }
+    )
 
 
 def _iso_date(value: date | datetime | str | None) -> str:

@@ -141,7 +141,9 @@ def indicators_from_cells(
     evidence = {ind_id: ev for ind_id, _, ev in parts if ev is not None}
     parameters: dict[str, Any] = {
         "method": method.model_dump(),
-        "options": {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in opts.model_dump().items()},
+        "options": {
+            k: (dict(v) if isinstance(v, Mapping) else v) for k, v in opts.model_dump().items()
+        },
         "cells": len(cells),
         "crs": data.crs.to_string(),
     }
@@ -168,7 +170,8 @@ def export_scorecard(scorecard: Scorecard, directory: str | Path) -> dict[str, P
     json_path = out / "indicators.json"
     csv_path = out / "indicators.csv"
     json_path.write_text(
-        json.dumps(scorecard.to_dict(), ensure_ascii=False, indent=2, allow_nan=False), encoding="utf-8"
+        json.dumps(scorecard.to_dict(), ensure_ascii=False, indent=2, allow_nan=False),
+        encoding="utf-8",
     )
     scorecard.table.to_csv(csv_path, index=False, encoding="utf-8-sig")
     return {"json": json_path, "csv": csv_path}

@@ -36,7 +36,9 @@ class _Context:
 
     @classmethod
     def build(cls, data: ProjectData, cells: gpd.GeoDataFrame) -> _Context:
-        missing = [c for c in ("cell_id", "area_m2", "population", "x", "y") if c not in cells.columns]
+        missing = [
+            c for c in ("cell_id", "area_m2", "population", "x", "y") if c not in cells.columns
+        ]
         if missing:
             raise ValueError(f"cells lack column(s) {', '.join(missing)} (see riskmap.engine)")
         adcode = (
@@ -45,7 +47,9 @@ class _Context:
             else np.full(len(cells), "", dtype=object)
         )
         districts = data.districts
-        scopes = [(str(a), str(n)) for a, n in zip(districts["adcode"], districts["name"], strict=True)]
+        scopes = [
+            (str(a), str(n)) for a, n in zip(districts["adcode"], districts["name"], strict=True)
+        ]
         return cls(
             cells=cells,
             points=shapely.points(cells["x"].to_numpy(float), cells["y"].to_numpy(float)),
@@ -70,8 +74,11 @@ class _Context:
         return pd.concat([pd.Series({CITY: float(np.sum(w))}), out])
 
     def cell_evidence(self, mask: np.ndarray, **columns: np.ndarray) -> gpd.GeoDataFrame:
-        keep = [c for c in ("cell_id", "district", "adcode", "area_m2", "population", "geometry")
-                if c in self.cells.columns]
+        keep = [
+            c
+            for c in ("cell_id", "district", "adcode", "area_m2", "population", "geometry")
+            if c in self.cells.columns
+        ]
         ev = self.cells.loc[mask, keep].copy()
         for name, values in columns.items():
             ev[name] = np.asarray(values)[mask]
@@ -92,7 +99,11 @@ def _features(data: ProjectData, kind: str) -> gpd.GeoDataFrame | None:
     if not layers:
         return None
     frames = [lyr.gdf.assign(_layer=lyr.name) for lyr in layers]
-    gdf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    gdf = (
+        pd.concat(frames, ignore_index=True)
+        if len(frames) > 1
+        else frames[0].reset_index(drop=True)
+    )
     out = gpd.GeoDataFrame(gdf, geometry="geometry", crs=data.crs)
     return out[~(out.geometry.isna() | out.geometry.is_empty)].reset_index(drop=True)
 

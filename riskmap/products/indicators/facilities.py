@@ -55,8 +55,21 @@ def station_districts(
     ctx = _Context.build(data, _with_xy(cells))
     stations = _features(data, "fire_station")
     if stations is None:
-        return _empty_gdf(data.crs, ["id", "name", "class", "adcode", "area_km2", "builtup_km2",
-                                     "builtup_share", "edge", "limit_km2", "ok"])
+        return _empty_gdf(
+            data.crs,
+            [
+                "id",
+                "name",
+                "class",
+                "adcode",
+                "area_km2",
+                "builtup_km2",
+                "builtup_share",
+                "edge",
+                "limit_km2",
+                "ok",
+            ],
+        )
     return _station_districts(data, ctx, stations, opts)
 
 
@@ -64,7 +77,12 @@ def _fire_indicators(
     data: ProjectData, ctx: _Context, opts: IndicatorOptions, reach: dict[str, np.ndarray]
 ) -> list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]]:
     stations = _features(data, "fire_station")
-    ids = ("fire.reach_population", "fire.reach_builtup", "fire.district_area", "fire.hazmat_distance")
+    ids = (
+        "fire.reach_population",
+        "fire.reach_builtup",
+        "fire.district_area",
+        "fire.hazmat_distance",
+    )
     if stations is None:
         return [(i, _not_computable(ctx, "no_layer", kind="fire_station"), None) for i in ids]
     m = data.project.method
@@ -73,9 +91,13 @@ def _fire_indicators(
     covered = minutes <= m.fire_target_min + 1e-9
     builtup = _builtup(ctx, opts)
     kp = data.by_kind("fire_station")[0].kind.params
-    how = _text("fire.how", turnout=kp.get("turnout_min", m.fire_turnout_min),
-                detour=kp.get("detour_factor", m.detour_factor), speed=kp.get("speed_kmh", m.fire_speed_kmh),
-                target=m.fire_target_min)
+    how = _text(
+        "fire.how",
+        turnout=kp.get("turnout_min", m.fire_turnout_min),
+        detour=kp.get("detour_factor", m.detour_factor),
+        speed=kp.get("speed_kmh", m.fire_speed_kmh),
+        target=m.fire_target_min,
+    )
 
     pop_cov = ctx.sums(ctx.population * covered)
     pop_all = ctx.sums(ctx.population)
@@ -83,13 +105,17 @@ def _fire_indicators(
     ev_cells = ctx.cell_evidence(
         ~covered,
         reach_min=minutes,
-        nearest_station=np.where(nearest >= 0, stations["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], ""),
+        nearest_station=np.where(
+            nearest >= 0, stations["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], ""
+        ),
     )
 
     b_area = ctx.area * builtup
     area_cov = ctx.sums(b_area * covered) / 1e6
     area_all = ctx.sums(b_area) / 1e6
-    per_area = _share(area_cov, area_all, "fire.reach_builtup", density=opts.builtup_density_per_km2)
+    per_area = _share(
+        area_cov, area_all, "fire.reach_builtup", density=opts.builtup_density_per_km2
+    )
     ev_builtup = ctx.cell_evidence(~covered & builtup, reach_min=minutes)
 
     districts = _station_districts(data, ctx, stations, opts, nearest=nearest, builtup=builtup)
@@ -99,8 +125,10 @@ def _fire_indicators(
     n_edge = ctx.counts(st_adcode, districts["edge"].to_numpy(float))
     per_district = _with_texts(
         _ratio(n_ok, n_all) * 100.0,
-        [_text("fire.district_area", n=n, d=d, edge=e, edge_km2=opts.edge_district_km2)
-         for n, d, e in zip(n_ok, n_all, n_edge, strict=True)],
+        [
+            _text("fire.district_area", n=n, d=d, edge=e, edge_km2=opts.edge_district_km2)
+            for n, d, e in zip(n_ok, n_all, n_edge, strict=True)
+        ],
     )
 
     haz = _features(data, "hazmat_enterprise")
@@ -112,12 +140,16 @@ def _fire_indicators(
         h_idx, h_dist = _nearest(st_geoms, haz.geometry.to_numpy())
         close = h_dist < opts.hazmat_min_distance_m
         n_close = ctx.counts(_assign_district(st_geoms, ctx.districts), close.astype(float))
-        per_haz = _with_texts(n_close, [_text("fire.hazmat_distance", n=c, m=opts.hazmat_min_distance_m)
-                                        for c in n_close])
+        per_haz = _with_texts(
+            n_close,
+            [_text("fire.hazmat_distance", n=c, m=opts.hazmat_min_distance_m) for c in n_close],
+        )
         ev_haz = stations.loc[close, ["id", "name", "geometry"]].copy()
         ev_haz["adcode"] = _assign_district(ev_haz.geometry.to_numpy(), ctx.districts)
         ev_haz["hazmat_id"] = haz["id"].astype(str).to_numpy()[h_idx[close]]
-        ev_haz["hazmat_name"] = haz["name"].astype(str).to_numpy()[h_idx[close]] if "name" in haz else ""
+        ev_haz["hazmat_name"] = (
+            haz["name"].astype(str).to_numpy()[h_idx[close]] if "name" in haz else ""
+        )
         ev_haz["distance_m"] = h_dist[close]
         ev_haz = gpd.GeoDataFrame(ev_haz.reset_index(drop=True), geometry="geometry", crs=data.crs)
     return [
@@ -129,8 +161,9 @@ def _fire_indicators(
 
 
 def _builtup(ctx: _Context, opts: IndicatorOptions) -> np.ndarray:
-    density = np.divide(ctx.population, ctx.area / 1e6, out=np.zeros_like(ctx.population),
-                        where=ctx.area > 0)
+    density = np.divide(
+        ctx.population, ctx.area / 1e6, out=np.zeros_like(ctx.population), where=ctx.area > 0
+    )
     return density >= opts.builtup_density_per_km2
 
 
@@ -163,12 +196,21 @@ def _station_districts(
     # membership of their centroid); stations at one point share their region.
     region_of_cell = np.where(nearest >= 0, inverse[np.maximum(nearest, 0)], -1)
     ok_cell = region_of_cell >= 0
-    b_area = np.bincount(region_of_cell[ok_cell], weights=(ctx.area * builtup)[ok_cell],
-                         minlength=len(uniq)) / 1e6
+    b_area = (
+        np.bincount(
+            region_of_cell[ok_cell], weights=(ctx.area * builtup)[ok_cell], minlength=len(uniq)
+        )
+        / 1e6
+    )
     # Cells are whole while regions are exact polygons: clip the small overshoot at 1.
-    share = np.minimum(np.divide(b_area, area_km2, out=np.zeros_like(b_area), where=area_km2 > 0), 1.0)
-    cls = (stations["class"].astype("string").fillna("").to_numpy(dtype=object)
-           if "class" in stations.columns else np.full(len(stations), "", dtype=object))
+    share = np.minimum(
+        np.divide(b_area, area_km2, out=np.zeros_like(b_area), where=area_km2 > 0), 1.0
+    )
+    cls = (
+        stations["class"].astype("string").fillna("").to_numpy(dtype=object)
+        if "class" in stations.columns
+        else np.full(len(stations), "", dtype=object)
+    )
     limits = dict(opts.station_district_km2)
     limit = np.array([limits.get(c, limits.get("一级", 7.0)) for c in cls], dtype=float)
     edge = share[inverse] < opts.edge_builtup_share
@@ -203,29 +245,43 @@ def _shelter_indicators(
     data: ProjectData, ctx: _Context, opts: IndicatorOptions
 ) -> list[tuple[str, pd.DataFrame, gpd.GeoDataFrame | None]]:
     shelters = _features(data, "shelter")
-    ids = ("shelter.area_per_person", "shelter.walk_population", "shelter.fixed_capacity",
-           "shelter.central_people")
+    ids = (
+        "shelter.area_per_person",
+        "shelter.walk_population",
+        "shelter.fixed_capacity",
+        "shelter.central_people",
+    )
     if shelters is None:
         return [(i, _not_computable(ctx, "no_layer", kind="shelter"), None) for i in ids]
     per_person = data.project.method.shelter_area_per_person_m2
     geoms = shelters.geometry.to_numpy()
     adcodes = _assign_district(geoms, ctx.districts)
     area = np.nan_to_num(pd.to_numeric(shelters["area_m2"], errors="coerce").to_numpy(float))
-    cap_given = (pd.to_numeric(shelters["capacity"], errors="coerce").to_numpy(float)
-                 if "capacity" in shelters.columns else np.full(len(shelters), np.nan))
+    cap_given = (
+        pd.to_numeric(shelters["capacity"], errors="coerce").to_numpy(float)
+        if "capacity" in shelters.columns
+        else np.full(len(shelters), np.nan)
+    )
     capacity = np.where(np.isnan(cap_given), area / per_person, cap_given)
     stype = shelters["type"].astype(str).to_numpy(dtype=object)
     pop = ctx.sums(ctx.population)
 
     total_area = ctx.counts(adcodes, area)
     ratio = _ratio(total_area, pop)
-    per_area = _with_texts(ratio, [_text("shelter.area_per_person", a=a, p=p)
-                                   for a, p in zip(total_area, pop, strict=True)])
+    per_area = _with_texts(
+        ratio,
+        [_text("shelter.area_per_person", a=a, p=p) for a, p in zip(total_area, pop, strict=True)],
+    )
     ev_area = gpd.GeoDataFrame(
-        {"adcode": [a for a, _ in ctx.scopes], "district": [n for _, n in ctx.scopes],
-         "shelter_area_m2": total_area.iloc[1:].to_numpy(), "population": pop.iloc[1:].to_numpy(),
-         "area_per_person_m2": ratio.iloc[1:].to_numpy()},
-        geometry=ctx.districts.geometry.to_numpy(), crs=data.crs,
+        {
+            "adcode": [a for a, _ in ctx.scopes],
+            "district": [n for _, n in ctx.scopes],
+            "shelter_area_m2": total_area.iloc[1:].to_numpy(),
+            "population": pop.iloc[1:].to_numpy(),
+            "area_per_person_m2": ratio.iloc[1:].to_numpy(),
+        },
+        geometry=ctx.districts.geometry.to_numpy(),
+        crs=data.crs,
     )
 
     walk = _within(ctx.points, geoms, opts.shelter_walk_m)
@@ -241,8 +297,10 @@ def _shelter_indicators(
     central = stype == "中心"
     n_central = ctx.counts(adcodes, central.astype(float))
     people = _ratio(pop, n_central)
-    per_central = _with_texts(people, [_text("shelter.central_people", p=p, n=n)
-                                       for p, n in zip(pop, n_central, strict=True)])
+    per_central = _with_texts(
+        people,
+        [_text("shelter.central_people", p=p, n=n) for p, n in zip(pop, n_central, strict=True)],
+    )
     # No central shelter for people to go to fails the target (it is not a missing value).
     per_central["passed"] = [
         (v <= opts.central_shelter_max_people) if n > 0 else (False if p > 0 else None)
@@ -268,6 +326,10 @@ def _community_indicator(
     if radius is None:
         radius = float(data.by_kind("community_station")[0].kind.params.get("full_m", 1000.0))
     hit = reach["community_station"] <= radius + 1e-9
-    per = _share(ctx.sums(ctx.population * hit), ctx.sums(ctx.population), "community.reach_population",
-                 m=radius)
+    per = _share(
+        ctx.sums(ctx.population * hit),
+        ctx.sums(ctx.population),
+        "community.reach_population",
+        m=radius,
+    )
     return ind, per, ctx.cell_evidence(~hit & (ctx.population > 0))

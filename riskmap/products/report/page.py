@@ -240,7 +240,12 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
     )
     # riskmap.products.indicators writes the evidence in English (evidence) and Chinese (evidence_zh).
     ev_col = next(
-        (c for c in (("evidence",) if lang == "en" else ("evidence_zh", "evidence")) if c in df.columns), None
+        (
+            c
+            for c in (("evidence",) if lang == "en" else ("evidence_zh", "evidence"))
+            if c in df.columns
+        ),
+        None,
     )
     rows = []
     for _, r in df.iterrows():
@@ -268,8 +273,10 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
     head = "".join(
         f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
     )
-    return (f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def build_report(
@@ -313,7 +320,11 @@ def build_report(
     inv = inventory if inventory is not None else build_inventory(assessment)
     table = None
     if o.indicators:
-        card = scorecard if scorecard is not None else compute_indicators(assessment, register_summary=register_summary)
+        card = (
+            scorecard
+            if scorecard is not None
+            else compute_indicators(assessment, register_summary=register_summary)
+        )
         table = card.table
     return report_from_cells(
         assessment.data,

@@ -1,5 +1,4 @@
-"""The report's labels (zh/en) and escaping.
-"""
+"""The report's labels (zh/en) and escaping."""
 
 from __future__ import annotations
 
