@@ -1,50 +1,60 @@
-"""The one zh/en catalogue of labels that the library and the app share.
+"""The zh/en label catalogue: every label riskmap shows, kept as data.
 
-The names of the risk components, the map's views, basemaps and overlays, and the level
-rules are written here once; the map (layer control, legend, headings), the report and the
-app's widgets all take them from here, so a layer has one name everywhere. Labels that only
-one module shows stay in that module's own table.
+The labels live in ``riskmap/config/labels/*.yaml`` (package data; ``key: [Chinese,
+English]``): ``shared.yaml`` names the risk components, the map's views, basemaps and
+overlays, and the level rules once, for the map (layer control, legend, headings), the
+report and the app's widgets alike, so a layer has one name everywhere; ``map.yaml``,
+``report.yaml``, ``inventory_*.yaml`` and ``indicator_evidence.yaml`` hold the texts only
+one product shows. The app keeps its own words in ``app/labels.yaml`` in the same format.
+A translator edits these files, not code.
 """
 
 from __future__ import annotations
 
-from riskmap.config.vocabulary import BASEMAPS, COMPONENTS, LEVEL_RULES, OVERLAYS, VIEWS
+from functools import cache
+from pathlib import Path
 
-LABELS: dict[str, tuple[str, str]] = {
-    # the risk components and the score (0-10 each; score 0-100)
-    "component.hazard": ("危险性 H", "Hazard H"),
-    "component.exposure": ("暴露度 E", "Exposure E"),
-    "component.vulnerability": ("脆弱性 V", "Vulnerability V"),
-    "component.coping_gap": ("应对能力缺口 L", "Lack of coping capacity L"),
-    "component.consequence": ("后果 C", "Consequence C"),
-    "component.score": ("风险值", "Risk score"),
-    "component.level": ("风险等级", "Risk level"),
-    # what the map's risk layer shows
-    "view.level": ("风险等级（四色）", "Risk level (four colours)"),
-    # basemaps
-    "basemap.none": ("无（离线）", "None (offline)"),
-    "basemap.osm": ("OpenStreetMap（需联网）", "OpenStreetMap (online)"),
-    "basemap.amap": ("高德地图 GCJ-02（需联网）", "AMap GCJ-02 (online)"),
-    # level rules
-    "rule.matrix": ("风险矩阵（可能性×严重性）", "Risk matrix (likelihood × severity)"),
-    "rule.breaks": ("固定分值断点", "Fixed score breaks"),
-    "rule.quantiles": ("分位数", "Quantiles"),
-    "rule.natural_breaks": ("自然断点", "Natural breaks"),
-    # overlays: one name in the layer control, the sidebar and the legend
-    "overlay.detail": ("重点网格", "Detail cells"),
-    "overlay.districts": ("行政区划", "Districts"),
-    "overlay.shelters": ("应急避难场所", "Emergency shelters"),
-    "overlay.shelter_radius": ("避难场所服务半径", "Shelter service radius"),
-    "overlay.fire_stations": ("消防站", "Fire stations"),
-    "overlay.fire_reach": ("消防站 5 分钟可达范围", "Fire stations: 5-minute reach"),
-    "overlay.community_stations": ("社区应急服务站", "Community emergency stations"),
-    "overlay.seismic_stations": ("地震监测台站", "Seismic stations"),
-    "overlay.supply_depots": ("应急物资储备库", "Emergency supply depots"),
-    "overlay.rescue_teams": ("救援队伍", "Rescue teams"),
-    "overlay.hazards": ("危险源", "Hazard sources"),
-    "overlay.hazard_areas": ("风险区域（洪涝、断裂带）", "Hazard areas (flood, faults)"),
-    "overlay.hidden_hazards": ("在册隐患（未销号）", "Open hidden hazards"),
-}
+import yaml
+
+from riskmap.config.vocabulary import BASEMAPS, COMPONENTS, LEVEL_RULES, OVERLAYS, VIEWS
+from riskmap.errors import ConfigError
+
+LABELS_DIR = Path(__file__).resolve().parent / "labels"
+"""The catalogue files shipped with the package."""
+
+
+def read_labels(path: Path) -> dict[str, tuple[str, str]]:
+    """A catalogue file: ``key: [Chinese, English]`` per line, in file order.
+
+    Raises
+    ------
+    ConfigError
+        The file is not such a mapping (the message names the file and the key).
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a label catalogue is a mapping of key: [Chinese, English]")
+    out: dict[str, tuple[str, str]] = {}
+    for key, value in data.items():
+        if not (
+            isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+        ):
+            raise ConfigError(f"{path}: label '{key}' must be [Chinese, English]")
+        out[str(key)] = (value[0], value[1])
+    return out
+
+
+@cache
+def _cached(name: str) -> dict[str, tuple[str, str]]:
+    return read_labels(LABELS_DIR / f"{name}.yaml")
+
+
+def load_labels(name: str) -> dict[str, tuple[str, str]]:
+    """The catalogue file ``riskmap/config/labels/<name>.yaml`` (a fresh copy)."""
+    return dict(_cached(name))
+
+
+LABELS: dict[str, tuple[str, str]] = load_labels("shared")
 """Key -> (Chinese, English)."""
 
 for _v in VIEWS:
@@ -80,4 +90,4 @@ def _check() -> None:
 
 _check()
 
-__all__ = ["LABELS", "label"]
+__all__ = ["LABELS", "LABELS_DIR", "label", "load_labels", "read_labels"]

@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from riskmap.config.catalogue import load_labels
+
 if TYPE_CHECKING:
     from riskmap.products.indicators.context import _Context
 
@@ -36,81 +38,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
 )
 """Columns of :attr:`Scorecard.table`; ``evidence`` is in English, ``evidence_zh`` in Chinese."""
 
-EVIDENCE_TEXTS: dict[str, tuple[str, str]] = {
-    # Not computable
-    "no_layer": ("no {kind} layer", "未绑定 {kind} 图层，无法计算"),
-    "no_levels": (
-        "cells have no risk level (score them first: riskmap.Study.score)",
-        "网格没有风险等级（请先评分：riskmap.Study.score）",
-    ),
-    "no_register_column": ("register summary has no '{column}' column", "隐患汇总缺少“{column}”列"),
-    # Fire stations
-    "fire.reach_population": (
-        "{n:,.0f} of {d:,.0f} people covered; {how}",
-        "覆盖 {n:,.0f} 人，共 {d:,.0f} 人；{how}",
-    ),
-    "fire.how": (
-        "turnout {turnout:g} min + {detour:g} x distance at {speed:g} km/h <= {target:g} min",
-        "出动 {turnout:g} 分钟 + {detour:g} × 距离按 {speed:g} 公里/小时行驶 ≤ {target:g} 分钟",
-    ),
-    "fire.reach_builtup": (
-        "{n:,.1f} of {d:,.1f} km² built-up covered (built-up: >= {density:,.0f} people/km²)",
-        "覆盖建成区 {n:,.1f} km²，共 {d:,.1f} km²（建成区：每 km² 不少于 {density:,.0f} 人）",
-    ),
-    "fire.district_area": (
-        "{n:.0f} of {d:.0f} stations within limit; {edge:.0f} on the urban edge "
-        "(limit {edge_km2:g} km²)",
-        "{d:.0f} 座消防站中 {n:.0f} 座辖区面积达标；{edge:.0f} 座位于城市边缘（上限 {edge_km2:g} km²）",
-    ),
-    "fire.hazmat_distance": (
-        "{n:.0f} station(s) closer than {m:g} m to a hazardous-chemical site",
-        "{n:.0f} 座消防站距危化品场所不足 {m:g} 米",
-    ),
-    # Shelters and community stations
-    "shelter.area_per_person": (
-        "{a:,.0f} m² effective area for {p:,.0f} people",
-        "有效避难面积 {a:,.0f} m²，人口 {p:,.0f} 人",
-    ),
-    "shelter.walk_population": (
-        "{n:,.0f} of {d:,.0f} people within {m:g} m",
-        "{m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人",
-    ),
-    "shelter.fixed_capacity": (
-        "fixed and central shelters hold {n:,.0f} people of {d:,.0f}",
-        "固定和中心避难场所可容纳 {n:,.0f} 人，人口 {d:,.0f} 人",
-    ),
-    "shelter.central_people": (
-        "{p:,.0f} people, {n:.0f} central shelter(s)",
-        "人口 {p:,.0f} 人，中心避难场所 {n:.0f} 处",
-    ),
-    "community.reach_population": (
-        "{n:,.0f} of {d:,.0f} people within {m:g} m",
-        "服务半径 {m:g} 米内有 {n:,.0f} 人，共 {d:,.0f} 人",
-    ),
-    # Hazardous chemicals
-    "hazmat.video": (
-        "{n:.0f} of {d:.0f} major-hazard sites have video",
-        "{d:.0f} 家重大危险源企业中 {n:.0f} 家有视频监控",
-    ),
-    "hazmat.sensitive_targets": (
-        "by nearest site grade: {counts} (screening {distances})",
-        "按最近重大危险源等级：{counts}（筛查距离：{distances}）",
-    ),
-    "hazmat.grade_count": ("{grade} {n}", "{grade} {n} 处"),
-    "hazmat.grade_distance": ("{grade} {m:g} m", "{grade} {m:g} 米"),
-    "list_sep": (", ", "、"),
-    # Risk work and hidden hazards
-    "risk.map_produced": (
-        "four-colour map and inventory produced {day}: {n:,.0f} of {d:,.0f} cells assessed",
-        "四色图和风险清单已于 {day} 生成：已评估 {n:,.0f} 个网格，共 {d:,.0f} 个",
-    ),
-    "risk.area": ("{n:,.1f} of {d:,.1f} km²", "{n:,.1f} km²，共 {d:,.1f} km²"),
-    "risk.population": ("{n:,.0f} of {d:,.0f} people", "{n:,.0f} 人，共 {d:,.0f} 人"),
-    "hazards.count": (
-        "{n:.0f} hidden hazard(s), register column '{column}'",
-        "{n:.0f} 项隐患（台账列“{column}”）",
-    ),
-}
+EVIDENCE_TEXTS: dict[str, tuple[str, str]] = load_labels("indicator_evidence")
 """Evidence templates, key -> (English, Chinese), filled with :meth:`str.format`. Both
 languages get the same numbers; a value given as an (en, zh) pair goes to each language."""
 

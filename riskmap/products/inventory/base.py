@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from riskmap.config import InventoryOptions
+from riskmap.config.catalogue import load_labels
 from riskmap.errors import RiskmapError
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
@@ -83,77 +84,10 @@ _SEP = {"zh": "、", "en": ", "}
 _MEASURE_SEP = {"zh": "；", "en": "; "}
 
 # Column headers: canonical column name -> (zh, en). Columns not listed keep their name.
-_HEADERS: dict[str, tuple[str, str]] = {
-    "number": ("统一编号", "Unified number"),
-    "source_id": ("原编号", "Source ID"),
-    "layer": ("数据图层", "Data layer"),
-    "name": ("名称", "Name"),
-    "kind": ("类别", "Kind"),
-    "category_code": ("类别代码", "Category code"),
-    "risk_point": ("风险点", "Risk point"),
-    "district": ("所在区", "District"),
-    "adcode": ("区划代码", "District code"),
-    "address": ("地址", "Address"),
-    "lon": ("经度(WGS84)", "Longitude (WGS84)"),
-    "lat": ("纬度(WGS84)", "Latitude (WGS84)"),
-    "intensity": ("固有危险强度(0-10)", "Intensity (0-10)"),
-    "consequence": ("周边后果指数(0-10)", "Consequence around (0-10)"),
-    "likelihood": ("可能性等级", "Likelihood class"),
-    "severity": ("严重性等级", "Severity class"),
-    "risk_value": ("风险值R", "Risk value R"),
-    "level_rank": ("风险等级序号", "Level rank"),
-    "level": ("风险等级", "Risk level"),
-    "accident_types": ("可能导致的事故类型", "Possible accident types"),
-    "measures": ("管控措施", "Control measures"),
-    "department": ("责任部门", "Responsible department"),
-    "responsible_person": ("责任人", "Responsible person"),
-    "cell_id": ("所在网格", "Grid cell"),
-    "cells": ("网格数", "Cells"),
-    "cells_major": ("重大风险网格数", "Major-risk cells"),
-    "cells_significant": ("较大风险网格数", "Significant-risk cells"),
-    "cells_general": ("一般风险网格数", "General-risk cells"),
-    "cells_low": ("低风险网格数", "Low-risk cells"),
-    "area_km2": ("面积(km²)", "Area (km²)"),
-    "area_km2_major": ("重大风险面积(km²)", "Major-risk area (km²)"),
-    "area_km2_significant": ("较大风险面积(km²)", "Significant-risk area (km²)"),
-    "area_km2_general": ("一般风险面积(km²)", "General-risk area (km²)"),
-    "area_km2_low": ("低风险面积(km²)", "Low-risk area (km²)"),
-    "population": ("人口", "Population"),
-    "population_major": ("重大风险区人口", "Population in major-risk cells"),
-    "population_significant": ("较大风险区人口", "Population in significant-risk cells"),
-    "population_general": ("一般风险区人口", "Population in general-risk cells"),
-    "population_low": ("低风险区人口", "Population in low-risk cells"),
-    "sources": ("风险源数", "Sources"),
-    "sources_major": ("重大风险源数", "Major-risk sources"),
-    "sources_significant": ("较大风险源数", "Significant-risk sources"),
-    "sources_general": ("一般风险源数", "General-risk sources"),
-    "sources_low": ("低风险源数", "Low-risk sources"),
-    "mean_score": ("平均风险值", "Mean score"),
-    "max_score": ("最高风险值", "Highest score"),
-    "rank": ("排名", "Rank"),
-    "first_cell": ("起始网格", "Lowest cell"),
-    "dominant_factor": ("主导因素图层", "Dominant factor layer"),
-    "dominant_kind": ("主导因素类别代码", "Dominant factor kind"),
-    "dominant_factor_name": ("主导风险因素", "Dominant factor"),
-    "period": ("统计期", "Period"),
-    "accidents": ("事故起数", "Accidents"),
-    "deaths": ("死亡人数", "Deaths"),
-    "injuries": ("受伤人数", "Injuries"),
-    "direct_loss": ("直接经济损失(万元)", "Direct loss (10,000 yuan)"),
-    "section": ("类别", "Section"),
-    "parameter": ("参数", "Parameter"),
-    "value": ("取值", "Value"),
-}
+_HEADERS: dict[str, tuple[str, str]] = load_labels("inventory_headers")
 
 
-SHEET_NAMES: dict[str, tuple[str, str]] = {
-    "sources": ("风险源清单", "Risk sources"),
-    "areas": ("风险区域清单", "Risk areas"),
-    "districts": ("分区汇总", "Districts"),
-    "accidents_month": ("事故月度排名", "Accidents by month"),
-    "accidents_quarter": ("事故季度排名", "Accidents by quarter"),
-    "parameters": ("参数与来源", "Parameters"),
-}
+SHEET_NAMES: dict[str, tuple[str, str]] = load_labels("inventory_sheets")
 """Worksheet (and GeoPackage layer title) of each table, Chinese and English."""
 
 
