@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,19 +61,7 @@ def sidebar_common() -> Path | None:
 
 def report_frame(problems: Iterable[Any]) -> pd.DataFrame:
     """Problems (a ValidationReport or a list of Problem) as a table with headers for people."""
-    rows = [
-        {
-            "severity": p.severity,
-            "code": p.code,
-            "layer": p.layer,
-            "file": p.file,
-            "row": p.row,
-            "column": p.column,
-            "message": p.message,
-            "hint": p.hint,
-        }
-        for p in problems
-    ]
+    rows = [p.to_record() for p in problems]
     cols = ["severity", "code", "layer", "file", "row", "column", "message", "hint"]
     df = pd.DataFrame(rows, columns=cols)
     df["severity"] = df["severity"].map({"error": t("sev_error"), "warning": t("sev_warning")})
@@ -191,3 +179,12 @@ def labels(options: Iterable[Any], label_of: Any) -> Any:
     """
     table = {o: str(label_of(o)) for o in options}
     return lambda o: table.get(o, str(o))
+
+
+def choice(options: Sequence[str], key: str, label_prefix: str) -> dict[str, Any]:
+    """The arguments of a choice widget over ``options`` labelled ``t(label_prefix + o)``."""
+    return {
+        "options": list(options),
+        "key": key,
+        "format_func": labels(options, lambda o: t(f"{label_prefix}{o}")),
+    }

@@ -72,6 +72,19 @@ class Problem:
     row: int | None = None
     column: str | None = None
 
+    def to_record(self) -> dict[str, object]:
+        """A plain row: severity, code, layer, file, row, column, message, hint."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "layer": self.layer,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
     def location(self) -> str:
         """``file, row N, column C`` with the parts that are known."""
         parts = []
@@ -132,19 +145,7 @@ class ValidationReport:
 
     def to_records(self) -> list[dict[str, object]]:
         """Plain rows (for a table in the app or a CSV)."""
-        return [
-            {
-                "severity": p.severity,
-                "code": p.code,
-                "layer": p.layer,
-                "file": p.file,
-                "row": p.row,
-                "column": p.column,
-                "message": p.message,
-                "hint": p.hint,
-            }
-            for p in self.problems
-        ]
+        return [p.to_record() for p in self.problems]
 
     def to_text(self) -> str:
         """A plain-text report: counts per layer, then every problem."""

@@ -253,3 +253,15 @@ def remember_click(map_key: str, target: str) -> Any:
             st.session_state[target] = click
 
     return _callback
+
+
+def add_boundary(m: folium.Map, boundary: Any) -> None:
+    """The city boundary (one geometry in EPSG:4326) as a thin outline on a small map."""
+    import shapely
+
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(boundary)),
+        name="boundary",
+        style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
+        interactive=False,
+    ).add_to(m)

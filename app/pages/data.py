@@ -171,12 +171,7 @@ def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
     m = folium.Map(
         location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=9, tiles=None, attribution_control=False
     )
-    folium.GeoJson(
-        json.loads(shapely.to_geojson(boundary.iloc[0])),
-        name="boundary",
-        style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
-        interactive=False,
-    ).add_to(m)
+    map_ui.add_boundary(m, boundary.iloc[0])
     shown = gdf.head(PREVIEW_MAX)
     geoms = shown.geometry.to_numpy()
     feats = [

@@ -102,20 +102,10 @@ def _downloads(
         cols[1].download_button(
             t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson"
         )
-    cols[2].download_button(
-        t("dl_xlsx"),
-        _cached_bytes(ctx, inv, "xlsx"),
-        f"{ctx.project.name}_inventory.xlsx",
-        MIME["xlsx"],
-        key=f"dl_{name}_xlsx",
-    )
-    cols[3].download_button(
-        t("dl_gpkg"),
-        _cached_bytes(ctx, inv, "gpkg"),
-        f"{ctx.project.name}_inventory.gpkg",
-        MIME["gpkg"],
-        key=f"dl_{name}_gpkg",
-    )
+    for col, fmt in zip(cols[2:], ("xlsx", "gpkg"), strict=True):
+        whole = f"{ctx.project.name}_inventory.{fmt}"
+        data = _cached_bytes(ctx, inv, fmt)
+        col.download_button(t(f"dl_{fmt}"), data, whole, MIME[fmt], key=f"dl_{name}_{fmt}")
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -49,20 +49,10 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
         st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
 
     sb.subheader(t("sec_levels"))
-    sb.selectbox(
-        t("level_rule"),
-        list(LEVEL_RULES),
-        key="w_rule",
-        format_func=common.labels(LEVEL_RULES, lambda r: t(f"rule_{r}")),
-    )
+    sb.selectbox(t("level_rule"), **common.choice(LEVEL_RULES, "w_rule", "rule_"))
 
     sb.subheader(t("sec_display"))
-    sb.radio(
-        t("view"),
-        list(VIEWS),
-        key="w_view",
-        format_func=common.labels(VIEWS, lambda v: t(f"view_{v}")),
-    )
+    sb.radio(t("view"), **common.choice(VIEWS, "w_view", "view_"))
     sb.selectbox(
         t("basemap"),
         list(BASEMAPS),

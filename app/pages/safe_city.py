@@ -119,12 +119,7 @@ def _base_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
-    folium.GeoJson(
-        json.loads(shapely.to_geojson(boundary.iloc[0])),
-        name="boundary",
-        style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
-        interactive=False,
-    ).add_to(m)
+    map_ui.add_boundary(m, boundary.iloc[0])
     d = ctx.data.districts.to_crs(4326)
     folium.GeoJson(
         json.loads(shapely.to_geojson(shapely.union_all(shapely.boundary(d.geometry.to_numpy())))),

@@ -245,6 +245,11 @@ def _missing_components(infos: list[LayerInfo]) -> tuple[str, ...]:
     )
 
 
+def _kinds_of(data: ProjectData) -> dict[str, LayerKind]:
+    """Every kind the fields know: the project's and those of layers joined later."""
+    return {**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}}
+
+
 def compute_fields(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
@@ -332,7 +337,7 @@ def compute_fields(
     return Fields(
         cells=cells,
         project=data.project,
-        kinds={**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}},
+        kinds=_kinds_of(data),
         layers=tuple(infos),
         raw=raw,
         top=top,
@@ -439,7 +444,7 @@ def recompute_capacity(
     return replace(
         fields,
         project=data.project,
-        kinds={**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}},
+        kinds=_kinds_of(data),
         layers=tuple(infos),
         access=access,
         capacity=capacity,

@@ -71,24 +71,23 @@ def _source_crs(
         return crs_mod.parse_crs(file_crs)
     if spec.kind in {"gcj02", "bd09"}:
         if not file_crs.is_geographic:
-            problems.add(
-                "warning",
-                "crs_mismatch",
-                f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
-                f"the project's {spec.label} is used",
-                "remove 'crs' from the project to use the file's own, or fix the file",
-            )
+            _crs_mismatch(problems, file_crs, spec)
         return spec
     implicit = frame.attrs.get("crs_implicit", False)
     if not implicit and not _crs_equal(file_crs, spec.crs):
-        problems.add(
-            "warning",
-            "crs_mismatch",
-            f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
-            f"the project's {spec.label} is used",
-            "remove 'crs' from the project to use the file's own, or fix the file",
-        )
+        _crs_mismatch(problems, file_crs, spec)
     return spec
+
+
+def _crs_mismatch(problems: _Problems, file_crs: pyproj.CRS, spec: crs_mod.CRSSpec) -> None:
+    """Warn that the file's own CRS differs from the project's, which is used."""
+    problems.add(
+        "warning",
+        "crs_mismatch",
+        f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
+        f"the project's {spec.label} is used",
+        "remove 'crs' from the project to use the file's own, or fix the file",
+    )
 
 
 def _checked_crs(
