@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from riskmap.engine import Assessment
@@ -52,6 +52,32 @@ def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", type=Path, default=None, metavar="PATH",
                         help="hidden-hazard register database; its open hazards are assessed "
                         "(default: the project's, when it exists)")  # fmt: skip
+
+
+def add_assess_verb(
+    subparsers: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    out: tuple[str, str],
+    out_default: str | None = None,
+    lang_help: str = "language (default: zh)",
+) -> argparse.ArgumentParser:
+    """A verb that assesses a project and writes to ``--out``: the shared PROJECT, grid and
+    register arguments, ``--out`` (``out`` = metavar and help; required unless a default
+    is given) and ``--lang``."""
+    from riskmap.config.vocabulary import LANGS
+
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=description
+    )
+    add_assess_arguments(parser)
+    metavar, out_help = out
+    parser.add_argument("--out", required=out_default is None, default=out_default,
+                        type=Path, metavar=metavar, help=out_help)  # fmt: skip
+    parser.add_argument("--lang", choices=LANGS, default="zh", help=lang_help)
+    return parser
 
 
 def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -> Study:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
+from riskmap.cli.common import add_assess_verb, load_and_assess, progress
 
 _FILE_NAMES = {"csv": "inventory.csv", "xlsx": "inventory.xlsx", "geojson": "inventory.geojson",
                "gpkg": "inventory.gpkg"}  # fmt: skip
@@ -21,20 +21,19 @@ _FILE_NAMES = {"csv": "inventory.csv", "xlsx": "inventory.xlsx", "geojson": "inv
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``export`` verb."""
-    parser = subparsers.add_parser(
+    parser = add_assess_verb(
+        subparsers,
         "export",
         help="export the risk inventory (sources, areas, districts, accidents): CSV, XLSX, GeoJSON, GPKG",
         description="Assess a project and export its risk inventory (城市安全风险清单). csv writes "
         "DIR/inventory.csv (sources, UTF-8 with BOM) and DIR/inventory_<table>.csv for the other "
         "tables; xlsx one workbook with a sheet per table; geojson DIR/inventory.geojson "
         "(sources) and DIR/inventory_areas.geojson; gpkg one GeoPackage with a layer per table.",
+        out=("DIR", "output folder"),
+        lang_help="headers and texts: zh (default) or en",
     )
-    add_assess_arguments(parser)
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     parser.add_argument("--format", dest="fmt", choices=tuple(_FILE_NAMES), default="xlsx",
                         help="file format (default: xlsx)")  # fmt: skip
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="headers and texts: zh (default) or en")  # fmt: skip
     parser.set_defaults(run=run)
     return parser
 

@@ -13,7 +13,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from riskmap.cli.common import add_assess_arguments, format_table, load_and_assess, progress
+from riskmap.cli.common import add_assess_verb, format_table, load_and_assess, progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,23 +21,17 @@ if TYPE_CHECKING:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``indicators`` verb."""
-    parser = subparsers.add_parser(
+    parser = add_assess_verb(
+        subparsers,
         "indicators",
         help="safe-city scorecard (国家安全发展示范城市 indicators): JSON and CSV",
         description="Assess the project, compute the safe-city indicators for the city and each "
         "district (fire-station reach and districts, shelters, community stations, hazardous "
         "chemicals, risk levels, hidden hazards), write DIR/indicators.json and DIR/indicators.csv "
         "and print the city scorecard.",
-    )
-    add_assess_arguments(parser)
-    parser.add_argument(
-        "--out", metavar="DIR", default="out", help="output folder (default: ./out)"
-    )
-    parser.add_argument(
-        "--lang",
-        choices=("zh", "en"),
-        default="zh",
-        help="language of the printed table (names and evidence)",
+        out=("DIR", "output folder (default: ./out)"),
+        out_default="out",
+        lang_help="language of the printed table (names and evidence)",
     )
     parser.set_defaults(run=run)
     return parser

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
-from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
+from riskmap.cli.common import add_assess_verb, load_and_assess, progress
 from riskmap.config.vocabulary import BASEMAPS, OVERLAYS, VIEWS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``map`` verb."""
-    parser = subparsers.add_parser(
+    parser = add_assess_verb(
+        subparsers,
         "map",
         help="write the electronic risk map as one standalone offline HTML file",
         description="Assess a project and write its four-colour risk map (or a continuous view) "
         "as one HTML file with Leaflet embedded. With --basemap none the page works offline.",
-    )
-    add_assess_arguments(parser)
-    parser.add_argument(
-        "--out", required=True, type=Path, metavar="FILE", help="HTML file to write"
+        out=("FILE", "HTML file to write"),
+        lang_help="labels (default: zh)",
     )
     parser.add_argument(
         "--view", choices=VIEWS, default="level", help="what the cells show (default: level)"
@@ -37,7 +35,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default="none",
         help="none (offline, default), osm, or amap (GCJ-02 tiles; overlays shifted)",
     )
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels (default: zh)")
     parser.add_argument(
         "--show",
         nargs="*",

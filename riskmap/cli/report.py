@@ -10,28 +10,24 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
-from riskmap.cli.common import add_assess_arguments, load_and_assess, progress
+from riskmap.cli.common import add_assess_verb, load_and_assess, progress
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``report`` verb."""
-    parser = subparsers.add_parser(
+    parser = add_assess_verb(
+        subparsers,
         "report",
         help="write the printable risk assessment report (HTML, optionally PDF)",
         description="Assess a project and write a self-contained, printable HTML report; with "
         "--pdf also print it to PDF next to it with headless Chromium.",
-    )
-    add_assess_arguments(parser)
-    parser.add_argument(
-        "--out", required=True, type=Path, metavar="FILE", help="HTML file to write"
+        out=("FILE", "HTML file to write"),
     )
     parser.add_argument(
         "--pdf", action="store_true", help="also write FILE with .pdf (needs chromium)"
     )
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
     parser.add_argument("--no-indicators", action="store_true",
                         help="leave out the safe-city scorecard")  # fmt: skip
     parser.add_argument("--top", type=int, default=20, metavar="N",
