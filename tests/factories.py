@@ -1,4 +1,5 @@
-"""Tiny synthetic projects shared by the product tests (inventory, report, indicators):
+"""Tiny synthetic projects shared by the tests: one factory (:func:`make_project_data`),
+a 3 x 3 grid (the scorecard and what-if tests) and a 6 x 10 city (inventory, report):
 a 6 x 10 grid of 1 km cells in UTM 50N with two districts, hazmat sites, accidents and
 the register's hazards. A support module, not a test module: tests import its factories
 instead of importing each other.
@@ -14,11 +15,8 @@ import shapely
 from shapely.geometry import Point, box
 
 from riskmap.config import (
-    BoundaryConfig,
     LayerBinding,
-    LevelConfig,
     Project,
-    Text,
     load_layer_kinds,
 )
 from riskmap.io import Layer, ProjectData
@@ -29,7 +27,97 @@ SIZE = 1000.0
 NROW, NCOL = 6, 10
 
 
-def make_cells(rank: np.ndarray | None = None) -> gpd.GeoDataFrame:
+def make_project_data(
+    layers: dict[str, tuple[str, gpd.GeoDataFrame]],
+    *,
+    boundary: shapely.Geometry,
+    districts: gpd.GeoDataFrame,
+    crs: str | pyproj.CRS = "EPSG:32650",
+    name: str = "test",
+    title: tuple[str, str] = ("测试", "Test"),
+    adcode: str = "000000",
+    suffix: str = ".csv",
+    project: dict[str, object] | None = None,
+    file_hashes: dict[str, str] | None = None,
+) -> ProjectData:
+    """The one factory of tiny projects: layers (binding -> (kind, features)) on a boundary
+    and districts, with a validated Project around them. Every test's own project (a toy
+    square, a 3 x 3 grid, a 6 x 10 grid) is a call of this."""
+    kinds = load_layer_kinds()
+    bindings = tuple(
+        LayerBinding(name=n, kind=k, path=f"{n}{suffix}") for n, (k, _) in layers.items()
+    )
+    proj = Project.model_validate(
+        {
+            "name": name,
+            "title": {"zh": title[0], "en": title[1]},
+            "adcode": adcode,
+            "boundary": {"path": "boundary.geojson"},
+            "districts": {"path": "districts.geojson"},
+            "layers": bindings,
+            **(project or {}),
+        }
+    )
+    frames = {n: g.set_crs(crs, allow_override=True) for n, (_, g) in layers.items()}
+    return ProjectData(
+        project=proj,
+        kinds=kinds,
+        crs=pyproj.CRS.from_user_input(crs),
+        boundary=boundary,
+        districts=districts,
+        layers={b.name: Layer(binding=b, kind=kinds[b.kind], gdf=frames[b.name]) for b in bindings},
+        file_hashes=dict(file_hashes or {}),
+    )
+
+
+# ---- a 3 x 3 grid of 1 km cells: district 甲区 (column 0) and 乙区 (columns 1-2)
+
+GRID3_X0, GRID3_Y0 = 500_000.0, 3_400_000.0
+GRID3_CRS = "EPSG:32650"
+GRID3_A, GRID3_B = "000001", "000002"
+
+
+def grid3_centre(r: int, c: int) -> tuple[float, float]:
+    """The centre of cell ``r{r}c{c}`` of the 3 x 3 grid."""
+    return GRID3_X0 + 500 + 1000 * c, GRID3_Y0 + 500 + 1000 * r
+
+
+def grid3_cells(levels: list[int] | None = None) -> gpd.GeoDataFrame:
+    """The 3 x 3 grid's cells: 2,000 people each but r0c2 (100); levels when given."""
+    rc = [(r, c) for r in range(3) for c in range(3)]
+    xy = np.array([grid3_centre(r, c) for r, c in rc])
+    cols: dict[str, object] = {
+        "cell_id": [f"r{r}c{c}" for r, c in rc],
+        "district": ["甲区" if c == 0 else "乙区" for _, c in rc],
+        "adcode": [GRID3_A if c == 0 else GRID3_B for _, c in rc],
+        "area_m2": 1e6,
+        "population": [100.0 if (r, c) == (0, 2) else 2000.0 for r, c in rc],
+        "x": xy[:, 0],
+        "y": xy[:, 1],
+    }
+    if levels is not None:
+        cols["level_rank"] = levels
+    geoms = [box(x - 500, y - 500, x + 500, y + 500) for x, y in xy]
+    return gpd.GeoDataFrame(cols, geometry=geoms, crs=GRID3_CRS)
+
+
+def grid3_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]]) -> ProjectData:
+    """A project on the 3 x 3 grid with the given layers."""
+    x0, y0 = GRID3_X0, GRID3_Y0
+    districts = gpd.GeoDataFrame(
+        {"adcode": [GRID3_A, GRID3_B], "name": ["甲区", "乙区"]},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 3000), box(x0 + 1000, y0, x0 + 3000, y0 + 3000)],
+        crs=GRID3_CRS,
+    )
+    return make_project_data(
+        layers, boundary=box(x0, y0, x0 + 3000, y0 + 3000), districts=districts, crs=GRID3_CRS
+    )
+
+
+# ---- a 6 x 10 grid of 1 km cells (the product tests' city)
+
+
+def city_cells(rank: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """A 6 x 10 grid of 1 km cells; columns 0-4 in district 420102 (甲区), 5-9 in 420103 (乙区)."""
     rows, cols = np.divmod(np.arange(NROW * NCOL), NCOL)
     geoms = shapely.box(
@@ -77,10 +165,9 @@ def make_hazmat(
     )
 
 
-def make_data(
+def city_data(
     hazmat: gpd.GeoDataFrame | None = None, accidents: gpd.GeoDataFrame | None = None
 ) -> ProjectData:
-    kinds = load_layer_kinds()
     if hazmat is None:
         hazmat = make_hazmat(
             ["WH0001", "WH0002", "WH0010", "厂甲"],
@@ -112,17 +199,6 @@ def make_data(
         "register": ("hidden_hazard", hidden),
         "accidents": ("accident", accidents),
     }
-    project = Project(
-        name="testcity",
-        title=Text(zh="测试市", en="Test City"),
-        adcode="420100",
-        boundary=BoundaryConfig(path="boundary.geojson"),
-        districts=BoundaryConfig(path="districts.geojson"),
-        levels=LevelConfig(severity_breaks=(2.0, 3.5, 5.0, 6.5)),
-        layers=tuple(
-            LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in bindings.items()
-        ),
-    )
     districts = gpd.GeoDataFrame(
         {"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]},
         geometry=[
@@ -131,16 +207,15 @@ def make_data(
         ],
         crs=CRS,
     )
-    layers = {
-        n: Layer(binding=project.binding(n), kind=kinds[k], gdf=g) for n, (k, g) in bindings.items()
-    }
-    return ProjectData(
-        project=project,
-        kinds=kinds,
-        crs=CRS,
+    return make_project_data(
+        bindings,
         boundary=box(X0, Y0, X0 + NCOL * SIZE, Y0 + NROW * SIZE),
         districts=districts,
-        layers=layers,
+        crs=CRS,
+        name="testcity",
+        title=("测试市", "Test City"),
+        adcode="420100",
+        project={"levels": {"severity_breaks": (2.0, 3.5, 5.0, 6.5)}},
         file_hashes={"hazmat.csv": "ab" * 32, "flood.geojson": "cd" * 32},
     )
 

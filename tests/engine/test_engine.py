@@ -12,11 +12,12 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+from factories import make_project_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from riskmap.config import LayerBinding, LevelConfig, Project, WeightsConfig, load_layer_kinds
+from riskmap.config import LayerBinding, LevelConfig, WeightsConfig, load_layer_kinds
 from riskmap.engine import (
     Fields,
     assess,
@@ -39,27 +40,13 @@ X0, Y0 = 500_000.0, 3_400_000.0
 KINDS = load_layer_kinds()
 
 
-def make_data(
+def toy_data(
     layers: dict[str, tuple[str, gpd.GeoDataFrame]],
     *,
     size: float = 4000.0,
     project: dict[str, Any] | None = None,
 ) -> ProjectData:
     """A square city of ``size`` metres with the given layers (binding -> (kind, gdf))."""
-    bindings = tuple(
-        LayerBinding(name=n, kind=k, path=f"{n}.geojson") for n, (k, _) in layers.items()
-    )
-    proj = Project.model_validate(
-        {
-            "name": "toy",
-            "title": {"zh": "测试", "en": "Toy"},
-            "adcode": "420100",
-            "boundary": {"path": "b.geojson"},
-            "districts": {"path": "d.geojson"},
-            "layers": bindings,
-            **(project or {}),
-        }
-    )
     boundary = box(X0, Y0, X0 + size, Y0 + size)
     districts = gpd.GeoDataFrame(
         {"adcode": ["420101", "420102"], "name": ["西区", "东区"]},
@@ -69,12 +56,16 @@ def make_data(
         ],
         crs=CRS,
     )
-    lyrs = {}
-    for n, (k, gdf) in layers.items():
-        b = next(b for b in bindings if b.name == n)
-        lyrs[n] = Layer(binding=b, kind=KINDS[k], gdf=gdf.set_crs(CRS, allow_override=True))
-    return ProjectData(
-        project=proj, kinds=KINDS, crs=CRS, boundary=boundary, districts=districts, layers=lyrs
+    return make_project_data(
+        layers,
+        boundary=boundary,
+        districts=districts,
+        crs=CRS,
+        name="toy",
+        title=("测试", "Toy"),
+        adcode="420100",
+        suffix=".geojson",
+        project=project,
     )
 
 
@@ -115,7 +106,7 @@ def cell_at(cells: gpd.GeoDataFrame, x: float, y: float) -> int:
 def test_kernel_value_of_one_source_at_a_known_distance(kind, cols, intensity, radius, decay):
     d = 0.4 * radius
     # the source lies d metres east of the centre of the cell (0..250, 0..250)
-    data = make_data({"src": (kind, points([(125.0 + d, 125.0)], **cols))})
+    data = toy_data({"src": (kind, points([(125.0 + d, 125.0)], **cols))})
     cells = grid_of(data)
     fields = compute_fields(data, cells)
     i = cell_at(cells, 125.0, 125.0)
@@ -154,7 +145,7 @@ def test_intensity_rule_uses_category_terms_and_clip():
 
 def test_overlap_share_of_a_half_covered_cell():
     half = box(X0, Y0, X0 + 125.0, Y0 + 250.0)  # west half of the cell (0..250, 0..250)
-    data = make_data({"flood": ("flood_zone", polygons([half], level=["高"]))})
+    data = toy_data({"flood": ("flood_zone", polygons([half], level=["高"]))})
     cells = grid_of(data)
     fields = compute_fields(data, cells)
     i = cell_at(cells, 10.0, 10.0)
@@ -211,7 +202,7 @@ def test_lattice_overlap_areas_equal_shapely_intersections():
 def test_overlap_buffers_lines():
     # a fault line (全新世, intensity 6) buffered by 500 m, through the middle of a 4 km city
     line = shapely.LineString([(X0, Y0 + 2000.0), (X0 + 4000.0, Y0 + 2000.0)])
-    data = make_data({"fault": ("fault_zone", polygons([line], activity=["全新世"]))})
+    data = toy_data({"fault": ("fault_zone", polygons([line], activity=["全新世"]))})
     cells = grid_of(data)
     fields = compute_fields(data, cells)
     covered = fields.raw["fault"] / 6.0 * cells["area_m2"].to_numpy()
@@ -229,7 +220,7 @@ def test_areal_interpolation_conserves_totals():
     counts = rng.uniform(1000, 50000, 3).round()
     pop = polygons(polys, count=list(counts))
     pts = points([(10, 10), (3999, 3999), (2000, 2000)], count=[5.0, 7.0, 11.0])
-    data = make_data({"pop": ("population", pop), "people": ("population", pts)})
+    data = toy_data({"pop": ("population", pop), "people": ("population", pts)})
     cells = grid_of(data)
     fields = compute_fields(data, cells, tile_size=1000.0)
     assert fields.raw["pop"].sum() == pytest.approx(counts.sum(), rel=1e-9)
@@ -252,7 +243,7 @@ def test_two_step_floating_catchment_equals_brute_force():
     sxy = [tuple(p) for p in rng.uniform(0, 4000, (6, 2))]
     types = ["紧急", "固定", "紧急", "中心", "紧急", "固定"]
     areas = list(rng.uniform(500, 20000, 6).round())
-    data = make_data(
+    data = toy_data(
         {"pop": ("population", pop), "shelter": ("shelter", points(sxy, type=types, area_m2=areas))}
     )
     cells = grid_of(data)
@@ -271,7 +262,7 @@ def test_two_step_floating_catchment_equals_brute_force():
 
 
 def test_fire_reach_time_and_score():
-    data = make_data({"fire": ("fire_station", points([(125.0 + 2000.0, 125.0)]))})
+    data = toy_data({"fire": ("fire_station", points([(125.0 + 2000.0, 125.0)]))})
     cells = grid_of(data)
     fields = compute_fields(data, cells)
     i = cell_at(cells, 125.0, 125.0)
@@ -288,7 +279,7 @@ def test_fire_reach_time_and_score():
 
 
 def test_reach_by_distance_and_missing_beyond_halo():
-    far = make_data({"depot": ("supply_depot", points([(0.0, 0.0)]))}, size=20000.0)
+    far = toy_data({"depot": ("supply_depot", points([(0.0, 0.0)]))}, size=20000.0)
     cells = build_grid(far.boundary, far.districts, cell_size=1000.0, crs=CRS)
     fields = compute_fields(far, cells, tile_size=5000.0)
     d = np.hypot(cells["x"] - X0, cells["y"] - Y0).to_numpy()
@@ -306,7 +297,7 @@ def rich_data() -> ProjectData:
         return [tuple(p) for p in rng.uniform(-500, 8500, (n, 2))]
 
     grades = ["一级", "二级", "三级", "四级", "无"]
-    return make_data(
+    return toy_data(
         {
             "hazmat": ("hazmat_enterprise", points(pts(25), grade=list(rng.choice(grades, 25)))),
             "gas": (
@@ -571,7 +562,7 @@ def test_explain_and_exports():
 
 
 def test_missing_components_are_flagged():
-    data = make_data({"hazmat": ("hazmat_enterprise", points([(1000, 1000)], grade=["二级"]))})
+    data = toy_data({"hazmat": ("hazmat_enterprise", points([(1000, 1000)], grade=["二级"]))})
     res = score(compute_fields(data, grid_of(data)))
     assert not res.cells["complete"].any()
     assert set(res.cells["missing"].iloc[0].split(",")) == {
@@ -622,7 +613,7 @@ def _base_layers() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
 )
 def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
     base = _base_layers()
-    data0 = make_data({**base, "gas": ("gas_station", points([(2000, 2000)], grade=["二级"]))})
+    data0 = toy_data({**base, "gas": ("gas_station", points([(2000, 2000)], grade=["二级"]))})
     cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
     h0 = score(compute_fields(data0, cells)).cells["hazard"].to_numpy()
     layers = dict(data0.layers)
@@ -632,7 +623,7 @@ def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
         ignore_index=True,
     )
     kind_name = "hazmat_enterprise" if layer == "hazmat" else "gas_station"
-    data1 = make_data(
+    data1 = toy_data(
         {
             **{n: (lyr.kind.kind, lyr.gdf) for n, lyr in layers.items()},
             layer: (kind_name, gpd.GeoDataFrame(new, crs=CRS)),
@@ -651,14 +642,14 @@ def test_adding_a_hazard_source_never_lowers_hazard(x, y, grade, layer):
 )
 def test_adding_a_shelter_never_raises_coping_gap(x, y, kind, area):
     base = _base_layers()
-    data0 = make_data(base)
+    data0 = toy_data(base)
     cells = build_grid(data0.boundary, data0.districts, cell_size=500.0, crs=CRS)
     l0 = score(compute_fields(data0, cells)).cells["coping_gap"].to_numpy()
     sh = base["shelter"][1]
     more = pd.concat(
         [sh, points([(x, y)], type=[kind], area_m2=[area]).assign(id="NEW")], ignore_index=True
     )
-    data1 = make_data({**base, "shelter": ("shelter", gpd.GeoDataFrame(more, crs=CRS))})
+    data1 = toy_data({**base, "shelter": ("shelter", gpd.GeoDataFrame(more, crs=CRS))})
     l1 = score(compute_fields(data1, cells)).cells["coping_gap"].to_numpy()
     assert (l1 <= l0 + 1e-12).all()
 
@@ -738,7 +729,7 @@ def test_worked_example_of_method_md():
 
 def test_project_without_hazard_layers_scores_zero_hazard():
     # a tiny project with only people and shelters: H = 0, and the hazard is named missing
-    data = make_data(
+    data = toy_data(
         {
             "pop": ("population", points([(500, 500), (2500, 2500)], count=[4000.0, 9000.0])),
             "shelter": ("shelter", points([(1000, 3000)], type=["固定"], area_m2=[8000.0])),

@@ -18,17 +18,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from factories import (
+    GRID3_A,
+    GRID3_B,
+    GRID3_CRS,
+    GRID3_X0,
+    GRID3_Y0,
+    grid3_cells,
+    grid3_centre,
+    grid3_data,
+)
 from shapely.geometry import box
 
 from riskmap.config import (
-    BoundaryConfig,
     IndicatorOptions,
-    LayerBinding,
-    Project,
-    Text,
-    load_layer_kinds,
 )
-from riskmap.io import Layer, ProjectData
+from riskmap.io import ProjectData
 from riskmap.products.indicators import (
     CITY,
     EVIDENCE_TEXTS,
@@ -39,67 +44,22 @@ from riskmap.products.indicators import (
     station_districts,
 )
 
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_400_000.0
-A, B = "000001", "000002"
+CRS = GRID3_CRS
+X0, Y0 = GRID3_X0, GRID3_Y0
+A, B = GRID3_A, GRID3_B
 
 
-def centre(r: int, c: int) -> tuple[float, float]:
-    return X0 + 500 + 1000 * c, Y0 + 500 + 1000 * r
-
-
-def make_cells(levels: list[int] | None = None) -> gpd.GeoDataFrame:
-    rc = [(r, c) for r in range(3) for c in range(3)]
-    xy = np.array([centre(r, c) for r, c in rc])
-    pop = [100.0 if (r, c) == (0, 2) else 2000.0 for r, c in rc]
-    cols = {
-        "cell_id": [f"r{r}c{c}" for r, c in rc],
-        "district": ["甲区" if c == 0 else "乙区" for _, c in rc],
-        "adcode": [A if c == 0 else B for _, c in rc],
-        "area_m2": 1e6,
-        "population": pop,
-        "x": xy[:, 0],
-        "y": xy[:, 1],
-    }
-    if levels is not None:
-        cols["level_rank"] = levels
-    geoms = [box(x - 500, y - 500, x + 500, y + 500) for x, y in xy]
-    return gpd.GeoDataFrame(cols, geometry=geoms, crs=CRS)
+centre = grid3_centre
+make_cells = grid3_cells
 
 
 def points(*xy: tuple[float, float]) -> list[shapely.Point]:
     return [shapely.Point(x, y) for x, y in xy]
 
 
-def make_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None) -> ProjectData:
-    """A project with the given layers: binding name -> (kind, features)."""
-    kinds = load_layer_kinds()
-    layers = layers if layers is not None else default_layers()
-    bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in layers.items())
-    project = Project(
-        name="test",
-        title=Text(zh="测试", en="Test"),
-        adcode="000000",
-        boundary=BoundaryConfig(path="b.geojson"),
-        districts=BoundaryConfig(path="d.geojson"),
-        layers=bindings,
-    )
-    districts = gpd.GeoDataFrame(
-        {"adcode": [A, B], "name": ["甲区", "乙区"]},
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 3000), box(X0 + 1000, Y0, X0 + 3000, Y0 + 3000)],
-        crs=CRS,
-    )
-    return ProjectData(
-        project=project,
-        kinds=kinds,
-        crs=districts.crs,
-        boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
-        districts=districts,
-        layers={
-            n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1])
-            for n, b in zip(layers, bindings, strict=True)
-        },
-    )
+def scorecard_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None) -> ProjectData:
+    """A project on the 3 x 3 grid with the given layers (the default set when None)."""
+    return grid3_data(layers if layers is not None else default_layers())
 
 
 def gdf(rows: dict[str, list], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
@@ -187,7 +147,7 @@ def card():
         }
     )
     return indicators_from_cells(
-        make_data(), make_cells(levels), register_summary=summary, produced_at="2026-11-28"
+        scorecard_data(), make_cells(levels), register_summary=summary, produced_at="2026-11-28"
     )
 
 
@@ -220,7 +180,7 @@ def test_fire_reach_population_and_builtup(card):
 
 
 def test_fire_reach_follows_method_settings():
-    data = make_data()
+    data = scorecard_data()
     faster = data.project.model_copy(
         update={"method": data.project.method.model_copy(update={"fire_speed_kmh": 60.0})}
     )
@@ -253,7 +213,7 @@ def test_station_districts_voronoi_and_limits():
             [centre(0, 0), centre(2, 2)],
         ),
     )
-    data = make_data(layers)
+    data = scorecard_data(layers)
     d = station_districts(data, make_cells()).set_index("id")
     # The bisector of the diagonal splits the square in two halves of 4.5 km².
     assert d.loc["F1", "area_km2"] == pytest.approx(4.5)
@@ -274,11 +234,13 @@ def test_urban_edge_station_gets_15_km2():
     # urban edge and its 9 km² district passes the 15 km² limit.
     cells = make_cells()
     cells["population"] = 100.0
-    d = station_districts(make_data(), cells)
+    d = station_districts(scorecard_data(), cells)
     assert bool(d["edge"].iloc[0])
     assert d["limit_km2"].iloc[0] == 15.0
     assert bool(d["ok"].iloc[0])
-    strict = station_districts(make_data(), cells, options=IndicatorOptions(edge_builtup_share=0.0))
+    strict = station_districts(
+        scorecard_data(), cells, options=IndicatorOptions(edge_builtup_share=0.0)
+    )
     assert not bool(strict["edge"].iloc[0])
 
 
@@ -365,7 +327,7 @@ def test_sensitive_distance_by_grade():
     opts = IndicatorOptions(
         sensitive_distance_m={"一级": 300.0, "二级": 500.0, "三级": 700.0, "四级": 500.0}
     )
-    card = indicators_from_cells(make_data(), make_cells(), options=opts)
+    card = indicators_from_cells(scorecard_data(), make_cells(), options=opts)
     ev = card.evidence["hazmat.sensitive_targets"]
     assert set(ev["id"]) == {"T2", "T3"}  # T1 (400 m > 300 m) drops, T2 (600 m <= 700 m) enters
 
@@ -391,7 +353,7 @@ def test_hidden_hazards_from_register(card):
 
 
 def test_missing_layers_are_not_computable():
-    card = indicators_from_cells(make_data({}), make_cells())
+    card = indicators_from_cells(scorecard_data({}), make_cells())
     for ind in (
         "fire.reach_population",
         "shelter.area_per_person",
@@ -406,7 +368,7 @@ def test_missing_layers_are_not_computable():
 
 
 def test_inputs_not_modified():
-    data, cells = make_data(), make_cells([1] * 9)
+    data, cells = scorecard_data(), make_cells([1] * 9)
     before = {n: lyr.gdf.copy() for n, lyr in data.layers.items()}
     cells_before = cells.copy()
     indicators_from_cells(data, cells)
@@ -523,7 +485,7 @@ def test_reach_comes_from_the_engine_fields():
 
     from riskmap.engine import compute_fields
 
-    data, cells = make_data(), make_cells()
+    data, cells = scorecard_data(), make_cells()
     fields = compute_fields(data, cells)
     # The engine's own reach times give the same answer as letting the indicators ask it.
     assert indicators_from_cells(data, cells, fields=fields).table.equals(
@@ -539,7 +501,7 @@ def test_reach_comes_from_the_engine_fields():
 def test_cells_without_xy_use_centroids(card):
     levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
     again = indicators_from_cells(
-        make_data(), make_cells(levels).drop(columns=["x", "y"]), produced_at="2026-11-28"
+        scorecard_data(), make_cells(levels).drop(columns=["x", "y"]), produced_at="2026-11-28"
     )
     t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, t)
@@ -592,7 +554,7 @@ def test_chinese_evidence_has_the_numbers_of_the_english(card):
 
 
 def test_not_computable_evidence_in_both_languages():
-    card = indicators_from_cells(make_data({}), make_cells())
+    card = indicators_from_cells(scorecard_data({}), make_cells())
     row = card.city().set_index("id").loc["shelter.walk_population"]
     assert row["evidence"] == "no shelter layer"
     assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
@@ -612,8 +574,8 @@ def test_exports_carry_both_evidence_texts(card, tmp_path):
 
 def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     from factories import area_ranks
-    from factories import make_cells as inventory_cells
-    from factories import make_data as inventory_data
+    from factories import city_cells as inventory_cells
+    from factories import city_data as inventory_data
 
     from riskmap.cli.indicators import format_scorecard
     from riskmap.products.inventory import inventory_from_cells

@@ -18,9 +18,9 @@ from factories import (
     NROW,
     SIZE,
     area_ranks,
+    city_cells,
+    city_data,
     make_accidents,
-    make_cells,
-    make_data,
     make_hazmat,
 )
 
@@ -41,8 +41,8 @@ from riskmap.products.inventory import (
 
 
 def test_sources_one_row_per_hazard_source_except_accidents_and_closed_hazards() -> None:
-    data = make_data()
-    src = build_source_inventory(data, make_cells())
+    data = city_data()
+    src = build_source_inventory(data, city_cells())
     assert sorted(src["layer"].unique()) == ["flood", "hazmat", "register"]
     assert len(src) == 4 + 1 + 1
     assert "已整改隐患" not in set(src["name"])
@@ -60,7 +60,7 @@ def test_sources_one_row_per_hazard_source_except_accidents_and_closed_hazards()
 
 
 def test_source_numbers_use_all_digits_and_fallback_hash() -> None:
-    src = build_source_inventory(make_data(), make_cells()).set_index("source_id")
+    src = build_source_inventory(city_data(), city_cells()).set_index("source_id")
     assert src.loc["WH0010", "number"] == "420100-420102-WH-0010"
     assert src.loc["HL-7", "number"] == "420100-420103-HL-0007"
     assert src.loc["420100-YH-0003", "number"] == "420100-420102-YH-4201000003"
@@ -69,16 +69,16 @@ def test_source_numbers_use_all_digits_and_fallback_hash() -> None:
 
 
 def test_source_numbers_unchanged_when_rows_shuffled_or_a_source_added() -> None:
-    cells = make_cells()
-    base = build_source_inventory(make_data(), cells).set_index("source_id")["number"]
-    hz = make_data().layers["hazmat"].gdf
+    cells = city_cells()
+    base = build_source_inventory(city_data(), cells).set_index("source_id")["number"]
+    hz = city_data().layers["hazmat"].gdf
     shuffled = hz.sample(frac=1.0, random_state=3)
-    again = build_source_inventory(make_data(hazmat=shuffled), cells).set_index("source_id")[
+    again = build_source_inventory(city_data(hazmat=shuffled), cells).set_index("source_id")[
         "number"
     ]
     pd.testing.assert_series_equal(base.sort_index(), again.sort_index())
     added = pd.concat([make_hazmat(["WH0005"], ["四级"], [(600, 600)]), hz], ignore_index=True)
-    bigger = build_source_inventory(make_data(hazmat=gpd.GeoDataFrame(added, crs=CRS)), cells)
+    bigger = build_source_inventory(city_data(hazmat=gpd.GeoDataFrame(added, crs=CRS)), cells)
     bigger = bigger.set_index("source_id")["number"]
     assert bigger["WH0005"] == "420100-420102-WH-0005"
     pd.testing.assert_series_equal(base.sort_index(), bigger.drop("WH0005").sort_index())
@@ -87,13 +87,13 @@ def test_source_numbers_unchanged_when_rows_shuffled_or_a_source_added() -> None
 
 def test_colliding_digits_fall_back_to_distinct_hashes() -> None:
     hz = make_hazmat(["A1", "B1"], ["一级", "一级"], [(500, 500), (600, 600)])
-    src = build_source_inventory(make_data(hazmat=hz), make_cells()).set_index("source_id")
+    src = build_source_inventory(city_data(hazmat=hz), city_cells()).set_index("source_id")
     assert src.loc["A1", "number"] != src.loc["B1", "number"]
     assert all("-WH-H" in n for n in src.loc[["A1", "B1"], "number"])
 
 
 def test_source_level_from_intensity_and_consequence_around() -> None:
-    src = build_source_inventory(make_data(), make_cells()).set_index("source_id")
+    src = build_source_inventory(city_data(), city_cells()).set_index("source_id")
     # 一级 (intensity 10 -> L5) in the east, where consequence is about 8.5-9 -> S5: 重大
     assert src.loc["WH0001", ["likelihood", "severity", "risk_value"]].tolist() == [5, 5, 25]
     assert src.loc["WH0001", "level"] == "重大"
@@ -106,7 +106,7 @@ def test_source_level_from_intensity_and_consequence_around() -> None:
 
 
 def test_source_inventory_in_english() -> None:
-    src = build_source_inventory(make_data(), make_cells(), lang="en").set_index("source_id")
+    src = build_source_inventory(city_data(), city_cells(), lang="en").set_index("source_id")
     assert src.loc["WH0001", "level"] == "Major"
     assert src.loc["WH0001", "kind"] == "Hazardous-chemical enterprise"
     assert "explosion" in src.loc["WH0001", "accident_types"]
@@ -114,8 +114,8 @@ def test_source_inventory_in_english() -> None:
 
 
 def test_source_inventory_does_not_modify_inputs() -> None:
-    data = make_data()
-    cells = make_cells()
+    data = city_data()
+    cells = city_cells()
     before = cells.copy()
     hz_before = data.layers["hazmat"].gdf.copy()
     inventory_from_cells(data, cells)
@@ -127,7 +127,7 @@ def test_source_inventory_does_not_modify_inputs() -> None:
 
 
 def test_areas_group_connected_red_orange_cells_per_district() -> None:
-    cells = make_cells(area_ranks())
+    cells = city_cells(area_ranks())
     areas = build_area_inventory(cells, kinds=load_layer_kinds(), city_adcode="420100")
     assert len(areas) == 4
     by_first = areas.set_index("first_cell")
@@ -148,13 +148,13 @@ def test_area_connectivity_four_versus_eight() -> None:
     rank = np.ones(NROW * NCOL, dtype=int)
     grid = rank.reshape(NROW, NCOL)
     grid[0, 0] = grid[1, 1] = 4  # corner neighbours
-    cells = make_cells(grid.ravel())
+    cells = city_cells(grid.ravel())
     assert len(build_area_inventory(cells, connectivity=8)) == 1
     assert len(build_area_inventory(cells, connectivity=4)) == 2
 
 
 def test_area_numbers_stable_when_cells_shuffled_and_geometry_fallback_agrees() -> None:
-    cells = make_cells(area_ranks())
+    cells = city_cells(area_ranks())
     a = build_area_inventory(cells).set_index("number")
     b = build_area_inventory(cells.sample(frac=1.0, random_state=1)).set_index("number")
     assert sorted(a.index) == sorted(b.index)
@@ -166,7 +166,7 @@ def test_area_numbers_stable_when_cells_shuffled_and_geometry_fallback_agrees() 
 
 
 def test_no_red_or_orange_cells_gives_an_empty_area_table() -> None:
-    areas = build_area_inventory(make_cells())
+    areas = build_area_inventory(city_cells())
     assert areas.empty and "number" in areas.columns
 
 
@@ -174,8 +174,8 @@ def test_no_red_or_orange_cells_gives_an_empty_area_table() -> None:
 
 
 def test_district_summary_counts_and_ranking() -> None:
-    cells = make_cells(area_ranks())
-    src = build_source_inventory(make_data(), cells)
+    cells = city_cells(area_ranks())
+    src = build_source_inventory(city_data(), cells)
     summary = district_summary(cells, src).set_index("district")
     assert summary.loc["甲区", "cells"] == 30
     assert summary.loc["甲区", "cells_major"] == 2
@@ -188,7 +188,7 @@ def test_district_summary_counts_and_ranking() -> None:
 
 
 def test_accident_ranking_by_month_and_quarter() -> None:
-    data = make_data()
+    data = city_data()
     month = accident_ranking(data, "month")
     assert list(month["period"].unique()) == ["2024-04", "2024-03", "2024-02", "2024-01"]
     jan = month[month["period"] == "2024-01"].set_index("district")
@@ -205,7 +205,7 @@ def test_accident_ranking_by_month_and_quarter() -> None:
 
 
 def test_accident_ranking_without_accidents_is_empty() -> None:
-    data = make_data(accidents=make_accidents().iloc[:0])
+    data = city_data(accidents=make_accidents().iloc[:0])
     assert accident_ranking(data, "quarter").empty
 
 
@@ -215,8 +215,8 @@ def test_accident_ranking_without_accidents_is_empty() -> None:
 @pytest.fixture(scope="module")
 def inventory() -> Inventory:
     return inventory_from_cells(
-        make_data(),
-        make_cells(area_ranks()),
+        city_data(),
+        city_cells(area_ranks()),
         {
             "grid": {"kind": "square", "cell_size": 1000.0, "crs": CRS.to_wkt()},
             "weights": {"hazmat": 1.0},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from factories import area_ranks, make_cells, make_data
+from factories import area_ranks, city_cells, city_data
 
 from riskmap.products.inventory import inventory_from_cells
 from riskmap.products.report import (
@@ -26,8 +26,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def report_inputs() -> tuple:
-    data = make_data()
-    cells = make_cells(area_ranks())
+    data = city_data()
+    cells = city_cells(area_ranks())
     inv = inventory_from_cells(data, cells, {"grid": {"kind": "square", "cell_size": 1000.0}})
     return data, cells, inv
 
@@ -99,7 +99,7 @@ def test_report_without_scorecard_and_in_english(report_inputs: tuple) -> None:
 
 
 def test_report_with_no_red_or_orange_cells_has_no_close_up() -> None:
-    data, cells = make_data(), make_cells()
+    data, cells = city_data(), city_cells()
     assert focus_extent(cells) is None
     inv = inventory_from_cells(data, cells)
     text = report_from_cells(data, cells, inv)
@@ -107,7 +107,7 @@ def test_report_with_no_red_or_orange_cells_has_no_close_up() -> None:
 
 
 def test_focus_extent_covers_the_hot_cells_with_a_minimum_span() -> None:
-    ext = focus_extent(make_cells(area_ranks()), min_span_m=8000.0)
+    ext = focus_extent(city_cells(area_ranks()), min_span_m=8000.0)
     assert ext is not None
     minx, miny, maxx, maxy = ext
     assert maxx - minx >= 8000 and maxy - miny >= 5000 * 1.1 - 1e-6

@@ -15,9 +15,17 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import box
+from factories import (
+    GRID3_A,
+    GRID3_B,
+    GRID3_CRS,
+    GRID3_X0,
+    GRID3_Y0,
+    grid3_cells,
+    grid3_centre,
+    grid3_data,
+)
 
-from riskmap.config import BoundaryConfig, LayerBinding, Project, Text, load_layer_kinds
 from riskmap.errors import LayerDataError
 from riskmap.io import Layer, ProjectData
 from riskmap.products.indicators import indicators_from_cells
@@ -31,14 +39,13 @@ from riskmap.products.whatif import (
     validate_proposals,
 )
 
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_400_000.0
-A, B = "000001", "000002"
+CRS = GRID3_CRS
+X0, Y0 = GRID3_X0, GRID3_Y0
+A, B = GRID3_A, GRID3_B
 _TO_WGS84 = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
 
-def centre(r: int, c: int) -> tuple[float, float]:
-    return X0 + 500 + 1000 * c, Y0 + 500 + 1000 * r
+centre = grid3_centre
 
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
@@ -47,25 +54,10 @@ def lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 def make_cells(levels: list[int] | None = None) -> gpd.GeoDataFrame:
-    rc = [(r, c) for r in range(3) for c in range(3)]
-    xy = np.array([centre(r, c) for r, c in rc])
-    cols = {
-        "cell_id": [f"r{r}c{c}" for r, c in rc],
-        "district": ["甲区" if c == 0 else "乙区" for _, c in rc],
-        "adcode": [A if c == 0 else B for _, c in rc],
-        "area_m2": 1e6,
-        "population": [100.0 if (r, c) == (0, 2) else 2000.0 for r, c in rc],
-        "x": xy[:, 0],
-        "y": xy[:, 1],
-        "level_rank": levels if levels is not None else [1] * 9,
-    }
-    return gpd.GeoDataFrame(
-        cols, geometry=[box(x - 500, y - 500, x + 500, y + 500) for x, y in xy], crs=CRS
-    )
+    return grid3_cells(levels if levels is not None else [1] * 9)
 
 
-def make_data(with_shelters: bool = True) -> ProjectData:
-    kinds = load_layer_kinds()
+def planning_data(with_shelters: bool = True) -> ProjectData:
     layers = {
         "fire": (
             "fire_station",
@@ -91,31 +83,7 @@ def make_data(with_shelters: bool = True) -> ProjectData:
                 crs=CRS,
             ),
         )
-    bindings = tuple(LayerBinding(name=n, kind=k, path=f"{n}.csv") for n, (k, _) in layers.items())
-    project = Project(
-        name="test",
-        title=Text(zh="测试", en="Test"),
-        adcode="000000",
-        boundary=BoundaryConfig(path="b.geojson"),
-        districts=BoundaryConfig(path="d.geojson"),
-        layers=bindings,
-    )
-    districts = gpd.GeoDataFrame(
-        {"adcode": [A, B], "name": ["甲区", "乙区"]},
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 3000), box(X0 + 1000, Y0, X0 + 3000, Y0 + 3000)],
-        crs=CRS,
-    )
-    return ProjectData(
-        project=project,
-        kinds=kinds,
-        crs=districts.crs,
-        boundary=box(X0, Y0, X0 + 3000, Y0 + 3000),
-        districts=districts,
-        layers={
-            n: Layer(binding=b, kind=kinds[b.kind], gdf=layers[n][1])
-            for n, b in zip(layers, bindings, strict=True)
-        },
-    )
+    return grid3_data(layers)
 
 
 def station_at(r: int, c: int, **kw) -> dict:
@@ -124,7 +92,7 @@ def station_at(r: int, c: int, **kw) -> dict:
 
 
 def test_apply_adds_proposed_features_without_touching_input():
-    data = make_data()
+    data = planning_data()
     lon, lat = lonlat(*centre(1, 1))
     after = apply_proposals(
         data,
@@ -149,7 +117,7 @@ def test_apply_adds_proposed_features_without_touching_input():
 
 
 def test_apply_creates_a_layer_when_the_kind_is_missing():
-    data = make_data(with_shelters=False)
+    data = planning_data(with_shelters=False)
     lon, lat = lonlat(*centre(1, 1))
     after = apply_proposals(
         data,
@@ -171,7 +139,7 @@ def test_apply_creates_a_layer_when_the_kind_is_missing():
 
 
 def test_apply_keeps_given_ids_and_skips_taken_numbers():
-    data = make_data()
+    data = planning_data()
     first = apply_proposals(data, [station_at(2, 2)])
     second = apply_proposals(first, [station_at(2, 0), station_at(0, 2, id="X-9")])
     assert second.layers["fire"].gdf["id"].tolist() == ["F1", "P-001", "P-002", "X-9"]
@@ -179,14 +147,14 @@ def test_apply_keeps_given_ids_and_skips_taken_numbers():
 
 def test_apply_rejects_points_outside_the_city():
     with pytest.raises(LayerDataError) as err:
-        apply_proposals(make_data(), [station_at(0, 0), station_at(5, 5)])
+        apply_proposals(planning_data(), [station_at(0, 0), station_at(5, 5)])
     problems = err.value.report.errors
     assert [p.row for p in problems] == [2]
     assert problems[0].code == "outside_boundary"
 
 
 def test_new_station_covers_uncovered_cells():
-    data, cells = make_data(), make_cells()
+    data, cells = planning_data(), make_cells()
     before = indicators_from_cells(data, cells, produced_at="2026-11-28")
     after_data = apply_proposals(data, [station_at(2, 2)])
     after = indicators_from_cells(after_data, cells, produced_at="2026-11-28")
@@ -215,8 +183,8 @@ def test_new_station_covers_uncovered_cells():
 def test_compare_levels_and_changed_cells():
     before = make_cells([4, 3, 1, 2, 1, 1, 1, 1, 3])
     after = make_cells([3, 3, 1, 2, 1, 1, 1, 1, 2])
-    card = indicators_from_cells(make_data(), before)
-    card_after = indicators_from_cells(make_data(), after)
+    card = indicators_from_cells(planning_data(), before)
+    card_after = indicators_from_cells(planning_data(), after)
     result = compare(before, after, card, card_after)
     levels = result.levels.set_index("level_rank")
     assert levels.index.tolist() == [4, 3, 2, 1]
@@ -333,7 +301,7 @@ def test_engine_levels_fall_where_a_new_station_reaches():
     from riskmap.config import LevelConfig
     from riskmap.engine import assess, score
 
-    data = make_data()
+    data = planning_data()
     grid = make_cells().drop(columns=["population", "level_rank"])
     pop = gpd.GeoDataFrame(
         {"id": [f"p{i}" for i in range(9)], "count": make_cells()["population"]},
