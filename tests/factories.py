@@ -1,8 +1,8 @@
-"""Tiny synthetic projects shared by the tests: one factory (:func:`make_project_data`),
-a 3 x 3 grid (the scorecard and what-if tests) and a 6 x 10 city (inventory, report):
-a 6 x 10 grid of 1 km cells in UTM 50N with two districts, hazmat sites, accidents and
-the register's hazards. A support module, not a test module: tests import its factories
-instead of importing each other.
+"""Tiny synthetic projects shared by the tests: one factory (:func:`make_project_data`)
+that every test project is a call of; a 3 x 3 grid of 1 km cells (the scorecard and
+what-if tests); a 6 x 10 city of 1 km cells in UTM 50N with two districts, hazmat sites,
+accidents and the register's hazards (inventory, report). A support module, not a test
+module: tests import its factories instead of importing each other.
 """
 
 from __future__ import annotations
