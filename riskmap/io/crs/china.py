@@ -451,18 +451,8 @@ def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, 
 
     The inverse has no closed form; it is solved per point by fixed-point iteration until
     the forward transform of the result matches the input within 1e-9 degrees (about
-    0.1 mm), at most 30 iterations (three are usual).
-
-    Parameters
-    ----------
-    lon, lat
-        GCJ-02 longitude and latitude in degrees: scalars, lists or arrays.
-
-    Returns
-    -------
-    lon, lat
-        New float64 arrays of the broadcast shape (0-d for scalar input). Points outside
-        the rough bounding box of China are returned unchanged; NaN stays NaN.
+    0.1 mm), at most 30 iterations (three are usual). Arguments and result as
+    :func:`wgs84_to_gcj02`.
     """
     return _convert(_gcj_to_wgs_flat, lon, lat)
 
@@ -470,15 +460,8 @@ def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, 
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 longitude/latitude to BD-09 (百度坐标).
 
-    Parameters
-    ----------
-    lon, lat
-        GCJ-02 longitude and latitude in degrees: scalars, lists or arrays.
-
-    Returns
-    -------
-    lon, lat
-        New float64 arrays of the broadcast shape (0-d for scalar input).
+    Arguments and result as :func:`wgs84_to_gcj02` (degrees in; new float64 arrays of the
+    broadcast shape out).
     """
     return _convert(_bd_forward, lon, lat)
 
@@ -487,17 +470,8 @@ def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     """Convert BD-09 longitude/latitude to GCJ-02, iterated to convergence.
 
     Starts from the usual one-step inverse and iterates until the forward transform of
-    the result matches the input within 1e-9 degrees.
-
-    Parameters
-    ----------
-    lon, lat
-        BD-09 longitude and latitude in degrees: scalars, lists or arrays.
-
-    Returns
-    -------
-    lon, lat
-        New float64 arrays of the broadcast shape (0-d for scalar input).
+    the result matches the input within 1e-9 degrees. Arguments and result as
+    :func:`wgs84_to_gcj02`.
     """
     return _convert(_bd_to_gcj_flat, lon, lat)
 
@@ -505,30 +479,13 @@ def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
 def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS84 longitude/latitude to BD-09 (through GCJ-02).
 
-    Parameters
-    ----------
-    lon, lat
-        WGS84 longitude and latitude in degrees: scalars, lists or arrays.
-
-    Returns
-    -------
-    lon, lat
-        New float64 arrays of the broadcast shape (0-d for scalar input).
+    Arguments and result as :func:`wgs84_to_gcj02`.
     """
     return _convert(_wgs_to_bd_flat, lon, lat)
 
 
 def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Convert BD-09 longitude/latitude to WGS84 (through GCJ-02), iterated to convergence.
-
-    Parameters
-    ----------
-    lon, lat
-        BD-09 longitude and latitude in degrees: scalars, lists or arrays.
-
-    Returns
-    -------
-    lon, lat
-        New float64 arrays of the broadcast shape (0-d for scalar input).
+    """Convert BD-09 longitude/latitude to WGS84 (through GCJ-02), iterated to convergence
+    as :func:`gcj02_to_wgs84`. Arguments and result as :func:`wgs84_to_gcj02`.
     """
     return _convert(_bd_to_wgs_flat, lon, lat)

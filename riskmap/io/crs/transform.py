@@ -61,16 +61,7 @@ def to_wgs84_xy(
     lon, lat
         New float64 arrays in EPSG:4326, of the broadcast shape.
     """
-    parsed = parse_crs(spec)
-    if parsed.kind == "gcj02":
-        return gcj02_to_wgs84(x, y)
-    if parsed.kind == "bd09":
-        return bd09_to_wgs84(x, y)
-    if parsed.is_wgs84:
-        shape = _shape_of(x, y)
-        fx, fy = _as_float_arrays(x, y)
-        return fx.reshape(shape), fy.reshape(shape)
-    return _pyproj_xy(_transformer(parsed.crs, WGS84), x, y)
+    return _xy(x, y, parse_crs(spec), to_wgs84=True)
 
 
 def from_wgs84_xy(
@@ -90,16 +81,28 @@ def from_wgs84_xy(
     x, y
         New float64 arrays in the target system, of the broadcast shape.
     """
-    parsed = parse_crs(spec)
-    if parsed.kind == "gcj02":
-        return wgs84_to_gcj02(lon, lat)
-    if parsed.kind == "bd09":
-        return wgs84_to_bd09(lon, lat)
+    return _xy(lon, lat, parse_crs(spec), to_wgs84=False)
+
+
+_CHINESE = {
+    "gcj02": (gcj02_to_wgs84, wgs84_to_gcj02),
+    "bd09": (bd09_to_wgs84, wgs84_to_bd09),
+}
+"""The obfuscated systems: kind -> (to WGS84, from WGS84)."""
+
+
+def _xy(
+    x: npt.ArrayLike, y: npt.ArrayLike, parsed: CRSSpec, *, to_wgs84: bool
+) -> tuple[FloatArray, FloatArray]:
+    """``x, y`` converted between ``parsed`` and WGS84 (either way)."""
+    if parsed.kind in _CHINESE:
+        return _CHINESE[parsed.kind][0 if to_wgs84 else 1](x, y)
     if parsed.is_wgs84:
-        shape = _shape_of(lon, lat)
-        fx, fy = _as_float_arrays(lon, lat)
+        shape = _shape_of(x, y)
+        fx, fy = _as_float_arrays(x, y)
         return fx.reshape(shape), fy.reshape(shape)
-    return _pyproj_xy(_transformer(WGS84, parsed.crs), lon, lat)
+    pair = (parsed.crs, WGS84) if to_wgs84 else (WGS84, parsed.crs)
+    return _pyproj_xy(_transformer(*pair), x, y)
 
 
 def _geometry_array(geoms: Any) -> npt.NDArray[np.object_]:
@@ -151,14 +154,9 @@ def to_wgs84_geometries(
     """
     parsed = parse_crs(spec_or_name)
     arr = _geometry_array(geoms)
-    if parsed.kind == "gcj02":
-        return _apply_xy(arr, gcj02_to_wgs84)
-    if parsed.kind == "bd09":
-        return _apply_xy(arr, bd09_to_wgs84)
     if parsed.is_wgs84:
         return arr
-    transformer = _transformer(parsed.crs, WGS84)
-    return _apply_xy(arr, lambda x, y: _pyproj_xy(transformer, x, y))
+    return _apply_xy(arr, lambda x, y: _xy(x, y, parsed, to_wgs84=True))
 
 
 def from_wgs84_geometries(
@@ -182,14 +180,9 @@ def from_wgs84_geometries(
     """
     parsed = parse_crs(spec_or_name)
     arr = _geometry_array(geoms)
-    if parsed.kind == "gcj02":
-        return _apply_xy(arr, wgs84_to_gcj02)
-    if parsed.kind == "bd09":
-        return _apply_xy(arr, wgs84_to_bd09)
     if parsed.is_wgs84:
         return arr
-    transformer = _transformer(WGS84, parsed.crs)
-    return _apply_xy(arr, lambda x, y: _pyproj_xy(transformer, x, y))
+    return _apply_xy(arr, lambda x, y: _xy(x, y, parsed, to_wgs84=False))
 
 
 def _utm_crs(lon: float, lat: float) -> pyproj.CRS:
