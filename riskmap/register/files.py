@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,6 @@ from riskmap.errors import (
     Problem,
     ValidationReport,
 )
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.register.values import _COLUMN_BY_FIELD, EXPORT_FIELDS, _is_blank
 from riskmap.register.vocabulary import label
 

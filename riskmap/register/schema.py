@@ -8,15 +8,10 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from riskmap.errors import (
     RegisterError,
 )
-
-if TYPE_CHECKING:
-    pass
-
 from riskmap.register.vocabulary import ACTIONS, CATEGORIES, GRADES, STATUSES
 
 _SCHEMA_VERSION_TABLE = (

@@ -12,21 +12,15 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from riskmap.errors import (
-    LayerDataError,
-    Problem,
     RegisterError,
-    ValidationReport,
 )
-
-if TYPE_CHECKING:
-    pass
-
-from riskmap.register.files import ImportResult, _plain, _read_rows, _write_xlsx, format_hazards
+from riskmap.register.files import _plain, _write_xlsx, format_hazards
+from riskmap.register.imports import ImportMixin
 from riskmap.register.schema import (
     _MIGRATIONS,
     _SCHEMA_VERSION_TABLE,
@@ -37,12 +31,9 @@ from riskmap.register.schema import (
     _split_script,
 )
 from riskmap.register.values import (
-    _COLUMN_BY_FIELD,
-    _HEADER_INDEX,
-    _IMPORT_REQUIRED,
+    _actor,
     _check_record,
     _guard_text,
-    _norm_header,
     _parse_date,
     _RecordCheck,
     _text,
@@ -121,7 +112,7 @@ def _as_list(value: str | Iterable[str] | None) -> builtins.list[str] | None:
     return builtins.list(value)
 
 
-class HazardRegister:
+class HazardRegister(ImportMixin):
     """The hidden-hazard register of one city, kept in one SQLite file.
 
     Parameters
@@ -557,159 +548,6 @@ class HazardRegister:
                 when=now,
             )
 
-    def import_file(
-        self,
-        path: str | Path,
-        by: str,
-        *,
-        sheet: str | None = None,
-        file_name: str | None = None,
-        dry_run: bool = False,
-        today: date | None = None,
-    ) -> ImportResult:
-        """Register every row of a CSV or XLSX file, all or nothing.
-
-        Headers may be Chinese or English (标题/隐患名称, 类别, 等级, 经度, 纬度, 所在区,
-        区划代码, 发现日期, 发现人, 责任单位, 整改期限, 状态, 挂牌督办, 督办单位, 督办期限 ...).
-        An optional 状态 column may start a record at 已登记, 整改中, 待验收 or 已销号.
-        A 统一编号 column (e.g. from an export) is checked: a number already in the
-        register is an error, so the same file cannot be imported twice; new numbers
-        are always assigned by the register.
-
-        Parameters
-        ----------
-        path
-            The file (.csv in UTF-8, UTF-8 with BOM or GBK; or .xlsx).
-        by
-            Who imports (kept in each record's history).
-        sheet
-            XLSX sheet name; the first sheet when None.
-        file_name
-            The name shown in problems (e.g. an upload's original name).
-        dry_run
-            Validate only; nothing is written.
-        today
-            The date taken as today (tests).
-
-        Raises
-        ------
-        LayerDataError
-            Any row is wrong; ``report`` lists every problem with file, row (header is
-            row 1), column and hint. Nothing is written.
-        """
-        path = Path(path)
-        actor = _actor(by)
-        name = file_name or path.name
-        report = ValidationReport()
-        header, rows, read_problems = _read_rows(path, sheet, name)
-        report.extend(read_problems)
-        columns: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        for i, h in enumerate(header):
-            if not h:
-                continue
-            fld = _HEADER_INDEX.get(_norm_header(h))
-            if fld is None:
-                report.add(
-                    Problem(
-                        "warning",
-                        "unknown_column",
-                        f"column '{h}' is not used",
-                        "see docs/REGISTER.md for the columns read",
-                        file=name,
-                        row=1,
-                        column=h,
-                    )
-                )
-            elif fld in columns:
-                report.add(
-                    Problem(
-                        "error",
-                        "duplicate_column",
-                        f"'{h}' and '{headers[fld]}' both mean {fld}",
-                        "keep one of them",
-                        file=name,
-                        row=1,
-                        column=h,
-                    )
-                )
-            else:
-                columns[fld] = i
-                headers[fld] = h
-        required = [f for f in _IMPORT_REQUIRED if f not in columns]
-        if "adcode" not in columns and self.districts is None:
-            required.append("adcode")
-        for f in required:
-            col = _COLUMN_BY_FIELD[f]
-            report.add(
-                Problem(
-                    "error",
-                    "missing_column",
-                    f"no column for {col.zh} ({f})",
-                    f"add a column headed {col.zh}"
-                    + (f" or {', '.join(col.aliases[:3])}" if col.aliases else ""),
-                    file=name,
-                    row=1,
-                )
-            )
-        if not rows:
-            report.add(
-                Problem(
-                    "error",
-                    "empty",
-                    "the file has no data rows",
-                    "put one hazard per row under the header row",
-                    file=name,
-                )
-            )
-        if not report.ok:
-            raise LayerDataError(f"{name}: cannot import", report)
-
-        check = self._checker(today, name)
-        check.headers = headers
-        records = []
-        numbers_given: dict[str, int] = {}
-        for row_number, values in rows:
-            raw = {f: values[i] if i < len(values) else None for f, i in columns.items()}
-            check.row = row_number
-            records.append(_check_record(raw, check))
-            given = _text(raw.get("number"))
-            if given:
-                numbers_given[given] = row_number
-        report.extend(check.problems)
-        if numbers_given:
-            placeholders = ", ".join("?" for _ in numbers_given)
-            existing = self._query(
-                f"SELECT number FROM hazard WHERE number IN ({placeholders})",
-                builtins.list(numbers_given),
-            )
-            for (number,) in existing:
-                report.add(
-                    Problem(
-                        "error",
-                        "already_registered",
-                        f"{number} is already in the register",
-                        "this row was imported before; remove it from the file",
-                        file=name,
-                        row=numbers_given[number],
-                        column=headers["number"],
-                    )
-                )
-        if not report.ok:
-            raise LayerDataError(
-                f"{name}: {len(report.errors)} problem(s); nothing was imported", report
-            )
-        if dry_run:
-            return ImportResult(name, (), len(rows), report)
-        numbers = []
-        with self._write() as conn:
-            for (row_number, _), rec in zip(rows, records, strict=True):
-                number = self._insert(
-                    conn, rec, by=actor, action="import", note=f"{name} row {row_number}"
-                )
-                numbers.append(number)
-        return ImportResult(name, tuple(numbers), len(rows), report)
-
     # ---- reading --------------------------------------------------------------------
 
     def get(self, number: str, *, today: date | None = None) -> dict[str, Any]:
@@ -875,12 +713,3 @@ class HazardRegister:
             params.append(int(listed))
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         return self._select(clause, params, today=today, overdue=overdue, limit=limit)
-
-
-def _actor(by: str | None) -> str:
-    text = _text(by)
-    if not text:
-        raise RegisterError("say who makes the change (by / 操作人)")
-    if len(text) > 100:
-        raise RegisterError("'by' is longer than 100 characters")
-    return text

@@ -11,18 +11,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from riskmap.errors import (
-    Problem,
-    Severity,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from riskmap.errors import Problem, RegisterError, Severity
 from riskmap.register.vocabulary import _ADCODE_RE, _INDEXES, _allowed_text, _norm_token
 
 
@@ -446,3 +439,13 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
         binding = feature = None
     rec["layer_binding"], rec["feature_id"] = binding, feature
     return rec
+
+
+def _actor(by: str | None) -> str:
+    """Who makes a change: the ``by`` text, required, at most 100 characters."""
+    text = _text(by)
+    if not text:
+        raise RegisterError("say who makes the change (by / 操作人)")
+    if len(text) > 100:
+        raise RegisterError("'by' is longer than 100 characters")
+    return text

@@ -7,16 +7,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from riskmap.errors import (
     RegisterError,
     TransitionError,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 CATEGORIES: dict[str, dict[str, str]] = {
     "hazmat": {"zh": "危化", "en": "hazardous chemicals", "code": "WH"},
