@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from riskmap.errors import ConfigError
 
@@ -45,7 +45,16 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as the work goes on (stage names, tiles done)."""
 
 
-__all__ = ["GridSpec", "Study"]
+__all__ = ["GridSettings", "GridSpec", "Study"]
+
+
+class GridSettings(TypedDict, total=False):
+    """Grid settings a study may change (None, or not given, keeps the project's)."""
+
+    cell_size: float | None
+    grid: Literal["square", "h3"] | None
+    h3_resolution: int | None
+    tile_size: float | None
 
 
 @dataclass(frozen=True)
@@ -66,18 +75,12 @@ class GridSpec:
     tile_size: float | None
 
     @classmethod
-    def of(
-        cls,
-        project: Project,
-        *,
-        cell_size: float | None = None,
-        grid: Literal["square", "h3"] | None = None,
-        h3_resolution: int | None = None,
-        tile_size: float | None = None,
-    ) -> GridSpec:
+    def of(cls, project: Project, **settings: Unpack[GridSettings]) -> GridSpec:
         """The project's grid with the given settings changed (None keeps the project's)."""
         g = project.grid
-        kind = grid or g.kind
+        cell_size, h3_resolution = settings.get("cell_size"), settings.get("h3_resolution")
+        tile_size = settings.get("tile_size")
+        kind = settings.get("grid") or g.kind
         if kind not in ("square", "h3"):
             raise ConfigError(f"grid kind '{kind}' is not one of: square, h3")
         return cls(
@@ -143,14 +146,11 @@ class Study:
         cls,
         ref: str | Path | Project,
         *,
-        cell_size: float | None = None,
-        grid: Literal["square", "h3"] | None = None,
-        h3_resolution: int | None = None,
-        tile_size: float | None = None,
         register: str | Path | HazardRegister | Literal["auto"] | None = "auto",
         extra_layers: Mapping[str, Layer] | None = None,
         kinds: Mapping[str, LayerKind] | None = None,
         progress: Progress | None = None,
+        **grid: Unpack[GridSettings],
     ) -> Study:
         """Read a project's files and set up the study.
 
@@ -159,8 +159,10 @@ class Study:
         ref
             A path to a project.yaml, its folder, a short name (``wuhan``), or a loaded
             :class:`~riskmap.config.Project`.
-        cell_size, grid, h3_resolution, tile_size
-            The grid; None keeps the project's ``grid`` settings.
+        **grid
+            The grid (:class:`GridSettings`): ``cell_size``, ``grid`` (``square`` or
+            ``h3``), ``h3_resolution``, ``tile_size``; what is not given (or None) keeps
+            the project's ``grid`` settings.
         register
             The hidden-hazard register whose open hazards are assessed: ``"auto"`` (the
             project's register when its database exists), a database path (it must
@@ -197,13 +199,10 @@ class Study:
             progress("read", 1, 1)
         study = cls.from_data(
             base,
-            cell_size=cell_size,
-            grid=grid,
-            h3_resolution=h3_resolution,
-            tile_size=tile_size,
             register=register,
             extra_layers=extra_layers,
             progress=progress,
+            **grid,
         )
         study.timings["read"] = time.perf_counter() - t0
         return study
@@ -213,27 +212,18 @@ class Study:
         cls,
         base: ProjectData,
         *,
-        cell_size: float | None = None,
-        grid: Literal["square", "h3"] | None = None,
-        h3_resolution: int | None = None,
-        tile_size: float | None = None,
         register: str | Path | HazardRegister | Literal["auto"] | None = "auto",
         extra_layers: Mapping[str, Layer] | None = None,
         cells: gpd.GeoDataFrame | None = None,
         progress: Progress | None = None,
+        **grid: Unpack[GridSettings],
     ) -> Study:
         """Set up a study from project data already read (see :meth:`from_project`).
 
         ``cells`` reuses a grid built before for the same data and grid settings (the
         app keeps grids between sessions).
         """
-        spec = GridSpec.of(
-            base.project,
-            cell_size=cell_size,
-            grid=grid,
-            h3_resolution=h3_resolution,
-            tile_size=tile_size,
-        )
+        spec = GridSpec.of(base.project, **grid)
         layers: dict[str, Layer] = {}
         path, n_hazards = None, 0
         hazards = _register_layer(base, register)
