@@ -216,8 +216,7 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
             "open it in Excel and save it again as .xlsx",
             file,
         ) from None
-    for w in caught:
-        problems.add("warning", "reader_warning", str(w.message))
+    _reader_warnings(problems, caught)
     try:
         names = wb.sheetnames
         if sheet is None:
@@ -495,8 +494,7 @@ def _read_vector(
             "check that it is a valid file of this format (open it in QGIS)",
             file,
         ) from None
-    for w in caught:
-        problems.add("warning", "reader_warning", str(w.message))
+    _reader_warnings(problems, caught)
     if not isinstance(gdf, gpd.GeoDataFrame):
         gdf = gpd.GeoDataFrame(gdf, geometry=gpd.GeoSeries([None] * len(gdf)))
     headers = _clean_headers([c for c in gdf.columns if c != gdf.geometry.name])
@@ -525,6 +523,12 @@ def _geojson_declares_crs(path: Path) -> bool:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
+
+
+def _reader_warnings(problems: _Problems, caught: list[warnings.WarningMessage]) -> None:
+    """What a reader library warned about, as warnings of the report."""
+    for w in caught:
+        problems.add("warning", "reader_warning", str(w.message))
 
 
 def read_table(

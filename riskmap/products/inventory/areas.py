@@ -161,24 +161,11 @@ def _build_areas(
             "area_m2": pd.to_numeric(sel["area_m2"], errors="coerce").fillna(0).to_numpy(),
             "population": pd.to_numeric(sel.get("population", 0), errors="coerce"),
             "score": pd.to_numeric(sel["score"], errors="coerce").fillna(0).to_numpy(),
-            "top_factor": sel.get("top_factor", pd.Series("", index=sel.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
-            "top_factor_kind": sel.get("top_factor_kind", pd.Series("", index=sel.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
-            "measures": sel.get("measures", pd.Series("", index=sel.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
-            "measures_en": sel.get("measures_en", pd.Series("", index=sel.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
         }
     )
+    for col in ("top_factor", "top_factor_kind", "measures", "measures_en"):
+        text = sel[col] if col in sel else pd.Series("", index=sel.index)
+        work[col] = text.fillna("").astype(str).to_numpy()
     work["population"] = work["population"].fillna(0)
     # Lowest cell of each area: by (row, col) for grid ids, else by the id text.
     rc = work["cell_id"].str.extract(r"^r(-?\d+)c(-?\d+)$")

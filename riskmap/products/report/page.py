@@ -339,6 +339,12 @@ def build_report(
     )
 
 
+def _top_note(n: int, top_n: int, lang: str) -> str:
+    """ "n in all, the first k listed" above a table cut to its top rows."""
+    k = min(top_n, n)
+    return f'<p class="note">{_e(_t("of_total", lang).format(n=n, k=k))}</p>'
+
+
 def report_from_cells(
     data: ProjectData,
     assessment_cells: gpd.GeoDataFrame,
@@ -465,8 +471,7 @@ def report_from_cells(
     parts.append(f'<section class="page"><h2>{_e(_t("sources", lang))}</h2>')
     s = view_table(inventory.sources, lang)
     if len(s):
-        k = min(top_n, len(s))
-        parts.append(f'<p class="note">{_e(_t("of_total", lang).format(n=len(s), k=k))}</p>')
+        parts.append(_top_note(len(s), top_n, lang))
         parts.append(
             _html_table(
                 s.head(top_n),
@@ -491,8 +496,7 @@ def report_from_cells(
     a = view_table(inventory.areas, lang)
     a = a.assign(measures=a["measures"].map(lambda m: _shorten(m, 220 if lang == "en" else 90)))
     if len(a):
-        k = min(top_n, len(a))
-        parts.append(f'<p class="note">{_e(_t("of_total", lang).format(n=len(a), k=k))}</p>')
+        parts.append(_top_note(len(a), top_n, lang))
         parts.append(
             _html_table(
                 a.head(top_n),
