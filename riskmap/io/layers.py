@@ -40,6 +40,28 @@ from riskmap.io.values import (
     _to_text,
 )
 
+_CAST_TEXTS: dict[str, tuple[str, str]] = {
+    "non_numeric": (
+        "'{value}' is not a number{tail}",
+        "{label} must be a plain number (no units or text)",
+    ),
+    "not_integer": ("{value:g} is not a whole number{tail}", "{label} must be a whole number"),
+    "out_of_range": (
+        "{value:g} is out of range: {label} must be {rng}{tail}",
+        "correct the value ({rng})",
+    ),
+    "bad_date": (
+        "'{value}' is not a date{tail}",
+        "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)",
+    ),
+    "unknown_category": (
+        "'{value}' is not an allowed value{tail}",
+        "{label} must be one of: {allowed}",
+    ),
+    "bad_bool": ("'{value}' is not yes/no{tail}", "write 是/否, yes/no, true/false or 1/0"),
+}
+"""Problem code -> (message, hint) of a value that cannot be cast to its field's type."""
+
 
 def _cast_field(
     field: str,
@@ -55,31 +77,25 @@ def _cast_field(
     tail = "" if spec.required else "; the value is left empty"
     bad = np.zeros(len(values), dtype=bool)
     label = f"{spec.label.en} ({spec.label.zh})"
+
+    def flag(
+        code: str, mask: npt.NDArray[np.bool_], shown: Any, **extra: str
+    ) -> npt.NDArray[np.bool_]:
+        """Report the rows of ``mask`` with the code's message (``shown[i]`` is the value)."""
+        message, hint = _CAST_TEXTS[code]
+        idx = np.flatnonzero(mask)
+        fmt = {"tail": tail, "label": label, **extra}
+        messages = [message.format(value=shown[i], **fmt) for i in idx]
+        problems.rows(severity, code, rows[idx], messages, hint.format(**fmt), column=header)
+        return mask
+
     if spec.type in {"int", "float"}:
         num, missing, text = _numbers(values)
         not_num = ~missing & np.isnan(num)
-        idx = np.flatnonzero(not_num)
-        problems.rows(
-            severity,
-            "non_numeric",
-            rows[idx],
-            [f"'{text.iloc[i]}' is not a number{tail}" for i in idx],
-            f"{label} must be a plain number (no units or text)",
-            column=header,
-        )
-        bad |= not_num
+        bad |= flag("non_numeric", not_num, text.to_numpy())
         if spec.type == "int":
             frac = np.isfinite(num) & (num != np.round(num))
-            idx = np.flatnonzero(frac)
-            problems.rows(
-                severity,
-                "not_integer",
-                rows[idx],
-                [f"{num[i]:g} is not a whole number{tail}" for i in idx],
-                f"{label} must be a whole number",
-                column=header,
-            )
-            bad |= frac
+            bad |= flag("not_integer", frac, num)
         low = (
             np.isfinite(num) & (num < spec.min)
             if spec.min is not None
@@ -101,16 +117,7 @@ def _cast_field(
                 else ""
             )
         )
-        idx = np.flatnonzero(low | high)
-        problems.rows(
-            severity,
-            "out_of_range",
-            rows[idx],
-            [f"{num[i]:g} is out of range: {label} must be {rng}{tail}" for i in idx],
-            f"correct the value ({rng})",
-            column=header,
-        )
-        bad |= low | high
+        bad |= flag("out_of_range", low | high, num, rng=rng)
         num = np.where(bad, np.nan, num)
         if spec.type == "int":
             result = pd.Series(
@@ -133,16 +140,7 @@ def _cast_field(
         parsed_arr = pd.Series(parsed.to_numpy(), dtype="datetime64[ns]")
         missing = text.isna().to_numpy()
         not_date = ~missing & parsed_arr.isna().to_numpy()
-        idx = np.flatnonzero(not_date)
-        problems.rows(
-            severity,
-            "bad_date",
-            rows[idx],
-            [f"'{text.iloc[i]}' is not a date{tail}" for i in idx],
-            "write dates as 2023-05-01 (or 2023/5/1, 2023年5月1日)",
-            column=header,
-        )
-        bad |= not_date
+        bad |= flag("bad_date", not_date, text.to_numpy())
         parsed_arr = parsed_arr.mask(bad)
         return parsed_arr, bad if spec.required else np.zeros(len(values), bool)
     text = _to_text(values)
@@ -159,16 +157,7 @@ def _cast_field(
             ),
         )
         unknown = (text.notna() & mapped.isna()).to_numpy()
-        idx = np.flatnonzero(unknown)
-        problems.rows(
-            severity,
-            "unknown_category",
-            rows[idx],
-            [f"'{text.iloc[i]}' is not an allowed value{tail}" for i in idx],
-            f"{label} must be one of: {', '.join(allowed)}",
-            column=header,
-        )
-        bad |= unknown
+        bad |= flag("unknown_category", unknown, text.to_numpy(), allowed=", ".join(allowed))
         arr = mapped.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr) | bad] = None
         return pd.Series(arr, dtype=object), bad if spec.required else np.zeros(len(values), bool)
@@ -177,16 +166,7 @@ def _cast_field(
         is_true = norm.isin(_TRUE_TOKENS).to_numpy()
         is_false = norm.isin(_FALSE_TOKENS).to_numpy()
         not_bool = text.notna().to_numpy() & ~is_true & ~is_false
-        idx = np.flatnonzero(not_bool)
-        problems.rows(
-            severity,
-            "bad_bool",
-            rows[idx],
-            [f"'{text.iloc[i]}' is not yes/no{tail}" for i in idx],
-            "write 是/否, yes/no, true/false or 1/0",
-            column=header,
-        )
-        bad |= not_bool
+        bad |= flag("bad_bool", not_bool, text.to_numpy())
         result = pd.Series(pd.array(is_true, dtype="boolean"))
         result[~(is_true | is_false)] = pd.NA
         return result, bad if spec.required else np.zeros(len(values), bool)
