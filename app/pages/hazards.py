@@ -23,6 +23,14 @@ def _label(vocabulary: str, code: str) -> str:
     return label(vocabulary, code, state.lang())
 
 
+def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **kw: Any) -> Any:
+    """A widget choosing among the register's codes, labelled in the page's language;
+    its key is ``label_key`` unless given."""
+    kw.setdefault("key", label_key)
+    labels = common.labels(options, lambda c: _label(vocabulary, c))
+    return widget(t(label_key), list(options), format_func=labels, **kw)
+
+
 def _take_click(ctx: cache.Context) -> None:
     """Place the form's location (and district) at the last map click."""
     from riskmap.maps import cell_at
@@ -60,19 +68,8 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
     with st.form("hz_form", clear_on_submit=False):
         title = st.text_input(t("hz_title"), key="hz_title")
         c1, c2 = st.columns(2)
-        category = c1.selectbox(
-            t("hz_category"),
-            list(CATEGORIES),
-            key="hz_category",
-            format_func=common.labels(CATEGORIES, lambda c: _label("category", c)),
-        )
-        grade = c2.radio(
-            t("hz_grade"),
-            list(GRADES),
-            key="hz_grade",
-            horizontal=True,
-            format_func=common.labels(GRADES, lambda g: _label("grade", g)),
-        )
+        category = _vocab_choice(c1.selectbox, "hz_category", "category", CATEGORIES)
+        grade = _vocab_choice(c2.radio, "hz_grade", "grade", GRADES, horizontal=True)
         district = st.selectbox(t("hz_district"), districts, key="hz_district")
         c3, c4 = st.columns(2)
         lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
@@ -114,18 +111,8 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
 
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
-    statuses = c1.multiselect(
-        t("hz_status"),
-        list(STATUSES),
-        key="hz_f_status",
-        format_func=common.labels(STATUSES, lambda s: _label("status", s)),
-    )
-    grades = c2.multiselect(
-        t("hz_grade"),
-        list(GRADES),
-        key="hz_f_grade",
-        format_func=common.labels(GRADES, lambda g: _label("grade", g)),
-    )
+    statuses = _vocab_choice(c1.multiselect, "hz_status", "status", STATUSES, key="hz_f_status")
+    grades = _vocab_choice(c2.multiselect, "hz_grade", "grade", GRADES, key="hz_f_grade")
     names = sorted(ctx.data.districts["name"].astype(str))
     districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
     c4, c5, c6 = st.columns(3)

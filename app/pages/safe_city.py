@@ -103,6 +103,17 @@ def _table_height(n_rows: int, most: int = 640) -> int:
     return int(min(most, 38 + 35 * max(n_rows, 1)))
 
 
+_EVIDENCE_MAP: dict[str, Any] = {
+    "zoom_start": 9,
+    "tiles": None,
+    "attribution_control": False,
+    "control_scale": True,
+    "zoom_snap": 0.25,
+    "zoom_delta": 0.5,
+}
+"""Options of the evidence maps (fractional zoom: the city fills the map)."""
+
+
 def _base_map(
     ctx: cache.Context, focus: Any = None
 ) -> tuple[folium.Map, tuple[float, float, float, float]]:
@@ -110,15 +121,7 @@ def _base_map(
     boundary = gpd.GeoSeries([ctx.data.boundary], crs=ctx.data.crs).to_crs(4326)
     x0, y0, x1, y1 = (float(v) for v in boundary.total_bounds)
     # Fractional zoom: the city fills the map instead of the nearest smaller whole zoom.
-    m = folium.Map(
-        location=[(y0 + y1) / 2, (x0 + x1) / 2],
-        zoom_start=9,
-        tiles=None,
-        attribution_control=False,
-        control_scale=True,
-        zoom_snap=0.25,
-        zoom_delta=0.5,
-    )
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], **_EVIDENCE_MAP)
     map_ui.add_boundary(m, boundary.iloc[0])
     d = ctx.data.districts.to_crs(4326)
     folium.GeoJson(

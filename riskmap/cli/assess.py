@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmap import __version__
-from riskmap.cli.common import StageProgress, add_assess_arguments, build_study
+from riskmap.cli.common import StageProgress, add_assess_verb, build_study
 from riskmap.config.levels import LEVELS
 
 if TYPE_CHECKING:
@@ -32,19 +32,17 @@ if TYPE_CHECKING:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``assess`` verb."""
-    parser = subparsers.add_parser(
+    return add_assess_verb(
+        subparsers,
         "assess",
         help="assess risk on a grid and write cells.parquet, districts.csv, summary.json",
         description="Read a project, score every grid cell (hazard, exposure, vulnerability, "
         "coping gap, four risk levels) and write the results to a folder. The open hazards of "
         "the project's hidden-hazard register are assessed, as in every other verb.",
+        out=("DIR", "output folder (created)"),
+        lang_help="headers and texts of the inventory files: zh (default) or en",
+        run=run,
     )
-    add_assess_arguments(parser)
-    parser.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="output folder (created)"
-    )
-    parser.set_defaults(run=run)
-    return parser
 
 
 def summarise(
@@ -124,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
     from riskmap.products.inventory import build_inventory, write_assess_outputs
 
-    write_assess_outputs(build_inventory(result), out)
+    write_assess_outputs(build_inventory(result), out, args.lang)
 
     t_end = time.perf_counter()
     timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}

@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -63,10 +63,11 @@ def add_assess_verb(
     out: tuple[str, str],
     out_default: str | None = None,
     lang_help: str = "language (default: zh)",
+    run: Callable[[argparse.Namespace], int],
 ) -> argparse.ArgumentParser:
     """A verb that assesses a project and writes to ``--out``: the shared PROJECT, grid and
     register arguments, ``--out`` (``out`` = metavar and help; required unless a default
-    is given) and ``--lang``."""
+    is given), ``--lang``, and ``run`` as the verb's function."""
     from riskmap.config.vocabulary import LANGS
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -77,6 +78,7 @@ def add_assess_verb(
     parser.add_argument("--out", required=out_default is None, default=out_default,
                         type=Path, metavar=metavar, help=out_help)  # fmt: skip
     parser.add_argument("--lang", choices=LANGS, default="zh", help=lang_help)
+    parser.set_defaults(run=run)
     return parser
 
 

@@ -31,10 +31,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "(sources) and DIR/inventory_areas.geojson; gpkg one GeoPackage with a layer per table.",
         out=("DIR", "output folder"),
         lang_help="headers and texts: zh (default) or en",
+        run=run,
     )
     parser.add_argument("--format", dest="fmt", choices=tuple(_FILE_NAMES), default="xlsx",
                         help="file format (default: xlsx)")  # fmt: skip
-    parser.set_defaults(run=run)
     return parser
 
 

@@ -189,6 +189,27 @@ def _table(df: pd.DataFrame) -> str:
 _LIST_FIELDS = ("number", "grade", "status", "overdue", "listed", "deadline", "district", "title")
 
 
+_ADD_ARGS = {
+    "title": "title",
+    "category": "category",
+    "grade": "grade",
+    "lon": "lon",
+    "lat": "lat",
+    "district": "district",
+    "adcode": "adcode",
+    "found_by": "found_by",
+    "found_at": "found_at",
+    "deadline": "deadline",
+    "responsible_unit": "unit",
+    "description": "description",
+    "layer_binding": "layer",
+    "feature_id": "feature",
+    "by": "by",
+    "note": "note",
+}
+"""``HazardRegister.add`` parameter -> the ``hazards add`` argument that gives it."""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one ``hazards`` sub-verb; returns the exit code."""
     from riskmap.register import EXPORT_FIELDS, district_summary, format_hazards, label
@@ -197,24 +218,7 @@ def run(args: argparse.Namespace) -> int:
     verb = args.hazards_verb
     with _open(args) as reg:
         if verb == "add":
-            number = reg.add(
-                title=args.title,
-                category=args.category,
-                grade=args.grade,
-                lon=args.lon,
-                lat=args.lat,
-                district=args.district,
-                adcode=args.adcode,
-                found_by=args.found_by,
-                found_at=args.found_at,
-                deadline=args.deadline,
-                responsible_unit=args.unit,
-                description=args.description,
-                layer_binding=args.layer,
-                feature_id=args.feature,
-                by=args.by,
-                note=args.note,
-            )
+            number = reg.add(**{param: getattr(args, arg) for param, arg in _ADD_ARGS.items()})
             print(number)
         elif verb == "move":
             status = reg.move(args.number, args.to, by=args.by, note=args.note)

@@ -32,8 +32,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         out=("DIR", "output folder (default: ./out)"),
         out_default="out",
         lang_help="language of the printed table (names and evidence)",
+        run=run,
     )
-    parser.set_defaults(run=run)
     return parser
 
 

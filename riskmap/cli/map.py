@@ -25,6 +25,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "as one HTML file with Leaflet embedded. With --basemap none the page works offline.",
         out=("FILE", "HTML file to write"),
         lang_help="labels (default: zh)",
+        run=run,
     )
     parser.add_argument(
         "--view", choices=VIEWS, default="level", help="what the cells show (default: level)"
@@ -51,7 +52,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="highest-scoring orange and red cells drawn with outlines and tooltips "
         "(default: 2000)",
     )
-    parser.set_defaults(run=run)
     return parser
 
 

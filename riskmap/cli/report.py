@@ -24,6 +24,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Assess a project and write a self-contained, printable HTML report; with "
         "--pdf also print it to PDF next to it with headless Chromium.",
         out=("FILE", "HTML file to write"),
+        run=run,
     )
     parser.add_argument(
         "--pdf", action="store_true", help="also write FILE with .pdf (needs chromium)"
@@ -32,7 +33,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="leave out the safe-city scorecard")  # fmt: skip
     parser.add_argument("--top", type=int, default=20, metavar="N",
                         help="rows of the top sources and areas tables (default: 20)")  # fmt: skip
-    parser.set_defaults(run=run)
     return parser
 
 

@@ -250,6 +250,25 @@ def _kinds_of(data: ProjectData) -> dict[str, LayerKind]:
     return {**data.kinds, **{lyr.kind.kind: lyr.kind for lyr in data.layers.values()}}
 
 
+def _data_parts(
+    data: ProjectData,
+    infos: list[LayerInfo],
+    access: dict[str, FloatArray],
+    capacity: dict[str, FloatArray],
+) -> dict[str, Any]:
+    """What a Fields takes from the project data and the capacity stage."""
+    return {
+        "project": data.project,
+        "kinds": _kinds_of(data),
+        "layers": tuple(infos),
+        "access": access,
+        "capacity": capacity,
+        "missing": _missing_components(infos),
+        "file_hashes": dict(data.file_hashes),
+        "data": data,
+    }
+
+
 def compute_fields(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
@@ -331,29 +350,21 @@ def compute_fields(
             )
     t_access = time.perf_counter()
 
-    missing = _missing_components(infos)
     contributors = _contributors_json(infos, top, k, n)
     t_end = time.perf_counter()
     return Fields(
         cells=cells,
-        project=data.project,
-        kinds=_kinds_of(data),
-        layers=tuple(infos),
         raw=raw,
         top=top,
         population=population,
-        access=access,
-        capacity=capacity,
         contributors=contributors,
-        missing=missing,
+        **_data_parts(data, infos, access, capacity),
         timings={
             "prepare_layers": t_prep - t0,
             "fields": t_fields - t_prep,
             "capacity": t_access - t_fields,
             "contributors": t_end - t_access,
         },
-        file_hashes=dict(data.file_hashes),
-        data=data,
     )
 
 
@@ -439,19 +450,11 @@ def recompute_capacity(
             access[info.name], capacity[info.name] = _reach_capacity(
                 info, reach_d[info.name], data, method
             )
-    missing = _missing_components(infos)
     timings = {k: v for k, v in fields.timings.items() if k != "capacity"}
     return replace(
         fields,
-        project=data.project,
-        kinds=_kinds_of(data),
-        layers=tuple(infos),
-        access=access,
-        capacity=capacity,
-        missing=missing,
         timings={**timings, "capacity": time.perf_counter() - t0},
-        file_hashes=dict(data.file_hashes),
-        data=data,
+        **_data_parts(data, infos, access, capacity),
     )
 
 

@@ -8,10 +8,23 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from riskmap.config.catalogue import load_labels
 from riskmap.errors import (
     RegisterError,
     TransitionError,
 )
+
+_LABELS = load_labels("register")
+
+
+def _section(prefix: str) -> dict[str, dict[str, str]]:
+    """Code -> {zh, en} of one part of the register's label catalogue."""
+    return {
+        key.split(".", 1)[1]: {"zh": zh, "en": en}
+        for key, (zh, en) in _LABELS.items()
+        if key.startswith(f"{prefix}.")
+    }
+
 
 CATEGORIES: dict[str, dict[str, str]] = {
     "hazmat": {"zh": "危化", "en": "hazardous chemicals", "code": "WH"},
@@ -27,19 +40,10 @@ CATEGORIES: dict[str, dict[str, str]] = {
 }
 """Category code -> zh label, en label and the two-letter code used in unified numbers."""
 
-GRADES: dict[str, dict[str, str]] = {
-    "general": {"zh": "一般", "en": "general"},
-    "major": {"zh": "重大", "en": "major"},
-}
+GRADES: dict[str, dict[str, str]] = _section("grade")
 
 
-STATUSES: dict[str, dict[str, str]] = {
-    "registered": {"zh": "已登记", "en": "registered"},
-    "rectifying": {"zh": "整改中", "en": "rectifying"},
-    "awaiting_acceptance": {"zh": "待验收", "en": "awaiting acceptance"},
-    "closed": {"zh": "已销号", "en": "closed"},
-    "voided": {"zh": "已作废", "en": "voided"},
-}
+STATUSES: dict[str, dict[str, str]] = _section("status")
 
 
 OPEN_STATUSES: tuple[str, ...] = ("registered", "rectifying", "awaiting_acceptance")
@@ -54,16 +58,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 """Allowed moves of :meth:`HazardRegister.move`; voiding is :meth:`HazardRegister.void`."""
 
-ACTIONS: dict[str, dict[str, str]] = {
-    "register": {"zh": "登记", "en": "registered"},
-    "import": {"zh": "导入", "en": "imported"},
-    "start": {"zh": "开始整改", "en": "rectification started"},
-    "submit": {"zh": "申请验收", "en": "submitted for acceptance"},
-    "accept": {"zh": "验收销号", "en": "accepted and closed"},
-    "reject": {"zh": "验收不通过", "en": "acceptance failed"},
-    "list": {"zh": "挂牌督办", "en": "listed for supervision"},
-    "void": {"zh": "作废", "en": "voided"},
-}
+ACTIONS: dict[str, dict[str, str]] = _section("action")
 
 
 _MOVE_ACTIONS: dict[tuple[str, str], str] = {

@@ -339,6 +339,29 @@ def build_report(
     )
 
 
+_SOURCE_COLUMNS = (
+    "number",
+    "name",
+    "kind",
+    "district",
+    "level",
+    "accident_types",
+    "department",
+    "responsible_person",
+)
+"""Columns of the report's top risk sources table."""
+_AREA_COLUMNS = (
+    "number",
+    "district",
+    "level",
+    "area_km2",
+    "population",
+    "dominant_factor_name",
+    "measures",
+)
+"""Columns of the report's top risk areas table."""
+
+
 def _top_note(n: int, top_n: int, lang: str) -> str:
     """ "n in all, the first k listed" above a table cut to its top rows."""
     k = min(top_n, n)
@@ -475,16 +498,7 @@ def report_from_cells(
         parts.append(
             _html_table(
                 s.head(top_n),
-                [
-                    "number",
-                    "name",
-                    "kind",
-                    "district",
-                    "level",
-                    "accident_types",
-                    "department",
-                    "responsible_person",
-                ],
+                _SOURCE_COLUMNS,
                 lang,
                 code=["number"],
                 nowrap=["district", "responsible_person"],
@@ -500,15 +514,7 @@ def report_from_cells(
         parts.append(
             _html_table(
                 a.head(top_n),
-                [
-                    "number",
-                    "district",
-                    "level",
-                    "area_km2",
-                    "population",
-                    "dominant_factor_name",
-                    "measures",
-                ],
+                _AREA_COLUMNS,
                 lang,
                 numeric=["area_km2", "population"],
                 code=["number"],
