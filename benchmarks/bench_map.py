@@ -58,12 +58,10 @@ def _synthetic_scores(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _load(cell_size: float):
     project_file = ROOT / "data" / "wuhan" / "project.yaml"
     if project_file.exists():
-        from riskmap.config import load_project
-        from riskmap.engine import assess
-        from riskmap.io import load_project_data
+        from riskmap import Study
 
-        data = load_project_data(load_project(project_file))
-        return assess(data, cell_size=cell_size).cells, data, "riskmap.engine (real engine)"
+        a = Study.from_project(project_file, cell_size=cell_size, register=None).score()
+        return a.cells, a.data, "riskmap.Study (real engine)"
     b = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "wuhan.geojson")
     d = gpd.read_file(ROOT / "data" / "wuhan" / "boundary" / "districts.geojson")
     crs = working_crs(b)

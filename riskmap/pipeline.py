@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
@@ -329,7 +329,9 @@ class Study:
         from riskmap.engine import score
 
         fields = self.fields
-        return score(fields, weights=self._weights(weights, fields), levels=self._levels(levels))
+        result = score(fields, weights=self._weights(weights, fields), levels=self._levels(levels))
+        # The study's stages (read, grid, fields) with the scoring's own seconds.
+        return replace(result, timings={**self.timings, **result.timings})
 
     def what_if(
         self,

@@ -24,7 +24,7 @@ from riskmap.engine.grid import (
     cell_keys_of_points,
 )
 from riskmap.engine.result import Assessment, level_table
-from riskmap.engine.scoring import assess, fisher_jenks, score
+from riskmap.engine.scoring import fisher_jenks, score
 
 __all__ = [
     "COMPONENTS",
@@ -32,7 +32,6 @@ __all__ = [
     "Fields",
     "LayerInfo",
     "Progress",
-    "assess",
     "build_grid",
     "cell_keys_of_points",
     "compute_fields",

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,17 +15,14 @@ import pandas as pd
 
 from riskmap.config import (
     LevelConfig,
-    Project,
     WeightsConfig,
 )
 from riskmap.config.levels import LEVELS
-from riskmap.engine.common import FloatArray, IntArray, Progress
-from riskmap.engine.fields import Fields, compute_fields, layer_weights
-from riskmap.engine.grid import build_grid
+from riskmap.engine.common import FloatArray, IntArray
+from riskmap.engine.fields import Fields, layer_weights
 from riskmap.engine.measures import recommend
 from riskmap.engine.result import Assessment
 from riskmap.errors import ConfigError
-from riskmap.io import ProjectData
 
 
 def _saturating_sum(
@@ -301,72 +297,4 @@ def score(
         levels=levels,
         params=params,
         timings={**fields.timings, "score": t1 - t0},
-    )
-
-
-def assess(
-    data: ProjectData | Project | str | Path,
-    *,
-    cell_size: float | None = None,
-    grid: Literal["square", "h3"] | gpd.GeoDataFrame | None = None,
-    h3_resolution: int | None = None,
-    tile_size: float | None = None,
-    progress: Progress | None = None,
-) -> Assessment:
-    """Build the grid, compute the fields and score them: the whole assessment.
-
-    Parameters
-    ----------
-    data
-        A loaded project (:class:`ProjectData`), or a project / project reference that is
-        loaded with :func:`riskmap.io.load_project_data`.
-    cell_size
-        Square cell side in metres; the project's ``grid.cell_size`` by default.
-    grid
-        ``"square"`` or ``"h3"`` (the project's ``grid.kind`` by default), or a grid
-        GeoDataFrame made by :func:`riskmap.engine.grid.build_grid` to reuse.
-    h3_resolution
-        H3 resolution; the project's by default.
-    tile_size
-        Tile side in metres; the project's ``grid.tile_size`` by default.
-    progress
-        Called as ``progress(stage, done, total)``.
-
-    Returns
-    -------
-    Assessment
-    """
-    if not isinstance(data, ProjectData):
-        from riskmap.config import load_project
-        from riskmap.io import load_project_data
-
-        project = data if isinstance(data, Project) else load_project(data)
-        data = load_project_data(project)
-    gcfg = data.project.grid
-    t0 = time.perf_counter()
-    if isinstance(grid, gpd.GeoDataFrame):
-        cells = grid
-    else:
-        if progress:
-            progress("grid", 0, 1)
-        cells = build_grid(
-            data.boundary,
-            data.districts,
-            cell_size=cell_size or gcfg.cell_size,
-            kind=grid or gcfg.kind,
-            h3_resolution=h3_resolution if h3_resolution is not None else gcfg.h3_resolution,
-            crs=data.crs,
-        )
-        if progress:
-            progress("grid", 1, 1)
-    t1 = time.perf_counter()
-    fields = compute_fields(data, cells, tile_size=tile_size or gcfg.tile_size, progress=progress)
-    result = score(fields)
-    return Assessment(
-        cells=result.cells,
-        fields=result.fields,
-        weights=result.weights,
-        levels=result.levels,
-        params=result.params,
-        timings={"grid": t1 - t0, **result.timings},
     )

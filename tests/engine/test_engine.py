@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from riskmap import Study
 from riskmap.config import LayerBinding, LevelConfig, WeightsConfig, load_layer_kinds
 from riskmap.engine import (
     Fields,
-    assess,
     build_grid,
     compute_fields,
     fisher_jenks,
@@ -514,7 +514,7 @@ def test_weight_change_rescores_from_the_same_fields():
 
 def test_explain_and_exports():
     data = rich_data()
-    res = assess(data, cell_size=500.0)
+    res = Study.from_data(data, cell_size=500.0, register=None).score()
     c = res.cells
     cid = c.sort_values("score").cell_id.iloc[-1]
     ex = res.explain(cid, lang="en")
@@ -700,15 +700,12 @@ def test_worked_example_of_method_md():
     import re
     from pathlib import Path
 
-    from riskmap.config import load_project
-    from riskmap.io import load_project_data
-
     text = (Path(__file__).resolve().parents[2] / "docs" / "METHOD.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- worked-example.*?```json\n(.*?)```", text, re.S)
     assert block, "METHOD.md lost its worked example"
     ex = json.loads(block.group(1))
-    data = load_project_data(load_project(ex["project"]))
-    res = assess(data, cell_size=float(ex["cell_size"]))
+    study = Study.from_project(ex["project"], cell_size=float(ex["cell_size"]), register=None)
+    res = study.score()
     got = res.explain(ex["cell_id"])
     assert got["district"] == ex["district"]
     assert got["population"] == pytest.approx(ex["population"], rel=1e-5)

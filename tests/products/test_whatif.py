@@ -297,9 +297,9 @@ def test_engine_levels_fall_where_a_new_station_reaches():
 
     Levels by score breaks: under the default likelihood x severity matrix the coping gap
     moves the score but not the level of these cells."""
+    from riskmap import Study
     from riskmap.config import LayerBinding as Binding
     from riskmap.config import LevelConfig
-    from riskmap.engine import assess, score
 
     data = planning_data()
     grid = make_cells().drop(columns=["population", "level_rank"])
@@ -320,9 +320,9 @@ def test_engine_levels_fall_where_a_new_station_reaches():
         }
     )
     breaks = LevelConfig(rule="breaks", score_breaks=(5.0, 14.0, 18.0))
-    before = score(assess(data, grid=grid).fields, levels=breaks)
+    before = Study.from_data(data, register=None, cells=grid).score(levels=breaks)
     after_data = apply_proposals(data, [station_at(2, 2)])
-    after = score(assess(after_data, grid=grid).fields, levels=breaks)
+    after = Study.from_data(after_data, register=None, cells=grid).score(levels=breaks)
     card_b = indicators_from_cells(data, before.cells, fields=before.fields)
     card_a = indicators_from_cells(after_data, after.cells, fields=after.fields)
     result = compare(before.cells, after.cells, card_b, card_a)
