@@ -290,11 +290,5 @@ def score(
         **derived,
     }
     t1 = time.perf_counter()
-    return Assessment(
-        cells=out,
-        fields=fields,
-        weights=weights,
-        levels=levels,
-        params=params,
-        timings={**fields.timings, "score": t1 - t0},
-    )
+    timings = {**fields.timings, "score": t1 - t0}
+    return Assessment(out, fields, weights, levels, params, timings)

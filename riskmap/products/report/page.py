@@ -362,6 +362,16 @@ _AREA_COLUMNS = (
 """Columns of the report's top risk areas table."""
 
 
+def _top_table(
+    frame: pd.DataFrame, columns: Sequence[str], top_n: int, lang: str, style: dict[str, Any]
+) -> str:
+    """The first ``top_n`` rows of a table with the "n in all" note, or "none"."""
+    if not len(frame):
+        return f"<p>{_e(_t('none', lang))}</p>"
+    table = _html_table(frame.head(top_n), list(columns), lang, **style)
+    return _top_note(len(frame), top_n, lang) + "\n" + table
+
+
 def _top_note(n: int, top_n: int, lang: str) -> str:
     """ "n in all, the first k listed" above a table cut to its top rows."""
     k = min(top_n, n)
@@ -493,37 +503,18 @@ def report_from_cells(
     # Top sources and areas
     parts.append(f'<section class="page"><h2>{_e(_t("sources", lang))}</h2>')
     s = view_table(inventory.sources, lang)
-    if len(s):
-        parts.append(_top_note(len(s), top_n, lang))
-        parts.append(
-            _html_table(
-                s.head(top_n),
-                _SOURCE_COLUMNS,
-                lang,
-                code=["number"],
-                nowrap=["district", "responsible_person"],
-            )
-        )
-    else:
-        parts.append(f"<p>{_e(_t('none', lang))}</p>")
+    source_style = {"code": ["number"], "nowrap": ["district", "responsible_person"]}
+    parts.append(_top_table(s, _SOURCE_COLUMNS, top_n, lang, source_style))
     parts.append(f"<h2>{_e(_t('areas', lang))}</h2>")
     a = view_table(inventory.areas, lang)
     a = a.assign(measures=a["measures"].map(lambda m: _shorten(m, 220 if lang == "en" else 90)))
-    if len(a):
-        parts.append(_top_note(len(a), top_n, lang))
-        parts.append(
-            _html_table(
-                a.head(top_n),
-                _AREA_COLUMNS,
-                lang,
-                numeric=["area_km2", "population"],
-                code=["number"],
-                formats={"area_km2": "{:,.2f}"},
-                nowrap=["district", "dominant_factor_name"],
-            )
-        )
-    else:
-        parts.append(f"<p>{_e(_t('none', lang))}</p>")
+    area_style = {
+        "numeric": ["area_km2", "population"],
+        "code": ["number"],
+        "formats": {"area_km2": "{:,.2f}"},
+        "nowrap": ["district", "dominant_factor_name"],
+    }
+    parts.append(_top_table(a, _AREA_COLUMNS, top_n, lang, area_style))
     parts.append("</section>")
 
     # Scorecard, method, parameters, inputs
