@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     # products
     "build_map": "riskmap.maps",
     "save_map": "riskmap.maps",
+    "render_html": "riskmap.maps",
     "build_inventory": "riskmap.products.inventory",
     "export_inventory": "riskmap.products.inventory",
     "Inventory": "riskmap.products.inventory",
@@ -114,6 +115,7 @@ __all__ = [
     "load_project_data",
     "read_layer",
     "read_table",
+    "render_html",
     "save_map",
     "write_pdf",
     "write_report",
@@ -146,7 +148,7 @@ if TYPE_CHECKING:
         ValidationReport,
     )
     from riskmap.io import Layer, ProjectData, load_project_data, read_layer, read_table
-    from riskmap.maps import build_map, save_map
+    from riskmap.maps import build_map, render_html, save_map
     from riskmap.pipeline import GridSpec, Study
     from riskmap.products.indicators import Scorecard, compute_indicators, export_scorecard
     from riskmap.products.inventory import Inventory, build_inventory, export_inventory

@@ -240,6 +240,9 @@ class GridConfig(_Strict):
     """H3 resolution (for ``kind: h3``)."""
     tile_size: float = Field(default=20_000.0, gt=0)
     """Side in metres of the tiles the fields are computed in."""
+    max_cells: int = Field(default=3_000_000, gt=0)
+    """Refuse a grid estimated to have more cells than this (memory: a few KB a cell);
+    use a larger cell, a smaller area, or raise it on a machine with the memory."""
 
 
 class LevelConfig(_Strict):

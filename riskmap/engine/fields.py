@@ -518,6 +518,8 @@ def _contributors_json(
     if not hz or n == 0:
         return pd.array(np.full(n, "[]", dtype=object), dtype="str")
     li, fi, val, dist = _top_across(infos, top, k)
+    if not (li >= 0).any():  # no feature reaches any cell: every list is empty
+        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
     # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
     heads = []
     offsets = [0]
