@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -56,17 +58,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except LayerDataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         if exc.report.problems:
-            print(exc.report.to_text(), file=sys.stderr)
+            _say(exc.report.to_text())
         return 1
     except RiskmapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 1
     except OSError as exc:  # a path that cannot be read or written: a message, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"error: {where}{exc.strerror or exc}")
+        return 1
+    except sqlite3.Error as exc:
+        _say(
+            f"error: the hidden-hazard register database cannot be used ({exc}); check that "
+            "the file is a riskmap register and can be written, or name another with --register/--db"
+        )
+        return 1
+    except MemoryError:
+        _say(
+            "error: out of memory; use a larger --cell-size, a smaller area, or a machine "
+            "with more memory"
+        )
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
+    except Exception as exc:  # the last resort: one line, never a traceback
+        if os.environ.get("RISKMAP_DEBUG"):
+            raise
+        _say(
+            f"error: unexpected {type(exc).__name__}: {exc} (a bug in riskmap: please report "
+            "it with the command you ran; RISKMAP_DEBUG=1 shows the traceback)"
+        )
+        return 1
+
+
+def _say(text: str) -> None:
+    """Print to stderr whatever the text holds (arguments that are not valid UTF-8 too)."""
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)

@@ -400,6 +400,11 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 "
+            "(in Notepad: Save As, Encoding UTF-8)"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
