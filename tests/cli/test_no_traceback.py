@@ -37,7 +37,7 @@ def _cases(tmp: Path) -> dict[str, tuple[list[str | bytes], str]]:
         "invalid UTF-8 argument": ([b"validate", b"\xff\xfecity"], "error:"),
         "register not a database": (
             ["hazards", "--db", str(not_a_db), "list"],
-            "register database",
+            "not a hidden-hazard register",
         ),
         "register is a folder": (["hazards", "--db", str(tmp), "list"], "error:"),
         "unknown hazard number": (
