@@ -27,6 +27,7 @@ from riskmap.config import LayerBinding
 from riskmap.config.levels import LEVELS
 from riskmap.errors import LayerDataError, Problem, ValidationReport
 from riskmap.io import Layer, ProjectData
+from riskmap.io.sheets import write_csv
 from riskmap.products.indicators import Scorecard
 
 PROPOSAL_KINDS: tuple[str, ...] = ("shelter", "fire_station")
@@ -391,7 +392,7 @@ def export_proposals(proposals: Iterable[Proposal | Mapping[str, Any]], path: st
     df = pd.DataFrame([x.to_record() for x in props], columns=list(CSV_COLUMNS))
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        df.to_csv(p, index=False, encoding="utf-8-sig")
+        write_csv(df, p)
     elif suffix in {".geojson", ".json"}:
         gdf = gpd.GeoDataFrame(
             df.drop(columns=["lon", "lat"]),

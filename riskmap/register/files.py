@@ -20,6 +20,7 @@ from riskmap.errors import (
     Problem,
     ValidationReport,
 )
+from riskmap.io.sheets import text_cells
 from riskmap.register.values import _COLUMN_BY_FIELD, EXPORT_FIELDS, _is_blank
 from riskmap.register.vocabulary import label
 
@@ -105,10 +106,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet: str) -> None:
     ws.append([str(c) for c in table.columns])
     for values in table.itertuples(index=False, name=None):
         ws.append([None if _is_blank(v) else _plain(v) for v in values])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    text_cells(ws)
     ws.freeze_panes = "A2"
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)

@@ -19,6 +19,7 @@ import pandas as pd
 from riskmap.errors import (
     RegisterError,
 )
+from riskmap.io.sheets import write_csv
 from riskmap.register.files import _plain, _write_xlsx, format_hazards
 from riskmap.register.imports import ImportMixin
 from riskmap.register.schema import (
@@ -33,7 +34,6 @@ from riskmap.register.schema import (
 from riskmap.register.values import (
     _actor,
     _check_record,
-    _guard_text,
     _parse_date,
     _RecordCheck,
     _text,
@@ -637,11 +637,7 @@ class HazardRegister(ImportMixin):
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
-            out = table.copy()
-            for col in out.columns:
-                if not pd.api.types.is_numeric_dtype(out[col]):
-                    out[col] = out[col].map(lambda v: _guard_text(v) if isinstance(v, str) else v)
-            out.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(table, path)
         else:
             _write_xlsx(table, path, sheet="隐患台账" if lang != "en" else "hazards")
         return path

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from riskmap.errors import Problem, RegisterError, Severity
+from riskmap.io.sheets import unguard_text
 from riskmap.register.vocabulary import _ADCODE_RE, _INDEXES, _allowed_text, _norm_token
 
 
@@ -171,13 +172,9 @@ def _text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _guard_text(text: str) -> str:
-    """Keep a spreadsheet from reading a text cell as a formula (CSV/formula injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def _unguard_text(text: str) -> str:
-    return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
+    """A cell of riskmap's own export read back: the formula guard taken off."""
+    return unguard_text(text) if isinstance(text, str) else text
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pandas as pd
 
 from riskmap.config import IndicatorOptions
 from riskmap.io import ProjectData
+from riskmap.io.sheets import write_csv
 
 if TYPE_CHECKING:
     from riskmap.engine import Assessment, Fields
@@ -173,5 +174,5 @@ def export_scorecard(scorecard: Scorecard, directory: str | Path) -> dict[str, P
         json.dumps(scorecard.to_dict(), ensure_ascii=False, indent=2, allow_nan=False),
         encoding="utf-8",
     )
-    scorecard.table.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    write_csv(scorecard.table, csv_path)
     return {"json": json_path, "csv": csv_path}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
+from riskmap.io.sheets import csv_bytes, text_cells
 from riskmap.products.inventory.base import (
     _LEVEL_KEYS,
     FORMATS,
@@ -59,7 +60,7 @@ def export_csv(frame: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
 
 
 def _csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
-    return _plain(frame, lang).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_bytes(_plain(frame, lang))
 
 
 def _display_width(text: str) -> int:
@@ -141,6 +142,7 @@ def _xlsx_bytes(inv: Inventory, lang: str) -> bytes:
             if c in wrap_cols:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+        text_cells(ws)
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
     buf = io.BytesIO()
