@@ -90,3 +90,29 @@ def test_the_cell_limit_is_the_projects() -> None:
     with pytest.raises(rm.ConfigError, match="more than the limit of 10"):
         rm.Study.from_data(tight, cell_size=100.0, register=None)
     assert len(rm.Study.from_data(tight, cell_size=1000.0, register=None).cells) == 4
+
+
+@pytest.mark.parametrize("path", ["../outside.csv", "sub/../../outside.csv", "/etc/passwd"])
+def test_paths_outside_the_project_folder_are_refused(path: str, tmp_path) -> None:
+    project = rm.Project.model_validate(
+        {"name": "c", "title": {"zh": "城", "en": "C"}, "adcode": "420100",
+         "boundary": {"path": "b.geojson"}, "districts": {"path": "d.geojson"}, "layers": [],
+         "root": tmp_path / "city"}
+    )  # fmt: skip
+    with pytest.raises(rm.ConfigError, match="outside the project folder"):
+        project.resolve(path)
+    allowed = project.model_copy(update={"allow_outside_paths": True})
+    assert allowed.resolve(path).name in {"outside.csv", "passwd"}
+
+
+def test_paths_inside_resolve_and_braces_do_not_break(tmp_path) -> None:
+    project = rm.Project.model_validate(
+        {"name": "c", "title": {"zh": "城", "en": "C"}, "adcode": "420100",
+         "boundary": {"path": "b.geojson"}, "districts": {"path": "d.geojson"}, "layers": [],
+         "root": tmp_path}
+    )  # fmt: skip
+    assert project.resolve("layers/{1}.csv") == (tmp_path / "layers" / "{1}.csv").resolve()
+    assert (
+        project.resolve(project.hazard_register.path)
+        == (tmp_path / "var" / "c-hazards.sqlite").resolve()
+    )

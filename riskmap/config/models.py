@@ -324,8 +324,9 @@ class MethodConfig(_Strict):
 class RegisterConfig(_Strict):
     """Where the project keeps its hidden-hazard register."""
 
-    path: str = "../../var/{name}-hazards.sqlite"
-    """The SQLite file, relative to the project folder (``{name}`` is the project's name)."""
+    path: str = "var/{name}-hazards.sqlite"
+    """The SQLite file, relative to the project folder (``{name}`` is the project's name);
+    by default in the project's own git-ignored ``var/`` folder."""
 
 
 class Project(_Strict):
@@ -355,6 +356,9 @@ class Project(_Strict):
     """The hidden-hazard register."""
     layers: tuple[LayerBinding, ...]
     """The project's layers: one binding a file."""
+    allow_outside_paths: bool = False
+    """Let file paths lead outside the project folder (absolute paths, ``..``); off by
+    default, so a project file cannot make riskmap read or write elsewhere."""
     root: Path = Path()
     """Folder of the project file; relative paths resolve against it (set by load_project)."""
 
@@ -369,9 +373,23 @@ class Project(_Strict):
         return v
 
     def resolve(self, path: str) -> Path:
-        """A path from the project file, made absolute against the project's folder."""
-        p = Path(path.format(name=self.name))
-        return p if p.is_absolute() else (self.root / p).resolve()
+        """A path from the project file, made absolute against the project's folder.
+
+        Raises
+        ------
+        ConfigError
+            The path leads outside the project's folder (absolute, or through ``..``)
+            and the project does not say ``allow_outside_paths: true``.
+        """
+        p = Path(path.replace("{name}", self.name))
+        root = self.root.resolve()
+        full = p if p.is_absolute() else (root / p).resolve()
+        if not self.allow_outside_paths and not full.is_relative_to(root):
+            raise ConfigError(
+                f"{path}: outside the project folder {root}; put the file in the project "
+                "folder, or set 'allow_outside_paths: true' in project.yaml"
+            )
+        return full
 
     def binding(self, name: str) -> LayerBinding:
         for b in self.layers:
