@@ -152,34 +152,24 @@ def _read_csv(path: Path, encoding: str | None, file: str, problems: _Problems) 
     sep = _sniff_delimiter(text)
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])
     headers = _check_headers(_clean_headers(header_line), problems)
-    try:
-        df = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            encoding="utf-8",
-            sep=sep,
-            dtype=object,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            header=0,
-            names=headers,
-            index_col=False,
-        )
-        rows = np.arange(len(df)) + 2
-    except (pd.errors.ParserError, ValueError):
-        df, rows = _read_csv_lenient(text, sep, headers, problems)
+    df, rows = _read_records(text, sep, headers, problems)
     df.index = pd.Index(rows, name="row")
     df.attrs.update({"encoding": used, "format": "CSV", "delimiter": sep})
     return df
 
 
-def _read_csv_lenient(
+def _read_records(
     text: str, sep: str, headers: list[str], problems: _Problems
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
-    """Fallback for rows with too many fields: report them and keep the others."""
+    """The rows under the header, as a spreadsheet user sees them: blank rows (and rows of
+    empty cells such as ``,,,,``) are skipped, as in XLSX; a row with more values than the
+    header has columns is reported (``wrong_field_count``) and left out, never truncated."""
     records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
     good, rows, bad, bad_msgs = [], [], [], []
     for i, rec in enumerate(records):
         row = i + 2
+        if not any(v.strip() for v in rec):
+            continue
         if len(rec) > len(headers) and any(v.strip() for v in rec[len(headers) :]):
             bad.append(row)
             bad_msgs.append(f"{len(rec)} values but the header has {len(headers)} columns")

@@ -152,7 +152,9 @@ def _cell_text(v: Any) -> str | None:
     if isinstance(v, float):
         if not np.isfinite(v):
             return None
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        if v.is_integer():  # a code stored as a number: its digits, never 9.14e+19
+            return str(int(v)) if abs(v) < 1e15 else f"{v:.0f}"
+        return repr(v)
     if isinstance(v, bool | np.bool_):
         return "true" if v else "false"
     if isinstance(v, int | np.integer):

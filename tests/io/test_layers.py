@@ -1121,3 +1121,43 @@ def test_missing_boundary_raises(tmp_path: Path) -> None:
         load_project_data(project)
     assert info.value.report.problems[0].code == "file_not_found"
     assert info.value.report.problems[0].file == "boundary.geojson"
+
+
+def test_csv_blank_and_empty_rows_are_skipped_as_in_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "gas.csv"
+    path.write_text(
+        "编号,名称,经度,纬度\nG1,甲,114.3,30.6\n\n,,,\nG2,乙,114.4,30.5\n  ,  , , \n",
+        encoding="utf-8",
+    )
+    frame, problems = read_table(path)
+    assert list(frame["编号"]) == ["G1", "G2"]
+    assert list(frame.index) == [2, 5]  # rows as the user counts them
+    assert not [p for p in problems if p.severity == "error"]
+
+
+def test_csv_rows_with_extra_values_are_reported_not_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "gas.csv"
+    path.write_text("编号,名称,经度,纬度\nG1,甲,114.3,30.6\nG2,乙,有限公司,114.4,30.5\nG3,丙,114.2,30.4,\n",
+                    encoding="utf-8")  # fmt: skip
+    frame, problems = read_table(path)
+    wrong = [p for p in problems if p.code == "wrong_field_count"]
+    assert [p.row for p in wrong] == [3] and "5 values" in wrong[0].message
+    assert list(frame["编号"]) == ["G1", "G3"]  # G3's trailing empty value is harmless
+
+
+def test_long_codes_stored_as_numbers_keep_their_digits(tmp_path: Path) -> None:
+    """An 18-20 digit code (a unified social credit code) typed into Excel as a number
+    arrives as a float; its id is its digits, never ``9.144e+19``."""
+    import openpyxl
+
+    path = tmp_path / "gas.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["编号", "名称", "经度", "纬度"])
+    ws.append([91440000000000000000, "甲", float(LONS[0]), float(LATS[0])])
+    ws.append([420102, "乙", float(LONS[1]), float(LATS[1])])
+    wb.save(path)
+    gdf, _ = _read(tmp_path, path)
+    assert gdf is not None
+    assert list(gdf["id"]) == ["91440000000000000000", "420102"]
