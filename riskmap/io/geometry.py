@@ -91,12 +91,17 @@ def _crs_mismatch(problems: _Problems, file_crs: pyproj.CRS, spec: crs_mod.CRSSp
 
 
 def _checked_crs(
-    binding_crs: str, explicit: bool, frame: pd.DataFrame, problems: _Problems
+    binding_crs: str,
+    explicit: bool,
+    frame: pd.DataFrame,
+    problems: _Problems,
+    bbox_wgs84: Sequence[float] | None = None,
 ) -> crs_mod.CRSSpec | None:
     """The source CRS, or None (with an ``unknown_crs`` problem) when it cannot reach WGS84."""
+    lon = (float(bbox_wgs84[0]) + float(bbox_wgs84[2])) / 2 if bbox_wgs84 is not None else None
     hint = (
-        "use WGS84, CGCS2000, GCJ02, BD09 or EPSG:nnnn (e.g. EPSG:4547 for CGCS2000 "
-        "Gauss-Kruger CM 114°E)"
+        "use WGS84, CGCS2000, GCJ02, BD09 or EPSG:nnnn, e.g. "
+        f"{crs_mod.gauss_kruger_hint(lon)} for projected metres"
     )
     try:
         spec = _source_crs(binding_crs, explicit, frame, problems)
@@ -114,6 +119,14 @@ def _checked_crs(
         )
         return None
     return spec
+
+
+def _projected_hint(eastings: npt.NDArray[np.float64], bbox_wgs84: Sequence[float] | None) -> str:
+    """The Gauss-Kruger system that fits metres read as degrees: the zone an 8-digit easting
+    carries, else the zone of the project's centre."""
+    lon = (float(bbox_wgs84[0]) + float(bbox_wgs84[2])) / 2 if bbox_wgs84 is not None else None
+    easting = float(np.median(eastings)) if len(eastings) else None
+    return crs_mod.gauss_kruger_hint(lon, easting)
 
 
 def _is_geographic(spec: crs_mod.CRSSpec) -> bool:
@@ -219,8 +232,8 @@ def _geometries_wgs84(
                 f"projected coordinates in metres, but the layer's crs is {spec.label}"
                 for i in idx
             ],
-            "set the layer's crs to the projected system, e.g. EPSG:4547 (CGCS2000 3-degree "
-            "Gauss-Kruger, central meridian 114°E)",
+            "set the layer's crs to the projected system, e.g. "
+            + _projected_hint(bx0[idx], bbox_wgs84),
             column=column,
         )
         idx = np.flatnonzero(other)

@@ -268,7 +268,7 @@ def _validate_frame(
         )
         return None
     mark = len(problems.items)
-    spec = _checked_crs(binding.crs, "crs" in binding.model_fields_set, frame, problems)
+    spec = _checked_crs(binding.crs, "crs" in binding.model_fields_set, frame, problems, bbox_wgs84)
     if spec is None:
         return None
     suggested = suggest_columns(headers, kind)

@@ -395,3 +395,39 @@ def test_inverse_converges_across_the_whole_box_and_near_105e() -> None:
     back_lon, back_lat = crs.wgs84_to_gcj02(w_lon, w_lat)
     assert np.abs(back_lon - lon).max() < 1e-9
     assert np.abs(back_lat - lat).max() < 1e-9
+
+
+def _tm_params(code: int) -> dict[str, float]:
+    """The transverse Mercator parameters of an EPSG code, by name (pyproj as the oracle)."""
+    import pyproj
+
+    op = pyproj.CRS.from_epsg(code).coordinate_operation
+    assert op is not None
+    return {p.name: float(p.value) for p in op.params}
+
+
+@pytest.mark.parametrize("lon", [76.0, 87.6, 104.1, 111.3, 114.3, 121.5, 126.6, 134.0])
+def test_gauss_kruger_hint_names_the_zone_of_the_data(lon: float) -> None:
+    """The hint's EPSG codes have the central meridian it says (pyproj as the oracle) and
+    the data's longitude lies in their zone."""
+    import re
+
+    hint = crs.gauss_kruger_hint(lon)
+    (code3, cm3), (code6, cm6) = re.findall(r"EPSG:(\d+) \([^)]*?central meridian (\d+)°E", hint)
+    for code, cm, half in ((code3, cm3, 1.5), (code6, cm6, 3.0)):
+        params = _tm_params(int(code))
+        assert params["Longitude of natural origin"] == float(cm)
+        assert abs(lon - float(cm)) <= half
+
+
+@pytest.mark.parametrize(
+    ("easting", "zone"), [(38_512_345.0, 38), (39_400_000.0, 39), (20_500_000.0, 20)]
+)
+def test_gauss_kruger_hint_reads_the_zone_in_front_of_an_easting(easting: float, zone: int) -> None:
+    import re
+
+    code = int(re.search(r"EPSG:(\d+)", crs.gauss_kruger_hint(None, easting)).group(1))
+    params = _tm_params(code)
+    assert (
+        params["False easting"] == zone * 1e6 + 500_000.0
+    )  # the zone number is in the false easting

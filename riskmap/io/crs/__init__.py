@@ -30,7 +30,7 @@ from riskmap.io.crs.china import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from riskmap.io.crs.names import CRSSpec, parse_crs
+from riskmap.io.crs.names import CRSSpec, gauss_kruger_hint, parse_crs
 from riskmap.io.crs.transform import (
     from_wgs84_geometries,
     from_wgs84_xy,
@@ -45,6 +45,7 @@ __all__ = [
     "bd09_to_wgs84",
     "from_wgs84_geometries",
     "from_wgs84_xy",
+    "gauss_kruger_hint",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "parse_crs",

@@ -152,3 +152,34 @@ def parse_crs(name: str | int | pyproj.CRS | CRSSpec) -> CRSSpec:
     if crs == WGS84:
         return _WGS84_SPEC
     return CRSSpec("pyproj", crs, _label(crs))
+
+
+def gauss_kruger_hint(lon: float | None = None, easting: float | None = None) -> str:
+    """The CGCS2000 Gauss-Krüger systems that fit data at longitude ``lon`` (e.g. the
+    project's centre), or the zone an 8-digit ``easting`` carries in front, as a hint.
+
+    3-degree zone n has central meridian 3n°E (EPSG:4534 for 75°E ... 4554 for 135°E
+    without the zone in the easting, 4513 for zone 25 ... 4533 for zone 45 with it); a
+    6-degree zone n has central meridian (6n - 3)°E (4502 ... 4512 without, 4491 for zone
+    13 ... 4501 for zone 23 with it).
+    """
+    if easting is not None and abs(easting) >= 1e7:
+        zone = int(abs(easting) // 1e6)
+        if 25 <= zone <= 45:
+            return (
+                f"EPSG:{4513 + zone - 25} (CGCS2000 3-degree Gauss-Kruger zone {zone}, "
+                f"central meridian {3 * zone}°E, the zone number written in front of the easting)"
+            )
+        if 13 <= zone <= 23:
+            return (
+                f"EPSG:{4491 + zone - 13} (CGCS2000 6-degree Gauss-Kruger zone {zone}, "
+                f"central meridian {6 * zone - 3}°E, the zone number written in front of the easting)"
+            )
+    if lon is None or not 73.5 <= lon <= 136.5:
+        return "the EPSG code of the CGCS2000 Gauss-Kruger zone of the data (e.g. EPSG:4534-4554)"
+    cm3 = min(max(3 * round(lon / 3), 75), 135)
+    cm6 = min(max(6 * (int(lon // 6) + 1) - 3, 75), 135)
+    return (
+        f"EPSG:{4534 + (cm3 - 75) // 3} (CGCS2000 3-degree Gauss-Kruger, central meridian "
+        f"{cm3}°E) or EPSG:{4502 + (cm6 - 75) // 6} (6-degree, central meridian {cm6}°E)"
+    )
