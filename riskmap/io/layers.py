@@ -6,6 +6,7 @@ with its file, row and column.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,21 @@ def _cast_field(
         result[~(is_true | is_false)] = pd.NA
         return result, bad if spec.required else np.zeros(len(values), bool)
     return pd.Series(text.to_numpy(dtype=object), dtype=object), bad
+
+
+_WHOLE_WITH_ZEROS = re.compile(r"^([0-9]+)\.0+$")
+
+
+def _same_key(value: object) -> object:
+    """What two ids (or unique values) are compared by: the text with full-width forms
+    folded (NFKC), blanks trimmed and case ignored, and a whole number written with a
+    trailing ``.0`` as the number (``12.0`` is ``12``, as a spreadsheet or pandas writes an
+    integer code). Leading zeros are kept: ``001`` and ``1`` are different codes."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+    whole = _WHOLE_WITH_ZEROS.match(text)
+    return whole.group(1) if whole else text
 
 
 def _map_distinct(text: pd.Series, func: Callable[[str], str | None]) -> pd.Series:
@@ -408,11 +424,12 @@ def _validate_frame(
         ok &= ~bad
         if spec_f.unique:
             keys = pd.Series(values).astype(object)
-            repeated = keys.duplicated(keep="first").to_numpy()
+            same = keys.map(_same_key)
+            repeated = same.duplicated(keep="first").to_numpy()
             dup = keys.notna().to_numpy() & repeated
             if dup.any():
-                firsts = dict(zip(keys[~repeated], rows[~repeated], strict=True))
-                first_row = keys.map(firsts).to_numpy()
+                firsts = dict(zip(same[~repeated], rows[~repeated], strict=True))
+                first_row = same.map(firsts).to_numpy()
                 idx = np.flatnonzero(dup)
                 code = "duplicate_id" if field == "id" else "duplicate_value"
                 problems.rows(

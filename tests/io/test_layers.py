@@ -1161,3 +1161,23 @@ def test_long_codes_stored_as_numbers_keep_their_digits(tmp_path: Path) -> None:
     gdf, _ = _read(tmp_path, path)
     assert gdf is not None
     assert list(gdf["id"]) == ["91440000000000000000", "420102"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "duplicates"),
+    [
+        (["A1", "a1", " A1 "], [3, 4]),  # case and blanks do not make another id
+        (["Ａ１", "A1"], [3]),  # full-width forms are the same characters
+        (["12", "12.0", "12.00"], [3, 4]),  # an integer code written as a float
+        (["1", "001", "01"], []),  # leading zeros are part of a code
+        (["1.5", "1.50"], []),  # not a whole number: compared as text
+    ],
+)
+def test_which_ids_are_the_same(tmp_path: Path, ids: list[str], duplicates: list[int]) -> None:
+    path = tmp_path / "gas.csv"
+    lines = [f"{i},站{n},{LONS[n % 3]},{LATS[n % 3]}" for n, i in enumerate(ids)]
+    path.write_text("编号,名称,经度,纬度\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    _, problems = _read(tmp_path, path)
+    found = [p for p in problems if p.code == "duplicate_id"]
+    assert [p.row for p in found] == duplicates
+    assert all(p.message.endswith("(first in row 2)") for p in found)
