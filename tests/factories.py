@@ -7,6 +7,8 @@ module: tests import its factories instead of importing each other.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -255,3 +257,33 @@ def area_ranks() -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- sources
+
+
+# ---- a project on disk (for what reading the files does)
+
+
+def write_tiny_project(
+    root: Path, boundary: list[shapely.Geometry], *, working_crs: str = "auto"
+) -> Path:
+    """A project folder in WGS84 near Wuhan: the boundary (its parts as given), one district
+    covering it, and a population layer of two points. Returns the project.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    gpd.GeoDataFrame(geometry=[shapely.union_all(boundary)], crs="EPSG:4326").to_file(
+        root / "boundary.geojson"
+    )
+    gpd.GeoDataFrame(
+        {"adcode": ["420102"], "name": ["甲区"]},
+        geometry=[shapely.union_all(boundary)],
+        crs="EPSG:4326",
+    ).to_file(root / "districts.geojson")
+    (root / "pop.csv").write_text(
+        "id,count,lon,lat\np1,1000,114.292,30.590\np2,3000,114.322,30.590\n"
+    )
+    (root / "project.yaml").write_text(
+        "name: tiny\ntitle: {zh: 小城, en: Tiny}\nadcode: '420100'\n"
+        f"working_crs: {working_crs}\n"
+        "boundary: {path: boundary.geojson}\ndistricts: {path: districts.geojson}\n"
+        "layers:\n  - {name: pop, kind: population, path: pop.csv, x: lon, y: lat}\n",
+        encoding="utf-8",
+    )
+    return root / "project.yaml"

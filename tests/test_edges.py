@@ -6,7 +6,7 @@ import json
 
 import geopandas as gpd
 import pytest
-from factories import make_project_data
+from factories import make_project_data, write_tiny_project
 from shapely.geometry import Point, box
 
 import riskmap as rm
@@ -116,3 +116,33 @@ def test_paths_inside_resolve_and_braces_do_not_break(tmp_path) -> None:
         project.resolve(project.hazard_register.path)
         == (tmp_path / "var" / "c-hazards.sqlite").resolve()
     )
+
+
+CITY = box(114.28, 30.57, 114.34, 30.61)
+
+
+def test_a_stray_boundary_part_far_away_is_refused(tmp_path) -> None:
+    """A polygon 700 km away would move the working CRS and the area: refused, named."""
+    project = write_tiny_project(tmp_path / "city", [CITY, box(121.4, 31.1, 121.5, 31.2)])
+    with pytest.raises(rm.LayerDataError) as err:
+        rm.Study.from_project(project, cell_size=1000, register=None)
+    far = [p for p in err.value.report.problems if p.code == "boundary_far_part"]
+    assert len(far) == 1 and "km from its main part" in far[0].message
+
+
+def test_an_island_near_the_city_is_part_of_it(tmp_path) -> None:
+    project = write_tiny_project(tmp_path / "city", [CITY, box(114.40, 30.57, 114.41, 30.58)])
+    study = rm.Study.from_project(project, cell_size=1000, register=None)
+    assert study.report.ok
+
+
+def test_a_working_crs_that_distorts_areas_is_named(tmp_path) -> None:
+    """UTM zone 52 for a city at 114°E stretches areas by about 5 %: a warning says so."""
+    project = write_tiny_project(tmp_path / "city", [CITY], working_crs="EPSG:32652")
+    study = rm.Study.from_project(project, cell_size=1000, register=None)
+    warned = [p for p in study.report.problems if p.code == "working_crs_distortion"]
+    assert len(warned) == 1 and "%" in warned[0].message
+    good = rm.Study.from_project(
+        write_tiny_project(tmp_path / "ok", [CITY]), cell_size=1000, register=None
+    )
+    assert not [p for p in good.report.problems if p.code == "working_crs_distortion"]

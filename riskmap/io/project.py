@@ -10,6 +10,8 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
+import pyproj
 import shapely
 
 from riskmap.config import (
@@ -95,7 +97,64 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
             "error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file"
         )
         return None
+    _check_parts(geoms[ok], problems)
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms[ok], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+FAR_PART_KM = 50.0
+"""A boundary part farther than this (and than twice the main part's size) from the main
+part is taken for a stray polygon: it would move the working CRS and the layers' area."""
+
+
+def _check_parts(geoms: npt.NDArray[np.object_], problems: _Problems) -> None:
+    """Refuse a boundary whose parts lie far apart (a stray polygon, swapped coordinates)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    if len(parts) < 2:
+        return
+    main = parts[int(np.argmax(shapely.area(parts)))]
+    lon, lat = (float(v) for v in shapely.centroid(main).coords[0])
+    metric = crs_mod.working_crs(main, "auto")
+    projected = gpd.GeoSeries(list(parts), crs="EPSG:4326").to_crs(metric)
+    main_m = projected.iloc[int(np.argmax(projected.area))]
+    x0, y0, x1, y1 = main_m.bounds
+    limit_m = max(FAR_PART_KM * 1000.0, 2.0 * max(x1 - x0, y1 - y0))
+    for i, part in enumerate(projected):
+        gap = float(part.distance(main_m))
+        if gap > limit_m:
+            px, py = (float(v) for v in shapely.centroid(parts[i]).coords[0])
+            problems.add(
+                "error",
+                "boundary_far_part",
+                f"part {i + 1} of the boundary (centre {px:.3f}, {py:.3f}) lies {gap / 1000:,.0f} km "
+                f"from its main part (centre {lon:.3f}, {lat:.3f})",
+                "remove the stray polygon or fix its coordinates (swapped, or in another system)",
+            )
+
+
+MAX_AREA_DISTORTION = 0.01
+"""The working CRS may change areas inside the boundary by at most 1 %."""
+
+
+def _check_distortion(
+    boundary_wgs84: Any, boundary_work: Any, work: Any, report: ValidationReport
+) -> None:
+    """Warn when the working CRS distorts areas inside the boundary by more than 1 %."""
+    geodesic, _ = pyproj.Geod(ellps="WGS84").geometry_area_perimeter(boundary_wgs84)
+    if not geodesic:
+        return
+    ratio = float(boundary_work.area) / abs(geodesic)
+    if abs(ratio - 1.0) > MAX_AREA_DISTORTION:
+        report.problems.append(
+            Problem(
+                "warning",
+                "working_crs_distortion",
+                f"the working CRS {work.name} makes areas inside the boundary {100 * (ratio - 1):+.1f} % "
+                "off (population densities and shelter areas with them)",
+                "use working_crs: auto (the UTM zone of the city's centre) or the Gauss-Kruger "
+                "zone of the city",
+                layer="boundary",
+            )
+        )
 
 
 def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = None) -> ProjectData:
@@ -151,6 +210,7 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
         raise LayerDataError(f"working CRS: {exc}", boundary_report) from None
     bbox = tuple(float(v) for v in shapely.bounds(boundary_wgs84))
     boundary_work = gpd.GeoSeries([boundary_wgs84], crs="EPSG:4326").to_crs(work).iloc[0]
+    _check_distortion(boundary_wgs84, boundary_work, work, report)
 
     # Districts: a broken file is reported and replaced by the boundary as one district.
     dcfg = project.districts
