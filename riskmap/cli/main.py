@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from riskmap import __version__
 from riskmap.errors import LayerDataError, RiskmapError
 
-VERBS = ("validate", "assess", "map", "export", "indicators", "report", "hazards")
+VERBS = ("init", "validate", "assess", "map", "export", "indicators", "report", "hazards")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,8 +80,19 @@ def summarise(data: ProjectData) -> dict[str, Any]:
         "districts": {"file": project.districts.path, "count": len(data.districts)},
         "layers": layers,
         "problems": data.report.to_records(),
+        "not_bound": _not_bound(data),
         "file_hashes": data.file_hashes,
     }
+
+
+def _not_bound(data: ProjectData) -> dict[str, list[str]]:
+    """Layer kinds that act on the risk and that no layer of the project binds, by role."""
+    bound = {b.kind for b in data.project.layers}
+    out: dict[str, list[str]] = {}
+    for kind in sorted(data.kinds.values(), key=lambda k: k.kind):
+        if kind.role != "context" and kind.kind not in bound and kind.kind != "hidden_hazard":
+            out.setdefault(kind.role, []).append(kind.kind)
+    return out
 
 
 def _text(summary: dict[str, Any]) -> str:
@@ -101,6 +112,11 @@ def _text(summary: dict[str, Any]) -> str:
             (lyr["name"], lyr["kind"], count, lyr["file"], str(lyr["crs"]), lyr["encoding"] or "")
         )
     lines.extend("  " + line for line in format_table(rows).splitlines())
+    if summary["not_bound"]:
+        lines.append("Layer kinds not bound yet (see project.yaml and docs/LAYERS.md):")
+        lines.extend(
+            f"  {role}: {', '.join(kinds)}" for role, kinds in summary["not_bound"].items()
+        )
     lines.append(f"{summary['errors']} error(s), {summary['warnings']} warning(s)")
     for p in summary["problems"]:
         loc = ", ".join(

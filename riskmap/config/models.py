@@ -362,6 +362,11 @@ class Project(_Strict):
     root: Path = Path()
     """Folder of the project file; relative paths resolve against it (set by load_project)."""
 
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _no_layers_yet(cls, v: Any) -> Any:
+        return () if v is None else v  # `layers:` with every binding still commented out
+
     @field_validator("layers")
     @classmethod
     def _unique_names(cls, v: tuple[LayerBinding, ...]) -> tuple[LayerBinding, ...]:
