@@ -202,6 +202,9 @@ class LayerBinding(_Strict):
     """Text encoding of a CSV; detected when absent (UTF-8, UTF-8 with BOM, GBK/GB18030)."""
     sheet: str | None = None
     """The XLSX sheet (the first by default)."""
+    header_row: int | None = Field(default=None, ge=1)
+    """The row holding the headers, when a title row or two header rows sit above the data
+    (1-based, as Excel counts; the first non-empty row by default)."""
     layer: str | None = None
     """The GeoPackage layer (the only one by default)."""
     x: str | None = None

@@ -253,6 +253,7 @@ def read_layer(
             sheet=binding.sheet,
             layer=binding.layer,
             source_name=shown,
+            header_row=binding.header_row,
         )
     except LayerDataError as exc:
         problems.extend(exc.report.problems)

@@ -142,17 +142,23 @@ def _check_headers(headers: list[str], problems: _Problems) -> list[str]:
     return out
 
 
-def _read_csv(path: Path, encoding: str | None, file: str, problems: _Problems) -> pd.DataFrame:
+def _read_csv(
+    path: Path, encoding: str | None, file: str, problems: _Problems, header_row: int | None = None
+) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         raise _fail(
             "empty_file", "the file is empty", "export the table again with its header row", file
         )
     text, used = _decode(raw, encoding, file)
+    skipped = max((header_row or 1) - 1, 0)
+    if skipped:
+        text = "\n".join(text.split("\n")[skipped:])
     sep = _sniff_delimiter(text)
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])
     headers = _check_headers(_clean_headers(header_line), problems)
     df, rows = _read_records(text, sep, headers, problems)
+    rows = rows + skipped
     df.index = pd.Index(rows, name="row")
     df.attrs.update({"encoding": used, "format": "CSV", "delimiter": sep})
     return df
@@ -191,7 +197,9 @@ def _read_records(
     return df, np.asarray(rows, dtype=np.int64)
 
 
-def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) -> pd.DataFrame:
+def _read_xlsx(
+    path: Path, sheet: str | None, file: str, problems: _Problems, header_at: int | None = None
+) -> pd.DataFrame:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -226,6 +234,8 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
         data: list[tuple[Any, ...]] = []
         rows: list[int] = []
         for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if header_at is not None and r < header_at:
+                continue
             if header is None:
                 if any(v is not None and str(v).strip() for v in values):
                     header = list(values)
@@ -261,7 +271,10 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
         else pd.DataFrame(columns=cleaned, dtype=object)
     )
     df.index = pd.Index(np.asarray(rows, dtype=np.int64), name="row")
-    if header_row != 1:
+    _formulas_without_values(
+        path, sheet_name, df, columns=list(zip(cleaned, keep, strict=True)), problems=problems
+    )
+    if header_row != 1 and header_at is None:
         problems.add(
             "warning",
             "header_not_first_row",
@@ -270,6 +283,45 @@ def _read_xlsx(path: Path, sheet: str | None, file: str, problems: _Problems) ->
         )
     df.attrs.update({"format": "Excel workbook", "sheet": sheet_name, "encoding": None})
     return df
+
+
+def _formulas_without_values(
+    path: Path,
+    sheet: str,
+    df: pd.DataFrame,
+    *,
+    columns: list[tuple[str, int]],
+    problems: _Problems,
+) -> None:
+    """Name the empty cells that are formulas whose value was never saved (a workbook
+    written by a program, not by Excel): they read as empty, which is not what they are."""
+    empty = df.isna()
+    if not len(df) or not empty.to_numpy().any():
+        return
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        wanted = set(df.index)
+        found: dict[str, list[int]] = {}
+        for r, values in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
+            if r not in wanted:
+                continue
+            for col, i in columns:
+                v = values[i] if i < len(values) else None
+                if isinstance(v, str) and v.startswith("=") and bool(empty.loc[r, col]):
+                    found.setdefault(col, []).append(r)
+    finally:
+        wb.close()
+    for col, bad in found.items():
+        problems.rows(
+            "warning",
+            "formula_without_value",
+            np.asarray(bad, dtype=np.int64),
+            "the cell holds a formula whose value was never saved, so it reads as empty",
+            "open the file in Excel (or WPS) and save it, so the formulas' values are stored",
+            column=col,
+        )
 
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
@@ -528,6 +580,7 @@ def read_table(
     sheet: str | None = None,
     layer: str | None = None,
     source_name: str | None = None,
+    header_row: int | None = None,
 ) -> tuple[pd.DataFrame | gpd.GeoDataFrame, list[Problem]]:
     """Read one file as it is: every column as in the file, rows numbered as the user counts.
 
@@ -547,6 +600,10 @@ def read_table(
         are several.
     source_name
         The file name shown in problems (e.g. the original name of an upload).
+    header_row
+        The row (1-based, as Excel counts) that holds the headers of a CSV or workbook with
+        a title row or two header rows above its data; rows above it are skipped. By
+        default the first row (CSV) or the first non-empty row (workbook).
 
     Returns
     -------
@@ -594,9 +651,9 @@ def read_table(
     fmt = SUPPORTED_FORMATS[suffix]
     frame: pd.DataFrame | gpd.GeoDataFrame
     if fmt == "CSV":
-        frame = _read_csv(p, encoding, file, problems)
+        frame = _read_csv(p, encoding, file, problems, header_row)
     elif fmt == "Excel workbook":
-        frame = _read_xlsx(p, sheet, file, problems)
+        frame = _read_xlsx(p, sheet, file, problems, header_row)
     elif suffix == ".zip":
         frame = _read_zip(
             p, encoding=encoding, sheet=sheet, layer=layer, file=file, problems=problems

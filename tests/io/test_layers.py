@@ -1181,3 +1181,48 @@ def test_which_ids_are_the_same(tmp_path: Path, ids: list[str], duplicates: list
     found = [p for p in problems if p.code == "duplicate_id"]
     assert [p.row for p in found] == duplicates
     assert all(p.message.endswith("(first in row 2)") for p in found)
+
+
+def test_a_title_row_above_the_headers_is_skipped_with_header_row(tmp_path: Path) -> None:
+    """A bureau's workbook: a title in row 1, two header rows, data from row 4."""
+    import openpyxl
+
+    path = tmp_path / "gas.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["武汉市加油站台账（2024年）"])
+    ws.append(["基本信息", None, "位置", None])
+    ws.append(["编号", "名称", "经度", "纬度"])
+    ws.append(["G1", "甲站", float(LONS[0]), float(LATS[0])])
+    wb.save(path)
+    frame, _ = read_table(path, header_row=3)
+    assert list(frame.columns) == ["编号", "名称", "经度", "纬度"] and list(frame.index) == [4]
+    gdf, problems = _read(tmp_path, path, header_row=3)
+    assert gdf is not None and list(gdf["id"]) == ["G1"]
+    assert not [p for p in problems if p.severity == "error"]
+
+
+def test_a_csv_title_line_is_skipped_with_header_row(tmp_path: Path) -> None:
+    path = tmp_path / "gas.csv"
+    path.write_text(
+        f"加油站台账\n编号,名称,经度,纬度\nG1,甲,{LONS[0]},{LATS[0]}\n", encoding="utf-8"
+    )
+    frame, _ = read_table(path, header_row=2)
+    assert list(frame["编号"]) == ["G1"] and list(frame.index) == [3]
+
+
+def test_formulas_without_saved_values_are_named(tmp_path: Path) -> None:
+    """A workbook written by a program keeps formulas but no values: say so, not "empty"."""
+    import openpyxl
+
+    path = tmp_path / "gas.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["编号", "名称", "经度", "纬度"])
+    ws.append(["G1", '=CONCATENATE("甲","站")', float(LONS[0]), float(LATS[0])])
+    wb.save(path)
+    _, problems = read_table(path)
+    found = [p for p in problems if p.code == "formula_without_value"]
+    assert len(found) == 1 and found[0].row == 2 and found[0].column == "名称"
