@@ -89,10 +89,10 @@ def _save_upload(uploaded: Any) -> tuple[Path, str] | None:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _read(path: str, original: str) -> tuple[pd.DataFrame, list[Any]]:
+def _read(path: str, original: str, header_row: int | None) -> tuple[pd.DataFrame, list[Any]]:
     from riskmap.io import read_table
 
-    frame, problems = read_table(path, source_name=original)
+    frame, problems = read_table(path, source_name=original, header_row=header_row)
     return frame, problems
 
 
@@ -207,8 +207,13 @@ def _upload_section(ctx: cache.Context) -> None:
     if saved is None:
         return
     path, digest = saved
+    header_row: int | None = None
+    if path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm"}:
+        chosen = st.number_input(t("header_row"), min_value=0, value=0, step=1, key=f"up_header_{digest[:10]}",
+                                 help=t("header_row_help"))  # fmt: skip
+        header_row = int(chosen) or None
     try:
-        frame, read_problems = _read(str(path), uploaded.name)
+        frame, read_problems = _read(str(path), uploaded.name, header_row)
     except UnsafeFileError as exc:
         st.error(t("unsafe", message=common.plain(exc)))
         return
@@ -259,6 +264,8 @@ def _upload_section(ctx: cache.Context) -> None:
     }
     if crs is not None:
         fields["crs"] = crs
+    if header_row is not None:
+        fields["header_row"] = header_row
     binding = LayerBinding(**fields)
     layer_key = hashlib.sha256((digest + binding.model_dump_json()).encode()).hexdigest()[:16]
 
