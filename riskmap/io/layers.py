@@ -39,6 +39,7 @@ from riskmap.io.values import (
     _numbers,
     _Problems,
     _to_text,
+    decimal_comma,
 )
 
 _CAST_TEXTS: dict[str, tuple[str, str]] = {
@@ -62,6 +63,20 @@ _CAST_TEXTS: dict[str, tuple[str, str]] = {
     "bad_bool": ("'{value}' is not yes/no{tail}", "write 是/否, yes/no, true/false or 1/0"),
 }
 """Problem code -> (message, hint) of a value that cannot be cast to its field's type."""
+
+
+def _note_decimal_comma(text: pd.Series, column: str, problems: _Problems) -> None:
+    """Say that a column was read with a decimal comma (so a wrong guess is seen)."""
+    if decimal_comma(text):
+        example = next(v for v in text.dropna() if "," in str(v))
+        problems.add(
+            "warning",
+            "decimal_comma",
+            f"the numbers use a decimal comma (e.g. '{example}'): read with ',' as the decimal "
+            "mark and '.' as thousands",
+            "nothing to do if that is right; otherwise write numbers as 1500.5",
+            column=column,
+        )
 
 
 def _cast_field(
@@ -92,6 +107,7 @@ def _cast_field(
 
     if spec.type in {"int", "float"}:
         num, missing, text = _numbers(values)
+        _note_decimal_comma(text, header, problems)
         not_num = ~missing & np.isnan(num)
         bad |= flag("non_numeric", not_num, text.to_numpy())
         if spec.type == "int":
@@ -358,6 +374,7 @@ def _validate_frame(
         xs, xmiss, xtext = _numbers(frame[xcol])
         ys, ymiss, ytext = _numbers(frame[ycol])
         for col, vals, miss, text in ((xcol, xs, xmiss, xtext), (ycol, ys, ymiss, ytext)):
+            _note_decimal_comma(text, col, problems)
             idx = np.flatnonzero(miss)
             problems.rows(
                 "error",

@@ -180,14 +180,49 @@ def _to_text(values: pd.Series) -> pd.Series:
     return pd.Series(arr, index=values.index, dtype=object)
 
 
+_THOUSANDS_COMMA = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_DECIMAL_COMMA = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$"
+
+
+def decimal_comma(text: pd.Series) -> bool:
+    """Whether a column writes numbers with a decimal comma (``1500,5``, ``1.234,5``), as
+    European locales and some exports do: some value has a comma that is not a thousands
+    separator (one followed by other than groups of three digits, or after dot groups)."""
+    values = pd.Series(text.dropna().to_numpy(), dtype="string").str.normalize("NFKC").str.strip()
+    with_comma = values[values.str.contains(",", regex=False)]
+    if with_comma.empty:
+        return False
+    decimal = with_comma.str.fullmatch(_DECIMAL_COMMA)
+    thousands = with_comma.str.fullmatch(_THOUSANDS_COMMA)
+    return bool((decimal & ~thousands).any())
+
+
 def _numbers(values: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], pd.Series]:
-    """Parse numbers: (values, missing, text). NaN where missing or not a number."""
+    """Parse numbers: (values, missing, text). NaN where missing or not a number.
+
+    The number format is read per column: thousands separators (``1,500``), full-width
+    digits and inner spaces are understood; a column with a decimal comma (see
+    :func:`decimal_comma`) is read with ``,`` as the decimal mark and ``.`` as thousands.
+    """
     if is_numeric_dtype(values) and not is_bool_dtype(values):
         arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
         missing = ~np.isfinite(arr)
         return np.where(missing, np.nan, arr), missing, _to_text(values)
     text = _to_text(values)
     missing = text.isna().to_numpy()
+    if decimal_comma(text):
+        cleaned = (
+            pd.Series(text.to_numpy(), dtype="string")
+            .str.normalize("NFKC")
+            .str.replace(r"\s+", "", regex=True)
+            .str.replace(".", "", regex=False)
+            .str.replace(",", ".", regex=False)
+        )
+        num = np.array(
+            pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        num[~np.isfinite(num)] = np.nan
+        return num, missing, text
     num = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
     retry = np.flatnonzero(~missing & np.isnan(num))
     if retry.size:  # full-width digits, thousands separators, inner spaces

@@ -1226,3 +1226,28 @@ def test_formulas_without_saved_values_are_named(tmp_path: Path) -> None:
     _, problems = read_table(path)
     found = [p for p in problems if p.code == "formula_without_value"]
     assert len(found) == 1 and found[0].row == 2 and found[0].column == "名称"
+
+
+def test_decimal_commas_are_read_as_decimals_and_said(tmp_path: Path) -> None:
+    """A ';'-delimited export with decimal commas: 114,30 is a longitude, not 11430 metres."""
+    path = tmp_path / "gas.csv"
+    lon, lat = (f"{v:.4f}".replace(".", ",") for v in (LONS[0], LATS[0]))
+    path.write_text(f"编号;名称;储量（吨）;经度;纬度\nG1;甲站;1500,5;{lon};{lat}\nG2;乙站;1.234,5;{lon};{lat}\n",
+                    encoding="utf-8")  # fmt: skip
+    gdf, problems = _read(tmp_path, path)
+    assert gdf is not None and len(gdf) == 2
+    assert not [p for p in problems if p.code == "projected_as_degrees"]
+    assert abs(float(gdf.geometry.x.iloc[0]) - round(float(LONS[0]), 4)) < 1e-9
+    said = {p.column for p in problems if p.code == "decimal_comma"}
+    assert {"经度", "纬度"} <= said
+
+
+def test_thousands_separators_stay_thousands() -> None:
+    import pandas as pd
+
+    from riskmap.io.values import _numbers
+
+    values = pd.Series(["1,500", "2,000,000", "12", "３４"], dtype=object)
+    assert list(_numbers(values)[0]) == [1500.0, 2_000_000.0, 12.0, 34.0]
+    decimals = pd.Series(["1500,5", "1.234,5", "7"], dtype=object)
+    assert list(_numbers(decimals)[0]) == [1500.5, 1234.5, 7.0]
