@@ -115,6 +115,7 @@ title:
   zh: {title_zh}
   en: {title_en}
 adcode: "{adcode}"
+# work_plan: the city's own work plan, cited by the indicators that come from local practice
 
 boundary:
   path: boundary/boundary.geojson

@@ -359,6 +359,9 @@ class Project(_Strict):
     """The hidden-hazard register."""
     layers: tuple[LayerBinding, ...]
     """The project's layers: one binding a file."""
+    work_plan: str | None = None
+    """The city's own work plan, cited by the safe-city indicators that come from local
+    practice (e.g. ``Wuhan 2021 work plan``); "the city's work plan" when not given."""
     allow_outside_paths: bool = False
     """Let file paths lead outside the project folder (absolute paths, ``..``); off by
     default, so a project file cannot make riskmap read or write elsewhere."""

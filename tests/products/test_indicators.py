@@ -599,3 +599,19 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     )
     assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
     assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en
+
+
+def test_practice_indicators_cite_the_projects_own_work_plan() -> None:
+    """Not the Wuhan plan for every city: the project's, or "the city's work plan"."""
+    from dataclasses import replace
+
+    card = indicators_from_cells(scorecard_data(), make_cells([1] * 9))
+    standards = " ".join(card.table["standard"])
+    assert "Wuhan" not in standards and "the city's work plan" in standards
+    data = scorecard_data()
+    own = replace(
+        data, project=data.project.model_copy(update={"work_plan": "宜昌市2024年工作方案"})
+    )
+    assert "宜昌市2024年工作方案" in " ".join(
+        indicators_from_cells(own, make_cells([1] * 9)).table["standard"]
+    )

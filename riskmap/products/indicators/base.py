@@ -175,7 +175,7 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            "practice (Wuhan 2021 work plan: community emergency service stations)",
+            "practice ({plan}: community emergency service stations)",
         ),
         _Def(
             "hazmat.video",
@@ -247,7 +247,7 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             None,
             None,
-            "practice (Wuhan 2021 work plan: closed-loop hazard management)",
+            "practice ({plan}: closed-loop hazard management)",
         ),
         _Def(
             "hazards.listed",
@@ -256,7 +256,7 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             None,
             None,
-            "practice (Wuhan 2021 work plan: 挂牌督办)",
+            "practice ({plan}: 挂牌督办)",
         ),
         _Def(
             "hazards.overdue",
@@ -265,7 +265,7 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             0.0,
             "==",
-            "practice (Wuhan 2021 work plan: closed-loop hazard management)",
+            "practice ({plan}: closed-loop hazard management)",
         ),
     )
 }
@@ -361,7 +361,7 @@ def _rows_of(d: _Def, per: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
             "target": [np.nan if d.target is None else d.target] * n,
             "comparison": [d.comparison or ""] * n,
             "passed": pd.Series(passed, dtype=object),
-            "standard": [d.standard] * n,
+            "standard": [d.standard.replace("{plan}", ctx.work_plan)] * n,
             "evidence": per["evidence"].fillna("").astype(str).to_numpy(),
             "evidence_zh": per["evidence_zh"].fillna("").astype(str).to_numpy(),
         }

@@ -33,6 +33,8 @@ class _Context:
     scopes: list[tuple[str, str]]
     """(adcode, name) of each district, in the districts' order."""
     districts: gpd.GeoDataFrame
+    work_plan: str = "the city's work plan"
+    """What the project's own practice indicators cite (``Project.work_plan``)."""
 
     @classmethod
     def build(cls, data: ProjectData, cells: gpd.GeoDataFrame) -> _Context:
@@ -58,6 +60,7 @@ class _Context:
             area=np.nan_to_num(cells["area_m2"].to_numpy(float)),
             scopes=scopes,
             districts=districts,
+            work_plan=data.project.work_plan or "the city's work plan",
         )
 
     def sums(self, values: np.ndarray) -> pd.Series:
