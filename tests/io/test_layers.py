@@ -988,6 +988,114 @@ CASES: list[Case] = [
 ]
 
 
+OK = "G9,好站,114.2650,30.6170\n"
+HZ = "编号,名称,重大危险源等级,R值,从业人数,经度,纬度\n"
+ACC = "编号,发生日期,事故类型,死亡人数,经度,纬度\n"
+HAZMAT = {"kind": "hazmat_enterprise"}
+ACCIDENT = {"kind": "accident"}
+
+# Messy inputs met in bureaus' files since the first corpus (issue 12): each names its
+# outcome exactly (code, severity, file, row, column) and whether the layer stays usable.
+CASES += [
+    ("decimal_comma_coordinates", lambda t: (_w(t, "dc.csv", "编号;名称;经度;纬度\nG1;甲;114,3055;30,5928\n"), {}),
+     "decimal_comma", "warning", "dc.csv", None, "经度", True),
+    ("decimal_comma_values", lambda t: (_w(t, "dcv.csv", HZ.replace(",", ";") + "H1;甲;一级;12,5;30;114.3;30.59\n"), dict(HAZMAT)),
+     "decimal_comma", "warning", "dcv.csv", None, "R值", True),
+    ("formula_without_value", lambda t: (_xlsx(t, "fx.xlsx", [["编号", "名称", "经度", "纬度"],
+                                                            ["G1", "=A2&\"站\"", 114.3, 30.59], ["G2", "乙", 114.3, 30.59]]), {}),
+     "formula_without_value", "warning", "fx.xlsx", 2, "名称", True),
+    ("extra_values_among_good_rows", lambda t: (_w(t, "ex.csv", HEAD + "G1,某,有限公司,114.3,30.59\n" + OK), {}),
+     "wrong_field_count", "error", "ex.csv", 2, None, True),
+    ("duplicate_id_full_width", lambda t: (_w(t, "fw.csv", HEAD + "G1,甲,114.3,30.59\nＧ１,乙,114.3,30.59\n"), {}),
+     "duplicate_id", "error", "fw.csv", 3, "编号", True),
+    ("duplicate_id_as_float", lambda t: (_w(t, "fl.csv", HEAD + "12,甲,114.3,30.59\n12.0,乙,114.3,30.59\n"), {}),
+     "duplicate_id", "error", "fl.csv", 3, "编号", True),
+    ("duplicate_id_case", lambda t: (_w(t, "cs.csv", HEAD + "G1,甲,114.3,30.59\ng1,乙,114.3,30.59\n"), {}),
+     "duplicate_id", "error", "cs.csv", 3, "编号", True),
+    ("easting_with_zone_prefix", lambda t: (_w(t, "gk.csv", HEAD + "G1,甲,38512345,3385000\n" + OK), {}),
+     "projected_as_degrees", "error", "gk.csv", 2, "经度", True),
+    ("title_row_without_header_row", lambda t: (_xlsx(t, "title.xlsx", [["加油站台账"], ["编号", "名称", "经度", "纬度"],
+                                                                      ["G1", "甲", 114.3, 30.59]]), {}),
+     "missing_column", "error", "title.xlsx", 1, None, False),
+    ("negative_employees", lambda t: (_w(t, "ne.csv", HZ + "H1,甲,一级,12,-3,114.3,30.59\n"), dict(HAZMAT)),
+     "out_of_range", "warning", "ne.csv", 2, "从业人数", True),
+    ("employees_fraction", lambda t: (_w(t, "nf.csv", HZ + "H1,甲,一级,12,12.5,114.3,30.59\n"), dict(HAZMAT)),
+     "not_integer", "warning", "nf.csv", 2, "从业人数", True),
+    ("number_with_unit", lambda t: (_w(t, "nu.csv", HZ + "H1,甲,一级,12,30人,114.3,30.59\n"), dict(HAZMAT)),
+     "non_numeric", "warning", "nu.csv", 2, "从业人数", True),
+    ("grade_not_allowed", lambda t: (_w(t, "g5.csv", HZ + "H1,甲,五级,12,30,114.3,30.59\n"), dict(HAZMAT)),
+     "unknown_category", "warning", "g5.csv", 2, "重大危险源等级", True),
+    ("negative_r_value", lambda t: (_w(t, "nr.csv", HZ + "H1,甲,一级,-1,30,114.3,30.59\n"), dict(HAZMAT)),
+     "out_of_range", "warning", "nr.csv", 2, "R值", True),
+    ("empty_required_id", lambda t: (_w(t, "ei.csv", HEAD + ",甲,114.3,30.59\n" + OK), {}),
+     "missing_value", "error", "ei.csv", 2, "编号", True),
+    ("infinite_coordinate", lambda t: (_w(t, "inf.csv", HEAD + "G1,甲,inf,30.59\n" + OK), {}),
+     "non_numeric", "error", "inf.csv", 2, "经度", True),
+    ("degrees_minutes_seconds", lambda t: (_w(t, "dms.csv", HEAD + "G1,甲,114°18'20\",30.59\n" + OK), {}),
+     "non_numeric", "error", "dms.csv", 2, "经度", True),
+    ("point_in_beijing", lambda t: (_w(t, "bj.csv", HEAD + "G1,甲,116.40,39.90\n" + OK), {}),
+     "outside_bbox", "error", "bj.csv", 2, "经度", True),
+    ("gcj02_point_in_shanghai", lambda t: (_w(t, "sh.csv", HEAD + "G1,甲,121.47,31.23\n" + OK), {"crs": "GCJ02"}),
+     "outside_bbox", "error", "sh.csv", 2, "经度", True),
+    ("xlsx_empty_sheet", lambda t: (_xlsx(t, "empty.xlsx", []), {}),
+     "empty_file", "error", "empty.xlsx", None, None, False),
+    ("xlsx_header_only", lambda t: (_xlsx(t, "ho.xlsx", [["编号", "名称", "经度", "纬度"]]), {}),
+     "no_rows", "error", "ho.xlsx", None, None, False),
+    ("xlsx_duplicate_header", lambda t: (_xlsx(t, "dh.xlsx", [["编号", "编号", "经度", "纬度"], ["G1", "甲", 114.3, 30.59]]), {}),
+     "duplicate_column", "warning", "dh.xlsx", 1, "编号", False),
+    ("accident_negative_deaths", lambda t: (_w(t, "ad.csv", ACC + "A1,2023-05-01,火灾,-1,114.3,30.59\n"), dict(ACCIDENT)),
+     "out_of_range", "warning", "ad.csv", 2, "死亡人数", True),
+    ("accident_unknown_type", lambda t: (_w(t, "at.csv", ACC + "A1,2023-05-01,车祸,0,114.3,30.59\nA2,2023-05-02,火灾,0,114.3,30.59\n"), dict(ACCIDENT)),
+     "unknown_category", "error", "at.csv", 2, "事故类型", True),
+    ("accident_without_date", lambda t: (_w(t, "an.csv", ACC + "A1,,火灾,0,114.3,30.59\nA2,2023-05-02,火灾,0,114.3,30.59\n"), dict(ACCIDENT)),
+     "missing_value", "error", "an.csv", 2, "发生日期", True),
+    ("accident_impossible_date", lambda t: (_w(t, "ai.csv", ACC + "A1,2023-13-45,火灾,0,114.3,30.59\nA2,2023-05-02,火灾,0,114.3,30.59\n"), dict(ACCIDENT)),
+     "bad_date", "error", "ai.csv", 2, "发生日期", True),
+]  # fmt: skip
+
+
+def _ids(gdf: Any) -> list[str]:
+    return [str(v) for v in gdf["id"]]
+
+
+# Messy inputs that must be read right (no error, the values as the user meant them).
+READINGS: list[tuple[str, Callable[[Path], tuple[Path, dict[str, Any]]], Callable[[Any], bool]]] = [
+    ("blank_and_empty_rows", lambda t: (_w(t, "b.csv", HEAD + "G1,甲,114.3,30.59\n\n,,,\n" + OK), {}),
+     lambda g: _ids(g) == ["G1", "G9"]),
+    ("trailing_empty_value", lambda t: (_w(t, "tr.csv", HEAD + "G1,甲,114.3,30.59,\n"), {}), lambda g: _ids(g) == ["G1"]),
+    ("title_row_with_header_row", lambda t: (_xlsx(t, "t2.xlsx", [["台账"], ["编号", "名称", "经度", "纬度"], ["G1", "甲", 114.3, 30.59]]),
+                                             {"header_row": 2}), lambda g: _ids(g) == ["G1"]),
+    ("decimal_comma_read_as_degrees", lambda t: (_w(t, "d2.csv", "编号;名称;经度;纬度\nG1;甲;114,3055;30,5928\n"), {}),
+     lambda g: abs(float(g.geometry.x.iloc[0]) - 114.3055) < 1e-9),
+    ("thousands_separator", lambda t: (_w(t, "p.csv", "编号,人口数,经度,纬度\nP1,\"1,500\",114.3,30.59\n"), {"kind": "population"}),
+     lambda g: float(g["count"].iloc[0]) == 1500.0),
+    ("full_width_digits", lambda t: (_w(t, "fwd.csv", HEAD + "G1,甲,１１４.３,３０.５９\n"), {}),
+     lambda g: abs(float(g.geometry.x.iloc[0]) - 114.3) < 1e-9),
+    ("long_code_in_xlsx", lambda t: (_xlsx(t, "lc.xlsx", [["编号", "名称", "经度", "纬度"], [91440000000000000000, "甲", 114.3, 30.59]]), {}),
+     lambda g: _ids(g) == ["91440000000000000000"]),
+    ("leading_zeros_kept", lambda t: (_w(t, "lz.csv", HEAD + "001,甲,114.3,30.59\n1,乙,114.3,30.59\n"), {}),
+     lambda g: _ids(g) == ["001", "1"]),
+    ("values_trimmed", lambda t: (_w(t, "tw.csv", HEAD + " G1 , 甲 ,114.3,30.59\n"), {}),
+     lambda g: _ids(g) == ["G1"] and list(g["name"]) == ["甲"]),
+    ("integer_written_as_float", lambda t: (_w(t, "if.csv", HZ + "H1,甲,一级,12,30.0,114.3,30.59\n"), dict(HAZMAT)),
+     lambda g: int(g["employees"].iloc[0]) == 30),
+    ("gbk_with_semicolons", lambda t: (_w(t, "gs.csv", "编号;名称;经度;纬度\nG1;中山加油站;114.3;30.59\n", "gbk"), {}),
+     lambda g: list(g["name"]) == ["中山加油站"]),
+]  # fmt: skip
+
+
+def test_messy_files_are_read_right(tmp_path: Path) -> None:
+    for name, build, check in READINGS:
+        folder = tmp_path / name
+        folder.mkdir()
+        path, kw = build(folder)
+        kind = kw.pop("kind", "gas_station")
+        gdf, problems = _read(folder, path, kind=kind, **kw)
+        errors = [str(p) for p in problems if p.severity == "error"]
+        assert gdf is not None and not errors, (name, errors)
+        assert check(gdf), (name, gdf.drop(columns="geometry").to_dict("records"))
+
+
 def _bin(tmp: Path, name: str) -> Path:
     path = tmp / name
     path.write_bytes(bytes(range(256)) * 4)
@@ -1003,7 +1111,7 @@ def _gpkg2(tmp: Path) -> Path:
 
 
 def test_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 25
+    assert len(CASES) + len(READINGS) >= 80
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
