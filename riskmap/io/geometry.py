@@ -121,12 +121,22 @@ def _checked_crs(
     return spec
 
 
-def _projected_hint(eastings: npt.NDArray[np.float64], bbox_wgs84: Sequence[float] | None) -> str:
-    """The Gauss-Kruger system that fits metres read as degrees: the zone an 8-digit easting
-    carries, else the zone of the project's centre."""
+def _projected_hint(
+    spec: crs_mod.CRSSpec, eastings: npt.NDArray[np.float64], bbox_wgs84: Sequence[float] | None
+) -> str:
+    """What to do about metres read as degrees: for BD-09, Baidu Mercator (BD-09MC) metres;
+    else the Gauss-Kruger system that fits: the zone an 8-digit easting carries, or the zone
+    of the project's centre."""
+    if spec.kind == "bd09":
+        return (
+            "these look like Baidu Mercator metres (BD-09MC, e.g. 12,7xx,xxx / 3,5xx,xxx), not "
+            "BD-09 longitude/latitude: export the points from Baidu as longitude/latitude "
+            "(BD-09 degrees) and keep crs: BD09"
+        )
     lon = (float(bbox_wgs84[0]) + float(bbox_wgs84[2])) / 2 if bbox_wgs84 is not None else None
     easting = float(np.median(eastings)) if len(eastings) else None
-    return crs_mod.gauss_kruger_hint(lon, easting)
+    zone = crs_mod.gauss_kruger_hint(lon, easting)
+    return "set the layer's crs to the projected system, e.g. " + zone
 
 
 def _is_geographic(spec: crs_mod.CRSSpec) -> bool:
@@ -232,8 +242,7 @@ def _geometries_wgs84(
                 f"projected coordinates in metres, but the layer's crs is {spec.label}"
                 for i in idx
             ],
-            "set the layer's crs to the projected system, e.g. "
-            + _projected_hint(bx0[idx], bbox_wgs84),
+            _projected_hint(spec, bx0[idx], bbox_wgs84),
             column=column,
         )
         idx = np.flatnonzero(other)

@@ -106,3 +106,36 @@ def test_bad_input_gives_one_error_line_not_a_traceback(name: str, tmp_path: Pat
     assert run.returncode != 0, err
     assert "Traceback" not in err, err
     assert says in err, err
+
+
+def test_out_of_memory_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from riskmap.cli import main as cli
+    from riskmap.cli import validate
+
+    def exhausted(args: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setattr(validate, "run", exhausted)
+    assert cli.main(["validate", "wuhan"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory") and "Traceback" not in err
+
+
+def test_an_unexpected_error_is_one_line_and_names_the_debug_switch(monkeypatch, capsys) -> None:
+    from riskmap.cli import main as cli
+    from riskmap.cli import validate
+
+    def broken(args: object) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(validate, "run", broken)
+    monkeypatch.delenv("RISKMAP_DEBUG", raising=False)
+    assert cli.main(["validate", "wuhan"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "unexpected ZeroDivisionError" in err
+        and "RISKMAP_DEBUG=1" in err
+        and "Traceback" not in err
+    )

@@ -1359,3 +1359,21 @@ def test_thousands_separators_stay_thousands() -> None:
     assert list(_numbers(values)[0]) == [1500.0, 2_000_000.0, 12.0, 34.0]
     decimals = pd.Series(["1500,5", "1.234,5", "7"], dtype=object)
     assert list(_numbers(decimals)[0]) == [1500.5, 1234.5, 7.0]
+
+
+def test_baidu_mercator_metres_declared_as_bd09_get_the_right_hint(tmp_path: Path) -> None:
+    path = _w(tmp_path, "bd.csv", HEAD + "G1,甲,12727000,3558000\n" + OK)
+    _, problems = _read(tmp_path, path, crs="BD09")
+    found = [p for p in problems if p.code == "projected_as_degrees"]
+    assert found and "Baidu Mercator" in found[0].hint and "EPSG" not in found[0].hint
+
+
+def test_metres_in_another_city_get_its_gauss_kruger_zone(tmp_path: Path) -> None:
+    """The hint follows the project, not Wuhan: a project at 104°E is told CM 105°E."""
+    path = _w(tmp_path, "cd.csv", HEAD + "G1,甲,404000,3390000\n")
+    binding = _binding(path, "gas_station")
+    _, problems = read_layer(
+        binding, KINDS["gas_station"], root=tmp_path, bbox_wgs84=(103.5, 30.1, 104.9, 31.4)
+    )
+    found = [p for p in problems if p.code == "projected_as_degrees"]
+    assert found and "EPSG:4544" in found[0].hint and "4547" not in found[0].hint
