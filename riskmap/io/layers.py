@@ -65,8 +65,25 @@ _CAST_TEXTS: dict[str, tuple[str, str]] = {
 """Problem code -> (message, hint) of a value that cannot be cast to its field's type."""
 
 
-def _note_decimal_comma(text: pd.Series, column: str, problems: _Problems) -> None:
-    """Say that a column was read with a decimal comma (so a wrong guess is seen)."""
+def _note_decimal_comma(
+    text: pd.Series, column: str, problems: _Problems, *, coordinates: bool = False
+) -> None:
+    """Say how an ambiguous column was read: with a decimal comma, or with ``1.000`` as one
+    (a dot before three digits may separate thousands in some locales)."""
+    values = pd.Series(text.dropna().to_numpy(), dtype="string").str.strip()
+    dotted = values[values.str.contains(".", regex=False)]
+    if (
+        not decimal_comma(text)
+        and len(dotted)
+        and dotted.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+").all()
+    ):
+        problems.add(
+            "warning",
+            "ambiguous_number",
+            f"'{dotted.iloc[0]}' is read with the dot as the decimal mark (not as thousands)",
+            "if the dot separates thousands, write the number without it (e.g. 1000)",
+            column=column,
+        )
     if decimal_comma(text):
         example = next(v for v in text.dropna() if "," in str(v))
         problems.add(
@@ -374,7 +391,7 @@ def _validate_frame(
         xs, xmiss, xtext = _numbers(frame[xcol])
         ys, ymiss, ytext = _numbers(frame[ycol])
         for col, vals, miss, text in ((xcol, xs, xmiss, xtext), (ycol, ys, ymiss, ytext)):
-            _note_decimal_comma(text, col, problems)
+            _note_decimal_comma(text, col, problems, coordinates=True)
             idx = np.flatnonzero(miss)
             problems.rows(
                 "error",

@@ -1377,3 +1377,15 @@ def test_metres_in_another_city_get_its_gauss_kruger_zone(tmp_path: Path) -> Non
     )
     found = [p for p in problems if p.code == "projected_as_degrees"]
     assert found and "EPSG:4544" in found[0].hint and "4547" not in found[0].hint
+
+
+def test_a_dot_before_three_digits_is_read_as_a_decimal_point_and_said(tmp_path: Path) -> None:
+    path = _w(
+        tmp_path,
+        "amb.csv",
+        HZ + "H1,甲,一级,1.000,30,114.3,30.59\nH2,乙,二级,2.500,30,114.3,30.59\n",
+    )
+    gdf, problems = _read(tmp_path, path, kind="hazmat_enterprise")
+    assert gdf is not None and list(gdf["r_value"]) == [1.0, 2.5]
+    said = [p for p in problems if p.code == "ambiguous_number"]
+    assert len(said) == 1 and said[0].column == "R值" and said[0].severity == "warning"
