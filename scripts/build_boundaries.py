@@ -24,7 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from riskmap.io.boundaries import (  # noqa: E402
+from riskmap.io import (  # noqa: E402
     DEFAULT_TOLERANCE,
     build_boundaries,
     write_feature_collection,

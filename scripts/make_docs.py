@@ -12,6 +12,7 @@ Usage: ``python scripts/make_docs.py`` (``--check`` only compares and exits 1 on
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 import sys
 import types
@@ -27,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from riskmap.config import (  # noqa: E402
+    FieldSpec,
     IndicatorOptions,
     InventoryOptions,
     LayerBinding,
@@ -34,6 +36,8 @@ from riskmap.config import (  # noqa: E402
     MapOptions,
     Project,
     ReportOptions,
+    Style,
+    Text,
     ValueRule,
     load_layer_kinds,
 )
@@ -84,6 +88,8 @@ def _type_name(annotation: Any) -> str:
             return f"list of {_type_name(args[0])}"
         return f"{len(args)} numbers" if all(a is float for a in args) else "list"
     if isinstance(annotation, type):
+        if annotation is Text:
+            return "zh/en text"
         if issubclass(annotation, BaseModel):
             return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
         return {
@@ -111,10 +117,16 @@ def _default(field: FieldInfo) -> str:
         )
     if isinstance(value, tuple):
         return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) or "[]"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
     if value is None:
         return ""
+    if value == "":
+        return '`""` (empty)'
     return f"`{value}`"
 
 
@@ -139,8 +151,16 @@ def _attribute_docs(model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
+def _markdown(text: str) -> str:
+    """reStructuredText inline markup of docstrings (``x``, :func:`x`) as Markdown."""
+    return re.sub(r":\w+:`([^`]+)`", r"`\1`", text).replace("``", "`")
+
+
 def _summary(model: type[BaseModel]) -> str:
-    return (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    """The class docstring before its ``Attributes`` section, as Markdown paragraphs."""
+    text = _markdown(inspect.cleandoc(model.__doc__ or "").split("\nAttributes\n", 1)[0])
+    paragraphs = (" ".join(p.split()) for p in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def model_table(model: type[BaseModel]) -> list[str]:
@@ -150,7 +170,7 @@ def model_table(model: type[BaseModel]) -> list[str]:
     for name, field in model.model_fields.items():
         if name == "root":
             continue
-        meaning = field.description or docs.get(name, "")
+        meaning = _markdown(field.description or docs.get(name, ""))
         rows.append(
             f"| `{name}` | {_cell(_type_name(field.annotation))} | {_cell(_default(field))} | {_cell(meaning)} |"
         )
@@ -179,7 +199,12 @@ def _rule(rule: ValueRule | None, unit: str) -> list[str]:
 
 
 def kind_section(kind: LayerKind) -> list[str]:
-    lines = [f"### {kind.name.zh} · {kind.name.en} (`{kind.kind}`)", ""]
+    lines = [
+        f'<a id="{kind.kind}"></a>',
+        "",
+        f"### {kind.name.zh} · {kind.name.en} (`{kind.kind}`)",
+        "",
+    ]
     if kind.description is not None:
         lines += [f"{kind.description.en} {kind.description.zh}", ""]
     facts = [
@@ -206,8 +231,13 @@ def kind_section(kind: LayerKind) -> list[str]:
         facts.append(("responsible department", f"{kind.department.zh} ({kind.department.en})"))
     if kind.accident_types:
         facts.append(("possible accidents", "、".join(kind.accident_types)))
+    style = kind.style
     facts.append(
-        ("map style", f"{kind.style.icon}, {kind.style.color}, {_num(kind.style.radius_px)} px")
+        (
+            "map style",
+            f"{style.icon}, {style.color}, {_num(style.radius_px)} px, "
+            f"fill opacity {_num(style.fill_opacity)}",
+        )
     )
     lines += ["| | |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in facts] + [""]
     lines += [
@@ -234,6 +264,22 @@ def kind_section(kind: LayerKind) -> list[str]:
     return lines
 
 
+def _kind_keys() -> list[str]:
+    """What each key of a kind file means, from the models' descriptions."""
+    lines = [
+        "## The keys of a layer kind",
+        "",
+        "A kind file holds these keys (an unknown key is an error). A zh/en text (`name`, `label`,",
+        "`department`, `measures`, `description`) is a pair of texts: `zh` (Chinese) and `en` (English).",
+        "",
+        *model_table(LayerKind),
+        "",
+    ]
+    for model in (FieldSpec, ValueRule, Style):
+        lines += [f"### {model.__name__}", "", _summary(model), "", *model_table(model), ""]
+    return lines
+
+
 def layers_md() -> str:
     kinds = load_layer_kinds()
     lines = [
@@ -247,15 +293,9 @@ def layers_md() -> str:
         "`riskmap/config/kinds/*.yaml`, ship with the package, and are validated on load: an unknown",
         "key fails with the file and the key's path. How the numbers combine is in [METHOD.md](METHOD.md).",
         "",
-        "Each kind's keys: `kind`, `name` (zh/en), `role`, `geometry`, `method`, `group`,",
-        "`category_code` (the letters in unified numbers), `fields` (each with `type`, `label`,",
-        "`required`, `unique`, `allowed`, `min`, `max`, `aliases`), `intensity` and `radius`",
-        "(value rules: `default`, `field` + `values`, `terms`, `min`, `max`), `decay`, `weight`,",
-        "`reference`, `buffer_m`, `params`, `accident_types`, `department`, `style`, `measures`,",
-        "`description`.",
-        "",
         "## Contents",
         "",
+        "- [The keys of a layer kind](#the-keys-of-a-layer-kind)",
     ]
     for role in ROLES:
         members = [k for k in kinds.values() if k.role == role]
@@ -263,9 +303,9 @@ def layers_md() -> str:
             continue
         lines.append(
             f"- {ROLE_TEXT[role]}: "
-            + ", ".join(f"`{k.kind}`" for k in sorted(members, key=lambda k: k.kind))
+            + ", ".join(f"[`{k.kind}`](#{k.kind})" for k in sorted(members, key=lambda k: k.kind))
         )
-    lines.append("")
+    lines += ["", *_kind_keys()]
     for role in ROLES:
         members = sorted((k for k in kinds.values() if k.role == role), key=lambda k: k.kind)
         if not members:
@@ -288,7 +328,39 @@ def _nested_models(model: type[BaseModel], seen: list[type[BaseModel]]) -> None:
                     _nested_models(inner, seen)
 
 
+def _annotate(lines: list[str]) -> list[str]:
+    """Each key's first line in ``lines`` (YAML) with its meaning as a trailing comment."""
+    out: list[str] = []
+    parent: type[BaseModel] = Project
+    seen: set[tuple[str, str]] = set()
+    for line in lines:
+        m = re.match(r"^( *)(- )?(\w+):", line)
+        if m is None or "#" in line:
+            out.append(line)
+            continue
+        key = m.group(3)
+        model: type[BaseModel] = Project if not m.group(1) else parent
+        if not m.group(1):
+            field = Project.model_fields.get(key)
+            nested = field.annotation if field is not None else None
+            parent = nested if isinstance(nested, type) and issubclass(nested, BaseModel) else Text
+            if key == "layers":
+                parent = LayerBinding
+        field = model.model_fields.get(key)
+        if model is Text or field is None or not field.description or (model.__name__, key) in seen:
+            out.append(line)
+            continue
+        seen.add((model.__name__, key))
+        text = " ".join(_markdown(field.description).replace("`", "").split())
+        note = re.split(r"(?<!e\.g)(?<!i\.e)\. ", text)[0].rstrip(".")
+        if len(note) > 72:
+            note = note[:72].rsplit(" ", 1)[0].rstrip(",;:(") + " ..."
+        out.append(f"{line}  # {note}")
+    return out
+
+
 def _example() -> list[str]:
+    """The start of the Wuhan demo's project.yaml, each key annotated with its meaning."""
     text = (ROOT / "data" / "wuhan" / "project.yaml").read_text(encoding="utf-8").splitlines()
     head: list[str] = []
     for line in text:
@@ -296,7 +368,7 @@ def _example() -> list[str]:
         if line.startswith("layers:"):
             break
     layer_lines = [ln for ln in text[len(head) :] if ln.strip()][:8]
-    return ["```yaml", *head, *layer_lines, "  # ... one binding a file", "```"]
+    return ["```yaml", *_annotate([*head, *layer_lines]), "  # ... one binding a file", "```"]
 
 
 def config_md() -> str:
@@ -325,7 +397,7 @@ def config_md() -> str:
         "",
     ]
     for model in models:
-        if model.__name__ == "Text":
+        if model is Text:
             continue
         title = model.__name__
         lines += [f"## {title}", ""]
@@ -333,7 +405,7 @@ def config_md() -> str:
             lines += [_summary(model), ""]
         lines += [*model_table(model), ""]
     lines += [
-        "`Text` is a pair of texts: `zh` (Chinese) and `en` (English).",
+        "A zh/en text is a pair of texts: `zh` (Chinese) and `en` (English).",
         "",
         "## The products' options",
         "",

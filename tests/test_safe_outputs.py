@@ -10,7 +10,7 @@ import pandas as pd
 from factories import city_data, make_hazmat
 
 import riskmap as rm
-from riskmap.io.sheets import FORMULA_STARTS
+from riskmap.io import FORMULA_STARTS
 from riskmap.products.inventory import export_inventory, write_assess_outputs
 from riskmap.products.whatif import export_proposals
 from riskmap.register import HazardRegister

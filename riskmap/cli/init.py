@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Write the project folder; returns the exit code."""
     from riskmap.errors import ConfigError
-    from riskmap.io.boundaries import admin_unit, build_boundaries, write_feature_collection
+    from riskmap.io import admin_unit, build_boundaries, write_feature_collection
 
     folder: Path = args.dir
     project_file = folder / "project.yaml"

@@ -18,8 +18,7 @@ from riskmap.errors import (
     CRSError,
 )
 from riskmap.io import crs as crs_mod
-from riskmap.io.tables import _short
-from riskmap.io.values import _Problems
+from riskmap.io.problems import _Problems, _short
 
 BBOX_MARGIN_DEG = 0.05
 

@@ -29,6 +29,7 @@ from riskmap.errors import (
     Severity,
 )
 from riskmap.io.geometry import _checked_crs, _geometries_wgs84, _resolve_path
+from riskmap.io.problems import _Problems
 from riskmap.io.suggest import X_ALIASES, Y_ALIASES, suggest_columns
 from riskmap.io.tables import read_table
 from riskmap.io.values import (
@@ -37,7 +38,6 @@ from riskmap.io.values import (
     _TRUE_TOKENS,
     _norm_text,
     _numbers,
-    _Problems,
     _to_text,
     decimal_comma,
 )

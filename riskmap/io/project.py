@@ -32,8 +32,8 @@ from riskmap.io import crs as crs_mod
 from riskmap.io.data import Layer, ProjectData
 from riskmap.io.geometry import _checked_crs, _geometries_wgs84
 from riskmap.io.layers import read_layer
+from riskmap.io.problems import _Problems
 from riskmap.io.tables import read_table
-from riskmap.io.values import _Problems
 
 
 def file_sha256(path: Path) -> str:

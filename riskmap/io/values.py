@@ -1,13 +1,11 @@
-"""The problem collector every reader reports into (file, row, column, message, hint;
-capped per layer) and the reading of cell values from messy tables (text, numbers,
-null tokens).
+"""The reading of cell values from messy tables: text (full-width forms, null tokens),
+numbers (thousands separators, decimal commas, full-width digits) and the tokens of
+booleans and grades.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,130 +13,18 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from riskmap.errors import (
-    LayerDataError,
-    Problem,
-    Severity,
-    UnsafeFileError,
-    ValidationReport,
-)
-
-MAX_ROW_PROBLEMS = 50
-"""Per file, problem code and column: rows reported one by one; the rest are summarised."""
-
 _NULL_TOKENS = frozenset(
     {"", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-", "--", "—", "/"}
 )
 
+
 _TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "是", "对", "有", "真", "已整改", "√"})
+
 
 _FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "否", "错", "无", "假", "未整改", "×"})
 
+
 _CN_DIGITS = str.maketrans("一二三四五六七八九", "123456789")
-
-
-class _Problems:
-    """Collects the problems of one file; rows beyond MAX_ROW_PROBLEMS per code are summarised."""
-
-    def __init__(self, file: str | None, layer: str | None) -> None:
-        self.file = file
-        self.layer = layer
-        self.items: list[Problem] = []
-        self._suppressed: Counter[tuple[str, str | None, Severity]] = Counter()
-        self._shown: Counter[tuple[str, str | None]] = Counter()
-        self._hints: dict[tuple[str, str | None, Severity], str] = {}
-
-    def add(
-        self,
-        severity: Severity,
-        code: str,
-        message: str,
-        hint: str = "",
-        *,
-        row: int | None = None,
-        column: str | None = None,
-    ) -> None:
-        self.items.append(
-            Problem(severity, code, message, hint, self.file, self.layer, row, column)
-        )
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for p in problems:
-            self.items.append(
-                Problem(
-                    p.severity,
-                    p.code,
-                    p.message,
-                    p.hint,
-                    self.file or p.file,
-                    self.layer or p.layer,
-                    p.row,
-                    p.column,
-                )
-            )
-
-    def rows(
-        self,
-        severity: Severity,
-        code: str,
-        rows: npt.ArrayLike,
-        messages: Sequence[str] | str,
-        hint: str = "",
-        *,
-        column: str | None = None,
-    ) -> None:
-        """One problem per row (row numbers as the user counts them), capped per code/column."""
-        row_arr = np.asarray(rows).ravel()
-        if row_arr.size == 0:
-            return
-        key = (code, column)
-        room = max(MAX_ROW_PROBLEMS - self._shown[key], 0)
-        shown = row_arr[:room]
-        for i, r in enumerate(shown):
-            msg = messages if isinstance(messages, str) else messages[i]
-            self.add(severity, code, msg, hint, row=int(r), column=column)
-        self._shown[key] += shown.size
-        if row_arr.size > shown.size:
-            self._suppressed[(code, column, severity)] += row_arr.size - shown.size
-            self._hints[(code, column, severity)] = hint
-
-    def errors_since(self, mark: int) -> bool:
-        """True when an error was added after ``len(self.items) == mark``."""
-        return any(p.severity == "error" for p in self.items[mark:])
-
-    def finish(self) -> list[Problem]:
-        out = list(self.items)
-        for (code, column, severity), n in self._suppressed.items():
-            out.append(
-                Problem(
-                    severity,
-                    code,
-                    f"{n:,d} more row(s) with the same problem (only the first "
-                    f"{MAX_ROW_PROBLEMS} are listed)",
-                    self._hints[(code, column, severity)],
-                    self.file,
-                    self.layer,
-                    None,
-                    column,
-                )
-            )
-        return out
-
-
-def _fail(
-    code: str,
-    message: str,
-    hint: str,
-    file: str | None,
-    *,
-    unsafe: bool = False,
-    row: int | None = None,
-    column: str | None = None,
-) -> LayerDataError:
-    problem = Problem("error", code, message, hint, file, None, row, column)
-    report = ValidationReport([problem])
-    text = f"{file}: {message}" if file else message
-    return UnsafeFileError(text, report) if unsafe else LayerDataError(text, report)
 
 
 def _norm_text(s: str) -> str:

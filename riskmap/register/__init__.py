@@ -1,9 +1,16 @@
 """The hidden-hazard register (隐患排查治理): vocabulary, schema, store, import/export and the
 feed of open hazards into the assessment.
+
+Modules: ``vocabulary`` (codes and labels), ``schema`` (migrations), ``dialect`` (SQLite),
+``values`` (parsing and validation), ``files`` (tables in and out), ``store``
+(:class:`HazardRegister`: numbering and the closed loop), ``queries`` (its reading
+methods), ``imports`` and ``exports`` (its files), ``views`` (lists and summaries),
+``feed`` (open hazards as a layer), ``project`` (a project's register).
 """
 
 from __future__ import annotations
 
+from riskmap.register.feed import HAZARD_LAYER_FIELDS, build_hazards_layer, open_hazards_layer
 from riskmap.register.files import ImportResult, format_hazards
 from riskmap.register.project import (
     default_register_path,
@@ -11,15 +18,10 @@ from riskmap.register.project import (
     project_bbox,
     project_districts,
 )
-from riskmap.register.store import HISTORY_COLUMNS, LIST_COLUMNS, HazardRegister
+from riskmap.register.queries import HISTORY_COLUMNS, LIST_COLUMNS
+from riskmap.register.store import HazardRegister
 from riskmap.register.values import EXPORT_FIELDS
-from riskmap.register.views import (
-    build_hazards_layer,
-    district_summary,
-    get_hazard,
-    list_hazards,
-    open_hazards_layer,
-)
+from riskmap.register.views import SUMMARY_COLUMNS, district_summary, get_hazard, list_hazards
 from riskmap.register.vocabulary import (
     CATEGORIES,
     GRADES,
@@ -35,10 +37,12 @@ __all__ = [
     "CATEGORIES",
     "EXPORT_FIELDS",
     "GRADES",
+    "HAZARD_LAYER_FIELDS",
     "HISTORY_COLUMNS",
     "LIST_COLUMNS",
     "OPEN_STATUSES",
     "STATUSES",
+    "SUMMARY_COLUMNS",
     "TRANSITIONS",
     "HazardRegister",
     "HazardTransitionError",

@@ -20,7 +20,7 @@ from riskmap.errors import (
     Problem,
     ValidationReport,
 )
-from riskmap.io.sheets import text_cells
+from riskmap.io import text_cells
 from riskmap.register.values import _COLUMN_BY_FIELD, EXPORT_FIELDS, _is_blank
 from riskmap.register.vocabulary import label
 

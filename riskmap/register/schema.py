@@ -1,17 +1,12 @@
 """The register's schema: an ordered list of portable SQL migrations (version n is
-``_MIGRATIONS[n - 1]``) and the SQLite dialect (pragmas, guards, connection).
+``_MIGRATIONS[n - 1]``) and the columns of the ``hazard`` table. What only SQLite says
+(pragmas, guards, the connection) is in :mod:`riskmap.register.dialect`.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Iterable
-from pathlib import Path
 
-from riskmap.errors import (
-    RegisterError,
-)
 from riskmap.register.vocabulary import ACTIONS, CATEGORIES, GRADES, STATUSES
 
 _SCHEMA_VERSION_TABLE = (
@@ -87,68 +82,38 @@ CREATE TABLE hazard_history (
 )
 
 
-_SQLITE_PRAGMAS: tuple[str, ...] = (
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA synchronous = FULL",
+_RECORD_COLUMNS: tuple[str, ...] = (
+    "number",
+    "adcode",
+    "year",
+    "category_code",
+    "seq",
+    "title",
+    "description",
+    "category",
+    "grade",
+    "lon",
+    "lat",
+    "district",
+    "layer_binding",
+    "feature_id",
+    "found_at",
+    "found_by",
+    "responsible_unit",
+    "deadline",
+    "status",
+    "listed",
+    "supervising_unit",
+    "listed_deadline",
+    "void_reason",
+    "created_at",
+    "updated_at",
 )
+"""Columns of the ``hazard`` table, in order."""
 
-
-_SQLITE_BEGIN_WRITE = "BEGIN IMMEDIATE"
-"""Take the write lock at the start, so reads inside a write transaction see the latest data."""
-
-_SQLITE_GUARDS: dict[int, tuple[str, ...]] = {
-    1: (
-        "CREATE TRIGGER hazard_history_no_update BEFORE UPDATE ON hazard_history "
-        "BEGIN SELECT RAISE(ABORT, 'hazard_history is append-only'); END",
-        "CREATE TRIGGER hazard_history_no_delete BEFORE DELETE ON hazard_history "
-        "BEGIN SELECT RAISE(ABORT, 'hazard_history is append-only'); END",
-        "CREATE TRIGGER hazard_no_delete BEFORE DELETE ON hazard "
-        "BEGIN SELECT RAISE(ABORT, 'hidden hazards are never deleted: void them'); END",
-        "CREATE TRIGGER hazard_number_fixed "
-        "BEFORE UPDATE OF number, adcode, year, category_code, seq ON hazard "
-        "BEGIN SELECT RAISE(ABORT, 'a unified number never changes'); END",
-        "CREATE TRIGGER hazard_counter_forward BEFORE UPDATE ON hazard_counter "
-        "WHEN NEW.last_seq <> OLD.last_seq + 1 "
-        "BEGIN SELECT RAISE(ABORT, 'number counters only move forward by one'); END",
-        "CREATE TRIGGER hazard_counter_no_delete BEFORE DELETE ON hazard_counter "
-        "BEGIN SELECT RAISE(ABORT, 'number counters are never deleted'); END",
-    ),
-}
-"""Dialect-specific guards applied together with the migration of the same version."""
+_DATE_COLUMNS = ("found_at", "deadline", "listed_deadline")
+"""Columns of ``hazard`` stored as ISO dates."""
 
 
 def _split_script(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
-
-
-def _connect_sqlite(path: Path, timeout: float) -> sqlite3.Connection:
-    """Open the database: autocommit driver mode (we issue BEGIN/COMMIT), WAL, pragmas."""
-    try:
-        conn = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    except sqlite3.Error as exc:
-        raise RegisterError(f"{path}: cannot open the register: {exc}") from None
-    deadline = time.monotonic() + timeout
-    while True:  # switching a new file to WAL needs a moment alone with it
-        try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                conn.close()
-                raise RegisterError(f"{path.name}: cannot open the register: {exc}") from None
-            time.sleep(0.05)
-        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-            conn.close()
-            raise RegisterError(
-                f"{path.name}: not a hidden-hazard register ({exc}); give the register's "
-                ".sqlite file, or a new file name to start one"
-            ) from None
-    if str(mode).lower() != "wal":
-        conn.close()
-        raise RegisterError(f"{path.name}: the register needs WAL mode, got '{mode}'")
-    for pragma in _SQLITE_PRAGMAS:
-        conn.execute(pragma)
-    return conn

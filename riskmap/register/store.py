@@ -5,30 +5,24 @@ SQLite file shared safely by threads and processes.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from riskmap.errors import (
-    RegisterError,
-)
-from riskmap.io.sheets import write_csv
-from riskmap.register.files import _plain, _write_xlsx, format_hazards
+from riskmap.errors import RegisterError
+from riskmap.register.dialect import _SQLITE_BEGIN_WRITE, _SQLITE_GUARDS, _connect_sqlite
+from riskmap.register.exports import ExportMixin
 from riskmap.register.imports import ImportMixin
+from riskmap.register.queries import QueryMixin
 from riskmap.register.schema import (
+    _DATE_COLUMNS,
     _MIGRATIONS,
+    _RECORD_COLUMNS,
     _SCHEMA_VERSION_TABLE,
-    _SQLITE_BEGIN_WRITE,
-    _SQLITE_GUARDS,
-    _connect_sqlite,
-    _in_list,
     _split_script,
 )
 from riskmap.register.values import (
@@ -44,59 +38,7 @@ from riskmap.register.vocabulary import (
     OPEN_STATUSES,
     TRANSITIONS,
     HazardTransitionError,
-    _norm_token,
     parse_code,
-)
-
-_RECORD_COLUMNS: tuple[str, ...] = (
-    "number",
-    "adcode",
-    "year",
-    "category_code",
-    "seq",
-    "title",
-    "description",
-    "category",
-    "grade",
-    "lon",
-    "lat",
-    "district",
-    "layer_binding",
-    "feature_id",
-    "found_at",
-    "found_by",
-    "responsible_unit",
-    "deadline",
-    "status",
-    "listed",
-    "supervising_unit",
-    "listed_deadline",
-    "void_reason",
-    "created_at",
-    "updated_at",
-)
-
-
-_DATE_COLUMNS = ("found_at", "deadline", "listed_deadline")
-
-LIST_COLUMNS: tuple[str, ...] = (*_RECORD_COLUMNS, "overdue")
-"""Columns of :meth:`HazardRegister.list` (codes, not labels; see :func:`format_hazards`)."""
-
-HISTORY_COLUMNS: tuple[str, ...] = (
-    "number",
-    "step",
-    "changed_at",
-    "actor",
-    "action",
-    "from_status",
-    "to_status",
-    "note",
-)
-
-
-_OVERDUE_SQL = (
-    f"CASE WHEN status IN ({_in_list(OPEN_STATUSES)}) AND (deadline < ? OR "
-    "(listed = 1 AND listed_deadline < ?)) THEN 1 ELSE 0 END"
 )
 
 
@@ -104,15 +46,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def _as_list(value: str | Iterable[str] | None) -> builtins.list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    return builtins.list(value)
-
-
-class HazardRegister(ImportMixin):
+class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
     """The hidden-hazard register of one city, kept in one SQLite file.
 
     Parameters
@@ -129,7 +63,10 @@ class HazardRegister(ImportMixin):
         Seconds to wait for another writer before giving up (SQLite busy timeout).
 
     Use it as a context manager, or call :meth:`close`. One instance may be shared by
-    threads (calls are serialised); processes each open their own.
+    threads (calls are serialised); processes each open their own. Reading
+    (:meth:`list`, :meth:`get`, :meth:`history`), :meth:`import_file` and :meth:`export`
+    come from the mixins of :mod:`riskmap.register.queries`, :mod:`~riskmap.register.imports`
+    and :mod:`~riskmap.register.exports`.
     """
 
     def __init__(
@@ -210,7 +147,7 @@ class HazardRegister(ImportMixin):
                     conn.execute("ROLLBACK")
                 raise RegisterError(f"{self.path.name}: the change was not saved: {exc}") from None
 
-    def _query(self, sql: str, params: Sequence[object] = ()) -> builtins.list[tuple[Any, ...]]:
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self.conn.execute(sql, tuple(params)).fetchall()
 
@@ -547,165 +484,3 @@ class HazardRegister(ImportMixin):
                 note=reason,
                 when=now,
             )
-
-    # ---- reading --------------------------------------------------------------------
-
-    def get(self, number: str, *, today: date | None = None) -> dict[str, Any]:
-        """One record as a dict (dates as ``datetime.date``, ``listed``/``overdue`` as bool).
-
-        Raises
-        ------
-        RegisterError
-            No hazard has this number.
-        """
-        df = self._select("WHERE number = ?", [number], today=today)
-        if df.empty:
-            raise RegisterError(f"no hidden hazard numbered '{number}' in the register")
-        return {str(k): _plain(v) for k, v in df.iloc[0].to_dict().items()}
-
-    def history(self, number: str) -> pd.DataFrame:
-        """Every change of one hazard, oldest first (columns :data:`HISTORY_COLUMNS`).
-
-        Raises
-        ------
-        RegisterError
-            No hazard has this number.
-        """
-        rows = self._query(
-            f"SELECT {', '.join(HISTORY_COLUMNS)} FROM hazard_history WHERE number = ? "
-            "ORDER BY step",
-            [number],
-        )
-        if not rows:
-            self.get(number)  # raises for an unknown number
-        return pd.DataFrame(rows, columns=builtins.list(HISTORY_COLUMNS))
-
-    def _select(
-        self,
-        where: str,
-        params: Sequence[object],
-        *,
-        today: date | None,
-        overdue: bool | None = None,
-        limit: int | None = None,
-    ) -> pd.DataFrame:
-        day = (today or date.today()).isoformat()
-        sql = f"SELECT {', '.join(_RECORD_COLUMNS)}, {_OVERDUE_SQL} AS overdue FROM hazard {where}"
-        full: builtins.list[object] = [day, day, *params]
-        if overdue is not None:
-            sql = f"SELECT * FROM ({sql}) q WHERE overdue = ?"
-            full.append(int(overdue))
-        sql += " ORDER BY overdue DESC, listed DESC, deadline ASC, number ASC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            full.append(int(limit))
-        df = pd.DataFrame(self._query(sql, full), columns=builtins.list(LIST_COLUMNS))
-        for col in _DATE_COLUMNS:
-            df[col] = df[col].map(lambda v: date.fromisoformat(v) if isinstance(v, str) else None)
-        df["listed"] = df["listed"].astype(bool)
-        df["overdue"] = df["overdue"].astype(bool)
-        df["lon"] = df["lon"].astype(float)
-        df["lat"] = df["lat"].astype(float)
-        df["year"] = df["year"].astype(int)
-        df["seq"] = df["seq"].astype(int)
-        return df
-
-    def export(self, path: str | Path, lang: str = "zh", *, today: date | None = None) -> Path:
-        """Write every record (closed and voided included) to .xlsx or .csv (UTF-8 with BOM).
-
-        Parameters
-        ----------
-        path
-            Target file; its suffix (.xlsx or .csv) chooses the format.
-        lang
-            ``"zh"``: Chinese headers and labels (危化, 重大, 整改中, 是/否); ``"en"``:
-            English headers (the field names) and codes. Either imports back.
-        today
-            The date taken as today for the 是否逾期 column.
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".xlsx", ".csv"):
-            raise RegisterError(f"export to .xlsx or .csv, not '{path.suffix}'")
-        table = format_hazards(
-            self.list(include_voided=True, today=today).sort_values("number"), lang
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            write_csv(table, path)
-        else:
-            _write_xlsx(table, path, sheet="隐患台账" if lang != "en" else "hazards")
-        return path
-
-    def list(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        grade: str | Iterable[str] | None = None,
-        category: str | Iterable[str] | None = None,
-        district: str | Iterable[str] | None = None,
-        adcode: str | Iterable[str] | None = None,
-        overdue: bool | None = None,
-        listed: bool | None = None,
-        include_voided: bool = False,
-        today: date | None = None,
-        limit: int | None = None,
-    ) -> pd.DataFrame:
-        """Records as a DataFrame, overdue first, then listed, then by deadline.
-
-        Parameters
-        ----------
-        status
-            One status or several (codes or labels), or ``"open"`` for every status
-            still in the loop. Voided records are left out unless asked for here or by
-            ``include_voided``.
-        grade, category, district, adcode
-            One value or several (codes or labels for grade and category).
-        overdue, listed
-            Keep only records that are (True) or are not (False).
-        today
-            The date taken as today for ``overdue``.
-        limit
-            At most this many rows.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns :data:`LIST_COLUMNS`; dates are ``datetime.date``; ``listed`` and
-            ``overdue`` are bool; codes, not labels (:func:`format_hazards` translates).
-        """
-        where: builtins.list[str] = []
-        params: builtins.list[object] = []
-        statuses = _as_list(status)
-        if statuses is not None:
-            codes: builtins.list[str] = []
-            for s in statuses:
-                codes.extend(
-                    OPEN_STATUSES
-                    if _norm_token(s) in ("open", "未销号", "在册")
-                    else [parse_code("status", s)]
-                )
-            where.append(f"status IN ({', '.join('?' for _ in codes)})")
-            params.extend(codes)
-        elif not include_voided:
-            where.append("status <> 'voided'")
-        for name, values in (("grade", grade), ("category", category)):
-            items = _as_list(values)
-            if items is not None:
-                where.append(f"{name} IN ({', '.join('?' for _ in items)})")
-                params.extend(parse_code(name, v) for v in items)
-        for name, values in (("district", district), ("adcode", adcode)):
-            items = _as_list(values)
-            if items is not None:
-                where.append(f"{name} IN ({', '.join('?' for _ in items)})")
-                params.extend(_text(v) for v in items)
-        if listed is not None:
-            where.append("listed = ?")
-            params.append(int(listed))
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
-        return self._select(clause, params, today=today, overdue=overdue, limit=limit)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from riskmap.errors import Problem, RegisterError, Severity
-from riskmap.io.sheets import unguard_text
+from riskmap.io import unguard_text
 from riskmap.register.vocabulary import _ADCODE_RE, _INDEXES, _allowed_text, _norm_token
 
 

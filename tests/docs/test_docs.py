@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from riskmap.config import LAYERS_DIR, LayerBinding, Project, load_layer_kinds
+from riskmap.config import (
+    LAYERS_DIR,
+    FieldSpec,
+    LayerBinding,
+    LayerKind,
+    Project,
+    Style,
+    ValueRule,
+    load_layer_kinds,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,8 +48,29 @@ def test_every_layer_kind_and_field_is_documented(documents: dict[Path, str]) ->
     layers = documents[ROOT / "docs" / "LAYERS.md"]
     for name, kind in load_layer_kinds().items():
         assert f"(`{name}`)" in layers
+        assert f'<a id="{name}"></a>' in layers
         for field in kind.fields:
             assert f"| `{field}` |" in layers, (name, field)
+    for model in (LayerKind, FieldSpec, ValueRule, Style):
+        for key in model.model_fields:
+            assert f"| `{key}` |" in layers, (model.__name__, key)
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors of a Markdown text: GitHub's heading slugs and explicit ``<a id>``."""
+    slugs = {
+        re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    }
+    return slugs | set(re.findall(r'<a id="([^"]+)"></a>', text))
+
+
+def test_links_inside_the_generated_docs_resolve(documents: dict[Path, str]) -> None:
+    for path, text in documents.items():
+        targets = set(re.findall(r"\]\(#([^)]+)\)", text))
+        assert targets, path.name
+        missing = sorted(targets - _anchors(text))
+        assert not missing, f"{path.name}: links to missing anchors {missing}"
 
 
 def test_every_project_key_is_documented(documents: dict[Path, str]) -> None:

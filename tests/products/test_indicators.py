@@ -4,121 +4,41 @@ Layout (working CRS EPSG:32650, origin x0 = 500000, y0 = 3400000; cell rRcC has 
 at (x0 + 500 + 1000 C, y0 + 500 + 1000 R)). District A (000001) is column 0, district B
 (000002) columns 1-2. Every cell has 2,000 people except r0c2 (100 people): 16,100 in all,
 6,000 in A, 10,100 in B. With the default method (turnout 1 min, 30 km/h, detour 1.3,
-target 5 min) a fire station reaches 4 x 500 / 1.3 = 1,538 m.
+target 5 min) a fire station reaches 4 x 500 / 1.3 = 1,538 m. The project's layers are
+the ``scorecard_layers`` fixture (tests/products/conftest.py); ``card`` is its scorecard.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import string
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from factories import (
-    GRID3_A,
-    GRID3_B,
-    GRID3_CRS,
-    GRID3_X0,
-    GRID3_Y0,
-    grid3_cells,
-    grid3_centre,
-    grid3_data,
-)
-from shapely.geometry import box
+from factories import GRID3_A, GRID3_B, GRID3_CRS, grid3_cells, grid3_centre
 
-from riskmap.config import (
-    IndicatorOptions,
-)
-from riskmap.io import ProjectData
+import riskmap as rm
+from riskmap.config import IndicatorOptions
+from riskmap.engine import compute_fields
+from riskmap.products import compute_indicators
 from riskmap.products.indicators import (
     CITY,
-    EVIDENCE_TEXTS,
     INDICATOR_IDS,
     TABLE_COLUMNS,
-    export_scorecard,
     indicators_from_cells,
     station_districts,
 )
 
-CRS = GRID3_CRS
-X0, Y0 = GRID3_X0, GRID3_Y0
 A, B = GRID3_A, GRID3_B
-
 
 centre = grid3_centre
 make_cells = grid3_cells
 
 
-def points(*xy: tuple[float, float]) -> list[shapely.Point]:
-    return [shapely.Point(x, y) for x, y in xy]
-
-
-def scorecard_data(layers: dict[str, tuple[str, gpd.GeoDataFrame]] | None = None) -> ProjectData:
-    """A project on the 3 x 3 grid with the given layers (the default set when None)."""
-    return grid3_data(layers if layers is not None else default_layers())
-
-
 def gdf(rows: dict[str, list], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(rows, geometry=points(*xy), crs=CRS)
-
-
-def default_layers() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
-    return {
-        "fire": (
-            "fire_station",
-            gdf({"id": ["F1"], "name": ["一站"], "class": ["一级"]}, [centre(0, 0)]),
-        ),
-        "shelters": (
-            "shelter",
-            gdf(
-                {
-                    "id": ["S1", "S2", "S3"],
-                    "name": ["a", "b", "c"],
-                    "type": ["紧急", "固定", "中心"],
-                    "area_m2": [3000.0, 12000.0, 9000.0],
-                    "capacity": [np.nan, 3000.0, np.nan],
-                },
-                [centre(0, 0), centre(2, 2), centre(1, 1)],
-            ),
-        ),
-        "community": (
-            "community_station",
-            gdf({"id": ["C1"], "name": ["站"]}, [(X0 + 2000, Y0 + 1000)]),
-        ),
-        "hazmat": (
-            "hazmat_enterprise",
-            gdf(
-                {
-                    "id": ["H1", "H2", "H3"],
-                    "name": ["h1", "h2", "h3"],
-                    "grade": ["一级", "无", "三级"],
-                },
-                [(X0 + 700, Y0 + 500), centre(2, 2), centre(1, 2)],
-            ),
-        ),
-        "video": (
-            "video_point",
-            gdf(
-                {"id": ["V1", "V2"], "enterprise_id": ["H1", "H2"]},
-                [(X0 + 710, Y0 + 500), centre(2, 2)],
-            ),
-        ),
-        "targets": (
-            "sensitive_target",
-            gdf(
-                {
-                    "id": ["T1", "T2", "T3"],
-                    "name": ["学校", "医院", "幼儿园"],
-                    "type": ["学校", "医院", "幼儿园"],
-                },
-                [(X0 + 700, Y0 + 900), (X0 + 2500, Y0 + 2100), (X0 + 2800, Y0 + 1500)],
-            ),
-        ),
-    }
+    return gpd.GeoDataFrame(rows, geometry=[shapely.Point(x, y) for x, y in xy], crs=GRID3_CRS)
 
 
 def value(card, ind: str, scope: str = CITY) -> float:
@@ -130,25 +50,6 @@ def value(card, ind: str, scope: str = CITY) -> float:
 def passed(card, ind: str, scope: str = CITY):
     row = card.table[(card.table["id"] == ind) & (card.table["scope"] == scope)]
     return row["passed"].iloc[0]
-
-
-@pytest.fixture(scope="module")
-def card():
-    levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
-    summary = pd.DataFrame(
-        {
-            "adcode": [A, B],
-            "district": ["甲区", "乙区"],
-            "open": [3, 1],
-            "open_major": [2, 1],
-            "listed": [1, 0],
-            "overdue": [2, 0],
-            "overdue_major": [1, 0],
-        }
-    )
-    return indicators_from_cells(
-        scorecard_data(), make_cells(levels), register_summary=summary, produced_at="2026-11-28"
-    )
 
 
 def test_table_shape_and_scopes(card):
@@ -179,13 +80,11 @@ def test_fire_reach_population_and_builtup(card):
     assert "r0c2" not in set(card.evidence["fire.reach_builtup"]["cell_id"])
 
 
-def test_fire_reach_follows_method_settings():
+def test_fire_reach_follows_method_settings(scorecard_data):
     data = scorecard_data()
     faster = data.project.model_copy(
         update={"method": data.project.method.model_copy(update={"fire_speed_kmh": 60.0})}
     )
-    from dataclasses import replace
-
     card = indicators_from_cells(replace(data, project=faster), make_cells())
     # 4 min x 1,000 m/min / 1.3 = 3,077 m: every centre (farthest 2,828 m) is reached.
     assert value(card, "fire.reach_population") == pytest.approx(100.0)
@@ -204,8 +103,8 @@ def test_station_district_area_single_station(card):
     assert passed(card, "fire.district_area", B) is None
 
 
-def test_station_districts_voronoi_and_limits():
-    layers = default_layers()
+def test_station_districts_voronoi_and_limits(scorecard_data, scorecard_layers):
+    layers = scorecard_layers()
     layers["fire"] = (
         "fire_station",
         gdf(
@@ -229,7 +128,7 @@ def test_station_districts_voronoi_and_limits():
     assert value(card, "fire.district_area", B) == 0.0
 
 
-def test_urban_edge_station_gets_15_km2():
+def test_urban_edge_station_gets_15_km2(scorecard_data):
     # Thinly populated cells (100 people/km²) are not built-up: the lone station is on the
     # urban edge and its 9 km² district passes the 15 km² limit.
     cells = make_cells()
@@ -323,7 +222,7 @@ def test_sensitive_targets_near_major_hazards(card):
     assert "一级 1" in row["evidence"] and "三级 1" in row["evidence"]
 
 
-def test_sensitive_distance_by_grade():
+def test_sensitive_distance_by_grade(scorecard_data):
     opts = IndicatorOptions(
         sensitive_distance_m={"一级": 300.0, "二级": 500.0, "三级": 700.0, "四级": 500.0}
     )
@@ -352,7 +251,7 @@ def test_hidden_hazards_from_register(card):
     assert passed(card, "hazards.overdue", B) is True
 
 
-def test_missing_layers_are_not_computable():
+def test_missing_layers_are_not_computable(scorecard_data):
     card = indicators_from_cells(scorecard_data({}), make_cells())
     for ind in (
         "fire.reach_population",
@@ -367,7 +266,7 @@ def test_missing_layers_are_not_computable():
     assert card.evidence == {}
 
 
-def test_inputs_not_modified():
+def test_inputs_not_modified(scorecard_data):
     data, cells = scorecard_data(), make_cells([1] * 9)
     before = {n: lyr.gdf.copy() for n, lyr in data.layers.items()}
     cells_before = cells.copy()
@@ -377,114 +276,7 @@ def test_inputs_not_modified():
         pd.testing.assert_frame_equal(lyr.gdf, before[n])
 
 
-def test_export_scorecard(card, tmp_path):
-    paths = export_scorecard(card, tmp_path / "out")
-    raw = paths["csv"].read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    back = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype={"scope": str})
-    assert len(back) == len(card.table)
-    assert "消防站5分钟可达人口比例" in set(back["name_zh"])
-    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert doc["produced_at"] == "2026-11-28"
-    rows = {(r["id"], r["scope"]): r for r in doc["indicators"]}
-    assert rows[("shelter.central_people", A)]["value"] is None
-    assert rows[("shelter.central_people", A)]["passed"] is False
-    assert rows[("fire.reach_builtup", CITY)]["value"] == pytest.approx(50.0)
-    assert doc["parameters"]["options"]["shelter_walk_m"] == 500.0
-
-
-# ---------------------------------------------------------------------------
-# command line
-
-
-def _tiny_project(root) -> str:
-    import geopandas as gpd
-
-    halves = [box(114.28, 30.57, 114.30, 30.61), box(114.30, 30.57, 114.34, 30.61)]
-    gpd.GeoDataFrame(geometry=[box(114.28, 30.57, 114.34, 30.61)], crs="EPSG:4326").to_file(
-        root / "boundary.geojson"
-    )
-    gpd.GeoDataFrame(
-        {"adcode": ["420102", "420103"], "name": ["甲区", "乙区"]}, geometry=halves, crs="EPSG:4326"
-    ).to_file(root / "districts.geojson")
-    # 1,000 people 200 m from the station, 3,000 people about 3 km east of it.
-    (root / "pop.csv").write_text(
-        "id,count,lon,lat\np1,1000,114.292,30.590\np2,3000,114.322,30.590\n", encoding="utf-8"
-    )
-    (root / "fire.csv").write_text(
-        "id,name,class,lon,lat\nF1,一站,一级,114.290,30.590\n", encoding="utf-8"
-    )
-    (root / "shelter.csv").write_text(
-        "id,name,type,area_m2,lon,lat\nS1,公园,中心,9000,114.322,30.590\n", encoding="utf-8"
-    )
-    (root / "hazmat.csv").write_text(
-        "id,name,grade,lon,lat\nH1,化工厂,三级,114.330,30.600\n", encoding="utf-8"
-    )
-    (root / "project.yaml").write_text(
-        """
-name: indtest
-title: {zh: 测试市, en: Test city}
-adcode: "420100"
-boundary: {path: boundary.geojson}
-districts: {path: districts.geojson}
-layers:
-  - {name: pop, kind: population, path: pop.csv, x: lon, y: lat}
-  - {name: fire, kind: fire_station, path: fire.csv, x: lon, y: lat}
-  - {name: shelters, kind: shelter, path: shelter.csv, x: lon, y: lat}
-  - {name: hazmat, kind: hazmat_enterprise, path: hazmat.csv, x: lon, y: lat}
-""",
-        encoding="utf-8",
-    )
-    return str(root / "project.yaml")
-
-
-def test_command_writes_json_csv_and_prints_city_table(tmp_path, capsys):
-    from riskmap.cli import main as cli
-
-    out = tmp_path / "out"
-    code = cli.main(
-        ["indicators", _tiny_project(tmp_path), "--out", str(out), "--cell-size", "500"]
-    )
-    printed = capsys.readouterr().out
-    assert code == 0
-    assert "消防站5分钟可达人口比例" in printed and "25.0 %" in printed
-    assert "覆盖 1,000 人，共 4,000 人" in printed  # the evidence, in Chinese
-    doc = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
-    rows = {(r["id"], r["scope"]): r for r in doc["indicators"]}
-    assert rows[("fire.reach_population", CITY)]["value"] == pytest.approx(25.0)
-    assert rows[("fire.reach_population", "420102")]["value"] == pytest.approx(100.0)
-    assert rows[("shelter.area_per_person", CITY)]["value"] == pytest.approx(9000 / 4000)
-    assert rows[("hazmat.video", CITY)]["passed"] is None  # no video_point layer bound
-    assert rows[("hazmat.video", CITY)]["evidence"] == "no video_point layer"
-    assert rows[("hazmat.video", CITY)]["evidence_zh"] == "未绑定 video_point 图层，无法计算"
-    assert rows[("risk.map_produced", CITY)]["value"] == 1.0
-    assert (out / "indicators.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    capsys.readouterr()
-    assert (
-        cli.main(
-            [
-                "indicators",
-                _tiny_project(tmp_path),
-                "--out",
-                str(out),
-                "--cell-size",
-                "500",
-                "--lang",
-                "en",
-            ]
-        )
-        == 0
-    )
-    printed = capsys.readouterr().out
-    assert "Population within 5-minute fire reach" in printed
-    assert "1,000 of 4,000 people covered" in printed and "覆盖" not in printed
-
-
-def test_reach_comes_from_the_engine_fields():
-    from dataclasses import replace
-
-    from riskmap.engine import compute_fields
-
+def test_reach_comes_from_the_engine_fields(scorecard_data):
     data, cells = scorecard_data(), make_cells()
     fields = compute_fields(data, cells)
     # The engine's own reach times give the same answer as letting the indicators ask it.
@@ -498,120 +290,32 @@ def test_reach_comes_from_the_engine_fields():
     assert card.evidence["fire.reach_population"].empty
 
 
-def test_cells_without_xy_use_centroids(card):
-    levels = [4, 3, 1, 2, 1, 1, 1, 1, 3]
+def test_cells_without_xy_use_centroids(card, card_levels, scorecard_data):
     again = indicators_from_cells(
-        scorecard_data(), make_cells(levels).drop(columns=["x", "y"]), produced_at="2026-11-28"
+        scorecard_data(), make_cells(card_levels).drop(columns=["x", "y"]), produced_at="2026-11-28"
     )
     t = card.table[~card.table["id"].str.startswith("hazards.")].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.table, t)
 
 
-# ---------------------------------------------------------------------------
-# evidence in English and Chinese
-
-_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def test_evidence_templates_take_the_same_values_in_both_languages():
-    for key, (en, zh) in EVIDENCE_TEXTS.items():
-        fields_en = sorted(f for _, f, _, _ in string.Formatter().parse(en) if f)
-        fields_zh = sorted(f for _, f, _, _ in string.Formatter().parse(zh) if f)
-        assert fields_en == fields_zh, key
-
-
-def test_chinese_evidence_has_the_numbers_of_the_english(card):
-    t = card.table
-    assert (t["evidence"] != "").all() and (t["evidence_zh"] != "").all()
-    for rec in t.to_dict("records"):
-        en, zh = rec["evidence"], rec["evidence_zh"]
-        assert _CJK.search(zh), (rec["id"], zh)
-        # Numbers may come in another order in Chinese, but they are the same numbers.
-        assert sorted(_NUMBER.findall(zh)) == sorted(_NUMBER.findall(en)), (rec["id"], en, zh)
-    city = card.city().set_index("id")
-    # 8,000 of 16,100 people are within 1,538 m of the station at r0c0 (hand-computed above).
-    assert city.loc["fire.reach_population", "evidence"].startswith(
-        "8,000 of 16,100 people covered; "
+def test_compute_indicators_is_the_scorecard_of_the_assessments_cells_and_fields(
+    assessment: rm.Assessment,
+) -> None:
+    """The Assessment-first entry point reads data, cells and fields from the assessment
+    and passes the options and the date through."""
+    opts = IndicatorOptions(shelter_walk_m=800.0)
+    card = compute_indicators(assessment, opts, produced_at="2026-11-28")
+    core = indicators_from_cells(
+        assessment.data,
+        assessment.cells,
+        options=opts,
+        fields=assessment.fields,
+        produced_at="2026-11-28",
     )
-    assert city.loc["fire.reach_population", "evidence_zh"].startswith(
-        "覆盖 8,000 人，共 16,100 人；"
-    )
-    assert (
-        city.loc["shelter.area_per_person", "evidence_zh"]
-        == "有效避难面积 24,000 m²，人口 16,100 人"
-    )
-    assert city.loc["hazmat.video", "evidence_zh"] == "2 家重大危险源企业中 1 家有视频监控"
-    assert "一级 1 处" in city.loc["hazmat.sensitive_targets", "evidence_zh"]
-    assert (
-        city.loc["risk.map_produced", "evidence_zh"]
-        == "四色图和风险清单已于 2026-11-28 生成：已评估 9 个网格，共 9 个"
-    )
-    assert (
-        card.for_scope(A).set_index("id").loc["risk.population_major", "evidence_zh"]
-        == "2,000 人，共 6,000 人"
-    )
-
-
-def test_not_computable_evidence_in_both_languages():
-    card = indicators_from_cells(scorecard_data({}), make_cells())
-    row = card.city().set_index("id").loc["shelter.walk_population"]
-    assert row["evidence"] == "no shelter layer"
-    assert row["evidence_zh"] == "未绑定 shelter 图层，无法计算"
-    row = card.city().set_index("id").loc["risk.area_major"]
-    assert row["evidence_zh"] == "网格没有风险等级（请先评分：riskmap.Study.score）"
-
-
-def test_exports_carry_both_evidence_texts(card, tmp_path):
-    paths = export_scorecard(card, tmp_path / "out")
-    back = pd.read_csv(
-        paths["csv"], encoding="utf-8-sig", dtype={"scope": str}, keep_default_na=False
-    )
-    assert back["evidence_zh"].tolist() == card.table["evidence_zh"].tolist()
-    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert [r["evidence_zh"] for r in doc["indicators"]] == card.table["evidence_zh"].tolist()
-
-
-def test_printed_table_and_report_show_the_evidence_of_their_language(card):
-    from factories import area_ranks
-    from factories import city_cells as inventory_cells
-    from factories import city_data as inventory_data
-
-    from riskmap.cli.indicators import format_scorecard
-    from riskmap.products.inventory import inventory_from_cells
-    from riskmap.products.report import report_from_cells
-
-    city = card.city().set_index("id")
-    zh_text = city.loc["shelter.walk_population", "evidence_zh"]
-    en_text = city.loc["shelter.walk_population", "evidence"]
-    assert zh_text in format_scorecard(card.city(), lang="zh")
-    assert en_text not in format_scorecard(card.city(), lang="zh")
-    assert en_text in format_scorecard(card.city(), lang="en")
-
-    data, cells = inventory_data(), inventory_cells(area_ranks())
-    inv = inventory_from_cells(data, cells)
-    png = b"\x89PNG\r\n\x1a\n"  # the report's map is not what this test is about
-    zh = report_from_cells(
-        data, cells, inv, lang="zh", indicators=card.table, map_png=png, zoom=False
-    )
-    en = report_from_cells(
-        data, cells, inv, lang="en", indicators=card.table, map_png=png, zoom=False
-    )
-    assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
-    assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en
-
-
-def test_practice_indicators_cite_the_projects_own_work_plan() -> None:
-    """Not the Wuhan plan for every city: the project's, or "the city's work plan"."""
-    from dataclasses import replace
-
-    card = indicators_from_cells(scorecard_data(), make_cells([1] * 9))
-    standards = " ".join(card.table["standard"])
-    assert "Wuhan" not in standards and "the city's work plan" in standards
-    data = scorecard_data()
-    own = replace(
-        data, project=data.project.model_copy(update={"work_plan": "宜昌市2024年工作方案"})
-    )
-    assert "宜昌市2024年工作方案" in " ".join(
-        indicators_from_cells(own, make_cells([1] * 9)).table["standard"]
-    )
+    pd.testing.assert_frame_equal(card.table, core.table)
+    assert card.produced_at == "2026-11-28"
+    assert card.parameters["options"]["shelter_walk_m"] == 800.0
+    assert card.parameters["cells"] == len(assessment.cells)
+    assert "hazards.overdue" not in set(card.table["id"])  # no register summary given
+    default = compute_indicators(assessment)
+    assert default.parameters["options"] == IndicatorOptions().model_dump()

@@ -24,9 +24,9 @@ from factories import (
     make_hazmat,
 )
 
-from riskmap.config import (
-    load_layer_kinds,
-)
+import riskmap as rm
+from riskmap.config import InventoryOptions, load_layer_kinds
+from riskmap.products import build_inventory
 from riskmap.products.inventory import (
     Inventory,
     accident_ranking,
@@ -320,3 +320,30 @@ def test_write_assess_outputs(inventory: Inventory, tmp_path: Path) -> None:
     written = write_assess_outputs(inventory, tmp_path / "out")
     assert sorted(p.name for p in written) == ["districts.csv", "inventory.csv", "inventory.xlsx"]
     assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_build_inventory_is_the_inventory_of_the_assessments_cells(
+    assessment: rm.Assessment,
+) -> None:
+    """The Assessment-first entry point reads data, cells and parameters from the
+    assessment and passes every option through."""
+    opts = InventoryOptions(
+        near_m=800.0, intensity_breaks=(1.0, 2.0, 4.0, 6.0), connectivity=4, today=date(2024, 5, 1)
+    )
+    inv = build_inventory(assessment, opts)
+    core = inventory_from_cells(
+        assessment.data,
+        assessment.cells,
+        assessment.params,
+        near_m=800.0,
+        intensity_breaks=(1.0, 2.0, 4.0, 6.0),
+        connectivity=4,
+        today=date(2024, 5, 1),
+    )
+    for name in ("sources", "areas", "districts", "accidents_month", "accidents_quarter"):
+        pd.testing.assert_frame_equal(getattr(inv, name), getattr(core, name), obj=name)
+    pd.testing.assert_frame_equal(inv.parameters, core.parameters)
+    assert len(inv.areas) > 0 and len(inv.sources) > 0
+    assert inv.parameters.set_index("parameter")["value"]["date"] == "2024-05-01"
+    # The defaults are InventoryOptions() (8-connected areas, today's date).
+    assert len(build_inventory(assessment).areas) <= len(inv.areas)

@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 from factories import area_ranks, city_cells, city_data
 
+import riskmap as rm
+from riskmap.config import ReportOptions
+from riskmap.products import build_inventory, build_report, compute_indicators
 from riskmap.products.inventory import inventory_from_cells
 from riskmap.products.report import (
     focus_extent,
@@ -125,3 +128,35 @@ def test_write_pdf(report_inputs: tuple, tmp_path: Path) -> None:
     html_path = write_report(report_from_cells(data, cells, inv, zoom=False), tmp_path / "r.html")
     pdf = write_pdf(html_path, tmp_path / "r.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_build_report_is_the_report_of_the_assessment(assessment: rm.Assessment) -> None:
+    """The Assessment-first entry point builds the inventory and the scorecard it is not
+    given, uses those it is given, and ``indicators=False`` leaves the scorecard out."""
+    day = date(2024, 5, 1)
+    inv = build_inventory(assessment)
+    card = compute_indicators(assessment)
+    opts = ReportOptions(lang="en", top_n=3, zoom=False, today=day)
+    text = build_report(assessment, opts, inventory=inv, scorecard=card, map_png=PNG)
+    core = report_from_cells(
+        assessment.data,
+        assessment.cells,
+        inv,
+        "en",
+        card.table,
+        top_n=3,
+        today=day,
+        map_png=PNG,
+        zoom=False,
+    )
+    assert text == core
+    assert "Safe-city scorecard" in text
+    # Built here when not given: the same page.
+    assert build_report(assessment, opts, map_png=PNG) == core
+    without = build_report(
+        assessment, opts.model_copy(update={"indicators": False}), inventory=inv, map_png=PNG
+    )
+    assert "Safe-city scorecard" not in without
+    assert without == report_from_cells(
+        assessment.data, assessment.cells, inv, "en", top_n=3, today=day, map_png=PNG, zoom=False
+    )

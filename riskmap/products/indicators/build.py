@@ -14,8 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from riskmap.config import IndicatorOptions
-from riskmap.io import ProjectData
-from riskmap.io.sheets import write_csv
+from riskmap.io import ProjectData, write_csv
 
 if TYPE_CHECKING:
     from riskmap.engine import Assessment, Fields

@@ -17,7 +17,7 @@ import pandas as pd
 
 from riskmap.config.levels import LEVELS
 from riskmap.errors import RiskmapError
-from riskmap.io.sheets import csv_bytes, text_cells
+from riskmap.io import csv_bytes, text_cells
 from riskmap.products.inventory.base import (
     _LEVEL_KEYS,
     FORMATS,

@@ -6,12 +6,17 @@ accident ranking, the safe-city scorecard (when given), the method's parameters 
 input files with their sha256 hashes. The page has no outside reference (no ``http(s)``
 address in any ``src`` or ``href``) and every text that comes from a data file is
 HTML-escaped. :func:`write_pdf` prints it with headless Chromium.
+
+Modules: :mod:`~.text` (labels, escaping), :mod:`~.figure` (the map image),
+:mod:`~.tables` (the page's tables and cards), :mod:`~.page` (:func:`build_report`),
+:mod:`~.pdf` (:func:`write_report`, :func:`write_pdf`).
 """
 
 from __future__ import annotations
 
 from riskmap.products.report.figure import CJK_FONTS, find_cjk_font, focus_extent, render_map_png
-from riskmap.products.report.page import build_report, report_from_cells, write_pdf, write_report
+from riskmap.products.report.page import build_report, report_from_cells
+from riskmap.products.report.pdf import write_pdf, write_report
 
 __all__ = [
     "CJK_FONTS",

@@ -1,34 +1,37 @@
-"""The printable report: one self-contained HTML page (A4 print styles, images inline)
-and its PDF through Chromium.
+"""The printable report: one self-contained HTML page (A4 print styles, images inline),
+:func:`build_report` (and the core :func:`report_from_cells`).
 """
 
 from __future__ import annotations
 
 import base64
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from riskmap import __version__
 from riskmap.config import ReportOptions
-from riskmap.config.levels import LEVELS
-from riskmap.errors import RiskmapError
 from riskmap.io import ProjectData
-from riskmap.products.inventory import Inventory, header_labels, view_table
+from riskmap.products.inventory import Inventory, view_table
 
 if TYPE_CHECKING:
     from riskmap.engine import Assessment
     from riskmap.products.indicators import Scorecard
 
 from riskmap.products.report.figure import find_cjk_font, focus_extent, render_map_png
+from riskmap.products.report.tables import (
+    _AREA_COLUMNS,
+    _SOURCE_COLUMNS,
+    _cards_html,
+    _grid_text,
+    _html_table,
+    _scorecard_html,
+    _shorten,
+    _summary_html,
+    _top_table,
+)
 from riskmap.products.report.text import _e, _t
 
 _CSS = """
@@ -66,217 +69,6 @@ table.small { font-size: 7.5pt; } table.small td, table.small th { padding: 0.6m
 footer { margin-top: 8mm; color: #777; font-size: 8pt; border-top: 1px solid #ccc; padding-top: 2mm; }
 @media screen { body { padding: 10mm; background: #fff; } }
 """
-
-
-def _level_style(name: str) -> str:
-    for lvl in LEVELS:
-        if name in (lvl.zh, lvl.en):
-            fg = "#000" if lvl.rank in (2, 3) else "#fff"
-            return f' style="background:{lvl.color};color:{fg}"'
-    return ""
-
-
-def _html_table(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    lang: str,
-    *,
-    numeric: Sequence[str] = (),
-    code: Sequence[str] = (),
-    level_cols: Sequence[str] = ("level",),
-    labels: dict[str, str] | None = None,
-    formats: dict[str, str] | None = None,
-    nowrap: Sequence[str] = (),
-    small: bool = False,
-) -> str:
-    cols = [c for c in columns if c in frame.columns]
-    names = {**header_labels(cols, lang), **(labels or {})}
-    formats = formats or {}
-    head = "".join(f"<th>{_e(names[c])}</th>" for c in cols)
-    body = []
-    for rec in frame[cols].itertuples(index=False, name=None):
-        tds = []
-        for c, v in zip(cols, rec, strict=True):
-            if c in level_cols:
-                tds.append(f'<td class="lvl"{_level_style(str(v))}>{_e(v)}</td>')
-            elif c in numeric:
-                tds.append(f'<td class="num">{_e(_fmt(v, formats.get(c, "{:,.0f}")))}</td>')
-            elif c in code:
-                tds.append(f'<td class="code">{_e(v).replace("-", "-<wbr>")}</td>')
-            elif c in nowrap:
-                tds.append(f'<td class="nowrap">{_e(v)}</td>')
-            else:
-                tds.append(f"<td>{_e(v)}</td>")
-        body.append("<tr>" + "".join(tds) + "</tr>")
-    cls = ' class="small"' if small else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _shorten(text: Any, limit: int) -> str:
-    """``text`` cut at the last measure separator before ``limit`` characters, with "…"."""
-    t = "" if text is None else str(text)
-    if len(t) <= limit:
-        return t
-    head = t[:limit]
-    cut = max(head.rfind("；"), head.rfind("; "))
-    return (head[:cut] if cut > limit // 3 else head).rstrip("；; ,，") + " …"
-
-
-def _pct(part: float, whole: float) -> str:
-    share = 100 * part / whole if whole else 0.0
-    return f"{share:.2f}%" if 0 < share < 1 else f"{share:.1f}%"
-
-
-def _num(v: Any) -> str:
-    """A number for people: thousands separated, at most 4 significant digits below 1,000."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "" if v is None else str(v)
-    if np.isnan(f):
-        return ""
-    return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
-
-
-def _fmt(v: Any, spec: str) -> str:
-    if v is None:
-        return ""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if np.isnan(f):
-        return ""
-    return spec.format(f)
-
-
-def _grid_text(project: Any, inv: Inventory, n_cells: int, lang: str) -> str:
-    """``250 m squares, 139,000 cells`` from the assessment's parameters (or the project)."""
-    par = inv.parameters.set_index("parameter")["value"] if len(inv.parameters) else pd.Series()
-    kind = str(par.get("grid.kind", project.grid.kind))
-    if kind == "h3":
-        what = f"H3 r{par.get('grid.h3_resolution', project.grid.h3_resolution)}"
-    else:
-        size = _fmt(par.get("grid.cell_size", project.grid.cell_size), "{:g}")
-        what = f"{size} m 方格" if lang != "en" else f"{size} m squares"
-    return f"{what}, {n_cells:,} 个" if lang != "en" else f"{what}, {n_cells:,} cells"
-
-
-def _cards_html(cells: pd.DataFrame, lang: str) -> str:
-    ranks = pd.to_numeric(cells["level_rank"], errors="coerce").fillna(1).astype(int).to_numpy()
-    area = pd.to_numeric(cells["area_m2"], errors="coerce").fillna(0).to_numpy() / 1e6
-    pop = (
-        pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy()
-        if "population" in cells.columns
-        else np.zeros(len(cells))
-    )
-    tot_a = float(area.sum()) or 1.0
-    cards = []
-    for lvl in reversed(LEVELS):
-        m = ranks == lvl.rank
-        a, p = float(area[m].sum()), float(pop[m].sum())
-        cards.append(
-            f'<div class="card" style="border-top-color:{lvl.color}"><div>{_e(lvl.name(lang))}</div>'
-            f'<div class="big">{a:,.1f} km²</div><div class="small">{_pct(a, tot_a)} · '
-            f"{_e(_t('population', lang))} {p:,.0f}</div></div>"
-        )
-    return f'<div class="cards">{"".join(cards)}</div>'
-
-
-def _summary_html(cells: pd.DataFrame, inv: Inventory, lang: str) -> str:
-    ranks = pd.to_numeric(cells["level_rank"], errors="coerce").fillna(1).astype(int)
-    area = pd.to_numeric(cells["area_m2"], errors="coerce").fillna(0) / 1e6
-    pop = (
-        pd.to_numeric(cells["population"], errors="coerce").fillna(0)
-        if "population" in cells.columns
-        else pd.Series(0.0, index=cells.index)
-    )
-    tot_a, tot_p = float(area.sum()) or 1.0, float(pop.sum()) or 1.0
-    src_rank = (
-        inv.sources["level_rank"].astype(int) if len(inv.sources) else pd.Series([], dtype=int)
-    )
-    area_rank = inv.areas["level_rank"].astype(int) if len(inv.areas) else pd.Series([], dtype=int)
-    rows = []
-    for lvl in reversed(LEVELS):
-        m = (ranks == lvl.rank).to_numpy()
-        a, p = float(area[m].sum()), float(pop[m].sum())
-        ns = int((src_rank == lvl.rank).sum())
-        na = int((area_rank == lvl.rank).sum())
-        rows.append(
-            f'<tr><td class="lvl"{_level_style(lvl.zh)}>{_e(lvl.name(lang))}</td>'
-            f'<td class="num">{int(m.sum()):,}</td><td class="num">{a:,.2f}</td>'
-            f'<td class="num">{_pct(a, tot_a)}</td><td class="num">{p:,.0f}</td>'
-            f'<td class="num">{_pct(p, tot_p)}</td><td class="num">{ns:,}</td>'
-            f'<td class="num">{na:,}</td></tr>'
-        )
-    rows.append(
-        f"<tr><th>{_e(_t('total', lang))}</th><td class='num'>{len(cells):,}</td>"
-        f"<td class='num'>{float(area.sum()):,.2f}</td><td class='num'>100%</td>"
-        f"<td class='num'>{float(pop.sum()):,.0f}</td><td class='num'>100%</td>"
-        f"<td class='num'>{len(inv.sources):,}</td><td class='num'>{len(inv.areas):,}</td></tr>"
-    )
-    head = "".join(
-        f"<th>{_e(_t(k, lang))}</th>"
-        for k in (
-            "level",
-            "cells",
-            "area",
-            "area_share",
-            "population",
-            "pop_share",
-            "n_sources",
-            "n_areas",
-        )
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
-    df = indicators
-    if "scope" in df.columns:
-        df = df[df["scope"].astype(str) == "city"]
-    name_col = next(
-        (c for c in (f"name_{lang}", "indicator", "name", "id") if c in df.columns), None
-    )
-    # riskmap.products.indicators writes the evidence in English (evidence) and Chinese (evidence_zh).
-    ev_col = next(
-        (
-            c
-            for c in (("evidence",) if lang == "en" else ("evidence_zh", "evidence"))
-            if c in df.columns
-        ),
-        None,
-    )
-    rows = []
-    for _, r in df.iterrows():
-        name = r[name_col] if name_col else ""
-        unit = r["unit"] if "unit" in df.columns and pd.notna(r["unit"]) else ""
-        value = _num(r.get("value"))
-        target = _num(r.get("target"))
-        if target and "comparison" in df.columns and pd.notna(r.get("comparison")):
-            target = f"{r['comparison']} {target}"
-        passed = r.get("passed")
-        if passed is None or (isinstance(passed, float) and np.isnan(passed)):
-            verdict = f"<td>{_e(_t('na', lang))}</td>"
-        elif bool(passed):
-            verdict = f'<td class="ok">✓ {_e(_t("yes", lang))}</td>'
-        else:
-            verdict = f'<td class="bad">✗ {_e(_t("no", lang))}</td>'
-        evidence = f"<td>{_e(r[ev_col])}</td>" if ev_col else ""
-        std = f"<td>{_e(r['standard'])}</td>" if "standard" in df.columns else ""
-        rows.append(
-            f"<tr><td>{_e(name)}</td><td class='num'>{_e(value)} {_e(unit)}</td>"
-            f"<td class='num'>{_e(target)}</td>{verdict}{evidence}{std}</tr>"
-        )
-    ev_head = f"<th>{_e(_t('evidence', lang))}</th>" if ev_col else ""
-    std_head = f"<th>{_e(_t('standard', lang))}</th>" if "standard" in df.columns else ""
-    head = "".join(
-        f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
-    )
-    return (
-        f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 def build_report(
@@ -337,45 +129,6 @@ def build_report(
         map_png=map_png,
         zoom=o.zoom,
     )
-
-
-_SOURCE_COLUMNS = (
-    "number",
-    "name",
-    "kind",
-    "district",
-    "level",
-    "accident_types",
-    "department",
-    "responsible_person",
-)
-"""Columns of the report's top risk sources table."""
-_AREA_COLUMNS = (
-    "number",
-    "district",
-    "level",
-    "area_km2",
-    "population",
-    "dominant_factor_name",
-    "measures",
-)
-"""Columns of the report's top risk areas table."""
-
-
-def _top_table(
-    frame: pd.DataFrame, columns: Sequence[str], top_n: int, lang: str, style: dict[str, Any]
-) -> str:
-    """The first ``top_n`` rows of a table with the "n in all" note, or "none"."""
-    if not len(frame):
-        return f"<p>{_e(_t('none', lang))}</p>"
-    table = _html_table(frame.head(top_n), list(columns), lang, **style)
-    return _top_note(len(frame), top_n, lang) + "\n" + table
-
-
-def _top_note(n: int, top_n: int, lang: str) -> str:
-    """ "n in all, the first k listed" above a table cut to its top rows."""
-    k = min(top_n, n)
-    return f'<p class="note">{_e(_t("of_total", lang).format(n=n, k=k))}</p>'
 
 
 def report_from_cells(
@@ -561,63 +314,3 @@ def report_from_cells(
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
-
-
-def write_report(html_text: str, path: str | Path) -> Path:
-    """Write the report's HTML (UTF-8) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html_text, encoding="utf-8")
-    return path
-
-
-def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 180.0) -> Path:
-    """Print an HTML report to PDF (A4) with headless Chromium.
-
-    Raises
-    ------
-    RiskmapError
-        When no ``chromium`` (or ``chromium-browser``/``google-chrome``) is installed, or
-        printing fails.
-    """
-    exe = next(
-        (
-            shutil.which(n)
-            for n in ("chromium", "chromium-browser", "google-chrome")
-            if shutil.which(n)
-        ),
-        None,
-    )
-    if exe is None:
-        raise RiskmapError(
-            "printing to PDF needs Chromium: install the 'chromium' package, or print the HTML from a browser"
-        )
-    html_path = Path(html_path).resolve()
-    pdf_path = Path(pdf_path).resolve()
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [
-            exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf_path}",
-            html_path.as_uri(),
-        ]
-        try:
-            result = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise RiskmapError(
-                f"Chromium did not finish printing {html_path.name} in {timeout:.0f} s"
-            ) from None
-    if result.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        raise RiskmapError(
-            f"Chromium could not print {html_path.name}: {result.stderr.strip()[-500:]}"
-        )
-    return pdf_path

@@ -1,34 +1,22 @@
-"""What-if planning: add proposed shelters and fire stations, then compare before and after.
-
-A proposal is a plain record: ``kind`` (``shelter`` or ``fire_station``), ``lon``/``lat``
-in WGS84, ``name``, and for a shelter its ``type`` (紧急/固定/中心), ``area_m2`` and
-optional ``capacity``; for a fire station its ``class`` (一级/二级/特勤/小型, 一级 when
-not given). :func:`apply_proposals` adds them to the project's layers as features marked
-``proposed=True`` with ids ``P-001``, ``P-002`` ...; the caller re-runs the assessment and
-:func:`riskmap.products.indicators.compute_indicators` on the new data and :func:`compare` tells
-what changed.
+"""Proposals: the :class:`Proposal` record, its validation and its files (CSV in, CSV or
+GeoJSON out).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from riskmap.config import LayerBinding
-from riskmap.config.levels import LEVELS
 from riskmap.errors import LayerDataError, Problem, ValidationReport
-from riskmap.io import Layer, ProjectData
-from riskmap.io.sheets import write_csv
-from riskmap.products.indicators import Scorecard
+from riskmap.io import write_csv
 
 PROPOSAL_KINDS: tuple[str, ...] = ("shelter", "fire_station")
 SHELTER_TYPES: tuple[str, ...] = ("紧急", "固定", "中心")
@@ -108,29 +96,6 @@ class Proposal:
             "area_m2": self.area_m2,
             "capacity": self.capacity,
         }
-
-
-@dataclass(frozen=True)
-class WhatIfResult:
-    """What changed between two runs.
-
-    Attributes
-    ----------
-    indicators : one row per indicator and scope: ``id``, names, ``scope``, ``district``,
-        ``unit``, ``target``, ``comparison``, ``before``, ``after``, ``change``,
-        ``passed_before``, ``passed_after``, ``better`` (True/False, None when unchanged
-        or not comparable).
-    levels : one row per level (重大 first): ``level_rank``, ``level``, ``level_en``,
-        ``cells_before``, ``cells_after``, ``cells_change``, ``population_before``,
-        ``population_after``, ``area_km2_before``, ``area_km2_after``.
-    changed_cells : cells whose level changed: ``cell_id``, ``district``, ``adcode``,
-        ``level_from``, ``level_to`` (ranks), ``from_zh``, ``to_zh``, ``from_en``,
-        ``to_en``, geometry (working CRS).
-    """
-
-    indicators: pd.DataFrame
-    levels: pd.DataFrame
-    changed_cells: gpd.GeoDataFrame
 
 
 # ---------------------------------------------------------------------------
@@ -328,8 +293,6 @@ def proposals_from_csv(path: str | Path) -> list[Proposal]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise LayerDataError(f"{p.name}: cannot decode the file")
-    from io import StringIO
-
     try:
         df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -407,277 +370,3 @@ def export_proposals(proposals: Iterable[Proposal | Mapping[str, Any]], path: st
             f"export_proposals: unsupported file type '{p.suffix}' (use .csv or .geojson)"
         )
     return p
-
-
-# ---------------------------------------------------------------------------
-# applying proposals
-
-
-def apply_proposals(
-    data: ProjectData, proposals: Iterable[Proposal | Mapping[str, Any]]
-) -> ProjectData:
-    """A new ProjectData with the proposals added to the shelter / fire-station layers.
-
-    Proposed features get ``proposed=True`` (existing features of the changed layers
-    ``False``) and ids ``P-001``, ``P-002`` ... unless they carry an id already. When the
-    project has no layer of a proposal's kind, a layer ``proposed_<kind>`` is created.
-
-    Parameters
-    ----------
-    data
-        The project; not modified.
-    proposals
-        Proposals or plain records.
-
-    Raises
-    ------
-    LayerDataError
-        A record is invalid or a proposal lies outside the city boundary.
-    """
-    props = validate_proposals(proposals)
-    if not props:
-        return data
-    lon = np.array([x.lon for x in props], dtype=float)
-    lat = np.array([x.lat for x in props], dtype=float)
-    to_work = pyproj.Transformer.from_crs("EPSG:4326", data.crs, always_xy=True)
-    x, y = to_work.transform(lon, lat)
-    pts = shapely.points(np.asarray(x), np.asarray(y))
-    inside = shapely.covers(data.boundary, pts)
-    if not inside.all():
-        report = ValidationReport(
-            [
-                Problem(
-                    "error",
-                    "outside_boundary",
-                    f"proposal '{props[i].name or i + 1}' at "
-                    f"{props[i].lon:.5f}, {props[i].lat:.5f} lies outside the city boundary",
-                    "check the coordinates (WGS84 longitude, latitude)",
-                    row=int(i) + 1,
-                )
-                for i in np.flatnonzero(~inside)
-            ]
-        )
-        raise LayerDataError("proposals outside the city boundary", report)
-
-    taken = (
-        {str(v) for lyr in data.layers.values() for v in lyr.gdf["id"]} if data.layers else set()
-    )
-    ids: list[str] = []
-    n = 0
-    for prop in props:
-        if prop.id:
-            ids.append(prop.id)
-            continue
-        n += 1
-        while f"P-{n:03d}" in taken or f"P-{n:03d}" in ids:
-            n += 1
-        ids.append(f"P-{n:03d}")
-
-    extra: dict[str, Layer] = {}
-    for kind in PROPOSAL_KINDS:
-        sel = [i for i, prop in enumerate(props) if prop.kind == kind]
-        if not sel:
-            continue
-        new = _proposal_frame(
-            kind, [props[i] for i in sel], [ids[i] for i in sel], pts[sel], data.crs
-        )
-        existing = data.by_kind(kind)
-        if existing:
-            layer = existing[0]
-            old = layer.gdf.copy()
-            old["proposed"] = _proposed_flags(old)
-            gdf = gpd.GeoDataFrame(
-                pd.concat([old, new], ignore_index=True), geometry="geometry", crs=data.crs
-            )
-            extra[layer.name] = replace(layer, gdf=gdf)
-        else:
-            if kind not in data.kinds:
-                raise LayerDataError(f"layer kind '{kind}' is not known to this project")
-            binding = LayerBinding(name=f"proposed_{kind}", kind=kind, path="")
-            extra[binding.name] = Layer(
-                binding=binding, kind=data.kinds[kind], gdf=new, source=None
-            )
-    return data.with_layers(extra)
-
-
-def _proposed_flags(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    if "proposed" in gdf.columns:
-        return gdf["proposed"].fillna(False).astype(bool).to_numpy()
-    return np.zeros(len(gdf), dtype=bool)
-
-
-def _proposal_frame(
-    kind: str, props: list[Proposal], ids: list[str], pts: np.ndarray, crs: Any
-) -> gpd.GeoDataFrame:
-    cols: dict[str, Any] = {
-        "id": ids,
-        "name": [p.name or pid for p, pid in zip(props, ids, strict=True)],
-    }
-    if kind == "shelter":
-        cols["type"] = [p.type for p in props]
-        cols["area_m2"] = [float(p.area_m2 or 0.0) for p in props]
-        cols["capacity"] = [np.nan if p.capacity is None else float(p.capacity) for p in props]
-    else:
-        cols["class"] = [p.station_class or DEFAULT_STATION_CLASS for p in props]
-    cols["proposed"] = True
-    return gpd.GeoDataFrame(cols, geometry=pts, crs=crs)
-
-
-def proposals_of(data: ProjectData) -> gpd.GeoDataFrame:
-    """The proposed features of a project (``proposed=True``), with ``layer`` and ``kind``.
-
-    Parameters
-    ----------
-    data
-        A project returned by :func:`apply_proposals`.
-    """
-    frames = [
-        lyr.gdf[_proposed_flags(lyr.gdf)].assign(layer=lyr.name, kind=lyr.kind.kind)
-        for lyr in data.layers.values()
-        if lyr.kind.kind in PROPOSAL_KINDS
-    ]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return gpd.GeoDataFrame(
-            {"id": [], "layer": [], "kind": []},
-            geometry=gpd.GeoSeries([], crs=data.crs),
-            crs=data.crs,
-        )
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=data.crs)
-
-
-# ---------------------------------------------------------------------------
-# comparing
-
-
-def compare(
-    before_cells: gpd.GeoDataFrame,
-    after_cells: gpd.GeoDataFrame,
-    before_scorecard: Scorecard,
-    after_scorecard: Scorecard,
-) -> WhatIfResult:
-    """Compare two runs: indicator changes, level counts and the cells that changed level.
-
-    Parameters
-    ----------
-    before_cells, after_cells
-        Assessed cells with ``cell_id``, ``level_rank``, ``population``, ``area_m2``
-        (the same grid).
-    before_scorecard, after_scorecard
-        Scorecards of the two runs.
-
-    Returns
-    -------
-    WhatIfResult
-    """
-    return WhatIfResult(
-        indicators=_indicator_changes(before_scorecard.table, after_scorecard.table),
-        levels=_level_counts(before_cells, after_cells),
-        changed_cells=_changed_cells(before_cells, after_cells),
-    )
-
-
-def _indicator_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    keys = ["id", "scope"]
-    info = ["name_zh", "name_en", "district", "unit", "target", "comparison"]
-    b = before[[*keys, *info, "value", "passed"]].rename(
-        columns={"value": "before", "passed": "passed_before"}
-    )
-    a = after[[*keys, *info, "value", "passed"]].rename(
-        columns={"value": "after", "passed": "passed_after"}
-    )
-    m = b.merge(a, on=keys, how="outer", suffixes=("", "_a"))
-    for c in info:
-        m[c] = m[c].where(m[c].notna(), m[f"{c}_a"])
-    m = m.drop(columns=[f"{c}_a" for c in info])
-    m["change"] = m["after"] - m["before"]
-    higher = (m["comparison"] == ">=") | ((m["comparison"] == "==") & (m["target"] > 0))
-    change = m["change"].to_numpy(float)
-    better = np.where(higher.to_numpy(), change > 0, change < 0)
-    valid = np.isfinite(change) & (np.abs(change) > 1e-12)
-    m["better"] = pd.Series(
-        [bool(x) if v else None for x, v in zip(better, valid, strict=True)], dtype=object
-    )
-    order = {k: i for i, k in enumerate(after["id"].drop_duplicates())}
-    m["_o"] = m["id"].map(order).fillna(len(order))
-    m["_s"] = m["scope"] != "city"
-    m = m.sort_values(["_o", "_s", "scope"], kind="stable").drop(columns=["_o", "_s"])
-    return m[
-        [
-            *keys[:1],
-            "name_zh",
-            "name_en",
-            "scope",
-            "district",
-            "unit",
-            "target",
-            "comparison",
-            "before",
-            "after",
-            "change",
-            "passed_before",
-            "passed_after",
-            "better",
-        ]
-    ].reset_index(drop=True)
-
-
-def _level_counts(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
-    ranks = [lv.rank for lv in reversed(LEVELS)]
-    out = pd.DataFrame(
-        {
-            "level_rank": ranks,
-            "level": [lv.zh for lv in reversed(LEVELS)],
-            "level_en": [lv.en for lv in reversed(LEVELS)],
-        }
-    )
-    for tag, cells in (("before", before), ("after", after)):
-        rank = pd.to_numeric(cells["level_rank"], errors="coerce")
-        g = (
-            pd.DataFrame(
-                {
-                    "rank": rank,
-                    "n": 1,
-                    "pop": pd.to_numeric(cells.get("population", 0.0), errors="coerce"),
-                    "area": pd.to_numeric(cells.get("area_m2", 0.0), errors="coerce") / 1e6,
-                }
-            )
-            .groupby("rank")
-            .sum()
-        )
-        out[f"cells_{tag}"] = g["n"].reindex(ranks, fill_value=0).to_numpy(int)
-        out[f"population_{tag}"] = g["pop"].reindex(ranks, fill_value=0.0).to_numpy(float)
-        out[f"area_km2_{tag}"] = g["area"].reindex(ranks, fill_value=0.0).to_numpy(float)
-    out["cells_change"] = out["cells_after"] - out["cells_before"]
-    return out[
-        [
-            "level_rank",
-            "level",
-            "level_en",
-            "cells_before",
-            "cells_after",
-            "cells_change",
-            "population_before",
-            "population_after",
-            "area_km2_before",
-            "area_km2_after",
-        ]
-    ]
-
-
-def _changed_cells(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    b = before[["cell_id", "level_rank"]].rename(columns={"level_rank": "level_from"})
-    keep = [
-        c for c in ("cell_id", "district", "adcode", "level_rank", "geometry") if c in after.columns
-    ]
-    m = after[keep].rename(columns={"level_rank": "level_to"}).merge(b, on="cell_id", how="inner")
-    m = m[m["level_from"].to_numpy() != m["level_to"].to_numpy()].copy()
-    zh = {lv.rank: lv.zh for lv in LEVELS}
-    en = {lv.rank: lv.en for lv in LEVELS}
-    m["from_zh"] = m["level_from"].map(zh)
-    m["to_zh"] = m["level_to"].map(zh)
-    m["from_en"] = m["level_from"].map(en)
-    m["to_en"] = m["level_to"].map(en)
-    cols = [c for c in ("cell_id", "district", "adcode") if c in m.columns]
-    cols += ["level_from", "level_to", "from_zh", "to_zh", "from_en", "to_en", "geometry"]
-    return gpd.GeoDataFrame(m[cols].reset_index(drop=True), geometry="geometry", crs=after.crs)

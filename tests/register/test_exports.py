@@ -1,0 +1,72 @@
+"""Exports: .xlsx and .csv in zh and en import back unchanged; text that looks like a
+formula stays text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from riskmap.errors import RegisterError
+from riskmap.register import (
+    EXPORT_FIELDS,
+    LIST_COLUMNS,
+    HazardRegister,
+)
+
+TODAY = date(2024, 6, 1)
+
+
+def _comparable(df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in LIST_COLUMNS if c not in ("created_at", "updated_at")]
+    return df.sort_values("number").reset_index(drop=True)[cols].astype(str)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "lang"), [(".xlsx", "zh"), (".csv", "zh"), (".csv", "en"), (".xlsx", "en")]
+)
+def test_export_round_trips(
+    tmp_path: Path, suffix: str, lang: str, hazard: Callable[..., dict[str, Any]]
+) -> None:
+    with HazardRegister(tmp_path / "a.sqlite") as a:
+        n1 = a.add(**hazard(title='=HYPERLINK("x")', description='配电箱, "破损"\n二楼'))
+        a.move(n1, "整改中", by="x")
+        a.list_for_supervision(n1, "市安委办", "2024-08-01", by="x")
+        a.add(
+            **hazard(
+                grade="一般",
+                category="燃气",
+                lon=114.123456789,
+                lat=30.5,
+                layer_binding="gas_stations",
+                feature_id="G-17",
+            )
+        )
+        n3 = a.add(**hazard(category="flood"))
+        for s in ("rectifying", "awaiting_acceptance", "closed"):
+            a.move(n3, s, by="x")
+        out = a.export(tmp_path / f"register{suffix}", lang, today=TODAY)
+        expected = a.list(today=TODAY)
+    if suffix == ".xlsx":
+        ws = openpyxl.load_workbook(out).worksheets[0]
+        assert ws.cell(1, 1).value == ("统一编号" if lang == "zh" else "number")
+        assert ws.cell(2, 2).data_type == "s"  # a title that looks like a formula stays text
+    else:
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    with HazardRegister(tmp_path / "b.sqlite") as b:
+        result = b.import_file(out, by="y", today=TODAY)
+        assert result.count == 3
+        assert _comparable(b.list(today=TODAY)).equals(_comparable(expected))
+
+
+def test_export_only_to_xlsx_or_csv(reg: HazardRegister, tmp_path: Path) -> None:
+    with pytest.raises(RegisterError, match=r"\.xlsx or \.csv"):
+        reg.export(tmp_path / "register.json")
+    assert not (tmp_path / "register.json").exists()
+    out = reg.export(tmp_path / "new" / "empty.CSV", "en")  # folders made, suffix in any case
+    assert out.read_text(encoding="utf-8-sig").strip() == ",".join(EXPORT_FIELDS)

@@ -1,0 +1,127 @@
+"""The `hazards` verb of the command line (riskmap/cli/hazards.py): add, move, supervise,
+list, show, export, import, void; a project's default register."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import riskmap.cli.main
+
+
+def _cli(*argv: str) -> int:
+    return riskmap.cli.main.main(["hazards", *argv])
+
+
+def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "cli.sqlite")
+    rc = _cli(
+        "add",
+        "--db",
+        db,
+        "--title",
+        "脚手架未验收",
+        "--category",
+        "建设施工",
+        "--grade",
+        "重大",
+        "--lon",
+        "114.3",
+        "--lat",
+        "30.6",
+        "--district",
+        "江岸",
+        "--adcode",
+        "420102",
+        "--found-by",
+        "张三",
+        "--found-at",
+        "2024-03-01",
+        "--deadline",
+        "2024-04-01",
+        "--unit",
+        "某建设公司",
+    )
+    assert rc == 0
+    number = capsys.readouterr().out.strip()
+    assert number == "420102-2024-JS-00001"
+    assert _cli("move", number, "--to", "整改中", "--by", "李四", "--db", db) == 0
+    assert "整改中" in capsys.readouterr().out
+    assert _cli("move", number, "--to", "已销号", "--by", "李四", "--db", db) == 1
+    err = capsys.readouterr().err
+    assert "整改中" in err and "待验收" in err and "awaiting acceptance" in err
+    assert (
+        _cli(
+            "supervise",
+            number,
+            "--unit",
+            "市安委办",
+            "--deadline",
+            "2024-05-01",
+            "--by",
+            "王五",
+            "--db",
+            db,
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert _cli("list", "--db", db, "--overdue", "--today", "2024-06-01") == 0
+    out = capsys.readouterr().out
+    assert number in out and "脚手架未验收" in out and "共 1 条" in out
+    assert _cli("list", "--db", db, "--status", "已销号") == 0
+    assert number not in capsys.readouterr().out
+    assert _cli("show", number, "--db", db, "--lang", "en") == 0
+    out = capsys.readouterr().out
+    assert "rectification started" in out and "李四" in out and "市安委办" in out
+    export = tmp_path / "out.csv"
+    assert _cli("export", str(export), "--db", db) == 0
+    capsys.readouterr()
+    db2 = str(tmp_path / "cli2.sqlite")
+    assert _cli("import", str(export), "--by", "导入员", "--db", db2) == 0
+    assert "1 hazard(s) registered" in capsys.readouterr().out
+    assert _cli("import", str(export), "--by", "导入员", "--db", db2) == 1
+    assert "row 2" in capsys.readouterr().err
+    assert _cli("void", number, "--reason", "重复", "--by", "管理员", "--db", db) == 0
+    capsys.readouterr()
+    assert _cli("list") == 1
+    assert "--db" in capsys.readouterr().err
+
+
+def _add_in_project(project: str, lon: str) -> int:
+    return _cli(
+        "add",
+        "--project",
+        project,
+        "--title",
+        "t",
+        "--category",
+        "gas",
+        "--grade",
+        "一般",
+        "--lon",
+        lon,
+        "--lat",
+        "30.6",
+        "--district",
+        "江汉",
+        "--found-by",
+        "a",
+        "--deadline",
+        "2030-01-01",
+        "--unit",
+        "u",
+    )
+
+
+def test_cli_project_default_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], project_yaml: Path
+) -> None:
+    project = str(project_yaml)
+    assert _add_in_project(project, "114.2") == 0
+    assert capsys.readouterr().out.strip().startswith(f"420103-{date.today().year}-RQ-")
+    assert (tmp_path / "city" / "var" / "testcity-hazards.sqlite").exists()
+    assert _add_in_project(project, "120") == 1
+    assert "outside the project's area" in capsys.readouterr().err
