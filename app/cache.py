@@ -130,6 +130,11 @@ def _score(study_key: str, weights_json: str, levels_json: str, *, _study: Study
     return _study.score(weights=json.loads(weights_json), levels=json.loads(levels_json))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _analysed(score_key: str, *, _study: Study, _assessment: Assessment) -> Assessment:
+    return _study.analyse(_assessment)
+
+
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _risk_map(
     score_key: str,
@@ -189,17 +194,26 @@ class Context:
         overlays: Sequence[str] | None = None,
         basemap: str | None = None,
     ) -> folium.Map:
-        """The (cached) folium map of the current assessment."""
+        """The (cached) folium map of the current assessment (analysed first for the
+        hot-spot and confidence views)."""
+        from riskmap.config.vocabulary import VIEW_COLUMNS
+
         s = self.settings
+        shown = view or s.view
         return _risk_map(
             self.score_key,
-            view or s.view,
+            shown,
             basemap or s.basemap,
             lang_=lang(),
             overlays=tuple(s.overlays if overlays is None else overlays),
-            _assessment=self.assessment,
+            _assessment=self.analysed() if shown in VIEW_COLUMNS else self.assessment,
             _index=self.index,
         )
+
+    def analysed(self) -> Assessment:
+        """The (cached) assessment with hot-spot and level-confidence columns."""
+        with st.spinner(t("analysing")):
+            return _analysed(self.score_key, _study=self.study, _assessment=self.assessment)
 
     def inventory(self) -> Inventory:
         """The (cached) risk inventory of the current assessment."""

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from riskmap.analysis.backtest import Backtest
     from riskmap.config import LayerKind, LevelConfig, Project, WeightsConfig
     from riskmap.engine import Assessment, Fields
     from riskmap.errors import ValidationReport
@@ -362,6 +364,8 @@ class Study:
         self,
         weights: WeightsConfig | Mapping[str, Any] | None = None,
         levels: LevelConfig | Mapping[str, Any] | None = None,
+        *,
+        cascades: bool | None = None,
     ) -> Assessment:
         """Score the cells: the project's weights and level rule unless given.
 
@@ -375,6 +379,10 @@ class Study:
             The level rule (a :class:`~riskmap.config.LevelConfig` or a mapping); a
             mapping may give only some keys (e.g. ``{"rule": "quantiles"}``): the rest
             are the project's.
+        cascades
+            Raise the likelihood around cascade pairs (:meth:`cascades`) by their rules'
+            factors: a scenario, off unless the project's ``analysis.cascades_factor``
+            says otherwise.
 
         Returns
         -------
@@ -384,9 +392,176 @@ class Study:
         from riskmap.engine import score
 
         fields = self.fields
-        result = score(fields, weights=self._weights(weights, fields), levels=self._levels(levels))
+        use = self.project.analysis.cascades_factor if cascades is None else cascades
+        factor = None
+        if use:
+            from riskmap.analysis import cascade_factors
+
+            factor = cascade_factors(self.cascades(), self.cells)
+        result = score(
+            fields,
+            weights=self._weights(weights, fields),
+            levels=self._levels(levels),
+            hazard_factor=factor,
+        )
+        if use:
+            result = replace(result, params={**result.params, "cascades_factor": True})
         # The study's stages (read, grid, fields) with the scoring's own seconds.
         return replace(result, timings={**self.timings, **result.timings})
+
+    def analyse(
+        self,
+        assessment: Assessment | None = None,
+        *,
+        hotspots: bool | None = None,
+        confidence: bool | None = None,
+    ) -> Assessment:
+        """The assessment (the project's scoring by default) with hot-spot and level
+        confidence columns (:func:`riskmap.analysis.analyse`): ``hotspot`` (-3 ... 3),
+        ``hotspot_z``, ``hotspot_p``, ``level_p``, ``p_major``, ``p_high``, ``unstable``.
+        """
+        from riskmap.analysis import analyse
+
+        t0 = time.perf_counter()
+        result = analyse(
+            assessment if assessment is not None else self.score(),
+            hotspots=hotspots,
+            confidence=confidence,
+        )
+        return replace(result, timings={**result.timings, "analysis": time.perf_counter() - t0})
+
+    def sensitivity(self, assessment: Assessment | None = None) -> pd.DataFrame:
+        """One weight at a time moved by the project's ``sensitivity_step`` (10 %): the
+        cells whose level changes (:func:`riskmap.analysis.weight_sensitivity`)."""
+        from riskmap.analysis import weight_sensitivity
+
+        a = assessment if assessment is not None else self.score()
+        step = self.project.analysis.confidence.sensitivity_step
+        return weight_sensitivity(self.fields, a.weights, a.levels, step)
+
+    def cascades(self) -> pd.DataFrame:
+        """Every pair of features a cascade rule of the layer kinds matches (natech,
+        domino, sensitive targets): :func:`riskmap.analysis.find_cascades`; kept."""
+        with self._lock:
+            if "_cascades" not in self.__dict__:
+                from riskmap.analysis import find_cascades
+
+                self.__dict__["_cascades"] = find_cascades(self.data)
+            table: pd.DataFrame = self.__dict__["_cascades"]
+            return table
+
+    def backtest(
+        self,
+        train: tuple[str, str] | tuple[date, date],
+        test: tuple[str, str] | tuple[date, date],
+        *,
+        weights: WeightsConfig | Mapping[str, Any] | None = None,
+        levels: LevelConfig | Mapping[str, Any] | None = None,
+    ) -> Backtest:
+        """Score with the accidents of ``train`` only, then measure how the score ranks the
+        places of the accidents of ``test`` (:mod:`riskmap.analysis.backtest`).
+
+        Accident layers are the layers of the ``history`` group with a ``date`` field.
+        The other layers are taken as they are now (they carry no dates), and the
+        register's hazards are left out (they would tell the score about later years).
+
+        Raises
+        ------
+        ConfigError
+            A period that is not two dates in order, a test period that begins before
+            the training period ends, or a project without an accident layer.
+        """
+        from dataclasses import replace as dc_replace
+
+        import numpy as np
+        import pandas as pd
+
+        from riskmap.analysis.backtest import Backtest, evaluate
+        from riskmap.engine import cell_keys_of_points
+
+        t0, t1 = _period("training", train)
+        s0, s1 = _period("test", test)
+        if s0 <= t1:
+            raise ConfigError(
+                f"the test period {s0}..{s1} must begin after the training period ends ({t1}): "
+                "a backtest scores with the past and tests on the future"
+            )
+        history = {
+            name: layer
+            for name, layer in self.base.layers.items()
+            if layer.kind.group == "history" and "date" in layer.gdf.columns
+        }
+        if not history:
+            raise ConfigError(
+                f"project '{self.project.name}' has no accident layer (a layer of the history "
+                "group with a date field): a backtest needs dated accidents"
+            )
+        trained, tested = {}, []
+        n_train = 0
+        for name, layer in history.items():
+            when = pd_dates(layer.gdf["date"])
+            keep = (when >= t0) & (when <= t1)
+            n_train += int(keep.sum())
+            trained[name] = dc_replace(layer, gdf=layer.gdf[keep.to_numpy()])
+            tested.append(layer.gdf[((when >= s0) & (when <= s1)).to_numpy()])
+        past = Study.from_data(
+            self.base.with_layers(trained),
+            register=None,
+            cells=self.cells,
+            cell_size=self.grid.cell_size,
+            grid=self.grid.kind,
+            h3_resolution=self.grid.h3_resolution,
+            tile_size=self.grid.tile_size,
+        )
+        assessment = past.score(weights, levels)
+        cells = assessment.cells
+        points = [g for g in tested if len(g)]
+        xs = (
+            np.concatenate([g.geometry.centroid.x.to_numpy() for g in points])
+            if points
+            else np.zeros(0)
+        )
+        ys = (
+            np.concatenate([g.geometry.centroid.y.to_numpy() for g in points])
+            if points
+            else np.zeros(0)
+        )
+        keys = cell_keys_of_points(xs, ys, dict(cells.attrs.get("grid") or {}))
+        position = pd.Series(np.arange(len(cells)), index=cells["cell_id"].astype(str))
+        found = position.reindex(pd.Index(keys.astype(str)))
+        inside = found.notna().to_numpy()
+        hits = np.bincount(found[inside].astype(int).to_numpy(), minlength=len(cells)).astype(float)
+        hazmat = [
+            layer.gdf.geometry.centroid
+            for layer in self.base.layers.values()
+            if layer.kind.kind == "hazmat_enterprise" and len(layer.gdf)
+        ]
+        hazmat_xy = (
+            np.concatenate([np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) for g in hazmat])
+            if hazmat
+            else None
+        )
+        frame = cells.assign(x=self.cells["x"].to_numpy(), y=self.cells["y"].to_numpy())
+        rankings, by_level = evaluate(frame, hits, hazmat_xy=hazmat_xy)
+        notes = [
+            "Layers without dates are taken as they are now; the register's hidden hazards "
+            "are left out.",
+        ]
+        if int(inside.sum()) < 30:
+            notes.append(
+                f"Only {int(inside.sum())} test accidents: the measures are very uncertain."
+            )
+        return Backtest(
+            train=(str(t0), str(t1)),
+            test=(str(s0), str(s1)),
+            rankings=rankings,
+            by_level=by_level,
+            accidents=int(inside.sum()),
+            outside=int((~inside).sum()),
+            train_accidents=n_train,
+            cells_with_accidents=int((hits > 0).sum()),
+            notes=notes,
+        )
 
     def what_if(
         self,
@@ -472,6 +647,30 @@ class Study:
             f"Study({self.project.name!r}, grid={self.grid.label()}, layers={len(self.data.layers)}, "
             f"hazards={self.n_hazards})"
         )
+
+
+def _period(what: str, period: tuple[str, str] | tuple[date, date]) -> tuple[date, date]:
+    """Two dates in order from (start, end) strings (ISO) or dates."""
+    from datetime import date as date_cls
+
+    try:
+        start, end = (
+            v if isinstance(v, date_cls) else date_cls.fromisoformat(str(v).strip()) for v in period
+        )
+    except ValueError as err:
+        raise ConfigError(
+            f"the {what} period {period!r} is not two dates: write it as 2019-01-01..2020-12-31"
+        ) from err
+    if end < start:
+        raise ConfigError(f"the {what} period ends ({end}) before it begins ({start})")
+    return start, end
+
+
+def pd_dates(values: pd.Series) -> pd.Series:
+    """Dates of a column (datetimes or date strings) as ``datetime.date`` values."""
+    import pandas as pd
+
+    return pd.to_datetime(values, errors="coerce").dt.date
 
 
 def _register_layer(

@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from riskmap.config import (  # noqa: E402
+    CascadeRule,
     FieldSpec,
     IndicatorOptions,
     InventoryOptions,
@@ -261,6 +262,19 @@ def kind_section(kind: LayerKind) -> list[str]:
         lines += ["Measures recommended where this layer dominates a cell:", ""]
         lines += [f"- {m.zh} / {m.en}" for m in kind.measures]
         lines.append("")
+    if kind.cascades:
+        lines += [
+            "Cascade rules (pairs listed in `cascades.csv`; factor applied only as a scenario):",
+            "",
+            "| rule | type | with | within | factor | reach | source |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in kind.cascades:
+            lines.append(
+                f"| `{r.id}`: {_cell(r.name.en)} | {r.type} | {', '.join(r.with_kinds)} | "
+                f"{_num(r.distance_m)} m | ×{_num(r.factor)} | {_num(r.reach_m)} m | {_cell(r.source)} |"
+            )
+        lines.append("")
     return lines
 
 
@@ -275,7 +289,7 @@ def _kind_keys() -> list[str]:
         *model_table(LayerKind),
         "",
     ]
-    for model in (FieldSpec, ValueRule, Style):
+    for model in (FieldSpec, ValueRule, Style, CascadeRule):
         lines += [f"### {model.__name__}", "", _summary(model), "", *model_table(model), ""]
     return lines
 

@@ -8,11 +8,13 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used),
-# Noto CJK draws Chinese text in the static report map, poppler-utils turns PDFs into PNGs.
-if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# Noto CJK draws Chinese text in the static report map, poppler-utils turns PDFs into PNGs,
+# gdal-bin's ogrinfo reads the exported GeoPackages and GeoJSON as a GIS client would.
+if ! command -v chromium >/dev/null || ! command -v ogrinfo >/dev/null \
+  || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk poppler-utils
+  $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk poppler-utils gdal-bin
 fi
 
 python -m pip install --disable-pip-version-check -q -r requirements-test.txt

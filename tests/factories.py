@@ -287,3 +287,26 @@ def write_tiny_project(
         encoding="utf-8",
     )
     return root / "project.yaml"
+
+
+# ---- a bare square lattice (analysis: neighbours, hot spots)
+
+
+def lattice(n_rows: int, n_cols: int, size: float = 100.0) -> gpd.GeoDataFrame:
+    """An unclipped square grid (cell ids r{row}c{col}, centres x, y) in a metric CRS."""
+    rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
+    x0, y0 = 500_000.0, 3_400_000.0
+    cells = gpd.GeoDataFrame(
+        {
+            "cell_id": [f"r{r}c{c}" for r, c in zip(rows, cols, strict=True)],
+            "x": x0 + (cols + 0.5) * size,
+            "y": y0 + (rows + 0.5) * size,
+            "area_m2": size * size,
+        },
+        geometry=shapely.box(
+            x0 + cols * size, y0 + rows * size, x0 + (cols + 1) * size, y0 + (rows + 1) * size
+        ),
+        crs="EPSG:32650",
+    )
+    cells.attrs["grid"] = {"kind": "square", "cell_size": size}
+    return cells

@@ -166,6 +166,7 @@ def _details(ctx: Context) -> None:
                 factor=common.plain(common.layer_label(ctx.data, str(expl["top_factor"]))),
             )
         )
+    _how_sure(ctx, cid, expl)
     if expl["complete"]:
         st.success(t("d_complete"))
     else:
@@ -180,6 +181,32 @@ def _details(ctx: Context) -> None:
     st.markdown(f"**{t('d_measures')}**")
     for measure in expl["measures"]:
         st.markdown(f"- {common.plain(measure)}")
+
+
+def _how_sure(ctx: Context, cid: str, expl: dict[str, Any]) -> None:
+    """How sure the cell's level is: its confidence and hot-spot class (analysis views)."""
+    from riskmap.analysis import HOTSPOT_LABELS
+    from riskmap.config.vocabulary import VIEW_COLUMNS
+
+    if ctx.settings.view not in VIEW_COLUMNS:
+        st.caption(t("d_analysis_hint"))
+        return
+    cells = ctx.analysed().cells
+    row = cells.loc[cells["cell_id"] == cid]
+    if row.empty:
+        return
+    r = row.iloc[0]
+    st.markdown(f"**{t('view_confidence')}**")
+    st.markdown(
+        common.plain(t("d_confidence", level=str(expl["level"]), p=f"{float(r['level_p']):.0%}"))
+    )
+    st.caption(t("d_p_major", p=f"{float(r['p_major']):.0%}", high=f"{float(r['p_high']):.0%}"))
+    if bool(r["unstable"]):
+        st.warning(t("d_unstable"))
+    zh, en = HOTSPOT_LABELS[int(r["hotspot"])]
+    st.caption(
+        t("d_hotspot", label=en if state.lang() == "en" else zh, z=f"{float(r['hotspot_z']):.2f}")
+    )
 
 
 _COMP_KEYS = {"comp_hazard", "comp_exposure", "comp_vulnerability", "comp_coping_gap"}

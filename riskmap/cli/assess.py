@@ -7,8 +7,17 @@ Writes, into DIR:
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
 * ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);
-* ``summary.json`` — counts per level (city and district), parameters, input file hashes,
-  riskmap version and seconds per stage.
+* ``cascades.csv`` — every pair of features a cascade rule (natech, domino, sensitive
+  target) of the layer kinds matches;
+* ``hotspots.csv`` — per district, the cells in each Gi* hot/cold-spot class;
+* ``sensitivity.csv`` — each weight moved 10 % up and down: the cells whose level changes;
+* ``summary.json`` — counts per level (city and district), parameters, hot-spot and
+  confidence settings and counts, input file hashes, riskmap version and seconds per stage.
+
+``cells.parquet`` carries ``hotspot`` (-3 ... 3: cold/hot spot at 99/95/90 % confidence
+after a false-discovery-rate correction), ``hotspot_z``, ``hotspot_p``, ``level_p`` (share of
+plausible weightings that keep the cell's level), ``p_major``, ``p_high`` and ``unstable``
+unless ``--no-hotspots`` / ``--no-confidence``.
 
 Progress (stage names, and tile progress on a terminal) goes to stderr.
 """
@@ -28,11 +37,12 @@ from riskmap.config.levels import LEVELS
 
 if TYPE_CHECKING:
     from riskmap.engine import Assessment
+    from riskmap.pipeline import Study
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``assess`` verb."""
-    return add_assess_verb(
+    parser = add_assess_verb(
         subparsers,
         "assess",
         help="assess risk on a grid and write cells.parquet, districts.csv, summary.json",
@@ -43,6 +53,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         lang_help="headers and texts of the inventory files: zh (default) or en",
         run=run,
     )
+    parser.add_argument("--no-hotspots", dest="hotspots", action="store_false", default=None,
+                        help="skip the Gi* hot spots (columns hotspot, hotspot_z, hotspot_p)")  # fmt: skip
+    parser.add_argument("--no-confidence", dest="confidence", action="store_false", default=None,
+                        help="skip the level confidence (columns level_p, p_major, p_high, "
+                        "unstable) and the weight sensitivity table")  # fmt: skip
+    parser.add_argument("--cascades", action="store_true", default=None,
+                        help="scenario: raise the likelihood around cascade pairs (natech, "
+                        "domino) by their rules' factors")  # fmt: skip
+    return parser
 
 
 def summarise(
@@ -95,9 +114,29 @@ def summarise(
             "weights": result.weights.model_dump(),
             "layer_weights": dict(_layer_weights(result)),
         },
+        "analysis": result.params.get("analysis", {}),
         "input_files": file_hashes,
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def _write_analysis(study: Study, result: Assessment, out: Path, lang: str) -> None:
+    """cascades.csv (every cascade pair), and sensitivity.csv and hotspots.csv when those
+    were computed."""
+    from riskmap.analysis import hotspot_districts
+    from riskmap.io import write_csv
+
+    pairs = study.cascades()
+    drop = [c for c in pairs.columns if c.endswith("_en")] if lang != "en" else []
+    if lang == "en":
+        pairs = pairs.drop(columns=["name", "measures"]).rename(
+            columns={"name_en": "name", "measures_en": "measures"}
+        )
+    write_csv(pairs.drop(columns=[*drop, "x", "y"]), out / "cascades.csv")
+    if "level_p" in result.cells.columns:
+        write_csv(study.sensitivity(result), out / "sensitivity.csv")
+    if "hotspot" in result.cells.columns:
+        write_csv(hotspot_districts(result.cells), out / "hotspots.csv")
 
 
 def _layer_weights(result: Assessment) -> dict[str, float]:
@@ -112,7 +151,13 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     stages.line("reading the project")
     study = build_study(args, stages)
-    result = study.score()
+    result = study.score(cascades=getattr(args, "cascades", None))
+    stages.line("hot spots and level confidence")
+    result = study.analyse(
+        result,
+        hotspots=getattr(args, "hotspots", None),
+        confidence=getattr(args, "confidence", None),
+    )
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     stages.line(f"writing {out}")
@@ -123,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     from riskmap.products.inventory import build_inventory, write_assess_outputs
 
     write_assess_outputs(build_inventory(result), out, args.lang)
+    _write_analysis(study, result, out, args.lang)
 
     t_end = time.perf_counter()
     timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}

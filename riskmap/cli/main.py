@@ -19,7 +19,17 @@ from collections.abc import Sequence
 from riskmap import __version__
 from riskmap.errors import LayerDataError, RiskmapError
 
-VERBS = ("init", "validate", "assess", "map", "export", "indicators", "report", "hazards")
+VERBS = (
+    "init",
+    "validate",
+    "assess",
+    "map",
+    "export",
+    "indicators",
+    "report",
+    "backtest",
+    "hazards",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

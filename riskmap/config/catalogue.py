@@ -58,8 +58,8 @@ LABELS: dict[str, tuple[str, str]] = load_labels("shared")
 """Key -> (Chinese, English)."""
 
 for _v in VIEWS:
-    if _v != "level":
-        LABELS.setdefault(f"view.{_v}", LABELS[f"component.{_v}"])
+    if f"view.{_v}" not in LABELS:  # a component's view is named as the component
+        LABELS[f"view.{_v}"] = LABELS[f"component.{_v}"]
 
 
 def label(key: str, lang: str = "zh") -> str:

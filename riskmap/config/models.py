@@ -118,6 +118,35 @@ class Style(_Strict):
     """Marker radius in pixels."""
 
 
+class CascadeRule(_Strict):
+    """A cascade (natech or domino) rule of a hazard kind: a feature of this kind near a
+    feature of one of the ``with_kinds`` can set off, or be set off by, the other."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The rule's short name (unique within the kind)."""
+    type: Literal["natech", "domino", "exposure"]
+    """``natech``: a natural hazard triggers a technological accident; ``domino``: one
+    accident escalates to a neighbouring installation; ``exposure``: the installation
+    threatens a dense sensitive target."""
+    name: Text
+    """What the rule says (zh, en)."""
+    with_kinds: tuple[str, ...] = Field(min_length=1)
+    """The layer kinds of the other feature of a pair."""
+    distance_m: float = Field(default=0.0, ge=0)
+    """A pair is two features at most this far apart (0: they touch or overlap)."""
+    factor: float = Field(default=1.25, ge=1.0, le=3.0)
+    """When cascades are switched on as a scenario, the likelihood of cells within
+    ``reach_m`` of the pair is raised by this factor (on the hazard's exposure sum)."""
+    reach_m: float = Field(default=1000.0, gt=0)
+    """How far around this rule's feature the factor acts."""
+    target_capacity_min: float | None = Field(default=None, ge=0)
+    """Only targets whose ``capacity`` attribute is at least this (a dense target)."""
+    source: str
+    """Where the rule comes from (standard, regulation or literature)."""
+    measures: tuple[Text, ...] = ()
+    """Control measures for a pair."""
+
+
 class LayerKind(_Strict):
     """What a kind of layer means: role, schema, how it acts on the risk, how it looks."""
 
@@ -161,6 +190,8 @@ class LayerKind(_Strict):
     """Control measures recommended where the layer dominates a cell's risk."""
     description: Text | None = None
     """What the layer is, for people."""
+    cascades: tuple[CascadeRule, ...] = ()
+    """Cascade rules (natech, domino) with a feature of another kind; see docs/METHOD.md."""
 
     @field_validator("fields")
     @classmethod
@@ -324,6 +355,55 @@ class MethodConfig(_Strict):
     """A capacity layer whose score (0-1) in a cell is below this adds its measures there."""
 
 
+class HotspotConfig(_Strict):
+    """Hot spots of the cell score: Getis-Ord Gi* with permutation inference (docs/METHOD.md)."""
+
+    enabled: bool = True
+    """Compute hot spots when assessing."""
+    neighbours: Literal["queen", "distance"] = "queen"
+    """``queen``: the cells touching a cell (8 on a square grid, 6 on H3); ``distance``:
+    every cell whose centre lies within ``distance_m``."""
+    distance_m: float | None = Field(default=None, gt=0)
+    """The distance band in metres for ``neighbours: distance`` (3 cells when not given)."""
+    permutations: int = Field(default=999, ge=99, le=9_999)
+    """Conditional permutations for the pseudo p-value."""
+    seed: int = 12345
+    """Seed of the permutations."""
+
+
+class ConfidenceConfig(_Strict):
+    """Level confidence: a seeded Monte Carlo over plausible weights and breaks."""
+
+    enabled: bool = True
+    """Compute level confidence when assessing."""
+    draws: int = Field(default=200, ge=10, le=5_000)
+    """Plausible weightings drawn."""
+    weight_spread: float = Field(default=0.25, ge=0, lt=1)
+    """Each weight (components and layers) is multiplied by a factor drawn uniformly
+    from 1 - spread to 1 + spread."""
+    break_spread: float = Field(default=1.0, ge=0, le=1)
+    """Each break of the level rule moves by up to this share of the way to half-way to
+    its neighbouring break (1: one step, up to half-way; breaks never cross)."""
+    stable_share: float = Field(default=0.8, gt=0, le=1)
+    """A cell whose level holds in fewer draws than this share is flagged unstable."""
+    sensitivity_step: float = Field(default=0.10, gt=0, lt=1)
+    """The one-at-a-time sensitivity moves each weight by this share up and down."""
+    seed: int = 2021
+    """Seed of the draws."""
+
+
+class AnalysisConfig(_Strict):
+    """How sure the map is: hot spots and level confidence, computed with the assessment."""
+
+    hotspots: HotspotConfig = HotspotConfig()
+    """Getis-Ord Gi* hot spots of the score."""
+    confidence: ConfidenceConfig = ConfidenceConfig()
+    """Level confidence under uncertain weights and breaks."""
+    cascades_factor: bool = False
+    """Raise the likelihood of cells around cascade pairs (natech, domino) by their
+    rule's factor: off by default, a scenario to switch on."""
+
+
 class RegisterConfig(_Strict):
     """Where the project keeps its hidden-hazard register."""
 
@@ -357,6 +437,8 @@ class Project(_Strict):
     """The method's numbers that are not per layer."""
     hazard_register: RegisterConfig = RegisterConfig()
     """The hidden-hazard register."""
+    analysis: AnalysisConfig = AnalysisConfig()
+    """Hot spots, level confidence and cascades."""
     layers: tuple[LayerBinding, ...]
     """The project's layers: one binding a file."""
     work_plan: str | None = None
@@ -459,7 +541,16 @@ def _load_kinds_cached(directory: str) -> dict[str, LayerKind]:
     files = sorted(d.glob("*.yaml"))
     if not files:
         raise ConfigError(f"{d}: no layer kinds (*.yaml) found")
-    return {f.stem: parse_layer_kind(_read_yaml(f), f) for f in files}
+    kinds = {f.stem: parse_layer_kind(_read_yaml(f), f) for f in files}
+    for name, kind in kinds.items():
+        for rule in kind.cascades:
+            unknown = [k for k in rule.with_kinds if k not in kinds]
+            if unknown:
+                raise ConfigError(
+                    f"{d / (name + '.yaml')}: cascade rule '{rule.id}' names unknown layer "
+                    f"kind(s) {', '.join(unknown)}: use kinds that exist in {d}"
+                )
+    return kinds
 
 
 def load_layer_kinds(directory: Path | None = None) -> dict[str, LayerKind]:

@@ -15,8 +15,22 @@ COMPONENTS: tuple[str, ...] = ("hazard", "exposure", "vulnerability", "coping_ga
 COMPONENT_WEIGHTS: tuple[str, ...] = ("exposure", "vulnerability", "coping_gap")
 """Components that carry a weight in the consequence (the weighted geometric mean)."""
 
-VIEWS: tuple[str, ...] = ("level", "score", "hazard", "exposure", "vulnerability", "coping_gap")
-"""What the risk layer of a map shows: the four-colour level, the score or one component."""
+VIEWS: tuple[str, ...] = (
+    "level",
+    "score",
+    "hazard",
+    "exposure",
+    "vulnerability",
+    "coping_gap",
+    "hotspot",
+    "confidence",
+)
+"""What the risk layer of a map shows: the four-colour level, the score, one component,
+the Gi* hot spots of the score or the level confidence (the last two need the cells'
+analysis columns: :meth:`riskmap.Study.analyse`)."""
+
+VIEW_COLUMNS: dict[str, str] = {"hotspot": "hotspot", "confidence": "level_p"}
+"""The cell column a view draws when it is not the view's own name."""
 
 BASEMAPS: tuple[str, ...] = ("none", "osm", "amap")
 """Basemaps: none (offline, boundaries only), OpenStreetMap, AMap (GCJ-02)."""
@@ -47,7 +61,9 @@ DEFAULT_OVERLAYS: tuple[str, ...] = ("detail", "districts")
 LANGS: tuple[str, ...] = ("zh", "en")
 """Languages of every label: Chinese (default) and English."""
 
-View = Literal["level", "score", "hazard", "exposure", "vulnerability", "coping_gap"]
+View = Literal[
+    "level", "score", "hazard", "exposure", "vulnerability", "coping_gap", "hotspot", "confidence"
+]
 Basemap = Literal["none", "osm", "amap"]
 LevelRule = Literal["matrix", "breaks", "quantiles", "natural_breaks"]
 LangCode = Literal["zh", "en"]
@@ -61,6 +77,7 @@ __all__ = [
     "LEVEL_RULES",
     "OVERLAYS",
     "VIEWS",
+    "VIEW_COLUMNS",
     "Basemap",
     "LangCode",
     "LevelRule",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -130,53 +131,55 @@ def _categorical(codes: npt.NDArray[np.integer[Any]], labels: list[str]) -> pd.C
     return pd.Categorical.from_codes(remap.ravel()[codes], categories=pd.Index(uniq, dtype="str"))
 
 
-def score(
+@dataclass(frozen=True)
+class RiskCore:
+    """The numbers of one scoring: components, score, classes and level rank per cell."""
+
+    hazard: FloatArray
+    hazard_sum: FloatArray
+    hazard_parts: list[FloatArray]
+    exposure: FloatArray
+    vulnerability: FloatArray
+    coping_gap: FloatArray
+    consequence: FloatArray
+    score: FloatArray
+    likelihood: IntArray
+    severity: IntArray
+    rank: IntArray
+    derived: dict[str, Any]
+
+
+def risk_core(
     fields: Fields,
-    *,
-    weights: WeightsConfig | Mapping[str, Any] | None = None,
-    levels: LevelConfig | Mapping[str, Any] | None = None,
-) -> Assessment:
-    """Score cells from their fields (the cheap stage: change weights or levels here).
+    layer_w: Mapping[str, float],
+    weights: WeightsConfig,
+    levels: LevelConfig,
+    hazard_factor: FloatArray | None = None,
+) -> RiskCore:
+    """Components, score and level of every cell for the given layer and component
+    weights and level rule: the arithmetic of :func:`score` without its text columns.
 
-    Parameters
-    ----------
-    fields
-        From :func:`compute_fields`.
-    weights
-        Component and layer weights; the project's by default. A mapping is validated
-        as :class:`riskmap.config.WeightsConfig`.
-    levels
-        The level rule; the project's by default.
-
-    Returns
-    -------
-    Assessment
+    The Monte Carlo of level confidence calls it once per draw, so a draw with the
+    project's own weights and breaks gives exactly the levels of :func:`score`.
+    ``hazard_factor`` (one number >= 1 a cell) multiplies the hazard's exposure sum
+    before saturation: the cascade scenario.
     """
-    t0 = time.perf_counter()
-    project = fields.project
-    if weights is None:
-        weights = project.weights
-    elif not isinstance(weights, WeightsConfig):
-        weights = WeightsConfig.model_validate(dict(weights))
-    if levels is None:
-        levels = project.levels
-    elif not isinstance(levels, LevelConfig):
-        levels = LevelConfig.model_validate(dict(levels))
-    method = project.method
-    cells = fields.cells
-    n = len(cells)
-    w = layer_weights(fields, weights)
+    w = layer_w
+    method = fields.project.method
+    n = len(fields.cells)
     scaled = fields._scaled
 
     hz = fields.by_role("hazard")
     h, h_sum, h_parts = _saturating_sum([(w[i.name], scaled[f"x/{i.name}"]) for i in hz], n)
+    if hazard_factor is not None and hz:
+        h_sum = h_sum * hazard_factor
+        h_parts = [part * hazard_factor for part in h_parts]
+        h = 10.0 * (1.0 - np.exp(-h_sum))
     e, _, _ = _saturating_sum(
         [(w[i.name], scaled[f"x/{i.name}"]) for i in fields.by_role("exposure")], n
     )
 
-    pop = fields.population
     vl = fields.by_role("vulnerability")
-    vulnerable = scaled["vulnerable"]
     if vl:
         vmax = max(w[i.name] for i in vl) or 1.0
         v_share, _, _ = _saturating_sum([(w[i.name], scaled[f"share/{i.name}"]) for i in vl], n)
@@ -212,6 +215,61 @@ def score(
     likelihood = _classes(h, levels.likelihood_breaks)
     severity = _classes(consequence, levels.severity_breaks)
     rank, derived = _level_ranks(risk, likelihood, severity, levels)
+
+    return RiskCore(
+        h, h_sum, h_parts, e, v, lgap, consequence, risk, likelihood, severity, rank, derived
+    )
+
+
+def score(
+    fields: Fields,
+    *,
+    weights: WeightsConfig | Mapping[str, Any] | None = None,
+    levels: LevelConfig | Mapping[str, Any] | None = None,
+    hazard_factor: FloatArray | None = None,
+) -> Assessment:
+    """Score cells from their fields (the cheap stage: change weights or levels here).
+
+    Parameters
+    ----------
+    fields
+        From :func:`compute_fields`.
+    weights
+        Component and layer weights; the project's by default. A mapping is validated
+        as :class:`riskmap.config.WeightsConfig`.
+    levels
+        The level rule; the project's by default.
+    hazard_factor
+        A factor (>= 1) per cell on the hazard's exposure sum (the cascade scenario,
+        :func:`riskmap.analysis.cascade_factors`); none by default.
+
+    Returns
+    -------
+    Assessment
+    """
+    t0 = time.perf_counter()
+    project = fields.project
+    if weights is None:
+        weights = project.weights
+    elif not isinstance(weights, WeightsConfig):
+        weights = WeightsConfig.model_validate(dict(weights))
+    if levels is None:
+        levels = project.levels
+    elif not isinstance(levels, LevelConfig):
+        levels = LevelConfig.model_validate(dict(levels))
+    method = project.method
+    cells = fields.cells
+    n = len(cells)
+    core = risk_core(fields, layer_weights(fields, weights), weights, levels, hazard_factor)
+    h, h_sum, h_parts = core.hazard, core.hazard_sum, core.hazard_parts
+    e, v, lgap, consequence = core.exposure, core.vulnerability, core.coping_gap, core.consequence
+    risk, likelihood, severity, rank = core.score, core.likelihood, core.severity, core.rank
+    derived = core.derived
+    hz = fields.by_role("hazard")
+    cap = fields.by_role("capacity")
+    scaled = fields._scaled
+    pop = fields.population
+    vulnerable = scaled["vulnerable"]
 
     hz_names = np.array([i.name for i in hz] + [""], dtype=object)
     hz_kinds = np.array([i.kind for i in hz] + [""], dtype=object)

@@ -17,7 +17,7 @@ import pyproj
 from branca.element import Element
 
 from riskmap.config import MapOptions
-from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEWS
+from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEW_COLUMNS, VIEWS
 from riskmap.maps import assets as _assets
 from riskmap.maps.display import (
     _CSS,
@@ -64,6 +64,8 @@ def map_from_cells(
     title: str | None = None,
     collapsed_control: bool = False,
     dynamic: bool = False,
+    levels: Any = None,
+    thresholds: Sequence[float] | None = None,
 ) -> folium.Map:
     """The electronic risk map of scored cells (:func:`build_map` funnels into it; use
     this one for cells that do not come from an Assessment).
@@ -115,6 +117,12 @@ def map_from_cells(
         script is then the same for any weights (a saved map needs ``False``).
         The overlays drawn from ``data`` (boundary, districts, points) do not depend on
         the scores: they are kept for the same ``data`` object and reused.
+    levels
+        The level rule the cells were scored with (a :class:`~riskmap.config.LevelConfig`),
+        stated by the legend; the project's when None.
+    thresholds
+        The score thresholds the data gave the rule (quantiles, natural breaks), shown
+        by the legend.
 
     Returns
     -------
@@ -131,10 +139,15 @@ def map_from_cells(
             f"unknown overlay(s) {', '.join(sorted(unknown))}; known: {', '.join(OVERLAYS)}"
         )
     frame = _cells_frame(cells)
-    needed = {"level_rank", "score"} | ({view} if view != "level" else set())
+    needed = {"level_rank", "score"} | (
+        {VIEW_COLUMNS.get(view, view)} if view != "level" else set()
+    )
     missing = needed - set(frame.columns)
     if missing:
-        raise ValueError(f"the cells lack column(s) for this map: {', '.join(sorted(missing))}")
+        hint = ": analyse the assessment first (Study.analyse)" if view in VIEW_COLUMNS else ""
+        raise ValueError(
+            f"the cells lack column(s) for this map: {', '.join(sorted(missing))}{hint}"
+        )
     if len(frame) == 0:
         raise ValueError("there are no cells to draw")
     crs = pyproj.CRS.from_user_input(frame.crs)
@@ -173,9 +186,22 @@ def map_from_cells(
     detail = _detail_layer(
         frame, display, max_detail_cells, detail_min_level, lang, show="detail" in shown
     )
-    levels_cfg = data.project.levels if data is not None else None
+    levels_cfg = (
+        levels if levels is not None else (data.project.levels if data is not None else None)
+    )
+    analysis_cfg = data.project.analysis if data is not None else None
     legend_js = _control_js(
-        _legend_html(frame, view, lang, levels_cfg, cell_size=size, index=idx), "bottomright"
+        _legend_html(
+            frame,
+            view,
+            lang,
+            levels_cfg,
+            cell_size=size,
+            index=idx,
+            analysis_cfg=analysis_cfg,
+            thresholds=thresholds,
+        ),
+        "bottomright",
     )
     if not dynamic:
         m.add_child(risk)
@@ -253,6 +279,8 @@ def build_map(
         title=o.title,
         collapsed_control=o.collapsed_control,
         dynamic=o.dynamic,
+        levels=assessment.levels,
+        thresholds=assessment.params.get("score_thresholds"),
     )
 
 

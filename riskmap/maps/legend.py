@@ -10,10 +10,25 @@ import numpy as np
 from riskmap.config.levels import LEVELS
 from riskmap.maps.lookup import CellIndex
 from riskmap.maps.risk_layers import _palette
-from riskmap.maps.text import _CMAPS, _IMAGE_STEPS, _RANGES, _e, _js, _t
+from riskmap.maps.text import _CMAPS, _IMAGE_STEPS, _RANGES, HOTSPOT_COLORS, _e, _js, _t
 
 
-def _level_thresholds(levels_cfg: Any, lang: str) -> tuple[dict[int, str], str]:
+def _score_ranges(t: Any) -> dict[int, str]:
+    """Score ranges of the four levels from three score thresholds (a value above a
+    threshold goes up)."""
+    return {
+        1: f"≤ {t[0]:.1f}",
+        2: f"{t[0]:.1f}–{t[1]:.1f}",
+        3: f"{t[1]:.1f}–{t[2]:.1f}",
+        4: f"> {t[2]:.1f}",
+    }
+
+
+def _level_thresholds(
+    levels_cfg: Any, lang: str, thresholds: Any = None
+) -> tuple[dict[int, str], str]:
+    """Each level's threshold text and the rule's name: the rule in force (the session's
+    when given), with the score thresholds the data gave for quantiles and natural breaks."""
     rule = getattr(levels_cfg, "rule", "matrix")
     if rule == "breaks":
         b = levels_cfg.score_breaks
@@ -35,9 +50,14 @@ def _level_thresholds(levels_cfg: Any, lang: str) -> tuple[dict[int, str], str]:
                 3: f"{q[1]}–{q[2]}%",
                 4: f"最高 {100 - q[2]}%",
             }
+        if thresholds is not None and len(thresholds) == 3:
+            thr = {k: f"{v} · {_score_ranges(thresholds)[k]}" for k, v in thr.items()}
         return thr, _t("method_quantiles", lang)
     if rule == "natural_breaks":
-        return {}, _t("method_natural_breaks", lang)
+        ranges = (
+            _score_ranges(thresholds) if thresholds is not None and len(thresholds) == 3 else {}
+        )
+        return ranges, _t("method_natural_breaks", lang)
     return {lv.rank: f"R {lv.matrix_min}–{lv.matrix_max}" for lv in LEVELS}, _t(
         "method_matrix", lang
     )
@@ -51,6 +71,8 @@ def _legend_html(
     *,
     cell_size: float,
     index: CellIndex,
+    analysis_cfg: Any = None,
+    thresholds: Any = None,
 ) -> str:
     grid_text = (
         f"{_t('grid', lang)} {cell_size:,.0f} m · {len(cells):,} {_t('cells', lang)}"
@@ -58,7 +80,7 @@ def _legend_html(
         else f"{len(cells):,} {_t('cells', lang)}"
     )
     if view == "level":
-        thr, method = _level_thresholds(levels_cfg, lang)
+        thr, method = _level_thresholds(levels_cfg, lang, thresholds)
         counts = cells["level_rank"].value_counts()
         rows = []
         for lv in reversed(LEVELS):
@@ -77,18 +99,52 @@ def _legend_html(
             f'<div class="rm-legend" data-view="level"><h4>{_e(_t("level", lang))}</h4>{"".join(rows)}'
             f'<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
         )
+    if view == "hotspot":
+        return _hotspot_legend(cells, lang, analysis_cfg, grid_text)
     vmin, vmax = _RANGES[view]
     pal = _palette(_CMAPS[view], _IMAGE_STEPS)
     stops = ",".join(
         "#{:02x}{:02x}{:02x}".format(*(np.round(pal[i] * 255).astype(int)))
         for i in np.linspace(0, _IMAGE_STEPS - 1, 9).round().astype(int)
     )
-    ticks = "".join(f"<span>{v:g}</span>" for v in np.linspace(vmin, vmax, 5))
+    if view == "confidence":
+        ticks = "".join(f"<span>{v:.0%}</span>" for v in np.linspace(vmin, vmax, 5))
+        conf = getattr(analysis_cfg, "confidence", None)
+        method = _t("method_confidence", lang).format(
+            draws=getattr(conf, "draws", 200), spread=f"{getattr(conf, 'weight_spread', 0.25):.0%}"
+        )
+        unstable = int(cells["unstable"].sum()) if "unstable" in cells.columns else 0
+        grid_text += f" · {unstable:,} {_t('unstable_cells', lang)}"
+    else:
+        ticks = "".join(f"<span>{v:g}</span>" for v in np.linspace(vmin, vmax, 5))
+        method = _t("method_" + view, lang)
     return (
         f'<div class="rm-legend" data-view="{view}"><h4>{_e(_t(view, lang))}</h4>'
         f'<div class="rm-bar" style="background:linear-gradient(to right,{stops})"></div>'
         f'<div class="rm-ticks">{ticks}</div>'
-        f'<div class="rm-method">{_e(_t("method_" + view, lang))}<br>{_e(grid_text)}</div></div>'
+        f'<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
+    )
+
+
+def _hotspot_legend(cells: gpd.GeoDataFrame, lang: str, analysis_cfg: Any, grid_text: str) -> str:
+    from riskmap.analysis.hotspots import HOTSPOT_LABELS
+
+    counts = cells["hotspot"].astype(int).value_counts()
+    rows = []
+    for b in (3, 2, 1, 0, -1, -2, -3):
+        zh, en = HOTSPOT_LABELS[b]
+        color = HOTSPOT_COLORS.get(b)
+        swatch = f"background:{color}" if color else "background:transparent;border:1px solid #999"
+        rows.append(
+            f'<div class="rm-row"><span class="rm-sw" style="{swatch}"></span>'
+            f'<span class="rm-name">{_e(en if lang == "en" else zh)}</span>'
+            f'<span class="rm-n">{int(counts.get(b, 0)):,} {_e(_t("cells", lang))}</span></div>'
+        )
+    perm = getattr(getattr(analysis_cfg, "hotspots", None), "permutations", 999)
+    method = _t("method_hotspot", lang).format(perm=f"{perm:,}")
+    return (
+        f'<div class="rm-legend" data-view="hotspot"><h4>{_e(_t("hotspot", lang))}</h4>'
+        f'{"".join(rows)}<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from riskmap.config.levels import LEVELS
+from riskmap.config.vocabulary import VIEW_COLUMNS
 from riskmap.maps.display import _Display, _encode_ids, _encode_rings, _encode_shapes, _ScriptLayer
 from riskmap.maps.lookup import CellIndex
 from riskmap.maps.text import (
@@ -26,6 +27,7 @@ from riskmap.maps.text import (
     _MAX_IMAGE_PX,
     _MAX_LEVEL_VERTICES,
     _RANGES,
+    HOTSPOT_COLORS,
     _js,
     _t,
 )
@@ -319,6 +321,22 @@ def _png_data_url(grid: np.ndarray, vmin: float, vmax: float, cmap_name: str) ->
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _classes_data_url(grid: np.ndarray, colors: dict[int, str]) -> str:
+    """A paletted PNG of integer classes; classes without a colour are transparent."""
+    from PIL import Image
+
+    classes = np.zeros(grid.shape, dtype=np.uint8)
+    pal = [0, 0, 0]
+    for k, (value, hex_color) in enumerate(sorted(colors.items()), start=1):
+        classes[np.isfinite(grid) & (np.rint(grid) == value)] = k
+        pal += [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    img = Image.fromarray(classes, mode="P")
+    img.putpalette(pal)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True, transparency=0)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def _image_layer(
     cells: gpd.GeoDataFrame,
     view: str,
@@ -328,11 +346,15 @@ def _image_layer(
     cell_size: float,
     lang: str,
 ) -> _ScriptLayer:
-    values = pd.to_numeric(cells[view], errors="coerce").to_numpy(dtype=float)
+    column = VIEW_COLUMNS.get(view, view)
+    values = pd.to_numeric(cells[column], errors="coerce").to_numpy(dtype=float)
     bounds = _display_bounds(cells, display)
     grid = _resample_image(index, values, display, bounds, cell_size)
-    vmin, vmax = _RANGES[view]
-    url = _png_data_url(grid, vmin, vmax, _CMAPS[view])
+    if view == "hotspot":
+        url = _classes_data_url(grid, HOTSPOT_COLORS)
+    else:
+        vmin, vmax = _RANGES[view]
+        url = _png_data_url(grid, vmin, vmax, _CMAPS[view])
     west, south, east, north = bounds
     body = f"""
 return L.imageOverlay({_js(url)}, [[{south:.6f}, {west:.6f}], [{north:.6f}, {east:.6f}]],

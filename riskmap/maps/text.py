@@ -34,12 +34,24 @@ _CMAPS = {
     "exposure": "Purples",
     "vulnerability": "RdPu",
     "coping_gap": "YlOrBr",
+    "confidence": "PuBu_r",
 }
 
 
-_RANGES = {"score": (0.0, 100.0)} | dict.fromkeys(
+_RANGES = {"score": (0.0, 100.0), "confidence": (0.0, 1.0)} | dict.fromkeys(
     ("hazard", "exposure", "vulnerability", "coping_gap"), (0.0, 10.0)
 )
+
+HOTSPOT_COLORS: dict[int, str] = {
+    3: "#d62f27",
+    2: "#ed7551",
+    1: "#fab984",
+    -1: "#c0ccbe",
+    -2: "#849eba",
+    -3: "#4575b5",
+}
+"""Hot (red) and cold (blue) spot colours by Gi* bin, as ArcGIS draws them; not
+significant cells are left clear."""
 
 
 # (zh, en) user-facing texts.

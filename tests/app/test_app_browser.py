@@ -92,6 +92,31 @@ def test_click_cell_opens_details(app: dict[str, Any]) -> None:
     _shot(page, "02_cell_details")
 
 
+def test_hot_spot_and_confidence_views_say_how_sure_the_level_is(app: dict[str, Any]) -> None:
+    page = app["page"]
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("风险热点（Gi*）", exact=True).click()
+    _idle(page)
+    frame = _map_frame(page)
+    legend = frame.locator('.rm-legend[data-view="hotspot"]')
+    legend.wait_for(timeout=120_000)
+    assert "热点（99%置信）" in legend.inner_text()
+    assert "FDR" in legend.inner_text()
+    details = page.locator('[data-testid="stColumn"]').nth(1).inner_text()
+    assert "合理权重组合中保持该等级" in details  # the selected cell's level confidence
+    assert "Gi* z =" in details
+    _shot(page, "02b_hotspots")
+    sidebar.get_by_text("等级置信度", exact=True).click()
+    _idle(page)
+    frame = _map_frame(page)
+    legend = frame.locator('.rm-legend[data-view="confidence"]')
+    legend.wait_for(timeout=120_000)
+    assert "200 次抽样" in legend.inner_text()
+    _shot(page, "02c_confidence")
+    sidebar.get_by_text("风险等级（四色）", exact=True).click()
+    _idle(page)
+
+
 def test_weight_change_changes_levels(app: dict[str, Any]) -> None:
     page = app["page"]
     before = _headline(page)

@@ -185,6 +185,40 @@ def test_export_and_indicators_use_the_register(
     assert hazard_rows, "the register's hazards give the hidden-hazard indicators a value"
 
 
+def test_export_choices_are_those_of_the_inventory() -> None:
+    from riskmap.cli import export as export_verb
+    from riskmap.products import inventory
+
+    assert (export_verb.FORMATS, export_verb.ENCODINGS) == (inventory.FORMATS, inventory.ENCODINGS)
+
+
+def test_export_filtered_gpkg_with_cells_names_its_filters(project: str, tmp_path: Path) -> None:
+    import pyogrio
+
+    argv = ["export", project, "--out", str(tmp_path), "--format", "gpkg", "--cell-size", "2000"]
+    filters = ["--cells", "--district", "甲区", "--level", "重大", "--level", "low"]
+    assert cli.main([*argv, *filters]) == 0
+    path = tmp_path / "inventory_district-420102_level-major-low.gpkg"
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["sources_points"] == "Point" and layers["cells"] == "MultiPolygon"
+    about = pyogrio.read_dataframe(path, layer="about")
+    assert "甲区（420102）" in about.to_numpy().ravel().tolist()
+
+
+def test_export_gbk_csv_and_encoding_of_other_formats(
+    project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["export", project, "--out", str(tmp_path), "--cell-size", "2000"]
+    assert cli.main([*argv, "--format", "csv", "--encoding", "gbk"]) == 0
+    text = (tmp_path / "inventory.csv").read_bytes().decode("gbk")
+    assert text.startswith("统一编号,") and "储罐区未设围堰" in text
+    assert "面积(km2)" in (tmp_path / "inventory_districts.csv").read_bytes().decode("gbk")
+    assert cli.main([*argv, "--format", "xlsx", "--encoding", "gbk"]) == 1
+    assert "applies to --format csv" in capsys.readouterr().err
+    assert cli.main([*argv, "--format", "csv", "--level", "极高"]) == 1
+    assert "unknown risk level" in capsys.readouterr().err
+
+
 def test_report_writes_one_html_page(project: str, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     assert (
@@ -193,3 +227,57 @@ def test_report_writes_one_html_page(project: str, tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "Test city" in page
+
+
+def test_assess_writes_hot_spots_confidence_and_cascades(project: str, tmp_path: Path) -> None:
+    out = tmp_path / "a"
+    assert cli.main(["assess", project, "--cell-size", "1000", "--out", str(out)]) == 0
+    cells = gpd.read_parquet(out / "cells.parquet")
+    for col in ("hotspot", "hotspot_z", "hotspot_p", "level_p", "p_major", "p_high", "unstable"):
+        assert col in cells.columns, col
+    assert cells["hotspot"].between(-3, 3).all()
+    assert cells["level_p"].between(0, 1).all()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["analysis"]["confidence"]["draws"] == 200
+    assert summary["analysis"]["hotspots"]["permutations"] == 999
+    for name in ("cascades.csv", "hotspots.csv", "sensitivity.csv"):
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf"), name  # UTF-8 with BOM
+
+    bare = tmp_path / "b"
+    args = ["assess", project, "--cell-size", "1000", "--no-hotspots", "--no-confidence"]
+    assert cli.main([*args, "--out", str(bare)]) == 0
+    cells = gpd.read_parquet(bare / "cells.parquet")
+    assert "hotspot" not in cells.columns and "level_p" not in cells.columns
+    assert not (bare / "sensitivity.csv").exists()
+
+
+def test_backtest_writes_its_page_on_the_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bt"
+    args = ["backtest", "wuhan", "--cell-size", "2000", "--out", str(out)]
+    periods = ["--train", "2019-01-01..2020-12-31", "--test", "2021-01-01..2021-12-31"]
+    assert cli.main([*args, *periods]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"Risk score\s+AUC 0\.\d{3}", printed)
+    page = (out / "backtest.html").read_text(encoding="utf-8")
+    assert "合成演示数据" in page  # the demo's accidents are synthetic: the page says so
+    assert "data:image/png;base64," in page
+    numbers = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in numbers["rankings"]] == [
+        "score",
+        "population_density",
+        "hazmat_nearness",
+    ]
+    assert numbers["test_accidents"] > 0
+
+
+def test_backtest_periods_in_the_wrong_order_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["backtest", "wuhan", "--cell-size", "3000", "--out", str(tmp_path)]
+    periods = ["--train", "2020-01-01..2021-06-30", "--test", "2021-01-01..2021-12-31"]
+    assert cli.main([*args, *periods]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: the test period 2021-01-01..2021-12-31 must begin after")
+    assert "Traceback" not in "\n".join(err)

@@ -112,6 +112,30 @@ def test_breaks_rule_legend_shows_score_breaks(cells, data):
     assert "Classed by risk-score breaks" in page
 
 
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("quantiles", ["最高 2% · > 30.0", "60–90% · 10.0–20.0", "按风险值分位数分级"]),
+        ("natural_breaks", ["> 30.0", "10.0–20.0", "按风险值自然断点分级"]),
+        ("breaks", ["≥ 45", "10–25", "按风险值断点分级"]),
+        ("matrix", ["R 20–25", "R 1–3", "风险矩阵"]),
+    ],
+)
+def test_the_legend_states_the_rule_in_force_not_the_projects(cells, data, rule, says):
+    """The session's rule (the project's is the matrix) and the thresholds the data gave."""
+    from riskmap.config import LevelConfig
+
+    page = maps.render_html(
+        maps.map_from_cells(
+            cells, data, levels=LevelConfig(rule=rule), thresholds=[10.0, 20.0, 30.0]
+        )
+    )
+    for s in says:
+        assert s.replace(">", "&gt;") in page, s
+    if rule != "matrix":
+        assert "R 20–25" not in page
+
+
 # ------------------------------------------------------------------ layers, escaping
 
 

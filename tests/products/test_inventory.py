@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -12,11 +16,14 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from factories import (
     CRS,
     NCOL,
     NROW,
     SIZE,
+    X0,
+    Y0,
     area_ranks,
     city_cells,
     city_data,
@@ -26,6 +33,7 @@ from factories import (
 
 import riskmap as rm
 from riskmap.config import InventoryOptions, load_layer_kinds
+from riskmap.errors import LayerDataError, RiskmapError
 from riskmap.products import build_inventory
 from riskmap.products.inventory import (
     Inventory,
@@ -33,7 +41,10 @@ from riskmap.products.inventory import (
     build_area_inventory,
     build_source_inventory,
     district_summary,
+    export_file_name,
+    export_geojson,
     export_inventory,
+    filter_inventory,
     inventory_from_cells,
     to_bytes,
     write_assess_outputs,
@@ -247,6 +258,7 @@ def test_xlsx_has_sheets_headers_frozen_row_and_level_fills(
         "zh": [
             "风险源清单",
             "风险区域清单",
+            "连锁风险清单",
             "分区汇总",
             "事故月度排名",
             "事故季度排名",
@@ -255,6 +267,7 @@ def test_xlsx_has_sheets_headers_frozen_row_and_level_fills(
         "en": [
             "Risk sources",
             "Risk areas",
+            "Cascade risks",
             "Districts",
             "Accidents by month",
             "Accidents by quarter",
@@ -295,23 +308,33 @@ def test_geopackage_has_a_layer_per_table(inventory: Inventory, tmp_path: Path) 
     (path,) = export_inventory(inventory, tmp_path / "inv.gpkg", "gpkg")
     layers = dict(pyogrio.list_layers(path))
     assert {
-        "sources",
+        "sources_points",
+        "sources_lines",
+        "sources_polygons",
         "areas",
         "districts",
         "accidents_month",
         "accidents_quarter",
         "parameters",
     } <= set(layers)
-    src = gpd.read_file(path, layer="sources")
+    assert "cells" not in layers and "about" not in layers  # cells when asked, about when filtered
+    src = gpd.read_file(path, layer="sources_points")
     assert src.crs.to_epsg() == 4326 and len(src) == len(inventory.sources)
-    assert set(src.geom_type) == {"Point", "Polygon"}
+    assert set(src.geom_type) == {"Point"}  # the flood zone's point on its surface
+    polygons = gpd.read_file(path, layer="sources_polygons")
+    assert set(polygons.geom_type) == {"MultiPolygon"} and len(polygons) == 1
     assert len(to_bytes(inventory, "gpkg")) > 0
 
 
 def test_geojson_in_wgs84(inventory: Inventory, tmp_path: Path) -> None:
     paths = export_inventory(inventory, tmp_path / "inv.geojson", "geojson", "en")
-    assert [p.name for p in paths] == ["inv.geojson", "inv_areas.geojson"]
-    back = gpd.read_file(paths[1])
+    assert [p.name for p in paths] == [
+        "inv.geojson",
+        "inv_sources_polygons.geojson",
+        "inv_areas.geojson",
+        "inv_districts.geojson",
+    ]  # no line sources: no sources_lines file
+    back = gpd.read_file(paths[2])
     assert len(back) == len(inventory.areas)
     assert back.total_bounds[0] > 113 and "Unified number" in back.columns
 
@@ -347,3 +370,272 @@ def test_build_inventory_is_the_inventory_of_the_assessments_cells(
     assert inv.parameters.set_index("parameter")["value"]["date"] == "2024-05-01"
     # The defaults are InventoryOptions() (8-connected areas, today's date).
     assert len(build_inventory(assessment).areas) <= len(inv.areas)
+
+
+# --------------------------------------------------------------------------- GIS and Excel clients
+
+OGRINFO = shutil.which("ogrinfo")
+needs_ogrinfo = pytest.mark.skipif(
+    OGRINFO is None,
+    reason="GDAL's ogrinfo is not installed (apt-get install gdal-bin; scripts/test.sh does)",
+)
+
+
+def _ogrinfo(path: Path) -> dict[str, tuple[str, int]]:
+    """``ogrinfo -so -al``, the real client: layer -> (geometry type, feature count); fails
+    on any warning or error GDAL prints."""
+    assert OGRINFO is not None
+    run = subprocess.run(
+        [OGRINFO, "-so", "-al", str(path)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    out = run.stdout.decode("utf-8", "replace")
+    err = run.stderr.decode("utf-8", "replace")
+    assert run.returncode == 0, err
+    assert "warning" not in (out + err).lower(), out + err
+    assert "error" not in err.lower(), err
+    layers: dict[str, tuple[str, int]] = {}
+    name = geometry = None
+    for line in out.splitlines():
+        if line.startswith("Layer name: "):
+            name, geometry = line.removeprefix("Layer name: "), None
+        elif line.startswith("Geometry: ") and name is not None:
+            geometry = line.removeprefix("Geometry: ")
+        elif line.startswith("Feature Count: ") and name is not None and geometry is not None:
+            layers[name] = (geometry, int(line.removeprefix("Feature Count: ")))
+    return layers
+
+
+def _mixed_inventory() -> Inventory:
+    """The test city whose hazmat sources are a point, a line, a polygon and a multipolygon
+    (plus the flood zone's polygon)."""
+    hz = make_hazmat(
+        ["WH0001", "WH0002", "WH0003", "WH0004"],
+        ["一级", "三级", "二级", "四级"],
+        [(8500, 2500), (500, 500), (2500, 3500), (6500, 5500)],
+    )
+    geoms = hz.geometry.to_numpy().copy()
+    geoms[1] = shapely.LineString([(X0 + 300, Y0 + 300), (X0 + 900, Y0 + 700)])
+    geoms[2] = shapely.box(X0 + 2300, Y0 + 3300, X0 + 2700, Y0 + 3700)
+    geoms[3] = shapely.MultiPolygon(
+        [
+            shapely.box(X0 + 6300, Y0 + 5300, X0 + 6500, Y0 + 5500),
+            shapely.box(X0 + 6600, Y0 + 5600, X0 + 6800, Y0 + 5800),
+        ]
+    )
+    data = city_data(hazmat=gpd.GeoDataFrame(hz.drop(columns="geometry"), geometry=geoms, crs=CRS))
+    return inventory_from_cells(data, city_cells(area_ranks()), today=date(2024, 5, 1))
+
+
+def _which(name: str, inventory: Inventory) -> Inventory:
+    if name == "mixed":
+        return _mixed_inventory()
+    if name == "filtered":
+        return filter_inventory(inventory, districts=["甲区"], levels=["重大", 3])
+    return inventory
+
+
+@needs_ogrinfo
+@pytest.mark.parametrize("which", ["whole", "mixed", "filtered"])
+def test_geopackage_has_one_declared_geometry_type_per_layer_and_no_warnings(
+    inventory: Inventory, tmp_path: Path, which: str
+) -> None:
+    inv = _which(which, inventory)
+    (path,) = export_inventory(inv, tmp_path / "inv.gpkg", "gpkg", cells=True)
+    layers = _ogrinfo(path)
+    types = {name: geometry for name, (geometry, _) in layers.items()}
+    assert types == {
+        "sources_points": "Point",
+        "sources_lines": "Multi Line String",
+        "sources_polygons": "Multi Polygon",
+        "areas": "Multi Polygon",
+        "districts": "Multi Polygon",
+        "cells": "Multi Polygon",
+        "cascades": "None",
+        "accidents_month": "None",
+        "accidents_quarter": "None",
+        "parameters": "None",
+        **({"about": "None"} if which == "filtered" else {}),
+    }
+    assert layers["sources_points"][1] == len(inv.sources)
+    if which == "mixed":
+        assert layers["sources_lines"][1] == 1
+        assert layers["sources_polygons"][1] == 3  # flood zone, polygon, multipolygon
+        points = gpd.read_file(path, layer="sources_points")
+        assert set(points.geom_type) == {"Point"}
+
+
+@needs_ogrinfo
+@pytest.mark.parametrize("which", ["whole", "mixed", "filtered"])
+def test_geojson_files_have_one_geometry_type_each_and_no_warnings(
+    inventory: Inventory, tmp_path: Path, which: str
+) -> None:
+    inv = _which(which, inventory)
+    paths = export_inventory(inv, tmp_path / "inv.geojson", "geojson", cells=True)
+    found = {}
+    for path in paths:
+        ((name, (geometry, count)),) = _ogrinfo(path).items()  # one layer per file
+        assert count > 0
+        found[name] = geometry
+    expected = {
+        "sources_points": "Point",
+        "sources_lines": "Multi Line String",
+        "sources_polygons": "Multi Polygon",
+        "areas": "Multi Polygon",
+        "districts": "Multi Polygon",
+        "cells": "Multi Polygon",
+    }
+    assert found == {k: v for k, v in expected.items() if k in found}
+    assert {"sources_points", "areas", "districts", "cells"} <= set(found)
+    assert ("sources_lines" in found) == (which == "mixed")
+
+
+def test_export_geojson_of_a_table_mixing_points_and_polygons_writes_points(
+    tmp_path: Path,
+) -> None:
+    sources = _mixed_inventory().sources
+    assert set(sources.geom_type) == {"Point", "LineString", "Polygon", "MultiPolygon"}
+    back = gpd.read_file(export_geojson(sources, tmp_path / "src.geojson"))
+    assert set(back.geom_type) == {"Point"} and len(back) == len(sources)
+    areas = gpd.read_file(to_bytes(_mixed_inventory(), "geojson", table="areas"))
+    assert set(areas.geom_type) == {"MultiPolygon"}
+
+
+def _decimals(values: pd.Series) -> int:
+    """Most decimals written in a column of a CSV read as text."""
+    text = values.dropna().astype(str)
+    return int(text.str.extract(r"\.(\d+)$")[0].str.len().fillna(0).max())
+
+
+def test_exported_numbers_are_rounded_to_meaningful_digits(
+    assessment: rm.Assessment, tmp_path: Path
+) -> None:
+    inv = build_inventory(assessment, InventoryOptions(today=date(2024, 5, 1)))
+    raw = inv.cells["exposure"].astype(str).str.extract(r"\.(\d+)$")[0].str.len()
+    assert raw.max() > 2  # the tables in memory keep full precision
+    paths = export_inventory(inv, tmp_path / "inv.csv", "csv", "en", cells=True)
+    cells = pd.read_csv(tmp_path / "inv_cells.csv", encoding="utf-8-sig", dtype=str)
+    for header in ("Risk score", "Hazard H", "Exposure E", "Consequence C"):
+        assert _decimals(cells[header]) <= 2, header
+    shares = [c for c in cells.columns if c.startswith("Share: ")]
+    assert shares and all(_decimals(cells[c]) <= 3 for c in shares)
+    assert _decimals(cells["Population"]) == 0 and _decimals(cells["Area (m²)"]) == 0
+    districts = pd.read_csv(tmp_path / "inv_districts.csv", encoding="utf-8-sig", dtype=str)
+    assert _decimals(districts["Population"]) == 0 and _decimals(districts["Mean score"]) <= 2
+    for path in paths:  # no 46.25685927892119 anywhere
+        assert not re.search(r"\d\.\d{7,}", path.read_text(encoding="utf-8-sig")), path.name
+    (gpkg,) = export_inventory(inv, tmp_path / "inv.gpkg", "gpkg", cells=True)
+    info = pyogrio.read_info(gpkg, layer="cells")
+    dtypes = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert dtypes["人口"] == "int64" and dtypes["面积(m²)"] == "int64"
+
+
+def test_cells_are_exported_only_when_asked(inventory: Inventory, tmp_path: Path) -> None:
+    assert inventory.cells is not None and len(inventory.cells) == NROW * NCOL
+    plain = export_inventory(inventory, tmp_path / "a" / "inv.csv", "csv")
+    assert "inv_cells.csv" not in {p.name for p in plain}
+    (path,) = export_inventory(inventory, tmp_path / "inv.xlsx", "xlsx", cells=True)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[-1] == "风险网格"
+    ws = wb["风险网格"]
+    headers = [c.value for c in ws[1]]
+    assert ws.max_row == len(inventory.cells) + 1
+    assert {"所在网格", "风险等级", "风险值", "后果 C", "人口"} <= set(headers)
+    data = to_bytes(inventory, "csv", "en", table="cells")
+    assert len(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")) == NROW * NCOL
+
+
+def test_filtered_inventory_keeps_the_districts_and_levels_asked_for(
+    inventory: Inventory,
+) -> None:
+    inv = filter_inventory(inventory, districts=["甲区"], levels=["重大", 3])
+    assert inv.filters.districts == ("420102",) and inv.filters.levels == (4, 3)
+    assert set(inv.sources["adcode"]) <= {"420102"} and len(inv.sources) > 0
+    assert set(inv.sources["level_rank"]) <= {3, 4}
+    assert set(inv.areas["adcode"]) == {"420102"} and len(inv.areas) == 3
+    assert inv.cells is not None and set(inv.cells["level_rank"]) == {3, 4}
+    assert inv.districts["adcode"].tolist() == ["420102"]  # every level of the district
+    pd.testing.assert_frame_equal(inv.parameters, inventory.parameters)
+    narrower = filter_inventory(inv, levels=["major"])
+    assert narrower.filters.districts == ("420102",) and narrower.filters.levels == (4,)
+    assert set(narrower.areas["level_rank"]) == {4}
+    assert len(inventory.sources) > len(inv.sources)  # the input is not modified
+    with pytest.raises(RiskmapError, match="unknown district"):
+        filter_inventory(inventory, districts=["丙区"])
+    with pytest.raises(RiskmapError, match="unknown risk level"):
+        filter_inventory(inventory, levels=["极高"])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("zh", "说明", "甲区（420102）", "重大、较大"),
+        ("en", "About", "甲区(420102)", "Major, Significant"),
+    ],
+)
+def test_filtered_export_says_its_filters_in_the_file_and_its_name(
+    inventory: Inventory, tmp_path: Path, case: tuple[str, str, str, str]
+) -> None:
+    lang, sheet, districts, levels = case
+    inv = filter_inventory(inventory, districts=["420102"], levels=[4, "较大"])
+    assert export_file_name(inventory, "xlsx") == "inventory.xlsx"
+    stem = "inventory_district-420102_level-major-significant"
+    assert export_file_name(inv, "xlsx") == f"{stem}.xlsx"
+    (xlsx,) = export_inventory(inv, tmp_path / export_file_name(inv, "xlsx"), "xlsx", lang)
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames[0] == sheet
+    about = "\n".join(str(c.value) for row in wb[sheet].iter_rows() for c in row)
+    assert districts in about and levels in about
+    csvs = export_inventory(inv, tmp_path / f"{stem}.csv", "csv", lang)
+    assert csvs[-1].name == f"{stem}_about.csv"
+    text = csvs[-1].read_text(encoding="utf-8-sig")
+    assert districts in text and levels in text
+    (gpkg,) = export_inventory(inv, tmp_path / f"{stem}.gpkg", "gpkg", lang)
+    table = pyogrio.read_dataframe(gpkg, layer="about")
+    assert districts in "\n".join(table.astype(str).to_numpy().ravel())
+    geojson = export_inventory(inv, tmp_path / f"{stem}.geojson", "geojson", lang)
+    doc = json.loads(geojson[0].read_text(encoding="utf-8"))
+    assert doc["name"] == "sources_points" and levels in doc["description"]
+
+
+def _named_inventory(name: str) -> Inventory:
+    """The test city with one hazmat site named ``name``."""
+    hz = make_hazmat(["WH0001", "WH0002"], ["一级", "三级"], [(8500, 2500), (500, 500)])
+    hz["name"] = [name, "化工厂"]
+    return inventory_from_cells(city_data(hazmat=hz), city_cells(area_ranks()))
+
+
+def test_gbk_csv_decodes_with_gbk_and_keeps_the_formula_guard(tmp_path: Path) -> None:
+    inv = _named_inventory('=HYPERLINK("http://x","点我")厂')
+    utf8 = export_inventory(inv, tmp_path / "utf8" / "inv.csv", "csv")
+    gbk = export_inventory(inv, tmp_path / "gbk" / "inv.csv", "csv", encoding="gbk")
+    assert [p.name for p in gbk] == [p.name for p in utf8]
+    for a, b in zip(utf8, gbk, strict=True):
+        text = b.read_bytes().decode("gbk")  # strict: every byte is GBK
+        assert text == a.read_bytes().decode("utf-8-sig").replace("²", "2").replace("³", "3")
+    back = pd.read_csv(gbk[0], encoding="gbk", dtype=str)
+    assert back["名称"].iloc[0] == '\'=HYPERLINK("http://x","点我")厂'  # never a formula
+    districts = next(p for p in gbk if p.name.endswith("_districts.csv"))
+    assert "面积(km2)" in pd.read_csv(districts, encoding="gbk").columns
+    one = to_bytes(inv, "csv", table="districts", encoding="gbk")
+    assert "面积(km2)" in one.decode("gbk")
+
+
+def test_gbk_reports_every_character_it_cannot_encode_and_gb18030_keeps_them(
+    tmp_path: Path,
+) -> None:
+    inv = _named_inventory("𠀀化工厂")  # U+20000: not in GBK
+    out = tmp_path / "gbk"
+    with pytest.raises(LayerDataError, match="GBK") as caught:
+        export_inventory(inv, out / "inv.csv", "csv", encoding="gbk")
+    (problem,) = caught.value.report.problems
+    assert problem.file == "inv.csv" and problem.column == "名称"
+    row = inv.sources["name"].tolist().index("𠀀化工厂") + 2
+    assert problem.row == row and "U+20000" in problem.message
+    assert not any(out.iterdir())  # nothing written, nothing replaced
+    paths = export_inventory(inv, tmp_path / "gb18030" / "inv.csv", "csv", encoding="gb18030")
+    assert "𠀀化工厂" in paths[0].read_bytes().decode("gb18030")
+    with pytest.raises(RiskmapError, match="applies to csv"):
+        export_inventory(inv, tmp_path / "inv.xlsx", "xlsx", encoding="gbk")

@@ -14,7 +14,11 @@ Four tables are built from the loaded data and the assessed cells:
 
 Every table is kept bilingual: a translatable column ``c`` (Chinese) has a twin ``c_en``
 (English). :func:`view_table` picks one language and :func:`export_inventory` writes
-CSV (UTF-8 with BOM), XLSX, GeoJSON or GeoPackage with Chinese or English headers.
+CSV (UTF-8 with BOM, or GBK/GB18030), XLSX, GeoJSON or GeoPackage with Chinese or English
+headers, numbers rounded to meaningful digits, one geometry type per GIS layer
+(``sources_points``, ``sources_lines``, ``sources_polygons``, ``areas``, ``districts``,
+``cells`` when asked). :func:`filter_inventory` keeps some districts and levels; its
+exports say so (an ``about`` table, :func:`export_file_name`).
 
 Unified numbers (统一编号) — see docs/INVENTORY.md:
 
@@ -27,24 +31,32 @@ Unified numbers (统一编号) — see docs/INVENTORY.md:
 
 Modules: :mod:`~.base` (tables, headers, :class:`Inventory`), :mod:`~.sources`,
 :mod:`~.areas`, :mod:`~.districts` (summaries, accident rankings, parameters),
-:mod:`~.export` (CSV, XLSX, GeoJSON, GeoPackage), :mod:`~.build` (:func:`build_inventory`).
+:mod:`~.build` (:func:`build_inventory`), :mod:`~.filters` (filtered inventories and what
+their exports say), :mod:`~.layers` (rounding, headers, one geometry type per layer),
+:mod:`~.workbook` (XLSX), :mod:`~.export` (CSV, GeoJSON, GeoPackage, the entry points).
 """
 
 from __future__ import annotations
 
 from riskmap.products.inventory.areas import build_area_inventory
 from riskmap.products.inventory.base import (
+    ABOUT,
     ACCIDENT_TYPES_EN,
     AREA_CODE,
+    CELLS,
     CLOSED_STATUSES,
+    ENCODINGS,
     FORMATS,
     INTENSITY_BREAKS,
+    LAYERS,
     NEAR_M,
     SHEET_NAMES,
     SPATIAL_TABLES,
     TABLES,
+    CsvEncoding,
     Format,
     Inventory,
+    InventoryFilter,
     header_labels,
     view_table,
 )
@@ -55,36 +67,62 @@ from riskmap.products.inventory.export import (
     export_geojson,
     export_geopackage,
     export_inventory,
-    export_xlsx,
     to_bytes,
     write_assess_outputs,
 )
+from riskmap.products.inventory.filters import (
+    about_table,
+    export_file_name,
+    filter_inventory,
+    filter_slug,
+)
+from riskmap.products.inventory.layers import (
+    SpatialLayer,
+    one_geometry_type,
+    round_for_people,
+    spatial_layers,
+)
 from riskmap.products.inventory.sources import build_source_inventory
+from riskmap.products.inventory.workbook import export_xlsx
 
 __all__ = [
+    "ABOUT",
     "ACCIDENT_TYPES_EN",
     "AREA_CODE",
+    "CELLS",
     "CLOSED_STATUSES",
+    "ENCODINGS",
     "FORMATS",
     "INTENSITY_BREAKS",
+    "LAYERS",
     "NEAR_M",
     "SHEET_NAMES",
     "SPATIAL_TABLES",
     "TABLES",
+    "CsvEncoding",
     "Format",
     "Inventory",
+    "InventoryFilter",
+    "SpatialLayer",
+    "about_table",
     "accident_ranking",
     "build_area_inventory",
     "build_inventory",
     "build_source_inventory",
     "district_summary",
     "export_csv",
+    "export_file_name",
     "export_geojson",
     "export_geopackage",
     "export_inventory",
     "export_xlsx",
+    "filter_inventory",
+    "filter_slug",
     "header_labels",
     "inventory_from_cells",
+    "one_geometry_type",
+    "round_for_people",
+    "spatial_layers",
     "to_bytes",
     "view_table",
     "write_assess_outputs",

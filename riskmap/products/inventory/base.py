@@ -5,14 +5,15 @@ sheet names in zh/en, the :class:`Inventory` object and its views for people.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
+from riskmap.analysis.cascades import COLUMNS as CASCADE_COLUMNS
 from riskmap.config import InventoryOptions
-from riskmap.config.catalogue import load_labels
+from riskmap.config.catalogue import LABELS, load_labels
 from riskmap.errors import RiskmapError
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
@@ -22,6 +23,7 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg")
 TABLES: tuple[str, ...] = (
     "sources",
     "areas",
+    "cascades",
     "districts",
     "accidents_month",
     "accidents_quarter",
@@ -29,7 +31,40 @@ TABLES: tuple[str, ...] = (
 )
 
 
-SPATIAL_TABLES: tuple[str, ...] = ("sources", "areas")
+_CASCADE_COLUMNS = (
+    *({"name": "rule_name", "name_en": "rule_name_en"}.get(c, c) for c in CASCADE_COLUMNS[:-2]),
+    "lon",
+    "lat",
+)
+"""The cascade table's columns: those of :func:`riskmap.analysis.find_cascades` with the
+rule's name as ``rule_name`` and the first feature's WGS84 ``lon``/``lat`` for its x, y."""
+
+SPATIAL_TABLES: tuple[str, ...] = ("sources", "areas", "districts")
+"""Tables with geometry (the sources' own points, lines or polygons; the areas' and the
+districts' polygons)."""
+
+CELLS = "cells"
+"""The optional table of assessed cells (level, score, components), exported when asked."""
+
+ABOUT = "about"
+"""The table that says what a filtered export holds (sheet 说明 / About)."""
+
+LAYERS: tuple[str, ...] = (
+    "sources_points",
+    "sources_lines",
+    "sources_polygons",
+    "areas",
+    "districts",
+)
+"""Spatial layers of the GeoPackage and GeoJSON exports, one geometry type each: every
+source as a point (a point on the surface of a line or polygon), the line and polygon
+sources with their own shapes, the risk areas and the districts (``cells`` when asked)."""
+
+CsvEncoding = Literal["utf-8", "gbk", "gb18030"]
+
+ENCODINGS: tuple[str, ...] = ("utf-8", "gbk", "gb18030")
+"""Encodings of CSV exports: UTF-8 with a byte-order mark (default), GBK for older Excel
+(a character GBK has no code for is reported, never replaced), GB18030."""
 
 AREA_CODE = "QY"
 """Category code of risk areas in their unified numbers (区域)."""
@@ -90,6 +125,55 @@ _HEADERS: dict[str, tuple[str, str]] = load_labels("inventory_headers")
 SHEET_NAMES: dict[str, tuple[str, str]] = load_labels("inventory_sheets")
 """Worksheet (and GeoPackage layer title) of each table, Chinese and English."""
 
+# Labels of the export layers and columns that the catalogue files do not have yet; an entry
+# of riskmap/config/labels/inventory_*.yaml with the same key wins.
+for _key, _pair in {
+    "sources_points": ("风险源清单（点）", "Risk sources (points)"),
+    "sources_lines": ("风险源清单（线）", "Risk sources (lines)"),
+    "sources_polygons": ("风险源清单（面）", "Risk sources (polygons)"),
+    CELLS: ("风险网格", "Risk cells"),
+    ABOUT: ("说明", "About"),
+}.items():
+    SHEET_NAMES.setdefault(_key, _pair)
+for _key, _pair in {
+    "score": LABELS["component.score"],
+    "hazard": LABELS["component.hazard"],
+    "exposure": LABELS["component.exposure"],
+    "vulnerability": LABELS["component.vulnerability"],
+    "coping_gap": LABELS["component.coping_gap"],
+    "area_m2": ("面积(m²)", "Area (m²)"),
+    "top_factor": ("主要风险因素图层", "Top factor layer"),
+    "item": ("项目", "Item"),
+}.items():
+    _HEADERS.setdefault(_key, _pair)
+del _key, _pair
+
+_CELL_HEADERS: dict[str, tuple[str, str]] = {"consequence": LABELS["component.consequence"]}
+"""Headers of the cells table that differ from the other tables' (a cell's own C, not the
+highest C around a source)."""
+
+_SHARE_HEADER = ("贡献占比：", "Share: ")
+"""Prefix of the header of a cell's ``share_<layer>`` column (that layer's share of the score)."""
+
+
+@dataclass(frozen=True)
+class InventoryFilter:
+    """What a filtered inventory keeps (:func:`~riskmap.products.inventory.filter_inventory`).
+
+    Attributes
+    ----------
+    districts : adcodes of the districts kept; empty = every district.
+    levels : level ranks kept (4 重大 ... 1 低); empty = every level.
+    notes : other filters in words, e.g. ``数据图层：hazmat`` (written as they are).
+    """
+
+    districts: tuple[str, ...] = ()
+    levels: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.districts or self.levels or self.notes)
+
 
 @dataclass(frozen=True)
 class Inventory:
@@ -99,10 +183,19 @@ class Inventory:
     ----------
     sources : GeoDataFrame, one row per hazard source, working CRS.
     areas : GeoDataFrame, one row per connected red/orange risk area, working CRS.
-    districts : DataFrame, one row per district, ranked (see :func:`district_summary`).
+    districts : one row per district, ranked (see :func:`district_summary`); a GeoDataFrame
+        with the district's polygon (working CRS) when built by :func:`inventory_from_cells`.
     accidents_month, accidents_quarter : DataFrame, accident ranking per district and period.
     parameters : DataFrame with ``section``, ``parameter``, ``value``: the method's
         parameters, the input files with their sha256, the riskmap version and date.
+    cells : GeoDataFrame of the assessed cells (cell_id, district, adcode, level, score,
+        components, likelihood, severity, population, area_m2, top factor, measures,
+        ``share_<layer>``, lon, lat), working CRS; None when not built. Exported only when
+        asked (``cells=True``): a city has many cells.
+    filters : what this inventory was filtered to; empty for the whole city.
+    cascades : one row per pair of features a cascade rule (natech, domino, sensitive
+        target) of the layer kinds matches: rule, both features, distance, factor,
+        measures, source, lon/lat of the first feature.
     """
 
     sources: gpd.GeoDataFrame
@@ -111,9 +204,14 @@ class Inventory:
     accidents_month: pd.DataFrame
     accidents_quarter: pd.DataFrame
     parameters: pd.DataFrame
+    cells: gpd.GeoDataFrame | None = None
+    filters: InventoryFilter = field(default_factory=InventoryFilter)
+    cascades: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_CASCADE_COLUMNS))
 
     def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
         """One table in one language, with canonical column names."""
+        if name == CELLS and self.cells is not None:
+            return view_table(self.cells, lang)
         if name not in TABLES:
             raise RiskmapError(f"unknown inventory table '{name}'; known: {', '.join(TABLES)}")
         return view_table(getattr(self, name), lang)
@@ -136,7 +234,20 @@ def view_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.drop(columns=twins)
 
 
-def header_labels(columns: Sequence[str], lang: str = "zh") -> dict[str, str]:
-    """Column name -> header shown to people (Chinese, or English with ``lang='en'``)."""
+def header_labels(
+    columns: Sequence[str], lang: str = "zh", table: str | None = None
+) -> dict[str, str]:
+    """Column name -> header shown to people (Chinese, or English with ``lang='en'``).
+
+    ``table="cells"`` names the columns of the cells table (a cell's own consequence, the
+    ``share_<layer>`` columns).
+    """
     i = 1 if lang == "en" else 0
-    return {c: _HEADERS[c][i] if c in _HEADERS else c for c in columns}
+    out = {c: _HEADERS[c][i] if c in _HEADERS else c for c in columns}
+    if table == CELLS:
+        for c in columns:
+            if c in _CELL_HEADERS:
+                out[c] = _CELL_HEADERS[c][i]
+            elif c.startswith("share_"):
+                out[c] = _SHARE_HEADER[i] + c.removeprefix("share_")
+    return out

@@ -9,6 +9,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 
 from riskmap.config import InventoryOptions
 from riskmap.io import ProjectData
@@ -20,6 +23,7 @@ from riskmap.products.inventory.areas import _build_areas
 from riskmap.products.inventory.base import INTENSITY_BREAKS, NEAR_M, Inventory
 from riskmap.products.inventory.districts import (
     _parameters_table,
+    _with_shapes,
     accident_ranking,
     district_summary,
 )
@@ -92,8 +96,68 @@ def inventory_from_cells(
     return Inventory(
         sources=sources,
         areas=areas,
-        districts=district_summary(cells, sources),
+        districts=_with_shapes(district_summary(cells, sources), data.districts, data.crs),
         accidents_month=accident_ranking(data, period="month"),
         accidents_quarter=accident_ranking(data, period="quarter"),
         parameters=_parameters_table(data, params, today=today),
+        cells=_cell_table(cells),
+        cascades=cascade_table(data),
     )
+
+
+def cascade_table(data: ProjectData) -> pd.DataFrame:
+    """The cascade pairs (:func:`riskmap.analysis.find_cascades`) as an inventory table:
+    the rule, both features, their distance, the factor, measures and source, and the
+    WGS84 position of the first feature."""
+    from riskmap.analysis import find_cascades
+
+    pairs = find_cascades(data).rename(columns={"name": "rule_name", "name_en": "rule_name_en"})
+    lon, lat = np.zeros(len(pairs)), np.zeros(len(pairs))
+    if len(pairs):
+        pts = gpd.GeoSeries(gpd.points_from_xy(pairs["x"], pairs["y"]), crs=data.crs).to_crs(4326)
+        lon, lat = np.round(pts.x.to_numpy(), 6), np.round(pts.y.to_numpy(), 6)
+    return pairs.drop(columns=["x", "y"]).assign(lon=lon, lat=lat)
+
+
+_CELL_COLUMNS = (
+    "cell_id",
+    "district",
+    "adcode",
+    "level_rank",
+    "level",
+    "level_en",
+    "score",
+    "hazard",
+    "exposure",
+    "vulnerability",
+    "coping_gap",
+    "consequence",
+    "likelihood",
+    "severity",
+    "population",
+    "hotspot",
+    "level_p",
+    "p_major",
+    "p_high",
+    "unstable",
+    "area_m2",
+    "top_factor",
+    "measures",
+    "measures_en",
+)
+
+
+def _cell_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cells as the inventory exports them: the columns of ``_CELL_COLUMNS`` that the
+    cells have, each layer's share of the score (``share_<layer>``), the WGS84 lon/lat of a
+    point inside, highest score first; working CRS."""
+    shares = [c for c in cells.columns if isinstance(c, str) and c.startswith("share_")]
+    columns = [c for c in _CELL_COLUMNS if c in cells.columns] + shares
+    out = gpd.GeoDataFrame(cells[columns].copy(), geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    anchor = gpd.GeoSeries(shapely.point_on_surface(out.geometry.to_numpy()), crs=cells.crs)
+    wgs = anchor.to_crs(4326) if cells.crs is not None else anchor
+    out["lon"] = np.round(wgs.x.to_numpy(), 6)
+    out["lat"] = np.round(wgs.y.to_numpy(), 6)
+    if "score" in out.columns:
+        out = out.sort_values("score", ascending=False, kind="stable")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=cells.crs)

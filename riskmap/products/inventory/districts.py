@@ -116,6 +116,20 @@ def district_summary(cells: pd.DataFrame, sources: pd.DataFrame | None = None) -
     return out
 
 
+def _with_shapes(summary: pd.DataFrame, districts: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """The district summary with each district's polygon (the project's districts joined
+    by adcode, dissolved; None for a row without one), in ``crs``."""
+    geoms: np.ndarray = np.full(len(summary), None, dtype=object)
+    if len(districts) and "adcode" in districts.columns:
+        shapes = gpd.GeoDataFrame(
+            {"adcode": districts["adcode"].astype(str).to_numpy()},
+            geometry=districts.geometry.to_numpy(),
+            crs=districts.crs,
+        ).dissolve(by="adcode")  # a district drawn in several rows: one shape
+        geoms = shapes.geometry.reindex(summary["adcode"].astype(str)).to_numpy()  # None: none
+    return gpd.GeoDataFrame(summary, geometry=geoms, crs=crs)
+
+
 def _tie_rank(keys: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray:
     """1-based rank of rows already sorted by ``keys`` (within ``groups``); ties share the
     lowest rank."""
