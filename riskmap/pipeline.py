@@ -167,6 +167,7 @@ class Study:
     register_path : the register database whose open hazards were joined, or None.
     n_hazards : how many open hazards the register added.
     extra_layers : names of the extra layers joined (e.g. a session's uploads).
+    as_of : the day the study is assessed as of, or None (the files as they are).
     """
 
     def __init__(
@@ -180,8 +181,10 @@ class Study:
         extra_layers: tuple[str, ...] = (),
         cells: gpd.GeoDataFrame | None = None,
         progress: Progress | None = None,
+        as_of: date | None = None,
     ) -> None:
         self.data = data
+        self.as_of = as_of
         self.base = base if base is not None else data
         self.grid = grid
         self.register_path = register_path
@@ -203,6 +206,7 @@ class Study:
         extra_layers: Mapping[str, Layer] | None = None,
         kinds: Mapping[str, LayerKind] | None = None,
         progress: Progress | None = None,
+        as_of: str | date | None = None,
         **grid: Unpack[GridSettings],
     ) -> Study:
         """Read a project's files and set up the study.
@@ -227,6 +231,11 @@ class Study:
             Layer kinds; the ones shipped with riskmap by default.
         progress
             Called as ``progress(stage, done, total)``.
+        as_of
+            Assess as of the end of this day (a date or ISO text): features act only
+            while valid (``valid_from`` <= day < ``valid_to``), accidents count within
+            the project's ``time.accident_window_years`` before it, and the register's
+            hazards count when open that day (by their history). None: as the files are.
 
         Returns
         -------
@@ -235,7 +244,8 @@ class Study:
         Raises
         ------
         ConfigError
-            The project file is invalid, or a named register does not exist.
+            The project file is invalid, a named register does not exist, or ``as_of``
+            is not a date.
         LayerDataError
             A layer file has errors (its report lists each with file, row and column).
         """
@@ -255,6 +265,7 @@ class Study:
             register=register,
             extra_layers=extra_layers,
             progress=progress,
+            as_of=as_of,
             **grid,
         )
         study.timings["read"] = time.perf_counter() - t0
@@ -269,6 +280,7 @@ class Study:
         extra_layers: Mapping[str, Layer] | None = None,
         cells: gpd.GeoDataFrame | None = None,
         progress: Progress | None = None,
+        as_of: str | date | None = None,
         **grid: Unpack[GridSettings],
     ) -> Study:
         """Set up a study from project data already read (see :meth:`from_project`).
@@ -276,6 +288,14 @@ class Study:
         ``cells`` reuses a grid built before for the same data and grid settings (the
         app keeps grids between sessions).
         """
+        day = _day("as-of date", as_of) if as_of is not None else None
+        # Without a date the features valid today act (a closed enterprise no longer
+        # does) and every dated record counts, as the files give them.
+        base = (
+            as_of_data(base, day)
+            if day is not None
+            else as_of_data(base, date.today(), history=False)
+        )
         spec = GridSpec.of(base.project, **grid)
         if cells is None:
             spec.check_size(
@@ -283,7 +303,7 @@ class Study:
             )
         layers: dict[str, Layer] = {}
         path, n_hazards = None, 0
-        hazards = _register_layer(base, register)
+        hazards = _register_layer(base, register, day)
         if hazards is not None:
             path, layer = hazards
             n_hazards = len(layer.gdf)
@@ -301,6 +321,7 @@ class Study:
             extra_layers=tuple(extra),
             cells=cells,
             progress=progress,
+            as_of=day,
         )
 
     # ------------------------------------------------------------------ the stages
@@ -366,6 +387,7 @@ class Study:
         levels: LevelConfig | Mapping[str, Any] | None = None,
         *,
         cascades: bool | None = None,
+        boosts: Mapping[str, Mapping[str, float]] | None = None,
     ) -> Assessment:
         """Score the cells: the project's weights and level rule unless given.
 
@@ -392,6 +414,10 @@ class Study:
         from riskmap.engine import score
 
         fields = self.fields
+        if boosts:
+            from riskmap.engine import boost_features
+
+            fields = boost_features(fields, boosts)
         use = self.project.analysis.cascades_factor if cascades is None else cascades
         factor = None
         if use:
@@ -406,6 +432,8 @@ class Study:
         )
         if use:
             result = replace(result, params={**result.params, "cascades_factor": True})
+        if self.as_of is not None:
+            result = replace(result, params={**result.params, "as_of": self.as_of.isoformat()})
         # The study's stages (read, grid, fields) with the scoring's own seconds.
         return replace(result, timings={**self.timings, **result.timings})
 
@@ -500,10 +528,12 @@ class Study:
         n_train = 0
         for name, layer in history.items():
             when = pd_dates(layer.gdf["date"])
-            keep = (when >= t0) & (when <= t1)
+            keep = (when >= pd.Timestamp(t0)) & (when <= pd.Timestamp(t1))
             n_train += int(keep.sum())
             trained[name] = dc_replace(layer, gdf=layer.gdf[keep.to_numpy()])
-            tested.append(layer.gdf[((when >= s0) & (when <= s1)).to_numpy()])
+            tested.append(
+                layer.gdf[((when >= pd.Timestamp(s0)) & (when <= pd.Timestamp(s1))).to_numpy()]
+            )
         past = Study.from_data(
             self.base.with_layers(trained),
             register=None,
@@ -612,7 +642,7 @@ class Study:
         """
         import hashlib
 
-        h = hashlib.sha256(repr(self.grid).encode())
+        h = hashlib.sha256(repr((self.grid, self.as_of)).encode())
         for name in sorted(set(self.data.layers) - set(self.base.layers) | set(self.extra_layers)):
             gdf = self.data.layers[name].gdf
             h.update(name.encode())
@@ -640,13 +670,74 @@ class Study:
     def _levels(self, levels: LevelConfig | Mapping[str, Any] | None) -> Any:
         if levels is None or not isinstance(levels, Mapping):
             return levels
-        return self.project.levels.model_copy(update=dict(levels)).model_dump(mode="json")
+        return {**self.project.levels.model_dump(mode="json"), **dict(levels)}
 
     def __repr__(self) -> str:
         return (
             f"Study({self.project.name!r}, grid={self.grid.label()}, layers={len(self.data.layers)}, "
-            f"hazards={self.n_hazards})"
+            f"hazards={self.n_hazards}"
+            + (f", as_of={self.as_of.isoformat()}" if self.as_of is not None else "")
+            + ")"
         )
+
+
+def _day(what: str, value: str | date) -> date:
+    """A date from a date, a datetime or ISO text (``2020-12-31``)."""
+    from datetime import date as date_cls
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date_cls):
+        return value
+    try:
+        return date_cls.fromisoformat(str(value).strip())
+    except ValueError as err:
+        raise ConfigError(f"the {what} '{value}' is not a date: write it as 2020-12-31") from err
+
+
+def as_of_data(data: ProjectData, day: date, *, history: bool = True) -> ProjectData:
+    """The project's data as of the end of ``day``: features outside their validity
+    (``valid_from`` <= day < ``valid_to``) left out, and (``history``) dated records
+    (layers of the ``history`` group with a ``date``) kept when within the project's
+    ``time.accident_window_years`` before the day (and not after it).
+
+    Returns
+    -------
+    ProjectData
+        A new ProjectData (the same project and files; fewer features).
+    """
+    from dataclasses import replace as dc_replace
+
+    import pandas as pd
+
+    end = pd.Timestamp(day)
+    window = data.project.time.accident_window_years
+    start = (pd.Timestamp(day) - pd.DateOffset(days=round(window * 365.25))).date()
+    layers = {}
+    if (
+        not any(
+            c in layer.gdf.columns
+            for layer in data.layers.values()
+            for c in ("valid_from", "valid_to")
+        )
+        and not history
+    ):
+        return data
+    for name, layer in data.layers.items():
+        gdf = layer.gdf
+        keep = pd.Series(True, index=gdf.index)
+        if history and layer.kind.group == "history" and "date" in gdf.columns:
+            when = pd_dates(gdf["date"])
+            keep &= when.notna() & (when > pd.Timestamp(start)) & (when <= end)
+        if "valid_from" in gdf.columns:
+            since = pd_dates(gdf["valid_from"])
+            keep &= since.isna() | (since <= end)
+        if "valid_to" in gdf.columns:
+            until = pd_dates(gdf["valid_to"])
+            keep &= until.isna() | (until > end)
+        layers[name] = layer if keep.all() else dc_replace(layer, gdf=gdf[keep.to_numpy()])
+    return dc_replace(data, layers=layers)
 
 
 def _period(what: str, period: tuple[str, str] | tuple[date, date]) -> tuple[date, date]:
@@ -667,14 +758,17 @@ def _period(what: str, period: tuple[str, str] | tuple[date, date]) -> tuple[dat
 
 
 def pd_dates(values: pd.Series) -> pd.Series:
-    """Dates of a column (datetimes or date strings) as ``datetime.date`` values."""
+    """Days of a column (datetimes, dates or date strings) as midnight timestamps (NaT
+    where empty or not a date)."""
     import pandas as pd
 
-    return pd.to_datetime(values, errors="coerce").dt.date
+    return pd.to_datetime(values, errors="coerce").dt.normalize()
 
 
 def _register_layer(
-    base: ProjectData, register: str | Path | HazardRegister | Literal["auto"] | None
+    base: ProjectData,
+    register: str | Path | HazardRegister | Literal["auto"] | None,
+    as_of: date | None = None,
 ) -> tuple[Path, Layer] | None:
     """The register's open hazards as a layer, with the register's path; None without one."""
     if register is None:
@@ -697,4 +791,4 @@ def _register_layer(
                 "database, or leave the register out"
             )
         source = path
-    return path, build_hazards_layer(source, base.crs, kinds=base.kinds)
+    return path, build_hazards_layer(source, base.crs, kinds=base.kinds, as_of=as_of)

@@ -35,6 +35,7 @@ from riskmap.config import (  # noqa: E402
     LayerBinding,
     LayerKind,
     MapOptions,
+    MonitoredQuantity,
     Project,
     ReportOptions,
     Style,
@@ -289,7 +290,7 @@ def _kind_keys() -> list[str]:
         *model_table(LayerKind),
         "",
     ]
-    for model in (FieldSpec, ValueRule, Style, CascadeRule):
+    for model in (FieldSpec, ValueRule, Style, CascadeRule, MonitoredQuantity):
         lines += [f"### {model.__name__}", "", _summary(model), "", *model_table(model), ""]
     return lines
 

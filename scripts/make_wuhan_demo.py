@@ -670,6 +670,23 @@ HAZMAT_TRADES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def with_validity(hazmat: pd.DataFrame) -> pd.DataFrame:
+    """Opening and closing dates for a few enterprises (the rest: empty), so that an
+    assessment as of a date sees the enterprises of that date: 12 opened in 2021, 10
+    closed in 2020 or 2021."""
+    rng = _rng("hazmat-validity")
+    out = hazmat.copy()
+    out["valid_from"] = ""
+    out["valid_to"] = ""
+    picked = rng.choice(len(out), size=22, replace=False)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 731, size=22), "D")
+    for k, (row, day) in enumerate(zip(picked, days, strict=True)):
+        column = "valid_from" if k < 12 else "valid_to"
+        when = day if column == "valid_to" else pd.Timestamp("2021-01-01") + (day - days.min()) / 2
+        out.iloc[row, out.columns.get_loc(column)] = when.strftime("%Y-%m-%d")
+    return out
+
+
 def make_hazmat(world: _World) -> pd.DataFrame:
     """About 300 hazardous-chemical enterprises with grades, R values and substances."""
     rng = _rng("hazmat")
@@ -1676,7 +1693,7 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
         counts[name] = n
 
     # (file, table, columns, CRS of the longitude/latitude, their column names, encoding)
-    hazmat = make_hazmat(world)
+    hazmat = with_validity(make_hazmat(world))
     csv_files: list[tuple[str, pd.DataFrame, dict[str, str], str, tuple[str, str], str]] = [
         # GBK CSV in GCJ-02 (AMap-located registers).
         (
@@ -1692,6 +1709,8 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
                 "district": "所在区",
                 "address": "地址",
                 "responsible_person": "责任人",
+                "valid_from": "投产日期",
+                "valid_to": "关闭日期",
             },
             "GCJ02",
             ("经度", "纬度"),

@@ -52,7 +52,8 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     sb.selectbox(t("level_rule"), **common.choice(LEVEL_RULES, "w_rule", "rule_"))
 
     sb.subheader(t("sec_display"))
-    sb.radio(t("view"), **common.choice(VIEWS, "w_view", "view_"))
+    views = [v for v in VIEWS if v != "change"]  # a change map needs two dates: 变化 page
+    sb.radio(t("view"), **common.choice(views, "w_view", "view_"))
     sb.selectbox(
         t("basemap"),
         list(BASEMAPS),

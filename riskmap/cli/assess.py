@@ -94,6 +94,7 @@ def summarise(
     return {
         "project": project.name,
         "title": project.title.model_dump(),
+        "as_of": result.params.get("as_of"),
         "riskmap_version": __version__,
         "cells": len(cells),
         "levels": [

@@ -52,6 +52,10 @@ def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", type=Path, default=None, metavar="PATH",
                         help="hidden-hazard register database; its open hazards are assessed "
                         "(default: the project's, when it exists)")  # fmt: skip
+    parser.add_argument("--as-of", default=None, metavar="DATE",
+                        help="assess as of the end of this day (e.g. 2020-12-31): features by "
+                        "their valid_from/valid_to, accidents of the window before it, register "
+                        "hazards open that day")  # fmt: skip
 
 
 def add_assess_verb(
@@ -97,12 +101,16 @@ def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -
         tile_size=args.tile_size,
         register=args.register if args.register is not None else "auto",
         progress=stages,
+        as_of=getattr(args, "as_of", None),
     )
     say = stages.line if stages is not None else progress
     for name, why in study.unavailable.items():
         say(f"layer '{name}' left out: {why}")
     if study.register_path is not None:
-        say(f"register: {study.n_hazards:,} open hidden hazards from {study.register_path}")
+        when = f" on {study.as_of}" if study.as_of is not None else ""
+        say(f"register: {study.n_hazards:,} open hidden hazards{when} from {study.register_path}")
+    if study.as_of is not None:
+        say(f"as of {study.as_of}: features by their validity, accidents of the window before it")
     return study
 
 

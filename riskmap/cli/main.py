@@ -28,6 +28,7 @@ VERBS = (
     "indicators",
     "report",
     "backtest",
+    "compare",
     "hazards",
 )
 

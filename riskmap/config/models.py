@@ -147,6 +147,54 @@ class CascadeRule(_Strict):
     """Control measures for a pair."""
 
 
+WarningLevel = Literal["blue", "yellow", "orange", "red"]
+"""The four warning levels (蓝黄橙红预警), lowest first."""
+
+
+def _default_factors() -> dict[WarningLevel, float]:
+    return {"blue": 1.2, "yellow": 1.5, "orange": 2.0, "red": 3.0}
+
+
+class MonitoredQuantity(_Strict):
+    """A quantity measured at features of a kind (monitoring readings), its warning
+    thresholds and how a warning raises the feature's intensity (dynamic risk)."""
+
+    quantity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """The quantity's code in readings (e.g. ``gas_lel``, ``water_depth``)."""
+    name: Text
+    """What is measured (zh, en)."""
+    unit: str
+    """The unit readings are in (e.g. ``%LEL``, ``m``, ``cm/s²``)."""
+    direction: Literal["above", "below"] = "above"
+    """``above``: a reading at or above a threshold warns (gas, water depth);
+    ``below``: at or below (a saturation line's depth below the dam crest)."""
+    thresholds: dict[WarningLevel, float]
+    """Warning level -> threshold (蓝黄橙红预警); at least one level, in order."""
+    intensity_factor: dict[WarningLevel, float] = Field(default_factory=_default_factors)
+    """While a warning of that level is open, the feature's intensity is multiplied by
+    this factor (dynamic risk)."""
+    source: str
+    """Where the thresholds come from (standard, regulation, practice)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonitoredQuantity:
+        order = [lv for lv in ("blue", "yellow", "orange", "red") if lv in self.thresholds]
+        if not order:
+            raise ValueError("thresholds need at least one warning level")
+        values = [self.thresholds[lv] for lv in order]
+        ok = (
+            values == sorted(values)
+            if self.direction == "above"
+            else values == sorted(values, reverse=True)
+        )
+        if not ok:
+            raise ValueError(
+                f"thresholds must rise from blue to red for direction '{self.direction}' "
+                "(fall for 'below')"
+            )
+        return self
+
+
 class LayerKind(_Strict):
     """What a kind of layer means: role, schema, how it acts on the risk, how it looks."""
 
@@ -192,6 +240,8 @@ class LayerKind(_Strict):
     """What the layer is, for people."""
     cascades: tuple[CascadeRule, ...] = ()
     """Cascade rules (natech, domino) with a feature of another kind; see docs/METHOD.md."""
+    monitoring: tuple[MonitoredQuantity, ...] = ()
+    """Quantities measured at features of this kind, with warning thresholds."""
 
     @field_validator("fields")
     @classmethod
@@ -404,6 +454,13 @@ class AnalysisConfig(_Strict):
     rule's factor: off by default, a scenario to switch on."""
 
 
+class TimeConfig(_Strict):
+    """How an assessment "as of" a date counts dated records."""
+
+    accident_window_years: float = Field(default=3.0, gt=0, le=50)
+    """Accidents count when they happened within this many years before the as-of date."""
+
+
 class RegisterConfig(_Strict):
     """Where the project keeps its hidden-hazard register."""
 
@@ -439,6 +496,8 @@ class Project(_Strict):
     """The hidden-hazard register."""
     analysis: AnalysisConfig = AnalysisConfig()
     """Hot spots, level confidence and cascades."""
+    time: TimeConfig = TimeConfig()
+    """As-of assessments: the accident window."""
     layers: tuple[LayerBinding, ...]
     """The project's layers: one binding a file."""
     work_plan: str | None = None
@@ -522,6 +581,35 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
+VALIDITY_FIELDS: dict[str, FieldSpec] = {
+    "valid_from": FieldSpec(
+        type="date",
+        label=Text(zh="启用日期", en="Valid from"),
+        aliases=(
+            "启用日期",
+            "投产日期",
+            "开业日期",
+            "成立日期",
+            "建成日期",
+            "valid_from",
+            "opened",
+        ),
+    ),
+    "valid_to": FieldSpec(
+        type="date",
+        label=Text(zh="停用日期", en="Valid to"),
+        aliases=("停用日期", "关闭日期", "停业日期", "注销日期", "拆除日期", "valid_to", "closed"),
+    ),
+}
+"""Optional validity of every feature (an enterprise opened or closed): a feature acts
+on a date d when ``valid_from`` <= d < ``valid_to`` (an empty side is open); every kind
+but dated records (group ``history``) has them (see ``Study.from_project(as_of=...)``)."""
+
+
+def _validity_fields(kind: LayerKind) -> dict[str, FieldSpec]:
+    return {k: v for k, v in VALIDITY_FIELDS.items() if k not in kind.fields}
+
+
 def parse_layer_kind(data: Any, source: Path) -> LayerKind:
     """Validate one layer-kind mapping; ``source`` names the file in error messages."""
     if not isinstance(data, dict):
@@ -530,6 +618,8 @@ def parse_layer_kind(data: Any, source: Path) -> LayerKind:
         kind = LayerKind.model_validate(data)
     except ValidationError as err:
         raise ConfigError(_format_validation_error(err, source)) from None
+    if kind.group != "history":  # dated records (accidents) carry their own date
+        kind = kind.model_copy(update={"fields": {**kind.fields, **_validity_fields(kind)}})
     if kind.kind != source.stem:
         raise ConfigError(f"{source}: 'kind: {kind.kind}' must equal the file name '{source.stem}'")
     return kind

@@ -24,12 +24,14 @@ VIEWS: tuple[str, ...] = (
     "coping_gap",
     "hotspot",
     "confidence",
+    "change",
 )
 """What the risk layer of a map shows: the four-colour level, the score, one component,
-the Gi* hot spots of the score or the level confidence (the last two need the cells'
-analysis columns: :meth:`riskmap.Study.analyse`)."""
+the Gi* hot spots of the score or the level confidence (these two need the cells'
+analysis columns: :meth:`riskmap.Study.analyse`), or the level change between two
+assessments (``change``: :mod:`riskmap.products.change`)."""
 
-VIEW_COLUMNS: dict[str, str] = {"hotspot": "hotspot", "confidence": "level_p"}
+VIEW_COLUMNS: dict[str, str] = {"hotspot": "hotspot", "confidence": "level_p", "change": "change"}
 """The cell column a view draws when it is not the view's own name."""
 
 BASEMAPS: tuple[str, ...] = ("none", "osm", "amap")
@@ -62,7 +64,15 @@ LANGS: tuple[str, ...] = ("zh", "en")
 """Languages of every label: Chinese (default) and English."""
 
 View = Literal[
-    "level", "score", "hazard", "exposure", "vulnerability", "coping_gap", "hotspot", "confidence"
+    "level",
+    "score",
+    "hazard",
+    "exposure",
+    "vulnerability",
+    "coping_gap",
+    "hotspot",
+    "confidence",
+    "change",
 ]
 Basemap = Literal["none", "osm", "amap"]
 LevelRule = Literal["matrix", "breaks", "quantiles", "natural_breaks"]

@@ -12,6 +12,7 @@ Modules, in the order data flows: :mod:`~riskmap.engine.grid` (cells),
 from __future__ import annotations
 
 from riskmap.engine.common import COMPONENTS, Progress
+from riskmap.engine.dynamic import boost_features
 from riskmap.engine.fields import (
     Fields,
     LayerInfo,
@@ -32,6 +33,7 @@ __all__ = [
     "Fields",
     "LayerInfo",
     "Progress",
+    "boost_features",
     "build_grid",
     "cell_keys_of_points",
     "compute_fields",

@@ -263,6 +263,14 @@ def build_map(
     folium.Map
     """
     o = options or MapOptions()
+    title = o.title
+    as_of = assessment.params.get("as_of")
+    if title is None and as_of:
+        project = assessment.data.project
+        view = _t(o.view, o.lang)
+        title = f"{project.title.get(o.lang)} · {view} · " + (
+            f"as of {as_of}" if o.lang == "en" else f"截至 {as_of}"
+        )
     return map_from_cells(
         assessment.cells,
         assessment.data,
@@ -276,7 +284,7 @@ def build_map(
         max_detail_cells=o.max_detail_cells,
         detail_min_level=o.detail_min_level,
         index=index,
-        title=o.title,
+        title=title,
         collapsed_control=o.collapsed_control,
         dynamic=o.dynamic,
         levels=assessment.levels,

@@ -10,7 +10,16 @@ import numpy as np
 from riskmap.config.levels import LEVELS
 from riskmap.maps.lookup import CellIndex
 from riskmap.maps.risk_layers import _palette
-from riskmap.maps.text import _CMAPS, _IMAGE_STEPS, _RANGES, HOTSPOT_COLORS, _e, _js, _t
+from riskmap.maps.text import (
+    _CMAPS,
+    _IMAGE_STEPS,
+    _RANGES,
+    CHANGE_COLORS,
+    HOTSPOT_COLORS,
+    _e,
+    _js,
+    _t,
+)
 
 
 def _score_ranges(t: Any) -> dict[int, str]:
@@ -101,6 +110,8 @@ def _legend_html(
         )
     if view == "hotspot":
         return _hotspot_legend(cells, lang, analysis_cfg, grid_text)
+    if view == "change":
+        return _change_legend(cells, lang, grid_text)
     vmin, vmax = _RANGES[view]
     pal = _palette(_CMAPS[view], _IMAGE_STEPS)
     stops = ",".join(
@@ -126,25 +137,60 @@ def _legend_html(
     )
 
 
+def _class_legend(
+    view: str,
+    counts: Any,
+    labels: dict[int, str],
+    colors: dict[int, str],
+    *,
+    lang: str,
+    method: str,
+) -> str:
+    """A legend of classes -3 ... 3 (highest first): swatch (clear when the class has no
+    colour), label and cell count, then the method."""
+    rows = []
+    for b in (3, 2, 1, 0, -1, -2, -3):
+        color = colors.get(b)
+        swatch = f"background:{color}" if color else "background:transparent;border:1px solid #999"
+        rows.append(
+            f'<div class="rm-row"><span class="rm-sw" style="{swatch}"></span>'
+            f'<span class="rm-name">{_e(labels[b])}</span>'
+            f'<span class="rm-n">{int(counts.get(b, 0)):,} {_e(_t("cells", lang))}</span></div>'
+        )
+    return (
+        f'<div class="rm-legend" data-view="{view}"><h4>{_e(_t(view, lang))}</h4>'
+        f'{"".join(rows)}<div class="rm-method">{method}</div></div>'
+    )
+
+
+def _step_label(b: int, lang: str) -> str:
+    if b == 0:
+        return "Same level" if lang == "en" else "等级不变"
+    if lang == "en":
+        return f"{'Up' if b > 0 else 'Down'} {abs(b)} level{'s' if abs(b) > 1 else ''}"
+    return f"{'上升' if b > 0 else '下降'} {abs(b)} 级"
+
+
+def _change_legend(cells: gpd.GeoDataFrame, lang: str, grid_text: str) -> str:
+    counts = cells["change"].astype(int).value_counts()
+    labels = {b: _step_label(b, lang) for b in range(-3, 4)}
+    return _class_legend("change", counts, labels, CHANGE_COLORS, lang=lang, method=_e(grid_text))
+
+
 def _hotspot_legend(cells: gpd.GeoDataFrame, lang: str, analysis_cfg: Any, grid_text: str) -> str:
     from riskmap.analysis.hotspots import HOTSPOT_LABELS
 
     counts = cells["hotspot"].astype(int).value_counts()
-    rows = []
-    for b in (3, 2, 1, 0, -1, -2, -3):
-        zh, en = HOTSPOT_LABELS[b]
-        color = HOTSPOT_COLORS.get(b)
-        swatch = f"background:{color}" if color else "background:transparent;border:1px solid #999"
-        rows.append(
-            f'<div class="rm-row"><span class="rm-sw" style="{swatch}"></span>'
-            f'<span class="rm-name">{_e(en if lang == "en" else zh)}</span>'
-            f'<span class="rm-n">{int(counts.get(b, 0)):,} {_e(_t("cells", lang))}</span></div>'
-        )
+    labels = {b: en if lang == "en" else zh for b, (zh, en) in HOTSPOT_LABELS.items()}
     perm = getattr(getattr(analysis_cfg, "hotspots", None), "permutations", 999)
     method = _t("method_hotspot", lang).format(perm=f"{perm:,}")
-    return (
-        f'<div class="rm-legend" data-view="hotspot"><h4>{_e(_t("hotspot", lang))}</h4>'
-        f'{"".join(rows)}<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
+    return _class_legend(
+        "hotspot",
+        counts,
+        labels,
+        HOTSPOT_COLORS,
+        lang=lang,
+        method=f"{_e(method)}<br>{_e(grid_text)}",
     )
 
 

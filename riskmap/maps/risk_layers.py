@@ -27,6 +27,7 @@ from riskmap.maps.text import (
     _MAX_IMAGE_PX,
     _MAX_LEVEL_VERTICES,
     _RANGES,
+    CHANGE_COLORS,
     HOTSPOT_COLORS,
     _js,
     _t,
@@ -350,8 +351,8 @@ def _image_layer(
     values = pd.to_numeric(cells[column], errors="coerce").to_numpy(dtype=float)
     bounds = _display_bounds(cells, display)
     grid = _resample_image(index, values, display, bounds, cell_size)
-    if view == "hotspot":
-        url = _classes_data_url(grid, HOTSPOT_COLORS)
+    if view in ("hotspot", "change"):
+        url = _classes_data_url(grid, HOTSPOT_COLORS if view == "hotspot" else CHANGE_COLORS)
     else:
         vmin, vmax = _RANGES[view]
         url = _png_data_url(grid, vmin, vmax, _CMAPS[view])

@@ -53,6 +53,16 @@ HOTSPOT_COLORS: dict[int, str] = {
 """Hot (red) and cold (blue) spot colours by Gi* bin, as ArcGIS draws them; not
 significant cells are left clear."""
 
+CHANGE_COLORS: dict[int, str] = {
+    3: "#67000d",
+    2: "#cb181d",
+    1: "#fc9272",
+    -1: "#9ecae1",
+    -2: "#2171b5",
+    -3: "#08306b",
+}
+"""Level steps up (reds) and down (blues) on a change map; unchanged cells are clear."""
+
 
 # (zh, en) user-facing texts.
 _TEXT: dict[str, tuple[str, str]] = load_labels("map")

@@ -34,9 +34,15 @@ HAZARD_LAYER_FIELDS: tuple[str, ...] = (
 
 
 def open_hazards_layer(
-    register: HazardRegister | str | Path, today: date | None = None
+    register: HazardRegister | str | Path,
+    today: date | None = None,
+    *,
+    as_of: date | None = None,
 ) -> gpd.GeoDataFrame:
     """Open hazards (not closed, not voided) as a ``hidden_hazard`` point layer.
+
+    ``as_of`` takes the hazards open at the end of that day instead of now: registered
+    by then and, by their history, in an open status then (overdue as of that day).
 
     Returns
     -------
@@ -47,7 +53,7 @@ def open_hazards_layer(
         重大, overdue and listed hazards more.
     """
     with _opened(register) as reg:
-        df = reg.list(status="open", today=today)
+        df = reg.list(status="open", today=today) if as_of is None else _open_on(reg, as_of)
     data = pd.DataFrame(
         {
             "id": df["number"].astype(str),
@@ -65,15 +71,40 @@ def open_hazards_layer(
     return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
 
 
+def _open_on(reg: HazardRegister, day: date) -> pd.DataFrame:
+    """The register's records open at the end of ``day``, with that day's status."""
+    from riskmap.register.vocabulary import OPEN_STATUSES
+
+    rows = reg._query(
+        "SELECT number, changed_at, to_status FROM hazard_history ORDER BY number, step"
+    )
+    history = pd.DataFrame(rows, columns=["number", "changed_at", "to_status"])
+    # Stored in UTC; a bureau's day is China Standard Time.
+    stamps = pd.to_datetime(history["changed_at"], errors="coerce", utc=True)
+    history["day"] = stamps.dt.tz_convert("Asia/Shanghai").dt.date
+    known = history[history["day"].notna() & (history["day"] <= day)]
+    status = known.groupby("number")["to_status"].last()
+    open_then = status[status.isin(OPEN_STATUSES)]
+    df = reg.list(include_voided=True, today=day)
+    df = df[df["number"].isin(open_then.index)].copy()
+    df["status"] = df["number"].map(open_then)
+    if "deadline" in df.columns:  # open that day: overdue when its deadline had passed
+        deadline = pd.to_datetime(df["deadline"], errors="coerce").dt.date
+        df["overdue"] = deadline.notna() & (deadline < day)
+    return df
+
+
 def build_hazards_layer(
     register: HazardRegister | str | Path,
     crs: pyproj.CRS | str,
     *,
     kinds: Mapping[str, LayerKind] | None = None,
     today: date | None = None,
+    as_of: date | None = None,
     name: str = "hidden_hazards",
 ) -> Layer:
-    """The register's open hazards as an engine :class:`~riskmap.io.data.Layer` in ``crs``.
+    """The register's open hazards (now, or at the end of ``as_of``) as an engine
+    :class:`~riskmap.io.data.Layer` in ``crs``.
 
     Add it to a project's data with ``data.with_layers({layer.name: layer})``.
     """
@@ -82,6 +113,6 @@ def build_hazards_layer(
 
     kind = (kinds if kinds is not None else load_layer_kinds())["hidden_hazard"]
     with _opened(register) as reg:
-        gdf = open_hazards_layer(reg, today=today).to_crs(crs)
+        gdf = open_hazards_layer(reg, today=today, as_of=as_of).to_crs(crs)
         binding = LayerBinding(name=name, kind="hidden_hazard", path=str(reg.path))
     return Layer(binding=binding, kind=kind, gdf=gdf, source=None)

@@ -250,14 +250,23 @@ def test_download_inventory_csv(app: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("label", "shot"),
-    [("Hidden hazards", "09_hazards"), ("Safe city", "10_safe_city"), ("Method", "11_method")],
+    [
+        ("Hidden hazards", "09_hazards"),
+        ("Safe city", "10_safe_city"),
+        ("Method", "11_method"),
+        ("Change over time", "12_change"),
+    ],
 )
 def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
     page = app["page"]
     _nav(page, label)
     page.locator("h1").filter(has_text=label).first.wait_for()
     if label != "Method":
-        _map_frame(page)
+        frame = _map_frame(page)
+        if label == "Change over time":  # two days: 2020-12-31 -> 2021-12-31 by default
+            legend = frame.locator('.rm-legend[data-view="change"]')
+            legend.wait_for(timeout=120_000)
+            assert "Up 1 level" in legend.inner_text()
     _idle(page)
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and "Error" not in body.split("Deploy")[-1][:200]

@@ -21,6 +21,7 @@ PAGES = (
     "app/pages/hazards.py",
     "app/pages/safe_city.py",
     "app/pages/method.py",
+    "app/pages/change.py",
 )
 TITLES = {
     "app/pages/inventory.py": ("风险清单", "Risk inventory"),
@@ -28,6 +29,7 @@ TITLES = {
     "app/pages/hazards.py": ("隐患", "Hidden hazards"),
     "app/pages/safe_city.py": ("安全城市", "Safe city"),
     "app/pages/method.py": ("方法", "Method"),
+    "app/pages/change.py": ("风险变化", "Change over time"),
 }
 
 

@@ -116,6 +116,8 @@ def test_gbk_csv_is_not_utf8_and_decodes_as_gbk() -> None:
         "所在区",
         "地址",
         "责任人",
+        "投产日期",
+        "关闭日期",
         "经度",
         "纬度",
     ]
