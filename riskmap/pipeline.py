@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from riskmap.engine import Assessment, Fields
     from riskmap.errors import ValidationReport
     from riskmap.io import Layer, ProjectData
+    from riskmap.products.briefing import BriefingInputs
     from riskmap.products.whatif import WhatIfResult
     from riskmap.register import HazardRegister
 
@@ -168,6 +169,7 @@ class Study:
     n_hazards : how many open hazards the register added.
     extra_layers : names of the extra layers joined (e.g. a session's uploads).
     as_of : the day the study is assessed as of, or None (the files as they are).
+    read : the project data as read from its files, before any as-of day was applied.
     """
 
     def __init__(
@@ -182,9 +184,11 @@ class Study:
         cells: gpd.GeoDataFrame | None = None,
         progress: Progress | None = None,
         as_of: date | None = None,
+        read: ProjectData | None = None,
     ) -> None:
         self.data = data
         self.as_of = as_of
+        self.read = read if read is not None else (base if base is not None else data)
         self.base = base if base is not None else data
         self.grid = grid
         self.register_path = register_path
@@ -288,6 +292,7 @@ class Study:
         ``cells`` reuses a grid built before for the same data and grid settings (the
         app keeps grids between sessions).
         """
+        read = base
         day = _day("as-of date", as_of) if as_of is not None else None
         # Without a date the features valid today act (a closed enterprise no longer
         # does) and every dated record counts, as the files give them.
@@ -322,6 +327,7 @@ class Study:
             cells=cells,
             progress=progress,
             as_of=day,
+            read=read,
         )
 
     # ------------------------------------------------------------------ the stages
@@ -591,6 +597,98 @@ class Study:
             train_accidents=n_train,
             cells_with_accidents=int((hits > 0).sum()),
             notes=notes,
+        )
+
+    def briefing(
+        self,
+        period: tuple[str, str] | tuple[date, date],
+        theme: str,
+        *,
+        warnings: pd.DataFrame | None = None,
+    ) -> BriefingInputs:
+        """What the period risk briefing needs (:func:`riskmap.products.briefing.build_briefing`):
+        the project assessed as of the period's end and as of the end of the previous
+        period of the same length, both with the theme's weights (the project's
+        ``themes``), compared; the period's accidents; the register's hazards open at
+        its end.
+
+        Raises
+        ------
+        ConfigError
+            An unknown theme, a theme naming a layer kind that does not exist, or a
+            period that is not two dates in order.
+        """
+        from datetime import timedelta
+
+        import pandas as pd
+
+        from riskmap.products.briefing import BriefingInputs, theme_weights
+        from riskmap.products.change import compare_cells
+        from riskmap.products.inventory import build_inventory
+
+        start, end = _period("briefing", period)
+        themes = self.project.themes
+        if theme not in themes:
+            raise ConfigError(
+                f"unknown theme '{theme}': the project's themes are {', '.join(sorted(themes))}"
+            )
+        chosen = themes[theme]
+        unknown = sorted(set(chosen.kinds) - set(self.data.kinds))
+        if unknown:
+            raise ConfigError(f"theme '{theme}' names unknown layer kind(s) {', '.join(unknown)}")
+        previous_end = start - timedelta(days=1)
+        register = self.register_path if self.register_path is not None else None
+        studies = [
+            Study.from_data(
+                self.read,
+                register=register,
+                extra_layers={n: self.data.layers[n] for n in self.extra_layers},
+                cells=self.cells,
+                as_of=day,
+                cell_size=self.grid.cell_size,
+                grid=self.grid.kind,
+                h3_resolution=self.grid.h3_resolution,
+                tile_size=self.grid.tile_size,
+            )
+            for day in (end, previous_end)
+        ]
+        fields = studies[0].fields
+        acting = {info.name: info.kind for info in fields.layers}
+        weights, table = theme_weights(
+            self.project, self.data.kinds, acting, chosen, self.project.weights
+        )
+        w = {"components": self.project.weights.components, "layers": weights}
+        current = studies[0].score(w)
+        previous = studies[1].score(w)
+        change = compare_cells(
+            previous.cells, current.cells, label_a=str(previous_end), label_b=str(end)
+        )
+        accidents = [
+            layer.gdf[
+                (pd_dates(layer.gdf["date"]) >= pd.Timestamp(start))
+                & (pd_dates(layer.gdf["date"]) <= pd.Timestamp(end))
+            ]
+            for layer in self.read.layers.values()
+            if layer.kind.group == "history" and "date" in layer.gdf.columns
+        ]
+        acc = pd.concat(accidents, ignore_index=True) if accidents else pd.DataFrame()
+        hz = studies[0].data.layers.get("hidden_hazards")
+        hazards = hz.gdf.drop(columns=hz.gdf.geometry.name) if hz is not None else None
+        if hazards is None and studies[0].register_path is not None:
+            hazards = pd.DataFrame(columns=["id", "name", "district", "grade", "status", "overdue"])
+        return BriefingInputs(
+            current=current,
+            previous=previous,
+            change=change,
+            inventory=build_inventory(current),
+            period=(start, end),
+            previous_end=previous_end,
+            theme_key=theme,
+            theme=chosen,
+            weights=table,
+            accidents=pd.DataFrame(acc.drop(columns="geometry", errors="ignore")),
+            hazards=hazards,
+            warnings=warnings,
         )
 
     def what_if(

@@ -139,6 +139,52 @@ def render() -> None:
         hide_index=True,
         width="stretch",
     )
+    st.divider()
+    _briefing(ctx)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _briefing_html(
+    fields_key: str, period: tuple[str, str], theme: str, lang_: str, *, _ctx: cache.Context
+) -> str:
+    from riskmap.products.briefing import build_briefing
+
+    return build_briefing(_ctx.study.briefing(period, theme), lang_)
+
+
+def _briefing(ctx: cache.Context) -> None:
+    """The period risk briefing, made and downloaded from the app."""
+    st.subheader(t("brief_title"))
+    st.caption(t("brief_intro"))
+    themes = ctx.project.themes
+    c1, c2, c3 = st.columns(3)
+    start = c1.date_input(t("brief_start"), value=date(2021, 6, 1), key="w_brief_start")
+    end = c2.date_input(t("brief_end"), value=date(2021, 9, 30), key="w_brief_end")
+    theme = c3.selectbox(
+        t("brief_theme"),
+        list(themes),
+        key="w_brief_theme",
+        format_func=common.labels(themes, lambda k: themes[k].name.get(state.lang())),
+    )
+    if not isinstance(start, date) or not isinstance(end, date) or theme is None:
+        return
+    if not st.button(t("brief_make"), key="btn_brief"):
+        return
+    from riskmap.errors import RiskmapError
+
+    try:
+        with st.spinner(t("computing")):
+            page = _briefing_html(
+                ctx.fields_key, (start.isoformat(), end.isoformat()), theme, state.lang(), _ctx=ctx
+            )
+    except RiskmapError as exc:
+        common.show_error(exc, "project_error")
+        return
+    name = f"{ctx.project.name}_briefing_{theme}_{start.isoformat()}_{end.isoformat()}.html"
+    st.download_button(
+        t("brief_download"), page.encode("utf-8"), file_name=name, mime="text/html",
+        key="dl_brief",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ VERBS = (
     "report",
     "backtest",
     "compare",
+    "briefing",
     "hazards",
 )
 

@@ -454,6 +454,25 @@ class AnalysisConfig(_Strict):
     rule's factor: off by default, a scenario to switch on."""
 
 
+class ThemeConfig(_Strict):
+    """A theme of the period risk briefing (重要时段风险研判): which layers weigh more."""
+
+    name: Text
+    """The theme's name (zh, en), e.g. 汛期 / Flood season."""
+    kinds: dict[str, float] = Field(default_factory=dict)
+    """Layer kind -> multiplier of the weight of every layer of that kind."""
+    layers: dict[str, float] = Field(default_factory=dict)
+    """Layer binding -> multiplier (applied after the kind's)."""
+    measures: tuple[Text, ...] = ()
+    """Measures the briefing recommends for the theme."""
+
+
+def _default_themes() -> dict[str, ThemeConfig]:
+    """The briefing themes shipped with riskmap (``riskmap/config/themes.yaml``)."""
+    raw = _read_yaml(Path(__file__).resolve().parent / "themes.yaml")
+    return {key: ThemeConfig.model_validate(value) for key, value in raw.items()}
+
+
 class TimeConfig(_Strict):
     """How an assessment "as of" a date counts dated records."""
 
@@ -498,6 +517,9 @@ class Project(_Strict):
     """Hot spots, level confidence and cascades."""
     time: TimeConfig = TimeConfig()
     """As-of assessments: the accident window."""
+    themes: dict[str, ThemeConfig] = Field(default_factory=_default_themes)
+    """Themes of the period risk briefing by key (``flood``, ``festival``,
+    ``production`` by default; a project's own replace them)."""
     layers: tuple[LayerBinding, ...]
     """The project's layers: one binding a file."""
     work_plan: str | None = None

@@ -273,6 +273,22 @@ def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
     _shot(page, shot)
 
 
+def test_briefing_is_made_and_downloaded_from_the_app(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "Change over time")
+    page.get_by_role("button", name="Make the briefing").click()
+    button = page.get_by_role("button", name="Download the briefing (HTML, prints to PDF)")
+    button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        button.click()
+    target = app["tmp"] / "briefing.html"
+    info.value.save_as(str(target))
+    html = target.read_text(encoding="utf-8")
+    assert "Period risk briefing" in html and "Flood season" in html
+    assert info.value.suggested_filename.startswith("wuhan_briefing_flood_2021-06-01")
+    _shot(page, "13_briefing")
+
+
 def test_no_request_to_outside_hosts(app: dict[str, Any]) -> None:
     outside = sorted(
         {

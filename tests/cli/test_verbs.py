@@ -306,3 +306,13 @@ def test_assess_as_of_two_days_then_compare_them(
     a = (out / "changed_cells.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     b = (direct / "changed_cells.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     assert sorted(x.split(",")[:5] for x in a) == sorted(x.split(",")[:5] for x in b)
+
+
+def test_briefing_writes_its_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["briefing", "wuhan", "--cell-size", "3000", "--period", "2021-06-01..2021-09-30"]
+    assert cli.main([*args, "--theme", "flood", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "briefing.html").read_text(encoding="utf-8")
+    assert "重要时段风险研判报告" in page and "汛期" in page
+    assert "data:image/png;base64," in page
+    assert cli.main([*args, "--theme", "typhoon", "--out", str(tmp_path)]) == 1
+    assert "unknown theme 'typhoon'" in capsys.readouterr().err
