@@ -138,8 +138,10 @@ def level_summary(
 
 def district_options(data: ProjectData) -> dict[str, str]:
     """'' (whole city) and each district adcode -> name."""
+    from riskmap.maps import district_names
+
     d = data.districts
-    names = dict(zip(d["adcode"].astype(str), d["name"].astype(str), strict=True))
+    names = dict(zip(d["adcode"].astype(str), district_names(d, lang()), strict=True))
     return {"": t("whole_city"), **dict(sorted(names.items()))}
 
 

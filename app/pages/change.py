@@ -25,7 +25,7 @@ def _change(
     from riskmap.config.vocabulary import VIEWS
     from riskmap.maps import map_from_cells
     from riskmap.pipeline import Study
-    from riskmap.products.change import compare_cells
+    from riskmap.products.change import change_map_cells, change_title, compare_cells
 
     assert "change" in VIEWS
     settings = json.loads(settings_json)
@@ -43,12 +43,9 @@ def _change(
         )
         sides.append(study.score(settings["weights"], settings["levels"]).cells)
     change = compare_cells(sides[0], sides[1], label_a=day_a, label_b=day_b)
-    cells = change.cells.assign(
-        level_rank=change.cells["level_rank_b"], score=change.cells["score_b"]
-    )
-    title = f"{_ctx.project.title.get(lang_)} · {t('view_change')} {day_a} → {day_b}"
+    title = change_title(change, _ctx.project.title.get(lang_), lang_)
     m = map_from_cells(
-        cells,
+        change_map_cells(change),
         _ctx.data,
         view="change",
         lang=lang_,

@@ -66,8 +66,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the verb; returns the exit code (0)."""
     import geopandas as gpd
 
+    from riskmap.maps import map_from_cells, save_map
     from riskmap.pipeline import Study
-    from riskmap.products.change import compare_cells, write_change
+    from riskmap.products.change import (
+        change_map_cells,
+        change_title,
+        compare_cells,
+        write_change,
+    )
 
     sides = [(str(v), _saved(Path(v))) for v in (args.a, args.b)]
     project = args.project
@@ -103,7 +109,16 @@ def run(args: argparse.Namespace) -> int:
             c.attrs.setdefault("grid", grid)
     labels = [Path(v).name if saved is not None else v for v, saved in sides]
     change = compare_cells(cells[0], cells[1], label_a=labels[0], label_b=labels[1])
-    paths = write_change(change, data, args.out, args.lang)
+    paths = write_change(change, args.out, args.lang)
+    m = map_from_cells(
+        change_map_cells(change),
+        data,
+        view="change",
+        lang=args.lang,
+        title=change_title(change, data.project.title.get(args.lang), args.lang),
+        overlays=["districts"],
+    )
+    paths.append(save_map(m, args.out / "change_map.html"))
     s = change.summary()
     print(
         f"{s['a']} -> {s['b']}: {s['cells']:,} cells, {s['cells_up']:,} up, "

@@ -227,7 +227,7 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
     remember(project.resolve(dcfg.path))
     if dgdf is None:
         districts = gpd.GeoDataFrame(
-            {"adcode": [project.adcode], "name": [project.title.zh]},
+            {"adcode": [project.adcode], "name": [project.title.zh], "name_en": [project.title.en]},
             geometry=[boundary_work],
             crs=work,
         )
@@ -242,8 +242,17 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
             )
         )
     else:
+        names_en = (
+            dgdf["name_en"].fillna("").astype(str).to_numpy()
+            if "name_en" in dgdf.columns
+            else np.full(len(dgdf), "", dtype=object)
+        )
         districts = gpd.GeoDataFrame(
-            {"adcode": dgdf["id"].to_numpy(), "name": dgdf["name"].to_numpy()},
+            {
+                "adcode": dgdf["id"].to_numpy(),
+                "name": dgdf["name"].to_numpy(),
+                "name_en": names_en,
+            },
             geometry=dgdf.geometry.to_crs(work).to_numpy(),
             crs=work,
         )

@@ -32,7 +32,7 @@ from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEW
 from riskmap.maps.build import build_map, map_from_cells, render_html, save_map, use_local_assets
 from riskmap.maps.display import ScoreLayers
 from riskmap.maps.lookup import CellIndex, build_cell_index, cell_at, cells_at
-from riskmap.maps.overlays import fire_reach_m
+from riskmap.maps.overlays import district_names, fire_reach_m
 from riskmap.maps.text import AMAP_TILES, OSM_TILES
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "build_map",
     "cell_at",
     "cells_at",
+    "district_names",
     "fire_reach_m",
     "map_from_cells",
     "render_html",

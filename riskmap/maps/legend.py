@@ -8,17 +8,18 @@ import geopandas as gpd
 import numpy as np
 
 from riskmap.config.levels import LEVELS
+from riskmap.config.vocabulary import VIEW_COLUMNS
 from riskmap.maps.lookup import CellIndex
 from riskmap.maps.risk_layers import _palette
 from riskmap.maps.text import (
     _CMAPS,
     _IMAGE_STEPS,
-    _RANGES,
     CHANGE_COLORS,
     HOTSPOT_COLORS,
     _e,
     _js,
     _t,
+    view_range,
 )
 
 
@@ -112,7 +113,7 @@ def _legend_html(
         return _hotspot_legend(cells, lang, analysis_cfg, grid_text)
     if view == "change":
         return _change_legend(cells, lang, grid_text)
-    vmin, vmax = _RANGES[view]
+    vmin, vmax = view_range(cells[VIEW_COLUMNS.get(view, view)], view)
     pal = _palette(_CMAPS[view], _IMAGE_STEPS)
     stops = ",".join(
         "#{:02x}{:02x}{:02x}".format(*(np.round(pal[i] * 255).astype(int)))

@@ -372,6 +372,20 @@ return layer;
     return _ScriptLayer(body, _t("hazard_areas", lang), show=show)
 
 
+def district_names(districts: pd.DataFrame, lang: str) -> pd.Series:
+    """The districts' names in ``lang``: ``name_en`` in English where the file gives it,
+    else ``name`` (else the adcode)."""
+    base = (
+        districts["name"].fillna("").astype(str)
+        if "name" in districts
+        else districts.get("adcode", pd.Series([""] * len(districts))).astype(str)
+    )
+    if lang == "en" and "name_en" in districts:
+        en = districts["name_en"].fillna("").astype(str)
+        return en.where(en.str.strip() != "", base)
+    return base
+
+
 def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _ScriptLayer | None:
     d = data.districts
     if d is None or len(d) == 0:
@@ -381,9 +395,7 @@ def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _
     lines = display.geoms(shapely.boundary(simple))
     label_pts = shapely.point_on_surface(geoms)
     lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
-    names = _escaped(
-        d["name"] if "name" in d else d.get("adcode", pd.Series([""] * len(d)))
-    ).tolist()
+    names = _escaped(district_names(d, lang)).tolist()
     data_js = {
         "e": _encode_shapes(lines, polygons=False),
         "x": np.round(lon, _COORD_DIGITS).tolist(),

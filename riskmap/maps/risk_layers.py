@@ -26,11 +26,11 @@ from riskmap.maps.text import (
     _IMAGE_STEPS,
     _MAX_IMAGE_PX,
     _MAX_LEVEL_VERTICES,
-    _RANGES,
     CHANGE_COLORS,
     HOTSPOT_COLORS,
     _js,
     _t,
+    view_range,
 )
 
 
@@ -354,7 +354,7 @@ def _image_layer(
     if view in ("hotspot", "change"):
         url = _classes_data_url(grid, HOTSPOT_COLORS if view == "hotspot" else CHANGE_COLORS)
     else:
-        vmin, vmax = _RANGES[view]
+        vmin, vmax = view_range(values, view)
         url = _png_data_url(grid, vmin, vmax, _CMAPS[view])
     west, south, east, north = bounds
     body = f"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 
 from riskmap.config.catalogue import LABELS, load_labels
 
@@ -41,6 +42,29 @@ _CMAPS = {
 _RANGES = {"score": (0.0, 100.0), "confidence": (0.0, 1.0)} | dict.fromkeys(
     ("hazard", "exposure", "vulnerability", "coping_gap"), (0.0, 10.0)
 )
+
+
+def view_range(values: Any, view: str) -> tuple[float, float]:
+    """The colour ramp's range of a continuous view: fixed for the 0-10 components and
+    the 0-1 confidence; for the score, 0 to a round number at or above its highest value
+    (a city whose scores peak near 46 is drawn on 0-50, not on a pale 0-100)."""
+    vmin, vmax = _RANGES[view]
+    if view != "score":
+        return vmin, vmax
+    import math
+
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float)
+    top = float(np.nanmax(arr)) if arr.size and np.isfinite(arr).any() else 0.0
+    if top <= 0:
+        return 0.0, 1.0
+    step = 10 ** math.floor(math.log10(top))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * step >= top:
+            return 0.0, float(min(m * step, vmax))
+    return 0.0, vmax  # pragma: no cover - m = 10 always covers top
+
 
 HOTSPOT_COLORS: dict[int, str] = {
     3: "#d62f27",

@@ -222,11 +222,26 @@ def _drivers(a: pd.DataFrame, b: pd.DataFrame, i: int, j: int) -> tuple[str, str
     return "；".join(zh[:6]), "; ".join(en[:6])
 
 
-def write_change(change: Change, data: Any, out_dir: str | Path, lang: str = "zh") -> list[Path]:
-    """``changed_cells.csv``, ``district_trend.csv``, ``city_trend.csv``,
-    ``change.json`` and ``change_map.html`` (offline) into ``out_dir``."""
-    from riskmap.maps import map_from_cells, save_map
+def change_map_cells(change: Change) -> gpd.GeoDataFrame:
+    """The cells to draw a change map from: ``change`` (level steps) with the later side's
+    ``level_rank`` and ``score`` (draw with ``riskmap.maps.map_from_cells(cells, data,
+    view="change")``)."""
+    cells = change.cells.assign(
+        level_rank=change.cells["level_rank_b"], score=change.cells["score_b"]
+    )
+    cells.attrs = dict(change.cells.attrs)
+    return cells
 
+
+def change_title(change: Change, project_title: str, lang: str) -> str:
+    """The change map's title: the city and the two sides."""
+    what = "level change" if lang == "en" else "风险等级变化"
+    return f"{project_title} · {what} {change.label_a} → {change.label_b}"
+
+
+def write_change(change: Change, out_dir: str | Path, lang: str = "zh") -> list[Path]:
+    """``changed_cells.csv``, ``district_trend.csv``, ``city_trend.csv`` and
+    ``change.json`` into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     moved = change.moved
@@ -247,14 +262,4 @@ def write_change(change: Change, data: Any, out_dir: str | Path, lang: str = "zh
         json.dumps(change.summary(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
     paths.append(out / "change.json")
-    cells = change.cells.assign(
-        level_rank=change.cells["level_rank_b"], score=change.cells["score_b"]
-    )
-    title = (
-        f"{data.project.title.get(lang)} · "
-        + (f"level change {change.label_a} → {change.label_b}" if lang == "en"
-           else f"风险等级变化 {change.label_a} → {change.label_b}")
-    )  # fmt: skip
-    m = map_from_cells(cells, data, view="change", lang=lang, title=title, overlays=["districts"])
-    paths.append(save_map(m, out / "change_map.html"))
     return paths

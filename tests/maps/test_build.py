@@ -650,3 +650,21 @@ def test_dynamic_layers_replace_each_other_in_the_browser(cells, data, browser, 
         assert state() == after
         assert errors == []
         page.close()
+
+
+def test_the_score_ramp_follows_the_data(cells, data):
+    low = cells.assign(score=cells["score"] / cells["score"].max() * 46.0)
+    page = maps.render_html(maps.map_from_cells(low, data, view="score"))
+    assert "<span>50<\\/span>" in page and "<span>100<\\/span>" not in page
+
+
+@pytest.mark.parametrize(("lang", "name"), [("zh", "西区"), ("en", "West")])
+def test_district_labels_speak_the_maps_language(cells, data, lang, name):
+    from dataclasses import replace
+
+    districts = data.districts.assign(name_en=["West", ""])  # 东区 has no English name
+    page = maps.render_html(
+        maps.map_from_cells(cells, replace(data, districts=districts), lang=lang)
+    )
+    assert f'"{name}' in page
+    assert '"东区"' in page  # without an English name the Chinese one stays

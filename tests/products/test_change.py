@@ -10,8 +10,9 @@ import pytest
 from factories import area_ranks, city_cells, city_data
 
 from riskmap.errors import ConfigError
+from riskmap.maps import map_from_cells, render_html
 from riskmap.pipeline import Study
-from riskmap.products.change import compare_cells, write_change
+from riskmap.products.change import change_map_cells, change_title, compare_cells, write_change
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,13 @@ def test_a_comparison_with_itself_changes_nothing(study: Study, tmp_path: Path) 
     assert change.moved.empty
     assert (change.cells["change"] == 0).all()
     assert change.city["cells_up"].iloc[0] == 0 and change.city["cells_down"].iloc[0] == 0
-    paths = write_change(change, study.data, tmp_path)
-    assert {p.name for p in paths} >= {"changed_cells.csv", "change_map.html"}
+    paths = write_change(change, tmp_path)
+    assert {p.name for p in paths} == {
+        "changed_cells.csv",
+        "district_trend.csv",
+        "city_trend.csv",
+        "change.json",
+    }
 
 
 def test_moved_cells_are_counted_and_explained() -> None:
@@ -55,8 +61,13 @@ def test_the_change_map_draws_the_steps_offline(study: Study, tmp_path: Path) ->
     a = study.score()
     b = study.score(levels={"rule": "quantiles"})
     change = compare_cells(a.cells, b.cells, label_a="矩阵", label_b="分位数")
-    write_change(change, study.data, tmp_path)
-    page = (tmp_path / "change_map.html").read_text(encoding="utf-8")
+    m = map_from_cells(
+        change_map_cells(change),
+        study.data,
+        view="change",
+        title=change_title(change, "测试市", "zh"),
+    )
+    page = render_html(m)
     assert 'data-view=\\"change\\"' in page
     assert "矩阵 → 分位数" in page
     outside = re.findall(r"https?://(?!leafletjs\.com|bugzilla\.mozilla\.org|www\.w3\.org)", page)
