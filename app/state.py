@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from app.i18n import LANGS, text
+from riskmap.config.vocabulary import DEFAULT_OVERLAYS
 
 if TYPE_CHECKING:
     from riskmap.config import Project
@@ -148,7 +149,7 @@ def init_settings(project: Project, data: ProjectData | None = None) -> None:
     ss.setdefault("w_rule", project.levels.rule)
     ss.setdefault("w_view", "level")
     ss.setdefault("w_basemap", "none")
-    ss.setdefault("w_overlays", ["detail", "districts"])
+    ss.setdefault("w_overlays", list(DEFAULT_OVERLAYS))
     ss.setdefault("w_district", "")
 
 
@@ -167,7 +168,7 @@ def current_settings(project_file: Path) -> Settings:
         rule=str(ss.get("w_rule", "matrix")),
         view=str(ss.get("w_view", "level")),
         basemap=str(ss.get("w_basemap", "none")),
-        overlays=tuple(ss.get("w_overlays", ["detail", "districts"])),
+        overlays=tuple(ss.get("w_overlays", list(DEFAULT_OVERLAYS))),
         district=str(ss.get("w_district", "") or ""),
     )
 

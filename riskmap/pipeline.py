@@ -170,6 +170,7 @@ class Study:
     extra_layers : names of the extra layers joined (e.g. a session's uploads).
     as_of : the day the study is assessed as of, or None (the files as they are).
     read : the project data as read from its files, before any as-of day was applied.
+    cluster : where the fields' tiles run (``local:N``, ``tcp://...``, a Client) or None.
     """
 
     def __init__(
@@ -185,10 +186,16 @@ class Study:
         progress: Progress | None = None,
         as_of: date | None = None,
         read: ProjectData | None = None,
+        cluster: str | Any | None = None,
     ) -> None:
         self.data = data
         self.as_of = as_of
         self.read = read if read is not None else (base if base is not None else data)
+        if isinstance(cluster, str):
+            from riskmap.engine.cluster import check_cluster
+
+            check_cluster(cluster)
+        self.cluster = cluster
         self.base = base if base is not None else data
         self.grid = grid
         self.register_path = register_path
@@ -211,6 +218,7 @@ class Study:
         kinds: Mapping[str, LayerKind] | None = None,
         progress: Progress | None = None,
         as_of: str | date | None = None,
+        cluster: str | Any | None = None,
         **grid: Unpack[GridSettings],
     ) -> Study:
         """Read a project's files and set up the study.
@@ -270,6 +278,7 @@ class Study:
             extra_layers=extra_layers,
             progress=progress,
             as_of=as_of,
+            cluster=cluster,
             **grid,
         )
         study.timings["read"] = time.perf_counter() - t0
@@ -285,6 +294,7 @@ class Study:
         cells: gpd.GeoDataFrame | None = None,
         progress: Progress | None = None,
         as_of: str | date | None = None,
+        cluster: str | Any | None = None,
         **grid: Unpack[GridSettings],
     ) -> Study:
         """Set up a study from project data already read (see :meth:`from_project`).
@@ -328,6 +338,7 @@ class Study:
             progress=progress,
             as_of=day,
             read=read,
+            cluster=cluster if cluster is not None else base.project.compute.cluster,
         )
 
     # ------------------------------------------------------------------ the stages
@@ -380,9 +391,22 @@ class Study:
 
                 t0 = time.perf_counter()
                 cells = self.cells
-                self.__dict__["_fields"] = compute_fields(
-                    self.data, cells, tile_size=self.grid.tile_size, progress=self.progress
-                )
+                if self.cluster is None:
+                    self.__dict__["_fields"] = compute_fields(
+                        self.data, cells, tile_size=self.grid.tile_size, progress=self.progress
+                    )
+                else:
+                    from riskmap.engine.cluster import open_client
+
+                    say = getattr(self.progress, "line", None)
+                    with open_client(self.cluster, say) as client:
+                        self.__dict__["_fields"] = compute_fields(
+                            self.data,
+                            cells,
+                            tile_size=self.grid.tile_size,
+                            progress=self.progress,
+                            client=client,
+                        )
                 self.timings["fields"] = time.perf_counter() - t0
             fields: Fields = self.__dict__["_fields"]
             return fields

@@ -140,7 +140,7 @@ def _details(ctx: Context) -> None:
     c1, c2 = st.columns(2)
     c1.metric(t("d_score"), f"{expl['score']:.1f}")
     c2.metric(t("d_population"), f"{expl['population']:,.0f}")
-    st.caption(t("d_lik_sev", l=expl["likelihood"], s=expl["severity"]))
+    st.markdown(_why_level(ctx, expl))
     st.markdown(f"**{t('d_components')}**")
     st.altair_chart(_components_chart(expl), width="stretch")
 
@@ -182,6 +182,32 @@ def _details(ctx: Context) -> None:
     st.markdown(f"**{t('d_measures')}**")
     for measure in expl["measures"]:
         st.markdown(f"- {common.plain(measure)}")
+
+
+def _why_level(ctx: Context, expl: dict[str, Any]) -> str:
+    """Why the cell has its level, under the rule in force: R = L x S and its band, or the
+    score against the rule's breaks."""
+    from riskmap.config.levels import LEVELS
+
+    levels = ctx.assessment.levels
+    level = str(expl["level"])
+    rank = next((lv.rank for lv in LEVELS if level in (lv.zh, lv.en)), 1)
+    if levels.rule == "matrix":
+        lv = LEVELS[rank - 1]
+        r = int(expl["likelihood"]) * int(expl["severity"])
+        return t("d_why_matrix", l=expl["likelihood"], s=expl["severity"], r=r, level=level,
+                 lo=lv.matrix_min, hi=lv.matrix_max)  # fmt: skip
+    breaks = (
+        list(levels.score_breaks)
+        if levels.rule == "breaks"
+        else list(ctx.assessment.params.get("score_thresholds") or [])
+    )
+    if len(breaks) != 3:
+        return t("d_why_score", score=f"{expl['score']:.1f}", level=level, band="")
+    bounds = [0.0, *breaks, float("inf")]
+    lo, hi = bounds[rank - 1], bounds[rank]
+    band = f"{lo:.1f}–{hi:.1f}" if hi != float("inf") else f"≥ {lo:.1f}"
+    return t("d_why_score", score=f"{expl['score']:.1f}", level=level, band=band)
 
 
 def _how_sure(ctx: Context, cid: str, expl: dict[str, Any]) -> None:

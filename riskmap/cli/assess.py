@@ -3,7 +3,8 @@
 Writes, into DIR:
 
 * ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
-  :attr:`riskmap.engine.Assessment.cells`;
+  :attr:`riskmap.engine.Assessment.cells` (a folder ``cells/part-*.parquet`` of 250,000
+  cells a file with ``--partitioned``, the default when the tiles ran on a cluster);
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
 * ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);
@@ -58,6 +59,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--no-confidence", dest="confidence", action="store_false", default=None,
                         help="skip the level confidence (columns level_p, p_major, p_high, "
                         "unstable) and the weight sensitivity table")  # fmt: skip
+    parser.add_argument("--partitioned", action=argparse.BooleanOptionalAction, default=None,
+                        help="write the cells as a folder cells/part-*.parquet (default with "
+                        "--cluster) instead of one cells.parquet")  # fmt: skip
     parser.add_argument("--cascades", action="store_true", default=None,
                         help="scenario: raise the likelihood around cascade pairs (natech, "
                         "domino) by their rules' factors")  # fmt: skip
@@ -121,6 +125,27 @@ def summarise(
     }
 
 
+PART_ROWS = 250_000
+"""Cells per file of a partitioned ``cells/`` folder."""
+
+
+def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
+    """``out/cells.parquet``, or ``out/cells/part-00000.parquet``, ... (GeoParquet, a
+    folder geopandas and dask-geopandas read as one table) when ``partitioned``."""
+    if not partitioned:
+        cells.to_parquet(out / "cells.parquet", index=False)
+        return out / "cells.parquet"
+    folder = out / "cells"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("part-*.parquet"):
+        old.unlink()
+    for i, start in enumerate(range(0, max(len(cells), 1), PART_ROWS)):
+        cells.iloc[start : start + PART_ROWS].to_parquet(
+            folder / f"part-{i:05d}.parquet", index=False
+        )
+    return folder
+
+
 def _write_analysis(study: Study, result: Assessment, out: Path, lang: str) -> None:
     """cascades.csv (every cascade pair), and sensitivity.csv and hotspots.csv when those
     were computed."""
@@ -164,7 +189,10 @@ def run(args: argparse.Namespace) -> int:
     stages.line(f"writing {out}")
     t_write = time.perf_counter()
     wgs = result.to_wgs84()
-    wgs.to_parquet(out / "cells.parquet", index=False)
+    partitioned = getattr(args, "partitioned", None)
+    if partitioned is None:
+        partitioned = study.cluster is not None
+    write_cells(wgs, out, partitioned=partitioned)
 
     from riskmap.products.inventory import build_inventory, write_assess_outputs
 

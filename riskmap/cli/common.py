@@ -52,6 +52,10 @@ def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", type=Path, default=None, metavar="PATH",
                         help="hidden-hazard register database; its open hazards are assessed "
                         "(default: the project's, when it exists)")  # fmt: skip
+    parser.add_argument("--cluster", default=None, metavar="SPEC",
+                        help="compute the tiles on dask.distributed: local:N (N worker "
+                        "processes) or tcp://host:port (an existing scheduler); default: the "
+                        "project's compute.cluster, else this machine")  # fmt: skip
     parser.add_argument("--as-of", default=None, metavar="DATE",
                         help="assess as of the end of this day (e.g. 2020-12-31): features by "
                         "their valid_from/valid_to, accidents of the window before it, register "
@@ -102,6 +106,7 @@ def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -
         register=args.register if args.register is not None else "auto",
         progress=stages,
         as_of=getattr(args, "as_of", None),
+        cluster=getattr(args, "cluster", None),
     )
     say = stages.line if stages is not None else progress
     for name, why in study.unavailable.items():

@@ -53,7 +53,7 @@ def _saved(path: Path) -> dict[str, Any] | None:
     """The summary of a saved output folder, or None when ``path`` is not one."""
     if not path.is_dir():
         return None
-    if not (path / "cells.parquet").is_file():
+    if not (path / "cells.parquet").is_file() and not (path / "cells").is_dir():
         raise ConfigError(
             f"{path}: not an output of 'python -m riskmap assess' (no cells.parquet): give a "
             "date such as 2020-12-31 or such a folder"
@@ -98,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
             cells.append(study.score().cells)
             data = data or study.data
         else:
-            progress(f"reading {value}/cells.parquet ...")
-            cells.append(gpd.read_parquet(Path(value) / "cells.parquet"))
+            one = Path(value) / "cells.parquet"
+            progress(f"reading {value}/cells ...")
+            cells.append(gpd.read_parquet(one if one.is_file() else Path(value) / "cells"))
     if data is None:
         data = Study.from_project(project, register=None).data
     cells = [c.to_crs(data.crs) if c.crs != data.crs else c for c in cells]

@@ -6,6 +6,7 @@ with the file and the key path instead of being silently ignored.
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -473,6 +474,25 @@ def _default_themes() -> dict[str, ThemeConfig]:
     return {key: ThemeConfig.model_validate(value) for key, value in raw.items()}
 
 
+class ComputeConfig(_Strict):
+    """Where the fields are computed."""
+
+    cluster: str | None = None
+    """``local:N`` (a dask LocalCluster of N worker processes), ``tcp://host:8786`` (an
+    existing dask scheduler), or none (two threads on this machine)."""
+
+    @field_validator("cluster")
+    @classmethod
+    def _known(cls, v: str | None) -> str | None:
+        if (
+            v is None
+            or re.match(r"^local:[1-9]\d*$", v)
+            or re.match(r"^(tcp|tls|ucx)://[^\s/]+:\d+$", v)
+        ):
+            return v
+        raise ValueError("cluster must be local:N or tcp://host:port")
+
+
 class TimeConfig(_Strict):
     """How an assessment "as of" a date counts dated records."""
 
@@ -517,6 +537,8 @@ class Project(_Strict):
     """Hot spots, level confidence and cascades."""
     time: TimeConfig = TimeConfig()
     """As-of assessments: the accident window."""
+    compute: ComputeConfig = ComputeConfig()
+    """Where the fields are computed (a dask cluster, or this machine)."""
     themes: dict[str, ThemeConfig] = Field(default_factory=_default_themes)
     """Themes of the period risk briefing by key (``flood``, ``festival``,
     ``production`` by default; a project's own replace them)."""

@@ -58,7 +58,8 @@ OVERLAYS: tuple[str, ...] = (
 """Layers a map can draw over the risk layer."""
 
 DEFAULT_OVERLAYS: tuple[str, ...] = ("detail", "districts")
-"""Overlays shown on opening when none are named (the others are off, for a fast first paint)."""
+"""Overlays shown on opening when none are named (the others are off, for a fast first
+paint, and so that a click on the city opens the cell under it, not a station)."""
 
 LANGS: tuple[str, ...] = ("zh", "en")
 """Languages of every label: Chinese (default) and English."""

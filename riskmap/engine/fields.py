@@ -6,9 +6,7 @@ the top contributing features of every cell.
 from __future__ import annotations
 
 import json
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -25,6 +23,7 @@ from riskmap.config import (
     Project,
     WeightsConfig,
 )
+from riskmap.engine.cluster import _access_task, _fields_task, run_tiles
 from riskmap.engine.common import _SUPPORTED, COMPONENTS, FloatArray, IntArray, ObjArray, Progress
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import (
@@ -32,7 +31,6 @@ from riskmap.engine.tiles import (
     _grow,
     _prepare,
     _reach_halo,
-    _tile_access,
     _tile_fields,
     _tiles,
 )
@@ -194,10 +192,13 @@ def _shelter_access(
     population: FloatArray,
     f: _Features,
     progress: Progress | None = None,
+    *,
+    client: Any | None = None,
 ) -> FloatArray:
     """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`)."""
     a = np.zeros(len(block.index))
-    for i, pos in enumerate(tiles):
+
+    def args_of(pos: IntArray) -> tuple[Any, ...]:
         tile = block.take(pos)
         near = _grow(tile.bounds, 2.0 * f.halo)
         dm = (
@@ -206,9 +207,17 @@ def _shelter_access(
             & (block.xy[:, 1] >= near[1])
             & (block.xy[:, 1] <= near[3])
         )
-        a[pos] = _tile_access(tile, block.xy[dm], population[dm], f.select(tile.bounds))
+        return tile, block.xy[dm], population[dm]
+
+    done = [0]
+
+    def store(i: int, values: FloatArray) -> None:
+        a[tiles[i]] = values
+        done[0] += 1
         if progress:
-            progress(f"shelters ({f.name})", i + 1, len(tiles))
+            progress(f"shelters ({f.name})", done[0], len(tiles))
+
+    run_tiles(client, _access_task, tiles, args_of, shared=f, on_result=store)
     return a
 
 
@@ -275,6 +284,7 @@ def compute_fields(
     *,
     tile_size: float | None = None,
     progress: Progress | None = None,
+    client: Any | None = None,
 ) -> Fields:
     """Per-layer influence fields on grid cells (the expensive, weight-free stage).
 
@@ -289,6 +299,9 @@ def compute_fields(
         tile. Each tile reads only the features within its halo; results are the same.
     progress
         Called as ``progress(stage, done, total)`` after each tile.
+    client
+        A ``distributed.Client``: tiles run as tasks on its workers
+        (:mod:`riskmap.engine.cluster`); None: two threads here. Results are the same.
 
     Returns
     -------
@@ -319,17 +332,24 @@ def compute_fields(
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
 
-    def run(pos: IntArray) -> dict[str, Any]:
-        tile = block.take(pos)
-        return _tile_fields(tile, [f.select(tile.bounds) for f in field_feats], k)
+    done = [0]
 
-    # Tiles are independent; shapely and scipy release the GIL, so two threads help.
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        parts = pool.map(run, tiles)
-        for i, (pos, part) in enumerate(zip(tiles, parts, strict=True)):
-            _store(part, pos, raw, top, reach_d)
-            if progress:
-                progress("fields", i + 1, len(tiles))
+    def store(i: int, part: dict[str, Any]) -> None:
+        _store(part, tiles[i], raw, top, reach_d)
+        done[0] += 1
+        if progress:
+            progress("fields", done[0], len(tiles))
+
+    # Tiles are independent (shapely and scipy release the GIL, so two threads help; a
+    # cluster runs them as tasks): results are stored by cell position as they arrive.
+    run_tiles(
+        client,
+        _fields_task,
+        tiles,
+        lambda pos: (block.take(pos),),
+        shared=(field_feats, k),
+        on_result=store,
+    )
     t_fields = time.perf_counter()
 
     population = np.zeros(n)
@@ -341,7 +361,7 @@ def compute_fields(
     capacity: dict[str, FloatArray] = {}
     shelters = [f for f in feats if f.method == "shelter"]
     for f in shelters:
-        access[f.name] = a = _shelter_access(block, tiles, population, f, progress)
+        access[f.name] = a = _shelter_access(block, tiles, population, f, progress, client=client)
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
         if info.method == "reach":

@@ -209,10 +209,13 @@ def map_from_cells(
             m.add_child(detail)
 
     clustered = False
+    swatches: dict[str, list[str]] = {}
     if data is not None:
         parts, clustered = _data_overlays(data, display, lang, shown)
         for part in parts:
             m.add_child(part.element())
+            if part.name and part.swatch:
+                swatches[part.name] = list(part.swatch)
 
     if highlight is not None:
         ids = {highlight} if isinstance(highlight, str) else set(highlight)
@@ -235,6 +238,8 @@ def map_from_cells(
         heading = f"{project_title} · {_t(view, lang)}" if project_title else _t(view, lang)
     m.add_child(_Script(_control_js(f'<div class="rm-title">{_e(heading)}</div>', "topleft")))
     folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
+    if swatches:
+        m.add_child(_Script(f"window.riskmap.decorateControl({_js(swatches)});"))
     m.fit_bounds([[south, west], [north, east]])
     m.add_child(_Script("window.riskmap.ready = true;"))
     _configure_assets(m, assets, asset_url, clustered)

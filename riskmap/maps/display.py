@@ -284,14 +284,47 @@ rm.lines = function(parts) { return parts.map(function(rings) { return rings[0];
 rm.points = function(layer, d) {
   var out = [];
   for (var i = 0; i < d.x.length; i++) {
+    // A dark ring keeps a point visible on any level colour (a red station on a red cell).
     var m = L.circleMarker([d.y[i], d.x[i]], {
-      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, color: '#ffffff', weight: 1,
-      fillColor: d.p[d.c ? d.c[i] : 0], fillOpacity: 0.9, opacity: 0.9});
+      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, color: '#1a1a1a', weight: 1,
+      fillColor: d.p[d.c ? d.c[i] : 0], fillOpacity: 0.95, opacity: 0.95});
     if (d.t) { m.bindTooltip(d.t[i]); }
+    // A click on a point is a click on the map there too: the cell under it opens.
+    m.on('click', function(e) {
+      var mp = this._map;
+      if (mp && e.originalEvent) {
+        var at = mp.mouseEventToLatLng(e.originalEvent);  // where the pointer is, not the point
+        mp.fire('click', {latlng: at, layerPoint: mp.latLngToLayerPoint(at),
+                          containerPoint: mp.latLngToContainerPoint(at),
+                          originalEvent: e.originalEvent});
+      }
+    });
     out.push(m);
   }
   if (layer.addLayers) { layer.addLayers(out); } else { out.forEach(function(m) { layer.addLayer(m); }); }
   return layer;
+};
+// Coloured dots before the names of the point overlays in the layer control: one name per
+// layer everywhere, and the symbol it is drawn with.
+rm.decorateControl = function(swatches) {
+  var labels = document.querySelectorAll('.leaflet-control-layers-overlays label');
+  Array.prototype.forEach.call(labels, function(label) {
+    var spans = label.getElementsByTagName('span');
+    var name = spans.length ? spans[spans.length - 1] : null;
+    var colours = name ? swatches[name.textContent.trim()] : null;
+    if (!colours || label.querySelector('.rm-swatches')) { return; }
+    var box = document.createElement('span');
+    box.className = 'rm-swatches';
+    colours.forEach(function(c) {
+      var dot = document.createElement('i'); dot.style.background = c; box.appendChild(dot);
+    });
+    name.parentNode.insertBefore(box, name);
+  });
+};
+// Clusters of points in one neutral grey: a count, never a colour that reads as a risk level.
+rm.clusterIcon = function(cluster) {
+  return L.divIcon({html: '<div>' + cluster.getChildCount() + '</div>', className: 'rm-cluster',
+                    iconSize: L.point(30, 30)});
 };
 rm.circles = function(layer, d) {
   for (var i = 0; i < d.x.length; i++) {
@@ -397,6 +430,12 @@ _CSS = """
   font-size: 13px; font-weight: 600; color: #222;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
 .leaflet-image-layer.rm-raster { image-rendering: pixelated; }
+.rm-swatches i { display: inline-block; width: 9px; height: 9px; border-radius: 50%%;
+  border: 1.5px solid #1a1a1a; margin: 0 1px 0 3px; vertical-align: -1px; }
+.rm-cluster { background: none; border: none; }
+.rm-cluster div { width: 30px; height: 30px; border-radius: 50%%; background: rgba(45,45,45,0.78);
+  border: 2px solid #fff; color: #fff; font: 600 11px/26px sans-serif; text-align: center;
+  box-shadow: 0 1px 3px rgba(0,0,0,0.4); }
 @media (max-height: 540px), (max-width: 600px) {
   .rm-legend { padding: 4px 6px; font-size: 11px; max-width: 200px; }
   .rm-legend h4 { font-size: 12px; margin-bottom: 2px; }

@@ -180,12 +180,15 @@ def _collect_points(
 
 def _points_layer(pts: _Points, name: str, *, show: bool, cluster: bool) -> _ScriptLayer:
     group = (
-        "L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 50})"
+        "L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 15, "
+        "maxClusterRadius: 50, iconCreateFunction: rm.clusterIcon})"
         if cluster
         else "L.featureGroup()"
     )
     body = f"var d = {_js(pts.payload())};\nreturn rm.points({group}, d);"
-    return _ScriptLayer(body, name, show=show)
+    layer = _ScriptLayer(body, name, show=show)
+    layer.swatch = tuple(pts.palette[:4])  # type: ignore[attr-defined]  # the control's dots
+    return layer
 
 
 def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
@@ -436,6 +439,7 @@ class _Part:
     body: str
     name: str | None = None
     show: bool = True
+    swatch: tuple[str, ...] = ()
 
     def element(self) -> MacroElement:
         if self.name is None:
@@ -472,7 +476,10 @@ def _data_overlays(
     if districts is not None:
         parts.append(_Part(districts.body, districts.layer_name, "districts" in shown))
     point_layers, clustered = _point_overlays(data, display, lang, shown)
-    parts.extend(_Part(lyr.body, lyr.layer_name, bool(lyr.show)) for lyr in point_layers)
+    parts.extend(
+        _Part(lyr.body, lyr.layer_name, bool(lyr.show), tuple(getattr(lyr, "swatch", ())))
+        for lyr in point_layers
+    )
     if owner is not False:
         _OVERLAY_CACHE[key] = (owner, parts, clustered)
     while len(_OVERLAY_CACHE) > _OVERLAY_CACHE_SIZE:

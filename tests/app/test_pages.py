@@ -6,6 +6,7 @@ hidden-hazard register is a fresh SQLite file per test (``RISKMAP_APP_REGISTER``
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,13 @@ def test_click_on_map_opens_cell_details(app_env: Path, wuhan_cells: Any) -> Non
     body = texts(at)
     assert cell["cell_id"] in body and "建议措施" in body and "主要风险来源" in body
     assert any(m.label == "风险值（0–100）" for m in at.metric)
+    # Why the level: R = L x S and its band under the matrix rule in force.
+    why = re.search(
+        r"风险矩阵 R = 可能性 (\d) × 严重性 (\d) = \*\*(\d+)\*\*，落在 R (\d+)–(\d+)", body
+    )
+    assert why is not None, body
+    lik, sev, r, lo, hi = (int(g) for g in why.groups())
+    assert r == lik * sev and lo <= r <= hi
     # A click outside the city says so.
     at.session_state["pending_click"] = {"lat": 10.0, "lng": 10.0}
     at.run()

@@ -316,3 +316,18 @@ def test_briefing_writes_its_page(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "data:image/png;base64," in page
     assert cli.main([*args, "--theme", "typhoon", "--out", str(tmp_path)]) == 1
     assert "unknown theme 'typhoon'" in capsys.readouterr().err
+
+
+def test_assess_on_a_local_cluster_writes_the_same_results(project: str, tmp_path: Path) -> None:
+    common = ["assess", project, "--cell-size", "1000", "--no-hotspots", "--no-confidence"]
+    assert cli.main([*common, "--out", str(tmp_path / "here")]) == 0
+    assert cli.main([*common, "--cluster", "local:2", "--out", str(tmp_path / "there")]) == 0
+    here = gpd.read_parquet(tmp_path / "here" / "cells.parquet")
+    # On a cluster the cells are a partitioned folder, read as one table.
+    assert sorted(p.name for p in (tmp_path / "there" / "cells").iterdir()) == [
+        "part-00000.parquet"
+    ]
+    there = gpd.read_parquet(tmp_path / "there" / "cells")
+    cols = ["cell_id", "level_rank", "score", "contributors"]
+    assert here[cols].equals(there[cols])
+    assert cli.main([*common, "--cluster", "local", "--out", str(tmp_path / "x")]) == 1

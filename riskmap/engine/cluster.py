@@ -1,0 +1,123 @@
+"""Running the tiles of the fields on a dask.distributed cluster.
+
+A tile's fields are a pure function of its cells and the features in its halo
+(:func:`~riskmap.engine.tiles._tile_fields`, :func:`~riskmap.engine.tiles._tile_access`),
+so tiles become dask tasks: the layers' features are scattered to every worker once,
+each task gets its tile's cells and returns that tile's fields, and the results are
+stored by cell position as they arrive (in any order). A task whose worker dies is run
+again elsewhere (``retries``); the result is the same as with threads, bit for bit.
+
+``cluster`` is ``local:N`` (a LocalCluster of N worker processes, started and closed
+here), ``tcp://host:8786`` (an existing scheduler) or an open ``distributed.Client``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from riskmap.engine.common import IntArray
+from riskmap.engine.kernels import _Cells, _Features
+from riskmap.engine.tiles import _tile_access, _tile_fields
+from riskmap.errors import ConfigError
+
+_LOCAL = re.compile(r"^local:(\d+)$")
+
+
+def check_cluster(spec: str) -> str:
+    """``spec`` if it names a cluster riskmap can use, else a ConfigError saying what does."""
+    if _LOCAL.match(spec) and int(spec.split(":")[1]) >= 1:
+        return spec
+    if re.match(r"^(tcp|tls|ucx)://[^\s/]+:\d+$", spec):
+        return spec
+    raise ConfigError(
+        f"cluster '{spec}' is not local:N (N worker processes on this machine) or "
+        "tcp://host:port (an existing dask scheduler)"
+    )
+
+
+@contextlib.contextmanager
+def open_client(cluster: str | Any, say: Callable[[str], None] | None = None) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``cluster`` (closed at the end when opened here).
+
+    Prints (``say``) the dashboard address when the cluster has one.
+    """
+    from distributed import Client, LocalCluster
+
+    if not isinstance(cluster, str):
+        yield cluster
+        return
+    spec = check_cluster(cluster)
+    local = _LOCAL.match(spec)
+    if local:
+        n = int(local.group(1))
+        lc = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=40,
+        )
+        client = Client(lc)
+    else:
+        lc = None
+        try:
+            client = Client(spec, timeout="20s")
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the dask scheduler {spec}: {exc}") from None
+    try:
+        if say is not None:
+            link = getattr(client, "dashboard_link", None)
+            workers = len(client.scheduler_info().get("workers", {}))
+            say(f"dask cluster {spec}: {workers} workers; dashboard {link or '(none)'}")
+        yield client
+    finally:
+        client.close()
+        if lc is not None:
+            lc.close()
+
+
+def _fields_task(tile: _Cells, shared: tuple[list[_Features], int]) -> dict[str, Any]:
+    """One tile's fields (run on a worker): ``shared`` is (the layers' features, k)."""
+    feats, k = shared
+    return _tile_fields(tile, [f.select(tile.bounds) for f in feats], k)
+
+
+def _access_task(tile: _Cells, demand_xy: Any, demand_pop: Any, shelters: _Features) -> Any:
+    """One tile's shelter access (run on a worker)."""
+    return _tile_access(tile, demand_xy, demand_pop, shelters.select(tile.bounds))
+
+
+def run_tiles(
+    client: Any | None,
+    fn: Callable[..., Any],
+    tiles: Sequence[IntArray],
+    args_of: Callable[[IntArray], tuple[Any, ...]],
+    *,
+    shared: Any,
+    on_result: Callable[[int, Any], None],
+) -> None:
+    """Run ``fn(*args_of(tile), shared)`` for every tile and hand each result to
+    ``on_result(tile number, result)`` as it arrives.
+
+    With a client, ``shared`` is scattered to every worker once and tiles are tasks
+    (retried on another worker when theirs dies); without, two threads run them.
+    """
+    if client is None:
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            for i, result in enumerate(pool.map(lambda p: fn(*args_of(p), shared), tiles)):
+                on_result(i, result)
+        return
+    from distributed import as_completed
+
+    remote = client.scatter(shared, broadcast=True)
+    futures = {
+        client.submit(fn, *args_of(pos), remote, pure=False, retries=3): i
+        for i, pos in enumerate(tiles)
+    }
+    for future in as_completed(futures):
+        on_result(futures[future], future.result())

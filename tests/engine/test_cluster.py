@@ -1,0 +1,90 @@
+"""Tiles on a real dask.distributed LocalCluster (two worker processes): the same fields
+as two threads, bit for bit, also when a worker is killed in the middle of the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from factories import city_data, make_hazmat
+
+from riskmap.engine import compute_fields
+from riskmap.engine.cluster import check_cluster
+from riskmap.errors import ConfigError
+from riskmap.pipeline import Study
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+def _study() -> Study:
+    rng = np.random.default_rng(3)
+    xy = [(float(x), float(y)) for x, y in rng.uniform(0, [10_000, 6_000], size=(40, 2))]
+    grades = list(rng.choice(["一级", "二级", "三级", "四级", "无"], size=40))
+    hz = make_hazmat([f"W{i:03d}" for i in range(40)], grades, xy)
+    return Study.from_data(city_data(hazmat=hz), register=None, cell_size=250, tile_size=1000)
+
+
+def _same(a: Any, b: Any) -> None:
+    assert a.raw.keys() == b.raw.keys()
+    for name in a.raw:
+        np.testing.assert_array_equal(a.raw[name], b.raw[name])
+    for name in a.top:
+        for x, y in zip(a.top[name], b.top[name], strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert list(a.contributors) == list(b.contributors)
+
+
+def test_tiles_on_the_cluster_give_the_same_fields(client: Any) -> None:
+    study = _study()
+    here = study.fields
+    there = compute_fields(study.data, study.cells, tile_size=1000, client=client)
+    _same(here, there)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_the_same(client: Any) -> None:
+    study = _study()
+    pids = list(client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "fields" and done == 2 and not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    there = compute_fields(
+        study.data, study.cells, tile_size=1000, client=client, progress=progress
+    )
+    assert killed
+    _same(study.fields, there)
+
+
+def test_a_study_with_a_cluster_scores_like_one_without(client: Any) -> None:
+    plain = _study().score()
+    clustered = Study.from_data(
+        _study().data, register=None, cell_size=250, tile_size=1000, cluster=client
+    ).score()
+    np.testing.assert_array_equal(plain.cells["score"], clustered.cells["score"])
+    np.testing.assert_array_equal(plain.cells["level_rank"], clustered.cells["level_rank"])
+
+
+@pytest.mark.parametrize("spec", ["local:0", "local", "dask://x", "tcp://host"])
+def test_a_cluster_that_is_not_local_n_or_tcp_is_refused(spec: str) -> None:
+    with pytest.raises(ConfigError, match="local:N"):
+        check_cluster(spec)
