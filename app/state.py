@@ -137,9 +137,67 @@ class Settings:
         return t("grid_square", size=self.cell_size)
 
 
+URL_KEYS = ("grid", "rule", "view", "basemap", "overlays", "district", "cell")
+"""The query parameters that carry a map's view, so that a link reopens it."""
+
+
+def view_from_url(data: ProjectData | None = None) -> None:
+    """The settings a shared link gives (``?view=hotspot&rule=quantiles&district=420111
+    &cell=r3380c245&overlays=districts,shelters``), once per session, before the widgets
+    take them; a value that is not one of the known choices is ignored."""
+    from riskmap.config.vocabulary import BASEMAPS, LEVEL_RULES, OVERLAYS, VIEWS
+
+    ss = st.session_state
+    if ss.get("_url_read"):
+        return
+    ss["_url_read"] = True
+    q = st.query_params
+    grids = [*(str(c) for c in CELL_SIZES), GRID_H3]
+    choices = {
+        "w_grid": ("grid", grids),
+        "w_rule": ("rule", LEVEL_RULES),
+        "w_view": ("view", [v for v in VIEWS if v != "change"]),
+        "w_basemap": ("basemap", BASEMAPS),
+    }
+    for key, (name, allowed) in choices.items():
+        value = q.get(name)
+        if value in allowed:
+            ss[key] = value
+    if "overlays" in q:
+        ss["w_overlays"] = [o for o in str(q["overlays"]).split(",") if o in OVERLAYS]
+    districts = set(data.districts["adcode"].astype(str)) if data is not None else set()
+    if q.get("district") in districts:
+        ss["w_district"] = q["district"]
+    cell = str(q.get("cell") or "")
+    if len(cell) <= 40 and cell.replace("-", "").isalnum():
+        ss["selected_cell"] = cell
+
+
+def view_to_url(settings: Settings) -> None:
+    """Write the map's view into the address bar (a link to this page reopens it)."""
+    ss = st.session_state
+    want = {
+        "grid": settings.grid,
+        "rule": settings.rule,
+        "view": settings.view,
+        "basemap": settings.basemap,
+        "overlays": ",".join(settings.overlays),
+        "district": settings.district,
+        "cell": str(ss.get("selected_cell") or ""),
+    }
+    q = st.query_params
+    for k, v in want.items():
+        if v and q.get(k) != v:
+            q[k] = v
+        elif not v and k in q:
+            del q[k]
+
+
 def init_settings(project: Project, data: ProjectData | None = None) -> None:
     """Session defaults for every setting (set once; the widgets then own them)."""
     ss = st.session_state
+    if data is not None:
+        view_from_url(data)
     ss.setdefault("w_grid", default_cell_size(project))
     ss.setdefault("w_h3res", int(project.grid.h3_resolution))
     defaults = default_weights(project, data)

@@ -184,6 +184,94 @@ def _details(ctx: Context) -> None:
         st.markdown(f"- {common.plain(measure)}")
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _search_index(fields_key: str, _ctx: Context) -> Any:
+    """Every named feature of the assessed data: layer, id, name, address, kind, its cell
+    and WGS84 position (register hazards included: they are a layer of the study)."""
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from riskmap.engine import cell_keys_of_points
+
+    grid = dict(_ctx.assessment.cells.attrs.get("grid") or {})
+    frames = []
+    for layer in _ctx.data.layers.values():
+        gdf = layer.gdf
+        if gdf.empty or layer.kind.method == "population":  # population polygons: no names
+            continue
+        pts = shapely.point_on_surface(np.asarray(gdf.geometry.to_numpy(), dtype=object))
+        x, y = shapely.get_x(pts), shapely.get_y(pts)
+        wgs = gpd_points(x, y, gdf.crs)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer.name,
+                    "kind": layer.kind.name.get(state.lang()),
+                    "id": gdf["id"].astype(str).to_numpy(),
+                    "name": gdf.get("name", pd.Series("", index=gdf.index))
+                    .fillna("")
+                    .astype(str)
+                    .to_numpy(),
+                    "address": gdf.get("address", pd.Series("", index=gdf.index))
+                    .fillna("")
+                    .astype(str)
+                    .to_numpy(),
+                    "cell": cell_keys_of_points(x, y, grid) if grid else "",
+                    "lon": wgs[0],
+                    "lat": wgs[1],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def gpd_points(x: Any, y: Any, crs: Any) -> tuple[Any, Any]:
+    """WGS84 longitudes and latitudes of points in ``crs``."""
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=crs).to_crs(4326)
+    return pts.x.to_numpy(), pts.y.to_numpy()
+
+
+def _search(ctx: Context) -> tuple[tuple[float, float], int] | None:
+    """A search box over sources, shelters, stations and hazards (name, number or
+    address): choosing a match selects its cell and centres the map on it."""
+    query = st.text_input(t("search"), key="w_search", placeholder=t("search_hint")).strip()
+    if not query:
+        return None
+    index = _search_index(ctx.fields_key, _ctx=ctx)
+    if index.empty:
+        return None
+    q = query.casefold()
+    hit = index[
+        index["name"].str.casefold().str.contains(q, regex=False)
+        | index["id"].str.casefold().str.contains(q, regex=False)
+        | index["address"].str.casefold().str.contains(q, regex=False)
+    ].head(50)
+    if hit.empty:
+        st.caption(t("search_none", q=common.plain(query)))
+        return None
+    labels = {i: f"{r['name'] or r['id']} · {r['kind']} · {r['id']}" for i, r in hit.iterrows()}
+    choice = st.selectbox(
+        t("search_pick", n=len(hit)),
+        list(labels),
+        format_func=lambda i: labels[i],
+        key="w_search_pick",
+    )
+    if choice is None:
+        return None
+    row = hit.loc[choice]
+    if row["cell"] and st.session_state.get("selected_cell") != row["cell"]:
+        st.session_state["selected_cell"] = str(row["cell"])
+        st.session_state.pop("click_missed", None)
+    lat, lon = float(row["lat"]), float(row["lon"])
+    from app.components.map import display_point
+
+    dlon, dlat = display_point(lon, lat, ctx.settings.basemap)
+    return (dlat, dlon), 15
+
+
 def _why_level(ctx: Context, expl: dict[str, Any]) -> str:
     """Why the cell has its level, under the rule in force: R = L x S and its band, or the
     score against the rule's breaks."""
@@ -236,6 +324,84 @@ def _how_sure(ctx: Context, cid: str, expl: dict[str, Any]) -> None:
     )
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _download_bytes(
+    score_key: str, spec: tuple[str, str, str, tuple[str, ...], str], _ctx: Context
+) -> bytes:
+    """The bytes of one download of the current assessment (built when asked, cached):
+    ``spec`` is (what, view, language, overlays, district adcode)."""
+    import tempfile
+    from pathlib import Path
+
+    from riskmap.config import MapOptions, ReportOptions
+    from riskmap.maps import build_map, render_html
+    from riskmap.products.report import build_report, write_pdf, write_report
+    from riskmap.products.report.figure import render_map_png
+
+    what, view, lang_, overlays, adcode = spec
+    a = _ctx.assessment
+    if what == "map_html":
+        options = MapOptions.model_validate(
+            {"view": view, "lang": lang_, "overlays": overlays, "assets": "inline"}
+        )
+        shown = _ctx.analysed() if view in ("hotspot", "confidence") else a
+        return render_html(build_map(shown, options)).encode("utf-8")
+    if what == "map_png":
+        extent = None
+        if adcode:
+            d = _ctx.data.districts[_ctx.data.districts["adcode"].astype(str) == adcode]
+            extent = tuple(float(v) for v in d.total_bounds) if len(d) else None
+        return render_map_png(_ctx.data, a.cells, lang_, extent=extent)  # type: ignore[arg-type]  # bounds: 4 floats
+    page = build_report(
+        a, ReportOptions.model_validate({"lang": lang_}), inventory=_ctx.inventory()
+    )
+    if what == "report_html":
+        return page.encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        html_path = write_report(page, Path(tmp) / "report.html")
+        return write_pdf(html_path, Path(tmp) / "report.pdf").read_bytes()
+
+
+_DOWNLOADS = {
+    "report_html": ("text/html", "report.html"),
+    "report_pdf": ("application/pdf", "report.pdf"),
+    "map_html": ("text/html", "map.html"),
+    "map_png": ("image/png", "map.png"),
+}
+
+
+def _downloads(ctx: Context) -> None:
+    """Report (HTML, PDF), standalone map and a PNG of the map, for the settings in force:
+    each made when asked."""
+    with st.expander(t("dl_title")):
+        st.caption(t("dl_intro"))
+        for what, (mime, suffix) in _DOWNLOADS.items():
+            key = f"dl_ready_{what}"
+            if st.button(t(f"dl_make_{what}"), key=f"btn_{what}"):
+                st.session_state[key] = ctx.score_key
+            if st.session_state.get(key) != ctx.score_key:
+                continue
+            from riskmap.errors import RiskmapError
+
+            try:
+                with st.spinner(t("computing")):
+                    spec = (
+                        what,
+                        ctx.settings.view,
+                        state.lang(),
+                        tuple(ctx.settings.overlays),
+                        ctx.settings.district,
+                    )
+                    data = _download_bytes(ctx.score_key, spec, _ctx=ctx)
+            except RiskmapError as exc:
+                common.show_error(exc, "error_generic")
+                continue
+            name = f"{ctx.project.name}_{ctx.settings.rule}_{suffix}"
+            st.download_button(
+                t(f"dl_get_{what}"), data, file_name=name, mime=mime, key=f"dl_{what}"
+            )
+
+
 _COMP_KEYS = {"comp_hazard", "comp_exposure", "comp_vulnerability", "comp_coping_gap"}
 
 
@@ -260,13 +426,17 @@ def _map_and_details(ctx: Context) -> None:
     assessment of the last full run are kept), not the sidebar and the pipeline.
     """
     _process_click(ctx)
+    state.view_to_url(ctx.settings)
     adcode = ctx.settings.district
     left, right = st.columns([3, 2], gap="medium")
     with left:
+        found = _search(ctx)
         st.caption(t("map_hint"))
         m = ctx.risk_map()
         center = zoom = None
-        if adcode:
+        if found is not None:
+            center, zoom = found
+        elif adcode:
             d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
             if len(d):
                 center, zoom = map_ui.view_of(d, ctx.settings.basemap)
@@ -293,6 +463,7 @@ def _map_and_details(ctx: Context) -> None:
         summary = common.level_summary(ctx.assessment.cells, adcode, ctx.score_key)
         st.table(summary.set_index(t("col_level")))
         _details(ctx)
+        _downloads(ctx)
 
 
 if __name__ == "__main__":

@@ -289,6 +289,23 @@ def test_briefing_is_made_and_downloaded_from_the_app(app: dict[str, Any]) -> No
     _shot(page, "13_briefing")
 
 
+def test_report_downloaded_from_the_map_page(app: dict[str, Any]) -> None:
+    page = app["page"]
+    _nav(page, "Risk map")
+    page.get_by_text("Download the report and the map").click()
+    page.get_by_role("button", name="Make the report (HTML)").click()
+    button = page.get_by_role("button", name="Download the report (HTML)")
+    button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        button.click()
+    target = app["tmp"] / "report.html"
+    info.value.save_as(str(target))
+    html = target.read_text(encoding="utf-8")
+    assert "<h1>" in html and "data:image/png;base64," in html
+    assert info.value.suggested_filename == "wuhan_matrix_report.html"
+    _shot(page, "14_report_download")
+
+
 def test_no_request_to_outside_hosts(app: dict[str, Any]) -> None:
     outside = sorted(
         {

@@ -362,3 +362,49 @@ def test_h3_grid_option(app_env: Path) -> None:
     hexes = sum(int(r[1].replace(",", "")) for r in headline(at))
     assert 100 < hexes < squares  # resolution 6 cells are about 36 km²
     assert "H3" in texts(at)
+
+
+def test_a_shared_link_reopens_the_same_view(app_env: Path, wuhan_cells: Any) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(
+        {"view": "score", "rule": "quantiles", "district": "420111", "grid": "1000",
+         "overlays": "districts,shelters,nonsense", "cell": "r3380c245", "basemap": "evil"}
+    )  # fmt: skip
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    ss = at.session_state
+    assert ss["w_view"] == "score" and ss["w_rule"] == "quantiles"
+    assert ss["w_district"] == "420111" and ss["w_grid"] == "1000"
+    assert ss["w_overlays"] == ["districts", "shelters"]  # unknown overlays dropped
+    assert ss["w_basemap"] == "none"  # an unknown basemap is ignored
+    assert ss["selected_cell"] == "r3380c245"
+    # The page writes its view back into the address: a link to it reopens the same map.
+    assert at.query_params["view"] == "score" and at.query_params["cell"] == "r3380c245"
+
+
+def test_report_and_map_downloads_are_made_when_asked(app_env: Path) -> None:
+    at = new_app()
+    assert not any(k.startswith("dl_ready_") for k in at.session_state)  # nothing built yet
+    for what in ("report_html", "map_html", "map_png"):
+        at.button(key=f"btn_{what}").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state[f"dl_ready_{what}"]
+    assert not at.error
+
+
+def test_search_finds_a_source_by_name_and_opens_its_cell(app_env: Path) -> None:
+    import pandas as pd
+
+    hazmat = pd.read_csv(ROOT / "data" / "wuhan" / "hazmat_enterprises.csv", encoding="gbk")
+    name = str(hazmat["企业名称"].iloc[0])
+    at = new_app()
+    at.text_input(key="w_search").input(name[2:8]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    pick = at.selectbox(key="w_search_pick")
+    assert any(name in str(o) for o in pick.options)
+    cell = at.session_state["selected_cell"]
+    assert cell.startswith("r") and texts(at).count(cell) >= 1
+    at.text_input(key="w_search").input("不存在的名称XYZ").run()
+    assert any("没有找到" in c.value for c in at.caption)

@@ -170,11 +170,20 @@ def _row(rows: list[list[str]], first: str) -> dict[str, str]:
 def _choose(scope: Any, label: str, option: str) -> None:
     """Pick an option of the selectbox labelled ``label`` by typing it (this filters the list)."""
     box = scope.get_by_role("combobox", name=label).first
-    box.scroll_into_view_if_needed()
-    box.click()
-    box.fill(option)
     page = box.page
-    page.get_by_role("option", name=option, exact=True).first.click()
+    for attempt in range(3):  # a rerun of the page can close the list while it is typed in
+        _idle(page)
+        box.scroll_into_view_if_needed()
+        box.click()
+        box.fill(option)
+        choice = page.get_by_role("option", name=option, exact=True).first
+        try:
+            choice.click(timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     _idle(page)
 
 
