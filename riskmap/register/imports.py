@@ -24,6 +24,7 @@ from riskmap.register.values import (
     _norm_header,
     _text,
 )
+from riskmap.register.vocabulary import _norm_number
 
 if TYPE_CHECKING:
     from riskmap.register.store import HazardRegister
@@ -46,10 +47,16 @@ class ImportMixin:
 
         Headers may be Chinese or English (标题/隐患名称, 类别, 等级, 经度, 纬度, 所在区,
         区划代码, 发现日期, 发现人, 责任单位, 整改期限, 状态, 挂牌督办, 督办单位, 督办期限 ...).
-        An optional 状态 column may start a record at 已登记, 整改中, 待验收 or 已销号.
-        A 统一编号 column (e.g. from an export) is checked: a number already in the
-        register is an error, so the same file cannot be imported twice; new numbers
-        are always assigned by the register.
+        Values follow the rules of :meth:`HazardRegister.add`. An import registers new
+        hazards: a 状态 other than 已登记 is refused, because a record in another state
+        only comes back with its full history (a backup of the register's file), except
+        on a row of a register's export that carries its 统一编号 (the export-import
+        round trip), which may keep 整改中, 待验收 or 已销号; 已作废 never.
+        A 统一编号 column (e.g. from an export) is checked: a number twice in the file or
+        already in the register is an error, so the same file cannot be imported twice;
+        new numbers are always assigned by the register. In a CSV file, the apostrophe
+        riskmap's export puts before text that looks like a formula (``'=x``) is taken
+        off; an XLSX cell is read as it is.
 
         Parameters
         ----------
@@ -143,16 +150,31 @@ class ImportMixin:
 
         check = reg._checker(today, name)
         check.headers = headers
+        check.unguard = path.suffix.lower() == ".csv"  # the format riskmap's export guards
         records = []
-        numbers_given: dict[str, int] = {}
+        numbers_given: dict[str, builtins.list[int]] = {}
         for row_number, values in rows:
             raw = {f: values[i] if i < len(values) else None for f, i in columns.items()}
             check.row = row_number
             records.append(_check_record(raw, check))
-            given = _text(raw.get("number"))
+            given = _norm_number(_text(raw.get("number")))
             if given:
-                numbers_given[given] = row_number
+                numbers_given.setdefault(given, []).append(row_number)
         report.extend(check.problems)
+        for number, at in numbers_given.items():
+            for row_number in at[1:]:
+                listed = ", ".join(str(r) for r in at[:-1]) + f" and {at[-1]}"
+                report.add(
+                    Problem(
+                        "error",
+                        "duplicate_number",
+                        f"统一编号 (number) {number} is in rows {listed} of the file",
+                        f"a hazard is imported once: keep row {at[0]} and remove the others",
+                        file=name,
+                        row=row_number,
+                        column=headers["number"],
+                    )
+                )
         if numbers_given:
             placeholders = ", ".join("?" for _ in numbers_given)
             existing = reg._query(
@@ -167,7 +189,7 @@ class ImportMixin:
                         f"{number} is already in the register",
                         "this row was imported before; remove it from the file",
                         file=name,
-                        row=numbers_given[number],
+                        row=numbers_given[number][0],
                         column=headers["number"],
                     )
                 )

@@ -26,11 +26,12 @@ from riskmap.register.schema import (
     _split_script,
 )
 from riskmap.register.values import (
+    _MIN_YEAR,
     _actor,
     _check_record,
+    _free_text,
     _parse_date,
     _RecordCheck,
-    _text,
 )
 from riskmap.register.vocabulary import (
     _MOVE_ACTIONS,
@@ -38,6 +39,7 @@ from riskmap.register.vocabulary import (
     OPEN_STATUSES,
     TRANSITIONS,
     HazardTransitionError,
+    _norm_adcode,
     parse_code,
 )
 
@@ -194,13 +196,18 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         """Number and insert one validated record with its first history row."""
         year = rec["found_at"].year
         code = CATEGORIES[rec["category"]]["code"]
+        if year < _MIN_YEAR or _norm_adcode(rec["adcode"]) != rec["adcode"]:
+            raise RegisterError(  # _check_record refuses both first: this is the last guard
+                f"no number issued for 区划代码 (adcode) '{rec['adcode']}' and year {year}: "
+                f"the adcode must be 6 ASCII digits and the year {_MIN_YEAR} or later"
+            )
         seq = conn.execute(
             "INSERT INTO hazard_counter (adcode, year, category_code, last_seq) "
             "VALUES (?, ?, ?, 1) ON CONFLICT (adcode, year, category_code) "
             "DO UPDATE SET last_seq = hazard_counter.last_seq + 1 RETURNING last_seq",
             (rec["adcode"], year, code),
         ).fetchone()[0]
-        number = f"{rec['adcode']}-{year}-{code}-{seq:05d}"
+        number = f"{rec['adcode']}-{year:04d}-{code}-{seq:05d}"
         now = _now()
         row = {
             **{k: rec.get(k) for k in _RECORD_COLUMNS},
@@ -290,7 +297,9 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         Parameters
         ----------
         title, description
-            What the hazard is.
+            What the hazard is: a title of one line, at most 200 characters; a description
+            of at most 5,000 (line breaks and tabs allowed). Texts are stored as typed (a
+            title ``'=x`` stays ``'=x``); no control characters (NUL, BEL ...).
         category
             A code (``hazmat``, ``fire`` ...), its two-letter code or its label (危化, 消防 ...).
         grade
@@ -298,17 +307,22 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         lon, lat
             WGS84 decimal degrees.
         district, adcode
-            The district's name and 6-digit adcode (adcode may be left out when the
-            register knows the project's districts).
+            The district's name (at most 100 characters) and 6-digit adcode; full-width
+            and other Unicode digits are read as ASCII (``４２０１０２`` is ``420102``). When
+            the register knows the project's districts, the adcode must be one of theirs
+            and may be left out.
         found_by, responsible_unit
             Who found it; who must fix it.
         deadline, found_at
-            Rectification deadline; the day it was found (today when None). Dates or
+            Rectification deadline, on or after ``found_at``; the day it was found
+            (today when None; a year from 1949 to next year, not after today). Dates or
             ISO text. The number's year is the year of ``found_at``.
         layer_binding, feature_id
             Optional link to a feature of a project layer (both or neither).
         by
             Who registers it (the history's actor); ``found_by`` when None.
+        note
+            Kept in the history (at most 5,000 characters).
         today
             The date taken as today (tests).
 
@@ -335,6 +349,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         }
         check = self._checker(today)
         rec = _check_record(raw, check)
+        note = check.text({"note": note}, "note")
         if check.problems:
             raise RegisterError(
                 "the hazard was not registered: "
@@ -380,6 +395,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         """
         target = parse_code("status", to_status)
         actor = _actor(by)
+        note = _free_text(note, "note")
         with self._write() as conn:
             current, _, _ = self._current(conn, number)
             allowed = TRANSITIONS[current]
@@ -413,10 +429,11 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         Raises
         ------
         RegisterError
-            Not a major hazard, already closed or voided, no unit, or a bad date.
+            Not a major hazard, no unit, a bad date or one before the day it was found.
         """
         actor = _actor(by)
-        unit = _text(unit)
+        unit = _free_text(unit, "supervising_unit")
+        note = _free_text(note, "note")
         if not unit:
             raise RegisterError("a listed hazard needs a supervising unit (督办单位)")
         try:
@@ -431,6 +448,15 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
                 raise RegisterError(
                     f"{number} is a 一般 (general) hazard: only 重大 (major) hazards are "
                     "listed for supervision"
+                )
+            (found,) = conn.execute(
+                "SELECT found_at FROM hazard WHERE number = ?", (number,)
+            ).fetchone()
+            found_at = date.fromisoformat(str(found))
+            if when < found_at:
+                raise RegisterError(
+                    f"督办期限 (listed_deadline) {when} is before 发现日期 (found_at) {found_at} "
+                    f"of {number}: give a supervision deadline on or after {found_at}"
                 )
             now = _now()
             conn.execute(
@@ -461,7 +487,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
             No reason, no ``by``, or an unknown number.
         """
         actor = _actor(by)
-        reason = _text(reason)
+        reason = _free_text(reason, "void_reason")
         if not reason:
             raise RegisterError("voiding a hazard needs a reason (作废原因)")
         with self._write() as conn:

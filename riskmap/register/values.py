@@ -17,7 +17,14 @@ import numpy as np
 
 from riskmap.errors import Problem, RegisterError, Severity
 from riskmap.io import unguard_text
-from riskmap.register.vocabulary import _ADCODE_RE, _INDEXES, _allowed_text, _norm_token
+from riskmap.register.vocabulary import (
+    _INDEXES,
+    _allowed_text,
+    _ascii_digits,
+    _norm_adcode,
+    _norm_token,
+    label,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,44 @@ _COLUMNS: tuple[_Column, ...] = (
 
 
 _COLUMN_BY_FIELD = {c.field: c for c in _COLUMNS}
+
+_OTHER_NAMES = {"note": "备注", "by": "操作人"}
+"""Chinese names of the texts that are not columns: a history note, who makes a change."""
+
+_TEXT_LIMITS: dict[str, int] = {
+    "title": 200,
+    "description": 5_000,
+    "district": 100,
+    "found_by": 100,
+    "responsible_unit": 200,
+    "supervising_unit": 200,
+    "layer_binding": 100,
+    "feature_id": 200,
+    "void_reason": 5_000,
+    "note": 5_000,
+    "by": 100,
+}
+"""Most characters of each text (the schema's column widths; notes and descriptions 5,000)."""
+
+_MULTILINE = frozenset({"description", "void_reason", "note"})
+"""Texts that may hold line breaks and tabs; every other text is one line."""
+
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 9: "TAB", 10: "LF", 11: "VT", 12: "FF", 13: "CR",
+                  27: "ESC", 127: "DEL"}  # fmt: skip
+
+_MIN_YEAR = 1949
+"""The earliest year a hazard may have been found (numbers carry a 4-digit year)."""
+
+_IMPORT_STATUS = "registered"
+"""The only status an import gives a new record; see :func:`_check_record`."""
+
+
+def _field_name(name: str) -> str:
+    """A field as people read it in a message: ``整改期限 (deadline)``."""
+    column = _COLUMN_BY_FIELD.get(name)
+    zh = column.zh if column is not None else _OTHER_NAMES.get(name)
+    return f"{zh} ({name})" if zh else name
+
 
 _IMPORT_REQUIRED = (
     "title",
@@ -131,13 +176,13 @@ def _parse_date(value: object) -> date:
         if 20_000 <= value <= 80_000:  # an Excel serial day number (1954..2119)
             return date(1899, 12, 30) + timedelta(days=int(value))
         raise ValueError(str(value))
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = _ascii_digits(value).strip()
     text = text.split()[0] if text else text
     text = text.split("T")[0]
     text = re.sub(r"[年月/.]", "-", text).rstrip("日")
-    if re.fullmatch(r"\d{8}", text):
+    if re.fullmatch(r"\d{8}", text, re.ASCII):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text, re.ASCII)
     if not m:
         raise ValueError(str(value))
     return date(int(m[1]), int(m[2]), int(m[3]))
@@ -172,9 +217,56 @@ def _text(value: object) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _unguard_text(text: str) -> str:
-    """A cell of riskmap's own export read back: the formula guard taken off."""
-    return unguard_text(text) if isinstance(text, str) else text
+def _text_problem(name: str, text: str) -> tuple[str, str, str] | None:
+    """``(code, message, hint)`` when a text breaks its field's rules, else None.
+
+    A text is at most :data:`_TEXT_LIMITS` characters; no control character (Unicode
+    category Cc: NUL, BEL, ESC ...) except a line break or tab in a multi-line text
+    (description, note, void reason); a one-line text has none at all.
+    """
+    limit = _TEXT_LIMITS[name]
+    if len(text) > limit:
+        return (
+            "too_long",
+            f"{_field_name(name)} has {len(text):,} characters, more than the {limit:,} allowed",
+            f"shorten it to {limit:,} characters",
+        )
+    allowed = "\t\n" if name in _MULTILINE else ""
+    bad = [i for i, ch in enumerate(text) if ch not in allowed and unicodedata.category(ch) == "Cc"]
+    if not bad:
+        return None
+    codes = sorted({ord(text[i]) for i in bad})
+    shown = ", ".join(
+        f"U+{c:04X}" + (f" {_CONTROL_NAMES[c]}" if c in _CONTROL_NAMES else "") for c in codes[:5]
+    )
+    hint = (
+        "remove them: only line breaks and tabs may be kept"
+        if allowed
+        else "write it on one line, without tabs, line breaks or other control characters"
+    )
+    return (
+        "control_character",
+        f"{_field_name(name)} contains control character(s) {shown} (first at character "
+        f"{bad[0] + 1})",
+        hint + "; retype the text if it was pasted",
+    )
+
+
+def _free_text(value: object, name: str) -> str:
+    """A typed text (a note, a reason, a unit, who): normalised as stored, stored as typed.
+
+    Raises
+    ------
+    RegisterError
+        Too long or with control characters; the message names the field and what to do.
+    """
+    text = _text(value)
+    if name in _MULTILINE:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    problem = _text_problem(name, text)
+    if problem is not None:
+        raise RegisterError(f"{problem[1]}: {problem[2]}")
+    return text
 
 
 @dataclass
@@ -188,6 +280,13 @@ class _RecordCheck:
     row: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     problems: builtins.list[Problem] = field(default_factory=list)
+    unguard: bool = False
+    """Take the formula guard (``'=x`` -> ``=x``) off texts: only for CSV files, the
+    format riskmap's exporter guards; typed values are stored exactly as typed."""
+
+    def __post_init__(self) -> None:
+        if self.districts is not None:  # the project's adcodes written the way records are
+            self.districts = {n: _norm_adcode(a) or a for n, a in self.districts.items()}
 
     def problem(
         self,
@@ -202,17 +301,29 @@ class _RecordCheck:
             Problem(severity, code, message, hint, file=self.file, row=self.row, column=header)
         )
 
-    def required_text(self, raw: Mapping[str, object], name: str, max_len: int) -> str:
-        text = _unguard_text(_text(raw.get(name)))
+    def text(
+        self,
+        raw: Mapping[str, object],
+        name: str,
+        *,
+        required: bool = False,
+        hint: str = "every hazard needs this value",
+    ) -> str:
+        """The text of a field as stored, or "" when it is missing or refused."""
+        text = _text(raw.get(name))
+        if self.unguard:
+            text = unguard_text(text)
+        if name in _MULTILINE:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text:
-            self.problem(
-                name,
-                f"{_COLUMN_BY_FIELD[name].zh} ({name}) is empty",
-                "every hazard needs this value",
-                code="missing_value",
-            )
-        elif len(text) > max_len:
-            self.problem(name, f"{name} is longer than {max_len} characters", "shorten it")
+            if required:
+                self.problem(name, f"{_field_name(name)} is empty", hint, code="missing_value")
+            return ""
+        problem = _text_problem(name, text)
+        if problem is not None:
+            code, message, fix = problem
+            self.problem(name, message, fix, code=code)
+            return ""
         return text
 
     def vocabulary(self, raw: Mapping[str, object], name: str, default: str | None = None) -> str:
@@ -312,18 +423,25 @@ class _RecordCheck:
         return lon, lat
 
     def place(self, raw: Mapping[str, object]) -> tuple[str, str]:
-        district = _text(raw.get("district"))
-        adcode = _text(raw.get("adcode"))
-        if not district:
-            self.problem(
-                "district", "所在区 (district) is empty", "name the district", code="missing_value"
-            )
-        if adcode and not _ADCODE_RE.match(adcode):
+        """District and adcode; the adcode as 6 ASCII digits, one of the project's."""
+        district = self.text(raw, "district", required=True, hint="name the district")
+        given = _text(raw.get("adcode"))
+        adcode = _norm_adcode(given) if given else ""
+        if adcode is None:
             self.problem(
                 "adcode",
-                f"'{adcode}' is not a 6-digit district adcode",
-                "e.g. 420102",
+                f"区划代码 (adcode) '{given}' is not a 6-digit district adcode",
+                "write the district's six digits, e.g. 420102",
                 code="bad_adcode",
+            )
+            return district, ""
+        if self.districts is not None and adcode and adcode not in self.districts.values():
+            codes = "、".join(f"{a} ({n})" for n, a in list(self.districts.items())[:20])
+            self.problem(
+                "adcode",
+                f"区划代码 (adcode) {adcode} is not a district of the project",
+                f"use one of {codes}",
+                code="unknown_adcode",
             )
             return district, ""
         if self.districts is not None and district:
@@ -341,7 +459,8 @@ class _RecordCheck:
             elif adcode != known:
                 self.problem(
                     "adcode",
-                    f"adcode {adcode} does not match district {district} ({known})",
+                    f"区划代码 (adcode) {adcode} does not match 所在区 (district) {district} "
+                    f"({known})",
                     f"use {known} or correct the district",
                     code="bad_adcode",
                 )
@@ -358,38 +477,19 @@ class _RecordCheck:
 def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, Any]:
     """Validate and normalise one record; problems go to ``check.problems``."""
     rec: dict[str, Any] = {
-        "title": check.required_text(raw, "title", 200),
+        "title": check.text(raw, "title", required=True),
         "category": check.vocabulary(raw, "category"),
         "grade": check.vocabulary(raw, "grade"),
-        "status": check.vocabulary(raw, "status", default="registered"),
-        "found_by": check.required_text(raw, "found_by", 100),
-        "responsible_unit": check.required_text(raw, "responsible_unit", 200),
-        "description": _unguard_text(_text(raw.get("description"))),
+        "status": check.vocabulary(raw, "status", default=_IMPORT_STATUS),
+        "found_by": check.text(raw, "found_by", required=True),
+        "responsible_unit": check.text(raw, "responsible_unit", required=True),
+        "description": check.text(raw, "description"),
     }
     rec["lon"], rec["lat"] = check.coordinates(raw)
     rec["district"], rec["adcode"] = check.place(raw)
-    found_at = check.date_value(raw, "found_at", required=False) or check.today
-    deadline = check.date_value(raw, "deadline", required=True)
-    if found_at > check.today:
-        check.problem(
-            "found_at",
-            f"found_at {found_at} is in the future",
-            "a hazard is registered after it is found",
-        )
-    if deadline is not None and deadline < found_at:
-        check.problem(
-            "deadline",
-            f"deadline {deadline} is before found_at {found_at}",
-            "the rectification deadline follows the day it was found",
-        )
-    rec["found_at"], rec["deadline"] = found_at, deadline
-    if rec["status"] == "voided":
-        check.problem(
-            "status",
-            "a record cannot be created voided",
-            "register it, then void it with a reason",
-            code="bad_status",
-        )
+    found_at, deadline = _check_dates(raw, check)
+    rec["found_at"], rec["deadline"] = found_at or check.today, deadline
+    _check_status(raw, check, rec["status"])
     try:
         listed = _parse_bool(raw.get("listed"))
     except ValueError:
@@ -398,7 +498,7 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
         )
         listed = False
     rec["listed"] = listed
-    rec["supervising_unit"] = _text(raw.get("supervising_unit")) or None
+    rec["supervising_unit"] = check.text(raw, "supervising_unit") or None
     rec["listed_deadline"] = check.date_value(raw, "listed_deadline", required=False)
     if listed:
         if rec["grade"] == "general":
@@ -422,10 +522,17 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
                 "give the date (督办期限)",
                 code="missing_value",
             )
+        elif found_at is not None and rec["listed_deadline"] < found_at:
+            check.problem(
+                "listed_deadline",
+                f"督办期限 (listed_deadline) {rec['listed_deadline']} is before "
+                f"发现日期 (found_at) {found_at}",
+                f"give a supervision deadline on or after {found_at}, the day it was found",
+            )
     elif rec["supervising_unit"] or rec["listed_deadline"]:
         rec["supervising_unit"] = rec["listed_deadline"] = None
-    binding = _text(raw.get("layer_binding")) or None
-    feature = _text(raw.get("feature_id")) or None
+    binding = check.text(raw, "layer_binding") or None
+    feature = check.text(raw, "feature_id") or None
     if (binding is None) != (feature is None):
         check.problem(
             "feature_id" if binding else "layer_binding",
@@ -438,11 +545,75 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
     return rec
 
 
+def _check_dates(raw: Mapping[str, object], check: _RecordCheck) -> tuple[date | None, date | None]:
+    """``found_at`` (today when blank; None when refused) and ``deadline``.
+
+    The year found is 1949 to next year and not after today; the rectification deadline
+    is on or after the day found.
+    """
+    given = raw.get("found_at")
+    found_at = check.date_value(raw, "found_at", required=False)
+    if found_at is None and _is_blank(given):
+        found_at = check.today
+    deadline = check.date_value(raw, "deadline", required=True)
+    if found_at is None:
+        return None, deadline
+    last_year = check.today.year + 1
+    if not _MIN_YEAR <= found_at.year <= last_year:
+        check.problem(
+            "found_at",
+            f"发现日期 (found_at) {found_at.isoformat()} is not in the years "
+            f"{_MIN_YEAR}..{last_year}",
+            "give the day the hazard was found with its 4-digit year, e.g. 2024-03-01",
+            code="bad_date",
+        )
+        return None, deadline
+    if found_at > check.today:
+        check.problem(
+            "found_at",
+            f"发现日期 (found_at) {found_at} is in the future",
+            "a hazard is registered after it is found",
+        )
+    if deadline is not None and deadline < found_at:
+        check.problem(
+            "deadline",
+            f"整改期限 (deadline) {deadline} is before 发现日期 (found_at) {found_at}",
+            f"give a rectification deadline on or after {found_at}, the day it was found",
+        )
+    return found_at, deadline
+
+
+def _check_status(raw: Mapping[str, object], check: _RecordCheck, status: str) -> None:
+    """An imported record is 已登记 (registered): an import may not skip the closed loop.
+
+    A record in another state (整改中, 待验收, 已销号, 已作废) comes back with its full
+    history only from a backup of the register (its .sqlite file), never from a sheet.
+    """
+    if status in ("", _IMPORT_STATUS):
+        return
+    given = label("status", status)
+    if status == "voided":
+        check.problem(
+            "status",
+            f"状态 (status) {given} ({status}): a record cannot be created voided",
+            "register it, then void it with a reason (作废原因)",
+            code="bad_status",
+        )
+        return
+    check.problem(
+        "status",
+        f"状态 (status) {given} ({status}) cannot be imported: an import registers new "
+        "hazards as 已登记 (registered), so that every hazard goes through the closed loop",
+        "a record in another state can only come back with its full history, from a backup "
+        "of the register (its .sqlite file); to register the hazard anew, set 状态 to 已登记 "
+        "or leave it empty",
+        code="bad_status",
+    )
+
+
 def _actor(by: str | None) -> str:
-    """Who makes a change: the ``by`` text, required, at most 100 characters."""
-    text = _text(by)
+    """Who makes a change: the ``by`` text, required, one line of at most 100 characters."""
+    text = _free_text(by, "by")
     if not text:
         raise RegisterError("say who makes the change (by / 操作人)")
-    if len(text) > 100:
-        raise RegisterError("'by' is longer than 100 characters")
     return text

@@ -69,9 +69,37 @@ _MOVE_ACTIONS: dict[tuple[str, str], str] = {
 }
 
 
-_NUMBER_RE = re.compile(r"^(\d{6})-(\d{4})-([A-Z]{2})-(\d{5,})$")
+_NUMBER_RE = re.compile(r"^(\d{6})-(\d{4})-([A-Z]{2})-(\d{5,})$", re.ASCII)
+"""A unified number, ASCII only: ``{adcode}-{year}-{category code}-{sequence:05d}``."""
 
-_ADCODE_RE = re.compile(r"^\d{6}$")
+
+def _ascii_digits(value: object) -> str:
+    """``value`` as NFKC text with every Unicode decimal digit written as its ASCII digit.
+
+    Full-width ``４`` (NFKC) and Arabic-Indic ``٤`` (``unicodedata.decimal``) both become
+    ``4``; any other character is kept as it is.
+    """
+    text = unicodedata.normalize("NFKC", str(value))
+    return "".join(
+        ch if ch.isascii() else str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch
+        for ch in text
+    )
+
+
+def _norm_adcode(value: object) -> str | None:
+    """A district adcode as its 6 ASCII digits (``４２０１０２`` -> ``420102``), or None.
+
+    None when the text, after :func:`_ascii_digits`, is anything but exactly six ASCII
+    digits (letters, signs, seven digits, a superscript digit NFKC does not map ...).
+    """
+    text = _ascii_digits(value).strip()
+    return text if len(text) == 6 and text.isascii() and text.isdigit() else None
+
+
+def _norm_number(value: object) -> str:
+    """A unified number as text to compare: NFKC, ASCII digits, no spaces, upper case."""
+    return re.sub(r"\s", "", _ascii_digits(value)).upper()
+
 
 _EXTRA_ALIASES: dict[str, dict[str, str]] = {
     "category": {

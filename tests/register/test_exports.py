@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from riskmap.errors import RegisterError
+from riskmap.errors import LayerDataError, RegisterError
 from riskmap.register import (
     EXPORT_FIELDS,
     LIST_COLUMNS,
@@ -35,7 +35,6 @@ def test_export_round_trips(
 ) -> None:
     with HazardRegister(tmp_path / "a.sqlite") as a:
         n1 = a.add(**hazard(title='=HYPERLINK("x")', description='配电箱, "破损"\n二楼'))
-        a.move(n1, "整改中", by="x")
         a.list_for_supervision(n1, "市安委办", "2024-08-01", by="x")
         a.add(
             **hazard(
@@ -47,11 +46,14 @@ def test_export_round_trips(
                 feature_id="G-17",
             )
         )
+        out = a.export(tmp_path / f"register{suffix}", lang, today=TODAY)
+        expected = a.list(today=TODAY)
+        # Hazards past 已登记 do not come back from a sheet: only a backup keeps history.
         n3 = a.add(**hazard(category="flood"))
         for s in ("rectifying", "awaiting_acceptance", "closed"):
             a.move(n3, s, by="x")
-        out = a.export(tmp_path / f"register{suffix}", lang, today=TODAY)
-        expected = a.list(today=TODAY)
+        a.move(n1, "整改中", by="x")
+        moved = a.export(tmp_path / f"moved{suffix}", lang, today=TODAY)
     if suffix == ".xlsx":
         ws = openpyxl.load_workbook(out).worksheets[0]
         assert ws.cell(1, 1).value == ("统一编号" if lang == "zh" else "number")
@@ -60,8 +62,14 @@ def test_export_round_trips(
         assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with HazardRegister(tmp_path / "b.sqlite") as b:
         result = b.import_file(out, by="y", today=TODAY)
-        assert result.count == 3
+        assert result.count == 2
         assert _comparable(b.list(today=TODAY)).equals(_comparable(expected))
+    with HazardRegister(tmp_path / "c.sqlite") as c:
+        with pytest.raises(LayerDataError) as info:
+            c.import_file(moved, by="y", today=TODAY)
+        assert {p.code for p in info.value.report.errors} == {"bad_status"}
+        assert len(info.value.report.errors) == 2  # the rectifying and the closed one
+        assert c.list(include_voided=True).empty  # nothing half-imported
 
 
 def test_export_only_to_xlsx_or_csv(reg: HazardRegister, tmp_path: Path) -> None:

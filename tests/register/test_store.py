@@ -304,3 +304,47 @@ def _check_consistent(path: Path, committed: list[str]) -> int:
         return int(last_seq)
     finally:
         conn.close()
+
+
+def test_a_supervision_deadline_before_the_day_found_is_refused(
+    reg: HazardRegister, hazard: Callable[..., dict[str, Any]]
+) -> None:
+    n = reg.add(**hazard(found_at="2024-03-01"))
+    with pytest.raises(RegisterError) as info:
+        reg.list_for_supervision(n, "市安委办", "2024-02-29", by="王五")
+    assert str(info.value) == (
+        f"督办期限 (listed_deadline) 2024-02-29 is before 发现日期 (found_at) 2024-03-01 of {n}: "
+        "give a supervision deadline on or after 2024-03-01"
+    )
+    assert reg.get(n)["listed"] is False
+    assert reg.history(n)["action"].tolist() == ["register"]
+    reg.list_for_supervision(n, "市安委办", "2024-03-01", by="王五")  # the same day is fine
+    assert reg.get(n)["listed_deadline"] == date(2024, 3, 1)
+
+
+def test_notes_reasons_units_and_actors_follow_the_text_rules(
+    reg: HazardRegister, hazard: Callable[..., dict[str, Any]]
+) -> None:
+    n = reg.add(**hazard())
+    with pytest.raises(RegisterError, match=r"备注 \(note\) has 5,001 characters"):
+        reg.move(n, "整改中", by="李四", note="x" * 5_001)
+    with pytest.raises(
+        RegisterError, match=r"备注 \(note\) contains control character\(s\) U\+0007"
+    ):
+        reg.move(n, "整改中", by="李四", note="已\x07通知")
+    with pytest.raises(RegisterError, match=r"操作人 \(by\) contains .*U\+0009 TAB") as info:
+        reg.move(n, "整改中", by="李\t四")
+    assert "write it on one line" in str(info.value)
+    with pytest.raises(RegisterError, match=r"操作人 \(by\) has 101 characters"):
+        reg.move(n, "整改中", by="李" * 101)
+    with pytest.raises(RegisterError, match=r"督办单位 \(supervising_unit\) contains"):
+        reg.list_for_supervision(n, "市安\x00委办", "2024-07-01", by="王五")
+    with pytest.raises(RegisterError, match=r"作废原因 \(void_reason\) contains .*U\+001B ESC"):
+        reg.void(n, "重复\x1b登记", by="管理员")
+    assert len(reg.history(n)) == 1  # nothing refused left a trace
+    reg.move(n, "整改中", by="李四", note="方案：\r\n1. 更换\t报警器")
+    reg.void(n, "重复登记\n见 420102-2024-WH-00002", by="管理员")
+    assert reg.history(n)["note"].tolist()[1:] == [
+        "方案：\n1. 更换\t报警器",
+        "重复登记\n见 420102-2024-WH-00002",
+    ]
