@@ -258,14 +258,18 @@ def render() -> None:
     ctx = cache.open_page("page_hazards", "hz_intro", show_caption=False)
     if ctx is None:
         return
-    st.caption(
-        t("hz_db", path=common.plain(ctx.register_path))
-        + " · "
-        + t("hz_open_feed", n=ctx.n_hazards)
-    )
+    name = ctx.register_path.name if ctx.register_path is not None else ""
+    st.caption(t("hz_db", path=common.plain(name)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
     reg = ctx.register
     if reg is None:
         return
+    check = reg.verify()
+    if check.ok:
+        st.success(t("hz_verified", rows=f"{check.rows:,}", head=check.receipt()[:20] + "…"))
+    else:
+        st.error(
+            t("hz_tampered") + "\n\n" + "\n".join(f"- {common.plain(p)}" for p in check.problems)
+        )
     message = st.session_state.pop("hz_message", None)
     if message:
         st.success(message)

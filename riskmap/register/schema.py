@@ -79,6 +79,15 @@ CREATE TABLE hazard_history (
     PRIMARY KEY (number, step)
 )
 """,
+    # 2: the hash chain over the history (riskmap.register.chain); rows written before it
+    # are chained in their order of writing by the migration.
+    """
+ALTER TABLE hazard_history ADD COLUMN chain_pos INTEGER;
+ALTER TABLE hazard_history ADD COLUMN snapshot TEXT;
+ALTER TABLE hazard_history ADD COLUMN prev_hash VARCHAR(64);
+ALTER TABLE hazard_history ADD COLUMN row_hash VARCHAR(64);
+CREATE UNIQUE INDEX hazard_history_chain ON hazard_history (chain_pos)
+""",
 )
 
 

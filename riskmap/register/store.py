@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from riskmap.errors import RegisterError
+from riskmap.register.chain import Verification, backfill, chain_append, missing_guards
+from riskmap.register.chain import verify as verify_chain
 from riskmap.register.dialect import _SQLITE_BEGIN_WRITE, _SQLITE_GUARDS, _connect_sqlite
 from riskmap.register.exports import ExportMixin
 from riskmap.register.imports import ImportMixin
@@ -42,6 +44,11 @@ from riskmap.register.vocabulary import (
     _norm_adcode,
     parse_code,
 )
+
+_CHAIN_VERSION = 2
+"""The schema version that adds the history's hash chain."""
+
+_NO_UPDATE_GUARD = next(g for g in _SQLITE_GUARDS[1] if "hazard_history_no_update" in g)
 
 
 def _now() -> str:
@@ -127,8 +134,12 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
                 self._conn = None
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction holding the database's write lock from its start."""
+    def _write(self, *, migrating: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the database's write lock from its start.
+
+        Refused when a guard trigger of the schema was removed (the register would run
+        unguarded): ``hazards verify`` says which.
+        """
         with self._lock:
             conn = self.conn
             try:
@@ -137,6 +148,16 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
                 raise RegisterError(
                     f"{self.path.name}: the register is busy ({exc}); try again"
                 ) from None
+            if not migrating:
+                gone = missing_guards(conn)
+                if gone:
+                    conn.execute("ROLLBACK")
+                    raise RegisterError(
+                        f"{self.path.name}: the register's guards were removed "
+                        f"({', '.join(gone)}): writes are refused; run "
+                        "'python -m riskmap hazards verify' and restore the register from a "
+                        "backup"
+                    )
             try:
                 yield conn
             except BaseException:
@@ -170,7 +191,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
             )
         if current == len(_MIGRATIONS):
             return
-        with self._write() as conn:
+        with self._write(migrating=True) as conn:
             conn.execute(_SCHEMA_VERSION_TABLE)
             current = int(
                 conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
@@ -180,6 +201,11 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
                     conn.execute(statement)
                 for statement in _SQLITE_GUARDS.get(version, ()):
                     conn.execute(statement)
+                if version == _CHAIN_VERSION:
+                    # Chain the rows written before: the append-only guard steps aside once.
+                    conn.execute("DROP TRIGGER IF EXISTS hazard_history_no_update")
+                    backfill(conn)
+                    conn.execute(_NO_UPDATE_GUARD)
                 conn.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                     (version, _now()),
@@ -265,11 +291,32 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
         step = conn.execute(
             "SELECT COALESCE(MAX(step), 0) + 1 FROM hazard_history WHERE number = ?", (number,)
         ).fetchone()[0]
-        conn.execute(
-            "INSERT INTO hazard_history (number, step, changed_at, actor, action, from_status, "
-            "to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (number, step, when, by, action, from_status, to_status, note),
+        chain_append(
+            conn,
+            {
+                "number": number,
+                "step": step,
+                "changed_at": when,
+                "actor": by,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "note": note,
+            },
         )
+
+    def verify(self, *, head: str | None = None) -> Verification:
+        """Recompute the history's hash chain and check records, counters, guards and
+        schema (:func:`riskmap.register.chain.verify`).
+
+        Parameters
+        ----------
+        head
+            A receipt ``POS:HASH`` taken earlier (:meth:`Verification.receipt`): the
+            chain must still hold that hash at that position.
+        """
+        with self._lock:
+            return verify_chain(self.conn, head=head)
 
     def add(
         self,

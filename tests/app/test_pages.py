@@ -259,6 +259,8 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(
 
 def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> None:
     at = goto(new_app(), "app/pages/hazards.py")
+    assert any("台账校验通过" in s.value for s in at.success)  # the hash chain verified
+    assert str(app_env) not in texts(at)  # no server path shown
     cell = wuhan_cells.iloc[10]
     at.session_state["hz_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
     at.run()

@@ -18,10 +18,10 @@ def test_schema_is_versioned_migrated_once_and_newer_refused(
 ) -> None:
     path = tmp_path / "s.sqlite"
     with HazardRegister(path) as reg:
-        assert reg.schema_version() == 1
+        assert reg.schema_version() == 2
         reg.add(**hazard())
     with HazardRegister(path) as reg:  # reopening does not migrate again
-        assert reg.schema_version() == 1 and len(reg.list()) == 1
+        assert reg.schema_version() == 2 and len(reg.list()) == 1
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (99, 'x')")
     conn.commit()
