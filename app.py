@@ -32,6 +32,7 @@ PAGES = (
     ("app/pages/hazards.py", "page_hazards", "hazards", False),
     ("app/pages/safe_city.py", "page_safecity", "safe-city", False),
     ("app/pages/change.py", "page_change", "change", False),
+    ("app/pages/monitoring.py", "page_monitoring", "monitoring", False),
     ("app/pages/method.py", "page_method", "method", False),
 )
 

@@ -40,6 +40,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _period_warnings(study: Any, period: tuple[str, str], lang: str) -> Any:
+    """The monitoring warnings that started in the period, from the project's store (the
+    register database), or None when the project has no readings."""
+    import pandas as pd
+
+    db = study.project.resolve(study.project.hazard_register.path)
+    if not db.is_file():
+        return None
+    from riskmap.monitoring import LEVEL_NAMES, ReadingStore
+
+    with ReadingStore(db) as store:
+        w = store.warnings()
+    if w.empty:
+        return None
+    start = pd.Timestamp(period[0]).tz_localize("Asia/Shanghai")
+    end = pd.Timestamp(period[1]).tz_localize("Asia/Shanghai") + pd.Timedelta(days=1)
+    w = w[(w["start"] >= start) & (w["start"] < end)]
+    local = {
+        c: w[c].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-%d %H:%M")
+        for c in ("start", "end_time")
+    }
+    names = {k: v[1 if lang == "en" else 0] for k, v in LEVEL_NAMES.items()}
+    w = w.assign(**local, level=w["level"].map(names))
+    return w[["layer", "feature_id", "quantity", "level", "start", "end_time", "peak"]]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the verb; returns the exit code (0)."""
     from riskmap.products.briefing import build_briefing
@@ -47,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
     study = build_study(args)
     progress(f"assessing {args.period[0]}..{args.period[1]} with the theme '{args.theme}' ...")
-    inputs = study.briefing(args.period, args.theme)
+    warnings = _period_warnings(study, args.period, args.lang)
+    inputs = study.briefing(args.period, args.theme, warnings=warnings)
     path = write_report(build_briefing(inputs, args.lang), args.out / "briefing.html")
     print(f"wrote {path}")
     if args.pdf:

@@ -88,6 +88,13 @@ _T: dict[str, tuple[str, str]] = {
         "No monitoring warning in the period (or no monitoring data).",
     ),
     "yes": ("是", "yes"),
+    "w_layer": ("图层", "Layer"),
+    "w_feature_id": ("监测对象编号", "Feature"),
+    "w_quantity": ("监测量", "Quantity"),
+    "w_level": ("预警等级", "Warning level"),
+    "w_start": ("开始", "Start"),
+    "w_end_time": ("结束", "End"),
+    "w_peak": ("峰值", "Peak"),
     "footer": (
         "riskmap {v} 生成于 {today}；各图层按期末的有效要素计入，事故按期末前的统计窗口计入。",
         "Made by riskmap {v} on {today}; layers as valid at the end of the period, "
@@ -367,7 +374,8 @@ def _warnings(b: BriefingInputs, lang: str) -> str:
     if w is None or w.empty:
         return f'<p class="note">{_e(_t("no_warnings", lang))}</p>'
     cols = [c for c in w.columns if c not in ("id",)]
-    return _html_table(w, cols, lang, level_cols=(), small=True)
+    labels = {k: _t(f"w_{k}", lang) for k in cols if f"w_{k}" in _T}
+    return _html_table(w, cols, lang, level_cols=(), small=True, labels=labels)
 
 
 def _measures(b: BriefingInputs, lang: str) -> str:

@@ -255,6 +255,7 @@ def test_download_inventory_csv(app: dict[str, Any]) -> None:
         ("Safe city", "10_safe_city"),
         ("Method", "11_method"),
         ("Change over time", "12_change"),
+        ("Monitoring", "15_monitoring"),
     ],
 )
 def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
@@ -267,6 +268,8 @@ def test_other_pages_render(app: dict[str, Any], label: str, shot: str) -> None:
             legend = frame.locator('.rm-legend[data-view="change"]')
             legend.wait_for(timeout=120_000)
             assert "Up 1 level" in legend.inner_text()
+        if label == "Monitoring":  # the demo month: warnings open at the storm's peak
+            assert "Red warning" in page.locator("body").inner_text()
     _idle(page)
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and "Error" not in body.split("Deploy")[-1][:200]

@@ -23,6 +23,7 @@ PAGES = (
     "app/pages/safe_city.py",
     "app/pages/method.py",
     "app/pages/change.py",
+    "app/pages/monitoring.py",
 )
 TITLES = {
     "app/pages/inventory.py": ("风险清单", "Risk inventory"),
@@ -31,6 +32,7 @@ TITLES = {
     "app/pages/safe_city.py": ("安全城市", "Safe city"),
     "app/pages/method.py": ("方法", "Method"),
     "app/pages/change.py": ("风险变化", "Change over time"),
+    "app/pages/monitoring.py": ("监测预警", "Monitoring"),
 }
 
 
@@ -410,3 +412,14 @@ def test_search_finds_a_source_by_name_and_opens_its_cell(app_env: Path) -> None
     assert cell.startswith("r") and texts(at).count(cell) >= 1
     at.text_input(key="w_search").input("不存在的名称XYZ").run()
     assert any("没有找到" in c.value for c in at.caption)
+
+
+def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path) -> None:
+    at = goto(new_app(), "app/pages/monitoring.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["该时刻的预警"].replace(",", "")) > 0  # the demo month's storm
+    assert int(metrics["预警总数"].replace(",", "")) >= 30
+    assert any("动态风险" in c.value for c in at.caption)
+    at.text_input(key="w_mon_by").input("值班员甲")
+    at.button(key="btn_mon_ack").click().run()
+    assert any("已由 值班员甲 确认" in s.value for s in at.success)
