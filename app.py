@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from app import common, state  # noqa: E402
+from app import auth, common, state  # noqa: E402
 from app.state import t  # noqa: E402
 
 st.set_page_config(page_title="riskmap", layout="wide")
@@ -42,5 +42,6 @@ navigation = st.navigation(
         for path, key, url, default in PAGES
     ]
 )
-common.sidebar_common()
+project_file = common.sidebar_common()
+auth.sidebar_sign_in(project_file)
 navigation.run()

@@ -95,7 +95,11 @@ def render() -> None:
     m1.metric(t("mon_active"), f"{len(active):,}")
     m2.metric(t("mon_red"), f"{int((active['level'] == 'red').sum()) if len(active) else 0:,}")
     m3.metric(t("mon_all"), f"{len(warnings):,}")
-    boosts = boosts_of(active, quantities)
+    acting = {
+        name for name, layer in ctx.data.layers.items()
+        if layer.kind.method in ("kernel", "overlap")
+    }  # fmt: skip
+    boosts = {k: v for k, v in boosts_of(active, quantities).items() if k in acting}
     import json
 
     dyn, m = _dynamic_map(
@@ -118,7 +122,11 @@ def render() -> None:
             level=active["level"].map(names),
             start=active["start"].dt.tz_convert("Asia/Shanghai").dt.strftime("%m-%d %H:%M"),
         )[["id", "level", "layer", "feature_id", "quantity", "start", "peak", "acknowledged_by"]]
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(
+            table.rename(columns={c: t(f"mon_col_{c}") for c in table.columns}),
+            hide_index=True,
+            width="stretch",
+        )
         labels = {
             int(r.id): f"#{r.id} {names[r.level]} · {r.layer}:{r.feature_id} · {r.quantity}"
             for r in active.itertuples(index=False)
@@ -152,11 +160,16 @@ def render() -> None:
     st.markdown(f"**{t('mon_chart', feature=common.plain(row['feature_id']))}**")
     st.altair_chart(line + rules, width="stretch")
     st.caption(spec.source)
-    by = st.text_input(t("mon_by"), key="w_mon_by")
+    from app.auth import current_user
+
+    user = current_user()
+    if user is None or not user.may("acknowledge"):
+        st.caption(t("auth_needed"))
+        return
     if st.button(t("mon_ack"), key="btn_mon_ack"):
         try:
-            store.acknowledge(int(chosen), by)
-            st.success(t("mon_acked", id=int(chosen), by=common.plain(by)))
+            store.acknowledge(int(chosen), user.label())
+            st.success(t("mon_acked", id=int(chosen), by=common.plain(user.label())))
         except RiskmapError as exc:
             common.show_error(exc, "error_generic")
 

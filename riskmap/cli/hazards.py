@@ -1,8 +1,9 @@
 """``python -m riskmap hazards ...``: the hidden-hazard register from the command line.
 
 Verbs: ``add``, ``move``, ``supervise``, ``void``, ``list``, ``show``, ``summary``,
-``import``, ``export``. Every verb takes ``--db PATH`` (the register's database) or
-``--project PROJECT`` (the project's register path, area and districts).
+``import``, ``export``, ``verify``, ``backup``, ``restore``. Every verb takes ``--db PATH``
+(the register's database) or ``--project PROJECT`` (the project's register path, area and
+districts).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import math
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmap.cli.common import format_table, pad, text_width
@@ -159,20 +161,43 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--head", metavar="POS:HASH", default=None,
                    help="a receipt kept earlier: the chain must still hold it")  # fmt: skip
 
+    p = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="write every record, history row and number counter to one file (lossless)",
+    )
+    p.add_argument("file", help="the backup file to write (a zip, e.g. wuhan-2024-06-01.zip)")
+
+    p = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="restore a backup into an empty register (checked first; all or nothing)",
+    )
+    p.add_argument("file", help="a backup written by 'hazards backup'")
+    p.add_argument("--head", metavar="POS:HASH", default=None,
+                   help="a receipt kept apart (hazards verify --receipt): the restored "
+                   "history must hold it")  # fmt: skip
+
     parser.set_defaults(run=run)
     return parser
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from riskmap.register import HazardRegister, open_register
+def _open(args: argparse.Namespace, *, existing: bool = False) -> Any:
+    """The register the arguments name; with ``existing``, refuse one that does not exist
+    yet (opening would create it)."""
+    from riskmap.register import HazardRegister, default_register_path, open_register
 
     db = getattr(args, "db", None)
     project_ref = getattr(args, "project", None)
+    if existing and db is not None:
+        _must_exist(Path(db), "")
     if project_ref is not None:
         from riskmap.config import load_project
 
         project = load_project(project_ref)
         if db is None:
+            if existing:
+                _must_exist(default_register_path(project), f" (the register of {project.name})")
             return open_register(project)
         from riskmap.register import project_bbox, project_districts
 
@@ -180,6 +205,14 @@ def _open(args: argparse.Namespace) -> Any:
     if db is None:
         raise RegisterError("say which register: --db PATH or --project PROJECT")
     return HazardRegister(db)
+
+
+def _must_exist(path: Path, whose: str) -> None:
+    if not path.expanduser().is_file():
+        raise RegisterError(
+            f"{path}: no register there{whose}: the file does not exist; give the register's "
+            ".sqlite file with --db, or its project with --project"
+        )
 
 
 def _missing(value: object) -> bool:
@@ -227,6 +260,10 @@ def run(args: argparse.Namespace) -> int:
 
     lang = getattr(args, "lang", None) or "zh"
     verb = args.hazards_verb
+    if verb == "backup":
+        return _backup(args)
+    if verb == "restore":
+        return _restore(args)
     with _open(args) as reg:
         if verb == "add":
             number = reg.add(**{param: getattr(args, arg) for param, arg in _ADD_ARGS.items()})
@@ -276,6 +313,28 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         elif verb == "verify":
             return _verify(reg, args)
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    with _open(args, existing=True) as reg:
+        done = reg.backup(args.file)
+    print(
+        f"{done.path}: {done.records:,} record(s), {done.history_rows:,} history row(s), "
+        f"{done.counters:,} number counter(s); chain head {done.chain_head}"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    with _open(args) as reg:
+        done = reg.restore(args.file, head=args.head)
+        where = reg.path.name
+    print(
+        f"{where}: restored {done.records:,} record(s), {done.history_rows:,} history "
+        f"row(s), {done.counters:,} number counter(s) from {done.path.name}; verified, chain "
+        f"head {done.chain_head}"
+    )
     return 0
 
 

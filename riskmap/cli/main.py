@@ -31,6 +31,7 @@ VERBS = (
     "compare",
     "briefing",
     "hazards",
+    "users",
     "readings",
 )
 

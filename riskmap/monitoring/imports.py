@@ -85,10 +85,7 @@ def read_readings(
     for k in ("sensor_id", "layer", "feature_id", "quantity", "unit"):
         df[k] = df[k].astype("string").str.strip().fillna("")
     values = pd.to_numeric(df["value"], errors="coerce")
-    times = pd.to_datetime(df["time"].astype(str).str.strip(), errors="coerce", format="mixed")
-    local = times.dt.tz is None if len(times) else True
-    times = times.dt.tz_localize("Asia/Shanghai") if local else times
-    times = times.dt.tz_convert("UTC")
+    times = _times(df["time"])
 
     def bad(mask: np.ndarray, column: Any, what: str, hint: str) -> None:
         for i in np.flatnonzero(mask):
@@ -150,3 +147,21 @@ def read_readings(
         raise LayerDataError(f"{name}: the readings have errors", report)
     out = df.assign(time=times, value=values).drop_duplicates(["sensor_id", "quantity", "time"])
     return out.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def _times(values: pd.Series) -> pd.Series:
+    """UTC timestamps of times with a zone, or China Standard Time without (NaT where a
+    value is not a time); a file may mix both."""
+
+    def one(text: str) -> pd.Timestamp | None:
+        try:
+            t = pd.Timestamp(text)
+        except (ValueError, TypeError):
+            return None
+        if t is pd.NaT:
+            return None
+        return (t.tz_localize("Asia/Shanghai") if t.tzinfo is None else t).tz_convert("UTC")
+
+    text = values.astype(str).str.strip()
+    parsed = {v: one(v) for v in text.unique()}
+    return pd.to_datetime(text.map(parsed), utc=True)

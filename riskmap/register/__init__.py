@@ -4,12 +4,14 @@ feed of open hazards into the assessment.
 Modules: ``vocabulary`` (codes and labels), ``schema`` (migrations), ``dialect`` (SQLite),
 ``values`` (parsing and validation), ``files`` (tables in and out), ``store``
 (:class:`HazardRegister`: numbering and the closed loop), ``queries`` (its reading
-methods), ``imports`` and ``exports`` (its files), ``views`` (lists and summaries),
-``feed`` (open hazards as a layer), ``project`` (a project's register).
+methods), ``imports`` and ``exports`` (its files), ``backup`` (lossless backup and
+restore), ``views`` (lists and summaries), ``feed`` (open hazards as a layer),
+``project`` (a project's register).
 """
 
 from __future__ import annotations
 
+from riskmap.register.backup import BackupSummary
 from riskmap.register.feed import HAZARD_LAYER_FIELDS, build_hazards_layer, open_hazards_layer
 from riskmap.register.files import ImportResult, format_hazards
 from riskmap.register.project import (
@@ -44,6 +46,7 @@ __all__ = [
     "STATUSES",
     "SUMMARY_COLUMNS",
     "TRANSITIONS",
+    "BackupSummary",
     "HazardRegister",
     "HazardTransitionError",
     "ImportResult",

@@ -48,10 +48,9 @@ class ImportMixin:
         Headers may be Chinese or English (标题/隐患名称, 类别, 等级, 经度, 纬度, 所在区,
         区划代码, 发现日期, 发现人, 责任单位, 整改期限, 状态, 挂牌督办, 督办单位, 督办期限 ...).
         Values follow the rules of :meth:`HazardRegister.add`. An import registers new
-        hazards: a 状态 other than 已登记 is refused, because a record in another state
-        only comes back with its full history (a backup of the register's file), except
-        on a row of a register's export that carries its 统一编号 (the export-import
-        round trip), which may keep 整改中, 待验收 or 已销号; 已作废 never.
+        hazards: a 状态 other than 已登记 (or empty) is refused on every row, whatever
+        统一编号 it carries, because a record in another state only comes back with its
+        full history, restored from a backup (:meth:`HazardRegister.restore`).
         A 统一编号 column (e.g. from an export) is checked: a number twice in the file or
         already in the register is an error, so the same file cannot be imported twice;
         new numbers are always assigned by the register. In a CSV file, the apostrophe

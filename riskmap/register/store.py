@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmap.errors import RegisterError
+from riskmap.register.backup import BackupMixin
 from riskmap.register.chain import Verification, backfill, chain_append, missing_guards
 from riskmap.register.chain import verify as verify_chain
 from riskmap.register.dialect import _SQLITE_BEGIN_WRITE, _SQLITE_GUARDS, _connect_sqlite
@@ -55,7 +56,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
+class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
     """The hidden-hazard register of one city, kept in one SQLite file.
 
     Parameters
@@ -73,9 +74,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin):
 
     Use it as a context manager, or call :meth:`close`. One instance may be shared by
     threads (calls are serialised); processes each open their own. Reading
-    (:meth:`list`, :meth:`get`, :meth:`history`), :meth:`import_file` and :meth:`export`
-    come from the mixins of :mod:`riskmap.register.queries`, :mod:`~riskmap.register.imports`
-    and :mod:`~riskmap.register.exports`.
+    (:meth:`list`, :meth:`get`, :meth:`history`), :meth:`import_file`, :meth:`export`,
+    :meth:`backup` and :meth:`restore` come from the mixins of
+    :mod:`riskmap.register.queries`, :mod:`~riskmap.register.imports`,
+    :mod:`~riskmap.register.exports` and :mod:`~riskmap.register.backup`.
     """
 
     def __init__(

@@ -586,27 +586,32 @@ def _check_dates(raw: Mapping[str, object], check: _RecordCheck) -> tuple[date |
 def _check_status(raw: Mapping[str, object], check: _RecordCheck, status: str) -> None:
     """An imported record is 已登记 (registered): an import may not skip the closed loop.
 
-    A record in another state (整改中, 待验收, 已销号, 已作废) comes back with its full
-    history only from a backup of the register (its .sqlite file), never from a sheet.
+    A record in another state (整改中, 待验收, 已销号, 已作废) comes back only with its full
+    history, restored from a backup of the register (``hazards restore``), never from a
+    sheet, whatever 统一编号 the row carries.
     """
     if status in ("", _IMPORT_STATUS):
         return
     given = label("status", status)
+    restore = (
+        "a record in that state comes back only with its full history, via "
+        "'python -m riskmap hazards restore BACKUP' from a backup made by 'hazards backup'"
+    )
     if status == "voided":
         check.problem(
             "status",
-            f"状态 (status) {given} ({status}): a record cannot be created voided",
-            "register it, then void it with a reason (作废原因)",
+            f"状态 (status) {given} ({status}): a record cannot be created voided; {restore}",
+            "to void a new hazard, register it (状态 已登记 or empty), then void it with a "
+            "reason (作废原因)",
             code="bad_status",
         )
         return
     check.problem(
         "status",
         f"状态 (status) {given} ({status}) cannot be imported: an import registers new "
-        "hazards as 已登记 (registered), so that every hazard goes through the closed loop",
-        "a record in another state can only come back with its full history, from a backup "
-        "of the register (its .sqlite file); to register the hazard anew, set 状态 to 已登记 "
-        "or leave it empty",
+        f"hazards as 已登记 (registered); {restore}",
+        "restore the backup into an empty register; to register the hazard anew, set 状态 "
+        "to 已登记 or leave it empty",
         code="bad_status",
     )
 

@@ -420,6 +420,17 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     assert int(metrics["该时刻的预警"].replace(",", "")) > 0  # the demo month's storm
     assert int(metrics["预警总数"].replace(",", "")) >= 30
     assert any("动态风险" in c.value for c in at.caption)
-    at.text_input(key="w_mon_by").input("值班员甲")
+    assert any("请先在左侧登录" in c.value for c in at.caption)  # acknowledging needs a user
+    # The demo's leader signs in and acknowledges: the warning names the signed-in user.
+    at.text_input(key="w_auth_user").input("leader")
+    at.text_input(key="w_auth_pw").input("wrong-password")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert any("用户名或密码不正确" in e.value for e in at.error)
+    at.text_input(key="w_auth_user").input("leader")
+    at.text_input(key="w_auth_pw").input("leader-demo-2021")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert at.session_state["user"].role == "leader"
     at.button(key="btn_mon_ack").click().run()
-    assert any("已由 值班员甲 确认" in s.value for s in at.success)
+    assert any("已由 leader" in s.value and "确认" in s.value for s in at.success), [
+        s.value for s in at.success
+    ]

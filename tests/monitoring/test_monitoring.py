@@ -218,3 +218,22 @@ def test_readings_published_to_the_broker_arrive_in_the_store(broker: str, tmp_p
         assert (got.stored, got.refused) == (3, 1)
         assert list(store.readings()["value"]) == [3.0, 30.0, 2.0]
         assert store.warnings().iloc[0]["level"] == "orange"
+
+
+def test_readings_from_a_workbook(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "sensor_id": ["S1", "S1"],
+            "layer": ["hazmat", "hazmat"],
+            "feature_id": ["WH1", "WH1"],
+            "quantity": ["gas_lel", "gas_lel"],
+            "unit": ["%LEL", "%LEL"],
+            "time": ["2021-07-01T08:00:00+08:00", "2021-07-01 09:00"],
+            "value": [3.5, 60.0],
+        }
+    )
+    path = tmp_path / "r.xlsx"
+    frame.to_excel(path, index=False)
+    readings = read_readings(path, Q)
+    assert list(readings["value"]) == [3.5, 60.0]
+    assert str(readings["time"].iloc[1]) == "2021-07-01 01:00:00+00:00"  # CST without a zone

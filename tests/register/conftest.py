@@ -79,6 +79,43 @@ def reach(hazard: HazardFactory) -> Callable[[HazardRegister, str], str]:
 
 
 @pytest.fixture
+def fill(hazard: HazardFactory) -> Callable[[HazardRegister], list[str]]:
+    """``fill(reg)``: five hazards in three series and every kind of history — closed after
+    a failed acceptance, listed for supervision, voided, registered, linked to a layer —
+    with notes over several lines; returns their numbers."""
+
+    def _fill(reg: HazardRegister) -> list[str]:
+        closed = reg.add(**hazard(title="=配电箱破损", description="二楼\n\t东侧"), note="首次")
+        for to, note in [
+            ("整改中", "制定方案"),
+            ("待验收", ""),
+            ("整改中", "验收不通过：\n仍有漏电"),
+            ("待验收", "复查"),
+            ("已销号", "验收通过"),
+        ]:
+            reg.move(closed, to, by="李四 (lisi, inspector)", note=note)
+        listed = reg.add(**hazard(deadline="2024-04-01"))
+        reg.list_for_supervision(listed, "市安委办", "2024-06-30", by="王五", note="挂牌")
+        reg.move(listed, "整改中", by="李四")
+        voided = reg.add(
+            **hazard(
+                grade="一般",
+                category="燃气",
+                lon=114.123456789012,
+                lat=30.600000000000001,
+                layer_binding="gas_stations",
+                feature_id="G-17",
+            )
+        )
+        reg.void(voided, "重复登记\n见 420102-2024-WH-00001", by="管理员")
+        other = reg.add(**hazard(district="江汉", adcode="420103", category="flood"))
+        older = reg.add(**hazard(found_at="2023-12-31", deadline="2024-01-31"))
+        return [closed, listed, voided, other, older]
+
+    return _fill
+
+
+@pytest.fixture
 def project_yaml(tmp_path: Path) -> Path:
     """project.yaml of 'testcity': districts 江岸 (420102) and 江汉 (420103), its register
     at ``var/testcity-hazards.sqlite``."""

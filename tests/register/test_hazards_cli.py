@@ -1,14 +1,16 @@
 """The `hazards` verb of the command line (riskmap/cli/hazards.py): add, move, supervise,
-list, show, export, import, void; a project's default register."""
+list, show, export, import, void, backup, restore; a project's default register."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 import riskmap.cli.main
+from riskmap.register import HazardRegister
 
 
 def _cli(*argv: str) -> int:
@@ -125,3 +127,53 @@ def test_cli_project_default_path(
     assert (tmp_path / "city" / "var" / "testcity-hazards.sqlite").exists()
     assert _add_in_project(project, "120") == 1
     assert "outside the project's area" in capsys.readouterr().err
+
+
+def test_cli_backup_and_restore(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fill: Callable[[HazardRegister], list[str]],
+) -> None:
+    db, new, out = tmp_path / "a.sqlite", tmp_path / "b.sqlite", tmp_path / "a.zip"
+    with HazardRegister(db) as reg:
+        numbers = fill(reg)
+    assert _cli("backup", str(out), "--db", str(db)) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{out}: 5 record(s), 13 history row(s), 4 number counter(s)")
+    assert _cli("restore", str(out), "--db", str(new)) == 0
+    assert "b.sqlite: restored 5 record(s)" in capsys.readouterr().out
+    assert _cli("verify", "--db", str(new)) == 0
+    capsys.readouterr()
+    assert _cli("show", numbers[0], "--db", str(new), "--lang", "en") == 0
+    assert "acceptance failed" in capsys.readouterr().out
+    # a second restore into the same register: refused, one line
+    assert _cli("restore", str(out), "--db", str(new)) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "b.sqlite: the register holds 5 record(s)" in err
+    # a damaged backup: refused, one line, the new register stays empty
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(out.read_bytes().replace(b"hazard_counter.jsonl", b"hazard_counter.jsonX"))
+    assert _cli("restore", str(damaged), "--db", str(tmp_path / "c.sqlite")) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "member hazard_counter.jsonl is missing" in err
+    with HazardRegister(tmp_path / "c.sqlite") as c:
+        assert c.list(include_voided=True).empty
+
+
+def test_cli_backup_of_a_register_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], project_yaml: Path
+) -> None:
+    missing = tmp_path / "nowhere" / "h.sqlite"
+    assert _cli("backup", str(tmp_path / "b.zip"), "--db", str(missing)) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {missing}: no register there: the file does not exist; give the register's "
+        ".sqlite file with --db, or its project with --project\n"
+    )
+    assert not missing.parent.exists() and not (tmp_path / "b.zip").exists()
+    assert _cli("backup", str(tmp_path / "b.zip"), "--project", str(project_yaml)) == 1
+    err = capsys.readouterr().err
+    assert "no register there (the register of testcity)" in err and err.count("\n") == 1
+    assert not (tmp_path / "city" / "var").exists()

@@ -297,11 +297,16 @@ def test_import_registers_new_hazards_only_a_state_needs_its_history(
     closed = next(p for p in errors if p.row == 4)
     assert closed.message == (
         "状态 (status) 已销号 (closed) cannot be imported: an import registers new hazards as "
-        "已登记 (registered), so that every hazard goes through the closed loop"
+        "已登记 (registered); a record in that state comes back only with its full history, "
+        "via 'python -m riskmap hazards restore BACKUP' from a backup made by 'hazards backup'"
     )
-    assert "can only come back with its full history, from a backup" in closed.hint
     assert "set 状态 to 已登记" in closed.hint
-    assert "cannot be created voided" in next(p for p in errors if p.row == 5).message
+    voided = next(p for p in errors if p.row == 5)
+    assert "cannot be created voided" in voided.message
+    assert "comes back only with its full history, via 'python -m riskmap hazards restore" in (
+        voided.message
+    )
+    assert "then void it with a reason" in voided.hint
     assert reg.list(include_voided=True).empty
     made_up = [{**hazard(), "status": "整改中", "number": "第1号"}]  # not a unified number
     assert _refused(reg, _csv(tmp_path / "made_up.csv", made_up)) == {(2, "状态", "bad_status")}
