@@ -49,6 +49,19 @@ def _take_click(ctx: cache.Context) -> None:
             ss["hz_district"] = str(row["district"].iloc[0])
 
 
+def _district_at(ctx: cache.Context, lon: float, lat: float) -> tuple[str, str] | None:
+    """The district (name, adcode) whose polygon holds the point, or None outside."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    pt = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(ctx.data.districts.crs).iloc[0]
+    d = ctx.data.districts
+    hit = d[d.geometry.covers(pt)]
+    if hit.empty:
+        return None
+    return str(hit["name"].iloc[0]), str(hit["adcode"].iloc[0])
+
+
 def _record_form(ctx: cache.Context, reg: Any) -> None:
     from riskmap.errors import RiskmapError
     from riskmap.register import CATEGORIES, GRADES
@@ -83,6 +96,19 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         description = st.text_area(t("hz_description"), key="hz_description", height=68)
         submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
     if submitted:
+        from app.auth import current_user
+
+        place = _district_at(ctx, float(lon), float(lat))
+        if place is None:
+            st.error(t("hz_outside"))
+            return
+        name, adcode = place
+        if name != district:  # the point decides: a typed coordinate moves the district
+            st.info(t("hz_district_from_point", district=common.plain(name)))
+        user = current_user()
+        if user is not None and not user.may("register", adcode):
+            st.error(t("auth_not_allowed", name=common.plain(user.display_name)))
+            return
         try:
             number = reg.add(
                 title=title,
@@ -90,11 +116,12 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
                 grade=grade,
                 lon=float(lon),
                 lat=float(lat),
-                district=district,
+                district=name,
                 found_by=found_by,
                 responsible_unit=unit,
                 deadline=deadline,
                 description=description,
+                by=user.label() if user is not None else None,
             )
         except RiskmapError as exc:
             common.show_error(exc)

@@ -81,6 +81,7 @@ _T: dict[str, tuple[str, str]] = {
     "deaths": ("死亡", "Deaths"),
     "injuries": ("受伤", "Injuries"),
     "month": ("月份", "Month"),
+    "quarter": ("季度", "Quarter"),
     "type": ("事故类型", "Accident type"),
     "no_accidents": ("时段内没有事故记录。", "No accident was recorded in the period."),
     "no_warnings": (
@@ -341,12 +342,14 @@ def _accidents(b: BriefingInputs, lang: str) -> str:
         deaths=pd.to_numeric(acc.get("deaths", zeros), errors="coerce").fillna(0),
         injuries=pd.to_numeric(acc.get("injuries", zeros), errors="coerce").fillna(0),
         month=pd.to_datetime(acc["date"]).dt.strftime("%Y-%m"),
+        quarter=pd.to_datetime(acc["date"]).dt.to_period("Q").astype(str),
     )
     labels = {
-        k: _t(k, lang) for k in ("district", "accidents", "deaths", "injuries", "month", "type")
+        k: _t(k, lang)
+        for k in ("district", "accidents", "deaths", "injuries", "month", "quarter", "type")
     }
     tables = []
-    for by in ("district", "month", "type"):
+    for by in ("district", "month", "quarter", "type"):
         if by not in acc.columns:
             continue
         g = (

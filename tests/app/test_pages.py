@@ -434,3 +434,26 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     assert any("已由 leader" in s.value and "确认" in s.value for s in at.success), [
         s.value for s in at.success
     ]
+
+
+def test_typed_coordinates_decide_the_district(app_env: Path, wuhan_cells: Any) -> None:
+    """A point typed in 洪山区 with 东西湖区 chosen is filed under 洪山区 (420111)."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    cell = wuhan_cells[wuhan_cells["district"] == "洪山区"].iloc[5]
+    at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
+    at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
+    at.selectbox(key="hz_district").set_value("东西湖区")
+    at.text_input(key="hz_title").input("燃气管线占压")
+    at.selectbox(key="hz_category").set_value("gas")
+    at.text_input(key="hz_found_by").input("检查员丙")
+    at.text_input(key="hz_unit").input("燃气公司")
+    at.button[0].click().run()
+    assert not at.exception
+    message = " ".join(s.value for s in at.success)
+    assert "420111-" in message, message  # the number carries 洪山区's adcode
+    # Outside every district: refused with what to do.
+    at.number_input(key="hz_lon").set_value(120.0)
+    at.number_input(key="hz_lat").set_value(35.0)
+    at.text_input(key="hz_title").input("城外")
+    at.button[0].click().run()
+    assert any("不在本市任何行政区内" in e.value for e in at.error)

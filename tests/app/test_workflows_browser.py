@@ -247,7 +247,7 @@ def test_record_hazard_by_clicking_the_map(app: dict[str, Any]) -> None:
     assert abs(float(lon_box.input_value()) - lon) < 0.002
     assert abs(float(lat_box.input_value()) - lat) < 0.002
     # The district follows the click.
-    form = page.locator('[data-testid="stForm"]')
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("经度（WGS84）"))
     assert HAZARD_DISTRICT in _selected(form, "所在区")
     form.get_by_label("隐患名称").fill(HAZARD_TITLE)
     _choose(form, "类别", "燃气")
@@ -404,7 +404,7 @@ def test_whatif_fire_station(app: dict[str, Any]) -> None:
     _idle(page)
     whatif_map = _map(page, 1)
     _click_at(page, whatif_map, lon, lat, zoom=13)
-    form = page.locator('[data-testid="stForm"]')
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("经度（WGS84）"))
     lon_box = form.get_by_label("经度（WGS84）")
     page.wait_for_function(
         "([el, want]) => Math.abs(parseFloat(el.value) - want) < 0.002",

@@ -53,6 +53,7 @@ def test_the_briefing_has_its_sections_in_order(study: Study) -> None:
     assert row["multiplier"] == 2.0 and row["weight"] == pytest.approx(2 * row["base_weight"])
     # The period's two accidents, not the one of 2023; names are escaped.
     assert len(inputs.accidents) == 2
+    assert "<th>季度</th>" in page and "2024Q3" in page  # ranked by quarter as well
     assert "<b>火</b>" not in page
     english = build_briefing(inputs, "en")
     assert re.findall(r"<h2>(\d)\. ", english) == [str(i) for i in range(1, 9)]
