@@ -183,7 +183,7 @@ class Context:
     fields_key: str
     score_key: str
     register: HazardRegister | None
-    register_path: Path | None
+    register_path: Path | str | None
     n_uploads: int
     n_hazards: int
 
@@ -233,17 +233,20 @@ class Context:
         )
 
 
-def register_path(project: Project) -> Path:
-    """The register database: the environment's override, else the project's setting."""
+def register_path(project: Project) -> Path | str:
+    """The register database (a file or a PostgreSQL URL): the environment's override,
+    else the project's setting."""
     from riskmap.register import default_register_path
 
     env = os.environ.get(ENV_REGISTER)
-    return Path(env).resolve() if env else default_register_path(project)
+    if env:
+        return env if "://" in env else Path(env).resolve()
+    return default_register_path(project)
 
 
 def open_project_register(
     project_file: str, stamp: str, project: Project
-) -> tuple[HazardRegister | None, Path]:
+) -> tuple[HazardRegister | None, Path | str]:
     path = register_path(project)
     try:
         return _register(project_file, stamp, str(path)), path

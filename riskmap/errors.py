@@ -43,6 +43,10 @@ class RegisterError(RiskmapError, ValueError):
     """A hidden-hazard register operation was refused."""
 
 
+class AccessError(RegisterError):
+    """The signed-in user's role or districts do not allow what was asked."""
+
+
 class TransitionError(RegisterError):
     """A hidden hazard cannot move from its current status to the one asked for."""
 

@@ -165,7 +165,8 @@ class Study:
         open hazards (layer ``hidden_hazards``) and the extra layers given.
     base : the project data as read from its files (without register and extra layers).
     grid : the :class:`GridSpec`.
-    register_path : the register database whose open hazards were joined, or None.
+    register_path : the register database whose open hazards were joined (a file, or a
+      PostgreSQL URL), or None.
     n_hazards : how many open hazards the register added.
     extra_layers : names of the extra layers joined (e.g. a session's uploads).
     as_of : the day the study is assessed as of, or None (the files as they are).
@@ -179,7 +180,7 @@ class Study:
         grid: GridSpec,
         *,
         base: ProjectData | None = None,
-        register_path: Path | None = None,
+        register_path: Path | str | None = None,
         n_hazards: int = 0,
         extra_layers: tuple[str, ...] = (),
         cells: gpd.GeoDataFrame | None = None,
@@ -891,23 +892,24 @@ def _register_layer(
     base: ProjectData,
     register: str | Path | HazardRegister | Literal["auto"] | None,
     as_of: date | None = None,
-) -> tuple[Path, Layer] | None:
+) -> tuple[Path | str, Layer] | None:
     """The register's open hazards as a layer, with the register's path; None without one."""
     if register is None:
         return None
     from riskmap.register import HazardRegister, build_hazards_layer, default_register_path
+    from riskmap.register.database import register_exists
 
     if isinstance(register, HazardRegister):
-        path = Path(register.path)
-        source: HazardRegister | Path = register
+        path = register.location()
+        source: HazardRegister | Path | str = register
     elif isinstance(register, str) and register == "auto":
-        path = default_register_path(base.project)
-        if not path.is_file():
+        path = default_register_path(base.project)  # type: ignore[assignment]
+        if not register_exists(path):
             return None
         source = path
     else:
-        path = Path(register)
-        if not path.is_file():
+        path = register if isinstance(register, str) else Path(register)  # type: ignore[assignment]
+        if not register_exists(path):
             raise ConfigError(
                 f"hidden-hazard register {path} not found: give the path of an existing register "
                 "database, or leave the register out"

@@ -10,13 +10,16 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used),
 # Noto CJK draws Chinese text in the static report map, poppler-utils turns PDFs into PNGs,
 # gdal-bin's ogrinfo reads the exported GeoPackages and GeoJSON as a GIS client would, and
-# the tests start their own mosquitto broker (MQTT readings) on a free local port.
+# the tests start their own mosquitto broker (MQTT readings) on a free local port, and their
+# own throwaway PostgreSQL server (the register on its shared backend) from Debian's
+# postgresql package.
 if ! command -v chromium >/dev/null || ! command -v ogrinfo >/dev/null \
-  || [ ! -x /usr/sbin/mosquitto ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  || [ ! -x /usr/sbin/mosquitto ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+  || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk poppler-utils gdal-bin \
-    mosquitto
+    mosquitto postgresql
 fi
 
 python -m pip install --disable-pip-version-check -q -r requirements-test.txt

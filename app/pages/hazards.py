@@ -121,7 +121,7 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
                 responsible_unit=unit,
                 deadline=deadline,
                 description=description,
-                by=user.label() if user is not None else None,
+                user=user,
             )
         except RiskmapError as exc:
             common.show_error(exc)
@@ -198,7 +198,14 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
             st.dataframe(hist, hide_index=True, width="stretch", height=_table_height(len(hist)))
     with right:
         st.markdown(f"**{t('hz_actions')}**")
-        by = st.text_input(t("hz_by"), key="hz_by")
+        from app.auth import current_user
+
+        user = current_user()  # signed in: the register checks the role and records the user
+        if user is None:
+            by = st.text_input(t("hz_by"), key="hz_by")
+        else:
+            by = None
+            st.caption(t("hz_acting_as", name=common.plain(user.label())))
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())
         if status not in OPEN_STATUSES:
@@ -206,7 +213,7 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
                 _act(
-                    lambda target=target: reg.move(number, target, by=by, note=note),
+                    lambda target=target: reg.move(number, target, by=by, note=note, user=user),
                     t("hz_moved", number=number, status=_label("status", target)),
                     focus,
                 )
@@ -220,7 +227,9 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
                 )
                 if st.button(t("hz_supervise"), key="hz_list_btn"):
                     _act(
-                        lambda: reg.list_for_supervision(number, unit, deadline, by=by, note=note),
+                        lambda: reg.list_for_supervision(
+                            number, unit, deadline, by=by, note=note, user=user
+                        ),
                         t("hz_listed_ok", number=number),
                         focus,
                     )
@@ -229,7 +238,7 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
                 reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
                 if st.button(t("hz_void"), key="hz_void_btn"):
                     _act(
-                        lambda: reg.void(number, reason, by=by),
+                        lambda: reg.void(number, reason, by=by, user=user),
                         t("hz_voided", number=number),
                         focus,
                     )
@@ -285,7 +294,9 @@ def render() -> None:
     ctx = cache.open_page("page_hazards", "hz_intro", show_caption=False)
     if ctx is None:
         return
-    name = ctx.register_path.name if ctx.register_path is not None else ""
+    from riskmap.register.database import safe_name
+
+    name = safe_name(ctx.register_path) if ctx.register_path is not None else ""
     st.caption(t("hz_db", path=common.plain(name)) + " · " + t("hz_open_feed", n=ctx.n_hazards))
     reg = ctx.register
     if reg is None:

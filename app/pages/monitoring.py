@@ -74,7 +74,9 @@ def render() -> None:
     if not quantities:
         st.info(t("mon_none"))
         return
-    db = ctx.register_path or (ctx.project.root / "var" / f"{ctx.project.name}-hazards.sqlite")
+    from riskmap.register import default_register_path
+
+    db = ctx.register_path or default_register_path(ctx.project)
     try:
         store = _store(str(db), str(ctx.project.root), ctx.stamp, _ctx=ctx)
         warnings = store.warnings()

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}
     summary = summarise(result, study.data.file_hashes, timings)
     summary["register"] = (
-        {"path": study.register_path.name, "open_hazards": study.n_hazards}
+        {"path": _safe_name(study.register_path), "open_hazards": study.n_hazards}
         if study.register_path is not None
         else None
     )
@@ -213,3 +213,10 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{lv['zh']} {lv['cells']:,}" for lv in summary["levels"])
     stages.line(f"done in {timings['total']:.1f} s: {len(result.cells):,} cells ({counts})")
     return 0
+
+
+def _safe_name(location: object) -> str:
+    """The register named without its folder or password."""
+    from riskmap.register.database import safe_name
+
+    return safe_name(str(location))

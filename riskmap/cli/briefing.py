@@ -45,8 +45,11 @@ def _period_warnings(study: Any, period: tuple[str, str], lang: str) -> Any:
     register database), or None when the project has no readings."""
     import pandas as pd
 
-    db = study.project.resolve(study.project.hazard_register.path)
-    if not db.is_file():
+    from riskmap.register import default_register_path
+    from riskmap.register.database import register_exists
+
+    db = default_register_path(study.project)
+    if not register_exists(db):
         return None
     from riskmap.monitoring import LEVEL_NAMES, ReadingStore
 

@@ -112,8 +112,12 @@ def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -
     for name, why in study.unavailable.items():
         say(f"layer '{name}' left out: {why}")
     if study.register_path is not None:
+        from riskmap.register.database import safe_name
+
         when = f" on {study.as_of}" if study.as_of is not None else ""
-        say(f"register: {study.n_hazards:,} open hidden hazards{when} from {study.register_path}")
+        say(
+            f"register: {study.n_hazards:,} open hidden hazards{when} from {safe_name(study.register_path)}"
+        )
     if study.as_of is not None:
         say(f"as of {study.as_of}: features by their validity, accidents of the window before it")
     return study
@@ -134,7 +138,7 @@ class Assessed:
     study: Study
     data: ProjectData
     result: Assessment
-    register: Path | None
+    register: Path | str | None
 
 
 def load_and_assess(args: argparse.Namespace) -> Assessed:

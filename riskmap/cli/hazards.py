@@ -1,9 +1,10 @@
 """``python -m riskmap hazards ...``: the hidden-hazard register from the command line.
 
-Verbs: ``add``, ``move``, ``supervise``, ``void``, ``list``, ``show``, ``summary``,
-``import``, ``export``, ``verify``, ``backup``, ``restore``. Every verb takes ``--db PATH``
-(the register's database) or ``--project PROJECT`` (the project's register path, area and
-districts).
+Verbs: ``add``, ``move``, ``supervise``, ``void``, ``list``, ``overdue``, ``show``,
+``summary``, ``import``, ``export``, ``verify``, ``backup``, ``restore``. Every verb takes
+``--db PATH|URL`` (the register's SQLite file or PostgreSQL URL) or ``--project PROJECT``
+(the project's register, area and districts); writing verbs take ``--user USERNAME`` (the
+register's user, role checked) or ``--by NAME`` (recorded with the operating-system user).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmap.cli.common import format_table, pad, text_width
-from riskmap.errors import RegisterError
+from riskmap.errors import AccessError, RegisterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,8 +38,17 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument(
         "--db",
         default=argparse.SUPPRESS,
-        metavar="PATH",
-        help="the register's SQLite file (created when missing)",
+        metavar="PATH|URL",
+        help="the register's SQLite file (created when missing) or a "
+        "postgresql://user@host/database URL",
+    )
+    p.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        metavar="USERNAME",
+        help="act as this user of the register (password from RISKMAP_PASSWORD or asked): "
+        "the user's role and districts are checked and the user is recorded; without it "
+        "--by and the operating-system user are recorded",
     )
     p.add_argument(
         "--project",
@@ -97,7 +107,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="STATUS",
         help="整改中 / 待验收 / 已销号 (or rectifying, awaiting_acceptance, closed)",
     )
-    p.add_argument("--by", required=True)
+    p.add_argument("--by", help="who does it (not needed with --user)")
     p.add_argument("--note", default="")
 
     p = sub.add_parser(
@@ -106,13 +116,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("number")
     p.add_argument("--unit", required=True, help="supervising unit")
     p.add_argument("--deadline", required=True, type=_date)
-    p.add_argument("--by", required=True)
+    p.add_argument("--by", help="who does it (not needed with --user)")
     p.add_argument("--note", default="")
 
     p = sub.add_parser("void", parents=[common], help="void a hazard (kept, off the map)")
     p.add_argument("number")
     p.add_argument("--reason", required=True)
-    p.add_argument("--by", required=True)
+    p.add_argument("--by", help="who does it (not needed with --user)")
+
+    p = sub.add_parser(
+        "overdue",
+        parents=[common],
+        help="open hazards past their deadline, listed for supervision (挂牌督办) first",
+    )
+    p.add_argument("--today", type=_date, help="the day taken as today (YYYY-MM-DD)")
 
     p = sub.add_parser("list", parents=[common], help="print hazards, overdue and listed first")
     p.add_argument("--status", action="append", help="a status, or 'open'; repeatable")
@@ -190,7 +207,7 @@ def _open(args: argparse.Namespace, *, existing: bool = False) -> Any:
     db = getattr(args, "db", None)
     project_ref = getattr(args, "project", None)
     if existing and db is not None:
-        _must_exist(Path(db), "")
+        _must_exist(db, "")
     if project_ref is not None:
         from riskmap.config import load_project
 
@@ -207,8 +224,10 @@ def _open(args: argparse.Namespace, *, existing: bool = False) -> Any:
     return HazardRegister(db)
 
 
-def _must_exist(path: Path, whose: str) -> None:
-    if not path.expanduser().is_file():
+def _must_exist(path: Path | str, whose: str) -> None:
+    from riskmap.register.database import register_exists
+
+    if not register_exists(path):
         raise RegisterError(
             f"{path}: no register there{whose}: the file does not exist; give the register's "
             ".sqlite file with --db, or its project with --project"
@@ -265,19 +284,25 @@ def run(args: argparse.Namespace) -> int:
     if verb == "restore":
         return _restore(args)
     with _open(args) as reg:
+        user = _signed_in(reg, args)
+        if verb in ("add", "move", "supervise", "void", "import"):
+            args.by = _by(args, user)
         if verb == "add":
-            number = reg.add(**{param: getattr(args, arg) for param, arg in _ADD_ARGS.items()})
+            values = {param: getattr(args, arg) for param, arg in _ADD_ARGS.items()}
+            if args.by is None:  # registered by the finder, as the operating system knows
+                values["by"] = _by_os(args.found_by)
+            number = reg.add(**values, user=user)
             print(number)
         elif verb == "move":
-            status = reg.move(args.number, args.to, by=args.by, note=args.note)
+            status = reg.move(args.number, args.to, by=args.by, note=args.note, user=user)
             print(f"{args.number}: {label('status', status, lang)}")
         elif verb == "supervise":
             reg.list_for_supervision(
-                args.number, args.unit, args.deadline, by=args.by, note=args.note
+                args.number, args.unit, args.deadline, by=args.by, note=args.note, user=user
             )
             print(f"{args.number}: {'listed for supervision' if lang == 'en' else '已挂牌督办'}")
         elif verb == "void":
-            reg.void(args.number, args.reason, by=args.by)
+            reg.void(args.number, args.reason, by=args.by, user=user)
             print(f"{args.number}: {label('status', 'voided', lang)}")
         elif verb == "list":
             df = reg.list(
@@ -294,12 +319,22 @@ def run(args: argparse.Namespace) -> int:
             table = table.iloc[:, [EXPORT_FIELDS.index(f) for f in _LIST_FIELDS]]
             print(_table(table) if len(table) else ("(none)" if lang == "en" else "（无）"))
             print(f"{len(table)} hazard(s)" if lang == "en" else f"共 {len(table)} 条")
+        elif verb == "overdue":
+            df = reg.overdue(today=args.today)
+            table = format_hazards(df, lang)
+            table = table.iloc[:, [EXPORT_FIELDS.index(f) for f in _LIST_FIELDS]]
+            table.insert(1, "days overdue" if lang == "en" else "逾期天数", df["days_overdue"])
+            print(_table(table) if len(table) else ("(none)" if lang == "en" else "（无）"))
+            print(f"{len(table)} overdue hazard(s)" if lang == "en" else f"共 {len(table)} 条逾期")
         elif verb == "show":
             _show(reg, args.number, lang, args.today)
         elif verb == "summary":
             print(_table(district_summary(reg, today=args.today)))
         elif verb == "import":
-            result = reg.import_file(args.file, by=args.by, sheet=args.sheet, dry_run=args.dry_run)
+            by = args.by if user is None else user.label()
+            if user is not None and not user.may("register"):
+                raise AccessError(f"user {user.username} ({user.role}) may not import hazards")
+            result = reg.import_file(args.file, by=by, sheet=args.sheet, dry_run=args.dry_run)
             for problem in result.report:
                 print(problem)
             if args.dry_run:
@@ -329,7 +364,7 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     with _open(args) as reg:
         done = reg.restore(args.file, head=args.head)
-        where = reg.path.name
+        where = reg.name
     print(
         f"{where}: restored {done.records:,} record(s), {done.history_rows:,} history "
         f"row(s), {done.counters:,} number counter(s) from {done.path.name}; verified, chain "
@@ -350,7 +385,7 @@ def _verify(reg: Any, args: argparse.Namespace) -> int:
             )
         return 0
     for problem in result.problems:
-        print(f"error: {reg.path.name}: {problem}", file=sys.stderr)
+        print(f"error: {reg.name}: {problem}", file=sys.stderr)
     return 1
 
 
@@ -377,3 +412,51 @@ def _show(reg: Any, number: str, lang: str, today: date | None) -> None:
             f"  {r.step}. {r.changed_at}  {r.actor}  {label('action', r.action, lang)}  "
             f"{start} -> {label('status', r.to_status, lang)}{note}"
         )
+
+
+def _signed_in(reg: Any, args: argparse.Namespace) -> Any:
+    """The register's user named by ``--user`` (password from RISKMAP_PASSWORD, else asked
+    on the terminal), or None without ``--user``."""
+    name = getattr(args, "user", None)
+    if not name:
+        return None
+    import getpass
+    import os
+
+    from riskmap.register.users import UserStore
+
+    password = os.environ.get("RISKMAP_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise AccessError(
+                f"--user {name}: give the password in RISKMAP_PASSWORD (no terminal to ask on)"
+            )
+        password = getpass.getpass(f"password of {name}: ")
+    user = UserStore(reg.location()).authenticate(name, password)
+    if user is None:
+        raise AccessError(f"--user {name}: wrong username or password, or the user is disabled")
+    return user
+
+
+def _by_os(by: str | None) -> str | None:
+    """``by`` with the operating-system user who ran the command: ``李四 [os:lisi]``."""
+    if not by:
+        return by
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return by
+    return f"{by} [os:{who}]"[:100]
+
+
+def _by(args: argparse.Namespace, user: Any) -> str | None:
+    """Who the history records: the signed-in user (the register records the user
+    itself), else ``--by`` with the operating-system user; an error without either."""
+    if user is not None:
+        return None
+    by = getattr(args, "by", None)
+    if args.hazards_verb != "add" and not by:
+        raise RegisterError("say who does it: --by NAME, or --user USERNAME")
+    return _by_os(by)

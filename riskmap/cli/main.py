@@ -101,6 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last resort: one line, never a traceback
         if os.environ.get("RISKMAP_DEBUG"):
             raise
+        if type(exc).__module__.split(".")[0] == "sqlalchemy":  # a database server's error
+            text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            _say(
+                "error: the hidden-hazard register database cannot be used "
+                f"({text[0] if text else type(exc).__name__}); check the server, the URL and "
+                "that its user may read and write, or name another with --register/--db"
+            )
+            return 1
         _say(
             f"error: unexpected {type(exc).__name__}: {exc} (a bug in riskmap: please report "
             "it with the command you ran; RISKMAP_DEBUG=1 shows the traceback)"

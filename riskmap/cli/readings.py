@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     data = load_project_data(project)
     quantities = project_quantities(data)
-    db = args.db or project.resolve(project.hazard_register.path)
+    from riskmap.register import default_register_path
+
+    db = args.db or default_register_path(project)
     with ReadingStore(db) as store:
         verb = args.readings_verb
         if verb == "import":

@@ -40,9 +40,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _db(args: argparse.Namespace) -> Path:
+def _db(args: argparse.Namespace) -> Path | str:
     if args.db is not None:
-        return Path(args.db)
+        return str(args.db)
     if args.project is None:
         raise RegisterError("name the register with --project PROJECT or --db PATH")
     from riskmap.config import load_project

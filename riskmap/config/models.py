@@ -505,7 +505,13 @@ class RegisterConfig(_Strict):
 
     path: str = "var/{name}-hazards.sqlite"
     """The SQLite file, relative to the project folder (``{name}`` is the project's name);
-    by default in the project's own git-ignored ``var/`` folder."""
+    by default in the project's own git-ignored ``var/`` folder. Not used when ``url`` is
+    given."""
+    url: str | None = Field(default=None, pattern=r"^postgres(ql)?(\+psycopg)?://")
+    """A PostgreSQL database shared by the bureau's users and app servers instead of the
+    file: ``postgresql://user@host:5432/database``. ``${VAR}`` is replaced by the
+    environment variable VAR, so a password (``postgresql://riskmap:${RISKMAP_DB_PASSWORD}@db/city``)
+    need not be written in the project; the database must exist, riskmap makes its tables."""
 
 
 class Project(_Strict):

@@ -1,6 +1,6 @@
-"""The readings store: monitoring readings and the warnings they raise, in SQLite (by
-default the register's database file, in tables of its own: ``monitor_readings``,
-``monitor_warnings``).
+"""The readings store: monitoring readings and the warnings they raise, in the register's
+database (SQLite by default, PostgreSQL where the project names a server; tables
+``monitor_readings`` and ``monitor_warnings``, made by the register's migrations).
 
 A reading is (sensor, layer, feature, quantity, unit, time, value); times are stored in
 UTC (ISO 8601). A reading repeated with the same value is skipped; the same sensor,
@@ -12,7 +12,6 @@ idempotently; an acknowledgement (who, when) survives the recomputation.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,24 +22,9 @@ from typing import Any
 import pandas as pd
 
 from riskmap.config import MonitoredQuantity
-from riskmap.errors import RiskmapError
+from riskmap.errors import RegisterError, RiskmapError
 from riskmap.monitoring.warnings import LEVELS, episodes
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS monitor_readings ("
-    " sensor_id VARCHAR(100) NOT NULL, layer VARCHAR(100) NOT NULL,"
-    " feature_id VARCHAR(200) NOT NULL, quantity VARCHAR(50) NOT NULL, unit VARCHAR(20) NOT NULL,"
-    " time TIMESTAMP NOT NULL, value DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (sensor_id, quantity, time))",
-    "CREATE INDEX IF NOT EXISTS monitor_readings_feature "
-    "ON monitor_readings (layer, feature_id, quantity, time)",
-    "CREATE TABLE IF NOT EXISTS monitor_warnings ("
-    " id INTEGER PRIMARY KEY, layer VARCHAR(100) NOT NULL, feature_id VARCHAR(200) NOT NULL,"
-    " quantity VARCHAR(50) NOT NULL, level VARCHAR(10) NOT NULL, start TIMESTAMP NOT NULL,"
-    " end_time TIMESTAMP, peak DOUBLE PRECISION NOT NULL, peak_time TIMESTAMP NOT NULL,"
-    " acknowledged_by VARCHAR(100), acknowledged_at TIMESTAMP,"
-    " UNIQUE (layer, feature_id, quantity, start))",
-)
+from riskmap.register.database import Conn, Database
 
 READING_COLUMNS = ("sensor_id", "layer", "feature_id", "quantity", "unit", "time", "value")
 """Columns of a readings table."""
@@ -73,30 +57,23 @@ class AddResult:
 
 
 class ReadingStore:
-    """Readings and warnings in one SQLite file (WAL; safe for several processes).
+    """Readings and warnings in the register's database (safe for several processes).
 
     Parameters
     ----------
     path
-        The database file (created when missing): the project's register file by default
-        (see :func:`default_store_path`).
+        The register's database: a file (created when missing; the project's register
+        file by default, see :func:`default_store_path`) or a ``postgresql://`` URL.
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path).expanduser().resolve()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
-            self._conn = sqlite3.connect(
-                str(self.path), timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA busy_timeout = 30000")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            with self._write() as conn:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-        except sqlite3.DatabaseError as exc:
-            raise RiskmapError(f"{self.path.name}: cannot open the readings store: {exc}") from None
+            self._db = Database(path)
+        except RegisterError as exc:
+            raise RiskmapError(f"cannot open the readings store: {exc}") from None
+        self.path = self._db.path
+        self.name = self._db.name
 
     def __enter__(self) -> ReadingStore:
         return self
@@ -105,20 +82,16 @@ class ReadingStore:
         self.close()
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        """Nothing to release: connections are pooled per database and process."""
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _write(self) -> Iterator[Conn]:
+        with self._lock, self._db.write() as conn:
+            yield conn
+
+    def _rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock, self._db.read() as conn:
+            return [tuple(r) for r in conn.execute(sql, tuple(params)).fetchall()]
 
     def add(self, readings: pd.DataFrame) -> AddResult:
         """Store validated readings (:data:`READING_COLUMNS`; ``time`` timezone-aware or
@@ -184,11 +157,10 @@ class ReadingStore:
     ) -> pd.DataFrame:
         """Stored readings, oldest first (``time`` as UTC timestamps)."""
         where, params = _where(layer=layer, feature_id=feature_id, quantity=quantity)
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {', '.join(READING_COLUMNS)} FROM monitor_readings{where} ORDER BY time",
-                params,
-            ).fetchall()
+        rows = self._rows(
+            f"SELECT {', '.join(READING_COLUMNS)} FROM monitor_readings{where} ORDER BY time",
+            params,
+        )
         df = pd.DataFrame(rows, columns=list(READING_COLUMNS))
         df["time"] = pd.to_datetime(df["time"], utc=True)
         return df
@@ -241,10 +213,9 @@ class ReadingStore:
 
     def warnings(self) -> pd.DataFrame:
         """Every warning (:data:`WARNING_COLUMNS`), latest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {', '.join(WARNING_COLUMNS)} FROM monitor_warnings ORDER BY start DESC"
-            ).fetchall()
+        rows = self._rows(
+            f"SELECT {', '.join(WARNING_COLUMNS)} FROM monitor_warnings ORDER BY start DESC, id"
+        )
         df = pd.DataFrame(rows, columns=list(WARNING_COLUMNS))
         for c in ("start", "end_time", "peak_time", "acknowledged_at"):
             df[c] = pd.to_datetime(df[c], utc=True)

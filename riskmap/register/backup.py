@@ -14,12 +14,12 @@ must then pass, or nothing is kept.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import math
 import os
-import sqlite3
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from riskmap.errors import RegisterError
 from riskmap.register.chain import verify as verify_chain
+from riskmap.register.database import DB_ERRORS, Conn, _short
 
 if TYPE_CHECKING:
     from riskmap.register.store import HazardRegister
@@ -46,9 +47,22 @@ _TABLES: tuple[tuple[str, str], ...] = (
     ("hazard_counter", "adcode, year, category_code"),
     ("hazard", "number"),
     ("hazard_history", "chain_pos, number, step"),
+    ("hazard_attachment", "number, seq"),
 )
 """The tables a backup holds, in the order a restore inserts them (foreign keys), each
-with its order of rows. The register has no attachments; a table of them would join here."""
+with its order of rows."""
+
+_OPTIONAL = {"hazard_attachment"}
+"""Tables a backup of an older register lacks (read as empty)."""
+
+_BINARY = {"hazard_attachment": ("content",)}
+"""Columns of bytes, kept in the JSON Lines as base64 text (the manifest names them)."""
+
+_REFUSED: tuple[type[BaseException], ...] = (*DB_ERRORS, OverflowError)
+"""What a row the database refuses raises."""
+
+_MIN_SCHEMA = 2
+"""The oldest schema version whose backups restore (version 2 brought the hash chain)."""
 
 _MAX_MEMBER_BYTES = 1 << 30
 """A member larger than this (1 GiB unpacked) is refused: not a backup of a city's register."""
@@ -87,8 +101,8 @@ def _member(table: str) -> str:
     return f"{table}.jsonl"
 
 
-def _table_columns(conn: sqlite3.Connection, table: str) -> tuple[str, ...]:
-    return tuple(str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})"))
+def _table_columns(conn: Conn, table: str) -> tuple[str, ...]:
+    return conn.columns(table)
 
 
 def _say_all(what: str, problems: Sequence[str]) -> str:
@@ -102,7 +116,12 @@ def _say_all(what: str, problems: Sequence[str]) -> str:
 
 def _encode(table: str, data: _Table) -> bytes:
     lines = []
-    for i, row in enumerate(data.rows, start=1):
+    binary = _BINARY.get(table, ())
+    for i, stored in enumerate(data.rows, start=1):
+        row = tuple(
+            base64.b64encode(bytes(v)).decode() if c in binary and v is not None else v
+            for c, v in zip(data.columns, stored, strict=True)
+        )
         for column, value in zip(data.columns, row, strict=True):
             if not (value is None or isinstance(value, int | float | str)):
                 raise RegisterError(
@@ -175,6 +194,8 @@ def _check_manifest(manifest: Any, problems: list[str]) -> dict[str, dict[str, A
     entries: dict[str, dict[str, Any]] = {}
     for table, _ in _TABLES:
         entry = tables.get(table)
+        if entry is None and table in _OPTIONAL:
+            continue
         if not isinstance(entry, dict):
             problems.append(f"{MANIFEST} does not list table {table}")
             continue
@@ -238,6 +259,13 @@ def _parse_rows(table: str, entry: Mapping[str, Any], data: bytes, problems: lis
                 "stores (true/false, a list, an object, a number out of range)"
             )
             continue
+        binary = [c for c in _BINARY.get(table, ()) if c in want]
+        try:
+            for c in binary:
+                value[c] = base64.b64decode(value[c], validate=True)
+        except (TypeError, ValueError):
+            problems.append(f"{member} line {i}: column(s) {', '.join(binary)} are not base64")
+            continue
         rows.append(tuple(value[c] for c in columns))
     if len(rows) == len(lines) and len(lines) != entry["rows"]:
         problems.append(
@@ -293,6 +321,9 @@ def _read_backup(path: str | Path) -> tuple[dict[str, Any], dict[str, _Table]]:
         except (NotImplementedError, RuntimeError) as exc:  # encrypted, odd compression
             raise RegisterError(f"{name}: {MANIFEST} cannot be read ({exc})") from None
         entries = _check_manifest(manifest, problems)
+        for table in _OPTIONAL - set(entries):
+            if _member(table) in names and table not in entries:
+                problems.append(f"member {_member(table)} is not in {MANIFEST}")
         for table, entry in entries.items():
             member = _member(table)
             if member not in names:
@@ -315,6 +346,8 @@ def _read_backup(path: str | Path) -> tuple[dict[str, Any], dict[str, _Table]]:
             tables[table] = _parse_rows(table, entry, data, problems)
     if problems:
         raise RegisterError(_say_all(f"{name}: the backup is refused", problems))
+    for table in _OPTIONAL - set(tables):
+        tables[table] = _Table((), ())
     return cast("dict[str, Any]", manifest), tables
 
 
@@ -414,26 +447,21 @@ class BackupMixin:
         """
         reg = cast("HazardRegister", self)
         path = Path(path).expanduser()
-        if path.resolve() == reg.path:
+        if reg.path is not None and path.resolve() == reg.path:
             raise RegisterError(f"{path.name} is the register itself: write the backup elsewhere")
-        with reg._lock:
-            conn = reg.conn
-            conn.execute("BEGIN")
-            try:
-                check = verify_chain(conn)
-                tables = {
-                    table: _Table(
-                        _table_columns(conn, table),
-                        tuple(conn.execute(f"SELECT * FROM {table} ORDER BY {order}")),
-                    )
-                    for table, order in _TABLES
-                }
-            finally:
-                conn.execute("COMMIT")
+        with reg._read() as conn:  # one snapshot: the chain checked is the chain written
+            check = verify_chain(conn)
+            tables = {}
+            for table, order in _TABLES:
+                columns = _table_columns(conn, table)
+                rows = conn.execute(
+                    f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"
+                ).fetchall()
+                tables[table] = _Table(columns, tuple(tuple(r) for r in rows))
         if not check.ok:
             raise RegisterError(
                 _say_all(
-                    f"{reg.path.name}: no backup written, the register fails its check "
+                    f"{reg.name}: no backup written, the register fails its check "
                     "('hazards verify')",
                     check.problems,
                 )
@@ -444,7 +472,7 @@ class BackupMixin:
             "format_version": FORMAT_VERSION,
             "schema_version": reg.schema_version(),
             "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "source": reg.path.name,
+            "source": reg.name,
             "chain_head": check.receipt(),
             "tables": {
                 t: {
@@ -455,6 +483,7 @@ class BackupMixin:
                 }
                 for t, data in tables.items()
             },
+            "binary": {t: list(c) for t, c in _BINARY.items()},
         }
         _write_zip(path, manifest, members)
         return BackupSummary(
@@ -511,23 +540,25 @@ class BackupMixin:
             }
             if any(held.values()):
                 raise RegisterError(
-                    f"{reg.path.name}: the register holds {held['hazard']:,} record(s) "
+                    f"{reg.name}: the register holds {held['hazard']:,} record(s) "
                     f"({held['hazard_history']:,} history row(s), {held['hazard_counter']:,} "
                     "number counter(s)): a backup is restored only into an empty register; "
-                    "restore into a new file (--db NEW.sqlite)"
+                    "restore into a new file (--db NEW.sqlite) or an empty database"
                 )
-            if version != reg.schema_version():
+            current = reg.schema_version()
+            if not (isinstance(version, int) and _MIN_SCHEMA <= version <= current):
                 raise RegisterError(
                     f"{name}: made with register schema version {version!r}; this riskmap "
-                    f"restores version {reg.schema_version()}"
+                    f"restores versions {_MIN_SCHEMA} to {current}"
                     + (
                         ": upgrade riskmap"
-                        if isinstance(version, int) and version > reg.schema_version()
+                        if isinstance(version, int) and version > current
                         else ""
                     )
                 )
             for table, _ in _TABLES:
-                self._insert_rows(conn, name, table, tables[table])
+                if tables[table].columns:
+                    self._insert_rows(conn, name, table, tables[table])
             check = verify_chain(conn, head=head)
             if not check.ok:
                 raise RegisterError(
@@ -548,7 +579,7 @@ class BackupMixin:
         )
 
     @staticmethod
-    def _insert_rows(conn: sqlite3.Connection, name: str, table: str, data: _Table) -> None:
+    def _insert_rows(conn: Conn, name: str, table: str, data: _Table) -> None:
         have = _table_columns(conn, table)
         if set(have) != set(data.columns):
             raise RegisterError(
@@ -560,7 +591,7 @@ class BackupMixin:
         for i, row in enumerate(data.rows, start=1):
             try:
                 conn.execute(sql, tuple(row[j] for j in at))
-            except (sqlite3.Error, OverflowError) as exc:
+            except _REFUSED as exc:
                 raise RegisterError(
-                    f"{name}: {_member(table)} line {i} is refused by the register ({exc})"
+                    f"{name}: {_member(table)} line {i} is refused by the register ({_short(exc)})"
                 ) from None

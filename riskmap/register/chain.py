@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskmap.register.dialect import _SQLITE_GUARDS
+from riskmap.register.database import Conn
+from riskmap.register.dialect import guard_names
 from riskmap.register.schema import _RECORD_COLUMNS
 
 GENESIS = "0" * 64
@@ -52,7 +52,7 @@ def row_hash(prev: str, row: dict[str, Any], snapshot: str | None) -> str:
     return hashlib.sha256(f"{prev}\n{content}".encode()).hexdigest()
 
 
-def snapshot_of(conn: sqlite3.Connection, number: str) -> str:
+def snapshot_of(conn: Conn, number: str) -> str:
     """The hazard's record as canonical JSON (what a history row vouches for)."""
     cur = conn.execute(
         f"SELECT {', '.join(_RECORD_COLUMNS)} FROM hazard WHERE number = ?", (number,)
@@ -61,7 +61,7 @@ def snapshot_of(conn: sqlite3.Connection, number: str) -> str:
     return canonical(dict(zip(_RECORD_COLUMNS, values, strict=True)) if values else None)
 
 
-def chain_append(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+def chain_append(conn: Conn, row: dict[str, Any]) -> None:
     """Insert one history row at the end of the chain (inside the write transaction)."""
     last = conn.execute(
         "SELECT chain_pos, row_hash FROM hazard_history WHERE chain_pos IS NOT NULL "
@@ -77,12 +77,14 @@ def chain_append(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     )
 
 
-def backfill(conn: sqlite3.Connection) -> None:
+def backfill(conn: Conn) -> None:
     """Chain the rows written before the chain existed (the migration that adds it): in
     their order of writing; the last row of each hazard vouches for its current record."""
+    order = "rowid" if conn.dialect == "sqlite" else "changed_at, number, step"
+    key = "rowid" if conn.dialect == "sqlite" else "number || '/' || step"
     rows = conn.execute(
-        f"SELECT rowid, {', '.join(_ROW_FIELDS)} FROM hazard_history WHERE chain_pos IS NULL "
-        "ORDER BY rowid"
+        f"SELECT {key}, {', '.join(_ROW_FIELDS)} FROM hazard_history WHERE chain_pos IS NULL "
+        f"ORDER BY {order}"
     ).fetchall()
     last_of: dict[str, int] = {}
     for r in rows:
@@ -94,25 +96,15 @@ def backfill(conn: sqlite3.Connection) -> None:
         h = row_hash(prev, row, snap)
         conn.execute(
             "UPDATE hazard_history SET chain_pos = ?, snapshot = ?, prev_hash = ?, row_hash = ? "
-            "WHERE rowid = ?",
+            f"WHERE {key} = ?",
             (pos, snap, prev, h, r[0]),
         )
         prev = h
 
 
-def guard_names() -> set[str]:
-    """The names of every guard trigger of the schema."""
-    names = set()
-    for statements in _SQLITE_GUARDS.values():
-        for s in statements:
-            names.add(s.split()[2])
-    return names
-
-
-def missing_guards(conn: sqlite3.Connection) -> list[str]:
-    """Guard triggers the database lacks (someone dropped them)."""
-    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    return sorted(guard_names() - have)
+def missing_guards(conn: Conn) -> list[str]:
+    """Guard triggers the database lacks (someone dropped or disabled them)."""
+    return sorted(guard_names(conn.dialect) - conn.triggers())
 
 
 @dataclass(frozen=True)
@@ -142,10 +134,22 @@ _EXPECTED_COLUMNS = {
     "hazard": set(_RECORD_COLUMNS),
     "hazard_history": {*_ROW_FIELDS, "chain_pos", "snapshot", "prev_hash", "row_hash"},
     "hazard_counter": {"adcode", "year", "category_code", "last_seq"},
+    "hazard_attachment": {
+        "number",
+        "seq",
+        "stage",
+        "filename",
+        "media_type",
+        "size",
+        "sha256",
+        "content",
+        "added_at",
+        "added_by",
+    },
 }
 
 
-def verify(conn: sqlite3.Connection, *, head: str | None = None) -> Verification:
+def verify(conn: Conn, *, head: str | None = None) -> Verification:
     """Recompute the chain and check records, counters, guards and schema.
 
     Parameters
@@ -161,7 +165,7 @@ def verify(conn: sqlite3.Connection, *, head: str | None = None) -> Verification
     """
     problems: list[str] = []
     for table, want in _EXPECTED_COLUMNS.items():
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        have = set(conn.columns(table))
         lost = sorted(want - have)
         if lost:
             problems.append(
@@ -214,6 +218,7 @@ def verify(conn: sqlite3.Connection, *, head: str | None = None) -> Verification
                 f"number counter {adcode}-{year}-{code} is at {last_seq} but the highest number "
                 f"issued is {top or 0}: the counter was changed"
             )
+    problems.extend(_attachment_problems(conn, rows))
     head_pos, head_hash = (int(rows[-1][0]), str(rows[-1][-1])) if rows else (0, GENESIS)
     if head is not None:
         pos_text, _, kept = head.partition(":")
@@ -224,3 +229,27 @@ def verify(conn: sqlite3.Connection, *, head: str | None = None) -> Verification
                 "was taken"
             )
     return Verification(not problems, problems, len(rows), head_pos, head_hash)
+
+
+def attachment_note(stage: str, filename: str, size: int, sha256: str) -> str:
+    """The history note of an attachment: what the chain vouches for (its SHA-256)."""
+    return f"{stage} {filename} {size} B sha256:{sha256}"
+
+
+def _attachment_problems(conn: Conn, rows: list[Any]) -> list[str]:
+    """Each attachment's content still has its SHA-256, and a history row of its hazard
+    (in the chain) names that hash."""
+    names = {(r[1], str(r[-4])) for r in rows if r[5] == "attach"}  # (number, note)
+    vouched = {(n, note.rsplit("sha256:", 1)[-1]) for n, note in names}
+    problems = []
+    for number, seq, filename, size, digest, content in conn.execute(
+        "SELECT number, seq, filename, size, sha256, content FROM hazard_attachment "
+        "ORDER BY number, seq"
+    ):
+        where = f"attachment {seq} ({filename}) of {number}"
+        data = bytes(content)
+        if hashlib.sha256(data).hexdigest() != digest or len(data) != int(size):
+            problems.append(f"{where} was altered: its content no longer has its SHA-256")
+        elif (number, digest) not in vouched:
+            problems.append(f"{where} has no history row: it was added behind the register")
+    return problems

@@ -114,5 +114,5 @@ def build_hazards_layer(
     kind = (kinds if kinds is not None else load_layer_kinds())["hidden_hazard"]
     with _opened(register) as reg:
         gdf = open_hazards_layer(reg, today=today, as_of=as_of).to_crs(crs)
-        binding = LayerBinding(name=name, kind="hidden_hazard", path=str(reg.path))
+        binding = LayerBinding(name=name, kind="hidden_hazard", path=str(reg.path or reg.name))
     return Layer(binding=binding, kind=kind, gdf=gdf, source=None)

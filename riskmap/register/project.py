@@ -5,6 +5,7 @@ districts that numbers are issued for.
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +23,13 @@ from riskmap.register.store import HazardRegister
 from riskmap.register.values import _text
 
 
-def default_register_path(project: Project) -> Path:
-    """Where a project keeps its register: ``project.hazard_register.path`` resolved."""
+def default_register_path(project: Project) -> Path | str:
+    """Where a project keeps its register: ``project.hazard_register.url`` (a PostgreSQL
+    URL, ``${VAR}`` taken from the environment) when given, else
+    ``project.hazard_register.path`` resolved."""
+    url = project.hazard_register.url
+    if url:
+        return os.path.expandvars(url)
     return project.resolve(project.hazard_register.path)
 
 

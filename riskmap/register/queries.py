@@ -120,6 +120,21 @@ class QueryMixin:
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         return self._select(clause, params, today=today, overdue=overdue, limit=limit)
 
+    def overdue(self, *, today: date | None = None) -> pd.DataFrame:
+        """Open hazards past their rectification (or supervision) deadline: those listed
+        for supervision (挂牌督办) first, then the longest overdue; a ``days_overdue``
+        column counts days past the earlier missed deadline."""
+        day = today or date.today()
+        df = self.list(overdue=True, today=day)
+        if df.empty:
+            return df.assign(days_overdue=pd.Series(dtype="int64"))
+        due = pd.to_datetime(df["deadline"])
+        listed_due = pd.to_datetime(df["listed_deadline"], errors="coerce")
+        missed = due.where(~(df["listed"].astype(bool) & (listed_due < due)), listed_due)
+        df = df.assign(days_overdue=(pd.Timestamp(day) - missed).dt.days.astype("int64"))
+        order = df.sort_values(["listed", "days_overdue", "number"], ascending=[False, False, True])
+        return order.reset_index(drop=True)
+
     def get(self, number: str, *, today: date | None = None) -> dict[str, Any]:
         """One record as a dict (dates as ``datetime.date``, ``listed``/``overdue`` as bool).
 

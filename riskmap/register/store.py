@@ -1,33 +1,28 @@
 """The hidden-hazard register of one city (:class:`HazardRegister`): unified numbers,
-the closed loop, supervision, voiding, atomic imports and exports, an audit trail; one
-SQLite file shared safely by threads and processes.
+the closed loop, supervision, voiding, attachments, atomic imports and exports, a
+tamper-evident history; one SQLite file shared safely by threads and processes, or a
+PostgreSQL database shared by a bureau's users and app servers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from riskmap.errors import RegisterError
+from riskmap.errors import AccessError, RegisterError
 from riskmap.register.backup import BackupMixin
-from riskmap.register.chain import Verification, backfill, chain_append, missing_guards
+from riskmap.register.chain import Verification, chain_append, missing_guards
 from riskmap.register.chain import verify as verify_chain
-from riskmap.register.dialect import _SQLITE_BEGIN_WRITE, _SQLITE_GUARDS, _connect_sqlite
+from riskmap.register.database import DB_ERRORS, Conn, Database, _short
 from riskmap.register.exports import ExportMixin
 from riskmap.register.imports import ImportMixin
 from riskmap.register.queries import QueryMixin
-from riskmap.register.schema import (
-    _DATE_COLUMNS,
-    _MIGRATIONS,
-    _RECORD_COLUMNS,
-    _SCHEMA_VERSION_TABLE,
-    _split_script,
-)
+from riskmap.register.schema import _DATE_COLUMNS, _RECORD_COLUMNS
+from riskmap.register.users import User
 from riskmap.register.values import (
     _MIN_YEAR,
     _actor,
@@ -46,23 +41,21 @@ from riskmap.register.vocabulary import (
     parse_code,
 )
 
-_CHAIN_VERSION = 2
-"""The schema version that adds the history's hash chain."""
-
-_NO_UPDATE_GUARD = next(g for g in _SQLITE_GUARDS[1] if "hazard_history_no_update" in g)
-
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
-    """The hidden-hazard register of one city, kept in one SQLite file.
+    """The hidden-hazard register of one city, kept in one SQLite file or a PostgreSQL
+    database.
 
     Parameters
     ----------
     path
-        The database file; created (with its folder) and migrated when needed.
+        The database: a file (SQLite; created with its folder) or a
+        ``postgresql://user:password@host:port/database`` URL (the database must exist);
+        migrated to the current schema when needed.
     bbox
         ``(min_lon, min_lat, max_lon, max_lat)`` in WGS84 that every location must fall in
         (the project's area); no check when None.
@@ -70,7 +63,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         District name -> 6-digit adcode; when given, a district must be one of them and
         the adcode may be left out.
     timeout
-        Seconds to wait for another writer before giving up (SQLite busy timeout).
+        Seconds to wait for another writer before giving up (and to connect).
 
     Use it as a context manager, or call :meth:`close`. One instance may be shared by
     threads (calls are serialised); processes each open their own. Reading
@@ -88,7 +81,6 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         districts: Mapping[str, str] | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self.path = Path(path).expanduser().resolve()
         if bbox is not None and len(bbox) != 4:
             raise RegisterError("bbox is (min_lon, min_lat, max_lon, max_lat)")
         self.bbox: tuple[float, float, float, float] | None = (
@@ -98,26 +90,30 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         )
         self.districts = dict(districts) if districts is not None else None
         self._lock = threading.RLock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RegisterError(
-                f"{self.path}: cannot create the register's folder: {exc}"
-            ) from None
-        self._conn: sqlite3.Connection | None = _connect_sqlite(self.path, timeout)
-        try:
-            self._migrate()
-        except BaseException:
-            self.close()
-            raise
+        self._db: Database | None = Database(path, timeout=timeout)
+        self.path: Path | None = self._db.path
+        """The SQLite file (None on PostgreSQL)."""
+        self.name = self._db.name
+        """How messages name the register: the file name, or the URL without password."""
 
     # ---- plumbing -------------------------------------------------------------------
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RegisterError(f"{self.path.name}: the register is closed")
-        return self._conn
+    def db(self) -> Database:
+        """The register's database (raises RegisterError once closed)."""
+        if self._db is None:
+            raise RegisterError(f"{self.name}: the register is closed")
+        return self._db
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.db.dialect
+
+    def location(self) -> str:
+        """The file's path or the database URL (as given, with any password: not for
+        showing to users; :attr:`name` is)."""
+        return self.db.location()
 
     def __enter__(self) -> HazardRegister:
         return self
@@ -126,92 +122,50 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         self.close()
 
     def __repr__(self) -> str:
-        return f"HazardRegister({str(self.path)!r})"
+        return f"HazardRegister({self.name!r})"
 
     def close(self) -> None:
-        """Close the database connection (further calls raise RegisterError)."""
+        """Close the register (further calls raise RegisterError). Connections are pooled
+        per database and process, and returned to the pool after every call."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._db = None
 
     @contextlib.contextmanager
-    def _write(self, *, migrating: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction holding the database's write lock from its start.
+    def _write(self, *, migrating: bool = False) -> Iterator[Conn]:
+        """One write transaction holding the register's write lock from its start.
 
         Refused when a guard trigger of the schema was removed (the register would run
         unguarded): ``hazards verify`` says which.
         """
-        with self._lock:
-            conn = self.conn
-            try:
-                conn.execute(_SQLITE_BEGIN_WRITE)
-            except sqlite3.OperationalError as exc:
-                raise RegisterError(
-                    f"{self.path.name}: the register is busy ({exc}); try again"
-                ) from None
+        with self._lock, self.db.write() as conn:
             if not migrating:
                 gone = missing_guards(conn)
                 if gone:
-                    conn.execute("ROLLBACK")
                     raise RegisterError(
-                        f"{self.path.name}: the register's guards were removed "
+                        f"{self.name}: the register's guards were removed "
                         f"({', '.join(gone)}): writes are refused; run "
                         "'python -m riskmap hazards verify' and restore the register from a "
                         "backup"
                     )
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise RegisterError(f"{self.path.name}: the change was not saved: {exc}") from None
+            except DB_ERRORS as exc:
+                raise RegisterError(
+                    f"{self.name}: the change was not saved: {_short(exc)}"
+                ) from None
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Conn]:
+        with self._lock, self.db.read() as conn:
+            yield conn
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self.conn.execute(sql, tuple(params)).fetchall()
+        with self._read() as conn:
+            return [tuple(r) for r in conn.execute(sql, tuple(params)).fetchall()]
 
     def schema_version(self) -> int:
         """The schema version of the database (the number of migrations applied)."""
-        row = self._query("SELECT MAX(version) FROM schema_version")[0]
-        return int(row[0] or 0)
-
-    def _migrate(self) -> None:
-        try:
-            current = self.schema_version()
-        except sqlite3.OperationalError:
-            current = 0
-        if current > len(_MIGRATIONS):
-            raise RegisterError(
-                f"{self.path.name}: schema version {current} is newer than this riskmap "
-                f"({len(_MIGRATIONS)}); upgrade riskmap"
-            )
-        if current == len(_MIGRATIONS):
-            return
-        with self._write(migrating=True) as conn:
-            conn.execute(_SCHEMA_VERSION_TABLE)
-            current = int(
-                conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-            )
-            for version in range(current + 1, len(_MIGRATIONS) + 1):
-                for statement in _split_script(_MIGRATIONS[version - 1]):
-                    conn.execute(statement)
-                for statement in _SQLITE_GUARDS.get(version, ()):
-                    conn.execute(statement)
-                if version == _CHAIN_VERSION:
-                    # Chain the rows written before: the append-only guard steps aside once.
-                    conn.execute("DROP TRIGGER IF EXISTS hazard_history_no_update")
-                    backfill(conn)
-                    conn.execute(_NO_UPDATE_GUARD)
-                conn.execute(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                    (version, _now()),
-                )
+        return self.db.schema_version()
 
     # ---- writing --------------------------------------------------------------------
 
@@ -219,7 +173,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         return _RecordCheck(self.bbox, self.districts, today or date.today(), file=file)
 
     def _insert(
-        self, conn: sqlite3.Connection, rec: Mapping[str, Any], *, by: str, action: str, note: str
+        self, conn: Conn, rec: Mapping[str, Any], *, by: str, action: str, note: str
     ) -> str:
         """Number and insert one validated record with its first history row."""
         year = rec["found_at"].year
@@ -280,7 +234,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
 
     @staticmethod
     def _append_history(
-        conn: sqlite3.Connection,
+        conn: Conn,
         number: str,
         *,
         by: str,
@@ -317,8 +271,8 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             A receipt ``POS:HASH`` taken earlier (:meth:`Verification.receipt`): the
             chain must still hold that hash at that position.
         """
-        with self._lock:
-            return verify_chain(self.conn, head=head)
+        with self._read() as conn:
+            return verify_chain(conn, head=head)
 
     def add(
         self,
@@ -340,6 +294,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         by: str | None = None,
         note: str = "",
         today: date | None = None,
+        user: User | None = None,
     ) -> str:
         """Register a new hidden hazard and return its unified number.
 
@@ -370,6 +325,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             Optional link to a feature of a project layer (both or neither).
         by
             Who registers it (the history's actor); ``found_by`` when None.
+        user
+            The signed-in user doing it: the history records the user
+            (:meth:`User.label`, ``by`` is then ignored) and the user's role and districts
+            must allow registering in the hazard's district (:class:`AccessError`).
         note
             Kept in the history (at most 5,000 characters).
         today
@@ -407,11 +366,16 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
                     for p in check.problems
                 )
             )
-        actor = _actor(by or rec["found_by"])
+        actor = _allowed(user, "register", rec["adcode"]) or _actor(by or rec["found_by"])
         with self._write() as conn:
             return self._insert(conn, rec, by=actor, action="register", note=note)
 
-    def _current(self, conn: sqlite3.Connection, number: str) -> tuple[str, str, int]:
+    @staticmethod
+    def _adcode(conn: Conn, number: str) -> str | None:
+        row = conn.execute("SELECT adcode FROM hazard WHERE number = ?", (number,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _current(self, conn: Conn, number: str) -> tuple[str, str, int]:
         row = conn.execute(
             "SELECT status, grade, listed FROM hazard WHERE number = ?", (number,)
         ).fetchone()
@@ -419,7 +383,15 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             raise RegisterError(f"no hidden hazard numbered '{number}' in the register")
         return str(row[0]), str(row[1]), int(row[2])
 
-    def move(self, number: str, to_status: str, by: str, note: str = "") -> str:
+    def move(
+        self,
+        number: str,
+        to_status: str,
+        by: str | None = None,
+        note: str = "",
+        *,
+        user: User | None = None,
+    ) -> str:
         """Move a hazard one step along the closed loop; returns the new status code.
 
         Parameters
@@ -433,6 +405,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             Who does it (kept in the history).
         note
             Why, or what was checked (kept in the history).
+        user
+            The signed-in user doing it, recorded instead of ``by``: an inspector moves
+            hazards of their own districts; accepting (待验收 -> 已销号) or failing an
+            acceptance is a leader's (or an administrator's) :class:`AccessError`.
 
         Raises
         ------
@@ -443,10 +419,13 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             Unknown number or status, or no ``by``.
         """
         target = parse_code("status", to_status)
-        actor = _actor(by)
+        actor = _actor(by) if user is None else user.label()
         note = _free_text(note, "note")
         with self._write() as conn:
             current, _, _ = self._current(conn, number)
+            if user is not None:
+                action = "accept" if current == "awaiting_acceptance" else "move"
+                _allowed(user, action, self._adcode(conn, number), number)
             allowed = TRANSITIONS[current]
             if target not in allowed:
                 raise HazardTransitionError(number, current, target, allowed)
@@ -468,7 +447,14 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         return target
 
     def list_for_supervision(
-        self, number: str, unit: str, deadline: date | str, by: str, note: str = ""
+        self,
+        number: str,
+        unit: str,
+        deadline: date | str,
+        by: str | None = None,
+        note: str = "",
+        *,
+        user: User | None = None,
     ) -> None:
         """List a major (重大) open hazard for supervision (挂牌督办).
 
@@ -480,7 +466,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         RegisterError
             Not a major hazard, no unit, a bad date or one before the day it was found.
         """
-        actor = _actor(by)
+        actor = _actor(by) if user is None else user.label()
         unit = _free_text(unit, "supervising_unit")
         note = _free_text(note, "note")
         if not unit:
@@ -491,6 +477,8 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             raise RegisterError(f"'{deadline}' is not a date: write it as 2024-03-01") from None
         with self._write() as conn:
             status, grade, _ = self._current(conn, number)
+            if user is not None:
+                _allowed(user, "supervise", self._adcode(conn, number), number)
             if status not in OPEN_STATUSES:
                 raise HazardTransitionError(number, status, status, ())
             if grade != "major":
@@ -525,7 +513,9 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
                 when=now,
             )
 
-    def void(self, number: str, reason: str, by: str) -> None:
+    def void(
+        self, number: str, reason: str, by: str | None = None, *, user: User | None = None
+    ) -> None:
         """Void a hazard (已作废): it stays in the register, off the map, and never changes again.
 
         Raises
@@ -535,12 +525,14 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         RegisterError
             No reason, no ``by``, or an unknown number.
         """
-        actor = _actor(by)
+        actor = _actor(by) if user is None else user.label()
         reason = _free_text(reason, "void_reason")
         if not reason:
             raise RegisterError("voiding a hazard needs a reason (作废原因)")
         with self._write() as conn:
             status, _, _ = self._current(conn, number)
+            if user is not None:
+                _allowed(user, "void", self._adcode(conn, number), number)
             if status not in OPEN_STATUSES:
                 raise HazardTransitionError(number, status, "voided", ())
             now = _now()
@@ -559,3 +551,30 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
                 note=reason,
                 when=now,
             )
+
+
+_ACTION_WORDS = {
+    "register": ("登记", "register hazards"),
+    "move": ("办理", "move hazards"),
+    "accept": ("验收", "accept rectifications"),
+    "supervise": ("挂牌督办", "list hazards for supervision"),
+    "void": ("作废", "void hazards"),
+    "attach": ("上传附件", "attach files"),
+}
+
+
+def _allowed(
+    user: User | None, action: str, adcode: str | None, number: str | None = None
+) -> str | None:
+    """The user's label when ``user`` may do ``action`` in ``adcode``; None without a
+    user; :class:`AccessError` (zh and en) when the role or districts do not allow it."""
+    if user is None:
+        return None
+    if user.may(action, adcode):
+        return user.label()
+    zh, en = _ACTION_WORDS.get(action, (action, action))
+    where = number or adcode or ""
+    raise AccessError(
+        f"用户 {user.display_name}（{user.role}）无权{zh}：{where}；"
+        f"user {user.username} ({user.role}) may not {en} ({where})"
+    )

@@ -14,15 +14,16 @@ import builtins
 import hashlib
 import hmac
 import os
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from riskmap.errors import RegisterError
+from riskmap.register.database import Database
 
 ROLES: dict[str, tuple[str, str]] = {
     "admin": ("市级管理员", "City administrator"),
@@ -33,13 +34,6 @@ ROLES: dict[str, tuple[str, str]] = {
 """Role -> its name (zh, en)."""
 
 _N, _R, _P = 2**14, 8, 1
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS users ("
-    " username VARCHAR(50) NOT NULL PRIMARY KEY, display_name VARCHAR(100) NOT NULL,"
-    " role VARCHAR(20) NOT NULL CHECK (role IN ('admin', 'inspector', 'leader', 'viewer')),"
-    " districts TEXT NOT NULL, pw_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
-    " created_at TIMESTAMP NOT NULL)"
-)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -97,14 +91,10 @@ class UserStore:
     """The users of one register database."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path).expanduser().resolve()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = Database(path)
+        self.path = self._db.path
+        self.name = self._db.name
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            str(self.path), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout = 30000")
-        self._conn.execute(_SCHEMA)
 
     def __enter__(self) -> UserStore:
         return self
@@ -114,8 +104,7 @@ class UserStore:
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        # Connections are pooled per database and process; nothing is held between calls.
 
     def add(
         self,
@@ -141,23 +130,27 @@ class UserStore:
         shown = (display_name or name).strip()[:100]
         with self._lock:
             try:
-                self._conn.execute(
-                    "INSERT INTO users (username, display_name, role, districts, pw_hash, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, shown, role, ",".join(districts), hash_password(password),
-                     datetime.now(UTC).isoformat(timespec="seconds")),
-                )  # fmt: skip
-            except sqlite3.IntegrityError:
+                with self._db.write() as conn:
+                    conn.execute(
+                        "INSERT INTO users (username, display_name, role, districts, pw_hash, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (name, shown, role, ",".join(districts), hash_password(password),
+                         datetime.now(UTC).isoformat(timespec="seconds")),
+                    )  # fmt: skip
+            except sa.exc.IntegrityError:
                 raise RegisterError(f"user '{name}' exists already") from None
         return User(name, shown, role, tuple(districts))
 
     def list(self) -> pd.DataFrame:
         """Every user (no hashes): username, display_name, role, districts, disabled."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT username, display_name, role, districts, disabled FROM users "
-                "ORDER BY username"
-            ).fetchall()
+        with self._lock, self._db.read() as conn:
+            rows = [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT username, display_name, role, districts, disabled FROM users "
+                    "ORDER BY username"
+                ).fetchall()
+            ]
         return pd.DataFrame(
             rows, columns=["username", "display_name", "role", "districts", "disabled"]
         )
@@ -171,17 +164,17 @@ class UserStore:
         self._set(username, "pw_hash = ?", hash_password(password))
 
     def _set(self, username: str, assignment: str, *params: object) -> None:
-        with self._lock:
-            cur = self._conn.execute(
+        with self._lock, self._db.write() as conn:
+            count = conn.execute(
                 f"UPDATE users SET {assignment} WHERE username = ?", (*params, username)
-            )
-        if cur.rowcount == 0:
+            ).rowcount
+        if count == 0:
             raise RegisterError(f"no user '{username}'")
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user when the password is right and the user is enabled, else None."""
-        with self._lock:
-            row = self._conn.execute(
+        with self._lock, self._db.read() as conn:
+            row = conn.execute(
                 "SELECT username, display_name, role, districts, pw_hash, disabled FROM users "
                 "WHERE username = ?",
                 (username.strip(),),

@@ -436,19 +436,28 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     ]
 
 
+def _file_hazard(
+    at: Any, cells: Any, title: str, category: str, chosen: str | None = None
+) -> None:
+    """Type the coordinates of a 洪山区 cell into the hazard form (with ``chosen`` picked
+    as the district) and register it."""
+    cell = cells[cells["district"] == "洪山区"].iloc[5]
+    at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
+    at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
+    if chosen is not None:
+        at.selectbox(key="hz_district").set_value(chosen)
+    at.text_input(key="hz_title").input(title)
+    at.selectbox(key="hz_category").set_value(category)
+    at.text_input(key="hz_found_by").input("检查员丙")
+    at.text_input(key="hz_unit").input("某单位")
+    at.button[0].click().run()
+    assert not at.exception
+
+
 def test_typed_coordinates_decide_the_district(app_env: Path, wuhan_cells: Any) -> None:
     """A point typed in 洪山区 with 东西湖区 chosen is filed under 洪山区 (420111)."""
     at = goto(new_app(), "app/pages/hazards.py")
-    cell = wuhan_cells[wuhan_cells["district"] == "洪山区"].iloc[5]
-    at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
-    at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
-    at.selectbox(key="hz_district").set_value("东西湖区")
-    at.text_input(key="hz_title").input("燃气管线占压")
-    at.selectbox(key="hz_category").set_value("gas")
-    at.text_input(key="hz_found_by").input("检查员丙")
-    at.text_input(key="hz_unit").input("燃气公司")
-    at.button[0].click().run()
-    assert not at.exception
+    _file_hazard(at, wuhan_cells, "燃气管线占压", "gas", chosen="东西湖区")
     message = " ".join(s.value for s in at.success)
     assert "420111-" in message, message  # the number carries 洪山区's adcode
     # Outside every district: refused with what to do.
@@ -457,3 +466,30 @@ def test_typed_coordinates_decide_the_district(app_env: Path, wuhan_cells: Any) 
     at.text_input(key="hz_title").input("城外")
     at.button[0].click().run()
     assert any("不在本市任何行政区内" in e.value for e in at.error)
+
+
+def test_a_signed_in_inspector_cannot_move_another_districts_hazard(
+    app_env: Path, wuhan_cells: Any
+) -> None:
+    """The demo inspector works in 江岸区 only: moving a 洪山区 hazard is refused and
+    nothing changes; the demo leader may, and the history names the leader."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    _file_hazard(at, wuhan_cells, "配电房积水", "flood")
+    number = at.session_state["hz_selected"]
+    assert number.startswith("420111-")
+    for who in ("inspector", "leader"):
+        at.text_input(key="w_auth_user").input(who)
+        at.text_input(key="w_auth_pw").input(f"{who}-demo-2021")
+        next(b for b in at.button if b.label == "登录").click().run()
+        assert at.session_state["user"].username == who
+        assert any("身份办理" in c.value for c in at.caption)  # no typed name when signed in
+        at.button(key="hz_move_rectifying").click().run()
+        if who == "inspector":
+            assert any("无权办理" in e.value for e in at.error), [e.value for e in at.error]
+        at.button(key="btn_sign_out").click().run()
+    from riskmap.register import HazardRegister
+
+    with HazardRegister(app_env / "hazards.sqlite") as reg:  # RISKMAP_APP_REGISTER
+        history = reg.history(number)
+    assert history["action"].tolist() == ["register", "start"]
+    assert history["actor"].iloc[-1].endswith("(leader, leader)")

@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -83,7 +83,7 @@ def test_import_checks_file_row_and_column(tmp_path: Path) -> None:
     }
 
 
-def test_duplicates_and_out_of_order_readings(tmp_path: Path) -> None:
+def test_duplicates_and_out_of_order_readings(tmp_path: Path, new_db: Callable[..., str]) -> None:
     ok = _csv(
         tmp_path / "ok.csv",
         [
@@ -94,7 +94,7 @@ def test_duplicates_and_out_of_order_readings(tmp_path: Path) -> None:
     )
     readings = read_readings(ok, Q)
     assert len(readings) == 2 and readings["time"].is_monotonic_increasing
-    with ReadingStore(tmp_path / "s.sqlite") as store:
+    with ReadingStore(new_db("s")) as store:
         assert store.add(readings).stored == 2
         late = read_readings(
             _csv(tmp_path / "late.csv", ["S1,hazmat,WH1,gas_lel,%LEL,2021-07-01 09:00,4"]), Q
@@ -118,13 +118,15 @@ def test_duplicates_and_out_of_order_readings(tmp_path: Path) -> None:
             read_readings(clashing_file, Q)
 
 
-def test_warnings_acknowledgement_and_active_at_a_moment(tmp_path: Path) -> None:
+def test_warnings_acknowledgement_and_active_at_a_moment(
+    tmp_path: Path, new_db: Callable[..., str]
+) -> None:
     rows = [
         "S1,hazmat,WH1,gas_lel,%LEL,2021-07-01 08:00,3",
         "S1,hazmat,WH1,gas_lel,%LEL,2021-07-01 09:00,26",
         "S1,hazmat,WH1,gas_lel,%LEL,2021-07-01 10:00,2",
     ]
-    with ReadingStore(tmp_path / "s.sqlite") as store:
+    with ReadingStore(new_db("s")) as store:
         store.add(read_readings(_csv(tmp_path / "a.csv", rows), Q))
         assert store.update_warnings(Q) == 1
         w = store.warnings().iloc[0]
@@ -138,7 +140,7 @@ def test_warnings_acknowledgement_and_active_at_a_moment(tmp_path: Path) -> None
             store.acknowledge(999, "x")
 
 
-def test_the_demo_month_imports_and_warns(tmp_path: Path) -> None:
+def test_the_demo_month_imports_and_warns(tmp_path: Path, new_db: Callable[..., str]) -> None:
     from riskmap.config import load_project
     from riskmap.io import load_project_data
     from riskmap.monitoring import feature_ids, project_quantities
@@ -149,7 +151,7 @@ def test_the_demo_month_imports_and_warns(tmp_path: Path) -> None:
         Path(__file__).resolve().parents[2] / "data" / "wuhan" / "readings" / "readings_2021-07.csv"
     )
     readings = read_readings(path, q, feature_ids=feature_ids(data))
-    with ReadingStore(tmp_path / "s.sqlite") as store:
+    with ReadingStore(new_db("s")) as store:
         store.add(readings)
         store.update_warnings(q)
         levels = store.warnings().groupby(["quantity", "level"]).size()
@@ -186,7 +188,9 @@ def broker(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def test_readings_published_to_the_broker_arrive_in_the_store(broker: str, tmp_path: Path) -> None:
+def test_readings_published_to_the_broker_arrive_in_the_store(
+    broker: str, tmp_path: Path, new_db: Callable[..., str]
+) -> None:
     import threading
 
     import paho.mqtt.client as mqtt
@@ -210,7 +214,7 @@ def test_readings_published_to_the_broker_arrive_in_the_store(broker: str, tmp_p
         pub.loop_stop()
         pub.disconnect()
 
-    with ReadingStore(tmp_path / "s.sqlite") as store:
+    with ReadingStore(new_db("s")) as store:
         sender = threading.Thread(target=publish)
         sender.start()
         got = subscribe(store, broker, "riskmap/readings", Q, stop_after=4, timeout=30)

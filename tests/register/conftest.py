@@ -49,9 +49,10 @@ def wuhan_bbox() -> tuple[float, float, float, float]:
 
 
 @pytest.fixture
-def reg(tmp_path: Path) -> Iterator[HazardRegister]:
-    """A new register in a folder that does not exist yet, its area Wuhan's."""
-    with HazardRegister(tmp_path / "var" / "h.sqlite", bbox=WUHAN_BBOX) as r:
+def reg(new_db: Callable[..., str]) -> Iterator[HazardRegister]:
+    """A new register, its area Wuhan's, on each backend: a file in a folder that does not
+    exist yet (SQLite) and a new database of the test server (PostgreSQL)."""
+    with HazardRegister(new_db(), bbox=WUHAN_BBOX) as r:
         yield r
 
 

@@ -8,18 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from postgres_support import raw_sql
 
 from riskmap.cli import main as cli
 from riskmap.errors import RegisterError
 from riskmap.register import HazardRegister
-from riskmap.register.dialect import _SQLITE_GUARDS
-from riskmap.register.schema import _MIGRATIONS, _SCHEMA_VERSION_TABLE, _split_script
+from riskmap.register.dialect import GUARDS_1, drop_guard, guard_statements, split_script
+from riskmap.register.schema import _MIGRATIONS, _SCHEMA_VERSION_TABLE
 
 
 @pytest.fixture
-def filled(tmp_path: Path, hazard: Callable[..., dict[str, Any]]) -> Path:
-    """A register with three hazards (one closed, one rectifying, one registered): 7 rows."""
-    path = tmp_path / "h.sqlite"
+def filled(new_db: Callable[..., str], hazard: Callable[..., dict[str, Any]]) -> str:
+    """A register with three hazards (one closed, one rectifying, one registered): 7 rows,
+    on each backend."""
+    path = new_db()
     with HazardRegister(path) as reg:
         a = reg.add(**hazard())
         for s in ("rectifying", "awaiting_acceptance", "closed"):
@@ -31,20 +33,19 @@ def filled(tmp_path: Path, hazard: Callable[..., dict[str, Any]]) -> Path:
     return path
 
 
-def _sql(path: Path, *statements: str) -> None:
-    conn = sqlite3.connect(path)
-    for s in statements:
-        conn.execute(s)
-    conn.commit()
-    conn.close()
+_sql = raw_sql
 
 
-def _problems(path: Path) -> list[str]:
+def _drop(location: str, guard: str) -> str:
+    return drop_guard("postgresql" if location.startswith("postgresql") else "sqlite", guard)
+
+
+def _problems(path: str) -> list[str]:
     with HazardRegister(path) as reg:
         return reg.verify().problems
 
 
-def test_an_intact_register_verifies_and_gives_a_receipt(filled: Path) -> None:
+def test_an_intact_register_verifies_and_gives_a_receipt(filled: str) -> None:
     with HazardRegister(filled) as reg:
         v = reg.verify()
         assert v.ok and v.rows == 7
@@ -52,16 +53,16 @@ def test_an_intact_register_verifies_and_gives_a_receipt(filled: Path) -> None:
         assert reg.verify(head=v.receipt()).ok
 
 
-def test_a_status_changed_without_history_is_found(filled: Path) -> None:
+def test_a_status_changed_without_history_is_found(filled: str) -> None:
     _sql(filled, "UPDATE hazard SET status = 'closed' WHERE title = '第二个'")
     problems = _problems(filled)
     assert len(problems) == 1 and "changed without a history row" in problems[0]
 
 
-def test_a_forged_history_row_is_found_and_named(filled: Path) -> None:
+def test_a_forged_history_row_is_found_and_named(filled: str) -> None:
     _sql(
         filled,
-        "DROP TRIGGER hazard_history_no_update",
+        _drop(filled, "hazard_history_no_update"),
         "UPDATE hazard_history SET actor = '王五', changed_at = '2020-01-01T00:00:00+00:00' "
         "WHERE chain_pos = 3",
     )
@@ -70,24 +71,21 @@ def test_a_forged_history_row_is_found_and_named(filled: Path) -> None:
     assert any("hazard_history_no_update" in p for p in problems)
 
 
-def test_an_inserted_history_row_is_found(filled: Path) -> None:
-    conn = sqlite3.connect(filled)
-    number = conn.execute("SELECT number FROM hazard WHERE title = '第三个'").fetchone()[0]
-    conn.execute(
+def test_an_inserted_history_row_is_found(filled: str) -> None:
+    _sql(
+        filled,
         "INSERT INTO hazard_history (number, step, changed_at, actor, action, from_status, "
-        "to_status, note, chain_pos, snapshot, prev_hash, row_hash) VALUES "
-        "(?, 9, '2020-01-01', '伪造', 'register', NULL, 'registered', '', 8, NULL, 'x', 'y')",
-        (number,),
+        "to_status, note, chain_pos, snapshot, prev_hash, row_hash) SELECT number, 9, "
+        "'2020-01-01', '伪造', 'register', NULL, 'registered', '', 8, NULL, 'x', 'y' "
+        "FROM hazard WHERE title = '第三个'",
     )
-    conn.commit()
-    conn.close()
     assert "chain position 8)" in _problems(filled)[0]
 
 
-def test_a_bumped_counter_is_found(filled: Path) -> None:
+def test_a_bumped_counter_is_found(filled: str) -> None:
     _sql(
         filled,
-        "DROP TRIGGER hazard_counter_forward",
+        _drop(filled, "hazard_counter_forward"),
         "UPDATE hazard_counter SET last_seq = last_seq + 5",
     )
     problems = _problems(filled)
@@ -95,9 +93,9 @@ def test_a_bumped_counter_is_found(filled: Path) -> None:
 
 
 def test_dropped_guards_are_found_and_writes_refused(
-    filled: Path, hazard: Callable[..., dict[str, Any]]
+    filled: str, hazard: Callable[..., dict[str, Any]]
 ) -> None:
-    _sql(filled, "DROP TRIGGER hazard_no_delete")
+    _sql(filled, _drop(filled, "hazard_no_delete"))
     with HazardRegister(filled) as reg:
         assert any("hazard_no_delete" in p for p in reg.verify().problems)
         assert len(reg.list()) == 3  # reading still works
@@ -106,11 +104,11 @@ def test_dropped_guards_are_found_and_writes_refused(
 
 
 def test_a_full_rewrite_is_found_by_a_kept_receipt(
-    filled: Path, hazard: Callable[..., dict[str, Any]], tmp_path: Path
+    filled: str, hazard: Callable[..., dict[str, Any]], new_db: Callable[..., str]
 ) -> None:
     with HazardRegister(filled) as reg:
         receipt = reg.verify().receipt()
-    other = tmp_path / "other.sqlite"  # a consistent chain, but another history
+    other = new_db("other")  # a consistent chain, but another history
     with HazardRegister(other) as reg:
         for title in ("甲", "乙", "丙", "丁", "戊", "己"):
             reg.add(**hazard(title=title))
@@ -122,9 +120,9 @@ def test_a_register_from_before_the_chain_is_chained_when_opened(tmp_path: Path)
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)
     conn.execute(_SCHEMA_VERSION_TABLE)
-    for s in _split_script(_MIGRATIONS[0]):
+    for s in split_script(_MIGRATIONS[0]):
         conn.execute(s)
-    for s in _SQLITE_GUARDS[1]:
+    for s in guard_statements("sqlite", GUARDS_1):
         conn.execute(s)
     conn.execute("INSERT INTO schema_version VALUES (1, '2024-01-01')")
     conn.execute("INSERT INTO hazard_counter VALUES ('420102', 2024, 'WH', 1)")
@@ -143,21 +141,21 @@ def test_a_register_from_before_the_chain_is_chained_when_opened(tmp_path: Path)
     conn.commit()
     conn.close()
     with HazardRegister(path) as reg:
-        assert reg.schema_version() == 2
+        assert reg.schema_version() == 3
         v = reg.verify()
         assert v.ok, v.problems
         assert v.rows == 1
 
 
 def test_cli_verify_names_the_problem_and_prints_a_receipt(
-    filled: Path, capsys: pytest.CaptureFixture[str]
+    filled: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["hazards", "verify", "--db", str(filled), "--receipt"]) == 0
+    assert cli.main(["hazards", "verify", "--db", filled, "--receipt"]) == 0
     receipt = capsys.readouterr().out.strip()
     assert receipt.startswith("7:")
-    assert cli.main(["hazards", "verify", "--db", str(filled), "--head", receipt]) == 0
+    assert cli.main(["hazards", "verify", "--db", filled, "--head", receipt]) == 0
     assert "verified: 7 history rows" in capsys.readouterr().out
     _sql(filled, "UPDATE hazard SET status = 'closed' WHERE title = '第三个'")
-    assert cli.main(["hazards", "verify", "--db", str(filled)]) == 1
+    assert cli.main(["hazards", "verify", "--db", filled]) == 1
     err = capsys.readouterr().err
     assert "changed without a history row" in err and "Traceback" not in err

@@ -53,7 +53,7 @@ def test_open_hazards_layer_drops_closed_and_voided(
     )
     assert (row.geometry.x, row.geometry.y) == (114.30, 30.60)
     assert gdf.set_index("id").loc[open_general, "status"] == "整改中"
-    layer = build_hazards_layer(reg.path, "EPSG:32650", today=TODAY)
+    layer = build_hazards_layer(reg.location(), "EPSG:32650", today=TODAY)
     assert layer.kind.kind == "hidden_hazard" and layer.kind.role == "hazard"
     assert layer.gdf.crs.to_epsg() == 32650 and len(layer.gdf) == 2
     allowed = set(layer.kind.fields["status"].allowed or ())

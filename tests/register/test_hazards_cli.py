@@ -17,8 +17,10 @@ def _cli(*argv: str) -> int:
     return riskmap.cli.main.main(["hazards", *argv])
 
 
-def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "cli.sqlite")
+def test_cli_verbs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_db: Callable[..., str]
+) -> None:
+    db = new_db("cli")  # a file, or a postgresql:// URL of the test server
     rc = _cli(
         "add",
         "--db",
@@ -81,7 +83,7 @@ def test_cli_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     export = tmp_path / "out.csv"
     assert _cli("export", str(export), "--db", db) == 0
     capsys.readouterr()
-    db2 = str(tmp_path / "cli2.sqlite")
+    db2 = new_db("cli2")
     # The hazard is being rectified: an import may not skip the closed loop (one line).
     assert _cli("import", str(export), "--by", "导入员", "--db", db2) == 1
     err = capsys.readouterr().err

@@ -18,12 +18,12 @@ def test_schema_is_versioned_migrated_once_and_newer_refused(
 ) -> None:
     path = tmp_path / "s.sqlite"
     with HazardRegister(path) as reg:
-        assert reg.schema_version() == 2
+        assert reg.schema_version() == 3
         reg.add(**hazard())
     with HazardRegister(path) as reg:  # reopening does not migrate again
-        assert reg.schema_version() == 2 and len(reg.list()) == 1
+        assert reg.schema_version() == 3 and len(reg.list()) == 1
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (99, 'x')")
+    conn.execute("UPDATE alembic_version SET version_num = '0099'")
     conn.commit()
     conn.close()
     with pytest.raises(RegisterError, match="newer"):

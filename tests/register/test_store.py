@@ -1,10 +1,12 @@
-"""HazardRegister: the closed loop, supervision, voiding, unified numbers, and one file
-shared by processes (concurrent writers, a writer killed mid-transaction)."""
+"""HazardRegister: the closed loop, supervision, voiding, unified numbers, and one
+database shared by processes (8 concurrent writers, 20 writers killed mid-transaction), on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import random
 import signal
 import sqlite3
 import time
@@ -182,7 +184,7 @@ def _add_many(
     path: str, worker: int, n: int, barrier: Any, out: str, *, base: dict[str, Any]
 ) -> None:
     with HazardRegister(path, timeout=60) as reg:
-        barrier.wait()  # all four start writing at once
+        barrier.wait()  # all start writing at once
         numbers = [
             reg.add(
                 **{
@@ -197,38 +199,43 @@ def _add_many(
     Path(out).write_text("\n".join(numbers), encoding="utf-8")
 
 
+WRITERS = 8
+
+
 @pytest.mark.slow
-def test_four_processes_get_unique_gapless_numbers(
-    tmp_path: Path, hazard: Callable[..., dict[str, Any]]
+def test_eight_processes_get_unique_gapless_numbers(
+    tmp_path: Path, hazard: Callable[..., dict[str, Any]], new_db: Callable[..., str]
 ) -> None:
-    path = str(tmp_path / "shared.sqlite")
+    path = new_db("shared")
+    HazardRegister(path).close()  # made (and migrated) before the writers start
     ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(4)
+    barrier = ctx.Barrier(WRITERS)
     procs = [
         ctx.Process(
             target=_add_many,
             args=(path, w, 50, barrier, str(tmp_path / f"w{w}.txt")),
             kwargs={"base": hazard()},
         )
-        for w in range(4)
+        for w in range(WRITERS)
     ]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    results = [(tmp_path / f"w{w}.txt").read_text(encoding="utf-8").split() for w in range(4)]
+        p.join(240)
+    assert [p.exitcode for p in procs] == [0] * WRITERS
+    results = [(tmp_path / f"w{w}.txt").read_text(encoding="utf-8").split() for w in range(WRITERS)]
     numbers = [n for r in results for n in r]
-    assert len(numbers) == len(set(numbers)) == 200
+    assert len(numbers) == len(set(numbers)) == 50 * WRITERS
     for code in ("WH", "XF"):
         seqs = sorted(int(n.rsplit("-", 1)[1]) for n in numbers if f"-{code}-" in n)
-        assert seqs == list(range(1, 101))
+        assert seqs == list(range(1, 25 * WRITERS + 1))
     with HazardRegister(path) as reg:
         df = reg.list()
         assert sorted(df["number"]) == sorted(numbers)
         for w, mine in enumerate(results):  # each process got back the numbers of its own rows
             titles = df.set_index("number").loc[mine, "title"].tolist()
             assert titles == [f"worker {w} hazard {i}" for i in range(50)]
+        assert reg.verify().ok
 
 
 def _write_until_killed(path: str, log: str, import_file: str, base: dict[str, Any]) -> None:
@@ -246,18 +253,25 @@ def _write_until_killed(path: str, log: str, import_file: str, base: dict[str, A
             i += 1
 
 
+KILLS = 20
+
+
 @pytest.mark.slow
-def test_a_killed_writer_leaves_a_consistent_register(
-    tmp_path: Path, hazard: Callable[..., dict[str, Any]]
+def test_killed_writers_leave_a_consistent_register(
+    tmp_path: Path, hazard: Callable[..., dict[str, Any]], new_db: Callable[..., str]
 ) -> None:
-    path, log = tmp_path / "k.sqlite", tmp_path / "committed.txt"
+    path, log = new_db("k"), tmp_path / "committed.txt"
+    HazardRegister(path).close()
     batch = tmp_path / "batch.csv"
     pd.DataFrame([hazard(title=f"batch {i}") for i in range(40)]).rename(
         columns={"title": "隐患名称", "lon": "经度", "lat": "纬度"}
     ).to_csv(batch, index=False, encoding="utf-8-sig")
     log.touch()
     ctx = mp.get_context("spawn")
-    for target in (120, 300, 500):  # kill three writers in turn, each at a different point
+    rng = random.Random(20)
+    target = 0
+    for _ in range(KILLS):  # kill writers in turn, each at a random point of its work
+        target += rng.randint(8, 30)
         proc = ctx.Process(
             target=_write_until_killed, args=(str(path), str(log), str(batch), hazard())
         )
@@ -274,16 +288,24 @@ def test_a_killed_writer_leaves_a_consistent_register(
             proc.join(30)
         assert proc.exitcode == -signal.SIGKILL
         last_seq = _check_consistent(path, log.read_text(encoding="utf-8").split())
-    with HazardRegister(path) as reg:  # and the register opens and writes again
+    with HazardRegister(path) as reg:  # and the register opens, verifies and writes again
+        assert reg.verify().ok, reg.verify().problems
         n = reg.add(**hazard())
         assert int(n.rsplit("-", 1)[1]) == last_seq + 1
 
 
-def _check_consistent(path: Path, committed: list[str]) -> int:
-    conn = sqlite3.connect(path)
-    try:
+def _check_consistent(path: str, committed: list[str]) -> int:
+    if path.startswith("postgresql"):
+        import psycopg
+
+        conn: Any = psycopg.connect(path)
+    else:
+        conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    try:
+        with HazardRegister(path) as reg:
+            assert reg.verify().ok, reg.verify().problems
         numbers = {r[0] for r in conn.execute("SELECT number FROM hazard")}
         assert set(committed) <= numbers
         # no half-records: every record has its history and its last step is its status

@@ -3,7 +3,7 @@ role may do, and the users verb."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,20 +13,21 @@ from riskmap.errors import RegisterError
 from riskmap.register.users import UserStore, check_password, hash_password
 
 
-def test_a_password_is_stored_only_as_a_salted_hash(tmp_path: Path) -> None:
-    db = tmp_path / "r.sqlite"
+def test_a_password_is_stored_only_as_a_salted_hash(new_db: Callable[..., str]) -> None:
+    db = new_db("r")
     with UserStore(db) as users:
         users.add("ann", "correct horse", role="inspector", districts=("420102",))
         users.add("bob", "correct horse", role="viewer")
-    stored = [r[0] for r in sqlite3.connect(db).execute("SELECT pw_hash FROM users")]
+    with users._db.read() as conn:
+        stored = [r[0] for r in conn.execute("SELECT pw_hash FROM users")]
     assert all(s.startswith("scrypt$16384$8$1$") for s in stored)
     assert stored[0] != stored[1]  # salted: the same password hashes differently
     assert not any("correct horse" in s for s in stored)
     assert check_password("correct horse", stored[0]) and not check_password("wrong", stored[0])
 
 
-def test_sign_in_disable_and_password_change(tmp_path: Path) -> None:
-    with UserStore(tmp_path / "r.sqlite") as users:
+def test_sign_in_disable_and_password_change(new_db: Callable[..., str]) -> None:
+    with UserStore(new_db("r")) as users:
         users.add("ann", "password-1", role="leader", display_name="安")
         user = users.authenticate("ann", "password-1")
         assert user is not None and user.role == "leader" and user.label() == "安 (ann, leader)"
@@ -43,8 +44,8 @@ def test_sign_in_disable_and_password_change(tmp_path: Path) -> None:
             hash_password("short")
 
 
-def test_what_each_role_may_do(tmp_path: Path) -> None:
-    with UserStore(tmp_path / "r.sqlite") as users:
+def test_what_each_role_may_do(new_db: Callable[..., str]) -> None:
+    with UserStore(new_db("r")) as users:
         ins = users.add("i", "password-1", role="inspector", districts=("420102",))
         lead = users.add("l", "password-1", role="leader")
         view = users.add("v", "password-1", role="viewer")
@@ -56,8 +57,8 @@ def test_what_each_role_may_do(tmp_path: Path) -> None:
     assert admin.may("manage_users") and admin.may("register", "420103")
 
 
-def test_demo_accounts_are_made_once(tmp_path: Path) -> None:
-    with UserStore(tmp_path / "r.sqlite") as users:
+def test_demo_accounts_are_made_once(new_db: Callable[..., str]) -> None:
+    with UserStore(new_db("r")) as users:
         made = users.ensure_demo_users({"江岸区": "420102", "江汉区": "420103"})
         assert [m[0] for m in made] == ["admin", "inspector", "leader", "viewer"]
         assert users.authenticate("inspector", "inspector-demo-2021").districts == ("420102",)

@@ -57,5 +57,5 @@ def test_views_open_a_register_from_its_path(
     reg: HazardRegister, hazard: Callable[..., dict[str, Any]]
 ) -> None:
     n = reg.add(**hazard())
-    assert list_hazards(reg.path, today=TODAY)["number"].tolist() == [n]
-    assert get_hazard(str(reg.path), n)["history"][0]["action"] == "register"
+    assert list_hazards(reg.location(), today=TODAY)["number"].tolist() == [n]
+    assert get_hazard(reg.location(), n)["history"][0]["action"] == "register"
