@@ -436,9 +436,7 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     ]
 
 
-def _file_hazard(
-    at: Any, cells: Any, title: str, category: str, chosen: str | None = None
-) -> None:
+def _file_hazard(at: Any, cells: Any, title: str, category: str, chosen: str | None = None) -> None:
     """Type the coordinates of a 洪山区 cell into the hazard form (with ``chosen`` picked
     as the district) and register it."""
     cell = cells[cells["district"] == "洪山区"].iloc[5]
