@@ -8,6 +8,7 @@ module: tests import its factories instead of importing each other.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -310,3 +311,17 @@ def lattice(n_rows: int, n_cols: int, size: float = 100.0) -> gpd.GeoDataFrame:
     )
     cells.attrs["grid"] = {"kind": "square", "cell_size": size}
     return cells
+
+
+PHOTO_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+    b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+    b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+"""A real 1x1 PNG (a rectification photo for the register's tests)."""
+
+
+def accept(reg: Any, number: str, by: str = "验收组", **kwargs: Any) -> None:
+    """Attach a rectification photo to a hazard awaiting acceptance and accept it."""
+    reg.attach(number, PHOTO_PNG, "整改后.png", stage="rectification", by=by)
+    reg.move(number, "closed", by=by, **kwargs)

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app import cache, common, state
+from app import cache, common, evidence, register_tools, state
 from app.common import t
 from app.components import map as map_ui
 
@@ -196,6 +196,7 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         hist = _history_table(record["history"])
         if not hist.empty:
             st.dataframe(hist, hide_index=True, width="stretch", height=_table_height(len(hist)))
+        evidence.evidence_list(reg, number)
     with right:
         st.markdown(f"**{t('hz_actions')}**")
         from app.auth import current_user
@@ -210,13 +211,26 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         moves = TRANSITIONS.get(status, ())
         if status not in OPEN_STATUSES:
             st.caption(t("hz_no_moves"))
+        override = None
+        if "closed" in moves and not evidence.has_rectification(reg, number):
+            st.caption(t("hz_accept_needs_evidence"))
+            override = st.text_input(t("hz_override"), key="hz_override") or None
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
                 _act(
-                    lambda target=target: reg.move(number, target, by=by, note=note, user=user),
+                    lambda target=target: reg.move(
+                        number,
+                        target,
+                        by=by,
+                        note=note,
+                        user=user,
+                        override=override if target == "closed" else None,
+                    ),
                     t("hz_moved", number=number, status=_label("status", target)),
                     focus,
                 )
+        if status in OPEN_STATUSES:
+            evidence.upload_form(reg, number, by, user, focus)
         if status in OPEN_STATUSES and record["grade"] == "major":
             with st.expander(t("hz_supervise")):
                 unit = st.text_input(t("hz_sup_unit"), key="hz_sup_unit")
@@ -347,8 +361,12 @@ def render() -> None:
     with right:
         _record_form(ctx, reg)
     st.divider()
+    from app.auth import current_user
+
+    register_tools.overdue_list(reg)
     df = _register_table(ctx, reg)
     _record_panel(reg, df)
+    register_tools.admin_files(reg, current_user())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """``python -m riskmap hazards ...``: the hidden-hazard register from the command line.
 
-Verbs: ``add``, ``move``, ``supervise``, ``void``, ``list``, ``overdue``, ``show``,
+Verbs: ``add``, ``move``, ``supervise``, ``void``, ``attach``, ``list``, ``overdue``, ``show``,
 ``summary``, ``import``, ``export``, ``verify``, ``backup``, ``restore``. Every verb takes
 ``--db PATH|URL`` (the register's SQLite file or PostgreSQL URL) or ``--project PROJECT``
 (the project's register, area and districts); writing verbs take ``--user USERNAME`` (the
@@ -108,6 +108,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="整改中 / 待验收 / 已销号 (or rectifying, awaiting_acceptance, closed)",
     )
     p.add_argument("--by", help="who does it (not needed with --user)")
+    p.add_argument(
+        "--override",
+        metavar="REASON",
+        help="accept (已销号) without a rectification attachment, for this reason",
+    )
     p.add_argument("--note", default="")
 
     p = sub.add_parser(
@@ -123,6 +128,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("number")
     p.add_argument("--reason", required=True)
     p.add_argument("--by", help="who does it (not needed with --user)")
+
+    p = sub.add_parser(
+        "attach",
+        parents=[common],
+        help="add a photo or PDF (JPEG, PNG, WebP, PDF; at most 10 MiB) to an open hazard",
+    )
+    p.add_argument("number")
+    p.add_argument("file", help="the photo or PDF")
+    p.add_argument(
+        "--stage",
+        choices=("finding", "rectification"),
+        default="rectification",
+        help="发现 (finding) or 整改 (rectification, the default: what acceptance needs)",
+    )
+    p.add_argument("--by", help="who adds it (not needed with --user)")
 
     p = sub.add_parser(
         "overdue",
@@ -285,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         return _restore(args)
     with _open(args) as reg:
         user = _signed_in(reg, args)
-        if verb in ("add", "move", "supervise", "void", "import"):
+        if verb in ("add", "move", "supervise", "void", "import", "attach"):
             args.by = _by(args, user)
         if verb == "add":
             values = {param: getattr(args, arg) for param, arg in _ADD_ARGS.items()}
@@ -294,7 +314,9 @@ def run(args: argparse.Namespace) -> int:
             number = reg.add(**values, user=user)
             print(number)
         elif verb == "move":
-            status = reg.move(args.number, args.to, by=args.by, note=args.note, user=user)
+            status = reg.move(
+                args.number, args.to, by=args.by, note=args.note, user=user, override=args.override
+            )
             print(f"{args.number}: {label('status', status, lang)}")
         elif verb == "supervise":
             reg.list_for_supervision(
@@ -319,6 +341,16 @@ def run(args: argparse.Namespace) -> int:
             table = table.iloc[:, [EXPORT_FIELDS.index(f) for f in _LIST_FIELDS]]
             print(_table(table) if len(table) else ("(none)" if lang == "en" else "（无）"))
             print(f"{len(table)} hazard(s)" if lang == "en" else f"共 {len(table)} 条")
+        elif verb == "attach":
+            path = Path(args.file)
+            if not path.is_file():
+                raise RegisterError(f"{path}: no such file")
+            if path.stat().st_size > 10 * 1024 * 1024:  # before reading it whole
+                raise RegisterError(f"{path.name}: more than 10 MiB: send a smaller photo or PDF")
+            seq = reg.attach(
+                args.number, path.read_bytes(), path.name, stage=args.stage, by=args.by, user=user
+            )
+            print(f"{args.number}: attachment {seq} ({path.name})")
         elif verb == "overdue":
             df = reg.overdue(today=args.today)
             table = format_hazards(df, lang)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,19 +238,21 @@ def attachment_note(stage: str, filename: str, size: int, sha256: str) -> str:
 
 
 def _attachment_problems(conn: Conn, rows: list[Any]) -> list[str]:
-    """Each attachment's content still has its SHA-256, and a history row of its hazard
-    (in the chain) names that hash."""
-    names = {(r[1], str(r[-4])) for r in rows if r[5] == "attach"}  # (number, note)
-    vouched = {(n, note.rsplit("sha256:", 1)[-1]) for n, note in names}
+    """Each attachment's content still has its SHA-256, and an ``attach`` history row of
+    its hazard (in the chain) names its stage, file name, size and hash; one row vouches
+    for one attachment."""
+    vouchers = Counter((str(r[1]), str(r[-4])) for r in rows if r[5] == "attach")
     problems = []
-    for number, seq, filename, size, digest, content in conn.execute(
-        "SELECT number, seq, filename, size, sha256, content FROM hazard_attachment "
+    for number, seq, stage, filename, size, digest, content in conn.execute(
+        "SELECT number, seq, stage, filename, size, sha256, content FROM hazard_attachment "
         "ORDER BY number, seq"
     ):
         where = f"attachment {seq} ({filename}) of {number}"
         data = bytes(content)
+        key = (str(number), attachment_note(stage, filename, int(size), digest))
         if hashlib.sha256(data).hexdigest() != digest or len(data) != int(size):
             problems.append(f"{where} was altered: its content no longer has its SHA-256")
-        elif (number, digest) not in vouched:
+        elif vouchers[key] <= 0:
             problems.append(f"{where} has no history row: it was added behind the register")
+        vouchers[key] -= 1
     return problems

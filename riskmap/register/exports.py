@@ -14,6 +14,8 @@ from riskmap.io import write_csv
 from riskmap.register.files import _write_xlsx, format_hazards
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from riskmap.register.store import HazardRegister
 
 
@@ -21,7 +23,8 @@ class ExportMixin:
     """:meth:`export` of :class:`~riskmap.register.HazardRegister`."""
 
     def export(self, path: str | Path, lang: str = "zh", *, today: date | None = None) -> Path:
-        """Write every record (closed and voided included) to .xlsx or .csv (UTF-8 with BOM).
+        """Write every record (closed and voided included) to .xlsx or .csv (UTF-8 with BOM);
+        an .xlsx has the history (every change, in order) as its second sheet.
 
         Parameters
         ----------
@@ -50,5 +53,29 @@ class ExportMixin:
         if suffix == ".csv":
             write_csv(table, path)
         else:
-            _write_xlsx(table, path, sheet="隐患台账" if lang != "en" else "hazards")
+            history = _history_sheet(reg, lang)
+            _write_xlsx(
+                table,
+                path,
+                sheet="隐患台账" if lang != "en" else "hazards",
+                more={("变更记录" if lang != "en" else "history"): history},
+            )
         return path
+
+
+def _history_sheet(reg: HazardRegister, lang: str) -> pd.DataFrame:
+    """Every history row in chain order, labels and headers in ``lang``."""
+    import pandas as pd
+
+    from riskmap.register.queries import HISTORY_COLUMNS
+    from riskmap.register.vocabulary import label
+
+    rows = reg._query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM hazard_history ORDER BY chain_pos")
+    df = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    if lang == "en":
+        return df
+    df["action"] = [label("action", a, "zh") for a in df["action"]]
+    for c in ("from_status", "to_status"):
+        df[c] = [label("status", v, "zh") if isinstance(v, str) and v else "" for v in df[c]]
+    headers = ("统一编号", "序号", "时间（UTC）", "操作人", "操作", "原状态", "新状态", "备注")
+    return df.rename(columns=dict(zip(HISTORY_COLUMNS, headers, strict=True)))

@@ -95,19 +95,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _write_xlsx(table: pd.DataFrame, path: Path, sheet: str) -> None:
-    """Write a table with openpyxl: dates as dates, every text cell as text (never a formula)."""
+def _write_xlsx(
+    table: pd.DataFrame,
+    path: Path,
+    sheet: str,
+    more: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """Write a table (and ``more`` sheets after it) with openpyxl: dates as dates, every
+    text cell as text (never a formula)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = sheet
-    ws.append([str(c) for c in table.columns])
-    for values in table.itertuples(index=False, name=None):
-        ws.append([None if _is_blank(v) else _plain(v) for v in values])
-    text_cells(ws)
-    ws.freeze_panes = "A2"
+    for i, (title, frame) in enumerate([(sheet, table), *(more or {}).items()]):
+        if i:
+            ws = wb.create_sheet()
+        ws.title = title
+        ws.append([str(c) for c in frame.columns])
+        for values in frame.itertuples(index=False, name=None):
+            ws.append([None if _is_blank(v) else _plain(v) for v in values])
+        text_cells(ws)
+        ws.freeze_panes = "A2"
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)
     tmp.replace(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmap.errors import AccessError, RegisterError
+from riskmap.register.attachments import AttachmentMixin, has_rectification_evidence
 from riskmap.register.backup import BackupMixin
 from riskmap.register.chain import Verification, chain_append, missing_guards
 from riskmap.register.chain import verify as verify_chain
@@ -46,7 +47,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
+class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, AttachmentMixin):
     """The hidden-hazard register of one city, kept in one SQLite file or a PostgreSQL
     database.
 
@@ -391,6 +392,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         note: str = "",
         *,
         user: User | None = None,
+        override: str | None = None,
     ) -> str:
         """Move a hazard one step along the closed loop; returns the new status code.
 
@@ -409,6 +411,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             The signed-in user doing it, recorded instead of ``by``: an inspector moves
             hazards of their own districts; accepting (待验收 -> 已销号) or failing an
             acceptance is a leader's (or an administrator's) :class:`AccessError`.
+        override
+            Accepting (待验收 -> 已销号) needs at least one rectification attachment
+            (:meth:`attach`); without one, the reason to accept anyway (kept in the
+            history).
 
         Raises
         ------
@@ -421,6 +427,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
         target = parse_code("status", to_status)
         actor = _actor(by) if user is None else user.label()
         note = _free_text(note, "note")
+        reason = _free_text(override or "", "note")
         with self._write() as conn:
             current, _, _ = self._current(conn, number)
             if user is not None:
@@ -429,6 +436,14 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin):
             allowed = TRANSITIONS[current]
             if target not in allowed:
                 raise HazardTransitionError(number, current, target, allowed)
+            if target == "closed" and not has_rectification_evidence(conn, number):
+                if not reason:
+                    raise RegisterError(
+                        f"{number}: 验收销号需要至少一份整改附件（照片或 PDF），或写明无附件验收的"
+                        "理由；acceptance needs at least one rectification attachment (a photo "
+                        "or PDF), or the reason to accept without one (override)"
+                    )
+                note = f"无整改附件验收，理由：{reason}" + (f"；{note}" if note else "")
             now = _now()
             conn.execute(
                 "UPDATE hazard SET status = ?, updated_at = ? WHERE number = ?",

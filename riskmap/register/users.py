@@ -74,16 +74,16 @@ class User:
 
     def may(self, action: str, adcode: str | None = None) -> bool:
         """Whether the user may ``register``, ``move``, ``supervise``, ``accept``,
-        ``void``, ``acknowledge`` or ``manage_users`` (for a hazard in ``adcode``)."""
+        ``void``, ``attach``, ``acknowledge`` or ``manage_users`` (for a hazard in ``adcode``)."""
         if self.role == "admin":
             return True
         if self.role == "viewer":
             return False
         own = not self.districts or adcode is None or adcode in self.districts
         if self.role == "inspector":
-            return action in ("register", "move", "acknowledge") and own
+            return action in ("register", "move", "attach", "acknowledge") and own
         if self.role == "leader":
-            return action in ("supervise", "accept", "move", "acknowledge") and own
+            return action in ("supervise", "accept", "move", "attach", "acknowledge") and own
         return False
 
 

@@ -491,3 +491,30 @@ def test_a_signed_in_inspector_cannot_move_another_districts_hazard(
         history = reg.history(number)
     assert history["action"].tolist() == ["register", "start"]
     assert history["actor"].iloc[-1].endswith("(leader, leader)")
+
+
+def test_register_files_are_for_administrators_and_overdue_hazards_are_listed(
+    app_env: Path, wuhan_cells: Any
+) -> None:
+    import io
+    import zipfile
+
+    import openpyxl
+
+    at = goto(new_app(), "app/pages/hazards.py")
+    _file_hazard(at, wuhan_cells, "排水泵站故障", "flood")
+    assert any("逾期隐患清单（0 条" in e.label for e in at.expander)
+    assert any("请以管理员账号登录" in c.value for c in at.caption)  # not signed in
+    at.text_input(key="w_auth_user").input("admin")
+    at.text_input(key="w_auth_pw").input("admin-demo-2021")
+    next(b for b in at.button if b.label == "登录").click().run()
+    at.button(key="hz_export_make").click().run()
+    wb = openpyxl.load_workbook(io.BytesIO(at.session_state["hz_export"]))
+    assert wb.sheetnames == ["隐患台账", "变更记录"]
+    assert wb["隐患台账"]["B2"].value == "排水泵站故障"
+    at.button(key="hz_backup_make").click().run()
+    with zipfile.ZipFile(io.BytesIO(at.session_state["hz_backup"])) as zf:
+        assert "manifest.json" in zf.namelist()
+    body = texts(at)
+    leaks = [line for line in body.splitlines() if str(app_env) in line]
+    assert not leaks and "hazards" in body  # the register's file name, no folder

@@ -5,7 +5,8 @@ headless Chromium page serve the module; the tests run in file order, as people 
 
 * the inspector reads a cell's risk, records a major hidden hazard by clicking the
   hazard map in that cell, sees the cell's risk rise with the hazard among its top
-  contributors, moves it 已登记 → 整改中 → 待验收 → 已销号 with the page's buttons, and sees
+  contributors, moves it 已登记 → 整改中 → 待验收 → 已销号 with the page's buttons (a rectification
+  photo uploaded before acceptance), and sees
   the cell's risk return to what it was;
 * the planner reads the safe-city scorecard, opens an indicator's evidence map, places a
   proposed fire station by clicking the what-if map, compares before and after, and
@@ -32,6 +33,7 @@ from browser_support import (
     app_session,
     wait_streamlit_idle,
 )
+from factories import PHOTO_PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -324,6 +326,15 @@ def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: st
     page.get_by_label("操作人").fill("李整改")
     page.get_by_label("操作人").press("Tab")
     _idle(page)
+    if target == "已销号":  # acceptance needs a rectification photo
+        assert "验收销号需要至少一份整改附件" in page.locator("body").inner_text()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "整改后.png", "mimeType": "image/png", "buffer": PHOTO_PNG}]
+        )
+        _idle(page)
+        page.get_by_role("button", name="上传", exact=True).click()
+        _idle(page)
+        page.get_by_text(f"已为 {number} 上传附件 1", exact=False).first.wait_for()
     page.get_by_role("button", name=f"转为“{target}”").click()
     _idle(page)
     page.get_by_text(f"{number} 已转为“{target}”", exact=False).first.wait_for(timeout=60_000)

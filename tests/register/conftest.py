@@ -9,6 +9,7 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
+from factories import PHOTO_PNG
 from shapely.geometry import box
 
 from riskmap.register import HazardRegister
@@ -73,6 +74,8 @@ def reach(hazard: HazardFactory) -> Callable[[HazardRegister, str], str]:
         if status == "voided":
             reg.void(n, "重复登记", by="管理员")
         for s in _PATHS.get(status, []):
+            if s == "closed":
+                reg.attach(n, PHOTO_PNG, "整改后.png", by="x")
             reg.move(n, s, by="x")
         return n
 
@@ -82,7 +85,7 @@ def reach(hazard: HazardFactory) -> Callable[[HazardRegister, str], str]:
 @pytest.fixture
 def fill(hazard: HazardFactory) -> Callable[[HazardRegister], list[str]]:
     """``fill(reg)``: five hazards in three series and every kind of history — closed after
-    a failed acceptance, listed for supervision, voided, registered, linked to a layer —
+    a failed acceptance with a rectification photo, listed for supervision, voided, registered, linked to a layer —
     with notes over several lines; returns their numbers."""
 
     def _fill(reg: HazardRegister) -> list[str]:
@@ -94,6 +97,8 @@ def fill(hazard: HazardFactory) -> Callable[[HazardRegister], list[str]]:
             ("待验收", "复查"),
             ("已销号", "验收通过"),
         ]:
+            if to == "已销号":  # the rectification photo that acceptance needs
+                reg.attach(closed, PHOTO_PNG, "整改后 (1).png", by="李四 (lisi, inspector)")
             reg.move(closed, to, by="李四 (lisi, inspector)", note=note)
         listed = reg.add(**hazard(deadline="2024-04-01"))
         reg.list_for_supervision(listed, "市安委办", "2024-06-30", by="王五", note="挂牌")

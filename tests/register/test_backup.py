@@ -106,7 +106,7 @@ def test_backup_then_restore_gives_the_same_tables_row_by_row(
 ) -> None:
     numbers = fill(reg)
     made = reg.backup(tmp_path / "kept" / "wuhan.zip")
-    assert (made.records, made.history_rows, made.counters) == (5, 13, 4)
+    assert (made.records, made.history_rows, made.counters) == (5, 14, 4)
     assert made.chain_head == reg.verify().receipt()
     restored = new_db("restored")
     with HazardRegister(restored) as new:
@@ -238,7 +238,7 @@ def _bool_value(rows: list[dict[str, Any]]) -> None:
             _edit_lines("hazard_history.jsonl", _drop_acceptance),
             True,
             "the restored register fails its check: history row 420102-2024-WH-00002 step 1 "
-            "(chain position 7): the chain has a gap or an inserted row",
+            "(chain position 8): the chain has a gap or an inserted row",
             id="acceptance removed, resealed",
         ),
         pytest.param(
@@ -349,6 +349,6 @@ def test_a_backup_replaces_an_older_one_whole(
     assert {t: e["rows"] for t, e in manifest["tables"].items()} == {
         "hazard_counter": 4,
         "hazard": 5,
-        "hazard_history": 13,
-        "hazard_attachment": 0,
+        "hazard_history": 14,
+        "hazard_attachment": 1,
     }

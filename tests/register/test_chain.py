@@ -25,7 +25,7 @@ def filled(new_db: Callable[..., str], hazard: Callable[..., dict[str, Any]]) ->
     with HazardRegister(path) as reg:
         a = reg.add(**hazard())
         for s in ("rectifying", "awaiting_acceptance", "closed"):
-            reg.move(a, s, by="张三")
+            reg.move(a, s, by="张三", override="现场核查，无需照片")
         b = reg.add(**hazard(title="第二个"))
         reg.move(b, "rectifying", by="李四")
         reg.add(**hazard(title="第三个"))

@@ -52,7 +52,7 @@ def test_export_round_trips(
         # Hazards past 已登记 do not come back from a sheet: only a backup keeps history.
         n3 = a.add(**hazard(category="flood"))
         for s in ("rectifying", "awaiting_acceptance", "closed"):
-            a.move(n3, s, by="x")
+            a.move(n3, s, by="x", override="现场核查，无需照片")
         a.move(n1, "整改中", by="x")
         a.void(a.add(**hazard(category="fire")), "重复登记", by="x")
         moved = a.export(tmp_path / f"moved{suffix}", lang, today=TODAY)
@@ -89,3 +89,23 @@ def test_export_only_to_xlsx_or_csv(reg: HazardRegister, tmp_path: Path) -> None
     assert not (tmp_path / "register.json").exists()
     out = reg.export(tmp_path / "new" / "empty.CSV", "en")  # folders made, suffix in any case
     assert out.read_text(encoding="utf-8-sig").strip() == ",".join(EXPORT_FIELDS)
+
+
+def test_an_xlsx_export_has_the_history_as_its_second_sheet(
+    reg: HazardRegister, fill: Callable[[HazardRegister], list[str]], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    closed = fill(reg)[0]
+    path = reg.export(tmp_path / "台账.xlsx", "zh")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["隐患台账", "变更记录"]
+    rows = list(wb["变更记录"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("统一编号", "序号", "时间（UTC）", "操作人", "操作")
+    mine = [r for r in rows[1:] if r[0] == closed]
+    assert [r[4] for r in mine] == [
+        "登记", "开始整改", "申请验收", "验收不通过", "申请验收", "上传附件", "验收销号"
+    ]  # fmt: skip
+    assert len(rows) - 1 == sum(
+        len(reg.history(n)) for n in reg.list(include_voided=True)["number"]
+    )

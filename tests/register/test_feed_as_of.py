@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from factories import PHOTO_PNG
 
 from riskmap.register import HazardRegister, open_hazards_layer, store
 
@@ -34,6 +35,7 @@ def test_a_hazard_closed_before_the_day_does_not_count(
         clock.at(day)
         reg.move(closed, status, by="x")
     clock.at("2024-04-01")
+    reg.attach(closed, PHOTO_PNG, "photo.png", by="x")
     reg.move(closed, "closed", by="x")
     clock.at("2024-06-01")
     reg.move(still, "rectifying", by="x")

@@ -141,7 +141,7 @@ def test_cli_backup_and_restore(
         numbers = fill(reg)
     assert _cli("backup", str(out), "--db", str(db)) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"{out}: 5 record(s), 13 history row(s), 4 number counter(s)")
+    assert line.startswith(f"{out}: 5 record(s), 14 history row(s), 4 number counter(s)")
     assert _cli("restore", str(out), "--db", str(new)) == 0
     assert "b.sqlite: restored 5 record(s)" in capsys.readouterr().out
     assert _cli("verify", "--db", str(new)) == 0

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from factories import PHOTO_PNG
 
 from riskmap.cli import main as cli
 from riskmap.errors import AccessError
@@ -47,9 +48,10 @@ def test_an_inspector_works_in_their_own_districts_only(
     reg.move(mine, "待验收", user=inspector)
     with pytest.raises(AccessError, match="may not accept"):
         reg.move(mine, "已销号", user=inspector)
+    reg.attach(mine, PHOTO_PNG, "整改后.png", user=inspector)
     reg.move(mine, "已销号", user=leader, note="现场复核")
     actors = reg.history(mine)["actor"].tolist()
-    assert actors == ["张检查 (zhang, inspector)"] * 3 + ["王局 (wang, leader)"]
+    assert actors == ["张检查 (zhang, inspector)"] * 4 + ["王局 (wang, leader)"]
     assert reg.verify().ok
 
 
@@ -105,7 +107,7 @@ def test_overdue_lists_supervised_hazards_first(
     reg.add(**hazard(deadline="2024-07-01"), by="甲")  # not yet due
     closed = reg.add(**hazard(deadline="2024-03-05"), by="甲")
     for s in ("整改中", "待验收", "已销号"):
-        reg.move(closed, s, by="甲")
+        reg.move(closed, s, by="甲", override="复核通过")
     df = reg.overdue(today=date(2024, 6, 1))
     assert df["number"].tolist() == [listed, later, late]
     assert df["days_overdue"].tolist() == [12, 83, 61]  # past the earlier missed deadline

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from factories import PHOTO_PNG
 
 from riskmap.errors import RegisterError, TransitionError
 from riskmap.register import (
@@ -46,6 +47,7 @@ def test_full_loop_with_failed_acceptance_keeps_complete_history(
     reg.move(n, "整改中", by="李四", note="制定整改方案")
     reg.move(n, "awaiting_acceptance", by="某化工", note="已更换报警器")
     reg.move(n, "整改中", by="验收组", note="报警器未联动")  # failed acceptance
+    reg.attach(n, PHOTO_PNG, "整改后.png", by="某化工")  # the rectification photo
     reg.move(n, "待验收", by="某化工")
     reg.move(n, "已销号", by="验收组", note="验收合格")
     rec = reg.get(n)
@@ -53,14 +55,25 @@ def test_full_loop_with_failed_acceptance_keeps_complete_history(
     assert rec["overdue"] is False  # closed records are never overdue
     h = reg.history(n)
     assert list(h.columns) == list(HISTORY_COLUMNS)
-    assert h["step"].tolist() == [1, 2, 3, 4, 5, 6]
-    assert h["actor"].tolist() == ["登记员", "李四", "某化工", "验收组", "某化工", "验收组"]
-    assert h["action"].tolist() == ["register", "start", "submit", "reject", "submit", "accept"]
+    assert h["step"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert h["actor"].tolist() == [
+        "登记员",
+        "李四",
+        "某化工",
+        "验收组",
+        "某化工",
+        "某化工",
+        "验收组",
+    ]
+    assert h["action"].tolist() == [
+        "register", "start", "submit", "reject", "attach", "submit", "accept"
+    ]  # fmt: skip
     assert _statuses_of_history(reg, n) == [
         (None, "registered"),
         ("registered", "rectifying"),
         ("rectifying", "awaiting_acceptance"),
         ("awaiting_acceptance", "rectifying"),
+        ("rectifying", "rectifying"),
         ("rectifying", "awaiting_acceptance"),
         ("awaiting_acceptance", "closed"),
     ]
