@@ -44,4 +44,5 @@ navigation = st.navigation(
 )
 project_file = common.sidebar_common()
 auth.sidebar_sign_in(project_file)
+auth.require_sign_in(project_file)
 navigation.run()

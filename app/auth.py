@@ -1,6 +1,9 @@
-"""Signing in: a sign-in form in the sidebar; the signed-in user (a
+"""Signing in: a sign-in form in the sidebar (the register's users), or the bureau's
+identity provider through Streamlit's ``st.login`` when the project says ``auth: {oidc:
+true}`` and ``.streamlit/secrets.toml`` has an ``[auth]`` section. The signed-in user (a
 :class:`riskmap.register.users.User`) is what the app records as the actor of a write.
-The bundled demo creates its demo accounts on first start (README names them)."""
+With ``auth: {required: true}`` no page shows anything until a user is signed in. The
+bundled demo creates its demo accounts on first start (README names them)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,29 @@ from app.common import t
 def current_user() -> Any | None:
     """The signed-in user of this session, or None."""
     return st.session_state.get("user")
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _oidc_user(users: Any) -> Any | None:
+    """The register user of the identity provider's signed-in person (matched by e-mail),
+    else a viewer named after them; None when nobody signed in with the provider."""
+    from riskmap.register.users import User
+
+    who = st.user
+    if not getattr(who, "is_logged_in", False):
+        return None
+    email = str(who.get("email") or who.get("preferred_username") or "").strip()
+    name = str(who.get("name") or email or "?")[:100]
+    if not email:
+        return None
+    known = users.find(email)
+    return known if known is not None else User(email[:50], name, "viewer")
 
 
 def _is_demo(project: Any) -> bool:
@@ -44,13 +70,22 @@ def sidebar_sign_in(project_file: Path | None) -> None:
     if _is_demo(project):
         users.ensure_demo_users(project_districts(project))
     sb = st.sidebar
+    oidc = project.auth.oidc and _oidc_configured()
+    if oidc and current_user() is None:
+        found = _oidc_user(users)
+        if found is not None:
+            st.session_state["user"] = found
     user = current_user()
     if user is not None:
         sb.caption(t("auth_signed_in", name=user.display_name, role=t(f"role_{user.role}")))
         if sb.button(t("auth_sign_out"), key="btn_sign_out"):
             st.session_state.pop("user", None)
+            if oidc and getattr(st.user, "is_logged_in", False):
+                st.logout()
             st.rerun()
         return
+    if oidc and sb.button(t("auth_oidc"), key="btn_oidc", type="primary"):
+        st.login()
     with sb.expander(t("auth_title")), st.form("sign_in", clear_on_submit=True):
         name = st.text_input(t("auth_username"), key="w_auth_user")
         password = st.text_input(t("auth_password"), type="password", key="w_auth_pw")
@@ -61,3 +96,15 @@ def sidebar_sign_in(project_file: Path | None) -> None:
             else:
                 st.session_state["user"] = found
                 st.rerun()
+
+
+def require_sign_in(project_file: Path | None) -> None:
+    """With ``auth: {required: true}`` in the project, stop every page until a user is
+    signed in (the sidebar's form stays)."""
+    if project_file is None or current_user() is not None:
+        return
+    project = cache._load_project(str(project_file), cache._stamp(str(project_file)))
+    if project.auth.required:
+        st.title("riskmap")
+        st.info(t("auth_required"))
+        st.stop()

@@ -163,9 +163,15 @@ def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> I
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _register(project_file: str, stamp: str, db_path: str) -> HazardRegister:
     from riskmap.register import HazardRegister, project_bbox, project_districts
+    from riskmap.register.project import project_district_shapes
 
     project = _load_project(project_file, stamp)
-    return HazardRegister(db_path, bbox=project_bbox(project), districts=project_districts(project))
+    return HazardRegister(
+        db_path,
+        bbox=project_bbox(project),
+        districts=project_districts(project),
+        district_shapes=project_district_shapes(project),
+    )
 
 
 @dataclass(frozen=True)

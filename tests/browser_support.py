@@ -462,3 +462,18 @@ def app_session(
     finally:
         context.close()
         stop_streamlit_app(proc)
+
+
+def sign_in_demo(page: Any, username: str) -> None:
+    """Sign in from the app's sidebar as one of the Wuhan demo's accounts (password
+    ``{username}-demo-2021``), signing out whoever is signed in first."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if sidebar.get_by_role("button", name="退出登录").count():
+        sidebar.get_by_role("button", name="退出登录").click()
+        wait_streamlit_idle(page)
+    sidebar.locator("summary").filter(has_text="登录").first.click()
+    sidebar.get_by_label("用户名").fill(username)
+    sidebar.get_by_label("密码").fill(f"{username}-demo-2021")
+    sidebar.get_by_role("button", name="登录", exact=True).click()
+    wait_streamlit_idle(page)
+    sidebar.get_by_text("已登录", exact=False).first.wait_for(timeout=30_000)

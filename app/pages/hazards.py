@@ -77,6 +77,11 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
     ss.setdefault("hz_lon", round(float((x0 + x1) / 2), 6))
     ss.setdefault("hz_lat", round(float((y0 + y1) / 2), 6))
     st.subheader(t("hz_record"))
+    from app.auth import current_user
+
+    if current_user() is None:  # every change names a signed-in user, never a typed name
+        st.info(t("hz_sign_in_to_write"))
+        return
     st.caption(t("hz_click"))
     with st.form("hz_form", clear_on_submit=False):
         title = st.text_input(t("hz_title"), key="hz_title")
@@ -106,7 +111,10 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         if name != district:  # the point decides: a typed coordinate moves the district
             st.info(t("hz_district_from_point", district=common.plain(name)))
         user = current_user()
-        if user is not None and not user.may("register", adcode):
+        if user is None:
+            st.info(t("hz_sign_in_to_write"))
+            return
+        if not user.may("register", adcode):
             st.error(t("auth_not_allowed", name=common.plain(user.display_name)))
             return
         try:
@@ -201,12 +209,12 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         st.markdown(f"**{t('hz_actions')}**")
         from app.auth import current_user
 
-        user = current_user()  # signed in: the register checks the role and records the user
+        user = current_user()  # the register checks the role and records the user
         if user is None:
-            by = st.text_input(t("hz_by"), key="hz_by")
-        else:
-            by = None
-            st.caption(t("hz_acting_as", name=common.plain(user.label())))
+            st.caption(t("hz_sign_in_to_write"))
+            return
+        by = None
+        st.caption(t("hz_acting_as", name=common.plain(user.label())))
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())
         if status not in OPEN_STATUSES:

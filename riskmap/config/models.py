@@ -514,6 +514,19 @@ class RegisterConfig(_Strict):
     need not be written in the project; the database must exist, riskmap makes its tables."""
 
 
+class AuthConfig(_Strict):
+    """Who may open the app."""
+
+    required: bool = False
+    """Reading the map needs a signed-in user too (otherwise only changes to the register
+    and acknowledgements do)."""
+    oidc: bool = False
+    """Offer sign-in with the bureau's identity provider (OpenID Connect through
+    Streamlit's ``st.login``; the provider is configured in ``.streamlit/secrets.toml``
+    ``[auth]``). A provider's user acts as the register user whose username is their
+    e-mail address, or as a viewer."""
+
+
 class Project(_Strict):
     """A city project: its files, grid, weights and method."""
 
@@ -545,6 +558,8 @@ class Project(_Strict):
     """As-of assessments: the accident window."""
     compute: ComputeConfig = ComputeConfig()
     """Where the fields are computed (a dask cluster, or this machine)."""
+    auth: AuthConfig = AuthConfig()
+    """Who may open the app (sign-in for reading, OpenID Connect)."""
     themes: dict[str, ThemeConfig] = Field(default_factory=_default_themes)
     """Themes of the period risk briefing by key (``flood``, ``festival``,
     ``production`` by default; a project's own replace them)."""

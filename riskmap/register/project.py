@@ -8,7 +8,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from riskmap.register.store import HazardRegister
 from riskmap.register.values import _text
+from riskmap.register.vocabulary import _norm_adcode
 
 
 def default_register_path(project: Project) -> Path | str:
@@ -82,6 +83,27 @@ def project_districts(project: Project) -> dict[str, str]:
     }
 
 
+def project_district_shapes(project: Project) -> dict[str, Any]:
+    """adcode -> the district's polygon in WGS84, read like the assessment reads it
+    (its CRS, GCJ-02 or BD-09 included, converted); {} when the file cannot be used."""
+    from riskmap.io.layers import read_layer
+    from riskmap.io.project import _boundary_binding, _district_kind
+
+    cfg = project.districts
+    binding = _boundary_binding(
+        "districts", cfg, {"id": cfg.adcode_column, "name": cfg.name_column}
+    )
+    gdf, _ = read_layer(binding, _district_kind(), root=project.root)
+    if gdf is None:
+        return {}
+    shapes: dict[str, Any] = {}
+    for adcode, geom in zip(gdf["id"], gdf.geometry, strict=True):
+        code = _norm_adcode(_text(adcode))
+        if code and geom is not None and not geom.is_empty:
+            shapes[code] = geom if code not in shapes else shapes[code].union(geom)
+    return shapes
+
+
 def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path)
@@ -96,4 +118,5 @@ def open_register(project: Project, *, timeout: float = 30.0) -> HazardRegister:
         bbox=project_bbox(project),
         districts=project_districts(project),
         timeout=timeout,
+        district_shapes=project_district_shapes(project),
     )

@@ -65,6 +65,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
         the adcode may be left out.
     timeout
         Seconds to wait for another writer before giving up (and to connect).
+    district_shapes
+        adcode -> the district's polygon in WGS84 (shapely): a hazard's point must lie in
+        its district (about 50 m of tolerance along borders). :func:`open_register` gives
+        the project's.
 
     Use it as a context manager, or call :meth:`close`. One instance may be shared by
     threads (calls are serialised); processes each open their own. Reading
@@ -81,6 +85,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
         bbox: Sequence[float] | None = None,
         districts: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        district_shapes: Mapping[str, Any] | None = None,
     ) -> None:
         if bbox is not None and len(bbox) != 4:
             raise RegisterError("bbox is (min_lon, min_lat, max_lon, max_lat)")
@@ -90,6 +95,7 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
             else (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
         )
         self.districts = dict(districts) if districts is not None else None
+        self.district_shapes = dict(district_shapes) if district_shapes else None
         self._lock = threading.RLock()
         self._db: Database | None = Database(path, timeout=timeout)
         self.path: Path | None = self._db.path
@@ -171,7 +177,9 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
     # ---- writing --------------------------------------------------------------------
 
     def _checker(self, today: date | None, file: str | None = None) -> _RecordCheck:
-        return _RecordCheck(self.bbox, self.districts, today or date.today(), file=file)
+        return _RecordCheck(
+            self.bbox, self.districts, today or date.today(), file=file, shapes=self.district_shapes
+        )
 
     def _insert(
         self, conn: Conn, rec: Mapping[str, Any], *, by: str, action: str, note: str

@@ -123,8 +123,10 @@ class UserStore:
             An unknown role, a bad username, a short password, or the username taken.
         """
         name = username.strip()
-        if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-" for ch in name):
-            raise RegisterError("a username is 1-50 letters, digits, '.', '_' or '-'")
+        if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-@" for ch in name):
+            raise RegisterError(
+                "a username is 1-50 letters, digits, '.', '_', '-' or '@' (an e-mail)"
+            )
         if role not in ROLES:
             raise RegisterError(f"role '{role}' is not one of {', '.join(ROLES)}")
         shown = (display_name or name).strip()[:100]
@@ -183,6 +185,19 @@ class UserStore:
             check_password(password, hash_password("x" * 12))  # the same time either way
             return None
         if row[5] or not check_password(password, row[4]):
+            return None
+        return User(row[0], row[1], row[2], tuple(d for d in row[3].split(",") if d))
+
+    def find(self, username: str) -> User | None:
+        """An enabled user by username (no password: for a sign-in vouched for by an
+        identity provider), or None."""
+        with self._lock, self._db.read() as conn:
+            row = conn.execute(
+                "SELECT username, display_name, role, districts, disabled FROM users "
+                "WHERE username = ?",
+                (username.strip(),),
+            ).fetchone()
+        if row is None or row[4]:
             return None
         return User(row[0], row[1], row[2], tuple(d for d in row[3].split(",") if d))
 

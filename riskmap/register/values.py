@@ -280,6 +280,9 @@ class _RecordCheck:
     row: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     problems: builtins.list[Problem] = field(default_factory=list)
+    shapes: Mapping[str, Any] | None = None
+    """adcode -> the district's polygon in WGS84 (shapely): a point must lie in its
+    district's (within :data:`_DISTRICT_TOLERANCE_DEG`)."""
     unguard: bool = False
     """Take the formula guard (``'=x`` -> ``=x``) off texts: only for CSV files, the
     format riskmap's exporter guards; typed values are stored exactly as typed."""
@@ -474,6 +477,42 @@ class _RecordCheck:
         return district, adcode
 
 
+_DISTRICT_TOLERANCE_DEG = 0.0005
+"""How far (degrees, about 50 m) a point may lie outside its district's polygon: district
+files are generalised along their borders."""
+
+
+def _check_in_district(rec: Mapping[str, Any], check: _RecordCheck) -> None:
+    """The point lies in the polygon of its district (when the register knows them)."""
+    shapes, adcode = check.shapes, rec.get("adcode")
+    lon, lat = rec.get("lon"), rec.get("lat")
+    if not shapes or not adcode or adcode not in shapes:
+        return
+    if not (isinstance(lon, float) and isinstance(lat, float)):
+        return
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return
+    import shapely
+
+    point = shapely.Point(lon, lat)
+    if shapely.dwithin(shapes[adcode], point, _DISTRICT_TOLERANCE_DEG):
+        return
+    inside = [a for a, shape in shapes.items() if shapely.intersects(shape, point)]
+    names = {a: n for n, a in (check.districts or {}).items()}
+    hint = (
+        f"the point lies in {names.get(inside[0], '')} ({inside[0]}): choose that district, "
+        "or check the coordinates"
+        if inside
+        else "the point lies in none of the project's districts: check the coordinates"
+    )
+    check.problem(
+        "lon",
+        f"({lon}, {lat}) is not in {rec.get('district')} ({adcode})",
+        hint,
+        code="outside_district",
+    )
+
+
 def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, Any]:
     """Validate and normalise one record; problems go to ``check.problems``."""
     rec: dict[str, Any] = {
@@ -487,6 +526,7 @@ def _check_record(raw: Mapping[str, object], check: _RecordCheck) -> dict[str, A
     }
     rec["lon"], rec["lat"] = check.coordinates(raw)
     rec["district"], rec["adcode"] = check.place(raw)
+    _check_in_district(rec, check)
     found_at, deadline = _check_dates(raw, check)
     rec["found_at"], rec["deadline"] = found_at or check.today, deadline
     _check_status(raw, check, rec["status"])

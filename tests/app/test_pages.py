@@ -67,6 +67,16 @@ def headline(at: Any) -> list[list[str]]:
     ]
 
 
+def sign_in(at: Any, who: str) -> None:
+    """Sign in as one of the demo's accounts (signing out whoever is signed in)."""
+    if "user" in at.session_state and at.session_state["user"] is not None:
+        at.button(key="btn_sign_out").click().run()
+    at.text_input(key="w_auth_user").input(who)
+    at.text_input(key="w_auth_pw").input(f"{who}-demo-2021")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert at.session_state["user"].username == who
+
+
 def texts(at: Any) -> str:
     parts = (
         [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
@@ -231,6 +241,8 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(
     before = score_of(at)
 
     goto(at, "app/pages/hazards.py")
+    assert any("请先在左侧登录" in i.value for i in at.info)  # writing needs a signed-in user
+    sign_in(at, "admin")
     at.session_state["hz_pending"] = click
     at.run()
     assert at.number_input(key="hz_lon").value == pytest.approx(float(cell["lon"]), abs=1e-5)
@@ -251,7 +263,6 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(
     assert raised > before
 
     goto(at, "app/pages/hazards.py")
-    at.text_input(key="hz_by").input("检查员甲")
     at.text_input(key="hz_void_reason").input("重复登记")
     at.button(key="hz_void_btn").click().run()
     assert any(number in s.value for s in at.success)
@@ -264,6 +275,7 @@ def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> No
     assert any("台账校验通过" in s.value for s in at.success)  # the hash chain verified
     assert str(app_env) not in texts(at)  # no server path shown
     cell = wuhan_cells.iloc[10]
+    sign_in(at, "admin")
     at.session_state["hz_pending"] = {"lat": float(cell["lat"]), "lng": float(cell["lon"])}
     at.run()
     at.text_input(key="hz_title").input("消防通道堵塞")
@@ -273,7 +285,6 @@ def test_hazard_moves_only_along_the_loop(app_env: Path, wuhan_cells: Any) -> No
     at.button[0].click().run()
     moves = [b.key for b in at.button if b.key and b.key.startswith("hz_move_")]
     assert moves == ["hz_move_rectifying"]
-    at.text_input(key="hz_by").input("检查员乙")
     at.button(key="hz_move_rectifying").click().run()
     moves = [b.key for b in at.button if b.key and b.key.startswith("hz_move_")]
     assert moves == ["hz_move_awaiting_acceptance"]
@@ -437,8 +448,9 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
 
 
 def _file_hazard(at: Any, cells: Any, title: str, category: str, chosen: str | None = None) -> None:
-    """Type the coordinates of a 洪山区 cell into the hazard form (with ``chosen`` picked
-    as the district) and register it."""
+    """Sign in as the demo's administrator, type the coordinates of a 洪山区 cell into the
+    hazard form (with ``chosen`` picked as the district) and register it."""
+    sign_in(at, "admin")
     cell = cells[cells["district"] == "洪山区"].iloc[5]
     at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
     at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
@@ -476,15 +488,11 @@ def test_a_signed_in_inspector_cannot_move_another_districts_hazard(
     number = at.session_state["hz_selected"]
     assert number.startswith("420111-")
     for who in ("inspector", "leader"):
-        at.text_input(key="w_auth_user").input(who)
-        at.text_input(key="w_auth_pw").input(f"{who}-demo-2021")
-        next(b for b in at.button if b.label == "登录").click().run()
-        assert at.session_state["user"].username == who
+        sign_in(at, who)
         assert any("身份办理" in c.value for c in at.caption)  # no typed name when signed in
         at.button(key="hz_move_rectifying").click().run()
         if who == "inspector":
             assert any("无权办理" in e.value for e in at.error), [e.value for e in at.error]
-        at.button(key="btn_sign_out").click().run()
     from riskmap.register import HazardRegister
 
     with HazardRegister(app_env / "hazards.sqlite") as reg:  # RISKMAP_APP_REGISTER
@@ -504,10 +512,9 @@ def test_register_files_are_for_administrators_and_overdue_hazards_are_listed(
     at = goto(new_app(), "app/pages/hazards.py")
     _file_hazard(at, wuhan_cells, "排水泵站故障", "flood")
     assert any("逾期隐患清单（0 条" in e.label for e in at.expander)
-    assert any("请以管理员账号登录" in c.value for c in at.caption)  # not signed in
-    at.text_input(key="w_auth_user").input("admin")
-    at.text_input(key="w_auth_pw").input("admin-demo-2021")
-    next(b for b in at.button if b.label == "登录").click().run()
+    sign_in(at, "leader")
+    assert any("请以管理员账号登录" in c.value for c in at.caption)  # not an administrator
+    sign_in(at, "admin")
     at.button(key="hz_export_make").click().run()
     wb = openpyxl.load_workbook(io.BytesIO(at.session_state["hz_export"]))
     assert wb.sheetnames == ["隐患台账", "变更记录"]
@@ -518,3 +525,22 @@ def test_register_files_are_for_administrators_and_overdue_hazards_are_listed(
     body = texts(at)
     leaks = [line for line in body.splitlines() if str(app_env) in line]
     assert not leaks and "hazards" in body  # the register's file name, no folder
+
+
+def test_a_project_that_requires_sign_in_shows_nothing_before_it(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    root = app_env / "city"
+    shutil.copytree(ROOT / "data" / "wuhan", root, ignore=shutil.ignore_patterns("var"))
+    text = (root / "project.yaml").read_text(encoding="utf-8")
+    (root / "project.yaml").write_text(text + "\nauth: {required: true}\n", encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(root / "project.yaml"))
+    at = new_app()
+    assert not at.exception
+    assert any("需要登录后查看" in i.value for i in at.info)
+    assert not at.get("iframe") and "城市安全风险电子地图" not in texts(at)
+    sign_in(at, "viewer")
+    assert not any("需要登录后查看" in i.value for i in at.info)
+    assert "城市安全风险电子地图" in texts(at)

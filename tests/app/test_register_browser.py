@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import OUTPUT_DIR, app_session, wait_streamlit_idle
+from browser_support import OUTPUT_DIR, app_session, sign_in_demo, wait_streamlit_idle
 from factories import PHOTO_PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,19 +36,6 @@ def _idle(page: Any) -> None:
 def _nav(page: Any, label: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text(label, exact=True).click()
     _idle(page)
-
-
-def _sign_in(page: Any, username: str) -> None:
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    if sidebar.get_by_role("button", name="退出登录").count():
-        sidebar.get_by_role("button", name="退出登录").click()
-        _idle(page)
-    sidebar.locator("summary").filter(has_text="登录").first.click()
-    sidebar.get_by_label("用户名").fill(username)
-    sidebar.get_by_label("密码").fill(f"{username}-demo-2021")
-    sidebar.get_by_role("button", name="登录", exact=True).click()
-    _idle(page)
-    sidebar.get_by_text("已登录", exact=False).first.wait_for(timeout=30_000)
 
 
 def _jiangan_point() -> tuple[float, float]:
@@ -76,7 +63,7 @@ def _history(page: Any) -> list[list[str]]:
 def test_an_inspector_registers_by_typed_coordinates(app: dict[str, Any]) -> None:
     page = app["page"]
     _idle(page)
-    _sign_in(page, "inspector")
+    sign_in_demo(page, "inspector")
     _nav(page, "隐患")
     lon, lat = _jiangan_point()
     form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("经度（WGS84）"))
@@ -103,7 +90,7 @@ def test_the_inspector_attaches_a_photo_and_sends_it_to_acceptance(app: dict[str
     page = app["page"]
     number = app["state"]["number"]
     page.get_by_text("身份办理", exact=False).first.wait_for()  # signed in: no typed name
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         files=[{"name": "整改后.png", "mimeType": "image/png", "buffer": PHOTO_PNG}]
     )
     _idle(page)
@@ -125,7 +112,7 @@ def test_the_inspector_attaches_a_photo_and_sends_it_to_acceptance(app: dict[str
 def test_the_leader_accepts_and_the_history_names_both(app: dict[str, Any]) -> None:
     page = app["page"]
     number = app["state"]["number"]
-    _sign_in(page, "leader")
+    sign_in_demo(page, "leader")
     page.get_by_role("combobox", name="选择隐患（统一编号）").first.wait_for()
     page.get_by_role("button", name="转为“已销号”").click()
     _idle(page)

@@ -24,3 +24,21 @@ def test_open_register_takes_path_area_and_districts_from_the_project(
         assert n.startswith("420102-")
         with pytest.raises(RegisterError, match="outside"):
             reg.add(**hazard(lon=114.5))
+
+
+def test_a_point_must_lie_in_its_district(project_yaml: Path, hazard: Any) -> None:
+    """The project's register knows the districts' polygons: a point in 江汉 filed under
+    江岸 is refused with the district that holds it; the same point under 江汉 is taken."""
+    with open_register(load_project(project_yaml)) as reg:
+        assert set(reg.district_shapes or {}) == {"420102", "420103"}
+        in_jianghan = {"lon": 114.20, "lat": 30.60}
+        with pytest.raises(
+            RegisterError, match=r"is not in 江岸 \(420102\).*lies in 江汉 \(420103\)"
+        ):
+            reg.add(**hazard(**in_jianghan))
+        assert reg.add(**hazard(**in_jianghan, district="江汉", adcode="420103")).startswith(
+            "420103-"
+        )
+        reg.add(**hazard(lon=114.2502, lat=30.60))  # 20 m over the border: tolerated
+        with pytest.raises(RegisterError, match="none of the project's districts"):
+            reg.add(**hazard(lon=114.40, lat=30.60))

@@ -76,3 +76,14 @@ def test_the_users_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert cli.main(["users", "disable", "ann", "--db", db]) == 0
     assert cli.main(["users", "disable", "nobody", "--db", db]) == 1
     assert "no user 'nobody'" in capsys.readouterr().err
+
+
+def test_a_provider_signed_user_is_found_by_e_mail(new_db: Callable[..., str]) -> None:
+    """OpenID Connect sign-in maps the provider's e-mail to the register's user."""
+    with UserStore(new_db("r")) as users:
+        users.add("li.ming@yjj.wuhan.gov.cn", "correct horse", role="leader", display_name="李明")
+        found = users.find("li.ming@yjj.wuhan.gov.cn")
+        assert found is not None and found.role == "leader" and found.display_name == "李明"
+        assert users.find("nobody@example.org") is None
+        users.disable("li.ming@yjj.wuhan.gov.cn")
+        assert users.find("li.ming@yjj.wuhan.gov.cn") is None  # disabled: no sign-in
