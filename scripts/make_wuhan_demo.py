@@ -1445,6 +1445,21 @@ ACCIDENT_PLACES = {
 }
 
 
+ACCIDENT_INDUSTRY = {
+    "建筑工地": "建筑施工",
+    "施工现场": "建筑施工",
+    "基坑": "建筑施工",
+    "工厂": "工贸",
+    "厂区": "工贸",
+    "车间": "工贸",
+    "仓库": "仓储物流",
+    "污水井": "市政公用",
+    "水塘": "其他",
+    "作业现场": "其他",
+}
+"""The industry (行业) of an accident, from its place (the briefing ranks by it)."""
+
+
 def _accident_ids(dates: npt.NDArray[np.datetime64]) -> list[str]:
     """Numbers restart every year: SG2019001, SG2019002, ..., SG2020001, ..."""
     years = pd.DatetimeIndex(dates).year.to_numpy()
@@ -1488,6 +1503,7 @@ def make_accidents(world: _World) -> pd.DataFrame:
         name=_unique(names),
         date=pd.to_datetime(dates),
         type=types,
+        industry=[ACCIDENT_INDUSTRY[ACCIDENT_PLACES[t]] for t in types],
         district=district,
         address=_addresses(rng, district),
         deaths=deaths.astype(int),
@@ -1839,6 +1855,7 @@ def build_demo(out_dir: Path = OUT_DIR, boundary_dir: Path | None = None) -> dic
                     "name": "事故名称",
                     "date": "发生日期",
                     "type": "事故类型",
+                    "industry": "行业",
                     "district": "所在区",
                     "address": "事故地点",
                     "deaths": "死亡人数",

@@ -80,7 +80,7 @@ def postgres_server() -> Iterator[Server]:
         capture_output=True,
         env=env,
     )
-    opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
     subprocess.run(
         [*run_as, pg_ctl, "-D", str(data), "-o", opts, "-l", str(data / "log"), "-w", "start"],
         check=True,

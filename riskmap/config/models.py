@@ -521,10 +521,10 @@ class AuthConfig(_Strict):
     """Reading the map needs a signed-in user too (otherwise only changes to the register
     and acknowledgements do)."""
     oidc: bool = False
-    """Offer sign-in with the bureau's identity provider (OpenID Connect through
-    Streamlit's ``st.login``; the provider is configured in ``.streamlit/secrets.toml``
-    ``[auth]``). A provider's user acts as the register user whose username is their
-    e-mail address, or as a viewer."""
+    """Offer sign-in with the bureau's identity provider (OpenID Connect, in the app; the
+    provider is configured in the app's ``secrets.toml`` ``[auth]`` section, see
+    docs/REGISTER.md). A provider's user acts as the register user whose username is
+    their e-mail address, or as a viewer."""
 
 
 class Project(_Strict):

@@ -82,7 +82,8 @@ class ReadingStore:
         self.close()
 
     def close(self) -> None:
-        """Nothing to release: connections are pooled per database and process."""
+        """Give the connection pool back (see :meth:`Database.close`)."""
+        self._db.close()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Conn]:

@@ -4,7 +4,8 @@ and a theme (flood season, Spring Festival, work-safety month ...).
 Sections: the theme's weight profile and the level counts at the end of the period; the
 four-colour map; what changed since the previous period of the same length; the top
 cells and risk sources; open major and overdue hidden hazards; the period's accidents by
-district, month and type; the monitoring warnings of the period; recommended measures.
+district, month, quarter, industry (when the accidents file has it) and type; the
+monitoring warnings of the period; recommended measures.
 The page reuses the printable report's styles, map image and tables.
 """
 
@@ -82,6 +83,7 @@ _T: dict[str, tuple[str, str]] = {
     "injuries": ("受伤", "Injuries"),
     "month": ("月份", "Month"),
     "quarter": ("季度", "Quarter"),
+    "industry": ("行业", "Industry"),
     "type": ("事故类型", "Accident type"),
     "no_accidents": ("时段内没有事故记录。", "No accident was recorded in the period."),
     "no_warnings": (
@@ -346,12 +348,14 @@ def _accidents(b: BriefingInputs, lang: str) -> str:
     )
     labels = {
         k: _t(k, lang)
-        for k in ("district", "accidents", "deaths", "injuries", "month", "quarter", "type")
-    }
+        for k in (
+            "district", "accidents", "deaths", "injuries", "month", "quarter", "type", "industry"
+        )
+    }  # fmt: skip
     tables = []
-    for by in ("district", "month", "quarter", "type"):
-        if by not in acc.columns:
-            continue
+    for by in ("district", "month", "quarter", "industry", "type"):
+        if by not in acc.columns or not acc[by].astype(str).str.strip().ne("").any():
+            continue  # a column the accidents file does not fill (industry is optional)
         g = (
             acc.groupby(by)
             .agg(accidents=("date", "size"), deaths=("deaths", "sum"), injuries=("injuries", "sum"))

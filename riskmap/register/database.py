@@ -80,6 +80,8 @@ def safe_name(location: str | os.PathLike[str]) -> str:
 
 
 _ENGINES: dict[tuple[str, int, float], Engine] = {}
+_USERS: dict[tuple[str, int, float], int] = {}
+"""Open :class:`Database` objects per engine: the last one closed disposes of the pool."""
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -124,12 +126,32 @@ def _sqlite_engine(path: Path, timeout: float) -> Engine:
     return engine
 
 
-def _engine(location: str | os.PathLike[str], timeout: float) -> Engine:
-    """One engine (and connection pool) per database, process and timeout."""
+def _engine_key(location: str | os.PathLike[str], timeout: float) -> tuple[str, int, float]:
     key_url = (
         _pg_url(str(location)) if is_url(location) else str(Path(location).expanduser().resolve())
     )
-    key = (key_url, os.getpid(), float(timeout))
+    return (key_url, os.getpid(), float(timeout))
+
+
+def _release(key: tuple[str, int, float]) -> None:
+    """One user of an engine fewer; the last one disposes of its pool (closes its
+    connections)."""
+    with _ENGINES_LOCK:
+        left = _USERS.get(key, 0) - 1
+        if left > 0:
+            _USERS[key] = left
+            return
+        _USERS.pop(key, None)
+        engine = _ENGINES.pop(key, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _engine(location: str | os.PathLike[str], timeout: float) -> Engine:
+    """One engine (and connection pool) per database, process and timeout; counted, so
+    that closing the last :class:`Database` on it closes its connections."""
+    key = _engine_key(location, timeout)
+    key_url = key[0]
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
@@ -142,6 +164,7 @@ def _engine(location: str | os.PathLike[str], timeout: float) -> Engine:
             else:
                 engine = _sqlite_engine(Path(key_url), timeout)
             _ENGINES[key] = engine
+        _USERS[key] = _USERS.get(key, 0) + 1
         return engine
 
 
@@ -225,9 +248,22 @@ class Database:
                 raise RegisterError(
                     f"{self.path}: cannot create the register's folder: {exc}"
                 ) from None
+        self._key = _engine_key(self.url or str(self.path), self.timeout)
         self.engine = _engine(self.url or str(self.path), self.timeout)
+        self._closed = False
         self.dialect = self.engine.dialect.name
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Give the connection pool back: the last open Database on a database closes its
+        connections (a server's connections are not held by registers no longer used)."""
+        if not self._closed:
+            self._closed = True
+            _release(self._key)
 
     def __repr__(self) -> str:
         return f"Database({self.name!r})"

@@ -133,8 +133,10 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
 
     def close(self) -> None:
         """Close the register (further calls raise RegisterError). Connections are pooled
-        per database and process, and returned to the pool after every call."""
+        per database and process; the last register closed on a database closes them."""
         with self._lock:
+            if self._db is not None:
+                self._db.close()
             self._db = None
 
     @contextlib.contextmanager

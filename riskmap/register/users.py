@@ -104,7 +104,7 @@ class UserStore:
 
     def close(self) -> None:
         """Close the connection."""
-        # Connections are pooled per database and process; nothing is held between calls.
+        self._db.close()
 
     def add(
         self,

@@ -117,6 +117,8 @@ def test_the_leader_accepts_and_the_history_names_both(app: dict[str, Any]) -> N
     page.get_by_role("button", name="转为“已销号”").click()
     _idle(page)
     page.get_by_text(f"{number} 已转为“已销号”", exact=False).first.wait_for(timeout=60_000)
+    grid = page.locator('[data-testid="stDataFrame"]').nth(1)
+    grid.locator('[role="gridcell"]').filter(has_text="验收销号").first.wait_for(state="attached")
     history = _history(page)
     actors = [row[2] for row in history]
     assert any("(inspector, inspector)" in a for a in actors), history

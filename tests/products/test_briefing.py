@@ -24,6 +24,7 @@ def _accidents() -> gpd.GeoDataFrame:
             "district": ["甲区", "乙区", "甲区"],
             "date": pd.to_datetime(["2024-07-03", "2024-08-15", "2023-01-01"]),
             "type": ["火灾", "坍塌", "其他"],
+            "industry": ["仓储物流", "建筑施工", "工贸"],
             "deaths": [1, 0, 5],
             "injuries": [2, 1, 0],
             "direct_loss": [1.0, 2.0, 3.0],
@@ -54,6 +55,7 @@ def test_the_briefing_has_its_sections_in_order(study: Study) -> None:
     # The period's two accidents, not the one of 2023; names are escaped.
     assert len(inputs.accidents) == 2
     assert "<th>季度</th>" in page and "2024Q3" in page  # ranked by quarter as well
+    assert "<th>行业</th>" in page and "建筑施工" in page and "工贸" not in page  # and industry
     assert "<b>火</b>" not in page
     english = build_briefing(inputs, "en")
     assert re.findall(r"<h2>(\d)\. ", english) == [str(i) for i in range(1, 9)]

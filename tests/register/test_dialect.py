@@ -57,3 +57,24 @@ def test_history_and_records_cannot_be_changed_or_deleted_behind_the_api(
         assert type(info.value).__module__.split(".")[0] in ("sqlite3", "psycopg"), sql
     assert reg.history(n)["actor"].tolist() == ["张三"]
     assert reg.verify().ok
+
+
+def test_closed_registers_give_their_server_connections_back(
+    postgres: Any, hazard: Callable[..., dict[str, Any]]
+) -> None:
+    """A process that opens and closes many registers (the app, a script) does not hold
+    their connections: the server's limit is never reached."""
+    import psycopg
+
+    def held() -> int:
+        with psycopg.connect(postgres.url()) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 't\\_%'"
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+    before = held()
+    for _ in range(30):
+        with HazardRegister(postgres.new_database()) as reg:
+            reg.add(**hazard())
+    assert held() <= before + 1

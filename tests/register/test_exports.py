@@ -32,9 +32,13 @@ def _comparable(df: pd.DataFrame) -> pd.DataFrame:
     ("suffix", "lang"), [(".xlsx", "zh"), (".csv", "zh"), (".csv", "en"), (".xlsx", "en")]
 )
 def test_export_round_trips(
-    tmp_path: Path, suffix: str, lang: str, hazard: Callable[..., dict[str, Any]]
+    tmp_path: Path,
+    suffix: str,
+    lang: str,
+    hazard: Callable[..., dict[str, Any]],
+    new_db: Callable[..., str],
 ) -> None:
-    with HazardRegister(tmp_path / "a.sqlite") as a:
+    with HazardRegister(new_db("a")) as a:
         n1 = a.add(**hazard(title='=HYPERLINK("x")', description='配电箱, "破损"\n二楼'))
         a.list_for_supervision(n1, "市安委办", "2024-08-01", by="x")
         a.add(
@@ -64,11 +68,11 @@ def test_export_round_trips(
         assert ws.cell(2, 2).data_type == "s"  # a title that looks like a formula stays text
     else:
         assert out.read_bytes().startswith(b"\xef\xbb\xbf")
-    with HazardRegister(tmp_path / "b.sqlite") as b:
+    with HazardRegister(new_db("b")) as b:
         result = b.import_file(out, by="y", today=TODAY)
         assert result.count == 2
         assert _comparable(b.list(today=TODAY)).equals(_comparable(expected))
-    with HazardRegister(tmp_path / "c.sqlite") as c:
+    with HazardRegister(new_db("c")) as c:
         with pytest.raises(LayerDataError) as info:
             c.import_file(moved, by="y", today=TODAY)
         errors = info.value.report.errors

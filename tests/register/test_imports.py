@@ -87,6 +87,7 @@ def test_import_xlsx_with_chinese_headers_and_project_districts(
     tmp_path: Path,
     hazard: Callable[..., dict[str, Any]],
     wuhan_bbox: tuple[float, float, float, float],
+    new_db: Callable[..., str],
 ) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -148,7 +149,7 @@ def test_import_xlsx_with_chinese_headers_and_project_districts(
     f = tmp_path / "导入.xlsx"
     wb.save(f)
     districts = {"江岸": "420102", "江汉": "420103"}
-    with HazardRegister(tmp_path / "h.sqlite", bbox=wuhan_bbox, districts=districts) as reg:
+    with HazardRegister(new_db(), bbox=wuhan_bbox, districts=districts) as reg:
         result = reg.import_file(f, by="导入员", today=TODAY)
         assert result.numbers == ("420103-2024-YH-00001", "420102-2024-FX-00001")
         assert [p.code for p in result.report] == ["unknown_column"]
@@ -200,10 +201,10 @@ def _refused(reg: HazardRegister, path: Path) -> set[tuple[int | None, str | Non
 
 
 def test_import_reads_adcodes_in_any_digits_and_refuses_bad_ones_by_row(
-    tmp_path: Path, hazard: Callable[..., dict[str, Any]]
+    tmp_path: Path, hazard: Callable[..., dict[str, Any]], new_db: Callable[..., str]
 ) -> None:
     districts = {"江岸": "420102", "江汉": "420103"}
-    with HazardRegister(tmp_path / "h.sqlite", districts=districts) as reg:
+    with HazardRegister(new_db(), districts=districts) as reg:
         bad = _csv(
             tmp_path / "bad.csv",
             [hazard(), hazard(adcode="42O102"), hazard(adcode="440300"), hazard(adcode="1234567")],
@@ -316,7 +317,10 @@ def test_import_registers_new_hazards_only_a_state_needs_its_history(
 
 
 def test_typed_text_stays_as_typed_and_exports_guard_formulas(
-    reg: HazardRegister, tmp_path: Path, hazard: Callable[..., dict[str, Any]]
+    reg: HazardRegister,
+    tmp_path: Path,
+    hazard: Callable[..., dict[str, Any]],
+    new_db: Callable[..., str],
 ) -> None:
     typed = reg.add(**hazard(title="'=x"))
     formula = reg.add(**hazard(title="=1+1", description="@SUM(A1)"))
@@ -333,10 +337,10 @@ def test_typed_text_stays_as_typed_and_exports_guard_formulas(
     assert titles[typed].data_type == titles[formula].data_type == "s"
     with zipfile.ZipFile(xlsx_file) as z:
         assert not any(b"<f>" in z.read(n) for n in z.namelist() if "worksheets/" in n)
-    with HazardRegister(tmp_path / "xlsx.sqlite") as other:  # XLSX cells are read as they are
+    with HazardRegister(new_db("xlsx")) as other:  # XLSX cells are read as they are
         numbers = other.import_file(xlsx_file, by="y", today=TODAY).numbers
         assert [other.get(n)["title"] for n in numbers] == ["'=x", "=1+1"]
-    with HazardRegister(tmp_path / "csv.sqlite") as other:  # CSV: the export's guard taken off
+    with HazardRegister(new_db("csv")) as other:  # CSV: the export's guard taken off
         (number,) = other.import_file(
             _csv(tmp_path / "one.csv", [hazard(title="'=1+1", description="'@SUM(A1)")]),
             by="y",
