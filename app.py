@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder
 from app import auth, common, state  # noqa: E402
 from app.state import t  # noqa: E402
 
-st.set_page_config(page_title="riskmap", layout="wide")
+st.set_page_config(layout="wide")  # each page titles the browser tab (st.Page titles)
 state.keep_widget_state()
 
 # Page file, title key, URL path, default. No icons: a page's icon becomes the favicon, and

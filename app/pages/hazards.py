@@ -146,10 +146,16 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
 
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
-    statuses = _vocab_choice(c1.multiselect, "hz_status", "status", STATUSES, key="hz_f_status")
-    grades = _vocab_choice(c2.multiselect, "hz_grade", "grade", GRADES, key="hz_f_grade")
+    statuses = _vocab_choice(
+        c1.multiselect, "hz_status", "status", STATUSES, key="hz_f_status", placeholder=t("choose")
+    )
+    grades = _vocab_choice(
+        c2.multiselect, "hz_grade", "grade", GRADES, key="hz_f_grade", placeholder=t("choose")
+    )
     names = sorted(ctx.data.districts["name"].astype(str))
-    districts = c3.multiselect(t("hz_district"), names, key="hz_f_district")
+    districts = c3.multiselect(
+        t("hz_district"), names, key="hz_f_district", placeholder=t("choose")
+    )
     c4, c5, c6 = st.columns(3)
     overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")
     listed = c5.checkbox(t("hz_only_listed"), key="hz_f_listed")

@@ -68,6 +68,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
         list(OVERLAYS),
         key="w_overlays",
         format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")),
+        placeholder=t("choose"),
     )
     options = common.district_options(data)
     if ss.get("w_district") not in options:

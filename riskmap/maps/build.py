@@ -160,7 +160,7 @@ def map_from_cells(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale bar is added below
         prefer_canvas=False,
         attribution_control=basemap != "none",
     )
@@ -168,6 +168,8 @@ def map_from_cells(
     root: Any = m.get_root()
     root.header.add_child(Element(_CSS % {"bg": _BACKGROUND}), name="riskmap_css")
     m.add_child(_Script(_RUNTIME_JS), name="riskmap_runtime")
+    # Metric only: a Chinese bureau's map has no miles (Leaflet's default shows both).
+    m.add_child(_Script("L.control.scale({metric: true, imperial: false}).addTo(map);"))
 
     if basemap == "osm":
         folium.TileLayer(

@@ -101,14 +101,22 @@ def _sqlite_engine(path: Path, timeout: float) -> Engine:
         deadline = time.monotonic() + timeout
         while True:  # switching a new file to WAL needs a moment alone with it
             try:
+                _refuse_foreign(name, _sqlite_tables(dbapi_conn))  # before changing the file
                 mode = dbapi_conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 break
+            except RegisterError:
+                raise
             except Exception as exc:  # sqlite3.OperationalError / DatabaseError
                 if "locked" in str(exc) and time.monotonic() < deadline:
                     time.sleep(0.05)
                     continue
                 if "locked" in str(exc):
                     raise RegisterError(f"{name}: cannot open the register: {exc}") from None
+                if "readonly" in str(exc) or "read-only" in str(exc):
+                    raise RegisterError(
+                        f"{name}: the register cannot be written (a read-only file or folder): "
+                        "give write access, or open a copy"
+                    ) from None
                 raise RegisterError(
                     f"{name}: not a hidden-hazard register ({exc}); give the register's "
                     ".sqlite file, or a new file name to start one"
@@ -346,6 +354,7 @@ class Database:
 
         with self.write() as conn:
             tables = _tables(conn)
+            _refuse_foreign(self.name, tables)
             if "alembic_version" not in tables and "schema_version" in tables:
                 # A register of riskmap before Alembic: its own version table says where
                 # it stands.
@@ -364,6 +373,37 @@ class Database:
             if start is not None:
                 command.stamp(cfg, start)
             command.upgrade(cfg, "head")
+
+
+_REGISTER_TABLES = {
+    "alembic_version",
+    "schema_version",
+    "hazard",
+    "hazard_history",
+    "hazard_counter",
+    "hazard_attachment",
+    "users",
+    "monitor_readings",
+    "monitor_warnings",
+}
+"""Tables a register's database holds (a database with others is someone else's)."""
+
+
+def _sqlite_tables(dbapi_conn: Any) -> set[str]:
+    rows = dbapi_conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _refuse_foreign(name: str, tables: set[str]) -> None:
+    """A database that holds tables of its own and none of a register's is someone
+    else's: refused before anything is changed in it."""
+    foreign = sorted(tables - _REGISTER_TABLES)
+    if foreign and not tables & {"alembic_version", "schema_version"}:
+        raise RegisterError(
+            f"{name}: not a hidden-hazard register: it holds other tables "
+            f"({', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}); give the "
+            "register's database, or a new file name (an empty database) to start one"
+        )
 
 
 def _tables(conn: Conn) -> set[str]:

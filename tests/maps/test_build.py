@@ -154,6 +154,12 @@ def test_layer_control_lists_overlays_and_default_visibility(cells, data):
     assert "markerClusterGroup" in page
 
 
+def test_the_scale_bar_is_metric_only(cells, data):
+    page = maps.render_html(maps.map_from_cells(cells, data))
+    assert "L.control.scale({metric: true, imperial: false})" in page
+    assert page.count("L.control.scale(") == 1  # not Leaflet's metric-and-imperial default
+
+
 def test_overlays_argument_chooses_what_is_shown(cells, data):
     m = maps.map_from_cells(cells, data, overlays=["fire_stations", "hazards"])
     shown = {c.layer_name for c in m._children.values() if isinstance(c, _ScriptLayer) and c.show}

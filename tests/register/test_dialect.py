@@ -78,3 +78,30 @@ def test_closed_registers_give_their_server_connections_back(
         with HazardRegister(postgres.new_database()) as reg:
             reg.add(**hazard())
     assert held() <= before + 1
+
+
+def test_someone_elses_database_is_left_alone(new_db: Callable[..., str]) -> None:
+    """A database holding other tables is refused, not given the register's tables (and
+    an SQLite file is not switched to WAL)."""
+    location = new_db("other")
+    if location.endswith(".sqlite"):
+        Path(location).parent.mkdir(parents=True, exist_ok=True)
+    raw_sql(location, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount DOUBLE PRECISION)")
+    with pytest.raises(RegisterError, match=r"not a hidden-hazard register.*invoices"):
+        HazardRegister(location)
+    if location.endswith(".sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(location)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            conn.close()
+        assert tables == {"invoices"}
+        conn = sqlite3.connect(location)
+        try:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+        finally:
+            conn.close()
