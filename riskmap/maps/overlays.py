@@ -404,6 +404,8 @@ def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _
         "x": np.round(lon, _COORD_DIGITS).tolist(),
         "y": np.round(lat, _COORD_DIGITS).tolist(),
         "n": names,
+        # Labels drawn first win where they would overlap: the largest districts first.
+        "o": np.argsort(-shapely.area(geoms), kind="stable").tolist(),
     }
     body = f"""
 var d = {_js(data_js)}, layer = L.featureGroup();
@@ -411,10 +413,28 @@ rm.decode(d.e).forEach(function(parts) {{
   L.polyline(rm.lines(parts), {{interactive: false, color: '#3b3b3b', weight: 1.2, opacity: 0.85,
     dashArray: '4 3'}}).addTo(layer);
 }});
+var marks = [];
 for (var i = 0; i < d.x.length; i++) {{
-  L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
-    icon: L.divIcon({{className: 'rm-label', html: '<span>' + d.n[i] + '</span>', iconSize: null}})}}).addTo(layer);
+  marks.push(L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
+    icon: L.divIcon({{className: 'rm-label', html: '<span>' + d.n[i] + '</span>', iconSize: null}})}}).addTo(layer));
 }}
+// No label over another: at each zoom a label that would touch one already placed
+// (larger districts first) is hidden until the map is zoomed in far enough.
+function declutter() {{
+  var kept = [];
+  d.o.forEach(function(i) {{
+    var el = marks[i].getElement(), span = el && el.firstChild;
+    if (!span) return;
+    span.style.visibility = 'visible';
+    var r = span.getBoundingClientRect();
+    var hit = kept.some(function(k) {{
+      return r.left < k.right + 2 && r.right > k.left - 2 && r.top < k.bottom + 2 && r.bottom > k.top - 2;
+    }});
+    if (hit) span.style.visibility = 'hidden'; else kept.push(r);
+  }});
+}}
+layer.on('add', function() {{ setTimeout(declutter, 0); }});
+map.on('zoomend', declutter);
 return layer;
 """
     return _ScriptLayer(body, _t("districts", lang), show=show)

@@ -260,3 +260,45 @@ def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
             assert errors == []
         finally:
             page.close()
+
+
+_VISIBLE_LABELS_JS = """() => Array.from(document.querySelectorAll('.rm-label span'))
+  .filter(s => getComputedStyle(s).visibility !== 'hidden')
+  .map(s => { const r = s.getBoundingClientRect();
+              return [s.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def _overlapping(labels: list[list]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            if a[1] < b[3] and a[3] > b[1] and a[2] < b[4] and a[4] > b[2]:
+                out.append((a[0], b[0]))
+    return out
+
+
+def test_district_names_never_overlap_and_show_when_zoomed_in(browser, tmp_path):
+    """Wuhan's central districts (硚口区, 江汉区, 江岸区 ...) crowd at city scale: a name that
+    would touch a larger district's is hidden, and shown again when zoomed in."""
+    from riskmap import Study
+
+    study = Study.from_project("wuhan", cell_size=3000, register=None)
+    maps.save_map(maps.build_map(study.score()), tmp_path / "wuhan.html")
+    with serve_directory(tmp_path) as url:
+        page, _, errors = _open(browser, f"{url}/wuhan.html")
+        try:
+            page.wait_for_selector(".rm-label span")
+            page.wait_for_timeout(300)
+            city = page.evaluate(_VISIBLE_LABELS_JS)
+            assert _overlapping(city) == [], city
+            assert "黄陂区" in {lab[0] for lab in city}  # the largest district is always named
+            assert len(city) < 13  # some central names step aside at city scale
+            page.evaluate("() => riskmapMap.setView([30.58, 114.28], riskmapMap.getZoom() + 3)")
+            page.wait_for_timeout(500)
+            near = page.evaluate(_VISIBLE_LABELS_JS)
+            assert _overlapping(near) == [], near
+            assert {"硚口区", "江汉区"} <= {lab[0] for lab in near}
+            page.screenshot(path=str(OUTPUT_DIR / "map_labels_zoomed.png"))
+            assert errors == []
+        finally:
+            page.close()
