@@ -265,3 +265,18 @@ def add_boundary(m: folium.Map, boundary: Any) -> None:
         style_function=lambda _f: {"color": "#333333", "weight": 1.5, "fill": False},
         interactive=False,
     ).add_to(m)
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
+def metric_scale(m: folium.Map) -> None:
+    """Add a metric-only scale bar to a folium map (Leaflet's default also shows miles)."""
+    m.add_child(_MetricScale())

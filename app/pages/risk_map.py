@@ -414,9 +414,43 @@ def render() -> None:
     _sidebar(project, base)
     ctx = cache.load_context(project_file)
 
+    if _presenting():
+        _present(ctx)
+        return
     st.title(f"{ctx.project.title.get(state.lang())} · {t('app_title')}")
     st.caption(ctx.caption())
+    if st.button(t("present"), key="btn_present", help=t("present_help")):
+        st.query_params["present"] = "1"
+        st.rerun()
     _map_and_details(ctx)
+
+
+# Presenting: no sidebar, header or page margins; the map fills the screen.
+_PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header,
+[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+.block-container, [data-testid="stMainBlockContainer"] {
+  padding: 0.4rem 0.8rem 0 0.8rem !important; max-width: 100% !important; }
+</style>"""
+
+
+def _presenting() -> bool:
+    return st.query_params.get("present") == "1"
+
+
+def _present(ctx: Context) -> None:
+    """The full-screen map for a meeting room: the map's own title and legend, the
+    settings in force in one line, and a way back."""
+    st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+    c1, c2 = st.columns([6, 1], vertical_alignment="center")
+    c1.markdown(
+        f"**{common.plain(ctx.project.title.get(state.lang()))} · {t('app_title')}** · "
+        f"{common.plain(ctx.caption())}"
+    )
+    if c2.button(t("present_exit"), key="btn_present_exit"):
+        del st.query_params["present"]
+        st.rerun()
+    map_ui.show_map(ctx.risk_map(), MAP_KEY + "_present", height=600)
 
 
 @st.fragment

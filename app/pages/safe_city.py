@@ -107,11 +107,12 @@ _EVIDENCE_MAP: dict[str, Any] = {
     "zoom_start": 9,
     "tiles": None,
     "attribution_control": False,
-    "control_scale": True,
+    "control_scale": False,  # map_ui.metric_scale adds a metric-only one
     "zoom_snap": 0.25,
     "zoom_delta": 0.5,
 }
-"""Options of the evidence maps (fractional zoom: the city fills the map)."""
+# Options of the evidence maps (fractional zoom: the city fills the map). A comment, not a
+# string: Streamlit would write a bare string of a page onto the page.
 
 
 def _base_map(
@@ -122,6 +123,7 @@ def _base_map(
     x0, y0, x1, y1 = (float(v) for v in boundary.total_bounds)
     # Fractional zoom: the city fills the map instead of the nearest smaller whole zoom.
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], **_EVIDENCE_MAP)
+    map_ui.metric_scale(m)
     map_ui.add_boundary(m, boundary.iloc[0])
     d = ctx.data.districts.to_crs(4326)
     folium.GeoJson(
