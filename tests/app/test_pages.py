@@ -352,6 +352,15 @@ def test_method_page_shows_weights(app_env: Path) -> None:
     weights = at.dataframe[0].value
     assert len(weights) > 5
     assert "暴露度 E" in set(weights["参数"])
+    rule = at.table[0].value
+    assert "可能性分级断点（危险性 H）" in set(rule["参数"])  # labelled, not a raw key
+    text = texts(at)
+    assert "一张网格的风险是怎么算出来的" in text and "R = L × S" in text  # the analyst's page
+    folded = next(e for e in at.expander if e.label.startswith("完整方法说明"))
+    full = "\n".join(m.value for m in folded.markdown)  # the specialists' text, folded away
+    assert "Green's theorem" in full and "<!--" not in full and "```json" not in full
+    at.radio(key="w_lang").set_value("en").run()
+    assert "How a grid cell's risk is worked out" in texts(at)
 
 
 def test_amap_click_is_converted_from_gcj02(app_env: Path, wuhan_cells: Any) -> None:
