@@ -151,14 +151,17 @@ def kind_label(data: ProjectData, kind: str) -> str:
 
 
 def layer_label(data: ProjectData, layer_name: str) -> str:
+    """A layer's name for people: its kind's name in the page's language, with its file's
+    name when another layer has the same kind name (never the project's internal key)."""
     lyr = data.layers.get(layer_name)
     if lyr is None:
         return layer_name
-    return (
-        f"{lyr.kind.name.get(lang())}（{layer_name}）"
-        if lang() == "zh"
-        else f"{lyr.kind.name.get('en')} ({layer_name})"
-    )
+    name = lyr.kind.name.get(lang())
+    twins = [n for n, other in data.layers.items() if other.kind.name.get(lang()) == name]
+    if len(twins) > 1:
+        file = Path(str(lyr.binding.path or layer_name)).name
+        name = f"{name}（{file}）" if lang() == "zh" else f"{name} ({file})"
+    return name
 
 
 def escape_html(value: object) -> str:

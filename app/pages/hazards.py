@@ -31,6 +31,15 @@ def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **
     return widget(t(label_key), list(options), format_func=labels, **kw)
 
 
+def _district_shown(ctx: cache.Context) -> Any:
+    """A district's name in the page's language (the register keeps the Chinese name)."""
+    from riskmap.maps import district_names
+
+    d = ctx.data.districts
+    shown = dict(zip(d["name"].astype(str), district_names(d, state.lang()), strict=True))
+    return lambda name: shown.get(name, name)
+
+
 def _take_click(ctx: cache.Context) -> None:
     """Place the form's location (and district) at the last map click."""
     from riskmap.maps import cell_at
@@ -88,7 +97,9 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         c1, c2 = st.columns(2)
         category = _vocab_choice(c1.selectbox, "hz_category", "category", CATEGORIES)
         grade = _vocab_choice(c2.radio, "hz_grade", "grade", GRADES, horizontal=True)
-        district = st.selectbox(t("hz_district"), districts, key="hz_district")
+        district = st.selectbox(
+            t("hz_district"), districts, key="hz_district", format_func=_district_shown(ctx)
+        )
         c3, c4 = st.columns(2)
         lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
         lat = c4.number_input(t("hz_lat"), key="hz_lat", format="%.6f", step=0.0001)
@@ -154,7 +165,11 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
     )
     names = sorted(ctx.data.districts["name"].astype(str))
     districts = c3.multiselect(
-        t("hz_district"), names, key="hz_f_district", placeholder=t("choose")
+        t("hz_district"),
+        names,
+        key="hz_f_district",
+        placeholder=t("choose"),
+        format_func=_district_shown(ctx),
     )
     c4, c5, c6 = st.columns(3)
     overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")

@@ -120,8 +120,15 @@ def render() -> None:
             st.caption(t("mon_quiet"))
             return
         names = {k: v[i] for k, v in LEVEL_NAMES.items()}
+
+        def what(layer: object, quantity: object) -> str:  # names, never internal keys
+            spec = quantities.get((str(layer), str(quantity)))
+            return spec.name.get(lang) if spec is not None else str(quantity)
+
         table = active.assign(
             level=active["level"].map(names),
+            layer=[common.layer_label(ctx.data, str(v)) for v in active["layer"]],
+            quantity=[what(a, b) for a, b in zip(active["layer"], active["quantity"], strict=True)],
             start=active["start"].dt.tz_convert("Asia/Shanghai").dt.strftime("%m-%d %H:%M"),
         )[["id", "level", "layer", "feature_id", "quantity", "start", "peak", "acknowledged_by"]]
         st.dataframe(
@@ -130,7 +137,8 @@ def render() -> None:
             width="stretch",
         )
         labels = {
-            int(r.id): f"#{r.id} {names[r.level]} · {r.layer}:{r.feature_id} · {r.quantity}"
+            int(r.id): f"#{r.id} {names[r.level]} · {common.layer_label(ctx.data, str(r.layer))} "
+            f"{r.feature_id} · {what(r.layer, r.quantity)}"
             for r in active.itertuples(index=False)
         }
         chosen = st.selectbox(
@@ -161,7 +169,7 @@ def render() -> None:
     )  # fmt: skip
     st.markdown(f"**{t('mon_chart', feature=common.plain(row['feature_id']))}**")
     st.altair_chart(line + rules, width="stretch")
-    st.caption(spec.source)
+    st.caption(spec.source_in(lang))
     from app.auth import current_user
 
     user = current_user()

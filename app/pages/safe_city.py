@@ -283,14 +283,28 @@ def _proposal_form(ctx: cache.Context) -> None:
         record: dict[str, Any] = {"kind": kind, "name": name, "lon": float(lon), "lat": float(lat)}
         if kind == "shelter":
             c3, c4 = st.columns(2)
-            record["type"] = c3.selectbox(t("wi_type"), list(SHELTER_TYPES), key="wi_type")
+            record["type"] = c3.selectbox(
+                t("wi_type"),
+                list(SHELTER_TYPES),
+                format_func=common.labels(
+                    SHELTER_TYPES, lambda v: t(f"shelter_type_{SHELTER_TYPES.index(v)}")
+                ),
+                key="wi_type",
+            )
             record["area_m2"] = float(
                 c4.number_input(
                     t("wi_area"), min_value=0.0, value=20_000.0, step=1000.0, key="wi_area"
                 )
             )
         else:
-            record["class"] = st.selectbox(t("wi_class"), list(STATION_CLASSES), key="wi_class")
+            record["class"] = st.selectbox(
+                t("wi_class"),
+                list(STATION_CLASSES),
+                format_func=common.labels(
+                    STATION_CLASSES, lambda v: t(f"station_class_{STATION_CLASSES.index(v)}")
+                ),
+                key="wi_class",
+            )
         if st.form_submit_button(t("wi_add"), type="primary"):
             try:
                 prop = validate_proposals([record])[0]

@@ -174,8 +174,13 @@ class MonitoredQuantity(_Strict):
     intensity_factor: dict[WarningLevel, float] = Field(default_factory=_default_factors)
     """While a warning of that level is open, the feature's intensity is multiplied by
     this factor (dynamic risk)."""
-    source: str
-    """Where the thresholds come from (standard, regulation, practice)."""
+    source: Text | str
+    """Where the thresholds come from (standard, regulation, practice): zh and en, or
+    one text for both."""
+
+    def source_in(self, lang: str) -> str:
+        """The source in a language (the one text when only one is given)."""
+        return self.source.get(lang) if isinstance(self.source, Text) else self.source
 
     @model_validator(mode="after")
     def _ordered(self) -> MonitoredQuantity:

@@ -433,8 +433,17 @@ function declutter() {{
     if (hit) span.style.visibility = 'hidden'; else kept.push(r);
   }});
 }}
-layer.on('add', function() {{ setTimeout(declutter, 0); }});
-map.on('zoomend', declutter);
+// Markers are in the page once the map has its first view; the labels' widths change
+// when the web font arrives; every zoom moves them closer or apart.
+layer.on('add', function() {{
+  // Once more after the first paint settles (a late web font or layout moves them).
+  map.whenReady(function() {{ [0, 400, 1200].forEach(function(t) {{ setTimeout(declutter, t); }}); }});
+  if (document.fonts) {{
+    document.fonts.ready.then(declutter);
+    document.fonts.addEventListener('loadingdone', declutter);
+  }}
+}});
+map.on('zoomend viewreset resize moveend', declutter);
 return layer;
 """
     return _ScriptLayer(body, _t("districts", lang), show=show)

@@ -288,7 +288,8 @@ def test_district_names_never_overlap_and_show_when_zoomed_in(browser, tmp_path)
         page, _, errors = _open(browser, f"{url}/wuhan.html")
         try:
             page.wait_for_selector(".rm-label span")
-            page.wait_for_timeout(300)
+            page.evaluate("() => document.fonts.ready")
+            page.wait_for_timeout(1600)  # the labels are placed again once the page settles
             city = page.evaluate(_VISIBLE_LABELS_JS)
             assert _overlapping(city) == [], city
             assert "黄陂区" in {lab[0] for lab in city}  # the largest district is always named

@@ -4,6 +4,7 @@ and readings arriving through a real MQTT broker (Debian's mosquitto)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -41,7 +42,8 @@ def test_every_monitored_quantity_cites_its_source() -> None:
     specs = [q for k in kinds.values() for q in k.monitoring]
     assert {q.quantity for q in specs} >= {"gas_lel", "water_depth", "saturation_depth"}
     for q in specs:
-        assert len(q.source) > 30 and q.unit
+        assert len(q.source_in("en")) > 30 and q.unit
+        assert re.search(r"[\u4e00-\u9fff]", q.source_in("zh")), q.quantity  # said in Chinese too
 
 
 def test_a_reading_crossing_a_threshold_opens_a_warning_and_its_end_closes_it() -> None:

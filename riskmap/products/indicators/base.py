@@ -207,7 +207,7 @@ _DEFS: dict[str, _Def] = {
         _Def(
             "risk.area_major",
             "重大风险面积比例",
-            "Area at 重大 (major) risk",
+            "Share of the area at major risk",
             "%",
             None,
             None,
@@ -216,7 +216,7 @@ _DEFS: dict[str, _Def] = {
         _Def(
             "risk.area_significant",
             "较大风险面积比例",
-            "Area at 较大 (significant) risk",
+            "Share of the area at significant risk",
             "%",
             None,
             None,
