@@ -17,9 +17,10 @@ MAP_KEY = "change_map"
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _change(
-    fields_key: str, settings_json: str, days: tuple[str, str], lang_: str, *, _ctx: cache.Context
-) -> tuple[Any, Any]:
-    """The comparison of the session's study as of two days, and its change map."""
+    fields_key: str, sides_json: str, lang_: str, *, _ctx: cache.Context
+) -> tuple[Any, Any, list[Any]]:
+    """The comparison of two sides — each a label, an as-of day (or None: the session's
+    study) and the weights and level rule to score with — and its change map."""
     import json
 
     from riskmap.config.vocabulary import VIEWS
@@ -28,21 +29,24 @@ def _change(
     from riskmap.products.change import change_map_cells, change_title, compare_cells
 
     assert "change" in VIEWS
-    settings = json.loads(settings_json)
-    day_a, day_b = days
-    sides = []
-    for day in days:
-        study = Study.from_data(
-            _ctx.base,
-            cell_size=_ctx.study.grid.cell_size,
-            grid=_ctx.study.grid.kind,
-            h3_resolution=_ctx.study.grid.h3_resolution,
-            register=_ctx.register_path if _ctx.register_path is not None else None,
-            cells=_ctx.study.cells,
-            as_of=day,
-        )
-        sides.append(study.score(settings["weights"], settings["levels"]).cells)
-    change = compare_cells(sides[0], sides[1], label_a=day_a, label_b=day_b)
+    sides = json.loads(sides_json)
+    scored = []
+    for side in sides:
+        study = _ctx.study
+        if side["as_of"] is not None:
+            study = Study.from_data(
+                _ctx.base,
+                cell_size=_ctx.study.grid.cell_size,
+                grid=_ctx.study.grid.kind,
+                h3_resolution=_ctx.study.grid.h3_resolution,
+                register=_ctx.register_path if _ctx.register_path is not None else None,
+                cells=_ctx.study.cells,
+                as_of=side["as_of"],
+            )
+        scored.append(study.score(side["weights"], side["levels"]).cells)
+    change = compare_cells(
+        scored[0], scored[1], label_a=sides[0]["label"], label_b=sides[1]["label"]
+    )
     title = change_title(change, _ctx.project.title.get(lang_), lang_)
     m = map_from_cells(
         change_map_cells(change),
@@ -56,7 +60,79 @@ def _change(
         collapsed_control=True,
         index=_ctx.index,
     )
-    return change, m
+    both = [
+        map_from_cells(
+            cells,
+            _ctx.data,
+            view="level",
+            lang=lang_,
+            title=f"{_ctx.project.title.get(lang_)} · {side['label']}",
+            overlays=["districts"],
+            assets="url",
+            asset_url=common.ASSET_URL,
+            collapsed_control=True,
+            index=_ctx.index,
+        )
+        for cells, side in zip(scored, sides, strict=True)
+        if side["as_of"] is None  # scenarios are shown side by side; days are not
+    ]
+    return change, m, both
+
+
+def _settings_of(ctx: cache.Context) -> dict[str, Any]:
+    a = ctx.assessment
+    return {
+        "weights": a.weights.model_dump(mode="json"),
+        "levels": a.levels.model_dump(mode="json"),
+    }
+
+
+def _day_sides(ctx: cache.Context) -> list[dict[str, Any]] | None:
+    """Two as-of days, scored with the session's weights and level rule."""
+    c1, c2 = st.columns(2)
+    day_a = c1.date_input(t("change_day_a"), value=date(2020, 12, 31), key="w_change_a")
+    day_b = c2.date_input(t("change_day_b"), value=date(2021, 12, 31), key="w_change_b")
+    if not isinstance(day_a, date) or not isinstance(day_b, date):
+        return None
+    return [
+        {"label": day.isoformat(), "as_of": day.isoformat(), **_settings_of(ctx)}
+        for day in (day_a, day_b)
+    ]
+
+
+def _scenario_sides(ctx: cache.Context) -> list[dict[str, Any]] | None:
+    """Two saved scenarios (the map page saves them), each scored with its own weights and
+    level rule on the session's grid and data."""
+    import json
+
+    from app import scenarios
+
+    names = scenarios.saved(ctx.project.root)
+    if len(names) < 2:
+        st.info(t("change_need_scenarios"))
+        return None
+    c1, c2 = st.columns(2)
+    pick_a = c1.selectbox(t("change_scenario_a"), names, key="w_change_sa")
+    pick_b = c2.selectbox(t("change_scenario_b"), names, index=1, key="w_change_sb")
+    sides = []
+    base = _settings_of(ctx)
+    for name in (pick_a, pick_b):
+        path = scenarios.scenario_dir(ctx.project.root) / f"{name}.json"
+        saved = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
+        weights = {
+            "components": {
+                c: float(saved.get(f"w_cw_{c}", base["weights"]["components"].get(c, 0.0)))
+                for c in state.COMPONENT_WEIGHTS
+            },
+            "layers": {
+                k[5:]: float(v)
+                for k, v in saved.items()
+                if k.startswith("w_lw_") and k[5:] in ctx.data.layers
+            },
+        }
+        levels = {"rule": saved.get("w_rule", ctx.settings.rule)}
+        sides.append({"label": name, "as_of": None, "weights": weights, "levels": levels})
+    return sides
 
 
 def render() -> None:
@@ -65,26 +141,23 @@ def render() -> None:
         return
     import json
 
-    c1, c2 = st.columns(2)
-    day_a = c1.date_input(t("change_day_a"), value=date(2020, 12, 31), key="w_change_a")
-    day_b = c2.date_input(t("change_day_b"), value=date(2021, 12, 31), key="w_change_b")
-    if not isinstance(day_a, date) or not isinstance(day_b, date):
+    mode = st.radio(
+        t("change_mode"),
+        ["days", "scenarios"],
+        format_func=common.labels(["days", "scenarios"], lambda m: t(f"change_mode_{m}")),
+        horizontal=True,
+        key="w_change_mode",
+    )
+    sides = _scenario_sides(ctx) if mode == "scenarios" else _day_sides(ctx)
+    if sides is None:
         return
+    label_a, label_b = sides[0]["label"], sides[1]["label"]
     from riskmap.errors import RiskmapError
 
-    a = ctx.assessment
-    settings = json.dumps(
-        {"weights": a.weights.model_dump(mode="json"), "levels": a.levels.model_dump(mode="json")},
-        sort_keys=True,
-    )
     try:
         with st.spinner(t("computing")):
-            change, m = _change(
-                ctx.fields_key,
-                settings,
-                (day_a.isoformat(), day_b.isoformat()),
-                state.lang(),
-                _ctx=ctx,
+            change, m, both = _change(
+                ctx.fields_key, json.dumps(sides, sort_keys=True), state.lang(), _ctx=ctx
             )
     except RiskmapError as exc:
         common.show_error(exc, "project_error")
@@ -115,6 +188,11 @@ def render() -> None:
             hide_index=True,
             width="stretch",
         )
+    if mode == "scenarios":  # the two scenarios' maps side by side
+        st.markdown(f"**{t('change_side_by_side')}**")
+        for col, side_map, key in zip(st.columns(2), both, ("a", "b"), strict=True):
+            with col:
+                map_ui.show_map(side_map, f"{MAP_KEY}_{key}", height=420)
     st.markdown(f"**{t('change_movers')}**")
     movers = change.moved.head(200)
     drivers = "drivers_en" if state.lang() == "en" else "drivers"
@@ -125,11 +203,11 @@ def render() -> None:
             columns={
                 "cell_id": t("col_cell"),
                 "district": t("district"),
-                "level_a": day_a.isoformat(),
-                "level_b": day_b.isoformat(),
+                "level_a": label_a,
+                "level_b": label_b,
                 "change": t("change_steps"),
-                "score_a": f"{t('d_score')} {day_a.isoformat()}",
-                "score_b": f"{t('d_score')} {day_b.isoformat()}",
+                "score_a": f"{t('d_score')} {label_a}",
+                "score_b": f"{t('d_score')} {label_b}",
                 drivers: t("change_drivers"),
             }
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -19,6 +20,9 @@ MAP_KEY = "risk_map"
 
 def _sidebar(ctx_project: Any, data: Any) -> None:
     """Grid, weights, levels and display settings (widget keys ``w_...`` keep them)."""
+    from app import scenarios
+
+    scenarios.apply_pending()  # a scenario loaded in the last run, before the widgets
     ss = st.session_state
     sb = st.sidebar
     sb.subheader(t("sec_grid"))
@@ -76,6 +80,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     sb.selectbox(
         t("district"), list(options), key="w_district", format_func=lambda k: options.get(k, k)
     )
+    scenarios.sidebar(Path(ctx_project.root), data)
 
 
 def _process_click(ctx: Context) -> None:

@@ -553,3 +553,88 @@ def test_a_project_that_requires_sign_in_shows_nothing_before_it(
     sign_in(at, "viewer")
     assert not any("需要登录后查看" in i.value for i in at.info)
     assert "城市安全风险电子地图" in texts(at)
+
+
+def test_the_app_keeps_its_register_on_postgresql(
+    app_env: Path, wuhan_cells: Any, postgres: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RISKMAP_APP_REGISTER may name a PostgreSQL database: demo accounts, sign-in,
+    registration and the verified chain all work there; the page names the server
+    without its password."""
+    url = postgres.new_database().replace("postgres@", "postgres:secret-pw@")
+    monkeypatch.setenv("RISKMAP_APP_REGISTER", url)
+    at = goto(new_app(), "app/pages/hazards.py")
+    assert any("台账校验通过" in s.value for s in at.success)
+    _file_hazard(at, wuhan_cells, "地下车库积水", "flood")
+    assert at.session_state["hz_selected"].startswith("420111-")
+    body = texts(at)
+    assert "secret-pw" not in body and "postgresql://postgres@127.0.0.1" in body.replace("\\", "")
+    from riskmap.register import HazardRegister
+
+    with HazardRegister(url) as reg:
+        assert reg.dialect == "postgresql" and len(reg.list()) == 1 and reg.verify().ok
+
+
+def test_a_scenario_is_saved_to_the_project_and_loaded_back(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    root = app_env / "city"
+    shutil.copytree(ROOT / "data" / "wuhan", root, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(root / "project.yaml"))
+    at = new_app()
+    assert any("还没有保存的情景" in c.value for c in at.caption)
+    at.selectbox(key="w_rule").set_value("quantiles")
+    at.slider(key="w_lw_hazmat").set_value(2.5)
+    at.selectbox(key="w_district").set_value("420111")
+    at.run()
+    at.text_input(key="sc_name").input("汛期 重点区")
+    at.button(key="btn_sc_save").click().run()
+    assert any("已保存情景" in s.value for s in at.success)
+    saved = json.loads((root / "scenarios" / "汛期 重点区.json").read_text(encoding="utf-8"))
+    assert saved["settings"]["w_rule"] == "quantiles" and saved["settings"]["w_lw_hazmat"] == 2.5
+    # Back to other settings, then load the scenario: they return.
+    at.selectbox(key="w_rule").set_value("matrix")
+    at.slider(key="w_lw_hazmat").set_value(1.0)
+    at.run()
+    at.selectbox(key="sc_pick").set_value("汛期 重点区")
+    at.button(key="btn_sc_load").click().run()
+    assert not at.exception
+    assert at.session_state["w_rule"] == "quantiles"
+    assert at.session_state["w_lw_hazmat"] == 2.5 and at.session_state["w_district"] == "420111"
+    assert any("已载入情景" in s.value for s in at.success)
+    # A name that could leave the folder is refused.
+    at.text_input(key="sc_name").input("../../etc/x")
+    at.button(key="btn_sc_save").click().run()
+    assert any("情景名称为" in e.value for e in at.error)
+    assert sorted(p.name for p in (root / "scenarios").iterdir()) == ["汛期 重点区.json"]
+
+
+def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    root = app_env / "city"
+    shutil.copytree(ROOT / "data" / "wuhan", root, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(root / "project.yaml"))
+    (root / "scenarios").mkdir()
+    for name, rule, hazmat in (("现状", "matrix", 1.0), ("危化加权", "quantiles", 3.0)):
+        record = {
+            "format": "riskmap-scenario",
+            "name": name,
+            "settings": {"w_rule": rule, "w_lw_hazmat": hazmat, "w_lw_no_such_layer": 2.0},
+            "proposals": [],
+        }
+        (root / "scenarios" / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
+    at = goto(new_app(), "app/pages/change.py")
+    at.radio(key="w_change_mode").set_value("scenarios").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="w_change_sa").set_value("现状")
+    at.selectbox(key="w_change_sb").set_value("危化加权").run()
+    metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    assert (
+        metrics["等级上升网格"] + metrics["等级下降网格"] > 0
+    )  # another rule and weights move cells
+    assert any("两个情景的风险等级图" in m.value for m in at.markdown)
+    movers = at.dataframe[1].value
+    assert {"现状", "危化加权"} <= set(movers.columns)  # the levels under each scenario
