@@ -76,8 +76,10 @@ def upload_form(reg: Any, number: str, by: str | None, user: Any, focus: list[fl
             key="hz_ev_stage",
         )
         upload = st.file_uploader(t("hz_ev_pick"), type=UPLOAD_TYPES, key="hz_ev_file")
-        if st.button(t("hz_ev_upload"), key="hz_ev_btn", disabled=upload is None):
-            assert upload is not None
+        if st.button(t("hz_ev_upload"), key="hz_ev_btn"):
+            if upload is None:
+                st.warning(t("hz_ev_pick"))
+                return
             try:
                 seq = reg.attach(
                     number, upload.getvalue(), upload.name, stage=stage, by=by, user=user

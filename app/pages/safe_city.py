@@ -427,12 +427,14 @@ def _whatif_result(
     lv = result.levels
     pop_before = f"{t('col_population')} · {t('col_before')}"
     pop_after = f"{t('col_population')} · {t('col_after')}"
+    cells_before = f"{t('col_cells')} · {t('col_before')}"
+    cells_after = f"{t('col_cells')} · {t('col_after')}"
     st.dataframe(
         pd.DataFrame(
             {
                 t("col_level"): lv["level_en" if en else "level"],
-                f"{t('col_cells')} · {t('col_before')}": lv["cells_before"],
-                f"{t('col_cells')} · {t('col_after')}": lv["cells_after"],
+                cells_before: lv["cells_before"],
+                cells_after: lv["cells_after"],
                 t("col_change"): lv["cells_change"],
                 pop_before: lv["population_before"].round(0).astype(int),
                 pop_after: lv["population_after"].round(0).astype(int),
@@ -441,8 +443,8 @@ def _whatif_result(
         hide_index=True,
         width="stretch",
         column_config={
-            pop_before: st.column_config.NumberColumn(format="localized"),
-            pop_after: st.column_config.NumberColumn(format="localized"),
+            c: st.column_config.NumberColumn(format="localized")
+            for c in (cells_before, cells_after, pop_before, pop_after)
         },
     )
     changed = result.changed_cells
@@ -454,16 +456,28 @@ def _whatif_result(
     # A few 1 km cells are invisible on the whole city: the map shows them and the proposals.
     changed_wgs84 = changed.to_crs(4326).geometry.to_numpy()
     places = shapely.points([p["lon"] for p in proposals], [p["lat"] for p in proposals])
-    m, _ = _base_map(ctx, focus=_focus_bounds(np.concatenate([changed_wgs84, places])))
-    for rank in sorted(changed["level_to"].unique()):
-        part = changed[changed["level_to"] == rank]
-        layer = _geometry_layer(
-            part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8
-        )
-        if layer is not None:
-            layer.add_to(m)
-    map_ui.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
-    map_ui.show_map(map_ui.local_assets(m), "whatif_changed", height=420)
+    focus = _focus_bounds(np.concatenate([changed_wgs84, places]))
+    # Before and after side by side, on the same view: the cells that change, coloured by
+    # their level without and with the proposals (outlined in purple on both).
+    for col, column, key, label in zip(
+        st.columns(2),
+        ("level_from", "level_to"),
+        ("whatif_before", "whatif_changed"),
+        ("col_before", "col_after"),
+        strict=True,
+    ):
+        with col:
+            st.caption(t(label))
+            m, _ = _base_map(ctx, focus=focus)
+            for rank in sorted(changed[column].unique()):
+                part = changed[changed[column] == rank]
+                layer = _geometry_layer(
+                    part, level_of(int(rank)).color, level_of(int(rank)).name(state.lang()), 0.8
+                )
+                if layer is not None:
+                    layer.add_to(m)
+            map_ui.outline_group(places, "none", name="proposals", color="#6a3d9a").add_to(m)
+            map_ui.show_map(map_ui.local_assets(m), key, height=380)
     st.dataframe(
         pd.DataFrame(
             {

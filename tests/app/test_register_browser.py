@@ -93,6 +93,7 @@ def test_the_inspector_attaches_a_photo_and_sends_it_to_acceptance(app: dict[str
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         files=[{"name": "整改后.png", "mimeType": "image/png", "buffer": PHOTO_PNG}]
     )
+    page.locator('[data-testid="stFileChipName"]').first.wait_for()  # the file is in
     _idle(page)
     page.get_by_role("button", name="上传", exact=True).click()
     _idle(page)

@@ -330,6 +330,7 @@ def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: st
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
             files=[{"name": "整改后.png", "mimeType": "image/png", "buffer": PHOTO_PNG}]
         )
+        page.locator('[data-testid="stFileChipName"]').first.wait_for()  # the file is in
         _idle(page)
         page.get_by_role("button", name="上传", exact=True).click()
         _idle(page)
@@ -447,12 +448,14 @@ def test_whatif_fire_station(app: dict[str, Any]) -> None:
     title.wait_for()
     n_changed = int(re.search(r"(\d+) 个", title.inner_text()).group(1))
     assert n_changed == len(_grid_rows(frames.nth(4))) - 1 >= 1
-    changed_map = _map(page, 2)
+    before_map, changed_map = _map(page, 2), _map(page, 3)  # before and after, side by side
     assert changed_map.content_frame.locator(".leaflet-overlay-pane path").count() >= 3
-    # The few changed cells are shown close up, around the proposed station.
+    assert before_map.content_frame.locator(".leaflet-overlay-pane path").count() >= 3
+    # The few changed cells are shown close up, around the proposed station, on both.
     view = _view(changed_map)
     assert view["zoom"] > _view(_map(page, 0))["zoom"] + 1
     assert abs(view["lon"] - lon) < 0.1 and abs(view["lat"] - lat) < 0.1
+    assert _view(before_map) == view
     _shot(page, "12_whatif_result", page.get_by_text("指标变化（全市）").first)
     _shot(page, "13_whatif_changed_cells", changed_map)
 
