@@ -1,42 +1,66 @@
-"""Benchmark: the riskmap assessment, stage by stage, against the plain-geopandas way.
+"""Benchmark: the riskmap assessment by stage, new engine vs old engine vs plain geopandas.
 
 Run from the repository root::
 
-    python benchmarks/bench_assess.py [--sizes 250 100] [--plain-budget 180]
+    python benchmarks/bench_assess.py [--sizes 250 100] [--repeat 3] [--plain-budget 180]
+        [--old-ref REF]
 
 Each measurement runs in its own subprocess, so the peak memory (ru_maxrss) belongs to
 that run alone; a stage's peak is the process peak once the stage is done (it includes
 the stages before it). Stages of riskmap: grid, prepare (layers), fields (kernels,
-overlaps, people), capacity (2SFCA, reach), contributors, score, and a rescore with new
-weights from the same fields. Plain baselines, each timed in the same process as the
-riskmap part it is compared with:
+overlaps, people), capacity (2SFCA, reach), contributors, score; ``total`` is the whole
+assessment (grid to score) with its peak; ``rescore`` (new weights from the same fields,
+the first result still held) is measured after it.
+
+Engines, measured in the same run on the same data:
+
+* **new**: the engine of this checkout (kernels and shelter catchments by stamps on the
+  square lattice, top contributors across layers in compact arrays);
+* **old**: ``riskmap/engine`` as it was at ``--old-ref`` (by default the commit before
+  the stamps, k-d tree pairs and dense per-layer top arrays), read with ``git archive``
+  into a temporary copy of this checkout's package, so only the engine differs. Left out
+  when git or that commit is not there (``--old-ref ''`` leaves it out too).
+
+Plain baselines, each timed in the same process as the riskmap part it is compared with:
 
 * grid clipping: every candidate square in the boundary's bounds as a GeoSeries,
   ``GeoSeries.intersects(boundary)``, then ``.intersection(boundary)``; against
   :func:`riskmap.engine.grid.build_grid`;
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
   the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
-  riskmap's kernel stage alone (:func:`riskmap.engine.compute_fields` on the kernel
+  each engine's kernel stage alone (:func:`riskmap.engine.compute_fields` on the kernel
   layers only, its ``fields`` time: kernel sums and top contributors).
 
-When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
+The engines' runs alternate (new, old, new, old, ...) ``--repeat`` times and each engine's
+fastest whole run is shown (on a shared machine the other runs wait for the processor);
+the kernel stage alone likewise. When a plain baseline would take longer than ``--plain-budget`` seconds it runs on a
 subset (a share of candidate cells) and its time is extrapolated linearly; the table
-says so.
+says so. The aims of issue 14 are checked at the end of each size.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import io
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_STAGES = ("grid", "prepare_layers", "fields", "capacity", "contributors", "score", "rescore")
+OLD_REF = "192a9980f39a85d55c430c87fd5423af1b989e2f"
+"""The last commit of the engine before stamps (k-d tree pairs, per-layer top arrays)."""
+_STAGES = ("grid", "prepare_layers", "fields", "capacity", "contributors", "score")
+_AIM_PEAK_MB = 1200.0
 
 
 def _peak_mb() -> float:
@@ -44,7 +68,8 @@ def _peak_mb() -> float:
 
 
 def _child(task: str, size: float, share: float) -> None:
-    sys.path.insert(0, str(REPO))
+    root = os.environ.get("RISKMAP_BENCH_ROOT")
+    sys.path.insert(0, root or str(REPO))
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -55,7 +80,11 @@ def _child(task: str, size: float, share: float) -> None:
     from riskmap.engine.rules import rule_values
     from riskmap.io import load_project_data
 
-    data = load_project_data(load_project("wuhan"))
+    if root:  # the old engine: check that it is the copy that runs
+        import riskmap
+
+        assert Path(riskmap.__file__).resolve().is_relative_to(Path(root).resolve())
+    data = load_project_data(load_project(REPO / "data" / "wuhan"))
     out: dict[str, float] = {"start_mb": _peak_mb()}
     if task == "riskmap":
         t = time.perf_counter()
@@ -74,17 +103,18 @@ def _child(task: str, size: float, share: float) -> None:
         out.update(fields.timings)
         out["prepare_layers_mb"] = out["grid_mb"]
         out["fields_mb"] = marks.get("fields", float("nan"))
-        out["capacity_mb"] = out["contributors_mb"] = _peak_mb()
+        out["capacity_mb"] = marks.get("shelters", out["fields_mb"])
+        out["contributors_mb"] = _peak_mb()
         t = time.perf_counter()
         res = score(fields)
         out["score"] = time.perf_counter() - t
         out["score_mb"] = _peak_mb()
+        out["total"] = out["grid"] + sum(fields.timings.values()) + out["score"]
+        out["total_mb"] = _peak_mb()
         t = time.perf_counter()
         score(fields, weights={"layers": {"hazmat": 2.0, "flood_zones": 0.3}})
         out["rescore"] = time.perf_counter() - t
         out["rescore_mb"] = _peak_mb()
-        out["total"] = out["grid"] + sum(fields.timings.values()) + out["score"]
-        out["total_mb"] = _peak_mb()
         out["cells"] = len(cells)
         out["red_share"] = float((res.cells["level_rank"] == 4).mean())
     elif task == "grid":
@@ -109,46 +139,59 @@ def _child(task: str, size: float, share: float) -> None:
         kept = boxes[boxes.intersects(b)]
         _ = kept.intersection(b).area
         out["plain"] = (time.perf_counter() - t) / share
-    elif task == "kernel":
+    elif task in ("kernel", "kernel-engine"):
         cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
         kernel = {n: lyr for n, lyr in data.layers.items() if lyr.kind.method == "kernel"}
         only = dataclasses.replace(data, layers=kernel)
         fields = compute_fields(only, cells, tile_size=data.project.grid.tile_size)
         out["ours"] = fields.timings["fields"]
-        if share < 1:
-            cells = cells.sample(frac=share, random_state=0)
-        pts = gpd.GeoDataFrame(
-            {"cell": np.arange(len(cells))},
-            geometry=gpd.points_from_xy(cells["x"], cells["y"]),
-            crs=data.crs,
-        )
-        t = time.perf_counter()
-        for layer in kernel.values():
-            kind = layer.kind
-            gdf = layer.gdf.copy()
-            gdf["I"] = rule_values(kind.intensity, gdf)
-            gdf["R"] = rule_values(kind.radius, gdf)
-            gdf["geometry"] = gdf.geometry.representative_point()
-            buf = gdf.set_geometry(gdf.geometry.buffer(gdf["R"]))
-            buf["fx"], buf["fy"] = gdf.geometry.x, gdf.geometry.y
-            j = gpd.sjoin(pts, buf[["I", "R", "fx", "fy", "geometry"]], predicate="intersects")
-            d = np.hypot(j.geometry.x - j["fx"], j.geometry.y - j["fy"])
-            j["c"] = j["I"] * _decay((d / j["R"]).clip(upper=1).to_numpy(), kind.decay)
-            _ = j.groupby("cell")["c"].sum()
-        out["plain"] = (time.perf_counter() - t) / share
+        if task == "kernel":
+            if share < 1:
+                cells = cells.sample(frac=share, random_state=0)
+            pts = gpd.GeoDataFrame(
+                {"cell": np.arange(len(cells))},
+                geometry=gpd.points_from_xy(cells["x"], cells["y"]),
+                crs=data.crs,
+            )
+            t = time.perf_counter()
+            for layer in kernel.values():
+                kind = layer.kind
+                gdf = layer.gdf.copy()
+                gdf["I"] = rule_values(kind.intensity, gdf)
+                gdf["R"] = rule_values(kind.radius, gdf)
+                gdf["geometry"] = gdf.geometry.representative_point()
+                buf = gdf.set_geometry(gdf.geometry.buffer(gdf["R"]))
+                buf["fx"], buf["fy"] = gdf.geometry.x, gdf.geometry.y
+                j = gpd.sjoin(pts, buf[["I", "R", "fx", "fy", "geometry"]], predicate="intersects")
+                d = np.hypot(j.geometry.x - j["fx"], j.geometry.y - j["fy"])
+                j["c"] = j["I"] * _decay((d / j["R"]).clip(upper=1).to_numpy(), kind.decay)
+                _ = j.groupby("cell")["c"].sum()
+            out["plain"] = (time.perf_counter() - t) / share
     out["share"] = share
     out["maxrss_mb"] = _peak_mb()
     print(json.dumps(out))
 
 
 def _run(
-    task: str, size: float, share: float = 1.0, timeout: float | None = None
+    task: str,
+    size: float,
+    share: float = 1.0,
+    timeout: float | None = None,
+    old: Path | None = None,
 ) -> dict[str, float] | None:
     cmd = [sys.executable, __file__, "--child", task, "--size", str(size), "--share", str(share)]
+    env = dict(os.environ)
+    env.pop("RISKMAP_BENCH_ROOT", None)
+    if old is not None:
+        env["RISKMAP_BENCH_ROOT"] = str(old)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+        p = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env
+        )
     except subprocess.TimeoutExpired:
         return None
+    if p.returncode != 0:
+        raise RuntimeError(f"{task} ({'old' if old else 'new'} engine) failed:\n{p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
@@ -161,6 +204,41 @@ def _baseline(task: str, size: float, budget: float) -> dict[str, float]:
     return res
 
 
+@contextlib.contextmanager
+def _old_engine(ref: str) -> Iterator[Path | None]:
+    """A copy of this checkout's ``riskmap`` package with ``riskmap/engine`` as at ``ref``
+    (None when git cannot give it)."""
+    if not ref:
+        yield None
+        return
+    try:
+        tar = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", ref, "riskmap/engine"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"old engine ({ref}) not available: {exc}", file=sys.stderr)
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="riskmap-old-engine-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(
+            REPO / "riskmap", root / "riskmap", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.rmtree(root / "riskmap" / "engine")
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(root, filter="data")
+        yield root
+
+
+def _row(label: str, new: dict[str, float], old: dict[str, float] | None, key: str) -> str:
+    line = f"{label:<26}{new[key]:8.2f}{new[key + '_mb']:8.0f}"
+    if old is not None:
+        line += f"{old[key]:9.2f}{old[key + '_mb']:8.0f}{old[key] / max(new[key], 1e-9):9.1f}x"
+    return line
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=float, nargs="+", default=[250.0, 100.0])
@@ -170,6 +248,18 @@ def main() -> None:
         default=180.0,
         help="seconds before a plain baseline runs on a subset",
     )
+    ap.add_argument(
+        "--old-ref",
+        default=OLD_REF,
+        metavar="REF",
+        help="git commit of the old engine to compare with ('' to leave it out)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each engine, alternating; the fastest is shown (default 3)",
+    )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=float, default=250.0, help=argparse.SUPPRESS)
     ap.add_argument("--share", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -177,24 +267,67 @@ def main() -> None:
     if args.child:
         _child(args.child, args.size, args.share)
         return
-    head = f"{'stage':<28}{'time s':>9}{'peak MB':>9}{'plain s':>10}{'ratio':>8}  note"
-    for size in args.sizes:
-        ours = _run("riskmap", size)
-        assert ours is not None
-        print(f"\n== {size:g} m: {int(ours['cells']):,} cells (red {ours['red_share']:.2%}) ==")
-        print(head)
-        print("-" * len(head))
-        for k in (*_STAGES, "total"):
-            print(f"{k:<28}{ours[k]:9.2f}{ours[k + '_mb']:9.0f}")
-        for task, label in (("grid", "grid clipping"), ("kernel", "kernel fields")):
-            b = _baseline(task, size, args.plain_budget)
-            note = (
-                "" if b["share"] == 1 else f"plain on {b['share']:.1%} of the cells, extrapolated"
-            )
-            print(
-                f"{label + ' (vs plain)':<28}{b['ours']:9.2f}{b['maxrss_mb']:9.0f}{b['plain']:10.2f}"
-                f"{b['plain'] / b['ours']:7.1f}x  {note}"
-            )
+    with _old_engine(args.old_ref) as old_root:
+        for size in args.sizes:
+            _report(size, args.plain_budget, old_root, max(args.repeat, 1))
+
+
+def _fastest(runs: list[dict[str, float] | None], key: str) -> dict[str, float]:
+    done = [r for r in runs if r is not None]
+    assert done
+    return min(done, key=lambda r: r[key])
+
+
+def _report(size: float, budget: float, old_root: Path | None, repeat: int) -> None:
+    news, olds = [], []
+    for _ in range(repeat):
+        news.append(_run("riskmap", size))
+        if old_root is not None:
+            olds.append(_run("riskmap", size, old=old_root))
+    new = _fastest(news, "total")
+    old = _fastest(olds, "total") if olds else None
+    print(f"\n== {size:g} m: {int(new['cells']):,} cells (red {new['red_share']:.2%}) ==")
+    head = f"{'stage':<26}{'new s':>8}{'new MB':>8}"
+    if old is not None:
+        head += f"{'old s':>9}{'old MB':>8}{'old/new':>10}"
+    print(head)
+    print("-" * len(head))
+    for k in _STAGES:
+        print(_row(k, new, old, k))
+    print(_row("total (grid..score)", new, old, "total"))
+    print(_row("rescore (after total)", new, old, "rescore"))
+    print()
+    print(
+        f"{'vs plain geopandas':<26}{'new s':>8}{'old s':>9}{'plain s':>9}{'new':>8}{'old':>8}  note"
+    )
+    ratios: dict[str, float] = {}
+    for task, label in (("grid", "grid clipping"), ("kernel", "kernel fields")):
+        b = _baseline(task, size, budget)
+        old_s = float("nan")
+        if task == "kernel":
+            more = [_run("kernel-engine", size) for _ in range(repeat - 1)]
+            b["ours"] = _fastest([b, *more], "ours")["ours"]
+            if old_root is not None:
+                runs = [_run("kernel-engine", size, old=old_root) for _ in range(repeat)]
+                old_s = _fastest(runs, "ours")["ours"]
+        elif old is not None:
+            old_s = old["grid"]
+        note = "" if b["share"] == 1 else f"plain on {b['share']:.1%} of the cells, extrapolated"
+        ratios[task] = b["plain"] / b["ours"]
+        print(
+            f"{label:<26}{b['ours']:8.2f}{old_s:9.2f}{b['plain']:9.2f}"
+            f"{b['plain'] / b['ours']:7.1f}x{b['plain'] / old_s:7.1f}x  {note}"
+        )
+    print()
+    peak = new["total_mb"]
+    print(f"fastest of {repeat} runs per engine")
+    print(f"aim: whole assessment <= {_AIM_PEAK_MB:.0f} MB peak: {peak:.0f} MB")
+    if old is not None:
+        print(
+            f"aim: at most half the old engine's time: {new['total']:.2f} s vs {old['total']:.2f} s "
+            f"({new['total'] / old['total']:.0%})"
+        )
+    print(f"aim: kernel fields >= 5x the plain way: {ratios['kernel']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ after a false-discovery-rate correction), ``hotspot_z``, ``hotspot_p``, ``level_
 plausible weightings that keep the cell's level), ``p_major``, ``p_high`` and ``unstable``
 unless ``--no-hotspots`` / ``--no-confidence``.
 
-Progress (stage names, and tile progress on a terminal) goes to stderr.
+Progress goes to stderr: stage names, and on a terminal a progress bar (tqdm) of the tiles
+done, also when they run on a cluster.
 """
 
 from __future__ import annotations

@@ -153,35 +153,54 @@ def load_and_assess(args: argparse.Namespace) -> Assessed:
 
 
 class StageProgress:
-    """Stage lines on stderr; a live tile counter when stderr is a terminal.
+    """Stage lines on stderr; on a terminal, a progress bar (tqdm) of the tiles done.
 
-    Called as ``progress(stage, done, total)`` by the engine; :meth:`line` prints a line.
+    Called as ``progress(stage, done, total)`` by the engine, also as tiles come back from
+    a dask cluster; :meth:`line` prints a line. Off a terminal (a pipe, a log file) each
+    stage is one line and there is no bar; ``TQDM_DISABLE=1`` turns the bar off too.
     """
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, bar: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
+        self.tty = self.stream.isatty() if bar is None else bar
         self.stage = ""
         self.t0 = time.perf_counter()
+        self._bar: Any = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.t0
         if stage != self.stage:
-            if self.tty and self.stage:
-                self.stream.write("\n")
+            self._close()
             self.stage = stage
-            if not self.tty:
+            if not self.tty or total <= 1:
                 self.stream.write(f"[{elapsed:6.1f}s] {stage} ...\n")
-        if self.tty:
-            counter = f": {done}/{total} tiles" if total > 1 else ""
-            self.stream.write(f"\r[{elapsed:6.1f}s] {stage}{counter}")
+        if self.tty and total > 1:
+            if self._bar is None and done < total:
+                from tqdm import tqdm
+
+                self._bar = tqdm(
+                    total=total,
+                    desc=f"[{elapsed:6.1f}s] {stage}",
+                    unit="tile",
+                    file=self.stream,
+                    dynamic_ncols=True,
+                    leave=True,
+                )
+            if self._bar is not None:
+                self._bar.update(max(done - self._bar.n, 0))
+                if done >= total:
+                    self._close()
         self.stream.flush()
 
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
     def line(self, text: str) -> None:
-        """Print one line (ending a live counter first)."""
-        if self.tty and self.stage:
-            self.stream.write("\n")
-            self.stage = ""
+        """Print one line (closing a progress bar first)."""
+        self._close()
+        self.stage = ""
         self.stream.write(f"[{time.perf_counter() - self.t0:6.1f}s] {text}\n")
         self.stream.flush()
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,10 +29,13 @@ from riskmap.engine.cluster import _access_task, _fields_task, run_tiles
 from riskmap.engine.common import _SUPPORTED, COMPONENTS, FloatArray, IntArray, ObjArray, Progress
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import (
+    Top,
     _cells_block,
     _grow,
     _prepare,
     _reach_halo,
+    _shelter_ratio,
+    _supply_task,
     _tile_fields,
     _tiles,
 )
@@ -76,7 +81,9 @@ class Fields:
     kinds : layer kinds by name.
     layers : :class:`LayerInfo` of every layer that acts on the risk, in project order.
     raw : binding -> per-cell raw value (hazard/exposure kernel sum, overlap sum, people).
-    top : hazard binding -> (feature positions (n, k), contributions (n, k), distances (n, k)).
+    top : the top k contributing hazard features of every cell across the hazard layers
+        (:class:`~riskmap.engine.tiles.Top`: layer position among the hazard layers,
+        feature position in its layer, contribution, distance; (n, k) arrays).
     population : people per cell (sum of the exposure ``population`` layers).
     access : capacity binding -> per-cell value (shelter m² per person, reach minutes or
         metres to the nearest feature, inf beyond the halo).
@@ -95,7 +102,7 @@ class Fields:
     kinds: dict[str, LayerKind]
     layers: tuple[LayerInfo, ...]
     raw: dict[str, FloatArray]
-    top: dict[str, tuple[IntArray, FloatArray, FloatArray]]
+    top: Top
     population: FloatArray
     access: dict[str, FloatArray]
     capacity: dict[str, FloatArray]
@@ -147,14 +154,15 @@ def _store(
     part: dict[str, Any],
     pos: IntArray,
     raw: dict[str, FloatArray],
-    top: dict[str, tuple[IntArray, FloatArray, FloatArray]],
+    top: Top,
     reach: dict[str, FloatArray],
 ) -> None:
     """Write one tile's results into the city-wide arrays (at the tile's cell positions)."""
     for name, v in part["raw"].items():
         raw[name][pos] = v
-    for name, (ti, tv, td) in part["top"].items():
-        top[name][0][pos], top[name][1][pos], top[name][2][pos] = ti, tv, td
+    if part["top"] is not None:
+        for whole, tile in zip(top, part["top"], strict=True):
+            whole[pos] = tile  # type: ignore[index]
     for name, v in part["reach"].items():
         reach[name][pos] = v
 
@@ -195,8 +203,31 @@ def _shelter_access(
     *,
     client: Any | None = None,
 ) -> FloatArray:
-    """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`)."""
+    """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`).
+
+    On the square lattice the shelters' ratios (step one) are computed once by stamps and
+    the tiles add them up (step two); on other grids each tile does both steps.
+    """
     a = np.zeros(len(block.index))
+    done = [0]
+
+    def store(i: int, values: FloatArray) -> None:
+        a[tiles[i]] = values
+        done[0] += 1
+        if progress:
+            progress(f"shelters ({f.name})", done[0], len(tiles))
+
+    if block.size is not None:
+        ratios = replace(f, value=_shelter_ratio(block, population, f))
+        run_tiles(
+            client,
+            _supply_task,
+            tiles,
+            lambda pos: (block.take(pos),),
+            shared=ratios,
+            on_result=store,
+        )
+        return a
 
     def args_of(pos: IntArray) -> tuple[Any, ...]:
         tile = block.take(pos)
@@ -208,14 +239,6 @@ def _shelter_access(
             & (block.xy[:, 1] <= near[3])
         )
         return tile, block.xy[dm], population[dm]
-
-    done = [0]
-
-    def store(i: int, values: FloatArray) -> None:
-        a[tiles[i]] = values
-        done[0] += 1
-        if progress:
-            progress(f"shelters ({f.name})", done[0], len(tiles))
 
     run_tiles(client, _access_task, tiles, args_of, shared=f, on_result=store)
     return a
@@ -324,11 +347,7 @@ def compute_fields(
     n = len(block.index)
     tiles = _tiles(block, tile_size)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
-    top = {
-        f.name: (np.full((n, k), -1, np.int64), np.zeros((n, k)), np.full((n, k), np.nan))
-        for f in feats
-        if f.role == "hazard"
-    }
+    top = Top.empty(n, k)
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
 
@@ -370,7 +389,8 @@ def compute_fields(
             )
     t_access = time.perf_counter()
 
-    contributors = _contributors_json(infos, top, k, n)
+    contributors = _contributors_json(infos, top)
+    pa.default_memory_pool().release_unused()  # the string kernels' temporaries
     t_end = time.perf_counter()
     return Fields(
         cells=cells,
@@ -478,67 +498,17 @@ def recompute_capacity(
     )
 
 
-def _top_across(
-    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """Top-k contributing features across hazard layers, ranked by contribution / reference.
-
-    Returns (layer position in ``hz``, feature position, contribution, distance), (n, k)
-    each; layer position -1 where there is none.
-    """
-    hz = [i for i in infos if i.role == "hazard"]
-    if not hz:
-        return (np.empty((0, k), np.int64),) * 2 + (np.empty((0, k)),) * 2  # type: ignore[return-value]
-    n = len(top[hz[0].name][0])
-    cells, cols, feats, vals, dists, keys = [], [], [], [], [], []
-    for pos, info in enumerate(hz):
-        fidx, val, dist = top[info.name]
-        r, s = np.nonzero(fidx >= 0)  # only the contributions there are (sparse)
-        cells.append(r)
-        cols.append(pos * k + s)
-        feats.append(fidx[r, s])
-        vals.append(val[r, s])
-        dists.append(dist[r, s])
-        keys.append(val[r, s] / (info.reference or 1.0))
-    ci, col = np.concatenate(cells), np.concatenate(cols)
-    fi, v, d, key = (
-        np.concatenate(feats),
-        np.concatenate(vals),
-        np.concatenate(dists),
-        np.concatenate(keys),
-    )
-    # By cell, then key descending; ties go to the earlier layer and rank.
-    order = np.lexsort((col, -key, ci))
-    ci_s = ci[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(ci_s)) + 1] if len(ci_s) else np.empty(0, np.int64)
-    counts = np.diff(np.r_[starts, len(ci_s)])
-    rank = np.arange(len(ci_s)) - np.repeat(starts, counts)
-    keep = rank < k
-    sel, rk, c = order[keep], rank[keep], ci_s[keep]
-    li = np.full((n, k), -1, dtype=np.int64)
-    fo = np.full((n, k), -1, dtype=np.int64)
-    vo = np.zeros((n, k))
-    do = np.full((n, k), np.nan)
-    li[c, rk] = col[sel] // k
-    fo[c, rk] = fi[sel]
-    vo[c, rk] = v[sel]
-    do[c, rk] = d[sel]
-    return li, fo, vo, do
-
-
-def _contributors_json(
-    infos: list[LayerInfo], top: dict[str, tuple[IntArray, FloatArray, FloatArray]], k: int, n: int
-) -> Any:
+def _contributors_json(infos: list[LayerInfo], top: Top) -> Any:
     """Per-cell JSON list of the top contributing hazard features (a pandas ``str`` array).
 
-    Built column-wise with Arrow string kernels: one JSON head per feature, then per
-    rank a take of the heads and a join with the formatted distance and contribution.
+    Built column-wise with Arrow string kernels, for the cells that have contributions
+    only: one JSON head per feature, then per rank a take of the heads and a join with
+    the formatted distance and contribution; the other cells share one ``[]``.
     """
+    n = len(top.layer)
     hz = [i for i in infos if i.role == "hazard"]
-    if not hz or n == 0:
-        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
-    li, fi, val, dist = _top_across(infos, top, k)
-    if not (li >= 0).any():  # no feature reaches any cell: every list is empty
+    rows = np.flatnonzero(top.layer[:, 0] >= 0) if hz else np.empty(0, np.int64)
+    if len(rows) == 0:  # no feature reaches any cell: every list is empty
         return pd.array(np.full(n, "[]", dtype=object), dtype="str")
     # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
     heads = []
@@ -558,13 +528,46 @@ def _contributors_json(
         offsets.append(offsets[-1] + len(info.ids))
     head_all = pa.array(np.concatenate(heads), type=pa.string())
     off = np.asarray(offsets[:-1], dtype=np.int64)
+
+    def lists(start: int) -> Any:
+        """The lists of the cells start .. start + _JSON_CELLS (text in cell order)."""
+        stop = min(start + _JSON_CELLS, n)
+        r = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
+        which = np.zeros(stop - start, dtype=np.int64)  # 0: the shared "[]"
+        which[r - start] = np.arange(1, len(r) + 1)
+        if len(r) == 0:
+            return pc.take(pa.array(["[]"], type=pa.string()), pa.array(which))
+        made = _json_lists(
+            head_all,
+            off[top.layer[r].astype(np.int64).clip(0)] + top.feature[r],
+            top.layer[r] >= 0,
+            top.value[r],
+            top.distance[r],
+        )
+        texts = pa.concat_arrays([pa.array(["[]"], type=pa.string()), made])
+        return pc.take(texts, pa.array(which))
+
+    # Chunks of cells bound the Arrow temporaries and come out in cell order (no take of
+    # the whole column); Arrow's kernels release the GIL: two threads.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lists, range(0, n, _JSON_CELLS)))
+    return pd.array(pa.chunked_array(done, type=pa.string()), dtype="str")
+
+
+_JSON_CELLS = 65_536
+"""Cells whose contributor lists :func:`_contributors_json` builds at once."""
+
+
+def _json_lists(
+    heads: Any, g: IntArray, ok: npt.NDArray[np.bool_], val: FloatArray, dist: FloatArray
+) -> Any:
+    """JSON lists of contributors: ``heads`` (a string per feature) taken at ``g`` (rows,
+    k), where ``ok``, with the rounded distance and contribution."""
     empty = pa.scalar("", pa.string())
     parts: list[Any] = [pa.scalar("[", pa.string())]
-    for s in range(k):
-        ok = li[:, s] >= 0  # ranks are filled in order: rank s present means 0..s-1 are
-        if not ok.any():
+    for s in range(g.shape[1]):
+        if not ok[:, s].any():  # ranks are filled in order: rank s present means 0..s-1 are
             continue
-        g = np.where(ok, off[np.maximum(li[:, s], 0)] + fi[:, s], 0)
         d = pc.cast(pa.array(np.round(np.nan_to_num(dist[:, s]), 0).astype(np.int64)), pa.string())
         c = pc.cast(pa.array(np.round(val[:, s], 4)), pa.string())
         c = pc.if_else(
@@ -572,7 +575,7 @@ def _contributors_json(
         )  # 3 -> 3.0
         item = pc.binary_join_element_wise(
             pa.scalar("," if s else "", pa.string()),
-            pc.take(head_all, pa.array(g)),
+            pc.take(heads, pa.array(np.where(ok[:, s], g[:, s], 0))),
             pa.scalar(',"distance_m":', pa.string()),
             d,
             pa.scalar(',"contribution":', pa.string()),
@@ -580,9 +583,9 @@ def _contributors_json(
             pa.scalar("}", pa.string()),
             empty,
         )
-        parts.append(pc.if_else(pa.array(ok), item, empty))
+        parts.append(pc.if_else(pa.array(ok[:, s]), item, empty))
     parts.append(pa.scalar("]", pa.string()))
-    return pd.array(pc.binary_join_element_wise(*parts, empty), dtype="str")
+    return pc.binary_join_element_wise(*parts, empty)
 
 
 def layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """Kernels on the grid: cells and features of a tile, feature-cell pairs within reach
-(points, polygons, the square lattice), overlap fractions, top-k contributors.
+(points by a k-d tree or, on the square lattice, by stamps; polygons), overlap
+fractions, top-k contributors.
 
 Pure functions of arrays: no I/O, no configuration.
 """
@@ -7,7 +8,7 @@ Pure functions of arrays: no I/O, no configuration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ class _Features:
     bounds: FloatArray  # (n, 4) influence bounds: where the feature can act
     decay: str = "gaussian"
     area: FloatArray | None = None  # polygon areas (areal interpolation)
+    reference: float = 1.0  # saturation reference: hazards rank contributions by value / it
 
     def select(self, box: tuple[float, float, float, float]) -> _Features:
         """The features whose influence bounds meet ``box`` (minx, miny, maxx, maxy)."""
@@ -57,6 +59,7 @@ class _Features:
             bounds=b[m],
             decay=self.decay,
             area=None if self.area is None else self.area[m],
+            reference=self.reference,
         )
 
     @property
@@ -69,7 +72,7 @@ class _Cells:
     """A block of cells (a tile, or the whole grid): positions, ids, centroids, geometry."""
 
     index: IntArray
-    ids: ObjArray
+    ids: Any  # cell ids: a pandas or numpy array (looked up on H3 grids only)
     xy: FloatArray
     geom: ObjArray
     area: FloatArray
@@ -139,6 +142,14 @@ def _decay(u: FloatArray, kind: str) -> FloatArray:
     raise ConfigError(f"unknown decay '{kind}'")
 
 
+def _radius_classes(radius: FloatArray) -> IntArray:
+    """Radius class of each feature: bins of a quarter octave (-1 for no radius)."""
+    ok = radius > 0
+    bins = np.full(len(radius), -1, dtype=np.int64)
+    bins[ok] = np.ceil(np.log2(radius[ok]) * 4).astype(np.int64)
+    return bins
+
+
 def _point_pairs(
     cell_xy: FloatArray, feat_xy: FloatArray, radius: FloatArray, ctree: cKDTree | None = None
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -146,18 +157,17 @@ def _point_pairs(
 
     Features are grouped by radius (bins of a quarter octave) so that a feature is
     never searched far beyond its own radius. ``ctree``, a k-d tree of ``cell_xy``, is
-    built when not given (share it between layers).
+    built when not given (share it between layers). Any cells (H3, custom grids); on the
+    square lattice :func:`_stamp_pairs` gives the same pairs without a tree.
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, float))
     if len(cell_xy) == 0 or len(feat_xy) == 0:
         return empty
     if ctree is None:
         ctree = cKDTree(cell_xy)
-    ok = radius > 0
-    bins = np.full(len(radius), -1, dtype=np.int64)
-    bins[ok] = np.ceil(np.log2(radius[ok]) * 4).astype(np.int64)
+    bins = _radius_classes(radius)
     ci_all, fi_all, d_all = [], [], []
-    for b in np.unique(bins[ok]):  # a handful of radius groups, not one per feature
+    for b in np.unique(bins[bins >= 0]):  # a handful of radius groups, not one per feature
         members = np.nonzero(bins == b)[0]
         rmax = float(radius[members].max())
         ftree = cKDTree(feat_xy[members])
@@ -170,6 +180,124 @@ def _point_pairs(
     if not ci_all:
         return empty
     return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
+
+
+_STAMP_CHUNK = 1 << 20
+"""Candidate (feature, offset) pairs :func:`_stamp_pairs` evaluates at once (bounds memory)."""
+
+
+@lru_cache(maxsize=128)
+def _stamp(rmax: float, size: float) -> tuple[IntArray, IntArray]:
+    """The stamp of a radius class: lattice offsets (rows, columns) of every square whose
+    cell centre may lie within ``rmax`` of a point anywhere in the square (0, 0).
+
+    A cell's centre (the centroid of a clipped cell) lies in its closed square, and so
+    does a feature: squares ``dr`` rows and ``dc`` columns apart are at least
+    ``max(|dr| - 1, 0)`` and ``max(|dc| - 1, 0)`` sides apart. Computed once per class
+    (the arrays are read-only: shared by every tile).
+    """
+    h = int(np.ceil(rmax / size)) + 1
+    o = np.arange(-h, h + 1, dtype=np.int64)
+    gap = np.maximum(np.abs(o) - 1, 0).astype(float) * size
+    keep = gap[:, None] ** 2 + gap[None, :] ** 2 <= rmax * rmax * (1.0 + 1e-9)
+    dr, dc = np.nonzero(keep)
+    dr, dc = o[dr], o[dc]
+    dr.flags.writeable = False
+    dc.flags.writeable = False
+    return dr, dc
+
+
+def _stamp_pairs(
+    cells: _Cells, feat_xy: FloatArray, radius: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """:func:`_point_pairs` on the square lattice: each feature's radius class stamp is
+    laid at the feature's square, and the cells it covers are looked up in the block's
+    lattice (no k-d tree, no search).
+
+    The pairs and distances are those of :func:`_point_pairs`, bit for bit (the same
+    ``sqrt(dx * dx + dy * dy)`` of the same cell centres); only their order differs:
+    by radius class, then feature, then stamp offset, whatever cells the block holds, so
+    a cell's sums do not depend on the tiling.
+
+    The stamp fixes where a feature may act, not its weights: a weight per offset would
+    move each feature to the centre of its square (up to half a cell: tens of per cent of
+    a kernel near its radius), so weights are computed from the true offsets, cell by
+    cell of the stamp (cheap next to a search), and top contributors keep exact distances.
+    """
+    size = cells.size
+    assert size is not None
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, float))
+    if len(cells.index) == 0 or len(feat_xy) == 0:
+        return empty
+    r0, c0, ncols, lut = cells.lattice
+    nrows = len(lut) // ncols
+    frow = np.floor(feat_xy[:, 1] / size).astype(np.int64) - r0
+    fcol = np.floor(feat_xy[:, 0] / size).astype(np.int64) - c0
+    bins = _radius_classes(radius)
+    classes = [
+        (np.flatnonzero(bins == b), *_stamp(float(radius[bins == b].max()), size))
+        for b in np.unique(bins[bins >= 0])
+    ]
+    if not classes:
+        return empty
+    # The lattice padded with empty squares (-1) wide enough for any stamp that meets it:
+    # a stamp is then one flat offset per square, with no bounds to check.
+    pad = 2 * max(int(dr[-1]) for _, dr, _ in classes) + 1
+    width = ncols + 2 * pad
+    padded = np.full((nrows + 2 * pad, width), -1, dtype=np.int64)
+    padded[pad : pad + nrows, pad : pad + ncols] = lut.reshape(nrows, ncols)
+    flat = padded.ravel()
+    cell_x, cell_y = cells.xy[:, 0], cells.xy[:, 1]
+    ci_all, fi_all, d_all = [], [], []
+    for group, dr, dc in classes:
+        # features whose stamp meets the block's lattice box
+        fr, fc = frow[group], fcol[group]
+        reach = int(dr[-1])  # the stamp is symmetric: offsets -reach .. reach
+        meets = (fr - reach < nrows) & (fr + reach >= 0) & (fc - reach < ncols) & (fc + reach >= 0)
+        members = group[meets]
+        at = (frow[members] + pad) * width + fcol[members] + pad
+        offsets = dr * width + dc
+        step = max(1, _STAMP_CHUNK // len(dr))
+        for start in range(0, len(members), step):
+            ci = flat[at[start : start + step, None] + offsets[None, :]]
+            found = ci >= 0
+            fp = np.repeat(members[start : start + step], found.sum(axis=1))
+            ci = ci[found]
+            dx = cell_x[ci] - feat_xy[fp, 0]
+            dy = cell_y[ci] - feat_xy[fp, 1]
+            d = np.sqrt(dx * dx + dy * dy)
+            keep = d <= radius[fp]
+            ci_all.append(ci[keep])
+            fi_all.append(fp[keep])
+            d_all.append(d[keep])
+    if not ci_all:
+        return empty
+    return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
+
+
+def _top_select(ci: IntArray, key: FloatArray, tie: IntArray, *, n: int, k: int) -> IntArray:
+    """Per cell, its pairs of the ``k`` largest ``key`` (equal keys: the smaller ``tie``
+    first): (n, k) positions in the pairs, -1 where a cell has fewer pairs.
+
+    ``k`` rounds of a per-cell maximum, linear in the pairs (no sort); ``tie`` must be
+    unique among a cell's pairs.
+    """
+    out = np.full((n, k), -1, dtype=np.int64)
+    alive = np.arange(len(ci))
+    never = np.iinfo(np.int64).max
+    for rank in range(k):
+        if len(alive) == 0:
+            break
+        c, kv, tb = ci[alive], key[alive], tie[alive]
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, c, kv)
+        cand = kv == best[c]
+        first = np.full(n, never, dtype=np.int64)
+        np.minimum.at(first, c[cand], tb[cand])
+        sel = cand & (tb == first[c])
+        out[c[sel], rank] = alive[sel]
+        alive = alive[~sel]
+    return out
 
 
 _PIECE_M = 2000.0
@@ -214,20 +342,21 @@ def _cut_pieces(geoms: ObjArray) -> tuple[ObjArray, IntArray]:
 
 
 def _merge_pairs(
-    ci: IntArray, gi: IntArray, c: FloatArray, d: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """Merge (cell, feature) pairs that came from several pieces: sum c, min d."""
+    ci: IntArray, gi: IntArray, c: FloatArray, whole: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, npt.NDArray[np.bool_]]:
+    """Merge (cell, feature) pairs that came from several pieces: (cell, feature, sum of
+    c, first pair of each, whether the cell lies wholly inside any of its pieces)."""
     if len(ci) == 0:
-        return ci, gi, c, d
+        return ci, gi, c, np.empty(0, np.int64), whole
     key = ci * (int(gi.max()) + 1) + gi
     uniq, inv = np.unique(key, return_inverse=True)
     inv = inv.ravel()
     csum = np.bincount(inv, weights=c, minlength=len(uniq))
-    dmin = np.full(len(uniq), np.inf)
-    np.minimum.at(dmin, inv, d)
+    inside = np.zeros(len(uniq), dtype=bool)
+    inside[inv[whole]] = True
     first = np.zeros(len(uniq), dtype=np.int64)
     first[inv[::-1]] = np.arange(len(inv))[::-1]
-    return ci[first], gi[first], csum, dmin  # type: ignore[return-value]
+    return ci[first], gi[first], csum, first, inside  # type: ignore[return-value]
 
 
 def _polygon_pairs(
@@ -417,38 +546,6 @@ def _zone_distance(xy: FloatArray, fi: IntArray, geoms: ObjArray, owner: IntArra
         if same.any():
             np.minimum.at(d, sel[qi[same]], shapely.distance(pts[sel[qi[same]]], geoms[gj[same]]))
     return d  # type: ignore[no-any-return]
-
-
-def _top_k(
-    ci: IntArray, fi: IntArray, c: FloatArray, d: FloatArray, *, n: int, k: int
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Per cell, the k largest contributions: feature index (-1 if none), value, distance."""
-    idx = np.full((n, k), -1, dtype=np.int64)
-    val = np.zeros((n, k), dtype=float)
-    dist = np.full((n, k), np.nan, dtype=float)
-    if len(ci) == 0:
-        return idx, val, dist
-    order = np.lexsort((fi, -c, ci))  # by cell, then contribution descending (ties: feature)
-    ci_s = ci[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(ci_s)) + 1]
-    counts = np.diff(np.r_[starts, len(ci_s)])
-    rank = np.arange(len(ci_s)) - np.repeat(starts, counts)
-    keep = rank < k
-    sel = order[keep]
-    idx[ci[sel], rank[keep]] = fi[sel]
-    val[ci[sel], rank[keep]] = c[sel]
-    dist[ci[sel], rank[keep]] = d[sel]
-    return idx, val, dist
-
-
-def _global(ti: IntArray, index: IntArray) -> IntArray:
-    """Tile-local feature positions -> positions in the layer (-1 stays -1)."""
-    if len(index) == 0:
-        return np.full_like(ti, -1)
-    out = ti.copy()
-    ok = ti >= 0
-    out[ok] = index[ti[ok]]
-    return out
 
 
 def _points_to_cells(cells: _Cells, xy: FloatArray) -> IntArray:

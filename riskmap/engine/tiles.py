@@ -1,15 +1,18 @@
 """Tiles: a block of cells plus the features within its halo is enough to compute its
 fields. Layers become features (intensity, radius, reach halos); cells become blocks and
-tiles; :func:`_tile_fields` and :func:`_tile_access` are pure functions of one tile, run
-by a thread pool today and ready to run as tasks on a cluster.
+tiles; :func:`_tile_fields`, :func:`_tile_supply` and :func:`_tile_access` are pure
+functions of one tile, run by a thread pool or as tasks on a dask cluster
+(:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter catchments
+take stamps (:func:`riskmap.engine.kernels._stamp_pairs`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
@@ -31,12 +34,12 @@ from riskmap.engine.kernels import (
     _cut_pieces,
     _decay,
     _Features,
-    _global,
     _merge_pairs,
     _point_pairs,
     _points_to_cells,
     _polygon_pairs,
-    _top_k,
+    _stamp_pairs,
+    _top_select,
     _zone_distance,
 )
 from riskmap.engine.rules import rule_values
@@ -44,40 +47,79 @@ from riskmap.errors import ConfigError
 from riskmap.io import Layer
 
 
-def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, Any]:
+class Top(NamedTuple):
+    """The top contributing hazard features of cells, ranked across the hazard layers by
+    contribution / reference (ties: the earlier layer, then the earlier feature).
+
+    Every array is (cells, k); a cell with fewer contributions has layer -1 in the rest.
+    """
+
+    layer: npt.NDArray[np.int16]  # position among the hazard layers, -1 none
+    feature: npt.NDArray[np.int32]  # position in the layer's GeoDataFrame
+    value: FloatArray  # contribution (the layer's raw units)
+    distance: FloatArray  # m from the cell centre (0 inside a zone), nan none
+
+    @classmethod
+    def empty(cls, n: int, k: int) -> Top:
+        return cls(
+            np.full((n, k), -1, dtype=np.int16),
+            np.full((n, k), -1, dtype=np.int32),
+            np.zeros((n, k)),
+            np.full((n, k), np.nan),
+        )
+
+
+def _tile_fields(
+    cells: _Cells, layers: list[_Features], k: int, *, stamps: bool = True
+) -> dict[str, Any]:
     """Fields of one tile from its cells and the features in its halo (a pure function).
 
-    Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (hazard layer ->
-    top-k feature positions, contributions, distances) and ``reach`` (layer -> distance
-    to the nearest feature, inf beyond the halo).
+    Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (the k largest
+    contributions of hazard features to each cell, ranked by contribution / reference
+    across the hazard layers of ``layers`` in their order: :class:`Top`, None without
+    hazard layers) and ``reach`` (layer -> distance to the nearest feature, inf beyond
+    the halo).
+
+    Kernels on a square lattice take the stamps of :func:`_stamp_pairs` (``stamps``; the
+    k-d tree of :func:`_point_pairs` otherwise, and on other grids): the same pairs and
+    distances, summed in another order. Distances to zones are measured only for the
+    contributions that make a cell's top k.
     """
     n = len(cells.index)
     raw: dict[str, FloatArray] = {}
-    top: dict[str, tuple[IntArray, FloatArray, FloatArray]] = {}
     reach: dict[str, FloatArray] = {}
+    lattice = stamps and cells.size is not None
     ctree = (
-        cKDTree(cells.xy) if n and any(f.method == "kernel" and len(f.xy) for f in layers) else None
+        cKDTree(cells.xy)
+        if n and not lattice and any(f.method == "kernel" and len(f.xy) for f in layers)
+        else None
     )
+    # hazard contributions: cell, tie-break (layer, feature), key, contribution, distance
+    hz: list[tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]] = []
+    zones: list[tuple[int, IntArray, IntArray, npt.NDArray[np.bool_], _Features]] = []
+    n_hz = 0
     for f in layers:
         if f.method == "kernel":
-            ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
+            if lattice:
+                ci, fi, d = _stamp_pairs(cells, f.xy, f.radius)
+            else:
+                ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
             c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
             raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
             if f.role == "hazard":
-                ti, tv, td = _top_k(ci, fi, c, d, n=n, k=k)
-                top[f.name] = (_global(ti, f.index), tv, td)
+                hz.append((ci, (n_hz << 32) + f.index[fi], c / f.reference, c, d))
         elif f.method == "overlap":
             assert f.geom is not None
             ci, fi, a, whole = _polygon_pairs(cells, f.geom)
             c = f.value[fi] * a / cells.area[ci]
             raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
             if f.role == "hazard":
-                # distance from the cell centre to the zone (0 when the cell is inside it)
-                d = np.zeros(len(ci))
-                part = ~whole
-                d[part] = _zone_distance(cells.xy[ci[part]], fi[part], f.geom, f.index)
-                mci, mgi, mc, md = _merge_pairs(ci, f.index[fi], c, d)
-                top[f.name] = _top_k(mci, mgi, mc, md, n=n, k=k)
+                # one pair per (cell, zone): pieces of a zone add up; the distance from the
+                # cell centre to the zone (0 when the cell lies inside a piece) comes later
+                mci, mgi, mc, first, inside = _merge_pairs(ci, f.index[fi], c, whole)
+                d = np.where(inside, 0.0, np.nan)
+                zones.append((len(hz), mci, fi[first], inside, f))
+                hz.append((mci, (n_hz << 32) + mgi, mc / f.reference, mc, d))
         elif f.method == "population":
             total = np.zeros(n)
             pts = f.is_point
@@ -98,7 +140,44 @@ def _tile_fields(cells: _Cells, layers: list[_Features], k: int) -> dict[str, An
             else:
                 d, _ = cKDTree(f.xy).query(cells.xy, k=1, distance_upper_bound=max(f.halo, 0.0))
                 reach[f.name] = np.asarray(d, dtype=float)
+        if f.role == "hazard":
+            n_hz += 1
+    top = _tile_top(cells, hz, zones, n, k) if n_hz else None
     return {"raw": raw, "top": top, "reach": reach}
+
+
+def _tile_top(
+    cells: _Cells,
+    hz: list[tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]],
+    zones: list[tuple[int, IntArray, IntArray, npt.NDArray[np.bool_], _Features]],
+    n: int,
+    k: int,
+) -> Top:
+    """The top k contributions of each cell across hazard layers (see :func:`_tile_fields`)."""
+    if hz:
+        ci, tie, key, c, d = (np.concatenate(a) for a in zip(*hz, strict=True))
+    else:
+        ci = tie = np.empty(0, np.int64)
+        key = c = d = np.empty(0, float)
+    at = np.cumsum([0] + [len(h[0]) for h in hz])
+    sel = _top_select(ci, key, tie, n=n, k=k)
+    got = sel >= 0
+    pick = sel[got]
+    # distances to zones: only for the contributions kept
+    for j, mci, piece, inside, f in zones:
+        assert f.geom is not None
+        mine = (pick >= at[j]) & (pick < at[j + 1])
+        q = pick[mine] - at[j]
+        far = ~inside[q]
+        if far.any():
+            qf = q[far]
+            d[pick[mine][far]] = _zone_distance(cells.xy[mci[qf]], piece[qf], f.geom, f.index)
+    top = Top.empty(n, k)
+    top.layer[got] = tie[pick] >> 32
+    top.feature[got] = tie[pick] & 0xFFFFFFFF
+    top.value[got] = c[pick]
+    top.distance[got] = d[pick]
+    return top
 
 
 def _tile_access(
@@ -108,7 +187,8 @@ def _tile_access(
 
     ``demand_xy``/``demand_pop`` are the centroids and populations of the cells within
     twice the largest shelter radius of the tile (the second halo); ``shelters`` are the
-    shelters within their radius of the tile. A pure function.
+    shelters within their radius of the tile. A pure function. (Any grid; on the square
+    lattice :func:`_shelter_ratio` and :func:`_tile_supply` do the same with stamps.)
     """
     n = len(cells.index)
     if n == 0 or len(shelters.xy) == 0:
@@ -118,6 +198,32 @@ def _tile_access(
     ratio = shelters.value / np.maximum(demand, _MIN_DEMAND)
     ci2, fi2, _ = _point_pairs(cells.xy, shelters.xy, shelters.radius)
     return np.bincount(ci2, weights=ratio[fi2], minlength=n)  # type: ignore[return-value]
+
+
+def _shelter_ratio(block: _Cells, population: FloatArray, shelters: _Features) -> FloatArray:
+    """Step one of the catchment on the square lattice: each shelter's area per person of
+    the people within its radius (``block``: every cell, ``population`` by cell), by
+    stamps, once for the whole block (a shelter's window, not a tile, bounds the work)."""
+    ci, fi, _ = _stamp_pairs(block, shelters.xy, shelters.radius)
+    demand = np.bincount(fi, weights=population[ci], minlength=len(shelters.xy))
+    return shelters.value / np.maximum(demand, _MIN_DEMAND)  # type: ignore[no-any-return]
+
+
+def _tile_supply(cells: _Cells, shelters: _Features) -> FloatArray:
+    """Step two on the square lattice: the sum of the ratios (the ``value`` of
+    ``shelters``, from :func:`_shelter_ratio`) of the shelters within reach of each cell
+    of one tile (a pure function of the tile and the shelters in its halo)."""
+    n = len(cells.index)
+    if n == 0 or len(shelters.xy) == 0:
+        return np.zeros(n)
+    ci, fi, _ = _stamp_pairs(cells, shelters.xy, shelters.radius)
+    return np.bincount(ci, weights=shelters.value[fi], minlength=n)  # type: ignore[return-value]
+
+
+def _supply_task(tile: _Cells, shelters: _Features) -> FloatArray:
+    """One tile of step two (run by a thread or on a worker, see
+    :func:`riskmap.engine.cluster.run_tiles`): ``shelters`` carry their ratios."""
+    return _tile_supply(tile, shelters.select(tile.bounds))
 
 
 def _representative_xy(geoms: ObjArray) -> FloatArray:
@@ -235,6 +341,7 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
         bounds=b,
         decay=decay,
         area=area,
+        reference=float(kind.reference or 1.0),
     )
 
 
@@ -257,7 +364,7 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
         )
     return _Cells(
         index=np.arange(len(cells), dtype=np.int64),
-        ids=cells["cell_id"].to_numpy(dtype=object),
+        ids=cells["cell_id"].array,  # as stored (Arrow strings): no Python string per cell
         xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
         geom=geom,
         area=area,
@@ -269,13 +376,14 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
 
 
 def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
+    """Cell positions of each tile (tiles ordered by column, then row; positions ascending)."""
     if tile_size is None or len(block.index) == 0:
         return [block.index]
     t = np.floor(block.xy / float(tile_size)).astype(np.int64)
-    _, inverse = np.unique(t, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    order = np.argsort(inverse, kind="stable")
-    starts = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1, len(order)]
+    t -= t.min(axis=0)
+    key = t[:, 0] * (int(t[:, 1].max()) + 1) + t[:, 1]
+    order = np.argsort(key, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
     return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
 
 

@@ -45,9 +45,8 @@ def _same(a: Any, b: Any) -> None:
     assert a.raw.keys() == b.raw.keys()
     for name in a.raw:
         np.testing.assert_array_equal(a.raw[name], b.raw[name])
-    for name in a.top:
-        for x, y in zip(a.top[name], b.top[name], strict=True):
-            np.testing.assert_array_equal(x, y)
+    for x, y in zip(a.top, b.top, strict=True):
+        np.testing.assert_array_equal(x, y)
     assert list(a.contributors) == list(b.contributors)
 
 

@@ -115,8 +115,9 @@ def test_kernel_value_of_one_source_at_a_known_distance(kind, cols, intensity, r
     far = np.hypot(cells["x"] - (X0 + 125.0 + d), cells["y"] - (Y0 + 125.0)) > radius
     assert (fields.raw["src"][far.to_numpy()] == 0).all()
     # the cell's top contributor is that feature, with its distance
-    assert fields.top["src"][0][i, 0] == 0
-    assert fields.top["src"][2][i, 0] == pytest.approx(d)
+    assert fields.top.layer[i, 0] == 0  # the first (only) hazard layer
+    assert fields.top.feature[i, 0] == 0
+    assert fields.top.distance[i, 0] == pytest.approx(d)
 
 
 def test_decay_functions():
@@ -369,8 +370,8 @@ def test_tiled_fields_equal_whole_city():
         np.testing.assert_allclose(
             tiled.capacity[name], whole.capacity[name], rtol=1e-9, atol=1e-12
         )
-    for name in whole.top:
-        np.testing.assert_array_equal(tiled.top[name][0], whole.top[name][0])
+    for got, want in zip(tiled.top, whole.top, strict=True):
+        np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(tiled.contributors, whole.contributors)
     a, b = score(whole).cells, score(tiled).cells
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
