@@ -899,16 +899,17 @@ def _register_layer(
     from riskmap.register import HazardRegister, build_hazards_layer, default_register_path
     from riskmap.register.database import register_exists
 
+    path: Path | str
     if isinstance(register, HazardRegister):
         path = register.location()
         source: HazardRegister | Path | str = register
     elif isinstance(register, str) and register == "auto":
-        path = default_register_path(base.project)  # type: ignore[assignment]
+        path = default_register_path(base.project)
         if not register_exists(path):
             return None
         source = path
     else:
-        path = register if isinstance(register, str) else Path(register)  # type: ignore[assignment]
+        path = register if isinstance(register, str) else Path(register)
         if not register_exists(path):
             raise ConfigError(
                 f"hidden-hazard register {path} not found: give the path of an existing register "

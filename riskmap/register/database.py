@@ -284,8 +284,6 @@ class Database:
     def _connect(self, write: bool) -> Iterator[Conn]:
         try:
             raw = self.engine.connect()
-        except RegisterError:
-            raise
         except DB_ERRORS as exc:
             raise RegisterError(f"{self.name}: cannot open the register: {_short(exc)}") from None
         with raw:
@@ -316,8 +314,6 @@ class Database:
         try:
             with self._connect(write=True) as conn:
                 yield conn
-        except RegisterError:
-            raise
         except sa.exc.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise RegisterError(

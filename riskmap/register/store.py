@@ -140,22 +140,21 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
             self._db = None
 
     @contextlib.contextmanager
-    def _write(self, *, migrating: bool = False) -> Iterator[Conn]:
+    def _write(self) -> Iterator[Conn]:
         """One write transaction holding the register's write lock from its start.
 
         Refused when a guard trigger of the schema was removed (the register would run
         unguarded): ``hazards verify`` says which.
         """
         with self._lock, self.db.write() as conn:
-            if not migrating:
-                gone = missing_guards(conn)
-                if gone:
-                    raise RegisterError(
-                        f"{self.name}: the register's guards were removed "
-                        f"({', '.join(gone)}): writes are refused; run "
-                        "'python -m riskmap hazards verify' and restore the register from a "
-                        "backup"
-                    )
+            gone = missing_guards(conn)
+            if gone:
+                raise RegisterError(
+                    f"{self.name}: the register's guards were removed "
+                    f"({', '.join(gone)}): writes are refused; run "
+                    "'python -m riskmap hazards verify' and restore the register from a "
+                    "backup"
+                )
             try:
                 yield conn
             except DB_ERRORS as exc:
