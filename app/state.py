@@ -21,7 +21,7 @@ from riskmap.config.vocabulary import DEFAULT_OVERLAYS
 
 if TYPE_CHECKING:
     from riskmap.config import Project
-    from riskmap.io import ProjectData
+    from riskmap.io import Layer, ProjectData
 
 from riskmap.config.vocabulary import COMPONENT_WEIGHTS
 
@@ -79,14 +79,27 @@ def default_cell_size(project: Project) -> str:
     return str(size) if size in CELL_SIZES else "250"
 
 
+def upload_layers() -> dict[str, Layer]:
+    """The layers uploaded in this session (the data page's list), by binding name."""
+    uploads: dict[str, dict[str, Any]] = st.session_state.get("uploads", {})
+    return {name: u["layer"] for name, u in sorted(uploads.items())}
+
+
 def default_weights(project: Project, data: ProjectData | None = None) -> dict[str, float]:
-    """Widget key -> default weight: components, then each layer that acts on the risk."""
+    """Widget key -> default weight: components, then each layer that acts on the risk
+    (the project's and the session's uploads)."""
     out = {f"w_cw_{c}": project.weights.component(c) for c in COMPONENT_WEIGHTS}
     if data is not None:
-        for layer in data.layers.values():
+        for layer in [*data.layers.values(), *upload_layers().values()]:
             if layer.kind.role in {"hazard", "exposure", "vulnerability", "capacity"}:
                 out[f"w_lw_{layer.name}"] = float(project.layer_weight(layer.binding, layer.kind))
     return out
+
+
+def forget_upload(name: str) -> None:
+    """An upload removed: its weight goes with it."""
+    st.session_state.pop(f"w_lw_{name}", None)
+    st.session_state.get("_weight_defaults", {}).pop(f"w_lw_{name}", None)
 
 
 def reset_weights() -> None:

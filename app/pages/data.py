@@ -66,6 +66,14 @@ def _safe_name(original: str, digest: str, taken: dict[str, Any]) -> str:
     return name
 
 
+def _file_name(original: str, suffix: str) -> str:
+    """The upload's own file name, safe as a file name in the session's folder (no folders,
+    no control characters): the map and the lists name the layer by it."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", Path(original).name).strip(" .")
+    name = name[-120:] if len(name) > 120 else name
+    return name if name.lower().endswith(suffix) and len(name) > len(suffix) else f"upload{suffix}"
+
+
 def _save_upload(uploaded: Any) -> tuple[Path, str] | None:
     """Write the upload into this session's temp folder; None (with a message) when refused."""
     from riskmap.io import SUPPORTED_FORMATS
@@ -82,22 +90,68 @@ def _save_upload(uploaded: Any) -> tuple[Path, str] | None:
     digest = hashlib.sha256(raw).hexdigest()
     folder = common.session_dir() / digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"upload{suffix}"
+    path = folder / _file_name(uploaded.name, suffix)
     if not path.exists():
         path.write_bytes(raw)
     return path, digest
 
 
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s'\"(),;]*riskmap-(?:upload|zip)-[^\s'\"(),;]*")
+
+
+def _scrub(text: object, path: Path, original: str) -> str:
+    """A message without our folders: the saved file is named by its original name, and
+    any other path of ours (a session folder, an unpacked zip) by the original name too."""
+    out = str(text).replace(str(path), original).replace(str(path.parent), "")
+    return _SERVER_PATH.sub(original, out)
+
+
+def _scrubbed(problems: list[Any], path: Path, original: str) -> list[Any]:
+    from dataclasses import replace
+
+    return [
+        replace(
+            p,
+            message=_scrub(p.message, path, original),
+            hint=_scrub(p.hint, path, original),
+            file=original,
+        )
+        for p in problems
+    ]
+
+
+def _counts(problems: list[Any]) -> tuple[int, int]:
+    """Errors and warnings among ``problems``: the rows of the table shown with them."""
+    errors = sum(p.severity == "error" for p in problems)
+    return errors, len(problems) - errors
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def _read(path: str, original: str, header_row: int | None) -> tuple[pd.DataFrame, list[Any]]:
+def _read(
+    path: str, original: str, header_row: int | None, part: str | None
+) -> tuple[pd.DataFrame, list[Any]]:
     from riskmap.io import read_table
 
-    frame, problems = read_table(path, source_name=original, header_row=header_row)
+    sheet = part if Path(path).suffix.lower() in {".xlsx", ".xlsm"} else None
+    layer = part if sheet is None else None
+    frame, problems = read_table(
+        path, source_name=original, header_row=header_row, sheet=sheet, layer=layer
+    )
     return frame, problems
 
 
+def _geometry_of(frame: pd.DataFrame) -> str | None:
+    """``point``, ``line`` or ``polygon`` when every feature has that geometry (a table
+    gives points); None when mixed or unknown."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return "point"
+    types = set(frame.geom_type.dropna().str.removeprefix("Multi"))
+    names = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
+    return names.get(types.pop()) if len(types) == 1 else None
+
+
 def _mapping_widgets(
-    kind: Any, headers: list[str], is_vector: bool, wkey: str
+    kind: Any, headers: list[str], is_vector: bool, wkey: str, first_row: int
 ) -> tuple[dict[str, str], str | None, str | None]:
     from riskmap.io import suggest_columns
 
@@ -127,7 +181,7 @@ def _mapping_widgets(
     for field, spec in kind.fields.items():
         default = suggested.get(field, "")
         label = spec.label.get(state.lang())
-        if spec.required:
+        if spec.required and not (field == "id" and "id" not in suggested):
             label = t("required_mark", label=label)
         with cols[i % 3]:
             value = st.selectbox(
@@ -140,6 +194,9 @@ def _mapping_widgets(
         i += 1
         if value:
             columns[field] = value
+    if "id" in kind.fields and "id" not in suggested and "id" not in columns:
+        # No id column in the file: read_layer numbers the features by their rows.
+        st.info(t("up_ids_from_features") if is_vector else t("up_ids_from_rows", row=first_row))
     return columns, x, y
 
 
@@ -190,9 +247,79 @@ def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
     map_ui.show_map(map_ui.local_assets(m), "upload_preview", height=380)
 
 
+def _refused(exc: Exception, path: Path, original: str) -> None:
+    """A file that cannot be read at all: what is wrong with it, never a traceback."""
+    from riskmap.errors import LayerDataError, UnsafeFileError
+
+    report = getattr(exc, "report", None)
+    problems = _scrubbed(list(report.problems), path, original) if report is not None else []
+    if isinstance(exc, UnsafeFileError):
+        st.error(t("unsafe", message=common.plain(_scrub(exc, path, original))))
+    elif isinstance(exc, LayerDataError) and "unsupported_format" in {p.code for p in problems}:
+        st.error(t("unsupported", suffix=common.plain(Path(original).suffix)))
+    else:
+        st.error(t("unreadable", message=common.plain(_scrub(exc, path, original))))
+    if problems:
+        st.dataframe(common.report_frame(problems), hide_index=True, width="stretch")
+
+
+def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | None]:
+    """The sheet of a workbook or the layer of a GeoPackage, chosen from a list when the
+    file has several; (False, None) when the file cannot be opened (the message shown)."""
+    from riskmap.errors import RiskmapError
+    from riskmap.io import list_parts
+
+    try:
+        parts = list(list_parts(path, source_name=original))
+    except RiskmapError as exc:
+        _refused(exc, path, original)
+        return False, None
+    if len(parts) < 2:
+        return True, None
+    workbook = path.suffix.lower() in {".xlsx", ".xlsm"}
+    part = st.selectbox(
+        t("up_sheet") if workbook else t("up_layer"),
+        parts,
+        key=f"up_part_{digest[:10]}",
+        format_func=common.labels(parts, str),
+        help=t("up_sheet_help") if workbook else t("up_layer_help"),
+    )
+    return True, part
+
+
+def _choose_kind(ctx: cache.Context, frame: pd.DataFrame, original: str, wkey: str) -> str | None:
+    """The layer kind: suggested from the file's columns and name, changed by the user;
+    None (with a note) until one is chosen when nothing fits."""
+    from riskmap.io import suggest_kind
+
+    kinds = {k: v for k, v in ctx.base.kinds.items() if k != "district"}
+    roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
+    kind_names = sorted(
+        kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k)
+    )
+    is_vector = isinstance(frame, gpd.GeoDataFrame)
+    headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]
+    suggested = suggest_kind(headers, original, kinds, geometry=_geometry_of(frame))
+    chosen = st.selectbox(
+        t("choose_kind"),
+        kind_names,
+        index=kind_names.index(suggested) if suggested in kind_names else None,
+        key=f"upload_kind_{wkey}",
+        placeholder=t("up_kind_placeholder"),
+        format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"),
+    )
+    if suggested is not None:
+        st.caption(
+            t("up_kind_suggested", kind=common.plain(kinds[suggested].name.get(state.lang())))
+        )
+    elif chosen is None:
+        st.info(t("up_kind_none"))
+    return chosen
+
+
 def _upload_section(ctx: cache.Context) -> None:
     from riskmap.config import LayerBinding
-    from riskmap.errors import LayerDataError, UnsafeFileError
+    from riskmap.errors import RiskmapError
     from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
@@ -207,24 +334,19 @@ def _upload_section(ctx: cache.Context) -> None:
     if saved is None:
         return
     path, digest = saved
+    original = Path(uploaded.name).name
+    readable, part = _choose_part(path, original, digest)
+    if not readable:
+        return
     header_row: int | None = None
     if path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm"}:
-        chosen = st.number_input(t("header_row"), min_value=0, value=0, step=1, key=f"up_header_{digest[:10]}",
+        chosen = st.number_input(t("header_row"), min_value=0, value=0, step=1, key=f"up_header_{digest[:10]}_{part}",
                                  help=t("header_row_help"))  # fmt: skip
         header_row = int(chosen) or None
     try:
-        frame, read_problems = _read(str(path), uploaded.name, header_row)
-    except UnsafeFileError as exc:
-        st.error(t("unsafe", message=common.plain(exc)))
-        return
-    except LayerDataError as exc:
-        codes = {p.code for p in exc.report.problems}
-        if "unsupported_format" in codes:
-            st.error(t("unsupported", suffix=common.plain(Path(uploaded.name).suffix)))
-        else:
-            st.error(t("unreadable", message=common.plain(exc)))
-        if len(exc.report):
-            st.dataframe(common.report_frame(exc.report), hide_index=True, width="stretch")
+        frame, _ = _read(str(path), original, header_row, part)
+    except RiskmapError as exc:
+        _refused(exc, path, original)
         return
     st.caption(
         t(
@@ -234,26 +356,20 @@ def _upload_section(ctx: cache.Context) -> None:
             enc=common.plain(frame.attrs.get("encoding") or "-"),
         )
     )
-    kinds = {k: v for k, v in ctx.base.kinds.items() if k != "district"}
-    roles = ("hazard", "exposure", "vulnerability", "capacity", "context")
-    kind_names = sorted(
-        kinds, key=lambda k: (roles.index(kinds[k].role) if kinds[k].role in roles else 9, k)
-    )
-    kind_name = st.selectbox(
-        t("choose_kind"),
-        kind_names,
-        key="upload_kind",
-        format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"),
-    )
-    kind = kinds[kind_name]
+    wkey = f"{digest[:10]}_{part or ''}"
+    kind_name = _choose_kind(ctx, frame, original, wkey)
+    if kind_name is None:
+        return
+    kind = ctx.base.kinds[kind_name]
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]
-    wkey = f"up_{digest[:10]}_{kind_name}"
-    columns, x, y = _mapping_widgets(kind, headers, is_vector, wkey)
+    wkey = f"up_{wkey}_{kind_name}"
+    first_row = int(frame.index[0]) if len(frame) else 2
+    columns, x, y = _mapping_widgets(kind, headers, is_vector, wkey, first_row)
     crs = _crs_widget(frame, wkey)
 
     uploads: dict[str, dict[str, Any]] = st.session_state.setdefault("uploads", {})
-    name = _safe_name(uploaded.name, digest, uploads)
+    name = _safe_name(original, digest, uploads)
     fields: dict[str, Any] = {
         "name": name,
         "kind": kind_name,
@@ -266,6 +382,8 @@ def _upload_section(ctx: cache.Context) -> None:
         fields["crs"] = crs
     if header_row is not None:
         fields["header_row"] = header_row
+    if part is not None:
+        fields["sheet" if path.suffix.lower() in {".xlsx", ".xlsm"} else "layer"] = part
     binding = LayerBinding(**fields)
     layer_key = hashlib.sha256((digest + binding.model_dump_json()).encode()).hexdigest()[:16]
 
@@ -273,24 +391,29 @@ def _upload_section(ctx: cache.Context) -> None:
         x0, y0, x1, y1 = (
             gpd.GeoSeries([ctx.base.boundary], crs=ctx.base.crs).to_crs(4326).total_bounds
         )
-        gdf, problems = read_layer(
-            binding, kind, root=path.parent, bbox_wgs84=(x0, y0, x1, y1), name=uploaded.name
-        )
+        try:
+            gdf, problems = read_layer(
+                binding, kind, root=path.parent, bbox_wgs84=(x0, y0, x1, y1), name=original,
+                row_ids=True,
+            )  # fmt: skip
+        except RiskmapError as exc:
+            _refused(exc, path, original)
+            return
         st.session_state["upload_result"] = {
             "key": layer_key,
             "gdf": gdf,
-            "problems": [*read_problems, *problems],
+            # read_layer reports the reading's problems too: each is listed once.
+            "problems": _scrubbed(problems, path, original),
         }
     result = st.session_state.get("upload_result")
     if not result or result["key"] != layer_key:
         return
     gdf, problems = result["gdf"], result["problems"]
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
+    errors, warnings = _counts(problems)
     if gdf is None or len(gdf) == 0:
-        st.error(t("validation_failed"))
+        st.error(t("up_failed", errors=errors, warnings=warnings))
     elif problems:
-        st.warning(t("validation_warn", n=len(gdf), warnings=len(warnings) + len(errors)))
+        st.warning(t("up_usable", n=len(gdf), errors=errors, warnings=warnings))
     else:
         st.success(t("validation_ok", n=len(gdf)))
     if problems:
@@ -298,13 +421,14 @@ def _upload_section(ctx: cache.Context) -> None:
     if gdf is None or len(gdf) == 0:
         return
     _preview(ctx, gdf, name)
+    st.caption(t("up_map_note"))
     if st.button(t("add_btn"), key="upload_add"):
         work = gdf.to_crs(ctx.base.crs)
         work.attrs.update(gdf.attrs)
         uploads[name] = {
             "layer": Layer(binding=binding, kind=kind, gdf=work, source=path),
             "key": layer_key,
-            "file": uploaded.name,
+            "file": original,
             "kind": kind_name,
             "count": len(work),
         }
@@ -324,9 +448,17 @@ def _session_uploads(ctx: cache.Context) -> None:
         return
     for name, u in list(uploads.items()):
         c1, c2 = st.columns([5, 1])
-        c1.text(f"{u['file']} → {name} · {common.kind_label(ctx.base, u['kind'])} · {u['count']}")
+        c1.markdown(
+            t(
+                "up_item",
+                file=common.plain(u["file"]),
+                kind=common.plain(common.kind_label(ctx.base, u["kind"])),
+                n=u["count"],
+            )
+        )
         if c2.button(t("remove"), key=f"remove_{name}"):
             uploads.pop(name, None)
+            state.forget_upload(name)
             st.rerun()
 
 

@@ -1,10 +1,17 @@
-"""风险清单 — cells, risk sources, risk areas, district summary and accident ranking, with downloads."""
+"""风险清单 — cells, risk sources, risk areas, district summary and accident ranking, with downloads.
+
+Downloads are made only when their button is pressed (``st.download_button`` with a
+function as its data: Streamlit calls it on the click, outside the script run), and kept
+by a key that fully describes their content (the assessment, the language, the table,
+the format and the filters). A rerun (a filter, a tab) therefore only filters and draws.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import functools
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +43,51 @@ CELL_COLUMNS = (
     "measures_en",
     "geometry",
 )
+CELL_ROUNDING = {
+    "score": 2,
+    "hazard": 2,
+    "exposure": 2,
+    "vulnerability": 2,
+    "coping_gap": 2,
+    "consequence": 2,
+    "population": 0,
+}
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
 }
+Key = tuple[Any, ...]
+"""What a download holds, fully: (assessment key, language, what, format, filters...)."""
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _export_bytes(content: Key, *, _make: Callable[[], bytes]) -> bytes:
+    """The bytes of one download, made once per ``content`` (``_make`` makes exactly that)."""
+    return _make()
+
+
+def _download(
+    where: Any, label: str, content: Key, make: Callable[[], bytes], *, file_name: str, key: str
+) -> None:
+    """A download button whose bytes are made (and cached by ``content``) when it is pressed."""
+    fmt = str(content[3])
+    where.download_button(
+        label,
+        lambda: _export_bytes(content, _make=make),
+        file_name,
+        MIME[fmt],
+        key=key,
+        on_click="ignore",
+    )
+
+
+def _file_bytes(write: Any, frame: pd.DataFrame, suffix: str, lang: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="riskmap-dl-") as tmp:
+        path = Path(tmp) / f"table{suffix}"
+        write(frame, path, lang)
+        return path.read_bytes()
 
 
 def _level_filter(key: str) -> list[int]:
@@ -60,7 +106,7 @@ def _level_filter(key: str) -> list[int]:
 def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
     return st.multiselect(
-        t("f_district"), list(options), key=key, format_func=lambda k: options.get(k, k)
+        t("f_district"), list(options), key=key, format_func=common.labels(options, options.get)
     )
 
 
@@ -74,57 +120,11 @@ def _view(frame: pd.DataFrame) -> pd.DataFrame:
     return view.rename(columns=header_labels(list(view.columns), state.lang()))
 
 
-def _file_bytes(write: Any, frame: pd.DataFrame, suffix: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="riskmap-dl-") as tmp:
-        path = Path(tmp) / f"table{suffix}"
-        write(frame, path, state.lang())
-        return path.read_bytes()
-
-
-def _downloads(
-    ctx: cache.Context, name: str, frame: pd.DataFrame, inv: Any, table: str | None
-) -> None:
-    """Download buttons: CSV (and GeoJSON for spatial tables) of ``frame``; XLSX/GPKG of every table."""
-    from riskmap.products import inventory as inv_mod
-
-    slug = f"{ctx.project.name}_{name}"
-    cols = st.columns(4)
-    if table is not None:
-        csv = inv_mod.to_bytes(inv, "csv", state.lang(), table=table)
-    else:
-        csv = _file_bytes(inv_mod.export_csv, frame, ".csv")
-    cols[0].download_button(t("dl_csv"), csv, f"{slug}.csv", MIME["csv"], key=f"dl_{name}_csv")
-    if isinstance(frame, gpd.GeoDataFrame):
-        if table in inv_mod.SPATIAL_TABLES:
-            gj = inv_mod.to_bytes(inv, "geojson", state.lang(), table=table)
-        else:
-            gj = _file_bytes(inv_mod.export_geojson, frame, ".geojson")
-        cols[1].download_button(
-            t("dl_geojson"), gj, f"{slug}.geojson", MIME["geojson"], key=f"dl_{name}_geojson"
-        )
-    for col, fmt in zip(cols[2:], ("xlsx", "gpkg"), strict=True):
-        whole = f"{ctx.project.name}_inventory.{fmt}"
-        data = _cached_bytes(ctx, inv, fmt)
-        col.download_button(t(f"dl_{fmt}"), data, whole, MIME[fmt], key=f"dl_{name}_{fmt}")
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _workbook(key: str, fmt: str, lang: str, _inv: Any) -> bytes:
-    from riskmap.products.inventory import to_bytes
-
-    return to_bytes(_inv, fmt, lang)
-
-
-def _cached_bytes(ctx: cache.Context, inv: Any, fmt: str) -> bytes:
-    return _workbook(
-        f"{ctx.score_key}|{st.session_state.get('inv_filter_key', '')}", fmt, state.lang(), inv
-    )
-
-
 def _filter_mask(
     ctx: cache.Context, frame: Any, prefix: str, column: str, *, options: list[str], what: str
-) -> Any:
-    """Mask of the rows of ``frame`` kept by the district, level and ``column`` filters drawn above a table.
+) -> tuple[Any, Key]:
+    """Mask of the rows of ``frame`` kept by the district, level and ``column`` filters drawn
+    above a table, and the filters chosen (a key of the filtered rows).
 
     The widgets' keys are ``f_{prefix}_district``, ``f_{prefix}_level`` and ``f_{prefix}_{what}``;
     the third filter is labelled ``t("f_{what}")`` and offers ``options`` (layer names).
@@ -146,49 +146,115 @@ def _filter_mask(
         mask &= frame["adcode"].astype(str).isin(districts)
     if chosen:
         mask &= frame[column].astype(str).isin(chosen)
-    return mask
+    spec = (prefix, tuple(sorted(districts)), tuple(sorted(levels)), tuple(sorted(chosen)))
+    return mask, spec
 
 
-def _cells_tab(ctx: cache.Context, inv: Any) -> None:
+def _table_downloads(
+    ctx: cache.Context, name: str, inv: Any, filters: Key, *, spatial: bool = True
+) -> None:
+    """Download buttons of one table of the (filtered) inventory: CSV and GeoJSON of the
+    table, XLSX and GeoPackage of every table (the same filters)."""
+    from riskmap.products import inventory as inv_mod
+
+    lang = state.lang()
+    base = (ctx.score_key, lang)
+    slug = f"{ctx.project.name}_{name}"
+    cols = st.columns(4)
+    _download(
+        cols[0],
+        t("dl_csv"),
+        (*base, name, "csv", filters),
+        lambda: inv_mod.to_bytes(inv, "csv", lang, table=name),
+        file_name=f"{slug}.csv",
+        key=f"dl_{name}_csv",
+    )
+    if spatial:
+        _download(
+            cols[1],
+            t("dl_geojson"),
+            (*base, name, "geojson", filters),
+            lambda: inv_mod.to_bytes(inv, "geojson", lang, table=name),
+            file_name=f"{slug}.geojson",
+            key=f"dl_{name}_geojson",
+        )
+    _workbooks(ctx, name, inv, filters, cols[2:])
+
+
+def _workbooks(ctx: cache.Context, name: str, inv: Any, filters: Key, cols: Any) -> None:
+    """XLSX and GeoPackage of every table of ``inv`` (sources and areas filtered)."""
+    from riskmap.products.inventory import to_bytes
+
+    lang = state.lang()
+    for col, fmt in zip(cols, ("xlsx", "gpkg"), strict=True):
+        _download(
+            col,
+            t(f"dl_{fmt}"),
+            (ctx.score_key, lang, "inventory", fmt, filters),
+            functools.partial(to_bytes, inv, fmt, lang),
+            file_name=f"{ctx.project.name}_inventory.{fmt}",
+            key=f"dl_{name}_{fmt}",
+        )
+
+
+def _cells_tab(ctx: cache.Context, inv: Any, workbook_filters: Key) -> None:
+    from riskmap.products import inventory as inv_mod
+
     cells = ctx.assessment.cells
     factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
-    mask = _filter_mask(ctx, cells, "cells", "top_factor", options=factors, what="factor")
-    frame = cells.loc[mask, [c for c in CELL_COLUMNS if c in cells.columns]]
-    frame = frame.sort_values("score", ascending=False).to_crs(4326)
-    st.caption(t("rows_shown", n=len(frame)) + " · " + t("cells_cap", n=MAX_ROWS_SHOWN))
-    shown = frame.head(MAX_ROWS_SHOWN).round(
-        {
-            "score": 2,
-            "hazard": 2,
-            "exposure": 2,
-            "vulnerability": 2,
-            "coping_gap": 2,
-            "consequence": 2,
-            "population": 0,
-        }
-    )
+    mask, spec = _filter_mask(ctx, cells, "cells", "top_factor", options=factors, what="factor")
+    n = int(mask.sum())
+    st.caption(t("rows_shown", n=n) + " · " + t("cells_cap", n=MAX_ROWS_SHOWN))
+    columns = [c for c in CELL_COLUMNS if c in cells.columns]
+    top = cells.loc[mask, ["score"]].nlargest(MAX_ROWS_SHOWN, "score", keep="first").index
+    shown = cells.loc[top, [c for c in columns if c != "geometry"]].round(CELL_ROUNDING)
     st.dataframe(_view(shown), hide_index=True, width="stretch", height=420)
-    _downloads(ctx, "cells", frame, inv, None)
+
+    # Every filtered cell, highest score first: made only for a download.
+    def frame() -> gpd.GeoDataFrame:
+        return cells.loc[mask, columns].sort_values("score", ascending=False)
+
+    lang = state.lang()
+    base = (ctx.score_key, lang, "cells")
+    slug = f"{ctx.project.name}_cells"
+    cols = st.columns(4)
+    _download(
+        cols[0],
+        t("dl_csv"),
+        (*base, "csv", spec),
+        lambda: _file_bytes(inv_mod.export_csv, frame(), ".csv", lang),
+        file_name=f"{slug}.csv",
+        key="dl_cells_csv",
+    )
+    _download(
+        cols[1],
+        t("dl_geojson"),
+        (*base, "geojson", spec),
+        lambda: _file_bytes(inv_mod.export_geojson, frame(), ".geojson", lang),
+        file_name=f"{slug}.geojson",
+        key="dl_cells_geojson",
+    )
+    _workbooks(ctx, "cells", inv, workbook_filters, cols[2:])
 
 
-def _sources_tab(ctx: cache.Context, inv: Any) -> Any:
+def _sources_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     src = inv.sources
     kinds = sorted(src["layer"].astype(str).unique())
-    filtered = src[_filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")]
+    mask, spec = _filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")
+    filtered = src[mask]
     st.caption(t("rows_shown", n=len(filtered)))
     st.dataframe(_view(filtered.head(MAX_ROWS_SHOWN)), hide_index=True, width="stretch", height=420)
-    return filtered
+    return filtered, spec
 
 
-def _areas_tab(ctx: cache.Context, inv: Any) -> Any:
+def _areas_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     areas = inv.areas
     factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
-    filtered = areas[
-        _filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")
-    ]
+    mask, spec = _filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")
+    filtered = areas[mask]
     st.caption(t("rows_shown", n=len(filtered)))
     st.dataframe(_view(filtered), hide_index=True, width="stretch", height=360)
-    return filtered
+    return filtered, spec
 
 
 def _districts_tab(ctx: cache.Context, inv: Any) -> None:
@@ -196,10 +262,12 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
 
     st.dataframe(_view(inv.districts), hide_index=True, width="stretch")
     keys = {4: "major", 3: "significant", 2: "general", 1: "low"}
+    column = "district_en" if state.lang() == "en" else "district"
+    names = inv.districts[column if column in inv.districts.columns else "district"]
     rows = []
     for lv in reversed(LEVELS):
-        part = inv.districts[["district", f"area_km2_{keys[lv.rank]}"]].rename(
-            columns={f"area_km2_{keys[lv.rank]}": "area"}
+        part = pd.DataFrame(
+            {"district": names.astype(str), "area": inv.districts[f"area_km2_{keys[lv.rank]}"]}
         )
         rows.append(part.assign(level=lv.name(state.lang()), order=5 - lv.rank))
     long = pd.concat(rows, ignore_index=True)
@@ -212,17 +280,25 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
         .mark_bar()
         .encode(
             x=alt.X("area:Q", title=t("col_area"), stack="zero"),
-            y=alt.Y("district:N", title=None, sort="-x"),
+            # Every district on its own row: names never shortened or left out.
+            y=alt.Y(
+                "district:N",
+                title=None,
+                sort="-x",
+                axis=alt.Axis(labelLimit=0, labelOverlap=False),
+            ),
             color=alt.Color("level:N", scale=colours, title=t("col_level")),
             order=alt.Order("order:Q"),
             tooltip=["district", "level", alt.Tooltip("area:Q", format=".1f")],
         )
-        .properties(title=t("district_chart"), height=28 * max(len(inv.districts), 3))
+        .properties(title=t("district_chart"), height=alt.Step(24))
     )
     st.altair_chart(chart, width="stretch")
 
 
 def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
+    from riskmap.products.inventory import export_csv
+
     period = st.radio(
         t("period"),
         ["month", "quarter"],
@@ -239,13 +315,13 @@ def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
     st.dataframe(
         _view(table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch"
     )
-    from riskmap.products.inventory import export_csv
-
-    st.download_button(
+    lang = state.lang()
+    _download(
+        st,
         t("dl_csv"),
-        _file_bytes(export_csv, table, ".csv"),
-        f"{ctx.project.name}_accidents_{period}.csv",
-        MIME["csv"],
+        (ctx.score_key, lang, f"accidents_{period}", "csv"),
+        lambda: _file_bytes(export_csv, table, ".csv", lang),
+        file_name=f"{ctx.project.name}_accidents_{period}.csv",
         key=f"dl_acc_{period}",
     )
 
@@ -259,20 +335,18 @@ def render() -> None:
         [t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts"), t("tab_accidents")]
     )
     with tabs[0]:
-        sources = _sources_tab(ctx, inv)
+        sources, src_spec = _sources_tab(ctx, inv)
     with tabs[1]:
-        areas = _areas_tab(ctx, inv)
+        areas, area_spec = _areas_tab(ctx, inv)
+    # The workbooks hold every table, the sources and areas filtered as shown.
     filtered = dataclasses.replace(inv, sources=sources, areas=areas)
-    digest = hashlib.sha256(
-        "|".join([*sources["number"].astype(str), "#", *areas["number"].astype(str)]).encode()
-    )
-    st.session_state["inv_filter_key"] = digest.hexdigest()[:16]
+    both = (src_spec, area_spec)
     with tabs[0]:
-        _downloads(ctx, "sources", sources, filtered, "sources")
+        _table_downloads(ctx, "sources", filtered, both)
     with tabs[1]:
-        _downloads(ctx, "areas", areas, filtered, "areas")
+        _table_downloads(ctx, "areas", filtered, both)
     with tabs[2]:
-        _cells_tab(ctx, filtered)
+        _cells_tab(ctx, filtered, both)
     with tabs[3]:
         _districts_tab(ctx, inv)
     with tabs[4]:

@@ -21,6 +21,7 @@ MAP_KEY = "risk_map"
 def _sidebar(ctx_project: Any, data: Any) -> None:
     """Grid, weights, levels and display settings (widget keys ``w_...`` keep them)."""
     from app import scenarios
+    from riskmap.maps.overlays import added_layer_title
 
     scenarios.apply_pending()  # a scenario loaded in the last run, before the widgets
     ss = st.session_state
@@ -50,6 +51,12 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
             key = f"w_lw_{layer.name}"
             if key in ss:
                 st.slider(common.layer_label(data, layer.name), 0.0, 3.0, step=0.1, key=key)
+        uploads = state.upload_layers()
+        for name, layer in uploads.items():  # the session's uploads, named as on the map
+            key = f"w_lw_{name}"
+            if key in ss:
+                label = common.plain(added_layer_title(layer, state.lang()))
+                st.slider(label, 0.0, 3.0, step=0.1, key=key)
         st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
 
     sb.subheader(t("sec_levels"))
@@ -74,6 +81,8 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
         format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")),
         placeholder=t("choose"),
     )
+    if uploads:
+        sb.caption(t("up_overlay_note", n=len(uploads)))
     options = common.district_options(data)
     if ss.get("w_district") not in options:
         ss["w_district"] = ""
@@ -480,6 +489,9 @@ def _map_and_details(ctx: Context) -> None:
             d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
             if len(d):
                 center, zoom = map_ui.view_of(d, ctx.settings.basemap)
+                st.session_state["map_zoomed"] = True
+        elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
+            center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
         highlight = None
         cid = st.session_state.get("selected_cell") or ""
         if cid:

@@ -35,8 +35,8 @@ from riskmap.io.sheets import (
     unguard_text,
     write_csv,
 )
-from riskmap.io.suggest import suggest_columns
-from riskmap.io.tables import SUPPORTED_FORMATS, read_table
+from riskmap.io.suggest import suggest_columns, suggest_kind
+from riskmap.io.tables import SUPPORTED_FORMATS, list_parts, read_table
 
 __all__ = [
     "BBOX_MARGIN_DEG",
@@ -54,12 +54,14 @@ __all__ = [
     "build_boundaries",
     "csv_bytes",
     "file_sha256",
+    "list_parts",
     "load_project_data",
     "read_layer",
     "read_table",
     "safe_frame",
     "safe_text",
     "suggest_columns",
+    "suggest_kind",
     "text_cells",
     "unguard_text",
     "write_csv",

@@ -248,6 +248,7 @@ def read_layer(
     root: Path | str,
     bbox_wgs84: Sequence[float] | None = None,
     name: str | None = None,
+    row_ids: bool = False,
 ) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
     """Read one bound layer, validate every row and convert it to EPSG:4326.
 
@@ -267,6 +268,11 @@ def read_layer(
     name
         The file name shown in problems (e.g. an upload's original name); the file's own
         name by default.
+    row_ids
+        When the file has no id column, number the features by their row as the user
+        counts it (2 for the first row under a table's header, the feature number in a
+        vector file), with a warning that says so; ``gdf.attrs["ids_from_rows"]`` is then
+        True. By default a missing id column is an error.
 
     Returns
     -------
@@ -292,7 +298,7 @@ def read_layer(
         problems.extend(exc.report.problems)
         return None, problems.finish()
     problems.extend(read_problems)
-    gdf = _validate_frame(frame, binding, kind, bbox_wgs84, problems)
+    gdf = _validate_frame(frame, binding, kind, bbox_wgs84, problems, row_ids=row_ids)
     return gdf, problems.finish()
 
 
@@ -302,6 +308,8 @@ def _validate_frame(
     kind: LayerKind,
     bbox_wgs84: Sequence[float] | None,
     problems: _Problems,
+    *,
+    row_ids: bool = False,
 ) -> gpd.GeoDataFrame | None:
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     geom_name = frame.geometry.name if is_vector else None
@@ -340,6 +348,16 @@ def _validate_frame(
             continue
         if field in suggested:
             mapping[field] = suggested[field]
+        elif field == "id" and row_ids:
+            first = "feature 1" if is_vector else f"row {int(frame.index[0])}"
+            problems.add(
+                "warning",
+                "ids_from_rows",
+                f"the file has no id column: each feature's id is its row number ({first} "
+                f"has id {int(frame.index[0])})",
+                f"add an id column (e.g. {', '.join(spec_f.aliases[:3])}) to keep ids "
+                "when rows are added or removed",
+            )
         elif spec_f.required:
             aliases = ", ".join(spec_f.aliases[:6])
             problems.add(
@@ -431,8 +449,12 @@ def _validate_frame(
     ok[geom_ok_rows[~gok]] = False
     # Fields.
     columns: dict[str, Any] = {}
+    from_rows = row_ids and "id" in kind.fields and "id" not in mapping
     for field, spec_f in kind.fields.items():
         header = mapping.get(field)
+        if field == "id" and from_rows:
+            columns[field] = pd.Series(rows.astype(str), dtype=object)
+            continue
         if header is None:
             columns[field] = _empty_field(spec_f, n)
             continue
@@ -507,6 +529,7 @@ def _validate_frame(
             "encoding": frame.attrs.get("encoding"),
             "format": frame.attrs.get("format"),
             "rows_read": n,
+            "ids_from_rows": from_rows,
         }
     )
     return out

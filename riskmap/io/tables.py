@@ -15,7 +15,7 @@ import pandas as pd
 
 from riskmap.errors import Problem
 from riskmap.io.archives import _extract_zip
-from riskmap.io.problems import _fail, _Problems
+from riskmap.io.problems import _fail, _Problems, _short
 from riskmap.io.spreadsheets import _read_csv, _read_xlsx
 from riskmap.io.vectors import _read_vector
 
@@ -125,6 +125,55 @@ def read_table(
             p, layer=layer, encoding=encoding, file=file, problems=problems, fmt=fmt
         )
     return frame, problems.finish()
+
+
+def list_parts(path: str | Path, *, source_name: str | None = None) -> tuple[str, ...]:
+    """The parts of a file a reader must choose between: the sheets of a workbook, the
+    layers of a GeoPackage; empty for formats that hold one table.
+
+    Parameters
+    ----------
+    path
+        The file.
+    source_name
+        The file name shown in errors (e.g. the original name of an upload).
+
+    Returns
+    -------
+    tuple of str
+        Sheet or layer names in the file's order (pass one as ``sheet`` or ``layer`` to
+        :func:`read_table`).
+
+    Raises
+    ------
+    LayerDataError
+        When the file cannot be opened as its format.
+    """
+    p = Path(path)
+    file = source_name or p.name
+    fmt = SUPPORTED_FORMATS.get(p.suffix.lower())
+    try:
+        if fmt == "Excel workbook":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(p, read_only=True)
+            try:
+                return tuple(str(n) for n in wb.sheetnames)
+            finally:
+                wb.close()
+        if fmt == "GeoPackage":
+            import pyogrio
+
+            info = pyogrio.list_layers(p)
+            return tuple(str(n) for n in info[:, 0]) if len(info) else ()
+    except Exception as exc:  # openpyxl and pyogrio raise many kinds of error
+        raise _fail(
+            "unreadable_file",
+            f"cannot open the file as {fmt} ({_short(exc).replace(str(p), file)})",
+            "check that it is a valid file of this format (open it in Excel or QGIS)",
+            file,
+        ) from None
+    return ()
 
 
 def _read_zip(

@@ -82,7 +82,7 @@ def _read_vector(
     except Exception as exc:  # pyogrio raises its own DataSourceError family
         raise _fail(
             "unreadable_file",
-            f"cannot open the file as {fmt} ({_short(exc)})",
+            f"cannot open the file as {fmt} ({_short(exc).replace(str(path), file)})",
             "check that it is a valid file of this format (open it in QGIS)",
             file,
         ) from None
@@ -111,7 +111,7 @@ def _read_vector(
     except Exception as exc:
         raise _fail(
             "unreadable_file",
-            f"cannot read the file as {fmt} ({_short(exc)})",
+            f"cannot read the file as {fmt} ({_short(exc).replace(str(path), file)})",
             "check that it is a valid file of this format (open it in QGIS)",
             file,
         ) from None

@@ -1,6 +1,7 @@
 """Overlays drawn from the project's data: boundary, districts, shelters and their
 service radius, fire stations and their reach, community stations, depots, rescue
-teams, hazard sources and areas, the register's hidden hazards.
+teams, hazard sources and areas, the register's hidden hazards, and each layer added to
+the project's from a file (an upload) under its own name.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import geopandas as gpd
@@ -343,7 +345,62 @@ def _point_overlays(
                     pts, _t("hidden_hazards", lang), show="hidden_hazards" in shown, cluster=False
                 )
             )
+    for layer in added_layers(data):
+        drawn = _added_layer(layer, display, lang)
+        if drawn is not None:
+            out.append(drawn)
     return out, clustered
+
+
+def added_layers(data: Any) -> list[Any]:
+    """The layers of ``data`` read from a file that the project does not bind (a session's
+    uploads joined by the Study), in their order; the register's hazards and what-if
+    proposals are made in memory and are not among them."""
+    bound = {b.name for b in data.project.layers}
+    return [
+        lyr for name, lyr in data.layers.items() if name not in bound and lyr.source is not None
+    ]
+
+
+def added_layer_title(layer: Any, lang: str) -> str:
+    """An added layer's name for people: its file's name and its kind (not escaped)."""
+    file = PurePath(str(layer.source)).name
+    kind = layer.kind.name.get(lang)
+    return f"{file} ({kind})" if lang == "en" else f"{file}（{kind}）"
+
+
+def _added_layer(layer: Any, display: _Display, lang: str) -> _ScriptLayer | None:
+    """One added layer as its own overlay, shown on opening: its points as markers, its
+    lines and polygons as outlines, each feature's name (or id) as its tooltip."""
+    gdf = layer.gdf
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    is_point = ok & np.isin(shapely.get_type_id(geoms), [0, 4])  # (multi)points
+    is_area = ok & ~is_point
+    pts = _collect_points([layer], display, lang, keep=lambda _g: is_point)
+    areas = []
+    if is_area.any():
+        shown = display.geoms(shapely.simplify(geoms[is_area], 5.0))
+        names = _escaped(_names(gdf[is_area])).tolist()
+        areas = [
+            {"type": "Feature", "properties": {"n": n}, "geometry": json.loads(g)}
+            for n, g in zip(names, shapely.to_geojson(shown).tolist(), strict=True)
+        ]
+    if not len(pts) and not areas:
+        return None
+    colour = layer.kind.style.color
+    body = f"""
+var layer = L.featureGroup(), p = {_js(pts.payload()) if len(pts) else "null"};
+if (p) {{ rm.points(L.featureGroup(), p).addTo(layer); }}
+L.geoJSON({_js({"type": "FeatureCollection", "features": areas})}, {{
+  style: {{color: {_js(colour)}, weight: 2, fillColor: {_js(colour)}, fillOpacity: 0.2}},
+  onEachFeature: function(f, l) {{ l.bindTooltip(f.properties.n); }}
+}}).addTo(layer);
+return layer;
+"""
+    out = _ScriptLayer(body, html.escape(added_layer_title(layer, lang)), show=True)
+    out.swatch = (colour,)  # type: ignore[attr-defined]  # the control's dot
+    return out
 
 
 def _areas_layer(

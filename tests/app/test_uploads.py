@@ -1,0 +1,168 @@
+"""Uploads on the data page (issue 15, item 13), run in-process with streamlit.testing
+(AppTest) on the Wuhan demo: ids from row numbers (said so), the layer kind suggested
+from the file (never defaulted), sheets and GeoPackage layers chosen from a list, the
+summary's counts equal to the table's rows, no server path on the page, and an added
+layer with its own weight slider on the map page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+DATA_PAGE = "app/pages/data.py"
+CROWDED = (
+    "场所名称,场所类型,所在区,地址,最大容纳人数,lng,lat\n"
+    "珞南百货,商场,洪山区,武汉市洪山区民族大道735号,8300,114.361128,30.525164\n"
+    "法泗购物中心,商场,江夏区,武汉市江夏区庙山大道139号,9800,114.251028,30.314112\n"
+)
+
+
+@pytest.fixture
+def at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app on 1000 m cells with a fresh register, open on the data page."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RISKMAP_APP_CELL_SIZE", "1000")
+    monkeypatch.setenv("RISKMAP_APP_REGISTER", str(tmp_path / "hazards.sqlite"))
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    app.switch_page(DATA_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _upload(at: Any, name: str, content: bytes) -> None:
+    at.file_uploader(key="upload_file").upload(name, content).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _kind_box(at: Any) -> Any:
+    return next(s for s in at.selectbox if s.label == "图层类别")
+
+
+def _button(at: Any, label: str) -> Any:
+    return next(b for b in at.button if b.label == label)
+
+
+def _page_text(at: Any) -> str:
+    parts: list[Any] = []
+    for kind in ("markdown", "caption", "info", "success", "warning", "error", "text"):
+        parts += [e.value for e in getattr(at, kind)]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_csv())
+    for box in at.selectbox:
+        parts += [box.label, *box.options]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_file_without_ids_is_numbered_by_rows_and_joins_the_map(at: Any) -> None:
+    _upload(at, "人员密集场所.csv", CROWDED.encode("utf-8"))
+    assert _kind_box(at).value == "crowded_place"  # from the columns and the name
+    assert any("推荐" in c.value for c in at.caption)
+    note = " ".join(i.value for i in at.info)
+    assert "没有编号列" in note and "第 2 行" in note  # the first row under the header
+    _button(at, "校验").click().run()
+    # The ids being row numbers is a warning of the table, and the summary counts it.
+    assert [w.value for w in at.warning] == [
+        "2 个要素可用；0 个错误（相应的行未加入）、1 个警告，见下表。"
+    ]
+    assert at.dataframe[-1].value["代码"].tolist() == ["ids_from_rows"]
+    gdf = at.session_state["upload_result"]["gdf"]
+    assert gdf["id"].tolist() == ["2", "3"]
+    _button(at, "加入本次评估").click().run()
+    assert not at.exception
+    uploads = at.session_state["uploads"]
+    (name,) = uploads
+    assert r"人员密集场所\.csv · 人员密集场所 · 2 个要素" in _page_text(at)  # Markdown-escaped
+    assert at.session_state[f"w_lw_{name}"] == pytest.approx(uploads[name]["layer"].kind.weight)
+    at.switch_page("app/pages/risk_map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = at.slider(key=f"w_lw_{name}")
+    assert slider.label == r"人员密集场所\.csv（人员密集场所）"  # as on the map (Markdown-escaped)
+    assert any("上传的图层" in c.value for c in at.sidebar.caption)
+    slider.set_value(2.5).run()
+    assert not at.exception
+    assert at.session_state[f"w_lw_{name}"] == 2.5
+    # Removed on the data page: the layer and its weight go.
+    at.switch_page(DATA_PAGE).run()
+    at.button(key=f"remove_{name}").click().run()
+    assert not at.session_state["uploads"]
+    assert f"w_lw_{name}" not in at.session_state
+
+
+def test_the_kind_is_not_guessed_when_nothing_fits(at: Any) -> None:
+    _upload(at, "data.csv", "列1,列2,经度,纬度\n甲,乙,114.3,30.6\n".encode())
+    assert _kind_box(at).value is None  # not "accident": the user chooses
+    assert any("请在上方选择" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "校验"]
+    _kind_box(at).set_value("gas_station").run()
+    assert [b for b in at.button if b.label == "校验"]
+
+
+def test_sheets_and_geopackage_layers_are_chosen_from_a_list(at: Any, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import openpyxl
+    import shapely
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表为消防站台账"])
+    ws = book.create_sheet("消防站")
+    ws.append(["编号", "消防站名称", "站级", "经度", "纬度"])
+    ws.append(["XF01", "中山站", "一级", 114.3055, 30.5928])
+    buf = io.BytesIO()
+    book.save(buf)
+    _upload(at, "台账.xlsx", buf.getvalue())
+    sheet = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "工作表"))
+    assert sheet.options == ["说明", "消防站"]
+    sheet.set_value("消防站").run()
+    assert _kind_box(at).value == "fire_station"
+
+    pts = gpd.GeoDataFrame(
+        {"编号": ["A", "B"], "名称": ["甲", "乙"]},
+        geometry=shapely.points([114.30, 114.26], [30.59, 30.61]),
+        crs=4326,
+    )
+    gpkg = tmp_path / "two.gpkg"
+    pts.to_file(gpkg, layer="points_a", driver="GPKG")
+    pts.to_file(gpkg, layer="shelters_b", driver="GPKG")
+    _upload(at, "two.gpkg", gpkg.read_bytes())
+    assert not at.error, [e.value for e in at.error]
+    layer = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "GeoPackage 图层"))
+    assert layer.options == ["points_a", "shelters_b"]
+    layer.set_value("shelters_b").run()
+    assert not at.error and not at.exception
+
+
+def test_the_summary_counts_the_rows_of_the_table(at: Any) -> None:
+    rows = [f"G{i},站{i},114.30,30.59" for i in range(3)]
+    rows += ["G9,坏站,abc,30.59", "G9,重复站,114.31,30.60", "G8,站8,114.32,"]
+    text = "编号,名称,经度,纬度\n" + "\n".join(rows) + "\n"
+    _upload(at, "加油站.csv", text.encode("utf-8"))
+    _button(at, "校验").click().run()
+    (summary,) = [w.value for w in at.warning]
+    table = at.dataframe[-1].value
+    errors = int((table["级别"] == "错误").sum())
+    warnings = int((table["级别"] == "警告").sum())
+    assert errors >= 2
+    assert re.search(rf"{errors} 个错误", summary) and re.search(rf"{warnings} 个警告", summary)
+
+
+def test_no_server_path_and_untrusted_names_escaped(at: Any) -> None:
+    _upload(at, "[链接](javascript:alert)坏.gpkg", b"not a geopackage at all")
+    shown = _page_text(at)
+    assert at.error, "a broken file gives a message"
+    assert "Traceback" not in shown
+    assert "riskmap-upload" not in shown and "/tmp" not in shown
+    assert r"\[链接\]\(javascript" in " ".join(e.value for e in at.error)  # no link made of it
+    _upload(at, "人员密集场所.csv", CROWDED.encode("utf-8"))
+    _button(at, "校验").click().run()
+    shown = _page_text(at)
+    assert "riskmap-upload" not in shown and "/tmp" not in shown
+    assert at.session_state["upload_dir"] not in shown  # the session's folder
