@@ -290,6 +290,50 @@ def write_tiny_project(
     return root / "project.yaml"
 
 
+def write_tiny_province(root: Path) -> Path:
+    """A province folder in WGS84 near Wuhan: two cities (west 420100, east 420200) of two
+    counties each, six gas stations and two population points in each county. Returns
+    the project.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    x0, x1, xm, y0, y1, ym = 114.20, 114.40, 114.30, 30.50, 30.70, 30.60
+    whole = shapely.box(x0, y0, x1, y1)
+    cities = {"420100": ("西市", shapely.box(x0, y0, xm, y1)),
+              "420200": ("东市", shapely.box(xm, y0, x1, y1))}  # fmt: skip
+    counties = {
+        "420102": ("西南县", shapely.box(x0, y0, xm, ym)),
+        "420103": ("西北县", shapely.box(x0, ym, xm, y1)),
+        "420202": ("东南县", shapely.box(xm, y0, x1, ym)),
+        "420203": ("东北县", shapely.box(xm, ym, x1, y1)),
+    }
+    gpd.GeoDataFrame(geometry=[whole], crs="EPSG:4326").to_file(root / "province.geojson")
+    for name, units in (("cities", cities), ("counties", counties)):
+        gpd.GeoDataFrame(
+            {"adcode": list(units), "name": [v[0] for v in units.values()]},
+            geometry=[v[1] for v in units.values()],
+            crs="EPSG:4326",
+        ).to_file(root / f"{name}.geojson")
+    gas, pop = ["id,name,lon,lat"], ["id,count,lon,lat"]
+    for code, (_, shape) in counties.items():
+        bx0, by0, bx1, by1 = shape.bounds
+        for i in range(6):
+            lon, lat = bx0 + (bx1 - bx0) * (0.2 + 0.12 * i), by0 + (by1 - by0) * (0.3 + 0.08 * i)
+            gas.append(f"g{code}{i},加油站{code}-{i},{lon:.5f},{lat:.5f}")
+        for i in range(2):
+            lon, lat = bx0 + (bx1 - bx0) * (0.3 + 0.4 * i), by0 + (by1 - by0) * 0.5
+            pop.append(f"p{code}{i},{1000 * (i + 1)},{lon:.5f},{lat:.5f}")
+    (root / "gas.csv").write_text("\n".join(gas) + "\n", encoding="utf-8")
+    (root / "pop.csv").write_text("\n".join(pop) + "\n", encoding="utf-8")
+    (root / "project.yaml").write_text(
+        "name: tinyprov\ntitle: {zh: 小省, en: Tiny province}\nadcode: '420000'\n"
+        "boundary: {path: province.geojson}\ndistricts: {path: cities.geojson}\n"
+        "counties: {path: counties.geojson}\ngrid: {cell_size: 1000}\n"
+        "layers:\n  - {name: gas, kind: gas_station, path: gas.csv, x: lon, y: lat}\n"
+        "  - {name: pop, kind: population, path: pop.csv, x: lon, y: lat}\n",
+        encoding="utf-8",
+    )
+    return root / "project.yaml"
+
+
 # ---- a bare square lattice (analysis: neighbours, hot spots)
 
 

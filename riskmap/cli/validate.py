@@ -78,6 +78,11 @@ def summarise(data: ProjectData) -> dict[str, Any]:
             "area_km2": round(float(data.boundary.area) / 1e6, 1),
         },
         "districts": {"file": project.districts.path, "count": len(data.districts)},
+        "counties": (
+            {"file": project.counties.path, "count": len(data.counties)}
+            if project.counties is not None and data.counties is not None
+            else None
+        ),
         "layers": layers,
         "problems": data.report.to_records(),
         "not_bound": _not_bound(data),
@@ -101,8 +106,11 @@ def _text(summary: dict[str, Any]) -> str:
         f"Working CRS: {summary['working_crs']}",
         f"Boundary:  {summary['boundary']['file']} ({summary['boundary']['area_km2']:,.1f} km²)",
         f"Districts: {summary['districts']['file']} ({summary['districts']['count']} districts)",
-        "Layers:",
     ]
+    if summary["counties"]:
+        counties = summary["counties"]
+        lines.append(f"Counties:  {counties['file']} ({counties['count']} counties)")
+    lines.append("Layers:")
     rows = [("name", "kind", "features", "file", "CRS", "encoding")]
     for lyr in summary["layers"]:
         count = f"{lyr['count']:,d}" if lyr["status"] == "ok" else f"— ({lyr['reason']})"

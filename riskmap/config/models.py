@@ -544,7 +544,11 @@ class Project(_Strict):
     boundary: BoundaryConfig
     """The city boundary."""
     districts: BoundaryConfig
-    """The districts (names and adcodes)."""
+    """The districts (names and adcodes): a city's districts and counties, a province's
+    cities."""
+    counties: BoundaryConfig | None = None
+    """A second level under the districts (a province project's counties): cells, the
+    inventory and the map then also summarise per county (``counties.csv``)."""
     working_crs: str = "auto"
     """The metric CRS computed in: ``auto`` (the UTM zone of the boundary) or an EPSG code."""
     grid: GridConfig = GridConfig()

@@ -115,8 +115,12 @@ def run_tiles(
     from distributed import as_completed
 
     remote = client.scatter(shared, broadcast=True)
+
+    def lean(args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(a.lean() if isinstance(a, _Cells) else a for a in args)
+
     futures = {
-        client.submit(fn, *args_of(pos), remote, pure=False, retries=3): i
+        client.submit(fn, *lean(args_of(pos)), remote, pure=False, retries=3): i
         for i, pos in enumerate(tiles)
     }
     for future in as_completed(futures):

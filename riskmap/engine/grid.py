@@ -38,8 +38,9 @@ def build_grid(
     kind: GridKind = "square",
     h3_resolution: int = 8,
     crs: pyproj.CRS | str,
+    counties: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Cells covering a boundary, clipped to it, each with its district.
+    """Cells covering a boundary, clipped to it, each with its district (and county).
 
     Parameters
     ----------
@@ -55,12 +56,16 @@ def build_grid(
         H3 resolution (``kind="h3"``); 8 is about 0.74 km² a cell, 9 about 0.1 km².
     crs
         The working CRS (metric) of ``boundary`` and ``districts``.
+    counties
+        A second level (a province's counties) with ``adcode``, ``name`` and geometry in
+        the working CRS, or None.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``cell_id`` (str), ``district``, ``adcode``, ``area_m2``, ``x``, ``y``
-        (centroid of the clipped cell), ``geometry`` (clipped cell), in ``crs``. The frame's
+        Columns ``cell_id`` (str), ``district``, ``adcode``, (with ``counties``: ``county``,
+        ``county_adcode``), ``area_m2``, ``x``, ``y`` (centroid of the clipped cell),
+        ``geometry`` (clipped cell), in ``crs``. The frame's
         ``attrs["grid"]`` records the grid kind and size (used to place points in cells).
     """
     crs = pyproj.CRS.from_user_input(crs)
@@ -89,15 +94,17 @@ def build_grid(
     cent = shapely.centroid(geoms[clipped])
     x[clipped], y[clipped] = shapely.get_x(cent), shapely.get_y(cent)
     district, adcode = _assign_districts(geoms, x, y, clipped, districts)
+    columns: dict[str, object] = {
+        "cell_id": ids.astype(object),
+        "district": district,
+        "adcode": adcode,
+    }
+    if counties is not None:
+        columns["county"], columns["county_adcode"] = _assign_districts(
+            geoms, x, y, clipped, counties
+        )
     cells = gpd.GeoDataFrame(
-        {
-            "cell_id": ids.astype(object),
-            "district": district,
-            "adcode": adcode,
-            "area_m2": area,
-            "x": x,
-            "y": y,
-        },
+        {**columns, "area_m2": area, "x": x, "y": y},
         geometry=gpd.GeoSeries(geoms, crs=crs).values,
         crs=crs,
     )
@@ -292,22 +299,28 @@ def _assign_districts(
     dgeom = np.asarray(districts.geometry.values)
     # A point inside the cell: its centroid, or a point on its surface when a clipped
     # cell's centroid falls outside it.
-    points = shapely.points(x, y)
+    px, py = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
     idx = np.nonzero(clipped)[0]
-    off = idx[~shapely.contains_properly(geoms[idx], points[idx])]
-    points[off] = shapely.point_on_surface(geoms[off])
-    # Query the (few, prepared) district polygons against a tree of the (many) points.
-    tree = shapely.STRtree(points)
-    di, pi = tree.query(dgeom, predicate="contains")
-    order = np.lexsort((di, pi))
-    pi, di = pi[order], di[order]
-    first_p, first = np.unique(pi, return_index=True)
+    off = idx[~shapely.contains_properly(geoms[idx], shapely.points(px[idx], py[idx]))]
+    surface = shapely.point_on_surface(geoms[off])
+    px[off], py[off] = shapely.get_x(surface), shapely.get_y(surface)
+    # Each (prepared) district tests only the points inside its bounding box: no point
+    # objects and no tree for the many cells of a province.
     hit = np.full(n, -1, dtype=np.int64)
-    hit[first_p] = di[first]
+    order = np.argsort(px, kind="stable")
+    sx = px[order]
+    for d, (g, (x0, y0, x1, y1)) in enumerate(zip(dgeom, shapely.bounds(dgeom), strict=True)):
+        lo, hi = np.searchsorted(sx, x0, "left"), np.searchsorted(sx, x1, "right")
+        cand = order[lo:hi]
+        cand = cand[(py[cand] >= y0) & (py[cand] <= y1) & (hit[cand] < 0)]
+        if len(cand):
+            shapely.prepare(g)
+            cand = cand[shapely.contains_xy(g, px[cand], py[cand])]
+            hit[cand] = d
     lost = np.nonzero(hit < 0)[0]
     if len(lost):  # on a district edge or in a gap between districts: the nearest one
         dtree = shapely.STRtree(dgeom)
-        li, ld = dtree.query_nearest(points[lost], return_distance=False)
+        li, ld = dtree.query_nearest(shapely.points(px[lost], py[lost]), return_distance=False)
         nearest_first_p, nearest_first = np.unique(li, return_index=True)
         hit[lost[nearest_first_p]] = ld[nearest_first]
     names = districts["name"].astype(str).to_numpy(dtype=object)

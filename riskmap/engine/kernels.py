@@ -7,7 +7,7 @@ Pure functions of arrays: no I/O, no configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -110,6 +110,17 @@ class _Cells:
             None if self.full is None else self.full[m],
             None if self.box is None else self.box[m],
         )
+
+    def lean(self) -> _Cells:
+        """The block without the shapes of whole lattice squares (None in their place),
+        for sending to a worker: on a square lattice only clipped cells' shapes are read
+        (a whole square is its row, column and size), and a province's millions of
+        squares would otherwise be pickled with every task."""
+        if self.size is None or self.full is None or not self.full.any():
+            return self
+        geom = self.geom.copy()
+        geom[self.full] = None
+        return replace(self, geom=geom)
 
     @cached_property
     def lattice(self) -> tuple[int, int, int, IntArray]:

@@ -313,6 +313,7 @@ def score(
         "cell_id": cells["cell_id"].array,
         "district": cells["district"].array,
         "adcode": cells["adcode"].array,
+        **{c: cells[c].array for c in ("county", "county_adcode") if c in cells.columns},
         "area_m2": cells["area_m2"].to_numpy(),
         "population": pop,
         "vulnerable": vulnerable,

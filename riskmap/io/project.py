@@ -213,18 +213,11 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
     _check_distortion(boundary_wgs84, boundary_work, work, report)
 
     # Districts: a broken file is reported and replaced by the boundary as one district.
-    dcfg = project.districts
-    dbinding = _boundary_binding(
-        "districts", dcfg, {"id": dcfg.adcode_column, "name": dcfg.name_column}
+    level_kind = kinds["district"] if "district" in kinds else _district_kind()
+    dgdf = _read_level(
+        project, "districts", project.districts, kind=level_kind, bbox=bbox, report=report
     )
-    dgdf, dproblems = read_layer(
-        dbinding,
-        kinds["district"] if "district" in kinds else _district_kind(),
-        root=project.root,
-        bbox_wgs84=bbox,
-    )
-    report.extend(dproblems)
-    remember(project.resolve(dcfg.path))
+    remember(project.resolve(project.districts.path))
     if dgdf is None:
         districts = gpd.GeoDataFrame(
             {"adcode": [project.adcode], "name": [project.title.zh], "name_en": [project.title.en]},
@@ -237,25 +230,32 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
                 "districts_unavailable",
                 "the districts file cannot be used; the whole boundary is used as one district",
                 "fix the districts file",
-                Path(dcfg.path).name,
+                Path(project.districts.path).name,
                 "districts",
             )
         )
     else:
-        names_en = (
-            dgdf["name_en"].fillna("").astype(str).to_numpy()
-            if "name_en" in dgdf.columns
-            else np.full(len(dgdf), "", dtype=object)
+        districts = _level_frame(dgdf, work)
+    # Counties (a province's second level): a broken file is reported and left out.
+    counties = None
+    if project.counties is not None:
+        cgdf = _read_level(
+            project, "counties", project.counties, kind=level_kind, bbox=bbox, report=report
         )
-        districts = gpd.GeoDataFrame(
-            {
-                "adcode": dgdf["id"].to_numpy(),
-                "name": dgdf["name"].to_numpy(),
-                "name_en": names_en,
-            },
-            geometry=dgdf.geometry.to_crs(work).to_numpy(),
-            crs=work,
-        )
+        remember(project.resolve(project.counties.path))
+        if cgdf is None:
+            report.add(
+                Problem(
+                    "warning",
+                    "counties_unavailable",
+                    "the counties file cannot be used; results are summarised per district only",
+                    "fix the counties file",
+                    Path(project.counties.path).name,
+                    "counties",
+                )
+            )
+        else:
+            counties = _level_frame(cgdf, work)
 
     layers: dict[str, Layer] = {}
     unavailable: dict[str, str] = {}
@@ -296,6 +296,37 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
         unavailable=unavailable,
         report=report,
         file_hashes=hashes,
+        counties=counties,
+    )
+
+
+def _read_level(
+    project: Project,
+    name: str,
+    cfg: BoundaryConfig,
+    *,
+    kind: LayerKind,
+    bbox: tuple[float, ...],
+    report: ValidationReport,
+) -> gpd.GeoDataFrame | None:
+    """An administrative level's polygons (``id``, ``name``), problems added to ``report``."""
+    binding = _boundary_binding(name, cfg, {"id": cfg.adcode_column, "name": cfg.name_column})
+    gdf, problems = read_layer(binding, kind, root=project.root, bbox_wgs84=bbox)
+    report.extend(problems)
+    return gdf
+
+
+def _level_frame(gdf: gpd.GeoDataFrame, work: Any) -> gpd.GeoDataFrame:
+    """``adcode``, ``name``, ``name_en`` and geometry in the working CRS."""
+    names_en = (
+        gdf["name_en"].fillna("").astype(str).to_numpy()
+        if "name_en" in gdf.columns
+        else np.full(len(gdf), "", dtype=object)
+    )
+    return gpd.GeoDataFrame(
+        {"adcode": gdf["id"].to_numpy(), "name": gdf["name"].to_numpy(), "name_en": names_en},
+        geometry=gdf.geometry.to_crs(work).to_numpy(),
+        crs=work,
     )
 
 

@@ -446,10 +446,21 @@ def district_names(districts: pd.DataFrame, lang: str) -> pd.Series:
     return base
 
 
-def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _ScriptLayer | None:
-    d = data.districts
+_ADMIN_STYLES = {
+    "districts": ("{color: '#3b3b3b', weight: 1.2, opacity: 0.85, dashArray: '4 3'}", 0),
+    "counties": ("{color: '#707070', weight: 0.7, opacity: 0.8, dashArray: '2 3'}", 8),
+}
+"""Line style and the zoom from which labels show, per administrative level: a province's
+counties are drawn lighter than its cities and named only once the map is zoomed in."""
+
+
+def _district_layer(
+    data: Any, display: _Display, lang: str, *, show: bool, level: str = "districts"
+) -> _ScriptLayer | None:
+    d = getattr(data, level, None)
     if d is None or len(d) == 0:
         return None
+    style, min_zoom = _ADMIN_STYLES[level]
     geoms = np.asarray(d.geometry.values, dtype=object)
     simple = shapely.simplify(geoms, 15.0, preserve_topology=True)
     lines = display.geoms(shapely.boundary(simple))
@@ -467,8 +478,7 @@ def _district_layer(data: Any, display: _Display, lang: str, *, show: bool) -> _
     body = f"""
 var d = {_js(data_js)}, layer = L.featureGroup();
 rm.decode(d.e).forEach(function(parts) {{
-  L.polyline(rm.lines(parts), {{interactive: false, color: '#3b3b3b', weight: 1.2, opacity: 0.85,
-    dashArray: '4 3'}}).addTo(layer);
+  L.polyline(rm.lines(parts), Object.assign({{interactive: false}}, {style})).addTo(layer);
 }});
 var marks = [];
 for (var i = 0; i < d.x.length; i++) {{
@@ -478,11 +488,12 @@ for (var i = 0; i < d.x.length; i++) {{
 // No label over another: at each zoom a label that would touch one already placed
 // (larger districts first) is hidden until the map is zoomed in far enough.
 function declutter() {{
-  var kept = [];
+  var kept = [], shown = map.getZoom() >= {min_zoom};
   d.o.forEach(function(i) {{
     var el = marks[i].getElement(), span = el && el.firstChild;
     if (!span) return;
-    span.style.visibility = 'visible';
+    span.style.visibility = shown ? 'visible' : 'hidden';
+    if (!shown) return;
     var r = span.getBoundingClientRect();
     var hit = kept.some(function(k) {{
       return r.left < k.right + 2 && r.right > k.left - 2 && r.top < k.bottom + 2 && r.bottom > k.top - 2;
@@ -503,7 +514,7 @@ layer.on('add', function() {{
 map.on('zoomend viewreset resize moveend', declutter);
 return layer;
 """
-    return _ScriptLayer(body, _t("districts", lang), show=show)
+    return _ScriptLayer(body, _t(level, lang), show=show)
 
 
 def _boundary_script(boundary: Any, display: _Display) -> _Script:
@@ -558,9 +569,10 @@ def _data_overlays(
     parts: list[_Part] = []
     if data.boundary is not None:
         parts.append(_Part(_boundary_script(data.boundary, display).body))
-    districts = _district_layer(data, display, lang, show="districts" in shown)
-    if districts is not None:
-        parts.append(_Part(districts.body, districts.layer_name, "districts" in shown))
+    for level in ("districts", "counties"):  # a province's counties go with its cities
+        admin = _district_layer(data, display, lang, show="districts" in shown, level=level)
+        if admin is not None:
+            parts.append(_Part(admin.body, admin.layer_name, "districts" in shown))
     point_layers, clustered = _point_overlays(data, display, lang, shown)
     parts.extend(
         _Part(lyr.body, lyr.layer_name, bool(lyr.show), tuple(getattr(lyr, "swatch", ())))

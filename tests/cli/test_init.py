@@ -69,3 +69,39 @@ def test_init_refuses_an_unknown_code_and_an_existing_project(tmp_path: Path, ca
     (tmp_path / "y" / "project.yaml").write_text("name: y\n", encoding="utf-8")
     assert cli.main(["init", str(tmp_path / "y"), "--adcode", "420500"]) == 1
     assert "exists" in capsys.readouterr().err
+
+
+def test_init_a_province_gives_its_cities_and_their_counties(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "hubei"
+    assert cli.main(["init", str(folder), "--adcode", "420000"]) == 0
+    text = (folder / "project.yaml").read_text(encoding="utf-8")
+    assert "counties:\n  path: boundary/counties.geojson" in text
+
+    def read(name: str) -> dict:
+        return json.loads((folder / "boundary" / name).read_text(encoding="utf-8"))
+
+    cities = {
+        f["properties"]["adcode"]: shape(f["geometry"])
+        for f in read("districts.geojson")["features"]
+    }
+    counties = read("counties.geojson")["features"]
+    # DOMAIN.md: 17 prefecture-level divisions (仙桃, 潜江, 天门, 神农架 once each), 103 counties.
+    assert len(cities) == 17 and {"429004", "429005", "429006", "429021"} <= set(cities)
+    assert len(counties) == 103
+    assert len({f["properties"]["adcode"] for f in counties}) == 103
+    for f in counties:  # every county lies in the city it names
+        owner = f["properties"]["city_adcode"]
+        assert owner in cities
+        assert cities[owner].buffer(1e-6).contains(shape(f["geometry"]).representative_point())
+    capsys.readouterr()
+    assert cli.main(["validate", str(folder / "project.yaml")]) == 0
+    assert "(103 counties)" in capsys.readouterr().out
+
+
+def test_init_refuses_a_county_as_a_province(tmp_path: Path) -> None:
+    from riskmap.errors import ConfigError
+    from riskmap.io.boundaries import build_hierarchy, children
+
+    assert [u.adcode for u in children("429004")] == ["429004"]  # 仙桃: its own county
+    with pytest.raises(ConfigError, match="no cities and counties"):
+        build_hierarchy("420102")

@@ -16,9 +16,11 @@ from browser_support import (
     synthetic_cells,
     synthetic_project_data,
 )
+from factories import write_tiny_province
 
+import riskmap as rm
 from riskmap import maps
-from riskmap.config import MethodConfig
+from riskmap.config import MapOptions, MethodConfig
 from riskmap.config.levels import LEVELS
 from riskmap.io.crs import wgs84_to_gcj02
 from riskmap.maps import assets
@@ -674,3 +676,12 @@ def test_district_labels_speak_the_maps_language(cells, data, lang, name):
     )
     assert f'"{name}' in page
     assert '"东区"' in page  # without an English name the Chinese one stays
+
+
+def test_a_province_map_draws_its_counties_under_its_cities(tmp_path) -> None:
+    study = rm.Study.from_project(write_tiny_province(tmp_path / "province"))
+    page = maps.build_map(study.score(), MapOptions(lang="en")).get_root().render()
+    # One layer-control entry each; county names travel escaped, shown from zoom 8 on.
+    assert '"Districts" :' in page and '"Counties" :' in page
+    assert '"n":["西南县","西北县","东南县","东北县"]' in page.replace(" ", "")
+    assert "map.getZoom() >= 8" in page and "map.getZoom() >= 0" in page

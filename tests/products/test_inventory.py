@@ -29,6 +29,7 @@ from factories import (
     city_data,
     make_accidents,
     make_hazmat,
+    write_tiny_province,
 )
 
 import riskmap as rm
@@ -639,3 +640,42 @@ def test_gbk_reports_every_character_it_cannot_encode_and_gb18030_keeps_them(
     assert "𠀀化工厂" in paths[0].read_bytes().decode("gb18030")
     with pytest.raises(RiskmapError, match="applies to csv"):
         export_inventory(inv, tmp_path / "inv.xlsx", "xlsx", encoding="gbk")
+
+
+# ---- a province: cities are the districts, counties the second level
+
+
+@needs_ogrinfo
+def test_a_province_is_summarised_per_city_and_per_county(tmp_path: Path) -> None:
+    study = rm.Study.from_project(write_tiny_province(tmp_path / "province"))
+    inv = build_inventory(study.score())
+    cities, counties = inv.districts, inv.counties
+    assert counties is not None
+    owner = dict(zip(counties["county_adcode"], counties["adcode"], strict=True))
+    assert owner == {"420102": "420100", "420103": "420100", "420202": "420200", "420203": "420200"}
+    # The counties add up to their city, cell for cell and person for person.
+    sums = counties.groupby("adcode")[["cells", "area_km2", "population", "sources"]].sum()
+    mine = cities.set_index("adcode")[["cells", "area_km2", "population", "sources"]]
+    pd.testing.assert_frame_equal(sums.sort_index(), mine.sort_index(), check_exact=False,
+                                  atol=0.01, check_names=False)  # fmt: skip
+    # Each source knows its county, and its unified number names the county.
+    src = inv.sources
+    assert src.groupby("county_adcode").size().to_dict() == dict.fromkeys(owner, 6)
+    assert all(
+        n.startswith(f"420000-{c}-")
+        for n, c in zip(src["number"], src["county_adcode"], strict=True)
+    )
+    # A city's inventory keeps its counties.
+    west = filter_inventory(inv, districts=["420100"])
+    assert west.counties is not None
+    assert sorted(west.counties["county_adcode"]) == ["420102", "420103"]
+    # Every file carries the county level: CSV, workbook sheet, GeoPackage layer.
+    written = write_assess_outputs(inv, tmp_path / "out")
+    assert (tmp_path / "out" / "counties.csv") in written
+    head = (tmp_path / "out" / "counties.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert head.startswith("排名,所在区,区划代码,所在县（市、区）,县级区划代码,")
+    book = openpyxl.load_workbook(tmp_path / "out" / "inventory.xlsx", read_only=True)
+    assert book.sheetnames.index("分县汇总") == book.sheetnames.index("分区汇总") + 1
+    (gpkg,) = export_inventory(inv, tmp_path / "inv.gpkg", "gpkg", "en")
+    layers = _ogrinfo(gpkg)
+    assert layers["counties"] == ("Multi Polygon", 4)

@@ -45,6 +45,7 @@ from riskmap.products.inventory.base import (
     AREA_CODE,
     CELLS,
     CLOSED_STATUSES,
+    COUNTIES,
     ENCODINGS,
     FORMATS,
     INTENSITY_BREAKS,
@@ -61,7 +62,11 @@ from riskmap.products.inventory.base import (
     view_table,
 )
 from riskmap.products.inventory.build import build_inventory, inventory_from_cells
-from riskmap.products.inventory.districts import accident_ranking, district_summary
+from riskmap.products.inventory.districts import (
+    accident_ranking,
+    county_summary,
+    district_summary,
+)
 from riskmap.products.inventory.export import (
     export_csv,
     export_geojson,
@@ -91,6 +96,7 @@ __all__ = [
     "AREA_CODE",
     "CELLS",
     "CLOSED_STATUSES",
+    "COUNTIES",
     "ENCODINGS",
     "FORMATS",
     "INTENSITY_BREAKS",
@@ -109,6 +115,7 @@ __all__ = [
     "build_area_inventory",
     "build_inventory",
     "build_source_inventory",
+    "county_summary",
     "district_summary",
     "export_csv",
     "export_file_name",

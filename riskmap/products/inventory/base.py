@@ -43,6 +43,9 @@ SPATIAL_TABLES: tuple[str, ...] = ("sources", "areas", "districts")
 """Tables with geometry (the sources' own points, lines or polygons; the areas' and the
 districts' polygons)."""
 
+COUNTIES = "counties"
+"""The summary per county, present when the project has ``counties`` (a province)."""
+
 CELLS = "cells"
 """The optional table of assessed cells (level, score, components), exported when asked."""
 
@@ -193,6 +196,8 @@ class Inventory:
         ``share_<layer>``, lon, lat), working CRS; None when not built. Exported only when
         asked (``cells=True``): a city has many cells.
     filters : what this inventory was filtered to; empty for the whole city.
+    counties : one row per county (see :func:`county_summary`), with its polygon; None
+        unless the project has ``counties`` (a province).
     cascades : one row per pair of features a cascade rule (natech, domino, sensitive
         target) of the layer kinds matches: rule, both features, distance, factor,
         measures, source, lon/lat of the first feature.
@@ -207,11 +212,14 @@ class Inventory:
     cells: gpd.GeoDataFrame | None = None
     filters: InventoryFilter = field(default_factory=InventoryFilter)
     cascades: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_CASCADE_COLUMNS))
+    counties: pd.DataFrame | None = None
 
     def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
         """One table in one language, with canonical column names."""
         if name == CELLS and self.cells is not None:
             return view_table(self.cells, lang)
+        if name == COUNTIES and self.counties is not None:
+            return view_table(self.counties, lang)
         if name not in TABLES:
             raise RiskmapError(f"unknown inventory table '{name}'; known: {', '.join(TABLES)}")
         return view_table(getattr(self, name), lang)

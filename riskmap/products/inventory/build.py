@@ -22,15 +22,19 @@ if TYPE_CHECKING:
 from riskmap.products.inventory.areas import _build_areas
 from riskmap.products.inventory.base import INTENSITY_BREAKS, NEAR_M, Inventory
 from riskmap.products.inventory.districts import (
+    _county_shapes,
     _parameters_table,
     _with_shapes,
     accident_ranking,
+    county_summary,
     district_summary,
 )
 from riskmap.products.inventory.sources import _build_sources
 
 
-def build_inventory(assessment: Assessment, options: InventoryOptions | None = None) -> Inventory:
+def build_inventory(
+    assessment: Assessment, options: InventoryOptions | None = None, *, cells: bool = True
+) -> Inventory:
     """The risk inventory (风险清单) of an assessment.
 
     Parameters
@@ -40,6 +44,10 @@ def build_inventory(assessment: Assessment, options: InventoryOptions | None = N
     options
         How sources are graded and areas joined; :class:`~riskmap.config.InventoryOptions`
         defaults when None.
+    cells
+        Build the cells table (``Inventory.cells``, exported when asked); False leaves it
+        out, as ``assess`` does (the cells go to cells.parquet): a province's cells table
+        alone is over a gigabyte.
 
     Returns
     -------
@@ -54,6 +62,7 @@ def build_inventory(assessment: Assessment, options: InventoryOptions | None = N
         intensity_breaks=o.intensity_breaks,
         connectivity=o.connectivity,
         today=o.today,
+        cells_table=cells,
     )
 
 
@@ -66,6 +75,7 @@ def inventory_from_cells(
     intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
     connectivity: Literal[4, 8] = 8,
     today: date | None = None,
+    cells_table: bool = True,
 ) -> Inventory:
     """Build every table of the risk inventory.
 
@@ -88,6 +98,8 @@ def inventory_from_cells(
         4 or 8: which grid neighbours join red/orange cells into one area.
     today
         Date written into the parameters table (today by default).
+    cells_table
+        Build the cells table (see :func:`build_inventory`).
     """
     sources = _build_sources(data, cells, near_m=near_m, intensity_breaks=intensity_breaks)
     areas = _build_areas(
@@ -100,8 +112,9 @@ def inventory_from_cells(
         accidents_month=accident_ranking(data, period="month"),
         accidents_quarter=accident_ranking(data, period="quarter"),
         parameters=_parameters_table(data, params, today=today),
-        cells=_cell_table(cells),
+        cells=_cell_table(cells) if cells_table else None,
         cascades=cascade_table(data),
+        counties=_county_shapes(county_summary(cells, sources), data.counties, data.crs),
     )
 
 

@@ -116,6 +116,76 @@ def district_summary(cells: pd.DataFrame, sources: pd.DataFrame | None = None) -
     return out
 
 
+def county_summary(cells: pd.DataFrame, sources: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """:func:`district_summary` one level down: per county of a province project.
+
+    Parameters
+    ----------
+    cells
+        Assessed cells with ``county`` and ``county_adcode`` (a project with ``counties``).
+    sources
+        The source inventory (``county_adcode``, ``level_rank``); source counts are 0
+        without it.
+
+    Returns
+    -------
+    DataFrame or None
+        rank (across all counties), district and adcode (the city holding most of the
+        county's cells), county, county_adcode, then the columns of
+        :func:`district_summary`; None when the cells have no counties.
+    """
+    if "county_adcode" not in cells.columns:
+        return None
+    level = {c: cells[c] for c in ("level_rank", "area_m2", "population", "score") if c in cells}
+    one_down = pd.DataFrame(
+        {"district": cells["county"], "adcode": cells["county_adcode"], **level}
+    )
+    src = None
+    if sources is not None and "county_adcode" in sources.columns:
+        src = pd.DataFrame(
+            {
+                "adcode": sources["county_adcode"].astype(str),
+                "level_rank": sources["level_rank"],
+                "number": sources["number"],
+            }
+        )
+    out = district_summary(one_down, src).rename(
+        columns={"district": "county", "adcode": "county_adcode"}
+    )
+    pairs = pd.DataFrame(
+        {
+            "county_adcode": cells["county_adcode"].astype(str).to_numpy(),
+            "adcode": cells["adcode"].astype(str).to_numpy(),
+            "district": cells["district"].astype(str).to_numpy(),
+        }
+    )
+    city = (
+        pairs.groupby(["county_adcode", "adcode", "district"], sort=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["county_adcode", "n", "adcode"], ascending=[True, False, True])
+        .drop_duplicates("county_adcode")
+        .set_index("county_adcode")
+    )
+    keys = out["county_adcode"].astype(str)
+    out.insert(1, "district", keys.map(city["district"]).fillna("").to_numpy())
+    out.insert(2, "adcode", keys.map(city["adcode"]).fillna("").to_numpy())
+    first = ["rank", "district", "adcode", "county", "county_adcode"]
+    return out[[*first, *(c for c in out.columns if c not in first)]]
+
+
+def _county_shapes(
+    summary: pd.DataFrame | None, counties: gpd.GeoDataFrame | None, crs: Any
+) -> gpd.GeoDataFrame | None:
+    """The county summary with each county's polygon (see :func:`_with_shapes`)."""
+    if summary is None or counties is None:
+        return None
+    shaped = _with_shapes(summary.rename(columns={"adcode": "_city"}).rename(
+        columns={"county_adcode": "adcode"}), counties, crs)  # fmt: skip
+    return shaped.rename(columns={"adcode": "county_adcode", "_city": "adcode"})
+
+
 def _with_shapes(summary: pd.DataFrame, districts: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
     """The district summary with each district's polygon (the project's districts joined
     by adcode, dissolved; None for a row without one), in ``crs``."""

@@ -23,6 +23,7 @@ from riskmap.io import csv_bytes, safe_frame
 from riskmap.products.inventory.base import (
     ABOUT,
     CELLS,
+    COUNTIES,
     ENCODINGS,
     FORMATS,
     LAYERS,
@@ -315,6 +316,10 @@ def _table_frame(inv: Inventory, table: str, lang: str, tables: Sequence[str]) -
         if inv.cells is None:
             raise RiskmapError("this inventory has no cells table (build it with build_inventory)")
         return inv.cells
+    if table == COUNTIES:
+        if inv.counties is None:
+            raise RiskmapError("this inventory has no counties: the project has no counties file")
+        return inv.counties
     return getattr(inv, table)
 
 
@@ -432,11 +437,11 @@ def to_bytes(
     _check_encoding(encoding)
     if encoding != "utf-8" and fmt != "csv":
         raise RiskmapError(f"the encoding '{encoding}' applies to csv exports, not to {fmt}")
-    known = (*TABLES, *SPATIAL_TABLES, *LAYERS, CELLS, ABOUT)
+    known = (*TABLES, *SPATIAL_TABLES, *LAYERS, CELLS, COUNTIES, ABOUT)
     if table not in known:
         raise RiskmapError(f"unknown inventory table '{table}'; known: {', '.join(TABLES)}")
     if fmt == "csv":
-        if table not in (*TABLES, CELLS, ABOUT):
+        if table not in (*TABLES, CELLS, COUNTIES, ABOUT):
             raise RiskmapError(f"a CSV holds a table ({', '.join(TABLES)}), not '{table}'")
         frame = _table_frame(inv, table, lang, _csv_tables(inv, cells or table == CELLS))
         return _csv_bytes(frame, lang, encoding, table)
@@ -454,11 +459,15 @@ def to_bytes(
 
 def write_assess_outputs(inv: Inventory, out_dir: str | Path, lang: str = "zh") -> list[Path]:
     """The inventory files of ``python -m riskmap assess``: ``inventory.csv`` (sources,
-    UTF-8 with BOM), ``inventory.xlsx`` (every table) and ``districts.csv``."""
+    UTF-8 with BOM), ``inventory.xlsx`` (every table), ``districts.csv`` and, for a
+    project with counties, ``counties.csv``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [
+    written = [
         export_csv(inv.sources, out / "inventory.csv", lang),
         export_xlsx(inv, out / "inventory.xlsx", lang),
         export_csv(inv.districts, out / "districts.csv", lang),
     ]
+    if inv.counties is not None:
+        written.append(export_csv(inv.counties, out / "counties.csv", lang))
+    return written

@@ -168,6 +168,7 @@ def filter_inventory(
         areas=_keep(inv.areas, d, r, by_level=True),
         cells=None if inv.cells is None else _keep(inv.cells, d, r, by_level=True),
         districts=_keep(inv.districts, d, r, by_level=False),
+        counties=None if inv.counties is None else _keep(inv.counties, d, r, by_level=False),
         accidents_month=_keep(inv.accidents_month, d, r, by_level=False),
         accidents_quarter=_keep(inv.accidents_quarter, d, r, by_level=False),
         filters=combined,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from riskmap.products.inventory.base import CELLS, Inventory, header_labels, view_table
+from riskmap.products.inventory.base import CELLS, COUNTIES, Inventory, header_labels, view_table
 
 _INTEGER = -1
 """Digits of a column written as a whole number."""
@@ -188,6 +188,8 @@ def spatial_layers(inv: Inventory, lang: str = "zh", *, cells: bool = False) -> 
     ]
     if isinstance(inv.districts, gpd.GeoDataFrame):
         layers.append(_layer("districts", "districts", inv.districts, "MultiPolygon", lang))
+    if isinstance(inv.counties, gpd.GeoDataFrame):
+        layers.append(_layer(COUNTIES, COUNTIES, inv.counties, "MultiPolygon", lang))
     if cells and inv.cells is not None:
         layers.append(_layer(CELLS, CELLS, inv.cells, "MultiPolygon", lang))
     return layers

@@ -176,6 +176,12 @@ def _build_sources(
     src["adcode"] = (
         np.where(d_idx >= 0, codes[np.clip(d_idx, 0, None)], "000000") if len(codes) else "000000"
     )
+    if data.counties is not None and len(data.counties):  # a province's second level
+        k_idx = _locate(anchor, data.counties.geometry.to_numpy())
+        k_names = data.counties["name"].astype(str).to_numpy()
+        k_codes = data.counties["adcode"].astype(str).to_numpy()
+        src["county"] = np.where(k_idx >= 0, k_names[np.clip(k_idx, 0, None)], "")
+        src["county_adcode"] = np.where(k_idx >= 0, k_codes[np.clip(k_idx, 0, None)], "000000")
 
     # Longitude / latitude of the anchor point.
     wgs = gpd.GeoSeries(anchor, crs=data.crs).to_crs(4326)
@@ -202,14 +208,19 @@ def _build_sources(
     src["level_rank"] = rank
     src["level"] = np.array([lvl.zh for lvl in LEVELS])[rank - 1]
     src["level_en"] = np.array([lvl.en for lvl in LEVELS])[rank - 1]
+    unit = src["county_adcode"] if "county_adcode" in src.columns else src["adcode"]
     src["number"] = _source_numbers(
-        data.project.adcode, src["adcode"], src["category_code"], src["source_id"], src["layer"]
+        data.project.adcode, unit, src["category_code"], src["source_id"], src["layer"]
     )
     src = src.sort_values(
         ["level_rank", "risk_value", "intensity", "number"], ascending=[False, False, False, True]
     )
+    columns = list(_SOURCE_COLUMNS)
+    if "county_adcode" in src.columns:  # a province: the county after the city
+        at = columns.index("adcode") + 1
+        columns[at:at] = ["county", "county_adcode"]
     return gpd.GeoDataFrame(
-        src[[*_SOURCE_COLUMNS, "geometry"]].reset_index(drop=True),
+        src[[*columns, "geometry"]].reset_index(drop=True),
         geometry="geometry",
         crs=data.crs,
     )
@@ -320,7 +331,8 @@ def _short_hash(text: str, n: int = 8) -> str:
 def _source_numbers(
     city: str, adcode: pd.Series, category: pd.Series, ids: pd.Series, layer: pd.Series
 ) -> np.ndarray:
-    """Unified numbers ``{city}-{district}-{category}-{sequence}`` (see module docstring)."""
+    """Unified numbers ``{city}-{district}-{category}-{sequence}`` (see module docstring; in a
+    province project ``{province}-{county}-...``)."""
     digits = ids.astype(str).str.replace(r"\D", "", regex=True)
     seq = digits.str.lstrip("0").replace("", "0").str.zfill(4)
     seq = seq.where(digits != "", "")

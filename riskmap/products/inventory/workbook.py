@@ -21,6 +21,7 @@ from riskmap.products.inventory.base import (
     _LEVEL_KEYS,
     ABOUT,
     CELLS,
+    COUNTIES,
     SHEET_NAMES,
     TABLES,
     Inventory,
@@ -68,6 +69,8 @@ def _text_colour(hex_colour: str) -> str:
 def _sheets(inv: Inventory, lang: str, cells: bool) -> list[tuple[str, pd.DataFrame]]:
     """(table, frame in one language without geometry, canonical columns), in sheet order."""
     tables = [t for t in TABLES if not (t.startswith("accidents") and getattr(inv, t).empty)]
+    if inv.counties is not None:
+        tables.insert(tables.index("districts") + 1, COUNTIES)
     if cells and inv.cells is not None:
         if len(inv.cells) + 1 > XLSX_MAX_ROWS:
             raise RiskmapError(
@@ -81,6 +84,8 @@ def _sheets(inv: Inventory, lang: str, cells: bool) -> list[tuple[str, pd.DataFr
         out.append((ABOUT, about_table(inv, lang, tables=tables)))
     for table in tables:
         frame = inv.cells if table == CELLS and inv.cells is not None else getattr(inv, table)
+        if frame is None:
+            continue
         view = view_table(frame, lang)
         if "geometry" in view.columns:
             view = pd.DataFrame(view.drop(columns="geometry"))

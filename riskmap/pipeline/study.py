@@ -1,35 +1,20 @@
-"""The one orchestration of riskmap: :class:`Study`.
-
-Every face (the command line's verbs, the app's pages, the notebooks) goes through a
-Study, so that two faces never assess different data::
-
-    import riskmap as rm
-
-    study = rm.Study.from_project("wuhan", cell_size=500)
-    assessment = study.score()                       # project weights and level rule
-    brighter = study.score(weights={"components": {"exposure": 2.0}})   # fields reused
-
-A Study reads and validates the project's layers (its report is ``study.report``), joins
-the hidden-hazard register's open hazards in one place, builds the grid and computes the
-weight-free fields once (the expensive part, cached on the object). :meth:`Study.score`
-applies weights and a level rule to the cached fields (the cheap part) and returns an
-:class:`~riskmap.engine.Assessment` that carries its data, which every product takes:
-``build_map(assessment)``, ``build_inventory(assessment)``,
-``compute_indicators(assessment)``, ``build_report(assessment)``.
-"""
+"""The :class:`Study`: a project's data on a grid, its fields computed once, scored on
+demand (see :mod:`riskmap.pipeline`)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from riskmap.errors import ConfigError
+from riskmap.pipeline.grid import GridSettings, GridSpec
+from riskmap.pipeline.timeline import _day, as_of_data
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -48,107 +33,7 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as the work goes on (stage names, tiles done)."""
 
 
-__all__ = ["GridSettings", "GridSpec", "Study"]
-
-
-class GridSettings(TypedDict, total=False):
-    """Grid settings a study may change (None, or not given, keeps the project's)."""
-
-    cell_size: float | None
-    grid: Literal["square", "h3"] | None
-    h3_resolution: int | None
-    tile_size: float | None
-
-
-@dataclass(frozen=True)
-class GridSpec:
-    """The grid a study is assessed on.
-
-    Attributes
-    ----------
-    kind : ``square`` or ``h3``.
-    cell_size : square cell side in metres (used when ``kind`` is square).
-    h3_resolution : H3 resolution (used when ``kind`` is h3).
-    tile_size : side in metres of the tiles the fields are computed in (None: one tile).
-    """
-
-    kind: Literal["square", "h3"]
-    cell_size: float
-    h3_resolution: int
-    tile_size: float | None
-
-    @classmethod
-    def of(cls, project: Project, **settings: Unpack[GridSettings]) -> GridSpec:
-        """The project's grid with the given settings changed (None keeps the project's).
-
-        Raises
-        ------
-        ConfigError
-            A cell or tile size that is not a positive finite number, an H3 resolution
-            outside 0-15, or an unknown grid kind.
-        """
-        g = project.grid
-        kind = settings.get("grid") or g.kind
-        if kind not in ("square", "h3"):
-            raise ConfigError(f"grid kind '{kind}' is not one of: square, h3")
-        cell_size = _positive("cell size", settings.get("cell_size"), g.cell_size) or g.cell_size
-        tile_size = _positive("tile size", settings.get("tile_size"), g.tile_size)
-        res = settings.get("h3_resolution")
-        h3_resolution = g.h3_resolution if res is None else res
-        if int(h3_resolution) != h3_resolution or not 0 <= h3_resolution <= 15:
-            raise ConfigError(f"H3 resolution {h3_resolution} is not a whole number from 0 to 15")
-        return cls(
-            kind=kind, cell_size=cell_size, h3_resolution=int(h3_resolution), tile_size=tile_size
-        )
-
-    def cell_area_m2(self) -> float:
-        """The area of one cell in m² (H3: the average hexagon at the resolution)."""
-        if self.kind == "h3":
-            import h3
-
-            return float(h3.average_hexagon_area(self.h3_resolution, "m^2"))
-        return self.cell_size * self.cell_size
-
-    def check_size(self, area_m2: float, max_cells: int, where: str) -> None:
-        """Refuse a grid over ``area_m2`` estimated to have more than ``max_cells`` cells.
-
-        Raises
-        ------
-        ConfigError
-            With the estimate and what to do (a larger cell, a smaller area, the limit).
-        """
-        estimate = area_m2 / self.cell_area_m2()
-        if estimate > max_cells:
-            larger = (
-                "a larger --cell-size" if self.kind == "square" else "a smaller --h3-resolution"
-            )
-            raise ConfigError(
-                f"{where}: a {self.label()} grid would have about {estimate:,.0f} cells, more than "
-                f"the limit of {max_cells:,}; use {larger}, a smaller area, or raise "
-                "grid.max_cells in project.yaml on a machine with the memory"
-            )
-
-    def label(self) -> str:
-        """``250 m`` or ``H3 r8``."""
-        if self.kind == "h3":
-            return f"H3 r{self.h3_resolution}"
-        return f"{self.cell_size:g} m"
-
-
-def _positive(what: str, value: float | None, default: float | None) -> float | None:
-    """``value`` (``default`` when None) checked to be a positive, finite number."""
-    import math
-
-    chosen = default if value is None else value
-    if chosen is None:
-        return None
-    try:
-        number = float(chosen)
-    except (TypeError, ValueError):
-        raise ConfigError(f"the {what} '{chosen}' is not a number of metres") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ConfigError(f"the {what} must be a positive number of metres, not {chosen}")
-    return number
+__all__ = ["Progress", "Study"]
 
 
 class Study:
@@ -377,6 +262,7 @@ class Study:
             kind=self.grid.kind,
             h3_resolution=self.grid.h3_resolution,
             crs=d.crs,
+            counties=d.counties,
         )
         if self.progress:
             self.progress("grid", 1, 1)
@@ -530,99 +416,9 @@ class Study:
             A period that is not two dates in order, a test period that begins before
             the training period ends, or a project without an accident layer.
         """
-        from dataclasses import replace as dc_replace
+        from riskmap.pipeline.over_time import run_backtest
 
-        import numpy as np
-        import pandas as pd
-
-        from riskmap.analysis.backtest import Backtest, evaluate
-        from riskmap.engine import cell_keys_of_points
-
-        t0, t1 = _period("training", train)
-        s0, s1 = _period("test", test)
-        if s0 <= t1:
-            raise ConfigError(
-                f"the test period {s0}..{s1} must begin after the training period ends ({t1}): "
-                "a backtest scores with the past and tests on the future"
-            )
-        history = {
-            name: layer
-            for name, layer in self.base.layers.items()
-            if layer.kind.group == "history" and "date" in layer.gdf.columns
-        }
-        if not history:
-            raise ConfigError(
-                f"project '{self.project.name}' has no accident layer (a layer of the history "
-                "group with a date field): a backtest needs dated accidents"
-            )
-        trained, tested = {}, []
-        n_train = 0
-        for name, layer in history.items():
-            when = pd_dates(layer.gdf["date"])
-            keep = (when >= pd.Timestamp(t0)) & (when <= pd.Timestamp(t1))
-            n_train += int(keep.sum())
-            trained[name] = dc_replace(layer, gdf=layer.gdf[keep.to_numpy()])
-            tested.append(
-                layer.gdf[((when >= pd.Timestamp(s0)) & (when <= pd.Timestamp(s1))).to_numpy()]
-            )
-        past = Study.from_data(
-            self.base.with_layers(trained),
-            register=None,
-            cells=self.cells,
-            cell_size=self.grid.cell_size,
-            grid=self.grid.kind,
-            h3_resolution=self.grid.h3_resolution,
-            tile_size=self.grid.tile_size,
-        )
-        assessment = past.score(weights, levels)
-        cells = assessment.cells
-        points = [g for g in tested if len(g)]
-        xs = (
-            np.concatenate([g.geometry.centroid.x.to_numpy() for g in points])
-            if points
-            else np.zeros(0)
-        )
-        ys = (
-            np.concatenate([g.geometry.centroid.y.to_numpy() for g in points])
-            if points
-            else np.zeros(0)
-        )
-        keys = cell_keys_of_points(xs, ys, dict(cells.attrs.get("grid") or {}))
-        position = pd.Series(np.arange(len(cells)), index=cells["cell_id"].astype(str))
-        found = position.reindex(pd.Index(keys.astype(str)))
-        inside = found.notna().to_numpy()
-        hits = np.bincount(found[inside].astype(int).to_numpy(), minlength=len(cells)).astype(float)
-        hazmat = [
-            layer.gdf.geometry.centroid
-            for layer in self.base.layers.values()
-            if layer.kind.kind == "hazmat_enterprise" and len(layer.gdf)
-        ]
-        hazmat_xy = (
-            np.concatenate([np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) for g in hazmat])
-            if hazmat
-            else None
-        )
-        frame = cells.assign(x=self.cells["x"].to_numpy(), y=self.cells["y"].to_numpy())
-        rankings, by_level = evaluate(frame, hits, hazmat_xy=hazmat_xy)
-        notes = [
-            "Layers without dates are taken as they are now; the register's hidden hazards "
-            "are left out.",
-        ]
-        if int(inside.sum()) < 30:
-            notes.append(
-                f"Only {int(inside.sum())} test accidents: the measures are very uncertain."
-            )
-        return Backtest(
-            train=(str(t0), str(t1)),
-            test=(str(s0), str(s1)),
-            rankings=rankings,
-            by_level=by_level,
-            accidents=int(inside.sum()),
-            outside=int((~inside).sum()),
-            train_accidents=n_train,
-            cells_with_accidents=int((hits > 0).sum()),
-            notes=notes,
-        )
+        return run_backtest(self, train, test, weights=weights, levels=levels)
 
     def briefing(
         self,
@@ -643,78 +439,9 @@ class Study:
             An unknown theme, a theme naming a layer kind that does not exist, or a
             period that is not two dates in order.
         """
-        from datetime import timedelta
+        from riskmap.pipeline.over_time import briefing_inputs
 
-        import pandas as pd
-
-        from riskmap.products.briefing import BriefingInputs, theme_weights
-        from riskmap.products.change import compare_cells
-        from riskmap.products.inventory import build_inventory
-
-        start, end = _period("briefing", period)
-        themes = self.project.themes
-        if theme not in themes:
-            raise ConfigError(
-                f"unknown theme '{theme}': the project's themes are {', '.join(sorted(themes))}"
-            )
-        chosen = themes[theme]
-        unknown = sorted(set(chosen.kinds) - set(self.data.kinds))
-        if unknown:
-            raise ConfigError(f"theme '{theme}' names unknown layer kind(s) {', '.join(unknown)}")
-        previous_end = start - timedelta(days=1)
-        register = self.register_path if self.register_path is not None else None
-        studies = [
-            Study.from_data(
-                self.read,
-                register=register,
-                extra_layers={n: self.data.layers[n] for n in self.extra_layers},
-                cells=self.cells,
-                as_of=day,
-                cell_size=self.grid.cell_size,
-                grid=self.grid.kind,
-                h3_resolution=self.grid.h3_resolution,
-                tile_size=self.grid.tile_size,
-            )
-            for day in (end, previous_end)
-        ]
-        fields = studies[0].fields
-        acting = {info.name: info.kind for info in fields.layers}
-        weights, table = theme_weights(
-            self.project, self.data.kinds, acting, chosen, self.project.weights
-        )
-        w = {"components": self.project.weights.components, "layers": weights}
-        current = studies[0].score(w)
-        previous = studies[1].score(w)
-        change = compare_cells(
-            previous.cells, current.cells, label_a=str(previous_end), label_b=str(end)
-        )
-        accidents = [
-            layer.gdf[
-                (pd_dates(layer.gdf["date"]) >= pd.Timestamp(start))
-                & (pd_dates(layer.gdf["date"]) <= pd.Timestamp(end))
-            ]
-            for layer in self.read.layers.values()
-            if layer.kind.group == "history" and "date" in layer.gdf.columns
-        ]
-        acc = pd.concat(accidents, ignore_index=True) if accidents else pd.DataFrame()
-        hz = studies[0].data.layers.get("hidden_hazards")
-        hazards = hz.gdf.drop(columns=hz.gdf.geometry.name) if hz is not None else None
-        if hazards is None and studies[0].register_path is not None:
-            hazards = pd.DataFrame(columns=["id", "name", "district", "grade", "status", "overdue"])
-        return BriefingInputs(
-            current=current,
-            previous=previous,
-            change=change,
-            inventory=build_inventory(current),
-            period=(start, end),
-            previous_end=previous_end,
-            theme_key=theme,
-            theme=chosen,
-            weights=table,
-            accidents=pd.DataFrame(acc.drop(columns="geometry", errors="ignore")),
-            hazards=hazards,
-            warnings=warnings,
-        )
+        return briefing_inputs(self, period, theme, warnings=warnings)
 
     def what_if(
         self,
@@ -802,90 +529,6 @@ class Study:
             + (f", as_of={self.as_of.isoformat()}" if self.as_of is not None else "")
             + ")"
         )
-
-
-def _day(what: str, value: str | date) -> date:
-    """A date from a date, a datetime or ISO text (``2020-12-31``)."""
-    from datetime import date as date_cls
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date_cls):
-        return value
-    try:
-        return date_cls.fromisoformat(str(value).strip())
-    except ValueError as err:
-        raise ConfigError(f"the {what} '{value}' is not a date: write it as 2020-12-31") from err
-
-
-def as_of_data(data: ProjectData, day: date, *, history: bool = True) -> ProjectData:
-    """The project's data as of the end of ``day``: features outside their validity
-    (``valid_from`` <= day < ``valid_to``) left out, and (``history``) dated records
-    (layers of the ``history`` group with a ``date``) kept when within the project's
-    ``time.accident_window_years`` before the day (and not after it).
-
-    Returns
-    -------
-    ProjectData
-        A new ProjectData (the same project and files; fewer features).
-    """
-    from dataclasses import replace as dc_replace
-
-    import pandas as pd
-
-    end = pd.Timestamp(day)
-    window = data.project.time.accident_window_years
-    start = (pd.Timestamp(day) - pd.DateOffset(days=round(window * 365.25))).date()
-    layers = {}
-    if (
-        not any(
-            c in layer.gdf.columns
-            for layer in data.layers.values()
-            for c in ("valid_from", "valid_to")
-        )
-        and not history
-    ):
-        return data
-    for name, layer in data.layers.items():
-        gdf = layer.gdf
-        keep = pd.Series(True, index=gdf.index)
-        if history and layer.kind.group == "history" and "date" in gdf.columns:
-            when = pd_dates(gdf["date"])
-            keep &= when.notna() & (when > pd.Timestamp(start)) & (when <= end)
-        if "valid_from" in gdf.columns:
-            since = pd_dates(gdf["valid_from"])
-            keep &= since.isna() | (since <= end)
-        if "valid_to" in gdf.columns:
-            until = pd_dates(gdf["valid_to"])
-            keep &= until.isna() | (until > end)
-        layers[name] = layer if keep.all() else dc_replace(layer, gdf=gdf[keep.to_numpy()])
-    return dc_replace(data, layers=layers)
-
-
-def _period(what: str, period: tuple[str, str] | tuple[date, date]) -> tuple[date, date]:
-    """Two dates in order from (start, end) strings (ISO) or dates."""
-    from datetime import date as date_cls
-
-    try:
-        start, end = (
-            v if isinstance(v, date_cls) else date_cls.fromisoformat(str(v).strip()) for v in period
-        )
-    except ValueError as err:
-        raise ConfigError(
-            f"the {what} period {period!r} is not two dates: write it as 2019-01-01..2020-12-31"
-        ) from err
-    if end < start:
-        raise ConfigError(f"the {what} period ends ({end}) before it begins ({start})")
-    return start, end
-
-
-def pd_dates(values: pd.Series) -> pd.Series:
-    """Days of a column (datetimes, dates or date strings) as midnight timestamps (NaT
-    where empty or not a date)."""
-    import pandas as pd
-
-    return pd.to_datetime(values, errors="coerce").dt.normalize()
 
 
 def _register_layer(

@@ -1,0 +1,98 @@
+"""Days and periods of a study: the project's data as of a day (:func:`as_of_data`), and
+dates read from text and columns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from riskmap.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from riskmap.io import ProjectData
+
+
+def _day(what: str, value: str | date) -> date:
+    """A date from a date, a datetime or ISO text (``2020-12-31``)."""
+    from datetime import date as date_cls
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date_cls):
+        return value
+    try:
+        return date_cls.fromisoformat(str(value).strip())
+    except ValueError as err:
+        raise ConfigError(f"the {what} '{value}' is not a date: write it as 2020-12-31") from err
+
+
+def as_of_data(data: ProjectData, day: date, *, history: bool = True) -> ProjectData:
+    """The project's data as of the end of ``day``: features outside their validity
+    (``valid_from`` <= day < ``valid_to``) left out, and (``history``) dated records
+    (layers of the ``history`` group with a ``date``) kept when within the project's
+    ``time.accident_window_years`` before the day (and not after it).
+
+    Returns
+    -------
+    ProjectData
+        A new ProjectData (the same project and files; fewer features).
+    """
+    from dataclasses import replace as dc_replace
+
+    import pandas as pd
+
+    end = pd.Timestamp(day)
+    window = data.project.time.accident_window_years
+    start = (pd.Timestamp(day) - pd.DateOffset(days=round(window * 365.25))).date()
+    layers = {}
+    if (
+        not any(
+            c in layer.gdf.columns
+            for layer in data.layers.values()
+            for c in ("valid_from", "valid_to")
+        )
+        and not history
+    ):
+        return data
+    for name, layer in data.layers.items():
+        gdf = layer.gdf
+        keep = pd.Series(True, index=gdf.index)
+        if history and layer.kind.group == "history" and "date" in gdf.columns:
+            when = pd_dates(gdf["date"])
+            keep &= when.notna() & (when > pd.Timestamp(start)) & (when <= end)
+        if "valid_from" in gdf.columns:
+            since = pd_dates(gdf["valid_from"])
+            keep &= since.isna() | (since <= end)
+        if "valid_to" in gdf.columns:
+            until = pd_dates(gdf["valid_to"])
+            keep &= until.isna() | (until > end)
+        layers[name] = layer if keep.all() else dc_replace(layer, gdf=gdf[keep.to_numpy()])
+    return dc_replace(data, layers=layers)
+
+
+def _period(what: str, period: tuple[str, str] | tuple[date, date]) -> tuple[date, date]:
+    """Two dates in order from (start, end) strings (ISO) or dates."""
+    from datetime import date as date_cls
+
+    try:
+        start, end = (
+            v if isinstance(v, date_cls) else date_cls.fromisoformat(str(v).strip()) for v in period
+        )
+    except ValueError as err:
+        raise ConfigError(
+            f"the {what} period {period!r} is not two dates: write it as 2019-01-01..2020-12-31"
+        ) from err
+    if end < start:
+        raise ConfigError(f"the {what} period ends ({end}) before it begins ({start})")
+    return start, end
+
+
+def pd_dates(values: pd.Series) -> pd.Series:
+    """Days of a column (datetimes, dates or date strings) as midnight timestamps (NaT
+    where empty or not a date)."""
+    import pandas as pd
+
+    return pd.to_datetime(values, errors="coerce").dt.normalize()
