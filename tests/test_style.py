@@ -48,3 +48,20 @@ def test_no_cdn_addresses_in_code() -> None:
         if p.exists() and any(c in p.read_text(encoding="utf-8") for c in cdns)
     ]
     assert not hits, f"CDN addresses in {hits}"
+
+
+def test_no_bare_string_is_written_onto_a_page() -> None:
+    """Streamlit's magic writes any bare expression of a page script onto the page: a string
+    after the docstring (e.g. an attribute's docstring) would show as text to the analyst."""
+    found = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "app" / "pages").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bodies = [tree.body] + [
+            n.body for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+        ]
+        for body in bodies:
+            for i, stmt in enumerate(body):
+                bare = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                if bare and isinstance(stmt.value.value, str) and i > 0:
+                    found.append(f"{path.relative_to(ROOT)}:{stmt.lineno}")
+    assert not found, f"bare strings shown on a page (make them comments): {found}"

@@ -58,8 +58,8 @@ MIME = {
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
 }
+# What a download holds, fully: (assessment key, language, what, format, filters...).
 Key = tuple[Any, ...]
-"""What a download holds, fully: (assessment key, language, what, format, filters...)."""
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -106,15 +106,23 @@ def _level_filter(key: str) -> list[int]:
 def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
     return st.multiselect(
-        t("f_district"), list(options), key=key, format_func=common.labels(options, options.get)
+        t("f_district"),
+        list(options),
+        key=key,
+        format_func=common.labels(options, options.get),
+        placeholder=t("choose"),
     )
 
 
-def _view(frame: pd.DataFrame) -> pd.DataFrame:
-    """One language, headers for people, no geometry (riskmap's inventory labels)."""
+def _view(ctx: cache.Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """One language, headers for people, layers by their names (not their keys), no
+    geometry (riskmap's inventory labels)."""
     from riskmap.products.inventory import header_labels, view_table
 
     view = view_table(frame, state.lang())
+    if "layer" in view.columns:
+        names = {k: common.layer_label(ctx.data, k) for k in view["layer"].astype(str).unique()}
+        view["layer"] = view["layer"].astype(str).map(names)
     if "geometry" in view.columns:
         view = pd.DataFrame(view.drop(columns="geometry"))
     return view.rename(columns=header_labels(list(view.columns), state.lang()))
@@ -140,6 +148,7 @@ def _filter_mask(
             options,
             key=f"f_{prefix}_{what}",
             format_func=common.labels(options, lambda f: common.layer_label(ctx.data, f)),
+            placeholder=t("choose"),
         )
     mask = frame["level_rank"].isin(levels)
     if districts:
@@ -208,7 +217,7 @@ def _cells_tab(ctx: cache.Context, inv: Any, workbook_filters: Key) -> None:
     columns = [c for c in CELL_COLUMNS if c in cells.columns]
     top = cells.loc[mask, ["score"]].nlargest(MAX_ROWS_SHOWN, "score", keep="first").index
     shown = cells.loc[top, [c for c in columns if c != "geometry"]].round(CELL_ROUNDING)
-    st.dataframe(_view(shown), hide_index=True, width="stretch", height=420)
+    st.dataframe(_view(ctx, shown), hide_index=True, width="stretch", height=420)
 
     # Every filtered cell, highest score first: made only for a download.
     def frame() -> gpd.GeoDataFrame:
@@ -243,7 +252,9 @@ def _sources_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     mask, spec = _filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")
     filtered = src[mask]
     st.caption(t("rows_shown", n=len(filtered)))
-    st.dataframe(_view(filtered.head(MAX_ROWS_SHOWN)), hide_index=True, width="stretch", height=420)
+    st.dataframe(
+        _view(ctx, filtered.head(MAX_ROWS_SHOWN)), hide_index=True, width="stretch", height=420
+    )
     return filtered, spec
 
 
@@ -253,14 +264,14 @@ def _areas_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     mask, spec = _filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")
     filtered = areas[mask]
     st.caption(t("rows_shown", n=len(filtered)))
-    st.dataframe(_view(filtered), hide_index=True, width="stretch", height=360)
+    st.dataframe(_view(ctx, filtered), hide_index=True, width="stretch", height=360)
     return filtered, spec
 
 
 def _districts_tab(ctx: cache.Context, inv: Any) -> None:
     from riskmap.config.levels import LEVELS
 
-    st.dataframe(_view(inv.districts), hide_index=True, width="stretch")
+    st.dataframe(_view(ctx, inv.districts), hide_index=True, width="stretch")
     keys = {4: "major", 3: "significant", 2: "general", 1: "low"}
     column = "district_en" if state.lang() == "en" else "district"
     names = inv.districts[column if column in inv.districts.columns else "district"]
@@ -313,7 +324,7 @@ def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
     periods = list(dict.fromkeys(table["period"].astype(str)))
     chosen = st.selectbox(t("period"), periods, key=f"f_acc_{period}")
     st.dataframe(
-        _view(table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch"
+        _view(ctx, table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch"
     )
     lang = state.lang()
     _download(

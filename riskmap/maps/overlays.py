@@ -310,7 +310,12 @@ def _point_overlays(
             clustered = True
     area_hazards = [lyr for lyr in hazard_layers if lyr.kind.method == "overlap"]
     if area_hazards:
-        out.append(_areas_layer(area_hazards, display, lang, show="hazard_areas" in shown))
+        out.append(
+            _areas_layer(
+                area_hazards, display, lang, show="hazard_areas" in shown,
+                detail_m=max(20.0, _line_detail_m(data)),
+            )
+        )  # fmt: skip
 
     hidden = data.by_kind("hidden_hazard")
     if hidden:
@@ -404,7 +409,7 @@ return layer;
 
 
 def _areas_layer(
-    layers: Sequence[Any], display: _Display, lang: str, *, show: bool
+    layers: Sequence[Any], display: _Display, lang: str, *, show: bool, detail_m: float = 20.0
 ) -> _ScriptLayer:
     groups = []
     for lyr in layers:  # a handful of layers
@@ -413,7 +418,7 @@ def _areas_layer(
         if lyr.kind.buffer_m and geoms.size:
             lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # (multi)linestrings
             geoms = np.where(lines, shapely.buffer(geoms, lyr.kind.buffer_m), geoms)
-        shown = display.geoms(shapely.simplify(geoms, 20.0))
+        shown = display.geoms(shapely.simplify(geoms, detail_m))
         groups.append(
             {
                 "c": lyr.kind.style.color,
@@ -446,6 +451,17 @@ def district_names(districts: pd.DataFrame, lang: str) -> pd.Series:
     return base
 
 
+def _line_detail_m(data: Any) -> float:
+    """How far (m) boundary lines and area outlines may be simplified: 15 m for a city, more
+    for a province (its width over 8,000, about one screen pixel with the whole province on
+    a wide screen), so that a province's map keeps the city map's size."""
+    boundary = getattr(data, "boundary", None)
+    if boundary is None or boundary.is_empty:
+        return 15.0
+    x0, y0, x1, y1 = boundary.bounds
+    return max(15.0, max(x1 - x0, y1 - y0) / 8000.0)
+
+
 _ADMIN_STYLES = {
     "districts": ("{color: '#3b3b3b', weight: 1.2, opacity: 0.85, dashArray: '4 3'}", 0),
     "counties": ("{color: '#707070', weight: 0.7, opacity: 0.8, dashArray: '2 3'}", 8),
@@ -462,7 +478,7 @@ def _district_layer(
         return None
     style, min_zoom = _ADMIN_STYLES[level]
     geoms = np.asarray(d.geometry.values, dtype=object)
-    simple = shapely.simplify(geoms, 15.0, preserve_topology=True)
+    simple = shapely.simplify(geoms, _line_detail_m(data), preserve_topology=True)
     lines = display.geoms(shapely.boundary(simple))
     label_pts = shapely.point_on_surface(geoms)
     lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
@@ -517,8 +533,8 @@ return layer;
     return _ScriptLayer(body, _t(level, lang), show=show)
 
 
-def _boundary_script(boundary: Any, display: _Display) -> _Script:
-    geom = shapely.simplify(boundary, 15.0, preserve_topology=True)
+def _boundary_script(boundary: Any, display: _Display, detail_m: float = 15.0) -> _Script:
+    geom = shapely.simplify(boundary, detail_m, preserve_topology=True)
     line = display.geoms(np.asarray([shapely.boundary(geom)], dtype=object))
     body = f"""
 window.riskmap.decode({_js(_encode_shapes(line, polygons=False))}).forEach(function(parts) {{
@@ -568,7 +584,7 @@ def _data_overlays(
         return hit[1], hit[2]
     parts: list[_Part] = []
     if data.boundary is not None:
-        parts.append(_Part(_boundary_script(data.boundary, display).body))
+        parts.append(_Part(_boundary_script(data.boundary, display, _line_detail_m(data)).body))
     for level in ("districts", "counties"):  # a province's counties go with its cities
         admin = _district_layer(data, display, lang, show="districts" in shown, level=level)
         if admin is not None:
