@@ -94,17 +94,15 @@ def _project_data(project_file: str, stamp: str) -> ProjectData:
 def _grid(
     project_file: str, stamp: str, kind: str, cell_size: float, h3_resolution: int
 ) -> gpd.GeoDataFrame:
-    from riskmap.engine import build_grid
+    from riskmap.pipeline import GridSpec
 
-    data = _project_data(project_file, stamp)
-    return build_grid(
-        data.boundary,
-        data.districts,
-        cell_size=cell_size or 250.0,
+    spec = GridSpec(
         kind="h3" if kind == "h3" else "square",
+        cell_size=cell_size or 250.0,
         h3_resolution=h3_resolution,
-        crs=data.crs,
+        tile_size=None,
     )
+    return spec.build(_project_data(project_file, stamp))
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)

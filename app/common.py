@@ -142,7 +142,12 @@ def district_options(data: ProjectData) -> dict[str, str]:
 
     d = data.districts
     names = dict(zip(d["adcode"].astype(str), district_names(d, lang()), strict=True))
-    return {"": t("whole_city"), **dict(sorted(names.items()))}
+    return {"": whole_area(data), **dict(sorted(names.items()))}
+
+
+def whole_area(data: ProjectData) -> str:
+    """全市, or 全省 for a province (a project with counties)."""
+    return t("whole_province") if data.counties is not None else t("whole_city")
 
 
 def kind_label(data: ProjectData, kind: str) -> str:

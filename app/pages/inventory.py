@@ -342,9 +342,10 @@ def render() -> None:
     if ctx is None:
         return
     inv = ctx.inventory()
-    tabs = st.tabs(
-        [t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts"), t("tab_accidents")]
-    )
+    names = [t("tab_sources"), t("tab_areas"), t("tab_cells"), t("tab_districts")]
+    if inv.counties is not None:  # a province: its counties after its cities
+        names.append(t("tab_counties"))
+    tabs = st.tabs([*names, t("tab_accidents")])
     with tabs[0]:
         sources, src_spec = _sources_tab(ctx, inv)
     with tabs[1]:
@@ -360,7 +361,11 @@ def render() -> None:
         _cells_tab(ctx, filtered, both)
     with tabs[3]:
         _districts_tab(ctx, inv)
-    with tabs[4]:
+    if inv.counties is not None:
+        with tabs[4]:
+            st.dataframe(_view(ctx, inv.counties), hide_index=True, width="stretch")
+            _table_downloads(ctx, "counties", inv, (), spatial=False)
+    with tabs[-1]:
         _accidents_tab(ctx, inv)
 
 

@@ -510,7 +510,7 @@ def _map_and_details(ctx: Context) -> None:
             on_change=map_ui.remember_click(MAP_KEY, "pending_click"),
         )
     with right:
-        scope = common.district_options(ctx.data).get(adcode, t("whole_city"))
+        scope = common.district_options(ctx.data).get(adcode, common.whole_area(ctx.data))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
         summary = common.level_summary(ctx.assessment.cells, adcode, ctx.score_key)
         st.table(summary.set_index(t("col_level")))

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from riskmap.errors import ConfigError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from riskmap.config import Project
+    from riskmap.io import ProjectData
 
 
 class GridSettings(TypedDict, total=False):
@@ -88,6 +91,21 @@ class GridSpec:
                 f"the limit of {max_cells:,}; use {larger}, a smaller area, or raise "
                 "grid.max_cells in project.yaml on a machine with the memory"
             )
+
+    def build(self, data: ProjectData) -> gpd.GeoDataFrame:
+        """The cells of ``data`` on this grid, each with its district (and county): the one
+        recipe of :attr:`riskmap.Study.cells` and of the app's shared grid cache."""
+        from riskmap.engine import build_grid
+
+        return build_grid(
+            data.boundary,
+            data.districts,
+            cell_size=self.cell_size,
+            kind=self.kind,
+            h3_resolution=self.h3_resolution,
+            crs=data.crs,
+            counties=data.counties,
+        )
 
     def label(self) -> str:
         """``250 m`` or ``H3 r8``."""

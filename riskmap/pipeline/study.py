@@ -249,21 +249,11 @@ class Study:
         """The grid: cell_id, district, adcode, area_m2, x, y, geometry (working CRS)."""
         if self._given_cells is not None:
             return self._given_cells
-        from riskmap.engine import build_grid
 
         t0 = time.perf_counter()
         if self.progress:
             self.progress("grid", 0, 1)
-        d = self.data
-        cells = build_grid(
-            d.boundary,
-            d.districts,
-            cell_size=self.grid.cell_size,
-            kind=self.grid.kind,
-            h3_resolution=self.grid.h3_resolution,
-            crs=d.crs,
-            counties=d.counties,
-        )
+        cells = self.grid.build(self.data)
         if self.progress:
             self.progress("grid", 1, 1)
         self.timings["grid"] = time.perf_counter() - t0

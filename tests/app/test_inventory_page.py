@@ -134,3 +134,22 @@ def test_district_chart_shows_every_district(made: dict[str, Any]) -> None:
     spec = json.loads(chart.proto.spec)
     assert spec["height"] == {"step": 24}  # one row per district: the chart grows with them
     assert spec["encoding"]["y"]["axis"] == {"labelLimit": 0, "labelOverlap": False}
+
+
+def test_a_province_has_its_county_summary_and_says_whole_province(
+    made: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factories import write_tiny_province
+
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(write_tiny_province(tmp_path / "province")))
+    at = _open()
+    tabs = [tab.label for tab in at.tabs]
+    assert tabs.index("分县汇总") == tabs.index("分区汇总") + 1
+    counties = at.dataframe[4].value
+    assert sorted(counties["县级区划代码"].astype(str)) == ["420102", "420103", "420202", "420203"]
+    rows = _rows(_download(at, made, "dl_counties_csv"))
+    assert rows[0][:5] == ["排名", "所在区", "区划代码", "所在县（市、区）", "县级区划代码"]
+    assert len(rows) == 5
+    at.switch_page("app/pages/risk_map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("全省" in m.value for m in at.markdown)
