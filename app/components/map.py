@@ -280,3 +280,39 @@ class _MetricScale(MacroElement):
 def metric_scale(m: folium.Map) -> None:
     """Add a metric-only scale bar to a folium map (Leaflet's default also shows miles)."""
     m.add_child(_MetricScale())
+
+
+class _Legend(MacroElement):
+    """A legend control (bottom right) of coloured swatches with their labels."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(map) { var c = L.control({position: 'bottomright'});"
+        " c.onAdd = function() { var d = L.DomUtil.create('div', 'rm-ev-legend');"
+        " d.style.cssText = 'background:rgba(255,255,255,0.94);padding:6px 9px;border-radius:4px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif;color:#222';"
+        " d.innerHTML = {{ this.html }}; return d; }; c.addTo(map);"
+        " })({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.html = json.dumps(html, ensure_ascii=False)
+
+
+def add_legend(m: folium.Map, title: str, items: list[tuple[str, str, str]]) -> None:
+    """A legend on a small map: ``title`` and, per item, (colour, label, ``point`` or
+    ``area``). Every text is escaped here."""
+    import html
+
+    rows = [f"<b>{html.escape(title)}</b>"]
+    for color, label, shape in items:
+        radius = "50%" if shape == "point" else "2px"
+        swatch = (
+            f"<i style='display:inline-block;width:11px;height:11px;margin-right:6px;"
+            f"vertical-align:-1px;border-radius:{radius};background:{html.escape(color)};"
+            f"opacity:0.8;border:1px solid #333'></i>"
+        )
+        rows.append(f"<div>{swatch}{html.escape(label)}</div>")
+    m.add_child(_Legend("".join(rows)))

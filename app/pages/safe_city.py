@@ -148,28 +148,79 @@ def _focus_bounds(geoms_wgs84: Any, margin_deg: float = 0.03) -> tuple[float, fl
     )
 
 
+_TIP_FIELDS: dict[str, str] = {
+    "class": "{}",
+    "type": "{}",
+    "grade": "{}",
+    "area_km2": "{:,.1f}",
+    "builtup_share": "{:.0%}",
+    "limit_km2": "{:,.0f}",
+    "capacity": "{:,.0f}",
+    "area_m2": "{:,.0f}",
+    "population": "{:,.0f}",
+    "area_per_person_m2": "{:,.2f}",
+    "distance_m": "{:,.0f}",
+    "hazmat_name": "{}",
+    "reach_min": "{:,.1f}",
+}
+# Evidence columns shown in a feature's tooltip and how their values are written (the
+# label, with its unit, is ``ev_f_<column>``). Comments, not strings: a page writes bare
+# strings onto itself.
+
+MAX_AREAS = 400
+# Named areas (e.g. fire stations' service areas) drawn one by one, with their tooltips, up
+# to this many; more are merged into one shape.
+
+
+def _tip(row: pd.Series) -> str:
+    """A feature's tooltip: its name, then its evidence values with units, escaped."""
+    lines = [f"<b>{common.escape_html(row['name'])}</b>"] if "name" in row.index else []
+    for column, fmt in _TIP_FIELDS.items():
+        value = row.get(column)
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+            continue
+        text = fmt.format(value) if fmt != "{}" else str(value)
+        lines.append(f"{common.escape_html(t(f'ev_f_{column}'))}：{common.escape_html(text)}")
+    return "<br>".join(lines)
+
+
 def _geometry_layer(
     gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 0.45
 ) -> folium.GeoJson | None:
-    """Evidence geometries for drawing: polygons merged (coverage union) and simplified, points capped."""
+    """Evidence geometries for drawing: named areas one by one (a station's own service
+    area) and points with their tooltips; unnamed polygons (cells) merged and simplified;
+    points capped."""
     if gdf is None or len(gdf) == 0:
         return None
     geoms = gdf.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
-    polys = geoms[np.isin(kinds, [3, 6])]
-    points = geoms[np.isin(kinds, [0, 4])][:MAX_POINTS]
-    parts = []
-    if len(polys):
-        merged = shapely.coverage_union_all(polys)
-        merged = shapely.simplify(merged, 20.0, preserve_topology=True)
-        parts.append(merged)
-    parts.extend(points)
+    is_poly, is_point = np.isin(kinds, [3, 6]), np.isin(kinds, [0, 4])
+    named = "name" in gdf.columns
+    parts: list[Any] = []
+    tips: list[str] = []
+    if is_poly.any():
+        if named and int(is_poly.sum()) <= MAX_AREAS:
+            own = gdf[is_poly]
+            parts.extend(shapely.simplify(own.geometry.to_numpy(), 20.0, preserve_topology=True))
+            tips.extend(_tip(r) for _, r in own.iterrows())
+        else:
+            merged = shapely.coverage_union_all(geoms[is_poly])
+            parts.append(shapely.simplify(merged, 20.0, preserve_topology=True))
+            tips.append("")
+    points = gdf[is_point].iloc[:MAX_POINTS]
+    parts.extend(points.geometry.to_numpy())
+    tips.extend(_tip(r) if named else "" for _, r in points.iterrows())
     shown = gpd.GeoSeries(parts, crs=gdf.crs).to_crs(4326)
     feats = [
-        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
-        for g in shown
+        {
+            "type": "Feature",
+            "properties": {"tip": tip},
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for g, tip in zip(shown, tips, strict=True)
         if g is not None and not g.is_empty
     ]
+    with_tips = any(f["properties"]["tip"] for f in feats)
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": feats},
         name=name,
@@ -180,7 +231,8 @@ def _geometry_layer(
             "fillColor": c,
             "fillOpacity": fill,
         },
-        interactive=False,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False) if with_tips else None,
+        interactive=with_tips,
     )
 
 
@@ -221,34 +273,52 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     if scope and "adcode" in ev.columns:
         ev = ev[ev["adcode"].astype(str) == scope]
     what = f"sc_ev_{ind}"
-    st.caption(t("sc_evidence_count", n=len(ev)) + (" · " + t(what) if what in TEXTS else ""))
+    st.caption(
+        t("sc_evidence_count", n=f"{len(ev):,}") + (" · " + t(what) if what in TEXTS else "")
+    )
     if len(ev) == 0:
         st.caption(t("sc_no_evidence"))
         return
     m, _ = _base_map(ctx)
-    for layer in _evidence_layers(ev, ind, str(names.get(ind, ind))):
+    layers, legend = _evidence_layers(ev, ind, str(names.get(ind, ind)))
+    for layer in layers:
         layer.add_to(m)
+    map_ui.add_legend(m, str(names.get(ind, ind)), legend)
     if "ok" in ev.columns:
         st.caption(t("sc_ev_ok"))
     map_ui.show_map(map_ui.local_assets(m), f"evidence_{ind}", height=460)
 
 
-def _evidence_layers(ev: gpd.GeoDataFrame, ind: str, name: str) -> list[folium.GeoJson]:
-    """An indicator's evidence as map layers: red, or green/red by its ``ok`` column, or level colours."""
+def _evidence_layers(
+    ev: gpd.GeoDataFrame, ind: str, name: str
+) -> tuple[list[folium.GeoJson], list[tuple[str, str, str]]]:
+    """An indicator's evidence as map layers (red, or green/red by its ``ok`` column, or its
+    level's colour) and their legend items (colour, label with the count, point or area)."""
     from riskmap.config.levels import level_of
 
     if "ok" in ev.columns:
         ok = ev["ok"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        parts = [(ev[ok], "#1a9641", f"{name} ✓"), (ev[~ok], "#d7191c", f"{name} ✗")]
+        parts = [
+            (ev[ok], "#1a9641", f"{name} ✓", t("sc_legend_ok", n=f"{int(ok.sum()):,}")),
+            (ev[~ok], "#d7191c", f"{name} ✗", t("sc_legend_not_ok", n=f"{int((~ok).sum()):,}")),
+        ]
     elif (
         "level_rank" in ev.columns
         and (ev["level_rank"].to_numpy() == ev["level_rank"].iloc[0]).all()
     ):
-        parts = [(ev, level_of(int(ev["level_rank"].iloc[0])).color, name)]
+        level = level_of(int(ev["level_rank"].iloc[0]))
+        parts = [(ev, level.color, name, f"{common.level_label(level.rank)} · {len(ev):,}")]
     else:
-        parts = [(ev, "#d7191c", name)]
-    layers = [_geometry_layer(part, color, label) for part, color, label in parts]
-    return [layer for layer in layers if layer is not None]
+        parts = [(ev, "#d7191c", name, t("sc_legend_count", n=f"{len(ev):,}"))]
+    layers, items = [], []
+    for part, color, label, legend in parts:
+        layer = _geometry_layer(part, color, label)
+        if layer is None:
+            continue
+        layers.append(layer)
+        points = np.isin(shapely.get_type_id(part.geometry.to_numpy()), [0, 4]).all()
+        items.append((color, legend, "point" if points else "area"))
+    return layers, items
 
 
 def _take_click(ctx: cache.Context) -> None:

@@ -193,6 +193,6 @@ def _hazard_indicators(
             continue
         values = pd.to_numeric(s[column], errors="coerce").fillna(0).to_numpy(float)
         counts = ctx.counts(s["adcode"].to_numpy(dtype=object), values)
-        per = _with_texts(counts, [_text("hazards.count", n=c, column=column) for c in counts])
+        per = _with_texts(counts, [_text(f"hazards.count.{column}", n=c) for c in counts])
         out.append((ind, per, None))
     return out
