@@ -399,9 +399,11 @@ def test_scorecard_and_evidence_map(app: dict[str, Any]) -> None:
         assert expected in text, expected
     _shot(page, "09_scorecard", table)
     _choose(page, "选择指标", "500米内有避难场所的人口比例")
-    caption = page.get_by_text(re.compile(r"^证据：\d+ 个网格或要素")).first
+    caption = page.get_by_text(re.compile(r"^证据：[\d,]+ 个网格或要素")).first
     caption.wait_for()
-    assert int(re.search(r"\d+", caption.inner_text()).group(0)) > 0
+    assert int(re.search(r"[\d,]+", caption.inner_text()).group(0).replace(",", "")) > 0
+    legend = _map(page, 0).content_frame.locator(".rm-ev-legend")
+    assert "500米内有避难场所的人口比例" in legend.inner_text()  # the map says what it shows
     assert "500米内没有避难场所" in caption.inner_text()  # what the map shows
     evidence = _map(page, 0)
     n_paths = evidence.content_frame.locator(".leaflet-overlay-pane path").count()
