@@ -198,3 +198,66 @@ def choice(options: Sequence[str], key: str, label_prefix: str) -> dict[str, Any
         "key": key,
         "format_func": labels(options, lambda o: t(f"{label_prefix}{o}")),
     }
+
+
+def missing(value: object) -> bool:
+    """Whether a value is absent: None, NaN, NA or an empty string."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value: object, decimals: int = 0, unit: str = "", *, sign: bool = False) -> str:
+    """A number for people: thousands separators, ``decimals`` places, then ``unit``
+    (``%`` and ``‰`` stick to the number); ``—`` when missing, never ``None`` or ``nan``.
+
+    ``sign`` writes ``+`` before positive numbers (a change).
+    """
+    if missing(value):
+        return "—"
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if not np.isfinite(x):
+        return "—" if np.isnan(x) else ("∞" if x > 0 else "−∞")
+    text = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
+    if text.lstrip("+-") == f"{0:.{decimals}f}":
+        text = text.lstrip("+-")  # no "-0" or "+0"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {unit}"
+
+
+def people(value: object) -> str:
+    """People as a whole number with separators: ``1,540,815 人`` / ``1,540,815 people``."""
+    return number(value, 0, t("u_people"))
+
+
+def area_km2(value: object, decimals: int = 1) -> str:
+    """An area given in km²: ``12.5 km²``."""
+    return number(value, decimals, "km²")
+
+
+def area_m2(value: object) -> str:
+    """An area given in m²: ``20,000 m²``."""
+    return number(value, 0, "m²")
+
+
+def distance(metres: object) -> str:
+    """A distance given in metres: ``850 m`` below a kilometre, else ``1.5 km``."""
+    if missing(metres):
+        return "—"
+    m = float(metres)  # type: ignore[arg-type]
+    return number(m, 0, "m") if abs(m) < 1000 else number(m / 1000, 1, "km")
+
+
+def percent(value: object, decimals: int = 1, *, share: bool = False) -> str:
+    """A percentage (``share``: the value is a 0..1 share): ``31.9%``."""
+    if missing(value):
+        return "—"
+    x = float(value)  # type: ignore[arg-type]
+    return number(100 * x if share else x, decimals, "%")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +62,35 @@ def _passed(value: Any) -> str:
 
 
 _COMPARE = {">=": "≥", "<=": "≤", "==": "="}
-_COUNT_UNITS = {"people", "stations", "targets", "hazards", "yes=1"}
+_COUNT_UNITS = {"people", "stations", "targets", "hazards"}
 
 
-def _number(value: Any, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return f"{float(value):,.0f}" if unit in _COUNT_UNITS else f"{float(value):,.2f}"
+def _number(value: Any, unit: str, *, sign: bool = False) -> str:
+    """An indicator's value for people: counts whole with separators, ``yes=1`` as 是/否,
+    other values with two decimals; ``—`` when missing (never None or nan)."""
+    if common.missing(value):
+        return "—"
+    if unit == "yes=1" and not sign:
+        return t("sc_yes") if float(value) >= 0.5 else t("sc_no")
+    if unit in _COUNT_UNITS or unit == "yes=1":
+        return common.number(value, 0, sign=sign)
+    return common.number(value, 2, sign=sign)
+
+
+def _target(value: Any, comparison: object, unit: str) -> str:
+    """A target with its comparison (``≥ 100``, ``≤ 500,000``, ``= 是``); ``—`` when none."""
+    if common.missing(value):
+        return "—"
+    op = _COMPARE.get(str(comparison or ""), str(comparison or ""))
+    v = float(value)
+    text = _number(v, unit) if unit in _COUNT_UNITS | {"yes=1"} or v != round(v) else f"{v:,.0f}"
+    return f"{op} {text}".strip()
 
 
 def _unit(unit: object) -> str:
     """An indicator's unit in the page's language (``%`` and unknown units as they are)."""
+    if common.missing(unit) or unit == "yes=1":
+        return ""  # its values are written 是/否
     key = f"sc_unit_{unit}"
     return t(key) if key in TEXTS else str(unit)
 
@@ -88,12 +107,12 @@ def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
             ],
             t("col_unit"): rows["unit"].map(_unit),
             t("col_target"): [
-                "" if tg is None or pd.isna(tg) else f"{_COMPARE.get(c, c or '')} {_number(tg, u)}"
+                _target(tg, c, u)
                 for tg, c, u in zip(rows["target"], rows["comparison"], rows["unit"], strict=True)
             ],
             t("col_passed"): rows["passed"].map(_passed),
-            t("col_evidence"): rows[evidence],
-            t("col_standard"): rows["standard"],
+            t("col_evidence"): rows[evidence].fillna(""),
+            t("col_standard"): rows["standard"].fillna(""),
         }
     )
 
@@ -148,69 +167,122 @@ def _focus_bounds(geoms_wgs84: Any, margin_deg: float = 0.03) -> tuple[float, fl
     )
 
 
-_TIP_FIELDS: dict[str, str] = {
-    "class": "{}",
-    "type": "{}",
-    "grade": "{}",
-    "area_km2": "{:,.1f}",
-    "builtup_share": "{:.0%}",
-    "limit_km2": "{:,.0f}",
-    "capacity": "{:,.0f}",
-    "area_m2": "{:,.0f}",
-    "population": "{:,.0f}",
-    "area_per_person_m2": "{:,.2f}",
-    "distance_m": "{:,.0f}",
-    "hazmat_name": "{}",
-    "reach_min": "{:,.1f}",
-}
-# Evidence columns shown in a feature's tooltip and how their values are written (the
-# label, with its unit, is ``ev_f_<column>``). Comments, not strings: a page writes bare
-# strings onto itself.
+def _as_text(value: Any) -> str:
+    return str(value)
+
+
+def _tip_fields() -> dict[str, tuple[str, Callable[[Any], str]]]:
+    """Evidence columns shown in a feature's tooltip: column -> (label key, how its value is
+    written, with its unit). Made per run: the units follow the page's language."""
+    return {
+        "class": ("ev_f_class", _as_text),
+        "type": ("ev_f_type", _as_text),
+        "grade": ("ev_f_grade", _as_text),
+        "capacity": ("ev_f_capacity", common.people),
+        "area_km2": ("ev_f_area_km2", common.area_km2),
+        "builtup_share": ("ev_f_builtup_share", lambda v: common.percent(v, 0, share=True)),
+        "limit_km2": ("ev_f_limit_km2", common.area_km2),
+        "area_m2": ("ev_f_area_m2", common.area_m2),
+        "shelter_area_m2": ("ev_f_shelter_area_m2", common.area_m2),
+        "population": ("ev_f_population", common.people),
+        "area_per_person_m2": (
+            "ev_f_area_per_person_m2",
+            lambda v: common.number(v, 2, t("u_m2_person")),
+        ),
+        "distance_m": ("ev_f_distance_m", common.distance),
+        "hazmat_name": ("ev_f_hazmat_name", _as_text),
+        "reach_min": ("ev_f_reach_min", lambda v: common.number(v, 1, t("u_min"))),
+    }
+
+
+def _service_fields() -> dict[str, tuple[str, Callable[[Any], str]]]:
+    """The tooltip of a facility's service area (:attr:`Scorecard.service_areas`)."""
+    return {
+        "kind": ("ev_s_kind", lambda v: t(f"ev_kind_{v}") if f"ev_kind_{v}" in TEXTS else str(v)),
+        "class": ("ev_f_class", _as_text),
+        "type": ("ev_f_type", _as_text),
+        "capacity": ("ev_f_capacity", common.people),
+        "target_min": ("ev_s_target_min", lambda v: common.number(v, 0, t("u_min"))),
+        "radius_m": ("ev_s_radius_m", common.distance),
+        "area_km2": ("ev_s_area_km2", lambda v: common.area_km2(v, 2)),
+        "population": ("ev_s_population", common.people),
+        "builtup_km2": ("ev_s_builtup_km2", lambda v: common.area_km2(v, 2)),
+    }
+
 
 MAX_AREAS = 400
-# Named areas (e.g. fire stations' service areas) drawn one by one, with their tooltips, up
-# to this many; more are merged into one shape.
+MAX_SERVICE_AREAS = 3000
+# Named areas (e.g. fire stations' districts) drawn one by one, with their tooltips, up to
+# MAX_AREAS, facilities' service areas up to MAX_SERVICE_AREAS; more are merged into one shape.
 
 
-def _tip(row: pd.Series) -> str:
-    """A feature's tooltip: its name, then its evidence values with units, escaped."""
-    lines = [f"<b>{common.escape_html(row['name'])}</b>"] if "name" in row.index else []
-    for column, fmt in _TIP_FIELDS.items():
+def _title_of(gdf: gpd.GeoDataFrame) -> str | None:
+    """The column naming a feature in its tooltip: ``name``, or ``district`` for districts
+    (cells, which also carry a district, are merged and have no name)."""
+    if "name" in gdf.columns:
+        return "name"
+    if "district" in gdf.columns and "cell_id" not in gdf.columns:
+        return "district"
+    return None
+
+
+def _tip(row: pd.Series, fields: dict[str, tuple[str, Callable[[Any], str]]]) -> str:
+    """A feature's tooltip: its name (and id), then its values with units, all escaped."""
+    title = next((c for c in ("name", "district") if c in row.index), None)
+    lines = []
+    if title is not None and not common.missing(row[title]):
+        head = f"<b>{common.escape_html(row[title])}</b>"
+        if "id" in row.index and not common.missing(row["id"]) and row["id"] != row[title]:
+            head += f" ({common.escape_html(row['id'])})"
+        lines.append(head)
+    for column, (label, write) in fields.items():
         value = row.get(column)
-        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        if common.missing(value):
             continue
-        text = fmt.format(value) if fmt != "{}" else str(value)
-        lines.append(f"{common.escape_html(t(f'ev_f_{column}'))}：{common.escape_html(text)}")
+        lines.append(
+            f"{common.escape_html(t(label) + t('ev_sep'))}{common.escape_html(write(value))}"
+        )
     return "<br>".join(lines)
 
 
 def _geometry_layer(
-    gdf: gpd.GeoDataFrame, color: str, name: str, fill: float = 0.45
+    gdf: gpd.GeoDataFrame,
+    color: str,
+    name: str,
+    fill: float = 0.45,
+    *,
+    fields: dict[str, tuple[str, Callable[[Any], str]]] | None = None,
+    merged_tip: str = "",
+    weight: float = 1.0,
+    max_areas: int = MAX_AREAS,
 ) -> folium.GeoJson | None:
     """Evidence geometries for drawing: named areas one by one (a station's own service
-    area) and points with their tooltips; unnamed polygons (cells) merged and simplified;
-    points capped."""
+    area) and points, each with its tooltip (``fields``); unnamed polygons (cells) merged
+    and simplified, with ``merged_tip``; points capped."""
     if gdf is None or len(gdf) == 0:
         return None
+    fields = _tip_fields() if fields is None else fields
     geoms = gdf.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     is_poly, is_point = np.isin(kinds, [3, 6]), np.isin(kinds, [0, 4])
-    named = "name" in gdf.columns
+    named = _title_of(gdf) is not None
     parts: list[Any] = []
     tips: list[str] = []
     if is_poly.any():
-        if named and int(is_poly.sum()) <= MAX_AREAS:
+        if named and int(is_poly.sum()) <= max_areas:
             own = gdf[is_poly]
             parts.extend(shapely.simplify(own.geometry.to_numpy(), 20.0, preserve_topology=True))
-            tips.extend(_tip(r) for _, r in own.iterrows())
+            tips.extend(_tip(r, fields) for _, r in own.iterrows())
         else:
             merged = shapely.coverage_union_all(geoms[is_poly])
             parts.append(shapely.simplify(merged, 20.0, preserve_topology=True))
-            tips.append("")
+            tips.append(common.escape_html(merged_tip))  # what the merged cells are
     points = gdf[is_point].iloc[:MAX_POINTS]
     parts.extend(points.geometry.to_numpy())
-    tips.extend(_tip(r) if named else "" for _, r in points.iterrows())
+    tips.extend(_tip(r, fields) if named else "" for _, r in points.iterrows())
     shown = gpd.GeoSeries(parts, crs=gdf.crs).to_crs(4326)
+    # About a metre is enough on these maps: rounded coordinates keep the page small.
+    shown = shapely.set_precision(shown.to_numpy(), 1e-5, mode="pointwise")
     feats = [
         {
             "type": "Feature",
@@ -225,9 +297,9 @@ def _geometry_layer(
         {"type": "FeatureCollection", "features": feats},
         name=name,
         marker=folium.CircleMarker(radius=4, color=color, fill=True, fill_opacity=0.9),
-        style_function=lambda _f, c=color: {
+        style_function=lambda _f, c=color, w=weight: {
             "color": c,
-            "weight": 1,
+            "weight": w,
             "fillColor": c,
             "fillOpacity": fill,
         },
@@ -241,7 +313,10 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     scopes = common.district_options(ctx.data)
     scope_codes: list[str] = list(scopes)
     scope = st.selectbox(
-        t("sc_scope"), scope_codes, key="sc_scope", format_func=lambda k: scopes.get(k, k)
+        t("sc_scope"),
+        scope_codes,
+        key="sc_scope",
+        format_func=common.labels(scope_codes, lambda k: scopes.get(k, k)),
     )
     rows = card.city() if not scope else card.for_scope(scope)
     st.dataframe(
@@ -265,59 +340,139 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
         t("sc_choose"),
         with_evidence,
         key="sc_indicator",
-        format_func=lambda k: str(names.get(k, k)),
+        format_func=common.labels(with_evidence, lambda k: str(names.get(k, k))),
     )
     if ind is None:
         return
     ev = card.evidence[ind]
+    areas = getattr(card, "service_areas", {}).get(ind)
+    if "district" in ev.columns and "adcode" in ev.columns:
+        # District names in the page's language (the library writes the project's names).
+        ev = ev.assign(district=ev["adcode"].astype(str).map(scopes).fillna(ev["district"]))
     if scope and "adcode" in ev.columns:
         ev = ev[ev["adcode"].astype(str) == scope]
+    if scope and areas is not None:
+        areas = areas[areas["adcode"].astype(str) == scope]
     what = f"sc_ev_{ind}"
     st.caption(
         t("sc_evidence_count", n=f"{len(ev):,}") + (" · " + t(what) if what in TEXTS else "")
     )
-    if len(ev) == 0:
+    if len(ev) == 0 and (areas is None or len(areas) == 0):
         st.caption(t("sc_no_evidence"))
         return
     m, _ = _base_map(ctx)
-    layers, legend = _evidence_layers(ev, ind, str(names.get(ind, ind)))
+    layers, legend = _evidence_layers(ev, ind, str(names.get(ind, ind)), areas)
     for layer in layers:
         layer.add_to(m)
     map_ui.add_legend(m, str(names.get(ind, ind)), legend)
     if "ok" in ev.columns:
         st.caption(t("sc_ev_ok"))
+    if areas is not None and len(areas):
+        st.caption(t("sc_ev_areas"))
     map_ui.show_map(map_ui.local_assets(m), f"evidence_{ind}", height=460)
 
 
+_RED, _GREEN = "#d7191c", "#1a9641"
+_AREA, _SITE = "#2b83ba", "#08306b"
+_FACILITY_LISTS = {"shelter.fixed_capacity", "shelter.central_people"}
+# Evidence colours: red what fails (or the cells left out), green what passes; blue each
+# facility's own service area, dark blue the facilities (and the indicators listing them).
+
+
+def _count(ev: gpd.GeoDataFrame, ind: str, n: int) -> str:
+    """``n`` evidence features with their unit (cells, stations, districts, sites)."""
+    if "cell_id" in ev.columns:
+        return t("sc_n_cells", n=f"{n:,}")
+    if ind.startswith("fire."):
+        return t("sc_n_stations", n=f"{n:,}")
+    if "district" in ev.columns and "id" not in ev.columns:
+        return t("sc_n_districts", n=f"{n:,}")
+    return t("sc_n_features", n=f"{n:,}")
+
+
+def _summary(ev: gpd.GeoDataFrame, ind: str) -> str:
+    """What a set of evidence features holds: their count, and for cells their people and area."""
+    parts = [_count(ev, ind, len(ev))]
+    if "cell_id" in ev.columns:
+        if "population" in ev.columns:
+            parts.append(common.people(pd.to_numeric(ev["population"], errors="coerce").sum()))
+        if "area_m2" in ev.columns:
+            km2 = pd.to_numeric(ev["area_m2"], errors="coerce").sum() / 1e6
+            parts.append(common.area_km2(km2))
+    return t("list_sep_ui").join(parts)
+
+
 def _evidence_layers(
-    ev: gpd.GeoDataFrame, ind: str, name: str
+    ev: gpd.GeoDataFrame, ind: str, name: str, areas: gpd.GeoDataFrame | None = None
 ) -> tuple[list[folium.GeoJson], list[tuple[str, str, str]]]:
-    """An indicator's evidence as map layers (red, or green/red by its ``ok`` column, or its
-    level's colour) and their legend items (colour, label with the count, point or area)."""
+    """An indicator's evidence as map layers and their legend items (colour, what it is with
+    its count and unit, point or area): the evidence (red, green/red by its ``ok`` column, or
+    its level's colour), each facility's own service area over it (blue outlines, with a
+    tooltip each), then the facilities."""
     from riskmap.config.levels import level_of
 
+    what = t(f"sc_lg_{ind}") if f"sc_lg_{ind}" in TEXTS else t("sc_lg_features")
     if "ok" in ev.columns:
         ok = ev["ok"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         parts = [
-            (ev[ok], "#1a9641", f"{name} ✓", t("sc_legend_ok", n=f"{int(ok.sum()):,}")),
-            (ev[~ok], "#d7191c", f"{name} ✗", t("sc_legend_not_ok", n=f"{int((~ok).sum()):,}")),
+            (ev[ok], _GREEN, f"{name} ✓", t("sc_legend_ok", n=_count(ev, ind, int(ok.sum())))),
+            (
+                ev[~ok],
+                _RED,
+                f"{name} ✗",
+                t("sc_legend_not_ok", n=_count(ev, ind, int((~ok).sum()))),
+            ),
         ]
     elif (
         "level_rank" in ev.columns
+        and len(ev)
         and (ev["level_rank"].to_numpy() == ev["level_rank"].iloc[0]).all()
     ):
         level = level_of(int(ev["level_rank"].iloc[0]))
-        parts = [(ev, level.color, name, f"{common.level_label(level.rank)} · {len(ev):,}")]
+        label = t("sc_legend_what", what=common.level_label(level.rank), n=_summary(ev, ind))
+        parts = [(ev, level.color, name, label)]
     else:
-        parts = [(ev, "#d7191c", name, t("sc_legend_count", n=f"{len(ev):,}"))]
-    layers, items = [], []
+        color = _SITE if ind in _FACILITY_LISTS else _RED
+        parts = [(ev, color, name, t("sc_legend_what", what=what, n=_summary(ev, ind)))]
+    layers: list[folium.GeoJson] = []
+    items: list[tuple[str, str, str]] = []
+    kind = "" if areas is None or len(areas) == 0 else str(areas["kind"].iloc[0])
     for part, color, label, legend in parts:
-        layer = _geometry_layer(part, color, label)
+        tip = f"{what}{t('ev_sep')}{_summary(part, ind)}"
+        layer = _geometry_layer(part, color, label, merged_tip=tip)
         if layer is None:
             continue
         layers.append(layer)
         points = np.isin(shapely.get_type_id(part.geometry.to_numpy()), [0, 4]).all()
         items.append((color, legend, "point" if points else "area"))
+    area_layer = (
+        _geometry_layer(
+            areas,
+            _AREA,
+            f"{name} · areas",
+            0.12,
+            fields=_service_fields(),
+            weight=1.5,
+            max_areas=MAX_SERVICE_AREAS,
+        )
+        if areas is not None and len(areas)
+        else None
+    )
+    if area_layer is not None and areas is not None:
+        label = t(f"sc_lg_area_{ind}") if f"sc_lg_area_{ind}" in TEXTS else t("sc_lg_area")
+        unit = "sc_n_stations" if kind == "fire_station" else "sc_n_features"
+        item = (_AREA, t("sc_legend_what", what=label, n=t(unit, n=f"{len(areas):,}")), "area")
+        # Over cells (the areas are where the cells are not), under points (their hover wins).
+        at = len(layers) if "cell_id" in ev.columns else 0
+        layers.insert(at, area_layer)
+        items.insert(at, item)
+    if areas is not None and len(areas) and "cell_id" in ev.columns:
+        # The facilities themselves, over the cells they leave out (with the same tooltip).
+        sites = areas.drop(columns="geometry").set_geometry("site")
+        layer = _geometry_layer(sites, _SITE, f"{name} · sites", fields=_service_fields())
+        if layer is not None:
+            layers.append(layer)
+            items.append((_SITE, t(f"ev_kind_{kind}"), "point"))
     return layers, items
 
 
@@ -451,6 +606,17 @@ def _proposals_frame(proposals: list[dict[str, Any]]) -> pd.DataFrame:
         df["kind"] = df["kind"].map(lambda k: kinds.get(k, k))
     blank = df.isna() | (df.astype(str) == "")
     df = df.loc[:, [c for c in df.columns if not blank[c].all()]]
+    written: dict[str, Callable[[Any], str]] = {
+        "lon": lambda v: common.number(v, 6),
+        "lat": lambda v: common.number(v, 6),
+        "area_m2": common.area_m2,
+        "capacity": common.people,
+    }
+    for column in df.columns:
+        write = written.get(column)
+        df[column] = [
+            "—" if common.missing(v) else (write(v) if write else str(v)) for v in df[column]
+        ]
     return df.rename(columns=headers)
 
 
@@ -481,9 +647,16 @@ def _whatif_result(
             {
                 t("col_indicator"): ind["name_en" if en else "name_zh"],
                 t("col_unit"): ind["unit"].map(_unit),
-                t("col_before"): ind["before"].round(2),
-                t("col_after"): ind["after"].round(2),
-                t("col_change"): ind["change"].round(2),
+                t("col_before"): [
+                    _number(v, u) for v, u in zip(ind["before"], ind["unit"], strict=True)
+                ],
+                t("col_after"): [
+                    _number(v, u) for v, u in zip(ind["after"], ind["unit"], strict=True)
+                ],
+                t("col_change"): [
+                    _number(v, u, sign=True)
+                    for v, u in zip(ind["change"], ind["unit"], strict=True)
+                ],
                 t("col_passed"): [
                     f"{_passed(b)} → {_passed(a)}"
                     for b, a in zip(ind["passed_before"], ind["passed_after"], strict=True)

@@ -5,7 +5,7 @@ standards), evidence texts in zh/en, the :class:`Scorecard` and row helpers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +57,20 @@ class Scorecard:
         it, e.g. the cells out of reach; each frame has an ``adcode`` column.
     produced_at : ISO date the scorecard was produced.
     parameters : every number used (the method settings and the options).
+    service_areas : coverage indicator id (``fire.reach_population``,
+        ``fire.reach_builtup``, ``shelter.walk_population``, ``shelter.central_people``,
+        ``community.reach_population``) -> one row a facility (working CRS): its own
+        service area (the part of its Voronoi region it reaches) as geometry, its point as
+        ``site``, and ``id``, ``name``, ``kind``, ``class``, ``type``, ``capacity``,
+        ``adcode``, ``radius_m``, ``target_min``, ``area_km2``, ``population`` (people it
+        covers) and ``builtup_km2`` (see :mod:`riskmap.products.indicators.service`).
     """
 
     table: pd.DataFrame
     evidence: dict[str, gpd.GeoDataFrame]
     produced_at: str
     parameters: dict[str, Any]
+    service_areas: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def city(self) -> pd.DataFrame:
         """The city-wide rows."""

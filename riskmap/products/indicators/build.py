@@ -29,6 +29,7 @@ from riskmap.products.indicators.base import (
 )
 from riskmap.products.indicators.context import _Context, _engine_reach, _with_xy
 from riskmap.products.indicators.facilities import (
+    _builtup,
     _community_indicator,
     _fire_indicators,
     _shelter_indicators,
@@ -38,6 +39,7 @@ from riskmap.products.indicators.risk import (
     _hazmat_indicators,
     _risk_indicators,
 )
+from riskmap.products.indicators.service import _service_areas
 
 
 def compute_indicators(
@@ -147,7 +149,13 @@ def indicators_from_cells(
         "cells": len(cells),
         "crs": data.crs.to_string(),
     }
-    return Scorecard(table=table, evidence=evidence, produced_at=day, parameters=parameters)
+    return Scorecard(
+        table=table,
+        evidence=evidence,
+        produced_at=day,
+        parameters=parameters,
+        service_areas=_service_areas(data, ctx, opts, reach, _builtup(ctx, opts)),
+    )
 
 
 def export_scorecard(scorecard: Scorecard, directory: str | Path) -> dict[str, Path]:

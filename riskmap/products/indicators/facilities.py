@@ -12,6 +12,7 @@ import shapely
 from riskmap.config import IndicatorOptions
 from riskmap.io import ProjectData
 from riskmap.products.indicators.base import (
+    _DEFS,
     _empty_gdf,
     _not_computable,
     _ratio,
@@ -235,6 +236,11 @@ def _station_districts(
     return out
 
 
+def _area_per_person_target() -> float:
+    target = _DEFS["shelter.area_per_person"].target
+    return float("nan") if target is None else float(target)
+
+
 def _proposed(gdf: gpd.GeoDataFrame) -> np.ndarray:
     if "proposed" in gdf.columns:
         return gdf["proposed"].fillna(False).astype(bool).to_numpy()
@@ -279,6 +285,8 @@ def _shelter_indicators(
             "shelter_area_m2": total_area.iloc[1:].to_numpy(),
             "population": pop.iloc[1:].to_numpy(),
             "area_per_person_m2": ratio.iloc[1:].to_numpy(),
+            # Whether the district meets the target (no people: nothing to shelter, not met).
+            "ok": ratio.iloc[1:].to_numpy() >= _area_per_person_target() - 1e-9,
         },
         geometry=ctx.districts.geometry.to_numpy(),
         crs=data.crs,
