@@ -170,22 +170,14 @@ def _table_downloads(
     base = (ctx.score_key, lang)
     slug = f"{ctx.project.name}_{name}"
     cols = st.columns(4)
-    _download(
-        cols[0],
-        t("dl_csv"),
-        (*base, name, "csv", filters),
-        lambda: inv_mod.to_bytes(inv, "csv", lang, table=name),
-        file_name=f"{slug}.csv",
-        key=f"dl_{name}_csv",
-    )
-    if spatial:
+    for col, fmt in zip(cols, ("csv", "geojson") if spatial else ("csv",), strict=False):
         _download(
-            cols[1],
-            t("dl_geojson"),
-            (*base, name, "geojson", filters),
-            lambda: inv_mod.to_bytes(inv, "geojson", lang, table=name),
-            file_name=f"{slug}.geojson",
-            key=f"dl_{name}_geojson",
+            col,
+            t(f"dl_{fmt}"),
+            (*base, name, fmt, filters),
+            functools.partial(inv_mod.to_bytes, inv, fmt, lang, table=name),
+            file_name=f"{slug}.{fmt}",
+            key=f"dl_{name}_{fmt}",
         )
     _workbooks(ctx, name, inv, filters, cols[2:])
 

@@ -93,16 +93,15 @@ def build_grid(
     area[clipped] = shapely.area(geoms[clipped])
     cent = shapely.centroid(geoms[clipped])
     x[clipped], y[clipped] = shapely.get_x(cent), shapely.get_y(cent)
-    district, adcode = _assign_districts(geoms, x, y, clipped, districts)
+    px, py = _inside_points(geoms, x, y, clipped)
+    district, adcode = _assign_districts(px, py, districts)
     columns: dict[str, object] = {
         "cell_id": ids.astype(object),
         "district": district,
         "adcode": adcode,
     }
     if counties is not None:
-        columns["county"], columns["county_adcode"] = _assign_districts(
-            geoms, x, y, clipped, counties
-        )
+        columns["county"], columns["county_adcode"] = _assign_districts(px, py, counties)
     cells = gpd.GeoDataFrame(
         {**columns, "area_m2": area, "x": x, "y": y},
         geometry=gpd.GeoSeries(geoms, crs=crs).values,
@@ -284,26 +283,35 @@ def _h3_cells(
     return cells[keep], out[keep], np.ones(int(keep.sum()), dtype=bool)
 
 
-def _assign_districts(
+def _inside_points(
     geoms: npt.NDArray[np.object_],
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
     clipped: npt.NDArray[np.bool_],
-    districts: gpd.GeoDataFrame | None,
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    n = len(geoms)
-    name = np.full(n, "", dtype=object)
-    code = np.full(n, "", dtype=object)
-    if districts is None or len(districts) == 0:
-        return name, code
-    dgeom = np.asarray(districts.geometry.values)
-    # A point inside the cell: its centroid, or a point on its surface when a clipped
-    # cell's centroid falls outside it.
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """A point inside each cell: its centroid, or a point on its surface when a clipped
+    cell's centroid falls outside it."""
     px, py = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
     idx = np.nonzero(clipped)[0]
     off = idx[~shapely.contains_properly(geoms[idx], shapely.points(px[idx], py[idx]))]
     surface = shapely.point_on_surface(geoms[off])
     px[off], py[off] = shapely.get_x(surface), shapely.get_y(surface)
+    return px, py
+
+
+def _assign_districts(
+    px: npt.NDArray[np.float64],
+    py: npt.NDArray[np.float64],
+    districts: gpd.GeoDataFrame | None,
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """The name and adcode of the district holding each point (the nearest district for a
+    point on an edge or in a gap); empty strings without districts."""
+    n = len(px)
+    name = np.full(n, "", dtype=object)
+    code = np.full(n, "", dtype=object)
+    if districts is None or len(districts) == 0:
+        return name, code
+    dgeom = np.asarray(districts.geometry.values)
     # Each (prepared) district tests only the points inside its bounding box: no point
     # objects and no tree for the many cells of a province.
     hit = np.full(n, -1, dtype=np.int64)

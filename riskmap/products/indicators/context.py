@@ -124,6 +124,25 @@ def _assign_district(geoms: np.ndarray, districts: gpd.GeoDataFrame) -> np.ndarr
     return out
 
 
+def _voronoi_regions(xy: np.ndarray, boundary: object) -> tuple[np.ndarray, np.ndarray]:
+    """The region nearer to each distinct point of ``xy`` (to the millimetre) than to any
+    other, clipped to ``boundary``, and which region each point has (points at one place
+    share one; a single place gets the whole boundary).
+
+    Returns
+    -------
+    regions, inverse
+        ``regions[inverse[i]]`` is point ``i``'s region.
+    """
+    uniq, inverse = np.unique(np.round(xy, 3), axis=0, return_inverse=True)
+    if len(uniq) == 1:
+        polys = np.array([boundary], dtype=object)
+    else:
+        vor = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=boundary, ordered=True)
+        polys = shapely.get_parts(vor)
+    return np.asarray(shapely.intersection(polys, boundary)), inverse.ravel()
+
+
 def _nearest(points: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of and distance to the nearest target for each point (-1, inf without targets)."""
     idx = np.full(len(points), -1, dtype=np.int64)

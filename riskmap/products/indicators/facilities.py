@@ -25,6 +25,7 @@ from riskmap.products.indicators.context import (
     _Context,
     _features,
     _nearest,
+    _voronoi_regions,
     _with_xy,
     _within,
 )
@@ -178,16 +179,9 @@ def _station_districts(
     builtup: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     geoms = stations.geometry.to_numpy()
-    xy = shapely.get_coordinates(shapely.centroid(geoms))
-    uniq, inverse = np.unique(np.round(xy, 3), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    boundary = data.boundary
-    if len(uniq) == 1:
-        polys = np.array([boundary], dtype=object)
-    else:
-        vor = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=boundary, ordered=True)
-        polys = shapely.get_parts(vor)
-    polys = shapely.intersection(polys, boundary)
+    polys, inverse = _voronoi_regions(
+        shapely.get_coordinates(shapely.centroid(geoms)), data.boundary
+    )
     area_km2 = shapely.area(polys) / 1e6
     if nearest is None:
         nearest, _ = _nearest(ctx.points, geoms)
@@ -199,7 +193,7 @@ def _station_districts(
     ok_cell = region_of_cell >= 0
     b_area = (
         np.bincount(
-            region_of_cell[ok_cell], weights=(ctx.area * builtup)[ok_cell], minlength=len(uniq)
+            region_of_cell[ok_cell], weights=(ctx.area * builtup)[ok_cell], minlength=len(polys)
         )
         / 1e6
     )

@@ -24,6 +24,7 @@ from riskmap.products.indicators.context import (
     _Context,
     _features,
     _nearest,
+    _voronoi_regions,
     _within,
 )
 
@@ -47,14 +48,10 @@ SERVICE_COLUMNS: tuple[str, ...] = (
 
 def _nearest_regions(sites: np.ndarray, boundary: object) -> np.ndarray:
     """Each site's Voronoi region clipped to ``boundary`` (sites at one point share one)."""
-    xy = shapely.get_coordinates(shapely.point_on_surface(sites))
-    uniq, inverse = np.unique(np.round(xy, 3), axis=0, return_inverse=True)
-    if len(uniq) == 1:
-        polys = np.array([boundary], dtype=object)
-    else:
-        vor = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=boundary, ordered=True)
-        polys = shapely.get_parts(vor)
-    return np.asarray(shapely.intersection(polys, boundary))[inverse.ravel()]
+    regions, inverse = _voronoi_regions(
+        shapely.get_coordinates(shapely.point_on_surface(sites)), boundary
+    )
+    return regions[inverse]
 
 
 def _service_frame(

@@ -181,14 +181,15 @@ def _county_shapes(
     """The county summary with each county's polygon (see :func:`_with_shapes`)."""
     if summary is None or counties is None:
         return None
-    shaped = _with_shapes(summary.rename(columns={"adcode": "_city"}).rename(
-        columns={"county_adcode": "adcode"}), counties, crs)  # fmt: skip
-    return shaped.rename(columns={"adcode": "county_adcode", "_city": "adcode"})
+    return _with_shapes(summary, counties, crs, key="county_adcode")
 
 
-def _with_shapes(summary: pd.DataFrame, districts: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+def _with_shapes(
+    summary: pd.DataFrame, districts: gpd.GeoDataFrame, crs: Any, *, key: str = "adcode"
+) -> gpd.GeoDataFrame:
     """The district summary with each district's polygon (the project's districts joined
-    by adcode, dissolved; None for a row without one), in ``crs``."""
+    by adcode to the summary's ``key`` column, dissolved; None for a row without one), in
+    ``crs``."""
     geoms: np.ndarray = np.full(len(summary), None, dtype=object)
     if len(districts) and "adcode" in districts.columns:
         shapes = gpd.GeoDataFrame(
@@ -196,7 +197,7 @@ def _with_shapes(summary: pd.DataFrame, districts: gpd.GeoDataFrame, crs: Any) -
             geometry=districts.geometry.to_numpy(),
             crs=districts.crs,
         ).dissolve(by="adcode")  # a district drawn in several rows: one shape
-        geoms = shapes.geometry.reindex(summary["adcode"].astype(str)).to_numpy()  # None: none
+        geoms = shapes.geometry.reindex(summary[key].astype(str)).to_numpy()  # None: none
     return gpd.GeoDataFrame(summary, geometry=geoms, crs=crs)
 
 
