@@ -351,9 +351,12 @@ def test_move_hazard_through_the_loop(app: dict[str, Any], target: str, shot: st
     body = page.locator("body").inner_text()
     if target == "已销号":
         page.get_by_text("该隐患已结束流程").first.wait_for()
+        _idle(page)  # the last run's buttons stay in the page until this run has finished
         body = page.locator("body").inner_text()
         assert "0 条未销号隐患" in body
-        assert page.get_by_role("button", name=re.compile("^转为")).count() == 0
+        from playwright.sync_api import expect
+
+        expect(page.get_by_role("button", name=re.compile("^转为"))).to_have_count(0)
     else:
         assert "1 条未销号隐患" in body
     _shot(page, shot, page.get_by_text("变更记录").first)
