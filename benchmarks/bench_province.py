@@ -6,7 +6,10 @@ so that its peak memory is its own:
 
 * ``single``: this machine, the tiles on a thread pool;
 * ``local:1`` and ``local:N``: a LocalCluster of 1 and N worker processes (the tiles as
-  dask tasks), for the speed-up of N workers over one.
+  dask tasks), for the speed-up of N workers over one;
+* ``squares``: as ``single``, but every whole square cell carries its shapely shape from
+  the start (the engine before ``whole_squares=False``; ``assess`` leaves them out until
+  the cells are written), for the memory they cost.
 
 Each run scores the cells (project weights and rule), builds the county summary and
 writes the cells as partitioned GeoParquet; hot spots and level confidence are left out
@@ -41,13 +44,14 @@ from riskmap.products.inventory import build_inventory, write_assess_outputs
 
 project, cell_size, mode, out, analysis = sys.argv[1:6]
 client = None
-if mode != "single":
+if mode.startswith("local:") or mode.startswith("tcp:"):
     from distributed import Client, LocalCluster
     cluster = LocalCluster(n_workers=int(mode.split(":")[1]), threads_per_worker=1,
                            processes=True, dashboard_address=":0", memory_limit=0)
     client = Client(cluster)
 t0 = time.perf_counter()
-study = rm.Study.from_project(project, cell_size=float(cell_size), register=None, cluster=client)
+study = rm.Study.from_project(project, cell_size=float(cell_size), register=None, cluster=client,
+                              whole_squares=mode == "squares")
 result = study.score()
 if analysis == "1":
     result = study.analyse(result)
@@ -91,7 +95,7 @@ def main() -> None:
                         help="a province project folder (default: generate the Hubei demo)")  # fmt: skip
     parser.add_argument("--analysis", action="store_true", help="hot spots and confidence too")
     parser.add_argument("--modes", default=None,
-                        help="comma-separated modes (default: single,local:1,local:N)")  # fmt: skip
+                        help="comma-separated modes (default: single,squares,local:1,local:N)")  # fmt: skip
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="riskmap-province-"))
@@ -102,7 +106,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "make_province_demo.py"),
                         "--out", str(project), "--cell-size", str(args.cell_size)], check=True)  # fmt: skip
         print(f"generated {project} in {time.perf_counter() - t0:.1f} s", flush=True)
-    modes = (args.modes or f"single,local:1,local:{args.workers}").split(",")
+    modes = (args.modes or f"single,squares,local:1,local:{args.workers}").split(",")
     results: dict[str, dict[str, object]] = {}
     for mode in modes:
         out = tmp / mode.replace(":", "_")

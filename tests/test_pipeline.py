@@ -205,3 +205,37 @@ def test_an_installed_wheel_knows_the_layer_kinds_and_the_demo(tmp_path: Path) -
     assert run.returncode == 0, run.stderr
     where, n = run.stdout.split()
     assert str(venv) in where and int(n) > 1000
+
+
+def test_whole_squares_without_shapes_give_the_same_results(tmp_path: Path) -> None:
+    """``assess`` leaves whole squares without shapes until it writes them (a province's
+    memory): every number, inventory row and written shape is the same as with shapes."""
+    import shapely
+
+    from riskmap.engine import fill_squares
+    from riskmap.products.inventory import build_inventory
+
+    def run(whole: bool) -> tuple[gpd.GeoDataFrame, object]:
+        study = rm.Study.from_project("wuhan", cell_size=1000, register=None, whole_squares=whole)
+        result = study.analyse(study.score())
+        return result.cells, build_inventory(result)
+
+    full_cells, full_inv = run(True)
+    lean_cells, lean_inv = run(False)
+    assert shapely.is_missing(lean_cells.geometry.values).mean() > 0.8
+    assert not shapely.is_missing(full_cells.geometry.values).any()
+    pd.testing.assert_frame_equal(
+        lean_cells.drop(columns="geometry"), full_cells.drop(columns="geometry")
+    )
+    wkb = shapely.to_wkb
+    assert (wkb(fill_squares(lean_cells).geometry.values) == wkb(full_cells.geometry.values)).all()
+    for name in ("sources", "areas", "districts", "cells"):
+        a, b = getattr(lean_inv, name), getattr(full_inv, name)
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+        assert (wkb(a.geometry.values) == wkb(b.geometry.values)).all(), name
+    # The command line writes every cell with its shape, as the study with shapes has it.
+    assert cli.main(["assess", "wuhan", "--cell-size", "1000", "--out", str(tmp_path)]) == 0
+    written = gpd.read_parquet(tmp_path / "cells.parquet")
+    expected = full_cells.to_crs(4326)
+    assert (wkb(written.geometry.values) == wkb(expected.geometry.values)).all()
+    assert written["cell_id"].tolist() == expected["cell_id"].tolist()

@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from riskmap.engine.common import IntArray
+from riskmap.engine.grid import square_rows_cols
 
 _QUEEN = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
 
@@ -66,7 +67,7 @@ def cell_neighbours(
 
 def _square_pairs(ids: pd.Series) -> tuple[IntArray, IntArray]:
     """Each neighbouring pair once (i < j) from ``r{row}c{col}`` ids."""
-    row, col = _rows_cols(ids)
+    row, col = square_rows_cols(ids)
     # A unique key per (row, col); the neighbours are looked up by key in sorted order.
     col0 = col - col.min()
     width = int(col0.max()) + 3
@@ -82,29 +83,6 @@ def _square_pairs(ids: pd.Series) -> tuple[IntArray, IntArray]:
         out_i.append(np.flatnonzero(hit))
         out_j.append(order[pos[hit]])
     return np.concatenate(out_i), np.concatenate(out_j)
-
-
-def _rows_cols(ids: pd.Series) -> tuple[IntArray, IntArray]:
-    """Row and column of ``r{row}c{col}`` ids, parsed with numpy's string functions (a
-    province's millions of ids in about a second).
-
-    Raises
-    ------
-    ValueError
-        An id that is not ``r<row>c<col>``, named.
-    """
-    sdt = np.dtypes.StringDType()
-    text = np.asarray(ids, dtype=object).astype(sdt)
-    head, sep, tail = np.strings.partition(text, np.array("c", dtype=sdt))
-    try:
-        if not (np.strings.startswith(head, "r").all() and (sep == "c").all()):
-            raise ValueError
-        row = np.strings.replace(head, "r", "", 1).astype(np.int64)
-        return row, tail.astype(np.int64)
-    except ValueError:
-        bad = ~ids.astype(str).str.fullmatch(r"r-?\d+c-?\d+")
-        first = ids[bad.to_numpy()].iloc[0] if bad.any() else ids.iloc[0]
-        raise ValueError(f"cell id {first!r} is not r<row>c<col>: not a square grid") from None
 
 
 def _h3_pairs(ids: np.ndarray) -> tuple[IntArray, IntArray]:

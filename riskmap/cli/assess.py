@@ -4,7 +4,8 @@ Writes, into DIR:
 
 * ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
   :attr:`riskmap.engine.Assessment.cells` (a folder ``cells/part-*.parquet`` of 250,000
-  cells a file with ``--partitioned``, the default when the tiles ran on a cluster);
+  cells a file with ``--partitioned``, the default when the tiles ran on a cluster or the
+  grid has more than 1,000,000 cells, whose shapes would not all fit in memory at once);
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
   ``counties.csv`` the same per county for a project with ``counties`` (a province);
@@ -63,7 +64,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "unstable) and the weight sensitivity table")  # fmt: skip
     parser.add_argument("--partitioned", action=argparse.BooleanOptionalAction, default=None,
                         help="write the cells as a folder cells/part-*.parquet (default with "
-                        "--cluster) instead of one cells.parquet")  # fmt: skip
+                        "--cluster or more than 1,000,000 cells) instead of one "
+                        "cells.parquet")  # fmt: skip
     parser.add_argument("--cascades", action="store_true", default=None,
                         help="scenario: raise the likelihood around cascade pairs (natech, "
                         "domino) by their rules' factors")  # fmt: skip
@@ -135,21 +137,28 @@ def _counts_by(cells: Any, column: str) -> dict[str, dict[str, int]]:
 PART_ROWS = 250_000
 """Cells per file of a partitioned ``cells/`` folder."""
 
+PARTITION_ABOVE = 1_000_000
+"""Cells above which ``assess`` writes a ``cells/`` folder unless told otherwise: one file
+would need every cell's shape in memory at once (at Hubei's 3 million cells, 2.9 GB more)."""
+
 
 def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
     """``out/cells.parquet``, or ``out/cells/part-00000.parquet``, ... (GeoParquet, a
     folder geopandas and dask-geopandas read as one table) when ``partitioned``; in
-    EPSG:4326. A partitioned folder is converted part by part, so the cells' WGS84 shapes
-    are never all in memory at once."""
+    EPSG:4326, every cell with its shape. A partitioned folder is converted (and whole
+    squares without a shape are made) part by part, so the cells' shapes are never all in
+    memory at once."""
+    from riskmap.engine import fill_squares
+
     if not partitioned:
-        cells.to_crs(4326).to_parquet(out / "cells.parquet", index=False)
+        fill_squares(cells).to_crs(4326).to_parquet(out / "cells.parquet", index=False)
         return out / "cells.parquet"
     folder = out / "cells"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
     for i, start in enumerate(range(0, max(len(cells), 1), PART_ROWS)):
-        cells.iloc[start : start + PART_ROWS].to_crs(4326).to_parquet(
+        fill_squares(cells.iloc[start : start + PART_ROWS]).to_crs(4326).to_parquet(
             folder / f"part-{i:05d}.parquet", index=False
         )
     return folder
@@ -185,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
     stages = StageProgress(sys.stderr)
     t0 = time.perf_counter()
     stages.line("reading the project")
-    study = build_study(args, stages)
+    # Whole squares get their shapes part by part as the cells are written.
+    study = build_study(args, stages, whole_squares=False)
     result = study.score(cascades=getattr(args, "cascades", None))
     stages.line("hot spots and level confidence")
     result = study.analyse(
@@ -199,7 +209,12 @@ def run(args: argparse.Namespace) -> int:
     t_write = time.perf_counter()
     partitioned = getattr(args, "partitioned", None)
     if partitioned is None:
-        partitioned = study.cluster is not None
+        partitioned = study.cluster is not None or len(result.cells) > PARTITION_ABOVE
+        if partitioned and study.cluster is None:
+            stages.line(
+                f"{len(result.cells):,} cells: written as {out / 'cells'}/part-*.parquet "
+                "(--no-partitioned for one file)"
+            )
     write_cells(result.cells, out, partitioned=partitioned)
 
     from riskmap.products.inventory import build_inventory, write_assess_outputs

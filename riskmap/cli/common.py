@@ -90,10 +90,13 @@ def add_assess_verb(
     return parser
 
 
-def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -> Study:
+def build_study(
+    args: argparse.Namespace, stages: StageProgress | None = None, *, whole_squares: bool = True
+) -> Study:
     """The :class:`~riskmap.Study` that the arguments of :func:`add_assess_arguments` name.
 
     Prints which layers were left out and how many open hazards the register added.
+    ``whole_squares=False``: whole square cells without shapes until written (``assess``).
     """
     from riskmap.pipeline import Study
 
@@ -107,6 +110,7 @@ def build_study(args: argparse.Namespace, stages: StageProgress | None = None) -
         progress=stages,
         as_of=getattr(args, "as_of", None),
         cluster=getattr(args, "cluster", None),
+        whole_squares=whole_squares,
     )
     say = stages.line if stages is not None else progress
     for name, why in study.unavailable.items():

@@ -23,6 +23,8 @@ from riskmap.engine.fields import (
 from riskmap.engine.grid import (
     build_grid,
     cell_keys_of_points,
+    cell_shapes,
+    fill_squares,
 )
 from riskmap.engine.result import Assessment, level_table
 from riskmap.engine.scoring import fisher_jenks, score
@@ -36,7 +38,9 @@ __all__ = [
     "boost_features",
     "build_grid",
     "cell_keys_of_points",
+    "cell_shapes",
     "compute_fields",
+    "fill_squares",
     "fisher_jenks",
     "layer_weights",
     "level_table",

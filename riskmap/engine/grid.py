@@ -5,6 +5,11 @@ size, so cell ``r{row}c{col}`` (``row = floor(y / cell_size)``, ``col = floor(x 
 is the same square whatever the extent of the boundary. Cells are kept when they intersect
 the boundary and are clipped to it; ``area_m2`` is the area inside the boundary.
 
+A province's millions of whole squares need not carry a shape: with
+``whole_squares=False`` their geometry is missing (None) and :func:`cell_shapes` or
+:func:`fill_squares` make them from the lattice when they are drawn or exported; the
+engine reads a whole square as its row, column and size.
+
 Clipping is vectorised: the boundary's rings are cut into pieces no longer than a cell, the
 cells those pieces touch are the only ones that can cross the boundary and only they are
 intersected with the boundary (against a small local piece of it). Every other cell is
@@ -14,7 +19,7 @@ its centre against the prepared boundary.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +44,7 @@ def build_grid(
     h3_resolution: int = 8,
     crs: pyproj.CRS | str,
     counties: gpd.GeoDataFrame | None = None,
+    whole_squares: bool = True,
 ) -> gpd.GeoDataFrame:
     """Cells covering a boundary, clipped to it, each with its district (and county).
 
@@ -59,6 +65,10 @@ def build_grid(
     counties
         A second level (a province's counties) with ``adcode``, ``name`` and geometry in
         the working CRS, or None.
+    whole_squares
+        False leaves the geometry of square cells the boundary does not clip missing (None):
+        about 450 bytes less per cell, which at a province's millions of cells is most of
+        the grid's memory. :func:`cell_shapes` and :func:`fill_squares` make them.
 
     Returns
     -------
@@ -74,22 +84,26 @@ def build_grid(
     if kind == "square":
         if not cell_size > 0:
             raise ValueError(f"cell_size must be positive, got {cell_size}")
-        ids, geoms, clipped = _square_cells(boundary, float(cell_size))
-        spec: dict[str, object] = {"kind": "square", "cell_size": float(cell_size)}
+        size = float(cell_size)
+        ids, geoms, clipped, rows, cols = _square_cells(boundary, size, whole_squares)
+        spec: dict[str, object] = {"kind": "square", "cell_size": size}
+        keep = ~clipped | (shapely.area(np.where(clipped, geoms, None)) > 0)  # type: ignore[call-overload]
+        ids, geoms, clipped = ids[keep], geoms[keep], clipped[keep]
+        rows, cols = rows[keep], cols[keep]
+        # Whole cells: area and centre from their lattice square (the same numbers as the
+        # square's bounds); clipped cells: computed.
+        x0, x1, y0, y1 = cols * size, (cols + 1) * size, rows * size, (rows + 1) * size
+        area = (x1 - x0) * (y1 - y0)
+        x, y = (x0 + x1) / 2.0, (y0 + y1) / 2.0
     elif kind == "h3":
         ids, geoms, clipped = _h3_cells(boundary, int(h3_resolution), crs)
         spec = {"kind": "h3", "h3_resolution": int(h3_resolution), "crs": crs.to_wkt()}
+        keep = shapely.area(geoms) > 0
+        ids, geoms = ids[keep], geoms[keep]
+        clipped = np.ones(len(geoms), dtype=bool)  # hexagons: nothing is whole in the box sense
+        area, x, y = np.empty(len(geoms)), np.empty(len(geoms)), np.empty(len(geoms))
     else:
         raise ValueError(f"unknown grid kind '{kind}': use 'square' or 'h3'")
-    keep = ~clipped | (shapely.area(np.where(clipped, geoms, None)) > 0)  # type: ignore[call-overload]
-    ids, geoms, clipped = ids[keep], geoms[keep], clipped[keep]
-    # Whole cells: area and centroid from their bounds; clipped cells: computed.
-    bounds = shapely.bounds(geoms)
-    area = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
-    x = (bounds[:, 0] + bounds[:, 2]) / 2.0
-    y = (bounds[:, 1] + bounds[:, 3]) / 2.0
-    if kind == "h3":  # hexagons: nothing is whole in the box sense
-        clipped = np.ones(len(geoms), dtype=bool)
     area[clipped] = shapely.area(geoms[clipped])
     cent = shapely.centroid(geoms[clipped])
     x[clipped], y[clipped] = shapely.get_x(cent), shapely.get_y(cent)
@@ -157,8 +171,16 @@ def _square_ids(
 
 
 def _square_cells(
-    boundary: BaseGeometry, size: float
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    boundary: BaseGeometry, size: float, whole_squares: bool = True
+) -> tuple[
+    npt.NDArray[np.object_],
+    npt.NDArray[np.object_],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]:
+    """(ids, shapes, clipped, rows, columns) of the squares covering ``boundary``, north to
+    south and west to east; whole squares' shapes are None unless ``whole_squares``."""
     minx, miny, maxx, maxy = boundary.bounds
     c0, r0 = int(np.floor(minx / size)), int(np.floor(miny / size))
     c1, r1 = int(np.floor(maxx / size)), int(np.floor(maxy / size))
@@ -192,7 +214,7 @@ def _square_cells(
     shapely.prepare(boundary)
     inside = shapely.contains_xy(boundary, cx, cy)
     in_r, in_c = rr[inside] + r0, cc[inside] + c0
-    in_geoms = shapely.box(in_c * size, in_r * size, (in_c + 1) * size, (in_r + 1) * size)
+    in_geoms = _boxes(in_r, in_c, size) if whole_squares else np.full(len(in_r), None, dtype=object)
 
     # 3. Crossing cells: clip each against the piece of the boundary in its block.
     xr, xc = np.nonzero(crossing)
@@ -206,7 +228,127 @@ def _square_cells(
         [np.zeros(len(in_geoms), dtype=bool), np.ones(len(x_geoms), dtype=bool)]
     )
     order = np.lexsort((cols, -rows))  # north to south, west to east
-    return _square_ids(rows[order], cols[order]), geoms[order], clipped[order]
+    rows, cols = rows[order], cols[order]
+    return _square_ids(rows, cols), geoms[order], clipped[order], rows, cols
+
+
+def _boxes(rows: npt.NDArray[Any], cols: npt.NDArray[Any], size: float) -> npt.NDArray[np.object_]:
+    """The lattice squares at ``rows``, ``cols`` (the one recipe, so that a square made
+    later is the same shape, to the bit, as one made with the grid)."""
+    return shapely.box(cols * size, rows * size, (cols + 1) * size, (rows + 1) * size)  # type: ignore[no-any-return]
+
+
+def square_rows_cols(ids: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Row and column of ``r{row}c{col}`` ids, parsed with numpy's string functions (a
+    province's millions of ids in about a second).
+
+    Raises
+    ------
+    ValueError
+        An id that is not ``r<row>c<col>``, named.
+    """
+    sdt = np.dtypes.StringDType()
+    text = np.asarray(ids, dtype=object).astype(sdt)
+    head, sep, tail = np.strings.partition(text, np.array("c", dtype=sdt))
+    try:
+        if not (np.strings.startswith(head, "r").all() and (sep == "c").all()):
+            raise ValueError
+        row = np.strings.replace(head, "r", "", 1).astype(np.int64)
+        return row, tail.astype(np.int64)
+    except ValueError:
+        series = pd.Series(np.asarray(ids, dtype=object))
+        bad = ~series.astype(str).str.fullmatch(r"r-?\d+c-?\d+")
+        first = series[bad.to_numpy()].iloc[0] if bad.any() else series.iloc[0]
+        raise ValueError(f"cell id {first!r} is not r<row>c<col>: not a square grid") from None
+
+
+def cell_shapes(cells: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
+    """The cells' shapes, whole squares left without one (``whole_squares=False``) made
+    from their lattice position.
+
+    Parameters
+    ----------
+    cells
+        Cells from :func:`build_grid` (or any frame of their rows with ``cell_id`` and
+        ``attrs["grid"]``, such as assessed cells).
+
+    Returns
+    -------
+    numpy.ndarray
+        One shapely geometry per cell, in the cells' CRS.
+
+    Raises
+    ------
+    ValueError
+        Cells without a shape that are not squares of a square grid (nothing to make
+        them from).
+    """
+    geom = np.asarray(cells.geometry.values, dtype=object)
+    miss = shapely.is_missing(geom)
+    if not miss.any():
+        return geom
+    grid = cells.attrs.get("grid") or {}
+    if grid.get("kind") != "square":
+        raise ValueError(
+            f"{int(miss.sum()):,} cells have no shape and the grid record says no square grid"
+        )
+    size = float(grid["cell_size"])
+    rows, cols = square_rows_cols(cells["cell_id"].to_numpy()[miss])
+    geom = geom.copy()
+    geom[miss] = _boxes(rows, cols, size)
+    return geom
+
+
+def squares_near(
+    cells: gpd.GeoDataFrame, geoms: npt.NDArray[np.object_], distance: float
+) -> npt.NDArray[np.int64]:
+    """Positions of the cells of a square grid whose square may lie within ``distance`` of
+    one of ``geoms`` (a superset: every square meeting a geometry's bounds grown by
+    ``distance`` and two cells), ascending; whole squares need no shape; for finding cells near a few features without
+    the shapes of every cell.
+
+    Raises
+    ------
+    ValueError
+        The cells are not on a square grid.
+    """
+    grid = cells.attrs.get("grid") or {}
+    if grid.get("kind") != "square":
+        raise ValueError("squares_near needs the cells of a square grid")
+    if len(cells) == 0 or len(geoms) == 0:
+        return np.empty(0, dtype=np.int64)
+    size = float(grid["cell_size"])
+    rows, cols = square_rows_cols(cells["cell_id"].to_numpy())
+    r_lo, c_lo = int(rows.min()), int(cols.min())
+    nr, nc = int(rows.max()) - r_lo + 1, int(cols.max()) - c_lo + 1
+    b = shapely.bounds(geoms)
+    b = b[~np.isnan(b).any(axis=1)]
+    # Rows and columns each geometry's bounds grown by ``distance`` reach (and two cells
+    # more, against rounding), clamped to the cells' lattice.
+    c0 = np.clip(np.floor((b[:, 0] - distance) / size).astype(np.int64) - 2 - c_lo, 0, nc)
+    r0 = np.clip(np.floor((b[:, 1] - distance) / size).astype(np.int64) - 2 - r_lo, 0, nr)
+    c1 = np.clip(np.floor((b[:, 2] + distance) / size).astype(np.int64) + 3 - c_lo, 0, nc)
+    r1 = np.clip(np.floor((b[:, 3] + distance) / size).astype(np.int64) + 3 - r_lo, 0, nr)
+    # Rectangles as a 2-D difference array, summed up: no loop over geometries.
+    marks = np.zeros((nr + 1, nc + 1), dtype=np.int32)
+    np.add.at(marks, (r0, c0), 1)
+    np.add.at(marks, (r0, c1), -1)
+    np.add.at(marks, (r1, c0), -1)
+    np.add.at(marks, (r1, c1), 1)
+    covered = marks.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32) > 0
+    return np.flatnonzero(covered[rows - r_lo, cols - c_lo]).astype(np.int64)
+
+
+def fill_squares(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``cells`` with every shape present (:func:`cell_shapes`); the frame itself when none
+    is missing."""
+    if not shapely.is_missing(np.asarray(cells.geometry.values, dtype=object)).any():
+        return cells
+    out = cells.set_geometry(
+        gpd.GeoSeries(cell_shapes(cells), crs=cells.crs, index=cells.index).values
+    )
+    out.attrs = dict(cells.attrs)
+    return out
 
 
 def _clip_cells(

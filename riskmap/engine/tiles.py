@@ -351,17 +351,26 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
     grid = cells.attrs.get("grid")
     box = shapely.bounds(geom)
     rc = full = None
-    if grid is not None and grid.get("kind") == "square" and len(geom) and not np.isnan(box).any():
-        size = float(grid["cell_size"])
+    lean = shapely.is_missing(geom)  # whole squares of build_grid(whole_squares=False)
+    square = grid is not None and grid.get("kind") == "square" and len(geom) > 0
+    size = float(grid["cell_size"]) if square else 0.0  # type: ignore[index]
+    if square:
+        centre = np.c_[cells["x"].to_numpy(float)[lean], cells["y"].to_numpy(float)[lean]]
+        box[lean] = np.tile(centre, 2)  # (x, y, x, y): a point inside the square
+    if square and not np.isnan(box).any():  # (empty shapes, not from build_grid: no lattice)
         # The centre of a cell's bounds lies inside its lattice square, clipped or not.
         rc = np.c_[
             np.floor((box[:, 1] + box[:, 3]) / (2.0 * size)),
             np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
         ].astype(np.int64)
+        box[lean] = np.c_[rc[lean, 1], rc[lean, 0], rc[lean, 1] + 1, rc[lean, 0] + 1] * size
         # A 4-corner polygon with the whole area of its square is that square.
-        full = (shapely.get_num_coordinates(geom) == 5) & (
-            np.abs(area - size * size) <= 1e-9 * size * size
+        full = lean | (
+            (shapely.get_num_coordinates(geom) == 5)
+            & (np.abs(area - size * size) <= 1e-9 * size * size)
         )
+    if rc is None and lean.any():
+        raise ValueError("cells without a shape on a grid that is not a square lattice")
     return _Cells(
         index=np.arange(len(cells), dtype=np.int64),
         ids=cells["cell_id"].array,  # as stored (Arrow strings): no Python string per cell

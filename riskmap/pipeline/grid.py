@@ -22,6 +22,7 @@ class GridSettings(TypedDict, total=False):
     grid: Literal["square", "h3"] | None
     h3_resolution: int | None
     tile_size: float | None
+    whole_squares: bool | None
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,16 @@ class GridSpec:
     cell_size : square cell side in metres (used when ``kind`` is square).
     h3_resolution : H3 resolution (used when ``kind`` is h3).
     tile_size : side in metres of the tiles the fields are computed in (None: one tile).
+    whole_squares : False: square cells the boundary does not clip carry no shape (None)
+        until drawn or exported (:func:`riskmap.engine.fill_squares`), for a province's
+        millions of cells; ``assess`` runs so.
     """
 
     kind: Literal["square", "h3"]
     cell_size: float
     h3_resolution: int
     tile_size: float | None
+    whole_squares: bool = True
 
     @classmethod
     def of(cls, project: Project, **settings: Unpack[GridSettings]) -> GridSpec:
@@ -61,8 +66,13 @@ class GridSpec:
         h3_resolution = g.h3_resolution if res is None else res
         if int(h3_resolution) != h3_resolution or not 0 <= h3_resolution <= 15:
             raise ConfigError(f"H3 resolution {h3_resolution} is not a whole number from 0 to 15")
+        whole = settings.get("whole_squares")
         return cls(
-            kind=kind, cell_size=cell_size, h3_resolution=int(h3_resolution), tile_size=tile_size
+            kind=kind,
+            cell_size=cell_size,
+            h3_resolution=int(h3_resolution),
+            tile_size=tile_size,
+            whole_squares=True if whole is None else bool(whole),
         )
 
     def cell_area_m2(self) -> float:
@@ -105,6 +115,7 @@ class GridSpec:
             h3_resolution=self.h3_resolution,
             crs=data.crs,
             counties=data.counties,
+            whole_squares=self.whole_squares,
         )
 
     def label(self) -> str:

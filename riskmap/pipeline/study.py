@@ -117,7 +117,9 @@ class Study:
         **grid
             The grid (:class:`GridSettings`): ``cell_size``, ``grid`` (``square`` or
             ``h3``), ``h3_resolution``, ``tile_size``; what is not given (or None) keeps
-            the project's ``grid`` settings.
+            the project's ``grid`` settings. ``whole_squares=False`` leaves whole square
+            cells without a shape in :attr:`cells` and the results' cells (None; make them
+            with :func:`riskmap.engine.fill_squares`), for a province's millions of cells.
         register
             The hidden-hazard register whose open hazards are assessed: ``"auto"`` (the
             project's register when its database exists), a database path (it must

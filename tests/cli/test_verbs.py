@@ -331,3 +331,31 @@ def test_assess_on_a_local_cluster_writes_the_same_results(project: str, tmp_pat
     cols = ["cell_id", "level_rank", "score", "contributors"]
     assert here[cols].equals(there[cols])
     assert cli.main([*common, "--cluster", "local", "--out", str(tmp_path / "x")]) == 1
+
+
+def test_a_large_grid_is_written_in_parts_with_every_shape(
+    project: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Above PARTITION_ABOVE cells ``assess`` writes a cells/ folder (one file would need
+    every shape at once) and says so; the parts hold the same cells and shapes as one file."""
+    from riskmap.cli import assess
+
+    common = ["assess", project, "--cell-size", "1000", "--no-hotspots", "--no-confidence"]
+    assert cli.main([*common, "--out", str(tmp_path / "one")]) == 0
+    monkeypatch.setattr(assess, "PARTITION_ABOVE", 100)
+    monkeypatch.setattr(assess, "PART_ROWS", 100)
+    capsys.readouterr()
+    assert cli.main([*common, "--out", str(tmp_path / "parts")]) == 0
+    assert "cells: written as" in capsys.readouterr().err
+    one = gpd.read_parquet(tmp_path / "one" / "cells.parquet")
+    parts = sorted((tmp_path / "parts" / "cells").iterdir())
+    assert len(parts) == -(-len(one) // 100) > 1
+    many = gpd.read_parquet(tmp_path / "parts" / "cells")
+    assert not many.geometry.isna().any()
+    assert one.drop(columns="geometry").equals(many.drop(columns="geometry"))
+    assert one.geometry.to_wkb().equals(many.geometry.to_wkb())
+    assert cli.main([*common, "--no-partitioned", "--out", str(tmp_path / "forced")]) == 0
+    assert (tmp_path / "forced" / "cells.parquet").is_file()

@@ -10,7 +10,8 @@ import shapely
 from shapely.affinity import translate
 from shapely.geometry import Point, box
 
-from riskmap.engine import build_grid, cell_keys_of_points
+from riskmap.engine import build_grid, cell_keys_of_points, cell_shapes, fill_squares
+from riskmap.engine.grid import squares_near
 
 CRS = pyproj.CRS.from_epsg(32650)
 X0, Y0 = 500_000.0, 3_400_000.0
@@ -126,3 +127,59 @@ def test_bad_arguments():
         build_grid(_city(), None, kind="hex", crs=CRS)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="cell_size"):
         build_grid(_city(), None, cell_size=0, crs=CRS)
+
+
+@pytest.mark.parametrize("size", [250.0, 333.0])
+def test_whole_squares_without_shapes_are_made_to_the_bit(size):
+    geom = _city()
+    full = build_grid(geom, _districts(geom), cell_size=size, crs=CRS)
+    lean = build_grid(geom, _districts(geom), cell_size=size, crs=CRS, whole_squares=False)
+    missing = shapely.is_missing(lean.geometry.values)
+    # Only whole squares go without a shape (a square whose ring the boundary merely
+    # touches keeps its shape), and most cells are such.
+    whole = np.isclose(full["area_m2"], size * size, rtol=1e-12) & (
+        shapely.get_num_coordinates(full.geometry.values) == 5
+    )
+    assert whole[missing].all() and missing.sum() > 0.8 * whole.sum()
+    assert lean.drop(columns="geometry").equals(full.drop(columns="geometry"))
+    made = cell_shapes(lean)
+    assert (shapely.to_wkb(made) == shapely.to_wkb(full.geometry.values)).all()
+    filled = fill_squares(lean)
+    assert not shapely.is_missing(filled.geometry.values).any()
+    assert filled.attrs["grid"] == full.attrs["grid"]
+    # A subset (as assessed cells are: ids, no x/y) is filled from its ids alone.
+    part = lean.iloc[::7].drop(columns=["x", "y"])
+    assert (shapely.to_wkb(cell_shapes(part)) == shapely.to_wkb(full.geometry.values[::7])).all()
+    assert fill_squares(full) is full
+
+
+def test_cells_without_shapes_off_a_square_grid_are_refused():
+    geom = _city()
+    cells = build_grid(geom, None, cell_size=500.0, crs=CRS, whole_squares=False)
+    cells.attrs["grid"] = {}
+    with pytest.raises(ValueError, match="no shape"):
+        cell_shapes(cells)
+
+
+def test_squares_near_holds_every_cell_within_reach():
+    geom = _city()
+    size = 250.0
+    cells = build_grid(geom, None, cell_size=size, crs=CRS, whole_squares=False)
+    shapes = cell_shapes(cells)
+    features = np.array(
+        [
+            Point(X0 + 1000, Y0 + 3000),
+            box(X0 + 2900, Y0 + 2900, X0 + 3000, Y0 + 3000),  # in the hole
+            Point(X0 + 9000, Y0 + 9000),  # outside the boundary
+            shapely.LineString([(X0 + 500, Y0 + 500), (X0 + 5000, Y0 + 1200)]),
+        ],
+        dtype=object,
+    )
+    for distance in (0.0, 300.0, 1000.0):
+        near = squares_near(cells, features, distance)
+        within = np.zeros(len(cells), dtype=bool)
+        for f in features:
+            within |= shapely.dwithin(shapes, f, distance)
+        assert within[near].sum() == within.sum()  # none missed
+        assert len(near) < len(cells)  # and not simply every cell
+        assert (np.diff(near) > 0).all()

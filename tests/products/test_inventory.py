@@ -679,3 +679,52 @@ def test_a_province_is_summarised_per_city_and_per_county(tmp_path: Path) -> Non
     (gpkg,) = export_inventory(inv, tmp_path / "inv.gpkg", "gpkg", "en")
     layers = _ogrinfo(gpkg)
     assert layers["counties"] == ("Multi Polygon", 4)
+
+
+def test_sources_find_their_cells_without_every_cells_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A province's whole squares have no shapes when sources are placed: the cell each
+    source lies in and the highest consequence near it are those a plain search over every
+    cell's shape finds, also for sources beyond every cell's reach (outside the boundary)."""
+    import pyproj
+    import shapely
+    from shapely.geometry import LineString, Point, box
+
+    from riskmap.engine import build_grid
+    from riskmap.products.inventory import sources
+
+    crs = pyproj.CRS.from_epsg(32650)
+    city = Point(500_000, 3_400_000).buffer(5_000, quad_segs=24)
+    rng = np.random.default_rng(7)
+    geoms = np.array(
+        [Point(p) for p in rng.uniform([495_500, 3_395_500], [504_500, 3_404_500], (40, 2))]
+        + [
+            Point(500_250, 3_400_500),  # on a corner shared by four cells
+            LineString([(496_000, 3_400_000), (503_000, 3_401_000)]),
+            box(499_000, 3_399_000, 499_800, 3_399_600),
+            Point(500_000, 3_380_000),  # 15 km outside
+        ],
+        dtype=object,
+    )
+    anchor = shapely.point_on_surface(geoms)
+    full = build_grid(city, None, cell_size=250.0, crs=crs)
+    cons = np.random.default_rng(3).uniform(0, 10, len(full))
+    shapes = full.geometry.to_numpy()
+    # The plain way: every cell's shape against every source.
+    expect_cell, expect_near = [], []
+    for a, g in zip(anchor, geoms, strict=True):
+        inside = np.flatnonzero(shapely.intersects(shapes, a))
+        d = shapely.distance(shapes, a)
+        expect_cell.append(inside[0] if len(inside) else int(np.flatnonzero(d == d.min())[0]))
+        near = shapely.dwithin(shapes, g, 500.0)
+        dg = shapely.distance(shapes, g)
+        expect_near.append(cons[near].max() if near.any() else cons[np.argmin(dg)])
+    for whole in (True, False):
+        cells = build_grid(city, None, cell_size=250.0, crs=crs, whole_squares=whole)
+        cells["consequence"] = cons
+        for chunk in (200_000, 37):  # one chunk, and many
+            monkeypatch.setattr(sources, "_CHUNK", chunk)
+            where, near = sources._cells_of(anchor, geoms, cells, 500.0)
+            np.testing.assert_array_equal(where, expect_cell)
+            np.testing.assert_array_equal(near, expect_near)

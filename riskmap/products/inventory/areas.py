@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from riskmap.config import LayerKind
 from riskmap.config.levels import LEVELS
+from riskmap.engine.grid import fill_squares
 from riskmap.errors import RiskmapError
 from riskmap.products.inventory.base import AREA_CODE, view_table
 
@@ -139,7 +140,7 @@ def _build_areas(
     if connectivity not in (4, 8):
         raise RiskmapError(f"connectivity must be 4 or 8, got {connectivity}")
     sel = cells[pd.to_numeric(cells["level_rank"], errors="coerce").fillna(0) >= min_rank]
-    sel = sel.reset_index(drop=True)
+    sel = fill_squares(sel.reset_index(drop=True))  # the areas are drawn: every cell's shape
     if sel.empty:
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=object) for c in _AREA_COLUMNS}, geometry=[], crs=cells.crs

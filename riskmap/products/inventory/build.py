@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from riskmap.config import InventoryOptions
+from riskmap.engine.grid import cell_shapes
 from riskmap.io import ProjectData
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def _cell_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     point inside, highest score first; working CRS."""
     shares = [c for c in cells.columns if isinstance(c, str) and c.startswith("share_")]
     columns = [c for c in _CELL_COLUMNS if c in cells.columns] + shares
-    out = gpd.GeoDataFrame(cells[columns].copy(), geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    out = gpd.GeoDataFrame(cells[columns].copy(), geometry=cell_shapes(cells), crs=cells.crs)
     anchor = gpd.GeoSeries(shapely.point_on_surface(out.geometry.to_numpy()), crs=cells.crs)
     wgs = anchor.to_crs(4326) if cells.crs is not None else anchor
     out["lon"] = np.round(wgs.x.to_numpy(), 6)

@@ -5,7 +5,7 @@ likelihood and severity classes, level, unified number and measures.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +14,7 @@ import shapely
 
 from riskmap.config import LayerKind, ValueRule
 from riskmap.config.levels import LEVELS
+from riskmap.engine.grid import cell_shapes, squares_near
 from riskmap.engine.rules import rule_values
 from riskmap.io import ProjectData
 from riskmap.products.inventory.base import (
@@ -189,13 +190,12 @@ def _build_sources(
     src["lat"] = np.round(wgs.y.to_numpy(), 6)
 
     # Cell it sits in, and the highest consequence within near_m.
-    cell_geoms = cells.geometry.to_numpy()
-    c_idx = _locate(anchor, cell_geoms)
+    c_idx, near = _cells_of(anchor, geoms, cells, near_m)
     cell_ids = cells["cell_id"].astype(str).to_numpy()
     src["cell_id"] = (
         np.where(c_idx >= 0, cell_ids[np.clip(c_idx, 0, None)], "") if len(cells) else ""
     )
-    src["consequence"] = np.round(_max_near(geoms, cells, near_m), 3)
+    src["consequence"] = np.round(near, 3)
 
     lv = data.project.levels
     likelihood = _classify(src["intensity"].to_numpy(dtype=float), intensity_breaks)
@@ -276,6 +276,74 @@ def _risk_point(gdf: pd.DataFrame, kind: LayerKind, lang: str) -> np.ndarray:
     return np.where(detail != "", base + open_ + detail + close, base).astype(object)
 
 
+_CHUNK = 200_000
+"""Cells given shapes at a time when sources are placed (a province's whole squares have
+none until then)."""
+
+
+def _cells_of(
+    anchor: np.ndarray, geoms: np.ndarray, cells: gpd.GeoDataFrame, near_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(position of the cell each anchor lies in, the lowest on shared edges, else of the
+    nearest cell; the highest cell consequence within ``near_m`` of each geometry, else the
+    nearest cell's; 0 without consequences).
+
+    The cells are taken a chunk at a time, and on a square grid only those within reach of
+    a source (:func:`~riskmap.engine.grid.squares_near`), so that a province's whole squares
+    get shapes a few at a time; with or without shapes the answer is the same.
+    """
+    n = len(cells)
+    where = np.full(len(anchor), -1, dtype=np.int64)
+    best = np.full(len(geoms), -1.0)
+    if n == 0 or len(geoms) == 0:
+        return where, np.zeros(len(geoms))
+    cons = (
+        pd.to_numeric(cells["consequence"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if "consequence" in cells.columns
+        else np.zeros(n)
+    )
+    square = (cells.attrs.get("grid") or {}).get("kind") == "square"
+    reach = squares_near(cells, np.concatenate([anchor, geoms]), near_m) if square else None
+    for pos, shapes in _chunks(cells, reach):
+        tree = shapely.STRtree(shapes)  # queried with the sources, each prepared once
+        ai, ci = tree.query(anchor, predicate="intersects")
+        cand = np.full(len(anchor), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(cand, ai, pos[ci])
+        hit = (where < 0) & (cand < np.iinfo(np.int64).max)  # earlier chunks hold lower cells
+        where[hit] = cand[hit]
+        gi, ci = tree.query(geoms, predicate="dwithin", distance=near_m)
+        np.maximum.at(best, gi, cons[pos[ci]])
+    # Beyond every cell's reach (outside the boundary): the nearest cell, over all cells.
+    lost_a, lost_g = np.flatnonzero(where < 0), np.flatnonzero(best < 0)
+    if len(lost_a) or len(lost_g):
+        lost = np.concatenate([anchor[lost_a], geoms[lost_g]])
+        nearest = np.full(len(lost), -1, dtype=np.int64)
+        dist = np.full(len(lost), np.inf)
+        for pos, shapes in _chunks(cells, None):
+            li, ci = shapely.STRtree(shapes).query_nearest(lost, return_distance=False)
+            d = shapely.distance(lost[li], shapes[ci])
+            # The lowest cell among the nearest (chunks and their cells ascend).
+            order = np.lexsort((pos[ci], d, li))
+            li, ci, d = li[order], ci[order], d[order]
+            first = np.r_[True, li[1:] != li[:-1]]
+            li, ci, d = li[first], ci[first], d[first]
+            closer = d < dist[li]
+            nearest[li[closer]], dist[li[closer]] = pos[ci[closer]], d[closer]
+        where[lost_a] = nearest[: len(lost_a)]
+        best[lost_g] = cons[nearest[len(lost_a) :]]
+    return where, np.clip(best, 0, None)
+
+
+def _chunks(
+    cells: gpd.GeoDataFrame, positions: np.ndarray | None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(positions, shapes) of ``positions`` of ``cells`` (all when None), a chunk at a time."""
+    pos_all = np.arange(len(cells)) if positions is None else positions
+    for start in range(0, len(pos_all), _CHUNK):
+        pos = pos_all[start : start + _CHUNK]
+        yield pos, cell_shapes(cells.iloc[pos])
+
+
 def _locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Index of the polygon each point lies in (lowest index on shared edges), else the
     nearest polygon; -1 when there are no polygons."""
@@ -293,23 +361,6 @@ def _locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
         mi, mt = tree.query_nearest(points[miss], all_matches=False)
         out[miss[mi]] = mt
     return out
-
-
-def _max_near(geoms: np.ndarray, cells: gpd.GeoDataFrame, near_m: float) -> np.ndarray:
-    """Highest cell consequence within ``near_m`` of each geometry (nearest cell if none)."""
-    n = len(geoms)
-    if len(cells) == 0 or "consequence" not in cells.columns:
-        return np.zeros(n)
-    cons = pd.to_numeric(cells["consequence"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    tree = shapely.STRtree(cells.geometry.to_numpy())
-    gi, ci = tree.query(geoms, predicate="dwithin", distance=near_m)
-    out = np.full(n, -1.0)
-    np.maximum.at(out, gi, cons[ci])
-    miss = np.flatnonzero(out < 0)
-    if len(miss):
-        mi, mc = tree.query_nearest(geoms[miss], all_matches=False)
-        out[miss[mi]] = cons[mc]
-    return np.clip(out, 0, None)
 
 
 def _classify(values: np.ndarray, breaks: Sequence[float]) -> np.ndarray:
