@@ -204,7 +204,7 @@ def _render_script(el: MacroElement, kwargs: dict[str, Any]) -> None:
         child.render(**kwargs)
 
 
-_RUNTIME_JS = """
+_RUNTIME_SRC = """
 var rm = window.riskmap = window.riskmap || {};
 window.riskmapMap = map;
 rm.map = map;
@@ -281,13 +281,80 @@ rm.decode = function(e) {
 };
 // Lines of rm.decode's parts (one ring each) as one multi-line.
 rm.lines = function(parts) { return parts.map(function(rings) { return rings[0]; }); };
+// Point symbols, drawn on the canvas (thousands of points stay cheap): a shape per kind
+// of overlay, a white halo that keeps it apart from any level colour under it, a border
+// and a mark. p: {s: shape, f: fill, k: border, w: border width, m: mark}; a plain
+// colour is a circle of that colour.
+rm.symPath = function(ctx, s, x, y, r) {
+  var i, a, n, q;
+  ctx.beginPath();
+  if (s === 'square') {
+    q = r * 0.86; ctx.rect(x - q, y - q, 2 * q, 2 * q);
+  } else if (s === 'diamond') {
+    ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y);
+  } else if (s === 'tri' || s === 'tridown') {
+    q = s === 'tri' ? 1 : -1;
+    ctx.moveTo(x, y - q * r); ctx.lineTo(x + r * 0.98, y + q * r * 0.74); ctx.lineTo(x - r * 0.98, y + q * r * 0.74);
+  } else if (s === 'star' || s === 'hex') {
+    n = s === 'star' ? 10 : 6;
+    for (i = 0; i < n; i++) {
+      a = 2 * Math.PI * i / n - Math.PI / 2;
+      q = s === 'star' && i % 2 ? r * 0.46 : r;
+      ctx[i ? 'lineTo' : 'moveTo'](x + q * Math.cos(a), y + q * Math.sin(a));
+    }
+  } else {
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+  }
+  ctx.closePath();
+};
+rm.drawSymbol = function(ctx, p, x, y, r) {
+  if (typeof p === 'string') { p = {f: p}; }
+  var w = p.w || 1, a, b;
+  ctx.save();
+  ctx.globalAlpha = 1;  // (Leaflet's canvas leaves the last path's opacity set)
+  ctx.lineJoin = 'round';
+  rm.symPath(ctx, p.s, x, y, r);
+  ctx.lineWidth = w + 3; ctx.strokeStyle = 'rgba(255,255,255,0.95)'; ctx.stroke();
+  ctx.fillStyle = p.f || '#555555'; ctx.fill();
+  ctx.lineWidth = w; ctx.strokeStyle = p.k || '#1a1a1a'; ctx.stroke();
+  if (p.m === 'cross') {
+    a = r * 0.58; b = Math.max(0.9, r * 0.19); ctx.fillStyle = '#ffffff';
+    ctx.fillRect(x - a, y - b, 2 * a, 2 * b); ctx.fillRect(x - b, y - a, 2 * b, 2 * a);
+  } else if (p.m === 'dot') {
+    ctx.beginPath(); ctx.arc(x, y, Math.max(1.2, r * 0.34), 0, 2 * Math.PI);
+    ctx.fillStyle = p.k || '#1a1a1a'; ctx.fill();
+  } else if (p.m === '!') {
+    b = Math.max(0.8, r * 0.13); ctx.fillStyle = '#ffffff';
+    ctx.fillRect(x - b, y - r * 0.42, 2 * b, r * 0.62);
+    ctx.fillRect(x - b, y + r * 0.32, 2 * b, 2 * b);
+  }
+  ctx.restore();
+};
+// A marker drawn as its symbol (a CircleMarker for Leaflet: same hit test and bounds).
+rm.Symbol = L.CircleMarker.extend({
+  _updatePath: function() {
+    var rd = this._renderer;
+    if (!rd._ctx) { return L.CircleMarker.prototype._updatePath.call(this); }
+    if (!rd._drawing || this._empty()) { return; }
+    rm.drawSymbol(rd._ctx, this.options.sym, this._point.x, this._point.y, this._radius);
+  }
+});
+// A symbol as a small canvas element (layer control and overlay legend): the map's own drawing.
+rm.symbolIcon = function(p, size) {
+  var c = document.createElement('canvas'), k = window.devicePixelRatio || 1;
+  c.width = c.height = Math.ceil(size * k);
+  c.style.width = c.style.height = size + 'px';
+  c.className = 'rm-sym';
+  var ctx = c.getContext('2d');
+  ctx.scale(k, k);
+  rm.drawSymbol(ctx, p, size / 2, size / 2, Math.min(size / 2 - 2.5, p.z || 6));
+  return c;
+};
 rm.points = function(layer, d) {
   var out = [];
   for (var i = 0; i < d.x.length; i++) {
-    // A dark ring keeps a point visible on any level colour (a red station on a red cell).
-    var m = L.circleMarker([d.y[i], d.x[i]], {
-      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, color: '#1a1a1a', weight: 1,
-      fillColor: d.p[d.c ? d.c[i] : 0], fillOpacity: 0.95, opacity: 0.95});
+    var m = new rm.Symbol([d.y[i], d.x[i]], {
+      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, weight: 4, sym: d.p[d.c ? d.c[i] : 0]});
     if (d.t) { m.bindTooltip(d.t[i]); }
     // A click on a point is a click on the map there too: the cell under it opens.
     m.on('click', function(e) {
@@ -304,31 +371,98 @@ rm.points = function(layer, d) {
   if (layer.addLayers) { layer.addLayers(out); } else { out.forEach(function(m) { layer.addLayer(m); }); }
   return layer;
 };
-// Coloured dots before the names of the point overlays in the layer control: one name per
-// layer everywhere, and the symbol it is drawn with.
+// The symbols of the point overlays, by their name in the layer control (one name per
+// layer everywhere): each a list of {s, f, k, w, m, z, l} (l: the row's label, as HTML).
+rm.symbols = rm.symbols || {};
 rm.decorateControl = function(swatches) {
-  var labels = document.querySelectorAll('.leaflet-control-layers-overlays label');
-  Array.prototype.forEach.call(labels, function(label) {
-    var spans = label.getElementsByTagName('span');
-    var name = spans.length ? spans[spans.length - 1] : null;
-    var colours = name ? swatches[name.textContent.trim()] : null;
-    if (!colours || label.querySelector('.rm-swatches')) { return; }
-    var box = document.createElement('span');
-    box.className = 'rm-swatches';
-    colours.forEach(function(c) {
-      var dot = document.createElement('i'); dot.style.background = c; box.appendChild(dot);
+  Object.keys(swatches).forEach(function(name) {
+    rm.symbols[name] = swatches[name].map(function(v) {
+      return typeof v === 'string' && v.charAt(0) === '{' ? JSON.parse(v) : {f: v};
     });
-    name.parentNode.insertBefore(box, name);
   });
+  if (rm.control && rm.control._map) { rm.control._update(); }  // labels again, with symbols
+  rm.overlayLegend();
+};
+// The control's labels get their layer's symbols before the name (every time the control
+// lists its layers again, e.g. after rm.swap).
+if (!L.Control.Layers.prototype._rmSymbols) {
+  var rmAddItem = L.Control.Layers.prototype._addItem;
+  L.Control.Layers.prototype._addItem = function(obj) {
+    var label = rmAddItem.call(this, obj), r = window.riskmap;
+    var rows = r && r.symbols && obj.overlay && this === r.control ? r.symbols[obj.name] : null;
+    var holder = label.firstChild, name = holder && holder.lastChild;
+    if (rows && name) {
+      var box = document.createElement('span');
+      box.className = 'rm-swatches';
+      rows.slice(0, 5).forEach(function(p) { box.appendChild(r.symbolIcon(p, 16)); });
+      holder.insertBefore(box, name);
+    }
+    return label;
+  };
+  L.Control.Layers.prototype._rmSymbols = true;
+}
+// The overlay legend (bottom left, apart from the level legend): each point overlay shown
+// on the map with its symbols, in the layer control's order; it follows the control.
+rm.overlayLegend = function() {
+  var m = rm.map, ctl = rm.control;
+  if (!ctl || !ctl._layers) { return; }
+  if (!rm.ovLegend) {
+    rm.ovLegend = L.control({position: 'bottomleft'});
+    rm.ovLegend.onAdd = function() {
+      var div = L.DomUtil.create('div', 'rm-ov-legend');
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    rm.ovLegend.addTo(m);
+    var queued = false, later = function() {
+      if (queued) { return; }
+      queued = true;
+      setTimeout(function() { queued = false; rm.overlayLegend(); }, 0);
+    };
+    m.on('overlayadd overlayremove', later);
+    m.on('layeradd layerremove', function(e) { if (e.layer && e.layer._rmSym) { later(); } });
+  }
+  var div = rm.ovLegend.getContainer(), n = 0;
+  div.innerHTML = '<h4></h4>';
+  div.firstChild.innerHTML = rm.symbolTitle || '';
+  ctl._layers.forEach(function(o) {
+    var rows = o.overlay ? rm.symbols[o.name] : null;
+    if (!rows) { return; }
+    o.layer._rmSym = true;
+    if (!m.hasLayer(o.layer)) { return; }
+    n++;
+    var row = L.DomUtil.create('div', 'rm-ov-row', div), name = document.createElement('span');
+    name.className = 'rm-name';
+    name.innerHTML = o.name;
+    if (rows.length === 1 && !rows[0].l) {
+      row.appendChild(rm.symbolIcon(rows[0], 18));
+      row.appendChild(name);
+      return;
+    }
+    row.appendChild(name);
+    var sub = L.DomUtil.create('div', 'rm-ov-sub', div);
+    rows.forEach(function(p) {
+      var item = L.DomUtil.create('span', 'rm-ov-item', sub), text = document.createElement('span');
+      item.appendChild(rm.symbolIcon(p, 18));
+      text.innerHTML = p.l || '';
+      item.appendChild(text);
+    });
+  });
+  div.style.display = n ? '' : 'none';
+  m.getContainer().setAttribute('data-overlay-legend', n);
 };
 // Clusters of points in one neutral grey: a count, never a colour that reads as a risk level.
 rm.clusterIcon = function(cluster) {
-  return L.divIcon({html: '<div>' + cluster.getChildCount() + '</div>', className: 'rm-cluster',
-                    iconSize: L.point(30, 30)});
+  var n = cluster.getChildCount(), size = n < 10 ? 22 : n < 100 ? 26 : 32;
+  return L.divIcon({html: '<div style="width:' + size + 'px;height:' + size + 'px;line-height:'
+                    + (size - 4) + 'px">' + n + '</div>', className: 'rm-cluster',
+                    iconSize: L.point(size, size)});
 };
 rm.circles = function(layer, d) {
   for (var i = 0; i < d.x.length; i++) {
-    L.circle([d.y[i], d.x[i]], {renderer: rm.canvas, radius: d.m[i], color: d.p[d.c ? d.c[i] : 0],
+    var p = d.p[d.c ? d.c[i] : 0];
+    L.circle([d.y[i], d.x[i]], {renderer: rm.canvas, radius: d.m[i], color: p.f || p,
       weight: 1, opacity: 0.7, fillOpacity: 0.08, interactive: false}).addTo(layer);
   }
   return layer;
@@ -409,6 +543,17 @@ rm.cells = function(layer, d) {
 };
 """
 
+
+def _compact_js(source: str) -> str:
+    """Script text without its comment lines, indentation and blank lines (the page is
+    smaller; every line keeps its end, so the script means the same)."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+_RUNTIME_JS = _compact_js(_RUNTIME_SRC)
+"""The map's runtime (``window.riskmap``) as the page gets it."""
+
 _CSS = """
 <style>
 .leaflet-container { background: %(bg)s; font: 13px/1.4 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
@@ -430,11 +575,21 @@ _CSS = """
   font-size: 13px; font-weight: 600; color: #222;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
 .leaflet-image-layer.rm-raster { image-rendering: pixelated; }
-.rm-swatches i { display: inline-block; width: 9px; height: 9px; border-radius: 50%%;
-  border: 1.5px solid #1a1a1a; margin: 0 1px 0 3px; vertical-align: -1px; }
+.rm-swatches { margin-left: 3px; }
+.rm-swatches .rm-sym { vertical-align: -3px; margin-right: 1px; }
+.rm-ov-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); color: #222; font-size: 13px;
+  max-width: 280px; max-height: calc(100vh - 230px); overflow-y: auto; }
+.rm-ov-legend h4 { margin: 0 0 6px; font-size: 14px; }
+.rm-ov-legend .rm-name { font-weight: 600; }
+.rm-ov-legend .rm-ov-row { display: flex; align-items: center; margin: 3px 0; }
+.rm-ov-legend .rm-ov-row .rm-sym { margin-right: 6px; flex: none; }
+.rm-ov-legend .rm-ov-sub { display: flex; flex-wrap: wrap; margin: 0 0 4px 4px; }
+.rm-ov-legend .rm-ov-item { display: inline-flex; align-items: center; margin: 1px 10px 1px 0; white-space: nowrap; }
+.rm-ov-legend .rm-ov-item .rm-sym { margin-right: 3px; }
 .rm-cluster { background: none; border: none; }
-.rm-cluster div { width: 30px; height: 30px; border-radius: 50%%; background: rgba(45,45,45,0.78);
-  border: 2px solid #fff; color: #fff; font: 600 11px/26px sans-serif; text-align: center;
+.rm-cluster div { box-sizing: border-box; border-radius: 50%%; background: rgba(70,70,70,0.8);
+  border: 2px solid #fff; color: #fff; font: 600 11px sans-serif; text-align: center;
   box-shadow: 0 1px 3px rgba(0,0,0,0.4); }
 @media (max-height: 540px), (max-width: 600px) {
   .rm-legend { padding: 4px 6px; font-size: 11px; max-width: 200px; }
@@ -442,6 +597,8 @@ _CSS = """
   .rm-legend .rm-thr, .rm-legend .rm-method { display: none; }
   .rm-legend .rm-name { min-width: 0; }
   .rm-legend .rm-sw { width: 14px; height: 10px; }
+  .rm-ov-legend { padding: 4px 6px; font-size: 11px; max-width: 220px; max-height: calc(100vh - 150px); }
+  .rm-ov-legend h4 { font-size: 12px; margin-bottom: 2px; }
   .rm-title { font-size: 12px; padding: 3px 6px; }
 }
 </style>

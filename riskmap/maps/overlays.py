@@ -10,7 +10,7 @@ import html
 import json
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -26,8 +26,12 @@ from riskmap.maps.display import _Display, _encode_shapes, _geojson_array, _Scri
 from riskmap.maps.text import (
     _CLOSED_STATUSES,
     _COORD_DIGITS,
+    _HAZARD_CLASS_COLORS,
     _HIDDEN_STATUS_COLORS,
     _SHELTER_COLORS,
+    _SYMBOL_KINDS,
+    _SYMBOLS,
+    _TEXT,
     _js,
     _t,
 )
@@ -81,7 +85,8 @@ def _point_xy(
 
 @dataclass
 class _Points:
-    """Accumulated point features of one overlay (concatenated over layers)."""
+    """Accumulated point features of one overlay (concatenated over layers): positions,
+    each point's symbol (an index into ``symbols``), radius, tooltip and radius in metres."""
 
     x: list[np.ndarray]
     y: list[np.ndarray]
@@ -89,22 +94,24 @@ class _Points:
     r: list[np.ndarray]
     t: list[pd.Series]
     m: list[np.ndarray]
-    palette: list[str]
+    symbols: list[dict[str, Any]]
 
     @classmethod
     def empty(cls) -> _Points:
         return cls([], [], [], [], [], [], [])
 
-    def colour(self, hex_colour: str) -> int:
-        if hex_colour not in self.palette:
-            self.palette.append(hex_colour)
-        return self.palette.index(hex_colour)
+    def symbol(self, spec: dict[str, Any]) -> int:
+        """The index of ``spec`` (a symbol of :data:`_SYMBOLS`' form, with its legend
+        label ``l``), added when new."""
+        if spec not in self.symbols:
+            self.symbols.append(spec)
+        return self.symbols.index(spec)
 
     def add(
         self,
         lon: np.ndarray,
         lat: np.ndarray,
-        colours: np.ndarray,
+        codes: np.ndarray,
         radius: np.ndarray,
         tips: pd.Series,
         *,
@@ -112,7 +119,7 @@ class _Points:
     ) -> None:
         self.x.append(lon)
         self.y.append(lat)
-        self.c.append(colours)
+        self.c.append(codes)
         self.r.append(radius)
         self.t.append(tips)
         self.m.append(metres if metres is not None else np.zeros(len(lon)))
@@ -121,12 +128,14 @@ class _Points:
         return int(sum(len(a) for a in self.x))
 
     def payload(self, with_tips: bool = True) -> dict[str, Any]:
+        """What the page draws: the symbols without their legend labels and sizes (the
+        radius is per point)."""
         out: dict[str, Any] = {
             "x": np.concatenate(self.x).tolist(),
             "y": np.concatenate(self.y).tolist(),
             "c": np.concatenate(self.c).astype(int).tolist(),
             "r": np.round(np.concatenate(self.r), 1).tolist(),
-            "p": self.palette,
+            "p": [{k: v for k, v in sym.items() if k not in ("l", "z")} for sym in self.symbols],
         }
         if with_tips:  # markers: tooltips, no radius in metres
             out["t"] = pd.concat(self.t, ignore_index=True).tolist()
@@ -134,19 +143,53 @@ class _Points:
             out["m"] = np.round(np.concatenate(self.m)).tolist()
         return out
 
+    def swatch(self) -> tuple[str, ...]:
+        """The symbols as the layer control and the overlay legend list them (JSON each;
+        ``l``, the label of a symbol among several, is escaped HTML)."""
+        return tuple(
+            json.dumps(sym, ensure_ascii=False, separators=(",", ":")) for sym in self.symbols
+        )
+
+
+def _kind_symbol(kind: Any, lang: str) -> dict[str, Any]:
+    """The symbol of a layer kind: its overlay's; a hazard source's circle in its class
+    colour (labelled with the class); else a circle in the kind's colour."""
+    overlay = _SYMBOL_KINDS.get(kind.kind)
+    if overlay is not None:
+        return dict(_SYMBOLS[overlay])
+    if kind.role == "hazard":
+        group = kind.group if kind.group in _HAZARD_CLASS_COLORS else "other"
+        return {
+            **_SYMBOLS["hazards"],
+            "f": _HAZARD_CLASS_COLORS.get(group, _SYMBOLS["hazards"]["f"]),
+            "l": html.escape(_t(f"hazard_class.{group}", lang)),
+        }
+    return {"s": "circle", "f": kind.style.color}
+
+
+def _variant_label(prefix: str, value: str, lang: str) -> str:
+    key = f"{prefix}.{value}"
+    return html.escape(_t(key, lang) if key in _TEXT else value)
+
 
 def _collect_points(
     layers: Iterable[Any],
     display: _Display,
     lang: str,
     *,
-    colour_by: str | None = None,
-    colour_map: dict[str, str] | None = None,
-    size_by_intensity: bool = False,
+    symbol: Callable[[Any], dict[str, Any]] | None = None,
+    variant_by: str | None = None,
+    variants: dict[str, dict[str, Any]] | None = None,
+    size_by_intensity: tuple[float, float] | None = None,
     keep: Any = None,
     extra: Any = None,
     metres: Any = None,
 ) -> _Points:
+    """Points of ``layers``, each drawn with its layer's ``symbol`` (default: its kind's,
+    :func:`_kind_symbol`), changed by ``variants`` after its ``variant_by`` value (each
+    variant with its legend label ``l``); radius the symbol's ``z``, else the kind's
+    radius, or from ``size_by_intensity`` (smallest, largest) by the kind's intensity."""
+    make = symbol if symbol is not None else (lambda lyr: _kind_symbol(lyr.kind, lang))
     pts = _Points.empty()
     for lyr in layers:
         gdf = lyr.gdf
@@ -157,26 +200,34 @@ def _collect_points(
         lon, lat, ok = _point_xy(gdf, display)
         gdf = gdf[ok]
         lon, lat = lon[ok], lat[ok]
-        base = pts.colour(lyr.kind.style.color)
-        colours = np.full(len(gdf), base)
-        if colour_by and colour_map and colour_by in gdf:
-            codes = {k: pts.colour(v) for k, v in colour_map.items()}
-            colours = gdf[colour_by].astype(str).map(codes).fillna(base).to_numpy(dtype=int)
-        if size_by_intensity and lyr.kind.intensity is not None:
+        spec = make(lyr)
+        if variant_by and variants and variant_by in gdf:
+            values = gdf[variant_by].astype(str)
+            used = [v for v in variants if (values == v).any()]
+            codes_of = {v: pts.symbol({**spec, **variants[v]}) for v in used}
+            mapped = values.map(codes_of)
+            if mapped.isna().any():  # a value without a variant of its own
+                other = {**spec, "l": html.escape(_t("symbol_other", lang))}
+                mapped = mapped.fillna(pts.symbol(other if codes_of else spec))
+            codes = mapped.to_numpy(dtype=int)
+        else:
+            codes = np.full(len(gdf), pts.symbol(spec))
+        if size_by_intensity is not None and lyr.kind.intensity is not None:
             rule = lyr.kind.intensity
             categories = list(rule.values.values())  # noqa: PD011  (a dict, not a frame)
             top = rule.max if rule.max is not None else max([rule.default, *categories])
             inten = rule_values(rule, gdf)
-            radius = 3.0 + 5.0 * np.clip(inten / (top or 1.0), 0, 1)
+            low, high = size_by_intensity
+            radius = low + (high - low) * np.clip(inten / (top or 1.0), 0, 1)
         else:
-            radius = np.full(len(gdf), float(lyr.kind.style.radius_px) + 1)
+            radius = np.full(len(gdf), float(spec.get("z", lyr.kind.style.radius_px + 1)))
         kind_name = html.escape(lyr.kind.name.get(lang))
         tips = "<b>" + _escaped(_names(gdf)).reset_index(drop=True) + "</b><br>" + kind_name
         if extra is not None:
             more = extra(gdf)
             if more is not None:
                 tips = tips + " · " + _escaped(more).reset_index(drop=True)
-        pts.add(lon, lat, colours, radius, tips, metres=metres(gdf) if metres is not None else None)
+        pts.add(lon, lat, codes, radius, tips, metres=metres(gdf) if metres is not None else None)
     return pts
 
 
@@ -189,13 +240,18 @@ def _points_layer(pts: _Points, name: str, *, show: bool, cluster: bool) -> _Scr
     )
     body = f"var d = {_js(pts.payload())};\nreturn rm.points({group}, d);"
     layer = _ScriptLayer(body, name, show=show)
-    layer.swatch = tuple(pts.palette[:4])  # type: ignore[attr-defined]  # the control's dots
+    layer.swatch = pts.swatch()  # type: ignore[attr-defined]  # the control's and legend's symbols
     return layer
 
 
 def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
     body = f"var d = {_js(pts.payload(with_tips=False))};\nreturn rm.circles(L.featureGroup(), d);"
     return _ScriptLayer(body, name, show=show)
+
+
+def _variants(colours: dict[str, str], prefix: str, lang: str) -> dict[str, dict[str, Any]]:
+    """Symbol changes per attribute value: its fill and its legend label."""
+    return {v: {"f": c, "l": _variant_label(prefix, v, lang)} for v, c in colours.items()}
 
 
 def _point_overlays(
@@ -230,8 +286,8 @@ def _point_overlays(
             shelters,
             display,
             lang,
-            colour_by="type",
-            colour_map=_SHELTER_COLORS,
+            variant_by="type",
+            variants=_variants(_SHELTER_COLORS, "shelter_type", lang),
             extra=_shelter_extra,
         )
         if len(pts):
@@ -244,8 +300,8 @@ def _point_overlays(
                 shelters,
                 display,
                 lang,
-                colour_by="type",
-                colour_map=_SHELTER_COLORS,
+                variant_by="type",
+                variants=_variants(_SHELTER_COLORS, "shelter_type", lang),
                 metres=lambda g: (
                     g["type"]
                     .astype(str)
@@ -271,7 +327,13 @@ def _point_overlays(
                 )
             )
             reach = fire_reach_m(method)
-            circ = _collect_points(fire, display, lang, metres=lambda g: np.full(len(g), reach))
+            circ = _collect_points(
+                fire,
+                display,
+                lang,
+                symbol=lambda lyr: {"f": lyr.kind.style.color},
+                metres=lambda g: np.full(len(g), reach),
+            )
             label = (
                 f"{_t('fire_reach', lang)}（{_t('radius', lang)} {reach:,.0f} m）"
                 if lang != "en"
@@ -300,7 +362,7 @@ def _point_overlays(
             point_hazards,
             display,
             lang,
-            size_by_intensity=True,
+            size_by_intensity=(3.0, 8.0),
             extra=lambda g: g.get("grade", None),
         )
         if len(pts):
@@ -338,9 +400,9 @@ def _point_overlays(
             hidden,
             display,
             lang,
-            colour_by="status",
-            colour_map=_HIDDEN_STATUS_COLORS,
-            size_by_intensity=True,
+            variant_by="status",
+            variants=_variants(_HIDDEN_STATUS_COLORS, "hidden_status", lang),
+            size_by_intensity=(6.5, 9.0),
             keep=_open,
             extra=_hidden_extra,
         )
@@ -382,7 +444,13 @@ def _added_layer(layer: Any, display: _Display, lang: str) -> _ScriptLayer | Non
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     is_point = ok & np.isin(shapely.get_type_id(geoms), [0, 4])  # (multi)points
     is_area = ok & ~is_point
-    pts = _collect_points([layer], display, lang, keep=lambda _g: is_point)
+    pts = _collect_points(
+        [layer],
+        display,
+        lang,
+        symbol=lambda lyr: {k: v for k, v in _kind_symbol(lyr.kind, lang).items() if k != "l"},
+        keep=lambda _g: is_point,
+    )
     areas = []
     if is_area.any():
         shown = display.geoms(shapely.simplify(geoms[is_area], 5.0))
@@ -404,7 +472,8 @@ L.geoJSON({_js({"type": "FeatureCollection", "features": areas})}, {{
 return layer;
 """
     out = _ScriptLayer(body, html.escape(added_layer_title(layer, lang)), show=True)
-    out.swatch = (colour,)  # type: ignore[attr-defined]  # the control's dot
+    area = (json.dumps({"s": "square", "f": colour}),) if areas else ()
+    out.swatch = pts.swatch() + area  # type: ignore[attr-defined]  # the control's symbols
     return out
 
 
@@ -590,6 +659,8 @@ def _data_overlays(
         if admin is not None:
             parts.append(_Part(admin.body, admin.layer_name, "districts" in shown))
     point_layers, clustered = _point_overlays(data, display, lang, shown)
+    if point_layers:  # the overlay legend's heading (its rows come with the layers' symbols)
+        parts.append(_Part(f"window.riskmap.symbolTitle = {_js(_t('overlay_symbols', lang))};"))
     parts.extend(
         _Part(lyr.body, lyr.layer_name, bool(lyr.show), tuple(getattr(lyr, "swatch", ())))
         for lyr in point_layers

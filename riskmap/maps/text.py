@@ -95,9 +95,66 @@ for _key, _value in LABELS.items():
         _TEXT.setdefault(_key.split(".", 1)[1], _value)  # the map's own texts ("detail") win
 
 
-_SHELTER_COLORS = {"紧急": "#74c476", "固定": "#31a354", "中心": "#006d2c"}
+# Symbols of the point overlays (drawn by the map's runtime, rm.drawSymbol): s shape
+# (circle, square, diamond, tri, tridown, star, hex), f fill, k border (default near
+# black), w border width, m mark (cross, dot, !), z radius in pixels. Every symbol gets
+# a white halo. Only hazard sources are circles; no fill is one of the four level colours
+# (red, orange, yellow, blue), so a symbol never reads as a cell's level.
+_SYMBOLS: dict[str, dict[str, Any]] = {
+    "shelters": {"s": "square", "f": "#238b45", "m": "cross", "z": 7},
+    "fire_stations": {"s": "diamond", "f": "#ffffff", "k": "#c8102e", "w": 2, "m": "dot", "z": 8},
+    "community_stations": {"s": "diamond", "f": "#01665e", "z": 5},
+    "seismic_stations": {"s": "tridown", "f": "#6a51a3", "z": 6},
+    "supply_depots": {"s": "hex", "f": "#7a5230", "z": 6.5},
+    "rescue_teams": {"s": "star", "f": "#7b3294", "z": 8},
+    "hazards": {"s": "circle", "f": "#737373"},
+    "hidden_hazards": {"s": "tri", "f": "#e7298a", "m": "!", "z": 8},
+}
 
-_HIDDEN_STATUS_COLORS = {"已登记": "#e7298a", "整改中": "#fd8d3c", "待验收": "#1f78b4"}
+_SYMBOL_KINDS = {
+    "shelter": "shelters",
+    "fire_station": "fire_stations",
+    "community_station": "community_stations",
+    "seismic_station": "seismic_stations",
+    "supply_depot": "supply_depots",
+    "rescue_team": "rescue_teams",
+    "hidden_hazard": "hidden_hazards",
+}
+"""The point overlay whose symbol draws a layer kind (an added layer of that kind too)."""
+
+_SHELTER_COLORS = {"紧急": "#41ab5d", "固定": "#238b45", "中心": "#005a32"}
+"""Shelter fill by type: the larger the shelter's class, the darker its green."""
+
+_HIDDEN_STATUS_COLORS = {"已登记": "#e7298a", "整改中": "#7b3294", "待验收": "#35978f"}
+"""Open hidden hazards' fill by status (none a level colour)."""
+
+_HAZARD_CLASS_COLORS = {
+    "hazmat": "#c51b7d",
+    "industry": "#542788",
+    "mining": "#8c510a",
+    "natural": "#01857a",
+    "history": "#1a1a1a",
+}
+"""Hazard sources' fill by their kind's group (other groups grey)."""
+
+_TEXT.update(
+    {
+        "overlay_symbols": ("叠加图层", "Overlays"),
+        "hazard_class.hazmat": ("危险化学品", "Hazardous chemicals"),
+        "hazard_class.industry": ("工贸企业", "Industry and trade"),
+        "hazard_class.mining": ("矿山、尾矿库", "Mines and tailings ponds"),
+        "hazard_class.natural": ("自然灾害", "Natural hazards"),
+        "hazard_class.history": ("生产安全事故", "Past accidents"),
+        "hazard_class.other": ("其他", "Other"),
+        "symbol_other": ("其他", "Other"),
+        "shelter_type.紧急": ("紧急", "Emergency"),
+        "shelter_type.固定": ("固定", "Fixed"),
+        "shelter_type.中心": ("中心", "Central"),
+    }
+)
+for _key, _value in load_labels("register").items():  # statuses as the register names them
+    if _key.startswith("status."):
+        _TEXT.setdefault("hidden_status." + _value[0], _value)
 
 _CLOSED_STATUSES = frozenset({"已销号", "已作废"})
 

@@ -82,25 +82,103 @@ def test_level_map_draws_offline_with_legend_and_control(browser, site):
 
 def test_toggling_overlays_shows_and_hides_them(browser, site):
     page, _, _ = _open(browser, f"{site}/level.html")
+    control = page.locator(".leaflet-control-layers")
     try:
         before = _layer_count(page, "CircleMarker")
-        page.get_by_text("消防站", exact=True).click()
+        control.get_by_text("消防站", exact=True).click()
         assert _layer_count(page, "CircleMarker") == before + 3
-        page.get_by_text("社区应急服务站", exact=True).click()
+        control.get_by_text("社区应急服务站", exact=True).click()
         # 60 stations: drawn as single markers or as cluster icons, depending on the zoom.
         shown = (
-            _layer_count(page, "CircleMarker")
-            - (before + 3)
-            + page.locator(".marker-cluster").count()
+            _layer_count(page, "CircleMarker") - (before + 3) + page.locator(".rm-cluster").count()
         )
         assert shown >= 5
         page.screenshot(path=str(OUTPUT_DIR / "map_overlays.png"))
-        page.get_by_text("消防站", exact=True).click()
-        page.get_by_text("社区应急服务站", exact=True).click()
+        control.get_by_text("消防站", exact=True).click()
+        control.get_by_text("社区应急服务站", exact=True).click()
         assert _layer_count(page, "CircleMarker") == before
-        assert page.locator(".marker-cluster").count() == 0
+        assert page.locator(".rm-cluster").count() == 0
     finally:
         page.close()
+
+
+POINT_OVERLAYS = ("应急避难场所", "消防站", "在册隐患（未销号）")
+
+
+def _overlay_legend(page) -> list[str]:
+    """The overlay legend's layer names, top to bottom ([] when it is hidden)."""
+    return page.evaluate(
+        """() => { var box = document.querySelector('.rm-ov-legend');
+          if (!box || box.style.display === 'none') return [];
+          return Array.from(box.querySelectorAll('.rm-ov-row .rm-name')).map(e => e.textContent); }"""
+    )
+
+
+def _symbol_pixels(page, name: str) -> int:
+    """Opaque pixels of the symbols drawn before ``name`` in the layer control."""
+    return page.evaluate(
+        """(name) => { var n = 0;
+          document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(function(l) {
+            if (l.textContent.trim() !== name) return;
+            l.querySelectorAll('canvas.rm-sym').forEach(function(c) {
+              var px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              for (var i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; }
+            });
+          });
+          return n; }""",
+        name,
+    )
+
+
+def test_the_overlay_legend_follows_the_layer_control(browser, tmp_path, data, cells):
+    shown = ["detail", "districts", "shelters", "hidden_hazards"]
+    for lang in ("zh", "en"):
+        maps.save_map(
+            maps.map_from_cells(cells, data, lang=lang, overlays=shown), tmp_path / f"{lang}.html"
+        )
+    with serve_directory(tmp_path) as url:
+        page, _, errors = _open(browser, f"{url}/zh.html")
+        control = page.locator(".leaflet-control-layers")
+        try:
+            # Open on: shelters (three types) and hidden hazards (two open statuses).
+            assert _overlay_legend(page) == [POINT_OVERLAYS[0], POINT_OVERLAYS[-1]]
+            legend = page.locator(".rm-ov-legend")
+            assert legend.locator("h4").inner_text() == "叠加图层"
+            assert "紧急" in legend.inner_text() and "整改中" in legend.inner_text()
+            # Every point overlay's name in the control has its symbol drawn before it.
+            for name in (*POINT_OVERLAYS[:2], "社区应急服务站", "危险源", POINT_OVERLAYS[-1]):
+                assert _symbol_pixels(page, name) > 20, name
+            assert _symbol_pixels(page, "行政区划") == 0  # lines: no symbol
+            control.get_by_text("消防站", exact=True).click()
+            control.get_by_text("危险源", exact=True).click()
+            page.wait_for_function("document.querySelectorAll('.rm-ov-row').length === 4")
+            assert _overlay_legend(page) == [*POINT_OVERLAYS[:2], "危险源", POINT_OVERLAYS[-1]]
+            assert "危险化学品" in legend.inner_text()  # the hazard sources' class
+            control.get_by_text("应急避难场所", exact=True).click()
+            control.get_by_text("在册隐患（未销号）", exact=True).click()
+            page.wait_for_function("document.querySelectorAll('.rm-ov-row').length === 2")
+            assert _overlay_legend(page) == ["消防站", "危险源"]
+            # Legends apart: the overlay legend (bottom left) does not cover the level legend.
+            a = legend.bounding_box()
+            b = page.locator(".rm-legend").bounding_box()
+            assert a["x"] + a["width"] <= b["x"] or a["y"] + a["height"] <= b["y"]
+            page.screenshot(path=str(OUTPUT_DIR / "map_overlay_legend.png"))
+            control.get_by_text("消防站", exact=True).click()
+            control.get_by_text("危险源", exact=True).click()
+            page.wait_for_function(
+                "document.querySelector('.rm-ov-legend').style.display === 'none'"
+            )
+            assert errors == []
+        finally:
+            page.close()
+        page, _, errors = _open(browser, f"{url}/en.html")
+        try:
+            assert _overlay_legend(page) == ["Emergency shelters", "Open hidden hazards"]
+            assert page.locator(".rm-ov-legend h4").inner_text() == "Overlays"
+            assert "Emergency" in page.locator(".rm-ov-legend").inner_text()
+            assert errors == []
+        finally:
+            page.close()
 
 
 def test_clicking_a_cell_yields_its_id(browser, site, cells):

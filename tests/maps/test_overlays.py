@@ -3,6 +3,8 @@ name in the layer control, its features drawn, no server path in the page."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from browser_support import synthetic_cells, synthetic_project_data
 
 from riskmap import maps
 from riskmap.config import LayerBinding, load_layer_kinds
+from riskmap.config.levels import LEVELS
 from riskmap.io import Layer
 from riskmap.maps.overlays import added_layer_title, added_layers
 
@@ -84,3 +87,69 @@ def test_added_layer_titles_follow_the_language(cells, data) -> None:
     page = maps.render_html(maps.map_from_cells(cells, data, lang="en"))
     assert "flood.gpkg (Flood zone)" in page
     assert "（" not in added_layer_title(data.layers["upload_flood"], "en")
+
+
+LEVEL_COLOURS = {lv.color.lower() for lv in LEVELS}
+
+
+def _symbols(page: str) -> dict[str, list[dict]]:
+    """Each point overlay's symbols, by its name in the layer control, as the page has them."""
+    found = re.search(r"window\.riskmap\.decorateControl\((\{.*?\})\);", page)
+    assert found, "no symbols for the layer control"
+    return {name: [json.loads(v) for v in rows] for name, rows in json.loads(found[1]).items()}
+
+
+@pytest.mark.parametrize(
+    ("lang", "names", "title"),
+    [
+        ("zh", ["应急避难场所", "消防站", "社区应急服务站", "危险源", "在册隐患（未销号）"], "叠加图层"),
+        ("en", ["Emergency shelters", "Fire stations", "Community emergency stations",
+                "Hazard sources", "Open hidden hazards"], "Overlays"),
+    ],
+)  # fmt: skip
+def test_each_point_overlay_has_a_symbol_of_its_own(cells, data, lang, names, title) -> None:
+    page = maps.render_html(maps.map_from_cells(cells, data, lang=lang, overlays=[]))
+    symbols = _symbols(page)
+    shelters, fire, community, hazards, hidden = (symbols[n] for n in names)
+    # One shape per kind of facility; circles are the hazard sources' alone.
+    shapes = [shelters[0]["s"], fire[0]["s"], community[0]["s"], hidden[0]["s"]]
+    assert shapes == ["square", "diamond", "diamond", "tri"]
+    assert {s["s"] for s in hazards} == {"circle"}
+    assert (fire[0]["f"], community[0]["f"]) == ("#ffffff", "#01665e")  # white vs teal
+    assert community[0]["z"] < fire[0]["z"]  # and smaller
+    assert shelters[0]["m"] == "cross" and hidden[0]["m"] == "!"
+    # No symbol is filled with a level colour: a symbol never reads as a cell's level.
+    fills = {s["f"].lower() for rows in symbols.values() for s in rows}
+    assert not fills & LEVEL_COLOURS
+    # Symbols among several are labelled: shelter types, hazard classes, hazard statuses.
+    assert [s["l"] for s in shelters] == (
+        ["紧急", "固定", "中心"] if lang == "zh" else ["Emergency", "Fixed", "Central"]
+    )
+    assert [s["l"] for s in hazards] == ["危险化学品" if lang == "zh" else "Hazardous chemicals"]
+    assert {s["l"] for s in hidden} == (
+        {"已登记", "整改中"} if lang == "zh" else {"registered", "rectifying"}
+    )
+    # The page draws the points with the same symbols (no labels, no sizes, in the payload).
+    assert '"p":[{"s":"diamond","f":"#ffffff","k":"#c8102e","w":2,"m":"dot"}]' in page
+    assert f"window.riskmap.symbolTitle = {json.dumps(title, ensure_ascii=False)};" in page
+
+
+def test_overlay_legend_entries_are_escaped(cells, data) -> None:
+    shelters = data.layers["shelters"]
+    odd = shelters.gdf.copy()
+    odd.loc[odd.index[0], "type"] = XSS  # a type without a symbol of its own
+    page = maps.render_html(
+        maps.map_from_cells(
+            cells, data.with_layers({"shelters": replace(shelters, gdf=odd)}), lang="zh"
+        )
+    )
+    assert XSS not in page
+    symbols = _symbols(page)
+    upload = "加油站&lt;img src=x onerror=alert(1)&gt;.csv（加油加气站）"
+    assert upload in symbols  # the legend and the control name it as the control does
+    assert symbols[upload] == [{"s": "circle", "f": "#c51b7d"}]  # a hazard source: its class
+    assert symbols["flood.gpkg（洪涝风险区）"] == [{"s": "square", "f": "#4393c3"}]  # an area
+    assert [s["l"] for s in symbols["应急避难场所"]][-1] == "其他"  # the odd type, not its text
+    for rows in symbols.values():
+        for s in rows:
+            assert "<" not in s.get("l", "") and "<" not in s["f"]
