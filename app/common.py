@@ -261,3 +261,109 @@ def percent(value: object, decimals: int = 1, *, share: bool = False) -> str:
         return "—"
     x = float(value)  # type: ignore[arg-type]
     return number(100 * x if share else x, decimals, "%")
+
+
+def relabel(*keys: str) -> None:
+    """Widgets whose option labels follow the language: their values re-assigned before they
+    are drawn, so that Streamlit sends the selection with this run's labels.
+
+    A keyed choice widget keeps its identity when only its labels change, and the browser
+    keeps showing the label of the run that set its value (全市 after switching to English).
+    A value assigned through the session state is sent again, formatted in this run's
+    language (the ``w_`` settings get this from :func:`app.state.keep_widget_state`).
+    """
+    ss = st.session_state
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def district_shown(data: ProjectData) -> Any:
+    """A function writing a district's name (as the project and the register keep it) in
+    the page's language (``name_en`` in English); other values unchanged."""
+    from riskmap.maps import district_names
+
+    d = data.districts
+    shown = dict(zip(d["name"].astype(str), district_names(d, lang()), strict=True))
+    return lambda name: shown.get(str(name), name)
+
+
+_COORDINATE_DECIMALS = 6
+
+
+def people_table(
+    frame: pd.DataFrame, decimals: dict[str, int] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A table for people and its ``column_config``: ``—`` for missing values (never
+    ``None`` or ``nan``), whole numbers without ``.0``, other numbers rounded to
+    ``decimals[column]`` places (2 unless given), all with thousands separators.
+
+    Numeric columns without missing values stay numbers (they still sort as numbers); a
+    numeric column with gaps becomes text written by :func:`number`.
+    """
+    decimals = decimals or {}
+    out = pd.DataFrame(frame).copy()
+    config: dict[str, Any] = {}
+    for column in out.columns:
+        s = out[column]
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_numeric_dtype(s):
+            values = pd.to_numeric(s, errors="coerce")
+            given = decimals.get(str(column))
+            whole = bool(((values.dropna() % 1) == 0).all())
+            d = given if given is not None else (0 if whole else 2)
+            if values.isna().any():
+                out[column] = [number(v, d) for v in values]
+                continue
+            out[column] = values.round(0).astype("int64") if d == 0 else values.round(d)
+            fmt = "localized" if d <= 3 else f"%.{d}f"
+            config[str(column)] = st.column_config.NumberColumn(format=fmt)
+        else:
+            out[column] = [
+                "—" if missing(v) or str(v) in ("nan", "None", "NaN", "<NA>") else v
+                for v in s.astype(object)
+            ]
+    return out, config
+
+
+def show_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None, **kwargs: Any) -> None:
+    """``st.dataframe`` of :func:`people_table` (``hide_index`` and ``width="stretch"``
+    unless given; ``column_config`` entries given are kept)."""
+    shown, config = people_table(frame, decimals)
+    config.update(kwargs.pop("column_config", None) or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(shown, column_config=config, **kwargs)
+
+
+def coordinate_decimals(*columns: str) -> dict[str, int]:
+    """``decimals`` of :func:`people_table` for longitude and latitude columns (6 places)."""
+    return dict.fromkeys(columns, _COORDINATE_DECIMALS)
+
+
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "%s"; }
+</style>"""
+
+
+def file_uploader(
+    label: str, *, types: Sequence[str], key: str, mb: int = MAX_UPLOAD_MB, where: Any = None
+) -> Any:
+    """``st.file_uploader`` with its texts in the page's language.
+
+    Streamlit writes its drop zone's instructions (size limit, file types) and its button
+    (Browse files) in English only. In Chinese a style rule hides them and gives the
+    button our word; a caption below says what may be uploaded (at most ``mb`` MB, the
+    ``types``), in the page's language.
+    """
+    where = st if where is None else where
+    if lang() != "en":
+        where.html(_UPLOADER_CSS % t("up_browse"))
+    uploaded = where.file_uploader(label, type=list(types), key=key)
+    if lang() != "en":
+        kinds = t("list_sep_ui").join(s.upper() for s in types)
+        where.caption(t("up_limits", mb=mb, types=kinds))
+    return uploaded

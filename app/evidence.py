@@ -46,7 +46,7 @@ def evidence_list(reg: Any, number: str) -> None:
             "SHA-256": table["sha256"].str[:16] + "…",
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    common.show_table(shown)
     cols = st.columns(min(len(table), 4))
     for i, row in enumerate(table.itertuples(index=False)):
         name, media, data = reg.attachment(number, int(row.seq))
@@ -62,20 +62,23 @@ def evidence_list(reg: Any, number: str) -> None:
 def upload_form(reg: Any, number: str, by: str | None, user: Any, focus: list[float]) -> None:
     """Upload a photo or PDF to an open hazard."""
     from riskmap.errors import RiskmapError
-    from riskmap.register.attachments import STAGES
+    from riskmap.register.attachments import MAX_ATTACHMENT_BYTES, STAGES
 
     lang = 1 if state.lang() == "en" else 0
     with st.container(border=True):  # not an expander: an upload reruns the page
         st.markdown(f"**{t('hz_ev_add')}**")
+        common.relabel("hz_ev_stage")
         stage = st.radio(
             t("hz_ev_stage"),
             list(STAGES),
-            format_func=lambda s: STAGES[s][lang],
+            format_func=common.labels(STAGES, lambda s: STAGES[s][lang]),
             index=1,
             horizontal=True,
             key="hz_ev_stage",
         )
-        upload = st.file_uploader(t("hz_ev_pick"), type=UPLOAD_TYPES, key="hz_ev_file")
+        upload = common.file_uploader(
+            t("hz_ev_pick"), types=UPLOAD_TYPES, key="hz_ev_file", mb=MAX_ATTACHMENT_BYTES >> 20
+        )
         if st.button(t("hz_ev_upload"), key="hz_ev_btn"):
             if upload is None:
                 st.warning(t("hz_ev_pick"))

@@ -10,25 +10,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from app import common, state
 from app.common import t
 
 
-def overdue_list(reg: Any) -> None:
+def overdue_list(reg: Any, data: Any = None) -> None:
     """Open hazards past their deadline: listed for supervision first, then the longest
-    overdue, with the days overdue."""
-    from riskmap.register import format_hazards
-
+    overdue, with the days overdue (districts and layers named from ``data``)."""
     df = reg.overdue()
-    with st.expander(t("hz_overdue_title", n=len(df)), expanded=False):
+    with st.expander(t("hz_overdue_title", n=f"{len(df):,}"), expanded=False):
         if df.empty:
             st.caption(t("hz_overdue_none"))
             return
-        table = format_hazards(df.drop(columns=["days_overdue"]), state.lang())
+        table = hazard_table(df.drop(columns=["days_overdue"]), data)
         table.insert(1, t("hz_days_overdue"), df["days_overdue"].to_numpy())
-        st.dataframe(table, hide_index=True, width="stretch")
+        common.show_table(table, coordinates())
 
 
 def _made_file(make: Any, name: str) -> bytes:
@@ -71,7 +70,9 @@ def admin_files(reg: Any, user: Any) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         _file_button(c2, "hz_backup", reg.backup, f"register-{day}.zip", "application/zip")
-        upload = st.file_uploader(t("hz_import_pick"), type=["csv", "xlsx"], key="hz_import_file")
+        upload = common.file_uploader(
+            t("hz_import_pick"), types=["csv", "xlsx"], key="hz_import_file"
+        )
         if upload is not None and st.button(t("hz_import_btn"), key="hz_import_btn"):
             _import(reg, user, upload)
 
@@ -91,3 +92,29 @@ def _import(reg: Any, user: Any, upload: Any) -> None:
     st.success(t("hz_imported", n=len(result.numbers), file=common.plain(name)))
     if len(result.report):
         st.dataframe(common.report_frame(result.report), hide_index=True, width="stretch")
+
+
+def hazard_table(df: pd.DataFrame, data: Any = None) -> pd.DataFrame:
+    """Register records for people, in the page's language: the export's columns with
+    headers, categories, grades, statuses and yes/no as words, and (given the project's
+    ``data``) districts and linked layers by their names."""
+    from riskmap.register import EXPORT_FIELDS, label
+
+    lang = state.lang()
+    out = df.loc[:, list(EXPORT_FIELDS)].copy()
+    for name in ("category", "grade", "status"):
+        out[name] = [label(name, c, lang) if isinstance(c, str) and c else c for c in out[name]]
+    for name in ("listed", "overdue"):
+        out[name] = out[name].map({True: t("sc_yes"), False: t("sc_no")})
+    if data is not None:
+        out["district"] = out["district"].map(common.district_shown(data))
+        out["layer_binding"] = [
+            v if common.missing(v) else common.layer_label(data, str(v))
+            for v in out["layer_binding"]
+        ]
+    return out.rename(columns={f: t(f"hzf_{f}") for f in EXPORT_FIELDS}).reset_index(drop=True)
+
+
+def coordinates() -> dict[str, int]:
+    """Decimals of the register table's longitude and latitude (for ``common.show_table``)."""
+    return common.coordinate_decimals(t("hzf_lon"), t("hzf_lat"))

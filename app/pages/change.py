@@ -3,6 +3,7 @@ level on a change map, with district trends and what changed the biggest movers.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -112,8 +113,10 @@ def _scenario_sides(ctx: cache.Context) -> list[dict[str, Any]] | None:
         st.info(t("change_need_scenarios"))
         return None
     c1, c2 = st.columns(2)
-    pick_a = c1.selectbox(t("change_scenario_a"), names, key="w_change_sa")
-    pick_b = c2.selectbox(t("change_scenario_b"), names, index=1, key="w_change_sb")
+    pick_a = c1.selectbox(t("change_scenario_a"), names, key="w_change_sa", placeholder=t("choose"))
+    pick_b = c2.selectbox(
+        t("change_scenario_b"), names, index=1, key="w_change_sb", placeholder=t("choose")
+    )
     sides = []
     base = _settings_of(ctx)
     for name in (pick_a, pick_b):
@@ -174,8 +177,8 @@ def render() -> None:
         st.markdown(f"**{t('change_districts')}**")
         trend = change.districts[
             ["district", "cells_up", "cells_down", "major_change", "significant_change"]
-        ]
-        st.dataframe(
+        ].assign(district=lambda d: d["district"].map(common.district_shown(ctx.data)))
+        common.show_table(
             trend.rename(
                 columns={
                     "district": t("district"),
@@ -185,8 +188,6 @@ def render() -> None:
                     "significant_change": t("change_significant"),
                 }
             ),
-            hide_index=True,
-            width="stretch",
         )
     if mode == "scenarios":  # the two scenarios' maps side by side
         st.markdown(f"**{t('change_side_by_side')}**")
@@ -194,9 +195,9 @@ def render() -> None:
             with col:
                 map_ui.show_map(side_map, f"{MAP_KEY}_{key}", height=420)
     st.markdown(f"**{t('change_movers')}**")
-    movers = change.moved.head(200)
+    movers = _movers(ctx, change.moved.head(200))
     drivers = "drivers_en" if state.lang() == "en" else "drivers"
-    st.dataframe(
+    common.show_table(
         movers[
             ["cell_id", "district", "level_a", "level_b", "change", "score_a", "score_b", drivers]
         ].rename(
@@ -211,11 +212,34 @@ def render() -> None:
                 drivers: t("change_drivers"),
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
     st.divider()
     _briefing(ctx)
+
+
+def _movers(ctx: cache.Context, moved: Any) -> Any:
+    """The cells that moved, for people: districts and levels in the page's language, the
+    layers in what changed them by their names (riskmap writes their keys)."""
+    from riskmap.config.levels import LEVELS
+
+    levels = {lv.zh: lv.name(state.lang()) for lv in LEVELS}
+    keys = sorted(ctx.data.layers, key=len, reverse=True)
+    named = re.compile(
+        r"(图层 |layer |来源 |source )(" + "|".join(re.escape(k) for k in keys) + r")(?=[ :])"
+    )
+
+    def drivers(text: object) -> object:
+        if not keys or not isinstance(text, str):
+            return text
+        return named.sub(lambda m: m.group(1) + common.layer_label(ctx.data, m.group(2)), text)
+
+    return moved.assign(
+        district=moved["district"].map(common.district_shown(ctx.data)),
+        level_a=moved["level_a"].map(lambda v: levels.get(v, v)),
+        level_b=moved["level_b"].map(lambda v: levels.get(v, v)),
+        drivers=moved["drivers"].map(drivers),
+        drivers_en=moved["drivers_en"].map(drivers),
+    )
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -240,6 +264,7 @@ def _briefing(ctx: cache.Context) -> None:
         list(themes),
         key="w_brief_theme",
         format_func=common.labels(themes, lambda k: themes[k].name.get(state.lang())),
+        placeholder=t("choose"),
     )
     if not isinstance(start, date) or not isinstance(end, date) or theme is None:
         return

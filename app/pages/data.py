@@ -38,14 +38,14 @@ def _project_layers(ctx: cache.Context) -> None:
             {
                 t("col_layer"): b.name,
                 t("col_kind"): kind.name.get(state.lang()) if kind else b.kind,
-                t("col_role"): kind.role if kind else "",
+                t("col_role"): t(f"kind_role_{kind.role}") if kind else "",
                 t("col_file"): b.path,
                 t("col_crs"): b.crs,
                 t("col_count"): int(base.report.counts.get(b.name, 0)),
                 t("col_status"): status,
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    common.show_table(pd.DataFrame(rows))
     report = base.report
     with st.expander(
         f"{t('project_report')} · "
@@ -323,10 +323,10 @@ def _upload_section(ctx: cache.Context) -> None:
     from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
-    uploaded = st.file_uploader(
+    uploaded = common.file_uploader(
         t("upload_label"),
         key="upload_file",
-        type=["csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
+        types=["csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
     )
     if uploaded is None:
         return

@@ -27,17 +27,11 @@ def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **
     """A widget choosing among the register's codes, labelled in the page's language;
     its key is ``label_key`` unless given."""
     kw.setdefault("key", label_key)
+    if widget.__name__ != "radio":
+        kw.setdefault("placeholder", t("choose"))
+    common.relabel(kw["key"])  # its labels follow the language
     labels = common.labels(options, lambda c: _label(vocabulary, c))
     return widget(t(label_key), list(options), format_func=labels, **kw)
-
-
-def _district_shown(ctx: cache.Context) -> Any:
-    """A district's name in the page's language (the register keeps the Chinese name)."""
-    from riskmap.maps import district_names
-
-    d = ctx.data.districts
-    shown = dict(zip(d["name"].astype(str), district_names(d, state.lang()), strict=True))
-    return lambda name: shown.get(name, name)
 
 
 def _take_click(ctx: cache.Context) -> None:
@@ -97,8 +91,13 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         c1, c2 = st.columns(2)
         category = _vocab_choice(c1.selectbox, "hz_category", "category", CATEGORIES)
         grade = _vocab_choice(c2.radio, "hz_grade", "grade", GRADES, horizontal=True)
+        common.relabel("hz_district")
         district = st.selectbox(
-            t("hz_district"), districts, key="hz_district", format_func=_district_shown(ctx)
+            t("hz_district"),
+            districts,
+            key="hz_district",
+            format_func=common.labels(districts, common.district_shown(ctx.data)),
+            placeholder=t("choose"),
         )
         c3, c4 = st.columns(2)
         lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
@@ -153,23 +152,20 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
 
 
 def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
-    from riskmap.register import GRADES, STATUSES, format_hazards, list_hazards
+    from riskmap.register import GRADES, STATUSES, list_hazards
 
     st.subheader(t("hz_list"))
     c1, c2, c3 = st.columns(3)
-    statuses = _vocab_choice(
-        c1.multiselect, "hz_status", "status", STATUSES, key="hz_f_status", placeholder=t("choose")
-    )
-    grades = _vocab_choice(
-        c2.multiselect, "hz_grade", "grade", GRADES, key="hz_f_grade", placeholder=t("choose")
-    )
+    statuses = _vocab_choice(c1.multiselect, "hz_status", "status", STATUSES, key="hz_f_status")
+    grades = _vocab_choice(c2.multiselect, "hz_grade", "grade", GRADES, key="hz_f_grade")
     names = sorted(ctx.data.districts["name"].astype(str))
+    common.relabel("hz_f_district")
     districts = c3.multiselect(
         t("hz_district"),
         names,
         key="hz_f_district",
         placeholder=t("choose"),
-        format_func=_district_shown(ctx),
+        format_func=common.labels(names, common.district_shown(ctx.data)),
     )
     c4, c5, c6 = st.columns(3)
     overdue = c4.checkbox(t("hz_only_overdue"), key="hz_f_overdue")
@@ -187,17 +183,16 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
     if df.empty:
         st.caption(t("hz_none"))
         return df
-    st.caption(t("hz_count", n=len(df)))
-    st.dataframe(
-        format_hazards(df, state.lang()),
-        hide_index=True,
-        width="stretch",
+    st.caption(t("hz_count", n=f"{len(df):,}"))
+    common.show_table(
+        register_tools.hazard_table(df, ctx.data),
+        register_tools.coordinates(),
         height=_table_height(len(df)),
     )
     return df
 
 
-def _record_panel(reg: Any, df: pd.DataFrame) -> None:
+def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
     from riskmap.register import OPEN_STATUSES, TRANSITIONS, get_hazard
 
     ss = st.session_state
@@ -206,25 +201,28 @@ def _record_panel(reg: Any, df: pd.DataFrame) -> None:
         return
     if ss.get("hz_selected") not in numbers:
         ss["hz_selected"] = numbers[0]
+    titles = dict(zip(df["number"].astype(str), df["title"].astype(str), strict=True))
     number = st.selectbox(
         t("hz_select"),
         numbers,
         key="hz_selected",
-        format_func=lambda n: f"{n} · {df.loc[df['number'] == n, 'title'].iloc[0]}",
+        format_func=common.labels(numbers, lambda n: f"{n} · {titles.get(n, '')}"),
+        placeholder=t("choose"),
     )
     record = get_hazard(reg, number)
     status = record["status"]
     focus = [float(record["lat"]), float(record["lon"])]
     st.text(
         f"{record['title']} · {_label('category', record['category'])} · {_label('grade', record['grade'])}"
-        f" · {_label('status', status)} · {record['district']} · {t('hz_deadline')} {record['deadline']}"
+        f" · {_label('status', status)} · {common.district_shown(ctx.data)(record['district'])}"
+        f" · {t('hz_deadline')} {record['deadline']}"
     )
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('hz_history')}**")
         hist = _history_table(record["history"])
         if not hist.empty:
-            st.dataframe(hist, hide_index=True, width="stretch", height=_table_height(len(hist)))
+            common.show_table(hist, height=_table_height(len(hist)))
         evidence.evidence_list(reg, number)
     with right:
         st.markdown(f"**{t('hz_actions')}**")
@@ -392,9 +390,9 @@ def render() -> None:
     st.divider()
     from app.auth import current_user
 
-    register_tools.overdue_list(reg)
+    register_tools.overdue_list(reg, ctx.data)
     df = _register_table(ctx, reg)
-    _record_panel(reg, df)
+    _record_panel(ctx, reg, df)
     register_tools.admin_files(reg, current_user())
 
 

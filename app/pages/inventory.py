@@ -94,17 +94,20 @@ def _level_filter(key: str) -> list[int]:
     from riskmap.config.levels import LEVELS
 
     ranks = [lv.rank for lv in reversed(LEVELS)]
+    st.session_state.setdefault(key, ranks)
+    common.relabel(key)  # the levels' names follow the language
     return st.multiselect(
         t("f_level"),
         ranks,
-        default=ranks,
         key=key,
         format_func=common.labels(ranks, common.level_label),
+        placeholder=t("choose"),
     )
 
 
 def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     options = {k: v for k, v in common.district_options(ctx.data).items() if k}
+    common.relabel(key)
     return st.multiselect(
         t("f_district"),
         list(options),
@@ -114,18 +117,40 @@ def _district_filter(ctx: cache.Context, key: str) -> list[str]:
     )
 
 
+LAYER_COLUMNS = ("layer", "top_factor", "dominant_factor")
+# Columns holding a layer's key, shown by the layer's name.
+HIDDEN_COLUMNS = ("geometry", "dominant_kind")
+# Not on the page: the shapes, and a kind's key (its name is the next column); downloads keep them.
+COORDINATES = ("lon", "lat")
+
+
 def _view(ctx: cache.Context, frame: pd.DataFrame) -> pd.DataFrame:
-    """One language, headers for people, layers by their names (not their keys), no
-    geometry (riskmap's inventory labels)."""
+    """One language, headers for people, layers by their names (not their keys),
+    districts in the page's language, no geometry (riskmap's inventory labels)."""
     from riskmap.products.inventory import header_labels, view_table
 
     view = view_table(frame, state.lang())
-    if "layer" in view.columns:
-        names = {k: common.layer_label(ctx.data, k) for k in view["layer"].astype(str).unique()}
-        view["layer"] = view["layer"].astype(str).map(names)
-    if "geometry" in view.columns:
-        view = pd.DataFrame(view.drop(columns="geometry"))
+    for column in (c for c in LAYER_COLUMNS if c in view.columns):
+        values = view[column].astype(object)
+        keys = {str(k) for k in values if not common.missing(k)}
+        names = {k: common.layer_label(ctx.data, k) for k in keys}
+        view[column] = [v if common.missing(v) else names[str(v)] for v in values]
+    if {"district", "adcode"} <= set(view.columns):
+        districts = common.district_options(ctx.data)
+        view["district"] = [
+            districts.get(str(code), name)
+            for code, name in zip(view["adcode"], view["district"], strict=True)
+        ]
+    view = pd.DataFrame(view.drop(columns=[c for c in HIDDEN_COLUMNS if c in view.columns]))
     return view.rename(columns=header_labels(list(view.columns), state.lang()))
+
+
+def _show(ctx: cache.Context, frame: pd.DataFrame, **kwargs: Any) -> None:
+    """A table of the inventory on the page: :func:`_view`, numbers for people."""
+    from riskmap.products.inventory import header_labels
+
+    coords = header_labels(list(COORDINATES), state.lang()).values()
+    common.show_table(_view(ctx, frame), common.coordinate_decimals(*coords), **kwargs)
 
 
 def _filter_mask(
@@ -143,6 +168,7 @@ def _filter_mask(
     with c2:
         levels = _level_filter(f"f_{prefix}_level")
     with c3:
+        common.relabel(f"f_{prefix}_{what}")
         chosen = st.multiselect(
             t(f"f_{what}"),
             options,
@@ -205,11 +231,11 @@ def _cells_tab(ctx: cache.Context, inv: Any, workbook_filters: Key) -> None:
     factors = sorted(x for x in cells["top_factor"].astype(str).unique() if x)
     mask, spec = _filter_mask(ctx, cells, "cells", "top_factor", options=factors, what="factor")
     n = int(mask.sum())
-    st.caption(t("rows_shown", n=n) + " · " + t("cells_cap", n=MAX_ROWS_SHOWN))
+    st.caption(t("rows_shown", n=f"{n:,}") + " · " + t("cells_cap", n=f"{MAX_ROWS_SHOWN:,}"))
     columns = [c for c in CELL_COLUMNS if c in cells.columns]
     top = cells.loc[mask, ["score"]].nlargest(MAX_ROWS_SHOWN, "score", keep="first").index
     shown = cells.loc[top, [c for c in columns if c != "geometry"]].round(CELL_ROUNDING)
-    st.dataframe(_view(ctx, shown), hide_index=True, width="stretch", height=420)
+    _show(ctx, shown, height=420)
 
     # Every filtered cell, highest score first: made only for a download.
     def frame() -> gpd.GeoDataFrame:
@@ -243,10 +269,8 @@ def _sources_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     kinds = sorted(src["layer"].astype(str).unique())
     mask, spec = _filter_mask(ctx, src, "src", "layer", options=kinds, what="kind")
     filtered = src[mask]
-    st.caption(t("rows_shown", n=len(filtered)))
-    st.dataframe(
-        _view(ctx, filtered.head(MAX_ROWS_SHOWN)), hide_index=True, width="stretch", height=420
-    )
+    st.caption(t("rows_shown", n=f"{len(filtered):,}"))
+    _show(ctx, filtered.head(MAX_ROWS_SHOWN), height=420)
     return filtered, spec
 
 
@@ -255,22 +279,30 @@ def _areas_tab(ctx: cache.Context, inv: Any) -> tuple[Any, Key]:
     factors = sorted(x for x in areas["dominant_factor"].astype(str).unique() if x and x != "nan")
     mask, spec = _filter_mask(ctx, areas, "area", "dominant_factor", options=factors, what="factor")
     filtered = areas[mask]
-    st.caption(t("rows_shown", n=len(filtered)))
-    st.dataframe(_view(ctx, filtered), hide_index=True, width="stretch", height=360)
+    st.caption(t("rows_shown", n=f"{len(filtered):,}"))
+    _show(ctx, filtered, height=360)
     return filtered, spec
 
 
 def _districts_tab(ctx: cache.Context, inv: Any) -> None:
     from riskmap.config.levels import LEVELS
 
-    st.dataframe(_view(ctx, inv.districts), hide_index=True, width="stretch")
+    _show(ctx, inv.districts)
     keys = {4: "major", 3: "significant", 2: "general", 1: "low"}
-    column = "district_en" if state.lang() == "en" else "district"
-    names = inv.districts[column if column in inv.districts.columns else "district"]
+    districts = common.district_options(ctx.data)
+    names = pd.Series(
+        [
+            districts.get(str(code), name)
+            for code, name in zip(inv.districts["adcode"], inv.districts["district"], strict=True)
+        ]
+    )
     rows = []
     for lv in reversed(LEVELS):
         part = pd.DataFrame(
-            {"district": names.astype(str), "area": inv.districts[f"area_km2_{keys[lv.rank]}"]}
+            {
+                "district": names.astype(str).to_numpy(),
+                "area": inv.districts[f"area_km2_{keys[lv.rank]}"].to_numpy(),
+            }
         )
         rows.append(part.assign(level=lv.name(state.lang()), order=5 - lv.rank))
     long = pd.concat(rows, ignore_index=True)
@@ -292,7 +324,11 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
             ),
             color=alt.Color("level:N", scale=colours, title=t("col_level")),
             order=alt.Order("order:Q"),
-            tooltip=["district", "level", alt.Tooltip("area:Q", format=".1f")],
+            tooltip=[
+                alt.Tooltip("district:N", title=t("district")),
+                alt.Tooltip("level:N", title=t("col_level")),
+                alt.Tooltip("area:Q", title=t("col_area"), format=",.1f"),
+            ],
         )
         .properties(title=t("district_chart"), height=alt.Step(24))
     )
@@ -302,6 +338,7 @@ def _districts_tab(ctx: cache.Context, inv: Any) -> None:
 def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
     from riskmap.products.inventory import export_csv
 
+    common.relabel("f_acc_period")
     period = st.radio(
         t("period"),
         ["month", "quarter"],
@@ -314,10 +351,8 @@ def _accidents_tab(ctx: cache.Context, inv: Any) -> None:
         st.info(t("no_accidents"))
         return
     periods = list(dict.fromkeys(table["period"].astype(str)))
-    chosen = st.selectbox(t("period"), periods, key=f"f_acc_{period}")
-    st.dataframe(
-        _view(ctx, table[table["period"].astype(str) == chosen]), hide_index=True, width="stretch"
-    )
+    chosen = st.selectbox(t("period"), periods, key=f"f_acc_{period}", placeholder=t("choose"))
+    _show(ctx, table[table["period"].astype(str) == chosen])
     lang = state.lang()
     _download(
         st,
@@ -355,7 +390,7 @@ def render() -> None:
         _districts_tab(ctx, inv)
     if inv.counties is not None:
         with tabs[4]:
-            st.dataframe(_view(ctx, inv.counties), hide_index=True, width="stretch")
+            _show(ctx, inv.counties)
             _table_downloads(ctx, "counties", inv, (), spatial=False)
     with tabs[-1]:
         _accidents_tab(ctx, inv)

@@ -42,7 +42,7 @@ def render() -> None:
         return
     st.subheader(t("current_weights"))
     st.caption(ctx.caption())
-    st.dataframe(_weights_table(ctx), hide_index=True, width="stretch")
+    common.show_table(_weights_table(ctx))
     levels = ctx.assessment.levels
     params = {t("level_rule"): t(f"rule_{levels.rule}")}
     if levels.rule == "matrix":

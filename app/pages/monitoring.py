@@ -125,24 +125,32 @@ def render() -> None:
             spec = quantities.get((str(layer), str(quantity)))
             return spec.name.get(lang) if spec is not None else str(quantity)
 
+        def peak(layer: object, quantity: object, value: object) -> str:  # with its unit
+            spec = quantities.get((str(layer), str(quantity)))
+            return common.number(value, 2, spec.unit if spec is not None else "")
+
         table = active.assign(
             level=active["level"].map(names),
             layer=[common.layer_label(ctx.data, str(v)) for v in active["layer"]],
             quantity=[what(a, b) for a, b in zip(active["layer"], active["quantity"], strict=True)],
             start=active["start"].dt.tz_convert("Asia/Shanghai").dt.strftime("%m-%d %H:%M"),
+            peak=[
+                peak(a, b, v)
+                for a, b, v in zip(active["layer"], active["quantity"], active["peak"], strict=True)
+            ],
         )[["id", "level", "layer", "feature_id", "quantity", "start", "peak", "acknowledged_by"]]
-        st.dataframe(
-            table.rename(columns={c: t(f"mon_col_{c}") for c in table.columns}),
-            hide_index=True,
-            width="stretch",
-        )
+        common.show_table(table.rename(columns={c: t(f"mon_col_{c}") for c in table.columns}))
         labels = {
             int(r.id): f"#{r.id} {names[r.level]} · {common.layer_label(ctx.data, str(r.layer))} "
             f"{r.feature_id} · {what(r.layer, r.quantity)}"
             for r in active.itertuples(index=False)
         }
         chosen = st.selectbox(
-            t("mon_pick"), list(labels), format_func=lambda k: labels[k], key="w_mon_pick"
+            t("mon_pick"),
+            list(labels),
+            format_func=common.labels(labels, labels.get),
+            key="w_mon_pick",
+            placeholder=t("choose"),
         )
     if chosen is None:
         return
@@ -158,6 +166,10 @@ def render() -> None:
         .encode(
             x=alt.X("time:T", title=t("mon_time")),
             y=alt.Y("value:Q", title=f"{spec.name.get(lang)} ({spec.unit})"),
+            tooltip=[
+                alt.Tooltip("time:T", title=t("mon_time"), format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("value:Q", title=f"{spec.name.get(lang)} ({spec.unit})"),
+            ],
         )
     )
     rules = alt.Chart(

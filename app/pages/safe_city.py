@@ -95,13 +95,32 @@ def _unit(unit: object) -> str:
     return t(key) if key in TEXTS else str(unit)
 
 
-def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
+def _indicator_names(rows: pd.DataFrame) -> list[str]:
+    """The indicators' names in the page's language (``id``, ``name_zh``, ``name_en``)."""
+    column = "name_en" if state.lang() == "en" else "name_zh"
+    return [
+        t(f"sc_name_{i}") if f"sc_name_{i}" in TEXTS else str(name)
+        for i, name in zip(rows["id"], rows[column], strict=True)
+    ]
+
+
+def _standards(rows: pd.DataFrame, plan: str | None) -> list[str]:
+    """The standard each indicator comes from, in the page's language (riskmap writes one
+    text mixing both); ``plan`` is the project's work plan."""
+    plan = plan or t("sc_work_plan")
+    return [
+        t(f"sc_std_{i}", plan=plan) if f"sc_std_{i}" in TEXTS else ("" if common.missing(s) else s)
+        for i, s in zip(rows["id"], rows["standard"], strict=True)
+    ]
+
+
+def _scorecard_table(rows: pd.DataFrame, plan: str | None = None) -> pd.DataFrame:
     """The scorecard for people: the evidence text (what the value counts) before the standard."""
     en = state.lang() == "en"
-    name, evidence = ("name_en", "evidence") if en else ("name_zh", "evidence_zh")
+    evidence = "evidence" if en else "evidence_zh"
     return pd.DataFrame(
         {
-            t("col_indicator"): rows[name],
+            t("col_indicator"): _indicator_names(rows),
             t("col_value"): [
                 _number(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)
             ],
@@ -112,7 +131,7 @@ def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
             ],
             t("col_passed"): rows["passed"].map(_passed),
             t("col_evidence"): rows[evidence].fillna(""),
-            t("col_standard"): rows["standard"].fillna(""),
+            t("col_standard"): _standards(rows, plan),
         }
     )
 
@@ -312,15 +331,18 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     st.subheader(t("sc_scorecard"))
     scopes = common.district_options(ctx.data)
     scope_codes: list[str] = list(scopes)
+    # Labels follow the language: the choices are sent again in this run's words.
+    common.relabel("sc_scope", "sc_indicator")
     scope = st.selectbox(
         t("sc_scope"),
         scope_codes,
         key="sc_scope",
         format_func=common.labels(scope_codes, lambda k: scopes.get(k, k)),
+        placeholder=t("choose"),
     )
     rows = card.city() if not scope else card.for_scope(scope)
     st.dataframe(
-        _scorecard_table(rows),
+        _scorecard_table(rows, ctx.project.work_plan),
         hide_index=True,
         width="stretch",
         height=_table_height(len(rows)),
@@ -333,14 +355,13 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     if not with_evidence:
         return
     st.subheader(t("sc_evidence"))
-    names = dict(
-        zip(rows["id"], rows["name_en" if state.lang() == "en" else "name_zh"], strict=True)
-    )
+    names = dict(zip(rows["id"], _indicator_names(rows), strict=True))
     ind = st.selectbox(
         t("sc_choose"),
         with_evidence,
         key="sc_indicator",
         format_func=common.labels(with_evidence, lambda k: str(names.get(k, k))),
+        placeholder=t("choose"),
     )
     if ind is None:
         return
@@ -493,6 +514,7 @@ def _proposal_form(ctx: cache.Context) -> None:
     x0, y0, x1, y1 = ctx.data.districts.to_crs(4326).total_bounds
     ss.setdefault("wi_lon", round(float((x0 + x1) / 2), 6))
     ss.setdefault("wi_lat", round(float((y0 + y1) / 2), 6))
+    common.relabel("wi_kind", "wi_type", "wi_class")
     kind = st.radio(
         t("wi_kind"),
         ["shelter", "fire_station"],
@@ -515,6 +537,7 @@ def _proposal_form(ctx: cache.Context) -> None:
                     SHELTER_TYPES, lambda v: t(f"shelter_type_{SHELTER_TYPES.index(v)}")
                 ),
                 key="wi_type",
+                placeholder=t("choose"),
             )
             record["area_m2"] = float(
                 c4.number_input(
@@ -529,6 +552,7 @@ def _proposal_form(ctx: cache.Context) -> None:
                     STATION_CLASSES, lambda v: t(f"station_class_{STATION_CLASSES.index(v)}")
                 ),
                 key="wi_class",
+                placeholder=t("choose"),
             )
         if st.form_submit_button(t("wi_add"), type="primary"):
             try:
@@ -538,7 +562,7 @@ def _proposal_form(ctx: cache.Context) -> None:
             else:
                 proposals.append(prop.to_record())
                 st.rerun()
-    uploaded = st.file_uploader(t("wi_csv"), type=["csv"], key="wi_csv")
+    uploaded = common.file_uploader(t("wi_csv"), types=["csv"], key="wi_csv")
     if uploaded is not None:
         digest = hashlib.sha256(uploaded.getvalue()).hexdigest()
         if ss.get("wi_csv_done") != digest:
@@ -645,7 +669,7 @@ def _whatif_result(
     st.dataframe(
         pd.DataFrame(
             {
-                t("col_indicator"): ind["name_en" if en else "name_zh"],
+                t("col_indicator"): _indicator_names(ind),
                 t("col_unit"): ind["unit"].map(_unit),
                 t("col_before"): [
                     _number(v, u) for v, u in zip(ind["before"], ind["unit"], strict=True)
@@ -725,7 +749,11 @@ def _whatif_result(
         pd.DataFrame(
             {
                 t("col_cell"): changed["cell_id"],
-                t("f_district"): changed.get("district", ""),
+                t("f_district"): (
+                    changed["district"].map(common.district_shown(ctx.data))
+                    if "district" in changed.columns
+                    else ""
+                ),
                 t("col_from"): changed["from_en" if en else "from_zh"],
                 t("col_to"): changed["to_en" if en else "to_zh"],
             }

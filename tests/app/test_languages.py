@@ -1,11 +1,14 @@
-"""One language at a time (issue 15, item 6): every page of the app, in Chinese and in
-English, shows no internal key (``flood_zones``, ``hazmat``, ``likelihood_breaks``) and no
-label, caption, header or choice in the other language. Data values (an enterprise's
-name in a table) are the data's own and are not checked; the language switch names both
-languages on purpose."""
+"""One language at a time (issue 15, items 6 and 12): every page of the app, in Chinese and
+in English, shows no internal key (``flood_zones``, ``hazmat``, ``likelihood_breaks``) and
+no label, caption, header or choice in the other language; its tables show numbers for
+people (no ``1540814.74``, no ``None`` or ``nan``) and no layer key as a value; and a choice
+made before a language switch is shown in the new language after it. Data values (an
+enterprise's name in a table) are the data's own and are only checked for English
+sentences in the Chinese page; the language switch names both languages on purpose."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +33,9 @@ ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){2,}")
 LANGUAGE_SWITCH = {"语言 / Language", "中文", "English"}
 _TEXT_KINDS = ("title", "header", "subheader", "caption", "markdown", "info", "success",
                "warning", "error", "metric", "button", "expander", "tabs")  # fmt: skip
+_CHOICES = ("selectbox", "multiselect", "radio")
+_MISSING = {"None", "nan", "NaN", "<NA>", "NaT"}
+_COORDINATE = re.compile(r"经度|纬度|Longitude|Latitude", re.I)
 _WIDGETS = ("selectbox", "multiselect", "radio", "checkbox", "text_input", "number_input",
             "slider", "select_slider", "toggle", "date_input", "text_area")  # fmt: skip
 
@@ -50,8 +56,47 @@ def _shown(at: Any) -> Iterator[tuple[str, str]]:
                 yield from ((kind, str(c)) for c in e.value.columns)
 
 
+def _cells(at: Any) -> Iterator[tuple[str, object]]:
+    """(column, value) of every cell of the page's tables."""
+    for kind in ("dataframe", "table"):
+        for e in getattr(at, kind, []):
+            frame = e.value
+            for column in frame.columns:
+                for value in frame[column].tolist():
+                    yield str(column), value
+
+
+def _number_problems(at: Any) -> Iterator[str]:
+    """Numbers not written for people: a float with more than 3 decimals (but coordinates),
+    a missing value shown as None / nan, in a table (once per column) or a metric."""
+    for column, value in _cells(at):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            yield f"table: a missing value shown raw in column {column!r}"
+        elif isinstance(value, str) and value.strip() in _MISSING:
+            yield f"table: {value.strip()!r} in column {column!r}"
+        elif (
+            isinstance(value, float)
+            and not _COORDINATE.search(column)
+            and abs(value - round(value, 3)) > 1e-9
+        ):
+            yield f"table: raw numbers (more than 3 decimals) in column {column!r}"
+    for e in getattr(at, "metric", []):
+        if re.search(r"\d\.\d{4,}|None|nan", str(e.value)):
+            yield f"metric: {e.label!r} shows {e.value!r}"
+
+
+def _value_problems(at: Any, lang: str, page: str, layer_keys: set[str]) -> Iterator[str]:
+    """A layer's key as a table value (flood_zones), English sentences in the Chinese page."""
+    for column, value in _cells(at):
+        text = str(value)
+        if text in layer_keys and not page.endswith("data.py"):  # the data page lists keys
+            yield f"table: layer key {text!r} in column {column!r}"
+        if lang == "zh" and ENGLISH_SENTENCE.search(text):
+            yield f"table: English in the Chinese page: {text[:80]!r}"
+
+
 def _problems(at: Any, lang: str, page: str, layer_keys: set[str]) -> list[str]:
-    out = []
+    out = list(dict.fromkeys([*_number_problems(at), *_value_problems(at, lang, page, layer_keys)]))
     keys = re.compile(r"\b(" + "|".join(sorted(layer_keys)) + r")\b")
     for kind, text in _shown(at):
         if text in LANGUAGE_SWITCH or (page.endswith("method.py") and kind == "markdown"):
@@ -89,4 +134,46 @@ def test_every_page_speaks_one_language(
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         problems += [f"{page}: {p}" for p in _problems(at, lang, page, layer_keys)]
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def _choices(at: Any) -> dict[str, Any]:
+    """Keyed choice widgets showing a choice: key -> its proto (options, set_value, the
+    values sent); an empty multiselect shows its placeholder, no label."""
+    return {
+        str(e.key): e.proto
+        for kind in _CHOICES
+        for e in getattr(at, kind, [])
+        if e.key and not (kind == "multiselect" and not e.value)
+    }
+
+
+def _sent(proto: Any) -> list[str]:
+    return list(proto.raw_values) if hasattr(proto, "raw_values") else [proto.raw_value]
+
+
+@pytest.mark.slow
+def test_choices_follow_a_language_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A choice whose labels change with the language (安全城市's 范围 showing 全市) is sent
+    again in the new words: the browser keeps showing a widget's old label otherwise
+    (Streamlit keeps a keyed widget's identity when only its labels change)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RISKMAP_APP_CELL_SIZE", "1000")
+    monkeypatch.setenv("RISKMAP_APP_REGISTER", str(tmp_path / "hazards.sqlite"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    problems = []
+    for page in PAGES:
+        at.switch_page(page)
+        for lang in ("zh", "en", "zh"):
+            before = {k: list(p.options) for k, p in _choices(at).items()}
+            at.radio(key="w_lang").set_value(lang).run()
+            assert not at.exception, [e.value for e in at.exception]
+            for key, proto in _choices(at).items():
+                if key == "w_lang" or before.get(key, list(proto.options)) == list(proto.options):
+                    continue
+                sent = _sent(proto)
+                if not proto.set_value or not set(sent) <= set(proto.options):
+                    problems.append(f"{page} ({lang}): {key} keeps its old label")
     assert not problems, "\n".join(dict.fromkeys(problems))
