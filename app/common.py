@@ -367,3 +367,13 @@ def file_uploader(
         kinds = t("list_sep_ui").join(s.upper() for s in types)
         where.caption(t("up_limits", mb=mb, types=kinds))
     return uploaded
+
+
+def register_label(vocabulary: str, code: str) -> str:
+    """A register code (grade, status, category, action) as a label standing alone, in the
+    page's language: the register's word, capitalised in English (``Registered``, ``Major``;
+    riskmap's own sentences use the words in lower case)."""
+    from riskmap.register import label
+
+    word = label(vocabulary, code, lang())
+    return word[:1].upper() + word[1:] if lang() == "en" else word

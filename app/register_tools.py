@@ -98,12 +98,13 @@ def hazard_table(df: pd.DataFrame, data: Any = None) -> pd.DataFrame:
     """Register records for people, in the page's language: the export's columns with
     headers, categories, grades, statuses and yes/no as words, and (given the project's
     ``data``) districts and linked layers by their names."""
-    from riskmap.register import EXPORT_FIELDS, label
+    from riskmap.register import EXPORT_FIELDS
 
-    lang = state.lang()
     out = df.loc[:, list(EXPORT_FIELDS)].copy()
     for name in ("category", "grade", "status"):
-        out[name] = [label(name, c, lang) if isinstance(c, str) and c else c for c in out[name]]
+        out[name] = [
+            common.register_label(name, c) if isinstance(c, str) and c else c for c in out[name]
+        ]
     for name in ("listed", "overdue"):
         out[name] = out[name].map({True: t("sc_yes"), False: t("sc_no")})
     if data is not None:

@@ -18,9 +18,7 @@ FOCUS_ZOOM = 13  # the hazard map's zoom around a hazard just recorded or change
 
 
 def _label(vocabulary: str, code: str) -> str:
-    from riskmap.register import label
-
-    return label(vocabulary, code, state.lang())
+    return common.register_label(vocabulary, code)
 
 
 def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **kw: Any) -> Any:

@@ -177,3 +177,27 @@ def test_choices_follow_a_language_switch(tmp_path: Path, monkeypatch: pytest.Mo
                 if not proto.set_value or not set(sent) <= set(proto.options):
                     problems.append(f"{page} ({lang}): {key} keeps its old label")
     assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+@pytest.mark.slow
+def test_register_words_stand_alone_capitalised_in_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hazards page's grades and statuses as choices read ``Major``, ``Registered`` in
+    English (riskmap's sentences keep them in lower case), and as themselves in Chinese."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RISKMAP_APP_CELL_SIZE", "1000")
+    monkeypatch.setenv("RISKMAP_APP_REGISTER", str(tmp_path / "hazards.sqlite"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.radio(key="w_lang").set_value("en").run()
+    at.switch_page("app/pages/hazards.py")
+    at.run()
+    shown = [o for w in (*at.radio, *at.selectbox, *at.multiselect) for o in w.options]
+    for word in ("Major", "General", "Registered", "Rectifying"):
+        assert word in shown, (word, shown)
+    assert not {"major", "general", "registered"} & set(shown)
+    at.radio(key="w_lang").set_value("zh").run()
+    shown = [o for w in (*at.radio, *at.selectbox, *at.multiselect) for o in w.options]
+    assert "重大" in shown and "已登记" in shown
