@@ -22,14 +22,9 @@ import shapely
 from branca.element import MacroElement
 
 from riskmap.engine.rules import rule_values
+from riskmap.maps import packing
 from riskmap.maps.display import _Display, _encode_shapes, _Script, _ScriptLayer
-from riskmap.maps.packing import (
-    TIP_TEXT_BYTES,
-    assign_tip_modes,
-    pack_points,
-    pack_text,
-    text_bytes,
-)
+from riskmap.maps.packing import pack_points, pack_text, text_bytes
 from riskmap.maps.text import (
     _CLOSED_STATUSES,
     _COORD_DIGITS,
@@ -291,10 +286,11 @@ def _fit_tooltips(layers: Sequence[_ScriptLayer], lang: str) -> None:
     pending.sort(key=lambda lyr: first.get(lyr.layer_name, len(_TIP_PRIORITY)))
     tips = [lyr.points[0].tips() for lyr in pending]  # type: ignore[attr-defined]
     plain = [text_bytes(t) for t in tips]
-    if sum(plain) <= TIP_TEXT_BYTES:
+    if sum(plain) <= packing.TIP_TEXT_BYTES:
         return
     sizes = [(n, len(pack_text(t))) for n, t in zip(plain, tips, strict=True)]
-    for lyr, mode in zip(pending, assign_tip_modes(sizes), strict=True):
+    modes = packing.assign_tip_modes(sizes, packing.TIP_TEXT_BYTES, packing.TIP_PACKED_BYTES)
+    for lyr, mode in zip(pending, modes, strict=True):
         if mode == "text":
             continue
         pts, group = lyr.points  # type: ignore[attr-defined]

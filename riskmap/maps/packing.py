@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -146,3 +147,52 @@ def assign_tip_modes(
             modes[i] = "packed"
             packed_left -= packed
     return modes
+
+
+_ASSET_SCRIPT = re.compile(r'<script data-asset="[^"]*">\n(.*?)\n</script>\n?', re.DOTALL)
+_MAIN_SCRIPT = re.compile(r"<script>\n(.*)</script>\s*</html>\s*$", re.DOTALL)
+
+_BOOT = """<script>
+(function() {
+  var z = "%(blob)s";
+  if (typeof DecompressionStream === 'undefined') {
+    document.body.insertAdjacentHTML('beforeend', %(old)s);
+    return;
+  }
+  var bin = atob(z), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  new Response(stream).text().then(function(text) {
+    JSON.parse(text).forEach(function(code) {
+      var s = document.createElement('script');
+      s.text = code;
+      document.body.appendChild(s);
+    });
+  });
+})();
+</script>
+</html>
+"""
+
+_OLD_BROWSER = (
+    '<p style="position:absolute;top:40%;width:100%;text-align:center;font:16px sans-serif">'
+    "此地图页面需要 2023 年以后的浏览器（Chrome 80、Firefox 113、Safari 16.4 及以上）。<br>"
+    "This map needs a browser from 2023 or later (Chrome 80, Firefox 113, Safari 16.4 or newer).</p>"
+)
+
+
+def pack_page(page: str) -> str:
+    """A map page whose scripts (Leaflet, its plugins and the map's own) are stored
+    deflated and run, in their order, once the browser has inflated them
+    (``DecompressionStream``; an older browser shows a line that says so).
+
+    For a page over the size limit (a province): its numbers take about half the space.
+    Returns ``page`` unchanged when it does not have a map page's shape.
+    """
+    main = _MAIN_SCRIPT.search(page)
+    if main is None:
+        return page
+    assets = _ASSET_SCRIPT.findall(page[: main.start()])
+    head = _ASSET_SCRIPT.sub("", page[: main.start()])
+    blob = pack_text([*assets, main.group(1)])
+    return head + _BOOT % {"blob": blob, "old": json.dumps(_OLD_BROWSER, ensure_ascii=False)}

@@ -269,6 +269,8 @@ def _resample_image(
     display: _Display,
     bounds: tuple[float, float, float, float],
     pixel_m: float,
+    *,
+    max_px: int = _MAX_IMAGE_PX,
 ) -> np.ndarray:
     """Cell values resampled onto the map's pixels: rows even in Web-Mercator y.
 
@@ -283,7 +285,7 @@ def _resample_image(
     height_m = (north - south) * 110_574
     nx = max(math.ceil(width_m / pixel_m), 1)
     ny = max(math.ceil(height_m / pixel_m), 1)
-    scale = min(1.0, _MAX_IMAGE_PX / max(nx, ny))
+    scale = min(1.0, max_px / max(nx, ny))
     nx = max(round(nx * scale), 1)
     ny = max(round(ny * scale), 1)
     lon = west + (np.arange(nx) + 0.5) * (east - west) / nx
