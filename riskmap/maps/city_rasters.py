@@ -1,7 +1,7 @@
 """A province's cities at their own resolution: when the map is zoomed into a city, that
 city's cells of a finer grid are drawn over the province's level regions.
 
-Each city's finer cells become one paletted PNG of the four level colours (transparent
+Each city's finer cells become one lossless WebP image of the four level colours (transparent
 outside the city's cells), resampled like the continuous views (rows even in
 Web-Mercator y, each pixel centre looked up in the finer grid), half a cell a pixel so
 that the pixel under a cell's centre is that cell's. The page shows a city's image from
@@ -41,7 +41,7 @@ class CityRaster:
     Attributes
     ----------
     name : the city's name (as in the cells' ``district``, not escaped).
-    url : the PNG as a data URL.
+    url : the image (lossless WebP) as a data URL.
     bounds : west, south, east, north in display degrees.
     min_zoom : the zoom from which the image is shown.
     hot : finer cells of level 较大 or 重大 (the order in which cities get the budget).
@@ -116,7 +116,7 @@ def city_rasters(
         out.append(
             CityRaster(
                 name=str(name),
-                url=_classes_data_url(grid, colours),
+                url=_classes_data_url(grid, colours, webp=True),
                 bounds=bounds,
                 min_zoom=_city_zoom(bounds),
                 hot=int((ranks[pos] >= 3).sum()),
@@ -160,8 +160,11 @@ var pane = map.getPane('rmRisk') || map.createPane('rmRisk');
 pane.style.zIndex = 390;
 pane.style.opacity = 0.72;
 d.forEach(function(c) {{
+  // Over the province's regions (their SVG has z-index 200 in the pane); the layer
+  // control's own z-indexes (autoZIndex) would put it under them.
   var img = L.imageOverlay(c.u, c.b, {{pane: 'rmRisk', opacity: 1, interactive: false,
-    className: 'rm-raster rm-fine'}});
+    zIndex: 300, className: 'rm-raster rm-fine'}});
+  img.setZIndex = function() {{ return this; }};
   img.rmCity = c.n; img.rmZoom = c.z; imgs.push(img);
 }});
 function update() {{

@@ -5,7 +5,7 @@ A city's few thousand points cost little; a province's twenty thousand, written 
 5-decimal longitudes and latitudes with a tooltip each, were 1.75 MB of the Hubei page.
 Points are sorted by symbol, then along a Z-order curve, so that consecutive points are
 near each other and their deltas short. Tooltips are kept as text while the page's
-tooltip budget lasts (smallest layers first), then deflated (the page inflates them with
+tooltip budget lasts (most useful layers first), then deflated (the page inflates them with
 the browser's own ``DecompressionStream`` when a layer is first shown), and past that
 budget a layer's points show only the layer's name on hover.
 """
@@ -23,8 +23,10 @@ import numpy as np
 
 from riskmap.maps.text import _COORD_DIGITS
 
-TIP_TEXT_BYTES = 200_000
-"""At most this many bytes of point tooltips are written as plain text in a page."""
+TIP_TEXT_BYTES = 420_000
+"""At most this many bytes of point tooltips are written as plain text in a page (a city
+of Wuhan's size needs about 300 kB in Chinese, 380 kB in English: it keeps every
+tooltip as text)."""
 
 TIP_PACKED_BYTES = 150_000
 """At most this many bytes of deflated (base64) point tooltips in a page, after the text."""
@@ -150,7 +152,7 @@ def assign_tip_modes(
 
 
 _ASSET_SCRIPT = re.compile(r'<script data-asset="[^"]*">\n(.*?)\n</script>\n?', re.DOTALL)
-_MAIN_SCRIPT = re.compile(r"<script>\n(.*)</script>\s*</html>\s*$", re.DOTALL)
+_MAIN_SCRIPT = re.compile(r"<script>\n((?:(?!<script>).)*)</script>\s*</html>\s*$", re.DOTALL)
 
 _BOOT = """<script>
 (function() {

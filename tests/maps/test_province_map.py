@@ -37,10 +37,17 @@ def province(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(province, tmp_path_factory):
+    """province.html, and packed.html: the same over a smaller size limit (its scripts
+    deflated, both cities still finer)."""
     _, coarse, fine = province
     folder = tmp_path_factory.mktemp("pmap")
-    rm.save_map(rm.build_map(coarse, rm.MapOptions(overlays=("hazards",)), fine=fine),
-                folder / "province.html")  # fmt: skip
+    options = rm.MapOptions(overlays=("hazards",))
+    rm.save_map(rm.build_map(coarse, options, fine=fine), folder / "province.html")
+    whole = (folder / "province.html").read_text(encoding="utf-8")
+    limit = len(packing.pack_page(whole).encode()) + 5_000
+    packed = rm.maps.map_from_cells(coarse, coarse.data, overlays=["hazards"], fine=fine,
+                                    max_page_bytes=limit)  # fmt: skip
+    rm.save_map(packed, folder / "packed.html")
     return folder
 
 
@@ -55,7 +62,7 @@ def _unpacked(page: str) -> str:
     return "\n".join(json.loads(zlib.decompress(base64.b64decode(blob)).decode("utf-8")))
 
 
-def _png(url: str) -> Image.Image:
+def _image(url: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
 
 
@@ -97,7 +104,8 @@ def test_province_page_is_under_the_limit_with_a_finer_raster_per_city(page) -> 
     cities = _fine_payload(html)
     assert sorted(c["n"] for c in cities) == ["东市", "西市"]
     for c in cities:
-        img = _png(c["u"])
+        img = _image(c["u"])
+        assert c["u"].startswith("data:image/webp;base64,") and img.format == "WEBP"
         (s, w), (n, e) = c["b"]
         width_m = (e - w) * 111_320 * math.cos(math.radians((s + n) / 2))
         assert width_m / img.width == pytest.approx(FINE / 2, rel=0.05)  # half a 250 m cell a pixel
@@ -153,7 +161,8 @@ _PIXEL_JS = """([lng, lat, city]) => {
 
 
 @pytest.mark.browser
-def test_zoomed_city_decodes_to_the_levels_of_its_cells(browser, province, page) -> None:
+@pytest.mark.parametrize("name", ["province.html", "packed.html"])
+def test_zoomed_city_decodes_to_the_levels_of_its_cells(browser, province, page, name) -> None:
     _, coarse, fine = province
     colours = {tuple(int(lv.color[i : i + 2], 16) for i in (1, 3, 5)): lv.rank for lv in LEVELS}
     wgs = fine.cells.to_crs(4326)
@@ -162,9 +171,11 @@ def test_zoomed_city_decodes_to_the_levels_of_its_cells(browser, province, page)
         tab = browser.new_page(viewport={"width": 1200, "height": 850})
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(f"{url}/province.html")
+        tab.goto(f"{url}/{name}")
         tab.wait_for_function("window.riskmap && window.riskmap.ready === true")
         try:
+            packed = 'var z = "' in (page / name).read_text(encoding="utf-8")
+            assert packed == (name == "packed.html")  # stored deflated, drawn the same
             # At the province's zoom, no city is drawn finer.
             tab.wait_for_function(
                 "() => { if (riskmapMap.getZoom() !== 9) {"
@@ -208,6 +219,13 @@ def test_zoomed_city_decodes_to_the_levels_of_its_cells(browser, province, page)
                         tab.wait_for_timeout(100)
                     assert rgba is not None and rgba[3] == 255, cell["cell_id"]
                     assert colours[tuple(rgba[:3])] == cell["level_rank"], cell["cell_id"]
+            # The finer image is drawn over the province's regions (same pane, above).
+            order = tab.evaluate(
+                "() => Array.from(document.querySelector('.leaflet-rmRisk-pane').children)"
+                ".map(function(e) { return [e.tagName, +getComputedStyle(e).zIndex]; })"
+            )
+            svg = max(z for tag, z in order if tag.lower() == "svg")
+            assert all(z > svg for tag, z in order if tag == "IMG") and len(order) > 1, order
             # Every gas station is drawn (a clustered layer holds each as a marker).
             n = tab.evaluate(
                 "() => { var n = 0; riskmapMap.eachLayer(function(l) {"
