@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -164,3 +165,19 @@ def test_on_a_local_cluster_the_province_gives_the_same_results_map_and_county_s
     assert cli.main(["map", project, "--cell-size", "1000", "--out", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
     assert "仙桃市" in page and html.stat().st_size < 1_000_000
+
+
+def test_province_map_draws_each_city_finer_when_zoomed_in_under_1_mb(
+    demo: Path, tmp_path: Path
+) -> None:
+    """``map --cell-size 1000 --city-cell-size 250``: the province's level regions at 1 km
+    and one 250 m level image a city (issue 14 item 5), in one page under 1 MB."""
+    html = tmp_path / "province.html"
+    project = str(demo / "project.yaml")
+    args = ["map", project, "--cell-size", "1000", "--city-cell-size", "250", "--out", str(html)]
+    assert cli.main(args) == 0
+    page = html.read_text(encoding="utf-8")
+    assert html.stat().st_size < 1_000_000
+    (payload,) = re.findall(r"var d = (\[\{\"n\"[^\n]*\]), layer = L\.layerGroup\(\)", page)
+    assert sorted(c["n"] for c in json.loads(payload)) == sorted(CITIES.values())
+    assert "4/4 个城市显示 250 m 网格" in page

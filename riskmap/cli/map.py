@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Any
 
-from riskmap.cli.common import add_assess_verb, load_and_assess, progress
+from riskmap.cli.common import add_assess_verb, build_study, load_and_assess, progress
 from riskmap.config.vocabulary import BASEMAPS, OVERLAYS, VIEWS
 
 
@@ -52,6 +52,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="highest-scoring orange and red cells drawn with outlines and tooltips "
         "(default: 2000)",
     )
+    parser.add_argument(
+        "--city-cell-size",
+        type=float,
+        default=None,
+        metavar="M",
+        help="for a province: also assess a grid of M-metre cells and draw each city with them "
+        "when the map is zoomed into it (level view; as many cities as fit the page's 1 MB, "
+        "most orange and red cells first)",
+    )
     return parser
 
 
@@ -65,7 +74,17 @@ def run(args: argparse.Namespace) -> int:
     options = MapOptions(view=args.view, basemap=args.basemap, lang=args.lang,
                          overlays=None if args.show is None else tuple(args.show),
                          assets="inline", max_detail_cells=args.max_detail_cells)  # fmt: skip
-    m = build_map(done.result, options)
+    fine = None
+    if args.city_cell_size:
+        t1 = time.perf_counter()
+        finer = build_study(argparse.Namespace(**{**vars(args), "cell_size": args.city_cell_size}))
+        fine = finer.score()
+        progress(
+            f"assessed {len(fine.cells):,} cells of {args.city_cell_size:,.0f} m for the cities "
+            f"({time.perf_counter() - t1:.1f} s)"
+        )
+        t0 = time.perf_counter()
+    m = build_map(done.result, options, fine=fine)
     out = save_map(m, args.out)
     size = out.stat().st_size
     progress(f"wrote {out} ({size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")

@@ -19,6 +19,13 @@ from branca.element import Element
 from riskmap.config import MapOptions
 from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEW_COLUMNS, VIEWS
 from riskmap.maps import assets as _assets
+from riskmap.maps.city_rasters import (
+    MAX_PAGE_BYTES,
+    city_rasters,
+    fine_layer,
+    fine_note,
+    fit_budget,
+)
 from riskmap.maps.display import (
     _CSS,
     _RUNTIME_JS,
@@ -31,6 +38,7 @@ from riskmap.maps.display import (
 from riskmap.maps.legend import _control_js, _legend_html
 from riskmap.maps.lookup import CellIndex, _cells_frame, build_cell_index
 from riskmap.maps.overlays import _data_overlays
+from riskmap.maps.packing import pack_page
 from riskmap.maps.risk_layers import (
     _detail_layer,
     _display_bounds,
@@ -66,6 +74,9 @@ def map_from_cells(
     dynamic: bool = False,
     levels: Any = None,
     thresholds: Sequence[float] | None = None,
+    fine: Any = None,
+    fine_cell_size: float | None = None,
+    max_page_bytes: int = MAX_PAGE_BYTES,
 ) -> folium.Map:
     """The electronic risk map of scored cells (:func:`build_map` funnels into it; use
     this one for cells that do not come from an Assessment).
@@ -123,6 +134,16 @@ def map_from_cells(
     thresholds
         The score thresholds the data gave the rule (quantiles, natural breaks), shown
         by the legend.
+    fine
+        Scored cells of a finer square grid of the same area (with ``district``, the
+        city), or an Assessment: on the level view, a city zoomed into is drawn with
+        them (:mod:`riskmap.maps.city_rasters`), as many cities as fit the page's
+        ``max_page_bytes`` (most 较大/重大 cells first; the legend says which). Not with
+        ``dynamic``.
+    fine_cell_size
+        The finer grid's cell side (inferred when None).
+    max_page_bytes
+        The page's size limit that the finer cities' images must fit under.
 
     Returns
     -------
@@ -192,19 +213,17 @@ def map_from_cells(
         levels if levels is not None else (data.project.levels if data is not None else None)
     )
     analysis_cfg = data.project.analysis if data is not None else None
-    legend_js = _control_js(
-        _legend_html(
-            frame,
-            view,
-            lang,
-            levels_cfg,
-            cell_size=size,
-            index=idx,
-            analysis_cfg=analysis_cfg,
-            thresholds=thresholds,
-        ),
-        "bottomright",
+    legend_html = _legend_html(
+        frame,
+        view,
+        lang,
+        levels_cfg,
+        cell_size=size,
+        index=idx,
+        analysis_cfg=analysis_cfg,
+        thresholds=thresholds,
     )
+    legend_js = _control_js(legend_html, "bottomright")
     if not dynamic:
         m.add_child(risk)
         if detail is not None:
@@ -230,10 +249,12 @@ def map_from_cells(
                 )
             )
 
+    legend_el = None
     if dynamic:
         m.riskmap_layers = _dynamic_js(risk, detail, legend_js)  # type: ignore[attr-defined]
     else:
-        m.add_child(_Script(legend_js))
+        legend_el = _Script(legend_js)
+        m.add_child(legend_el)
     heading = title
     if heading is None:
         project_title = data.project.title.get(lang) if data is not None else ""
@@ -243,13 +264,68 @@ def map_from_cells(
     if swatches:
         m.add_child(_Script(f"window.riskmap.decorateControl({_js(swatches)});"))
     m.fit_bounds([[south, west], [north, east]])
-    m.add_child(_Script("window.riskmap.ready = true;"))
+    ready = _Script("window.riskmap.ready = true;")
+    m.add_child(ready, name="riskmap_ready")
+    m.riskmap_max_bytes = max_page_bytes  # type: ignore[attr-defined]  # see render_html
     _configure_assets(m, assets, asset_url, clustered)
+    if fine is not None and view == "level" and legend_el is not None:
+        _add_fine_cities(m, fine, display, lang=lang, legend_el=legend_el, legend_html=legend_html,
+                         coarse=size, fine_cell_size=fine_cell_size,
+                         max_page_bytes=max_page_bytes)  # fmt: skip
     return m
 
 
+def _add_fine_cities(
+    m: folium.Map,
+    fine: Any,
+    display: _Display,
+    *,
+    lang: str,
+    legend_el: _Script,
+    legend_html: str,
+    coarse: float,
+    fine_cell_size: float | None,
+    max_page_bytes: int,
+) -> None:
+    """The finer cities that fit what the page leaves of ``max_page_bytes``, and the
+    legend's note that says which (see :mod:`riskmap.maps.city_rasters`)."""
+    rasters, size = city_rasters(fine, display, cell_size=fine_cell_size)
+    if not rasters:
+        return
+    note_max = len(fine_note(rasters, [], lang, coarse, size).encode()) + sum(
+        len(r.name.encode()) + 3 for r in rasters
+    )
+    # (Measured on copies: a render fixes the order of the page's scripts.)
+    base = len(render_html(copy.deepcopy(m)).encode())
+    budget = max_page_bytes - base - note_max  # (then measured: see below)
+    kept, left = fit_budget(rasters, budget)
+    ready = m._children.pop("riskmap_ready")  # the page is ready after the finer cities
+    while True:
+        note = fine_note(kept, left, lang, coarse, size)
+        html_text = legend_html[: legend_html.rindex("</div>")] + note + "</div>"
+        legend_el.body = _control_js(html_text, "bottomright")
+        if kept:  # after the risk layer's pane, before the layer control lists the layers
+            m.add_child(fine_layer(kept, lang, size), name="riskmap_fine")
+            keys = list(m._children)
+            first = next(k for k in keys if isinstance(m._children[k], folium.LayerControl))
+            keys.remove("riskmap_fine")
+            keys.insert(keys.index(first), "riskmap_fine")
+            m._children = type(m._children)((k, m._children[k]) for k in keys)
+        m.add_child(ready, name="riskmap_ready")
+        if not kept or len(render_html(copy.deepcopy(m)).encode()) <= max_page_bytes:
+            return
+        # (Packed, images cost about their size: if the estimate was short, drop the last.)
+        m._children.pop("riskmap_fine")
+        m._children.pop("riskmap_ready")
+        left = [*left, kept.pop()]
+
+
 def build_map(
-    assessment: Any, options: MapOptions | None = None, *, index: CellIndex | None = None
+    assessment: Any,
+    options: MapOptions | None = None,
+    *,
+    index: CellIndex | None = None,
+    fine: Any = None,
 ) -> folium.Map:
     """The electronic risk map (城市安全风险电子地图) of an assessment.
 
@@ -264,6 +340,9 @@ def build_map(
     index
         A prebuilt :class:`CellIndex` of the assessment's grid (it keeps the grid's
         raster and footprint: saves time when the same grid is drawn again).
+    fine
+        An assessment of the same project on a finer grid: a province's cities zoomed
+        into are drawn with its cells (see :func:`map_from_cells`).
 
     Returns
     -------
@@ -296,6 +375,7 @@ def build_map(
         dynamic=o.dynamic,
         levels=assessment.levels,
         thresholds=assessment.params.get("score_thresholds"),
+        fine=fine,
     )
 
 
@@ -387,9 +467,16 @@ def _walk_elements(el: Any) -> Iterable[Any]:
 
 
 def render_html(m: folium.Map) -> str:
-    """The map as one standalone HTML page (UTF-8 text)."""
-    page = m.get_root().render()
-    return re.sub(r"<html>", '<html lang="zh-CN">', page, count=1)
+    """The map as one standalone HTML page (UTF-8 text).
+
+    A page of :func:`map_from_cells` over its ``max_page_bytes`` (a province with all its
+    overlays) has its scripts stored deflated (:func:`riskmap.maps.packing.pack_page`).
+    """
+    page = re.sub(r"<html>", '<html lang="zh-CN">', m.get_root().render(), count=1)
+    limit = getattr(m, "riskmap_max_bytes", None)
+    if limit is not None and len(page.encode()) > limit:
+        page = pack_page(page)
+    return page
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:

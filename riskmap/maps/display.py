@@ -350,12 +350,34 @@ rm.symbolIcon = function(p, size) {
   rm.drawSymbol(ctx, p, size / 2, size / 2, Math.min(size / 2 - 2.5, p.z || 6));
   return c;
 };
+// Points from packing.pack_points: o the first point, q deltas (1e-5 degrees), c symbol
+// runs [code, count, ...], r and m a number for all or one a point.
+rm.unpack = function(d) {
+  var n = d.q.length / 2, x = new Array(n), y = new Array(n), c = new Array(n);
+  var a = d.o[0], b = d.o[1], i, j, k = 0;
+  for (i = 0; i < n; i++) { a += d.q[2 * i]; b += d.q[2 * i + 1]; x[i] = a * 1e-5; y[i] = b * 1e-5; }
+  for (i = 0; i < d.c.length; i += 2) { for (j = 0; j < d.c[i + 1]; j++) { c[k++] = d.c[i]; } }
+  function each(v, dflt) { return v === undefined ? function() { return dflt; }
+    : typeof v === 'number' ? function() { return v; } : function(i) { return v[i]; }; }
+  return {n: n, x: x, y: y, c: c, r: each(d.r, 4), m: each(d.m, 0)};
+};
+// Deflated text (packing.pack_text) with the browser's own DecompressionStream: a promise.
+rm.inflate = function(b64) {
+  if (typeof DecompressionStream === 'undefined') { return Promise.reject(new Error('no DecompressionStream')); }
+  var bin = atob(b64), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Response(stream).text().then(JSON.parse);
+};
 rm.points = function(layer, d) {
-  var out = [];
-  for (var i = 0; i < d.x.length; i++) {
-    var m = new rm.Symbol([d.y[i], d.x[i]], {
-      renderer: rm.canvas, radius: d.r ? d.r[i] : 4, weight: 4, sym: d.p[d.c ? d.c[i] : 0]});
-    if (d.t) { m.bindTooltip(d.t[i]); }
+  var u = rm.unpack(d), out = [], tips = d.t || null, tipOf = null;
+  if (d.tz) { rm.inflate(d.tz).then(function(t) { tips = t; }, function() {}); }
+  if (d.t || d.tz || d.tn) { tipOf = function(m) { return tips ? tips[m._rmI] : d.tn; }; }
+  for (var i = 0; i < u.n; i++) {
+    var m = new rm.Symbol([u.y[i], u.x[i]], {
+      renderer: rm.canvas, radius: u.r(i), weight: 4, sym: d.p[u.c[i]]});
+    m._rmI = i;
+    if (tipOf) { m.bindTooltip(tipOf); }
     // A click on a point is a click on the map there too: the cell under it opens.
     m.on('click', function(e) {
       var mp = this._map;
@@ -460,9 +482,10 @@ rm.clusterIcon = function(cluster) {
                     iconSize: L.point(size, size)});
 };
 rm.circles = function(layer, d) {
-  for (var i = 0; i < d.x.length; i++) {
-    var p = d.p[d.c ? d.c[i] : 0];
-    L.circle([d.y[i], d.x[i]], {renderer: rm.canvas, radius: d.m[i], color: p.f || p,
+  var u = rm.unpack(d);
+  for (var i = 0; i < u.n; i++) {
+    var p = d.p[u.c[i]];
+    L.circle([u.y[i], u.x[i]], {renderer: rm.canvas, radius: u.m(i), color: p.f || p,
       weight: 1, opacity: 0.7, fillOpacity: 0.08, interactive: false}).addTo(layer);
   }
   return layer;

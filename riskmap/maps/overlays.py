@@ -22,7 +22,9 @@ import shapely
 from branca.element import MacroElement
 
 from riskmap.engine.rules import rule_values
-from riskmap.maps.display import _Display, _encode_shapes, _geojson_array, _Script, _ScriptLayer
+from riskmap.maps import packing
+from riskmap.maps.display import _Display, _encode_shapes, _Script, _ScriptLayer
+from riskmap.maps.packing import pack_points, pack_text, text_bytes
 from riskmap.maps.text import (
     _CLOSED_STATUSES,
     _COORD_DIGITS,
@@ -127,20 +129,34 @@ class _Points:
     def __len__(self) -> int:
         return int(sum(len(a) for a in self.x))
 
-    def payload(self, with_tips: bool = True) -> dict[str, Any]:
-        """What the page draws: the symbols without their legend labels and sizes (the
-        radius is per point)."""
-        out: dict[str, Any] = {
-            "x": np.concatenate(self.x).tolist(),
-            "y": np.concatenate(self.y).tolist(),
-            "c": np.concatenate(self.c).astype(int).tolist(),
-            "r": np.round(np.concatenate(self.r), 1).tolist(),
-            "p": [{k: v for k, v in sym.items() if k not in ("l", "z")} for sym in self.symbols],
-        }
-        if with_tips:  # markers: tooltips, no radius in metres
-            out["t"] = pd.concat(self.t, ignore_index=True).tolist()
-        else:  # circles: radius in metres
-            out["m"] = np.round(np.concatenate(self.m)).tolist()
+    def tips(self) -> list[str]:
+        return pd.concat(self.t, ignore_index=True).tolist() if self.t else []
+
+    def payload(self, tip_mode: str = "text", fallback: str = "") -> dict[str, Any]:
+        """What the page draws (:func:`~riskmap.maps.packing.pack_points`): markers with
+        tooltips as ``tip_mode`` says; the symbols without their legend labels and sizes
+        (the radius is per point)."""
+        out = pack_points(
+            np.concatenate(self.x),
+            np.concatenate(self.y),
+            np.concatenate(self.c).astype(int),
+            radius=np.concatenate(self.r),
+            tips=self.tips(),
+            tip_mode=tip_mode,
+            fallback=fallback,
+        )
+        out["p"] = [{k: v for k, v in sym.items() if k not in ("l", "z")} for sym in self.symbols]
+        return out
+
+    def circles(self) -> dict[str, Any]:
+        """What the page draws for circles: radius in metres, no tooltips."""
+        out = pack_points(
+            np.concatenate(self.x),
+            np.concatenate(self.y),
+            np.concatenate(self.c).astype(int),
+            metres=np.concatenate(self.m),
+        )
+        out["p"] = [{k: v for k, v in sym.items() if k not in ("l", "z")} for sym in self.symbols]
         return out
 
     def swatch(self) -> tuple[str, ...]:
@@ -241,11 +257,49 @@ def _points_layer(pts: _Points, name: str, *, show: bool, cluster: bool) -> _Scr
     body = f"var d = {_js(pts.payload())};\nreturn rm.points({group}, d);"
     layer = _ScriptLayer(body, name, show=show)
     layer.swatch = pts.swatch()  # type: ignore[attr-defined]  # the control's and legend's symbols
+    layer.points = (pts, group)  # type: ignore[attr-defined]  # rewritten by _fit_tooltips
     return layer
 
 
+_TIP_PRIORITY = (
+    "hidden_hazards",
+    "hazards",
+    "fire_stations",
+    "shelters",
+    "supply_depots",
+    "rescue_teams",
+    "seismic_stations",
+)
+"""Which point overlays keep their tooltips first when a page's budget is short (layers
+added from files come next, the many community stations last)."""
+
+
+def _fit_tooltips(layers: Sequence[_ScriptLayer], lang: str) -> None:
+    """Give the point overlays' tooltips the page's tooltip budget
+    (:func:`~riskmap.maps.packing.assign_tip_modes`): as text, deflated, or only the
+    overlay's name on hover. A city's layers all keep theirs as text."""
+    pending = [lyr for lyr in layers if getattr(lyr, "points", None) is not None]
+    # Most useful names first: hazard sources, then the few fire stations and shelters,
+    # the many community stations last.
+    first = {_t(k, lang): i for i, k in enumerate(_TIP_PRIORITY)}
+    first[_t("community_stations", lang)] = len(first) + 1
+    pending.sort(key=lambda lyr: first.get(lyr.layer_name, len(_TIP_PRIORITY)))
+    tips = [lyr.points[0].tips() for lyr in pending]  # type: ignore[attr-defined]
+    plain = [text_bytes(t) for t in tips]
+    if sum(plain) <= packing.TIP_TEXT_BYTES:
+        return
+    sizes = [(n, len(pack_text(t))) for n, t in zip(plain, tips, strict=True)]
+    modes = packing.assign_tip_modes(sizes, packing.TIP_TEXT_BYTES, packing.TIP_PACKED_BYTES)
+    for lyr, mode in zip(pending, modes, strict=True):
+        if mode == "text":
+            continue
+        pts, group = lyr.points  # type: ignore[attr-defined]
+        data = pts.payload(tip_mode=mode, fallback=lyr.layer_name)
+        lyr.body = f"var d = {_js(data)};\nreturn rm.points({group}, d);"
+
+
 def _circles_layer(pts: _Points, name: str, *, show: bool) -> _ScriptLayer:
-    body = f"var d = {_js(pts.payload(with_tips=False))};\nreturn rm.circles(L.featureGroup(), d);"
+    body = f"var d = {_js(pts.circles())};\nreturn rm.circles(L.featureGroup(), d);"
     return _ScriptLayer(body, name, show=show)
 
 
@@ -416,6 +470,7 @@ def _point_overlays(
         drawn = _added_layer(layer, display, lang)
         if drawn is not None:
             out.append(drawn)
+    _fit_tooltips(out, lang)
     return out, clustered
 
 
@@ -488,18 +543,21 @@ def _areas_layer(
             lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # (multi)linestrings
             geoms = np.where(lines, shapely.buffer(geoms, lyr.kind.buffer_m), geoms)
         shown = display.geoms(shapely.simplify(geoms, detail_m))
+        shown = shown[~(shapely.is_missing(shown) | shapely.is_empty(shown))]
         groups.append(
             {
                 "c": lyr.kind.style.color,
                 "n": html.escape(lyr.kind.name.get(lang)),
-                "g": json.loads(_geojson_array(shown)),
+                "e": _encode_shapes(shown, polygons=True),
             }
         )
     body = f"""
 var d = {_js(groups)}, layer = L.featureGroup();
 d.forEach(function(grp) {{
-  L.geoJSON(grp.g, {{style: {{color: grp.c, weight: 1, fillColor: grp.c, fillOpacity: 0.25}}}})
-    .bindTooltip(grp.n).addTo(layer);
+  var style = {{color: grp.c, weight: 1, fillColor: grp.c, fillOpacity: 0.25}};
+  rm.decode(grp.e).forEach(function(parts) {{
+    L.polygon(parts, style).bindTooltip(grp.n).addTo(layer);
+  }});
 }});
 return layer;
 """

@@ -269,6 +269,8 @@ def _resample_image(
     display: _Display,
     bounds: tuple[float, float, float, float],
     pixel_m: float,
+    *,
+    max_px: int = _MAX_IMAGE_PX,
 ) -> np.ndarray:
     """Cell values resampled onto the map's pixels: rows even in Web-Mercator y.
 
@@ -283,7 +285,7 @@ def _resample_image(
     height_m = (north - south) * 110_574
     nx = max(math.ceil(width_m / pixel_m), 1)
     ny = max(math.ceil(height_m / pixel_m), 1)
-    scale = min(1.0, _MAX_IMAGE_PX / max(nx, ny))
+    scale = min(1.0, max_px / max(nx, ny))
     nx = max(round(nx * scale), 1)
     ny = max(round(ny * scale), 1)
     lon = west + (np.arange(nx) + 0.5) * (east - west) / nx
@@ -322,8 +324,9 @@ def _png_data_url(grid: np.ndarray, vmin: float, vmax: float, cmap_name: str) ->
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _classes_data_url(grid: np.ndarray, colors: dict[int, str]) -> str:
-    """A paletted PNG of integer classes; classes without a colour are transparent."""
+def _classes_data_url(grid: np.ndarray, colors: dict[int, str], *, webp: bool = False) -> str:
+    """A paletted PNG of integer classes; classes without a colour are transparent.
+    ``webp``: a lossless WebP instead (about a third smaller; every current browser)."""
     from PIL import Image
 
     classes = np.zeros(grid.shape, dtype=np.uint8)
@@ -334,6 +337,10 @@ def _classes_data_url(grid: np.ndarray, colors: dict[int, str]) -> str:
     img = Image.fromarray(classes, mode="P")
     img.putpalette(pal)
     buf = io.BytesIO()
+    if webp:
+        img.info["transparency"] = 0
+        img.convert("RGBA").save(buf, format="WEBP", lossless=True, quality=100, method=4)
+        return "data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     img.save(buf, format="PNG", optimize=True, transparency=0)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 

@@ -63,9 +63,14 @@ def _urls(page: str) -> set[str]:
 
 
 def _point_payloads(page: str) -> list[dict]:
-    return [
-        json.loads(m) for m in re.findall(r"var d = (\{\"x\"[^\n]*\});\nreturn rm\.points", page)
-    ]
+    """The point overlays' payloads, positions decoded (``x``, ``y`` as in the page)."""
+    out = []
+    for m in re.findall(r"var d = (\{\"o\"[^\n]*\});\nreturn rm\.points", page):
+        d = json.loads(m)
+        q = np.cumsum(np.array(d["q"], dtype=np.int64).reshape(-1, 2), axis=0) + d["o"]
+        d["x"], d["y"] = (q[:, 0] * 1e-5).tolist(), (q[:, 1] * 1e-5).tolist()
+        out.append(d)
+    return out
 
 
 # ------------------------------------------------------------------------- legend
