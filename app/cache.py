@@ -140,17 +140,21 @@ def _risk_map(
     score_key: str,
     view: str,
     basemap: str,
+    detail: bool,
     *,
     lang_: str,
+    _overlays: tuple[str, ...],
     _assessment: Assessment,
     _index: CellIndex,
 ) -> folium.Map:
-    """The map of one assessment and view; the overlays shown are set apart
-    (:func:`_overlay_names`), so a new choice of overlays draws no risk layer again."""
+    """The map of one assessment and view. The overlays shown are set apart
+    (:func:`_overlay_names`): the map is the same for any ``_overlays`` with the same
+    ``detail``, so a new choice of overlays draws no risk layer again. (They are passed
+    on so that riskmap's cache of drawn overlays serves :func:`_overlay_names` next.)"""
     from app.components.map import app_risk_map
 
     return app_risk_map(
-        _assessment, view=view, basemap=basemap, lang=lang_, overlays=("detail",), index=_index
+        _assessment, view=view, basemap=basemap, lang=lang_, overlays=_overlays, index=_index
     )
 
 
@@ -223,7 +227,9 @@ class Context:
             self.score_key,
             shown,
             basemap or s.basemap,
+            "detail" in chosen,
             lang_=lang(),
+            _overlays=chosen,
             _assessment=self.analysed() if shown in VIEW_COLUMNS else self.assessment,
             _index=self.index,
         )

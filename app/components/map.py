@@ -102,6 +102,9 @@ rm.appTiles = function(key, tiles) {
   }
   if (!tiles) { return; }
   rm.map.attributionControl = L.control.attribution().addTo(rm.map);
+  // Bottom-most in its corner, under the legend, as when the map is made with it.
+  var at = rm.map.attributionControl.getContainer();
+  at.parentNode.appendChild(at);
   rm.appTileLayer = L.tileLayer(tiles.url, tiles.options);
   rm.appTileLayer.addTo(rm.map);
   rm.appTileLayer.bringToBack();
