@@ -10,7 +10,9 @@ that must not be copied), keyed by hashable arguments that fully describe its in
   of the register's open hazards and the session's uploads that the Study joins;
 * assessment: the study's key plus the weights and level rule as JSON (``Study.score`` is
   cheap);
-* maps: the assessment's key plus view, basemap, language and overlays.
+* maps: the assessment's key plus view, basemap and language; the overlays shown: the
+  study's key plus basemap, language and overlays (the map on screen shows and hides
+  them in place).
 
 A weight change therefore reruns only ``Study.score`` and the map. Cached functions read
 no globals: everything they use comes in through their arguments.
@@ -138,17 +140,32 @@ def _risk_map(
     score_key: str,
     view: str,
     basemap: str,
+    detail: bool,
     *,
     lang_: str,
-    overlays: tuple[str, ...],
+    _overlays: tuple[str, ...],
     _assessment: Assessment,
     _index: CellIndex,
 ) -> folium.Map:
+    """The map of one assessment and view. The overlays shown are set apart
+    (:func:`_overlay_names`): the map is the same for any ``_overlays`` with the same
+    ``detail``, so a new choice of overlays draws no risk layer again. (They are passed
+    on so that riskmap's cache of drawn overlays serves :func:`_overlay_names` next.)"""
     from app.components.map import app_risk_map
 
     return app_risk_map(
-        _assessment, view=view, basemap=basemap, lang=lang_, overlays=overlays, index=_index
+        _assessment, view=view, basemap=basemap, lang=lang_, overlays=_overlays, index=_index
     )
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _overlay_names(
+    fields_key: str, basemap: str, lang_: str, overlays: tuple[str, ...], *, _assessment: Assessment
+) -> list[str]:
+    """The layer-control names of the overlays chosen (they depend on the study's data)."""
+    from app.components.map import overlay_names
+
+    return overlay_names(_assessment, basemap=basemap, lang=lang_, overlays=overlays)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -200,19 +217,26 @@ class Context:
     ) -> folium.Map:
         """The (cached) folium map of the current assessment (analysed first for the
         hot-spot and confidence views)."""
+        from app.components.map import with_overlays
         from riskmap.config.vocabulary import VIEW_COLUMNS
 
         s = self.settings
         shown = view or s.view
-        return _risk_map(
+        chosen = tuple(s.overlays if overlays is None else overlays)
+        m = _risk_map(
             self.score_key,
             shown,
             basemap or s.basemap,
+            "detail" in chosen,
             lang_=lang(),
-            overlays=tuple(s.overlays if overlays is None else overlays),
+            _overlays=chosen,
             _assessment=self.analysed() if shown in VIEW_COLUMNS else self.assessment,
             _index=self.index,
         )
+        names = _overlay_names(
+            self.fields_key, basemap or s.basemap, lang(), chosen, _assessment=self.assessment
+        )
+        return with_overlays(m, names, "detail" in chosen)
 
     def analysed(self) -> Assessment:
         """The (cached) assessment with hot-spot and level-confidence columns."""

@@ -10,13 +10,19 @@ module adapts them to streamlit-folium (leafmap's ``to_streamlit`` idea):
   redraws only the risk layer, detail cells and legend;
 * :data:`CLICK_REPORTER` sets ``window.riskmap.onclick`` to post the click to Streamlit at
   once (streamlit-folium's own report waits 250 ms);
+* :func:`app_risk_map` keeps the map's own script the same for every view and overlay
+  choice: the title and the overlays shown are set by a small script run in the map on
+  screen (:data:`APP_RUNTIME`), so a view switch or an overlay toggle changes the map in
+  place instead of making the browser load a new map;
 * :func:`show_map` draws a map (a copy of a cached one) and returns the last click.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -53,6 +59,60 @@ rm.onclick = function(e) {
 """
 
 
+APP_RUNTIME = """
+var rm = window.riskmap = window.riskmap || {};
+// The map's title (a control): made again only when it changes.
+rm.appTitle = function(key, make) {
+  if (rm.appTitleKey === key) { return; }
+  if (rm.appTitleCtl) { rm.appTitleCtl.remove(); }
+  rm.appTitleCtl = make(rm.map);
+  rm.appTitleKey = key;
+};
+// The overlays shown, by their names in the layer control; `detail`: the detail cells
+// (one of the score layers). Applied once per choice: streamlit-folium runs this again
+// after a click, and a layer the user turned on or off in the control stays so.
+rm.appOverlays = function(key, names, detail) {
+  if (rm.appOverlaysKey === key || !rm.control) { return; }
+  rm.appOverlaysKey = key;
+  var want = {}, dyn = (rm.dyn && rm.dyn.items) || [];
+  names.forEach(function(n) { want[n] = true; });
+  var show = function(layer, on) {
+    if (on && !rm.map.hasLayer(layer)) { rm.map.addLayer(layer); }
+    if (!on && rm.map.hasLayer(layer)) { rm.map.removeLayer(layer); }
+  };
+  rm.control._layers.slice().forEach(function(o) {
+    var scored = dyn.some(function(it) { return it.layer === o.layer; });
+    if (o.overlay && !scored) { show(o.layer, !!want[o.name]); }
+  });
+  dyn.forEach(function(it) { if (it.id === 'detail' && it.layer) { show(it.layer, detail); } });
+};
+// The tile basemap (none: the offline map): its tile layer, listed in the layer control,
+// and the attribution it needs.
+rm.appTiles = function(key, tiles) {
+  if (rm.appTilesKey === key || !rm.control) { return; }
+  rm.appTilesKey = key;
+  if (rm.appTileLayer) {
+    rm.control.removeLayer(rm.appTileLayer);
+    rm.map.removeLayer(rm.appTileLayer);
+    rm.appTileLayer = null;
+  }
+  if (rm.map.attributionControl) {
+    rm.map.attributionControl.remove();
+    rm.map.attributionControl = null;
+  }
+  if (!tiles) { return; }
+  rm.map.attributionControl = L.control.attribution().addTo(rm.map);
+  // Bottom-most in its corner, under the legend, as when the map is made with it.
+  var at = rm.map.attributionControl.getContainer();
+  at.parentNode.appendChild(at);
+  rm.appTileLayer = L.tileLayer(tiles.url, tiles.options);
+  rm.appTileLayer.addTo(rm.map);
+  rm.appTileLayer.bringToBack();
+  rm.control.addBaseLayer(rm.appTileLayer, tiles.name);
+};
+"""
+
+
 class _Script(MacroElement):
     """A script placed in the map's page as it is."""
 
@@ -64,13 +124,9 @@ class _Script(MacroElement):
         self.body = body
 
 
-class DynamicLayers(folium.FeatureGroup):
-    """A map's score-dependent layers as streamlit-folium's dynamic feature group.
-
-    streamlit-folium evaluates the group's script in the map it already shows
-    (``feature_group_to_add``); the script (:class:`riskmap.maps.ScoreLayers`) replaces
-    the risk layer, detail cells and legend shown before.
-    """
+class ScriptGroup(folium.FeatureGroup):
+    """A script as streamlit-folium's dynamic feature group: evaluated in the map it
+    already shows (``feature_group_to_add``), whenever the groups' text changes."""
 
     _template = Template(
         """
@@ -81,11 +137,10 @@ class DynamicLayers(folium.FeatureGroup):
         """
     )
 
-    def __init__(self, layers: ScoreLayers) -> None:
+    def __init__(self, js: str, name: str = "riskmap_script") -> None:
         # Keeps FeatureGroup's _name: streamlit-folium refers to it as feature_group_<id>.
-        super().__init__(name="riskmap_layers", control=False)
-        self.js = layers.js
-        self.key = layers.key
+        super().__init__(name=name, control=False)
+        self.js = js
         self.default_js: list[tuple[str, str]] = []
         self.default_css: list[tuple[str, str]] = []
 
@@ -93,6 +148,95 @@ class DynamicLayers(folium.FeatureGroup):
         # Nothing goes into the map's own page: streamlit-folium takes the script from
         # the template (branca's render would also compile the large text as Jinja).
         return None
+
+
+class DynamicLayers(ScriptGroup):
+    """A map's score-dependent layers as streamlit-folium's dynamic feature group.
+
+    The script (:class:`riskmap.maps.ScoreLayers`) replaces the risk layer, detail cells
+    and legend shown before (``rm.swap``; the same layers are not drawn again).
+    """
+
+    def __init__(self, layers: ScoreLayers) -> None:
+        super().__init__(layers.js, "riskmap_layers")
+        self.key = layers.key
+
+
+def _in_place(m: folium.Map, basemap: str) -> tuple[str, list[str]]:
+    """Take the view's title, the tile basemap and the overlays' visibility out of ``m``'s
+    own script: the script that sets title and basemap in the map on screen
+    (:data:`APP_RUNTIME`), and the names of the overlays ``m`` showed.
+
+    The map's script is then the same for any view, overlays and basemap but AMap's (whose
+    map draws in GCJ-02); streamlit-folium keys its frame by that script. Every overlay is
+    made lazily, on first display; the title is a control made by the returned script.
+    """
+    from folium.map import Layer
+    from folium.utilities import camelize
+
+    shown: list[str] = []
+    title = ""
+    tiles: dict[str, Any] | None = None
+    for name, el in list(m._children.items()):
+        body = getattr(el, "body", None)
+        if isinstance(body, str) and 'class=\\"rm-title\\"' in body:  # as JSON in the script
+            title = body
+            del m._children[name]
+        elif isinstance(el, folium.TileLayer) and not tiles and basemap != "amap":
+            options = {camelize(k): v for k, v in el.options.items()}
+            tiles = {"url": el.tiles, "options": options, "name": el.layer_name}
+            del m._children[name]
+            m.options["attribution_control"] = False
+        elif isinstance(el, Layer) and el.control and el.overlay:
+            if el.show:
+                shown.append(el.layer_name)
+            el.show = False
+    tiles_js = json.dumps(tiles, ensure_ascii=False)
+    out = f"window.riskmap.appTiles({json.dumps(tiles_js)}, {tiles_js});"
+    if title:
+        # The title's script draws a control `c` on `map` (riskmap.maps' _control_js).
+        make = f"function(map) {{\n{title}\nreturn c;\n}}"
+        key = hashlib.sha256(title.encode()).hexdigest()[:16]
+        out = f"window.riskmap.appTitle({json.dumps(key)}, {make});\n" + out
+    return out, shown
+
+
+def _overlays_js(names: Sequence[str], detail: bool) -> str:
+    """The script showing the overlays ``names`` (and the detail cells) in the map on screen."""
+    shown = json.dumps(list(names), ensure_ascii=False)
+    key = json.dumps([list(names), detail], ensure_ascii=False)
+    return f"window.riskmap.appOverlays({json.dumps(key)}, {shown}, {json.dumps(detail)});"
+
+
+def with_overlays(m: folium.Map, names: Sequence[str], detail: bool) -> folium.Map:
+    """A map of :func:`app_risk_map` showing the overlays ``names`` (from
+    :func:`overlay_names`) and, if ``detail``, the detail cells: a shallow copy (the
+    cached map is left as it is)."""
+    out = copy.copy(m)
+    base = getattr(m, "riskmap_in_place_base", "")
+    out.riskmap_in_place = base + "\n" + _overlays_js(names, detail)  # type: ignore[attr-defined]
+    return out
+
+
+def overlay_names(
+    assessment: Assessment, *, basemap: str, lang: str, overlays: tuple[str, ...]
+) -> list[str]:
+    """The names in the layer control of the overlays ``overlays`` (riskmap names its
+    layers): read from a map of one cell with those overlays, without the risk layers of
+    every cell."""
+    from riskmap.maps import map_from_cells
+
+    m = map_from_cells(
+        assessment.cells.iloc[:1],
+        assessment.data,
+        basemap=basemap,
+        lang=lang,
+        overlays=overlays,
+        assets="url",
+        asset_url=ASSET_URL,
+        dynamic=True,
+    )
+    return _in_place(m, basemap)[1]
 
 
 def app_risk_map(
@@ -125,6 +269,10 @@ def app_risk_map(
     )
     m = build_map(assessment, options, index=index)
     m.add_child(_Script(CLICK_REPORTER), name="riskmap_click_reporter")
+    m.add_child(_Script(APP_RUNTIME), name="riskmap_app_runtime")
+    base, shown = _in_place(m, basemap)
+    m.riskmap_in_place_base = base  # type: ignore[attr-defined]
+    m.riskmap_in_place = base + "\n" + _overlays_js(shown, "detail" in overlays)  # type: ignore[attr-defined]
     m.get_root().render()
     m._riskmap_rendered = True  # type: ignore[attr-defined]
     return m
@@ -217,15 +365,21 @@ def show_map(
     the same map, and the browser keeps it (no reload, view kept). ``highlight`` is drawn
     as a dynamic feature group, also without reloading the map; so are the score-dependent
     layers of a map built with ``dynamic=True`` (``m.riskmap_layers``, drawn as :class:`DynamicLayers`): after a weight
-    change the browser keeps the map and replaces only those layers.
+    change the browser keeps the map and replaces only those layers; and so are the title
+    and the overlays shown of a map from :func:`app_risk_map` (``m.riskmap_in_place``).
     """
     from streamlit_folium import st_folium
 
     fresh = copy.deepcopy(m)
     layers = getattr(fresh, "riskmap_layers", None)
+    in_place = getattr(fresh, "riskmap_in_place", None)
     groups = [
         g
-        for g in (DynamicLayers(layers) if layers is not None else None, highlight)
+        for g in (
+            DynamicLayers(layers) if layers is not None else None,
+            ScriptGroup(in_place, "riskmap_in_place") if in_place else None,
+            highlight,
+        )
         if g is not None
     ]
     out = st_folium(

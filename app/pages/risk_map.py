@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
+
+# st.success and its kind import streamlit.emojis on their first call (0.1–0.3 s): here,
+# so the first full run pays for it and not the first click on the map.
+import streamlit.emojis
 
 from app import cache, common, state
 from app.cache import Context
@@ -106,7 +109,9 @@ def _process_click(ctx: Context) -> None:
     ss["click_missed"] = cid is None
 
 
-def _components_chart(expl: dict[str, Any]) -> alt.Chart:
+def _components_chart(expl: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The cell's component bars: data and Vega-Lite spec (written out: building it with
+    altair validates the whole schema, a tenth of a second on every click)."""
     comps = ["hazard", "exposure", "vulnerability", "coping_gap", "consequence"]
     df = pd.DataFrame(
         {
@@ -114,21 +119,30 @@ def _components_chart(expl: dict[str, Any]) -> alt.Chart:
             "value": [round(float(expl["components"][c]), 2) for c in comps],
         }
     )
-    return (
-        alt.Chart(df)
-        .mark_bar(color=expl["color"])
-        .encode(
-            x=alt.X("value:Q", scale=alt.Scale(domain=[0, 10]), title=t("d_value")),
-            y=alt.Y(
-                "component:N",
-                sort=None,
-                title=None,
-                axis=alt.Axis(labelOverlap=False, labelLimit=200),
-            ),
-            tooltip=["component", "value"],
-        )
-        .properties(height=210)
-    )
+    spec = {
+        "mark": {"type": "bar", "color": expl["color"]},
+        "encoding": {
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "scale": {"domain": [0, 10]},
+                "title": t("d_value"),
+            },
+            "y": {
+                "field": "component",
+                "type": "nominal",
+                "sort": None,
+                "title": None,
+                "axis": {"labelOverlap": False, "labelLimit": 200},
+            },
+            "tooltip": [
+                {"field": "component", "type": "nominal"},
+                {"field": "value", "type": "quantitative"},
+            ],
+        },
+        "height": 210,
+    }
+    return df, spec
 
 
 def _details(ctx: Context) -> None:
@@ -157,7 +171,8 @@ def _details(ctx: Context) -> None:
     c2.metric(t("d_population"), f"{expl['population']:,.0f}")
     st.markdown(_why_level(ctx, expl))
     st.markdown(f"**{t('d_components')}**")
-    st.altair_chart(_components_chart(expl), width="stretch")
+    data, spec = _components_chart(expl)
+    st.vega_lite_chart(data, spec, width="stretch")
 
     st.markdown(f"**{t('d_contributors')}**")
     contributors = expl.get("contributors") or []
@@ -197,6 +212,13 @@ def _details(ctx: Context) -> None:
     st.markdown(f"**{t('d_measures')}**")
     for measure in expl["measures"]:
         st.markdown(f"- {common.plain(measure)}")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _level_summary(score_key: str, adcode: str, lang: str, _ctx: Context) -> pd.DataFrame:
+    """The headline table of one assessment, area and language (kept: a click reruns the
+    fragment that shows it)."""
+    return common.level_summary(_ctx.assessment.cells, adcode, score_key)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -495,11 +517,11 @@ def _map_and_details(ctx: Context) -> None:
         highlight = None
         cid = st.session_state.get("selected_cell") or ""
         if cid:
-            sel = ctx.assessment.cells[ctx.assessment.cells["cell_id"] == cid]
+            # The geometry column alone: a row mask over the whole frame copies every column.
+            cells = ctx.assessment.cells
+            sel = cells.geometry[(cells["cell_id"] == cid).to_numpy()]
             if len(sel):
-                highlight = map_ui.outline_group(
-                    sel.to_crs(4326).geometry.to_numpy(), ctx.settings.basemap
-                )
+                highlight = map_ui.outline_group(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
         map_ui.show_map(
             m,
             MAP_KEY,
@@ -512,7 +534,7 @@ def _map_and_details(ctx: Context) -> None:
     with right:
         scope = common.district_options(ctx.data).get(adcode, common.whole_area(ctx.data))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
-        summary = common.level_summary(ctx.assessment.cells, adcode, ctx.score_key)
+        summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
         st.table(summary.set_index(t("col_level")))
         _details(ctx)
         _downloads(ctx)

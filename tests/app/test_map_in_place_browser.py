@@ -1,0 +1,175 @@
+"""The risk map changes in place (issue 15, item 8): a cell click, an overlay toggle, a view
+switch, a district zoom and a basemap switch keep the map the browser already shows (the
+same Leaflet map: no reload, no blank frame, the user's zoom kept) and change only what
+they change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from browser_support import OUTPUT_DIR, app_session, wait_streamlit_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = OUTPUT_DIR / "in_place"
+MAP = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@pytest.fixture(scope="module")
+def app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with app_session(browser, tmp_path_factory.mktemp("in_place"), SHOTS) as session:
+        page = session["page"]
+        # OpenStreetMap's tiles are not fetched (no network in the tests).
+        page.context.route(
+            "**/*",
+            lambda route: (
+                route.abort()
+                if urlparse(route.request.url).hostname not in LOCAL_HOSTS
+                else route.continue_()
+            ),
+        )
+        yield session
+
+
+def _frame(page: Any) -> Any:
+    handle = page.locator(MAP).first.element_handle()
+    return handle.content_frame()
+
+
+def _in_map(page: Any, js: str) -> Any:
+    return _frame(page).evaluate(js)
+
+
+def _idle(page: Any) -> None:
+    page.wait_for_timeout(300)
+    wait_streamlit_idle(page)
+    page.wait_for_timeout(300)
+
+
+def _same_map(page: Any) -> bool:
+    """Whether the map on screen is still the one marked by :func:`_mark`."""
+    return bool(_in_map(page, "() => window.__rmTestMark === 1"))
+
+
+def _mark(page: Any) -> None:
+    _in_map(page, "() => { window.__rmTestMark = 1; }")
+
+
+def _overlays(page: Any) -> list[str]:
+    return list(
+        _in_map(
+            page,
+            "() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".filter(l => l.querySelector('input').checked).map(l => l.innerText.trim())",
+        )
+    )
+
+
+def _view(page: Any) -> str:
+    return str(_in_map(page, "() => map_div.getZoom() + ':' + map_div.getCenter().toString()"))
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label).first
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    page.keyboard.press("Escape")
+    _idle(page)
+
+
+def test_map_opens(app: dict[str, Any]) -> None:
+    page = app["page"]
+    page.locator(MAP).first.wait_for(state="visible", timeout=120_000)
+    _idle(page)
+    page.locator(MAP).first.content_frame.locator(".rm-legend").wait_for(timeout=60_000)
+    _mark(page)
+    assert _same_map(page)
+
+
+def test_a_click_keeps_the_map_and_its_zoom(app: dict[str, Any]) -> None:
+    page = app["page"]
+    box = page.locator(MAP).first.bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -300)  # the user zooms in
+    page.wait_for_timeout(800)
+    zoomed = _view(page)
+    page.mouse.click(x, y)
+    page.locator('[data-testid="cell-level"]').wait_for(timeout=60_000)
+    _idle(page)
+    assert _same_map(page)
+    assert _view(page) == zoomed
+    first = page.locator('[data-testid="cell-level"]').inner_text()
+    page.mouse.click(x + box["width"] * 0.2, y - box["height"] * 0.2)
+    page.wait_for_function(
+        "(b) => (document.querySelector('[data-testid=\"cell-level\"]') || {}).innerText !== b"
+        " || document.body.innerText.includes('不在任何网格')",
+        arg=first,
+        timeout=60_000,
+    )
+    _idle(page)
+    assert _same_map(page)
+    assert _view(page) == zoomed
+    page.screenshot(path=str(SHOTS / "01_click.png"))
+
+
+def test_an_overlay_toggle_changes_the_layers_in_place(app: dict[str, Any]) -> None:
+    page = app["page"]
+    assert "应急避难场所" not in _overlays(page)
+    _choose(page, "叠加图层", "应急避难场所")
+    assert "应急避难场所" in _overlays(page)
+    assert _same_map(page)
+    page.screenshot(path=str(SHOTS / "02_overlay.png"))
+
+
+def test_a_view_switch_changes_legend_and_title_in_place(app: dict[str, Any]) -> None:
+    page = app["page"]
+    views = (
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]')
+        .filter(has_text="专题")
+        .locator("label")
+    )
+    views.nth(2).click()  # 风险值
+    _idle(page)
+    frame = page.locator(MAP).first.content_frame
+    frame.locator('.rm-legend[data-view="score"]').wait_for(timeout=60_000)
+    assert frame.locator(".rm-title").count() == 1
+    assert "风险值" in frame.locator(".rm-title").inner_text()
+    assert "应急避难场所" in _overlays(page)  # the overlays chosen stay on
+    assert _same_map(page)
+    page.screenshot(path=str(SHOTS / "03_view.png"))
+    views.nth(1).click()  # back to the four colours
+    _idle(page)
+    frame.locator('.rm-legend[data-view="level"]').wait_for(timeout=60_000)
+    assert "风险等级" in frame.locator(".rm-title").inner_text()
+    assert _same_map(page)
+
+
+def test_a_basemap_switch_adds_and_drops_the_tiles_in_place(app: dict[str, Any]) -> None:
+    page = app["page"]
+    tiles = "() => document.querySelectorAll('.leaflet-tile-pane .leaflet-layer').length"
+    assert _in_map(page, tiles) == 0
+    _choose(page, "底图", "OpenStreetMap（需联网）")
+    assert _in_map(page, tiles) == 1
+    assert _in_map(page, "() => !!document.querySelector('.leaflet-control-attribution')")
+    assert _same_map(page)
+    _choose(page, "底图", "无（离线）")
+    assert _in_map(page, tiles) == 0
+    assert not _in_map(page, "() => !!document.querySelector('.leaflet-control-attribution')")
+    assert "应急避难场所" in _overlays(page)
+    assert _same_map(page)
+
+
+def test_a_district_zoom_keeps_the_map(app: dict[str, Any]) -> None:
+    page = app["page"]
+    before = _view(page)
+    _choose(page, "行政区", "武昌区")
+    page.wait_for_timeout(500)
+    assert _view(page) != before
+    assert _same_map(page)
+    page.screenshot(path=str(SHOTS / "04_district.png"))
