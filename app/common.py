@@ -377,3 +377,9 @@ def register_label(vocabulary: str, code: str) -> str:
 
     word = label(vocabulary, code, lang())
     return word[:1].upper() + word[1:] if lang() == "en" else word
+
+
+def table_height(n_rows: int, most: int) -> int:
+    """Pixels for a data frame showing its ``n_rows`` rows, up to ``most`` (no empty grid
+    below a short table)."""
+    return int(min(most, 38 + 35 * max(n_rows, 1)))

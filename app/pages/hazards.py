@@ -185,7 +185,7 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
     common.show_table(
         register_tools.hazard_table(df, ctx.data),
         register_tools.coordinates(),
-        height=_table_height(len(df)),
+        height=common.table_height(len(df), 300),
     )
     return df
 
@@ -220,7 +220,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
         st.markdown(f"**{t('hz_history')}**")
         hist = _history_table(record["history"])
         if not hist.empty:
-            common.show_table(hist, height=_table_height(len(hist)))
+            common.show_table(hist, height=common.table_height(len(hist), 300))
         evidence.evidence_list(reg, number)
     with right:
         st.markdown(f"**{t('hz_actions')}**")
@@ -281,11 +281,6 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         t("hz_voided", number=number),
                         focus,
                     )
-
-
-def _table_height(n_rows: int, most: int = 300) -> int:
-    """Pixels for a data frame of ``n_rows`` rows (no empty grid below a short table)."""
-    return int(min(most, 38 + 35 * max(n_rows, 1)))
 
 
 def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:

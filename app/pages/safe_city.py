@@ -136,11 +136,6 @@ def _scorecard_table(rows: pd.DataFrame, plan: str | None = None) -> pd.DataFram
     )
 
 
-def _table_height(n_rows: int, most: int = 640) -> int:
-    """Pixels for a data frame showing all its ``n_rows`` rows (up to ``most``)."""
-    return int(min(most, 38 + 35 * max(n_rows, 1)))
-
-
 _EVIDENCE_MAP: dict[str, Any] = {
     "zoom_start": 9,
     "tiles": None,
@@ -345,7 +340,7 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
         _scorecard_table(rows, ctx.project.work_plan),
         hide_index=True,
         width="stretch",
-        height=_table_height(len(rows)),
+        height=common.table_height(len(rows), 640),
         column_config={
             t("col_indicator"): st.column_config.TextColumn(width=260),
             t("col_evidence"): st.column_config.TextColumn(width="large"),
@@ -592,7 +587,7 @@ def _proposals_table(ctx: cache.Context) -> list[dict[str, Any]]:
         _proposals_frame(proposals),
         hide_index=True,
         width="stretch",
-        height=_table_height(len(proposals), 400),
+        height=common.table_height(len(proposals), 400),
     )
     c1, c2 = st.columns(2)
     with tempfile.TemporaryDirectory(prefix="riskmap-wi-") as tmp:
@@ -760,7 +755,7 @@ def _whatif_result(
         ).head(500),
         hide_index=True,
         width="stretch",
-        height=_table_height(min(len(changed), 500), 400),
+        height=common.table_height(min(len(changed), 500), 400),
     )
 
 

@@ -303,7 +303,7 @@ def _cells_of(
         else np.zeros(n)
     )
     square = (cells.attrs.get("grid") or {}).get("kind") == "square"
-    reach = squares_near(cells, np.concatenate([anchor, geoms]), near_m) if square else None
+    reach = squares_near(cells, geoms, near_m) if square else None  # anchors lie in geoms
     for pos, shapes in _chunks(cells, reach):
         tree = shapely.STRtree(shapes)  # queried with the sources, each prepared once
         ai, ci = tree.query(anchor, predicate="intersects")
