@@ -9,7 +9,14 @@ so that its peak memory is its own:
   dask tasks), for the speed-up of N workers over one;
 * ``squares``: as ``single``, but every whole square cell carries its shapely shape from
   the start (the engine before ``whole_squares=False``; ``assess`` leaves them out until
-  the cells are written), for the memory they cost.
+  the cells are written), for the memory they cost;
+* ``parts`` and ``parts:local:N``: the grid scored in parts of 250,000 cells
+  (:mod:`riskmap.pipeline.parts`, what ``assess`` does above 1,000,000 cells or with
+  ``--cluster``): one part's fields at a time in this process, or each part scored and
+  written by a worker while this process keeps only the columns the inventory reads.
+
+The first four hold every cell's fields in this process (the path ``assess`` takes with
+``--no-partitioned``).
 
 Each run scores the cells (project weights and rule), builds the county summary and
 writes the cells as partitioned GeoParquet; hot spots and level confidence are left out
@@ -40,23 +47,30 @@ os.environ["TQDM_DISABLE"] = "1"
 from pathlib import Path
 import riskmap as rm
 from riskmap.cli.assess import write_cells
-from riskmap.products.inventory import build_inventory, write_assess_outputs
+from riskmap.pipeline.parts import assess_in_parts
+from riskmap.products.inventory import inventory_from_cells, write_assess_outputs
 
 project, cell_size, mode, out, analysis = sys.argv[1:6]
+in_parts = mode.startswith("parts")
+where = mode.removeprefix("parts").removeprefix(":")
 client = None
-if mode.startswith("local:") or mode.startswith("tcp:"):
+if where.startswith("local:"):
     from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=int(mode.split(":")[1]), threads_per_worker=1,
+    cluster = LocalCluster(n_workers=int(where.split(":")[1]), threads_per_worker=1,
                            processes=True, dashboard_address=":0", memory_limit=0)
     client = Client(cluster)
 t0 = time.perf_counter()
 study = rm.Study.from_project(project, cell_size=float(cell_size), register=None, cluster=client,
                               whole_squares=mode == "squares")
-result = study.score()
-if analysis == "1":
-    result = study.analyse(result)
-inv = build_inventory(result, cells=False)
-write_cells(result.cells, Path(out), partitioned=True)
+if in_parts:
+    result = assess_in_parts(study, Path(out), hotspots=analysis == "1",
+                             confidence=analysis == "1")
+else:
+    result = study.score()
+    if analysis == "1":
+        result = study.analyse(result)
+    write_cells(result.cells, Path(out), partitioned=True)
+inv = inventory_from_cells(result.data, result.cells, result.params, cells_table=False)
 write_assess_outputs(inv, Path(out))
 seconds = time.perf_counter() - t0
 workers = []
@@ -75,15 +89,15 @@ print(json.dumps({
 
 def _same(a: Path, b: Path) -> bool:
     """Level, score and contributors identical, cell for cell, in two partitioned outputs."""
-    import geopandas as gpd
     import pandas as pd
 
-    def read(folder: Path) -> pd.DataFrame:
+    cols = ["cell_id", "level_rank", "score", "contributors"]
+
+    def read(folder: Path) -> pd.DataFrame:  # four columns: 18.6 M cells at 100 m
         parts = sorted((folder / "cells").glob("part-*.parquet"))
-        return pd.concat([gpd.read_parquet(p) for p in parts], ignore_index=True)
+        return pd.concat([pd.read_parquet(p, columns=cols) for p in parts], ignore_index=True)
 
     x, y = read(a), read(b)
-    cols = ["cell_id", "level_rank", "score", "contributors"]
     return len(x) == len(y) and all(x[c].equals(y[c]) for c in cols)
 
 
@@ -115,7 +129,7 @@ def main() -> None:
              str(out), "1" if args.analysis else "0"],
             capture_output=True, text=True, check=False, cwd=ROOT,
         )  # fmt: skip
-        if run.returncode != 0:
+        if run.returncode != 0 or not run.stdout.strip():
             print(f"{mode}: failed\n{run.stderr[-2000:]}", flush=True)
             continue
         res = json.loads(run.stdout.strip().splitlines()[-1])
@@ -128,10 +142,11 @@ def main() -> None:
             f"{modes[0]}: {res['same']}  stages {res['stages']}",
             flush=True,
         )
-    one, many = results.get("local:1"), results.get(f"local:{args.workers}")
-    if one and many:
-        speedup = float(one["seconds"]) / float(many["seconds"])  # type: ignore[arg-type]
-        print(f"speed-up of local:{args.workers} over local:1: {speedup:.2f}x")
+    for prefix in ("", "parts:"):
+        one, many = results.get(f"{prefix}local:1"), results.get(f"{prefix}local:{args.workers}")
+        if one and many:
+            speedup = float(one["seconds"]) / float(many["seconds"])  # type: ignore[arg-type]
+            print(f"speed-up of {prefix}local:{args.workers} over {prefix}local:1: {speedup:.2f}x")
     print(f"outputs in {tmp}")
 
 

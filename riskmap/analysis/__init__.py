@@ -36,14 +36,28 @@ ANALYSIS_COLUMNS = (
 
 def find_hotspots(assessment: Assessment, config: AnalysisConfig | None = None) -> Hotspots:
     """Gi* hot spots of the assessment's score (the project's ``analysis.hotspots``)."""
-    cfg = (config or assessment.project.analysis).hotspots
-    w = cell_neighbours(assessment.cells, cfg.neighbours, cfg.distance_m)
+    return hotspots_of(assessment.cells, config or assessment.project.analysis)
+
+
+def hotspots_of(cells: pd.DataFrame, config: AnalysisConfig) -> Hotspots:
+    """Gi* hot spots of the ``score`` of ``cells`` (the grid's cells, every one of them)."""
+    cfg = config.hotspots
+    w = cell_neighbours(cells, cfg.neighbours, cfg.distance_m)
     return gi_star(
-        assessment.cells["score"].to_numpy(float),
+        cells["score"].to_numpy(float),
         w,
         permutations=cfg.permutations,
         seed=cfg.seed,
     )
+
+
+def hotspot_params(h: Hotspots, config: AnalysisConfig) -> dict[str, Any]:
+    """How the hot spots were found and how many cells each class has (for summaries)."""
+    return {
+        **config.hotspots.model_dump(),
+        "fdr_thresholds": {str(k): v for k, v in h.thresholds.items()},
+        "cells": {str(b): int((h.bin == b).sum()) for b in sorted(HOTSPOT_LABELS)},
+    }
 
 
 def analyse(
@@ -79,11 +93,7 @@ def analyse(
         h = find_hotspots(assessment, cfg)
         for col, values in h.frame(cells.index).items():
             cells[col] = values
-        info["hotspots"] = {
-            **cfg.hotspots.model_dump(),
-            "fdr_thresholds": {str(k): v for k, v in h.thresholds.items()},
-            "cells": {str(b): int((h.bin == b).sum()) for b in sorted(HOTSPOT_LABELS)},
-        }
+        info["hotspots"] = hotspot_params(h, cfg)
     if do_conf:
         c = level_confidence(
             assessment.fields, assessment.weights, assessment.levels, cfg.confidence
@@ -117,6 +127,8 @@ __all__ = [
     "find_hotspots",
     "gi_star",
     "hotspot_districts",
+    "hotspot_params",
+    "hotspots_of",
     "level_confidence",
     "weight_sensitivity",
 ]

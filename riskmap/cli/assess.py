@@ -3,9 +3,14 @@
 Writes, into DIR:
 
 * ``cells.parquet`` — GeoParquet, EPSG:4326, one row a cell with every column of
-  :attr:`riskmap.engine.Assessment.cells` (a folder ``cells/part-*.parquet`` of 250,000
-  cells a file with ``--partitioned``, the default when the tiles ran on a cluster or the
-  grid has more than 1,000,000 cells, whose shapes would not all fit in memory at once);
+  :attr:`riskmap.engine.Assessment.cells`; with ``--partitioned`` (the default with
+  ``--cluster`` or above 1,000,000 cells) a folder ``cells/part-*.parquet`` of 250,000
+  cells a file instead, and a square grid is then scored in parts of that size
+  (:mod:`riskmap.pipeline.parts`): each part's fields are computed, scored and written by
+  itself (by a worker on a cluster), so no process holds every cell's fields; the
+  products are reduced from the kept columns. The same files and tables as in one piece;
+  level confidence and the sensitivity table are left out (and ``summary.json`` says so
+  under ``left_out``) for the quantile and natural-breaks rules;
 * ``districts.csv`` — UTF-8 with BOM: per district, cells, area (km²) and population per
   level (written by :mod:`riskmap.products.inventory` together with the risk inventory);
   ``counties.csv`` the same per county for a project with ``counties`` (a province);
@@ -42,6 +47,7 @@ from riskmap.config.levels import LEVELS
 if TYPE_CHECKING:
     from riskmap.engine import Assessment
     from riskmap.pipeline import Study
+    from riskmap.pipeline.parts import InParts
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -63,9 +69,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="skip the level confidence (columns level_p, p_major, p_high, "
                         "unstable) and the weight sensitivity table")  # fmt: skip
     parser.add_argument("--partitioned", action=argparse.BooleanOptionalAction, default=None,
-                        help="write the cells as a folder cells/part-*.parquet (default with "
-                        "--cluster or more than 1,000,000 cells) instead of one "
-                        "cells.parquet")  # fmt: skip
+                        help="score a square grid in parts of 250,000 cells and write them "
+                        "as a folder cells/part-*.parquet (default with --cluster or more than "
+                        "1,000,000 cells; the parts run on the cluster's workers); "
+                        "--no-partitioned: in one piece, one cells.parquet")  # fmt: skip
     parser.add_argument("--cascades", action="store_true", default=None,
                         help="scenario: raise the likelihood around cascade pairs (natech, "
                         "domino) by their rules' factors")  # fmt: skip
@@ -73,14 +80,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def summarise(
-    result: Assessment, file_hashes: dict[str, str], timings: dict[str, float]
+    result: Assessment | InParts, file_hashes: dict[str, str], timings: dict[str, float]
 ) -> dict[str, Any]:
     """The content of summary.json.
 
     Parameters
     ----------
     result
-        The assessment.
+        The assessment (in one piece or in parts).
     file_hashes
         Input file name -> sha256.
     timings
@@ -93,7 +100,7 @@ def summarise(
     cells = result.cells
     levels = list(reversed(LEVELS))
     counts = cells["level_rank"].value_counts()
-    project = result.fields.project
+    project = result.project
     return {
         "project": project.name,
         "title": project.title.model_dump(),
@@ -113,11 +120,11 @@ def summarise(
         "districts": _counts_by(cells, "district"),
         **({"counties": _counts_by(cells, "county")} if "county" in cells.columns else {}),
         "complete": bool(cells["complete"].all()) if len(cells) else True,
-        "missing_components": list(result.fields.missing),
+        "missing_components": list(result.missing),
         "parameters": {
             **result.params,
             "weights": result.weights.model_dump(),
-            "layer_weights": dict(_layer_weights(result)),
+            "layer_weights": result.layer_weights(),
         },
         "analysis": result.params.get("analysis", {}),
         "input_files": file_hashes,
@@ -134,9 +141,6 @@ def _counts_by(cells: Any, column: str) -> dict[str, dict[str, int]]:
     return out
 
 
-PART_ROWS = 250_000
-"""Cells per file of a partitioned ``cells/`` folder."""
-
 PARTITION_ABOVE = 1_000_000
 """Cells above which ``assess`` writes a ``cells/`` folder unless told otherwise: one file
 would need every cell's shape in memory at once (at Hubei's 3 million cells, 2.9 GB more)."""
@@ -149,6 +153,7 @@ def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
     squares without a shape are made) part by part, so the cells' shapes are never all in
     memory at once."""
     from riskmap.engine import fill_squares
+    from riskmap.pipeline import parts
 
     if not partitioned:
         fill_squares(cells).to_crs(4326).to_parquet(out / "cells.parquet", index=False)
@@ -157,14 +162,13 @@ def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
-    for i, start in enumerate(range(0, max(len(cells), 1), PART_ROWS)):
-        fill_squares(cells.iloc[start : start + PART_ROWS]).to_crs(4326).to_parquet(
-            folder / f"part-{i:05d}.parquet", index=False
-        )
+    rows = parts.PART_ROWS
+    for i, start in enumerate(range(0, max(len(cells), 1), rows)):
+        parts.write_part(cells.iloc[start : start + rows], folder / f"part-{i:05d}.parquet")
     return folder
 
 
-def _write_analysis(study: Study, result: Assessment, out: Path, lang: str) -> None:
+def _write_analysis(study: Study, cells: Any, sensitivity: Any, out: Path, lang: str) -> None:
     """cascades.csv (every cascade pair), and sensitivity.csv and hotspots.csv when those
     were computed."""
     from riskmap.analysis import hotspot_districts
@@ -177,50 +181,62 @@ def _write_analysis(study: Study, result: Assessment, out: Path, lang: str) -> N
             columns={"name_en": "name", "measures_en": "measures"}
         )
     write_csv(pairs.drop(columns=[*drop, "x", "y"]), out / "cascades.csv")
-    if "level_p" in result.cells.columns:
-        write_csv(study.sensitivity(result), out / "sensitivity.csv")
-    if "hotspot" in result.cells.columns:
-        write_csv(hotspot_districts(result.cells), out / "hotspots.csv")
-
-
-def _layer_weights(result: Assessment) -> dict[str, float]:
-    from riskmap.engine import layer_weights as weights_of
-
-    return weights_of(result.fields, result.weights)
+    if sensitivity is not None:
+        write_csv(sensitivity, out / "sensitivity.csv")
+    if "hotspot" in cells.columns:
+        write_csv(hotspot_districts(cells), out / "hotspots.csv")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``assess`` verb; returns the exit code."""
+    from riskmap.pipeline import parts
+
     stages = StageProgress(sys.stderr)
     t0 = time.perf_counter()
     stages.line("reading the project")
     # Whole squares get their shapes part by part as the cells are written.
     study = build_study(args, stages, whole_squares=False)
-    result = study.score(cascades=getattr(args, "cascades", None))
-    stages.line("hot spots and level confidence")
-    result = study.analyse(
-        result,
-        hotspots=getattr(args, "hotspots", None),
-        confidence=getattr(args, "confidence", None),
-    )
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    stages.line(f"writing {out}")
-    t_write = time.perf_counter()
     partitioned = getattr(args, "partitioned", None)
     if partitioned is None:
-        partitioned = study.cluster is not None or len(result.cells) > PARTITION_ABOVE
+        partitioned = study.cluster is not None or len(study.cells) > PARTITION_ABOVE
         if partitioned and study.cluster is None:
             stages.line(
-                f"{len(result.cells):,} cells: written as {out / 'cells'}/part-*.parquet "
-                "(--no-partitioned for one file)"
+                f"{len(study.cells):,} cells: scored in parts of {parts.PART_ROWS:,} and written as "
+                f"{out / 'cells'}/part-*.parquet (--no-partitioned for one piece and one file)"
             )
-    write_cells(result.cells, out, partitioned=partitioned)
+    out.mkdir(parents=True, exist_ok=True)
+    result: Assessment | InParts
+    if partitioned and study.grid.kind == "square":
+        result = parts.assess_in_parts(
+            study,
+            out,
+            cascades=getattr(args, "cascades", None),
+            hotspots=getattr(args, "hotspots", None),
+            confidence=getattr(args, "confidence", None),
+            rows=parts.PART_ROWS,
+            progress=stages,
+        )
+        t_write = time.perf_counter()
+        sensitivity = result.sensitivity
+    else:
+        result = study.score(cascades=getattr(args, "cascades", None))
+        stages.line("hot spots and level confidence")
+        result = study.analyse(
+            result,
+            hotspots=getattr(args, "hotspots", None),
+            confidence=getattr(args, "confidence", None),
+        )
+        stages.line(f"writing {out}")
+        t_write = time.perf_counter()
+        write_cells(result.cells, out, partitioned=partitioned)
+        sensitivity = study.sensitivity(result) if "level_p" in result.cells.columns else None
 
-    from riskmap.products.inventory import build_inventory, write_assess_outputs
+    from riskmap.products.inventory import inventory_from_cells, write_assess_outputs
 
-    write_assess_outputs(build_inventory(result, cells=False), out, args.lang)
-    _write_analysis(study, result, out, args.lang)
+    inventory = inventory_from_cells(result.data, result.cells, result.params, cells_table=False)
+    write_assess_outputs(inventory, out, args.lang)
+    _write_analysis(study, result.cells, sensitivity, out, args.lang)
 
     t_end = time.perf_counter()
     timings = {**study.timings, **result.timings, "write": t_end - t_write, "total": t_end - t0}
@@ -230,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
         if study.register_path is not None
         else None
     )
+    if isinstance(result, parts.InParts) and result.left_out:
+        summary["left_out"] = result.left_out
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -202,11 +203,13 @@ def _shelter_access(
     progress: Progress | None = None,
     *,
     client: Any | None = None,
+    ratio: FloatArray | None = None,
 ) -> FloatArray:
     """Shelter area reachable per person of each cell, tile by tile (see :func:`_tile_access`).
 
-    On the square lattice the shelters' ratios (step one) are computed once by stamps and
-    the tiles add them up (step two); on other grids each tile does both steps.
+    On the square lattice the shelters' ratios (step one) are computed once by stamps
+    (or given: ``ratio``) and the tiles add them up (step two); on other grids each tile
+    does both steps.
     """
     a = np.zeros(len(block.index))
     done = [0]
@@ -218,7 +221,8 @@ def _shelter_access(
             progress(f"shelters ({f.name})", done[0], len(tiles))
 
     if block.size is not None:
-        ratios = replace(f, value=_shelter_ratio(block, population, f))
+        given = ratio if ratio is not None else _shelter_ratio(block, population, f)
+        ratios = replace(f, value=given)
         run_tiles(
             client,
             _supply_task,
@@ -240,6 +244,8 @@ def _shelter_access(
         )
         return tile, block.xy[dm], population[dm]
 
+    if ratio is not None:
+        raise ValueError("shelter ratios are given for the square lattice only")
     run_tiles(client, _access_task, tiles, args_of, shared=f, on_result=store)
     return a
 
@@ -301,6 +307,70 @@ def _data_parts(
     }
 
 
+class Prepared(NamedTuple):
+    """The acting layers made ready for the tiles: their infos and features, in order."""
+
+    infos: list[LayerInfo]
+    feats: list[_Features]
+
+
+def prepare_layers(data: ProjectData) -> Prepared:
+    """Every layer that acts on the risk as :class:`LayerInfo` and tile features (context
+    layers and layers without a method are left out)."""
+    method = data.project.method
+    infos: list[LayerInfo] = []
+    feats: list[_Features] = []
+    for layer in data.layers.values():
+        kind = layer.kind
+        if kind.role == "context" or kind.method == "none":
+            continue
+        infos.append(_layer_info(layer, method))
+        feats.append(_prepare(layer, method))
+    return Prepared(infos, feats)
+
+
+def shelter_ratios(
+    cells: gpd.GeoDataFrame,
+    prepared: Prepared,
+    *,
+    tile_size: float | None = None,
+    client: Any | None = None,
+) -> dict[str, FloatArray]:
+    """Each shelter layer's step one of the catchment over every cell of a square grid:
+    shelter area per person of the people within its radius (binding -> one value a
+    shelter). The people come from the population layers alone, tile by tile; what
+    :func:`compute_fields` computes itself from the whole grid, given to it when it
+    computes one part (``shelter_ratios``).
+    """
+    shelters = [f for f in prepared.feats if f.method == "shelter"]
+    people = [f for f in prepared.feats if f.role == "exposure" and f.method == "population"]
+    if not shelters:
+        return {}
+    block = _cells_block(cells)
+    if block.size is None:
+        raise ValueError("shelter ratios of a grid in parts need a square lattice")
+    n = len(block.index)
+    tiles = _tiles(block, tile_size)
+    raw = {f.name: np.zeros(n) for f in people}
+
+    def store(i: int, part: dict[str, Any]) -> None:
+        for name, v in part["raw"].items():
+            raw[name][tiles[i]] = v
+
+    run_tiles(
+        client,
+        _fields_task,
+        tiles,
+        lambda pos: (block.take(pos),),
+        shared=(people, 1),
+        on_result=store,
+    )
+    population = np.zeros(n)
+    for f in people:  # in layer order, as compute_fields adds them
+        population = population + raw[f.name]
+    return {f.name: _shelter_ratio(block, population, f) for f in shelters}
+
+
 def compute_fields(
     data: ProjectData,
     cells: gpd.GeoDataFrame,
@@ -308,6 +378,8 @@ def compute_fields(
     tile_size: float | None = None,
     progress: Progress | None = None,
     client: Any | None = None,
+    prepared: Prepared | None = None,
+    shelter_ratios: Mapping[str, FloatArray] | None = None,
 ) -> Fields:
     """Per-layer influence fields on grid cells (the expensive, weight-free stage).
 
@@ -325,6 +397,13 @@ def compute_fields(
     client
         A ``distributed.Client``: tiles run as tasks on its workers
         (:mod:`riskmap.engine.cluster`); None: two threads here. Results are the same.
+    prepared
+        The layers made ready once (:func:`prepare_layers`), when ``cells`` is one part of
+        a grid computed in parts; made here by default.
+    shelter_ratios
+        Shelter binding -> each shelter's area per person of the people within its radius
+        (:func:`shelter_ratios`, from every cell of the grid): needed when ``cells`` is one
+        part of a grid (the people of the rest share its shelters); square lattice only.
 
     Returns
     -------
@@ -333,14 +412,7 @@ def compute_fields(
     t0 = time.perf_counter()
     method = data.project.method
     k = method.top_contributors
-    infos: list[LayerInfo] = []
-    feats: list[_Features] = []
-    for layer in data.layers.values():
-        kind = layer.kind
-        if kind.role == "context" or kind.method == "none":
-            continue
-        infos.append(_layer_info(layer, method))
-        feats.append(_prepare(layer, method))
+    infos, feats = prepared if prepared is not None else prepare_layers(data)
     t_prep = time.perf_counter()
 
     block = _cells_block(cells)
@@ -380,7 +452,10 @@ def compute_fields(
     capacity: dict[str, FloatArray] = {}
     shelters = [f for f in feats if f.method == "shelter"]
     for f in shelters:
-        access[f.name] = a = _shelter_access(block, tiles, population, f, progress, client=client)
+        ratio = shelter_ratios.get(f.name) if shelter_ratios is not None else None
+        access[f.name] = a = _shelter_access(
+            block, tiles, population, f, progress, client=client, ratio=ratio
+        )
         capacity[f.name] = np.minimum(a / method.shelter_area_per_person_m2, 1.0)
     for info in infos:
         if info.method == "reach":
@@ -590,11 +665,21 @@ def _json_lists(
 
 def layer_weights(fields: Fields, weights: WeightsConfig) -> dict[str, float]:
     """Each acting layer's weight inside its component (:meth:`WeightsConfig.layer_weight`)."""
+    return weights_of_layers(fields.project, fields.kinds, fields.layers, weights)
+
+
+def weights_of_layers(
+    project: Project,
+    kinds: Mapping[str, LayerKind],
+    layers: Sequence[LayerInfo],
+    weights: WeightsConfig,
+) -> dict[str, float]:
+    """:func:`layer_weights` from the project, the kinds and the acting layers' infos."""
     out = {}
-    for info in fields.layers:
+    for info in layers:
         try:
-            binding = fields.project.binding(info.name)
+            binding = project.binding(info.name)
         except KeyError:
             binding = None
-        out[info.name] = weights.layer_weight(info.name, binding, fields.kinds.get(info.kind))
+        out[info.name] = weights.layer_weight(info.name, binding, kinds.get(info.kind))
     return out

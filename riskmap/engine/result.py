@@ -90,6 +90,15 @@ class Assessment:
         """The project configuration."""
         return self.fields.project
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Risk components no usable layer informs."""
+        return self.fields.missing
+
+    def layer_weights(self) -> dict[str, float]:
+        """Each acting layer's weight inside its component."""
+        return layer_weights(self.fields, self.weights)
+
     def level_counts(self) -> dict[str, int]:
         """Cells per level, highest first, keyed by the Chinese name."""
         counts = self.cells["level_rank"].value_counts()

@@ -48,22 +48,42 @@ def _classes(values: FloatArray, breaks: tuple[float, ...]) -> IntArray:
 
 
 def _level_ranks(
-    score_: FloatArray, likelihood: IntArray, severity: IntArray, levels: LevelConfig
+    score_: FloatArray,
+    likelihood: IntArray,
+    severity: IntArray,
+    levels: LevelConfig,
+    thresholds: FloatArray | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
+    """Level rank 1..4 of each cell and the thresholds derived from the data (quantiles,
+    natural breaks: fitted on ``score_`` unless ``thresholds`` gives them, as for cells
+    scored in parts whose thresholds come from every cell's score)."""
     if levels.rule == "matrix":
         r = likelihood * severity
         mins = np.array([lv.matrix_min for lv in LEVELS[1:]])
         return (1 + (r[:, None] >= mins[None, :]).sum(axis=1)).astype(np.int64), {}
     if levels.rule == "breaks":
         return _classes(score_, levels.score_breaks), {"score_breaks": list(levels.score_breaks)}
-    if levels.rule == "quantiles":
-        thr = np.quantile(score_, levels.quantiles) if len(score_) else np.zeros(3)
-    elif levels.rule == "natural_breaks":
-        thr = _natural_breaks(score_, levels)
-    else:  # pragma: no cover - LevelConfig validates the rule
-        raise ConfigError(f"unknown level rule '{levels.rule}'")
+    thr = (
+        np.asarray(thresholds, float)
+        if thresholds is not None
+        else level_thresholds(score_, levels)
+    )
     ranks = 1 + (score_[:, None] > np.asarray(thr)[None, :]).sum(axis=1)
     return ranks.astype(np.int64), {"score_thresholds": [float(t) for t in thr]}
+
+
+DATA_RULES = ("quantiles", "natural_breaks")
+"""Level rules whose thresholds are fitted on the scores of every cell."""
+
+
+def level_thresholds(scores: FloatArray, levels: LevelConfig) -> FloatArray:
+    """The score thresholds of a rule in :data:`DATA_RULES` fitted on ``scores`` (every
+    cell's score, in cell order: the natural breaks' sample is drawn by position)."""
+    if levels.rule == "quantiles":
+        return np.quantile(scores, levels.quantiles) if len(scores) else np.zeros(3)
+    if levels.rule == "natural_breaks":
+        return _natural_breaks(scores, levels)
+    raise ConfigError(f"the level rule '{levels.rule}' has no thresholds fitted on the data")
 
 
 def _natural_breaks(values: FloatArray, levels: LevelConfig) -> FloatArray:
@@ -155,6 +175,8 @@ def risk_core(
     weights: WeightsConfig,
     levels: LevelConfig,
     hazard_factor: FloatArray | None = None,
+    *,
+    thresholds: FloatArray | None = None,
 ) -> RiskCore:
     """Components, score and level of every cell for the given layer and component
     weights and level rule: the arithmetic of :func:`score` without its text columns.
@@ -162,7 +184,8 @@ def risk_core(
     The Monte Carlo of level confidence calls it once per draw, so a draw with the
     project's own weights and breaks gives exactly the levels of :func:`score`.
     ``hazard_factor`` (one number >= 1 a cell) multiplies the hazard's exposure sum
-    before saturation: the cascade scenario.
+    before saturation: the cascade scenario. ``thresholds``: the score thresholds of a
+    rule fitted on the data (:data:`DATA_RULES`), when fitted on more cells than these.
     """
     w = layer_w
     method = fields.project.method
@@ -214,7 +237,7 @@ def risk_core(
 
     likelihood = _classes(h, levels.likelihood_breaks)
     severity = _classes(consequence, levels.severity_breaks)
-    rank, derived = _level_ranks(risk, likelihood, severity, levels)
+    rank, derived = _level_ranks(risk, likelihood, severity, levels, thresholds)
 
     return RiskCore(
         h, h_sum, h_parts, e, v, lgap, consequence, risk, likelihood, severity, rank, derived
@@ -227,6 +250,7 @@ def score(
     weights: WeightsConfig | Mapping[str, Any] | None = None,
     levels: LevelConfig | Mapping[str, Any] | None = None,
     hazard_factor: FloatArray | None = None,
+    thresholds: FloatArray | None = None,
 ) -> Assessment:
     """Score cells from their fields (the cheap stage: change weights or levels here).
 
@@ -242,6 +266,10 @@ def score(
     hazard_factor
         A factor (>= 1) per cell on the hazard's exposure sum (the cascade scenario,
         :func:`riskmap.analysis.cascade_factors`); none by default.
+    thresholds
+        The score thresholds of a quantile or natural-breaks rule, fitted on every cell's
+        score (:func:`level_thresholds`) when these fields are one part of a grid scored in
+        parts (:mod:`riskmap.pipeline.parts`); fitted on these cells by default.
 
     Returns
     -------
@@ -260,7 +288,14 @@ def score(
     method = project.method
     cells = fields.cells
     n = len(cells)
-    core = risk_core(fields, layer_weights(fields, weights), weights, levels, hazard_factor)
+    core = risk_core(
+        fields,
+        layer_weights(fields, weights),
+        weights,
+        levels,
+        hazard_factor,
+        thresholds=thresholds,
+    )
     h, h_sum, h_parts = core.hazard, core.hazard_sum, core.hazard_parts
     e, v, lgap, consequence = core.exposure, core.vulnerability, core.coping_gap, core.consequence
     risk, likelihood, severity, rank = core.score, core.likelihood, core.severity, core.rank

@@ -342,14 +342,15 @@ def test_a_large_grid_is_written_in_parts_with_every_shape(
     """Above PARTITION_ABOVE cells ``assess`` writes a cells/ folder (one file would need
     every shape at once) and says so; the parts hold the same cells and shapes as one file."""
     from riskmap.cli import assess
+    from riskmap.pipeline import parts
 
     common = ["assess", project, "--cell-size", "1000", "--no-hotspots", "--no-confidence"]
     assert cli.main([*common, "--out", str(tmp_path / "one")]) == 0
     monkeypatch.setattr(assess, "PARTITION_ABOVE", 100)
-    monkeypatch.setattr(assess, "PART_ROWS", 100)
+    monkeypatch.setattr(parts, "PART_ROWS", 100)
     capsys.readouterr()
     assert cli.main([*common, "--out", str(tmp_path / "parts")]) == 0
-    assert "cells: written as" in capsys.readouterr().err
+    assert "cells: scored in parts of 100 and written as" in capsys.readouterr().err
     one = gpd.read_parquet(tmp_path / "one" / "cells.parquet")
     parts = sorted((tmp_path / "parts" / "cells").iterdir())
     assert len(parts) == -(-len(one) // 100) > 1

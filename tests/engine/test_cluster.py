@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from factories import city_data, make_hazmat
 
@@ -81,6 +83,40 @@ def test_a_study_with_a_cluster_scores_like_one_without(client: Any) -> None:
     ).score()
     np.testing.assert_array_equal(plain.cells["score"], clustered.cells["score"])
     np.testing.assert_array_equal(plain.cells["level_rank"], clustered.cells["level_rank"])
+
+
+def test_parts_scored_and_written_by_workers_equal_parts_scored_here(
+    client: Any, tmp_path: Path
+) -> None:
+    """Each part is scored and written by a worker; one worker is killed after the first
+    part: its parts run again elsewhere and every file and kept column is the same."""
+    import geopandas as gpd
+
+    from riskmap.pipeline.parts import assess_in_parts
+
+    here = assess_in_parts(_study(), tmp_path / "here", rows=200)
+    pids = list(client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "parts" and done == 1 and not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    study = Study.from_data(
+        _study().data, register=None, cell_size=250, tile_size=1000, cluster=client
+    )
+    there = assess_in_parts(study, tmp_path / "there", rows=200, progress=progress)
+    assert killed
+    a, b = (
+        gpd.read_parquet(tmp_path / "here" / "cells"),
+        gpd.read_parquet(tmp_path / "there" / "cells"),
+    )
+    assert len(list((tmp_path / "there" / "cells").iterdir())) == -(-len(a) // 200) > 2
+    for col in ("cell_id", "score", "level_rank", "contributors", "coping_gap", "hotspot_z"):
+        assert a[col].equals(b[col]), col
+    pd.testing.assert_frame_equal(pd.DataFrame(here.cells), pd.DataFrame(there.cells))
+    pd.testing.assert_frame_equal(here.sensitivity, there.sensitivity)
 
 
 @pytest.mark.parametrize("spec", ["local:0", "local", "dask://x", "tcp://host"])
