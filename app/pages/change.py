@@ -3,7 +3,6 @@ level on a change map, with district trends and what changed the biggest movers.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -27,7 +26,12 @@ def _change(
     from riskmap.config.vocabulary import VIEWS
     from riskmap.maps import map_from_cells
     from riskmap.pipeline import Study
-    from riskmap.products.change import change_map_cells, change_title, compare_cells
+    from riskmap.products.change import (
+        change_map_cells,
+        change_title,
+        compare_cells,
+        layer_names,
+    )
 
     assert "change" in VIEWS
     sides = json.loads(sides_json)
@@ -46,7 +50,11 @@ def _change(
             )
         scored.append(study.score(side["weights"], side["levels"]).cells)
     change = compare_cells(
-        scored[0], scored[1], label_a=sides[0]["label"], label_b=sides[1]["label"]
+        scored[0],
+        scored[1],
+        label_a=sides[0]["label"],
+        label_b=sides[1]["label"],
+        layer_names=layer_names(_ctx.data),
     )
     title = change_title(change, _ctx.project.title.get(lang_), lang_)
     m = map_from_cells(
@@ -218,27 +226,15 @@ def render() -> None:
 
 
 def _movers(ctx: cache.Context, moved: Any) -> Any:
-    """The cells that moved, for people: districts and levels in the page's language, the
-    layers in what changed them by their names (riskmap writes their keys)."""
+    """The cells that moved, for people: districts and levels in the page's language (what
+    changed them riskmap writes in both languages, the layers by their names)."""
     from riskmap.config.levels import LEVELS
 
     levels = {lv.zh: lv.name(state.lang()) for lv in LEVELS}
-    keys = sorted(ctx.data.layers, key=len, reverse=True)
-    named = re.compile(
-        r"(图层 |layer |来源 |source )(" + "|".join(re.escape(k) for k in keys) + r")(?=[ :])"
-    )
-
-    def drivers(text: object) -> object:
-        if not keys or not isinstance(text, str):
-            return text
-        return named.sub(lambda m: m.group(1) + common.layer_label(ctx.data, m.group(2)), text)
-
     return moved.assign(
         district=moved["district"].map(common.district_shown(ctx.data)),
         level_a=moved["level_a"].map(lambda v: levels.get(v, v)),
         level_b=moved["level_b"].map(lambda v: levels.get(v, v)),
-        drivers=moved["drivers"].map(drivers),
-        drivers_en=moved["drivers_en"].map(drivers),
     )
 
 

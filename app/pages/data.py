@@ -23,6 +23,14 @@ FILE_CRS = "FILE"
 PREVIEW_MAX = 5000
 
 
+def _layer_name(base: Any, binding: Any, kind: Any) -> str:
+    """A project layer's name for people (its kind's name in the page's language, with its
+    file's name when two layers share a kind), also for a layer that could not be read."""
+    if binding.name in base.layers:
+        return str(common.layer_label(base, binding.name))
+    return str(kind.name.get(state.lang())) if kind else Path(str(binding.path)).name
+
+
 def _project_layers(ctx: cache.Context) -> None:
     st.subheader(t("project_layers"))
     base = ctx.base
@@ -36,8 +44,7 @@ def _project_layers(ctx: cache.Context) -> None:
         )
         rows.append(
             {
-                t("col_layer"): b.name,
-                t("col_kind"): kind.name.get(state.lang()) if kind else b.kind,
+                t("col_layer"): _layer_name(base, b, kind),
                 t("col_role"): t(f"kind_role_{kind.role}") if kind else "",
                 t("col_file"): b.path,
                 t("col_crs"): b.crs,

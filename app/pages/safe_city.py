@@ -104,17 +104,13 @@ def _indicator_names(rows: pd.DataFrame) -> list[str]:
     ]
 
 
-def _standards(rows: pd.DataFrame, plan: str | None) -> list[str]:
-    """The standard each indicator comes from, in the page's language (riskmap writes one
-    text mixing both); ``plan`` is the project's work plan."""
-    plan = plan or t("sc_work_plan")
-    return [
-        t(f"sc_std_{i}", plan=plan) if f"sc_std_{i}" in TEXTS else ("" if common.missing(s) else s)
-        for i, s in zip(rows["id"], rows["standard"], strict=True)
-    ]
+def _standards(rows: pd.DataFrame) -> list[str]:
+    """The standard each indicator comes from, in the page's language (riskmap writes both)."""
+    column = "standard" if state.lang() == "en" else "standard_zh"
+    return ["" if common.missing(s) else str(s) for s in rows[column]]
 
 
-def _scorecard_table(rows: pd.DataFrame, plan: str | None = None) -> pd.DataFrame:
+def _scorecard_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The scorecard for people: the evidence text (what the value counts) before the standard."""
     en = state.lang() == "en"
     evidence = "evidence" if en else "evidence_zh"
@@ -131,7 +127,7 @@ def _scorecard_table(rows: pd.DataFrame, plan: str | None = None) -> pd.DataFram
             ],
             t("col_passed"): rows["passed"].map(_passed),
             t("col_evidence"): rows[evidence].fillna(""),
-            t("col_standard"): _standards(rows, plan),
+            t("col_standard"): _standards(rows),
         }
     )
 
@@ -337,7 +333,7 @@ def _scorecard_section(ctx: cache.Context, card: Any) -> None:
     )
     rows = card.city() if not scope else card.for_scope(scope)
     st.dataframe(
-        _scorecard_table(rows, ctx.project.work_plan),
+        _scorecard_table(rows),
         hide_index=True,
         width="stretch",
         height=common.table_height(len(rows), 640),

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         change_map_cells,
         change_title,
         compare_cells,
+        layer_names,
         write_change,
     )
 
@@ -109,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
         for c in cells:
             c.attrs.setdefault("grid", grid)
     labels = [Path(v).name if saved is not None else v for v, saved in sides]
-    change = compare_cells(cells[0], cells[1], label_a=labels[0], label_b=labels[1])
+    change = compare_cells(
+        cells[0], cells[1], label_a=labels[0], label_b=labels[1], layer_names=layer_names(data)
+    )
     paths = write_change(change, args.out, args.lang)
     m = map_from_cells(
         change_map_cells(change),

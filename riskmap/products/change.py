@@ -7,9 +7,10 @@ paletted image of the level change: small and fast at any grid size).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +19,9 @@ import pandas as pd
 from riskmap.config.levels import LEVELS
 from riskmap.errors import ConfigError
 from riskmap.io import write_csv
+
+if TYPE_CHECKING:
+    from riskmap.io import ProjectData
 
 CHANGE_COLUMNS = (
     "cell_id",
@@ -79,6 +83,7 @@ def compare_cells(
     label_a: str = "A",
     label_b: str = "B",
     drivers_for: int = 200,
+    layer_names: Mapping[str, tuple[str, str]] | None = None,
 ) -> Change:
     """Compare two scored grids cell by cell.
 
@@ -92,6 +97,9 @@ def compare_cells(
     drivers_for
         The cells with the largest changes (level first, then score) whose drivers are
         worked out.
+    layer_names
+        Layer key -> (Chinese, English) name for the drivers (:func:`layer_names`);
+        without it, or for a layer it does not name, the drivers name the layer's key.
 
     Returns
     -------
@@ -134,7 +142,8 @@ def compare_cells(
                         -np.abs(cells["change"].to_numpy()[moved_idx])))  # fmt: skip
     moved_idx = moved_idx[order]
     zh_names = {lv.rank: lv.zh for lv in LEVELS}
-    drivers = [_drivers(a, b, int(i), int(b_pos[i])) if k < drivers_for else ("", "")
+    names = dict(layer_names or {})
+    drivers = [_drivers(a, b, int(i), int(b_pos[i]), names) if k < drivers_for else ("", "")
                for k, i in enumerate(moved_idx)]  # fmt: skip
     moved = pd.DataFrame(
         {
@@ -191,10 +200,36 @@ def _contributions(cells: pd.DataFrame, i: int) -> dict[tuple[str, str], tuple[s
     }
 
 
-def _drivers(a: pd.DataFrame, b: pd.DataFrame, i: int, j: int) -> tuple[str, str]:
-    """What changed a cell: the two layers whose part of the hazard moved most, and the
-    features that entered or left its top contributors (the cells keep only their top
-    contributors, so a feature that left them may still act, less)."""
+def layer_names(data: ProjectData) -> dict[str, tuple[str, str]]:
+    """Each layer's name for people, (Chinese, English): its kind's name, with its file's
+    name when another layer has the same kind name (as the app's lists name a layer)."""
+    out: dict[str, tuple[str, str]] = {}
+    for key, lyr in data.layers.items():
+        pair = []
+        for lang in ("zh", "en"):
+            name = lyr.kind.name.get(lang)
+            if sum(o.kind.name.get(lang) == name for o in data.layers.values()) > 1:
+                file = Path(str(lyr.binding.path or key)).name
+                name = f"{name}（{file}）" if lang == "zh" else f"{name} ({file})"
+            pair.append(name)
+        out[key] = (pair[0], pair[1])
+    return out
+
+
+def _drivers(
+    a: pd.DataFrame, b: pd.DataFrame, i: int, j: int, names: Mapping[str, tuple[str, str]]
+) -> tuple[str, str]:
+    """What changed a cell, (Chinese, English): the two layers whose part of the hazard
+    moved most, and the features that entered or left its top contributors (the cells keep
+    only their top contributors, so a feature that left them may still act, less); layers
+    by their ``names`` (key -> (Chinese, English)) when given."""
+
+    def zh_name(layer: str) -> str:
+        return names.get(layer, (layer, layer))[0]
+
+    def en_name(layer: str) -> str:
+        return names.get(layer, (layer, layer))[1]
+
     zh: list[str] = []
     en: list[str] = []
     shares = [
@@ -208,17 +243,17 @@ def _drivers(a: pd.DataFrame, b: pd.DataFrame, i: int, j: int) -> tuple[str, str
         }
         for layer, d in sorted(delta.items(), key=lambda kv: -abs(kv[1]))[:2]:
             if abs(d) >= 0.01:
-                zh.append(f"图层 {layer} {'+' if d > 0 else '−'}{abs(d):.2f}")
-                en.append(f"layer {layer} {'+' if d > 0 else '-'}{abs(d):.2f}")
+                zh.append(f"图层 {zh_name(layer)} {'+' if d > 0 else '−'}{abs(d):.2f}")
+                en.append(f"layer {en_name(layer)} {'+' if d > 0 else '-'}{abs(d):.2f}")
     ca, cb = _contributions(a, i), _contributions(b, j)
     for key in sorted(set(ca) | set(cb)):
         name = (cb.get(key) or ca.get(key) or ("", 0.0))[0]
         if key not in ca:
-            zh.append(f"新进主要来源 {key[0]}:{name}")
-            en.append(f"now a top source {key[0]}:{name}")
+            zh.append(f"新进主要来源 {zh_name(key[0])}:{name}")
+            en.append(f"now a top source {en_name(key[0])}:{name}")
         elif key not in cb:
-            zh.append(f"不再是主要来源 {key[0]}:{name}")
-            en.append(f"no longer a top source {key[0]}:{name}")
+            zh.append(f"不再是主要来源 {zh_name(key[0])}:{name}")
+            en.append(f"no longer a top source {en_name(key[0])}:{name}")
     return "；".join(zh[:6]), "; ".join(en[:6])
 
 

@@ -26,6 +26,7 @@ from riskmap.register.values import EXPORT_FIELDS
 from riskmap.register.views import SUMMARY_COLUMNS, district_summary, get_hazard, list_hazards
 from riskmap.register.vocabulary import (
     CATEGORIES,
+    COLUMN_HEADERS,
     GRADES,
     OPEN_STATUSES,
     STATUSES,
@@ -37,6 +38,7 @@ from riskmap.register.vocabulary import (
 
 __all__ = [
     "CATEGORIES",
+    "COLUMN_HEADERS",
     "EXPORT_FIELDS",
     "GRADES",
     "HAZARD_LAYER_FIELDS",

@@ -32,7 +32,8 @@ class ExportMixin:
             Target file; its suffix (.xlsx or .csv) chooses the format.
         lang
             ``"zh"``: Chinese headers and labels (危化, 重大, 整改中, 是/否); ``"en"``:
-            English headers (the field names) and codes. Either imports back.
+            English headers and labels (Hazardous chemicals, Major, Rectifying, Yes/No).
+            Either imports back.
         today
             The date taken as today for the 是否逾期 column.
 
@@ -72,10 +73,12 @@ def _history_sheet(reg: HazardRegister, lang: str) -> pd.DataFrame:
 
     rows = reg._query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM hazard_history ORDER BY chain_pos")
     df = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-    if lang == "en":
-        return df
-    df["action"] = [label("action", a, "zh") for a in df["action"]]
+    en = lang == "en"
+    df["action"] = [label("action", a, lang) for a in df["action"]]
     for c in ("from_status", "to_status"):
-        df[c] = [label("status", v, "zh") if isinstance(v, str) and v else "" for v in df[c]]
-    headers = ("统一编号", "序号", "时间（UTC）", "操作人", "操作", "原状态", "新状态", "备注")
+        df[c] = [label("status", v, lang) if isinstance(v, str) and v else "" for v in df[c]]
+    if en:
+        headers = ("Number", "Step", "Time (UTC)", "By", "Action", "From", "To", "Note")
+    else:
+        headers = ("统一编号", "序号", "时间（UTC）", "操作人", "操作", "原状态", "新状态", "备注")
     return df.rename(columns=dict(zip(HISTORY_COLUMNS, headers, strict=True)))

@@ -21,8 +21,8 @@ from riskmap.errors import (
     ValidationReport,
 )
 from riskmap.io import text_cells
-from riskmap.register.values import _COLUMN_BY_FIELD, EXPORT_FIELDS, _is_blank
-from riskmap.register.vocabulary import label
+from riskmap.register.values import EXPORT_FIELDS, _is_blank
+from riskmap.register.vocabulary import COLUMN_HEADERS, label
 
 _TABLE_FORMATS = ("CSV", "Excel workbook")
 
@@ -131,14 +131,19 @@ def format_hazards(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         Rows from :meth:`HazardRegister.list` (not modified).
     lang
         ``"zh"``: Chinese headers (统一编号, 隐患名称 ...) and labels (危化, 重大, 已登记,
-        是/否); ``"en"``: the field names as headers and the stored codes.
+        是/否); ``"en"``: English headers (Number, Hazard ...) and labels standing alone
+        (Hazardous chemicals, Major, Registered, Yes/No). Both import back.
     """
+    en = lang == "en"
     out = df.loc[:, builtins.list(EXPORT_FIELDS)].copy()
-    if lang == "en":
-        return out.reset_index(drop=True)
     for name in ("category", "grade", "status"):
-        out[name] = out[name].map(lambda c, n=name: label(n, c, "zh"))
+        out[name] = out[name].map(lambda c, n=name: _word(label(n, c, lang), en))
     for name in ("listed", "overdue"):
-        out[name] = out[name].map({True: "是", False: "否"})
-    out = out.rename(columns={f: _COLUMN_BY_FIELD[f].zh for f in EXPORT_FIELDS})
+        out[name] = out[name].map({True: "Yes" if en else "是", False: "No" if en else "否"})
+    out = out.rename(columns={f: COLUMN_HEADERS[f]["en" if en else "zh"] for f in EXPORT_FIELDS})
     return out.reset_index(drop=True)
+
+
+def _word(text: str, en: bool) -> str:
+    """A label standing alone: capitalised in English (riskmap's sentences use lower case)."""
+    return text[:1].upper() + text[1:] if en and isinstance(text, str) else text

@@ -19,6 +19,7 @@ from riskmap.errors import Problem, RegisterError, Severity
 from riskmap.io import unguard_text
 from riskmap.register.vocabulary import (
     _INDEXES,
+    COLUMN_HEADERS,
     _allowed_text,
     _ascii_digits,
     _norm_adcode,
@@ -142,7 +143,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "created_at",
     "updated_at",
 )
-"""Columns of :meth:`HazardRegister.export`, in order (English headers are these names)."""
+"""Columns of :meth:`HazardRegister.export`, in order (headers: :data:`COLUMN_HEADERS`)."""
 
 
 def _norm_header(header: object) -> str:
@@ -154,7 +155,8 @@ def _norm_header(header: object) -> str:
 _HEADER_INDEX: dict[str, str] = {}
 
 for _c in _COLUMNS:
-    for _alias in (_c.field, _c.zh, *_c.aliases):
+    _en = COLUMN_HEADERS.get(_c.field, {}).get("en", _c.field)
+    for _alias in (_c.field, _c.zh, _en, *_c.aliases):
         _HEADER_INDEX.setdefault(_norm_header(_alias), _c.field)
 
 

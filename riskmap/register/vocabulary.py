@@ -42,6 +42,9 @@ CATEGORIES: dict[str, dict[str, str]] = {
 
 GRADES: dict[str, dict[str, str]] = _section("grade")
 
+COLUMN_HEADERS: dict[str, dict[str, str]] = _section("column")
+"""Export field -> its header, {zh, en} (``number`` -> 统一编号 / Number)."""
+
 
 STATUSES: dict[str, dict[str, str]] = _section("status")
 

@@ -85,18 +85,19 @@ def _number_problems(at: Any) -> Iterator[str]:
             yield f"metric: {e.label!r} shows {e.value!r}"
 
 
-def _value_problems(at: Any, lang: str, page: str, layer_keys: set[str]) -> Iterator[str]:
-    """A layer's key as a table value (flood_zones), English sentences in the Chinese page."""
+def _value_problems(at: Any, lang: str, layer_keys: set[str]) -> Iterator[str]:
+    """A layer's key as a table value (flood_zones, also in the data page's list of the
+    project's layers), English sentences in the Chinese page."""
     for column, value in _cells(at):
         text = str(value)
-        if text in layer_keys and not page.endswith("data.py"):  # the data page lists keys
+        if text in layer_keys:
             yield f"table: layer key {text!r} in column {column!r}"
         if lang == "zh" and ENGLISH_SENTENCE.search(text):
             yield f"table: English in the Chinese page: {text[:80]!r}"
 
 
 def _problems(at: Any, lang: str, page: str, layer_keys: set[str]) -> list[str]:
-    out = list(dict.fromkeys([*_number_problems(at), *_value_problems(at, lang, page, layer_keys)]))
+    out = list(dict.fromkeys([*_number_problems(at), *_value_problems(at, lang, layer_keys)]))
     keys = re.compile(r"\b(" + "|".join(sorted(layer_keys)) + r")\b")
     for kind, text in _shown(at):
         if text in LANGUAGE_SWITCH or (page.endswith("method.py") and kind == "markdown"):

@@ -306,7 +306,7 @@ def test_inventory_page_has_tables_and_downloads(app_env: Path) -> None:
 def test_data_page_lists_layers_with_status(app_env: Path) -> None:
     at = goto(new_app(), "app/pages/data.py")
     table = at.dataframe[0].value
-    assert "hazmat" in set(table["图层"])
+    assert "危险化学品企业" in set(table["图层"])  # the layer's name, not its key (hazmat)
     assert set(table["状态"]) == {"可用"}
 
 
@@ -322,8 +322,8 @@ def test_broken_layer_leaves_the_app_running(
     goto(at, "app/pages/data.py")
     table = at.dataframe[0].value
     status = dict(zip(table["图层"], table["状态"], strict=True))
-    assert status["gas_stations"].startswith("不可用")
-    assert status["hazmat"] == "可用"
+    assert status["加油加气站"].startswith("不可用")  # named though it could not be read
+    assert status["危险化学品企业"] == "可用"
 
 
 def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> None:

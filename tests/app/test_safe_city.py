@@ -196,3 +196,23 @@ def test_the_page_writes_numbers_for_people(maps: dict[str, str]) -> None:
     assert SEPARATED.match(rows.loc["每处中心避难场所服务人口", "现状"])
     assert rows.loc["消防站5分钟可达人口比例", "变化"] == "0.00"  # no "-0.00", no "+0.00"
     assert rows["变化"].str.fullmatch(r"[+-]?\d{1,3}(,\d{3})*(\.\d\d)?").all()
+
+
+def test_the_scorecard_reads_in_one_language(maps: dict[str, str]) -> None:
+    """The verdicts read alike (达标/未达标, Met/Not met: no "passed" beside "FAILED"), and
+    the standards are riskmap's text of the page's language (no Chinese in English)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    card = at.dataframe[0].value
+    assert set(card["达标"]) <= {"达标", "未达标", "—"}
+    assert "GB 21734-2008《地震应急避难场所 场址及配套设施》第 5.4 条" in set(card["依据"])
+    at.radio(key="w_lang").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    card = at.dataframe[0].value
+    assert set(card["Passed"]) <= {"Met", "Not met", "—"} and "Not met" in set(card["Passed"])
+    assert "GB 21734-2008 §5.4 (earthquake emergency shelters)" in set(card["Standard"])
+    assert not card["Standard"].str.contains(r"[\u4e00-\u9fff]").any()

@@ -12,7 +12,13 @@ from factories import area_ranks, city_cells, city_data
 from riskmap.errors import ConfigError
 from riskmap.maps import map_from_cells, render_html
 from riskmap.pipeline import Study
-from riskmap.products.change import change_map_cells, change_title, compare_cells, write_change
+from riskmap.products.change import (
+    change_map_cells,
+    change_title,
+    compare_cells,
+    layer_names,
+    write_change,
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +79,25 @@ def test_the_change_map_draws_the_steps_offline(study: Study, tmp_path: Path) ->
     outside = re.findall(r"https?://(?!leafletjs\.com|bugzilla\.mozilla\.org|www\.w3\.org)", page)
     assert not outside  # offline: no tile or script from another host
     assert np.isfinite(change.cells["score_delta"]).all()
+
+
+def test_drivers_name_the_layers_in_each_language(study: Study, tmp_path: Path) -> None:
+    """What changed a cell names its layers as people know them, in Chinese and in English
+    (the app, the exports and the command line read the same words), never by their keys."""
+    a = study.score()
+    w = {
+        "components": study.project.weights.components,
+        "layers": dict.fromkeys(study.data.layers, 3.0),
+    }
+    b = study.score(w)
+    names = layer_names(study.data)
+    assert names["hazmat"] == ("危险化学品企业", "Hazardous-chemical enterprise")
+    change = compare_cells(a.cells, b.cells, layer_names=names)
+    zh, en = change.moved["drivers"].iloc[0], change.moved["drivers_en"].iloc[0]
+    assert "图层 生产安全事故 +" in zh and "layer Production-safety accident +" in en
+    keys = re.compile(r"\b(" + "|".join(study.data.layers) + r")\b")
+    assert not keys.search(" ".join(change.moved["drivers"]) + " ".join(change.moved["drivers_en"]))
+    write_change(change, tmp_path, "en")
+    assert "layer Production-safety accident" in (tmp_path / "changed_cells.csv").read_text(
+        encoding="utf-8-sig"
+    )

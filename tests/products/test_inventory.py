@@ -123,6 +123,26 @@ def test_source_inventory_in_english() -> None:
     assert src.loc["WH0001", "kind"] == "Hazardous-chemical enterprise"
     assert "explosion" in src.loc["WH0001", "accident_types"]
     assert not any(c.endswith("_en") for c in src.columns)
+    # The category values are the kind's own words, in English too; free text stays data.
+    assert src.loc["WH0001", "risk_point"] == (
+        "Hazardous-chemical enterprise (Major-hazard grade: grade 1, Main substances: 液氯)"
+    )
+
+
+def test_every_category_value_of_the_layer_kinds_has_its_english_word() -> None:
+    from riskmap.products.inventory.base import category_value
+
+    missing = [
+        f"{k.kind}.{f}.{v}"
+        for k in load_layer_kinds().values()
+        for f, spec in k.fields.items()
+        if spec.type == "category"
+        for v in spec.allowed or ()
+        if category_value(k.kind, f, v, "en") == v
+    ]
+    assert not missing, missing
+    assert category_value("flood_zone", "level", "高", "zh") == "高"
+    assert category_value("flood_zone", "level", "很高", "en") == "很高"  # the data's own
 
 
 def test_source_inventory_does_not_modify_inputs() -> None:

@@ -127,6 +127,15 @@ def test_printed_table_and_report_show_the_evidence_of_their_language(card):
     )
     assert "<th>说明</th>" in zh and zh_text in zh and en_text not in zh
     assert "<th>Evidence</th>" in en and en_text in en and zh_text not in en
+    # The standards too: each in one language (riskmap writes both), the same words each face.
+    std_zh = city.loc["shelter.area_per_person", "standard_zh"]
+    std_en = city.loc["shelter.area_per_person", "standard"]
+    assert std_zh == "GB 21734-2008《地震应急避难场所 场址及配套设施》第 5.4 条"
+    assert std_en == "GB 21734-2008 §5.4 (earthquake emergency shelters)"
+    assert std_zh in zh and std_en not in zh and std_en in en and std_zh not in en
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert not any(cjk.search(s) for s in card.table["standard"])
+    assert all(cjk.search(s) for s in card.table["standard_zh"])
 
 
 def test_practice_indicators_cite_the_projects_own_work_plan(scorecard_data) -> None:

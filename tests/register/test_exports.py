@@ -15,6 +15,7 @@ import pytest
 
 from riskmap.errors import LayerDataError, RegisterError
 from riskmap.register import (
+    COLUMN_HEADERS,
     EXPORT_FIELDS,
     LIST_COLUMNS,
     HazardRegister,
@@ -64,7 +65,7 @@ def test_export_round_trips(
         a_list = a.list(include_voided=True, today=TODAY)
     if suffix == ".xlsx":
         ws = openpyxl.load_workbook(out).worksheets[0]
-        assert ws.cell(1, 1).value == ("统一编号" if lang == "zh" else "number")
+        assert ws.cell(1, 1).value == ("统一编号" if lang == "zh" else "Number")
         assert ws.cell(2, 2).data_type == "s"  # a title that looks like a formula stays text
     else:
         assert out.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -79,7 +80,7 @@ def test_export_round_trips(
         # rows sorted by number: 420102-2024-FX-00001 closed, -WH-00001 rectifying, and
         # -XF-00001 voided are refused; -RQ-00001 (row 3), still registered, would import
         assert [(p.row, p.column, p.code) for p in errors] == [
-            (r, "状态" if lang == "zh" else "status", "bad_status") for r in (2, 4, 5)
+            (r, "状态" if lang == "zh" else "Status", "bad_status") for r in (2, 4, 5)
         ]
         assert all("hazards restore" in p.message for p in errors)
         assert c.list(include_voided=True).empty  # nothing half-imported
@@ -92,7 +93,9 @@ def test_export_only_to_xlsx_or_csv(reg: HazardRegister, tmp_path: Path) -> None
         reg.export(tmp_path / "register.json")
     assert not (tmp_path / "register.json").exists()
     out = reg.export(tmp_path / "new" / "empty.CSV", "en")  # folders made, suffix in any case
-    assert out.read_text(encoding="utf-8-sig").strip() == ",".join(EXPORT_FIELDS)
+    headers = out.read_text(encoding="utf-8-sig").strip()
+    assert headers == ",".join(COLUMN_HEADERS[f]["en"] for f in EXPORT_FIELDS)
+    assert headers.startswith("Number,Hazard,Category,Grade,Status,Overdue,Longitude")
 
 
 def test_an_xlsx_export_has_the_history_as_its_second_sheet(

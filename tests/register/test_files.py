@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from riskmap.errors import LayerDataError
-from riskmap.register import EXPORT_FIELDS, HazardRegister, format_hazards
+from riskmap.register import HazardRegister, format_hazards
 
 TODAY = date(2024, 6, 1)
 
@@ -60,20 +60,24 @@ def test_import_names_a_row_with_too_many_values_and_refuses_other_files(
     assert reg.list(include_voided=True).empty
 
 
-def test_format_hazards_labels_zh_and_keeps_codes_en(
+def test_format_hazards_labels_zh_and_en(
     reg: HazardRegister, hazard: Callable[..., dict[str, Any]]
 ) -> None:
     n = reg.add(**hazard())
     reg.move(n, "整改中", by="x")
     df = reg.list(today=TODAY)
     en = format_hazards(df, "en")
-    assert tuple(en.columns) == EXPORT_FIELDS
-    assert [en.at[0, c] for c in ("category", "grade", "status")] == [
-        "hazmat",
-        "major",
-        "rectifying",
+    # English headers and words as people read them (the app, the CLI and the export alike)
+    assert en.columns[:6].tolist() == ["Number", "Hazard", "Category", "Grade", "Status", "Overdue"]
+    assert [
+        en.at[0, c] for c in ("Category", "Grade", "Status", "Overdue", "Listed for supervision")
+    ] == [
+        "Hazardous chemicals",
+        "Major",
+        "Rectifying",
+        "Yes",  # due 2024-05-01
+        "No",
     ]
-    assert bool(en.at[0, "overdue"]) is True  # due 2024-05-01
     zh = format_hazards(df)
     assert zh.columns[:6].tolist() == ["统一编号", "隐患名称", "类别", "等级", "状态", "是否逾期"]
     assert [zh.at[0, c] for c in ("类别", "等级", "状态", "是否逾期", "挂牌督办")] == [

@@ -33,10 +33,12 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "comparison",
     "passed",
     "standard",
+    "standard_zh",
     "evidence",
     "evidence_zh",
 )
-"""Columns of :attr:`Scorecard.table`; ``evidence`` is in English, ``evidence_zh`` in Chinese."""
+"""Columns of :attr:`Scorecard.table`; ``standard`` and ``evidence`` are in English,
+``standard_zh`` and ``evidence_zh`` in Chinese."""
 
 EVIDENCE_TEXTS: dict[str, tuple[str, str]] = load_labels("indicator_evidence")
 """Evidence templates, key -> (English, Chinese), filled with :meth:`str.format`. Both
@@ -96,10 +98,11 @@ class _Def:
     unit: str
     target: float | None
     comparison: str | None
-    standard: str
 
 
-_FIRE_STD = "GB 51080-2015 §4.1.3; 建标152-2017"
+_STANDARDS: dict[str, tuple[str, str]] = load_labels("indicator_standards")
+"""Indicator id -> the standard it comes from, (Chinese, English); ``{plan}`` is the
+project's work plan (:attr:`riskmap.config.Project.work_plan`), cited in English."""
 
 _DEFS: dict[str, _Def] = {
     d.id: d
@@ -111,7 +114,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            _FIRE_STD,
         ),
         _Def(
             "fire.reach_builtup",
@@ -120,7 +122,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            _FIRE_STD,
         ),
         _Def(
             "fire.district_area",
@@ -129,7 +130,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            _FIRE_STD,
         ),
         _Def(
             "fire.hazmat_distance",
@@ -138,7 +138,6 @@ _DEFS: dict[str, _Def] = {
             "stations",
             0.0,
             "==",
-            "GB 51080-2015 (fire-station siting); 建标152-2017",
         ),
         _Def(
             "shelter.area_per_person",
@@ -147,7 +146,6 @@ _DEFS: dict[str, _Def] = {
             "m²/person",
             1.5,
             ">=",
-            "GB 21734-2008 §5.4",
         ),
         _Def(
             "shelter.walk_population",
@@ -156,7 +154,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            "practice (Guangdong shelter plan: immediate shelters within 500 m)",
         ),
         _Def(
             "shelter.fixed_capacity",
@@ -165,7 +162,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             15.0,
             ">=",
-            "national shelter planning code (fixed shelter ≥ 15 % of catchment)",
         ),
         _Def(
             "shelter.central_people",
@@ -174,7 +170,6 @@ _DEFS: dict[str, _Def] = {
             "people",
             500_000.0,
             "<=",
-            "national shelter planning code (central shelter ≤ 500,000 people)",
         ),
         _Def(
             "community.reach_population",
@@ -183,7 +178,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            "practice ({plan}: community emergency service stations)",
         ),
         _Def(
             "hazmat.video",
@@ -192,7 +186,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             100.0,
             ">=",
-            "安委办〔2019〕16号 评价细则 (video at major-hazard firms 100 %)",
         ),
         _Def(
             "hazmat.sensitive_targets",
@@ -201,7 +194,6 @@ _DEFS: dict[str, _Def] = {
             "targets",
             0.0,
             "==",
-            "GB 18218-2018 (500 m exposure zone); GB 36894-2018",
         ),
         _Def(
             "risk.map_produced",
@@ -210,7 +202,6 @@ _DEFS: dict[str, _Def] = {
             "yes=1",
             1.0,
             "==",
-            "安委办〔2019〕16号 评价细则 (risk assessment, four-colour map)",
         ),
         _Def(
             "risk.area_major",
@@ -219,7 +210,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             None,
             None,
-            "dual-prevention practice (重大 and 较大 to be brought down a level)",
         ),
         _Def(
             "risk.area_significant",
@@ -228,7 +218,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             None,
             None,
-            "dual-prevention practice (重大 and 较大 to be brought down a level)",
         ),
         _Def(
             "risk.population_major",
@@ -237,7 +226,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             None,
             None,
-            "dual-prevention practice (重大 and 较大 to be brought down a level)",
         ),
         _Def(
             "risk.population_significant",
@@ -246,7 +234,6 @@ _DEFS: dict[str, _Def] = {
             "%",
             None,
             None,
-            "dual-prevention practice (重大 and 较大 to be brought down a level)",
         ),
         _Def(
             "hazards.open_major",
@@ -255,7 +242,6 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             None,
             None,
-            "practice ({plan}: closed-loop hazard management)",
         ),
         _Def(
             "hazards.listed",
@@ -264,7 +250,6 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             None,
             None,
-            "practice ({plan}: 挂牌督办)",
         ),
         _Def(
             "hazards.overdue",
@@ -273,7 +258,6 @@ _DEFS: dict[str, _Def] = {
             "hazards",
             0.0,
             "==",
-            "practice ({plan}: closed-loop hazard management)",
         ),
     )
 }
@@ -369,7 +353,8 @@ def _rows_of(d: _Def, per: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
             "target": [np.nan if d.target is None else d.target] * n,
             "comparison": [d.comparison or ""] * n,
             "passed": pd.Series(passed, dtype=object),
-            "standard": [d.standard.replace("{plan}", ctx.work_plan)] * n,
+            "standard": [_STANDARDS[d.id][1].format(plan=ctx.work_plan)] * n,
+            "standard_zh": [_STANDARDS[d.id][0].format(plan=ctx.work_plan)] * n,
             "evidence": per["evidence"].fillna("").astype(str).to_numpy(),
             "evidence_zh": per["evidence_zh"].fillna("").astype(str).to_numpy(),
         }

@@ -128,6 +128,21 @@ _HEADERS: dict[str, tuple[str, str]] = load_labels("inventory_headers")
 SHEET_NAMES: dict[str, tuple[str, str]] = load_labels("inventory_sheets")
 """Worksheet (and GeoPackage layer title) of each table, Chinese and English."""
 
+_CATEGORY_VALUES: dict[str, tuple[str, str]] = load_labels("category_values")
+"""``<kind>.<field>.<value>`` -> (Chinese, English): the values of the layer kinds'
+category fields (``riskmap/config/labels/category_values.yaml``)."""
+
+
+def category_value(kind: str, field: str, value: str, lang: str = "zh") -> str:
+    """A value of a layer kind's category field (``flood_zone``, ``level``, ``高``) in
+    ``lang`` (``high``); a value the catalogue does not list is the data's own and is
+    returned as it is."""
+    pair = _CATEGORY_VALUES.get(f"{kind}.{field}.{value}")
+    if pair is None:
+        return value
+    return pair[1] if lang == "en" else pair[0]
+
+
 # Labels of the export layers and columns that the catalogue files do not have yet; an entry
 # of riskmap/config/labels/inventory_*.yaml with the same key wins.
 for _key, _pair in {

@@ -24,6 +24,7 @@ from riskmap.products.inventory.base import (
     CLOSED_STATUSES,
     INTENSITY_BREAKS,
     NEAR_M,
+    category_value,
     view_table,
 )
 
@@ -244,7 +245,9 @@ def _rule_values(gdf: pd.DataFrame, rule: ValueRule | None) -> np.ndarray:
 
 
 def _risk_point(gdf: pd.DataFrame, kind: LayerKind, lang: str) -> np.ndarray:
-    """The kind's name plus its describing attributes, e.g. ``危险化学品企业（重大危险源等级：一级）``."""
+    """The kind's name plus its describing attributes, e.g. ``危险化学品企业（重大危险源等级：一级）``;
+    in English the category values too (``Flood zone (Flood risk level: high)``), free text
+    as the data wrote it."""
     skip = {
         "id",
         "name",
@@ -262,6 +265,8 @@ def _risk_point(gdf: pd.DataFrame, kind: LayerKind, lang: str) -> np.ndarray:
         if fname in skip or fname not in gdf.columns or spec.type not in {"category", "str"}:
             continue
         s = gdf[fname].where(gdf[fname].notna(), "").astype(str).str.strip().reset_index(drop=True)
+        if spec.type == "category" and lang == "en":
+            s = s.map(lambda v, f=fname: category_value(kind.kind, f, v, lang))
         parts.append(s.where(s == "", spec.label.get(lang) + colon + s))
     base = kind.name.get(lang)
     if not parts:

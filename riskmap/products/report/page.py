@@ -158,8 +158,8 @@ def report_from_cells(
         ``zh`` (default) or ``en``.
     indicators
         The safe-city scorecard table (columns ``indicator`` or ``name_zh``/``name_en``,
-        ``value``, ``target``, ``passed``; optional ``unit``, ``comparison``, ``standard``,
-        ``evidence`` / ``evidence_zh`` (shown in ``lang``), ``scope`` — only ``city`` rows are
+        ``value``, ``target``, ``passed``; optional ``unit``, ``comparison``, ``standard`` /
+        ``standard_zh`` and ``evidence`` / ``evidence_zh`` (shown in ``lang``), ``scope`` — only ``city`` rows are
         shown); the section is left out when None.
     top_n
         Rows of the top sources and areas tables.

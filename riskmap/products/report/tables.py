@@ -194,6 +194,15 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
         ),
         None,
     )
+    # ... and the standard in English (standard) and Chinese (standard_zh).
+    std_col = next(
+        (
+            c
+            for c in (("standard",) if lang == "en" else ("standard_zh", "standard"))
+            if c in df.columns
+        ),
+        None,
+    )
     rows = []
     for _, r in df.iterrows():
         name = r[name_col] if name_col else ""
@@ -210,13 +219,13 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
         else:
             verdict = f'<td class="bad">✗ {_e(_t("no", lang))}</td>'
         evidence = f"<td>{_e(r[ev_col])}</td>" if ev_col else ""
-        std = f"<td>{_e(r['standard'])}</td>" if "standard" in df.columns else ""
+        std = f"<td>{_e(r[std_col])}</td>" if std_col else ""
         rows.append(
             f"<tr><td>{_e(name)}</td><td class='num'>{_e(value)} {_e(unit)}</td>"
             f"<td class='num'>{_e(target)}</td>{verdict}{evidence}{std}</tr>"
         )
     ev_head = f"<th>{_e(_t('evidence', lang))}</th>" if ev_col else ""
-    std_head = f"<th>{_e(_t('standard', lang))}</th>" if "standard" in df.columns else ""
+    std_head = f"<th>{_e(_t('standard', lang))}</th>" if std_col else ""
     head = "".join(
         f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
     )
