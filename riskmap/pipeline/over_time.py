@@ -139,7 +139,7 @@ def briefing_inputs(
 
     from riskmap.pipeline.study import Study
     from riskmap.products.briefing import BriefingInputs, theme_weights
-    from riskmap.products.change import compare_cells
+    from riskmap.products.change import compare_cells, layer_names
     from riskmap.products.inventory import build_inventory
 
     start, end = _period("briefing", period)
@@ -177,7 +177,11 @@ def briefing_inputs(
     current = studies[0].score(w)
     previous = studies[1].score(w)
     change = compare_cells(
-        previous.cells, current.cells, label_a=str(previous_end), label_b=str(end)
+        previous.cells,
+        current.cells,
+        label_a=str(previous_end),
+        label_b=str(end),
+        layer_names=layer_names(study.data),
     )
     accidents = [
         layer.gdf[

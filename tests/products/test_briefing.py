@@ -60,6 +60,11 @@ def test_the_briefing_has_its_sections_in_order(study: Study) -> None:
     english = build_briefing(inputs, "en")
     assert re.findall(r"<h2>(\d)\. ", english) == [str(i) for i in range(1, 9)]
     assert "Flood season" in english
+    # What moved a cell names its layers as people do, in each language (no layer keys).
+    moved = inputs.change.moved
+    assert "图层 生产安全事故 +" in moved["drivers"].iloc[0]
+    assert "layer Production-safety accident +" in moved["drivers_en"].iloc[0]
+    assert not any("accidents" in d or "hazmat" in d for d in moved["drivers_en"])
 
 
 def test_the_theme_weights_change_the_levels_only_through_the_weights(study: Study) -> None:
