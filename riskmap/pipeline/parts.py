@@ -61,11 +61,6 @@ PART_ROWS = 250_000
 
 KEEP = (
     "population",
-    "vulnerable",
-    "hazard",
-    "exposure",
-    "vulnerability",
-    "coping_gap",
     "consequence",
     "score",
     "likelihood",
@@ -73,7 +68,6 @@ KEEP = (
     "level_rank",
     "level",
     "level_en",
-    "color",
     "top_factor",
     "top_factor_kind",
     "complete",
@@ -81,9 +75,9 @@ KEEP = (
     "measures",
     "measures_en",
 )
-"""The scored columns kept for every cell (besides the grid's): what the inventory, the
-summaries and the hot spots read. The contributors' texts and the hazard shares stay in
-the part files."""
+"""The scored columns kept for every cell (besides the grid's): what the inventory (without
+its cells table), the summaries and the hot spots read. The components, contributors and
+hazard shares stay in the part files."""
 
 _CONFIDENCE = ("level_p", "p_major", "p_high", "unstable")
 
@@ -180,7 +174,10 @@ def score_part(
         sens = weight_sensitivity(fields, job.weights, job.levels, job.sensitivity_step)
     write_part(out, Path(job.folder) / f"part-{number:05d}.parquet")
     keep = [c for c in (*KEEP, *_CONFIDENCE) if c in out.columns]
-    columns = {c: out[c].array for c in keep}
+    columns = {
+        c: out[c].array if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].to_numpy()
+        for c in keep
+    }
     return PartResult(columns, dict(result.params), conf, sens)
 
 
@@ -267,13 +264,6 @@ def _take(it: Iterator[int], k: int) -> list[int]:
     return out
 
 
-def _concat(chunks: list[Any]) -> Any:
-    """One column from its parts (categoricals with the union of their categories)."""
-    if isinstance(chunks[0].dtype, pd.CategoricalDtype):
-        return pd.api.types.union_categoricals(list(chunks), ignore_order=True)
-    return pd.array(np.concatenate([np.asarray(c) for c in chunks]), dtype=chunks[0].dtype)
-
-
 def assess_in_parts(
     study: Study,
     out: Path,
@@ -350,6 +340,7 @@ def assess_in_parts(
     spans = _ranges(len(cells), rows)
     n_parts = len(spans)
     gathered: dict[str, list[Any]] = {}
+    numbers: dict[str, Any] = {}
     derived: dict[str, Any] = {}
     conf_params: list[dict[str, Any]] = []
     sens_parts: list[pd.DataFrame] = []
@@ -368,7 +359,8 @@ def assess_in_parts(
     )
     with open_client(study.cluster, say) if study.cluster is not None else _no_client() as client:
         t1 = time.perf_counter()
-        ratios = compute_ratios(cells, prepared, tile_size=study.grid.tile_size, client=client)
+        # people per cell from the population layers alone: quicker here than sent out
+        ratios = compute_ratios(cells, prepared, tile_size=study.grid.tile_size)
         job = PartJob(**{**base.__dict__, "ratios": ratios})
         t2 = time.perf_counter()
         timings["shelter_ratios"] = t2 - t1
@@ -390,8 +382,14 @@ def assess_in_parts(
         done = [0]
 
         def keep(i: int, part: PartResult) -> None:
+            a, b = spans[i]
             for col, values in part.columns.items():
-                gathered.setdefault(col, [None] * n_parts)[i] = values
+                if isinstance(values.dtype, pd.CategoricalDtype):  # codes: a byte or two
+                    gathered.setdefault(col, [None] * n_parts)[i] = values
+                else:  # numbers straight into their column: no second copy to concatenate
+                    if col not in numbers:
+                        numbers[col] = np.empty(len(cells), dtype=values.dtype)
+                    numbers[col][a:b] = values
             if i == 0:
                 derived.update(part.derived)
             if part.confidence is not None:
@@ -410,7 +408,11 @@ def assess_in_parts(
     thin = gpd.GeoDataFrame(
         {
             **{c: cells[c].array for c in grid_cols},
-            **{c: _concat(v) for c, v in gathered.items()},
+            **numbers,
+            **{
+                c: pd.api.types.union_categoricals(v, ignore_order=True)
+                for c, v in gathered.items()
+            },
         },
         geometry=cells.geometry.values,
         crs=cells.crs,
