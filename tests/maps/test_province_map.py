@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from browser_support import serve_directory
-from factories import write_tiny_province
+from factories import lattice, write_tiny_province
 from PIL import Image
 
 import riskmap as rm
 from riskmap.config.levels import LEVELS
-from riskmap.maps import packing
+from riskmap.maps import packing, risk_layers
 from riskmap.maps.city_rasters import fit_budget
 
 FINE = 250.0
@@ -64,6 +64,47 @@ def _unpacked(page: str) -> str:
 
 def _image(url: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
+# ------------------------------------------------------------------ the province's level
+
+
+def test_many_cells_are_drawn_as_a_level_image_every_cell_its_colour(monkeypatch) -> None:
+    # Scattered levels whose regions would need simplifying by more than a cell to fit the
+    # vertex cap (a province at 1 km: cut stair steps drew small triangles, single cells
+    # vanished): the level view is one image instead, each cell's centre its level.
+    monkeypatch.setattr(risk_layers, "_MAX_LEVEL_VERTICES", 400)
+    cells = lattice(40, 60, 1000.0)
+    rng = np.random.default_rng(3)
+    cells["level_rank"] = rng.choice([1, 2, 3, 4], len(cells), p=[0.6, 0.25, 0.1, 0.05])
+    cells["score"] = cells["level_rank"] * 20.0
+    html = rm.render_html(rm.maps.map_from_cells(cells, cell_size=1000.0))
+    assert "rm-level-image" in html and "rm-level-" not in html.replace("rm-level-image", "")
+    (url, s, w, n, e) = re.findall(
+        r"L\.imageOverlay\((\"data:image/webp;base64,[^\"]+\"), "
+        r"\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+        html,
+    )[0]
+    img = np.asarray(_image(json.loads(url)).convert("RGBA"))
+    s, w, n, e = (float(v) for v in (s, w, n, e))
+    centre = cells.geometry.centroid.to_crs(4326)
+    my = lambda v: np.log(np.tan(np.pi / 4 + np.radians(v) / 2))  # noqa: E731
+    col = ((centre.x - w) / (e - w) * img.shape[1]).astype(int)
+    row = ((my(n) - my(centre.y)) / (my(n) - my(s)) * img.shape[0]).astype(int)
+    colours = {tuple(int(lv.color[i : i + 2], 16) for i in (1, 3, 5)): lv.rank for lv in LEVELS}
+    got = [colours.get(tuple(p[:3])) for p in img[row, col]]
+    assert got == cells["level_rank"].tolist()  # every cell, the orange and red ones too
+    # Half a cell a pixel.
+    width_m = (e - w) * 111_320 * math.cos(math.radians((s + n) / 2))
+    assert width_m / img.shape[1] == pytest.approx(500.0, rel=0.05)
+
+
+def test_regions_simplified_within_a_cell_stay_polygons() -> None:
+    cells = lattice(40, 60, 1000.0)
+    cells["level_rank"] = np.where(cells["x"] < cells["x"].median(), 1, 3)
+    cells["score"] = cells["level_rank"] * 20.0
+    html = rm.render_html(rm.maps.map_from_cells(cells, cell_size=1000.0))
+    assert "rm-level-image" not in html and "rm-level-" in html
 
 
 # ----------------------------------------------------------------------------- points
