@@ -3,7 +3,9 @@
 The page's size does not grow with the number of cells:
 
 * the four-colour **level** view draws the cells dissolved by level (a few polygons,
-  coverage-simplified so adjacent levels keep shared edges, vertex count bounded);
+  coverage-simplified so adjacent levels keep shared edges, vertex count bounded), or,
+  when that bound would cut the cells' stair steps (a province), one image of the cells;
+* the boundary, district and county lines are shared arcs, each edge once in the page;
 * the continuous views (**score**, **hazard**, **exposure**, **vulnerability**,
   **coping_gap**) draw one PNG image: the cells' values resampled onto the pixels of the
   Web-Mercator map (inverse mapping: each pixel's centre is converted to the working
@@ -22,7 +24,8 @@ Leaflet and its plugins come from installed files (:mod:`riskmap.maps.assets`); 
 
 Modules: :mod:`~riskmap.maps.lookup` (click -> cell), :mod:`~riskmap.maps.display`
 (coordinates, page runtime), :mod:`~riskmap.maps.risk_layers`, :mod:`~riskmap.maps.legend`,
-:mod:`~riskmap.maps.overlays`, :mod:`~riskmap.maps.build` (:func:`build_map`),
+:mod:`~riskmap.maps.overlays`, :mod:`~riskmap.maps.borders` (shared arcs),
+:mod:`~riskmap.maps.build` (:func:`build_map`),
 :mod:`~riskmap.maps.assets` (offline Leaflet).
 """
 

@@ -160,7 +160,7 @@ var pane = map.getPane('rmRisk') || map.createPane('rmRisk');
 pane.style.zIndex = 390;
 pane.style.opacity = 0.72;
 d.forEach(function(c) {{
-  // Over the province's regions (their SVG has z-index 200 in the pane); the layer
+  // Over the province's levels (their SVG or image has z-index 200 in the pane); the layer
   // control's own z-indexes (autoZIndex) would put it under them.
   var img = L.imageOverlay(c.u, c.b, {{pane: 'rmRisk', opacity: 1, interactive: false,
     zIndex: 300, className: 'rm-raster rm-fine'}});

@@ -23,6 +23,7 @@ from branca.element import MacroElement
 
 from riskmap.engine.rules import rule_values
 from riskmap.maps import packing
+from riskmap.maps.borders import LEVEL_BITS, Arcs, arcs_script, build_arcs
 from riskmap.maps.display import _Display, _encode_shapes, _Script, _ScriptLayer
 from riskmap.maps.packing import pack_points, pack_text, text_bytes
 from riskmap.maps.text import (
@@ -605,24 +606,20 @@ def _district_layer(
         return None
     style, min_zoom = _ADMIN_STYLES[level]
     geoms = np.asarray(d.geometry.values, dtype=object)
-    simple = shapely.simplify(geoms, _line_detail_m(data), preserve_topology=True)
-    lines = display.geoms(shapely.boundary(simple))
     label_pts = shapely.point_on_surface(geoms)
     lon, lat = display.xy(shapely.get_x(label_pts), shapely.get_y(label_pts))
     names = _escaped(district_names(d, lang)).tolist()
     data_js = {
-        "e": _encode_shapes(lines, polygons=False),
         "x": np.round(lon, _COORD_DIGITS).tolist(),
         "y": np.round(lat, _COORD_DIGITS).tolist(),
         "n": names,
         # Labels drawn first win where they would overlap: the largest districts first.
         "o": np.argsort(-shapely.area(geoms), kind="stable").tolist(),
     }
+    # The lines are the shared arcs of this level (borders.py: each edge once in the page).
     body = f"""
 var d = {_js(data_js)}, layer = L.featureGroup();
-rm.decode(d.e).forEach(function(parts) {{
-  L.polyline(rm.lines(parts), Object.assign({{interactive: false}}, {style})).addTo(layer);
-}});
+L.polyline(rm.arcLines({LEVEL_BITS[level]}), Object.assign({{interactive: false}}, {style})).addTo(layer);
 var marks = [];
 for (var i = 0; i < d.x.length; i++) {{
   marks.push(L.marker([d.y[i], d.x[i]], {{interactive: false, keyboard: false,
@@ -660,16 +657,25 @@ return layer;
     return _ScriptLayer(body, _t(level, lang), show=show)
 
 
-def _boundary_script(boundary: Any, display: _Display, detail_m: float = 15.0) -> _Script:
-    geom = shapely.simplify(boundary, detail_m, preserve_topology=True)
-    line = display.geoms(np.asarray([shapely.boundary(geom)], dtype=object))
+def _boundary_script() -> _Script:
+    """The boundary: the shared arcs of its level (see :mod:`riskmap.maps.borders`)."""
     body = f"""
-window.riskmap.decode({_js(_encode_shapes(line, polygons=False))}).forEach(function(parts) {{
-  L.polyline(window.riskmap.lines(parts), {{interactive: false, color: '#1f1f1f', weight: 2.2,
-    opacity: 0.9}}).addTo(map);
-}});
+L.polyline(window.riskmap.arcLines({LEVEL_BITS["boundary"]}), {{interactive: false, color: '#1f1f1f',
+  weight: 2.2, opacity: 0.9}}).addTo(map);
 """
     return _Script(body)
+
+
+def _admin_arcs(data: Any) -> Arcs:
+    """The boundary's, districts' and counties' lines as arcs, each edge once."""
+    levels: dict[str, Any] = {}
+    if data.boundary is not None and not data.boundary.is_empty:
+        levels["boundary"] = np.asarray([data.boundary], dtype=object)
+    for level in ("districts", "counties"):
+        frame = getattr(data, level, None)
+        if frame is not None and len(frame):
+            levels[level] = np.asarray(frame.geometry.values, dtype=object)
+    return build_arcs(levels, _line_detail_m(data))
 
 
 @dataclass(frozen=True)
@@ -710,8 +716,11 @@ def _data_overlays(
         _OVERLAY_CACHE.move_to_end(key)
         return hit[1], hit[2]
     parts: list[_Part] = []
-    if data.boundary is not None:
-        parts.append(_Part(_boundary_script(data.boundary, display, _line_detail_m(data)).body))
+    arcs = _admin_arcs(data)
+    if len(arcs.lines):  # before the layers that draw them
+        parts.append(_Part(arcs_script(arcs, display)))
+    if bool((arcs.masks & LEVEL_BITS["boundary"]).any()):
+        parts.append(_Part(_boundary_script().body))
     for level in ("districts", "counties"):  # a province's counties go with its cities
         admin = _district_layer(data, display, lang, show="districts" in shown, level=level)
         if admin is not None:

@@ -33,6 +33,15 @@ from riskmap.maps.text import (
     view_range,
 )
 
+_MAX_LEVEL_TOLERANCE = 1.0
+"""Level regions are drawn as polygons while their simplification stays within this many
+cells (a city: every cell's stair step kept or cut by less than a cell); past it (a
+province's 1 km cells: small triangles where steps were cut, single cells gone) the level
+view is one image of the cells instead."""
+
+_MAX_LEVEL_PX = 2400
+"""At most this many pixels a side of the level view's image."""
+
 
 def _position_raster(index: CellIndex) -> tuple[npt.NDArray[np.int32], float, float]:
     """The grid as a dense raster of cell positions (-1: no cell), and its lower-left corner.
@@ -170,7 +179,9 @@ def _dissolve_levels(
     cell_size: float,
     diag: float,
     index: CellIndex,
-) -> tuple[list[int], npt.NDArray[np.object_]]:
+    *,
+    max_tolerance: float = math.inf,
+) -> tuple[list[int], npt.NDArray[np.object_] | None]:
     """Nested level regions (cells of level >= k) for each level k present, simplified.
 
     The regions are drawn lowest first, each on top of the one before: simplifying them
@@ -179,7 +190,8 @@ def _dissolve_levels(
     needs fewer vertices than the level's own cells. Simplification starts below the
     grid's stair step (cell corners are kept) and coarsens only while the total vertex
     count is over :data:`_MAX_LEVEL_VERTICES`: the page's size is bounded whatever the
-    number of cells.
+    number of cells. None instead of the regions when that needs a tolerance over
+    ``max_tolerance`` metres.
     """
     present, merged = _level_regions(geoms, ranks, index)
     arr = np.asarray(merged, dtype=object)
@@ -189,6 +201,8 @@ def _dissolve_levels(
         if int(shapely.get_num_coordinates(out).sum()) <= _MAX_LEVEL_VERTICES:
             break
         tol *= 1.4
+        if tol > max_tolerance:
+            return present, None
         out = shapely.simplify(arr, tol, preserve_topology=True)
     return present, np.asarray(out, dtype=object)
 
@@ -209,7 +223,11 @@ def _level_layer(
     ranks = cells["level_rank"].to_numpy(dtype=np.int64)
     b = cells.total_bounds
     diag = float(math.hypot(b[2] - b[0], b[3] - b[1]))
-    present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag, index)
+    square = index.cell_size is not None
+    limit = _MAX_LEVEL_TOLERANCE * cell_size if square else math.inf
+    present, dissolved = _dissolve_levels(geoms, ranks, cell_size, diag, index, max_tolerance=limit)
+    if dissolved is None:
+        return _level_image_layer(cells, display, cell_size, lang, index)
     shown = display.geoms(dissolved)
     drawn = ~shapely.is_empty(shown)
     shapes = _encode_shapes(shown[drawn], polygons=True)
@@ -229,6 +247,35 @@ rm.decode(e).forEach(function(parts, i) {{
     fillColor: col[rk[i]], fillOpacity: 1, className: 'rm-level rm-level-' + rk[i]}}).addTo(layer);
 }});
 return layer;
+"""
+    return _ScriptLayer(body, _t("level", lang), show=True)
+
+
+def _level_image_layer(
+    cells: gpd.GeoDataFrame, display: _Display, cell_size: float, lang: str, index: CellIndex
+) -> _ScriptLayer:
+    """The level view as one image of the four colours (a province's many cells): half a
+    cell a pixel (at most :data:`_MAX_LEVEL_PX` a side), each pixel the level of the cell
+    under its centre, so every cell is drawn, square, at any zoom."""
+    bounds = _display_bounds(cells, display)
+    west, south, east, north = bounds
+    mid = math.radians((south + north) / 2)
+    span_m = max((east - west) * 111_320 * math.cos(mid), (north - south) * 110_574)
+    pixel = max(cell_size / 2, span_m / _MAX_LEVEL_PX)
+    ranks = cells["level_rank"].to_numpy(dtype=float)
+    grid = _resample_image(index, ranks, display, bounds, pixel, max_px=_MAX_LEVEL_PX)
+    url = _classes_data_url(grid, {lv.rank: lv.color for lv in LEVELS}, webp=True)
+    body = f"""
+var pane = map.getPane('rmRisk') || map.createPane('rmRisk');
+pane.style.zIndex = 390;
+pane.style.opacity = 0.72;
+// Under a province's finer cities (z-index 300 in the same pane); the layer control's own
+// z-indexes (autoZIndex) would put it elsewhere.
+var img = L.imageOverlay({_js(url)}, [[{south:.6f}, {west:.6f}], [{north:.6f}, {east:.6f}]],
+  {{pane: 'rmRisk', opacity: 1, interactive: false, zIndex: 200,
+    className: 'rm-raster rm-level-image'}});
+img.setZIndex = function() {{ return this; }};
+return img;
 """
     return _ScriptLayer(body, _t("level", lang), show=True)
 

@@ -5,22 +5,27 @@ page under the city map's 1 MB; checked in the HTML and in headless Chromium."""
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
+import itertools
 import json
 import math
 import re
+import sys
 import zlib
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from browser_support import serve_directory
-from factories import write_tiny_province
+from factories import lattice, write_tiny_province
 from PIL import Image
 
 import riskmap as rm
 from riskmap.config.levels import LEVELS
-from riskmap.maps import packing
+from riskmap.maps import packing, risk_layers
 from riskmap.maps.city_rasters import fit_budget
 
 FINE = 250.0
@@ -64,6 +69,47 @@ def _unpacked(page: str) -> str:
 
 def _image(url: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
+# ------------------------------------------------------------------ the province's level
+
+
+def test_many_cells_are_drawn_as_a_level_image_every_cell_its_colour(monkeypatch) -> None:
+    # Scattered levels whose regions would need simplifying by more than a cell to fit the
+    # vertex cap (a province at 1 km: cut stair steps drew small triangles, single cells
+    # vanished): the level view is one image instead, each cell's centre its level.
+    monkeypatch.setattr(risk_layers, "_MAX_LEVEL_VERTICES", 400)
+    cells = lattice(40, 60, 1000.0)
+    rng = np.random.default_rng(3)
+    cells["level_rank"] = rng.choice([1, 2, 3, 4], len(cells), p=[0.6, 0.25, 0.1, 0.05])
+    cells["score"] = cells["level_rank"] * 20.0
+    html = rm.render_html(rm.maps.map_from_cells(cells, cell_size=1000.0))
+    assert "rm-level-image" in html and "rm-level-" not in html.replace("rm-level-image", "")
+    (url, s, w, n, e) = re.findall(
+        r"L\.imageOverlay\((\"data:image/webp;base64,[^\"]+\"), "
+        r"\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+        html,
+    )[0]
+    img = np.asarray(_image(json.loads(url)).convert("RGBA"))
+    s, w, n, e = (float(v) for v in (s, w, n, e))
+    centre = cells.geometry.centroid.to_crs(4326)
+    my = lambda v: np.log(np.tan(np.pi / 4 + np.radians(v) / 2))  # noqa: E731
+    col = ((centre.x - w) / (e - w) * img.shape[1]).astype(int)
+    row = ((my(n) - my(centre.y)) / (my(n) - my(s)) * img.shape[0]).astype(int)
+    colours = {tuple(int(lv.color[i : i + 2], 16) for i in (1, 3, 5)): lv.rank for lv in LEVELS}
+    got = [colours.get(tuple(p[:3])) for p in img[row, col]]
+    assert got == cells["level_rank"].tolist()  # every cell, the orange and red ones too
+    # Half a cell a pixel.
+    width_m = (e - w) * 111_320 * math.cos(math.radians((s + n) / 2))
+    assert width_m / img.shape[1] == pytest.approx(500.0, rel=0.05)
+
+
+def test_regions_simplified_within_a_cell_stay_polygons() -> None:
+    cells = lattice(40, 60, 1000.0)
+    cells["level_rank"] = np.where(cells["x"] < cells["x"].median(), 1, 3)
+    cells["score"] = cells["level_rank"] * 20.0
+    html = rm.render_html(rm.maps.map_from_cells(cells, cell_size=1000.0))
+    assert "rm-level-image" not in html and "rm-level-" in html
 
 
 # ----------------------------------------------------------------------------- points
@@ -262,5 +308,97 @@ def test_deflated_tooltips_decode_to_the_names(browser, province, tmp_path, monk
                 f"<b>{n}</b>" for lyr in coarse.data.by_kind("gas_station") for n in lyr.gdf["name"]
             }
             assert {t.split("<br>")[0] for t in names} == want
+        finally:
+            tab.close()
+
+
+# ------------------------------------------------------------- a Hubei-like province
+
+_DEMO = Path(__file__).resolve().parents[2] / "scripts" / "make_province_demo.py"
+
+
+@pytest.fixture(scope="module")
+def hubei_like(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The province demo's four directly administered cities (仙桃, 潜江, 天门, 神农架: real
+    boundaries, shared borders, synthetic layers) at 1 km with each city at 250 m: the
+    page, and the finer cells in WGS84."""
+    spec = importlib.util.spec_from_file_location("make_province_demo_pmap", _DEMO)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    sys.modules["make_province_demo_pmap"] = script
+    spec.loader.exec_module(script)
+    folder = tmp_path_factory.mktemp("hubei_like")
+    assert script.main(["--out", str(folder / "demo"), "--only", "4290", "--seed", "7"]) == 0
+    project = folder / "demo" / "project.yaml"
+    coarse = rm.Study.from_project(project, register=None, cell_size=1000).score()
+    fine = rm.Study.from_project(project, register=None, cell_size=FINE).score()
+    rm.save_map(rm.build_map(coarse, fine=fine), folder / "map.html")
+    cells = fine.cells.assign(whole=fine.cells.area >= FINE * FINE * 0.999)
+    return folder, cells.to_crs(4326)[["district", "level_rank", "whole", "geometry"]]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_city_of_a_real_province_at_250_m_under_1_mb(browser, hubei_like) -> None:
+    folder, fine = hubei_like
+    page = (folder / "map.html").read_text(encoding="utf-8")
+    assert len(page.encode()) < 1_000_000
+    html = _unpacked(page) if 'var z = "' in page else page
+    cities = sorted(c["n"] for c in _fine_payload(html))
+    assert cities == sorted(fine["district"].unique()) and len(cities) == 4
+    assert "4/4 个城市显示 250 m 网格" in html
+    # Real borders: each shared edge is in the page once (drawn unit by unit, every border
+    # between two of these cities or counties was there twice, the province's edge three
+    # times).
+    (payload,) = re.findall(r"\(function\(rm\) \{\nvar d = (\{.*?\});\n", html)
+    e = json.loads(payload)["e"]
+    xy = np.cumsum(np.array(e["d"]).reshape(-1, 2), axis=0) + np.array(e["o"])
+    ends = np.cumsum(e["r"])
+    seen: Counter[frozenset] = Counter()
+    for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True):
+        pts = [tuple(p) for p in xy[a:b].tolist()]
+        seen.update(frozenset(s) for s in itertools.pairwise(pts) if s[0] != s[1])
+    assert max(seen.values()) == 1
+    colours = {tuple(int(lv.color[i : i + 2], 16) for i in (1, 3, 5)): lv.rank for lv in LEVELS}
+    rng = np.random.default_rng(2)
+    with serve_directory(folder) as url:
+        tab = browser.new_page(viewport={"width": 1200, "height": 850})
+        errors: list[str] = []
+        tab.on("pageerror", lambda err: errors.append(str(err)))
+        tab.goto(f"{url}/map.html")
+        tab.wait_for_function("window.riskmap && window.riskmap.ready === true", timeout=30_000)
+        try:
+            for city in cities:
+                mine = fine[fine["district"] == city]
+                inner = mine[mine["whole"]]
+                sample = inner.sample(min(len(inner), 12), random_state=rng)
+                centre = inner.geometry.union_all().representative_point()
+                tab.wait_for_function(
+                    "([y, x]) => { var c = riskmapMap.getCenter(), here ="
+                    " Math.abs(c.lat - y) < 1e-3 && Math.abs(c.lng - x) < 1e-3;"
+                    " if (riskmapMap.getZoom() !== 11 || !here) {"
+                    " riskmapMap.setView([y, x], 11, {animate: false}); }"
+                    " return riskmapMap.getZoom() === 11 && here; }",
+                    arg=[centre.y, centre.x],
+                    timeout=10_000,
+                    polling=100,
+                )
+                tab.wait_for_function(
+                    "c => (document.querySelector('.folium-map')"
+                    ".getAttribute('data-fine-cities') || '').split('|').indexOf(c) >= 0",
+                    arg=city,
+                    timeout=10_000,
+                )
+                for _, cell in sample.iterrows():
+                    pt = cell.geometry.centroid
+                    rgba = None
+                    for _ in range(50):
+                        rgba = tab.evaluate(_PIXEL_JS, [pt.x, pt.y, city])
+                        if rgba is not None:
+                            break
+                        tab.wait_for_timeout(100)
+                    assert rgba is not None and rgba[3] == 255, city
+                    assert colours[tuple(rgba[:3])] == cell["level_rank"], city
+            assert errors == []
         finally:
             tab.close()
