@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from riskmap.cli.common import add_assess_verb, build_study, load_and_assess, progress
-from riskmap.config.vocabulary import BASEMAPS, OVERLAYS, VIEWS
+from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEWS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         choices=OVERLAYS,
         default=None,
         metavar="OVERLAY",
-        help=f"overlays shown on opening (default: detail districts); any of: {', '.join(OVERLAYS)}",
+        help=f"overlays shown on opening (default: {' '.join(DEFAULT_OVERLAYS)}); any of: {', '.join(OVERLAYS)}",
     )
     parser.add_argument(
         "--max-detail-cells",

@@ -31,7 +31,8 @@ class MapOptions(_Options):
     view : what the risk layer shows (level, score or one component).
     basemap : ``none`` (offline), ``osm`` or ``amap`` (GCJ-02; overlays are shifted to match).
     lang : labels, legend and tooltips in ``zh`` or ``en``.
-    overlays : overlays shown on opening; None for the defaults (detail cells, districts).
+    overlays : overlays shown on opening; None for the defaults (detail cells, districts,
+        shelters, fire and community stations).
     assets : ``inline`` (one standalone HTML file) or ``url`` (Leaflet served from
         ``asset_url``, e.g. the app server's static folder).
     asset_url : where Leaflet's files are served when ``assets="url"``.

@@ -57,9 +57,16 @@ OVERLAYS: tuple[str, ...] = (
 )
 """Layers a map can draw over the risk layer."""
 
-DEFAULT_OVERLAYS: tuple[str, ...] = ("detail", "districts")
-"""Overlays shown on opening when none are named (the others are off, for a fast first
-paint, and so that a click on the city opens the cell under it, not a station)."""
+DEFAULT_OVERLAYS: tuple[str, ...] = (
+    "detail",
+    "districts",
+    "shelters",
+    "fire_stations",
+    "community_stations",
+)
+"""Overlays shown on opening when none are named: the cells' outlines, the districts, and
+the places people go to and help comes from (shelters, fire and community stations, each
+with its own symbol and neutral grey clusters). The others are off until chosen."""
 
 LANGS: tuple[str, ...] = ("zh", "en")
 """Languages of every label: Chinese (default) and English."""

@@ -429,7 +429,10 @@ rm.overlayLegend = function() {
   var m = rm.map, ctl = rm.control;
   if (!ctl || !ctl._layers) { return; }
   if (!rm.ovLegend) {
-    rm.ovLegend = L.control({position: 'bottomleft'});
+    // A narrow map (the app's map column, a phone) has no room for two legends side by
+    // side: the overlay legend then stands with the level legend at the bottom right.
+    var corner = function() { return m.getSize().x < 600 ? 'bottomright' : 'bottomleft'; };
+    rm.ovLegend = L.control({position: corner()});
     rm.ovLegend.onAdd = function() {
       var div = L.DomUtil.create('div', 'rm-ov-legend');
       L.DomEvent.disableClickPropagation(div);
@@ -443,6 +446,9 @@ rm.overlayLegend = function() {
       setTimeout(function() { queued = false; rm.overlayLegend(); }, 0);
     };
     m.on('overlayadd overlayremove', later);
+    m.on('resize', function() {
+      if (rm.ovLegend.getPosition() !== corner()) { rm.ovLegend.setPosition(corner()); later(); }
+    });
     m.on('layeradd layerremove', function(e) { if (e.layer && e.layer._rmSym) { later(); } });
   }
   var div = rm.ovLegend.getContainer(), n = 0;
@@ -615,13 +621,21 @@ _CSS = """
   border: 2px solid #fff; color: #fff; font: 600 11px sans-serif; text-align: center;
   box-shadow: 0 1px 3px rgba(0,0,0,0.4); }
 @media (max-height: 540px), (max-width: 600px) {
-  .rm-legend { padding: 4px 6px; font-size: 11px; max-width: 200px; }
-  .rm-legend h4 { font-size: 12px; margin-bottom: 2px; }
-  .rm-legend .rm-thr, .rm-legend .rm-method { display: none; }
+  .rm-legend { padding: 3px 6px; font-size: 11px; max-width: 240px; }
+  .rm-legend h4 { font-size: 12px; margin-bottom: 1px; }
+  .rm-legend .rm-row { margin: 1px 0; }
+  .rm-legend .rm-thr { margin-left: 4px; font-size: 10px; }
+  .rm-legend .rm-n { padding-left: 6px; font-size: 10px; }
+  .rm-legend .rm-method { margin-top: 2px; font-size: 10px; line-height: 1.25; }
+  .rm-legend .rm-grid { display: none; }
   .rm-legend .rm-name { min-width: 0; }
-  .rm-legend .rm-sw { width: 14px; height: 10px; }
-  .rm-ov-legend { padding: 4px 6px; font-size: 11px; max-width: 220px; max-height: calc(100vh - 150px); }
-  .rm-ov-legend h4 { font-size: 12px; margin-bottom: 2px; }
+  .rm-legend .rm-sw { width: 14px; height: 10px; margin-right: 4px; }
+  .rm-ov-legend { padding: 3px 6px; font-size: 11px; max-width: 240px; max-height: calc(100vh - 150px); }
+  .rm-ov-legend h4 { display: none; }
+  .rm-ov-legend .rm-ov-row { margin: 1px 0; }
+  .rm-ov-legend .rm-ov-row:has(+ .rm-ov-sub) { display: inline-flex; margin-right: 6px; }
+  .rm-ov-legend .rm-ov-sub { display: inline-flex; flex-wrap: nowrap; margin: 0; vertical-align: middle; }
+  .rm-ov-legend .rm-ov-item { margin-right: 6px; }
   .rm-title { font-size: 12px; padding: 3px 6px; }
 }
 </style>

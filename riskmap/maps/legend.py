@@ -107,7 +107,7 @@ def _legend_html(
             )
         return (
             f'<div class="rm-legend" data-view="level"><h4>{_e(_t("level", lang))}</h4>{"".join(rows)}'
-            f'<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
+            f'<div class="rm-method">{_e(method)}<span class="rm-grid"><br>{_e(grid_text)}</span></div></div>'
         )
     if view == "hotspot":
         return _hotspot_legend(cells, lang, analysis_cfg, grid_text)
@@ -134,7 +134,7 @@ def _legend_html(
         f'<div class="rm-legend" data-view="{view}"><h4>{_e(_t(view, lang))}</h4>'
         f'<div class="rm-bar" style="background:linear-gradient(to right,{stops})"></div>'
         f'<div class="rm-ticks">{ticks}</div>'
-        f'<div class="rm-method">{_e(method)}<br>{_e(grid_text)}</div></div>'
+        f'<div class="rm-method">{_e(method)}<span class="rm-grid"><br>{_e(grid_text)}</span></div></div>'
     )
 
 
@@ -191,7 +191,7 @@ def _hotspot_legend(cells: gpd.GeoDataFrame, lang: str, analysis_cfg: Any, grid_
         labels,
         HOTSPOT_COLORS,
         lang=lang,
-        method=f"{_e(method)}<br>{_e(grid_text)}",
+        method=f'{_e(method)}<span class="rm-grid"><br>{_e(grid_text)}</span>',
     )
 
 

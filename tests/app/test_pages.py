@@ -638,3 +638,11 @@ def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.Mon
     assert any("两个情景的风险等级图" in m.value for m in at.markdown)
     movers = at.dataframe[1].value
     assert {"现状", "危化加权"} <= set(movers.columns)  # the levels under each scenario
+
+
+def test_the_map_opens_with_shelters_and_stations(app_env: Path) -> None:
+    """Shelters, fire and community stations are on at opening, as the mission promises."""
+    at = new_app()
+    shown = at.session_state["w_overlays"]
+    for overlay in ("shelters", "fire_stations", "community_stations", "districts"):
+        assert overlay in shown, shown

@@ -151,8 +151,11 @@ def test_layer_control_lists_overlays_and_default_visibility(cells, data):
     layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, _ScriptLayer)}
     assert layers["城市安全风险等级"] is True
     assert layers["行政区划"] is True
-    assert layers["消防站"] is False
-    assert layers["社区应急服务站"] is False
+    # Shelters, fire and community stations are on at opening; the others off.
+    assert layers["应急避难场所"] is True
+    assert layers["消防站"] is True
+    assert layers["社区应急服务站"] is True
+    assert layers["危险源"] is False
     assert any(
         name.startswith("消防站 5 分钟可达范围") and not shown for name, shown in layers.items()
     )

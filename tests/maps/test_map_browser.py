@@ -84,6 +84,9 @@ def test_toggling_overlays_shows_and_hides_them(browser, site):
     page, _, _ = _open(browser, f"{site}/level.html")
     control = page.locator(".leaflet-control-layers")
     try:
+        # Fire and community stations are on at opening: off first, then on again.
+        control.get_by_text("消防站", exact=True).click()
+        control.get_by_text("社区应急服务站", exact=True).click()
         before = _layer_count(page, "CircleMarker")
         control.get_by_text("消防站", exact=True).click()
         assert _layer_count(page, "CircleMarker") == before + 3
@@ -98,6 +101,55 @@ def test_toggling_overlays_shows_and_hides_them(browser, site):
         control.get_by_text("社区应急服务站", exact=True).click()
         assert _layer_count(page, "CircleMarker") == before
         assert page.locator(".rm-cluster").count() == 0
+    finally:
+        page.close()
+
+
+def test_shelters_and_stations_are_shown_at_opening(browser, site):
+    page, _, errors = _open(browser, f"{site}/level.html")
+    try:
+        checked = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+                 .filter(l => l.querySelector('input').checked).map(l => l.textContent.trim())"""
+        )
+        for name in ("应急避难场所", "消防站", "社区应急服务站", "行政区划"):
+            assert name in checked, checked
+        assert _overlay_legend(page) == ["应急避难场所", "消防站", "社区应急服务站"]
+        assert errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (476, 680), (322, 680)])
+def test_a_narrow_map_states_the_rule_and_its_thresholds(browser, site, width, height):
+    """A phone, or the app's map column at 1280x720 (476 px) and 1024x768 (322 px): the
+    legend keeps each level's threshold and the rule in a compact form, wholly on screen,
+    and the overlay legend stands apart from it."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(f"{site}/level.html")
+        page.wait_for_function("window.riskmap && window.riskmap.ready === true")
+        legend = page.locator(".rm-legend")
+        thresholds = legend.locator(".rm-thr")
+        assert thresholds.count() == 4
+        for i, text in enumerate(("R 20–25", "R 9–16", "R 4–8", "R 1–3")):
+            assert thresholds.nth(i).is_visible() and thresholds.nth(i).inner_text() == text
+        assert legend.locator(".rm-method").is_visible()
+        assert "风险矩阵 R = 可能性 L × 严重度 S" in legend.inner_text()
+        assert not legend.locator(".rm-grid").is_visible()  # the grid line gives way
+        level = legend.bounding_box()
+        assert level["x"] >= 0 and level["y"] >= 0
+        assert level["x"] + level["width"] <= width and level["y"] + level["height"] <= height
+        assert level["width"] <= 0.7 * width and level["height"] <= 0.2 * height
+        ov = page.locator(".rm-ov-legend").bounding_box()
+        assert ov["x"] >= 0 and ov["x"] + ov["width"] <= width
+        apart = (
+            ov["x"] + ov["width"] <= level["x"]
+            or ov["y"] + ov["height"] <= level["y"]
+            or level["y"] + level["height"] <= ov["y"]
+        )
+        assert apart, (ov, level)
+        page.screenshot(path=str(OUTPUT_DIR / f"map_narrow_{width}x{height}.png"))
     finally:
         page.close()
 
@@ -251,8 +303,10 @@ def test_click_and_tooltip_name_the_same_small_cell(browser, tmp_path, data):
     Headless Chromium delivers pointer moves late (with the next input event), so the
     tooltip is checked after the click, which updates it like a move there."""
     small = synthetic_cells(150, 110, 500.0)
+    # Cells only (a click on a cluster of stations zooms into it instead).
     maps.save_map(
-        maps.map_from_cells(small, synthetic_project_data(small)), tmp_path / "small.html"
+        maps.map_from_cells(small, synthetic_project_data(small), overlays=["detail"]),
+        tmp_path / "small.html",
     )
     with serve_directory(tmp_path) as url:
         page, _, errors = _open(browser, f"{url}/small.html")
@@ -372,8 +426,11 @@ def test_district_names_never_overlap_and_show_when_zoomed_in(browser, tmp_path)
             assert _overlapping(city) == [], city
             assert "黄陂区" in {lab[0] for lab in city}  # the largest district is always named
             assert len(city) < 13  # some central names step aside at city scale
-            page.evaluate("() => riskmapMap.setView([30.58, 114.28], riskmapMap.getZoom() + 3)")
-            page.wait_for_timeout(500)
+            page.evaluate(
+                "() => { riskmapMap.setView([30.58, 114.28], riskmapMap.getZoom() + 3); }"
+            )
+            # (with the stations on, the labels are placed again after the clusters)
+            page.wait_for_timeout(1600)
             near = page.evaluate(_VISIBLE_LABELS_JS)
             assert _overlapping(near) == [], near
             assert {"硚口区", "江汉区"} <= {lab[0] for lab in near}
