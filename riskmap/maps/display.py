@@ -379,19 +379,23 @@ rm.points = function(layer, d) {
     m._rmI = i;
     if (tipOf) { m.bindTooltip(tipOf); }
     // A click on a point is a click on the map there too: the cell under it opens.
-    m.on('click', function(e) {
-      var mp = this._map;
-      if (mp && e.originalEvent) {
-        var at = mp.mouseEventToLatLng(e.originalEvent);  // where the pointer is, not the point
-        mp.fire('click', {latlng: at, layerPoint: mp.latLngToLayerPoint(at),
-                          containerPoint: mp.latLngToContainerPoint(at),
-                          originalEvent: e.originalEvent});
-      }
-    });
+    m.on('click', rm.clickThrough);
     out.push(m);
   }
+  // A cluster zooms in when clicked and, like a point, opens the cell under the pointer:
+  // shelters and stations are on at opening, and their clusters must not swallow clicks.
+  if (layer.addLayers) { layer.on('clusterclick', rm.clickThrough); }
   if (layer.addLayers) { layer.addLayers(out); } else { out.forEach(function(m) { layer.addLayer(m); }); }
   return layer;
+};
+rm.clickThrough = function(e) {
+  var mp = rm.map;
+  if (mp && e.originalEvent) {
+    var at = mp.mouseEventToLatLng(e.originalEvent);  // where the pointer is, not the point
+    mp.fire('click', {latlng: at, layerPoint: mp.latLngToLayerPoint(at),
+                      containerPoint: mp.latLngToContainerPoint(at),
+                      originalEvent: e.originalEvent});
+  }
 };
 // The symbols of the point overlays, by their name in the layer control (one name per
 // layer everywhere): each a list of {s, f, k, w, m, z, l} (l: the row's label, as HTML).

@@ -261,6 +261,32 @@ def test_clicking_a_cell_yields_its_id(browser, site, cells):
         page.close()
 
 
+def test_a_click_on_a_cluster_zooms_in_and_opens_the_cell_under_it(browser, site, cells):
+    """Shelters and stations are on at opening: a click on one of their clusters zooms in,
+    as clusters do, and is a click on the map there too (the cell under it opens)."""
+    page, _, errors = _open(browser, f"{site}/level.html")
+    try:
+        page.wait_for_selector(".rm-cluster", timeout=10_000)
+        zoom = page.evaluate("() => riskmapMap.getZoom()")
+        box = page.locator(".rm-cluster").first.bounding_box()
+        frame = page.locator(".folium-map").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        want = page.evaluate(
+            f"() => {{ var p = riskmapMap.containerPointToLatLng([{x - frame['x']}, {y - frame['y']}]);"
+            " return [p.lat, p.lng]; }"
+        )
+        page.mouse.click(x, y)
+        clicked = page.locator(".folium-map").get_attribute("data-last-click")
+        assert clicked, "the cluster swallowed the click"
+        lat, lng = (float(v) for v in clicked.split(","))
+        assert (lat, lng) == pytest.approx(tuple(want), abs=1e-6)  # where the pointer was
+        assert maps.cell_at(cells, lng, lat) is not None
+        page.wait_for_function(f"() => riskmapMap.getZoom() > {zoom}", timeout=10_000)
+        assert errors == []
+    finally:
+        page.close()
+
+
 def test_score_view_draws_the_image_and_its_legend(browser, site):
     page, requests, _ = _open(browser, f"{site}/score.html")
     try:
