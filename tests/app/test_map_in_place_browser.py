@@ -120,9 +120,10 @@ def test_a_click_keeps_the_map_and_its_zoom(app: dict[str, Any]) -> None:
 
 def test_an_overlay_toggle_changes_the_layers_in_place(app: dict[str, Any]) -> None:
     page = app["page"]
-    assert "应急避难场所" not in _overlays(page)
-    _choose(page, "叠加图层", "应急避难场所")
-    assert "应急避难场所" in _overlays(page)
+    assert "应急避难场所" in _overlays(page)  # on at opening
+    assert "危险源" not in _overlays(page)
+    _choose(page, "叠加图层", "危险源")
+    assert "危险源" in _overlays(page)
     assert _same_map(page)
     page.screenshot(path=str(SHOTS / "02_overlay.png"))
 
