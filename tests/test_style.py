@@ -65,3 +65,19 @@ def test_no_bare_string_is_written_onto_a_page() -> None:
                 if bare and isinstance(stmt.value.value, str) and i > 0:
                     found.append(f"{path.relative_to(ROOT)}:{stmt.lineno}")
     assert not found, f"bare strings shown on a page (make them comments): {found}"
+
+
+def test_one_chinese_word_for_each_term_of_the_method() -> None:
+    """The legend, the details panel, the inventory and the report name the risk matrix's
+    axes alike (可能性 × 严重性, as the inventory's headers and the report do): an
+    analyst reading 严重度 on the map and 严重性 in the panel would think of two things."""
+    variants = {"严重度": "严重性"}
+    found = [
+        f"{p.relative_to(ROOT)}: {word} (use {use})"
+        for folder in ("riskmap", "app", "docs")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and p.suffix in {".py", ".yaml", ".md"}
+        for word, use in variants.items()
+        if word in p.read_text(encoding="utf-8")
+    ]
+    assert not found, found

@@ -87,7 +87,7 @@ def test_level_legend_names_colours_thresholds_and_method(cells, data, lang):
         assert f"R {lv.matrix_min}–{lv.matrix_max}" in page
         assert f"background:{lv.color}" in page
     method = (
-        "风险矩阵 R = 可能性 L × 严重度 S"
+        "风险矩阵 R = 可能性 L × 严重性 S"
         if lang == "zh"
         else "Risk matrix R = likelihood L × severity S"
     )

@@ -135,7 +135,7 @@ def test_a_narrow_map_states_the_rule_and_its_thresholds(browser, site, width, h
         for i, text in enumerate(("R 20–25", "R 9–16", "R 4–8", "R 1–3")):
             assert thresholds.nth(i).is_visible() and thresholds.nth(i).inner_text() == text
         assert legend.locator(".rm-method").is_visible()
-        assert "风险矩阵 R = 可能性 L × 严重度 S" in legend.inner_text()
+        assert "风险矩阵 R = 可能性 L × 严重性 S" in legend.inner_text()
         assert not legend.locator(".rm-grid").is_visible()  # the grid line gives way
         level = legend.bounding_box()
         assert level["x"] >= 0 and level["y"] >= 0
