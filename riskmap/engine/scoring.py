@@ -375,7 +375,11 @@ def score(
     safe = np.where(h_sum > 0, h_sum, 1.0)
     for i, part in zip(hz, h_parts, strict=True):
         cols[f"share_{i.name}"] = np.where(h_sum > 0, part / safe, 0.0)
-    out = gpd.GeoDataFrame(cols, geometry=cells.geometry.values, crs=cells.crs, index=cells.index)
+    # copy=False: each column stays its own array (no 2-D block made by copying them all;
+    # copy-on-write keeps the fields' arrays safe from changes to the cells)
+    out = gpd.GeoDataFrame(
+        cols, geometry=cells.geometry.values, crs=cells.crs, index=cells.index, copy=False
+    )
     out.attrs = dict(cells.attrs)
     params = {
         "method": method.model_dump(),
