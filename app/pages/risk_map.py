@@ -160,7 +160,8 @@ def _details(ctx: Context) -> None:
         st.caption(t("pick_cell"))
         return
     st.markdown(
-        f'<div data-testid="cell-level" style="border-left:10px solid {common.escape_html(expl["color"])};'
+        f'<div data-testid="cell-level" data-outline="{common.escape_html(_outline(ctx, cid))}" '
+        f'style="border-left:10px solid {common.escape_html(expl["color"])};'
         f'padding:4px 10px;font-size:1.25rem;font-weight:600">'
         f"{common.escape_html(expl['level'])} · {expl['score']:.1f}</div>",
         unsafe_allow_html=True,
@@ -212,6 +213,14 @@ def _details(ctx: Context) -> None:
     st.markdown(f"**{t('d_measures')}**")
     for measure in expl["measures"]:
         st.markdown(f"- {common.plain(measure)}")
+
+
+def _outline(ctx: Context, cid: str) -> str:
+    """The cell's outline as GeoJSON in the map's coordinates (the map draws it)."""
+    # The geometry column alone: a row mask over the whole frame copies every column.
+    cells = ctx.assessment.cells
+    sel = cells.geometry[(cells["cell_id"] == cid).to_numpy()]
+    return map_ui.outline_geojson(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -514,18 +523,11 @@ def _map_and_details(ctx: Context) -> None:
                 st.session_state["map_zoomed"] = True
         elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
             center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
-        highlight = None
-        cid = st.session_state.get("selected_cell") or ""
-        if cid:
-            # The geometry column alone: a row mask over the whole frame copies every column.
-            cells = ctx.assessment.cells
-            sel = cells.geometry[(cells["cell_id"] == cid).to_numpy()]
-            if len(sel):
-                highlight = map_ui.outline_group(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
+        # The selected cell's outline is drawn by the map itself, from the details panel
+        # (its data-outline): a click sends the map nothing new.
         map_ui.show_map(
             m,
             MAP_KEY,
-            highlight=highlight,
             center=center,
             zoom=zoom,
             height=680,
