@@ -87,6 +87,53 @@ rm.appOverlays = function(key, names, detail) {
   });
   dyn.forEach(function(it) { if (it.id === 'detail' && it.layer) { show(it.layer, detail); } });
 };
+// What changes in the map on screen, read from the page around it: the hidden elements
+// `[data-riskmap-feed=<key>]` that the app writes next to the map hold the scripts of the
+// map's dynamic groups (score layers, the in-place script, outlines: `data-group=<i>`, as
+// text) and the view asked for (`data-view`: [[lat, lng], zoom], applied when it changes).
+// The map's own arguments then never change, and Streamlit sends the map (its script,
+// several hundred kB) once: a weight change sends only the new score layers, a district
+// zoom or an overlay toggle a few bytes. A group is evaluated again only when its text
+// changes; the layer group it made before is removed first (as streamlit-folium does).
+rm.appFeed = function(key) {
+  if (rm.appFeedKey === key) { return; }
+  rm.appFeedKey = key;
+  rm.appFeedDone = [];
+  rm.appFeedLayers = [];
+  rm.appFeedView = null;
+  var doc;
+  try { doc = window.parent.document; } catch (err) { return; }
+  if (!doc || doc === document) { return; }
+  var apply = function() {
+    var parts = [], view = '';
+    doc.querySelectorAll('[data-riskmap-feed]').forEach(function(e) {
+      if (e.getAttribute('data-riskmap-feed') !== key) { return; }
+      if (e.hasAttribute('data-group')) { parts[+e.getAttribute('data-group')] = e.textContent; }
+      if (e.hasAttribute('data-view')) { view = e.getAttribute('data-view'); }
+    });
+    var n = Math.max(parts.length, rm.appFeedDone.length);
+    for (var i = 0; i < n; i++) {
+      var js = parts[i] || '';
+      if (js === rm.appFeedDone[i]) { continue; }
+      rm.appFeedDone[i] = js;
+      if (rm.appFeedLayers[i]) { rm.map.removeLayer(rm.appFeedLayers[i]); }
+      rm.appFeedLayers[i] = null;
+      if (!js) { continue; }
+      (0, eval)(js);
+      rm.appFeedLayers[i] = window['feature_group_feature_group_' + i] || null;
+    }
+    if (view !== rm.appFeedView) {
+      rm.appFeedView = view;
+      // Animated as Leaflet likes: an animation still pending (a new map's first view)
+      // then runs before this one instead of undoing it.
+      if (view) { var v = JSON.parse(view); rm.map.setView(v[0], v[1]); }
+    }
+  };
+  // (The observer hears a task's changes together, once they are made.)
+  new MutationObserver(apply).observe(doc.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                        attributeFilter: ['data-view', 'data-riskmap-feed']});
+  apply();
+};
 // The selected cell's outline, read from the page around the map: the details panel's
 // element with `data-outline` (GeoJSON in the map's coordinates). A click then changes
 // nothing the map is drawn from, so the browser keeps the map and its layers as they are.
@@ -109,12 +156,7 @@ rm.appSelection = function() {
       style: function() { return {color: '#000000', weight: 3, fill: false, className: 'rm-selection'}; }
     }).addTo(rm.map);
   };
-  var queued = false;
-  new MutationObserver(function() {
-    if (queued) { return; }
-    queued = true;
-    window.requestAnimationFrame(function() { queued = false; apply(); });
-  }).observe(doc.body, {subtree: true, childList: true, attributes: true,
+  new MutationObserver(apply).observe(doc.body, {subtree: true, childList: true, attributes: true,
                         attributeFilter: ['data-outline']});
   apply();
 };
@@ -478,6 +520,12 @@ def _group_js(group: folium.FeatureGroup, idx: int) -> str:
     return str(sf._get_feature_group_string(group, map=folium.Map(tiles=None), idx=idx))
 
 
+_FEED_CSS = '[data-testid="stElementContainer"]:has([data-riskmap-feed]) { display: none; }'
+"""The feed's elements take no room in the page."""
+_BOOT_GROUP = 99
+"""The index of the group that starts the map's feed (apart from the feed's groups)."""
+
+
 def _show_frame(
     frame: MapFrame,
     groups: Sequence[folium.FeatureGroup],
@@ -488,8 +536,13 @@ def _show_frame(
     height: int,
     on_change: Any,
 ) -> dict[str, Any]:
-    """:func:`streamlit_folium.st_folium` for a map whose frame is made: the same
-    component with the same arguments, without copying and rendering the map."""
+    """Draw a map whose frame is made: streamlit-folium's component with arguments that
+    stay the same (the frame, and a group that reads the feed), then the feed: the
+    groups' scripts and the view asked for, in a hidden element next to the map that the
+    map reads (:data:`APP_RUNTIME`'s ``appFeed``). Streamlit sends an element only when it
+    changes: the map once, the feed with what changed."""
+    import html
+
     import streamlit_folium as sf
 
     hash_key = sf.generate_js_hash(frame.script, key, False)
@@ -499,6 +552,7 @@ def _show_frame(
         if on_change is not None:
             on_change()
 
+    boot = ScriptGroup(f"window.riskmap.appFeed({json.dumps(key)});", "riskmap_feed")
     out = sf._component_func(
         script=frame.script,
         header=frame.header,
@@ -509,9 +563,9 @@ def _show_frame(
         width=None,
         returned_objects=["last_clicked"],
         default={"last_clicked": None},
-        zoom=zoom,
-        center=center,
-        feature_group="".join(_group_js(g, i) for i, g in enumerate(groups)) or None,
+        zoom=None,
+        center=None,
+        feature_group=_group_js(boot, _BOOT_GROUP),
         return_on_hover=False,
         layer_control=None,
         pixelated=False,
@@ -520,6 +574,14 @@ def _show_frame(
         on_change=_on_change,
         wrap_longitude=False,
     )
+    view = json.dumps([list(center), zoom]) if center is not None and zoom is not None else ""
+    # One element each: Streamlit sends an unchanged large one as a reference. Their
+    # containers take no room (a style alone goes to Streamlit's event container).
+    st.html(f"<style>{_FEED_CSS}</style>")
+    feed = f'hidden style="display:none" data-riskmap-feed="{html.escape(key)}"'
+    for i, g in enumerate(groups):
+        st.html(f'<div {feed} data-group="{i}">{html.escape(_group_js(g, i), quote=False)}</div>')
+    st.html(f'<div {feed} data-view="{html.escape(view)}"></div>')
     return out or {}
 
 

@@ -195,3 +195,20 @@ def test_a_district_zoom_keeps_the_map(app: dict[str, Any]) -> None:
     assert _view(page) != before
     assert _same_map(page)
     page.screenshot(path=str(SHOTS / "04_district.png"))
+
+
+def test_a_link_to_a_district_opens_the_map_on_it(app: dict[str, Any]) -> None:
+    page = app["page"].context.new_page()
+    try:
+        page.goto(app["url"] + "/?district=420106")  # 武昌区
+        page.locator(MAP).first.wait_for(state="visible", timeout=120_000)
+        _idle(page)
+        view = page.locator(MAP).first.content_frame.locator(".leaflet-container")
+        view.wait_for()
+        zoom, lat, lng = _frame(page).evaluate(
+            "() => [map_div.getZoom(), map_div.getCenter().lat, map_div.getCenter().lng]"
+        )
+        assert zoom >= 11  # close up, not the whole city (9)
+        assert abs(lat - 30.53) < 0.08 and abs(lng - 114.33) < 0.08
+    finally:
+        page.close()
