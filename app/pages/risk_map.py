@@ -227,7 +227,14 @@ def _outline(ctx: Context, cid: str) -> str:
 def _level_summary(score_key: str, adcode: str, lang: str, _ctx: Context) -> pd.DataFrame:
     """The headline table of one assessment, area and language (kept: a click reruns the
     fragment that shows it)."""
-    return common.level_summary(_ctx.assessment.cells, adcode, score_key)
+    cells = _ctx.assessment.cells
+    return common.level_summary(cells, adcode, score_key, _district_codes(_ctx.fields_key, cells))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _district_codes(fields_key: str, _cells: pd.DataFrame) -> Any:
+    """The cells' district groups: the same for every assessment of a study (its grid)."""
+    return common.district_codes(_cells)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
