@@ -109,40 +109,27 @@ def _process_click(ctx: Context) -> None:
     ss["click_missed"] = cid is None
 
 
-def _components_chart(expl: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The cell's component bars: data and Vega-Lite spec (written out: building it with
-    altair validates the whole schema, a tenth of a second on every click)."""
+def _components_bars(expl: dict[str, Any]) -> str:
+    """The cell's component bars (0-10) as plain HTML: drawn at once by the browser (a
+    Vega-Lite chart and a data grid cost each click a few tenths of a second there)."""
     comps = ["hazard", "exposure", "vulnerability", "coping_gap", "consequence"]
-    df = pd.DataFrame(
-        {
-            "component": [t(f"comp_{c}") for c in comps],
-            "value": [round(float(expl["components"][c]), 2) for c in comps],
-        }
+    color = common.escape_html(expl["color"])
+    rows = []
+    for c in comps:
+        value = float(expl["components"][c])
+        width = min(max(value, 0.0), 10.0) * 10
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:8px;margin:3px 0">'
+            f'<span style="flex:0 0 7.5em">{common.escape_html(t(f"comp_{c}"))}</span>'
+            '<span style="flex:1;height:14px;background:rgba(0,0,0,0.06);border-radius:2px">'
+            f'<span style="display:block;height:100%;width:{width:.1f}%;background:{color};'
+            'border-radius:2px"></span></span>'
+            f'<span style="flex:0 0 3.5em;text-align:right">{value:.2f}</span></div>'
+        )
+    scale = (
+        f'<div style="font-size:0.8rem;opacity:0.7">{common.escape_html(t("d_value"))} 0–10</div>'
     )
-    spec = {
-        "mark": {"type": "bar", "color": expl["color"]},
-        "encoding": {
-            "x": {
-                "field": "value",
-                "type": "quantitative",
-                "scale": {"domain": [0, 10]},
-                "title": t("d_value"),
-            },
-            "y": {
-                "field": "component",
-                "type": "nominal",
-                "sort": None,
-                "title": None,
-                "axis": {"labelOverlap": False, "labelLimit": 200},
-            },
-            "tooltip": [
-                {"field": "component", "type": "nominal"},
-                {"field": "value", "type": "quantitative"},
-            ],
-        },
-        "height": 210,
-    }
-    return df, spec
+    return f'<div data-testid="cell-components">{"".join(rows)}{scale}</div>'
 
 
 def _details(ctx: Context) -> None:
@@ -172,8 +159,7 @@ def _details(ctx: Context) -> None:
     c2.metric(t("d_population"), f"{expl['population']:,.0f}")
     st.markdown(_why_level(ctx, expl))
     st.markdown(f"**{t('d_components')}**")
-    data, spec = _components_chart(expl)
-    st.vega_lite_chart(data, spec, width="stretch")
+    st.markdown(_components_bars(expl), unsafe_allow_html=True)
 
     st.markdown(f"**{t('d_contributors')}**")
     contributors = expl.get("contributors") or []
@@ -188,7 +174,7 @@ def _details(ctx: Context) -> None:
                 ],
             }
         )
-        st.dataframe(df, hide_index=True, width="stretch")
+        st.table(df, hide_index=True)  # a plain table: no data grid to load and draw
     else:
         st.caption(t("d_no_contributors"))
     if expl.get("top_factor"):
