@@ -59,16 +59,26 @@ def _users(db: str) -> Any:
     return UserStore(db)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _demo_users(db: str, project_file: str, stamp: str, *, _users: Any, _project: Any) -> bool:
+    """The demo project's users, made once per register and project files (reading the
+    districts and asking the register on every run cost a run 20 ms)."""
+    from riskmap.register import project_districts
+
+    _users.ensure_demo_users(project_districts(_project))
+    return True
+
+
 def sidebar_sign_in(project_file: Path | None) -> None:
     """The sign-in form (or who is signed in, and a sign-out button) in the sidebar."""
     if project_file is None:
         return
-    from riskmap.register import project_districts
-
-    project = cache._load_project(str(project_file), cache._stamp(str(project_file)))
-    users = _users(str(cache.register_path(project)))
+    stamp = cache._stamp(str(project_file))
+    project = cache._load_project(str(project_file), stamp)
+    db = str(cache.register_path(project))
+    users = _users(db)
     if _is_demo(project):
-        users.ensure_demo_users(project_districts(project))
+        _demo_users(db, str(project_file), stamp, _users=users, _project=project)
     sb = st.sidebar
     oidc = project.auth.oidc and _oidc_configured()
     if oidc and current_user() is None:

@@ -34,6 +34,7 @@ import streamlit as st
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from app.components.map import MapFrame
     from riskmap.config import Project
     from riskmap.engine import Assessment
     from riskmap.io import Layer, ProjectData
@@ -143,6 +144,7 @@ def _risk_map(
     detail: bool,
     *,
     lang_: str,
+    fields_key: str,
     _overlays: tuple[str, ...],
     _assessment: Assessment,
     _index: CellIndex,
@@ -150,12 +152,35 @@ def _risk_map(
     """The map of one assessment and view. The overlays shown are set apart
     (:func:`_overlay_names`): the map is the same for any ``_overlays`` with the same
     ``detail``, so a new choice of overlays draws no risk layer again. (They are passed
-    on so that riskmap's cache of drawn overlays serves :func:`_overlay_names` next.)"""
+    on so that riskmap's cache of drawn overlays serves :func:`_overlay_names` next.)
+
+    The map's frame (what the browser keeps: its script) does not depend on the scores,
+    the view or a tile basemap: it is made once per study, language and detail choice
+    (and AMap), :func:`_map_frame`, so a weight change or a view switch makes only the
+    new score layers.
+    """
     from app.components.map import app_risk_map
 
+    # AMap's map draws in GCJ-02: a frame of its own; the others share one.
+    frame_key = f"{fields_key}|{basemap == 'amap'}|{lang_}|{detail}"
     return app_risk_map(
-        _assessment, view=view, basemap=basemap, lang=lang_, overlays=_overlays, index=_index
+        _assessment,
+        view=view,
+        basemap=basemap,
+        lang=lang_,
+        overlays=_overlays,
+        index=_index,
+        frame_of=lambda m: _map_frame(frame_key, _m=m),
     )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _map_frame(frame_key: str, *, _m: folium.Map) -> MapFrame:
+    """The frame of the risk maps of one study, language and detail choice (and AMap or
+    not): made from the first such map, kept for the next (their scripts are the same)."""
+    from app.components.map import map_frame
+
+    return map_frame(_m)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -229,6 +254,7 @@ class Context:
             basemap or s.basemap,
             "detail" in chosen,
             lang_=lang(),
+            fields_key=self.fields_key,
             _overlays=chosen,
             _assessment=self.analysed() if shown in VIEW_COLUMNS else self.assessment,
             _index=self.index,

@@ -83,8 +83,17 @@ def level_label(rank: int) -> str:
     return level_of(int(rank)).name(lang())
 
 
+def district_codes(cells: pd.DataFrame) -> np.ndarray:
+    """Each cell's (adcode, district) group number, for :func:`level_summary` (the same
+    for every assessment of a grid: worth keeping)."""
+    return cells.groupby(["adcode", "district"], sort=False).ngroup().to_numpy()
+
+
 def level_summary(
-    cells: pd.DataFrame, adcode: str = "", score_key: str | None = None
+    cells: pd.DataFrame,
+    adcode: str = "",
+    score_key: str | None = None,
+    codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Cells, area and population per level (重大 first) for the city or one district.
 
@@ -92,6 +101,7 @@ def level_summary(
     level: area in km² rounded to 3 decimals, people to units, then summed), counted
     with ``numpy.bincount`` (a few ms for 139k cells, so a weight change does not wait
     for it). ``score_key`` is accepted for callers that pass it; nothing is cached.
+    ``codes``: the cells' :func:`district_codes`, when kept.
     """
     from riskmap.config.levels import LEVELS
 
@@ -102,7 +112,7 @@ def level_summary(
         if "population" in cells.columns
         else np.zeros(len(cells))
     )
-    district_code = cells.groupby(["adcode", "district"], sort=False).ngroup().to_numpy()
+    district_code = codes if codes is not None else district_codes(cells)
     if adcode:
         keep = (cells["adcode"].astype(str) == adcode).to_numpy()
         rank, area, people, district_code = (

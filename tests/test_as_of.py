@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -94,3 +96,69 @@ def test_adding_one_accident_moves_exactly_the_cells_in_its_reach() -> None:
     assert moved.sum() == 3
     change = compare_cells(a.cells, b.cells)
     assert not (change.cells["score_delta"].to_numpy()[~moved] != 0).any()
+
+
+# ---- the data as of a day are kept for the same data and day
+
+
+def _ids(data: object, layer: str) -> list[str]:
+    return list(data.layers[layer].gdf["id"])  # type: ignore[attr-defined]
+
+
+def test_the_data_as_of_a_day_are_made_once_for_the_same_data_and_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from riskmap.pipeline import timeline
+
+    made: list[object] = []
+    real = timeline._as_of_data
+    monkeypatch.setattr(
+        timeline, "_as_of_data", lambda data, day, **kw: made.append(day) or real(data, day, **kw)
+    )
+    data = city_data(hazmat=_opening())
+    first = Study.from_data(data, register=None, cell_size=1000, as_of="2024-05-31")
+    again = Study.from_data(data, register=None, cell_size=1000, as_of="2024-05-31")
+    assert again.base is first.base  # the same frames, not made again
+    assert len(made) == 1
+    # The same frames as made afresh.
+    fresh = real(data, first.as_of, history=True)
+    for name, layer in fresh.layers.items():
+        pd.testing.assert_frame_equal(first.base.layers[name].gdf, layer.gdf)
+    # Another day is another result.
+    later = Study.from_data(data, register=None, cell_size=1000, as_of="2024-06-01")
+    assert _ids(first.base, "hazmat") == ["OLD"]
+    assert _ids(later.base, "hazmat") == ["OLD", "NEW"]
+    assert len(made) == 2
+
+
+def test_changed_data_are_never_served_the_data_of_before() -> None:
+    data = city_data(hazmat=_opening())
+    assert _ids(_study_of(data).base, "hazmat") == ["OLD"]
+    # New data (e.g. a file changed, read again): a new ProjectData.
+    reopened = _opening()
+    reopened.loc[0, "valid_to"] = pd.Timestamp("2024-01-01")  # OLD closed before the day
+    changed = data.with_layers({"hazmat": replace(data.layers["hazmat"], gdf=reopened)})
+    assert _ids(_study_of(changed).base, "hazmat") == []
+    # The same object with a layer replaced in its dict (data are not to be edited, but
+    # if they are, the change is seen).
+    data.layers["hazmat"] = replace(data.layers["hazmat"], gdf=reopened)
+    assert _ids(_study_of(data).base, "hazmat") == []
+
+
+def test_an_as_of_entry_goes_with_its_data() -> None:
+    import gc
+
+    from riskmap.pipeline import timeline
+
+    data = city_data(hazmat=_opening())
+    _study_of(data)
+    key_ids = {k[0] for k in timeline._AS_OF._items}
+    assert id(data) in key_ids
+    gone = id(data)
+    del data
+    gc.collect()
+    assert gone not in {k[0] for k in timeline._AS_OF._items}
+
+
+def _study_of(data: object) -> Study:
+    return Study.from_data(data, register=None, cell_size=1000, as_of="2024-05-31")  # type: ignore[arg-type]

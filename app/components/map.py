@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -85,6 +86,79 @@ rm.appOverlays = function(key, names, detail) {
     if (o.overlay && !scored) { show(o.layer, !!want[o.name]); }
   });
   dyn.forEach(function(it) { if (it.id === 'detail' && it.layer) { show(it.layer, detail); } });
+};
+// What changes in the map on screen, read from the page around it: the hidden elements
+// `[data-riskmap-feed=<key>]` that the app writes next to the map hold the scripts of the
+// map's dynamic groups (score layers, the in-place script, outlines: `data-group=<i>`, as
+// text) and the view asked for (`data-view`: [[lat, lng], zoom], applied when it changes).
+// The map's own arguments then never change, and Streamlit sends the map (its script,
+// several hundred kB) once: a weight change sends only the new score layers, a district
+// zoom or an overlay toggle a few bytes. A group is evaluated again only when its text
+// changes; the layer group it made before is removed first (as streamlit-folium does).
+rm.appFeed = function(key) {
+  if (rm.appFeedKey === key) { return; }
+  rm.appFeedKey = key;
+  rm.appFeedDone = [];
+  rm.appFeedLayers = [];
+  rm.appFeedView = null;
+  var doc;
+  try { doc = window.parent.document; } catch (err) { return; }
+  if (!doc || doc === document) { return; }
+  var apply = function() {
+    var parts = [], view = '';
+    doc.querySelectorAll('[data-riskmap-feed]').forEach(function(e) {
+      if (e.getAttribute('data-riskmap-feed') !== key) { return; }
+      if (e.hasAttribute('data-group')) { parts[+e.getAttribute('data-group')] = e.textContent; }
+      if (e.hasAttribute('data-view')) { view = e.getAttribute('data-view'); }
+    });
+    var n = Math.max(parts.length, rm.appFeedDone.length);
+    for (var i = 0; i < n; i++) {
+      var js = parts[i] || '';
+      if (js === rm.appFeedDone[i]) { continue; }
+      rm.appFeedDone[i] = js;
+      if (rm.appFeedLayers[i]) { rm.map.removeLayer(rm.appFeedLayers[i]); }
+      rm.appFeedLayers[i] = null;
+      if (!js) { continue; }
+      (0, eval)(js);
+      rm.appFeedLayers[i] = window['feature_group_feature_group_' + i] || null;
+    }
+    if (view !== rm.appFeedView) {
+      rm.appFeedView = view;
+      // Animated as Leaflet likes: an animation still pending (a new map's first view)
+      // then runs before this one instead of undoing it.
+      if (view) { var v = JSON.parse(view); rm.map.setView(v[0], v[1]); }
+    }
+  };
+  // (The observer hears a task's changes together, once they are made.)
+  new MutationObserver(apply).observe(doc.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                        attributeFilter: ['data-view', 'data-riskmap-feed']});
+  apply();
+};
+// The selected cell's outline, read from the page around the map: the details panel's
+// element with `data-outline` (GeoJSON in the map's coordinates). A click then changes
+// nothing the map is drawn from, so the browser keeps the map and its layers as they are.
+rm.appSelection = function() {
+  if (rm.appSelectionOn) { return; }
+  var doc;
+  try { doc = window.parent.document; } catch (err) { return; }
+  if (!doc || doc === document) { return; }
+  rm.appSelectionOn = true;
+  var apply = function() {
+    var el = doc.querySelector('[data-outline]');
+    var geo = el ? el.getAttribute('data-outline') || '' : '';
+    if (geo === rm.appSelectionKey) { return; }
+    rm.appSelectionKey = geo;
+    if (rm.appSelectionLayer) { rm.map.removeLayer(rm.appSelectionLayer); }
+    rm.appSelectionLayer = null;
+    if (!geo) { return; }
+    rm.appSelectionLayer = L.geoJSON(JSON.parse(geo), {
+      interactive: false,
+      style: function() { return {color: '#000000', weight: 3, fill: false, className: 'rm-selection'}; }
+    }).addTo(rm.map);
+  };
+  new MutationObserver(apply).observe(doc.body, {subtree: true, childList: true, attributes: true,
+                        attributeFilter: ['data-outline']});
+  apply();
 };
 // The tile basemap (none: the offline map): its tile layer, listed in the layer control,
 // and the attribution it needs.
@@ -193,6 +267,7 @@ def _in_place(m: folium.Map, basemap: str) -> tuple[str, list[str]]:
             el.show = False
     tiles_js = json.dumps(tiles, ensure_ascii=False)
     out = f"window.riskmap.appTiles({json.dumps(tiles_js)}, {tiles_js});"
+    out += "\nwindow.riskmap.appSelection();"
     if title:
         # The title's script draws a control `c` on `map` (riskmap.maps' _control_js).
         make = f"function(map) {{\n{title}\nreturn c;\n}}"
@@ -239,6 +314,72 @@ def overlay_names(
     return _in_place(m, basemap)[1]
 
 
+@dataclass(frozen=True)
+class MapFrame:
+    """What streamlit-folium sends the browser for a map, but its dynamic feature groups,
+    center and zoom: the map's own page (script, html, header) and the files it loads.
+
+    Made once per map (:func:`map_frame`): the map's script is the same for any weights,
+    view, overlays and OpenStreetMap/offline basemap (see :func:`app_risk_map`), so a
+    frame serves every map of a study, language and view. Drawing from it
+    (:func:`show_map`) skips the copy and the render of the whole folium map that
+    streamlit-folium makes on every run.
+    """
+
+    script: str
+    html: str
+    header: str
+    map_id: str
+    bounds: Any
+    zoom: Any
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+
+def map_frame(m: folium.Map) -> MapFrame:
+    """The frame of ``m`` as :func:`streamlit_folium.st_folium` makes it (from a copy:
+    rendering renames the map's elements; ``m`` is left as it is)."""
+    import branca
+    import streamlit_folium as sf
+
+    fresh = copy.deepcopy(m)
+    fresh.get_root().render()
+    fresh.render()
+    html = sf._get_html(fresh)
+    header = sf._get_header(fresh)
+    script = sf._get_map_string(fresh)
+    css: list[str] = []
+    js: list[str] = []
+
+    def walk(el: Any) -> Any:
+        yield el
+        for child in getattr(el, "_children", {}).values():
+            yield from walk(child)
+
+    for el in walk(fresh):
+        if isinstance(el, branca.colormap.ColorMap):
+            js[:0] = [
+                "https://d3js.org/d3.v4.min.js",
+                "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
+            ]
+        css.extend(href for _, href in getattr(el, "default_css", []))
+        js.extend(src for _, src in getattr(el, "default_js", []))
+    (south, west), (north, east) = fresh.get_bounds()
+    return MapFrame(
+        script=script,
+        html=html,
+        header=header,
+        map_id=sf.get_full_id(fresh),
+        bounds={
+            "_southWest": {"lat": south, "lng": west},
+            "_northEast": {"lat": north, "lng": east},
+        },
+        zoom=fresh.options.get("zoom"),
+        css_links=tuple(dict.fromkeys(css)),
+        js_links=tuple(dict.fromkeys(js)),
+    )
+
+
 def app_risk_map(
     assessment: Assessment,
     *,
@@ -247,11 +388,13 @@ def app_risk_map(
     lang: str,
     overlays: tuple[str, ...],
     index: CellIndex,
+    frame_of: Callable[[folium.Map], MapFrame] | None = None,
 ) -> folium.Map:
     """The risk map for a page: Leaflet from the app's static folder, a collapsed layer
     list (the map is narrow), the score layers apart (``dynamic``) and clicks reported
-    at once. Rendered once here, so that the copies :func:`show_map` draws skip
-    streamlit-folium's full render."""
+    at once. Its frame (``m.riskmap_frame``) is ``frame_of(m)`` when given (e.g. a frame
+    kept from a map of the same data, view, basemap and language), else made here:
+    :func:`show_map` then sends the frame and the score layers without rendering the map."""
     from riskmap.config import MapOptions
     from riskmap.maps import build_map
 
@@ -273,8 +416,7 @@ def app_risk_map(
     base, shown = _in_place(m, basemap)
     m.riskmap_in_place_base = base  # type: ignore[attr-defined]
     m.riskmap_in_place = base + "\n" + _overlays_js(shown, "detail" in overlays)  # type: ignore[attr-defined]
-    m.get_root().render()
-    m._riskmap_rendered = True  # type: ignore[attr-defined]
+    m.riskmap_frame = (frame_of or map_frame)(m)  # type: ignore[attr-defined]
     return m
 
 
@@ -348,6 +490,101 @@ def outline_group(
     return fg
 
 
+def outline_geojson(geoms_wgs84: Any, basemap: str) -> str:
+    """GeoJSON text of geometries (e.g. the selected cell) in the map's coordinates, for
+    the ``data-outline`` the map on the page draws (:data:`APP_RUNTIME`)."""
+    import shapely
+
+    geoms = [g for g in display_geoms(geoms_wgs84, basemap) if g is not None and not g.is_empty]
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        for g in geoms
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": feats}) if feats else ""
+
+
+def _group_js(group: folium.FeatureGroup, idx: int) -> str:
+    """A dynamic feature group as streamlit-folium's script (the same text its
+    ``st_folium`` makes)."""
+    import streamlit_folium as sf
+
+    if isinstance(group, ScriptGroup):
+        name = f"feature_group_feature_group_{idx}"
+        return (
+            f"\nvar {name} = L.layerGroup();\n{group.js}\n\nmap_div.addLayer({name});\n"
+            f"window.feature_group = window.feature_group || [];\n"
+            f"window.feature_group.push({name});\n"
+        )
+    # Any other group (e.g. an outline) is added to a map of its own: its script names
+    # that map, which streamlit-folium renames map_div.
+    return str(sf._get_feature_group_string(group, map=folium.Map(tiles=None), idx=idx))
+
+
+_FEED_CSS = '[data-testid="stElementContainer"]:has([data-riskmap-feed]) { display: none; }'
+"""The feed's elements take no room in the page."""
+_BOOT_GROUP = 99
+"""The index of the group that starts the map's feed (apart from the feed's groups)."""
+
+
+def _show_frame(
+    frame: MapFrame,
+    groups: Sequence[folium.FeatureGroup],
+    key: str,
+    *,
+    center: tuple[float, float] | None,
+    zoom: int | None,
+    height: int,
+    on_change: Any,
+) -> dict[str, Any]:
+    """Draw a map whose frame is made: streamlit-folium's component with arguments that
+    stay the same (the frame, and a group that reads the feed), then the feed: the
+    groups' scripts and the view asked for, in a hidden element next to the map that the
+    map reads (:data:`APP_RUNTIME`'s ``appFeed``). Streamlit sends an element only when it
+    changes: the map once, the feed with what changed."""
+    import html
+
+    import streamlit_folium as sf
+
+    hash_key = sf.generate_js_hash(frame.script, key, False)
+
+    def _on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+        if on_change is not None:
+            on_change()
+
+    boot = ScriptGroup(f"window.riskmap.appFeed({json.dumps(key)});", "riskmap_feed")
+    out = sf._component_func(
+        script=frame.script,
+        header=frame.header,
+        html=frame.html,
+        id=frame.map_id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=["last_clicked"],
+        default={"last_clicked": None},
+        zoom=None,
+        center=None,
+        feature_group=_group_js(boot, _BOOT_GROUP),
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=list(frame.css_links),
+        js_links=list(frame.js_links),
+        on_change=_on_change,
+        wrap_longitude=False,
+    )
+    view = json.dumps([list(center), zoom]) if center is not None and zoom is not None else ""
+    # One element each: Streamlit sends an unchanged large one as a reference. Their
+    # containers take no room (a style alone goes to Streamlit's event container).
+    st.html(f"<style>{_FEED_CSS}</style>")
+    feed = f'hidden style="display:none" data-riskmap-feed="{html.escape(key)}"'
+    for i, g in enumerate(groups):
+        st.html(f'<div {feed} data-group="{i}">{html.escape(_group_js(g, i), quote=False)}</div>')
+    st.html(f'<div {feed} data-view="{html.escape(view)}"></div>')
+    return out or {}
+
+
 def show_map(
     m: folium.Map,
     key: str,
@@ -360,19 +597,18 @@ def show_map(
 ) -> dict[str, Any]:
     """Draw a folium map with streamlit-folium; only a click reruns the script.
 
-    streamlit-folium renames the elements of the map it draws, so a cached map is drawn
-    from a copy (a few milliseconds: the large strings are shared): every run then sends
-    the same map, and the browser keeps it (no reload, view kept). ``highlight`` is drawn
-    as a dynamic feature group, also without reloading the map; so are the score-dependent
-    layers of a map built with ``dynamic=True`` (``m.riskmap_layers``, drawn as :class:`DynamicLayers`): after a weight
-    change the browser keeps the map and replaces only those layers; and so are the title
-    and the overlays shown of a map from :func:`app_risk_map` (``m.riskmap_in_place``).
+    Every run sends the same map for the same frame, and the browser keeps it (no
+    reload, view kept). ``highlight`` is drawn as a dynamic feature group, also without
+    reloading the map; so are the score-dependent layers of a map built with
+    ``dynamic=True`` (``m.riskmap_layers``, drawn as :class:`DynamicLayers`): after a
+    weight change the browser keeps the map and replaces only those layers; and so are
+    the title and the overlays shown of a map from :func:`app_risk_map`
+    (``m.riskmap_in_place``). A map of :func:`app_risk_map` is sent from its frame
+    (``m.riskmap_frame``); any other map is drawn from a copy (streamlit-folium renames
+    the elements of the map it draws).
     """
-    from streamlit_folium import st_folium
-
-    fresh = copy.deepcopy(m)
-    layers = getattr(fresh, "riskmap_layers", None)
-    in_place = getattr(fresh, "riskmap_in_place", None)
+    layers = getattr(m, "riskmap_layers", None)
+    in_place = getattr(m, "riskmap_in_place", None)
     groups = [
         g
         for g in (
@@ -382,8 +618,15 @@ def show_map(
         )
         if g is not None
     ]
+    frame = getattr(m, "riskmap_frame", None)
+    if frame is not None:
+        return _show_frame(
+            frame, groups, key, center=center, zoom=zoom, height=height, on_change=on_change
+        )
+    from streamlit_folium import st_folium
+
     out = st_folium(
-        fresh,
+        copy.deepcopy(m),
         key=key,
         returned_objects=["last_clicked"],
         height=height,
@@ -392,7 +635,6 @@ def show_map(
         zoom=zoom,
         feature_group_to_add=groups or None,
         on_change=on_change,
-        render=not getattr(m, "_riskmap_rendered", False),
     )
     return out or {}
 

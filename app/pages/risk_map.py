@@ -109,40 +109,27 @@ def _process_click(ctx: Context) -> None:
     ss["click_missed"] = cid is None
 
 
-def _components_chart(expl: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The cell's component bars: data and Vega-Lite spec (written out: building it with
-    altair validates the whole schema, a tenth of a second on every click)."""
+def _components_bars(expl: dict[str, Any]) -> str:
+    """The cell's component bars (0-10) as plain HTML: drawn at once by the browser (a
+    Vega-Lite chart and a data grid cost each click a few tenths of a second there)."""
     comps = ["hazard", "exposure", "vulnerability", "coping_gap", "consequence"]
-    df = pd.DataFrame(
-        {
-            "component": [t(f"comp_{c}") for c in comps],
-            "value": [round(float(expl["components"][c]), 2) for c in comps],
-        }
+    color = common.escape_html(expl["color"])
+    rows = []
+    for c in comps:
+        value = float(expl["components"][c])
+        width = min(max(value, 0.0), 10.0) * 10
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:8px;margin:3px 0">'
+            f'<span style="flex:0 0 7.5em">{common.escape_html(t(f"comp_{c}"))}</span>'
+            '<span style="flex:1;height:14px;background:rgba(0,0,0,0.06);border-radius:2px">'
+            f'<span style="display:block;height:100%;width:{width:.1f}%;background:{color};'
+            'border-radius:2px"></span></span>'
+            f'<span style="flex:0 0 3.5em;text-align:right">{value:.2f}</span></div>'
+        )
+    scale = (
+        f'<div style="font-size:0.8rem;opacity:0.7">{common.escape_html(t("d_value"))} 0–10</div>'
     )
-    spec = {
-        "mark": {"type": "bar", "color": expl["color"]},
-        "encoding": {
-            "x": {
-                "field": "value",
-                "type": "quantitative",
-                "scale": {"domain": [0, 10]},
-                "title": t("d_value"),
-            },
-            "y": {
-                "field": "component",
-                "type": "nominal",
-                "sort": None,
-                "title": None,
-                "axis": {"labelOverlap": False, "labelLimit": 200},
-            },
-            "tooltip": [
-                {"field": "component", "type": "nominal"},
-                {"field": "value", "type": "quantitative"},
-            ],
-        },
-        "height": 210,
-    }
-    return df, spec
+    return f'<div data-testid="cell-components">{"".join(rows)}{scale}</div>'
 
 
 def _details(ctx: Context) -> None:
@@ -160,7 +147,8 @@ def _details(ctx: Context) -> None:
         st.caption(t("pick_cell"))
         return
     st.markdown(
-        f'<div data-testid="cell-level" style="border-left:10px solid {common.escape_html(expl["color"])};'
+        f'<div data-testid="cell-level" data-outline="{common.escape_html(_outline(ctx, cid))}" '
+        f'style="border-left:10px solid {common.escape_html(expl["color"])};'
         f'padding:4px 10px;font-size:1.25rem;font-weight:600">'
         f"{common.escape_html(expl['level'])} · {expl['score']:.1f}</div>",
         unsafe_allow_html=True,
@@ -171,8 +159,7 @@ def _details(ctx: Context) -> None:
     c2.metric(t("d_population"), f"{expl['population']:,.0f}")
     st.markdown(_why_level(ctx, expl))
     st.markdown(f"**{t('d_components')}**")
-    data, spec = _components_chart(expl)
-    st.vega_lite_chart(data, spec, width="stretch")
+    st.markdown(_components_bars(expl), unsafe_allow_html=True)
 
     st.markdown(f"**{t('d_contributors')}**")
     contributors = expl.get("contributors") or []
@@ -187,7 +174,7 @@ def _details(ctx: Context) -> None:
                 ],
             }
         )
-        st.dataframe(df, hide_index=True, width="stretch")
+        st.table(df, hide_index=True)  # a plain table: no data grid to load and draw
     else:
         st.caption(t("d_no_contributors"))
     if expl.get("top_factor"):
@@ -214,11 +201,26 @@ def _details(ctx: Context) -> None:
         st.markdown(f"- {common.plain(measure)}")
 
 
+def _outline(ctx: Context, cid: str) -> str:
+    """The cell's outline as GeoJSON in the map's coordinates (the map draws it)."""
+    # The geometry column alone: a row mask over the whole frame copies every column.
+    cells = ctx.assessment.cells
+    sel = cells.geometry[(cells["cell_id"] == cid).to_numpy()]
+    return map_ui.outline_geojson(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _level_summary(score_key: str, adcode: str, lang: str, _ctx: Context) -> pd.DataFrame:
     """The headline table of one assessment, area and language (kept: a click reruns the
     fragment that shows it)."""
-    return common.level_summary(_ctx.assessment.cells, adcode, score_key)
+    cells = _ctx.assessment.cells
+    return common.level_summary(cells, adcode, score_key, _district_codes(_ctx.fields_key, cells))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _district_codes(fields_key: str, _cells: pd.DataFrame) -> Any:
+    """The cells' district groups: the same for every assessment of a study (its grid)."""
+    return common.district_codes(_cells)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -514,18 +516,11 @@ def _map_and_details(ctx: Context) -> None:
                 st.session_state["map_zoomed"] = True
         elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
             center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
-        highlight = None
-        cid = st.session_state.get("selected_cell") or ""
-        if cid:
-            # The geometry column alone: a row mask over the whole frame copies every column.
-            cells = ctx.assessment.cells
-            sel = cells.geometry[(cells["cell_id"] == cid).to_numpy()]
-            if len(sel):
-                highlight = map_ui.outline_group(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
+        # The selected cell's outline is drawn by the map itself, from the details panel
+        # (its data-outline): a click sends the map nothing new.
         map_ui.show_map(
             m,
             MAP_KEY,
-            highlight=highlight,
             center=center,
             zoom=zoom,
             height=680,

@@ -118,6 +118,28 @@ def test_a_click_keeps_the_map_and_its_zoom(app: dict[str, Any]) -> None:
     page.screenshot(path=str(SHOTS / "01_click.png"))
 
 
+def test_a_click_outlines_its_cell_and_sends_the_map_nothing_new(app: dict[str, Any]) -> None:
+    page = app["page"]
+    outline = "() => Array.from(document.querySelectorAll('path.rm-selection')).map(p => p.getAttribute('d')).join('|')"
+    before = _in_map(page, outline)
+    assert before, "the selected cell is outlined"
+    # The map's dynamic layers (score layers, in-place script) are evaluated once per change.
+    _in_map(page, "() => window.feature_group.forEach(g => { g.__rmTestMark = 1; })")
+    text = page.locator('[data-testid="cell-level"]').inner_text()
+    box = page.locator(MAP).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.6)
+    page.wait_for_function(
+        "(b) => (document.querySelector('[data-testid=\"cell-level\"]') || {}).innerText !== b",
+        arg=text,
+        timeout=60_000,
+    )
+    _idle(page)
+    after = _in_map(page, outline)
+    assert after and after != before and "|" not in after  # one outline: the new cell's
+    assert _in_map(page, "() => window.feature_group.every(g => g.__rmTestMark === 1)")
+    assert _same_map(page)
+
+
 def test_an_overlay_toggle_changes_the_layers_in_place(app: dict[str, Any]) -> None:
     page = app["page"]
     assert "应急避难场所" in _overlays(page)  # on at opening
@@ -174,3 +196,20 @@ def test_a_district_zoom_keeps_the_map(app: dict[str, Any]) -> None:
     assert _view(page) != before
     assert _same_map(page)
     page.screenshot(path=str(SHOTS / "04_district.png"))
+
+
+def test_a_link_to_a_district_opens_the_map_on_it(app: dict[str, Any]) -> None:
+    page = app["page"].context.new_page()
+    try:
+        page.goto(app["url"] + "/?district=420106")  # 武昌区
+        page.locator(MAP).first.wait_for(state="visible", timeout=120_000)
+        _idle(page)
+        view = page.locator(MAP).first.content_frame.locator(".leaflet-container")
+        view.wait_for()
+        zoom, lat, lng = _frame(page).evaluate(
+            "() => [map_div.getZoom(), map_div.getCenter().lat, map_div.getCenter().lng]"
+        )
+        assert zoom >= 11  # close up, not the whole city (9)
+        assert abs(lat - 30.53) < 0.08 and abs(lng - 114.33) < 0.08
+    finally:
+        page.close()

@@ -207,9 +207,19 @@ def _details(page: Any) -> dict[str, Any]:
     name, score = (s.strip() for s in text.split("·"))
     panel = page.locator('[data-testid="stColumn"]').filter(has=level).last
     caption = panel.get_by_text(re.compile(r"^网格 r\d+c\d+")).first.inner_text()
-    frames = panel.locator('[data-testid="stDataFrame"]')
-    rows = _grid_rows(frames.first) if frames.count() else []
+    tables = panel.locator('[data-testid="stTable"]').filter(has_text="距离（米）")
+    rows = _table_rows(tables.first) if tables.count() else []
     return {"level": name, "score": float(score), "caption": caption, "contributors": rows[1:]}
+
+
+def _table_rows(locator: Any) -> list[list[str]]:
+    """A Streamlit table's rows as text, header first."""
+    return list(
+        locator.evaluate(
+            "el => Array.from(el.querySelectorAll('tr')).map(r => Array.from("
+            "r.querySelectorAll('th, td')).map(c => c.textContent.trim()))"
+        )
+    )
 
 
 def _wait_cell(page: Any, cell_id: str) -> dict[str, Any]:
