@@ -153,7 +153,8 @@ def _details(ctx: Context) -> None:
         f"{common.escape_html(expl['level'])} · {expl['score']:.1f}</div>",
         unsafe_allow_html=True,
     )
-    st.caption(t("d_cell", cell=common.plain(cid), district=common.plain(expl["district"])))
+    district = common.district_shown(ctx.data)(expl["district"])
+    st.caption(t("d_cell", cell=common.plain(cid), district=common.plain(district)))
     c1, c2 = st.columns(2)
     c1.metric(t("d_score"), f"{expl['score']:.1f}")
     c2.metric(t("d_population"), f"{expl['population']:,.0f}")

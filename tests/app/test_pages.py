@@ -216,6 +216,11 @@ def test_click_on_map_opens_cell_details(app_env: Path, wuhan_cells: Any) -> Non
     assert why is not None, body
     lik, sev, r, lo, hi = (int(g) for g in why.groups())
     assert r == lik * sev and lo <= r <= hi
+    # In English the panel names the cell's district in English (the data's name_en).
+    at.sidebar.radio(key="w_lang").set_value("en").run()
+    caption = next(c.value for c in at.caption if cell["cell_id"] in c.value)
+    assert caption.startswith("Cell ") and not re.search(r"[\u4e00-\u9fff]", caption), caption
+    at.sidebar.radio(key="w_lang").set_value("zh").run()
     # A click outside the city says so.
     at.session_state["pending_click"] = {"lat": 10.0, "lng": 10.0}
     at.run()
