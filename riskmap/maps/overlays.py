@@ -347,8 +347,9 @@ def _point_overlays(
         )
         if len(pts):
             out.append(
-                _points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=False)
+                _points_layer(pts, _t("shelters", lang), show="shelters" in shown, cluster=True)
             )
+            clustered = True  # on at opening with the stations: grouped until zoomed in
             radius_by_type = dict(method.shelter_radius_m)
             default_r = max(radius_by_type.values()) if radius_by_type else 500.0
             circ = _collect_points(
@@ -378,9 +379,10 @@ def _point_overlays(
         if len(pts):
             out.append(
                 _points_layer(
-                    pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=False
+                    pts, _t("fire_stations", lang), show="fire_stations" in shown, cluster=True
                 )
             )
+            clustered = True
             reach = fire_reach_m(method)
             circ = _collect_points(
                 fire,
