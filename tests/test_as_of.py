@@ -162,3 +162,32 @@ def test_an_as_of_entry_goes_with_its_data() -> None:
 
 def _study_of(data: object) -> Study:
     return Study.from_data(data, register=None, cell_size=1000, as_of="2024-05-31")  # type: ignore[arg-type]
+
+
+def test_dropping_the_last_reference_to_cached_data_does_not_hang() -> None:
+    """An as-of result may be the data itself (nothing left out): evicting it frees the
+    data, whose finalizer drops its entry from the cache in the same thread; the run
+    must go on (it hung the whole test run once, the lock not being re-entrant)."""
+    import threading
+    from datetime import date
+
+    from riskmap.pipeline.timeline import _AsOfCache
+
+    class Data:  # what the cache's fingerprint reads, and weak references
+        def __init__(self) -> None:
+            self.project = object()
+            self.layers: dict[str, object] = {}
+
+    cache = _AsOfCache(size=1)
+    first = Data()
+    cache.put(first, date(2020, 1, 1), True, first)  # type: ignore[arg-type]
+    del first  # only the cache holds it
+    done = threading.Event()
+
+    def put_another() -> None:
+        second = Data()
+        cache.put(second, date(2020, 1, 1), True, second)  # type: ignore[arg-type]
+        done.set()
+
+    threading.Thread(target=put_another, daemon=True).start()
+    assert done.wait(10), "evicting the last reference to cached data hung"

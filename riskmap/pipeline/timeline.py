@@ -48,7 +48,9 @@ class _AsOfCache:
             OrderedDict()
         )
         self._size = size
-        self._lock = threading.Lock()
+        # Re-entrant: dropping an entry may free the last reference to its data, whose
+        # finalizer (_drop) then runs in this thread while the lock is held.
+        self._lock = threading.RLock()
 
     @staticmethod
     def _fingerprint(data: ProjectData) -> tuple[Any, ...]:
@@ -73,11 +75,13 @@ class _AsOfCache:
 
     def put(self, data: ProjectData, day: date, history: bool, result: ProjectData) -> None:
         key = (id(data), day, history)
+        dropped = []  # released after the lock: they may hold the last reference to data
         with self._lock:
             self._items[key] = (weakref.ref(data), self._fingerprint(data), result)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
-                self._items.popitem(last=False)
+                dropped.append(self._items.popitem(last=False))
+        del dropped
         weakref.finalize(data, self._drop, key)
 
     def _drop(self, key: tuple[int, date, bool]) -> None:
