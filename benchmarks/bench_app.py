@@ -220,16 +220,16 @@ def _map_page(page: Any, args: argparse.Namespace, results: dict[str, list[float
     overlays = sidebar.get_by_role("combobox", name="叠加图层").first
     shown = _in_map(page, OVERLAYS_JS)
 
-    def add_shelters() -> None:
-        _pick(page, "应急避难场所")
+    def add_hazards() -> None:  # off at opening (shelters and stations are on)
+        _pick(page, "危险源")
         page.keyboard.press("Escape")
 
     for _ in range(args.repeats):
         dt = _timed(
             page,
-            add_shelters,
+            add_hazards,
             lambda: _in_map(page, OVERLAYS_JS),
-            lambda: _type(page, "叠加图层", "应急避难场所"),
+            lambda: _type(page, "叠加图层", "危险源"),
         )
         _record(results, "overlay_toggle", dt, " (on)")
         overlays.focus()
