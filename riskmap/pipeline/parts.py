@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from riskmap.analysis import ANALYSIS_COLUMNS
 from riskmap.config import ConfidenceConfig, LevelConfig, Project, WeightsConfig
 from riskmap.engine.common import FloatArray, Progress
 from riskmap.engine.fields import (
@@ -78,8 +80,6 @@ KEEP = (
 """The scored columns kept for every cell (besides the grid's): what the inventory (without
 its cells table), the summaries and the hot spots read. The components, contributors and
 hazard shares stay in the part files."""
-
-_CONFIDENCE = ("level_p", "p_major", "p_high", "unstable")
 
 
 def write_part(cells: gpd.GeoDataFrame, path: Path) -> None:
@@ -128,10 +128,11 @@ class PartJob:
 
 @dataclass
 class PartResult:
-    """One part's kept columns, confidence settings and sensitivity counts."""
+    """One part's kept columns, scoring parameters, confidence settings and sensitivity
+    counts."""
 
     columns: dict[str, Any]
-    derived: dict[str, Any]
+    params: dict[str, Any]
     confidence: dict[str, Any] | None = None
     sensitivity: pd.DataFrame | None = None
 
@@ -173,7 +174,7 @@ def score_part(
 
         sens = weight_sensitivity(fields, job.weights, job.levels, job.sensitivity_step)
     write_part(out, Path(job.folder) / f"part-{number:05d}.parquet")
-    keep = [c for c in (*KEEP, *_CONFIDENCE) if c in out.columns]
+    keep = [c for c in (*KEEP, *ANALYSIS_COLUMNS) if c in out.columns]
     columns = {
         c: out[c].array if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].to_numpy()
         for c in keep
@@ -217,13 +218,13 @@ def _run_parts(
     cells: gpd.GeoDataFrame,
     factor: FloatArray | None,
     job: PartJob,
-    rows: int,
+    spans: list[tuple[int, int]],
     *,
     on_result: Callable[[int, PartResult], None],
 ) -> None:
-    """Every part through :func:`score_part`: here one after another, or as tasks on the
-    cluster, a few in flight per worker (the parts' cells are sent as they are needed)."""
-    spans = _ranges(len(cells), rows)
+    """Every part (``spans``: its first and last-but-one cell) through :func:`score_part`:
+    here one after another, or as tasks on the cluster, a few in flight per worker (the
+    parts' cells are sent as they are needed)."""
 
     def args(i: int) -> tuple[int, gpd.GeoDataFrame, FloatArray | None]:
         a, b = spans[i]
@@ -242,26 +243,16 @@ def _run_parts(
     def submit(i: int) -> Any:
         return client.submit(score_part, *args(i), remote, pure=False, retries=3)
 
-    futures = {submit(i): i for i in _take(pending, window)}
+    futures = {submit(i): i for i in islice(pending, window)}
     done = as_completed(list(futures))
     for future in done:
         i = futures.pop(future)
         on_result(i, future.result())
         future.release()
-        for j in _take(pending, 1):
+        for j in islice(pending, 1):
             nxt = submit(j)
             futures[nxt] = j
             done.add(nxt)
-
-
-def _take(it: Iterator[int], k: int) -> list[int]:
-    out = []
-    for _ in range(k):
-        try:
-            out.append(next(it))
-        except StopIteration:
-            break
-    return out
 
 
 def assess_in_parts(
@@ -309,7 +300,6 @@ def assess_in_parts(
     data = study.data
     project = data.project
     cells = study.cells
-    t_grid = time.perf_counter()
     weights = weights or project.weights
     levels = levels or project.levels
     analysis = project.analysis
@@ -341,14 +331,16 @@ def assess_in_parts(
     n_parts = len(spans)
     gathered: dict[str, list[Any]] = {}
     numbers: dict[str, Any] = {}
-    derived: dict[str, Any] = {}
+    params: dict[str, Any] = {}
     conf_params: list[dict[str, Any]] = []
     sens_parts: list[pd.DataFrame] = []
     timings: dict[str, float] = {}
-    base = PartJob(
+    t1 = time.perf_counter()
+    job = PartJob(
         data=data,
         prepared=prepared,
-        ratios={},
+        # people per cell from the population layers alone: quicker here than sent out
+        ratios=compute_ratios(cells, prepared, tile_size=study.grid.tile_size),
         weights=weights,
         levels=levels,
         thresholds=None,
@@ -357,13 +349,10 @@ def assess_in_parts(
         sensitivity_step=analysis.confidence.sensitivity_step if do_conf else None,
         folder=str(folder),
     )
-    with open_client(study.cluster, say) if study.cluster is not None else _no_client() as client:
-        t1 = time.perf_counter()
-        # people per cell from the population layers alone: quicker here than sent out
-        ratios = compute_ratios(cells, prepared, tile_size=study.grid.tile_size)
-        job = PartJob(**{**base.__dict__, "ratios": ratios})
-        t2 = time.perf_counter()
-        timings["shelter_ratios"] = t2 - t1
+    t2 = time.perf_counter()
+    timings["shelter_ratios"] = t2 - t1
+    cluster = study.cluster
+    with open_client(cluster, say) if cluster is not None else contextlib.nullcontext() as client:
         if fitted:
             scores: list[Any] = [None] * n_parts
 
@@ -372,11 +361,9 @@ def assess_in_parts(
                 if progress:
                     progress("scores (first pass)", i + 1, n_parts)
 
-            first = PartJob(**{**job.__dict__, "folder": None, "confidence": None,
-                               "sensitivity_step": None})  # fmt: skip
-            _run_parts(client, cells, factor, first, rows, on_result=keep_score)
-            thresholds = level_thresholds(np.concatenate(scores), levels)
-            job = PartJob(**{**job.__dict__, "thresholds": thresholds})
+            first = replace(job, folder=None, confidence=None, sensitivity_step=None)
+            _run_parts(client, cells, factor, first, spans, on_result=keep_score)
+            job = replace(job, thresholds=level_thresholds(np.concatenate(scores), levels))
             timings["thresholds"] = time.perf_counter() - t2
 
         done = [0]
@@ -390,8 +377,8 @@ def assess_in_parts(
                     if col not in numbers:
                         numbers[col] = np.empty(len(cells), dtype=values.dtype)
                     numbers[col][a:b] = values
-            if i == 0:
-                derived.update(part.derived)
+            if i == 0:  # the same in every part
+                params.update(part.params)
             if part.confidence is not None:
                 conf_params.append(part.confidence)
             if part.sensitivity is not None:
@@ -401,7 +388,7 @@ def assess_in_parts(
                 progress("parts", done[0], n_parts)
 
         t3 = time.perf_counter()
-        _run_parts(client, cells, factor, job, rows, on_result=keep)
+        _run_parts(client, cells, factor, job, spans, on_result=keep)
         timings["parts"] = time.perf_counter() - t3
 
     grid_cols = [c for c in cells.columns if c not in {"x", "y", "geometry"}]
@@ -422,12 +409,6 @@ def assess_in_parts(
     order = [c for c in ("cell_id", "district", "adcode", "county", "county_adcode", "area_m2")
              if c in thin.columns]  # fmt: skip
     thin = thin[[*order, *[c for c in thin.columns if c not in order]]]
-    params: dict[str, Any] = {
-        "method": project.method.model_dump(),
-        "grid": dict(cells.attrs.get("grid", {})),
-        "levels": levels.model_dump(),
-        **derived,
-    }
     if use_cascades:
         params["cascades_factor"] = True
     if study.as_of is not None:
@@ -446,12 +427,7 @@ def assess_in_parts(
     sensitivity = _sum_sensitivity(sens_parts) if sens_parts else None
     infos = prepared.infos
     lw = weights_of_layers(project, _kinds_of(data), infos, weights)
-    timings = {
-        **study.timings,
-        "grid": study.timings.get("grid", t_grid - t0),
-        **timings,
-        "in_parts": time.perf_counter() - t0,
-    }
+    timings = {**study.timings, **timings, "in_parts": time.perf_counter() - t0}
     return InParts(
         cells=thin,
         data=data,
@@ -465,11 +441,6 @@ def assess_in_parts(
         sensitivity=sensitivity,
         left_out=left_out,
     )
-
-
-@contextlib.contextmanager
-def _no_client() -> Iterator[None]:
-    yield None
 
 
 def _add_hotspots(
