@@ -246,7 +246,11 @@ def _run_parts(
     futures = {submit(i): i for i in islice(pending, window)}
     done = as_completed(list(futures))
     for future in done:
-        i = futures.pop(future)
+        # A part whose result was on a worker that died is run again and can come back a
+        # second time after it was taken (and released): the first is the one kept.
+        i = futures.pop(future, None)
+        if i is None:
+            continue
         on_result(i, future.result())
         future.release()
         for j in islice(pending, 1):
