@@ -246,13 +246,12 @@ def _run_parts(
     futures = {submit(i): i for i in islice(pending, window)}
     done = as_completed(list(futures))
     for future in done:
-        # A part whose result was on a worker that died is run again and can come back a
-        # second time after it was taken (and released): the first is the one kept.
-        i = futures.pop(future, None)
-        if i is None:
+        # A part that comes back a second time (run again after its worker died) was
+        # already taken: the first is kept. Dropping a taken future releases its result.
+        i = futures.pop(future, -1)
+        if i < 0:
             continue
         on_result(i, future.result())
-        future.release()
         for j in islice(pending, 1):
             nxt = submit(j)
             futures[nxt] = j
