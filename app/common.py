@@ -59,13 +59,19 @@ def sidebar_common() -> Path | None:
     return Path(ss["w_project"])
 
 
-def report_frame(problems: Iterable[Any]) -> pd.DataFrame:
-    """Problems (a ValidationReport or a list of Problem) as a table with headers for people."""
+def report_frame(problems: Iterable[Any], data: ProjectData | None = None) -> pd.DataFrame:
+    """Problems (a ValidationReport or a list of Problem) as a table with headers for
+    people: layers by their names (``data``'s, when given), nothing where a problem has no
+    layer, file, row or column."""
     rows = [p.to_record() for p in problems]
     cols = ["severity", "code", "layer", "file", "row", "column", "message", "hint"]
     df = pd.DataFrame(rows, columns=cols)
     df["severity"] = df["severity"].map({"error": t("sev_error"), "warning": t("sev_warning")})
-    df["row"] = df["row"].astype("Int64")
+    if data is not None:
+        df["layer"] = [layer_label(data, v) if isinstance(v, str) else v for v in df["layer"]]
+    df["row"] = [str(int(v)) if pd.notna(v) else "" for v in df["row"]]
+    text = [c for c in cols if c != "row"]
+    df[text] = df[text].astype(object).where(df[text].notna(), "")
     return df.rename(columns={c: t(f"rp_{c}") for c in cols})
 
 

@@ -59,7 +59,7 @@ def _project_layers(ctx: cache.Context) -> None:
         f"{t('report_summary', errors=len(report.errors), warnings=len(report.warnings))}"
     ):
         if len(report):
-            st.dataframe(common.report_frame(report), hide_index=True, width="stretch")
+            st.dataframe(common.report_frame(report, base), hide_index=True, width="stretch")
         else:
             st.caption(t("no_problems"))
 

@@ -5,7 +5,8 @@ A tile's fields are a pure function of its cells and the features in its halo
 so tiles become dask tasks: the layers' features are scattered to every worker once,
 each task gets its tile's cells and returns that tile's fields, and the results are
 stored by cell position as they arrive (in any order). A task whose worker dies is run
-again elsewhere (``retries``); the result is the same as with threads, bit for bit.
+again elsewhere (``retries``), and the scattered features are sent again when every worker
+holding them died; the result is the same as with threads, bit for bit.
 
 ``cluster`` is ``local:N`` (a LocalCluster of N worker processes, started and closed
 here), ``tcp://host:8786`` (an existing scheduler) or an open ``distributed.Client``.
@@ -18,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from typing import Any
 
 from riskmap.engine.common import IntArray
@@ -104,24 +106,82 @@ def run_tiles(
     """Run ``fn(*args_of(tile), shared)`` for every tile and hand each result to
     ``on_result(tile number, result)`` as it arrives.
 
-    With a client, ``shared`` is scattered to every worker once and tiles are tasks
-    (retried on another worker when theirs dies); without, two threads run them.
+    With a client, tiles are tasks (:func:`run_tasks`: ``shared`` scattered to every worker
+    once, a task retried on another worker when theirs dies); without, two threads run them.
     """
     if client is None:
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             for i, result in enumerate(pool.map(lambda p: fn(*args_of(p), shared), tiles)):
                 on_result(i, result)
         return
-    from distributed import as_completed
-
-    remote = client.scatter(shared, broadcast=True)
 
     def lean(args: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(a.lean() if isinstance(a, _Cells) else a for a in args)
 
-    futures = {
-        client.submit(fn, *lean(args_of(pos)), remote, pure=False, retries=3): i
-        for i, pos in enumerate(tiles)
-    }
-    for future in as_completed(futures):
-        on_result(futures[future], future.result())
+    run_tasks(
+        client,
+        fn,
+        len(tiles),
+        lambda i: lean(args_of(tiles[i])),
+        shared=shared,
+        on_result=on_result,
+    )
+
+
+RESUBMITS = 3
+"""How many times a task is sent again after the cluster lost its shared input."""
+
+
+def run_tasks(
+    client: Any,
+    fn: Callable[..., Any],
+    n: int,
+    args_of: Callable[[int], tuple[Any, ...]],
+    *,
+    shared: Any,
+    on_result: Callable[[int, Any], None],
+    window: int | None = None,
+) -> None:
+    """Run ``fn(*args_of(i), shared)`` for ``i`` in ``range(n)`` as tasks on ``client``'s
+    cluster and hand each result to ``on_result(i, result)`` as it arrives.
+
+    ``shared`` is scattered to every worker once. A task whose worker dies is run again
+    elsewhere (``retries``). Scattered data cannot be recomputed: when every worker that held
+    it dies (one worker, or all of them, killed), the scheduler forgets it and cancels the
+    tasks that need it; then ``shared`` is scattered again (once per loss, waiting for a
+    worker) and those tasks are sent again, up to :data:`RESUBMITS` times each. A task that
+    comes back a second time (rerun after its worker died, after it was taken) is skipped.
+    ``window``: at most that many tasks in flight (their arguments are sent as needed).
+    """
+    from concurrent.futures import CancelledError
+
+    from distributed import as_completed
+
+    scattered = [client.scatter(shared, broadcast=True)]
+    sent: dict[Any, tuple[int, int]] = {}  # future -> (task, scatter generation)
+    resent = [0] * n
+    pending = iter(range(n))
+
+    def submit(i: int) -> Any:
+        future = client.submit(fn, *args_of(i), scattered[-1], pure=False, retries=3)
+        sent[future] = (i, len(scattered) - 1)
+        return future
+
+    done = as_completed([submit(i) for i in islice(pending, window or n)])
+    for future in done:
+        i, generation = sent.pop(future, (-1, -1))
+        if i < 0:
+            continue
+        try:
+            result = future.result()
+        except CancelledError:
+            resent[i] += 1
+            if resent[i] > RESUBMITS:
+                raise
+            if generation == len(scattered) - 1:  # the first task to see this loss
+                scattered.append(client.scatter(shared, broadcast=True))
+            done.add(submit(i))
+            continue
+        on_result(i, result)
+        for j in islice(pending, 1):
+            done.add(submit(j))

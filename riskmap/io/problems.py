@@ -133,6 +133,12 @@ def _short(exc: BaseException) -> str:
 
 
 def _reader_warnings(problems: _Problems, caught: list[warnings.WarningMessage]) -> None:
-    """What a reader library warned about, as warnings of the report."""
+    """What a reader library warned about (its UserWarning and RuntimeWarning, GDAL's
+    included), as warnings of the report. Other warnings caught meanwhile are about code,
+    not the file (a ResourceWarning from an object collected during the read, a
+    DeprecationWarning): they go on to Python's own warning filters."""
     for w in caught:
-        problems.add("warning", "reader_warning", str(w.message))
+        if issubclass(w.category, (UserWarning, RuntimeWarning)):
+            problems.add("warning", "reader_warning", str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)

@@ -31,7 +31,6 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ import pandas as pd
 
 from riskmap.analysis import ANALYSIS_COLUMNS
 from riskmap.config import ConfidenceConfig, LevelConfig, Project, WeightsConfig
+from riskmap.engine.cluster import run_tasks
 from riskmap.engine.common import FloatArray, Progress
 from riskmap.engine.fields import (
     Prepared,
@@ -234,28 +234,8 @@ def _run_parts(
         for i in range(len(spans)):
             on_result(i, score_part(*args(i), job))
         return
-    from distributed import as_completed
-
-    remote = client.scatter(job, broadcast=True)
     window = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
-    pending = iter(range(len(spans)))
-
-    def submit(i: int) -> Any:
-        return client.submit(score_part, *args(i), remote, pure=False, retries=3)
-
-    futures = {submit(i): i for i in islice(pending, window)}
-    done = as_completed(list(futures))
-    for future in done:
-        # A part that comes back a second time (run again after its worker died) was
-        # already taken: the first is kept. Dropping a taken future releases its result.
-        i = futures.pop(future, -1)
-        if i < 0:
-            continue
-        on_result(i, future.result())
-        for j in islice(pending, 1):
-            nxt = submit(j)
-            futures[nxt] = j
-            done.add(nxt)
+    run_tasks(client, score_part, len(spans), args, shared=job, on_result=on_result, window=window)
 
 
 def assess_in_parts(

@@ -282,6 +282,8 @@ class Database:
 
     @contextlib.contextmanager
     def _connect(self, write: bool) -> Iterator[Conn]:
+        if self._closed:  # its pool was disposed of: a new connection would be left open
+            raise RegisterError(f"{self.name}: the register was closed; open it again")
         try:
             raw = self.engine.connect()
         except DB_ERRORS as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def test_tiles_on_the_cluster_give_the_same_fields(client: Any) -> None:
 
 def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_the_same(client: Any) -> None:
     study = _study()
+    client.wait_for_workers(2, timeout=60)  # a worker killed by an earlier test is back
     pids = list(client.run(os.getpid).values())
     killed: list[int] = []
 
@@ -95,6 +97,7 @@ def test_parts_scored_and_written_by_workers_equal_parts_scored_here(
     from riskmap.pipeline.parts import assess_in_parts
 
     here = assess_in_parts(_study(), tmp_path / "here", rows=200)
+    client.wait_for_workers(2, timeout=60)
     pids = list(client.run(os.getpid).values())
     killed: list[int] = []
 
@@ -117,6 +120,38 @@ def test_parts_scored_and_written_by_workers_equal_parts_scored_here(
         assert a[col].equals(b[col]), col
     pd.testing.assert_frame_equal(pd.DataFrame(here.cells), pd.DataFrame(there.cells))
     pd.testing.assert_frame_equal(here.sensitivity, there.sensitivity)
+
+
+def _slow_len(i: int, shared: str) -> int:
+    time.sleep(0.2)
+    return i + len(shared)
+
+
+def test_tasks_finish_when_the_cluster_loses_every_copy_of_their_shared_input() -> None:
+    """The only worker holding the scattered input is killed after the first result (the
+    scheduler forgets the input and cancels every task needing it; its nanny starts a new
+    worker): the input is scattered again and every task still gives its result once."""
+    from distributed import Client, LocalCluster
+
+    from riskmap.engine.cluster import run_tasks
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        pid = next(iter(c.run(os.getpid).values()))
+        got: list[tuple[int, int]] = []
+
+        def keep(i: int, result: int) -> None:
+            if not got:
+                os.kill(pid, signal.SIGKILL)
+            got.append((i, result))
+
+        run_tasks(c, _slow_len, 6, lambda i: (i,), shared="x" * 1000, on_result=keep, window=2)
+        assert next(iter(c.run(os.getpid).values())) != pid  # it did die
+    assert sorted(got) == [(i, 1000 + i) for i in range(6)]
 
 
 @pytest.mark.parametrize("spec", ["local:0", "local", "dask://x", "tcp://host"])

@@ -128,3 +128,30 @@ def test_formulas_without_saved_values_are_named(files: Any) -> None:
     _, problems = read_table(path)
     found = [p for p in problems if p.code == "formula_without_value"]
     assert len(found) == 1 and found[0].row == 2 and found[0].column == "名称"
+
+
+def test_the_readers_warnings_are_reported_and_unrelated_ones_are_not(
+    files: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl's own warning about the workbook is a warning of the report; a warning
+    raised meanwhile by something else (a database connection collected during the read)
+    is not the file's problem and stays out of the report."""
+    import warnings
+
+    path = files.xlsx("gas.xlsx", [["编号", "名称"], ["G1", "中山加油站"]])
+    load = openpyxl.load_workbook
+
+    def noisy(*args: Any, **kw: Any) -> Any:
+        warnings.warn("Workbook contains no default style", UserWarning, stacklevel=2)
+        warnings.warn("Connection was deleted while still open", ResourceWarning, stacklevel=2)
+        return load(*args, **kw)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", noisy)
+    with warnings.catch_warnings(record=True) as elsewhere:
+        warnings.simplefilter("always")
+        frame, problems = read_table(path)
+    assert [(p.code, p.message) for p in problems] == [
+        ("reader_warning", "Workbook contains no default style")
+    ]
+    assert [w.category for w in elsewhere] == [ResourceWarning]
+    assert list(frame["名称"]) == ["中山加油站"]

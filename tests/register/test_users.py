@@ -18,8 +18,10 @@ def test_a_password_is_stored_only_as_a_salted_hash(new_db: Callable[..., str]) 
     with UserStore(db) as users:
         users.add("ann", "correct horse", role="inspector", districts=("420102",))
         users.add("bob", "correct horse", role="viewer")
-    with users._db.read() as conn:
-        stored = [r[0] for r in conn.execute("SELECT pw_hash FROM users")]
+        with users._db.read() as conn:
+            stored = [r[0] for r in conn.execute("SELECT pw_hash FROM users")]
+    with pytest.raises(RegisterError, match="was closed"):  # not after the store is closed
+        users.authenticate("ann", "correct horse")
     assert all(s.startswith("scrypt$16384$8$1$") for s in stored)
     assert stored[0] != stored[1]  # salted: the same password hashes differently
     assert not any("correct horse" in s for s in stored)
