@@ -267,10 +267,26 @@ def test_a_click_on_a_cluster_zooms_in_and_opens_the_cell_under_it(browser, site
     under it opens)."""
     page, _, errors = _open(browser, f"{site}/level.html")
     try:
-        page.wait_for_selector(".rm-cluster", timeout=10_000)
-        box = page.locator(".rm-cluster").first.bounding_box()
+        # A cluster inside the map, in the same place 0.2 s apart (the clusters are redrawn
+        # while the map settles: one taken then can be gone when clicked).
+        inside = """() => {
+            const map = document.querySelector('.folium-map').getBoundingClientRect();
+            const r = [...document.querySelectorAll('.rm-cluster')]
+              .map((e) => e.getBoundingClientRect())
+              .find((r) => r.width > 0 && r.left > map.left && r.right < map.right
+                           && r.top > map.top && r.bottom < map.bottom);
+            return r ? [r.left + r.width / 2, r.top + r.height / 2] : null; }"""
+        seen = None
+        for _ in range(100):
+            now = page.evaluate(inside)
+            if now is not None and now == seen:
+                break
+            seen = now
+            page.wait_for_timeout(200)
+        assert seen is not None, "no cluster inside the map"
+        x, y = seen
         frame = page.locator(".folium-map").bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        assert frame is not None
         cx, cy = x - frame["x"], y - frame["y"]
         want, near = page.evaluate(
             f"() => {{ var p = riskmapMap.containerPointToLatLng([{cx}, {cy}]),"
