@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +198,8 @@ def _overlay_names(
 def _inventory(score_key: str, _data: ProjectData, _assessment: Assessment) -> Inventory:
     from riskmap.products.inventory import build_inventory
 
-    return build_inventory(_assessment)
+    # No cells table: the page shows and exports the assessment's cells itself.
+    return build_inventory(_assessment, cells=False)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -272,6 +274,23 @@ class Context:
     def inventory(self) -> Inventory:
         """The (cached) risk inventory of the current assessment."""
         return _inventory(self.score_key, self.data, self.assessment)
+
+    def prepare_inventory(self) -> None:
+        """Make the score-free parts of the inventory (the sources placed on the grid, the
+        cascade pairs: about a second for the demo at 250 m) in a background thread, once
+        per study, so that the inventory page opens without making them; a page that needs
+        them first waits for that thread instead of making them twice."""
+        from riskmap.products.inventory import prepare_inventory
+
+        memo = self.assessment.fields.memo
+        if memo.get("inventory.prepared") is None:
+            memo["inventory.prepared"] = True  # started (or made) already
+            threading.Thread(
+                target=prepare_inventory,
+                args=(self.assessment,),
+                name="riskmap-prepare-inventory",
+                daemon=True,
+            ).start()
 
     def caption(self) -> str:
         extra = (

@@ -462,6 +462,7 @@ def render() -> None:
         st.query_params["present"] = "1"
         st.rerun()
     _map_and_details(ctx)
+    ctx.prepare_inventory()  # while the analyst looks at the map
 
 
 # Presenting: no sidebar, header or page margins; the map fills the screen.

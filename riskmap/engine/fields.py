@@ -96,6 +96,8 @@ class Fields:
     file_hashes : input file hashes (from ProjectData).
     data : the project data the fields were computed from (its layers, districts,
         boundary), so that an :class:`Assessment` carries everything its products need.
+    memo : what products derive from the grid and data alone, kept for every assessment of
+        these fields (the inventory's sources placed on the grid, its cascade pairs).
     """
 
     cells: gpd.GeoDataFrame
@@ -112,6 +114,7 @@ class Fields:
     timings: dict[str, float] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
     data: ProjectData | None = None
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def by_role(self, role: str) -> list[LayerInfo]:
         return [lyr for lyr in self.layers if lyr.role == role]

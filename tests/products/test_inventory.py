@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -745,6 +746,64 @@ def test_sources_find_their_cells_without_every_cells_shape(
         cells["consequence"] = cons
         for chunk in (200_000, 37):  # one chunk, and many
             monkeypatch.setattr(sources, "_CHUNK", chunk)
-            where, near = sources._cells_of(anchor, geoms, cells, 500.0)
+            where, pairs, nearest = sources._cells_of(anchor, geoms, cells, 500.0)
+            near = sources._near_consequence(pairs, nearest, cons)
             np.testing.assert_array_equal(where, expect_cell)
             np.testing.assert_array_equal(near, expect_near)
+
+
+def test_an_inventory_after_a_weight_change_equals_one_made_afresh() -> None:
+    """The sources placed on the grid and the cascade pairs are kept with the fields: the
+    inventory of a second assessment (other weights, other consequences) is the one made
+    from nothing, table for table."""
+    from riskmap.pipeline import Study
+    from riskmap.products.inventory.build import inventory_from_cells
+
+    study = Study.from_project("wuhan", register=None, cell_size=1000)
+    first = study.score()
+    build_inventory(first)  # keeps the placement
+    assert ("inventory.sources", InventoryOptions().near_m) in first.fields.memo
+    other = study.score(weights={"components": {"exposure": 0.9}, "layers": {}})
+    assert other.fields is first.fields
+    assert not other.cells["consequence"].equals(first.cells["consequence"])
+    kept = build_inventory(other)
+    fresh = inventory_from_cells(other.data, other.cells, other.params)
+    assert not kept.sources["consequence"].equals(build_inventory(first).sources["consequence"])
+    for table in ("sources", "areas", "districts", "cascades", "cells"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(getattr(kept, table)), pd.DataFrame(getattr(fresh, table))
+        )
+
+
+def test_the_score_free_parts_are_made_once_by_threads_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An app prepares the inventory in a background thread while a page may ask for it:
+    both get the same placed sources and cascade table, made once."""
+    import threading
+
+    import riskmap.products.inventory.build as build_mod
+    from riskmap.pipeline import Study
+    from riskmap.products.inventory import prepare_inventory
+
+    assessment = Study.from_data(city_data(), register=None, cell_size=1000).score()
+    made: list[int] = []
+    place = build_mod.place_sources
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        made.append(1)
+        return place(*args, **kw)
+
+    monkeypatch.setattr(build_mod, "place_sources", counted)
+    got: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(prepare_inventory(assessment))) for _ in range(3)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    inv = build_inventory(assessment)
+    assert made == [1]
+    assert all(g[0] is got[0][0] and g[1] is got[0][1] for g in got)
+    assert len(inv.sources) == len(got[0][0].frame) > 0

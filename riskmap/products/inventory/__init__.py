@@ -61,7 +61,11 @@ from riskmap.products.inventory.base import (
     header_labels,
     view_table,
 )
-from riskmap.products.inventory.build import build_inventory, inventory_from_cells
+from riskmap.products.inventory.build import (
+    build_inventory,
+    inventory_from_cells,
+    prepare_inventory,
+)
 from riskmap.products.inventory.districts import (
     accident_ranking,
     county_summary,
@@ -128,6 +132,7 @@ __all__ = [
     "header_labels",
     "inventory_from_cells",
     "one_geometry_type",
+    "prepare_inventory",
     "round_for_people",
     "spatial_layers",
     "to_bytes",

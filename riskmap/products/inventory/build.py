@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,7 +31,7 @@ from riskmap.products.inventory.districts import (
     county_summary,
     district_summary,
 )
-from riskmap.products.inventory.sources import _build_sources
+from riskmap.products.inventory.sources import PlacedSources, _build_sources, place_sources
 
 
 def build_inventory(
@@ -55,6 +56,7 @@ def build_inventory(
     Inventory
     """
     o = options or InventoryOptions()
+    placed, cascades = prepare_inventory(assessment, o)
     return inventory_from_cells(
         assessment.data,
         assessment.cells,
@@ -64,7 +66,32 @@ def build_inventory(
         connectivity=o.connectivity,
         today=o.today,
         cells_table=cells,
+        placed=placed,
+        cascades=cascades,
     )
+
+
+_PREPARING = threading.Lock()
+"""Held while the score-free parts of an inventory are made (by one thread at a time)."""
+
+
+def prepare_inventory(
+    assessment: Assessment, options: InventoryOptions | None = None
+) -> tuple[PlacedSources, pd.DataFrame]:
+    """The parts of the inventory that do not depend on the scores — the sources placed on
+    the grid (:func:`~riskmap.products.inventory.sources.place_sources`) and the cascade
+    table — made once and kept with the assessment's fields (``Fields.memo``), so that the
+    inventory of every later assessment of the same study (a weight or rule change) reuses
+    them. Safe from several threads: one makes them, the others wait and reuse them (an app
+    may make them ahead, while nobody waits)."""
+    o = options or InventoryOptions()
+    memo, key = assessment.fields.memo, ("inventory.sources", o.near_m)
+    with _PREPARING:
+        if key not in memo:
+            memo[key] = place_sources(assessment.data, assessment.fields.cells, o.near_m)
+        if "inventory.cascades" not in memo:
+            memo["inventory.cascades"] = cascade_table(assessment.data)
+        return memo[key], memo["inventory.cascades"]
 
 
 def inventory_from_cells(
@@ -77,6 +104,8 @@ def inventory_from_cells(
     connectivity: Literal[4, 8] = 8,
     today: date | None = None,
     cells_table: bool = True,
+    placed: PlacedSources | None = None,
+    cascades: pd.DataFrame | None = None,
 ) -> Inventory:
     """Build every table of the risk inventory.
 
@@ -101,8 +130,14 @@ def inventory_from_cells(
         Date written into the parameters table (today by default).
     cells_table
         Build the cells table (see :func:`build_inventory`).
+    placed, cascades
+        The sources already placed on this grid (:func:`place_sources`) and the cascade
+        table (:func:`cascade_table`) of ``data``, when kept from an earlier assessment;
+        made here when None.
     """
-    sources = _build_sources(data, cells, near_m=near_m, intensity_breaks=intensity_breaks)
+    sources = _build_sources(
+        data, cells, near_m=near_m, intensity_breaks=intensity_breaks, placed=placed
+    )
     areas = _build_areas(
         cells, kinds=data.kinds, city_adcode=data.project.adcode, connectivity=connectivity
     )
@@ -114,7 +149,7 @@ def inventory_from_cells(
         accidents_quarter=accident_ranking(data, period="quarter"),
         parameters=_parameters_table(data, params, today=today),
         cells=_cell_table(cells) if cells_table else None,
-        cascades=cascade_table(data),
+        cascades=cascade_table(data) if cascades is None else cascades,
         counties=_county_shapes(county_summary(cells, sources), data.counties, data.crs),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -125,13 +126,25 @@ _SOURCE_COLUMNS = [
 ]
 
 
-def _build_sources(
-    data: ProjectData,
-    cells: gpd.GeoDataFrame,
-    *,
-    near_m: float,
-    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
-) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class PlacedSources:
+    """The risk sources placed on a grid: what does not depend on the scores.
+
+    ``frame``: every source with its texts, intensity, district, WGS84 position and cell;
+    ``near``: (source, cell position) pairs within ``near_m`` of the source; ``nearest``: per
+    source, the nearest cell's position when no cell is within ``near_m`` (else -1). The
+    same for every assessment of one grid (:func:`place_sources`); a weight change only
+    reads the new consequences through it (:func:`_build_sources`).
+    """
+
+    frame: gpd.GeoDataFrame
+    near: tuple[np.ndarray, np.ndarray]
+    nearest: np.ndarray
+    near_m: float
+
+
+def place_sources(data: ProjectData, cells: gpd.GeoDataFrame, near_m: float) -> PlacedSources:
+    """The hazard sources of ``data`` placed on the grid ``cells`` (:class:`PlacedSources`)."""
     parts = []
     for binding, kind, gdf in _source_layers(data):
         ids = gdf["id"].astype(str).to_numpy()
@@ -160,11 +173,12 @@ def _build_sources(
             }
         )
         parts.append(gpd.GeoDataFrame(frame, geometry=gdf.geometry.to_numpy(), crs=data.crs))
+    none = np.array([], dtype=np.int64)
     if not parts:
         empty = gpd.GeoDataFrame(
             {c: pd.Series(dtype=object) for c in _SOURCE_COLUMNS}, geometry=[], crs=data.crs
         )
-        return empty
+        return PlacedSources(empty, (none, none), none, near_m)
     src = pd.concat(parts, ignore_index=True)
     src = gpd.GeoDataFrame(src, geometry="geometry", crs=data.crs)
     geoms = src.geometry.to_numpy()
@@ -190,13 +204,40 @@ def _build_sources(
     src["lon"] = np.round(wgs.x.to_numpy(), 6)
     src["lat"] = np.round(wgs.y.to_numpy(), 6)
 
-    # Cell it sits in, and the highest consequence within near_m.
-    c_idx, near = _cells_of(anchor, geoms, cells, near_m)
+    # The cell it sits in, and the cells within near_m.
+    c_idx, near, nearest = _cells_of(anchor, geoms, cells, near_m)
     cell_ids = cells["cell_id"].astype(str).to_numpy()
     src["cell_id"] = (
         np.where(c_idx >= 0, cell_ids[np.clip(c_idx, 0, None)], "") if len(cells) else ""
     )
-    src["consequence"] = np.round(near, 3)
+    unit = src["county_adcode"] if "county_adcode" in src.columns else src["adcode"]
+    src["number"] = _source_numbers(
+        data.project.adcode, unit, src["category_code"], src["source_id"], src["layer"]
+    )
+    return PlacedSources(src, near, nearest, near_m)
+
+
+def _build_sources(
+    data: ProjectData,
+    cells: gpd.GeoDataFrame,
+    *,
+    near_m: float,
+    intensity_breaks: Sequence[float] = INTENSITY_BREAKS,
+    placed: PlacedSources | None = None,
+) -> gpd.GeoDataFrame:
+    """Every source with its consequence, classes, level and unified number; ``placed``:
+    the sources already placed on this grid (:func:`place_sources`), else placed here."""
+    if placed is None or placed.near_m != near_m:
+        placed = place_sources(data, cells, near_m)
+    src = placed.frame.copy()
+    if len(src) == 0:
+        return src
+    cons = (
+        pd.to_numeric(cells["consequence"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if "consequence" in cells.columns
+        else np.zeros(len(cells))
+    )
+    src["consequence"] = np.round(_near_consequence(placed.near, placed.nearest, cons), 3)
 
     lv = data.project.levels
     likelihood = _classify(src["intensity"].to_numpy(dtype=float), intensity_breaks)
@@ -209,10 +250,6 @@ def _build_sources(
     src["level_rank"] = rank
     src["level"] = np.array([lvl.zh for lvl in LEVELS])[rank - 1]
     src["level_en"] = np.array([lvl.en for lvl in LEVELS])[rank - 1]
-    unit = src["county_adcode"] if "county_adcode" in src.columns else src["adcode"]
-    src["number"] = _source_numbers(
-        data.project.adcode, unit, src["category_code"], src["source_id"], src["layer"]
-    )
     src = src.sort_values(
         ["level_rank", "risk_value", "intensity", "number"], ascending=[False, False, False, True]
     )
@@ -288,10 +325,10 @@ none until then)."""
 
 def _cells_of(
     anchor: np.ndarray, geoms: np.ndarray, cells: gpd.GeoDataFrame, near_m: float
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
     """(position of the cell each anchor lies in, the lowest on shared edges, else of the
-    nearest cell; the highest cell consequence within ``near_m`` of each geometry, else the
-    nearest cell's; 0 without consequences).
+    nearest cell; (geometry, cell position) pairs within ``near_m``; per geometry with no
+    cell within ``near_m``, the nearest cell's position, else -1).
 
     The cells are taken a chunk at a time, and on a square grid only those within reach of
     a source (:func:`~riskmap.engine.grid.squares_near`), so that a province's whole squares
@@ -299,16 +336,13 @@ def _cells_of(
     """
     n = len(cells)
     where = np.full(len(anchor), -1, dtype=np.int64)
-    best = np.full(len(geoms), -1.0)
+    nearest_g = np.full(len(geoms), -1, dtype=np.int64)
+    none = np.array([], dtype=np.int64)
     if n == 0 or len(geoms) == 0:
-        return where, np.zeros(len(geoms))
-    cons = (
-        pd.to_numeric(cells["consequence"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        if "consequence" in cells.columns
-        else np.zeros(n)
-    )
+        return where, (none, none), nearest_g
     square = (cells.attrs.get("grid") or {}).get("kind") == "square"
     reach = squares_near(cells, geoms, near_m) if square else None  # anchors lie in geoms
+    pairs_g, pairs_c = [], []
     for pos, shapes in _chunks(cells, reach):
         tree = shapely.STRtree(shapes)  # queried with the sources, each prepared once
         ai, ci = tree.query(anchor, predicate="intersects")
@@ -317,9 +351,14 @@ def _cells_of(
         hit = (where < 0) & (cand < np.iinfo(np.int64).max)  # earlier chunks hold lower cells
         where[hit] = cand[hit]
         gi, ci = tree.query(geoms, predicate="dwithin", distance=near_m)
-        np.maximum.at(best, gi, cons[pos[ci]])
+        pairs_g.append(gi.astype(np.int64))
+        pairs_c.append(pos[ci].astype(np.int64))
+    gi_all = np.concatenate(pairs_g) if pairs_g else none
+    ci_all = np.concatenate(pairs_c) if pairs_c else none
     # Beyond every cell's reach (outside the boundary): the nearest cell, over all cells.
-    lost_a, lost_g = np.flatnonzero(where < 0), np.flatnonzero(best < 0)
+    found = np.zeros(len(geoms), dtype=bool)
+    found[gi_all] = True
+    lost_a, lost_g = np.flatnonzero(where < 0), np.flatnonzero(~found)
     if len(lost_a) or len(lost_g):
         lost = np.concatenate([anchor[lost_a], geoms[lost_g]])
         nearest = np.full(len(lost), -1, dtype=np.int64)
@@ -335,8 +374,21 @@ def _cells_of(
             closer = d < dist[li]
             nearest[li[closer]], dist[li[closer]] = pos[ci[closer]], d[closer]
         where[lost_a] = nearest[: len(lost_a)]
-        best[lost_g] = cons[nearest[len(lost_a) :]]
-    return where, np.clip(best, 0, None)
+        nearest_g[lost_g] = nearest[len(lost_a) :]
+    return where, (gi_all, ci_all), nearest_g
+
+
+def _near_consequence(
+    near: tuple[np.ndarray, np.ndarray], nearest: np.ndarray, cons: np.ndarray
+) -> np.ndarray:
+    """Per source, the highest consequence ``cons`` of its cells within reach (``near``
+    pairs), else its nearest cell's (``nearest``); 0 when neither (no cells)."""
+    best = np.full(len(nearest), -1.0)
+    gi, ci = near
+    np.maximum.at(best, gi, cons[ci])
+    lost = nearest >= 0
+    best[lost] = cons[nearest[lost]]
+    return np.clip(best, 0, None)
 
 
 def _chunks(
