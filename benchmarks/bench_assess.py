@@ -8,7 +8,8 @@ Run from the repository root::
 Each measurement runs in its own subprocess, so the peak memory (ru_maxrss) belongs to
 that run alone; a stage's peak is the process peak once the stage is done (it includes
 the stages before it). Stages of riskmap: grid, prepare (layers), fields (kernels,
-overlaps, people), capacity (2SFCA, reach), contributors, score; ``total`` is the whole
+overlaps, people), capacity (2SFCA, reach), contributors (the old engine's JSON text; the
+new engine keeps integer arrays and makes the text only for output), score; ``total`` is the whole
 assessment (grid to score) with its peak; ``rescore`` (new weights from the same fields,
 the first result still held) is measured after it.
 
@@ -113,7 +114,8 @@ def _child(task: str, size: float, share: float) -> None:
         out["prepare_layers_mb"] = out["grid_mb"]
         out["fields_mb"] = marks.get("fields", float("nan"))
         out["capacity_mb"] = marks.get("shelters", out["fields_mb"])
-        out["contributors_mb"] = _peak_mb()
+        if "contributors" in fields.timings:  # the old engine makes the text with the fields
+            out["contributors_mb"] = _peak_mb()
         t = time.perf_counter()
         res = score(fields)
         out["score"] = time.perf_counter() - t
@@ -242,6 +244,11 @@ def _old_engine(ref: str) -> Iterator[Path | None]:
 
 
 def _row(label: str, new: dict[str, float], old: dict[str, float] | None, key: str) -> str:
+    if key not in new:  # the new engine makes the contributors' text only for output
+        line = f"{label:<26}{'output':>8}{'':>8}"
+        if old is not None:
+            line += f"{old[key]:9.2f}{old[key + '_mb']:8.0f}"
+        return line
     line = f"{label:<26}{new[key]:8.2f}{new[key + '_mb']:8.0f}"
     if old is not None:
         line += f"{old[key]:9.2f}{old[key + '_mb']:8.0f}{old[key] / max(new[key], 1e-9):9.1f}x"

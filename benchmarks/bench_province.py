@@ -69,7 +69,7 @@ else:
     result = study.score()
     if analysis == "1":
         result = study.analyse(result)
-    write_cells(result.cells, Path(out), partitioned=True)
+    write_cells(result, Path(out), partitioned=True)
 inv = inventory_from_cells(result.data, result.cells, result.params, cells_table=False)
 write_assess_outputs(inv, Path(out))
 seconds = time.perf_counter() - t0

@@ -40,7 +40,7 @@ def test_a_hazard_that_reaches_no_cell_gives_low_cells_and_every_product(cell_si
         _city((X0 + 40_000, Y0 + 40_000)), cell_size=cell_size, register=None
     ).score()
     assert (a.cells["hazard"] == 0).all()
-    assert set(a.cells["contributors"]) == {"[]"}
+    assert set(a.contributors()) == {"[]"}
     assert a.explain(str(a.cells["cell_id"].iloc[0]))["contributors"] == []
     assert a.level_counts()["低"] == len(a.cells)
     assert "leaflet" in rm.render_html(rm.build_map(a)).lower()
@@ -52,7 +52,7 @@ def test_a_hazard_that_reaches_no_cell_gives_low_cells_and_every_product(cell_si
 def test_a_hazard_inside_the_city_is_a_contributor() -> None:
     """The same site inside the city: the control case of the test above."""
     a = rm.Study.from_data(_city((X0 + 600, Y0 + 600)), cell_size=500.0, register=None).score()
-    top = a.cells.sort_values("hazard").iloc[-1]
+    top = a.cells_for_output().sort_values("hazard").iloc[-1]
     assert top["hazard"] > 0
     assert json.loads(top["contributors"])[0]["id"] == "H1"
 

@@ -52,7 +52,7 @@ def test_parts_give_what_one_piece_gives(rule: str, tmp_path: Path) -> None:
     levels = LevelConfig.model_validate({**whole.project.levels.model_dump(), "rule": rule})
     fitted = rule != "matrix"
     result = whole.analyse(whole.score(levels=levels), confidence=not fitted)
-    write_cells(result.cells, tmp_path / "one", partitioned=True)
+    write_cells(result, tmp_path / "one", partitioned=True)
 
     parted = assess_in_parts(_study(), tmp_path / "parts", levels=levels, rows=ROWS)
 

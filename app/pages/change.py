@@ -48,7 +48,8 @@ def _change(
                 cells=_ctx.study.cells,
                 as_of=side["as_of"],
             )
-        scored.append(study.score(side["weights"], side["levels"]).cells)
+        # With the contributors' text: the drivers of a change read it.
+        scored.append(study.score(side["weights"], side["levels"]).cells_for_output())
     change = compare_cells(
         scored[0],
         scored[1],

@@ -146,25 +146,30 @@ PARTITION_ABOVE = 1_000_000
 would need every cell's shape in memory at once (at Hubei's 3 million cells, 2.9 GB more)."""
 
 
-def write_cells(cells: Any, out: Path, *, partitioned: bool) -> Path:
+def write_cells(result: Assessment, out: Path, *, partitioned: bool) -> Path:
     """``out/cells.parquet``, or ``out/cells/part-00000.parquet``, ... (GeoParquet, a
     folder geopandas and dask-geopandas read as one table) when ``partitioned``; in
-    EPSG:4326, every cell with its shape. A partitioned folder is converted (and whole
-    squares without a shape are made) part by part, so the cells' shapes are never all in
-    memory at once."""
+    EPSG:4326, every cell with its shape and its contributors' text. A partitioned folder
+    is converted (and whole squares without a shape and the contributors' text are made)
+    part by part, so neither is ever held for every cell at once."""
+    import numpy as np
+
     from riskmap.engine import fill_squares
     from riskmap.pipeline import parts
 
     if not partitioned:
-        fill_squares(cells).to_crs(4326).to_parquet(out / "cells.parquet", index=False)
+        cells = fill_squares(result.cells_for_output())
+        cells.to_crs(4326).to_parquet(out / "cells.parquet", index=False)
         return out / "cells.parquet"
     folder = out / "cells"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
     rows = parts.PART_ROWS
-    for i, start in enumerate(range(0, max(len(cells), 1), rows)):
-        parts.write_part(cells.iloc[start : start + rows], folder / f"part-{i:05d}.parquet")
+    n = len(result.cells)
+    for i, start in enumerate(range(0, max(n, 1), rows)):
+        part = result.cells_for_output(np.arange(start, min(start + rows, n)))
+        parts.write_part(part, folder / f"part-{i:05d}.parquet")
     return folder
 
 
@@ -229,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         )
         stages.line(f"writing {out}")
         t_write = time.perf_counter()
-        write_cells(result.cells, out, partitioned=partitioned)
+        write_cells(result, out, partitioned=partitioned)
         sensitivity = study.sensitivity(result) if "level_p" in result.cells.columns else None
 
     from riskmap.products.inventory import inventory_from_cells, write_assess_outputs

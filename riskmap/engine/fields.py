@@ -89,8 +89,6 @@ class Fields:
     access : capacity binding -> per-cell value (shelter m² per person, reach minutes or
         metres to the nearest feature, inf beyond the halo).
     capacity : capacity binding -> per-cell score in [0, 1].
-    contributors : per-cell JSON text of the top contributing hazard features (a pandas
-        string array).
     missing : components that no usable layer informs.
     timings : seconds per stage.
     file_hashes : input file hashes (from ProjectData).
@@ -109,12 +107,28 @@ class Fields:
     population: FloatArray
     access: dict[str, FloatArray]
     capacity: dict[str, FloatArray]
-    contributors: Any
     missing: tuple[str, ...]
     timings: dict[str, float] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
     data: ProjectData | None = None
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def contributors_of(self, rows: IntArray | None = None) -> Any:
+        """The JSON text of the top contributing hazard features of the cells at ``rows``
+        (positions; every cell when None), a pandas ``str`` array, e.g.
+        ``[{"layer":"hazmat","kind":"hazmat","id":"A1","name":"...","distance_m":120,
+        "contribution":3.5}]``. The fields keep the contributors as integer and float arrays
+        (``top``); the text is made only here, for what is shown or written."""
+        t = self.top
+        top = (
+            t
+            if rows is None
+            else Top(t.layer[rows], t.feature[rows], t.value[rows], t.distance[rows])
+        )
+        out = _contributors_json(list(self.layers), top)
+        if rows is None or len(rows) > _JSON_CELLS:
+            pa.default_memory_pool().release_unused()  # the string kernels' temporaries
+        return out
 
     def by_role(self, role: str) -> list[LayerInfo]:
         return [lyr for lyr in self.layers if lyr.role == role]
@@ -467,21 +481,16 @@ def compute_fields(
             )
     t_access = time.perf_counter()
 
-    contributors = _contributors_json(infos, top)
-    pa.default_memory_pool().release_unused()  # the string kernels' temporaries
-    t_end = time.perf_counter()
     return Fields(
         cells=cells,
         raw=raw,
         top=top,
         population=population,
-        contributors=contributors,
         **_data_parts(data, infos, access, capacity),
         timings={
             "prepare_layers": t_prep - t0,
             "fields": t_fields - t_prep,
             "capacity": t_access - t_fields,
-            "contributors": t_end - t_access,
         },
     )
 

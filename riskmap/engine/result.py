@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from riskmap.config import (
@@ -61,8 +62,9 @@ class Assessment:
     cells : GeoDataFrame (working CRS), one row a cell: cell_id, district, adcode, area_m2,
         population, vulnerable, hazard, exposure, vulnerability, coping_gap, consequence,
         score, likelihood, severity, level_rank (1 = 低 ... 4 = 重大), level, level_en,
-        color, top_factor, top_factor_kind, share_<layer>, contributors (JSON), complete,
-        missing, measures, measures_en, geometry.
+        color, top_factor, top_factor_kind, share_<layer>, complete, missing, measures,
+        measures_en, geometry. The contributors' text is made when shown or written:
+        :meth:`contributors`, :meth:`cells_for_output`.
     fields : the fields it was scored from (reused when only weights change).
     weights : the weights used.
     levels : the level rule used.
@@ -99,14 +101,25 @@ class Assessment:
         """Each acting layer's weight inside its component."""
         return layer_weights(self.fields, self.weights)
 
+    def contributors(self, rows: Any = None) -> Any:
+        """The JSON text of the top contributing hazard features of the cells at ``rows``
+        (positions; all when None): :meth:`~riskmap.engine.fields.Fields.contributors_of`."""
+        return self.fields.contributors_of(None if rows is None else np.asarray(rows))
+
+    def cells_for_output(self, rows: Any = None) -> gpd.GeoDataFrame:
+        """The cells at ``rows`` (positions; all when None) as files hold them: with the
+        ``contributors`` column (JSON text) after ``top_factor_kind``."""
+        cells = self.cells if rows is None else self.cells.iloc[np.asarray(rows)]
+        return with_contributors(cells, self.contributors(rows))
+
     def level_counts(self) -> dict[str, int]:
         """Cells per level, highest first, keyed by the Chinese name."""
         counts = self.cells["level_rank"].value_counts()
         return {lv.zh: int(counts.get(lv.rank, 0)) for lv in reversed(LEVELS)}
 
     def to_wgs84(self) -> gpd.GeoDataFrame:
-        """The cells in EPSG:4326 (for drawing and export)."""
-        return self.cells.to_crs(4326)
+        """The cells in EPSG:4326, as files hold them (:meth:`cells_for_output`)."""
+        return self.cells_for_output().to_crs(4326)
 
     @cached_property
     def _cell_positions(self) -> pd.Index:
@@ -197,10 +210,19 @@ class Assessment:
             "top_factor": row["top_factor"],
             "top_factor_kind": row["top_factor_kind"],
             "layers": layers,
-            "contributors": json.loads(row["contributors"]),
+            "contributors": json.loads(f.contributors_of(np.array([pos]))[0]),
             "measures": [m for m in str(row[mcol]).split(sep) if m],
             "complete": bool(row["complete"]),
             "missing": [m for m in str(row["missing"]).split(",") if m],
             "weights": {"components": dict(self.weights.components), "layers": weights},
             "level_rule": self.levels.rule,
         }
+
+
+def with_contributors(cells: gpd.GeoDataFrame, texts: Any) -> gpd.GeoDataFrame:
+    """``cells`` with a ``contributors`` column holding ``texts`` (one per row), placed
+    after ``top_factor_kind`` (where files have always had it)."""
+    out = cells.copy(deep=False)
+    at = list(out.columns).index("top_factor_kind") + 1 if "top_factor_kind" in out else 0
+    out.insert(at, "contributors", pd.array(texts, dtype="str"))
+    return out

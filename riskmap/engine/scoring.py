@@ -366,7 +366,6 @@ def score(
         "color": _categorical(rank - 1, [lv.color for lv in LEVELS]),
         "top_factor": _categorical(top, list(hz_names)),
         "top_factor_kind": _categorical(top, list(hz_kinds)),
-        "contributors": fields.contributors,
         "complete": np.full(n, not fields.missing),
         "missing": _categorical(np.zeros(n, dtype=np.int64), [",".join(fields.missing)]),
         "measures": measures,

@@ -177,8 +177,8 @@ def briefing_inputs(
     current = studies[0].score(w)
     previous = studies[1].score(w)
     change = compare_cells(
-        previous.cells,
-        current.cells,
+        previous.cells_for_output(),  # with the contributors, for the drivers
+        current.cells_for_output(),
         label_a=str(previous_end),
         label_b=str(end),
         layer_names=layer_names(study.data),

@@ -52,6 +52,7 @@ from riskmap.engine.fields import (
 )
 from riskmap.engine.fields import shelter_ratios as compute_ratios
 from riskmap.engine.grid import fill_squares
+from riskmap.engine.result import with_contributors
 from riskmap.engine.scoring import DATA_RULES, level_thresholds, score
 from riskmap.io import ProjectData
 
@@ -173,7 +174,11 @@ def score_part(
         from riskmap.analysis import weight_sensitivity
 
         sens = weight_sensitivity(fields, job.weights, job.levels, job.sensitivity_step)
-    write_part(out, Path(job.folder) / f"part-{number:05d}.parquet")
+    # The contributors' text only for the file (the part's own cells: a few MB at most).
+    write_part(
+        with_contributors(out, fields.contributors_of()),
+        Path(job.folder) / f"part-{number:05d}.parquet",
+    )
     keep = [c for c in (*KEEP, *ANALYSIS_COLUMNS) if c in out.columns]
     columns = {
         c: out[c].array if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].to_numpy()

@@ -50,7 +50,7 @@ def _same(a: Any, b: Any) -> None:
         np.testing.assert_array_equal(a.raw[name], b.raw[name])
     for x, y in zip(a.top, b.top, strict=True):
         np.testing.assert_array_equal(x, y)
-    assert list(a.contributors) == list(b.contributors)
+    assert list(a.contributors_of()) == list(b.contributors_of())
 
 
 def test_tiles_on_the_cluster_give_the_same_fields(client: Any) -> None:

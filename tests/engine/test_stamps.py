@@ -229,7 +229,7 @@ def test_fields_do_not_depend_on_the_tiles(city) -> None:
         np.testing.assert_array_equal(tiled.access[name], whole.access[name])
     for a, b in zip(tiled.top, whole.top, strict=True):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(tiled.contributors, whole.contributors)
+    np.testing.assert_array_equal(tiled.contributors_of(), whole.contributors_of())
 
 
 class _Terminal(io.StringIO):
