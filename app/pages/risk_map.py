@@ -442,6 +442,12 @@ def _downloads(ctx: Context) -> None:
             )
 
 
+_HEADLINE_CSS = (
+    ".st-key-headline th, .st-key-headline td, .st-key-headline th *,"
+    " .st-key-headline td * { white-space: nowrap !important; }"
+    " .st-key-headline [data-testid='stTable'] { overflow-x: auto; }"
+)
+
 _COMP_KEYS = {"comp_hazard", "comp_exposure", "comp_vulnerability", "comp_coping_gap"}
 
 
@@ -532,7 +538,11 @@ def _map_and_details(ctx: Context) -> None:
         scope = common.district_options(ctx.data).get(adcode, common.whole_area(ctx.data))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
         summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
-        st.table(summary.set_index(t("col_level")))
+        # A narrow column (1024 px wide screens) must not break a level's name or a
+        # number letter by letter: the table scrolls sideways instead.
+        st.html(f"<style>{_HEADLINE_CSS}</style>")
+        with st.container(key="headline"):
+            st.table(summary.set_index(t("col_level")))
         _details(ctx)
         _downloads(ctx)
 

@@ -79,6 +79,35 @@ def test_map_opens(app: dict[str, Any]) -> None:
     _shot(page, "01_map")
 
 
+def test_headline_table_keeps_each_name_and_number_on_one_line_at_1024(
+    app: dict[str, Any],
+) -> None:
+    """At 1024×768 the map page's right column is narrow: the level names (重大 ...) and
+    the figures stay whole on one line each (the table scrolls sideways if it must)."""
+    page = app["page"]
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1024, "height": 768})
+    try:
+        _idle(page)
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('.st-key-headline th, .st-key-headline td')]
+                 .filter((c) => c.innerText.trim())
+                 .map((c) => {  // the lines of the cell's text: one box per line
+                   const tops = new Set(), walk = document.createTreeWalker(c, 4);
+                   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                     const r = document.createRange(); r.selectNodeContents(n);
+                     [...r.getClientRects()].forEach((b) => tops.add(Math.round(b.top)));
+                   }
+                   return [c.innerText.trim(), tops.size]; })"""
+        )
+        assert lines and any(text == "重大" for text, _ in lines)
+        assert [text for text, n in lines if n > 1] == []
+        _shot(page, "01b_map_1024")
+    finally:
+        page.set_viewport_size(size)
+        _idle(page)
+
+
 def test_click_cell_opens_details(app: dict[str, Any]) -> None:
     page = app["page"]
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
