@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -163,7 +164,11 @@ def run_tasks(
     pending = iter(range(n))
 
     def submit(i: int) -> Any:
-        future = client.submit(fn, *args_of(i), scattered[-1], pure=False, retries=3)
+        # A task's own arguments (a part's cells: megabytes) are sent with it on purpose,
+        # a few tasks at a time: dask's advice to scatter them would send the same bytes.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            future = client.submit(fn, *args_of(i), scattered[-1], pure=False, retries=3)
         sent[future] = (i, len(scattered) - 1)
         return future
 
