@@ -443,8 +443,9 @@ def _downloads(ctx: Context) -> None:
 
 
 _HEADLINE_CSS = (
-    ".st-key-headline th, .st-key-headline td, .st-key-headline th *,"
-    " .st-key-headline td * { white-space: nowrap !important; }"
+    ".st-key-headline th, .st-key-headline td { padding: 0.3rem 0.45rem !important; }"
+    " .st-key-headline tbody th *, .st-key-headline td * { white-space: nowrap !important; }"
+    " .st-key-headline thead th * { word-break: keep-all !important; }"
     " .st-key-headline [data-testid='stTable'] { overflow-x: auto; }"
 )
 
@@ -538,8 +539,9 @@ def _map_and_details(ctx: Context) -> None:
         scope = common.district_options(ctx.data).get(adcode, common.whole_area(ctx.data))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
         summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
-        # A narrow column (1024 px wide screens) must not break a level's name or a
-        # number letter by letter: the table scrolls sideways instead.
+        # A narrow column (1024 px wide screens) must not break a level's name, a number
+        # or a heading's word letter by letter (headings wrap between words only; the
+        # table scrolls sideways when even that is too wide).
         st.html(f"<style>{_HEADLINE_CSS}</style>")
         with st.container(key="headline"):
             st.table(summary.set_index(t("col_level")))
