@@ -756,13 +756,22 @@ def test_an_inventory_after_a_weight_change_equals_one_made_afresh() -> None:
     """The sources placed on the grid and the cascade pairs are kept with the fields: the
     inventory of a second assessment (other weights, other consequences) is the one made
     from nothing, table for table."""
+    import dataclasses
+
     from riskmap.pipeline import Study
+    from riskmap.products.inventory import prepare_inventory
     from riskmap.products.inventory.build import inventory_from_cells
 
     study = Study.from_project("wuhan", register=None, cell_size=1000)
     first = study.score()
     build_inventory(first)  # keeps the placement
     assert ("inventory.sources", InventoryOptions().near_m) in first.fields.memo
+    # fields made for other data (a what-if's capacity) share the memo: not what it keeps
+    other_data = dataclasses.replace(first.data, layers=dict(first.data.layers))
+    moved = dataclasses.replace(first, fields=dataclasses.replace(first.fields, data=other_data))
+    assert moved.fields.memo is first.fields.memo
+    placed, _ = prepare_inventory(moved)
+    assert placed is not prepare_inventory(first)[0] is not None
     other = study.score(weights={"components": {"exposure": 0.9}, "layers": {}})
     assert other.fields is first.fields
     assert not other.cells["consequence"].equals(first.cells["consequence"])

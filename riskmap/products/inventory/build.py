@@ -85,13 +85,19 @@ def prepare_inventory(
     them. Safe from several threads: one makes them, the others wait and reuse them (an app
     may make them ahead, while nobody waits)."""
     o = options or InventoryOptions()
-    memo, key = assessment.fields.memo, ("inventory.sources", o.near_m)
+    fields, data = assessment.fields, assessment.data
+    memo, key = fields.memo, ("inventory.sources", o.near_m)
+    # Fields made from others (new capacity for a what-if, raised intensities) share their
+    # memo: what was made for other data or another grid is made again.
+    made_for = (data, fields.cells)
     with _PREPARING:
-        if key not in memo:
-            memo[key] = place_sources(assessment.data, assessment.fields.cells, o.near_m)
-        if "inventory.cascades" not in memo:
-            memo["inventory.cascades"] = cascade_table(assessment.data)
-        return memo[key], memo["inventory.cascades"]
+        kept = memo.get(key)
+        if kept is None or kept[0] is not data or kept[1] is not fields.cells:
+            memo[key] = (*made_for, place_sources(data, fields.cells, o.near_m))
+        kept = memo.get("inventory.cascades")
+        if kept is None or kept[0] is not data:
+            memo["inventory.cascades"] = (data, cascade_table(data))
+        return memo[key][2], memo["inventory.cascades"][1]
 
 
 def inventory_from_cells(
