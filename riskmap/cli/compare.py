@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 register=args.register if args.register is not None else "auto",
             )
             studies[value] = study
-            cells.append(study.score().cells)
+            cells.append(study.score().cells_for_output())  # the drivers read the contributors
             data = data or study.data
         else:
             one = Path(value) / "cells.parquet"

@@ -451,7 +451,7 @@ def compute_fields(
     # Tiles are independent (shapely and scipy release the GIL, so two threads help; a
     # cluster runs them as tasks): results are stored by cell position as they arrive.
     run_tiles(
-        None,
+        client,
         _fields_task,
         tiles,
         lambda pos: (block.take(pos),),

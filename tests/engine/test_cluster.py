@@ -54,10 +54,15 @@ def _same(a: Any, b: Any) -> None:
 
 
 def test_tiles_on_the_cluster_give_the_same_fields(client: Any) -> None:
+    from distributed import get_task_stream
+
     study = _study()
     here = study.fields
-    there = compute_fields(study.data, study.cells, tile_size=1000, client=client)
+    with get_task_stream(client) as stream:
+        there = compute_fields(study.data, study.cells, tile_size=1000, client=client)
     _same(here, there)
+    ran = [str(t["key"]) for t in stream.data]
+    assert any(k.startswith("_fields_task") for k in ran), ran  # on the workers, not here
 
 
 def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_the_same(client: Any) -> None:
