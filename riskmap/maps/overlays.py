@@ -630,6 +630,8 @@ for (var i = 0; i < d.x.length; i++) {{
 // No label over another: at each zoom a label that would touch one already placed
 // (larger districts first) is hidden until the map is zoomed in far enough.
 function declutter() {{
+  // Mid-animation the labels are between two zooms: wait for the zoom's end.
+  if (map._animatingZoom) return;
   var kept = [], shown = map.getZoom() >= {min_zoom};
   d.o.forEach(function(i) {{
     var el = marks[i].getElement(), span = el && el.firstChild;
@@ -653,7 +655,12 @@ layer.on('add', function() {{
     document.fonts.addEventListener('loadingdone', declutter);
   }}
 }});
-map.on('zoomend viewreset resize moveend', declutter);
+// Once at once, and once more when a busy page has settled (a slow machine may lay the
+// labels out after the event).
+var settle = null;
+map.on('zoomend viewreset resize moveend', function() {{
+  declutter(); clearTimeout(settle); settle = setTimeout(declutter, 350);
+}});
 return layer;
 """
     return _ScriptLayer(body, _t(level, lang), show=show)

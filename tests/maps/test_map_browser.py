@@ -472,8 +472,16 @@ def test_district_names_never_overlap_and_show_when_zoomed_in(browser, tmp_path)
             page.evaluate(
                 "() => { riskmapMap.setView([30.58, 114.28], riskmapMap.getZoom() + 3); }"
             )
-            # (with the stations on, the labels are placed again after the clusters)
-            page.wait_for_timeout(1600)
+            # The labels are placed again after the zoom (and, with the stations on, after the
+            # clusters): wait until the central names show (a slow machine takes longer), then
+            # let any later placement finish before checking for overlaps.
+            page.wait_for_function(
+                "(names) => { const shown = new Set((" + _VISIBLE_LABELS_JS + ")()"
+                ".map(l => l[0])); return names.every(n => shown.has(n)); }",
+                arg=["硚口区", "江汉区"],
+                timeout=15000,
+            )
+            page.wait_for_timeout(800)
             near = page.evaluate(_VISIBLE_LABELS_JS)
             assert _overlapping(near) == [], near
             assert {"硚口区", "江汉区"} <= {lab[0] for lab in near}
