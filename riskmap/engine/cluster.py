@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -108,12 +109,22 @@ def run_tiles(
     ``on_result(tile number, result)`` as it arrives.
 
     With a client, tiles are tasks (:func:`run_tasks`: ``shared`` scattered to every worker
-    once, a task retried on another worker when theirs dies); without, two threads run them.
+    once, a task retried on another worker when theirs dies); without, two threads run them
+    and each hands its result on itself, one at a time (``on_result`` need not be
+    thread-safe): storing a tile's result (numpy, without the GIL) overlaps the other
+    thread's next tile, and no result waits in memory for the caller's thread.
     """
     if client is None:
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for i, result in enumerate(pool.map(lambda p: fn(*args_of(p), shared), tiles)):
+        lock = threading.Lock()
+
+        def one(i: int) -> None:
+            result = fn(*args_of(tiles[i]), shared)
+            with lock:
                 on_result(i, result)
+
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            for _ in pool.map(one, range(len(tiles))):  # (re-raises a tile's error)
+                pass
         return
 
     def lean(args: tuple[Any, ...]) -> tuple[Any, ...]:

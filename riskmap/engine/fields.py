@@ -175,12 +175,20 @@ def _store(
     top: Top,
     reach: dict[str, FloatArray],
 ) -> None:
-    """Write one tile's results into the city-wide arrays (at the tile's cell positions)."""
+    """Write one tile's results into the city-wide arrays (at the tile's cell positions).
+
+    Only what differs from the arrays' start (0, no contributor) is written: most cells
+    have no value in most layers (a city at 100 m: some 460,000 kernel pairs for 13 layers
+    of 860,000 cells), and untouched zeros cost no memory traffic at all.
+    """
     for name, v in part["raw"].items():
-        raw[name][pos] = v
+        some = np.flatnonzero(v)
+        raw[name][pos[some]] = v[some]
     if part["top"] is not None:
+        some = np.flatnonzero(part["top"].layer[:, 0] >= 0)  # (ranks fill from the first)
+        at = pos[some]
         for whole, tile in zip(top, part["top"], strict=True):
-            whole[pos] = tile  # type: ignore[index]
+            whole[at] = tile[some]  # type: ignore[index]
     for name, v in part["reach"].items():
         reach[name][pos] = v
 

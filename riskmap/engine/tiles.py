@@ -391,6 +391,8 @@ def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
     t = np.floor(block.xy / float(tile_size)).astype(np.int64)
     t -= t.min(axis=0)
     key = t[:, 0] * (int(t[:, 1].max()) + 1) + t[:, 1]
+    if int(key.max()) < 1 << 16:  # numpy sorts 16-bit keys stably by radix: O(n)
+        key = key.astype(np.uint16)
     order = np.argsort(key, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
     return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]

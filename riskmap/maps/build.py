@@ -176,7 +176,7 @@ def map_from_cells(
     idx = index if index is not None else build_cell_index(frame, cell_size)
     size = float(cell_size) if cell_size else _grid_meta(frame, idx)
 
-    west, south, east, north = _display_bounds(frame, display)
+    west, south, east, north = _display_bounds(frame, display, idx)
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -154,7 +155,6 @@ def _level_regions(
     cells (H3) are unioned.
     """
     present = [int(r) for r in range(1, 5) if (ranks == r).any()]
-    merged: list[Any] = []
     if index.cell_size is None:
         return present, [_polygonal(shapely.union_all(geoms[ranks >= k])) for k in present]
     raster, x0, y0 = _position_raster(index)
@@ -162,14 +162,18 @@ def _level_regions(
     inside = raster >= 0
     level_raster[inside] = ranks[raster[inside]]
     clipped = index._partial is not None and bool(index._partial.any())
-    for k in present:  # at most four regions
+    footprint = _footprint(index)
+    size = index.cell_size
+
+    def region(k: int) -> Any:
         if bool((ranks >= k).all()):
-            merged.append(_footprint(index))
-            continue
-        region = _raster_region(level_raster >= k, x0, y0, index.cell_size)
-        if clipped:
-            region = _polygonal(shapely.intersection(region, _footprint(index)))
-        merged.append(region)
+            return footprint
+        r = _raster_region(level_raster >= k, x0, y0, size)
+        return _polygonal(shapely.intersection(r, footprint)) if clipped else r
+
+    # At most four regions, each made apart: two threads (GEOS releases the GIL).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        merged = list(pool.map(region, present))
     return present, merged
 
 
@@ -221,7 +225,7 @@ def _level_layer(
 ) -> _ScriptLayer:
     geoms = np.asarray(cells.geometry.values, dtype=object)
     ranks = cells["level_rank"].to_numpy(dtype=np.int64)
-    b = cells.total_bounds
+    b = _total_bounds(cells, index)
     diag = float(math.hypot(b[2] - b[0], b[3] - b[1]))
     square = index.cell_size is not None
     limit = _MAX_LEVEL_TOLERANCE * cell_size if square else math.inf
@@ -257,7 +261,7 @@ def _level_image_layer(
     """The level view as one image of the four colours (a province's many cells): half a
     cell a pixel (at most :data:`_MAX_LEVEL_PX` a side), each pixel the level of the cell
     under its centre, so every cell is drawn, square, at any zoom."""
-    bounds = _display_bounds(cells, display)
+    bounds = _display_bounds(cells, display, index)
     west, south, east, north = bounds
     mid = math.radians((south + north) / 2)
     span_m = max((east - west) * 111_320 * math.cos(mid), (north - south) * 110_574)
@@ -294,11 +298,22 @@ def _inverse_mercator_y(y: npt.ArrayLike) -> np.ndarray:
     return np.degrees(2 * np.arctan(np.exp(np.asarray(y, dtype=float))) - np.pi / 2)
 
 
+def _total_bounds(cells: gpd.GeoDataFrame, index: CellIndex | None) -> npt.NDArray[np.float64]:
+    """``cells.total_bounds``, kept in ``index`` (the cells' index: the grid's extent does
+    not change with the scores, and every map of the grid asks for it)."""
+    if index is None or len(index.cell_ids) != len(cells):
+        return np.asarray(cells.total_bounds, dtype=float)
+    hit = index._cache.get("total_bounds")
+    if hit is None:
+        hit = index._cache["total_bounds"] = np.asarray(cells.total_bounds, dtype=float)
+    return hit  # type: ignore[no-any-return]
+
+
 def _display_bounds(
-    cells: gpd.GeoDataFrame, display: _Display
+    cells: gpd.GeoDataFrame, display: _Display, index: CellIndex | None = None
 ) -> tuple[float, float, float, float]:
     """West, south, east, north of the cells' extent as drawn (edges densified)."""
-    minx, miny, maxx, maxy = cells.total_bounds
+    minx, miny, maxx, maxy = _total_bounds(cells, index)
     t = np.linspace(0, 1, 33)
     xs = np.concatenate(
         [minx + (maxx - minx) * t, np.full(33, maxx), maxx - (maxx - minx) * t, np.full(33, minx)]
@@ -403,7 +418,7 @@ def _image_layer(
 ) -> _ScriptLayer:
     column = VIEW_COLUMNS.get(view, view)
     values = pd.to_numeric(cells[column], errors="coerce").to_numpy(dtype=float)
-    bounds = _display_bounds(cells, display)
+    bounds = _display_bounds(cells, display, index)
     grid = _resample_image(index, values, display, bounds, cell_size)
     if view in ("hotspot", "change"):
         url = _classes_data_url(grid, HOTSPOT_COLORS if view == "hotspot" else CHANGE_COLORS)
