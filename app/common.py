@@ -146,10 +146,23 @@ def level_summary(
                 t("col_cells"): f"{int(n_cells[lv.rank]):,}",
                 t("col_area"): f"{float(area_km2[lv.rank]):,.1f}",
                 t("col_share"): f"{100 * float(area_km2[lv.rank]) / total_area:.1f}%",
-                t("col_population"): f"{float(population[lv.rank]):,.0f}",
+                t("col_population_scaled"): _people_scaled(float(population[lv.rank])),
             }
         )
     return pd.DataFrame(rows)
+
+
+_PEOPLE_UNIT = {"zh": 1e4, "en": 1e3}
+"""People per unit of the headline table's population column: 万人 in Chinese, thousands
+in English (a city's millions in full made the narrow column overflow)."""
+
+
+def _people_scaled(people: float) -> str:
+    """``people`` in the headline's unit, one decimal ("<0.1" for a few people, "0" for none)."""
+    if people <= 0:
+        return "0"
+    value = people / _PEOPLE_UNIT[lang()]
+    return "<0.1" if value < 0.05 else f"{value:,.1f}"
 
 
 def district_options(data: ProjectData) -> dict[str, str]:

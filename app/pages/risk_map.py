@@ -443,10 +443,15 @@ def _downloads(ctx: Context) -> None:
 
 
 _HEADLINE_CSS = (
-    ".st-key-headline th, .st-key-headline td { padding: 0.3rem 0.45rem !important; }"
+    ".st-key-headline th, .st-key-headline td { padding: 0.3rem 0.35rem !important;"
+    " font-size: 0.9rem !important; }"
     " .st-key-headline tbody th *, .st-key-headline td * { white-space: nowrap !important; }"
     " .st-key-headline thead th * { word-break: keep-all !important; }"
     " .st-key-headline [data-testid='stTable'] { overflow-x: auto; }"
+    # The map page's margins: the map and the table are given the width (Streamlit's
+    # wide layout leaves 5rem each side, and at 1280 px the table's last column was cut).
+    " [data-testid='stMainBlockContainer'] { padding-left: 2rem !important;"
+    " padding-right: 2rem !important; }"
 )
 
 _COMP_KEYS = {"comp_hazard", "comp_exposure", "comp_vulnerability", "comp_coping_gap"}
