@@ -14,6 +14,8 @@ IntArray = npt.NDArray[np.int64]
 ObjArray = npt.NDArray[np.object_]
 
 Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``, one call at a time, from the thread that finished the
+tile (see :data:`riskmap.pipeline.study.Progress`)."""
 
 COMPONENTS = ("hazard", "exposure", "vulnerability", "coping_gap")
 

@@ -299,13 +299,16 @@ def _inverse_mercator_y(y: npt.ArrayLike) -> np.ndarray:
 
 
 def _total_bounds(cells: gpd.GeoDataFrame, index: CellIndex | None) -> npt.NDArray[np.float64]:
-    """``cells.total_bounds``, kept in ``index`` (the cells' index: the grid's extent does
-    not change with the scores, and every map of the grid asks for it)."""
+    """``cells.total_bounds``; with the cells' ``index``, the bounds of the index's own
+    cells, kept in it (the grid's extent does not change with the scores, and every map of
+    the grid asks for it)."""
     if index is None or len(index.cell_ids) != len(cells):
         return np.asarray(cells.total_bounds, dtype=float)
     hit = index._cache.get("total_bounds")
     if hit is None:
-        hit = index._cache["total_bounds"] = np.asarray(cells.total_bounds, dtype=float)
+        hit = index._cache["total_bounds"] = np.asarray(
+            shapely.total_bounds(index.geometry), dtype=float
+        )
     return hit  # type: ignore[no-any-return]
 
 

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from riskmap.register import HazardRegister
 
 Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as the work goes on (stage names, tiles done)."""
+"""``progress(stage, done, total)``: called as the work goes on (stage names, tiles done),
+one call at a time, from the thread that finished the tile (a worker thread of the engine:
+a GUI that may only be updated from its own thread must hand the figures over)."""
 
 
 __all__ = ["Progress", "Study"]
