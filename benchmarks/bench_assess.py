@@ -8,10 +8,10 @@ Run from the repository root::
 Each measurement runs in its own subprocess, so the peak memory (ru_maxrss) belongs to
 that run alone; a stage's peak is the process peak once the stage is done (it includes
 the stages before it). Stages of riskmap: grid, prepare (layers), fields (kernels,
-overlaps, people), capacity (2SFCA, reach), contributors (the old engine's JSON text; the
-new engine keeps integer arrays and makes the text only for output), score; ``total`` is the whole
-assessment (grid to score) with its peak; ``rescore`` (new weights from the same fields,
-the first result still held) is measured after it.
+overlaps, people), capacity (2SFCA, reach), contributors (the old engine's JSON text;
+the new engine keeps integer arrays and makes the text only for output), score; ``total``
+is the whole assessment (grid to score) with its peak; ``rescore`` (new weights from the
+same fields, the first result still held) is measured after it.
 
 Engines, measured in the same run on the same data:
 
@@ -38,7 +38,8 @@ fastest whole run is shown (on a shared machine the other runs wait for the proc
 the kernel stage alone and the plain baselines likewise (each on every cell, fastest of
 ``--repeat`` runs). Only when a plain baseline takes longer than ``--plain-budget`` seconds
 does it run on a subset (an eighth of the cells) with its time extrapolated linearly,
-which overstates it (its fixed costs are scaled too); the table says so. The aims of issue 14 are checked at the end of each size.
+which overstates it (its fixed costs are scaled too); the table says so. The aims of
+issue 14 are checked at the end of each size.
 """
 
 from __future__ import annotations
@@ -208,22 +209,17 @@ def _run(
 
 
 def _baseline(task: str, size: float, budget: float, repeat: int = 1) -> dict[str, float]:
-    """The plain way (and riskmap's part, timed in the same process), fastest of ``repeat``
-    runs on every cell; on a subset, extrapolated, only when one run (the whole child: data,
-    riskmap's part and the plain way) takes longer than ``budget`` seconds (a subset's time divided by its share overstates the plain way: its
-    fixed costs, such as buffering the features, are scaled up too)."""
-    runs = [_run(task, size, 1.0, timeout=budget)]
-    if runs[0] is None:
-        res = _run(task, size, 0.125)
-        assert res is not None
-        if task == "kernel":  # riskmap's part on every cell, fastest of ``repeat`` runs
-            mine = [res, *(_run("kernel-engine", size) for _ in range(repeat - 1))]
-            res = {**res, "ours": _fastest(mine, "ours")["ours"]}
-        return res
-    runs += [_run(task, size, 1.0, timeout=budget) for _ in range(repeat - 1)]
-    done = [r for r in runs if r is not None]
-    best = dict(_fastest(done, "plain"))
-    best["ours"] = _fastest(done, "ours")["ours"]
+    """The plain way and riskmap's part (timed in the same process), each the fastest of
+    ``repeat`` runs, on every cell; on an eighth of the cells, extrapolated, only when one
+    run (the whole child: data, riskmap's part and the plain way) takes longer than
+    ``budget`` seconds. (A subset's time divided by its share overstates the plain way: its
+    fixed costs, such as buffering the features, are scaled up too.)"""
+    share, first = 1.0, _run(task, size, 1.0, timeout=budget)
+    if first is None:
+        share, first = 0.125, _run(task, size, 0.125)
+    runs = [first, *(_run(task, size, share) for _ in range(repeat - 1))]
+    best = dict(_fastest(runs, "plain"))
+    best["ours"] = _fastest(runs, "ours")["ours"]
     return best
 
 

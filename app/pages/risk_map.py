@@ -442,7 +442,8 @@ def _downloads(ctx: Context) -> None:
             )
 
 
-_HEADLINE_CSS = (
+# The headline table and the page's margins.
+_MAP_PAGE_CSS = (
     ".st-key-headline th, .st-key-headline td { padding: 0.3rem 0.35rem !important;"
     " font-size: 0.9rem !important; }"
     " .st-key-headline tbody th *, .st-key-headline td * { white-space: nowrap !important; }"
@@ -547,7 +548,7 @@ def _map_and_details(ctx: Context) -> None:
         # A narrow column (1024 px wide screens) must not break a level's name, a number
         # or a heading's word letter by letter (headings wrap between words only; the
         # table scrolls sideways when even that is too wide).
-        st.html(f"<style>{_HEADLINE_CSS}</style>")
+        st.html(f"<style>{_MAP_PAGE_CSS}</style>")
         with st.container(key="headline"):
             st.table(summary.set_index(t("col_level")))
         _details(ctx)

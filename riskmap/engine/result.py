@@ -210,7 +210,7 @@ class Assessment:
             "top_factor": row["top_factor"],
             "top_factor_kind": row["top_factor_kind"],
             "layers": layers,
-            "contributors": json.loads(f.contributors_of(np.array([pos]))[0]),
+            "contributors": json.loads(self.contributors([pos])[0]),
             "measures": [m for m in str(row[mcol]).split(sep) if m],
             "complete": bool(row["complete"]),
             "missing": [m for m in str(row["missing"]).split(",") if m],
