@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from app import auth, common, state  # noqa: E402
+from app import auth, cache, common, state  # noqa: E402
 from app.state import t  # noqa: E402
 
 st.set_page_config(layout="wide")  # each page titles the browser tab (st.Page titles)
@@ -46,3 +46,4 @@ project_file = common.sidebar_common()
 auth.sidebar_sign_in(project_file)
 auth.require_sign_in(project_file)
 navigation.run()
+cache.settle_memory()  # once, after the first run that loaded a study

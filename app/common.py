@@ -190,11 +190,12 @@ def layer_label(data: ProjectData, layer_name: str) -> str:
     lyr = data.layers.get(layer_name)
     if lyr is None:
         return layer_name
-    name = lyr.kind.name.get(lang())
-    twins = [n for n, other in data.layers.items() if other.kind.name.get(lang()) == name]
+    lg = lang()
+    name = lyr.kind.name.get(lg)
+    twins = [n for n, other in data.layers.items() if other.kind.name.get(lg) == name]
     if len(twins) > 1:
         file = Path(str(lyr.binding.path or layer_name)).name
-        name = f"{name}（{file}）" if lang() == "zh" else f"{name} ({file})"
+        name = f"{name}（{file}）" if lg == "zh" else f"{name} ({file})"
     return name
 
 

@@ -128,8 +128,12 @@ def apply_pending() -> None:
 
 
 def sidebar(project_root: Path, data: Any) -> None:
-    """Save the session as a named scenario; load one of the project's."""
-    with st.sidebar.expander(t("sc_title")):
+    """Save the session as a named scenario; load one of the project's (drawn while its
+    expander is open: closed, it costs the browser nothing on a rerun)."""
+    box = st.sidebar.expander(t("sc_title"), key="w_scenarios_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         name = st.text_input(t("sc_name"), key="sc_name", max_chars=50)
         if st.button(t("sc_save"), key="btn_sc_save"):
             try:

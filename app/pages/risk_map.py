@@ -45,22 +45,26 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
     if ss["w_grid"] == state.GRID_H3:
         sb.slider(t("h3_res"), 6, 10, key="w_h3res")
 
-    with sb.expander(t("sec_weights"), expanded=False):
-        st.caption(t("component_weights"))
-        for comp in state.COMPONENT_WEIGHTS:
-            st.slider(t(f"comp_{comp}"), 0.0, 1.0, step=0.05, key=f"w_cw_{comp}")
-        st.caption(t("layer_weights"))
-        for layer in data.layers.values():
-            key = f"w_lw_{layer.name}"
-            if key in ss:
-                st.slider(common.layer_label(data, layer.name), 0.0, 3.0, step=0.1, key=key)
-        uploads = state.upload_layers()
-        for name, layer in uploads.items():  # the session's uploads, named as on the map
-            key = f"w_lw_{name}"
-            if key in ss:
-                label = common.plain(added_layer_title(layer, state.lang()))
-                st.slider(label, 0.0, 3.0, step=0.1, key=key)
-        st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
+    # Drawn only while open: 25 sliders in a closed expander still cost the browser a
+    # tenth of a second on every rerun (a district zoom, an overlay toggle, a click).
+    uploads = state.upload_layers()
+    weights = sb.expander(t("sec_weights"), key="w_weights_open", on_change="rerun")
+    if weights.open:
+        with weights:
+            st.caption(t("component_weights"))
+            for comp in state.COMPONENT_WEIGHTS:
+                st.slider(t(f"comp_{comp}"), 0.0, 1.0, step=0.05, key=f"w_cw_{comp}")
+            st.caption(t("layer_weights"))
+            for layer in data.layers.values():
+                key = f"w_lw_{layer.name}"
+                if key in ss:
+                    st.slider(common.layer_label(data, layer.name), 0.0, 3.0, step=0.1, key=key)
+            for name, layer in uploads.items():  # the session's uploads, named as on the map
+                key = f"w_lw_{name}"
+                if key in ss:
+                    label = common.plain(added_layer_title(layer, state.lang()))
+                    st.slider(label, 0.0, 3.0, step=0.1, key=key)
+            st.button(t("reset_weights"), on_click=state.reset_weights, key="btn_reset_weights")
 
     sb.subheader(t("sec_levels"))
     sb.selectbox(t("level_rule"), **common.choice(LEVEL_RULES, "w_rule", "rule_"))
@@ -412,8 +416,11 @@ _DOWNLOADS = {
 
 def _downloads(ctx: Context) -> None:
     """Report (HTML, PDF), standalone map and a PNG of the map, for the settings in force:
-    each made when asked."""
-    with st.expander(t("dl_title")):
+    each made when asked (drawn while the expander is open)."""
+    box = st.expander(t("dl_title"), key="dl_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption(t("dl_intro"))
         for what, (mime, suffix) in _DOWNLOADS.items():
             key = f"dl_ready_{what}"

@@ -125,7 +125,11 @@ class Fields:
             if rows is None
             else Top(t.layer[rows], t.feature[rows], t.value[rows], t.distance[rows])
         )
-        out = _contributors_json(list(self.layers), top)
+        heads = self.memo.get("contributors.heads")
+        if heads is None:  # made once for these fields: every explained cell reads them
+            hz = [i for i in self.layers if i.role == "hazard"]
+            heads = self.memo["contributors.heads"] = _contributor_heads(hz) if hz else None
+        out = _contributors_json(list(self.layers), top, heads)
         if rows is None or len(rows) > _JSON_CELLS:
             pa.default_memory_pool().release_unused()  # the string kernels' temporaries
         return out
@@ -593,19 +597,10 @@ def recompute_capacity(
     )
 
 
-def _contributors_json(infos: list[LayerInfo], top: Top) -> Any:
-    """Per-cell JSON list of the top contributing hazard features (a pandas ``str`` array).
-
-    Built column-wise with Arrow string kernels, for the cells that have contributions
-    only: one JSON head per feature, then per rank a take of the heads and a join with
-    the formatted distance and contribution; the other cells share one ``[]``.
-    """
-    n = len(top.layer)
-    hz = [i for i in infos if i.role == "hazard"]
-    rows = np.flatnonzero(top.layer[:, 0] >= 0) if hz else np.empty(0, np.int64)
-    if len(rows) == 0:  # no feature reaches any cell: every list is empty
-        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
-    # One JSON head per feature, e.g. {"layer":"hazmat","kind":"...","id":"A1","name":"..."
+def _contributor_heads(hz: list[LayerInfo]) -> tuple[Any, IntArray]:
+    """One JSON head per feature of the hazard layers ``hz`` (an Arrow string array), e.g.
+    ``{"layer":"hazmat","kind":"...","id":"A1","name":"..."``, and the position of each
+    layer's first head."""
     heads = []
     offsets = [0]
     for info in hz:
@@ -621,8 +616,25 @@ def _contributors_json(infos: list[LayerInfo], top: Top) -> Any:
         )
         heads.append(h.to_numpy(dtype=object))
         offsets.append(offsets[-1] + len(info.ids))
-    head_all = pa.array(np.concatenate(heads), type=pa.string())
-    off = np.asarray(offsets[:-1], dtype=np.int64)
+    return pa.array(np.concatenate(heads), type=pa.string()), np.asarray(offsets[:-1], np.int64)
+
+
+def _contributors_json(
+    infos: list[LayerInfo], top: Top, heads: tuple[Any, IntArray] | None = None
+) -> Any:
+    """Per-cell JSON list of the top contributing hazard features (a pandas ``str`` array).
+
+    Built column-wise with Arrow string kernels, for the cells that have contributions
+    only: one JSON head per feature, then per rank a take of the heads and a join with
+    the formatted distance and contribution; the other cells share one ``[]``.
+    ``heads``: :func:`_contributor_heads` of the hazard layers, when made before.
+    """
+    n = len(top.layer)
+    hz = [i for i in infos if i.role == "hazard"]
+    rows = np.flatnonzero(top.layer[:, 0] >= 0) if hz else np.empty(0, np.int64)
+    if len(rows) == 0:  # no feature reaches any cell: every list is empty
+        return pd.array(np.full(n, "[]", dtype=object), dtype="str")
+    head_all, off = heads if heads is not None else _contributor_heads(hz)
 
     def lists(start: int) -> Any:
         """The lists of the cells start .. start + _JSON_CELLS (text in cell order)."""

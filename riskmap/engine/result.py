@@ -124,9 +124,16 @@ class Assessment:
     @cached_property
     def _cell_positions(self) -> pd.Index:
         """Cell id -> row position lookup, built on the first :meth:`explain` and kept
-        (the cells of an Assessment do not change)."""
-        idx = pd.Index(self.cells["cell_id"])
+        (the cells of an Assessment do not change); shared by every assessment of the
+        same fields whose cells hold the very same ids (a rescoring explains its first
+        cell without hashing every id again)."""
+        ids = self.cells["cell_id"].array
+        kept = self.fields.memo.get("explain.positions")
+        if kept is not None and kept[0] is ids:
+            return kept[1]  # type: ignore[no-any-return]
+        idx = pd.Index(ids)
         idx.get_indexer(idx[:1])  # build the hash table now, once
+        self.fields.memo["explain.positions"] = (ids, idx)  # (ids kept: `is` stays true)
         return idx
 
     def explain(self, cell_id: str, lang: str = "zh") -> dict[str, Any]:

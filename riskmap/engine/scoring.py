@@ -330,15 +330,22 @@ def score(
     lookup = np.zeros(int(present.max()) + 1 if n else 1, dtype=np.int64)
     lookup[present] = np.arange(len(present))
     uniq, inverse = present, lookup[code]
+    # The texts of a combination depend on the fields alone: kept with them for rescoring.
+    texts: dict[int, tuple[str, str]] = fields.memo.setdefault("score.measures", {})
     zh_list, en_list = [], []
-    for u in uniq:
-        m = int(u % (1 << len(cap_kinds)))
-        rest = int(u // (1 << len(cap_kinds)))
-        r_, t_ = divmod(rest, len(hz) + 1)
-        shortfalls = [kname for b, kname in enumerate(cap_kinds) if m >> b & 1]
-        tk = str(hz_kinds[t_])
-        zh_list.append("；".join(recommend(r_, tk, shortfalls, fields.kinds, "zh")))
-        en_list.append("; ".join(recommend(r_, tk, shortfalls, fields.kinds, "en")))
+    for u in uniq.tolist():
+        hit = texts.get(u)
+        if hit is None:
+            m = u % (1 << len(cap_kinds))
+            r_, t_ = divmod(u // (1 << len(cap_kinds)), len(hz) + 1)
+            shortfalls = [kname for b, kname in enumerate(cap_kinds) if m >> b & 1]
+            tk = str(hz_kinds[t_])
+            hit = texts[u] = (
+                "；".join(recommend(r_, tk, shortfalls, fields.kinds, "zh")),
+                "; ".join(recommend(r_, tk, shortfalls, fields.kinds, "en")),
+            )
+        zh_list.append(hit[0])
+        en_list.append(hit[1])
     inverse = inverse.ravel()
     measures = _categorical(inverse, zh_list)
     measures_en = _categorical(inverse, en_list)

@@ -19,8 +19,6 @@ from folium.map import Layer
 from jinja2 import Template
 
 from riskmap.io.crs import (
-    from_wgs84_geometries,
-    to_wgs84_geometries,
     to_wgs84_xy,
     wgs84_to_gcj02,
 )
@@ -40,12 +38,16 @@ class _Display:
         return lon, lat
 
     def geoms(self, geoms: Any) -> npt.NDArray[np.object_]:
-        out = to_wgs84_geometries(geoms, self.crs)
-        if self.basemap == "amap":
-            out = from_wgs84_geometries(out, "GCJ02")
-        return np.asarray(
-            shapely.transform(out, lambda c: np.round(c, _COORD_DIGITS)), dtype=object
-        )
+        """``geoms`` (working CRS) in display coordinates, rounded to :data:`_COORD_DIGITS`
+        (2-d): one pass over the coordinates (the same numbers as converting to WGS84, then
+        to GCJ-02 for AMap, then rounding)."""
+
+        def shown(c: np.ndarray) -> np.ndarray:
+            lon, lat = self.xy(c[:, 0], c[:, 1])
+            return np.round(np.column_stack([lon, lat]), _COORD_DIGITS)
+
+        arr = np.asarray(getattr(geoms, "values", geoms), dtype=object).ravel()
+        return np.asarray(shapely.transform(arr, shown), dtype=object)
 
     def to_working(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         return _display_to_working(lon, lat, self.crs, self.basemap)
@@ -694,10 +696,15 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return out + np.repeat(starts, counts)
 
 
-def _encode_ids(ids: pd.Series) -> dict[str, Any]:
+def _encode_ids(ids: Any) -> dict[str, Any]:
     """Cell ids: ``r{row}c{col}`` ids as a flat row/col stream, any others as strings."""
-    parts = ids.str.extract(r"^r(-?\d+)c(-?\d+)$")
-    if len(ids) and parts.notna().all().all():
-        rc = parts.astype(np.int64).to_numpy()
-        return {"rc": rc.ravel().tolist()}
-    return {"id": [_e(v) for v in ids.tolist()]}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = np.asarray(pd.Series(ids).astype(str), dtype=object)
+    parts = pc.extract_regex(pa.array(text, type=pa.string()), r"^r(?P<r>-?\d+)c(?P<c>-?\d+)$")
+    if len(text) and parts.null_count == 0:
+        rows = parts.field("r").cast(pa.int64()).to_numpy()
+        cols = parts.field("c").cast(pa.int64()).to_numpy()
+        return {"rc": np.column_stack([rows, cols]).ravel().tolist()}
+    return {"id": [_e(v) for v in text.tolist()]}

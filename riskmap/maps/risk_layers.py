@@ -464,13 +464,16 @@ def _detail_layer(
     if n == 0:
         return None
     score = pd.to_numeric(cells["score"], errors="coerce").fillna(-1).to_numpy()
-    sub = cells.iloc[top]
-    geoms = np.asarray(sub.geometry.values, dtype=object)
+    # Only the columns drawn, for the detail cells only (not a copy of every column).
+    geoms = np.asarray(cells.geometry.values, dtype=object)[top]
     # Largest part of each cell (a clipped cell can be a MultiPolygon), its exterior ring.
     parts, owner = shapely.get_parts(geoms, return_index=True)
-    areas = shapely.area(parts)
-    best = pd.Series(areas).groupby(owner).idxmax().to_numpy()
-    rings = shapely.get_exterior_ring(parts[best])
+    if len(parts) > n:  # some cells have several parts: keep each one's largest
+        areas = shapely.area(parts)
+        order = np.lexsort((-areas, owner))  # by cell, largest first (first part on ties)
+        first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+        parts = parts[order[first]]
+    rings = shapely.get_exterior_ring(parts)
     shown = display.geoms(rings)
     coords, ring_idx = shapely.get_coordinates(shown, return_index=True)
     q = np.round(coords / 10.0**-_COORD_DIGITS).astype(np.int64)
@@ -480,20 +483,24 @@ def _detail_layer(
     keep[starts + counts] = False
     q = q[keep]
     owner_q = ring_idx[keep]
+    # Each ring's mean vertex (integer sums: exact in float64, as a group mean would be).
+    per = np.maximum(counts, 1)
     centre = np.zeros((len(shown), 2), dtype=np.int64)
-    centre[:, 0] = np.round(pd.Series(q[:, 0]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
-    centre[:, 1] = np.round(pd.Series(q[:, 1]).groupby(owner_q).mean().to_numpy()).astype(np.int64)
+    centre[:, 0] = np.round(np.bincount(owner_q, q[:, 0], len(shown)) / per).astype(np.int64)
+    centre[:, 1] = np.round(np.bincount(owner_q, q[:, 1], len(shown)) / per).astype(np.int64)
     origin = centre.min(axis=0)
     deltas = q - centre[owner_q]
     stream, shapes = _encode_rings(centre - origin, deltas, counts)
     ranks = (
-        sub["level_rank"].to_numpy(dtype=np.int64) if "level_rank" in sub else np.ones(n, np.int64)
+        cells["level_rank"].to_numpy(dtype=np.int64)[top]
+        if "level_rank" in cells
+        else np.ones(n, np.int64)
     )
     data = {
         "o": origin.tolist(),
         "g": stream.tolist(),
         "sh": shapes,
-        **_encode_ids(sub["cell_id"].astype(str)),
+        **_encode_ids(cells["cell_id"].iloc[top]),
         "s": np.round(score[top], 1).tolist(),
         "l": ranks.tolist(),
         "c": {str(lv.rank): lv.color for lv in LEVELS},

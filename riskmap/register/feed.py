@@ -113,6 +113,24 @@ def build_hazards_layer(
 
     kind = (kinds if kinds is not None else load_layer_kinds())["hidden_hazard"]
     with _opened(register) as reg:
-        gdf = open_hazards_layer(reg, today=today, as_of=as_of).to_crs(crs)
+        # An open register (the app's, read on every page) keeps the last layer it made,
+        # for the history's head: every change to a record adds a history row (the
+        # guard triggers see to it), so the same head, day and CRS give the same layer.
+        key = (_history_head(reg), today or date.today(), as_of, str(crs))
+        kept = reg._hazards_layer if register is reg else None
+        if kept is not None and kept[0] == key:
+            gdf = kept[1].copy()
+        else:
+            gdf = open_hazards_layer(reg, today=today, as_of=as_of).to_crs(crs)
+            if register is reg:
+                reg._hazards_layer = (key, gdf.copy())
         binding = LayerBinding(name=name, kind="hidden_hazard", path=str(reg.path or reg.name))
     return Layer(binding=binding, kind=kind, gdf=gdf, source=None)
+
+
+def _history_head(reg: HazardRegister) -> tuple[object, ...]:
+    """How many history rows the register has, and the last one's chain position and
+    hash: changes with every change to a record (and with a restore of another state)."""
+    count, last = reg._query("SELECT count(*), max(chain_pos) FROM hazard_history")[0]
+    rows = reg._query("SELECT row_hash FROM hazard_history WHERE chain_pos = ?", (last,))
+    return (count, last, rows[0][0] if rows else None)

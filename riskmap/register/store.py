@@ -102,6 +102,8 @@ class HazardRegister(QueryMixin, ImportMixin, ExportMixin, BackupMixin, Attachme
         """The SQLite file (None on PostgreSQL)."""
         self.name = self._db.name
         """How messages name the register: the file name, or the URL without password."""
+        # the open hazards' layer last made, by history head (riskmap.register.feed)
+        self._hazards_layer: tuple[Any, Any] | None = None
 
     # ---- plumbing -------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ PAGES = (
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){2,}")
+LAZY_EXPANDERS = ("w_weights_open", "w_scenarios_open", "dl_open")
+"""The app's expanders whose contents are drawn only while open (weights, scenarios,
+downloads)."""
 LANGUAGE_SWITCH = {"语言 / Language", "中文", "English"}
 _TEXT_KINDS = ("title", "header", "subheader", "caption", "markdown", "info", "success",
                "warning", "error", "metric", "button", "expander", "tabs")  # fmt: skip
@@ -129,11 +132,15 @@ def test_every_page_speaks_one_language(
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.radio(key="w_lang").set_value(lang).run()
+    for key in LAZY_EXPANDERS:  # their contents are drawn only while open: open them all
+        at.session_state[key] = True
     problems = []
     for page in PAGES:
         at.switch_page(page)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
+        if page.endswith("risk_map.py"):  # (the folded parts are read too)
+            assert at.slider and "btn_report_html" in {b.key for b in at.button}
         problems += [f"{page}: {p}" for p in _problems(at, lang, page, layer_keys)]
     assert not problems, "\n".join(dict.fromkeys(problems))
 

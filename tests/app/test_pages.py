@@ -52,6 +52,14 @@ def new_app() -> Any:
     return at
 
 
+def open_weights(at: Any) -> Any:
+    """Open the sidebar's 权重 expander (its sliders are drawn only while it is open)."""
+    at.session_state["w_weights_open"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def goto(at: Any, page: str) -> Any:
     at.switch_page(page)
     at.run()
@@ -118,6 +126,10 @@ def test_every_page_runs_without_error(app_env: Path, lang: str) -> None:
 
 def test_map_page_has_its_settings(app_env: Path) -> None:
     at = new_app()
+    assert not at.sidebar.slider  # the weights are folded away: no slider drawn
+    before = headline(at)
+    open_weights(at)
+    assert headline(at) == before  # opening them changes nothing
     keys = {
         w.key
         for w in [
@@ -154,7 +166,7 @@ def test_map_page_has_its_settings(app_env: Path) -> None:
 
 
 def test_weight_change_changes_level_counts(app_env: Path) -> None:
-    at = new_app()
+    at = open_weights(new_app())
     before = headline(at)
     at.sidebar.slider(key="w_cw_coping_gap").set_value(0.0).run()
     after = headline(at)
@@ -415,6 +427,10 @@ def test_a_shared_link_reopens_the_same_view(app_env: Path, wuhan_cells: Any) ->
 
 def test_report_and_map_downloads_are_made_when_asked(app_env: Path) -> None:
     at = new_app()
+    made = {f"btn_{w}" for w in ("report_html", "report_pdf", "map_html", "map_png")}
+    assert not made & {b.key for b in at.button}  # folded away: not even their buttons drawn
+    at.session_state["dl_open"] = True
+    at.run()
     assert not any(k.startswith("dl_ready_") for k in at.session_state)  # nothing built yet
     for what in ("report_html", "map_html", "map_png"):
         at.button(key=f"btn_{what}").click().run()
@@ -589,6 +605,9 @@ def test_a_scenario_is_saved_to_the_project_and_loaded_back(
     shutil.copytree(ROOT / "data" / "wuhan", root, ignore=shutil.ignore_patterns("var"))
     monkeypatch.setenv("RISKMAP_APP_PROJECT", str(root / "project.yaml"))
     at = new_app()
+    assert not any("还没有保存的情景" in c.value for c in at.caption)  # folded: not drawn
+    at.session_state["w_scenarios_open"] = True  # open 情景 (and 权重)
+    open_weights(at)
     assert any("还没有保存的情景" in c.value for c in at.caption)
     at.selectbox(key="w_rule").set_value("quantiles")
     at.slider(key="w_lw_hazmat").set_value(2.5)

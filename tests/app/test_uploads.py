@@ -83,6 +83,8 @@ def test_a_file_without_ids_is_numbered_by_rows_and_joins_the_map(at: Any) -> No
     assert at.session_state[f"w_lw_{name}"] == pytest.approx(uploads[name]["layer"].kind.weight)
     at.switch_page("app/pages/risk_map.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    at.session_state["w_weights_open"] = True  # open 权重: its sliders are drawn
+    at.run()
     slider = at.slider(key=f"w_lw_{name}")
     assert slider.label == r"人员密集场所\.csv（人员密集场所）"  # as on the map (Markdown-escaped)
     assert any("上传的图层" in c.value for c in at.sidebar.caption)

@@ -513,6 +513,30 @@ def test_weight_change_rescores_from_the_same_fields():
     np.testing.assert_allclose(comp.cells["consequence"], comp.cells["exposure"], atol=1e-12)
 
 
+def test_a_rescoring_explains_and_recommends_as_a_first_scoring_would():
+    """What a rescoring keeps from the scorings before it (the measure texts, the cell
+    lookup, the contributors' heads) never shows: it explains and recommends exactly as
+    the same weights on fields computed afresh."""
+    data = rich_data()
+    fields = compute_fields(data, grid_of(data))
+    heavy = {"layers": {"flood": 5.0}, "components": {"coping_gap": 0.2}}
+    first = score(fields)
+    ids = first.cells["cell_id"].to_numpy()[:: max(1, len(first.cells) // 40)]
+    for cid in ids:  # fills what the fields keep
+        first.explain(cid, "en")
+    again = score(fields, weights=heavy)
+    fresh = score(compute_fields(data, grid_of(data)), weights=heavy)
+    for col in ("measures", "measures_en", "level", "top_factor"):
+        assert again.cells[col].astype(str).tolist() == fresh.cells[col].astype(str).tolist()
+    assert (again.cells["level_rank"] != first.cells["level_rank"]).any()  # (a real change)
+    for cid in ids:
+        assert again.explain(cid, "zh") == fresh.explain(cid, "zh")
+        row = again.cells.set_index("cell_id").loc[cid]
+        assert again.explain(cid)["score"] == pytest.approx(row["score"])
+    with pytest.raises(KeyError):
+        again.explain("nope")
+
+
 def test_explain_and_exports():
     data = rich_data()
     res = Study.from_data(data, cell_size=500.0, register=None).score()

@@ -65,3 +65,31 @@ def test_an_empty_register_feeds_an_empty_layer(reg: HazardRegister) -> None:
     gdf = open_hazards_layer(reg, today=TODAY)
     assert gdf.empty and gdf.crs.to_epsg() == 4326
     assert tuple(gdf.columns[:-1]) == HAZARD_LAYER_FIELDS
+
+
+def test_an_open_registers_layer_follows_every_change_from_any_connection(
+    reg: HazardRegister, hazard: Callable[..., dict[str, Any]]
+) -> None:
+    """The app keeps one register open and asks for its layer on every page: the layer it
+    keeps must never be one change behind, whoever made the change."""
+
+    def layer(today: date = TODAY) -> dict[str, tuple[str, bool]]:
+        gdf = build_hazards_layer(reg, "EPSG:32650", today=today).gdf
+        return {r.id: (r.status, bool(r.overdue)) for r in gdf.itertuples()}
+
+    first = reg.add(**hazard(deadline="2024-07-01"))
+    assert layer() == {first: ("已登记", False)}
+    assert layer() == {first: ("已登记", False)}  # (kept: the same again)
+    second = reg.add(**hazard(grade="一般", deadline="2024-12-01", lon=114.31, lat=30.61))
+    assert set(layer()) == {first, second}
+    with HazardRegister(reg.location()) as other:  # another session, process or user
+        other.move(second, "整改中", by="x")
+        assert layer()[second] == ("整改中", False)
+        other.void(first, "duplicate of another record", by="x")
+    assert set(layer()) == {second}
+    assert layer(date(2025, 1, 1))[second] == ("整改中", True)  # a later day: overdue
+    gdf = build_hazards_layer(reg, "EPSG:32650", today=TODAY).gdf
+    gdf.loc[:, "name"] = "changed by a caller"  # a caller's change stays its own
+    assert (
+        build_hazards_layer(reg, "EPSG:32650", today=TODAY).gdf["name"] != "changed by a caller"
+    ).all()
