@@ -69,7 +69,12 @@ class _Features:
 
 @dataclass(frozen=True)
 class _Cells:
-    """A block of cells (a tile, or the whole grid): positions, ids, centroids, geometry."""
+    """A block of cells (a tile, or the whole grid): positions, ids, centroids, geometry.
+
+    On the square lattice a cell is its row and column (``rc``); only clipped cells' shapes
+    are read, and the block's bounds are those of its squares. Other grids keep each
+    cell's bounds (``box``).
+    """
 
     index: IntArray
     ids: Any  # cell ids: a pandas or numpy array (looked up on H3 grids only)
@@ -79,11 +84,17 @@ class _Cells:
     grid: dict[str, Any] | None
     rc: IntArray | None = None  # (n, 2) lattice row and column of square cells
     full: npt.NDArray[np.bool_] | None = None  # square cells not clipped by the boundary
-    box: FloatArray | None = None  # (n, 4) bounds of each cell
+    box: FloatArray | None = None  # (n, 4) bounds of each cell (grids other than the lattice)
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        """(minx, miny, maxx, maxy) of the block (computed once: every layer asks)."""
+        """(minx, miny, maxx, maxy) of the block (computed once: every layer asks). On the
+        square lattice, of the block's squares (a clipped cell lies in its square)."""
+        size = self.size
+        if size is not None and len(self.index):
+            r0, c0, ncols, lut = self.lattice
+            r1 = r0 + len(lut) // ncols - 1
+            return (c0 * size, r0 * size, (c0 + ncols) * size, (r1 + 1) * size)
         b = shapely.bounds(self.geom) if self.box is None else self.box
         return (
             float(np.nanmin(b[:, 0])),
@@ -99,12 +110,14 @@ class _Cells:
             return None
         return float(self.grid["cell_size"])
 
-    def take(self, m: npt.NDArray[Any]) -> _Cells:
-        """The cells at positions ``m`` (np.take: rows of the 2-D arrays several times
-        faster than fancy indexing)."""
+    def take(self, m: npt.NDArray[Any] | slice) -> _Cells:
+        """The cells at positions ``m``: an array (np.take: rows of the 2-D arrays several
+        times faster than fancy indexing) or a slice (views, no copy)."""
 
         def rows(a: Any) -> Any:
-            return None if a is None else np.take(a, m, axis=0)
+            if a is None:
+                return None
+            return a[m] if isinstance(m, slice) else np.take(a, m, axis=0)
 
         return _Cells(
             rows(self.index),
@@ -146,6 +159,21 @@ class _Cells:
         lut = np.full((r1 - r0 + 1) * ncols, -1, dtype=np.int64)
         lut[(self.rc[:, 0] - r0) * ncols + (self.rc[:, 1] - c0)] = np.arange(len(self.rc))
         return r0, c0, ncols, lut
+
+    def padded(self, pad: int) -> tuple[int, IntArray]:
+        """(its margin, the flat lattice) with a margin of at least ``pad`` empty squares
+        (-1) on every side, rows ``width = columns + 2 * margin`` long: an offset on the
+        lattice is then one flat offset, with no bounds to check. Made once per block, at
+        the widest margin asked for so far (every layer of a tile asks)."""
+        have = self.__dict__.get("_padded")
+        if have is not None and have[0] >= pad:
+            return have  # type: ignore[no-any-return]
+        _, _, ncols, lut = self.lattice
+        nrows = len(lut) // ncols
+        flat = np.full((nrows + 2 * pad, ncols + 2 * pad), -1, dtype=np.int64)
+        flat[pad : pad + nrows, pad : pad + ncols] = lut.reshape(nrows, ncols)
+        self.__dict__["_padded"] = made = (pad, flat.ravel())
+        return made
 
 
 def _decay(u: FloatArray, kind: str) -> FloatArray:
@@ -261,11 +289,8 @@ def _stamp_pairs(
         return empty
     # The lattice padded with empty squares (-1) wide enough for any stamp that meets it:
     # a stamp is then one flat offset per square, with no bounds to check.
-    pad = 2 * max(int(dr[-1]) for _, dr, _ in classes) + 1
+    pad, flat = cells.padded(2 * max(int(dr[-1]) for _, dr, _ in classes) + 1)
     width = ncols + 2 * pad
-    padded = np.full((nrows + 2 * pad, width), -1, dtype=np.int64)
-    padded[pad : pad + nrows, pad : pad + ncols] = lut.reshape(nrows, ncols)
-    flat = padded.ravel()
     cell_x, cell_y = cells.xy[:, 0], cells.xy[:, 1]
     ci_all, fi_all, d_all = [], [], []
     for group, dr, dc in classes:

@@ -346,42 +346,43 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
 
 
 def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
+    """The cells of a grid as a block: on a square lattice (cells from
+    :func:`riskmap.engine.grid.build_grid`) each cell's row and column and whether it is a
+    whole square; on other grids each cell's bounds.
+
+    A whole square without a shape (``whole_squares=False``) is placed by its centre
+    (``floor(x / size)``: the centre of its bounds), any other cell by the centre of its
+    shape's bounds, which lies inside its lattice square, clipped or not; only the shapes
+    are read with shapely (a city's few clipped cells when whole squares have none).
+    """
     geom = np.asarray(cells.geometry.values, dtype=object)
+    n = len(geom)
     area = cells["area_m2"].to_numpy(float)
+    x, y = cells["x"].to_numpy(float), cells["y"].to_numpy(float)
+    xy = np.empty((n, 2))
+    xy[:, 0], xy[:, 1] = x, y
     grid = cells.attrs.get("grid")
-    box = shapely.bounds(geom)
-    rc = full = None
     lean = shapely.is_missing(geom)  # whole squares of build_grid(whole_squares=False)
-    square = grid is not None and grid.get("kind") == "square" and len(geom) > 0
-    size = float(grid["cell_size"]) if square else 0.0  # type: ignore[index]
-    if square:
-        centre = np.c_[cells["x"].to_numpy(float)[lean], cells["y"].to_numpy(float)[lean]]
-        box[lean] = np.tile(centre, 2)  # (x, y, x, y): a point inside the square
-    if square and not np.isnan(box).any():  # (empty shapes, not from build_grid: no lattice)
-        # The centre of a cell's bounds lies inside its lattice square, clipped or not.
-        rc = np.c_[
-            np.floor((box[:, 1] + box[:, 3]) / (2.0 * size)),
-            np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
-        ].astype(np.int64)
-        box[lean] = np.c_[rc[lean, 1], rc[lean, 0], rc[lean, 1] + 1, rc[lean, 0] + 1] * size
-        # A 4-corner polygon with the whole area of its square is that square.
-        full = lean | (
-            (shapely.get_num_coordinates(geom) == 5)
-            & (np.abs(area - size * size) <= 1e-9 * size * size)
-        )
-    if rc is None and lean.any():
+    index = np.arange(n, dtype=np.int64)
+    ids = cells["cell_id"].array  # as stored (Arrow strings): no Python string per cell
+    if grid is not None and grid.get("kind") == "square" and n > 0:
+        size = float(grid["cell_size"])
+        shaped = np.flatnonzero(~lean)
+        b = shapely.bounds(geom[shaped])
+        if not np.isnan(b).any():  # (empty shapes, not from build_grid: no lattice)
+            rc = np.empty((n, 2), dtype=np.int64)
+            rc[:, 0], rc[:, 1] = np.floor(y / size), np.floor(x / size)
+            rc[shaped, 0] = np.floor((b[:, 1] + b[:, 3]) / (2.0 * size))
+            rc[shaped, 1] = np.floor((b[:, 0] + b[:, 2]) / (2.0 * size))
+            # A 4-corner polygon with the whole area of its square is that square.
+            full = lean.copy()
+            full[shaped] = (shapely.get_num_coordinates(geom[shaped]) == 5) & (
+                np.abs(area[shaped] - size * size) <= 1e-9 * size * size
+            )
+            return _Cells(index, ids, xy, geom, area, grid, rc=rc, full=full)
+    if lean.any():
         raise ValueError("cells without a shape on a grid that is not a square lattice")
-    return _Cells(
-        index=np.arange(len(cells), dtype=np.int64),
-        ids=cells["cell_id"].array,  # as stored (Arrow strings): no Python string per cell
-        xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
-        geom=geom,
-        area=area,
-        grid=grid,
-        rc=rc,
-        full=full,
-        box=box,
-    )
+    return _Cells(index, ids, xy, geom, area, grid, box=shapely.bounds(geom))
 
 
 def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
