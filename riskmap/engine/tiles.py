@@ -8,6 +8,7 @@ take stamps (:func:`riskmap.engine.kernels._stamp_pairs`).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -28,6 +29,7 @@ from riskmap.engine.common import (
     FloatArray,
     IntArray,
     ObjArray,
+    Positions,
 )
 from riskmap.engine.kernels import (
     _Cells,
@@ -68,6 +70,31 @@ class Top(NamedTuple):
             np.full((n, k), np.nan),
         )
 
+    @classmethod
+    def unset(cls, n: int, k: int) -> Top:
+        """Arrays for n cells whose ``layer``, ``feature`` and ``distance`` are left unset
+        (``value`` 0): for tiles that each set all of their cells (:meth:`clear`)."""
+        return cls(
+            np.empty((n, k), dtype=np.int16),
+            np.empty((n, k), dtype=np.int32),
+            np.zeros((n, k)),
+            np.empty((n, k)),
+        )
+
+    def clear(self, at: Positions) -> None:
+        """No contributor for the cells at ``at`` (their ``value`` is left as it is)."""
+        self.layer[at] = -1
+        self.feature[at] = -1
+        self.distance[at] = np.nan
+
+
+class TileTop(NamedTuple):
+    """The top contributors of the cells of a tile that have any: their positions in the
+    tile (ascending) and their rows of :class:`Top`."""
+
+    rows: IntArray
+    top: Top
+
 
 def _tile_fields(
     cells: _Cells, layers: list[_Features], k: int, *, stamps: bool = True
@@ -76,9 +103,9 @@ def _tile_fields(
 
     Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (the k largest
     contributions of hazard features to each cell, ranked by contribution / reference
-    across the hazard layers of ``layers`` in their order: :class:`Top`, None without
-    hazard layers) and ``reach`` (layer -> distance to the nearest feature, inf beyond
-    the halo).
+    across the hazard layers of ``layers`` in their order, for the cells that have any:
+    :class:`TileTop`, None without hazard layers) and ``reach`` (layer -> distance to the
+    nearest feature, inf beyond the halo).
 
     Kernels on a square lattice take the stamps of :func:`_stamp_pairs` (``stamps``; the
     k-d tree of :func:`_point_pairs` otherwise, and on other grids): the same pairs and
@@ -152,7 +179,7 @@ def _tile_top(
     zones: list[tuple[int, IntArray, IntArray, npt.NDArray[np.bool_], _Features]],
     n: int,
     k: int,
-) -> Top:
+) -> TileTop:
     """The top k contributions of each cell across hazard layers (see :func:`_tile_fields`)."""
     if hz:
         ci, tie, key, c, d = (np.concatenate(a) for a in zip(*hz, strict=True))
@@ -161,6 +188,8 @@ def _tile_top(
         key = c = d = np.empty(0, float)
     at = np.cumsum([0] + [len(h[0]) for h in hz])
     sel = _top_select(ci, key, tie, n=n, k=k)
+    rows = np.flatnonzero(sel[:, 0] >= 0)  # (ranks fill from the first)
+    sel = np.take(sel, rows, axis=0)
     got = sel >= 0
     pick = sel[got]
     # distances to zones: only for the contributions kept
@@ -172,12 +201,12 @@ def _tile_top(
         if far.any():
             qf = q[far]
             d[pick[mine][far]] = _zone_distance(cells.xy[mci[qf]], piece[qf], f.geom, f.index)
-    top = Top.empty(n, k)
+    top = Top.empty(len(rows), k)
     top.layer[got] = tie[pick] >> 32
     top.feature[got] = tie[pick] & 0xFFFFFFFF
     top.value[got] = c[pick]
     top.distance[got] = d[pick]
-    return top
+    return TileTop(rows, top)
 
 
 def _tile_access(
@@ -385,10 +414,27 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
     return _Cells(index, ids, xy, geom, area, grid, box=shapely.bounds(geom))
 
 
-def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
-    """Cell positions of each tile (tiles ordered by column, then row; positions ascending)."""
-    if tile_size is None or len(block.index) == 0:
-        return [block.index]
+def _tiles(block: _Cells, tile_size: float | None, *, bands: bool = True) -> list[Positions]:
+    """Cell positions of each tile.
+
+    On a square lattice whose cells come in row order (north to south or south to north,
+    as :func:`riskmap.engine.grid.build_grid` makes them), and unless ``bands`` is False,
+    the tiles are bands: whole lattice rows, ``tile_size`` high, each a run of positions
+    (a slice: a tile's cells are views of the block's and its results are stored by
+    slicing). Otherwise ``tile_size`` squares (ordered by column, then row; positions
+    ascending): a cluster's tasks (``bands=False``) so that a tile's cells stay few
+    whatever the width of the grid. None: one tile.
+    """
+    n = len(block.index)
+    if tile_size is None or n == 0:
+        return [slice(0, n)]
+    if bands and block.size is not None:
+        assert block.rc is not None
+        band = block.rc[:, 0] // max(1, round(float(tile_size) / block.size))
+        step = np.diff(band)
+        if (step <= 0).all() or (step >= 0).all():
+            edges = [0, *(np.flatnonzero(step) + 1).tolist(), n]
+            return [slice(a, b) for a, b in pairwise(edges)]
     t = np.floor(block.xy / float(tile_size)).astype(np.int64)
     t -= t.min(axis=0)
     key = t[:, 0] * (int(t[:, 1].max()) + 1) + t[:, 1]
@@ -397,6 +443,11 @@ def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
     order = np.argsort(key, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
     return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+
+
+def _at(pos: Positions, some: IntArray) -> IntArray:
+    """The block positions of a tile's cells ``some`` (positions in the tile)."""
+    return some + pos.start if isinstance(pos, slice) else pos[some]  # type: ignore[no-any-return]
 
 
 def _grow(box: tuple[float, float, float, float], by: float) -> tuple[float, float, float, float]:
