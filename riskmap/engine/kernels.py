@@ -161,7 +161,7 @@ class _Cells:
         lut[(rows - r0) * ncols + (cols - c0)] = np.arange(len(rows))
         return r0, c0, ncols, lut
 
-    def padded(self, pad: int) -> tuple[int, IntArray]:
+    def padded(self, pad: int) -> tuple[int, npt.NDArray[np.int32]]:
         """(its margin, the flat lattice) with a margin of at least ``pad`` empty squares
         (-1) on every side, rows ``width = columns + 2 * margin`` long: an offset on the
         lattice is then one flat offset, with no bounds to check. Made once per block, at
@@ -171,7 +171,7 @@ class _Cells:
             return have  # type: ignore[no-any-return]
         _, _, ncols, lut = self.lattice
         nrows = len(lut) // ncols
-        flat = np.full((nrows + 2 * pad, ncols + 2 * pad), -1, dtype=np.int64)
+        flat = np.full((nrows + 2 * pad, ncols + 2 * pad), -1, dtype=np.int32)
         flat[pad : pad + nrows, pad : pad + ncols] = lut.reshape(nrows, ncols)
         self.__dict__["_padded"] = made = (pad, flat.ravel())
         return made
@@ -230,7 +230,7 @@ def _point_pairs(
     return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
 
 
-_STAMP_CHUNK = 1 << 20
+_STAMP_CHUNK = 1 << 18
 """Candidate (feature, offset) pairs :func:`_stamp_pairs` evaluates at once (bounds memory)."""
 
 
@@ -317,7 +317,7 @@ def _stamp_pairs(
             d_all.append(d[keep])
     if not ci_all:
         return empty
-    return np.concatenate(ci_all), np.concatenate(fi_all), np.concatenate(d_all)
+    return np.concatenate(ci_all, dtype=np.int64), np.concatenate(fi_all), np.concatenate(d_all)
 
 
 def _top_select(ci: IntArray, key: FloatArray, tie: IntArray, *, n: int, k: int) -> IntArray:

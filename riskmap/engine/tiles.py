@@ -187,9 +187,13 @@ def _tile_top(
         ci = tie = np.empty(0, np.int64)
         key = c = d = np.empty(0, float)
     at = np.cumsum([0] + [len(h[0]) for h in hz])
-    sel = _top_select(ci, key, tie, n=n, k=k)
-    rows = np.flatnonzero(sel[:, 0] >= 0)  # (ranks fill from the first)
-    sel = np.take(sel, rows, axis=0)
+    # ranked among the cells that have contributions (rows), numbered 0 .. m - 1
+    has = np.zeros(n, dtype=bool)
+    has[ci] = True
+    rows = np.flatnonzero(has)
+    number = np.empty(n, dtype=np.int64)
+    number[rows] = np.arange(len(rows))
+    sel = _top_select(number[ci], key, tie, n=len(rows), k=k)
     got = sel >= 0
     pick = sel[got]
     # distances to zones: only for the contributions kept
@@ -414,26 +418,39 @@ def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
     return _Cells(index, ids, xy, geom, area, grid, box=shapely.bounds(geom))
 
 
+_BAND_CELLS = 65_536
+"""Cells a band (:func:`_tiles`) holds at most, or one row: a tile's temporaries (a few
+megabytes) then come from memory already touched; bigger bands spend their time in page
+faults (at Wuhan 100 m, bands of 170,000 cells took a third longer)."""
+
+
 def _tiles(block: _Cells, tile_size: float | None, *, bands: bool = True) -> list[Positions]:
     """Cell positions of each tile.
 
     On a square lattice whose cells come in row order (north to south or south to north,
     as :func:`riskmap.engine.grid.build_grid` makes them), and unless ``bands`` is False,
-    the tiles are bands: whole lattice rows, ``tile_size`` high, each a run of positions
-    (a slice: a tile's cells are views of the block's and its results are stored by
-    slicing). Otherwise ``tile_size`` squares (ordered by column, then row; positions
-    ascending): a cluster's tasks (``bands=False``) so that a tile's cells stay few
-    whatever the width of the grid. None: one tile.
+    the tiles are bands: whole lattice rows within one ``tile_size`` band of rows, cut
+    further so that a band holds about :data:`_BAND_CELLS` cells (or one row), each a run
+    of positions (a slice: a tile's cells are views of the block's and its results are
+    stored by slicing). Otherwise ``tile_size`` squares (ordered by column, then row;
+    positions ascending): a cluster's tasks (``bands=False``), so that a task's cells and
+    the features they send stay few whatever the width of the grid. None: one tile.
     """
     n = len(block.index)
     if tile_size is None or n == 0:
         return [slice(0, n)]
     if bands and block.size is not None:
         assert block.rc is not None
-        band = block.rc[:, 0] // max(1, round(float(tile_size) / block.size))
-        step = np.diff(band)
+        rows = block.rc[:, 0]
+        step = np.diff(rows)
         if (step <= 0).all() or (step >= 0).all():
-            edges = [0, *(np.flatnonzero(step) + 1).tolist(), n]
+            starts = [0, *(np.flatnonzero(step) + 1).tolist()]  # of each row
+            band = (rows[starts] // max(1, round(float(tile_size) / block.size))).tolist()
+            edges = [0]
+            for i in range(1, len(starts)):
+                if band[i] != band[i - 1] or starts[i] - edges[-1] > _BAND_CELLS:
+                    edges.append(starts[i])
+            edges.append(n)
             return [slice(a, b) for a, b in pairwise(edges)]
     t = np.floor(block.xy / float(tile_size)).astype(np.int64)
     t -= t.min(axis=0)
