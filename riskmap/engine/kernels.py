@@ -78,13 +78,21 @@ class _Cells:
 
     index: IntArray
     ids: Any  # cell ids: a pandas or numpy array (looked up on H3 grids only)
-    xy: FloatArray
+    x: FloatArray  # centroids (views of the grid's columns where they can be)
+    y: FloatArray
     geom: ObjArray
     area: FloatArray
     grid: dict[str, Any] | None
-    rc: IntArray | None = None  # (n, 2) lattice row and column of square cells
+    rc: npt.NDArray[np.int32] | None = None  # (n, 2) lattice row and column of square cells
     full: npt.NDArray[np.bool_] | None = None  # square cells not clipped by the boundary
     box: FloatArray | None = None  # (n, 4) bounds of each cell (grids other than the lattice)
+
+    @cached_property
+    def xy(self) -> FloatArray:
+        """(n, 2) centroids (made when asked: stamps read ``x`` and ``y``)."""
+        xy = np.empty((len(self.x), 2))
+        xy[:, 0], xy[:, 1] = self.x, self.y
+        return xy
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -123,7 +131,8 @@ class _Cells:
             rows(self.index),
             # (ids are read on grids other than the square lattice only)
             None if self.ids is None or self.size is not None else self.ids[m],
-            rows(self.xy),
+            rows(self.x),
+            rows(self.y),
             rows(self.geom),
             rows(self.area),
             self.grid,
@@ -158,7 +167,7 @@ class _Cells:
         r0, r1, c0, c1 = int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
         ncols = c1 - c0 + 1
         lut = np.full((r1 - r0 + 1) * ncols, -1, dtype=np.int64)
-        lut[(rows - r0) * ncols + (cols - c0)] = np.arange(len(rows))
+        lut[(rows - r0) * np.int64(ncols) + (cols - c0)] = np.arange(len(rows))
         return r0, c0, ncols, lut
 
     def padded(self, pad: int) -> tuple[int, npt.NDArray[np.int32]]:
@@ -292,7 +301,7 @@ def _stamp_pairs(
     # a stamp is then one flat offset per square, with no bounds to check.
     pad, flat = cells.padded(2 * max(int(dr[-1]) for _, dr, _ in classes) + 1)
     width = ncols + 2 * pad
-    cell_x, cell_y = cells.xy[:, 0], cells.xy[:, 1]
+    cell_x, cell_y = cells.x, cells.y
     ci_all, fi_all, d_all = [], [], []
     for group, dr, dc in classes:
         # features whose stamp meets the block's lattice box
