@@ -426,8 +426,10 @@ def compute_fields(
     cells
         Grid from :func:`riskmap.engine.grid.build_grid` (same CRS).
     tile_size
-        Side in metres of the square tiles the cells are processed in; None for one
-        tile. Each tile reads only the features within its halo; results are the same.
+        Side in metres of the square tiles the cells are processed in on a cluster; here,
+        on a square lattice in row order, the height of the bands of whole rows they are
+        processed in (bands further cut to some 65,000 cells); None for one tile. Each
+        tile reads only the features within its halo; results are the same.
     progress
         Called as ``progress(stage, done, total)`` after each tile.
     client

@@ -1,9 +1,13 @@
 """Tiles: a block of cells plus the features within its halo is enough to compute its
 fields. Layers become features (intensity, radius, reach halos); cells become blocks and
-tiles; :func:`_tile_fields`, :func:`_tile_supply` and :func:`_tile_access` are pure
-functions of one tile, run by a thread pool or as tasks on a dask cluster
-(:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter catchments
-take stamps (:func:`riskmap.engine.kernels._stamp_pairs`).
+tiles (:func:`_tiles`: on one machine, bands of whole lattice rows, each a slice of the
+block; squares on a cluster); :func:`_tile_fields`, :func:`_tile_supply` and
+:func:`_tile_access` are pure functions of one tile, run by a thread pool or as tasks on a
+dask cluster (:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter
+catchments take stamps (:func:`riskmap.engine.kernels._stamp_pairs`). A tile gives its
+raw values sparse (:class:`Sparse`) and the top contributors of its cells that have any
+(:class:`TileTop`): little memory per tile, and the city-wide arrays are written only
+where a value lands.
 """
 
 from __future__ import annotations
@@ -121,11 +125,11 @@ def _tile_fields(
 ) -> dict[str, Any]:
     """Fields of one tile from its cells and the features in its halo (a pure function).
 
-    Returns a dict with ``raw`` (layer -> per-cell raw value, :class:`Sparse`), ``top`` (the k largest
-    contributions of hazard features to each cell, ranked by contribution / reference
-    across the hazard layers of ``layers`` in their order, for the cells that have any:
-    :class:`TileTop`, None without hazard layers) and ``reach`` (layer -> distance to the
-    nearest feature, inf beyond the halo).
+    Returns a dict with ``raw`` (layer -> per-cell raw value, :class:`Sparse`), ``top``
+    (the k largest contributions of hazard features to each cell, ranked by contribution
+    / reference across the hazard layers of ``layers`` in their order, for the cells that
+    have any: :class:`TileTop`, None without hazard layers) and ``reach`` (layer ->
+    distance to the nearest feature, inf beyond the halo).
 
     Kernels on a square lattice take the stamps of :func:`_stamp_pairs` (``stamps``; the
     k-d tree of :func:`_point_pairs` otherwise, and on other grids): the same pairs and
