@@ -453,11 +453,13 @@ def compute_fields(
     infos, feats = prepared if prepared is not None else prepare_layers(data)
     t_prep = time.perf_counter()
 
+    n = len(cells)
+    # every tile sets its cells of top: allocated first, it takes memory the process has
+    # already touched (the grid's freed temporaries), where writing it costs no page faults
+    top = Top.unset(n, k)
     block = _cells_block(cells)
-    n = len(block.index)
     tiles = _tiles(block, tile_size, bands=client is None)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
-    top = Top.unset(n, k)  # (every tile sets its cells)
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
 

@@ -83,7 +83,8 @@ class _Cells:
     geom: ObjArray
     area: FloatArray
     grid: dict[str, Any] | None
-    rc: npt.NDArray[np.int32] | None = None  # (n, 2) lattice row and column of square cells
+    # (n, 2) lattice row and column of square cells (32-bit for squares of a metre or more)
+    rc: npt.NDArray[np.int32] | IntArray | None = None
     full: npt.NDArray[np.bool_] | None = None  # square cells not clipped by the boundary
     box: FloatArray | None = None  # (n, 4) bounds of each cell (grids other than the lattice)
 
