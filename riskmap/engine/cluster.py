@@ -111,12 +111,14 @@ def run_tiles(
     as it arrives.
 
     With a client, tiles are tasks (:func:`run_tasks`: ``shared`` scattered to every worker
-    once, a task retried on another worker when theirs dies); without, two threads run them
-    and each hands its result on itself: to ``store`` at once (the two threads' stores may
-    run together: for writing each tile's results at its own cells, which no other tile
-    has), then to ``on_result`` one at a time (it need not be thread-safe). Storing a
-    tile's result (numpy, mostly without the GIL) overlaps the other thread's work, and no
-    result waits in memory for the caller's thread.
+    once, a task retried on another worker when theirs dies); without, two threads run them,
+    the caller's and one more (the caller's thread allocates from memory the process has
+    already touched, a new thread from fresh pages, each first write a page fault), taking
+    the tiles in order, and each hands its results on itself: to ``store`` at once (the
+    two threads' stores may run together: for writing each tile's results at its own
+    cells, which no other tile has), then to ``on_result`` one at a time (it need not be
+    thread-safe). Storing a tile's result (numpy, mostly without the GIL) overlaps the
+    other thread's work, and no result waits in memory.
     """
 
     def hand(i: int, result: Any) -> None:
@@ -126,17 +128,31 @@ def run_tiles(
 
     if client is None:
         lock = threading.Lock()
+        pending = iter(range(len(tiles)))
+        failed: list[BaseException] = []
 
-        def one(i: int) -> None:
-            result = fn(*args_of(tiles[i]), shared)
-            if store is not None:
-                store(i, result)
-            with lock:
-                on_result(i, result)
+        def work() -> None:
+            while not failed:
+                with lock:
+                    i = next(pending, None)
+                if i is None:
+                    return
+                try:
+                    result = fn(*args_of(tiles[i]), shared)
+                    if store is not None:
+                        store(i, result)
+                    with lock:
+                        on_result(i, result)
+                except BaseException as exc:
+                    failed.append(exc)  # (the other thread stops after its tile)
+                    raise
 
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for _ in pool.map(one, range(len(tiles))):  # (re-raises a tile's error)
-                pass
+        helpers = min(2, os.cpu_count() or 1) - 1
+        with ThreadPoolExecutor(max_workers=max(helpers, 1)) as pool:
+            helping = [pool.submit(work) for _ in range(helpers)]
+            work()
+            for h in helping:
+                h.result()  # (re-raises a tile's error)
         return
 
     def lean(args: tuple[Any, ...]) -> tuple[Any, ...]:
