@@ -219,8 +219,8 @@ def _tile_top(
     number[rows] = np.arange(len(rows))
     sel = _top_select(number[ci], key, tie, n=len(rows), k=k)
     got = sel >= 0
-    pick = sel[got]
     # distances to zones: only for the contributions kept
+    pick = sel[got] if zones else sel[:0, 0]
     for j, mci, piece, inside, f in zones:
         assert f.geom is not None
         mine = (pick >= at[j]) & (pick < at[j + 1])
@@ -229,11 +229,14 @@ def _tile_top(
         if far.any():
             qf = q[far]
             d[pick[mine][far]] = _zone_distance(cells.xy[mci[qf]], piece[qf], f.geom, f.index)
-    top = Top.empty(len(rows), k)
-    top.layer[got] = tie[pick] >> 32
-    top.feature[got] = tie[pick] & 0xFFFFFFFF
-    top.value[got] = c[pick]
-    top.distance[got] = d[pick]
+    p = np.maximum(sel, 0)  # (a pair of any cell where it has fewer than k: masked)
+    g = tie[p]
+    top = Top(
+        np.where(got, g >> 32, -1).astype(np.int16),
+        np.where(got, g & 0xFFFFFFFF, -1).astype(np.int32),
+        np.where(got, c[p], 0.0),
+        np.where(got, d[p], np.nan),
+    )
     return TileTop(rows, top)
 
 
