@@ -6,8 +6,8 @@ block; squares on a cluster); :func:`_tile_fields`, :func:`_tile_supply` and
 dask cluster (:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter
 catchments take stamps (:func:`riskmap.engine.kernels._stamp_pairs`). A tile gives its
 raw values sparse (:class:`Sparse`) and the top contributors of its cells that have any
-(:class:`TileTop`): little memory per tile, and the city-wide arrays are written only
-where a value lands.
+(:class:`TileTop`): little memory per tile, and the city-wide raw arrays are written
+only where a value lands.
 """
 
 from __future__ import annotations
