@@ -31,7 +31,9 @@ Plain baselines, each timed in the same process as the riskmap part it is compar
 * kernel fields: per kernel layer, each feature buffered by its radius, ``sjoin`` with
   the cell centroids, distance and kernel per pair, ``groupby(cell).sum()``; against
   each engine's kernel stage alone (:func:`riskmap.engine.compute_fields` on the kernel
-  layers only, its ``fields`` time: kernel sums and top contributors).
+  layers only, its ``fields`` time: kernel sums and top contributors, the first call in
+  the process), on the grid as ``assess`` builds it (whole squares without their shapes,
+  where the engine has them); the plain way reads only the cells' centroids.
 
 The engines' runs alternate (new, old, new, old, ...) ``--repeat`` times and each engine's
 fastest whole run is shown (on a shared machine the other runs wait for the processor);
@@ -91,14 +93,14 @@ def _child(task: str, size: float, share: float) -> None:
         assert Path(riskmap.__file__).resolve().is_relative_to(Path(root).resolve())
     data = load_project_data(load_project(REPO / "data" / "wuhan"))
     out: dict[str, float] = {"start_mb": _peak_mb()}
+    # the grid as `assess` builds it: whole squares without shapes (made when written),
+    # where the engine has them (not the old engine)
+    lean = (
+        {"whole_squares": False}
+        if "whole_squares" in inspect.signature(build_grid).parameters
+        else {}
+    )
     if task == "riskmap":
-        # as `assess` builds it: whole squares without shapes (made when written), where
-        # the engine has them (not the old engine)
-        lean = (
-            {"whole_squares": False}
-            if "whole_squares" in inspect.signature(build_grid).parameters
-            else {}
-        )
         t = time.perf_counter()
         cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs, **lean)
         out["grid"] = time.perf_counter() - t
@@ -153,7 +155,7 @@ def _child(task: str, size: float, share: float) -> None:
         _ = kept.intersection(b).area
         out["plain"] = (time.perf_counter() - t) / share
     elif task in ("kernel", "kernel-engine"):
-        cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs)
+        cells = build_grid(data.boundary, data.districts, cell_size=size, crs=data.crs, **lean)
         kernel = {n: lyr for n, lyr in data.layers.items() if lyr.kind.method == "kernel"}
         only = dataclasses.replace(data, layers=kernel)
         fields = compute_fields(only, cells, tile_size=data.project.grid.tile_size)

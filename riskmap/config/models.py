@@ -329,7 +329,8 @@ class GridConfig(_Strict):
     h3_resolution: int = Field(default=8, ge=0, le=15)
     """H3 resolution (for ``kind: h3``)."""
     tile_size: float = Field(default=20_000.0, gt=0)
-    """Side in metres of the tiles the fields are computed in."""
+    """Side in metres of the tiles the fields are computed in (on a cluster; on one machine
+    a square grid's tiles are bands of whole rows this high)."""
     max_cells: int = Field(default=3_000_000, gt=0)
     """Refuse a grid estimated to have more cells than this (memory: a few KB a cell);
     use a larger cell, a smaller area, or raise it on a machine with the memory."""

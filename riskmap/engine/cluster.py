@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
-from riskmap.engine.common import IntArray
+from riskmap.engine.common import Positions
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import _tile_access, _tile_fields
 from riskmap.errors import ConfigError
@@ -99,32 +99,60 @@ def _access_task(tile: _Cells, demand_xy: Any, demand_pop: Any, shelters: _Featu
 def run_tiles(
     client: Any | None,
     fn: Callable[..., Any],
-    tiles: Sequence[IntArray],
-    args_of: Callable[[IntArray], tuple[Any, ...]],
+    tiles: Sequence[Positions],
+    args_of: Callable[[Positions], tuple[Any, ...]],
     *,
     shared: Any,
     on_result: Callable[[int, Any], None],
+    store: Callable[[int, Any], None] | None = None,
 ) -> None:
     """Run ``fn(*args_of(tile), shared)`` for every tile and hand each result to
-    ``on_result(tile number, result)`` as it arrives.
+    ``store(tile number, result)``, when given, then ``on_result(tile number, result)``
+    as it arrives.
 
     With a client, tiles are tasks (:func:`run_tasks`: ``shared`` scattered to every worker
-    once, a task retried on another worker when theirs dies); without, two threads run them
-    and each hands its result on itself, one at a time (``on_result`` need not be
-    thread-safe): storing a tile's result (numpy, without the GIL) overlaps the other
-    thread's next tile, and no result waits in memory for the caller's thread.
+    once, a task retried on another worker when theirs dies); without, two threads run them,
+    the caller's and one more (the caller's thread allocates from memory the process has
+    already touched, a new thread from fresh pages, each first write a page fault), taking
+    the tiles in order, and each hands its results on itself: to ``store`` at once (the
+    two threads' stores may run together: for writing each tile's results at its own
+    cells, which no other tile has), then to ``on_result`` one at a time (it need not be
+    thread-safe). Storing a tile's result (numpy, mostly without the GIL) overlaps the
+    other thread's work, and no result waits in memory.
     """
+
+    def hand(i: int, result: Any) -> None:
+        if store is not None:
+            store(i, result)
+        on_result(i, result)
+
     if client is None:
         lock = threading.Lock()
+        pending = iter(range(len(tiles)))
+        failed: list[BaseException] = []
 
-        def one(i: int) -> None:
-            result = fn(*args_of(tiles[i]), shared)
-            with lock:
-                on_result(i, result)
+        def work() -> None:
+            while not failed:
+                with lock:
+                    i = next(pending, None)
+                if i is None:
+                    return
+                try:
+                    result = fn(*args_of(tiles[i]), shared)
+                    if store is not None:
+                        store(i, result)
+                    with lock:
+                        on_result(i, result)
+                except BaseException as exc:
+                    failed.append(exc)  # (the other thread stops after its tile)
+                    raise
 
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for _ in pool.map(one, range(len(tiles))):  # (re-raises a tile's error)
-                pass
+        helpers = min(2, os.cpu_count() or 1) - 1
+        with ThreadPoolExecutor(max_workers=max(helpers, 1)) as pool:
+            helping = [pool.submit(work) for _ in range(helpers)]
+            work()
+            for h in helping:
+                h.result()  # (re-raises a tile's error)
         return
 
     def lean(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -136,7 +164,7 @@ def run_tiles(
         len(tiles),
         lambda i: lean(args_of(tiles[i])),
         shared=shared,
-        on_result=on_result,
+        on_result=hand,
     )
 
 

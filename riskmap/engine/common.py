@@ -13,6 +13,9 @@ IntArray = npt.NDArray[np.int64]
 
 ObjArray = npt.NDArray[np.object_]
 
+Positions = IntArray | slice
+"""Cells of a block: their positions, or a run of them."""
+
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``, one call at a time, from the thread that finished the
 tile (see :data:`riskmap.pipeline.study.Progress`)."""

@@ -93,7 +93,7 @@ def boost_features(fields: Fields, boosts: Mapping[str, Mapping[str, float]]) ->
         if added is None:
             continue
         updated = raw[name].copy()
-        updated[near] += added
+        updated[near[added.at]] += added.value
         raw[name] = updated
     return replace(fields, raw=raw)
 

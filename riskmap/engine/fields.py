@@ -27,10 +27,19 @@ from riskmap.config import (
     WeightsConfig,
 )
 from riskmap.engine.cluster import _access_task, _fields_task, run_tiles
-from riskmap.engine.common import _SUPPORTED, COMPONENTS, FloatArray, IntArray, ObjArray, Progress
+from riskmap.engine.common import (
+    _SUPPORTED,
+    COMPONENTS,
+    FloatArray,
+    IntArray,
+    ObjArray,
+    Positions,
+    Progress,
+)
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import (
     Top,
+    _at,
     _cells_block,
     _grow,
     _prepare,
@@ -174,25 +183,27 @@ class Fields:
 
 def _store(
     part: dict[str, Any],
-    pos: IntArray,
+    pos: Positions,
     raw: dict[str, FloatArray],
     top: Top,
     reach: dict[str, FloatArray],
 ) -> None:
     """Write one tile's results into the city-wide arrays (at the tile's cell positions).
 
-    Only what differs from the arrays' start (0, no contributor) is written: most cells
-    have no value in most layers (a city at 100 m: some 460,000 kernel pairs for 13 layers
-    of 860,000 cells), and untouched zeros cost no memory traffic at all.
+    Only what differs from the raw arrays' start (0) is written (a tile gives its raw values
+    as :class:`~riskmap.engine.tiles.Sparse`): most cells have no value in most layers (a
+    city at 100 m: some 460,000 kernel pairs for 13 layers of 860,000 cells), and untouched
+    zeros cost no memory traffic at all. The tile's cells of ``top``
+    (:meth:`Top.unset`) are cleared, then its cells with contributors written. Tiles are
+    disjoint: stores of several tiles may run at once.
     """
     for name, v in part["raw"].items():
-        some = np.flatnonzero(v)
-        raw[name][pos[some]] = v[some]
+        raw[name][_at(pos, v.at)] = v.value
+    top.clear(pos)
     if part["top"] is not None:
-        some = np.flatnonzero(part["top"].layer[:, 0] >= 0)  # (ranks fill from the first)
-        at = pos[some]
-        for whole, tile in zip(top, part["top"], strict=True):
-            whole[at] = tile[some]  # type: ignore[index]
+        at = _at(pos, part["top"].rows)
+        for whole, tile in zip(top, part["top"].top, strict=True):
+            whole[at] = tile  # type: ignore[index]
     for name, v in part["reach"].items():
         reach[name][pos] = v
 
@@ -226,7 +237,7 @@ def _layer_info(layer: Layer, method: MethodConfig) -> LayerInfo:
 
 def _shelter_access(
     block: _Cells,
-    tiles: list[IntArray],
+    tiles: list[Positions],
     population: FloatArray,
     f: _Features,
     progress: Progress | None = None,
@@ -262,7 +273,7 @@ def _shelter_access(
         )
         return a
 
-    def args_of(pos: IntArray) -> tuple[Any, ...]:
+    def args_of(pos: Positions) -> tuple[Any, ...]:
         tile = block.take(pos)
         near = _grow(tile.bounds, 2.0 * f.halo)
         dm = (
@@ -384,7 +395,7 @@ def shelter_ratios(
 
     def store(i: int, part: dict[str, Any]) -> None:
         for name, v in part["raw"].items():
-            raw[name][tiles[i]] = v
+            raw[name][_at(tiles[i], v.at)] = v.value
 
     run_tiles(
         None,
@@ -419,8 +430,10 @@ def compute_fields(
     cells
         Grid from :func:`riskmap.engine.grid.build_grid` (same CRS).
     tile_size
-        Side in metres of the square tiles the cells are processed in; None for one
-        tile. Each tile reads only the features within its halo; results are the same.
+        Side in metres of the square tiles the cells are processed in on a cluster; here,
+        on a square lattice in row order, the height of the bands of whole rows they are
+        processed in (bands further cut to some 65,000 cells); None for one tile. Each
+        tile reads only the features within its halo; results are the same.
     progress
         Called as ``progress(stage, done, total)`` after each tile.
     client
@@ -444,18 +457,19 @@ def compute_fields(
     infos, feats = prepared if prepared is not None else prepare_layers(data)
     t_prep = time.perf_counter()
 
+    n = len(cells)
+    # every tile sets its cells of top: allocated first, it takes memory the process has
+    # already touched (the grid's freed temporaries), where writing it costs no page faults
+    top = Top.unset(n, k)
     block = _cells_block(cells)
-    n = len(block.index)
-    tiles = _tiles(block, tile_size)
+    tiles = _tiles(block, tile_size, bands=client is None)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
-    top = Top.empty(n, k)
     reach_d = {f.name: np.full(n, np.inf) for f in feats if f.method == "reach"}
     field_feats = [f for f in feats if f.method != "shelter"]
 
     done = [0]
 
-    def store(i: int, part: dict[str, Any]) -> None:
-        _store(part, tiles[i], raw, top, reach_d)
+    def count(i: int, part: dict[str, Any]) -> None:
         done[0] += 1
         if progress:
             progress("fields", done[0], len(tiles))
@@ -468,7 +482,8 @@ def compute_fields(
         tiles,
         lambda pos: (block.take(pos),),
         shared=(field_feats, k),
-        on_result=store,
+        store=lambda i, part: _store(part, tiles[i], raw, top, reach_d),
+        on_result=count,
     )
     t_fields = time.perf_counter()
 

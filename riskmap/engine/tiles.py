@@ -1,13 +1,18 @@
 """Tiles: a block of cells plus the features within its halo is enough to compute its
 fields. Layers become features (intensity, radius, reach halos); cells become blocks and
-tiles; :func:`_tile_fields`, :func:`_tile_supply` and :func:`_tile_access` are pure
-functions of one tile, run by a thread pool or as tasks on a dask cluster
-(:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter catchments
-take stamps (:func:`riskmap.engine.kernels._stamp_pairs`).
+tiles (:func:`_tiles`: on one machine, bands of whole lattice rows, each a slice of the
+block; squares on a cluster); :func:`_tile_fields`, :func:`_tile_supply` and
+:func:`_tile_access` are pure functions of one tile, run by a thread pool or as tasks on a
+dask cluster (:mod:`riskmap.engine.cluster`). On the square lattice kernels and shelter
+catchments take stamps (:func:`riskmap.engine.kernels._stamp_pairs`). A tile gives its
+raw values sparse (:class:`Sparse`) and the top contributors of its cells that have any
+(:class:`TileTop`): little memory per tile, and the city-wide raw arrays are written
+only where a value lands.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -28,6 +33,7 @@ from riskmap.engine.common import (
     FloatArray,
     IntArray,
     ObjArray,
+    Positions,
 )
 from riskmap.engine.kernels import (
     _Cells,
@@ -68,17 +74,62 @@ class Top(NamedTuple):
             np.full((n, k), np.nan),
         )
 
+    @classmethod
+    def unset(cls, n: int, k: int) -> Top:
+        """Arrays for n cells whose ``layer``, ``feature`` and ``distance`` are left unset
+        (``value`` 0): for tiles that each set all of their cells (:meth:`clear`)."""
+        return cls(
+            np.empty((n, k), dtype=np.int16),
+            np.empty((n, k), dtype=np.int32),
+            np.zeros((n, k)),
+            np.empty((n, k)),
+        )
+
+    def clear(self, at: Positions) -> None:
+        """No contributor for the cells at ``at`` (their ``value`` is left as it is)."""
+        self.layer[at] = -1
+        self.feature[at] = -1
+        self.distance[at] = np.nan
+
+
+class TileTop(NamedTuple):
+    """The top contributors of the cells of a tile that have any: their positions in the
+    tile (ascending) and their rows of :class:`Top`."""
+
+    rows: IntArray
+    top: Top
+
+
+class Sparse(NamedTuple):
+    """A tile's per-cell values where they are not 0: the cells' positions in the tile
+    (ascending) and their values. (A layer reaches few of a tile's cells, and a dense
+    array per layer would hold a tile's memory until it returns.)"""
+
+    at: IntArray
+    value: FloatArray
+
+    @classmethod
+    def of(cls, v: FloatArray) -> Sparse:
+        some = np.flatnonzero(v != 0)  # (on a boolean: several times faster)
+        return cls(some, v[some])
+
+    def dense(self, n: int) -> FloatArray:
+        """The values of all n cells of the tile."""
+        out = np.zeros(n)
+        out[self.at] = self.value
+        return out
+
 
 def _tile_fields(
     cells: _Cells, layers: list[_Features], k: int, *, stamps: bool = True
 ) -> dict[str, Any]:
     """Fields of one tile from its cells and the features in its halo (a pure function).
 
-    Returns a dict with ``raw`` (layer -> per-cell raw value), ``top`` (the k largest
-    contributions of hazard features to each cell, ranked by contribution / reference
-    across the hazard layers of ``layers`` in their order: :class:`Top`, None without
-    hazard layers) and ``reach`` (layer -> distance to the nearest feature, inf beyond
-    the halo).
+    Returns a dict with ``raw`` (layer -> per-cell raw value, :class:`Sparse`), ``top``
+    (the k largest contributions of hazard features to each cell, ranked by contribution
+    / reference across the hazard layers of ``layers`` in their order, for the cells that
+    have any: :class:`TileTop`, None without hazard layers) and ``reach`` (layer ->
+    distance to the nearest feature, inf beyond the halo).
 
     Kernels on a square lattice take the stamps of :func:`_stamp_pairs` (``stamps``; the
     k-d tree of :func:`_point_pairs` otherwise, and on other grids): the same pairs and
@@ -86,7 +137,7 @@ def _tile_fields(
     contributions that make a cell's top k.
     """
     n = len(cells.index)
-    raw: dict[str, FloatArray] = {}
+    raw: dict[str, Sparse] = {}
     reach: dict[str, FloatArray] = {}
     lattice = stamps and cells.size is not None
     ctree = (
@@ -105,14 +156,14 @@ def _tile_fields(
             else:
                 ci, fi, d = _point_pairs(cells.xy, f.xy, f.radius, ctree)
             c = f.value[fi] * _decay(d / f.radius[fi], f.decay)
-            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
+            raw[f.name] = Sparse.of(np.bincount(ci, weights=c, minlength=n))  # type: ignore[arg-type]
             if f.role == "hazard":
                 hz.append((ci, (n_hz << 32) + f.index[fi], c / f.reference, c, d))
         elif f.method == "overlap":
             assert f.geom is not None
             ci, fi, a, whole = _polygon_pairs(cells, f.geom)
             c = f.value[fi] * a / cells.area[ci]
-            raw[f.name] = np.bincount(ci, weights=c, minlength=n)  # type: ignore[assignment]
+            raw[f.name] = Sparse.of(np.bincount(ci, weights=c, minlength=n))  # type: ignore[arg-type]
             if f.role == "hazard":
                 # one pair per (cell, zone): pieces of a zone add up; the distance from the
                 # cell centre to the zone (0 when the cell lies inside a piece) comes later
@@ -133,7 +184,7 @@ def _tile_fields(
                 ci, fi, a, _ = _polygon_pairs(cells, f.geom[poly])
                 share = a / f.area[poly][fi]
                 total += np.bincount(ci, weights=f.value[poly][fi] * share, minlength=n)
-            raw[f.name] = total
+            raw[f.name] = Sparse.of(total)
         elif f.method == "reach":
             if len(f.xy) == 0 or n == 0:
                 reach[f.name] = np.full(n, np.inf)
@@ -152,7 +203,7 @@ def _tile_top(
     zones: list[tuple[int, IntArray, IntArray, npt.NDArray[np.bool_], _Features]],
     n: int,
     k: int,
-) -> Top:
+) -> TileTop:
     """The top k contributions of each cell across hazard layers (see :func:`_tile_fields`)."""
     if hz:
         ci, tie, key, c, d = (np.concatenate(a) for a in zip(*hz, strict=True))
@@ -160,10 +211,16 @@ def _tile_top(
         ci = tie = np.empty(0, np.int64)
         key = c = d = np.empty(0, float)
     at = np.cumsum([0] + [len(h[0]) for h in hz])
-    sel = _top_select(ci, key, tie, n=n, k=k)
+    # ranked among the cells that have contributions (rows), numbered 0 .. m - 1
+    has = np.zeros(n, dtype=bool)
+    has[ci] = True
+    rows = np.flatnonzero(has)
+    number = np.empty(n, dtype=np.int64)
+    number[rows] = np.arange(len(rows))
+    sel = _top_select(number[ci], key, tie, n=len(rows), k=k)
     got = sel >= 0
-    pick = sel[got]
     # distances to zones: only for the contributions kept
+    pick = sel[got] if zones else sel[:0, 0]
     for j, mci, piece, inside, f in zones:
         assert f.geom is not None
         mine = (pick >= at[j]) & (pick < at[j + 1])
@@ -172,12 +229,15 @@ def _tile_top(
         if far.any():
             qf = q[far]
             d[pick[mine][far]] = _zone_distance(cells.xy[mci[qf]], piece[qf], f.geom, f.index)
-    top = Top.empty(n, k)
-    top.layer[got] = tie[pick] >> 32
-    top.feature[got] = tie[pick] & 0xFFFFFFFF
-    top.value[got] = c[pick]
-    top.distance[got] = d[pick]
-    return top
+    p = np.maximum(sel, 0)  # (a pair of any cell where it has fewer than k: masked)
+    g = tie[p]
+    top = Top(
+        np.where(got, g >> 32, -1).astype(np.int16),
+        np.where(got, g & 0xFFFFFFFF, -1).astype(np.int32),
+        np.where(got, c[p], 0.0),
+        np.where(got, d[p], np.nan),
+    )
+    return TileTop(rows, top)
 
 
 def _tile_access(
@@ -346,56 +406,94 @@ def _prepare(layer: Layer, method: MethodConfig) -> _Features:
 
 
 def _cells_block(cells: gpd.GeoDataFrame) -> _Cells:
+    """The cells of a grid as a block: on a square lattice (cells from
+    :func:`riskmap.engine.grid.build_grid`) each cell's row and column and whether it is a
+    whole square; on other grids each cell's bounds.
+
+    A whole square without a shape (``whole_squares=False``) is placed by its centre
+    (``floor(x / size)``: the centre of its bounds), any other cell by the centre of its
+    shape's bounds, which lies inside its lattice square, clipped or not; only the shapes
+    are read with shapely (a city's few clipped cells when whole squares have none).
+    """
     geom = np.asarray(cells.geometry.values, dtype=object)
+    n = len(geom)
     area = cells["area_m2"].to_numpy(float)
+    x, y = cells["x"].to_numpy(float), cells["y"].to_numpy(float)  # (views: no copy)
     grid = cells.attrs.get("grid")
-    box = shapely.bounds(geom)
-    rc = full = None
     lean = shapely.is_missing(geom)  # whole squares of build_grid(whole_squares=False)
-    square = grid is not None and grid.get("kind") == "square" and len(geom) > 0
-    size = float(grid["cell_size"]) if square else 0.0  # type: ignore[index]
-    if square:
-        centre = np.c_[cells["x"].to_numpy(float)[lean], cells["y"].to_numpy(float)[lean]]
-        box[lean] = np.tile(centre, 2)  # (x, y, x, y): a point inside the square
-    if square and not np.isnan(box).any():  # (empty shapes, not from build_grid: no lattice)
-        # The centre of a cell's bounds lies inside its lattice square, clipped or not.
-        rc = np.c_[
-            np.floor((box[:, 1] + box[:, 3]) / (2.0 * size)),
-            np.floor((box[:, 0] + box[:, 2]) / (2.0 * size)),
-        ].astype(np.int64)
-        box[lean] = np.c_[rc[lean, 1], rc[lean, 0], rc[lean, 1] + 1, rc[lean, 0] + 1] * size
-        # A 4-corner polygon with the whole area of its square is that square.
-        full = lean | (
-            (shapely.get_num_coordinates(geom) == 5)
-            & (np.abs(area - size * size) <= 1e-9 * size * size)
-        )
-    if rc is None and lean.any():
+    index = np.arange(n, dtype=np.int64)
+    ids = cells["cell_id"].array  # as stored (Arrow strings): no Python string per cell
+    if grid is not None and grid.get("kind") == "square" and n > 0:
+        size = float(grid["cell_size"])
+        shaped = np.flatnonzero(~lean)
+        b = shapely.bounds(geom[shaped])
+        if not np.isnan(b).any():  # (empty shapes, not from build_grid: no lattice)
+            # rows and columns of squares of a metre or more fit 32 bits (|coordinates| in
+            # metres are far below 2e9)
+            rc = np.empty((n, 2), dtype=np.int32 if size >= 1.0 else np.int64)
+            rc[:, 0], rc[:, 1] = np.floor(y / size), np.floor(x / size)
+            rc[shaped, 0] = np.floor((b[:, 1] + b[:, 3]) / (2.0 * size))
+            rc[shaped, 1] = np.floor((b[:, 0] + b[:, 2]) / (2.0 * size))
+            # A 4-corner polygon with the whole area of its square is that square.
+            full = lean.copy()
+            full[shaped] = (shapely.get_num_coordinates(geom[shaped]) == 5) & (
+                np.abs(area[shaped] - size * size) <= 1e-9 * size * size
+            )
+            return _Cells(index, ids, x, y, geom, area, grid, rc=rc, full=full)
+    if lean.any():
         raise ValueError("cells without a shape on a grid that is not a square lattice")
-    return _Cells(
-        index=np.arange(len(cells), dtype=np.int64),
-        ids=cells["cell_id"].array,  # as stored (Arrow strings): no Python string per cell
-        xy=np.c_[cells["x"].to_numpy(float), cells["y"].to_numpy(float)],
-        geom=geom,
-        area=area,
-        grid=grid,
-        rc=rc,
-        full=full,
-        box=box,
-    )
+    return _Cells(index, ids, x, y, geom, area, grid, box=shapely.bounds(geom))
 
 
-def _tiles(block: _Cells, tile_size: float | None) -> list[IntArray]:
-    """Cell positions of each tile (tiles ordered by column, then row; positions ascending)."""
-    if tile_size is None or len(block.index) == 0:
-        return [block.index]
-    t = np.floor(block.xy / float(tile_size)).astype(np.int64)
-    t -= t.min(axis=0)
-    key = t[:, 0] * (int(t[:, 1].max()) + 1) + t[:, 1]
+_BAND_CELLS = 65_536
+"""Cells a band (:func:`_tiles`) holds at most, or one row: a tile's temporaries (a few
+megabytes) then come from memory already touched; bigger bands spend their time in page
+faults (at Wuhan 100 m, bands of up to 170,000 cells took about a fifth longer)."""
+
+
+def _tiles(block: _Cells, tile_size: float | None, *, bands: bool = True) -> list[Positions]:
+    """Cell positions of each tile.
+
+    On a square lattice whose cells come in row order (north to south or south to north,
+    as :func:`riskmap.engine.grid.build_grid` makes them), and unless ``bands`` is False,
+    the tiles are bands: whole lattice rows within one ``tile_size`` band of rows, cut
+    further so that a band holds about :data:`_BAND_CELLS` cells (or one row), each a run
+    of positions (a slice: a tile's cells are views of the block's and its results are
+    stored by slicing). Otherwise ``tile_size`` squares (ordered by column, then row;
+    positions ascending): a cluster's tasks (``bands=False``), so that a task's cells and
+    the features they send stay few whatever the width of the grid. None: one tile.
+    """
+    n = len(block.index)
+    if tile_size is None or n == 0:
+        return [slice(0, n)]
+    if bands and block.size is not None:
+        assert block.rc is not None
+        rows = block.rc[:, 0]
+        step = np.diff(rows)
+        if (step <= 0).all() or (step >= 0).all():
+            starts = [0, *(np.flatnonzero(step) + 1).tolist()]  # of each row
+            band = (rows[starts] // max(1, round(float(tile_size) / block.size))).tolist()
+            edges = [0]
+            for i in range(1, len(starts)):
+                if band[i] != band[i - 1] or starts[i] - edges[-1] > _BAND_CELLS:
+                    edges.append(starts[i])
+            edges.append(n)
+            return [slice(a, b) for a, b in pairwise(edges)]
+    tx = np.floor(block.x / float(tile_size)).astype(np.int64)
+    ty = np.floor(block.y / float(tile_size)).astype(np.int64)
+    tx -= tx.min()
+    ty -= ty.min()
+    key = tx * (int(ty.max()) + 1) + ty
     if int(key.max()) < 1 << 16:  # numpy sorts 16-bit keys stably by radix: O(n)
         key = key.astype(np.uint16)
     order = np.argsort(key, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
     return [order[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+
+
+def _at(pos: Positions, some: IntArray) -> IntArray:
+    """The block positions of a tile's cells ``some`` (positions in the tile)."""
+    return some + pos.start if isinstance(pos, slice) else pos[some]  # type: ignore[no-any-return]
 
 
 def _grow(box: tuple[float, float, float, float], by: float) -> tuple[float, float, float, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from itertools import pairwise
 
 import geopandas as gpd
 import numpy as np
@@ -121,7 +122,9 @@ def city(request: pytest.FixtureRequest) -> tuple[ProjectData, gpd.GeoDataFrame]
 
 def _tile_blocks(cells: gpd.GeoDataFrame) -> list:
     block = _cells_block(cells)
-    tiles = [block.take(pos) for pos in _tiles(block, TILE)]
+    # square tiles (a cluster's tasks) and bands of whole rows (threads: slices)
+    tiles = [block.take(pos) for pos in _tiles(block, TILE, bands=False)]
+    tiles += [block.take(pos) for pos in _tiles(block, TILE)]
     # tiles of any shape: every 7th cell, and the whole city
     tiles += [block.take(np.arange(3, len(block.index), 7)), block]
     return tiles
@@ -135,6 +138,47 @@ def test_clipped_cells_are_there(city) -> None:
     _, cells = city
     full = _cells_block(cells).full
     assert (~full).sum() > 50  # the test runs on clipped cells too
+
+
+def test_cells_block_places_every_cell_by_its_shape(city) -> None:
+    """Whole squares without a shape (placed by their centres) and with one, clipped cells
+    (by their shapes): each cell's row and column are those of the centre of its shape's
+    bounds, whole means a square of full area, with or without the whole squares' shapes."""
+    data, cells = city
+    lean = build_grid(data.boundary, data.districts, cell_size=CELL, crs=CRS, whole_squares=False)
+    assert shapely.is_missing(lean.geometry.values).sum() > 100
+    b = shapely.bounds(np.asarray(cells.geometry.values))
+    rows = np.floor((b[:, 1] + b[:, 3]) / (2 * CELL)).astype(np.int64)
+    cols = np.floor((b[:, 0] + b[:, 2]) / (2 * CELL)).astype(np.int64)
+    whole = (shapely.get_num_coordinates(cells.geometry.values) == 5) & np.isclose(
+        cells["area_m2"].to_numpy(), CELL * CELL, rtol=1e-9, atol=0
+    )
+    assert 100 < whole.sum() < len(cells) - 50
+    for block in (_cells_block(cells), _cells_block(lean)):
+        np.testing.assert_array_equal(block.rc, np.c_[rows, cols])
+        np.testing.assert_array_equal(block.full, whole)
+        np.testing.assert_array_equal(block.xy, cells[["x", "y"]].to_numpy())
+        assert block.box is None  # (the lattice needs no cell's bounds)
+        x0, y0, x1, y1 = block.bounds  # its squares' bounds hold every cell
+        assert (x0, y0, x1, y1) == (cols.min() * CELL, rows.min() * CELL,
+                                    (cols.max() + 1) * CELL, (rows.max() + 1) * CELL)  # fmt: skip
+
+
+def test_bands_are_runs_of_whole_rows(city) -> None:
+    _, cells = city
+    block = _cells_block(cells)
+    bands = _tiles(block, TILE)
+    assert len(bands) >= SIZE / TILE and all(isinstance(b, slice) for b in bands)
+    assert [b.start for b in bands[1:]] == [b.stop for b in bands[:-1]]
+    assert bands[0].start == 0 and bands[-1].stop == len(cells)
+    rows = [set(block.rc[b, 0].tolist()) for b in bands]
+    assert all(len(r) == TILE / CELL for r in rows[1:-1])  # whole rows, TILE high
+    assert all(not (a & b) for a, b in pairwise(rows))
+    # cells out of row order: square tiles, each cell in one of them
+    shuffled = block.take(np.random.default_rng(0).permutation(len(cells)))
+    tiles = _tiles(shuffled, TILE)
+    assert not any(isinstance(t, slice) for t in tiles)
+    assert sorted(np.concatenate(tiles).tolist()) == list(range(len(cells)))
 
 
 def test_stamp_pairs_are_the_k_d_tree_pairs_bit_for_bit(city) -> None:
@@ -161,12 +205,15 @@ def test_stamp_pairs_cover_every_radius_class() -> None:
     xy = np.c_[X0 + rng.uniform(-700, 5700, 400), Y0 + rng.uniform(-700, 5700, 400)]
     radius = rng.uniform(30.0, 1500.0, 400)
     radius[:10] = 100.0  # radius of one cell side, exactly
-    for tile in [block.take(pos) for pos in _tiles(block, 900.0)]:
+    tiles = [*_tiles(block, 900.0), *_tiles(block, 900.0, bands=False)]
+    for tile in [block.take(pos) for pos in tiles]:
         got = _pairs(*_stamp_pairs(tile, xy, radius))
         assert got == _pairs(*_point_pairs(tile.xy, xy, radius))
 
 
-def _assert_top_equal(a, b) -> None:
+def _assert_top_equal(tile_a, tile_b) -> None:
+    np.testing.assert_array_equal(tile_a.rows, tile_b.rows)  # the cells with contributors
+    a, b = tile_a.top, tile_b.top
     np.testing.assert_array_equal(a.layer, b.layer)
     np.testing.assert_array_equal(a.feature, b.feature)
     np.testing.assert_allclose(a.value, b.value, rtol=1e-9, atol=0)
@@ -185,8 +232,10 @@ def test_tile_fields_by_stamps_equal_the_exact_path(city) -> None:
         stamps = _tile_fields(tile, halo, 3)
         exact = _tile_fields(tile, halo, 3, stamps=False)
         assert stamps["raw"].keys() == exact["raw"].keys()
+        n = len(tile.index)
         for name, v in exact["raw"].items():
-            np.testing.assert_allclose(stamps["raw"][name], v, rtol=1e-9, atol=0, err_msg=name)
+            got = stamps["raw"][name].dense(n)
+            np.testing.assert_allclose(got, v.dense(n), rtol=1e-9, atol=0, err_msg=name)
         _assert_top_equal(stamps["top"], exact["top"])
 
 
@@ -212,7 +261,7 @@ def test_shelter_catchment_by_stamps_equals_the_exact_path(city) -> None:
     block = _cells_block(cells)
     population = np.random.default_rng(4).uniform(0, 500, len(block.index))
     ratios = replace(shelters, value=_shelter_ratio(block, population, shelters))
-    for pos in _tiles(block, TILE):
+    for pos in [*_tiles(block, TILE), *_tiles(block, TILE, bands=False)]:
         tile = block.take(pos)
         stamps = _tile_supply(tile, ratios.select(tile.bounds))
         exact = _tile_access(tile, block.xy, population, shelters.select(tile.bounds))
