@@ -64,7 +64,7 @@ h2, h3, .note { break-after: avoid; page-break-after: avoid; }
 td.lvl { font-weight: 600; text-align: center; white-space: nowrap; }
 .figure { text-align: center; break-inside: avoid; page-break-inside: avoid; }
 .figure img { width: 100%; max-height: 200mm; object-fit: contain; border: 1px solid #ccc; }
-td.nowrap { white-space: nowrap; }
+td.nowrap, th.nowrap { white-space: nowrap; }
 table.small { font-size: 7.5pt; } table.small td, table.small th { padding: 0.6mm 1.2mm; }
 .two { display: flex; gap: 4mm; align-items: flex-start; } .two table { flex: 1; }
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3mm; margin: 3mm 0; }
@@ -339,7 +339,7 @@ def report_from_cells(
         {
             "parameter": [_param_name(str(k), lang) for k in raw["parameter"]],
             "value": [
-                _param_value(str(k), v, lang)
+                p.title.get(lang) if k == "title" else _param_value(str(k), v, lang)
                 for k, v in zip(raw["parameter"], raw["value"], strict=True)
             ],
         }

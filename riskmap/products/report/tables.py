@@ -255,9 +255,9 @@ def _scorecard_html(
         if passed is None or (isinstance(passed, float) and np.isnan(passed)):
             verdict = f"<td>{_e(_t('na', lang))}</td>"
         elif bool(passed):
-            verdict = f'<td class="ok">✓ {_e(_t("yes", lang))}</td>'
+            verdict = f'<td class="ok nowrap">✓ {_e(_t("yes", lang))}</td>'
         else:
-            verdict = f'<td class="bad">✗ {_e(_t("no", lang))}</td>'
+            verdict = f'<td class="bad nowrap">✗ {_e(_t("no", lang))}</td>'
         evidence = f"<td>{text(r[ev_col])}</td>" if ev_col else ""
         std = f"<td>{text(r[std_col])}</td>" if std_col else ""
         shown = f"{value} {shown_unit}".strip()
@@ -268,7 +268,8 @@ def _scorecard_html(
     ev_head = f"<th>{_e(_t('evidence', lang))}</th>" if ev_col else ""
     std_head = f"<th>{_e(_t('standard', lang))}</th>" if std_col else ""
     head = "".join(
-        f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
+        f'<th class="nowrap">{_e(_t(k, lang))}</th>'
+        for k in ("indicator", "value", "target", "passed")
     )
     return (
         f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
