@@ -391,13 +391,16 @@ def _download_bytes(
         shown = _ctx.analysed() if view in ("hotspot", "confidence") else a
         return render_html(build_map(shown, options)).encode("utf-8")
     if what == "map_png":
-        extent = None
-        if adcode:
-            d = _ctx.data.districts[_ctx.data.districts["adcode"].astype(str) == adcode]
-            extent = tuple(float(v) for v in d.total_bounds) if len(d) else None
-        return render_map_png(_ctx.data, a.cells, lang_, extent=extent)  # type: ignore[arg-type]  # bounds: 4 floats
+        from riskmap.products.report.figure import map_title
+
+        title = map_title(_ctx.data, view, lang_, adcode or None)
+        return render_map_png(
+            _ctx.data, a.cells, lang_, view=view, district=adcode or None, title=title
+        )
     page = build_report(
-        a, ReportOptions.model_validate({"lang": lang_}), inventory=_ctx.inventory()
+        a,
+        ReportOptions.model_validate({"lang": lang_, "district": adcode or None}),
+        inventory=_ctx.inventory(),
     )
     if what == "report_html":
         return page.encode("utf-8")
@@ -443,7 +446,11 @@ def _downloads(ctx: Context) -> None:
             except RiskmapError as exc:
                 common.show_error(exc, "error_generic")
                 continue
-            name = f"{ctx.project.name}_{ctx.settings.rule}_{suffix}"
+            code = "".join(
+                c for c in str(ctx.settings.district or "") if c.isascii() and c.isalnum()
+            )
+            place = f"_{code}" if code else ""  # the district's adcode: safe in a file name
+            name = f"{ctx.project.name}{place}_{ctx.settings.rule}_{suffix}"
             st.download_button(
                 t(f"dl_get_{what}"), data, file_name=name, mime=mime, key=f"dl_{what}"
             )

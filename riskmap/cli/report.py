@@ -33,6 +33,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="leave out the safe-city scorecard")  # fmt: skip
     parser.add_argument("--top", type=int, default=20, metavar="N",
                         help="rows of the top sources and areas tables (default: 20)")  # fmt: skip
+    parser.add_argument("--district", metavar="ADCODE_OR_NAME", default=None,
+                        help="the report of one district (adcode or name): its title, figures, "
+                        "tables and maps zoomed to it (default: the whole city)")  # fmt: skip
     return parser
 
 
@@ -43,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
 
     done = load_and_assess(args)
     t0 = time.perf_counter()
-    options = ReportOptions(lang=args.lang, top_n=args.top, indicators=not args.no_indicators)
+    options = ReportOptions(
+        lang=args.lang,
+        top_n=args.top,
+        indicators=not args.no_indicators,
+        district=args.district,
+    )
     html_text = build_report(done.result, options, register_summary=done.study.register_summary())
     out = write_report(html_text, args.out)
     progress(f"report built ({time.perf_counter() - t0:.1f} s)")

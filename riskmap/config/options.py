@@ -130,8 +130,11 @@ class ReportOptions(_Options):
     lang : ``zh`` or ``en``.
     top_n : rows of the top sources and top areas tables.
     indicators : include the safe-city scorecard.
-    zoom : add a second map zoomed on the 重大/较大 cells.
+    zoom : add a close-up of the densest 重大/较大 cells.
     today : the report's date (today by default).
+    district : adcode (or name) of one district: the report is that district's (title,
+        headline figures, tables, maps zoomed to it with the district outlined); None for
+        the whole city.
     """
 
     lang: LangCode = "zh"
@@ -139,6 +142,7 @@ class ReportOptions(_Options):
     indicators: bool = True
     zoom: bool = True
     today: date | None = None
+    district: str | None = None
 
 
 __all__ = ["MAJOR_GRADES", "IndicatorOptions", "InventoryOptions", "MapOptions", "ReportOptions"]

@@ -227,6 +227,11 @@ def test_report_writes_one_html_page(project: str, tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "Test city" in page
+    # --district: the district's report (by name or adcode); an unknown one is an error
+    argv = ["report", project, "--out", str(out), "--cell-size", "500", "--district"]
+    assert cli.main([*argv, "甲区"]) == 0
+    assert "甲区城市安全风险评估报告</h1>" in out.read_text(encoding="utf-8")
+    assert cli.main([*argv, "999999"]) == 1
 
 
 def test_assess_writes_hot_spots_confidence_and_cascades(project: str, tmp_path: Path) -> None:

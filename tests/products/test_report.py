@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import shutil
 from datetime import date
@@ -14,6 +15,8 @@ from factories import area_ranks, city_cells, city_data
 
 import riskmap as rm
 from riskmap.config import ReportOptions
+from riskmap.config.levels import LEVELS
+from riskmap.errors import RiskmapError
 from riskmap.products import build_inventory, build_report, compute_indicators
 from riskmap.products.inventory import inventory_from_cells
 from riskmap.products.report import (
@@ -23,6 +26,7 @@ from riskmap.products.report import (
     write_pdf,
     write_report,
 )
+from riskmap.products.report.figure import map_title
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -160,3 +164,133 @@ def test_build_report_is_the_report_of_the_assessment(assessment: rm.Assessment)
     assert without == report_from_cells(
         assessment.data, assessment.cells, inv, "en", top_n=3, today=day, map_png=PNG, zoom=False
     )
+
+
+_ZH_NUMS = "一二三四五六七八九十"
+
+
+def _headings(page: str) -> list[str]:
+    return re.findall(r"<h([23])>([^<]*)</h\1>", page)
+
+
+def test_section_numbers_follow_the_page_order(report_zh: str, report_inputs: tuple) -> None:
+    """Numbered headings are consecutive from 一 (1 in English) in the order they appear,
+    and the close-up is an unnumbered sub-heading right after the map's."""
+    data, cells, inv = report_inputs
+    english = report_from_cells(data, cells, inv, lang="en")
+    for page, number in ((report_zh, r"^(\S)、"), (english, r"^(\d+)\. ")):
+        heads = _headings(page)
+        numbered = [re.match(number, text) for level, text in heads if level == "2"]
+        assert all(numbered), heads
+        got = [m.group(1) for m in numbered if m]
+        want = (
+            list(_ZH_NUMS[: len(got)])
+            if page is report_zh
+            else [str(i + 1) for i in range(len(got))]
+        )
+        assert got == want, heads
+        assert heads[0][0] == "2" and heads[1][0] == "3"  # the close-up inside the map's section
+        assert len(got) >= 8
+
+
+def test_district_report_is_the_districts(report_inputs: tuple) -> None:
+    """A district's report names it in the title, and its figures and tables are its own."""
+    data, cells, inv = report_inputs
+    mine = cells[cells["adcode"] == "420102"]
+    page = report_from_cells(data, cells, inv, district="甲区", today=date(2024, 5, 1))
+    assert page == report_from_cells(data, cells, inv, district="420102", today=date(2024, 5, 1))
+    assert "<h1>测试市甲区城市安全风险评估报告</h1>" in page
+    assert f"{len(mine):,} 个" in page  # the grid's cells: the district's
+    total = float(mine["area_m2"].sum()) / 1e6
+    assert f"<td class='num'>{total:,.2f}</td>" in page  # the summary's total area
+    district_rows = re.findall(r'<td class="nowrap">(甲区|乙区)</td>', page)
+    assert district_rows and set(district_rows) == {"甲区"}
+    others = inv.sources[inv.sources["adcode"] != "420102"]["number"]
+    assert not any(n.replace("-", "-<wbr>") in page for n in others)
+    city = report_from_cells(data, cells, inv, today=date(2024, 5, 1))
+    assert "<h1>测试市城市安全风险评估报告</h1>" in city and "范围：甲区" not in city
+    with pytest.raises(RiskmapError, match="unknown district"):
+        report_from_cells(data, cells, inv, district="丙区")
+
+
+def test_report_words_for_people(report_inputs: tuple) -> None:
+    """Parameter keys, English units and Chinese words of the data are shown in words of
+    the page's language; district names in English in the English report."""
+    data, cells, inv = report_inputs
+    named = dataclasses.replace(data, districts=data.districts.assign(name_en=["Jia", "Yi"]))
+    card = pd.DataFrame(
+        {
+            "name_zh": [
+                "人均有效避难面积",
+                "每处中心避难场所服务人口",
+                "风险评估与四色图已完成",
+                "重大风险区人口比例",
+            ],
+            "name_en": [
+                "Shelter area per person",
+                "People per central shelter",
+                "Map produced",
+                "Population at 重大 (major) risk",
+            ],
+            "scope": ["city"] * 4,
+            "value": [0.940659, 1540815.3, 1.0, 18.36750],
+            "unit": ["m²/person", "people", "yes=1", "%"],
+            "target": [1.5, 500000.0, 1.0, float("nan")],
+            "comparison": [">=", "<=", "==", ""],
+            "passed": [False, False, True, None],
+            "evidence": ["a", "b", "c", "screening 一级 500 m"],
+            "evidence_zh": ["a", "b", "c", "d"],
+        }
+    )
+    zh = report_from_cells(named, cells, inv, indicators=card)
+    assert "levels.likelihood_breaks" not in zh and "可能性分级断点" in zh
+    assert "0.94 米²/人" in zh and "1,540,815 人" in zh and "18.4 %" in zh
+    assert "已完成" in zh
+    assert "m²/person" not in zh and "yes=1" not in zh and "0.9407" not in zh
+    en = report_from_cells(named, cells, inv, "en", card)
+    assert "Likelihood class breaks" in en and "levels.likelihood_breaks" not in en
+    assert "Population at major risk" in en and "grade 1 500 m" in en
+    assert '<td class="nowrap">Jia</td>' in en and "甲区" not in en.split("<h2>")[2]
+
+
+def test_focus_extent_is_the_densest_cluster() -> None:
+    """The close-up frames the dense cluster of red and orange cells, not a lone one far
+    away."""
+    cells = city_cells(area_ranks())
+    ext = focus_extent(cells)
+    assert ext is not None
+    far = cells.iloc[[0]].copy()
+    far["geometry"] = far.geometry.translate(60_000, 60_000)
+    far["level_rank"] = 4
+    both = pd.concat([cells, far], ignore_index=True)
+    assert focus_extent(both) == ext
+
+
+def _pixels(png: bytes, rgb: tuple[int, int, int]) -> int:
+    import io
+
+    from matplotlib import image
+
+    arr = (image.imread(io.BytesIO(png))[..., :3] * 255).round()
+    return int((abs(arr - rgb).max(axis=-1) <= 3).sum())
+
+
+def test_render_map_png_draws_the_view_title_and_district(report_inputs: tuple) -> None:
+    data, cells, _ = report_inputs
+    cells = cells.assign(score=range(len(cells)))
+    low = tuple(int(LEVELS[0].color[i : i + 2], 16) for i in (1, 3, 5))
+    level = render_map_png(data, cells, "zh", width_in=3.0, dpi=60)
+    score = render_map_png(data, cells, "zh", width_in=3.0, dpi=60, view="score")
+    assert _pixels(level, low) > 100 and _pixels(score, low) == 0  # a ramp, not four colours
+    title = map_title(data, "score", "zh", "420102")
+    assert title == "测试市甲区 · 风险值"
+    titled = render_map_png(data, cells, "zh", width_in=3.0, dpi=60, title=title)
+    assert _height(titled) > _height(level)
+    outline = (0x1F, 0x3A, 0x93)
+    chosen = render_map_png(data, cells, "zh", width_in=3.0, dpi=150, district="420102")
+    whole = render_map_png(data, cells, "zh", width_in=3.0, dpi=150)
+    assert _pixels(chosen, outline) > 20 and _pixels(whole, outline) == 0
+
+
+def _height(png: bytes) -> int:
+    return int.from_bytes(png[20:24], "big")

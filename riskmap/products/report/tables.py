@@ -12,7 +12,7 @@ import pandas as pd
 
 from riskmap.config.levels import LEVELS
 from riskmap.products.inventory import Inventory, header_labels
-from riskmap.products.report.text import _e, _t
+from riskmap.products.report.text import _T, _e, _english, _t
 
 
 def _level_style(name: str) -> str:
@@ -178,10 +178,39 @@ def _summary_html(cells: pd.DataFrame, inv: Inventory, lang: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
+def _round(v: Any, unit: str) -> str:
+    """An indicator's number rounded to what it means: whole people and counts, a share to
+    0.1, a small ratio to 0.01."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "" if v is None else str(v)
+    if np.isnan(f):
+        return ""
+    if unit in ("people", "stations", "targets", "hazards") or abs(f) >= 100:
+        return f"{f:,.0f}"
+    if unit == "%" or abs(f) >= 10:
+        return f"{f:,.1f}"
+    return f"{f:,.2f}".rstrip("0").rstrip(".") if f != int(f) else f"{f:,.0f}"
+
+
+def _unit(unit: str, lang: str) -> str:
+    """An indicator's unit in ``lang`` (the indicators table writes them in English)."""
+    return _t(f"unit.{unit}", lang) if f"unit.{unit}" in _T else unit
+
+
+def _scorecard_html(
+    indicators: pd.DataFrame,
+    lang: str,
+    *,
+    scope: str = "city",
+    names: dict[str, str] | None = None,
+) -> str:
+    """The scorecard's rows of one scope (``city``, or a district's adcode): value and
+    target with units in ``lang`` and rounded, verdict, evidence and basis."""
     df = indicators
     if "scope" in df.columns:
-        df = df[df["scope"].astype(str) == "city"]
+        df = df[df["scope"].astype(str) == scope]
     name_col = next(
         (c for c in (f"name_{lang}", "indicator", "name", "id") if c in df.columns), None
     )
@@ -203,31 +232,44 @@ def _scorecard_html(indicators: pd.DataFrame, lang: str) -> str:
         ),
         None,
     )
+
+    def text(v: Any) -> str:
+        return _e(_english(v, names)) if lang == "en" else _e(v)
+
     rows = []
     for _, r in df.iterrows():
         name = r[name_col] if name_col else ""
-        unit = r["unit"] if "unit" in df.columns and pd.notna(r["unit"]) else ""
-        value = _num(r.get("value"))
-        target = _num(r.get("target"))
-        if target and "comparison" in df.columns and pd.notna(r.get("comparison")):
-            target = f"{r['comparison']} {target}"
+        unit = str(r["unit"]) if "unit" in df.columns and pd.notna(r["unit"]) else ""
+        if unit == "yes=1":  # a done / not done indicator
+            done = _fmt(r.get("value"), "{:g}")
+            value = _t("done", lang) if done == "1" else _t("not_done", lang) if done else ""
+            target, shown_unit = _t("done", lang), ""
+        else:
+            value = _round(r.get("value"), unit)
+            target = _round(r.get("target"), unit)
+            shown_unit = _unit(unit, lang)
+            if target and "comparison" in df.columns and pd.notna(r.get("comparison")):
+                cmp = str(r["comparison"]).replace(">=", "≥").replace("<=", "≤")
+                target = f"{cmp} {target} {shown_unit}".replace("== ", "")
         passed = r.get("passed")
         if passed is None or (isinstance(passed, float) and np.isnan(passed)):
             verdict = f"<td>{_e(_t('na', lang))}</td>"
         elif bool(passed):
-            verdict = f'<td class="ok">✓ {_e(_t("yes", lang))}</td>'
+            verdict = f'<td class="ok nowrap">✓ {_e(_t("yes", lang))}</td>'
         else:
-            verdict = f'<td class="bad">✗ {_e(_t("no", lang))}</td>'
-        evidence = f"<td>{_e(r[ev_col])}</td>" if ev_col else ""
-        std = f"<td>{_e(r[std_col])}</td>" if std_col else ""
+            verdict = f'<td class="bad nowrap">✗ {_e(_t("no", lang))}</td>'
+        evidence = f"<td>{text(r[ev_col])}</td>" if ev_col else ""
+        std = f"<td>{text(r[std_col])}</td>" if std_col else ""
+        shown = f"{value} {shown_unit}".strip()
         rows.append(
-            f"<tr><td>{_e(name)}</td><td class='num'>{_e(value)} {_e(unit)}</td>"
+            f"<tr><td>{text(name)}</td><td class='num'>{_e(shown)}</td>"
             f"<td class='num'>{_e(target)}</td>{verdict}{evidence}{std}</tr>"
         )
     ev_head = f"<th>{_e(_t('evidence', lang))}</th>" if ev_col else ""
     std_head = f"<th>{_e(_t('standard', lang))}</th>" if std_col else ""
     head = "".join(
-        f"<th>{_e(_t(k, lang))}</th>" for k in ("indicator", "value", "target", "passed")
+        f'<th class="nowrap">{_e(_t(k, lang))}</th>'
+        for k in ("indicator", "value", "target", "passed")
     )
     return (
         f"<table><thead><tr>{head}{ev_head}{std_head}</tr></thead>"
