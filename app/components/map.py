@@ -119,7 +119,8 @@ rm.appFeed = function(key) {
       if (rm.appFeedLayers[i]) { rm.map.removeLayer(rm.appFeedLayers[i]); }
       rm.appFeedLayers[i] = null;
       if (!js) { continue; }
-      (0, eval)(js);
+      // (A group that fails is left out: the others and the view are still applied.)
+      try { (0, eval)(js); } catch (err) { console.error(err); }
       rm.appFeedLayers[i] = window['feature_group_feature_group_' + i] || null;
     }
     if (view !== rm.appFeedView) {
@@ -159,6 +160,41 @@ rm.appSelection = function() {
   new MutationObserver(apply).observe(doc.body, {subtree: true, childList: true, attributes: true,
                         attributeFilter: ['data-outline']});
   apply();
+};
+// The area the map is looked at for (a district, or the whole city): the title names it,
+// and the level legend counts its cells (`scope.counts`: the texts of the levels' counts,
+// highest level first, as the page's headline table has them) and says which area it
+// counts (`scope.line`). Run after the score layers and the title (the feed's group after
+// theirs, its text holding their keys): a new legend or title is given the area again.
+// `scope.name` empty: the whole city, the map's own title and counts.
+rm.appScope = function(scope) {
+  var box = rm.map.getContainer();
+  var title = box.querySelector('.rm-title');
+  if (title) {
+    if (!title.hasAttribute('data-own')) { title.setAttribute('data-own', title.textContent); }
+    var own = title.getAttribute('data-own'), head = scope.prefix || '';
+    title.textContent = !scope.name ? own : (head && own.indexOf(head) === 0
+      ? head + ' · ' + scope.name + own.slice(head.length) : scope.name + ' · ' + own);
+  }
+  box.querySelectorAll('.rm-legend').forEach(function(legend) {
+    var line = legend.querySelector('.rm-scope');
+    if (legend.getAttribute('data-view') !== 'level') { if (line) { line.remove(); } return; }
+    legend.querySelectorAll('.rm-row .rm-n').forEach(function(el, i) {
+      if (!el.hasAttribute('data-own')) { el.setAttribute('data-own', el.textContent); }
+      var own = el.getAttribute('data-own');
+      el.textContent = scope.counts && scope.counts[i] != null
+        ? scope.counts[i] + own.replace(/^[0-9,]+/, '') : own;
+    });
+    if (!line) {
+      line = document.createElement('div');
+      line.className = 'rm-scope';
+      line.style.cssText = 'margin:-2px 0 4px;color:#333;font-size:12px';
+      var h = legend.querySelector('h4');
+      if (h) { h.after(line); } else { legend.prepend(line); }
+    }
+    line.textContent = scope.line || '';
+  });
+  box.setAttribute('data-riskmap-scope', scope.name || '');
 };
 // The tile basemap (none: the offline map): its tile layer, listed in the layer control,
 // and the attribution it needs.
@@ -456,19 +492,62 @@ def clicked_wgs84(click: dict[str, float], basemap: str) -> tuple[float, float]:
     return lon, lat
 
 
-def view_of(gdf_wgs84: gpd.GeoDataFrame, basemap: str) -> tuple[tuple[float, float], int]:
-    """Centre (lat, lon) and zoom that show a frame in EPSG:4326."""
+def view_of(
+    gdf_wgs84: gpd.GeoDataFrame, basemap: str, *, main_part: bool = False
+) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon) and zoom that show a frame in EPSG:4326.
+
+    ``main_part``: centred on the largest polygon of the frame (its centroid, or a point
+    inside it when the centroid falls outside) with the zoom that fits it: a district with
+    a small exclave far off (武昌区's south) is then shown where its built-up body is, not
+    at the middle of a box that is mostly outside it.
+    """
+    if main_part:
+        part = main_polygon(gdf_wgs84.geometry.to_numpy())
+        if part is not None:
+            x0, y0, x1, y1 = (float(v) for v in part.bounds)
+            c = part.centroid if part.contains(part.centroid) else part.representative_point()
+            return _view((x0, y0, x1, y1), (float(c.x), float(c.y)), basemap)
     x0, y0, x1, y1 = (float(v) for v in gdf_wgs84.total_bounds)
-    lon, lat = display_point((x0 + x1) / 2, (y0 + y1) / 2, basemap)
+    return _view((x0, y0, x1, y1), ((x0 + x1) / 2, (y0 + y1) / 2), basemap)
+
+
+def _view(
+    bounds: tuple[float, float, float, float], centre: tuple[float, float], basemap: str
+) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon) at ``centre`` (lon, lat) and the zoom that shows ``bounds``."""
+    x0, y0, x1, y1 = bounds
+    lon, lat = display_point(*centre, basemap)
     span = max(x1 - x0, (y1 - y0) * 1.3, 1e-4)
     zoom = int(np.clip(np.floor(np.log2(700 * 360 / (256 * span))), 7, 16))
     return (lat, lon), zoom
 
 
+def main_polygon(geoms_wgs84: Any) -> Any:
+    """The largest polygon among geometries in EPSG:4326 (areas compared on the ground:
+    longitudes shrunk by the cosine of the latitude), or None when there is none."""
+    import shapely
+
+    parts = shapely.get_parts(np.asarray(geoms_wgs84, dtype=object))
+    parts = parts[shapely.get_type_id(parts) == 3] if len(parts) else parts  # polygons
+    if not len(parts):
+        return None
+    lat = shapely.get_y(shapely.centroid(parts))
+    area = shapely.area(parts) * np.cos(np.radians(lat))
+    return parts[int(np.argmax(area))]
+
+
 def outline_group(
-    geoms_wgs84: Any, basemap: str, name: str = "selection", color: str = "#000000"
+    geoms_wgs84: Any,
+    basemap: str,
+    name: str = "selection",
+    color: str = "#000000",
+    *,
+    dash: str | None = None,
+    class_name: str | None = None,
 ) -> folium.FeatureGroup:
-    """A feature group outlining geometries (e.g. the selected cell), added without a redraw."""
+    """A feature group outlining geometries (e.g. the selected cell, a district), added
+    without a redraw: ``dash`` a line's dash pattern (SVG), ``class_name`` its lines' class."""
     import shapely
 
     fg = folium.FeatureGroup(name=name, control=False)
@@ -484,7 +563,13 @@ def outline_group(
             marker=folium.CircleMarker(
                 radius=8, color=color, weight=3, fill=True, fill_opacity=0.25
             ),
-            style_function=lambda _f, c=color: {"color": c, "weight": 3, "fill": False},
+            style_function=lambda _f, c=color: {
+                "color": c,
+                "weight": 3,
+                "fill": False,
+                **({"dashArray": dash} if dash else {}),
+                **({"className": class_name} if class_name else {}),
+            },
             interactive=False,
         ).add_to(fg)
     return fg
@@ -594,6 +679,7 @@ def show_map(
     zoom: int | None = None,
     height: int = 620,
     on_change: Any = None,
+    scope: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Draw a folium map with streamlit-folium; only a click reruns the script.
 
@@ -603,7 +689,10 @@ def show_map(
     ``dynamic=True`` (``m.riskmap_layers``, drawn as :class:`DynamicLayers`): after a
     weight change the browser keeps the map and replaces only those layers; and so are
     the title and the overlays shown of a map from :func:`app_risk_map`
-    (``m.riskmap_in_place``). A map of :func:`app_risk_map` is sent from its frame
+    (``m.riskmap_in_place``). ``scope`` (:func:`scope_of`, a map of :func:`app_risk_map`):
+    the area the title names and the level legend counts, set in the map on screen after
+    the score layers (:data:`APP_RUNTIME`'s ``appScope``); ``highlight`` then follows it
+    (e.g. the district's outline). A map of :func:`app_risk_map` is sent from its frame
     (``m.riskmap_frame``); any other map is drawn from a copy (streamlit-folium renames
     the elements of the map it draws).
     """
@@ -614,6 +703,7 @@ def show_map(
         for g in (
             DynamicLayers(layers) if layers is not None else None,
             ScriptGroup(in_place, "riskmap_in_place") if in_place else None,
+            _scope_group(scope, layers, in_place) if scope is not None else None,
             highlight,
         )
         if g is not None
@@ -637,6 +727,28 @@ def show_map(
         on_change=on_change,
     )
     return out or {}
+
+
+def scope_of(
+    name: str, prefix: str, line: str, counts: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The area a map is looked at for (:func:`show_map`'s ``scope``): ``name`` (empty:
+    the whole area, the map's own title and counts), the title's ``prefix`` the name
+    goes after (the project's title), the legend's ``line`` saying what it counts, and
+    the texts of the levels' counts (highest level first; None: the map's own)."""
+    return {"name": name, "prefix": prefix, "line": line,
+            "counts": None if counts is None else list(counts)}  # fmt: skip
+
+
+def _scope_group(scope: dict[str, Any], layers: Any, in_place: str | None) -> ScriptGroup:
+    """The script giving the map on screen its area (:func:`scope_of`): its text holds the
+    keys of the score layers and of the in-place script, so that the feed runs it again
+    after either (a new legend, a new title)."""
+    after = hashlib.sha256(f"{getattr(layers, 'key', '')}|{in_place or ''}".encode()).hexdigest()[
+        :16
+    ]
+    body = json.dumps(scope, ensure_ascii=False)
+    return ScriptGroup(f"/* {after} */ window.riskmap.appScope({body});", "riskmap_scope")
 
 
 def remember_click(map_key: str, target: str) -> Any:

@@ -214,6 +214,36 @@ def _outline(ctx: Context, cid: str) -> str:
     return map_ui.outline_geojson(sel.to_crs(4326).to_numpy(), ctx.settings.basemap)
 
 
+# The selected district's outline: a dashed dark blue line (apart from the four level
+# colours, the black outline of the selected cell and the grey district borders). (A
+# comment: a page's bare string would be written on the page.)
+DISTRICT_LINE = "#1f3fbf"
+
+
+def _district_outline(basemap: str, d: Any) -> Any:
+    """The outline of a district (``d``, in EPSG:4326) as a feature group of the map's
+    feed (made each run: a kept group, rendered again, names elements it no longer has)."""
+    return map_ui.outline_group(
+        d.geometry.to_numpy(), basemap, "district", DISTRICT_LINE, dash="8 5",
+        class_name="rm-district",
+    )  # fmt: skip
+
+
+def _map_scope(ctx: Context, adcode: str, summary: pd.DataFrame) -> dict[str, Any]:
+    """The area the map's title names and its level legend counts: the headline table's
+    area and cell counts (the same figures as the table beside the map)."""
+    options = common.district_options(ctx.data)
+    area = options.get(adcode, "") if adcode else common.whole_area(ctx.data)
+    counts = [str(v) for v in summary[t("col_cells")]]
+    total = sum(int(v.replace(",", "")) for v in counts)
+    return map_ui.scope_of(
+        options.get(adcode, "") if adcode else "",
+        str(ctx.project.title.get(state.lang())),
+        t("map_scope", area=area, n=f"{total:,}"),
+        counts,
+    )
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _level_summary(score_key: str, adcode: str, lang: str, _ctx: Context) -> pd.DataFrame:
     """The headline table of one assessment, area and language (kept: a click reruns the
@@ -536,29 +566,35 @@ def _map_and_details(ctx: Context) -> None:
         st.caption(t("map_hint"))
         m = ctx.risk_map()
         center = zoom = None
+        outline = None
         if found is not None:
             center, zoom = found
         elif adcode:
             d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
             if len(d):
-                center, zoom = map_ui.view_of(d, ctx.settings.basemap)
+                # On the district's largest part (武昌区 has a small exclave far south),
+                # outlined: both sent through the map's feed, the map kept.
+                center, zoom = map_ui.view_of(d, ctx.settings.basemap, main_part=True)
+                outline = _district_outline(ctx.settings.basemap, d)
                 st.session_state["map_zoomed"] = True
         elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
             center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
+        summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
         # The selected cell's outline is drawn by the map itself, from the details panel
         # (its data-outline): a click sends the map nothing new.
         map_ui.show_map(
             m,
             MAP_KEY,
+            highlight=outline,
             center=center,
             zoom=zoom,
             height=680,
             on_change=map_ui.remember_click(MAP_KEY, "pending_click"),
+            scope=_map_scope(ctx, adcode, summary),
         )
     with right:
         scope = common.district_options(ctx.data).get(adcode, common.whole_area(ctx.data))
         st.markdown(f"**{t('headline', scope=common.plain(scope))}**")
-        summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
         # A narrow column (1024 px wide screens) must not break a level's name, a number
         # or a heading's word letter by letter (headings wrap between words only; the
         # table scrolls sideways when even that is too wide).

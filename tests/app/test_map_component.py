@@ -127,3 +127,20 @@ def test_the_map_is_sent_once_and_what_changes_goes_to_its_feed(
     # And the map itself is st_folium's.
     for name in ("script", "html", "header", "id", "key", "css_links", "js_links", "default"):
         assert args[name] == theirs[name], name
+
+
+def test_a_district_view_is_centred_on_its_largest_part() -> None:
+    """武昌区 has a small exclave 20 km south of its body: the view of the district is
+    centred on the body (its centroid) with a zoom that fits the body, not on the middle
+    of a box that takes in the exclave."""
+    import geopandas as gpd
+    import shapely
+
+    body = shapely.box(114.30, 30.50, 114.40, 30.62)
+    exclave = shapely.box(114.26, 30.34, 114.27, 30.35)
+    frame = gpd.GeoDataFrame(geometry=[shapely.MultiPolygon([body, exclave])], crs=4326)
+    (lat, lon), zoom = map_ui.view_of(frame, "none", main_part=True)
+    assert abs(lat - 30.56) < 1e-6 and abs(lon - 114.35) < 1e-6
+    (lat_box, _), zoom_box = map_ui.view_of(frame, "none")
+    assert abs(lat_box - 30.48) < 1e-6  # the whole box's middle: outside the body
+    assert zoom > zoom_box

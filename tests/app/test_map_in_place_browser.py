@@ -213,3 +213,63 @@ def test_a_link_to_a_district_opens_the_map_on_it(app: dict[str, Any]) -> None:
         assert abs(lat - 30.53) < 0.08 and abs(lng - 114.33) < 0.08
     finally:
         page.close()
+
+
+def _legend_counts(page: Any) -> list[int]:
+    texts = _in_map(page, "() => Array.from(document.querySelectorAll('.rm-legend .rm-n'))"
+                          ".map(e => e.textContent)")  # fmt: skip
+    return [int(t.split()[0].replace(",", "")) for t in texts]
+
+
+def _headline_counts(page: Any) -> list[int]:
+    texts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.st-key-headline tbody tr'))"
+        ".map(tr => tr.querySelector('td').innerText)"
+    )
+    return [int(t.replace(",", "")) for t in texts]
+
+
+def _main_part_centroid(adcode: str) -> tuple[float, float]:
+    """(lat, lon) of the centroid of the district's largest polygon, measured on the
+    ground (UTM zone 50N)."""
+    import geopandas as gpd
+
+    d = gpd.read_file(OUTPUT_DIR.parent / "data" / "wuhan" / "boundary" / "districts.geojson")
+    parts = d[d["adcode"].astype(str) == adcode].explode(index_parts=False).to_crs(32650)
+    c = gpd.GeoSeries([parts.geometry.iloc[int(parts.area.argmax())].centroid], crs=32650)
+    p = c.to_crs(4326).iloc[0]
+    return p.y, p.x
+
+
+def test_a_district_is_centred_outlined_and_counted_by_the_legend(app: dict[str, Any]) -> None:
+    """Choosing 武昌区 centres the map on the district's body (not the middle of a box
+    that takes in its far southern exclave), outlines the district, and the map's title
+    and legend speak of the district: the legend counts the same cells per level as the
+    headline table. Back to 全市 drops the outline and gives back the city's counts; the
+    map stays the one on screen throughout."""
+    import math
+
+    page = app["page"]
+    _mark(page)
+    _choose(page, "行政区", "武昌区")
+    page.wait_for_timeout(800)
+    lat, lng = _in_map(page, "() => [map_div.getCenter().lat, map_div.getCenter().lng]")
+    clat, clng = _main_part_centroid("420106")
+    off_km = math.hypot((lat - clat) * 111.2, (lng - clng) * 111.2 * math.cos(math.radians(clat)))
+    assert off_km < 1.0, off_km
+    assert _in_map(page, "() => document.querySelectorAll('path.rm-district').length") >= 1
+    title = _in_map(page, "() => document.querySelector('.rm-title').textContent")
+    assert "武昌区" in title
+    assert _legend_counts(page) == _headline_counts(page)
+    assert "武昌区" in _in_map(page, "() => document.querySelector('.rm-scope').textContent")
+    page.locator(MAP).first.screenshot(path=str(SHOTS / "04_district_outlined.png"))
+    district_counts = _legend_counts(page)
+
+    _choose(page, "行政区", "全市")
+    page.wait_for_timeout(800)
+    assert _in_map(page, "() => document.querySelectorAll('path.rm-district').length") == 0
+    assert "武昌区" not in _in_map(page, "() => document.querySelector('.rm-title').textContent")
+    city = _legend_counts(page)
+    assert city == _headline_counts(page)
+    assert sum(city) > sum(district_counts)
+    assert _same_map(page)
