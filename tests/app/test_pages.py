@@ -662,6 +662,25 @@ def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.Mon
     assert any("两个情景的风险等级图" in m.value for m in at.markdown)
     movers = at.dataframe[1].value
     assert {"现状", "危化加权"} <= set(movers.columns)  # the levels under each scenario
+    # Each scenario's map states its own rule: A the matrix, B the quantiles (with the
+    # score thresholds its assessment derived), never B's counts under A's rule.
+    legend_a, legend_b = map_legends(at)[1:]  # after the change map
+    assert "风险矩阵" in legend_a and "R 20–25" in legend_a
+    assert "分位数" in legend_b and "风险矩阵" not in legend_b and "R 20–25" not in legend_b
+    assert re.search(r"最高 \d+% · &gt; \d+\.\d", legend_b), legend_b
+
+
+def map_legends(at: Any) -> list[str]:
+    """The legend HTML of each map drawn (streamlit-folium's components), in page order."""
+    import json
+
+    out = []
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args or "{}")
+        page = str(args.get("html", "")) + str(args.get("script", ""))
+        strings = re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', page)  # JS strings
+        out.append(next((h for h in map(json.loads, strings) if "rm-legend" in h), ""))
+    return out
 
 
 def test_the_map_opens_with_shelters_and_stations(app_env: Path) -> None:
