@@ -702,6 +702,27 @@ def test_a_scenario_is_saved_to_the_project_and_loaded_back(
     assert sorted(p.name for p in (root / "scenarios").iterdir()) == ["汛期 重点区.json"]
 
 
+def test_two_projects_of_the_same_folder_name_are_told_apart(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the demo in another ``wuhan`` folder: the sidebar names each with the
+    folder above it, and the project chosen stays chosen."""
+    copy = app_env / "copies" / "wuhan"
+    shutil.copytree(ROOT / "data" / "wuhan", copy, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(copy / "project.yaml"))
+    at = new_app()
+    box = at.sidebar.selectbox(key="w_project")
+    assert box.options == ["wuhan · copies", "wuhan · data"]
+    assert box.value == str((copy / "project.yaml").resolve())
+    demo = str(ROOT / "data" / "wuhan" / "project.yaml")
+    box.set_value(demo).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["w_project"] == demo
+    at.sidebar.selectbox(key="w_rule").set_value("quantiles").run()  # another click
+    assert at.session_state["w_project"] == demo
+    assert at.sidebar.selectbox(key="w_project").value == demo
+
+
 def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
