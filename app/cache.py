@@ -370,7 +370,18 @@ def load_base(project_file: Path) -> tuple[Project, ProjectData]:
         show_error(exc, "project_error")
         st.stop()
     init_settings(project, base)
+    _url_notice()
     return project, base
+
+
+def _url_notice() -> None:
+    """Say which weights of a shared link were left out (once, when the link is opened):
+    the map then differs from the sender's. The link's text is shown as plain text."""
+    dropped: list[str] = st.session_state.pop("_url_dropped", None) or []
+    if dropped:
+        shown = [plain(d if len(d) <= 40 else d[:40] + "…") for d in dropped[:8]]
+        items = t("list_sep_ui").join(shown) + ("…" if len(dropped) > 8 else "")
+        st.warning(t("url_weights_dropped", items=items))
 
 
 def load_context(project_file: Path) -> Context:

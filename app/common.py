@@ -46,7 +46,7 @@ def sidebar_common() -> Path | None:
     if not files:
         st.error(t("no_projects"))
         return None
-    names = {str(f): f.parent.name for f in files}
+    names = project_labels(files)
     if ss.get("w_project") not in names:
         ss["w_project"] = str(files[0])
     st.sidebar.selectbox(
@@ -57,6 +57,26 @@ def sidebar_common() -> Path | None:
         on_change=_on_project_change,
     )
     return Path(ss["w_project"])
+
+
+def project_labels(files: Sequence[Path]) -> dict[str, str]:
+    """Project file -> its name in the sidebar's list: its folder's name, with the folder
+    above it when another project's folder has the same name (``wuhan · data``), or its
+    folder's path when that is the same too. Every label differs from the others: the
+    list's choice is sent by its label, and two alike were taken for one another."""
+    folders = [f.parent for f in files]
+    out: dict[str, str] = {}
+    for f, folder in zip(files, folders, strict=True):
+        if sum(o.name == folder.name for o in folders) == 1:
+            label = folder.name
+        elif (
+            sum((o.name, o.parent.name) == (folder.name, folder.parent.name) for o in folders) == 1
+        ):
+            label = f"{folder.name} · {folder.parent.name}"
+        else:
+            label = f"{folder.name} · {folder.parent}"
+        out[str(f)] = label
+    return out
 
 
 def report_frame(problems: Iterable[Any], data: ProjectData | None = None) -> pd.DataFrame:

@@ -150,14 +150,68 @@ class Settings:
         return t("grid_square", size=self.cell_size)
 
 
-URL_KEYS = ("grid", "rule", "view", "basemap", "overlays", "district", "cell")
-"""The query parameters that carry a map's view, so that a link reopens it."""
+URL_KEYS = ("grid", "rule", "view", "basemap", "overlays", "district", "cell", "w", "lw")
+"""The query parameters that carry a map's view, so that a link reopens it: ``w`` and
+``lw`` hold the component and layer weights that differ from the project's defaults."""
+
+WEIGHT_RANGES: dict[str, tuple[float, float]] = {"w_cw_": (0.0, 1.0), "w_lw_": (0.0, 3.0)}
+"""The range of a component weight and of a layer weight (the sidebar's sliders)."""
+_URL_WEIGHTS = {"w": "w_cw_", "lw": "w_lw_"}
+"""Query parameter -> the widget-key prefix of the weights it carries."""
+_URL_WEIGHTS_MAX = 2000
+"""Characters of a weights parameter read at most (a link is not a file)."""
 
 
-def view_from_url(data: ProjectData | None = None) -> None:
+def weights_to_query(current: dict[str, float], defaults: dict[str, float]) -> dict[str, str]:
+    """The ``w`` and ``lw`` query values of the weights (widget key -> value) that differ
+    from the defaults: ``{"w": "coping_gap:1", "lw": "hazmat:2.5"}`` (none at defaults)."""
+    out: dict[str, str] = {}
+    for name, prefix in _URL_WEIGHTS.items():
+        items = [
+            f"{key[len(prefix) :]}:{round(float(current[key]), 4):g}"
+            for key in sorted(defaults)
+            if key.startswith(prefix)
+            and key in current
+            and abs(float(current[key]) - float(defaults[key])) > 1e-9
+        ]
+        if items:
+            out[name] = ",".join(items)
+    return out
+
+
+def weights_from_query(
+    query: dict[str, str], defaults: dict[str, float]
+) -> tuple[dict[str, float], list[str]]:
+    """The weights (widget key -> value) a link's ``w`` and ``lw`` give, and the entries
+    left out (not a weight of this project, not a number, out of range), as written."""
+    weights: dict[str, float] = {}
+    dropped: list[str] = []
+    for name, prefix in _URL_WEIGHTS.items():
+        raw = str(query.get(name) or "")
+        if len(raw) > _URL_WEIGHTS_MAX:
+            dropped.append(f"{name}={raw[:40]}…")
+            continue
+        lo, hi = WEIGHT_RANGES[prefix]
+        for item in filter(None, (i.strip() for i in raw.split(","))):
+            key, _, value = item.rpartition(":")
+            try:
+                number = float(value)
+            except ValueError:
+                number = float("nan")
+            if f"{prefix}{key}" in defaults and lo <= number <= hi:  # NaN is in no range
+                weights[f"{prefix}{key}"] = number
+            else:
+                dropped.append(item)
+    return weights, dropped
+
+
+def view_from_url(data: ProjectData | None = None, weights: dict[str, float] | None = None) -> None:
     """The settings a shared link gives (``?view=hotspot&rule=quantiles&district=420111
-    &cell=r3380c245&overlays=districts,shelters``), once per session, before the widgets
-    take them; a value that is not one of the known choices is ignored."""
+    &cell=r3380c245&overlays=districts,shelters&w=coping_gap:1&lw=hazmat:2.5``), once per
+    session, before the widgets take them; a value that is not one of the known choices is
+    ignored. ``weights``: the default weights (widget key -> value); a weight the link
+    gives that is not one of them or is out of range is left out, and the entries left out
+    are kept in ``_url_dropped`` for the page to say so."""
     from riskmap.config.vocabulary import BASEMAPS, LEVEL_RULES, OVERLAYS, VIEWS
 
     ss = st.session_state
@@ -184,11 +238,20 @@ def view_from_url(data: ProjectData | None = None) -> None:
     cell = str(q.get("cell") or "")
     if len(cell) <= 40 and cell.replace("-", "").isalnum():
         ss["selected_cell"] = cell
+    if weights is not None:
+        given, dropped = weights_from_query({k: str(q.get(k) or "") for k in _URL_WEIGHTS}, weights)
+        ss.update(given)
+        if dropped:
+            ss["_url_dropped"] = dropped
 
 
 def view_to_url(settings: Settings) -> None:
-    """Write the map's view into the address bar (a link to this page reopens it)."""
+    """Write the map's view into the address bar (a link to this page reopens it), with
+    the weights that differ from the project's defaults (the same link, the same levels)."""
     ss = st.session_state
+    current = {f"w_cw_{c}": v for c, v in settings.components.items()}
+    current.update({f"w_lw_{name}": v for name, v in settings.layers.items()})
+    weights = weights_to_query(current, ss.get("_weight_defaults", {}))
     want = {
         "grid": settings.grid,
         "rule": settings.rule,
@@ -197,6 +260,8 @@ def view_to_url(settings: Settings) -> None:
         "overlays": ",".join(settings.overlays),
         "district": settings.district,
         "cell": str(ss.get("selected_cell") or ""),
+        "w": weights.get("w", ""),
+        "lw": weights.get("lw", ""),
     }
     q = st.query_params
     for k, v in want.items():
@@ -209,11 +274,11 @@ def view_to_url(settings: Settings) -> None:
 def init_settings(project: Project, data: ProjectData | None = None) -> None:
     """Session defaults for every setting (set once; the widgets then own them)."""
     ss = st.session_state
+    defaults = default_weights(project, data)
     if data is not None:
-        view_from_url(data)
+        view_from_url(data, defaults)
     ss.setdefault("w_grid", default_cell_size(project))
     ss.setdefault("w_h3res", int(project.grid.h3_resolution))
-    defaults = default_weights(project, data)
     ss["_weight_defaults"] = defaults
     for k, v in defaults.items():
         ss.setdefault(k, v)

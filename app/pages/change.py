@@ -48,11 +48,12 @@ def _change(
                 cells=_ctx.study.cells,
                 as_of=side["as_of"],
             )
-        # With the contributors' text: the drivers of a change read it.
-        scored.append(study.score(side["weights"], side["levels"]).cells_for_output())
+        scored.append(study.score(side["weights"], side["levels"]))
+    # With the contributors' text: the drivers of a change read it.
+    cells = [a.cells_for_output() for a in scored]
     change = compare_cells(
-        scored[0],
-        scored[1],
+        cells[0],
+        cells[1],
         label_a=sides[0]["label"],
         label_b=sides[1]["label"],
         layer_names=layer_names(_ctx.data),
@@ -70,9 +71,11 @@ def _change(
         collapsed_control=True,
         index=_ctx.index,
     )
+    # Each side's map states the rule its levels come from and the thresholds its
+    # assessment derived (a quantile scenario beside a matrix one).
     both = [
         map_from_cells(
-            cells,
+            side_cells,
             _ctx.data,
             view="level",
             lang=lang_,
@@ -82,8 +85,10 @@ def _change(
             asset_url=common.ASSET_URL,
             collapsed_control=True,
             index=_ctx.index,
+            levels=a.levels,
+            thresholds=a.params.get("score_thresholds"),
         )
-        for cells, side in zip(scored, sides, strict=True)
+        for side_cells, a, side in zip(cells, scored, sides, strict=True)
         if side["as_of"] is None  # scenarios are shown side by side; days are not
     ]
     return change, m, both

@@ -425,6 +425,73 @@ def test_a_shared_link_reopens_the_same_view(app_env: Path, wuhan_cells: Any) ->
     assert at.query_params["view"] == "score" and at.query_params["cell"] == "r3380c245"
 
 
+def test_a_shared_link_carries_the_weights(app_env: Path) -> None:
+    """The sender's weights travel in the link (those differing from the defaults): the
+    link opened in a fresh session shows the same level counts."""
+    from streamlit.testing.v1 import AppTest
+
+    at = open_weights(new_app())
+    assert not {"w", "lw"} & set(at.query_params)  # default weights: a clean address
+    at.sidebar.slider(key="w_cw_coping_gap").set_value(1.0)
+    at.sidebar.slider(key="w_lw_hazmat").set_value(2.5)
+    at.sidebar.selectbox(key="w_rule").set_value("quantiles")
+    at.sidebar.selectbox(key="w_district").set_value("420106").run()
+    assert not at.exception, [e.value for e in at.exception]
+    sent = headline(at)
+    link = dict(at.query_params)
+    assert link["w"] == "coping_gap:1" and link["lw"] == "hazmat:2.5", link
+    assert link["rule"] == "quantiles" and link["district"] == "420106"
+
+    fresh = AppTest.from_file(APP, default_timeout=300)
+    fresh.query_params.update(link)
+    fresh.run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert headline(fresh) == sent
+    assert fresh.session_state["w_cw_coping_gap"] == 1.0
+    assert fresh.session_state["w_lw_hazmat"] == 2.5
+    assert not fresh.warning
+    # Without the weights the same link shows other counts: they are what made the levels.
+    bare = AppTest.from_file(APP, default_timeout=300)
+    bare.query_params.update({k: v for k, v in link.items() if k not in {"w", "lw"}})
+    bare.run()
+    assert headline(bare) != sent
+    # Back to the defaults: the weights leave the address.
+    open_weights(at).sidebar.button(key="btn_reset_weights").click().run()
+    assert not {"w", "lw"} & set(at.query_params)
+
+
+def test_a_link_with_bad_weights_says_what_it_left_out(app_env: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(
+        {"w": "coping_gap:7,exposure:nan,vulnerability:0.3,*[x](http://e.vil)*:1",
+         "lw": "hazmat:2,no_such_layer:1,<b>bold</b>:1,hazmat:-1"}
+    )  # fmt: skip
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    ss = at.session_state
+    assert ss["w_cw_vulnerability"] == 0.3 and ss["w_lw_hazmat"] == 2.0  # the valid ones
+    defaults = ss["_weight_defaults"]  # the others keep the project's values
+    assert ss["w_cw_coping_gap"] == defaults["w_cw_coping_gap"]
+    assert ss["w_cw_exposure"] == defaults["w_cw_exposure"]
+    (notice,) = [w.value for w in at.warning if "链接中的部分权重未采用" in w.value]
+    for left_out in ("coping_gap:7", "exposure:nan", "no_such_layer:1", "hazmat:-1"):
+        assert common_plain(left_out) in notice, notice
+    # The link's text is shown as text: no link, no HTML.
+    assert "](http" not in notice and "<b>" not in notice
+    assert r"\<b\>bold\</b\>" in notice and r"\[x\]\(http" in notice
+    assert at.query_params["w"] == "vulnerability:0.3" and at.query_params["lw"] == "hazmat:2"
+    at.run()  # said once, when the link is opened
+    assert not [w for w in at.warning if "链接中的部分权重未采用" in w.value]
+
+
+def common_plain(text: str) -> str:
+    from app.common import plain
+
+    return plain(text)
+
+
 def test_report_and_map_downloads_are_made_when_asked(app_env: Path) -> None:
     at = new_app()
     made = {f"btn_{w}" for w in ("report_html", "report_pdf", "map_html", "map_png")}
@@ -635,6 +702,27 @@ def test_a_scenario_is_saved_to_the_project_and_loaded_back(
     assert sorted(p.name for p in (root / "scenarios").iterdir()) == ["汛期 重点区.json"]
 
 
+def test_two_projects_of_the_same_folder_name_are_told_apart(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the demo in another ``wuhan`` folder: the sidebar names each with the
+    folder above it, and the project chosen stays chosen."""
+    copy = app_env / "copies" / "wuhan"
+    shutil.copytree(ROOT / "data" / "wuhan", copy, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.setenv("RISKMAP_APP_PROJECT", str(copy / "project.yaml"))
+    at = new_app()
+    box = at.sidebar.selectbox(key="w_project")
+    assert box.options == ["wuhan · copies", "wuhan · data"]
+    assert box.value == str((copy / "project.yaml").resolve())
+    demo = str(ROOT / "data" / "wuhan" / "project.yaml")
+    box.set_value(demo).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["w_project"] == demo
+    at.sidebar.selectbox(key="w_rule").set_value("quantiles").run()  # another click
+    assert at.session_state["w_project"] == demo
+    assert at.sidebar.selectbox(key="w_project").value == demo
+
+
 def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
@@ -662,6 +750,25 @@ def test_two_saved_scenarios_are_compared(app_env: Path, monkeypatch: pytest.Mon
     assert any("两个情景的风险等级图" in m.value for m in at.markdown)
     movers = at.dataframe[1].value
     assert {"现状", "危化加权"} <= set(movers.columns)  # the levels under each scenario
+    # Each scenario's map states its own rule: A the matrix, B the quantiles (with the
+    # score thresholds its assessment derived), never B's counts under A's rule.
+    legend_a, legend_b = map_legends(at)[1:]  # after the change map
+    assert "风险矩阵" in legend_a and "R 20–25" in legend_a
+    assert "分位数" in legend_b and "风险矩阵" not in legend_b and "R 20–25" not in legend_b
+    assert re.search(r"最高 \d+% · &gt; \d+\.\d", legend_b), legend_b
+
+
+def map_legends(at: Any) -> list[str]:
+    """The legend HTML of each map drawn (streamlit-folium's components), in page order."""
+    import json
+
+    out = []
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args or "{}")
+        page = str(args.get("html", "")) + str(args.get("script", ""))
+        strings = re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', page)  # JS strings
+        out.append(next((h for h in map(json.loads, strings) if "rm-legend" in h), ""))
+    return out
 
 
 def test_the_map_opens_with_shelters_and_stations(app_env: Path) -> None:
