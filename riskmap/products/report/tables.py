@@ -74,14 +74,21 @@ def _pct(part: float, whole: float) -> str:
     return f"{share:.2f}%" if 0 < share < 1 else f"{share:.1f}%"
 
 
-def _num(v: Any) -> str:
-    """A number for people: thousands separated, at most 4 significant digits below 1,000."""
+def _number(v: Any) -> float | str:
+    """``v`` as a float, or the text to show instead: "" for None and NaN, the value
+    itself for anything that is not a number."""
     try:
         f = float(v)
     except (TypeError, ValueError):
         return "" if v is None else str(v)
-    if np.isnan(f):
-        return ""
+    return "" if np.isnan(f) else f
+
+
+def _num(v: Any) -> str:
+    """A number for people: thousands separated, at most 4 significant digits below 1,000."""
+    f = _number(v)
+    if isinstance(f, str):
+        return f
     return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
 
 
@@ -181,12 +188,9 @@ def _summary_html(cells: pd.DataFrame, inv: Inventory, lang: str) -> str:
 def _round(v: Any, unit: str) -> str:
     """An indicator's number rounded to what it means: whole people and counts, a share to
     0.1, a small ratio to 0.01."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "" if v is None else str(v)
-    if np.isnan(f):
-        return ""
+    f = _number(v)
+    if isinstance(f, str):
+        return f
     if unit in ("people", "stations", "targets", "hazards") or abs(f) >= 100:
         return f"{f:,.0f}"
     if unit == "%" or abs(f) >= 10:
