@@ -230,18 +230,51 @@ def _district_outline(basemap: str, d: Any) -> Any:
 
 
 def _map_scope(ctx: Context, adcode: str, summary: pd.DataFrame) -> dict[str, Any]:
-    """The area the map's title names and its level legend counts: the headline table's
-    area and cell counts (the same figures as the table beside the map)."""
+    """The area the map's title names and its legend counts: the headline table's area;
+    the level legend's counts are the table's, the hot-spot and confidence legends' the
+    area's cells of each class (other views' legends count nothing)."""
+    from riskmap.maps.legend import LEGEND_CLASSES
+
     options = common.district_options(ctx.data)
     area = options.get(adcode, "") if adcode else common.whole_area(ctx.data)
-    counts = [str(v) for v in summary[t("col_cells")]]
-    total = sum(int(v.replace(",", "")) for v in counts)
+    view = ctx.settings.view
+    levels = [int(str(v).replace(",", "")) for v in summary[t("col_cells")]]
+    total = sum(levels)
+    if view == "level":
+        counts: list[str] | None = [f"{v:,}" for v in levels]
+    elif view in LEGEND_CLASSES or view == "confidence":
+        counts = [f"{v:,}" for v in _legend_counts(ctx.score_key, view, adcode, _ctx=ctx)]
+    else:
+        counts = None
     return map_ui.scope_of(
         options.get(adcode, "") if adcode else "",
         str(ctx.project.title.get(state.lang())),
         t("map_scope", area=area, n=f"{total:,}"),
         counts,
+        view,
     )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _legend_counts(score_key: str, view: str, adcode: str, _ctx: Context) -> list[int]:
+    """The counts the legend of an analysis view shows for one area (kept: a click reruns
+    the fragment that shows the map)."""
+    from riskmap.maps.legend import legend_counts
+
+    return legend_counts(_ctx.analysed().cells, view, adcode)
+
+
+def _district_view(ctx: Context, adcode: str) -> tuple[tuple[float, float] | None, int | None, Any]:
+    """Centre, zoom and outline of the selected district (all None when there is none):
+    on the district's largest part (武昌区 has a small exclave far south), outlined; both
+    sent through the map's feed, the map kept."""
+    if not adcode:
+        return None, None, None
+    d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
+    if not len(d):
+        return None, None, None
+    center, zoom = map_ui.view_of(d, ctx.settings.basemap, main_part=True)
+    return center, zoom, _district_outline(ctx.settings.basemap, d)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -547,7 +580,19 @@ def _present(ctx: Context) -> None:
     if c2.button(t("present_exit"), key="btn_present_exit"):
         del st.query_params["present"]
         st.rerun()
-    map_ui.show_map(ctx.risk_map(), MAP_KEY + "_present", height=600)
+    # The selected district as on the map page: its zoom, outline, title and counts.
+    adcode = ctx.settings.district
+    center, zoom, outline = _district_view(ctx, adcode)
+    summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
+    map_ui.show_map(
+        ctx.risk_map(),
+        MAP_KEY + "_present",
+        highlight=outline,
+        center=center,
+        zoom=zoom,
+        height=600,
+        scope=_map_scope(ctx, adcode, summary),
+    )
 
 
 @st.fragment
@@ -570,12 +615,8 @@ def _map_and_details(ctx: Context) -> None:
         if found is not None:
             center, zoom = found
         elif adcode:
-            d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
-            if len(d):
-                # On the district's largest part (武昌区 has a small exclave far south),
-                # outlined: both sent through the map's feed, the map kept.
-                center, zoom = map_ui.view_of(d, ctx.settings.basemap, main_part=True)
-                outline = _district_outline(ctx.settings.basemap, d)
+            center, zoom, outline = _district_view(ctx, adcode)
+            if outline is not None:
                 st.session_state["map_zoomed"] = True
         elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
             center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
