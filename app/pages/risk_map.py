@@ -454,12 +454,16 @@ def _download_bytes(
         shown = _ctx.analysed() if view in ("hotspot", "confidence") else a
         return render_html(build_map(shown, options)).encode("utf-8")
     if what == "map_png":
+        from riskmap.maps.build import overlay_marks
         from riskmap.products.report.figure import map_title
 
         title = map_title(_ctx.data, view, lang_, adcode or None)
+        # The point overlays on in the app, with the map's symbols (those in view only).
+        marks = overlay_marks(_ctx.data, overlays, lang_)
         return render_map_png(
-            _ctx.data, a.cells, lang_, view=view, district=adcode or None, title=title
-        )
+            _ctx.data, a.cells, lang_, view=view, district=adcode or None, title=title,
+            marks=marks,
+        )  # fmt: skip
     page = build_report(
         a,
         ReportOptions.model_validate({"lang": lang_, "district": adcode or None}),
@@ -526,6 +530,21 @@ _MAP_PAGE_CSS = (
     " .st-key-headline tbody th *, .st-key-headline td * { white-space: nowrap !important; }"
     " .st-key-headline thead th * { word-break: keep-all !important; }"
     " .st-key-headline [data-testid='stTable'] { overflow-x: auto; }"
+    # When the table is wider than its column (1024 px screens) it scrolls sideways, and
+    # says so: shadows at the edges that hide more columns (white covers that move with
+    # the table hide them at its ends, and when it fits), and a line under the table,
+    # shown only while the table can scroll (a scroll timeline is active only then).
+    " .st-key-headline { timeline-scope: --rm-headline; }"
+    " .st-key-headline [data-testid='stTable'] > div { scroll-timeline: --rm-headline inline;"
+    " background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2.5rem 100%,"
+    " linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2.5rem 100%,"
+    " radial-gradient(farthest-side at 0 50%, rgba(0,0,0,0.28), transparent) left / 0.9rem 100%,"
+    " radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,0.28), transparent) right / 0.9rem 100%;"
+    " background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"
+    " .st-key-headline .rm-scroll-cue { visibility: hidden; height: 0; overflow: hidden;"
+    " font-size: 0.8rem; color: #555; animation: rm-scroll-cue linear both;"
+    " animation-timeline: --rm-headline; }"
+    " @keyframes rm-scroll-cue { from, to { visibility: visible; height: auto; } }"
     # The map page's margins: the map and the table are given the width (Streamlit's
     # wide layout leaves 5rem each side, and at 1280 px the table's last column was cut).
     " [data-testid='stMainBlockContainer'] { padding-left: 2rem !important;"
@@ -642,6 +661,7 @@ def _map_and_details(ctx: Context) -> None:
         st.html(f"<style>{_MAP_PAGE_CSS}</style>")
         with st.container(key="headline"):
             st.table(summary.set_index(t("col_level")))
+            st.html(f'<div class="rm-scroll-cue">{common.escape_html(t("headline_scroll"))}</div>')
         _details(ctx)
         _downloads(ctx)
 
