@@ -289,38 +289,48 @@ def _draw_marks(
     from matplotlib.lines import Line2D
 
     minx, miny, maxx, maxy = bounds
-    handles: list[Any] = []
-    for mk in marks:
-        x = np.asarray(mk["x"], dtype=float)
-        y = np.asarray(mk["y"], dtype=float)
-        seen = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    xs = [np.asarray(mk["x"], dtype=float) for mk in marks]
+    ys = [np.asarray(mk["y"], dtype=float) for mk in marks]
+    seen = [
+        (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy) for x, y in zip(xs, ys, strict=True)
+    ]
+    # Symbols shrink in a crowded view (a city's 2,000 stations): together they cover at
+    # most a twentieth of the map, so that the cells stay readable under them.
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    room = (box.width * fig_w * 72) * (box.height * fig_h * 72)  # the map's area in pt²
+    base = [1.35 * float(mk.get("z") or 5) for mk in marks]  # the map's radius in px, in pt
+    cover = sum(int(s.sum()) * b * b for s, b in zip(seen, base, strict=True))
+    shrink = float(np.clip(np.sqrt(0.05 * room / cover), 0.35, 1.0)) if cover else 1.0
+    handles: list[Any] = [None] * len(marks)
+    # The most numerous overlay first, under the few (fire stations stay on top).
+    for i in sorted(range(len(marks)), key=lambda j: -int(seen[j].sum())):
+        mk, x, y = marks[i], xs[i], ys[i]
         marker = _MARKERS.get(str(mk.get("s") or "circle"), "o")
-        size = 1.35 * float(mk.get("z") or 5)  # points: the map's radius in pixels, a bit less
+        size = base[i] * shrink
         edge = mk.get("k") or "#1a1a1a"
-        width = 0.6 * float(mk.get("w") or 1)
-        halo = [patheffects.withStroke(linewidth=width + 1.6, foreground="white")]
+        width = 0.6 * float(mk.get("w") or 1) * max(shrink, 0.6)
+        halo = [patheffects.withStroke(linewidth=width + 1.6 * shrink, foreground="white")]
         inside = np.ones(len(x), dtype=bool)
         if district is not None:
             inside = shapely.contains_xy(district, x, y)
-        for part, alpha in ((seen & inside, 1.0), (seen & ~inside, 0.4)):
+        for part, alpha in ((seen[i] & inside, 1.0), (seen[i] & ~inside, 0.4)):
             if not part.any():
                 continue
             ax.plot(x[part], y[part], linestyle="none", marker=marker, markersize=size,
                     markerfacecolor=mk["f"], markeredgecolor=edge, markeredgewidth=width,
                     alpha=alpha, path_effects=halo, zorder=4)  # fmt: skip
             _draw_mark_sign(ax, x[part], y[part], mk, size=size, edge=edge, alpha=alpha)
-        handles.append(
-            Line2D(
-                [0],
-                [0],
-                linestyle="none",
-                marker=marker,
-                markersize=6.5,
-                markerfacecolor=mk["f"],
-                markeredgecolor=edge,
-                markeredgewidth=width,
-                label=str(mk["label"]),
-            )
+        handles[i] = Line2D(
+            [0],
+            [0],
+            linestyle="none",
+            marker=marker,
+            markersize=6.5,
+            markerfacecolor=mk["f"],
+            markeredgecolor=edge,
+            markeredgewidth=0.6 * float(mk.get("w") or 1),
+            label=str(mk["label"]),
         )
     return handles
 
