@@ -549,13 +549,18 @@ def show_map(
 
 
 def scope_of(
-    name: str, prefix: str, line: str, counts: Sequence[str] | None = None
+    name: str,
+    prefix: str,
+    line: str,
+    counts: Sequence[str] | None = None,
+    view: str = "level",
 ) -> dict[str, Any]:
     """The area a map is looked at for (:func:`show_map`'s ``scope``): ``name`` (empty:
-    the whole area, the map's own title and counts), the title's ``prefix`` the name
-    goes after (the project's title), the legend's ``line`` saying what it counts, and
-    the texts of the levels' counts (highest level first; None: the map's own)."""
-    return {"name": name, "prefix": prefix, "line": line,
+    the whole area, the map's own title), the title's ``prefix`` the name goes after (the
+    project's title), the legend's ``line`` saying what it counts, and the texts of the
+    counts of ``view``'s legend, in its order (:func:`riskmap.maps.legend.legend_counts`;
+    None: the legend's own counts, and no line)."""
+    return {"name": name, "prefix": prefix, "line": line, "view": view,
             "counts": None if counts is None else list(counts)}  # fmt: skip
 
 

@@ -131,11 +131,12 @@ rm.appSelection = function() {
   apply();
 };
 // The area the map is looked at for (a district, or the whole city): the title names it,
-// and the level legend counts its cells (`scope.counts`: the texts of the levels' counts,
-// highest level first, as the page's headline table has them) and says which area it
-// counts (`scope.line`). Run after the score layers and the title (the feed's group after
-// theirs, its text holding their keys): a new legend or title is given the area again.
-// `scope.name` empty: the whole city, the map's own title and counts.
+// and the legend of the view it was counted for (`scope.view`: level, hot spots, level
+// confidence) counts its cells (`scope.counts`: the texts of the legend's counts, `.rm-n`,
+// in the legend's order) and says which area it counts (`scope.line`). Run after the
+// score layers and the title (the feed's group after theirs, its text holding their
+// keys): a new legend or title is given the area again. `scope.name` empty: the whole
+// city, the map's own title; `scope.counts` null: the legend's own counts.
 rm.appScope = function(scope) {
   var box = rm.map.getContainer();
   var title = box.querySelector('.rm-title');
@@ -147,11 +148,14 @@ rm.appScope = function(scope) {
   }
   box.querySelectorAll('.rm-legend').forEach(function(legend) {
     var line = legend.querySelector('.rm-scope');
-    if (legend.getAttribute('data-view') !== 'level') { if (line) { line.remove(); } return; }
-    legend.querySelectorAll('.rm-row .rm-n').forEach(function(el, i) {
+    if (!scope.counts || legend.getAttribute('data-view') !== (scope.view || 'level')) {
+      if (line) { line.remove(); }
+      return;
+    }
+    legend.querySelectorAll('.rm-n').forEach(function(el, i) {
       if (!el.hasAttribute('data-own')) { el.setAttribute('data-own', el.textContent); }
       var own = el.getAttribute('data-own');
-      el.textContent = scope.counts && scope.counts[i] != null
+      el.textContent = scope.counts[i] != null
         ? scope.counts[i] + own.replace(/^[0-9,]+/, '') : own;
     });
     if (!line) {

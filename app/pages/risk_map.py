@@ -230,18 +230,51 @@ def _district_outline(basemap: str, d: Any) -> Any:
 
 
 def _map_scope(ctx: Context, adcode: str, summary: pd.DataFrame) -> dict[str, Any]:
-    """The area the map's title names and its level legend counts: the headline table's
-    area and cell counts (the same figures as the table beside the map)."""
+    """The area the map's title names and its legend counts: the headline table's area;
+    the level legend's counts are the table's, the hot-spot and confidence legends' the
+    area's cells of each class (other views' legends count nothing)."""
+    from riskmap.maps.legend import LEGEND_CLASSES
+
     options = common.district_options(ctx.data)
     area = options.get(adcode, "") if adcode else common.whole_area(ctx.data)
-    counts = [str(v) for v in summary[t("col_cells")]]
-    total = sum(int(v.replace(",", "")) for v in counts)
+    view = ctx.settings.view
+    levels = [int(str(v).replace(",", "")) for v in summary[t("col_cells")]]
+    total = sum(levels)
+    if view == "level":
+        counts: list[str] | None = [f"{v:,}" for v in levels]
+    elif view in LEGEND_CLASSES or view == "confidence":
+        counts = [f"{v:,}" for v in _legend_counts(ctx.score_key, view, adcode, _ctx=ctx)]
+    else:
+        counts = None
     return map_ui.scope_of(
         options.get(adcode, "") if adcode else "",
         str(ctx.project.title.get(state.lang())),
         t("map_scope", area=area, n=f"{total:,}"),
         counts,
+        view,
     )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _legend_counts(score_key: str, view: str, adcode: str, _ctx: Context) -> list[int]:
+    """The counts the legend of an analysis view shows for one area (kept: a click reruns
+    the fragment that shows the map)."""
+    from riskmap.maps.legend import legend_counts
+
+    return legend_counts(_ctx.analysed().cells, view, adcode)
+
+
+def _district_view(ctx: Context, adcode: str) -> tuple[tuple[float, float] | None, int | None, Any]:
+    """Centre, zoom and outline of the selected district (all None when there is none):
+    on the district's largest part (武昌区 has a small exclave far south), outlined; both
+    sent through the map's feed, the map kept."""
+    if not adcode:
+        return None, None, None
+    d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
+    if not len(d):
+        return None, None, None
+    center, zoom = map_ui.view_of(d, ctx.settings.basemap, main_part=True)
+    return center, zoom, _district_outline(ctx.settings.basemap, d)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -421,12 +454,16 @@ def _download_bytes(
         shown = _ctx.analysed() if view in ("hotspot", "confidence") else a
         return render_html(build_map(shown, options)).encode("utf-8")
     if what == "map_png":
+        from riskmap.maps.build import overlay_marks
         from riskmap.products.report.figure import map_title
 
         title = map_title(_ctx.data, view, lang_, adcode or None)
+        # The point overlays on in the app, with the map's symbols (those in view only).
+        marks = overlay_marks(_ctx.data, overlays, lang_)
         return render_map_png(
-            _ctx.data, a.cells, lang_, view=view, district=adcode or None, title=title
-        )
+            _ctx.data, a.cells, lang_, view=view, district=adcode or None, title=title,
+            marks=marks,
+        )  # fmt: skip
     page = build_report(
         a,
         ReportOptions.model_validate({"lang": lang_, "district": adcode or None}),
@@ -493,6 +530,21 @@ _MAP_PAGE_CSS = (
     " .st-key-headline tbody th *, .st-key-headline td * { white-space: nowrap !important; }"
     " .st-key-headline thead th * { word-break: keep-all !important; }"
     " .st-key-headline [data-testid='stTable'] { overflow-x: auto; }"
+    # When the table is wider than its column (1024 px screens) it scrolls sideways, and
+    # says so: shadows at the edges that hide more columns (white covers that move with
+    # the table hide them at its ends, and when it fits), and a line under the table,
+    # shown only while the table can scroll (a scroll timeline is active only then).
+    " .st-key-headline { timeline-scope: --rm-headline; }"
+    " .st-key-headline [data-testid='stTable'] > div { scroll-timeline: --rm-headline inline;"
+    " background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2.5rem 100%,"
+    " linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2.5rem 100%,"
+    " radial-gradient(farthest-side at 0 50%, rgba(0,0,0,0.28), transparent) left / 0.9rem 100%,"
+    " radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,0.28), transparent) right / 0.9rem 100%;"
+    " background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"
+    " .st-key-headline .rm-scroll-cue { visibility: hidden; height: 0; overflow: hidden;"
+    " font-size: 0.8rem; color: #555; animation: rm-scroll-cue linear both;"
+    " animation-timeline: --rm-headline; }"
+    " @keyframes rm-scroll-cue { from, to { visibility: visible; height: auto; } }"
     # The map page's margins: the map and the table are given the width (Streamlit's
     # wide layout leaves 5rem each side, and at 1280 px the table's last column was cut).
     " [data-testid='stMainBlockContainer'] { padding-left: 2rem !important;"
@@ -547,7 +599,19 @@ def _present(ctx: Context) -> None:
     if c2.button(t("present_exit"), key="btn_present_exit"):
         del st.query_params["present"]
         st.rerun()
-    map_ui.show_map(ctx.risk_map(), MAP_KEY + "_present", height=600)
+    # The selected district as on the map page: its zoom, outline, title and counts.
+    adcode = ctx.settings.district
+    center, zoom, outline = _district_view(ctx, adcode)
+    summary = _level_summary(ctx.score_key, adcode, state.lang(), _ctx=ctx)
+    map_ui.show_map(
+        ctx.risk_map(),
+        MAP_KEY + "_present",
+        highlight=outline,
+        center=center,
+        zoom=zoom,
+        height=600,
+        scope=_map_scope(ctx, adcode, summary),
+    )
 
 
 @st.fragment
@@ -570,12 +634,8 @@ def _map_and_details(ctx: Context) -> None:
         if found is not None:
             center, zoom = found
         elif adcode:
-            d = ctx.data.districts[ctx.data.districts["adcode"].astype(str) == adcode].to_crs(4326)
-            if len(d):
-                # On the district's largest part (武昌区 has a small exclave far south),
-                # outlined: both sent through the map's feed, the map kept.
-                center, zoom = map_ui.view_of(d, ctx.settings.basemap, main_part=True)
-                outline = _district_outline(ctx.settings.basemap, d)
+            center, zoom, outline = _district_view(ctx, adcode)
+            if outline is not None:
                 st.session_state["map_zoomed"] = True
         elif st.session_state.get("map_zoomed"):  # back to the whole city after a district
             center, zoom = map_ui.view_of(ctx.data.districts.to_crs(4326), ctx.settings.basemap)
@@ -601,6 +661,7 @@ def _map_and_details(ctx: Context) -> None:
         st.html(f"<style>{_MAP_PAGE_CSS}</style>")
         with st.container(key="headline"):
             st.table(summary.set_index(t("col_level")))
+            st.html(f'<div class="rm-scroll-cue">{common.escape_html(t("headline_scroll"))}</div>')
         _details(ctx)
         _downloads(ctx)
 

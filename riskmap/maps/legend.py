@@ -125,17 +125,56 @@ def _legend_html(
         method = _t("method_confidence", lang).format(
             draws=getattr(conf, "draws", 200), spread=f"{getattr(conf, 'weight_spread', 0.25):.0%}"
         )
-        unstable = int(cells["unstable"].sum()) if "unstable" in cells.columns else 0
-        grid_text += f" · {unstable:,} {_t('unstable_cells', lang)}"
+        unstable = legend_counts(cells, "confidence")[0]
+        extra = (
+            '<div class="rm-unstable" style="margin-top:4px">'
+            f'<span class="rm-n" style="padding-left:0">{unstable:,} '
+            f"{_e(_t('unstable_cells', lang))}</span></div>"
+        )
     else:
+        extra = ""
         ticks = "".join(f"<span>{v:g}</span>" for v in np.linspace(vmin, vmax, 5))
         method = _t("method_" + view, lang)
     return (
         f'<div class="rm-legend" data-view="{view}"><h4>{_e(_t(view, lang))}</h4>'
         f'<div class="rm-bar" style="background:linear-gradient(to right,{stops})"></div>'
-        f'<div class="rm-ticks">{ticks}</div>'
+        f'<div class="rm-ticks">{ticks}</div>{extra}'
         f'<div class="rm-method">{_e(method)}<span class="rm-grid"><br>{_e(grid_text)}</span></div></div>'
     )
+
+
+LEGEND_CLASSES: dict[str, tuple[str, tuple[int, ...]]] = {
+    "level": ("level_rank", (4, 3, 2, 1)),
+    "hotspot": ("hotspot", (3, 2, 1, 0, -1, -2, -3)),
+    "change": ("change", (3, 2, 1, 0, -1, -2, -3)),
+}
+"""The views whose legend counts cells per class: the column and the classes, in the
+legend's order (highest first)."""
+
+
+def legend_counts(cells: Any, view: str, adcode: str | None = None) -> list[int]:
+    """The cell counts a view's legend shows, in its order: per level (重大 first), per
+    hot-spot or change class (highest first), the unstable cells of the confidence view;
+    empty for a view that counts nothing (a colour ramp).
+
+    Parameters
+    ----------
+    cells
+        Assessed cells (analysed for ``hotspot`` and ``confidence``).
+    view
+        The map's view.
+    adcode
+        Count only the cells of this district (their ``adcode``); None or "": every cell.
+    """
+    if adcode:
+        cells = cells[(cells["adcode"].astype(str) == str(adcode)).to_numpy()]
+    if view == "confidence":
+        return [int(cells["unstable"].sum()) if "unstable" in cells.columns else 0]
+    if view not in LEGEND_CLASSES or LEGEND_CLASSES[view][0] not in cells.columns:
+        return []
+    column, classes = LEGEND_CLASSES[view]
+    counts = cells[column].astype(int).value_counts()
+    return [int(counts.get(c, 0)) for c in classes]
 
 
 def _class_legend(

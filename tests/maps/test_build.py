@@ -693,3 +693,27 @@ def test_a_province_map_draws_its_counties_under_its_cities(tmp_path) -> None:
     assert '"Districts" :' in page and '"Counties" :' in page
     assert '"n":["西南县","西北县","东南县","东北县"]' in page.replace(" ", "")
     assert "map.getZoom() >= 8" in page and "map.getZoom() >= 0" in page
+
+
+def test_overlay_marks_are_the_maps_symbols_at_the_points(data) -> None:
+    """The point overlays for a picture drawn elsewhere (the PNG of the map): the map's
+    symbols, labelled as its overlay legend, at the layers' points (working CRS); only
+    the overlays asked for."""
+    from riskmap.maps.build import overlay_marks
+    from riskmap.maps.text import _SHELTER_COLORS, _SYMBOLS
+
+    marks = overlay_marks(data, ["fire_stations", "shelters"], "zh")
+    fire = [m for m in marks if m["label"] == _t("fire_stations", "zh")]
+    assert len(fire) == 1
+    assert {k: fire[0][k] for k in ("s", "f", "k", "m")} == {
+        k: _SYMBOLS["fire_stations"].get(k) for k in ("s", "f", "k", "m")
+    }
+    stations = data.by_kind("fire_station")[0].gdf
+    got = np.sort(np.column_stack([fire[0]["x"], fire[0]["y"]]), axis=0)
+    want = np.sort(np.column_stack([stations.geometry.x, stations.geometry.y]), axis=0)
+    assert np.allclose(got, want, atol=2.0)  # (the map's 1e-5° positions: about 1 m)
+    shelters = [m for m in marks if m["label"].startswith(_t("shelters", "zh") + " · ")]
+    assert shelters and {m["f"] for m in shelters} <= set(_SHELTER_COLORS.values())
+    assert sum(len(m["x"]) for m in shelters) == len(data.by_kind("shelter")[0].gdf)
+    assert not [m for m in marks if m["label"] == _t("community_stations", "zh")]
+    assert overlay_marks(data, [], "zh") == []

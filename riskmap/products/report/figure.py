@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -62,6 +63,7 @@ def render_map_png(
     view: str = "level",
     district: str | None = None,
     title: str | None = None,
+    marks: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
     """The risk map as a PNG, drawn offline (no tiles, no network).
 
@@ -94,6 +96,12 @@ def render_map_png(
         around it are drawn paler.
     title
         Drawn above the map when given (see :func:`map_title`).
+    marks
+        Point overlays drawn over the cells with the interactive map's symbols, and a
+        legend row of them: each a mapping of ``label``, ``x`` and ``y`` (working CRS)
+        and the map's symbol ``s``, ``f``, ``k``, ``w``, ``m``, ``z``
+        (:func:`riskmap.maps.build.overlay_marks`). Only points in view are drawn; with a
+        ``district``, those outside it paler.
     """
     from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -117,6 +125,9 @@ def render_map_png(
     aspect = (maxy - miny) / max(maxx - minx, 1.0)
     map_h = width_in * min(max(aspect, 0.4), 1.6)
     legend_h = 0.42 if view == "level" else 0.62
+    marks = [mk for mk in marks if len(mk["x"])]
+    marks_h = 0.2 * math.ceil(len(marks) / _MARKS_PER_ROW) if marks else 0.0
+    legend_h += marks_h
     title_h = 0.38 if title else 0.0
     total_h = map_h + legend_h + title_h
     fig = Figure(figsize=(width_in, total_h), dpi=dpi)
@@ -183,7 +194,8 @@ def render_map_png(
         shown = LinearSegmentedColormap.from_list(
             "shown", [cmap(0.12 + 0.88 * i / 255) for i in range(256)]
         )
-        cax = fig.add_axes((0.3, 0.3 * legend_h / total_h, 0.4, 0.12 * legend_h / total_h))
+        rest_h = legend_h - marks_h
+        cax = fig.add_axes((0.3, 0.3 * rest_h / total_h, 0.4, 0.12 * rest_h / total_h))
         bar = fig.colorbar(
             ScalarMappable(norm=Normalize(vmin, vmax), cmap=shown),
             cax=cax,
@@ -204,11 +216,24 @@ def render_map_png(
 
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
+    if marks:
+        mark_handles = _draw_marks(ax, marks, (minx, miny, maxx, maxy), shape, text_lang)
+        fig.legend(
+            handles=mark_handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, (legend_h - 0.02) / total_h),
+            ncol=min(len(mark_handles), _MARKS_PER_ROW),
+            frameon=False,
+            handlelength=1.2,
+            columnspacing=1.2,
+            prop={"family": family, "size": 7},
+        )
+    rest = (legend_h - marks_h) / total_h  # the legend of the cells and lines, below
 
     fig.legend(
         handles=handles,
         loc="lower center",
-        bbox_to_anchor=(0.5, 0.0 if view == "level" else 0.62 * legend_h / total_h),
+        bbox_to_anchor=(0.5, 0.0 if view == "level" else 0.62 * rest),
         ncol=len(handles),
         frameon=False,
         handlelength=1.6,
@@ -233,6 +258,100 @@ def render_map_png(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+_MARKS_PER_ROW = 4
+"""Overlay symbols per row of the PNG's overlay legend."""
+
+_MARKERS = {
+    "circle": "o",
+    "square": "s",
+    "diamond": "D",
+    "tri": "^",
+    "tridown": "v",
+    "hex": "h",
+    "star": "*",
+}
+"""matplotlib's markers for the interactive map's symbol shapes."""
+
+
+def _draw_marks(
+    ax: Any,
+    marks: Sequence[Mapping[str, Any]],
+    bounds: tuple[float, float, float, float],
+    district: Any,
+    lang: str,
+) -> list[Any]:
+    """Draw point overlays (:func:`render_map_png`'s ``marks``) as the interactive map
+    does: its shape, fill and border with a white halo, and its mark (a white cross, a dot
+    in the border colour, a white "!"); the legend's handles."""
+    from matplotlib import patheffects
+    from matplotlib.lines import Line2D
+
+    minx, miny, maxx, maxy = bounds
+    xs = [np.asarray(mk["x"], dtype=float) for mk in marks]
+    ys = [np.asarray(mk["y"], dtype=float) for mk in marks]
+    seen = [
+        (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy) for x, y in zip(xs, ys, strict=True)
+    ]
+    # Symbols shrink in a crowded view (a city's 2,000 stations): together they cover at
+    # most a twentieth of the map, so that the cells stay readable under them.
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    room = (box.width * fig_w * 72) * (box.height * fig_h * 72)  # the map's area in pt²
+    base = [1.35 * float(mk.get("z") or 5) for mk in marks]  # the map's radius in px, in pt
+    cover = sum(int(s.sum()) * b * b for s, b in zip(seen, base, strict=True))
+    shrink = float(np.clip(np.sqrt(0.05 * room / cover), 0.35, 1.0)) if cover else 1.0
+    handles: list[Any] = [None] * len(marks)
+    # The most numerous overlay first, under the few (fire stations stay on top).
+    for i in sorted(range(len(marks)), key=lambda j: -int(seen[j].sum())):
+        mk, x, y = marks[i], xs[i], ys[i]
+        marker = _MARKERS.get(str(mk.get("s") or "circle"), "o")
+        size = base[i] * shrink
+        edge = mk.get("k") or "#1a1a1a"
+        width = 0.6 * float(mk.get("w") or 1) * max(shrink, 0.6)
+        halo = [patheffects.withStroke(linewidth=width + 1.6 * shrink, foreground="white")]
+        inside = np.ones(len(x), dtype=bool)
+        if district is not None:
+            inside = shapely.contains_xy(district, x, y)
+        for part, alpha in ((seen[i] & inside, 1.0), (seen[i] & ~inside, 0.4)):
+            if not part.any():
+                continue
+            ax.plot(x[part], y[part], linestyle="none", marker=marker, markersize=size,
+                    markerfacecolor=mk["f"], markeredgecolor=edge, markeredgewidth=width,
+                    alpha=alpha, path_effects=halo, zorder=4)  # fmt: skip
+            _draw_mark_sign(ax, x[part], y[part], mk, size=size, edge=edge, alpha=alpha)
+        handles[i] = Line2D(
+            [0],
+            [0],
+            linestyle="none",
+            marker=marker,
+            markersize=6.5,
+            markerfacecolor=mk["f"],
+            markeredgecolor=edge,
+            markeredgewidth=0.6 * float(mk.get("w") or 1),
+            label=str(mk["label"]),
+        )
+    return handles
+
+
+def _draw_mark_sign(
+    ax: Any, x: Any, y: Any, mk: Mapping[str, Any], *, size: float, edge: str, alpha: float
+) -> None:
+    """The mark inside a symbol: a white cross, a dot in the border colour, a white "!"."""
+    sign = mk.get("m")
+    if sign == "cross":
+        style = {"marker": "+", "markersize": 0.62 * size, "markeredgecolor": "white",
+                 "markeredgewidth": max(0.8, 0.16 * size)}  # fmt: skip
+    elif sign == "dot":
+        style = {"marker": "o", "markersize": 0.34 * size, "markerfacecolor": edge,
+                 "markeredgewidth": 0}  # fmt: skip
+    elif sign == "!":
+        style = {"marker": "$!$", "markersize": 0.5 * size, "markerfacecolor": "white",
+                 "markeredgecolor": "white", "markeredgewidth": 0}  # fmt: skip
+    else:
+        return
+    ax.plot(x, y, linestyle="none", alpha=alpha, zorder=4.5, **style)
 
 
 def _padded(b: Any, pad: float, min_span_m: float = 0.0) -> tuple[float, float, float, float]:
