@@ -466,7 +466,7 @@ def compute_fields(
         (float(np.abs(f.value).max()) for f in feats if f.role == "hazard" and len(f.value)),
         default=0.0,
     )
-    top = Top.unset(n, k, Top.value_dtype(bound))
+    top = Top.unset(n, k, Top.dtypes(bound))
     block = _cells_block(cells)
     tiles = _tiles(block, tile_size, bands=client is None)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}

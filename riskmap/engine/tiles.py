@@ -82,33 +82,44 @@ class Top(NamedTuple):
 
     layer: npt.NDArray[np.int16]  # position among the hazard layers, -1 none
     feature: npt.NDArray[np.int32]  # position in the layer's GeoDataFrame
-    value: npt.NDArray[np.floating[Any]]  # contribution (raw units), rounded; float32
-    distance: npt.NDArray[np.float32]  # m from the cell centre (0 inside a zone), nan none
+    value: npt.NDArray[np.floating[Any]]  # contribution (the layer's raw units)
+    distance: npt.NDArray[np.floating[Any]]  # m from the cell centre (0 inside a zone), nan none
 
     @staticmethod
-    def value_dtype(bound: float) -> type[np.floating[Any]]:
-        """The dtype of ``value`` when no contribution exceeds ``bound`` in magnitude."""
-        return np.float32 if bound < _F32_BELOW else np.float64
+    def dtypes(bound: float) -> tuple[type[np.floating[Any]], type[np.floating[Any]]]:
+        """The dtypes of ``value`` and ``distance`` when no contribution exceeds ``bound``
+        in magnitude."""
+        return (np.float32 if bound < _F32_BELOW else np.float64), np.float32
 
     @classmethod
-    def empty(cls, n: int, k: int, value: type[np.floating[Any]] = np.float32) -> Top:
+    def empty(
+        cls,
+        n: int,
+        k: int,
+        dtypes: tuple[type[np.floating[Any]], type[np.floating[Any]]] = (np.float32, np.float32),
+    ) -> Top:
         return cls(
             np.full((n, k), -1, dtype=np.int16),
             np.full((n, k), -1, dtype=np.int32),
-            np.zeros((n, k), dtype=value),
-            np.full((n, k), np.nan, dtype=np.float32),
+            np.zeros((n, k), dtype=dtypes[0]),
+            np.full((n, k), np.nan, dtype=dtypes[1]),
         )
 
     @classmethod
-    def unset(cls, n: int, k: int, value: type[np.floating[Any]] = np.float32) -> Top:
+    def unset(
+        cls,
+        n: int,
+        k: int,
+        dtypes: tuple[type[np.floating[Any]], type[np.floating[Any]]] = (np.float32, np.float32),
+    ) -> Top:
         """Arrays for n cells whose ``layer``, ``feature`` and ``distance`` are left unset
         (``value`` 0): for tiles that each set all of their cells (:meth:`clear`).
-        ``value``: its dtype (:meth:`value_dtype`)."""
+        ``dtypes``: of ``value`` and ``distance`` (:meth:`dtypes`)."""
         return cls(
             np.empty((n, k), dtype=np.int16),
             np.empty((n, k), dtype=np.int32),
-            np.zeros((n, k), dtype=value),
-            np.empty((n, k), dtype=np.float32),
+            np.zeros((n, k), dtype=dtypes[0]),
+            np.empty((n, k), dtype=dtypes[1]),
         )
 
     def clear(self, at: Positions) -> None:
@@ -260,12 +271,19 @@ def _tile_top(
     top = Top(
         np.where(got, g >> 32, -1).astype(np.int16),
         np.where(got, g & 0xFFFFFFFF, -1).astype(np.int32),
-        # rounded to what the text prints, in float64: the cast to float32 at the store
-        # then keeps the text (see Top); ranked above, before any rounding
-        np.round(np.where(got, c[p], 0.0), CONTRIBUTION_DECIMALS),
-        np.round(np.where(got, d[p], np.nan)).astype(np.float32),
+        # ranked above, in float64; rounded to what the text prints (see Top)
+        *_printed(np.where(got, c[p], 0.0), np.where(got, d[p], np.nan)),
     )
     return TileTop(rows, top)
+
+
+def _printed(
+    value: FloatArray, distance: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.floating[Any]]]:
+    """Contributions and distances rounded in float64 to the precision of the contributors'
+    text (:data:`CONTRIBUTION_DECIMALS`, whole metres), distances in float32: stored in
+    :class:`Top`'s float32 arrays they give the text their float64 values give."""
+    return np.round(value, CONTRIBUTION_DECIMALS), np.round(distance).astype(np.float32)
 
 
 def _tile_access(
