@@ -449,6 +449,13 @@ def test_contributor_text_survives_float32_at_rounding_boundaries():
     want = np.asarray(_contributors_json(infos, wide), dtype=object)
     assert (np.asarray(_contributors_json(infos, lean), dtype=object) == want).all()
     assert (np.asarray(_contributors_json(infos, plain), dtype=object) != want).sum() > 100
+    # from 1000 on, contributions keep float64: rounding twice prints the same
+    big = value * 1e3 + 1000.0
+    v, _ = tiles._printed(big, distance)
+    wide = Top(layer, feature, big[:, None], distance[:, None])
+    kept = Top(layer, feature, v[:, None], d[:, None])
+    want = np.asarray(_contributors_json(infos, wide), dtype=object)
+    assert (np.asarray(_contributors_json(infos, kept), dtype=object) == want).all()
 
 
 def test_tile_function_is_pure_and_local():
