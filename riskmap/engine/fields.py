@@ -38,6 +38,7 @@ from riskmap.engine.common import (
 )
 from riskmap.engine.kernels import _Cells, _Features
 from riskmap.engine.tiles import (
+    CONTRIBUTION_DECIMALS,
     Top,
     _at,
     _cells_block,
@@ -460,7 +461,12 @@ def compute_fields(
     n = len(cells)
     # every tile sets its cells of top: allocated first, it takes memory the process has
     # already touched (the grid's freed temporaries), where writing it costs no page faults
-    top = Top.unset(n, k)
+    # (a hazard feature's value bounds its contributions: their dtype, see Top)
+    bound = max(
+        (float(np.abs(f.value).max()) for f in feats if f.role == "hazard" and len(f.value)),
+        default=0.0,
+    )
+    top = Top.unset(n, k, Top.dtypes(bound))
     block = _cells_block(cells)
     tiles = _tiles(block, tile_size, bands=client is None)
     raw = {f.name: np.zeros(n) for f in feats if f.method in {"kernel", "overlap", "population"}}
@@ -681,7 +687,11 @@ _JSON_CELLS = 65_536
 
 
 def _json_lists(
-    heads: Any, g: IntArray, ok: npt.NDArray[np.bool_], val: FloatArray, dist: FloatArray
+    heads: Any,
+    g: IntArray,
+    ok: npt.NDArray[np.bool_],
+    val: npt.NDArray[np.floating[Any]],
+    dist: npt.NDArray[np.floating[Any]],
 ) -> Any:
     """JSON lists of contributors: ``heads`` (a string per feature) taken at ``g`` (rows,
     k), where ``ok``, with the rounded distance and contribution."""
@@ -691,7 +701,9 @@ def _json_lists(
         if not ok[:, s].any():  # ranks are filled in order: rank s present means 0..s-1 are
             continue
         d = pc.cast(pa.array(np.round(np.nan_to_num(dist[:, s]), 0).astype(np.int64)), pa.string())
-        c = pc.cast(pa.array(np.round(val[:, s], 4)), pa.string())
+        # (float32 values were rounded so in float64 before the cast: the same text)
+        c = val[:, s].astype(np.float64)
+        c = pc.cast(pa.array(np.round(c, CONTRIBUTION_DECIMALS)), pa.string())
         c = pc.if_else(
             pc.match_substring(c, "."), c, pc.binary_join_element_wise(c, ".0", "")
         )  # 3 -> 3.0

@@ -28,11 +28,13 @@ from riskmap.engine import (
     level_table,
     recompute_capacity,
     score,
+    tiles,
 )
+from riskmap.engine.fields import LayerInfo, _contributors_json
 from riskmap.engine.kernels import _decay, _polygon_pairs
 from riskmap.engine.rules import rule_values
 from riskmap.engine.scoring import _classes, _level_ranks
-from riskmap.engine.tiles import _cells_block, _prepare, _tile_fields
+from riskmap.engine.tiles import Top, _cells_block, _prepare, _tile_fields
 from riskmap.io import Layer, ProjectData
 
 CRS = pyproj.CRS.from_epsg(32650)
@@ -376,6 +378,84 @@ def test_tiled_fields_equal_whole_city():
     a, b = score(whole).cells, score(tiled).cells
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(a["level_rank"], b["level_rank"])
+
+
+def _float64_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Store the top contributors as before float32: unrounded float64 values."""
+    monkeypatch.setattr(tiles, "_printed", lambda value, distance: (value, distance))
+    monkeypatch.setattr(Top, "dtypes", staticmethod(lambda bound: (np.float64, np.float64)))
+
+
+def test_top_contributions_and_distances_are_stored_in_float32():
+    data = rich_data()
+    top = compute_fields(data, grid_of(data, 100.0), tile_size=1500.0).top
+    assert (top.layer.dtype, top.feature.dtype) == (np.int16, np.int32)
+    assert (top.value.dtype, top.distance.dtype) == (np.float32, np.float32)
+    assert (top.layer[:, 0] >= 0).sum() > 1000  # cells with contributors to compare below
+    # a value that reaches 1000 keeps float64 for its contributions (their 4th decimal)
+    assert Top.dtypes(999.9) == (np.float32, np.float32)
+    assert Top.dtypes(1000.0) == (np.float64, np.float32)
+
+
+def test_float32_top_gives_the_results_and_texts_of_float64_storage(monkeypatch):
+    data = rich_data()
+    cells = grid_of(data, 100.0)
+    lean = compute_fields(data, cells, tile_size=1500.0)
+    with monkeypatch.context() as m:
+        _float64_storage(m)
+        wide = compute_fields(data, cells, tile_size=1500.0)
+    assert wide.top.value.dtype == np.float64 and lean.top.value.dtype == np.float32
+    # the same features, ranked before the cast; values to the printed precision
+    np.testing.assert_array_equal(lean.top.layer, wide.top.layer)
+    np.testing.assert_array_equal(lean.top.feature, wide.top.feature)
+    np.testing.assert_allclose(lean.top.value, wide.top.value, rtol=0, atol=5e-5 + 1e-6)
+    np.testing.assert_allclose(lean.top.distance, wide.top.distance, rtol=0, atol=0.5 + 1e-3)
+    # every cell's text is the same, and so are scores, levels and explanations
+    np.testing.assert_array_equal(
+        np.asarray(lean.contributors_of(), dtype=object),
+        np.asarray(wide.contributors_of(), dtype=object),
+    )
+    a, b = score(lean), score(wide)
+    for col in ("score", "level_rank", "level", "top_factor"):
+        np.testing.assert_array_equal(a.cells[col].to_numpy(), b.cells[col].to_numpy())
+    for cid in a.cells.sort_values("score").cell_id.iloc[-20:]:
+        assert a.explain(cid) == b.explain(cid)
+
+
+def test_contributor_text_survives_float32_at_rounding_boundaries():
+    """Values half a printed step from a rounding boundary, where a plain cast to float32
+    flips the printed digit: rounded first, the text is that of float64 values."""
+    rng = np.random.default_rng(3)
+    n = 20_000
+    scale = 10.0 ** rng.integers(-4, 3, n)  # 1e-4 .. 100, and up to 999 below
+    value = np.r_[
+        (np.floor(rng.uniform(1, 9.99, n) * scale * 1e4) + 0.5) / 1e4 + rng.normal(0, 1e-9, n),
+        rng.uniform(0, 999.9, n),
+    ]
+    distance = np.r_[np.floor(rng.uniform(0, 5000, n)) + 0.5 + rng.normal(0, 1e-5, n), value[n:]]
+    m = len(value)
+    layer = np.zeros((m, 1), np.int16)
+    feature = np.zeros((m, 1), np.int32)
+    infos = [
+        LayerInfo("h", "hazmat_enterprise", "hazard", "kernel", 4.0, np.array(["A"], object),
+                  np.array(["a"], object), "", 0.0, 0.0)
+    ]  # fmt: skip
+    wide = Top(layer, feature, value[:, None], distance[:, None])
+    v, d = tiles._printed(value, distance)
+    lean = Top(layer, feature, v.astype(np.float32)[:, None], d[:, None])
+    plain = Top(
+        layer, feature, value.astype(np.float32)[:, None], distance.astype(np.float32)[:, None]
+    )
+    want = np.asarray(_contributors_json(infos, wide), dtype=object)
+    assert (np.asarray(_contributors_json(infos, lean), dtype=object) == want).all()
+    assert (np.asarray(_contributors_json(infos, plain), dtype=object) != want).sum() > 100
+    # from 1000 on, contributions keep float64: rounding twice prints the same
+    big = value * 1e3 + 1000.0
+    v, _ = tiles._printed(big, distance)
+    wide = Top(layer, feature, big[:, None], distance[:, None])
+    kept = Top(layer, feature, v[:, None], d[:, None])
+    want = np.asarray(_contributors_json(infos, wide), dtype=object)
+    assert (np.asarray(_contributors_json(infos, kept), dtype=object) == want).all()
 
 
 def test_tile_function_is_pure_and_local():
