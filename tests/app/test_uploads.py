@@ -72,7 +72,7 @@ def test_a_file_without_ids_is_numbered_by_rows_and_joins_the_map(at: Any) -> No
     assert [w.value for w in at.warning] == [
         "2 个要素可用；0 个错误（相应的行未加入）、1 个警告，见下表。"
     ]
-    assert at.dataframe[-1].value["代码"].tolist() == ["ids_from_rows"]
+    assert at.dataframe[-1].value["问题"].tolist() == ["以行号作编号"]  # the code as words
     gdf = at.session_state["upload_result"]["gdf"]
     assert gdf["id"].tolist() == ["2", "3"]
     _button(at, "加入本次评估").click().run()
