@@ -128,7 +128,7 @@ def _cast_field(
     tail = "" if spec.required else "; the value is left empty"
     tail_zh = "" if spec.required else "；该值留空"
     bad = np.zeros(len(values), dtype=bool)
-    label = f"{spec.label.en} ({spec.label.zh})"
+    label = spec.label.en
     label_zh = f"“{spec.label.zh}”"
 
     def flag(
@@ -419,7 +419,7 @@ def _validate_frame(
             problems.add(
                 "error",
                 "missing_column",
-                f"no column for the required field '{field}' ({spec_f.label.zh}); columns found: {found}",
+                f"no column for the required field '{field}' ({spec_f.label.en}); columns found: {found}",
                 f"name a column e.g. {aliases}, or map it under 'columns: {{{field}: <header>}}' in the project",
                 row=1 if not is_vector else None,
                 zh=(
@@ -548,7 +548,7 @@ def _validate_frame(
                 "error",
                 "missing_value",
                 rows[idx],
-                f"the required {field} ({spec_f.label.zh}) is empty",
+                f"the required {field} ({spec_f.label.en}) is empty",
                 "fill it in or delete the row",
                 column=header,
                 zh=(f"必填的“{spec_f.label.zh}”为空", "请填写或删除该行"),
