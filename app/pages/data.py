@@ -227,7 +227,7 @@ def _mapping_widgets(
             label = t("required_mark", label=label)
         with cols[i % 3]:
             value = st.selectbox(
-                f"{label} · {field}",
+                label,  # the field's name for people (never its key)
                 options,
                 index=options.index(default) if default in options else 0,
                 key=f"{wkey}_{field}",
@@ -370,7 +370,7 @@ def _choose_kind(
         index=None,
         key=key,
         placeholder=t("up_kind_placeholder"),
-        format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"),
+        format_func=common.labels(kind_names, lambda k: kinds[k].name.get(state.lang())),
     )
     if suggested is not None:
         where = "up_kind_suggested_part" if part is not None else "up_kind_suggested"
