@@ -21,6 +21,13 @@ from app.components import map as map_ui
 CRS_CHOICES = ("WGS84", "CGCS2000", "GCJ02", "BD09", "EPSG")
 FILE_CRS = "FILE"
 PREVIEW_MAX = 5000
+_INPUT_CSS = """<style>
+[class*="st-key-up_"] [data-testid="InputInstructions"] > * { display: none; }
+[class*="st-key-up_"] [data-testid="InputInstructions"]::after { content: "%s"; }
+</style>"""
+"""Streamlit writes "Press Enter to apply" under a number or text input in English only: in
+Chinese, under the upload form's inputs (keys ``up_...``), our words instead. A rule that
+matches nothing (another Streamlit) leaves Streamlit's own text."""
 
 
 def _layer_name(base: Any, binding: Any, kind: Any) -> str:
@@ -386,6 +393,8 @@ def _upload_section(ctx: cache.Context) -> None:
     from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
+    if state.lang() != "en":
+        st.html(_INPUT_CSS % t("up_enter"))
     uploaded = common.file_uploader(
         t("upload_label"),
         key="upload_file",

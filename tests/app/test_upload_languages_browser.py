@@ -97,6 +97,18 @@ def test_a_messy_table_is_checked_in_chinese(app: dict[str, Any]) -> None:
     page = app["page"]
     _upload(app, "加油站.csv", MESSY.encode("utf-8"))
     assert "加油加气站" in _kind(page, "图层类别")
+    # The header row counts as Excel does; Streamlit's "Press Enter to apply" in our words.
+    header = page.locator('[data-testid="stNumberInput"]').filter(has_text="表头所在行").first
+    field = header.locator("input").first
+    assert field.get_attribute("placeholder") == "自动（第一个非空行）"
+    field.fill("1")
+    instructions = header.locator('[data-testid="InputInstructions"]').first
+    instructions.wait_for(state="attached")
+    assert not header.get_by_text("Press Enter", exact=False).first.is_visible()
+    after = instructions.evaluate("e => getComputedStyle(e, '::after').content")
+    assert after == '"按回车键确认"', after
+    field.press("Enter")
+    wait_streamlit_idle(page)
     page.get_by_role("button", name="校验").click()
     wait_streamlit_idle(page)
     table = _check_table(page, "说明")
@@ -156,6 +168,11 @@ def test_the_same_in_english(app: dict[str, Any]) -> None:
     wait_streamlit_idle(page)
     assert "Emergency shelter" in _kind(page, "Layer kind")
     _upload(app, "gas_stations.csv", MESSY.encode("utf-8"))
+    header = page.locator('[data-testid="stNumberInput"]').filter(has_text="Header row").first
+    header.locator("input").first.fill("1")
+    header.get_by_text("Press Enter to apply").wait_for()  # Streamlit's own, untouched
+    header.locator("input").first.press("Enter")
+    wait_streamlit_idle(page)
     page.get_by_role("button", name="Validate").click()
     wait_streamlit_idle(page)
     table = _check_table(page, "Message")
