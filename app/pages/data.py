@@ -323,7 +323,8 @@ def _refused(exc: Exception, path: Path, original: str) -> None:
 
 def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | None]:
     """The sheet of a workbook or the layer of a GeoPackage, chosen from a list when the
-    file has several; (False, None) when the file cannot be opened (the message shown)."""
+    file has several (the only one's name when it has one; None for a format without
+    parts); (False, None) when the file cannot be opened (the message shown)."""
     from riskmap.errors import RiskmapError
     from riskmap.io import list_parts
 
@@ -333,7 +334,8 @@ def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | No
         _refused(exc, path, original)
         return False, None
     if len(parts) < 2:
-        return True, None
+        # One sheet or layer: read it; its name still tells the kind.
+        return True, parts[0] if parts else None
     workbook = path.suffix.lower() in {".xlsx", ".xlsm"}
     part = st.selectbox(
         t("up_sheet") if workbook else t("up_layer"),

@@ -252,3 +252,24 @@ def test_the_kind_follows_the_chosen_layer_unless_chosen_by_hand(at: Any, tmp_pa
     layer = at.selectbox(key=layer.key)
     layer.set_value("消防站").run()
     assert _kind_box(at).value == "rescue_team"
+
+
+def test_a_workbook_reports_the_rows_excel_shows(at: Any) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "加油站"
+    ws.append(["武汉市加油站台账（2024年）"])  # row 1: a title
+    ws.append(["编号", "名称", "经度", "纬度"])  # row 2: the header
+    ws.append(["G1", "中山站", 114.30, 30.59])
+    ws.append(["G2", "坏站", "abc", 30.59])  # row 4: not a number
+    buf = io.BytesIO()
+    book.save(buf)
+    _upload(at, "台账.xlsx", buf.getvalue())
+    assert _kind_box(at).value == "gas_station"  # the sheet's name tells it
+    next(n for n in at.number_input if n.label == "表头所在行").set_value(2).run()
+    _button(at, "校验").click().run()
+    table = _check_table(at)
+    assert table[table["问题"] == "不是数字"]["行"].tolist() == ["4"]
+    assert set(table["文件"]) == {"台账.xlsx · 加油站"}  # the file and its sheet
