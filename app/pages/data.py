@@ -21,13 +21,14 @@ from app.components import map as map_ui
 CRS_CHOICES = ("WGS84", "CGCS2000", "GCJ02", "BD09", "EPSG")
 FILE_CRS = "FILE"
 PREVIEW_MAX = 5000
+# Streamlit writes "Press Enter to apply" under a number or text input in English only: in
+# Chinese, under the upload form's inputs (keys ``up_...``), our words instead. A rule that
+# matches nothing (another Streamlit) leaves Streamlit's own text. (A comment, not a
+# docstring: Streamlit's magic would show a bare string of a page on the page.)
 _INPUT_CSS = """<style>
 [class*="st-key-up_"] [data-testid="InputInstructions"] > * { display: none; }
 [class*="st-key-up_"] [data-testid="InputInstructions"]::after { content: "%s"; }
 </style>"""
-"""Streamlit writes "Press Enter to apply" under a number or text input in English only: in
-Chinese, under the upload form's inputs (keys ``up_...``), our words instead. A rule that
-matches nothing (another Streamlit) leaves Streamlit's own text."""
 
 
 def _layer_name(base: Any, binding: Any, kind: Any) -> str:
