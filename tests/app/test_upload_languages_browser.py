@@ -89,7 +89,9 @@ def test_the_uploader_speaks_chinese(app: dict[str, Any]) -> None:
     button = zone.locator("button").first
     after = button.evaluate("b => getComputedStyle(b, '::after').content")
     assert after == '"选择文件"', after
-    assert "单个文件不超过" in _main_text(page)  # our caption says the limit and the formats
+    main = _main_text(page)
+    assert "单个文件不超过" in main  # our caption says the limit and the formats
+    assert not ENGLISH.search(main), ENGLISH.search(main)  # the whole page, not one sentence
     _shot(page, "01_uploader_zh")
 
 
@@ -121,6 +123,7 @@ def test_a_messy_table_is_checked_in_chinese(app: dict[str, Any]) -> None:
             assert not ENGLISH.search(text) and not SNAKE.search(text), (column, text)
     main = _main_text(page)
     assert "行号与 Excel 中的行号一致" in main and "upload_" not in main
+    assert not ENGLISH.search(main), ENGLISH.search(main)
     upload = main.split("上传图层")[-1]  # the form: field names, never their keys
     assert not SNAKE.search(upload) and not re.search(r"· (id|name|grade)\b", upload), upload
     page.get_by_text("行号与 Excel 中的行号一致").first.scroll_into_view_if_needed()
