@@ -65,6 +65,8 @@ class Problem:
     layer : the layer binding's name, if any.
     row : the row as the user counts it (spreadsheet row, or 1-based feature number).
     column : the column (header) as it appears in the user's file.
+    message_zh : ``message`` in Chinese ("" when only the English exists).
+    hint_zh : ``hint`` in Chinese.
     """
 
     severity: Severity
@@ -75,6 +77,15 @@ class Problem:
     layer: str | None = None
     row: int | None = None
     column: str | None = None
+    message_zh: str = ""
+    hint_zh: str = ""
+
+    def text(self, lang: str = "en") -> tuple[str, str]:
+        """The message and the hint in ``lang`` (``zh`` or ``en``); English where no
+        Chinese was given."""
+        if lang == "zh" and self.message_zh:
+            return self.message_zh, self.hint_zh or self.hint
+        return self.message, self.hint
 
     def to_record(self) -> dict[str, object]:
         """A plain row: severity, code, layer, file, row, column, message, hint."""

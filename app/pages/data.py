@@ -21,6 +21,14 @@ from app.components import map as map_ui
 CRS_CHOICES = ("WGS84", "CGCS2000", "GCJ02", "BD09", "EPSG")
 FILE_CRS = "FILE"
 PREVIEW_MAX = 5000
+# Streamlit writes "Press Enter to apply" under a number or text input in English only: in
+# Chinese, under the upload form's inputs (keys ``up_...``), our words instead. A rule that
+# matches nothing (another Streamlit) leaves Streamlit's own text. (A comment, not a
+# docstring: Streamlit's magic would show a bare string of a page on the page.)
+_INPUT_CSS = """<style>
+[class*="st-key-up_"] [data-testid="InputInstructions"] > * { display: none; }
+[class*="st-key-up_"] [data-testid="InputInstructions"]::after { content: "%s"; }
+</style>"""
 
 
 def _layer_name(base: Any, binding: Any, kind: Any) -> str:
@@ -59,7 +67,12 @@ def _project_layers(ctx: cache.Context) -> None:
         f"{t('report_summary', errors=len(report.errors), warnings=len(report.warnings))}"
     ):
         if len(report):
-            st.dataframe(common.report_frame(report, base), hide_index=True, width="stretch")
+            names = {
+                b.name: _layer_name(base, b, base.kinds.get(b.kind)) for b in ctx.project.layers
+            }
+            shown = [_for_people(p, layer=names.get(p.layer or "", p.layer)) for p in report]
+            frame = common.report_frame(shown).rename(columns={t("rp_code"): t("up_problem")})
+            st.dataframe(frame, hide_index=True, width="stretch")
         else:
             st.caption(t("no_problems"))
 
@@ -121,10 +134,40 @@ def _scrubbed(problems: list[Any], path: Path, original: str) -> list[Any]:
             p,
             message=_scrub(p.message, path, original),
             hint=_scrub(p.hint, path, original),
+            message_zh=_scrub(p.message_zh, path, original),
+            hint_zh=_scrub(p.hint_zh, path, original),
             file=original,
         )
         for p in problems
     ]
+
+
+def _for_people(problem: Any, *, layer: str | None = None, file: str | None = None) -> Any:
+    """A problem as the page shows it: its code as words, its message and hint in the
+    page's language, the layer by the name the user knows (never our internal key)."""
+    from dataclasses import replace
+
+    from riskmap.io import describe
+
+    word, message, hint = describe(problem, state.lang())
+    return replace(
+        problem,
+        code=word,
+        message=message,
+        hint=hint,
+        layer=layer,
+        file=problem.file if file is None else file,
+    )
+
+
+def _problem_table(
+    problems: list[Any], *, layer: str | None = None, file: str | None = None
+) -> None:
+    """The check table of an upload, with the one note on how its rows are numbered."""
+    st.caption(t("up_rows_note"))
+    shown = [_for_people(p, layer=layer, file=file) for p in problems]
+    frame = common.report_frame(shown).rename(columns={t("rp_code"): t("up_problem")})
+    st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def _counts(problems: list[Any]) -> tuple[int, int]:
@@ -192,7 +235,7 @@ def _mapping_widgets(
             label = t("required_mark", label=label)
         with cols[i % 3]:
             value = st.selectbox(
-                f"{label} · {field}",
+                label,  # the field's name for people (never its key)
                 options,
                 index=options.index(default) if default in options else 0,
                 key=f"{wkey}_{field}",
@@ -257,22 +300,32 @@ def _preview(ctx: cache.Context, gdf: gpd.GeoDataFrame, name: str) -> None:
 def _refused(exc: Exception, path: Path, original: str) -> None:
     """A file that cannot be read at all: what is wrong with it, never a traceback."""
     from riskmap.errors import LayerDataError, UnsafeFileError
+    from riskmap.io import describe
 
     report = getattr(exc, "report", None)
     problems = _scrubbed(list(report.problems), path, original) if report is not None else []
+    errors = [p for p in problems if p.severity == "error"]
+    # The message in the page's language: the first error's (the exception's own text is
+    # English, for the command line).
+    message = (
+        t("up_file_message", file=original, message=describe(errors[0], state.lang())[1])
+        if errors
+        else _scrub(exc, path, original)
+    )
     if isinstance(exc, UnsafeFileError):
-        st.error(t("unsafe", message=common.plain(_scrub(exc, path, original))))
+        st.error(t("unsafe", message=common.plain(message)))
     elif isinstance(exc, LayerDataError) and "unsupported_format" in {p.code for p in problems}:
         st.error(t("unsupported", suffix=common.plain(Path(original).suffix)))
     else:
-        st.error(t("unreadable", message=common.plain(_scrub(exc, path, original))))
+        st.error(t("unreadable", message=common.plain(message)))
     if problems:
-        st.dataframe(common.report_frame(problems), hide_index=True, width="stretch")
+        _problem_table(problems)
 
 
 def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | None]:
     """The sheet of a workbook or the layer of a GeoPackage, chosen from a list when the
-    file has several; (False, None) when the file cannot be opened (the message shown)."""
+    file has several (the only one's name when it has one; None for a format without
+    parts); (False, None) when the file cannot be opened (the message shown)."""
     from riskmap.errors import RiskmapError
     from riskmap.io import list_parts
 
@@ -282,7 +335,8 @@ def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | No
         _refused(exc, path, original)
         return False, None
     if len(parts) < 2:
-        return True, None
+        # One sheet or layer: read it; its name still tells the kind.
+        return True, parts[0] if parts else None
     workbook = path.suffix.lower() in {".xlsx", ".xlsm"}
     part = st.selectbox(
         t("up_sheet") if workbook else t("up_layer"),
@@ -294,9 +348,12 @@ def _choose_part(path: Path, original: str, digest: str) -> tuple[bool, str | No
     return True, part
 
 
-def _choose_kind(ctx: cache.Context, frame: pd.DataFrame, original: str, wkey: str) -> str | None:
-    """The layer kind: suggested from the file's columns and name, changed by the user;
-    None (with a note) until one is chosen when nothing fits."""
+def _choose_kind(
+    ctx: cache.Context, frame: pd.DataFrame, original: str, part: str | None, digest: str
+) -> str | None:
+    """The layer kind: suggested from the file's columns, its name and the chosen sheet's
+    or layer's name, changed by the user; None (with a note) until one is chosen when
+    nothing fits. Another sheet or layer suggests again, unless the user chose by hand."""
     from riskmap.io import suggest_kind
 
     kinds = {k: v for k, v in ctx.base.kinds.items() if k != "district"}
@@ -306,19 +363,28 @@ def _choose_kind(ctx: cache.Context, frame: pd.DataFrame, original: str, wkey: s
     )
     is_vector = isinstance(frame, gpd.GeoDataFrame)
     headers = [str(c) for c in frame.columns if not (is_vector and c == frame.geometry.name)]
-    suggested = suggest_kind(headers, original, kinds, geometry=_geometry_of(frame))
+    suggested = suggest_kind(headers, original, kinds, geometry=_geometry_of(frame), part=part)
+    if suggested not in kind_names:
+        suggested = None
+    ss = st.session_state
+    key = f"upload_kind_{digest[:10]}"
+    # The suggestion shown last: while the widget still holds it (or nothing), the user has
+    # not chosen by hand, so a new suggestion (another sheet or layer) replaces it.
+    last = ss.get(f"{key}_suggested")
+    if ss.get(key) is None or ss.get(key) == last:
+        ss[key] = suggested
+    ss[f"{key}_suggested"] = suggested
     chosen = st.selectbox(
         t("choose_kind"),
         kind_names,
-        index=kind_names.index(suggested) if suggested in kind_names else None,
-        key=f"upload_kind_{wkey}",
+        index=None,
+        key=key,
         placeholder=t("up_kind_placeholder"),
-        format_func=common.labels(kind_names, lambda k: f"{kinds[k].name.get(state.lang())} · {k}"),
+        format_func=common.labels(kind_names, lambda k: kinds[k].name.get(state.lang())),
     )
     if suggested is not None:
-        st.caption(
-            t("up_kind_suggested", kind=common.plain(kinds[suggested].name.get(state.lang())))
-        )
+        where = "up_kind_suggested_part" if part is not None else "up_kind_suggested"
+        st.caption(t(where, kind=common.plain(kinds[suggested].name.get(state.lang()))))
     elif chosen is None:
         st.info(t("up_kind_none"))
     return chosen
@@ -330,6 +396,8 @@ def _upload_section(ctx: cache.Context) -> None:
     from riskmap.io import Layer, read_layer
 
     st.subheader(t("upload_title"))
+    if state.lang() != "en":
+        st.html(_INPUT_CSS % t("up_enter"))
     uploaded = common.file_uploader(
         t("upload_label"),
         key="upload_file",
@@ -347,9 +415,17 @@ def _upload_section(ctx: cache.Context) -> None:
         return
     header_row: int | None = None
     if path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm"}:
-        chosen = st.number_input(t("header_row"), min_value=0, value=0, step=1, key=f"up_header_{digest[:10]}_{part}",
-                                 help=t("header_row_help"))  # fmt: skip
-        header_row = int(chosen) or None
+        # As Excel numbers rows (1 = the first row); empty finds the header.
+        chosen = st.number_input(
+            t("header_row"),
+            min_value=1,
+            value=None,
+            step=1,
+            key=f"up_header_{digest[:10]}_{part}",
+            placeholder=t("header_row_auto"),
+            help=t("header_row_help"),
+        )
+        header_row = int(chosen) if chosen is not None else None
     try:
         frame, _ = _read(str(path), original, header_row, part)
     except RiskmapError as exc:
@@ -364,7 +440,7 @@ def _upload_section(ctx: cache.Context) -> None:
         )
     )
     wkey = f"{digest[:10]}_{part or ''}"
-    kind_name = _choose_kind(ctx, frame, original, wkey)
+    kind_name = _choose_kind(ctx, frame, original, part, digest)
     if kind_name is None:
         return
     kind = ctx.base.kinds[kind_name]
@@ -424,7 +500,11 @@ def _upload_section(ctx: cache.Context) -> None:
     else:
         st.success(t("validation_ok", n=len(gdf)))
     if problems:
-        st.dataframe(common.report_frame(problems), hide_index=True, width="stretch")
+        _problem_table(
+            problems,
+            layer=common.kind_label(ctx.base, kind_name),
+            file=f"{original} · {part}" if part is not None else original,
+        )
     if gdf is None or len(gdf) == 0:
         return
     _preview(ctx, gdf, name)

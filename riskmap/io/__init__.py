@@ -24,7 +24,7 @@ from riskmap.io.boundaries import (
 from riskmap.io.data import Layer, ProjectData
 from riskmap.io.geometry import BBOX_MARGIN_DEG, BBOX_MARGIN_SHARE
 from riskmap.io.layers import read_layer
-from riskmap.io.problems import MAX_ROW_PROBLEMS
+from riskmap.io.problems import MAX_ROW_PROBLEMS, describe, describe_code
 from riskmap.io.project import file_sha256, load_project_data
 from riskmap.io.sheets import (
     FORMULA_STARTS,
@@ -53,6 +53,8 @@ __all__ = [
     "admin_unit",
     "build_boundaries",
     "csv_bytes",
+    "describe",
+    "describe_code",
     "file_sha256",
     "list_parts",
     "load_project_data",

@@ -44,8 +44,13 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
             f"not a readable zip file ({exc})",
             "zip the shapefile's parts (.shp .shx .dbf .prj .cpg) again",
             file,
+            zh=(
+                "不是可读取的 zip 压缩包",
+                "请重新压缩 Shapefile 的各部分（.shp .shx .dbf .prj .cpg）",
+            ),
         ) from None
     hint = "zip only the data files, with plain relative names"
+    hint_zh = "只压缩数据文件，使用简单的相对路径"
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
@@ -55,6 +60,10 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                 hint,
                 file,
                 unsafe=True,
+                zh=(
+                    f"压缩包中有 {len(infos):,d} 个文件（上限 {MAX_ZIP_MEMBERS:,d}）",
+                    hint_zh,
+                ),
             )
         declared = sum(i.file_size for i in infos)
         if declared > MAX_UNZIPPED_BYTES:
@@ -64,6 +73,10 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                 "split the data or simplify it",
                 file,
                 unsafe=True,
+                zh=(
+                    f"压缩包解压后将有 {declared / 2**20:,.0f} MiB（上限 {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB）",
+                    "请拆分或简化数据",
+                ),
             )
         plan: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
         for info in infos:
@@ -82,6 +95,7 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                     hint,
                     file,
                     unsafe=True,
+                    zh=(f"压缩包中的“{name}”指向其文件夹之外（绝对路径、“..”或链接）", hint_zh),
                 )
             if info.is_dir() or parts.parts[0] == "__MACOSX" or parts.name.startswith("._"):
                 continue
@@ -98,6 +112,7 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                     hint,
                     file,
                     unsafe=True,
+                    zh=(f"压缩包中的“{parts}”指向其文件夹之外", hint_zh),
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -111,6 +126,10 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                                 "split the data or simplify it",
                                 file,
                                 unsafe=True,
+                                zh=(
+                                    f"压缩包解压后超过 {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB",
+                                    "请拆分或简化数据",
+                                ),
                             )
                         dst.write(chunk)
             except (
@@ -126,6 +145,7 @@ def _extract_zip(path: Path, dest: Path, file: str) -> list[Path]:
                     f"the zip member '{parts}' cannot be unpacked ({exc})",
                     "zip the files again (without a password)",
                     file,
+                    zh=(f"压缩包中的“{parts}”无法解压", "请重新压缩文件（不加密码）"),
                 ) from None
             out.append(target)
     return out

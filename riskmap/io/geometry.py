@@ -4,6 +4,7 @@ guessed or from the file), GCJ-02/BD-09, swapped or out-of-area coordinates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,6 +87,11 @@ def _crs_mismatch(problems: _Problems, file_crs: pyproj.CRS, spec: crs_mod.CRSSp
         f"the file declares {crs_mod.parse_crs(file_crs).label} but the project says {spec.label}; "
         f"the project's {spec.label} is used",
         "remove 'crs' from the project to use the file's own, or fix the file",
+        zh=(
+            f"文件声明的坐标系是 {crs_mod.parse_crs(file_crs).label}，而所选的是 {spec.label}；"
+            f"按所选的 {spec.label} 读取",
+            "如要使用文件自带的坐标系，请选择“文件自带”，或修正文件",
+        ),
     )
 
 
@@ -102,10 +108,19 @@ def _checked_crs(
         "use WGS84, CGCS2000, GCJ02, BD09 or EPSG:nnnn, e.g. "
         f"{crs_mod.gauss_kruger_hint(lon)} for projected metres"
     )
+    hint_zh = "请使用 WGS84、CGCS2000、GCJ02、BD09 或 EPSG:nnnn；投影坐标（米）如 " + "、".join(
+        _EPSG.findall(crs_mod.gauss_kruger_hint(lon))
+    )
     try:
         spec = _source_crs(binding_crs, explicit, frame, problems)
     except CRSError as exc:
-        problems.add("error", "unknown_crs", str(exc).split(" Accepted:")[0], hint)
+        problems.add(
+            "error",
+            "unknown_crs",
+            str(exc).split(" Accepted:")[0],
+            hint,
+            zh=(f"无法识别坐标系“{binding_crs}”", hint_zh),
+        )
         return None
     try:
         crs_mod.to_wgs84_xy(np.array([0.0]), np.array([0.0]), spec)
@@ -115,6 +130,7 @@ def _checked_crs(
             "unknown_crs",
             f"coordinates in {spec.label} cannot be converted to WGS84 ({_short(exc)})",
             hint,
+            zh=(f"{spec.label} 的坐标无法转换为 WGS84", hint_zh),
         )
         return None
     return spec
@@ -152,6 +168,21 @@ def _swap_xy(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return np.asarray(shapely.transform(geoms, lambda c: c[:, ::-1]), dtype=object)
 
 
+_EPSG = re.compile(r"EPSG:\d+")
+
+_GEOMETRY_ZH = {"point": "点", "line": "线", "polygon": "面"}
+"""A layer kind's geometry in Chinese."""
+
+
+def _projected_hint_zh(hint: str) -> str:
+    """:func:`_projected_hint` in Chinese (the EPSG codes it names)."""
+    if "BD-09MC" in hint:
+        return (
+            "这些像是百度墨卡托米制坐标（BD-09MC），不是 BD-09 经纬度：请从百度导出经纬度（BD-09）"
+        )
+    return "请把图层的坐标系设为投影坐标系，如 " + "、".join(_EPSG.findall(hint))
+
+
 def _fmt_xy(x: float, y: float) -> str:
     return f"x={x:.6g}, y={y:.6g}"
 
@@ -185,6 +216,7 @@ def _geometries_wgs84(
             "the feature has no geometry (null or empty)",
             "draw the feature again or delete it",
             column=column,
+            zh=("要素没有几何（空值或空几何）", "请重新绘制或删除该要素"),
         )
     ok &= ~missing
     # Geometry type for the kind (multi-points of one point become points).
@@ -206,6 +238,13 @@ def _geometries_wgs84(
             [f"the geometry is a {names[i]}; this layer needs {geometry} geometries" for i in idx],
             f"convert the features to {geometry}s, or bind the file to a layer kind of that geometry",
             column=column,
+            zh=(
+                [
+                    f"几何类型为 {names[i]}；此图层需要{_GEOMETRY_ZH.get(geometry, geometry)}"
+                    for i in idx
+                ],
+                f"请把要素转换为{_GEOMETRY_ZH.get(geometry, geometry)}，或改选该几何类型的图层类别",
+            ),
         )
     ok &= ~wrong
     # Values in the wrong unit: degrees vs metres (on bounds, before conversion).
@@ -222,6 +261,7 @@ def _geometries_wgs84(
         "the coordinates are not finite numbers",
         "fix the coordinates",
         column=column,
+        zh=("坐标不是有限的数字", "请更正坐标"),
     )
     ok &= ~bad_num
     swapped = np.zeros(n, dtype=bool)
@@ -243,6 +283,14 @@ def _geometries_wgs84(
             ],
             _projected_hint(spec, bx0[idx], bbox_wgs84),
             column=column,
+            zh=(
+                [
+                    f"{_fmt_xy(bx0[i], by0[i])} 不是以度为单位的经纬度：像是以米为单位的投影坐标，"
+                    f"而图层的坐标系是 {spec.label}"
+                    for i in idx
+                ],
+                _projected_hint_zh(_projected_hint(spec, bx0[idx], bbox_wgs84)),
+            ),
         )
         idx = np.flatnonzero(other)
         problems.rows(
@@ -255,6 +303,10 @@ def _geometries_wgs84(
             ],
             "fix the coordinates",
             column=column,
+            zh=(
+                [f"{_fmt_xy(bx0[i], by0[i])} 超出经度（±180）/纬度（±90）的范围" for i in idx],
+                "请更正坐标",
+            ),
         )
         ok &= ~out_of_range
     else:
@@ -271,6 +323,14 @@ def _geometries_wgs84(
             ],
             "set the layer's crs to WGS84, CGCS2000, GCJ02 or BD09",
             column=column,
+            zh=(
+                [
+                    f"{_fmt_xy(bx0[i], by0[i])} 像是以度为单位的经纬度，而图层的坐标系是投影坐标系 "
+                    f"{spec.label}"
+                    for i in idx
+                ],
+                "请把图层的坐标系设为 WGS84、CGCS2000、GCJ02 或 BD09",
+            ),
         )
         ok &= ~degrees
     # Convert the good rows.
@@ -287,6 +347,7 @@ def _geometries_wgs84(
             f"the coordinates cannot be converted from {spec.label} to WGS84",
             "check the layer's crs and the coordinates",
             column=column,
+            zh=(f"坐标无法从 {spec.label} 转换为 WGS84", "请检查图层的坐标系和坐标"),
         )
         ok[idx[nonfinite]] = False
     # Inside the city's bounding box?
@@ -316,6 +377,14 @@ def _geometries_wgs84(
                 ],
                 "check the coordinates and the layer's crs (GCJ02/BD09/WGS84/a projected EPSG code)",
                 column=column,
+                zh=(
+                    [
+                        f"位于经度 {shapely.get_x(p):.5f}、纬度 {shapely.get_y(p):.5f} 的要素在城市范围之外"
+                        f"（经度 {minx:.3f}～{maxx:.3f}，纬度 {miny:.3f}～{maxy:.3f}）"
+                        for p in reps
+                    ],
+                    "请检查坐标和图层的坐标系（GCJ02/BD09/WGS84/投影 EPSG 代码）",
+                ),
             )
     idx = np.flatnonzero(swapped)
     if idx.size:
@@ -331,6 +400,10 @@ def _geometries_wgs84(
             if from_table
             else "swap the coordinates' axis order when exporting the file",
             column=column,
+            zh=(
+                [f"经度和纬度似乎颠倒了（{_fmt_xy(bx0[i], by0[i])}）" for i in idx],
+                "请对调两列（经度/东坐标为 x）" if from_table else "导出文件时请对调坐标轴顺序",
+            ),
         )
         ok[idx] = False
         out[idx] = None
@@ -349,6 +422,7 @@ def _geometries_wgs84(
                 [f"invalid geometry ({r}); repaired" for r in reasons[~empty]],
                 "check the feature's outline in a GIS (self-intersection, duplicate rings)",
                 column=column,
+                zh=("几何无效，已修复", "请在 GIS 中检查要素的轮廓（自相交、重复的环）"),
             )
             problems.rows(
                 "error",
@@ -357,6 +431,7 @@ def _geometries_wgs84(
                 "the geometry is invalid and nothing is left after repair",
                 "draw the feature again",
                 column=column,
+                zh=("几何无效，修复后什么也没剩下", "请重新绘制该要素"),
             )
             out[invalid] = repaired
             ok[invalid[empty]] = False

@@ -42,6 +42,16 @@ from riskmap.io.values import (
     decimal_comma,
 )
 
+_CAST_TEXTS_ZH: dict[str, tuple[str, str]] = {
+    "non_numeric": ("“{value}”不是数字{tail}", "{label}须为纯数字（不带单位或文字）"),
+    "not_integer": ("{value:g} 不是整数{tail}", "{label}须为整数"),
+    "out_of_range": ("{value:g} 超出范围：{label}须{rng}{tail}", "请更正取值（{rng}）"),
+    "bad_date": ("“{value}”不是日期{tail}", "日期写作 2023-05-01（或 2023/5/1、2023年5月1日）"),
+    "unknown_category": ("“{value}”不是允许的取值{tail}", "{label}须为以下之一：{allowed}"),
+    "bad_bool": ("“{value}”不是“是/否”{tail}", "写作 是/否、yes/no、true/false 或 1/0"),
+}
+"""The same in Chinese (``tail``, ``label`` and ``rng`` in Chinese too)."""
+
 _CAST_TEXTS: dict[str, tuple[str, str]] = {
     "non_numeric": (
         "'{value}' is not a number{tail}",
@@ -83,6 +93,10 @@ def _note_decimal_comma(
             f"'{dotted.iloc[0]}' is read with the dot as the decimal mark (not as thousands)",
             "if the dot separates thousands, write the number without it (e.g. 1000)",
             column=column,
+            zh=(
+                f"“{dotted.iloc[0]}”按小数点读取（不是千位分隔符）",
+                "如果点号是千位分隔符，请去掉它（如写作 1000）",
+            ),
         )
     if decimal_comma(text):
         example = next(v for v in text.dropna() if "," in str(v))
@@ -93,6 +107,10 @@ def _note_decimal_comma(
             "mark and '.' as thousands",
             "nothing to do if that is right; otherwise write numbers as 1500.5",
             column=column,
+            zh=(
+                f"数字使用逗号作小数点（如“{example}”）：按逗号为小数点、点号为千位分隔符读取",
+                "如果正确则无需处理；否则请写作 1500.5",
+            ),
         )
 
 
@@ -108,18 +126,32 @@ def _cast_field(
     """Cast one column to the field's type; returns (values, bad-row mask for errors)."""
     severity: Severity = "error" if spec.required else "warning"
     tail = "" if spec.required else "; the value is left empty"
+    tail_zh = "" if spec.required else "；该值留空"
     bad = np.zeros(len(values), dtype=bool)
-    label = f"{spec.label.en} ({spec.label.zh})"
+    label = spec.label.en
+    label_zh = f"“{spec.label.zh}”"
 
     def flag(
-        code: str, mask: npt.NDArray[np.bool_], shown: Any, **extra: str
+        code: str, mask: npt.NDArray[np.bool_], shown: Any, rng: tuple[str, str] = ("", "")
     ) -> npt.NDArray[np.bool_]:
         """Report the rows of ``mask`` with the code's message (``shown[i]`` is the value)."""
         message, hint = _CAST_TEXTS[code]
+        message_zh, hint_zh = _CAST_TEXTS_ZH[code]
         idx = np.flatnonzero(mask)
-        fmt = {"tail": tail, "label": label, **extra}
+        allowed = ", ".join(spec.allowed or ())
+        fmt = {"tail": tail, "label": label, "rng": rng[0], "allowed": allowed}
+        fmt_zh = {"tail": tail_zh, "label": label_zh, "rng": rng[1], "allowed": allowed}
         messages = [message.format(value=shown[i], **fmt) for i in idx]
-        problems.rows(severity, code, rows[idx], messages, hint.format(**fmt), column=header)
+        messages_zh = [message_zh.format(value=shown[i], **fmt_zh) for i in idx]
+        problems.rows(
+            severity,
+            code,
+            rows[idx],
+            messages,
+            hint.format(**fmt),
+            column=header,
+            zh=(messages_zh, hint_zh.format(**fmt_zh)),
+        )
         return mask
 
     if spec.type in {"int", "float"}:
@@ -151,7 +183,18 @@ def _cast_field(
                 else ""
             )
         )
-        bad |= flag("out_of_range", low | high, num, rng=rng)
+        rng_zh = (
+            f"介于 {spec.min:g} 与 {spec.max:g} 之间"
+            if spec.min is not None and spec.max is not None
+            else (
+                f"不小于 {spec.min:g}"
+                if spec.min is not None
+                else f"不大于 {spec.max:g}"
+                if spec.max is not None
+                else ""
+            )
+        )
+        bad |= flag("out_of_range", low | high, num, rng=(rng, rng_zh))
         num = np.where(bad, np.nan, num)
         if spec.type == "int":
             result = pd.Series(
@@ -191,7 +234,7 @@ def _cast_field(
             ),
         )
         unknown = (text.notna() & mapped.isna()).to_numpy()
-        bad |= flag("unknown_category", unknown, text.to_numpy(), allowed=", ".join(allowed))
+        bad |= flag("unknown_category", unknown, text.to_numpy())
         arr = mapped.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr) | bad] = None
         return pd.Series(arr, dtype=object), bad if spec.required else np.zeros(len(values), bool)
@@ -323,6 +366,9 @@ def _validate_frame(
             "add the features below the header row"
             if not is_vector
             else "export the features again",
+            zh=("文件没有数据行", "请在表头下方添加数据")
+            if not is_vector
+            else ("文件没有要素", "请重新导出要素"),
         )
         return None
     mark = len(problems.items)
@@ -344,6 +390,10 @@ def _validate_frame(
                 "fix 'columns' in the project (headers must match exactly)",
                 row=1 if not is_vector else None,
                 column=header,
+                zh=(
+                    f"为“{spec_f.label.zh}”指定的列“{header}”不在文件中；文件中的列：{found}",
+                    "请改选列（列名须完全一致）",
+                ),
             )
             continue
         if field in suggested:
@@ -357,15 +407,25 @@ def _validate_frame(
                 f"has id {int(frame.index[0])})",
                 f"add an id column (e.g. {', '.join(spec_f.aliases[:3])}) to keep ids "
                 "when rows are added or removed",
+                zh=(
+                    "文件没有编号列：以行号作为各要素的编号（"
+                    + ("第 1 个要素" if is_vector else f"第 {int(frame.index[0])} 行")
+                    + f"的编号为 {int(frame.index[0])}）",
+                    f"如需在增删行后编号不变，请加一列编号（如 {'、'.join(spec_f.aliases[:3])}）",
+                ),
             )
         elif spec_f.required:
             aliases = ", ".join(spec_f.aliases[:6])
             problems.add(
                 "error",
                 "missing_column",
-                f"no column for the required field '{field}' ({spec_f.label.zh}); columns found: {found}",
+                f"no column for the required field '{field}' ({spec_f.label.en}); columns found: {found}",
                 f"name a column e.g. {aliases}, or map it under 'columns: {{{field}: <header>}}' in the project",
                 row=1 if not is_vector else None,
+                zh=(
+                    f"没有必填字段“{spec_f.label.zh}”的列；文件中的列：{found}",
+                    f"请把一列命名为如 {'、'.join(spec_f.aliases[:6])}，或在上方为它选择一列",
+                ),
             )
     xcol = ycol = None
     if not is_vector:
@@ -375,6 +435,10 @@ def _validate_frame(
                 "wrong_geometry",
                 f"a table gives points, but this layer needs {kind.geometry}s",
                 "use a GeoJSON, GeoPackage or zipped shapefile for lines and polygons",
+                zh=(
+                    "表格只能给出点，而此图层需要" + ("线" if kind.geometry == "line" else "面"),
+                    "线和面请使用 GeoJSON、GeoPackage 或压缩的 Shapefile",
+                ),
             )
         for axis, given, key in (("x", binding.x, "_x"), ("y", binding.y, "_y")):
             col = given if given is not None else suggested.get(key)
@@ -390,6 +454,12 @@ def _validate_frame(
                     f"name the column one of {names}, or set '{axis}:' in the project",
                     row=1,
                     column=col,
+                    zh=(
+                        ("没有经度/东坐标（x）列" if axis == "x" else "没有纬度/北坐标（y）列")
+                        + (f"“{col}”" if col else "")
+                        + f"；文件中的列：{found}",
+                        f"请把该列命名为 {names} 之一，或在上方选择该列",
+                    ),
                 )
             elif axis == "x":
                 xcol = col
@@ -418,6 +488,7 @@ def _validate_frame(
                 "the coordinate is empty",
                 "fill in the coordinate or delete the row",
                 column=col,
+                zh=("坐标为空", "请填写坐标或删除该行"),
             )
             idx = np.flatnonzero(~miss & np.isnan(vals))
             problems.rows(
@@ -427,6 +498,10 @@ def _validate_frame(
                 [f"'{text.iloc[i]}' is not a number" for i in idx],
                 "coordinates must be decimal numbers (e.g. 114.305); convert degrees-minutes-seconds",
                 column=col,
+                zh=(
+                    [f"“{text.iloc[i]}”不是数字" for i in idx],
+                    "坐标须为十进制数（如 114.305）；度分秒请先换算",
+                ),
             )
         good_xy = np.isfinite(xs) & np.isfinite(ys)
         ok &= good_xy
@@ -473,9 +548,10 @@ def _validate_frame(
                 "error",
                 "missing_value",
                 rows[idx],
-                f"the required {field} ({spec_f.label.zh}) is empty",
+                f"the required {field} ({spec_f.label.en}) is empty",
                 "fill it in or delete the row",
                 column=header,
+                zh=(f"必填的“{spec_f.label.zh}”为空", "请填写或删除该行"),
             )
             bad = bad | missing
         ok &= ~bad
@@ -496,6 +572,10 @@ def _validate_frame(
                     [f"'{keys.iloc[i]}' is used again (first in row {first_row[i]})" for i in idx],
                     f"every {field} must be unique; the repeated row is left out",
                     column=header,
+                    zh=(
+                        [f"“{keys.iloc[i]}”重复（首次出现在第 {first_row[i]} 行）" for i in idx],
+                        f"“{spec_f.label.zh}”不能重复；重复的行未加入",
+                    ),
                 )
                 ok &= ~dup
         columns[field] = values
@@ -515,6 +595,7 @@ def _validate_frame(
             "no_valid_rows",
             f"none of the {n:,d} row(s) can be used",
             "fix the problems listed for this file",
+            zh=(f"{n:,d} 行中没有一行可用", "请按表中所列修改文件"),
         )
         return None
     data = {f: pd.Series(v).iloc[keep].reset_index(drop=True) for f, v in columns.items()}

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from riskmap.config.catalogue import load_labels
 from riskmap.errors import (
     LayerDataError,
     Problem,
@@ -18,6 +19,9 @@ from riskmap.errors import (
     UnsafeFileError,
     ValidationReport,
 )
+
+_CODE_WORDS: dict[str, tuple[str, str]] = load_labels("problems")
+"""Problem code -> (Chinese, English) word for people (``riskmap/config/labels/problems.yaml``)."""
 
 MAX_ROW_PROBLEMS = 50
 """Per file, problem code and column: rows reported one by one; the rest are summarised."""
@@ -32,7 +36,7 @@ class _Problems:
         self.items: list[Problem] = []
         self._suppressed: Counter[tuple[str, str | None, Severity]] = Counter()
         self._shown: Counter[tuple[str, str | None]] = Counter()
-        self._hints: dict[tuple[str, str | None, Severity], str] = {}
+        self._hints: dict[tuple[str, str | None, Severity], tuple[str, str]] = {}
 
     def add(
         self,
@@ -43,9 +47,11 @@ class _Problems:
         *,
         row: int | None = None,
         column: str | None = None,
+        zh: tuple[str, str] = ("", ""),
     ) -> None:
+        """One problem; ``zh``: its message and hint in Chinese."""
         self.items.append(
-            Problem(severity, code, message, hint, self.file, self.layer, row, column)
+            Problem(severity, code, message, hint, self.file, self.layer, row, column, zh[0], zh[1])
         )
 
     def extend(self, problems: Iterable[Problem]) -> None:
@@ -60,6 +66,8 @@ class _Problems:
                     self.layer or p.layer,
                     p.row,
                     p.column,
+                    p.message_zh,
+                    p.hint_zh,
                 )
             )
 
@@ -72,8 +80,10 @@ class _Problems:
         hint: str = "",
         *,
         column: str | None = None,
+        zh: tuple[Sequence[str] | str, str] = ("", ""),
     ) -> None:
-        """One problem per row (row numbers as the user counts them), capped per code/column."""
+        """One problem per row (row numbers as the user counts them), capped per code/column;
+        ``zh``: the messages and the hint in Chinese."""
         row_arr = np.asarray(rows).ravel()
         if row_arr.size == 0:
             return
@@ -82,11 +92,12 @@ class _Problems:
         shown = row_arr[:room]
         for i, r in enumerate(shown):
             msg = messages if isinstance(messages, str) else messages[i]
-            self.add(severity, code, msg, hint, row=int(r), column=column)
+            msg_zh = zh[0] if isinstance(zh[0], str) else zh[0][i]
+            self.add(severity, code, msg, hint, row=int(r), column=column, zh=(msg_zh, zh[1]))
         self._shown[key] += shown.size
         if row_arr.size > shown.size:
             self._suppressed[(code, column, severity)] += row_arr.size - shown.size
-            self._hints[(code, column, severity)] = hint
+            self._hints[(code, column, severity)] = (hint, zh[1])
 
     def errors_since(self, mark: int) -> bool:
         """True when an error was added after ``len(self.items) == mark``."""
@@ -95,17 +106,20 @@ class _Problems:
     def finish(self) -> list[Problem]:
         out = list(self.items)
         for (code, column, severity), n in self._suppressed.items():
+            hint, hint_zh = self._hints[(code, column, severity)]
             out.append(
                 Problem(
                     severity,
                     code,
                     f"{n:,d} more row(s) with the same problem (only the first "
                     f"{MAX_ROW_PROBLEMS} are listed)",
-                    self._hints[(code, column, severity)],
+                    hint,
                     self.file,
                     self.layer,
                     None,
                     column,
+                    f"另有 {n:,d} 行有同样的问题（只列出前 {MAX_ROW_PROBLEMS} 行）",
+                    hint_zh,
                 )
             )
         return out
@@ -120,11 +134,23 @@ def _fail(
     unsafe: bool = False,
     row: int | None = None,
     column: str | None = None,
+    zh: tuple[str, str] = ("", ""),
 ) -> LayerDataError:
-    problem = Problem("error", code, message, hint, file, None, row, column)
+    problem = Problem("error", code, message, hint, file, None, row, column, zh[0], zh[1])
     report = ValidationReport([problem])
     text = f"{file}: {message}" if file else message
     return UnsafeFileError(text, report) if unsafe else LayerDataError(text, report)
+
+
+FORMATS_ZH: dict[str, str] = {
+    "CSV": "CSV",
+    "Excel workbook": "Excel 工作簿",
+    "GeoJSON": "GeoJSON",
+    "GeoPackage": "GeoPackage",
+    "Shapefile": "Shapefile",
+    "zipped Shapefile": "压缩的 Shapefile",
+}
+"""A format's name (``SUPPORTED_FORMATS``' values) in Chinese, for messages."""
 
 
 def _short(exc: BaseException) -> str:
@@ -139,6 +165,33 @@ def _reader_warnings(problems: _Problems, caught: list[warnings.WarningMessage])
     DeprecationWarning): they go on to Python's own warning filters."""
     for w in caught:
         if issubclass(w.category, (UserWarning, RuntimeWarning)):
-            problems.add("warning", "reader_warning", str(w.message))
+            problems.add(
+                "warning",
+                "reader_warning",
+                str(w.message),
+                zh=(f"读取文件的程序库给出警告：{w.message}", ""),
+            )
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def describe_code(code: str, lang: str = "zh") -> str:
+    """A problem code as words in ``lang`` (``zh`` or ``en``): ``non_numeric`` -> 不是数字 /
+    Not a number; a code without words is spelt out (``some_code`` -> some code)."""
+    words = _CODE_WORDS.get(code)
+    if words is None:
+        return code.replace("_", " ")
+    return words[1] if lang == "en" else words[0]
+
+
+def describe(problem: Problem, lang: str = "zh") -> tuple[str, str, str]:
+    """A problem for people in ``lang``: (its code as words, message, hint). A problem
+    without a Chinese message is named in Chinese by its code's words (its English
+    message is not shown in the Chinese UI)."""
+    word = describe_code(problem.code, lang)
+    if lang == "en" or problem.message_zh:
+        message, hint = problem.text(lang)
+        if lang == "zh" and not problem.hint_zh:
+            hint = ""
+        return word, message, hint
+    return word, word, ""

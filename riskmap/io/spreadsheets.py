@@ -35,6 +35,10 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
                 f"unknown text encoding '{encoding}'",
                 "use e.g. utf-8, utf-8-sig or gbk, or leave encoding out to detect it",
                 file,
+                zh=(
+                    f"无法识别文字编码“{encoding}”",
+                    "请用 utf-8、utf-8-sig 或 gbk 等，或不指定编码以自动识别",
+                ),
             ) from None
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
@@ -45,6 +49,10 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
                 "(Excel: 'CSV UTF-8')",
                 file,
                 row=line,
+                zh=(
+                    f"文件不是有效的 {encoding} 编码：第 {line} 行的第 {exc.start} 字节无法解码",
+                    "请不指定编码以自动识别，或把文件另存为 UTF-8（Excel：“CSV UTF-8”）",
+                ),
             ) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -75,6 +83,11 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
         "and detection); the file may not be a text file",
         "save the file as 'CSV UTF-8' from Excel, or give 'encoding' in the project",
         file,
+        zh=(
+            "无法识别文件的文字编码（已尝试 UTF-8、带 BOM 的 UTF-8、GB18030 和自动检测）；"
+            "文件可能不是文本文件",
+            "请在 Excel 中另存为“CSV UTF-8”",
+        ),
     )
 
 
@@ -108,6 +121,7 @@ def _check_headers(headers: list[str], problems: _Problems) -> list[str]:
                 "give every column its own header",
                 row=1,
                 column=h,
+                zh=(f"表头“{h}”出现不止一次；重复的一列按“{new}”读取", "请给每一列不同的表头"),
             )
             out.append(new)
         else:
@@ -121,7 +135,11 @@ def _read_csv(
     raw = path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         raise _fail(
-            "empty_file", "the file is empty", "export the table again with its header row", file
+            "empty_file",
+            "the file is empty",
+            "export the table again with its header row",
+            file,
+            zh=("文件为空", "请连同表头重新导出表格"),
         )
     text, used = _decode(raw, encoding, file)
     skipped = max((header_row or 1) - 1, 0)
@@ -144,7 +162,7 @@ def _read_records(
     empty cells such as ``,,,,``) are skipped, as in XLSX; a row with more values than the
     header has columns is reported (``wrong_field_count``) and left out, never truncated."""
     records = list(csv.reader(io.StringIO(text), delimiter=sep))[1:]
-    good, rows, bad, bad_msgs = [], [], [], []
+    good, rows, bad, bad_msgs, bad_zh = [], [], [], [], []
     for i, rec in enumerate(records):
         row = i + 2
         if not any(v.strip() for v in rec):
@@ -152,6 +170,7 @@ def _read_records(
         if len(rec) > len(headers) and any(v.strip() for v in rec[len(headers) :]):
             bad.append(row)
             bad_msgs.append(f"{len(rec)} values but the header has {len(headers)} columns")
+            bad_zh.append(f"有 {len(rec)} 个值，而表头只有 {len(headers)} 列")
             continue
         good.append((rec + [""] * len(headers))[: len(headers)])
         rows.append(row)
@@ -161,6 +180,7 @@ def _read_records(
         bad,
         bad_msgs,
         "a value containing the delimiter must be in double quotes; check this row",
+        zh=(bad_zh, "含有分隔符的值须放在双引号中；请检查这一行"),
     )
     df = (
         pd.DataFrame(good, columns=headers, dtype=str)
@@ -186,6 +206,7 @@ def _read_xlsx(
             f"not a readable Excel workbook ({exc})",
             "open it in Excel and save it again as .xlsx",
             file,
+            zh=("不是可读取的 Excel 工作簿", "请用 Excel 打开并另存为 .xlsx"),
         ) from None
     _reader_warnings(problems, caught)
     try:
@@ -200,6 +221,7 @@ def _read_xlsx(
                 f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}",
                 "set 'sheet' to one of these names",
                 file,
+                zh=(f"没有名为“{sheet}”的工作表；工作簿中有：{'、'.join(names)}", "请选择其中一个"),
             )
         ws.reset_dimensions()
         header: list[str] | None = None
@@ -226,6 +248,7 @@ def _read_xlsx(
             f"sheet '{sheet_name}' is empty",
             "put the header in the first row and one feature per row below it",
             file,
+            zh=(f"工作表“{sheet_name}”为空", "请在第一行写表头，下方每行一个要素"),
         )
     width = max([len(header), *(len(d) for d in data)])
     headers = [*header, *([None] * (width - len(header)))]
@@ -253,6 +276,10 @@ def _read_xlsx(
             "header_not_first_row",
             f"the header is in row {header_row} of sheet '{sheet_name}' (rows above it are empty)",
             "rows are numbered as in Excel",
+            zh=(
+                f"表头在工作表“{sheet_name}”的第 {header_row} 行（上方各行为空）",
+                "行号与 Excel 中的行号一致",
+            ),
         )
     df.attrs.update({"format": "Excel workbook", "sheet": sheet_name, "encoding": None})
     return df
@@ -294,4 +321,8 @@ def _formulas_without_values(
             "the cell holds a formula whose value was never saved, so it reads as empty",
             "open the file in Excel (or WPS) and save it, so the formulas' values are stored",
             column=col,
+            zh=(
+                "单元格中的公式从未保存计算结果，读作空值",
+                "请用 Excel（或 WPS）打开文件并保存，使公式的值被保存",
+            ),
         )

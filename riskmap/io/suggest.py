@@ -163,6 +163,8 @@ _NAME_WORD = 2.0
 """Score of a file name that holds one of a kind's keywords."""
 _HEADER_WORD = 0.5
 """Score of a kind's keyword in any column header (counted once per kind)."""
+_PART_FILE_SHARE = 0.5
+"""Share of the file name's score when a sheet or layer is read (its own name counts fully)."""
 _MIN_SCORE = 0.5
 """Below this, nothing fits: no kind is suggested."""
 
@@ -235,6 +237,7 @@ def suggest_kind(
     kinds: Mapping[str, LayerKind],
     *,
     geometry: str | None = None,
+    part: str | None = None,
 ) -> str | None:
     """Suggest which layer kind a file holds, from its column headers and its name.
 
@@ -256,6 +259,10 @@ def suggest_kind(
     geometry
         ``point``, ``line`` or ``polygon`` when the file's geometry is known (a table gives
         points): kinds that need another geometry are left out.
+    part
+        The name of the workbook's sheet or the GeoPackage's layer read (``避难场所``,
+        ``shelters``): it names the kind as the file name does and counts fully; the name
+        of a file with several parts then counts half (it names the collection).
 
     Returns
     -------
@@ -265,6 +272,7 @@ def suggest_kind(
     """
     headers = [_norm_header(h) for h in columns if str(h).strip()]
     stem = _norm_header(PurePath(str(file_name).replace("\\", "/")).stem)
+    part_name = _norm_header(part) if part else ""
     candidates = {
         k: v for k, v in kinds.items() if geometry is None or v.geometry in {"any", geometry}
     }
@@ -284,7 +292,12 @@ def suggest_kind(
         df.update(aliases)
     scores: dict[str, float] = {}
     for name, kind in candidates.items():
-        score = _column_score(headers, kind, df, common) + _name_score(stem, kind)
+        named = (
+            _name_score(part_name, kind) + _PART_FILE_SHARE * _name_score(stem, kind)
+            if part_name
+            else _name_score(stem, kind)
+        )
+        score = _column_score(headers, kind, df, common) + named
         words = _KIND_KEYWORDS.get(name, ())
         if any(_mentions(h, w) for h in headers for w in words):
             score += _HEADER_WORD

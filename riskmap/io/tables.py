@@ -15,7 +15,7 @@ import pandas as pd
 
 from riskmap.errors import Problem
 from riskmap.io.archives import _extract_zip
-from riskmap.io.problems import _fail, _Problems, _short
+from riskmap.io.problems import FORMATS_ZH, _fail, _Problems, _short
 from riskmap.io.spreadsheets import _read_csv, _read_xlsx
 from riskmap.io.vectors import _read_vector
 
@@ -33,6 +33,7 @@ SUPPORTED_FORMATS: dict[str, str] = {
 """File suffix -> format name, for every format :func:`read_table` reads."""
 
 _SUPPORTED_TEXT = "CSV (.csv), Excel (.xlsx), GeoJSON (.geojson/.json), GeoPackage (.gpkg), zipped Shapefile (.zip) or .shp"
+_SUPPORTED_TEXT_ZH = "CSV（.csv）、Excel（.xlsx）、GeoJSON（.geojson/.json）、GeoPackage（.gpkg）、压缩的 Shapefile（.zip）或 .shp"
 
 
 def read_table(
@@ -95,7 +96,16 @@ def read_table(
             else f"supported: {_SUPPORTED_TEXT}"
         )
         raise _fail(
-            "unsupported_format", f"files of type '{suffix or '(none)'}' cannot be read", hint, file
+            "unsupported_format",
+            f"files of type '{suffix or '(none)'}' cannot be read",
+            hint,
+            file,
+            zh=(
+                f"无法读取“{suffix or '（无扩展名）'}”类型的文件",
+                "请另存为 .xlsx"
+                if suffix in {".xls", ".et", ".ods"}
+                else f"支持的格式：{_SUPPORTED_TEXT_ZH}",
+            ),
         )
     if not p.exists():
         raise _fail(
@@ -103,13 +113,24 @@ def read_table(
             f"file not found: {p}",
             "check the path (in a project file, paths are relative to the project's folder)",
             file,
+            zh=(f"找不到文件：{file}", "请检查路径（项目文件中的路径相对于项目文件夹）"),
         )
     if p.is_dir():
         raise _fail(
-            "file_not_found", f"{p} is a folder, not a file", "give the path of a file", file
+            "file_not_found",
+            f"{p} is a folder, not a file",
+            "give the path of a file",
+            file,
+            zh=(f"{file} 是文件夹而不是文件", "请给出文件的路径"),
         )
     if p.stat().st_size == 0:
-        raise _fail("empty_file", "the file is empty (0 bytes)", "export the data again", file)
+        raise _fail(
+            "empty_file",
+            "the file is empty (0 bytes)",
+            "export the data again",
+            file,
+            zh=("文件为空（0 字节）", "请重新导出数据"),
+        )
     fmt = SUPPORTED_FORMATS[suffix]
     frame: pd.DataFrame | gpd.GeoDataFrame
     if fmt == "CSV":
@@ -172,6 +193,10 @@ def list_parts(path: str | Path, *, source_name: str | None = None) -> tuple[str
             f"cannot open the file as {fmt} ({_short(exc).replace(str(p), file)})",
             "check that it is a valid file of this format (open it in Excel or QGIS)",
             file,
+            zh=(
+                f"文件无法按 {FORMATS_ZH.get(str(fmt), fmt)} 打开",
+                "请确认文件是该格式的有效文件（用 Excel 或 QGIS 打开试试）",
+            ),
         ) from None
     return ()
 
@@ -205,6 +230,10 @@ def _read_zip(
                 f"the zip holds no shapefile (.shp) or other data file; it has: {found}",
                 f"zip a shapefile's parts together; supported: {_SUPPORTED_TEXT}",
                 file,
+                zh=(
+                    f"压缩包中没有 Shapefile（.shp）或其他数据文件；其中有：{found}",
+                    f"请把 Shapefile 的各部分一起压缩；支持的格式：{_SUPPORTED_TEXT_ZH}",
+                ),
             )
         if len(candidates) > 1:
             raise _fail(
@@ -212,6 +241,11 @@ def _read_zip(
                 f"the zip holds {len(candidates)} data files: {', '.join(m.name for m in candidates)}",
                 "set 'layer' in the project to the file name (without extension) to use",
                 file,
+                zh=(
+                    f"压缩包中有 {len(candidates)} 个数据文件："
+                    + "、".join(m.name for m in candidates),
+                    "每个压缩包只放一个图层的文件",
+                ),
             )
         inner = candidates[0]
         inner_layer = None if inner.suffix.lower() == ".shp" else layer

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from riskmap.io.problems import _fail, _Problems, _reader_warnings, _short
+from riskmap.io.problems import FORMATS_ZH, _fail, _Problems, _reader_warnings, _short
 from riskmap.io.spreadsheets import _clean_headers
 
 
@@ -66,6 +66,10 @@ def _read_vector(
                 f"the shapefile '{path.name}' has no {' or '.join(missing)} part",
                 "a shapefile is several files: zip .shp .shx .dbf .prj and .cpg together",
                 file,
+                zh=(
+                    f"Shapefile“{path.name}”缺少 {' 或 '.join(missing)} 部分",
+                    "Shapefile 由多个文件组成：请把 .shp .shx .dbf .prj 和 .cpg 一起压缩",
+                ),
             )
         if _sibling(path, ".prj") is None:
             problems.add(
@@ -73,6 +77,10 @@ def _read_vector(
                 "no_crs",
                 f"the shapefile '{path.name}' has no .prj file",
                 "the layer's 'crs' from the project is used (WGS84 when not given)",
+                zh=(
+                    f"Shapefile“{path.name}”没有 .prj 文件",
+                    "使用所选的坐标系（未选时为 WGS84）",
+                ),
             )
         if encoding is None and _sibling(path, ".cpg") is None:
             dbf = _sibling(path, ".dbf")
@@ -85,16 +93,27 @@ def _read_vector(
             f"cannot open the file as {fmt} ({_short(exc).replace(str(path), file)})",
             "check that it is a valid file of this format (open it in QGIS)",
             file,
+            zh=(
+                f"文件无法按 {FORMATS_ZH.get(fmt, fmt)} 打开",
+                "请确认文件是该格式的有效文件（用 QGIS 打开试试）",
+            ),
         ) from None
     names = [str(n) for n in layers_info[:, 0]] if len(layers_info) else []
     if not names:
-        raise _fail("no_rows", "the file holds no layer", "export the features again", file)
+        raise _fail(
+            "no_rows",
+            "the file holds no layer",
+            "export the features again",
+            file,
+            zh=("文件中没有图层", "请重新导出要素"),
+        )
     if layer is not None and layer not in names:
         raise _fail(
             "layer_not_found",
             f"no layer named '{layer}'; the file has: {', '.join(names)}",
             "set 'layer' to one of these names",
             file,
+            zh=(f"没有名为“{layer}”的图层；文件中有：{'、'.join(names)}", "请选择其中一个"),
         )
     if layer is None and len(names) > 1:
         raise _fail(
@@ -102,6 +121,7 @@ def _read_vector(
             f"the file has {len(names)} layers: {', '.join(names)}",
             "set 'layer' in the project to the one to use",
             file,
+            zh=(f"文件有 {len(names)} 个图层：{'、'.join(names)}", "请选择要读取的一个"),
         )
     chosen = layer or names[0]
     try:
@@ -114,6 +134,10 @@ def _read_vector(
             f"cannot read the file as {fmt} ({_short(exc).replace(str(path), file)})",
             "check that it is a valid file of this format (open it in QGIS)",
             file,
+            zh=(
+                f"文件无法按 {FORMATS_ZH.get(fmt, fmt)} 读取",
+                "请确认文件是该格式的有效文件（用 QGIS 打开试试）",
+            ),
         ) from None
     _reader_warnings(problems, caught)
     if not isinstance(gdf, gpd.GeoDataFrame):

@@ -72,7 +72,7 @@ def test_a_file_without_ids_is_numbered_by_rows_and_joins_the_map(at: Any) -> No
     assert [w.value for w in at.warning] == [
         "2 个要素可用；0 个错误（相应的行未加入）、1 个警告，见下表。"
     ]
-    assert at.dataframe[-1].value["代码"].tolist() == ["ids_from_rows"]
+    assert at.dataframe[-1].value["问题"].tolist() == ["以行号作编号"]  # the code as words
     gdf = at.session_state["upload_result"]["gdf"]
     assert gdf["id"].tolist() == ["2", "3"]
     _button(at, "加入本次评估").click().run()
@@ -168,3 +168,108 @@ def test_no_server_path_and_untrusted_names_escaped(at: Any) -> None:
     shown = _page_text(at)
     assert "riskmap-upload" not in shown and "/tmp" not in shown
     assert at.session_state["upload_dir"] not in shown  # the session's folder
+
+
+MESSY = (
+    "编号,名称,经度,纬度\n"
+    "G1,中山站,114.30,30.59\n"
+    "G1,重复站,114.31,30.60\n"  # Excel row 3: a repeated id
+    "G3,坏站,abc,30.59\n"  # Excel row 4: not a number
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH = re.compile(r"[A-Za-z]{3,}(?:\s+[a-z]{2,})+")
+
+
+def _check_table(at: Any) -> Any:
+    return next(
+        d.value for d in reversed(at.dataframe) if "问题" in d.value or "Problem" in d.value
+    )
+
+
+def test_the_check_table_speaks_the_page_language(at: Any) -> None:
+    _upload(at, "加油站.csv", MESSY.encode("utf-8"))
+    _button(at, "校验").click().run()
+    table = _check_table(at)
+    assert set(table["问题"]) == {"编号重复", "不是数字"}  # codes as words
+    assert dict(zip(table["问题"], table["行"], strict=True)) == {"编号重复": "3", "不是数字": "4"}
+    assert set(table["图层"]) == {"加油加气站"}  # the kind's name, never upload_...
+    for column in ("问题", "说明", "建议", "图层"):
+        for text in table[column]:
+            assert not ENGLISH.search(text) and "_" not in text, (column, text)
+    assert any("行号与 Excel 中的行号一致" in c.value for c in at.caption)  # said once
+    assert sum("行号与 Excel" in c.value for c in at.caption) == 1
+    at.radio(key="w_lang").set_value("en").run()
+    _button(at, "Validate").click().run() if [
+        b for b in at.button if b.label == "Validate"
+    ] else None
+    table = _check_table(at)
+    assert set(table["Problem"]) == {"Repeated id", "Not a number"}
+    for column in ("Problem", "Message", "Hint", "Layer"):
+        for text in table[column]:
+            assert not CJK.search(text.replace("坏站", "")), (column, text)
+
+
+def test_a_refused_file_speaks_the_page_language(at: Any) -> None:
+    _upload(at, "坏.xlsx", b"not a workbook")
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("文件无法读取：") and not ENGLISH.search(error), error
+    at.radio(key="w_lang").set_value("en").run()
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("The file cannot be read") and "Excel" in error, error
+
+
+def test_the_header_row_counts_as_excel_does(at: Any) -> None:
+    text = "加油站台账（2024年）,,,\n编号,名称,经度,纬度\nG1,中山站,114.30,abc\n"
+    _upload(at, "加油站.csv", text.encode("utf-8"))
+    box = next(n for n in at.number_input if n.label == "表头所在行")
+    assert box.value is None and box.min == 1  # empty finds the header; 1 is the first row
+    box.set_value(2).run()
+    _button(at, "校验").click().run()
+    table = _check_table(at)
+    bad = table[table["问题"] == "不是数字"]
+    assert bad["行"].tolist() == ["3"]  # the row under the header, as Excel shows it
+
+
+def test_the_kind_follows_the_chosen_layer_unless_chosen_by_hand(at: Any, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    pts = gpd.GeoDataFrame(
+        {"编号": ["A", "B"], "名称": ["甲", "乙"]},
+        geometry=shapely.points([114.30, 114.26], [30.59, 30.61]),
+        crs=4326,
+    )
+    gpkg = tmp_path / "wuhan.gpkg"
+    pts.to_file(gpkg, layer="消防站", driver="GPKG")
+    pts.to_file(gpkg, layer="避难场所", driver="GPKG")
+    _upload(at, "wuhan.gpkg", gpkg.read_bytes())
+    layer = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "GeoPackage 图层"))
+    assert _kind_box(at).value == "fire_station"  # from the first layer's name
+    layer.set_value("避难场所").run()
+    assert _kind_box(at).value == "shelter"  # suggested again
+    assert any("所选工作表/图层的名称" in c.value for c in at.caption)
+    _kind_box(at).set_value("rescue_team").run()  # chosen by hand: kept
+    layer = at.selectbox(key=layer.key)
+    layer.set_value("消防站").run()
+    assert _kind_box(at).value == "rescue_team"
+
+
+def test_a_workbook_reports_the_rows_excel_shows(at: Any) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "加油站"
+    ws.append(["武汉市加油站台账（2024年）"])  # row 1: a title
+    ws.append(["编号", "名称", "经度", "纬度"])  # row 2: the header
+    ws.append(["G1", "中山站", 114.30, 30.59])
+    ws.append(["G2", "坏站", "abc", 30.59])  # row 4: not a number
+    buf = io.BytesIO()
+    book.save(buf)
+    _upload(at, "台账.xlsx", buf.getvalue())
+    assert _kind_box(at).value == "gas_station"  # the sheet's name tells it
+    next(n for n in at.number_input if n.label == "表头所在行").set_value(2).run()
+    _button(at, "校验").click().run()
+    table = _check_table(at)
+    assert table[table["问题"] == "不是数字"]["行"].tolist() == ["4"]
+    assert set(table["文件"]) == {"台账.xlsx · 加油站"}  # the file and its sheet

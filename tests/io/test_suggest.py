@@ -220,3 +220,22 @@ def test_an_id_column_is_kept_when_row_ids_are_allowed(files: Any) -> None:
     assert gdf is not None and gdf["id"].tolist() == ["G1", "G2"]
     assert gdf.attrs["ids_from_rows"] is False
     assert "ids_from_rows" not in {p.code for p in problems}
+
+
+@pytest.mark.parametrize(
+    ("file", "part", "expected"),
+    [
+        ("台账.xlsx", "消防站", "fire_station"),  # the sheet names the kind
+        ("wuhan.gpkg", "shelters", "shelter"),  # the GeoPackage layer names it
+        ("避难场所.gpkg", "fire_stations", "fire_station"),  # the part wins over the file
+        ("wuhan.gpkg", "layer_1", None),  # a part's name that says nothing adds nothing
+    ],
+)
+def test_suggest_kind_from_a_sheet_or_layer_name(
+    kinds: dict[str, LayerKind], file: str, part: str, expected: str | None
+) -> None:
+    headers = ["编号", "名称", "经度", "纬度"]
+    assert suggest_kind(headers, file, _scored(kinds), geometry="point", part=part) == expected
+    if expected is not None and file.startswith(("台账", "wuhan")):
+        # Without the part's name, the file alone does not tell the kind.
+        assert suggest_kind(headers, file, _scored(kinds), geometry="point") is None
