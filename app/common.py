@@ -313,6 +313,13 @@ def percent(value: object, decimals: int = 1, *, share: bool = False) -> str:
     return number(100 * x if share else x, decimals, "%")
 
 
+def select_all() -> bool:
+    """Whether a multiselect offers Streamlit's bulk action: its label ("Select all",
+    "Select N matches") is English whatever the page's language and cannot be relabelled,
+    so the Chinese page leaves it out (every option can still be picked one by one)."""
+    return lang() == "en"
+
+
 def relabel(*keys: str) -> None:
     """Widgets whose option labels follow the language: their values re-assigned before they
     are drawn, so that Streamlit sends the selection with this run's labels.

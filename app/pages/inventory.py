@@ -102,6 +102,7 @@ def _level_filter(key: str) -> list[int]:
         key=key,
         format_func=common.labels(ranks, common.level_label),
         placeholder=t("choose"),
+        select_all=common.select_all(),
     )
 
 
@@ -114,6 +115,7 @@ def _district_filter(ctx: cache.Context, key: str) -> list[str]:
         key=key,
         format_func=common.labels(options, options.get),
         placeholder=t("choose"),
+        select_all=common.select_all(),
     )
 
 
@@ -175,6 +177,7 @@ def _filter_mask(
             key=f"f_{prefix}_{what}",
             format_func=common.labels(options, lambda f: common.layer_label(ctx.data, f)),
             placeholder=t("choose"),
+            select_all=common.select_all(),
         )
     mask = frame["level_rank"].isin(levels)
     if districts:

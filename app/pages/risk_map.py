@@ -87,6 +87,7 @@ def _sidebar(ctx_project: Any, data: Any) -> None:
         key="w_overlays",
         format_func=common.labels(OVERLAYS, lambda o: t(f"ov_{o}")),
         placeholder=t("choose"),
+        select_all=common.select_all(),
     )
     if uploads:
         sb.caption(t("up_overlay_note", n=len(uploads)))
