@@ -14,11 +14,23 @@ import streamlit as st
 
 from app import cache
 from app.common import t
+from app.state import lang
 
 
 def current_user() -> Any | None:
     """The signed-in user of this session, or None."""
     return st.session_state.get("user")
+
+
+def user_label(user: Any, district_name: Any = None) -> str:
+    """The user as people read it, in the page's language: the name once, then the role
+    and the districts the user acts for (``张三（区级检查员·江岸区）``, ``Zhang San
+    (District inspector, Jiang'an)``; ``全市`` / ``whole city`` for a user of every
+    district). ``district_name`` writes an adcode as a name (the adcode when None)."""
+    name = district_name or str
+    where = "、" if lang() == "zh" else ", "
+    places = where.join(str(name(code)) for code in user.districts) or t("auth_all_districts")
+    return t("auth_user_label", name=user.display_name, role=t(f"role_{user.role}"), places=places)
 
 
 def _oidc_configured() -> bool:
