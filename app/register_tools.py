@@ -19,11 +19,19 @@ from app.common import t
 from app.i18n import TEXTS
 
 
-def keep_notice(where: str, text: str, report: pd.DataFrame | None = None) -> None:
+def keep_notice(where: str, key: str, report: Any = None, **values: Any) -> None:
     """Keep a change's notice in the session, for the rerun that follows the change: it
     is shown by :func:`show_notice` (``where``: ``form``, ``panel`` or ``files``) until
-    the next change, with a toast once."""
-    st.session_state["hz_notice"] = {"where": where, "text": text, "toast": True, "report": report}
+    the next change, with a toast once. The notice is the label ``key`` with ``values``
+    (a ``status`` as its code), written when shown: it follows a language switch; a
+    ``report`` (an import's problems) is shown below it as a table."""
+    st.session_state["hz_notice"] = {
+        "where": where,
+        "key": key,
+        "values": values,
+        "report": report,
+        "toast": True,
+    }
 
 
 def show_notice(where: str) -> None:
@@ -31,12 +39,16 @@ def show_notice(where: str) -> None:
     notice = st.session_state.get("hz_notice")
     if not notice or notice["where"] != where:
         return
-    st.success(notice["text"])
+    values = dict(notice["values"])
+    if "status" in values:
+        values["status"] = common.register_label("status", values["status"])
+    text = t(notice["key"], **values) if notice["key"] else str(values.get("text", ""))
+    st.success(text)
     if notice.pop("toast", False):
-        st.toast(notice["text"])
+        st.toast(text)
     report = notice.get("report")
     if report is not None and len(report):
-        st.dataframe(report, hide_index=True, width="stretch")
+        st.dataframe(_import_report(report), hide_index=True, width="stretch")
 
 
 def overdue_list(reg: Any, data: Any = None) -> None:
@@ -122,9 +134,7 @@ def _import(reg: Any, user: Any, upload: Any) -> None:
             st.error(t("hz_not_done") + common.plain(exc))
             return
     keep_notice(
-        "files",
-        t("hz_imported", n=len(result.numbers), file=common.plain(name)),
-        _import_report(result.report) if len(result.report) else None,
+        "files", "hz_imported", result.report, n=len(result.numbers), file=common.plain(name)
     )
     st.rerun()
 

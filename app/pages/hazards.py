@@ -194,7 +194,7 @@ def _register(reg: Any, values: dict[str, Any]) -> None:
         st.error(t("hz_not_registered") + common.plain(exc))
         return
     ss = st.session_state
-    register_tools.keep_notice("form", t("hz_registered", number=number))
+    register_tools.keep_notice("form", "hz_registered", number=number)
     ss["hz_selected"] = number
     ss["hz_clear_form"] = True
     ss["hz_focus"] = [float(values["lat"]), float(values["lon"])]
@@ -314,7 +314,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         user=user,
                         override=override if target == "closed" else None,
                     ),
-                    t("hz_moved", number=number, status=_label("status", target)),
+                    ("hz_moved", {"number": number, "status": target}),
                     focus,
                 )
         if status in OPEN_STATUSES:
@@ -335,7 +335,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         lambda: reg.list_for_supervision(
                             number, unit, deadline, by=by, note=note, user=user
                         ),
-                        t("hz_listed_ok", number=number),
+                        ("hz_listed_ok", {"number": number}),
                         focus,
                     )
         if status in OPEN_STATUSES:
@@ -347,7 +347,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         if not reason.strip()
                         else _refusal(ctx, user, "void", adcode),
                         lambda: reg.void(number, reason, by=by, user=user),
-                        t("hz_voided", number=number),
+                        ("hz_voided", {"number": number}),
                         focus,
                     )
 
@@ -395,10 +395,12 @@ def _actor_shown(actor: str) -> str:
     return f"{name}（{about}）" if state.lang() == "zh" else f"{name} ({about})"
 
 
-def _act(problem: str | None, action: Any, message: str, focus: list[float]) -> None:
+def _act(
+    problem: str | None, action: Any, notice: tuple[str, dict[str, Any]], focus: list[float]
+) -> None:
     """Run a register change unless the page found a ``problem`` (said instead, in the
-    page's language); on success keep ``message`` for the rerun and centre the map on
-    ``focus`` (lat, lon)."""
+    page's language); on success keep the ``notice`` (a label and its values) for the
+    rerun and centre the map on ``focus`` (lat, lon)."""
     from riskmap.errors import RiskmapError
     from riskmap.register import HazardTransitionError
 
@@ -413,7 +415,7 @@ def _act(problem: str | None, action: Any, message: str, focus: list[float]) -> 
     except RiskmapError as exc:
         st.error(t("hz_not_done") + common.plain(exc))
     else:
-        register_tools.keep_notice("panel", message)
+        register_tools.keep_notice("panel", notice[0], **notice[1])
         st.session_state["hz_focus"] = focus
         st.rerun()
 
@@ -438,7 +440,7 @@ def render() -> None:
         )
     message = st.session_state.pop("hz_message", None)  # an attachment added (app/evidence.py)
     if message:
-        register_tools.keep_notice("panel", message)
+        register_tools.keep_notice("panel", "", text=message)
     _take_click(ctx)
     x0, y0, x1, y1 = (float(v) for v in ctx.data.districts.to_crs(4326).total_bounds)
     left, right = st.columns([3, 2], gap="medium")

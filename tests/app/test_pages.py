@@ -632,6 +632,8 @@ def test_an_inspectors_form_starts_in_their_district_and_keeps_the_number(
     at.button(key="hz_move_rectifying").click().run()
     assert [s.value for s in at.success if "已转为" in s.value] == [f"{number} 已转为“整改中”。"]
     assert not any("已登记" in s.value for s in at.success)  # one notice: the last change
+    at.sidebar.radio(key="w_lang").set_value("en").run()  # the notice follows the language
+    assert f"{number} moved to 'Rectifying'." in [s.value for s in at.success]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
