@@ -34,21 +34,32 @@ def keep_notice(where: str, key: str, report: Any = None, **values: Any) -> None
     }
 
 
-def show_notice(where: str) -> None:
-    """The kept notice, when it belongs to ``where``: a success message (and its table)."""
+def show_notice(where: str) -> Any:
+    """The kept notice, when it belongs to ``where``: a success message (and its table),
+    drawn in a slot that is returned (for :func:`clear_notice`)."""
+    slot = st.empty()
     notice = st.session_state.get("hz_notice")
     if not notice or notice["where"] != where:
-        return
+        return slot
     values = dict(notice["values"])
     if "status" in values:
         values["status"] = common.register_label("status", values["status"])
     text = t(notice["key"], **values) if notice["key"] else str(values.get("text", ""))
-    st.success(text)
+    with slot.container():
+        st.success(text)
+        report = notice.get("report")
+        if report is not None and len(report):
+            st.dataframe(_import_report(report), hide_index=True, width="stretch")
     if notice.pop("toast", False):
         st.toast(text)
-    report = notice.get("report")
-    if report is not None and len(report):
-        st.dataframe(_import_report(report), hide_index=True, width="stretch")
+    return slot
+
+
+def clear_notice(slot: Any = None) -> None:
+    """Forget the kept notice (a new change begins) and take it off the page (its slot)."""
+    st.session_state.pop("hz_notice", None)
+    if slot is not None:
+        slot.empty()
 
 
 def overdue_list(reg: Any, data: Any = None) -> None:
@@ -91,7 +102,7 @@ def admin_files(reg: Any, user: Any) -> None:
 
     notice = st.session_state.get("hz_notice") or {}
     with st.expander(t("hz_files_title"), expanded=notice.get("where") == "files"):
-        show_notice("files")
+        slot = show_notice("files")
         if user is None or user.role != "admin":
             st.caption(t("hz_files_admin_only"))
             return
@@ -110,16 +121,16 @@ def admin_files(reg: Any, user: Any) -> None:
             t("hz_import_pick"), types=["csv", "xlsx"], key="hz_import_file"
         )
         if upload is not None and st.button(t("hz_import_btn"), key="hz_import_btn"):
-            _import(reg, user, upload)
+            _import(reg, user, upload, slot)
 
 
-def _import(reg: Any, user: Any, upload: Any) -> None:
+def _import(reg: Any, user: Any, upload: Any, slot: Any) -> None:
     """Import an uploaded sheet: on success keep the notice (and any warnings) for the
     rerun that shows the new hazards in the lists; else say why, in the page's language."""
     from riskmap.errors import LayerDataError, RiskmapError
 
     name = Path(upload.name).name or "upload.csv"
-    st.session_state.pop("hz_notice", None)
+    clear_notice(slot)
     with tempfile.TemporaryDirectory(prefix="riskmap-import-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(upload.getvalue())

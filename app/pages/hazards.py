@@ -146,7 +146,7 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         )
         submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
     if submitted:
-        ss.pop("hz_notice", None)
+        register_tools.clear_notice()
         fields = {"hz_title": title, "hz_category": category, "hz_grade": grade}
         fields |= {"hz_found_by": found_by, "hz_unit": unit}
         missing = [t(k) for k, v in fields.items() if v is None or not str(v).strip()]
@@ -288,22 +288,22 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
         by = None
         adcode = str(record["adcode"])
         st.caption(t("hz_acting_as", name=common.plain(user_label(user, _district_name(ctx)))))
-        register_tools.show_notice("panel")
+        slot = register_tools.show_notice("panel")
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())
         if status not in OPEN_STATUSES:
             st.caption(t("hz_no_moves"))
         override = None
-        if "closed" in moves and not evidence.has_rectification(reg, number):
+        bare = "closed" in moves and not evidence.has_rectification(reg, number)
+        if bare:  # accepting needs an attachment, or the reason to accept without one
             st.caption(t("hz_accept_needs_evidence"))
             override = st.text_input(t("hz_override"), key="hz_override") or None
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
                 doing = "accept" if status == "awaiting_acceptance" else "move"
-                if target == "closed" and override is None:
-                    problem: str | None = t("hz_accept_need_reason")
-                else:
-                    problem = _refusal(ctx, user, doing, adcode)
+                problem = _refusal(ctx, user, doing, adcode)
+                if problem is None and target == "closed" and bare and not override:
+                    problem = t("hz_accept_need_reason")
                 _act(
                     problem,
                     lambda target=target: reg.move(
@@ -316,6 +316,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                     ),
                     ("hz_moved", {"number": number, "status": target}),
                     focus,
+                    slot,
                 )
         if status in OPEN_STATUSES:
             evidence.upload_form(reg, number, by, user, focus)
@@ -337,6 +338,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         ),
                         ("hz_listed_ok", {"number": number}),
                         focus,
+                        slot,
                     )
         if status in OPEN_STATUSES:
             with st.expander(t("hz_void")):
@@ -349,6 +351,7 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         lambda: reg.void(number, reason, by=by, user=user),
                         ("hz_voided", {"number": number}),
                         focus,
+                        slot,
                     )
 
 
@@ -396,15 +399,20 @@ def _actor_shown(actor: str) -> str:
 
 
 def _act(
-    problem: str | None, action: Any, notice: tuple[str, dict[str, Any]], focus: list[float]
+    problem: str | None,
+    action: Any,
+    notice: tuple[str, dict[str, Any]],
+    focus: list[float],
+    slot: Any,
 ) -> None:
     """Run a register change unless the page found a ``problem`` (said instead, in the
     page's language); on success keep the ``notice`` (a label and its values) for the
-    rerun and centre the map on ``focus`` (lat, lon)."""
+    rerun and centre the map on ``focus`` (lat, lon). The last change's notice (in
+    ``slot``) goes either way."""
     from riskmap.errors import RiskmapError
     from riskmap.register import HazardTransitionError
 
-    st.session_state.pop("hz_notice", None)
+    register_tools.clear_notice(slot)
     if problem:
         st.error(common.plain(problem))
         return

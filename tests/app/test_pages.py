@@ -634,6 +634,9 @@ def test_an_inspectors_form_starts_in_their_district_and_keeps_the_number(
     assert not any("已登记" in s.value for s in at.success)  # one notice: the last change
     at.sidebar.radio(key="w_lang").set_value("en").run()  # the notice follows the language
     assert f"{number} moved to 'Rectifying'." in [s.value for s in at.success]
+    at.button(key="hz_void_btn").click().run()  # no reason: said, and the old notice goes
+    assert _hazard_errors(at) == ["Please give the reason for voiding."]
+    assert not any("moved to" in s.value for s in at.success)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
