@@ -326,13 +326,13 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                 deadline = st.date_input(
                     t("hz_sup_deadline"),
                     value=date.today() + timedelta(days=15),
+                    min_value=date.fromisoformat(str(record["found_at"])[:10]),
                     key="hz_sup_deadline",
                 )
                 if st.button(t("hz_supervise"), key="hz_list_btn"):
                     _act(
-                        t("hz_sup_need_unit")
-                        if not unit.strip()
-                        else _refusal(ctx, user, "supervise", adcode),
+                        _refusal(ctx, user, "supervise", adcode)
+                        or (None if unit.strip() else t("hz_sup_need_unit")),
                         lambda: reg.list_for_supervision(
                             number, unit, deadline, by=by, note=note, user=user
                         ),
@@ -345,9 +345,8 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                 reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
                 if st.button(t("hz_void"), key="hz_void_btn"):
                     _act(
-                        t("hz_void_need_reason")
-                        if not reason.strip()
-                        else _refusal(ctx, user, "void", adcode),
+                        _refusal(ctx, user, "void", adcode)
+                        or (None if reason.strip() else t("hz_void_need_reason")),
                         lambda: reg.void(number, reason, by=by, user=user),
                         ("hz_voided", {"number": number}),
                         focus,

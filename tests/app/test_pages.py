@@ -544,7 +544,7 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     ]
 
 
-def _file_hazard(at: Any, cells: Any, title: str, category: str) -> None:
+def _file_hazard(at: Any, cells: Any, title: str, category: str, *, grade: str = "general") -> None:
     """Sign in as the demo's administrator, type the coordinates of a 洪山区 cell into the
     hazard form and register it."""
     sign_in(at, "admin")
@@ -553,6 +553,7 @@ def _file_hazard(at: Any, cells: Any, title: str, category: str) -> None:
     at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
     at.text_input(key="hz_title").input(title)
     at.selectbox(key="hz_category").set_value(category)
+    at.radio(key="hz_grade").set_value(grade)
     at.text_input(key="hz_found_by").input("检查员丙")
     at.text_input(key="hz_unit").input("某单位")
     at.button[0].click().run()
@@ -634,8 +635,8 @@ def test_an_inspectors_form_starts_in_their_district_and_keeps_the_number(
     assert not any("已登记" in s.value for s in at.success)  # one notice: the last change
     at.sidebar.radio(key="w_lang").set_value("en").run()  # the notice follows the language
     assert f"{number} moved to 'Rectifying'." in [s.value for s in at.success]
-    at.button(key="hz_void_btn").click().run()  # no reason: said, and the old notice goes
-    assert _hazard_errors(at) == ["Please give the reason for voiding."]
+    at.button(key="hz_void_btn").click().run()  # not the role's: said, the old notice goes
+    assert _hazard_errors(at) == ["inspector (District inspector, Jiang'an) may not void hazards."]
     assert not any("moved to" in s.value for s in at.success)
 
 
@@ -678,13 +679,15 @@ def test_hazard_page_errors_are_in_the_page_language(app_env: Path, wuhan_cells:
     """Registering with empty fields, voiding without a reason, listing without a unit and
     accepting without an attachment or a reason: each says what to do, in Chinese."""
     at = goto(new_app(), "app/pages/hazards.py")
-    sign_in(at, "admin")
+    sign_in(at, "admin")  # a user of the whole city: the form starts at its centre
+    assert at.text_input(key="hz_district_shown").value == "洪山区"  # holds the centre
     at.button[0].click().run()  # nothing filled in
     assert _hazard_errors(at) == ["请填写：隐患名称、发现人、整改责任单位。"]
-    _file_hazard(at, wuhan_cells, "危化品仓库", "hazmat")
-    at.radio(key="hz_grade").set_value("major").run()
+    _file_hazard(at, wuhan_cells, "危化品仓库", "hazmat", grade="major")
     at.button(key="hz_void_btn").click().run()
     assert _hazard_errors(at) == ["请填写作废原因。"]
+    at.button(key="hz_list_btn").click().run()
+    assert _hazard_errors(at) == ["请填写督办单位。"]
     for target in ("rectifying", "awaiting_acceptance"):
         at.button(key=f"hz_move_{target}").click().run()
     at.button(key="hz_move_closed").click().run()
