@@ -70,22 +70,14 @@ def _default_point(ctx: cache.Context, user: Any) -> tuple[float, float]:
     return round(float(point.x), 6), round(float(point.y), 6)
 
 
-def _district_name(ctx: cache.Context) -> Any:
-    """adcode -> the district's name in the page's language (the adcode when unknown)."""
-    d = ctx.data.districts
-    shown = common.district_shown(ctx.data)
-    names = {str(a): shown(n) for a, n in zip(d["adcode"], d["name"], strict=True)}
-    return lambda code: names.get(str(code), str(code))
-
-
 def _refusal(ctx: cache.Context, user: Any, action: str, adcode: str | None) -> str | None:
     """Why ``user`` may not ``action`` a hazard of ``adcode``, in the page's language (naming
     the districts the user may act in), or None when allowed. The register checks again."""
-    from app.auth import user_label
+    from app.auth import district_names, user_label
 
     if user.may(action, adcode):
         return None
-    name = _district_name(ctx)
+    name = district_names(ctx.data)
     who = user_label(user, name)
     doing = t(f"hz_do_{action}")
     if replace(user, districts=()).may(action, adcode):  # the role may; the districts not
@@ -283,11 +275,11 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
         if user is None:
             st.caption(t("hz_sign_in_to_write"))
             return
-        from app.auth import user_label
+        from app.auth import district_names, user_label
 
         by = None
         adcode = str(record["adcode"])
-        st.caption(t("hz_acting_as", name=common.plain(user_label(user, _district_name(ctx)))))
+        st.caption(t("hz_acting_as", name=common.plain(user_label(user, district_names(ctx.data)))))
         slot = register_tools.show_notice("panel")
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())

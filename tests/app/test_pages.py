@@ -657,6 +657,11 @@ def test_the_operator_is_named_once_with_role_and_district(
     else:
         assert "acting as inspector (District inspector, Jiang'an)" in captions, captions
     assert "(inspector, inspector)" not in captions
+    signed_in = {
+        "zh": "已登录：inspector（区级检查员·江岸区）",
+        "en": "Signed in: inspector (District",
+    }
+    assert signed_in[lang] in captions, captions  # the sidebar says the same
     at.button(key="hz_move_rectifying").click().run()
     refusal = " ".join(_hazard_errors(at)).replace("\\", "")
     if lang == "zh":
