@@ -289,6 +289,9 @@ def test_record_hazard_by_clicking_the_map(app: dict[str, Any]) -> None:
     assert form.get_by_label("隐患名称").input_value() == ""
     # ... and the map shows where the hazard now is.
     hazard_map = _map(page)
+    hazard_map.element_handle().content_frame().wait_for_function(
+        "() => window.map && window.map.getZoom() >= 12", timeout=30_000
+    )  # the map moves to the hazard after the page's rerun has drawn it
     view = _view(hazard_map)
     assert view["zoom"] >= 12 and abs(view["lon"] - lon) < 0.01 and abs(view["lat"] - lat) < 0.01
     _shot(page, "03_hazard_on_map", hazard_map)
