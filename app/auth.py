@@ -14,11 +14,34 @@ import streamlit as st
 
 from app import cache
 from app.common import t
+from app.state import lang
 
 
 def current_user() -> Any | None:
     """The signed-in user of this session, or None."""
     return st.session_state.get("user")
+
+
+def user_label(user: Any, district_name: Any = None) -> str:
+    """The user as people read it, in the page's language: the name once, then the role
+    and the districts the user acts for (``张三（区级检查员·江岸区）``, ``Zhang San
+    (District inspector, Jiang'an)``; ``全市`` / ``whole city`` for a user of every
+    district). ``district_name`` writes an adcode as a name (the adcode when None)."""
+    name = district_name or str
+    where = "、" if lang() == "zh" else ", "
+    places = where.join(str(name(code)) for code in user.districts) or t("auth_all_districts")
+    return t("auth_user_label", name=user.display_name, role=t(f"role_{user.role}"), places=places)
+
+
+def district_names(data: Any) -> Any:
+    """adcode -> the district's name of the project ``data`` in the page's language
+    (``name_en`` in English; the adcode when unknown): the places of :func:`user_label`."""
+    from app.common import district_shown
+
+    shown = district_shown(data)
+    d = data.districts
+    names = {str(a): shown(n) for a, n in zip(d["adcode"], d["name"], strict=True)}
+    return lambda code: names.get(str(code), str(code))
 
 
 def _oidc_configured() -> bool:
@@ -87,7 +110,9 @@ def sidebar_sign_in(project_file: Path | None) -> None:
             st.session_state["user"] = found
     user = current_user()
     if user is not None:
-        sb.caption(t("auth_signed_in", name=user.display_name, role=t(f"role_{user.role}")))
+        data = cache._project_data(str(project_file), stamp) if user.districts else None
+        places = district_names(data) if data is not None else None
+        sb.caption(t("auth_signed_in_as", user=user_label(user, places)))
         if sb.button(t("auth_sign_out"), key="btn_sign_out"):
             st.session_state.pop("user", None)
             if oidc and getattr(st.user, "is_logged_in", False):

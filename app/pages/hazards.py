@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,9 +35,7 @@ def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **
 
 
 def _take_click(ctx: cache.Context) -> None:
-    """Place the form's location (and district) at the last map click."""
-    from riskmap.maps import cell_at
-
+    """Place the form's location at the last map click (the district follows the point)."""
     ss = st.session_state
     click = ss.pop("hz_pending", None)
     if not click:
@@ -43,11 +43,6 @@ def _take_click(ctx: cache.Context) -> None:
     lon, lat = map_ui.clicked_wgs84(click, ctx.settings.basemap)
     ss["hz_lon"] = round(lon, 6)
     ss["hz_lat"] = round(lat, 6)
-    cid = cell_at(ctx.assessment.cells, lon, lat, index=ctx.index)
-    if cid is not None:
-        row = ctx.assessment.cells.loc[ctx.assessment.cells["cell_id"] == cid]
-        if len(row):
-            ss["hz_district"] = str(row["district"].iloc[0])
 
 
 def _district_at(ctx: cache.Context, lon: float, lat: float) -> tuple[str, str] | None:
@@ -63,90 +58,139 @@ def _district_at(ctx: cache.Context, lon: float, lat: float) -> tuple[str, str] 
     return str(hit["name"].iloc[0]), str(hit["adcode"].iloc[0])
 
 
+def _default_point(ctx: cache.Context, user: Any) -> tuple[float, float]:
+    """Where a new hazard starts (lon, lat): inside the first district the signed-in user
+    acts for, else inside the district that holds the city's centre (else the first)."""
+    d = ctx.data.districts.to_crs(4326)
+    own = d[d["adcode"].astype(str).isin(user.districts)] if user is not None else d.iloc[:0]
+    if own.empty:
+        x0, y0, x1, y1 = d.total_bounds
+        own = d[d.geometry.covers(shapely.Point((x0 + x1) / 2, (y0 + y1) / 2))]
+    point = (own if not own.empty else d).geometry.iloc[0].representative_point()
+    return round(float(point.x), 6), round(float(point.y), 6)
+
+
+def _refusal(ctx: cache.Context, user: Any, action: str, adcode: str | None) -> str | None:
+    """Why ``user`` may not ``action`` a hazard of ``adcode``, in the page's language (naming
+    the districts the user may act in), or None when allowed. The register checks again."""
+    from app.auth import district_names, user_label
+
+    if user.may(action, adcode):
+        return None
+    name = district_names(ctx.data)
+    who = user_label(user, name)
+    doing = t(f"hz_do_{action}")
+    if replace(user, districts=()).may(action, adcode):  # the role may; the districts not
+        sep = "、" if state.lang() == "zh" else ", "
+        own = sep.join(name(c) for c in user.districts)
+        return t("hz_refused_district", who=who, action=doing, own=own, here=name(adcode))
+    return t("hz_refused_role", who=who, action=doing)
+
+
+def _location(ctx: cache.Context, user: Any) -> tuple[float, float, tuple[str, str] | None]:
+    """The form's point (typed, or placed by a map click) and the district holding it, shown
+    read-only: the district always follows the point."""
+    ss = st.session_state
+    if "hz_lon" not in ss or "hz_lat" not in ss:
+        ss["hz_lon"], ss["hz_lat"] = _default_point(ctx, user)
+    c3, c4 = st.columns(2)
+    lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
+    lat = c4.number_input(t("hz_lat"), key="hz_lat", format="%.6f", step=0.0001)
+    place = _district_at(ctx, float(lon), float(lat))
+    ss["hz_district_shown"] = (
+        common.district_shown(ctx.data)(place[0]) if place else t("hz_outside_short")
+    )
+    st.text_input(t("hz_district"), key="hz_district_shown", disabled=True)
+    st.caption(t("hz_district_auto"))
+    if place is None:
+        st.warning(t("hz_outside"))
+    return float(lon), float(lat), place
+
+
 def _record_form(ctx: cache.Context, reg: Any) -> None:
-    from riskmap.errors import RiskmapError
+    from app.auth import current_user
     from riskmap.register import CATEGORIES, GRADES
 
     ss = st.session_state
     if ss.pop("hz_clear_form", False):  # after a registration: a new hazard starts blank
         for key in ("hz_title", "hz_description"):
             ss[key] = ""
-    districts = sorted(ctx.data.districts["name"].astype(str))
-    if ss.get("hz_district") not in districts:
-        ss["hz_district"] = districts[0] if districts else ""
-    x0, y0, x1, y1 = ctx.data.districts.to_crs(4326).total_bounds
-    ss.setdefault("hz_lon", round(float((x0 + x1) / 2), 6))
-    ss.setdefault("hz_lat", round(float((y0 + y1) / 2), 6))
     st.subheader(t("hz_record"))
-    from app.auth import current_user
-
-    if current_user() is None:  # every change names a signed-in user, never a typed name
+    user = current_user()
+    if user is None:  # every change names a signed-in user, never a typed name
         st.info(t("hz_sign_in_to_write"))
         return
     st.caption(t("hz_click"))
+    lon, lat, place = _location(ctx, user)
     with st.form("hz_form", clear_on_submit=False):
-        title = st.text_input(t("hz_title"), key="hz_title")
+        title = st.text_input(t("hz_title"), key="hz_title", max_chars=200)
         c1, c2 = st.columns(2)
         category = _vocab_choice(c1.selectbox, "hz_category", "category", CATEGORIES)
         grade = _vocab_choice(c2.radio, "hz_grade", "grade", GRADES, horizontal=True)
-        common.relabel("hz_district")
-        district = st.selectbox(
-            t("hz_district"),
-            districts,
-            key="hz_district",
-            format_func=common.labels(districts, common.district_shown(ctx.data)),
-            placeholder=t("choose"),
-        )
-        c3, c4 = st.columns(2)
-        lon = c3.number_input(t("hz_lon"), key="hz_lon", format="%.6f", step=0.0001)
-        lat = c4.number_input(t("hz_lat"), key="hz_lat", format="%.6f", step=0.0001)
         c5, c6 = st.columns(2)
-        found_by = c5.text_input(t("hz_found_by"), key="hz_found_by")
-        unit = c6.text_input(t("hz_unit"), key="hz_unit")
+        found_by = c5.text_input(t("hz_found_by"), key="hz_found_by", max_chars=100)
+        unit = c6.text_input(t("hz_unit"), key="hz_unit", max_chars=200)
         deadline = st.date_input(
             t("hz_deadline"), value=date.today() + timedelta(days=30), key="hz_deadline"
         )
-        description = st.text_area(t("hz_description"), key="hz_description", height=68)
+        description = st.text_area(
+            t("hz_description"), key="hz_description", height=68, max_chars=5000
+        )
         submitted = st.form_submit_button(t("hz_register_btn"), type="primary")
     if submitted:
-        from app.auth import current_user
-
-        place = _district_at(ctx, float(lon), float(lat))
+        register_tools.clear_notice()
+        fields = {"hz_title": title, "hz_category": category, "hz_grade": grade}
+        fields |= {"hz_found_by": found_by, "hz_unit": unit}
+        missing = [t(k) for k, v in fields.items() if v is None or not str(v).strip()]
+        if missing:
+            st.error(t("hz_missing", fields=("、" if state.lang() == "zh" else ", ").join(missing)))
+            return
+        if deadline < date.today():
+            st.error(t("hz_deadline_past", today=date.today().isoformat()))
+            return
         if place is None:
             st.error(t("hz_outside"))
             return
         name, adcode = place
-        if name != district:  # the point decides: a typed coordinate moves the district
-            st.info(t("hz_district_from_point", district=common.plain(name)))
-        user = current_user()
-        if user is None:
-            st.info(t("hz_sign_in_to_write"))
+        refused = _refusal(ctx, user, "register", adcode)
+        if refused:
+            st.error(common.plain(refused))
             return
-        if not user.may("register", adcode):
-            st.error(t("auth_not_allowed", name=common.plain(user.display_name)))
-            return
-        try:
-            number = reg.add(
-                title=title,
-                category=category,
-                grade=grade,
-                lon=float(lon),
-                lat=float(lat),
-                district=name,
-                found_by=found_by,
-                responsible_unit=unit,
-                deadline=deadline,
-                description=description,
-                user=user,
-            )
-        except RiskmapError as exc:
-            common.show_error(exc)
-        else:
-            ss["hz_message"] = t("hz_registered", number=number)
-            ss["hz_selected"] = number
-            ss["hz_clear_form"] = True
-            ss["hz_focus"] = [float(lat), float(lon)]
-            st.rerun()
+        _register(
+            reg,
+            {
+                "title": title,
+                "category": category,
+                "grade": grade,
+                "lon": lon,
+                "lat": lat,
+                "district": name,
+                "adcode": adcode,
+                "found_by": found_by,
+                "responsible_unit": unit,
+                "deadline": deadline,
+                "description": description,
+                "user": user,
+            },
+        )
+    register_tools.show_notice("form")
+
+
+def _register(reg: Any, values: dict[str, Any]) -> None:
+    """File the form's hazard; on success keep the notice with its number and rerun."""
+    from riskmap.errors import RiskmapError
+
+    try:
+        number = reg.add(**values)
+    except RiskmapError as exc:
+        st.error(t("hz_not_registered") + common.plain(exc))
+        return
+    ss = st.session_state
+    register_tools.keep_notice("form", "hz_registered", number=number)
+    ss["hz_selected"] = number
+    ss["hz_clear_form"] = True
+    ss["hz_focus"] = [float(values["lat"]), float(values["lon"])]
+    st.rerun()
 
 
 def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
@@ -195,7 +239,8 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
 
     ss = st.session_state
     numbers = list(df["number"].astype(str)) if not df.empty else []
-    if not numbers:
+    if not numbers:  # e.g. the hazard just voided has left the list: its notice stays
+        register_tools.show_notice("panel")
         return
     if ss.get("hz_selected") not in numbers:
         ss["hz_selected"] = numbers[0]
@@ -230,19 +275,29 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
         if user is None:
             st.caption(t("hz_sign_in_to_write"))
             return
+        from app.auth import district_names, user_label
+
         by = None
-        st.caption(t("hz_acting_as", name=common.plain(user.label())))
+        adcode = str(record["adcode"])
+        st.caption(t("hz_acting_as", name=common.plain(user_label(user, district_names(ctx.data)))))
+        slot = register_tools.show_notice("panel")
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())
         if status not in OPEN_STATUSES:
             st.caption(t("hz_no_moves"))
         override = None
-        if "closed" in moves and not evidence.has_rectification(reg, number):
+        bare = "closed" in moves and not evidence.has_rectification(reg, number)
+        if bare:  # accepting needs an attachment, or the reason to accept without one
             st.caption(t("hz_accept_needs_evidence"))
             override = st.text_input(t("hz_override"), key="hz_override") or None
         for target in moves:
             if st.button(t("hz_move", status=_label("status", target)), key=f"hz_move_{target}"):
+                doing = "accept" if status == "awaiting_acceptance" else "move"
+                problem = _refusal(ctx, user, doing, adcode)
+                if problem is None and target == "closed" and bare and not override:
+                    problem = t("hz_accept_need_reason")
                 _act(
+                    problem,
                     lambda target=target: reg.move(
                         number,
                         target,
@@ -251,8 +306,9 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                         user=user,
                         override=override if target == "closed" else None,
                     ),
-                    t("hz_moved", number=number, status=_label("status", target)),
+                    ("hz_moved", {"number": number, "status": target}),
                     focus,
+                    slot,
                 )
         if status in OPEN_STATUSES:
             evidence.upload_form(reg, number, by, user, focus)
@@ -262,24 +318,31 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
                 deadline = st.date_input(
                     t("hz_sup_deadline"),
                     value=date.today() + timedelta(days=15),
+                    min_value=date.fromisoformat(str(record["found_at"])[:10]),
                     key="hz_sup_deadline",
                 )
                 if st.button(t("hz_supervise"), key="hz_list_btn"):
                     _act(
+                        _refusal(ctx, user, "supervise", adcode)
+                        or (None if unit.strip() else t("hz_sup_need_unit")),
                         lambda: reg.list_for_supervision(
                             number, unit, deadline, by=by, note=note, user=user
                         ),
-                        t("hz_listed_ok", number=number),
+                        ("hz_listed_ok", {"number": number}),
                         focus,
+                        slot,
                     )
         if status in OPEN_STATUSES:
             with st.expander(t("hz_void")):
                 reason = st.text_input(t("hz_void_reason"), key="hz_void_reason")
                 if st.button(t("hz_void"), key="hz_void_btn"):
                     _act(
+                        _refusal(ctx, user, "void", adcode)
+                        or (None if reason.strip() else t("hz_void_need_reason")),
                         lambda: reg.void(number, reason, by=by, user=user),
-                        t("hz_voided", number=number),
+                        ("hz_voided", {"number": number}),
                         focus,
+                        slot,
                     )
 
 
@@ -298,7 +361,7 @@ def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
         {
             t("hz_h_step"): hist["step"],
             t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
-            t("hz_by"): hist["actor"].fillna("").astype(str),
+            t("hz_by"): [_actor_shown(a) for a in hist["actor"].fillna("").astype(str)],
             t("hz_h_action"): [_label("action", a) for a in hist["action"]],
             t("hz_h_from"): [status(v) for v in hist["from_status"]],
             t("hz_h_to"): [status(v) for v in hist["to_status"]],
@@ -307,19 +370,51 @@ def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def _act(action: Any, message: str, focus: list[float]) -> None:
-    """Run a register change; on success show ``message`` and centre the map on ``focus`` (lat, lon)."""
+# A history's actor as the register records a signed-in user: name (username, role).
+_ACTOR = re.compile(
+    r"^(?P<name>.+) \((?P<user>[^,()]+), (?P<role>admin|inspector|leader|viewer)\)$"
+)
+
+
+def _actor_shown(actor: str) -> str:
+    """A history's actor for people: a signed-in user's name once, with the role in the
+    page's language (the username too when it is not the name); other actors as typed."""
+    hit = _ACTOR.match(actor)
+    if hit is None:
+        return actor
+    name, user, role = hit["name"], hit["user"], t(f"role_{hit['role']}")
+    about = (
+        role if user == name else (f"{user}·{role}" if state.lang() == "zh" else f"{user}, {role}")
+    )
+    return f"{name}（{about}）" if state.lang() == "zh" else f"{name} ({about})"
+
+
+def _act(
+    problem: str | None,
+    action: Any,
+    notice: tuple[str, dict[str, Any]],
+    focus: list[float],
+    slot: Any,
+) -> None:
+    """Run a register change unless the page found a ``problem`` (said instead, in the
+    page's language); on success keep the ``notice`` (a label and its values) for the
+    rerun and centre the map on ``focus`` (lat, lon). The last change's notice (in
+    ``slot``) goes either way."""
     from riskmap.errors import RiskmapError
     from riskmap.register import HazardTransitionError
 
+    register_tools.clear_notice(slot)
+    if problem:
+        st.error(common.plain(problem))
+        return
     try:
         action()
     except HazardTransitionError as exc:
         st.error(common.plain(exc.text(state.lang())))
     except RiskmapError as exc:
-        common.show_error(exc)
+        st.error(t("hz_not_done") + common.plain(exc))
     else:
-        st.session_state["hz_message"] = message
+        register_tools.keep_notice("panel", notice[0], **notice[1])
         st.session_state["hz_focus"] = focus
         st.rerun()
 
@@ -342,10 +437,9 @@ def render() -> None:
         st.error(
             t("hz_tampered") + "\n\n" + "\n".join(f"- {common.plain(p)}" for p in check.problems)
         )
-    message = st.session_state.pop("hz_message", None)
+    message = st.session_state.pop("hz_message", None)  # an attachment added (app/evidence.py)
     if message:
-        st.success(message)
-        st.toast(message)
+        register_tools.keep_notice("panel", "", text=message)
     _take_click(ctx)
     x0, y0, x1, y1 = (float(v) for v in ctx.data.districts.to_crs(4326).total_bounds)
     left, right = st.columns([3, 2], gap="medium")

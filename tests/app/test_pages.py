@@ -263,7 +263,7 @@ def test_open_hidden_hazard_raises_risk_and_closing_removes_it(
     at.session_state["hz_pending"] = click
     at.run()
     assert at.number_input(key="hz_lon").value == pytest.approx(float(cell["lon"]), abs=1e-5)
-    assert at.selectbox(key="hz_district").value == cell["district"]
+    assert at.text_input(key="hz_district_shown").value == cell["district"]  # from the point
     at.text_input(key="hz_title").input("储罐区泄漏报警失效")
     at.selectbox(key="hz_category").set_value("hazmat")
     at.radio(key="hz_grade").set_value("major")
@@ -544,17 +544,16 @@ def test_monitoring_page_shows_the_demos_warnings_and_dynamic_risk(app_env: Path
     ]
 
 
-def _file_hazard(at: Any, cells: Any, title: str, category: str, chosen: str | None = None) -> None:
+def _file_hazard(at: Any, cells: Any, title: str, category: str, *, grade: str = "general") -> None:
     """Sign in as the demo's administrator, type the coordinates of a 洪山区 cell into the
-    hazard form (with ``chosen`` picked as the district) and register it."""
+    hazard form and register it."""
     sign_in(at, "admin")
     cell = cells[cells["district"] == "洪山区"].iloc[5]
     at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
     at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
-    if chosen is not None:
-        at.selectbox(key="hz_district").set_value(chosen)
     at.text_input(key="hz_title").input(title)
     at.selectbox(key="hz_category").set_value(category)
+    at.radio(key="hz_grade").set_value(grade)
     at.text_input(key="hz_found_by").input("检查员丙")
     at.text_input(key="hz_unit").input("某单位")
     at.button[0].click().run()
@@ -562,14 +561,18 @@ def _file_hazard(at: Any, cells: Any, title: str, category: str, chosen: str | N
 
 
 def test_typed_coordinates_decide_the_district(app_env: Path, wuhan_cells: Any) -> None:
-    """A point typed in 洪山区 with 东西湖区 chosen is filed under 洪山区 (420111)."""
+    """The district is read-only and follows the point: a point typed in 洪山区 is filed
+    under 洪山区 (420111); a point outside every district is refused with what to do."""
     at = goto(new_app(), "app/pages/hazards.py")
-    _file_hazard(at, wuhan_cells, "燃气管线占压", "gas", chosen="东西湖区")
+    _file_hazard(at, wuhan_cells, "燃气管线占压", "gas")
+    assert at.text_input(key="hz_district_shown").disabled
+    assert at.text_input(key="hz_district_shown").value == "洪山区"
     message = " ".join(s.value for s in at.success)
     assert "420111-" in message, message  # the number carries 洪山区's adcode
-    # Outside every district: refused with what to do.
     at.number_input(key="hz_lon").set_value(120.0)
-    at.number_input(key="hz_lat").set_value(35.0)
+    at.number_input(key="hz_lat").set_value(35.0).run()
+    assert at.text_input(key="hz_district_shown").value == "（不在本市任何行政区内）"
+    assert any("不在本市任何行政区内" in w.value for w in at.warning)  # said before filing
     at.text_input(key="hz_title").input("城外")
     at.button[0].click().run()
     assert any("不在本市任何行政区内" in e.value for e in at.error)
@@ -596,6 +599,133 @@ def test_a_signed_in_inspector_cannot_move_another_districts_hazard(
         history = reg.history(number)
     assert history["action"].tolist() == ["register", "start"]
     assert history["actor"].iloc[-1].endswith("(leader, leader)")
+
+
+_NUMBER = re.compile(r"\d{6}-\d{4}-[A-Z]{2}-\d{5,}")
+
+
+def _hazard_errors(at: Any) -> list[str]:
+    """The page's error messages, without Markdown's escapes."""
+    return [e.value.replace("\\", "") for e in at.error]
+
+
+def test_an_inspectors_form_starts_in_their_district_and_keeps_the_number(
+    app_env: Path,
+) -> None:
+    """The demo inspector (江岸区) opens the form: its point lies in 江岸区 and the district
+    shown is 江岸区; after registering, the notice with the unified number stays beside
+    the form through the rerun and the next one, until the next change."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    sign_in(at, "inspector")
+    assert at.text_input(key="hz_district_shown").value == "江岸区"
+    at.text_input(key="hz_title").input("楼道堆物")
+    at.selectbox(key="hz_category").set_value("fire")
+    at.text_input(key="hz_found_by").input("检查员丁")
+    at.text_input(key="hz_unit").input("某物业")
+    at.button[0].click().run()
+    assert not _hazard_errors(at), _hazard_errors(at)
+    number = at.session_state["hz_selected"]
+    assert number.startswith("420102-")  # 江岸区
+    for _ in range(2):  # the rerun after the change, then any other run
+        shown = [s.value for s in at.success if "已登记" in s.value]
+        assert shown == [f"已登记，统一编号 {number}"], shown
+        at.run()
+    at.button(key="hz_move_rectifying").click().run()
+    assert [s.value for s in at.success if "已转为" in s.value] == [f"{number} 已转为“整改中”。"]
+    assert not any("已登记" in s.value for s in at.success)  # one notice: the last change
+    at.sidebar.radio(key="w_lang").set_value("en").run()  # the notice follows the language
+    assert f"{number} moved to 'Rectifying'." in [s.value for s in at.success]
+    at.button(key="hz_void_btn").click().run()  # not the role's: said, the old notice goes
+    assert _hazard_errors(at) == ["inspector (District inspector, Jiang'an) may not void hazards."]
+    assert not any("moved to" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_operator_is_named_once_with_role_and_district(
+    app_env: Path, wuhan_cells: Any, lang: str
+) -> None:
+    """The acting user reads ``inspector（区级检查员·江岸区）``, and a refusal names the
+    district the user may act in, in the page's language."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    _file_hazard(at, wuhan_cells, "配电房积水", "flood")  # 洪山区, by the administrator
+    sign_in(at, "inspector")
+    if lang == "en":
+        at.sidebar.radio(key="w_lang").set_value("en").run()
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes
+    if lang == "zh":
+        assert "以 inspector（区级检查员·江岸区） 身份办理" in captions, captions
+    else:
+        assert "acting as inspector (District inspector, Jiang'an)" in captions, captions
+    assert "(inspector, inspector)" not in captions
+    signed_in = {
+        "zh": "已登录：inspector（区级检查员·江岸区）",
+        "en": "Signed in: inspector (District",
+    }
+    assert signed_in[lang] in captions, captions  # the sidebar says the same
+    at.button(key="hz_move_rectifying").click().run()
+    refusal = " ".join(_hazard_errors(at)).replace("\\", "")
+    if lang == "zh":
+        assert "无权办理该隐患：只能办理江岸区的隐患，该隐患在洪山区" in refusal, refusal
+    else:
+        assert "only hazards in Jiang'an; this one is in Hongshan" in refusal, refusal
+    # Filing a point of another district is refused the same way, before the register.
+    cell = wuhan_cells[wuhan_cells["district"] == "洪山区"].iloc[5]
+    at.number_input(key="hz_lon").set_value(round(float(cell["lon"]), 6))
+    at.number_input(key="hz_lat").set_value(round(float(cell["lat"]), 6))
+    at.text_input(key="hz_title").input("另一区")
+    at.text_input(key="hz_found_by").input("x")
+    at.text_input(key="hz_unit").input("y")
+    at.button[0].click().run()
+    refusal = " ".join(_hazard_errors(at))
+    assert ("江岸区" if lang == "zh" else "Jiang'an") in refusal, refusal
+
+
+def test_hazard_page_errors_are_in_the_page_language(app_env: Path, wuhan_cells: Any) -> None:
+    """Registering with empty fields, voiding without a reason, listing without a unit and
+    accepting without an attachment or a reason: each says what to do, in Chinese."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    sign_in(at, "admin")  # a user of the whole city: the form starts at its centre
+    assert at.text_input(key="hz_district_shown").value == "洪山区"  # holds the centre
+    at.button[0].click().run()  # nothing filled in
+    assert _hazard_errors(at) == ["请填写：隐患名称、发现人、整改责任单位。"]
+    _file_hazard(at, wuhan_cells, "危化品仓库", "hazmat", grade="major")
+    at.button(key="hz_void_btn").click().run()
+    assert _hazard_errors(at) == ["请填写作废原因。"]
+    at.button(key="hz_list_btn").click().run()
+    assert _hazard_errors(at) == ["请填写督办单位。"]
+    for target in ("rectifying", "awaiting_acceptance"):
+        at.button(key=f"hz_move_{target}").click().run()
+    at.button(key="hz_move_closed").click().run()
+    assert _hazard_errors(at) == ["没有整改附件：请先上传整改照片或 PDF，或填写无附件验收理由。"]
+    for message in _hazard_errors(at):
+        assert not re.search(r"[A-Za-z]{4}", message), message
+
+
+def test_an_import_is_said_in_the_page_language_and_kept_through_the_rerun(
+    app_env: Path, wuhan_cells: Any
+) -> None:
+    """A sheet with a bad row is refused with a Chinese headline; a good one is imported,
+    and its notice stays after the rerun that lists the new hazard."""
+    at = goto(new_app(), "app/pages/hazards.py")
+    sign_in(at, "admin")
+    cell = wuhan_cells[wuhan_cells["district"] == "洪山区"].iloc[5]
+    header = "隐患名称,类别,等级,经度,纬度,所在区,发现人,整改责任单位,整改期限\n"
+    point = f"{cell['lon']:.6f},{cell['lat']:.6f}"
+    bad = header + "排水口堵塞,防汛,一般,,,洪山区,甲,乙,2099-01-01\n"
+    good = header + f"排水口堵塞,防汛,一般,{point},洪山区,甲,乙,2099-01-01\n"
+    for body, ok in ((bad, False), (good, True)):
+        at.file_uploader(key="hz_import_file").upload("隐患.csv", body.encode("utf-8")).run()
+        at.button(key="hz_import_btn").click().run()
+        if ok:
+            notices = [s.value.replace("\\", "") for s in at.success]
+            assert any("已从 隐患.csv 导入 1 条隐患" in n for n in notices), notices
+            assert "1 条记录" in texts(at)  # the list shows it after the rerun
+        else:
+            refused = _hazard_errors(at)
+            assert any("未能导入 隐患.csv，没有写入任何记录" in e for e in refused), refused
+            report = at.dataframe[-1].value
+            assert "必填项为空" in " ".join(report["说明"]), report.to_dict("records")
+            assert not report["说明"].str.contains("[A-Za-z]{4}").any()
 
 
 def test_register_files_are_for_administrators_and_overdue_hazards_are_listed(

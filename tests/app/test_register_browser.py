@@ -1,6 +1,7 @@
 """The register's roles in a real browser (issue 13): the demo's district inspector signs
 in, registers a hazard by typing the coordinates of a point in their district (the
-district is filled from the point), attaches a rectification photo and sends it to
+district is filled from the point, read-only; issue 15), sees the notice with the unified
+number beside the form after the rerun, attaches a rectification photo and sends it to
 acceptance; the demo's leader signs in and accepts; the history names both users.
 
 One ``streamlit run app.py`` (1000 m cells, a fresh register: the demo accounts are made
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from browser_support import OUTPUT_DIR, app_session, sign_in_demo, wait_streamlit_idle
 from factories import PHOTO_PNG
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,15 +40,28 @@ def _nav(page: Any, label: str) -> None:
     _idle(page)
 
 
-def _jiangan_point() -> tuple[float, float]:
-    """A point inside 江岸区 (the demo inspector's district), from the demo's districts."""
+def _point_in(name: str) -> tuple[float, float]:
+    """A point inside a district of the demo (by its name)."""
     from riskmap.config import load_project
     from riskmap.io import load_project_data
 
     data = load_project_data(load_project("wuhan"))
     district = data.districts.to_crs("EPSG:4326")
-    point = district[district["name"] == "江岸区"].geometry.iloc[0].representative_point()
+    point = district[district["name"] == name].geometry.iloc[0].representative_point()
     return round(float(point.x), 5), round(float(point.y), 5)
+
+
+def _type_point(page: Any, lon: float, lat: float) -> None:
+    for label, value in (("经度（WGS84）", lon), ("纬度（WGS84）", lat)):
+        box = page.get_by_label(label)
+        box.fill(str(value))
+        box.press("Tab")
+        _idle(page)
+
+
+def _district_shown(page: Any) -> str:
+    box = page.get_by_label("所在区", exact=True).and_(page.locator("input[disabled]"))
+    return str(box.input_value())
 
 
 def _history(page: Any) -> list[list[str]]:
@@ -65,24 +80,33 @@ def test_an_inspector_registers_by_typed_coordinates(app: dict[str, Any]) -> Non
     _idle(page)
     sign_in_demo(page, "inspector")
     _nav(page, "隐患")
-    lon, lat = _jiangan_point()
-    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("经度（WGS84）"))
-    for label, value in (("经度（WGS84）", lon), ("纬度（WGS84）", lat)):
-        box = form.get_by_label(label)
-        box.fill(str(value))
-        box.press("Tab")
+    assert _district_shown(page) == "江岸区"  # the form starts in the inspector's district
+    _type_point(page, *_point_in("江汉区"))
+    assert _district_shown(page) == "江汉区"  # the district follows the point
+    lon, lat = _point_in("江岸区")
+    _type_point(page, lon + 0.002, lat)
+    assert _district_shown(page) == "江岸区"
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_label("隐患名称"))
     form.get_by_label("隐患名称").fill(TITLE)
     form.get_by_label("发现人").fill("区检查员")
     form.get_by_label("整改责任单位").fill("某物业公司")
     form.get_by_role("button", name="登记").click()
     _idle(page)
-    ok = page.get_by_text("已登记，统一编号", exact=False).first
-    ok.wait_for(timeout=60_000)
-    number = re.search(r"\d{6}-\d{4}-[A-Z]{2}-\d{5,}", ok.inner_text())
-    assert number is not None, ok.inner_text()
+    ok = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="已登记，统一编号")
+    ok.first.wait_for(timeout=60_000)
+    number = re.search(r"\d{6}-\d{4}-[A-Z]{2}-\d{5,}", ok.first.inner_text())
+    assert number is not None, ok.first.inner_text()
     assert number.group(0).startswith("420102-")  # 江岸区, from the point
     app["state"]["number"] = number.group(0)
-    assert "江岸区" in page.get_by_text(TITLE, exact=False).first.inner_text()
+    # The notice stays beside the form, in view, through the rerun and later ones.
+    expect(ok.first).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / "01a_notice_after_rerun.png"))
+    for _ in range(2):  # another run of the page (a filter ticked, then unticked)
+        page.get_by_text("只看挂牌督办", exact=True).click()
+        _idle(page)
+    assert ok.count() == 1 and number.group(0) in ok.first.inner_text()
+    line = page.locator('[data-testid="stText"]').filter(has_text=TITLE).first  # the record
+    assert "江岸区" in line.inner_text(), line.inner_text()
     page.screenshot(path=str(SHOTS / "01_registered_by_inspector.png"))
 
 
@@ -122,7 +146,7 @@ def test_the_leader_accepts_and_the_history_names_both(app: dict[str, Any]) -> N
     grid.locator('[role="gridcell"]').filter(has_text="验收销号").first.wait_for(state="attached")
     history = _history(page)
     actors = [row[2] for row in history]
-    assert any("(inspector, inspector)" in a for a in actors), history
-    assert "(leader, leader)" in actors[-1], history
+    assert "inspector（区级检查员）" in actors, history  # the name once, the role in words
+    assert actors[-1] == "leader（督办领导）", history
     assert [row[3] for row in history][-1] == "验收销号"
     page.screenshot(path=str(SHOTS / "03_accepted_by_leader.png"), full_page=True)
