@@ -7,6 +7,7 @@ bundled demo creates its demo accounts on first start (README names them)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,24 @@ def user_label(user: Any, district_name: Any = None) -> str:
     where = "、" if lang() == "zh" else ", "
     places = where.join(str(name(code)) for code in user.districts) or t("auth_all_districts")
     return t("auth_user_label", name=user.display_name, role=t(f"role_{user.role}"), places=places)
+
+
+# A history's actor as the register records a signed-in user: name (username, role).
+_ACTOR = re.compile(
+    r"^(?P<name>.+) \((?P<user>[^,()]+), (?P<role>admin|inspector|leader|viewer)\)$"
+)
+
+
+def actor_shown(actor: str) -> str:
+    """An actor of the register (a history row, an attachment) for people: a signed-in
+    user's name once, with the role in the page's language (the username too when it is
+    not the name); other actors as typed."""
+    hit = _ACTOR.match(actor)
+    if hit is None:
+        return actor
+    name, user, role = hit["name"], hit["user"], t(f"role_{hit['role']}")
+    about = role if user == name else (f"{user}·{role}" if lang() == "zh" else f"{user}, {role}")
+    return f"{name}（{about}）" if lang() == "zh" else f"{name} ({about})"
 
 
 def district_names(data: Any) -> Any:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import common, state
+from app.auth import actor_shown
 from app.common import t
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "pdf"]
@@ -41,7 +42,7 @@ def evidence_list(reg: Any, number: str) -> None:
             t("hz_ev_stage"): [STAGES[s][lang] for s in table["stage"]],
             t("hz_ev_file"): table["filename"],  # a data frame shows text as text
             t("hz_ev_size"): table["size"].map(_size),
-            t("hz_ev_by"): table["added_by"],
+            t("hz_ev_by"): [actor_shown(a) for a in table["added_by"].fillna("").astype(str)],
             t("hz_ev_time"): added_at_local(table["added_at"]),
             "SHA-256": table["sha256"].str[:16] + "…",
         }
@@ -57,6 +58,20 @@ def evidence_list(reg: Any, number: str) -> None:
             mime=media,
             key=f"hz_ev_dl_{number}_{row.seq}",
         )
+
+
+def _refused_file(name: str, data: bytes) -> str | None:
+    """Why the register would refuse this file (empty, over 10 MB, not a photo or a PDF by
+    its content), said in the page's language; None when it would take it."""
+    from riskmap.register.attachments import MAX_ATTACHMENT_BYTES, media_type_of
+
+    if not data:
+        return t("hz_ev_empty", name=name)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        return t("hz_ev_too_big", name=name, mb=f"{len(data) / (1 << 20):.1f}")
+    if media_type_of(data) is None:
+        return t("hz_ev_not_media", name=name)
+    return None
 
 
 def upload_form(reg: Any, number: str, by: str | None, user: Any, focus: list[float]) -> None:
@@ -82,6 +97,10 @@ def upload_form(reg: Any, number: str, by: str | None, user: Any, focus: list[fl
         if st.button(t("hz_ev_upload"), key="hz_ev_btn"):
             if upload is None:
                 st.warning(t("hz_ev_pick"))
+                return
+            problem = _refused_file(upload.name, upload.getvalue())
+            if problem:
+                st.error(common.plain(problem))
                 return
             try:
                 seq = reg.attach(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app import cache, common, evidence, register_tools, state
+from app import auth, cache, common, evidence, register_tools, state
 from app.common import t
 from app.components import map as map_ui
 
@@ -29,6 +28,8 @@ def _vocab_choice(widget: Any, label_key: str, vocabulary: str, options: Any, **
     kw.setdefault("key", label_key)
     if widget.__name__ != "radio":
         kw.setdefault("placeholder", t("choose"))
+    if widget.__name__ == "multiselect":
+        kw.setdefault("select_all", common.select_all())
     common.relabel(kw["key"])  # its labels follow the language
     labels = common.labels(options, lambda c: _label(vocabulary, c))
     return widget(t(label_key), list(options), format_func=labels, **kw)
@@ -207,6 +208,7 @@ def _register_table(ctx: cache.Context, reg: Any) -> pd.DataFrame:
         names,
         key="hz_f_district",
         placeholder=t("choose"),
+        select_all=common.select_all(),
         format_func=common.labels(names, common.district_shown(ctx.data)),
     )
     c4, c5, c6 = st.columns(3)
@@ -361,32 +363,28 @@ def _history_table(history: list[dict[str, Any]]) -> pd.DataFrame:
         {
             t("hz_h_step"): hist["step"],
             t("hz_h_time"): local.fillna(hist["changed_at"].astype(str)),
-            t("hz_by"): [_actor_shown(a) for a in hist["actor"].fillna("").astype(str)],
+            t("hz_by"): [auth.actor_shown(a) for a in hist["actor"].fillna("").astype(str)],
             t("hz_h_action"): [_label("action", a) for a in hist["action"]],
             t("hz_h_from"): [status(v) for v in hist["from_status"]],
             t("hz_h_to"): [status(v) for v in hist["to_status"]],
-            t("hz_note"): hist["note"].fillna("").astype(str),
+            t("hz_note"): [
+                _note_shown(a, n)
+                for a, n in zip(hist["action"], hist["note"].fillna(""), strict=True)
+            ],
         }
     )
 
 
-# A history's actor as the register records a signed-in user: name (username, role).
-_ACTOR = re.compile(
-    r"^(?P<name>.+) \((?P<user>[^,()]+), (?P<role>admin|inspector|leader|viewer)\)$"
-)
+def _note_shown(action: object, note: object) -> str:
+    """A history note for people: an attachment's note (``stage file size sha256:…``, the
+    text the hash chain vouches for) with its stage in the page's language."""
+    from riskmap.register.attachments import STAGES
 
-
-def _actor_shown(actor: str) -> str:
-    """A history's actor for people: a signed-in user's name once, with the role in the
-    page's language (the username too when it is not the name); other actors as typed."""
-    hit = _ACTOR.match(actor)
-    if hit is None:
-        return actor
-    name, user, role = hit["name"], hit["user"], t(f"role_{hit['role']}")
-    about = (
-        role if user == name else (f"{user}·{role}" if state.lang() == "zh" else f"{user}, {role}")
-    )
-    return f"{name}（{about}）" if state.lang() == "zh" else f"{name} ({about})"
+    text = str(note)
+    stage, _, rest = text.partition(" ")
+    if action != "attach" or stage not in STAGES:
+        return text
+    return f"{STAGES[stage][1 if state.lang() == 'en' else 0]} {rest}"
 
 
 def _act(

@@ -907,3 +907,41 @@ def test_the_map_opens_with_shelters_and_stations(app_env: Path) -> None:
     shown = at.session_state["w_overlays"]
     for overlay in ("shelters", "fire_stations", "community_stations", "districts"):
         assert overlay in shown, shown
+
+
+def test_attachments_speak_the_page_language(app_env: Path) -> None:
+    """An attachment that is not a photo or a PDF is refused in Chinese with its name; a
+    photo is added, its uploader named once with the role in Chinese, and the history
+    names its stage in Chinese (the note the hash chain vouches for keeps the stored key)."""
+    import io
+
+    from PIL import Image
+
+    at = goto(new_app(), "app/pages/hazards.py")
+    sign_in(at, "inspector")
+    at.text_input(key="hz_title").input("消防通道堵塞")
+    at.selectbox(key="hz_category").set_value("fire")
+    at.text_input(key="hz_found_by").input("检查员戊")
+    at.text_input(key="hz_unit").input("某物业")
+    at.button[0].click().run()
+    assert not _hazard_errors(at), _hazard_errors(at)
+    number = at.session_state["hz_selected"]
+
+    at.file_uploader(key="hz_ev_file").upload("现场.jpg", b"not really a photo").run()
+    at.button(key="hz_ev_btn").click().run()
+    errors = _hazard_errors(at)
+    assert any("现场.jpg 不是照片" in e for e in errors), errors
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, format="PNG")
+    at.file_uploader(key="hz_ev_file").upload("整改后.png", buf.getvalue()).run()
+    at.radio(key="hz_ev_stage").set_value("rectification")
+    at.button(key="hz_ev_btn").click().run()
+    assert not _hazard_errors(at), _hazard_errors(at)
+    assert at.session_state["hz_selected"] == number
+    frames = [df.value for df in at.dataframe]
+    added = next(f for f in frames if "上传人" in f.columns)
+    assert list(added["上传人"]) == ["inspector（区级检查员）"]
+    history = next(f for f in frames if "操作人" in f.columns)
+    notes = " ".join(str(v) for v in history.iloc[:, -1])
+    assert "整改 整改后.png" in notes and "rectification" not in notes, notes
