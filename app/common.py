@@ -42,6 +42,8 @@ def sidebar_common() -> Path | None:
     st.sidebar.radio(
         t("language"), list(LANGS), format_func=LANGS.get, key="w_lang", horizontal=True
     )
+    if lang() != "en":
+        st.html(_NO_MATCH_CSS % t("no_match"))
     files = project_files()
     if not files:
         st.error(t("no_projects"))
@@ -398,6 +400,15 @@ def coordinate_decimals(*columns: str) -> dict[str, int]:
     """``decimals`` of :func:`people_table` for longitude and latitude columns (6 places)."""
     return dict.fromkeys(columns, _COORDINATE_DECIMALS)
 
+
+# A drop-down whose search matches nothing says so in Streamlit's English ("No results"):
+# its list is marked empty (data-empty) and holds the text in a lone option. Unmatched
+# (another Streamlit), Streamlit's own text shows.
+_NO_MATCH_CSS = """<style>
+[role="listbox"][data-empty] > [role="option"] > * { display: none; }
+[role="listbox"][data-empty] > [role="option"]::after {
+  content: "%s"; display: block; padding: 0.5rem 1rem; opacity: 0.6; }
+</style>"""
 
 _UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] > * { display: none; }

@@ -55,3 +55,30 @@ def test_select_all_only_where_it_speaks_the_page_language(app: dict[str, Any]) 
     page.keyboard.press("Escape")
     sidebar.get_by_text("中文", exact=True).click()
     wait_streamlit_idle(page)
+
+
+NO_MATCH_JS = """() => {
+  const o = document.querySelector('[role="listbox"][data-empty] > [role="option"]');
+  if (!o) { return null; }
+  const child = o.firstElementChild;
+  return {after: getComputedStyle(o, '::after').content,
+          english: child ? child.getClientRects().length > 0 : false};
+}"""
+
+
+@pytest.mark.parametrize("label", ["行政区", "叠加图层"])
+def test_a_search_that_matches_nothing_says_so_in_chinese(app: dict[str, Any], label: str) -> None:
+    page = app["page"]
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(
+        state="visible", timeout=180_000
+    )
+    wait_streamlit_idle(page)
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label).first
+    box.click()
+    box.fill("xyz")
+    page.wait_for_selector('[role="listbox"][data-empty]', timeout=20_000)
+    said = page.evaluate(NO_MATCH_JS)
+    page.screenshot(path=str(SHOTS / f"no-match-{label}.png"))
+    box.fill("")
+    page.keyboard.press("Escape")
+    assert said == {"after": '"无匹配项"', "english": False}, said
