@@ -232,7 +232,7 @@ def test_upload_gbk_gcj02_csv(app: dict[str, Any]) -> None:
     )
     _idle(page)
     page.get_by_text("Read 3 row(s)", exact=False).wait_for()
-    _choose(page, "Layer kind", "Hazardous-chemical enterprise · hazmat_enterprise")
+    _choose(page, "Layer kind", "Hazardous-chemical enterprise")
     _choose(page, "Coordinate system", "GCJ-02 (AMap, Tencent)")
     page.get_by_role("button", name="Validate").click()
     _idle(page)
