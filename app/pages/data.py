@@ -39,6 +39,19 @@ def _layer_name(base: Any, binding: Any, kind: Any) -> str:
     return str(kind.name.get(state.lang())) if kind else Path(str(binding.path)).name
 
 
+def _why_unavailable(base: Any, binding: Any) -> str:
+    """Why a project layer is not used, in the page's language: disabled in the project
+    file, or its first error (the command line says the same in English)."""
+    from riskmap.io import describe
+
+    if not binding.enabled:
+        return t("status_disabled")
+    errors = [p for p in base.report.problems if p.layer == binding.name and p.severity == "error"]
+    if errors:
+        return describe(errors[0], state.lang())[1]
+    return t("status_no_features")
+
+
 def _project_layers(ctx: cache.Context) -> None:
     st.subheader(t("project_layers"))
     base = ctx.base
@@ -46,7 +59,7 @@ def _project_layers(ctx: cache.Context) -> None:
     for b in ctx.project.layers:
         kind = base.kinds.get(b.kind)
         status = (
-            t("status_unavailable", reason=base.unavailable[b.name])
+            t("status_unavailable", reason=_why_unavailable(base, b))
             if b.name in base.unavailable
             else t("status_ok")
         )

@@ -68,6 +68,7 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
             "wrong_geometry",
             "the boundary must be polygons (GeoJSON, GeoPackage or shapefile)",
             "export the city boundary as polygons",
+            zh=("边界必须是面（GeoJSON、GeoPackage 或 Shapefile）", "请将城市边界导出为面要素"),
         )
         return None
     if len(frame) == 0:
@@ -76,6 +77,7 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
             "no_rows",
             "the boundary file has no features",
             "export the city boundary again",
+            zh=("边界文件没有要素", "请重新导出城市边界"),
         )
         return None
     spec = _checked_crs(cfg.crs, "crs" in cfg.model_fields_set, frame, problems)
@@ -94,7 +96,11 @@ def _read_boundary(project: Project, problems: _Problems) -> gpd.GeoDataFrame | 
     )
     if not ok.any():
         problems.add(
-            "error", "no_valid_rows", "no usable boundary polygon", "fix the boundary file"
+            "error",
+            "no_valid_rows",
+            "no usable boundary polygon",
+            "fix the boundary file",
+            zh=("没有可用的边界面", "请修正边界文件"),
         )
         return None
     _check_parts(geoms[ok], problems)
@@ -128,6 +134,11 @@ def _check_parts(geoms: npt.NDArray[np.object_], problems: _Problems) -> None:
                 f"part {i + 1} of the boundary (centre {px:.3f}, {py:.3f}) lies {gap / 1000:,.0f} km "
                 f"from its main part (centre {lon:.3f}, {lat:.3f})",
                 "remove the stray polygon or fix its coordinates (swapped, or in another system)",
+                zh=(
+                    f"边界的第 {i + 1} 部分（中心 {px:.3f}, {py:.3f}）距主体部分（中心 "
+                    f"{lon:.3f}, {lat:.3f}）{gap / 1000:,.0f} 公里",
+                    "请删除这个离群的面，或修正其坐标（经纬度颠倒或属于另一坐标系）",
+                ),
             )
 
 
@@ -153,6 +164,9 @@ def _check_distortion(
                 "use working_crs: auto (the UTM zone of the city's centre) or the Gauss-Kruger "
                 "zone of the city",
                 layer="boundary",
+                message_zh=f"工作坐标系 {work.name} 使边界内面积偏差 {100 * (ratio - 1):+.1f} %"
+                "（人口密度和避难场所面积随之偏差）",
+                hint_zh="请使用 working_crs: auto（城市中心所在的 UTM 带）或城市所在的高斯-克吕格投影带",
             )
         )
 
@@ -232,6 +246,8 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
                 "fix the districts file",
                 Path(project.districts.path).name,
                 "districts",
+                message_zh="行政区文件无法使用，整个边界按一个区处理",
+                hint_zh="请修正行政区文件",
             )
         )
     else:
@@ -252,6 +268,8 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
                     "fix the counties file",
                     Path(project.counties.path).name,
                     "counties",
+                    message_zh="县级行政区文件无法使用，结果只按区汇总",
+                    hint_zh="请修正县级行政区文件",
                 )
             )
         else:
@@ -269,7 +287,14 @@ def load_project_data(project: Project, kinds: dict[str, LayerKind] | None = Non
             unavailable[binding.name] = f"unknown layer kind '{binding.kind}'"
             report.add(
                 Problem(
-                    "error", "unknown_kind", unavailable[binding.name], "", path.name, binding.name
+                    "error",
+                    "unknown_kind",
+                    unavailable[binding.name],
+                    "",
+                    path.name,
+                    binding.name,
+                    message_zh=f"未知的图层类别“{binding.kind}”",
+                    hint_zh="请在 project.yaml 中填写已有的图层类别（见 docs/LAYERS.md）",
                 )
             )
             continue

@@ -340,7 +340,14 @@ def test_broken_layer_leaves_the_app_running(
     table = at.dataframe[0].value
     status = dict(zip(table["图层"], table["状态"], strict=True))
     assert status["加油加气站"].startswith("不可用")  # named though it could not be read
+    assert re.search(r"[\u4e00-\u9fff]", status["加油加气站"][4:])  # why, in Chinese
+    assert not re.search(r"[A-Za-z]{3,} [a-z]{2,}", status["加油加气站"]), status  # no English
     assert status["危险化学品企业"] == "可用"
+    at.sidebar.radio(key="w_lang").set_value("en").run()
+    table = at.dataframe[0].value
+    status = dict(zip(table["Layer"], table["Status"], strict=True))
+    assert status["Gas station"].startswith("unavailable: ")
+    assert not re.search(r"[\u4e00-\u9fff]", status["Gas station"]), status
 
 
 def test_safe_city_scorecard_and_what_if(app_env: Path, wuhan_cells: Any) -> None:

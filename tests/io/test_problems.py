@@ -14,7 +14,16 @@ from riskmap.errors import LayerDataError, Problem
 from riskmap.io import MAX_ROW_PROBLEMS, describe, describe_code, read_table
 
 IO = Path(__file__).resolve().parents[2] / "riskmap" / "io"
-READERS = ("layers", "spreadsheets", "tables", "vectors", "geometry", "archives", "problems")
+READERS = (
+    "layers",
+    "spreadsheets",
+    "tables",
+    "vectors",
+    "geometry",
+    "archives",
+    "problems",
+    "project",
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}(?:\s+[a-z]{2,})+")
 """An English word and a lower-case one after it: a sentence, not a name (GeoPackage,
@@ -67,6 +76,10 @@ def test_every_code_has_words_and_every_report_carries_chinese() -> None:
                 func = func or getattr(node.func, "id", "")
                 if func in {"add", "rows", "_fail"} and len(node.args) >= 2:
                     assert any(k.arg == "zh" for k in node.keywords), f"{name}.py:{node.lineno}"
+                if func == "Problem" and len(node.args) >= 3:  # made whole: Chinese by
+                    # keyword or as the ninth argument
+                    zh = len(node.args) >= 9 or any(k.arg == "message_zh" for k in node.keywords)
+                    assert zh, f"{name}.py:{node.lineno}"
 
 
 def _assert_speaks(problems: list[Problem], data: str = "") -> None:
