@@ -83,9 +83,7 @@ def _project_layers(ctx: cache.Context) -> None:
             names = {
                 b.name: _layer_name(base, b, base.kinds.get(b.kind)) for b in ctx.project.layers
             }
-            shown = [_for_people(p, layer=names.get(p.layer or "", p.layer)) for p in report]
-            frame = common.report_frame(shown).rename(columns={t("rp_code"): t("up_problem")})
-            st.dataframe(frame, hide_index=True, width="stretch")
+            _problem_table(list(report), layers=names, note=False)
         else:
             st.caption(t("no_problems"))
 
@@ -174,11 +172,23 @@ def _for_people(problem: Any, *, layer: str | None = None, file: str | None = No
 
 
 def _problem_table(
-    problems: list[Any], *, layer: str | None = None, file: str | None = None
+    problems: list[Any],
+    *,
+    layer: str | None = None,
+    file: str | None = None,
+    layers: dict[str, str] | None = None,
+    note: bool = True,
 ) -> None:
-    """The check table of an upload, with the one note on how its rows are numbered."""
-    st.caption(t("up_rows_note"))
-    shown = [_for_people(p, layer=layer, file=file) for p in problems]
+    """The check table of an upload (every problem of ``layer``), with the one note on how
+    its rows are numbered; ``layers`` (binding -> name): problems of several layers."""
+    if note:
+        st.caption(t("up_rows_note"))
+    shown = [
+        _for_people(
+            p, layer=layers.get(p.layer or "", p.layer) if layers is not None else layer, file=file
+        )
+        for p in problems
+    ]
     frame = common.report_frame(shown).rename(columns={t("rp_code"): t("up_problem")})
     st.dataframe(frame, hide_index=True, width="stretch")
 

@@ -74,12 +74,10 @@ def _default_point(ctx: cache.Context, user: Any) -> tuple[float, float]:
 def _refusal(ctx: cache.Context, user: Any, action: str, adcode: str | None) -> str | None:
     """Why ``user`` may not ``action`` a hazard of ``adcode``, in the page's language (naming
     the districts the user may act in), or None when allowed. The register checks again."""
-    from app.auth import district_names, user_label
-
     if user.may(action, adcode):
         return None
-    name = district_names(ctx.data)
-    who = user_label(user, name)
+    name = auth.district_names(ctx.data)
+    who = auth.user_label(user, name)
     doing = t(f"hz_do_{action}")
     if replace(user, districts=()).may(action, adcode):  # the role may; the districts not
         sep = "、" if state.lang() == "zh" else ", "
@@ -109,7 +107,6 @@ def _location(ctx: cache.Context, user: Any) -> tuple[float, float, tuple[str, s
 
 
 def _record_form(ctx: cache.Context, reg: Any) -> None:
-    from app.auth import current_user
     from riskmap.register import CATEGORIES, GRADES
 
     ss = st.session_state
@@ -117,7 +114,7 @@ def _record_form(ctx: cache.Context, reg: Any) -> None:
         for key in ("hz_title", "hz_description"):
             ss[key] = ""
     st.subheader(t("hz_record"))
-    user = current_user()
+    user = auth.current_user()
     if user is None:  # every change names a signed-in user, never a typed name
         st.info(t("hz_sign_in_to_write"))
         return
@@ -271,17 +268,14 @@ def _record_panel(ctx: cache.Context, reg: Any, df: pd.DataFrame) -> None:
         evidence.evidence_list(reg, number)
     with right:
         st.markdown(f"**{t('hz_actions')}**")
-        from app.auth import current_user
-
-        user = current_user()  # the register checks the role and records the user
+        user = auth.current_user()  # the register checks the role and records the user
         if user is None:
             st.caption(t("hz_sign_in_to_write"))
             return
-        from app.auth import district_names, user_label
-
         by = None
         adcode = str(record["adcode"])
-        st.caption(t("hz_acting_as", name=common.plain(user_label(user, district_names(ctx.data)))))
+        who = auth.user_label(user, auth.district_names(ctx.data))
+        st.caption(t("hz_acting_as", name=common.plain(who)))
         slot = register_tools.show_notice("panel")
         note = st.text_input(t("hz_note"), key="hz_note")
         moves = TRANSITIONS.get(status, ())
@@ -473,12 +467,10 @@ def render() -> None:
     with right:
         _record_form(ctx, reg)
     st.divider()
-    from app.auth import current_user
-
     register_tools.overdue_list(reg, ctx.data)
     df = _register_table(ctx, reg)
     _record_panel(ctx, reg, df)
-    register_tools.admin_files(reg, current_user())
+    register_tools.admin_files(reg, auth.current_user())
 
 
 if __name__ == "__main__":

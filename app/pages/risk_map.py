@@ -455,7 +455,7 @@ def _download_bytes(
         shown = _ctx.analysed() if view in ("hotspot", "confidence") else a
         return render_html(build_map(shown, options)).encode("utf-8")
     if what == "map_png":
-        from riskmap.maps.build import overlay_marks
+        from riskmap.maps import overlay_marks
         from riskmap.products.report.figure import map_title
 
         title = map_title(_ctx.data, view, lang_, adcode or None)

@@ -42,6 +42,18 @@ from riskmap.io.values import (
     decimal_comma,
 )
 
+
+def _range_words(lo: float | None, hi: float | None) -> tuple[str, str]:
+    """A field's allowed range in English and in Chinese ("" when it has no bound)."""
+    if lo is not None and hi is not None:
+        return f"between {lo:g} and {hi:g}", f"介于 {lo:g} 与 {hi:g} 之间"
+    if lo is not None:
+        return f"at least {lo:g}", f"不小于 {lo:g}"
+    if hi is not None:
+        return f"at most {hi:g}", f"不大于 {hi:g}"
+    return "", ""
+
+
 _CAST_TEXTS_ZH: dict[str, tuple[str, str]] = {
     "non_numeric": ("“{value}”不是数字{tail}", "{label}须为纯数字（不带单位或文字）"),
     "not_integer": ("{value:g} 不是整数{tail}", "{label}须为整数"),
@@ -172,29 +184,7 @@ def _cast_field(
             if spec.max is not None
             else np.zeros(len(num), bool)
         )
-        rng = (
-            f"between {spec.min:g} and {spec.max:g}"
-            if spec.min is not None and spec.max is not None
-            else (
-                f"at least {spec.min:g}"
-                if spec.min is not None
-                else f"at most {spec.max:g}"
-                if spec.max is not None
-                else ""
-            )
-        )
-        rng_zh = (
-            f"介于 {spec.min:g} 与 {spec.max:g} 之间"
-            if spec.min is not None and spec.max is not None
-            else (
-                f"不小于 {spec.min:g}"
-                if spec.min is not None
-                else f"不大于 {spec.max:g}"
-                if spec.max is not None
-                else ""
-            )
-        )
-        bad |= flag("out_of_range", low | high, num, rng=(rng, rng_zh))
+        bad |= flag("out_of_range", low | high, num, rng=_range_words(spec.min, spec.max))
         num = np.where(bad, np.nan, num)
         if spec.type == "int":
             result = pd.Series(

@@ -35,7 +35,7 @@ from riskmap.config.vocabulary import BASEMAPS, DEFAULT_OVERLAYS, OVERLAYS, VIEW
 from riskmap.maps.build import build_map, map_from_cells, render_html, save_map, use_local_assets
 from riskmap.maps.display import ScoreLayers
 from riskmap.maps.lookup import CellIndex, build_cell_index, cell_at, cells_at
-from riskmap.maps.overlays import district_names, fire_reach_m
+from riskmap.maps.overlays import district_names, fire_reach_m, overlay_marks
 from riskmap.maps.text import AMAP_TILES, OSM_TILES
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "district_names",
     "fire_reach_m",
     "map_from_cells",
+    "overlay_marks",
     "render_html",
     "save_map",
     "use_local_assets",

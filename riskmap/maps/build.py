@@ -379,65 +379,6 @@ def build_map(
     )
 
 
-def overlay_marks(data: Any, overlays: Sequence[str], lang: str = "zh") -> list[dict[str, Any]]:
-    """The point overlays among ``overlays`` as the map draws them, for a picture drawn
-    elsewhere (a PNG): one entry per symbol, as the map's overlay legend lists them.
-
-    Parameters
-    ----------
-    data
-        The project's data (:class:`riskmap.io.ProjectData`).
-    overlays
-        Overlay keys (:data:`~riskmap.config.vocabulary.OVERLAYS`); those that are not
-        point overlays, or have no points, give nothing.
-    lang
-        Language of the labels.
-
-    Returns
-    -------
-    list of dict
-        ``label`` (the overlay's name, and the symbol's own label when it has one),
-        ``x`` and ``y`` (arrays, the data's working CRS), and the map's symbol: ``s``
-        shape (``circle``, ``square``, ``diamond``, ``tri``, ``tridown``, ``hex``,
-        ``star``), ``f`` fill, ``k`` border (None: the map's dark default), ``w`` border
-        width, ``m`` mark (``cross``, ``dot``, ``!`` or None) and ``z`` radius in pixels.
-    """
-    import html
-
-    from riskmap.maps.overlays import _point_overlays
-
-    display = _Display(pyproj.CRS.from_user_input(data.crs), "none")
-    layers, _ = _point_overlays(data, display, lang, set(overlays))
-    out: list[dict[str, Any]] = []
-    for layer in layers:
-        points = getattr(layer, "points", None)
-        if not layer.show or points is None or not len(points[0]):
-            continue
-        pts = points[0]
-        codes = np.concatenate(pts.c).astype(int)
-        x, y = display.to_working(np.concatenate(pts.x), np.concatenate(pts.y))
-        radius = np.concatenate(pts.r)
-        for i, sym in enumerate(pts.symbols):
-            keep = codes == i
-            if not keep.any():
-                continue
-            own = html.unescape(str(sym.get("l") or ""))
-            out.append(
-                {
-                    "label": f"{layer.layer_name} · {own}" if own else layer.layer_name,
-                    "x": np.asarray(x)[keep],
-                    "y": np.asarray(y)[keep],
-                    "s": sym.get("s", "circle"),
-                    "f": sym.get("f", "#555555"),
-                    "k": sym.get("k"),
-                    "w": float(sym.get("w", 1)),
-                    "m": sym.get("m"),
-                    "z": float(sym.get("z", np.median(radius[keep]))),
-                }
-            )
-    return out
-
-
 def _dynamic_js(risk: _ScriptLayer, detail: _ScriptLayer | None, legend_js: str) -> ScoreLayers:
     """The score-dependent layers as one ``rm.swap`` script (see :class:`ScoreLayers`)."""
     items = []

@@ -91,7 +91,7 @@ def _legend_html(
     )
     if view == "level":
         thr, method = _level_thresholds(levels_cfg, lang, thresholds)
-        counts = cells["level_rank"].value_counts()
+        counts = _by_class(cells, "level")
         rows = []
         for lv in reversed(LEVELS):
             label = (
@@ -177,6 +177,11 @@ def legend_counts(cells: Any, view: str, adcode: str | None = None) -> list[int]
     return [int(counts.get(c, 0)) for c in classes]
 
 
+def _by_class(cells: Any, view: str) -> dict[int, int]:
+    """Class -> cell count of a view's legend (:func:`legend_counts`, keyed by class)."""
+    return dict(zip(LEGEND_CLASSES[view][1], legend_counts(cells, view), strict=True))
+
+
 def _class_legend(
     view: str,
     counts: Any,
@@ -212,7 +217,7 @@ def _step_label(b: int, lang: str) -> str:
 
 
 def _change_legend(cells: gpd.GeoDataFrame, lang: str, grid_text: str) -> str:
-    counts = cells["change"].astype(int).value_counts()
+    counts = _by_class(cells, "change")
     labels = {b: _step_label(b, lang) for b in range(-3, 4)}
     return _class_legend("change", counts, labels, CHANGE_COLORS, lang=lang, method=_e(grid_text))
 
@@ -220,7 +225,7 @@ def _change_legend(cells: gpd.GeoDataFrame, lang: str, grid_text: str) -> str:
 def _hotspot_legend(cells: gpd.GeoDataFrame, lang: str, analysis_cfg: Any, grid_text: str) -> str:
     from riskmap.analysis.hotspots import HOTSPOT_LABELS
 
-    counts = cells["hotspot"].astype(int).value_counts()
+    counts = _by_class(cells, "hotspot")
     labels = {b: en if lang == "en" else zh for b, (zh, en) in HOTSPOT_LABELS.items()}
     perm = getattr(getattr(analysis_cfg, "hotspots", None), "permutations", 999)
     method = _t("method_hotspot", lang).format(perm=f"{perm:,}")

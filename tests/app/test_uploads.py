@@ -37,6 +37,21 @@ def at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return app
 
 
+def _two_layers(gpkg: Path, *layers: str) -> bytes:
+    """A GeoPackage of two points in Wuhan, the same in each of ``layers``; its bytes."""
+    import geopandas as gpd
+    import shapely
+
+    pts = gpd.GeoDataFrame(
+        {"编号": ["A", "B"], "名称": ["甲", "乙"]},
+        geometry=shapely.points([114.30, 114.26], [30.59, 30.61]),
+        crs=4326,
+    )
+    for layer in layers:
+        pts.to_file(gpkg, layer=layer, driver="GPKG")
+    return gpkg.read_bytes()
+
+
 def _upload(at: Any, name: str, content: bytes) -> None:
     at.file_uploader(key="upload_file").upload(name, content).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -108,9 +123,7 @@ def test_the_kind_is_not_guessed_when_nothing_fits(at: Any) -> None:
 
 
 def test_sheets_and_geopackage_layers_are_chosen_from_a_list(at: Any, tmp_path: Path) -> None:
-    import geopandas as gpd
     import openpyxl
-    import shapely
 
     book = openpyxl.Workbook()
     book.active.title = "说明"
@@ -126,15 +139,7 @@ def test_sheets_and_geopackage_layers_are_chosen_from_a_list(at: Any, tmp_path: 
     sheet.set_value("消防站").run()
     assert _kind_box(at).value == "fire_station"
 
-    pts = gpd.GeoDataFrame(
-        {"编号": ["A", "B"], "名称": ["甲", "乙"]},
-        geometry=shapely.points([114.30, 114.26], [30.59, 30.61]),
-        crs=4326,
-    )
-    gpkg = tmp_path / "two.gpkg"
-    pts.to_file(gpkg, layer="points_a", driver="GPKG")
-    pts.to_file(gpkg, layer="shelters_b", driver="GPKG")
-    _upload(at, "two.gpkg", gpkg.read_bytes())
+    _upload(at, "two.gpkg", _two_layers(tmp_path / "two.gpkg", "points_a", "shelters_b"))
     assert not at.error, [e.value for e in at.error]
     layer = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "GeoPackage 图层"))
     assert layer.options == ["points_a", "shelters_b"]
@@ -231,18 +236,8 @@ def test_the_header_row_counts_as_excel_does(at: Any) -> None:
 
 
 def test_the_kind_follows_the_chosen_layer_unless_chosen_by_hand(at: Any, tmp_path: Path) -> None:
-    import geopandas as gpd
-    import shapely
 
-    pts = gpd.GeoDataFrame(
-        {"编号": ["A", "B"], "名称": ["甲", "乙"]},
-        geometry=shapely.points([114.30, 114.26], [30.59, 30.61]),
-        crs=4326,
-    )
-    gpkg = tmp_path / "wuhan.gpkg"
-    pts.to_file(gpkg, layer="消防站", driver="GPKG")
-    pts.to_file(gpkg, layer="避难场所", driver="GPKG")
-    _upload(at, "wuhan.gpkg", gpkg.read_bytes())
+    _upload(at, "wuhan.gpkg", _two_layers(tmp_path / "wuhan.gpkg", "消防站", "避难场所"))
     layer = at.selectbox(key=next(s.key for s in at.selectbox if s.label == "GeoPackage 图层"))
     assert _kind_box(at).value == "fire_station"  # from the first layer's name
     layer.set_value("避难场所").run()

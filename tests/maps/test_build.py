@@ -699,7 +699,7 @@ def test_overlay_marks_are_the_maps_symbols_at_the_points(data) -> None:
     """The point overlays for a picture drawn elsewhere (the PNG of the map): the map's
     symbols, labelled as its overlay legend, at the layers' points (working CRS); only
     the overlays asked for."""
-    from riskmap.maps.build import overlay_marks
+    from riskmap.maps import overlay_marks
     from riskmap.maps.text import _SHELTER_COLORS, _SYMBOLS
 
     marks = overlay_marks(data, ["fire_stations", "shelters"], "zh")

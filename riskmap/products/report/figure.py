@@ -100,7 +100,7 @@ def render_map_png(
         Point overlays drawn over the cells with the interactive map's symbols, and a
         legend row of them: each a mapping of ``label``, ``x`` and ``y`` (working CRS)
         and the map's symbol ``s``, ``f``, ``k``, ``w``, ``m``, ``z``
-        (:func:`riskmap.maps.build.overlay_marks`). Only points in view are drawn; with a
+        (:func:`riskmap.maps.overlay_marks`). Only points in view are drawn; with a
         ``district``, those outside it paler.
     """
     from matplotlib import colormaps
@@ -217,7 +217,7 @@ def render_map_png(
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     if marks:
-        mark_handles = _draw_marks(ax, marks, (minx, miny, maxx, maxy), shape, text_lang)
+        mark_handles = _draw_marks(ax, marks, (minx, miny, maxx, maxy), shape)
         fig.legend(
             handles=mark_handles,
             loc="upper center",
@@ -280,7 +280,6 @@ def _draw_marks(
     marks: Sequence[Mapping[str, Any]],
     bounds: tuple[float, float, float, float],
     district: Any,
-    lang: str,
 ) -> list[Any]:
     """Draw point overlays (:func:`render_map_png`'s ``marks``) as the interactive map
     does: its shape, fill and border with a white halo, and its mark (a white cross, a dot
